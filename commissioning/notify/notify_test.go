@@ -1,0 +1,102 @@
+package notify_test
+
+import (
+	"context"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/notify/smtptest"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func openDB(t *testing.T) *migrations.DB {
+	t.Helper()
+	db, err := migrations.Connect(context.Background(), dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	srv := smtptest.Start(t)
+	out := notify.NewOutbox(db.Gorm, true)
+	if err := out.Send(ctx, "ann@example.org", "Your bid was received — £4,200", "Hello Ann,\nThank you."); err != nil {
+		t.Fatal(err)
+	}
+	// Two workers race for the same queue, as two Hearth processes would.
+	var wg sync.WaitGroup
+	for i := 0; i < 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := notify.NewWorker(db.Gorm, notify.SMTPConfig{Addr: srv.Addr, From: "Hearth <no-reply@hearth.example>"})
+			if _, err := w.DeliverDue(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("captured %d messages, want exactly 1", len(msgs))
+	}
+	if msgs[0].Subject == "" || !strings.Contains(msgs[0].Body, "Hello Ann,\nThank you.") {
+		t.Fatalf("message = %+v", msgs[0])
+	}
+	list, _, err := out.List(ctx, 0, 10)
+	if err != nil || list[0].Status != "sent" || list[0].SentAt == nil {
+		t.Fatalf("outbox row = %+v, %v", list, err)
+	}
+}
+
+func TestWorkerRetriesWithBackoffWhenServerDown(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	// A port with nothing listening.
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	out := notify.NewOutbox(db.Gorm, true)
+	if err := out.Send(ctx, "bob@example.org", "Reminder", "Body"); err != nil {
+		t.Fatal(err)
+	}
+	w := notify.NewWorker(db.Gorm, notify.SMTPConfig{Addr: addr, From: "no-reply@hearth.example"})
+	w.MaxAttempts = 2
+	w.Backoff = func(int) time.Duration { return 0 }
+	for i := 0; i < 3; i++ {
+		if _, err := w.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, _, _ := out.List(ctx, 0, 10)
+	if list[0].Status != "failed" || list[0].Attempts != 2 || list[0].LastError == "" {
+		t.Fatalf("after 2 failed attempts row = %+v", list[0])
+	}
+}
+
+func TestOutboxWithoutSMTPStoresMail(t *testing.T) {
+	ctx := context.Background()
+	db := openDB(t)
+	out := notify.NewOutbox(db.Gorm, false)
+	if err := out.Send(ctx, "cat@example.org", "Stored", "Body"); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Send(ctx, "not an address", "Bad", "Body"); err == nil {
+		t.Fatal("bad address accepted")
+	}
+	list, total, _ := out.List(ctx, 0, 10)
+	if total != 1 || list[0].Status != "stored" {
+		t.Fatalf("outbox = %+v (total %d)", list, total)
+	}
+}

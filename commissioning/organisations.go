@@ -1,0 +1,143 @@
+// Package commissioning holds the buyers' side of Hearth: consortia and their member
+// councils, the organisations and roles everyone acts through, and (in subpackages)
+// geography, the audit log and notifications.
+package commissioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning/geo"
+)
+
+// OrgKind is the kind of an organisation.
+type OrgKind string
+
+// Organisation kinds.
+const (
+	KindConsortium OrgKind = "consortium"
+	KindCouncil    OrgKind = "council"
+	KindProvider   OrgKind = "provider"
+	KindSWCU       OrgKind = "swcu"
+)
+
+// Organisation is a consortium, council, provider or the SWCU.
+type Organisation struct {
+	ID           int64 `gorm:"primaryKey"`
+	Kind         OrgKind
+	Name         string
+	ONSCode      *string `gorm:"column:ons_code"`
+	Region       *string
+	CentroidLat  *float64
+	CentroidLon  *float64
+	ConsortiumID *int64
+	CreatedAt    time.Time
+}
+
+// TableName is the organisations table.
+func (Organisation) TableName() string { return "organisations" }
+
+// Service reads and changes organisations.
+type Service struct {
+	db *gorm.DB
+}
+
+// NewService returns a Service on db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db} }
+
+// Organisation returns one organisation. Returns ErrNotFound if there is none.
+func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, error) {
+	var o Organisation
+	err := s.db.WithContext(ctx).First(&o, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return o, fmt.Errorf("organisation %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return o, fmt.Errorf("organisation %d: %w", id, err)
+	}
+	return o, nil
+}
+
+// OrganisationByName returns the organisation of kind with the given name.
+func (s *Service) OrganisationByName(ctx context.Context, kind OrgKind, name string) (Organisation, error) {
+	var o Organisation
+	err := s.db.WithContext(ctx).Where("kind = ? AND name = ?", kind, name).First(&o).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return o, fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+	}
+	return o, err
+}
+
+// Create adds an organisation of any kind but council (councils are reference data).
+func (s *Service) Create(ctx context.Context, kind OrgKind, name string) (Organisation, error) {
+	o := Organisation{Kind: kind, Name: name}
+	if kind == KindCouncil {
+		return o, Invalid("kind", "councils are reference data; they cannot be created")
+	}
+	if err := s.db.WithContext(ctx).Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "CreatedAt").Create(&o).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return o, fmt.Errorf("%s %q already exists: %w", kind, name, ErrConflict)
+		}
+		return o, fmt.Errorf("create %s %q: %w", kind, name, err)
+	}
+	return o, nil
+}
+
+// SyncCouncils upserts every English council from the geography reference data. It is
+// idempotent and runs at every start, so reference data fixes reach existing databases.
+func (s *Service) SyncCouncils(ctx context.Context) error {
+	var rows []Organisation
+	for _, c := range geo.Councils() {
+		c := c
+		rows = append(rows, Organisation{Kind: KindCouncil, Name: c.Name, ONSCode: &c.ONSCode, Region: &c.Region,
+			CentroidLat: &c.Centroid.Lat, CentroidLon: &c.Centroid.Lon})
+	}
+	err := s.db.WithContext(ctx).Omit("ConsortiumID", "CreatedAt", "ID").Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "ons_code"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "region", "centroid_lat", "centroid_lon"}),
+	}).Create(&rows).Error
+	if err != nil {
+		return fmt.Errorf("sync councils: %w", err)
+	}
+	return nil
+}
+
+// JoinConsortium makes the councils with the given ONS codes members of consortium.
+func (s *Service) JoinConsortium(ctx context.Context, consortiumID int64, onsCodes []string) error {
+	res := s.db.WithContext(ctx).Model(&Organisation{}).Where("kind = 'council' AND ons_code IN ?", onsCodes).
+		Update("consortium_id", consortiumID)
+	if res.Error != nil {
+		return fmt.Errorf("join consortium %d: %w", consortiumID, res.Error)
+	}
+	if int(res.RowsAffected) != len(onsCodes) {
+		return fmt.Errorf("join consortium: %d of %d councils found: %w", res.RowsAffected, len(onsCodes), ErrNotFound)
+	}
+	return nil
+}
+
+// Councils lists councils, the members of consortiumID only when it is not zero.
+func (s *Service) Councils(ctx context.Context, consortiumID int64) ([]Organisation, error) {
+	q := s.db.WithContext(ctx).Where("kind = 'council'").Order("name")
+	if consortiumID != 0 {
+		q = q.Where("consortium_id = ?", consortiumID)
+	}
+	var out []Organisation
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list councils: %w", err)
+	}
+	return out, nil
+}
+
+// Organisations lists organisations of a kind, by name.
+func (s *Service) Organisations(ctx context.Context, kind OrgKind) ([]Organisation, error) {
+	var out []Organisation
+	if err := s.db.WithContext(ctx).Where("kind = ?", kind).Order("name").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list %s organisations: %w", kind, err)
+	}
+	return out, nil
+}

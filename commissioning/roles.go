@@ -1,0 +1,72 @@
+package commissioning
+
+// Role is what a user may do in Hearth. A user has exactly one role, fixed by the
+// kind of organisation they belong to (the database enforces the pairing).
+type Role string
+
+// The roles.
+const (
+	RoleConsortiumAdmin Role = "consortium_admin"
+	RoleCommissioner    Role = "commissioner"
+	RoleApprover        Role = "approver"
+	RoleProviderAdmin   Role = "provider_admin"
+	RoleProviderUser    Role = "provider_user"
+	RoleSWCUCoordinator Role = "swcu_coordinator"
+	RoleSecureHomeUser  Role = "secure_home_user"
+)
+
+// Roles lists every role in display order.
+func Roles() []Role {
+	return []Role{RoleConsortiumAdmin, RoleCommissioner, RoleApprover, RoleProviderAdmin,
+		RoleProviderUser, RoleSWCUCoordinator, RoleSecureHomeUser}
+}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, x := range Roles() {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is the role's name for people.
+func (r Role) Label() string {
+	switch r {
+	case RoleConsortiumAdmin:
+		return "Consortium administrator"
+	case RoleCommissioner:
+		return "Commissioner"
+	case RoleApprover:
+		return "Approver (DCS or delegate)"
+	case RoleProviderAdmin:
+		return "Provider administrator"
+	case RoleProviderUser:
+		return "Provider user"
+	case RoleSWCUCoordinator:
+		return "SWCU coordinator"
+	case RoleSecureHomeUser:
+		return "Secure home user"
+	}
+	return string(r)
+}
+
+// RequiresMFA reports whether users in this role must use a second factor: approvers
+// sign off distant placements and the SWCU sees every secure referral.
+func (r Role) RequiresMFA() bool {
+	return r == RoleApprover || r == RoleSWCUCoordinator
+}
+
+// OrgKind is the kind of organisation a user with this role belongs to.
+func (r Role) OrgKind() OrgKind {
+	switch r {
+	case RoleConsortiumAdmin:
+		return KindConsortium
+	case RoleCommissioner, RoleApprover:
+		return KindCouncil
+	case RoleSWCUCoordinator:
+		return KindSWCU
+	}
+	return KindProvider
+}
