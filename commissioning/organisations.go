@@ -141,3 +141,14 @@ func (s *Service) Organisations(ctx context.Context, kind OrgKind) ([]Organisati
 	}
 	return out, nil
 }
+
+// CanView reports whether a user of viewer's organisation, in role, may see target's
+// details and users: their own organisation always; a consortium admin also the
+// consortium's member councils. Everyone else's organisation is another tenant.
+func CanView(role Role, viewer, target Organisation) bool {
+	if viewer.ID == target.ID {
+		return true
+	}
+	return role == RoleConsortiumAdmin && target.Kind == KindCouncil &&
+		target.ConsortiumID != nil && *target.ConsortiumID == viewer.ID
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning/notify"
+)
+
+// Config is all of Hearth's configuration, read from flags and environment in one place.
+// Secrets can also be given as a file path in NAME_FILE (as Docker and Kubernetes mount them).
+type Config struct {
+	Addr        string // HEARTH_ADDR, --addr
+	DatabaseURL string // DATABASE_URL; empty: embedded PostgreSQL in DataDir
+	DataDir     string // HEARTH_DATA_DIR, --data-dir
+	BaseURL     string // HEARTH_BASE_URL, for links in email
+	LogFormat   string // HEARTH_LOG_FORMAT: text or json
+	LoadDemo    bool   // HEARTH_DEMO: load the demo consortium into an empty database
+	SMTP        notify.SMTPConfig
+	SessionIdle time.Duration // HEARTH_SESSION_IDLE
+	SessionMax  time.Duration // HEARTH_SESSION_LIFETIME
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	if path := os.Getenv(name + "_FILE"); path != "" {
+		if b, err := os.ReadFile(path); err == nil {
+			return strings.TrimSpace(string(b))
+		}
+	}
+	return def
+}
+
+// loadConfig reads the environment, then lets flags on fs override it.
+func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
+	c := Config{
+		Addr:        env("HEARTH_ADDR", "127.0.0.1:8080"),
+		DatabaseURL: env("DATABASE_URL", ""),
+		DataDir:     env("HEARTH_DATA_DIR", ".hearth/pg"),
+		BaseURL:     env("HEARTH_BASE_URL", ""),
+		LogFormat:   env("HEARTH_LOG_FORMAT", "text"),
+		SMTP: notify.SMTPConfig{
+			Addr: env("SMTP_ADDR", ""), Username: env("SMTP_USERNAME", ""), Password: env("SMTP_PASSWORD", ""),
+			From: env("SMTP_FROM", "Hearth <no-reply@hearth.example>"),
+		},
+	}
+	var errs []error
+	boolEnv := func(name string, def bool) bool {
+		v, err := strconv.ParseBool(env(name, strconv.FormatBool(def)))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s must be true or false", name))
+		}
+		return v
+	}
+	durEnv := func(name string, def time.Duration) time.Duration {
+		v, err := time.ParseDuration(env(name, def.String()))
+		if err != nil || v <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be a duration like 30m", name))
+		}
+		return v
+	}
+	c.LoadDemo = boolEnv("HEARTH_DEMO", true)
+	c.SMTP.StartTLS = boolEnv("SMTP_STARTTLS", true)
+	c.SessionIdle = durEnv("HEARTH_SESSION_IDLE", 30*time.Minute)
+	c.SessionMax = durEnv("HEARTH_SESSION_LIFETIME", 12*time.Hour)
+	if fs != nil {
+		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (HEARTH_ADDR)")
+		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the embedded PostgreSQL cluster, used when DATABASE_URL is unset (HEARTH_DATA_DIR)")
+		if err := fs.Parse(args); err != nil {
+			return c, err
+		}
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + strings.Replace(c.Addr, "127.0.0.1", "localhost", 1)
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		errs = append(errs, errors.New("HEARTH_LOG_FORMAT must be text or json"))
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,128 @@
+// Command hearth runs Hearth, the regional commissioning and dynamic purchasing
+// marketplace for children's care placements, and its administrative tasks.
+//
+//	hearth serve [--addr 127.0.0.1:8080] [--data-dir DIR]
+//	hearth migrate up|down|status
+//	hearth seed demo
+//	hearth user create --email E --role R --org NAME [--name N]
+//	hearth token create --email E [--name N]
+//
+// With no DATABASE_URL, Hearth starts an embedded PostgreSQL from the system's
+// server binaries in --data-dir (default ./.hearth/pg).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `Usage:
+  hearth serve [--addr 127.0.0.1:8080] [--data-dir DIR]   run the web server
+  hearth migrate up|down|status [--data-dir DIR]           manage the schema
+  hearth seed demo [--data-dir DIR]                        load the demo consortium
+  hearth user create --email E --role R --org NAME [--name N]
+  hearth token create --email E [--name N]                 print a new API token once
+
+Environment: DATABASE_URL, HEARTH_ADDR, HEARTH_DATA_DIR, HEARTH_BASE_URL, HEARTH_DEMO,
+HEARTH_LOG_FORMAT, HEARTH_SESSION_IDLE, HEARTH_SESSION_LIFETIME, SMTP_ADDR, SMTP_USERNAME,
+SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS (secrets also as NAME_FILE).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if errors.Is(err, errUsage) {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hearth:", err)
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+// run dispatches a subcommand. Output meant for people goes to out.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errUsage
+	}
+	cmd, rest := args[0], args[1:]
+	sub := func(name string) (*flag.FlagSet, []string) {
+		if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] != '-' {
+			return flag.NewFlagSet(cmd+" "+rest[0], flag.ContinueOnError), rest[1:]
+		}
+		return flag.NewFlagSet(cmd, flag.ContinueOnError), rest
+	}
+	switch cmd {
+	case "serve":
+		fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+		cfg, err := loadConfig(fs, rest)
+		if err != nil {
+			return err
+		}
+		setupLogging(cfg)
+		return serve(ctx, cfg, out)
+	case "migrate":
+		fs, tail := sub("migrate")
+		if len(rest) == 0 {
+			return errUsage
+		}
+		cfg, err := loadConfig(fs, tail)
+		if err != nil {
+			return err
+		}
+		setupLogging(cfg)
+		return migrate(ctx, cfg, rest[0], out)
+	case "seed":
+		fs, tail := sub("seed")
+		if len(rest) == 0 || rest[0] != "demo" {
+			return errUsage
+		}
+		cfg, err := loadConfig(fs, tail)
+		if err != nil {
+			return err
+		}
+		setupLogging(cfg)
+		return withApp(ctx, cfg, func(a *app) error {
+			loaded, err := loadDemo(ctx, a)
+			if err == nil && !loaded {
+				fmt.Fprintln(out, "The database already holds data; the demo was not loaded.")
+			} else if err == nil {
+				printDemoAccounts(out, cfg)
+			}
+			return err
+		})
+	case "user":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errUsage
+		}
+		return userCreate(ctx, rest[1:], out)
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return errUsage
+		}
+		return tokenCreate(ctx, rest[1:], out)
+	case "help", "-h", "--help":
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	return errUsage
+}
+
+func setupLogging(cfg Config) {
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if cfg.LogFormat == "json" {
+		h = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	slog.SetDefault(slog.New(h))
+}

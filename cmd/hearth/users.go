@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/auth"
+)
+
+// userCreate adds a user and prints a single-use link for them to choose a password.
+func userCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
+	email := fs.String("email", "", "the user's email address")
+	role := fs.String("role", "", "one of: consortium_admin, commissioner, approver, provider_admin, provider_user, swcu_coordinator, secure_home_user")
+	org := fs.String("org", "", "the exact name of the user's organisation")
+	name := fs.String("name", "", "the user's full name (default: the email address)")
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if *email == "" || *role == "" || *org == "" {
+		return fmt.Errorf("user create needs --email, --role and --org")
+	}
+	r := commissioning.Role(*role)
+	if !r.Valid() {
+		return fmt.Errorf("unknown role %q", *role)
+	}
+	if *name == "" {
+		*name = *email
+	}
+	setupLogging(cfg)
+	return withApp(ctx, cfg, func(a *app) error {
+		o, err := a.orgs.OrganisationByName(ctx, r.OrgKind(), *org)
+		if err != nil {
+			return fmt.Errorf("no %s organisation called %q (a %s belongs to one)", r.OrgKind(), *org, r)
+		}
+		u, err := a.users.Create(ctx, auth.NewUser{Email: *email, Name: *name, Role: r, OrganisationID: o.ID})
+		if err != nil {
+			return err
+		}
+		tok, err := a.users.CreatePasswordReset(ctx, u, 7*24*time.Hour)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Created %s (%s) in %s.\nThey choose a password within 7 days at:\n%s/password/reset/%s\n", u.Email, u.Role, o.Name, cfg.BaseURL, tok)
+		return nil
+	})
+}
+
+// tokenCreate prints a new API token for a user, once.
+func tokenCreate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
+	email := fs.String("email", "", "the user the token acts as")
+	name := fs.String("name", "command line", "what the token is for")
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("token create needs --email")
+	}
+	setupLogging(cfg)
+	return withApp(ctx, cfg, func(a *app) error {
+		u, err := a.users.ByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no user %s", *email)
+		}
+		tok, _, err := a.users.CreateAPIToken(ctx, u, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, tok)
+		return nil
+	})
+}

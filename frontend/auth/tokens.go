@@ -1,0 +1,195 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+var gormSession = gorm.Session{}
+
+// randomToken returns a URL-safe random secret with prefix and the SHA-256 of it. Only
+// the hash is stored: the secret has 256 bits of entropy, so a fast hash suffices.
+func randomToken(prefix string) (string, []byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, fmt.Errorf("random token: %w", err)
+	}
+	tok := prefix + base64.RawURLEncoding.EncodeToString(b)
+	return tok, hashToken(tok), nil
+}
+
+func hashToken(tok string) []byte {
+	h := sha256.Sum256([]byte(tok))
+	return h[:]
+}
+
+// APIToken is a bearer token's record (never its secret).
+type APIToken struct {
+	ID         int64 `gorm:"primaryKey"`
+	UserID     int64
+	Name       string
+	TokenHash  []byte
+	Prefix     string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// TableName is the api_tokens table.
+func (APIToken) TableName() string { return "api_tokens" }
+
+const apiTokenPrefix = "hth_"
+
+// CreateAPIToken issues a bearer token for u and returns its secret, which is shown once.
+func (s *Service) CreateAPIToken(ctx context.Context, u User, name string) (string, APIToken, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return "", APIToken{}, commissioning.Invalid("name", "Enter a name for the token, like \"Case management system\" (100 characters or fewer)")
+	}
+	tok, h, err := randomToken(apiTokenPrefix)
+	if err != nil {
+		return "", APIToken{}, err
+	}
+	t := APIToken{UserID: u.ID, Name: name, TokenHash: h, Prefix: tok[:len(apiTokenPrefix)+6]}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("CreatedAt", "LastUsedAt", "RevokedAt").Create(&t).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "api_token.create", "api_token", fmt.Sprint(t.ID), map[string]any{"user_id": u.ID, "name": name})
+	})
+	if err != nil {
+		return "", APIToken{}, fmt.Errorf("create API token: %w", err)
+	}
+	return tok, t, nil
+}
+
+// APITokens lists u's tokens, newest first.
+func (s *Service) APITokens(ctx context.Context, u User) ([]APIToken, error) {
+	var out []APIToken
+	err := s.db.WithContext(ctx).Where("user_id = ?", u.ID).Order("id DESC").Find(&out).Error
+	return out, err
+}
+
+// RevokeAPIToken revokes one of u's tokens. Returns ErrNotFound for someone else's.
+func (s *Service) RevokeAPIToken(ctx context.Context, u User, id int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&APIToken{}).Where("id = ? AND user_id = ? AND revoked_at IS NULL", id, u.ID).Update("revoked_at", s.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("API token %d: %w", id, commissioning.ErrNotFound)
+		}
+		return audit.New(tx).Record(ctx, "api_token.revoke", "api_token", fmt.Sprint(id), nil)
+	})
+}
+
+// ErrNoToken is returned for a missing, unknown, revoked or disabled user's token.
+var ErrNoToken = errors.New("missing, unknown or revoked API token")
+
+// AuthenticateAPIToken returns the user a bearer token belongs to.
+func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, error) {
+	if !strings.HasPrefix(tok, apiTokenPrefix) {
+		return User{}, ErrNoToken
+	}
+	var t APIToken
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return User{}, ErrNoToken
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("API token: %w", err)
+	}
+	if !constantTimeEqual(t.TokenHash, hashToken(tok)) {
+		return User{}, ErrNoToken
+	}
+	u, err := s.ByID(ctx, t.UserID)
+	if err != nil || u.DisabledAt != nil {
+		return User{}, ErrNoToken
+	}
+	// Last use is advisory; at most one write a minute per token.
+	s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, s.Now().Add(-time.Minute)).
+		Update("last_used_at", s.Now())
+	return u, nil
+}
+
+// passwordReset is a row of password_resets.
+type passwordReset struct {
+	TokenHash []byte
+	UserID    int64
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}
+
+func (passwordReset) TableName() string { return "password_resets" }
+
+// ResetValidity is how long a password-reset link works.
+var ResetValidity = time.Hour
+
+// CreatePasswordReset issues a single-use reset token for u (also used to invite a new
+// user to set a first password).
+func (s *Service) CreatePasswordReset(ctx context.Context, u User, validity time.Duration) (string, error) {
+	tok, h, err := randomToken("")
+	if err != nil {
+		return "", err
+	}
+	r := passwordReset{TokenHash: h, UserID: u.ID, ExpiresAt: s.Now().Add(validity)}
+	if err := s.db.WithContext(ctx).Create(&r).Error; err != nil {
+		return "", fmt.Errorf("create password reset: %w", err)
+	}
+	return tok, nil
+}
+
+// CheckPasswordReset returns the user a reset token is valid for, without using it.
+func (s *Service) CheckPasswordReset(ctx context.Context, tok string) (User, error) {
+	var r passwordReset
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(tok), s.Now()).First(&r).Error
+	if err != nil {
+		return User{}, ErrBadToken
+	}
+	return s.ByID(ctx, r.UserID)
+}
+
+// ResetPassword uses a reset token once to set a new password.
+func (s *Service) ResetPassword(ctx context.Context, tok, password string) (User, error) {
+	u, err := s.CheckPasswordReset(ctx, tok)
+	if err != nil {
+		return User{}, err
+	}
+	if msg := CheckPassword(password, u.Email); msg != "" {
+		return User{}, commissioning.Invalid("password", msg)
+	}
+	h, err := hashPassword(password)
+	if err != nil {
+		return User{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The conditional update is what makes the token single-use under concurrency.
+		res := tx.Model(&passwordReset{}).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(tok), s.Now()).Update("used_at", s.Now())
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrBadToken
+		}
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", h).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "user.password_reset", "user", fmt.Sprint(u.ID), nil)
+	})
+	if err != nil {
+		return User{}, fmt.Errorf("reset password: %w", err)
+	}
+	return u, nil
+}

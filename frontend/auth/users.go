@@ -1,0 +1,226 @@
+// Package auth holds who may sign in to Hearth and how: users and their argon2id
+// password hashes, sign-in throttling, TOTP second factors, single-use password-reset
+// tokens and API bearer tokens (stored hashed, shown once, revocable).
+package auth
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/alexedwards/argon2id"
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+// User is a person who signs in.
+type User struct {
+	ID             int64 `gorm:"primaryKey"`
+	OrganisationID int64
+	OrgKind        commissioning.OrgKind
+	Email          string
+	Name           string
+	Role           commissioning.Role
+	PasswordHash   *string
+	TOTPSecret     *string    `gorm:"column:totp_secret"`
+	TOTPEnabledAt  *time.Time `gorm:"column:totp_enabled_at"`
+	DisabledAt     *time.Time
+	LastLoginAt    *time.Time
+	CreatedAt      time.Time
+}
+
+// TableName is the users table.
+func (User) TableName() string { return "users" }
+
+// MFAEnabled reports whether the user has enrolled a TOTP authenticator.
+func (u User) MFAEnabled() bool { return u.TOTPEnabledAt != nil }
+
+// Errors returned by the Service.
+var (
+	ErrBadCredentials = errors.New("enter a correct email address and password")
+	ErrThrottled      = errors.New("too many failed sign-in attempts")
+	ErrBadCode        = errors.New("the security code is wrong or has expired")
+	ErrBadToken       = errors.New("this link is not valid: it may have been used or expired")
+)
+
+// Params are the argon2id parameters for new hashes; tests lower them.
+var Params = argon2id.DefaultParams
+
+// Service manages users and their credentials.
+type Service struct {
+	db    *gorm.DB
+	Now   func() time.Time
+	dummy string // a hash to compare against when the email is unknown, to even out timing
+}
+
+// NewService returns a Service on db.
+func NewService(db *gorm.DB) *Service {
+	h, _ := argon2id.CreateHash("not a real password", Params)
+	return &Service{db: db, Now: time.Now, dummy: h}
+}
+
+// NewUser is what it takes to create a user.
+type NewUser struct {
+	Email          string
+	Name           string
+	Role           commissioning.Role
+	OrganisationID int64
+	Password       string // empty: the user sets one from an emailed link
+}
+
+// CheckPassword returns why a new password is not acceptable, or "". Hearth follows
+// NCSC guidance: length over complexity rules.
+func CheckPassword(password, email string) string {
+	n := utf8.RuneCountInString(password)
+	switch {
+	case n < 12:
+		return "Password must be 12 characters or more"
+	case n > 200:
+		return "Password must be 200 characters or fewer"
+	case strings.EqualFold(password, email):
+		return "Password must not be your email address"
+	}
+	return ""
+}
+
+// Create adds a user. Returns commissioning.FieldErrors for bad input and ErrConflict
+// when the email is taken.
+func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
+	var fe commissioning.FieldErrors
+	nu.Email = strings.TrimSpace(nu.Email)
+	if a, err := mail.ParseAddress(nu.Email); err != nil || a.Address != nu.Email {
+		fe.Add("email", "Enter an email address in the correct format, like name@example.com")
+	}
+	if strings.TrimSpace(nu.Name) == "" {
+		fe.Add("name", "Enter the user's full name")
+	}
+	if !nu.Role.Valid() {
+		fe.Add("role", "Select a role")
+	}
+	if nu.Password != "" {
+		if msg := CheckPassword(nu.Password, nu.Email); msg != "" {
+			fe.Add("password", msg)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return User{}, err
+	}
+	var org commissioning.Organisation
+	if err := s.db.WithContext(ctx).First(&org, nu.OrganisationID).Error; err != nil {
+		return User{}, commissioning.Invalid("organisation_id", "Select an organisation that exists")
+	}
+	if org.Kind != nu.Role.OrgKind() {
+		return User{}, commissioning.Invalid("role", fmt.Sprintf("A %s cannot belong to a %s organisation", nu.Role.Label(), org.Kind))
+	}
+	u := User{OrganisationID: org.ID, OrgKind: org.Kind, Email: nu.Email, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	if nu.Password != "" {
+		h, err := argon2id.CreateHash(nu.Password, Params)
+		if err != nil {
+			return User{}, fmt.Errorf("hash password: %w", err)
+		}
+		u.PasswordHash = &h
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("CreatedAt", "TOTPSecret", "TOTPEnabledAt", "DisabledAt", "LastLoginAt").Create(&u).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "user.create", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email, "role": u.Role, "organisation_id": u.OrganisationID})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return User{}, commissioning.Invalid("email", "A user with this email address already exists")
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("create user %s: %w", nu.Email, err)
+	}
+	return u, nil
+}
+
+// ByID returns a user. Returns commissioning.ErrNotFound when there is none.
+func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).First(&u, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, fmt.Errorf("user %d: %w", id, commissioning.ErrNotFound)
+	}
+	return u, err
+}
+
+// ByEmail returns a user by email address (case-insensitive).
+func (s *Service) ByEmail(ctx context.Context, email string) (User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where("email = ?", strings.TrimSpace(email)).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return u, fmt.Errorf("user %q: %w", email, commissioning.ErrNotFound)
+	}
+	return u, err
+}
+
+// ListByOrganisations returns the users of the given organisations, by email.
+func (s *Service) ListByOrganisations(ctx context.Context, orgIDs []int64) ([]User, error) {
+	var out []User
+	err := s.db.WithContext(ctx).Where("organisation_id IN ?", orgIDs).Order("email").Find(&out).Error
+	return out, err
+}
+
+// Authenticate checks an email and password. Throttling is applied per account and
+// per IP address before the password is checked; every attempt is recorded.
+func (s *Service) Authenticate(ctx context.Context, email, password, ip string) (User, error) {
+	email = strings.TrimSpace(email)
+	if err := s.checkThrottle(ctx, email, ip); err != nil {
+		return User{}, err
+	}
+	u, err := s.ByEmail(ctx, email)
+	ok := false
+	switch {
+	case err == nil && u.PasswordHash != nil && u.DisabledAt == nil:
+		ok, err = argon2id.ComparePasswordAndHash(password, *u.PasswordHash)
+		if err != nil {
+			return User{}, fmt.Errorf("check password: %w", err)
+		}
+	case err == nil || errors.Is(err, commissioning.ErrNotFound):
+		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
+	default:
+		return User{}, err
+	}
+	if rerr := s.recordAttempt(ctx, email, ip, ok); rerr != nil {
+		return User{}, rerr
+	}
+	if !ok {
+		return User{}, ErrBadCredentials
+	}
+	return u, nil
+}
+
+// SignedIn records a completed sign-in (after any second factor).
+func (s *Service) SignedIn(ctx context.Context, u User) error {
+	if err := s.db.WithContext(ctx).Model(&u).Update("last_login_at", s.Now()).Error; err != nil {
+		return fmt.Errorf("record sign-in: %w", err)
+	}
+	return audit.New(s.db).Record(ctx, "user.sign_in", "user", fmt.Sprint(u.ID), nil)
+}
+
+// SetPassword replaces a user's password.
+func (s *Service) SetPassword(ctx context.Context, u User, password string) error {
+	if msg := CheckPassword(password, u.Email); msg != "" {
+		return commissioning.Invalid("password", msg)
+	}
+	h, err := argon2id.CreateHash(password, Params)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", h).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "user.password_change", "user", fmt.Sprint(u.ID), nil)
+	})
+}
+
+func constantTimeEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }

@@ -1,0 +1,189 @@
+package frontend
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/frontend/auth"
+)
+
+func (s *Server) adminUsers(c echo.Context) error {
+	ctx := c.Request().Context()
+	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
+	if err != nil {
+		return err
+	}
+	ids := make([]int64, len(orgs))
+	names := map[int64]string{}
+	for i, o := range orgs {
+		ids[i] = o.ID
+		names[o.ID] = o.Name
+	}
+	users, err := s.deps.Users.ListByOrganisations(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_users", "Users", map[string]any{"Users": users, "OrgNames": names})
+}
+
+type newUserForm struct {
+	Name           string `form:"name" json:"name" validate:"required,max=200" msg:"required=Enter the user's full name|max=Full name must be 200 characters or fewer"`
+	Email          string `form:"email" json:"email" validate:"required,email,max=254" msg:"required=Enter the user's email address|*=Enter an email address in the correct format, like name@example.com"`
+	OrganisationID string `form:"organisation_id" json:"-" validate:"required,number" msg:"*=Select an organisation"`
+	Role           string `form:"role" json:"role" validate:"required,oneof=consortium_admin commissioner approver" msg:"*=Select a role: consortium administrator, commissioner or approver"`
+}
+
+func (s *Server) newUserData(c echo.Context) (map[string]any, error) {
+	orgs, err := s.manageableOrganisations(c.Request().Context(), currentOrg(c))
+	if err != nil {
+		return nil, err
+	}
+	var orgOpts [][2]string
+	for _, o := range orgs {
+		orgOpts = append(orgOpts, [2]string{strconv.FormatInt(o.ID, 10), o.Name})
+	}
+	roles := [][2]string{}
+	for _, r := range []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleConsortiumAdmin} {
+		roles = append(roles, [2]string{string(r), r.Label()})
+	}
+	return map[string]any{"Organisations": orgOpts, "Roles": roles}, nil
+}
+
+func (s *Server) newUserPage(c echo.Context) error {
+	data, err := s.newUserData(c)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_user_new", "Add a user", data)
+}
+
+func (s *Server) newUser(c echo.Context) error {
+	var f newUserForm
+	form, err := bindForm(c, &f)
+	if err != nil {
+		return err
+	}
+	data, err := s.newUserData(c)
+	if err != nil {
+		return err
+	}
+	fe := s.check(&f)
+	if fe == nil {
+		orgID, _ := strconv.ParseInt(f.OrganisationID, 10, 64)
+		_, err = s.inviteUser(c, auth.NewUser{Email: f.Email, Name: f.Name, Role: commissioning.Role(f.Role), OrganisationID: orgID})
+		if err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "admin_user_new", "Add a user", data, withForm(form, fe))
+	}
+	s.flash(c, f.Name+" has been added and sent an invitation")
+	return c.Redirect(http.StatusSeeOther, "/admin/users")
+}
+
+// auditFilter reads the audit log's filters from the query, reporting bad dates.
+func auditFilter(q url.Values) (audit.Filter, commissioning.FieldErrors) {
+	f := audit.Filter{Action: q.Get("action"), ActorEmail: q.Get("actor"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id")}
+	var fe commissioning.FieldErrors
+	parse := func(field string) time.Time {
+		v := q.Get(field)
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation("2006-01-02", v, london)
+		if err != nil {
+			fe.Add(field, "Enter a date like 2026-11-23")
+		}
+		return t
+	}
+	f.From = parse("from")
+	if to := parse("to"); !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1) // inclusive of the whole day
+	}
+	return f, fe
+}
+
+func (s *Server) auditPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	f, fe := auditFilter(q)
+	pg := newPager(q, 50)
+	var entries []audit.Entry
+	var total int64
+	if fe == nil {
+		var err error
+		if entries, total, err = s.deps.Audit.List(ctx, f, pg.Offset(), pg.Size); err != nil {
+			return err
+		}
+	}
+	actions, err := s.deps.Audit.Actions(ctx)
+	if err != nil {
+		return err
+	}
+	opts := make([][2]string, len(actions))
+	for i, a := range actions {
+		opts[i] = [2]string{a, a}
+	}
+	form := map[string]string{}
+	for k := range q {
+		form[k] = q.Get(k)
+	}
+	qs := url.Values{}
+	for k, v := range q {
+		if k != "page" {
+			qs[k] = v
+		}
+	}
+	status := http.StatusOK
+	if fe != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	return s.page(c, status, "admin_audit", "Audit log", map[string]any{
+		"Entries": entries, "Total": total, "Actions": opts, "Query": qs.Encode(), "Pager": pg.withTotal(total, "/admin/audit", qs),
+	}, withForm(form, fe))
+}
+
+func (s *Server) auditCSV(c echo.Context) error {
+	f, fe := auditFilter(c.QueryParams())
+	if fe != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, fe.Error())
+	}
+	ctx := c.Request().Context()
+	if err := s.deps.Audit.Record(ctx, "audit_log.export", "audit_log", "", map[string]any{"filter": c.QueryString()}); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-audit-`+time.Now().In(london).Format("2006-01-02")+`.csv"`)
+	c.Response().WriteHeader(http.StatusOK)
+	return s.deps.Audit.WriteCSV(ctx, c.Response(), f)
+}
+
+func (s *Server) outboxPage(c echo.Context) error {
+	pg := newPager(c.QueryParams(), 50)
+	emails, total, err := s.deps.Outbox.List(c.Request().Context(), pg.Offset(), pg.Size)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_outbox", "Email outbox", map[string]any{
+		"Emails": emails, "Sending": s.cfg.SMTPConfigured, "Pager": pg.withTotal(total, "/admin/outbox", url.Values{}),
+	})
+}
+
+func (s *Server) emailPage(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	e, err := s.deps.Outbox.Get(c.Request().Context(), id)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	return s.page(c, http.StatusOK, "admin_email", e.Subject, map[string]any{"Email": e})
+}

@@ -1,0 +1,177 @@
+package frontend
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/auth"
+)
+
+type task struct{ Text, Href, Hint string }
+
+// home is each role's home page.
+func (s *Server) home(c echo.Context) error {
+	u, _ := currentUser(c)
+	org := currentOrg(c)
+	data := map[string]any{}
+	switch u.Role {
+	case commissioning.RoleConsortiumAdmin:
+		councils, err := s.deps.Orgs.Councils(c.Request().Context(), org.ID)
+		if err != nil {
+			return err
+		}
+		data["Heading"] = "Consortium administration"
+		data["Lead"] = "Run the consortium's framework: its member councils, users and the record of everything done in Hearth."
+		data["Councils"] = councils
+		data["Tasks"] = []task{
+			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils."},
+			{"Read the audit log", "/admin/audit", "Who did what, to which record, when and from where; download it as CSV."},
+			{"Check the email outbox", "/admin/outbox", "Every message Hearth has sent or is holding."},
+		}
+	case commissioning.RoleCommissioner:
+		data["Heading"] = "Placements for " + org.Name
+		data["Lead"] = "Find homes for the children your council looks after, with the other councils of your consortium as one buyer."
+		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+	case commissioning.RoleApprover:
+		data["Heading"] = "Approvals for " + org.Name
+		data["Lead"] = "Approve or refuse placements that are distant from a child's home or above the framework's price ceiling."
+		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+	case commissioning.RoleProviderAdmin, commissioning.RoleProviderUser:
+		data["Heading"] = org.Name
+		data["Lead"] = "Keep your homes and vacancies current and respond to placement requests that match them."
+		data["Tasks"] = []task{{"Connect your own systems", "/account/tokens", "Create an API token for your case management system."}}
+	case commissioning.RoleSWCUCoordinator:
+		data["Heading"] = "Secure Welfare Coordination Unit"
+		data["Lead"] = "See every secure bed in the country, receive section 25 referrals and allocate beds from the waiting list."
+		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "The unit's details and coordinators."}}
+	case commissioning.RoleSecureHomeUser:
+		data["Heading"] = org.Name
+		data["Lead"] = "Keep your secure beds' states current and answer referrals the SWCU circulates to your home."
+		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your home's details and staff on Hearth."}}
+	}
+	return s.page(c, http.StatusOK, "home", "Home", data)
+}
+
+func (s *Server) account(c echo.Context) error {
+	return s.page(c, http.StatusOK, "account", "Your account", nil)
+}
+
+// visibleOrganisation loads an organisation the current user may see, or returns
+// ErrForbidden for another tenant's and ErrNotFound for none.
+func (s *Server) visibleOrganisation(c echo.Context) (commissioning.Organisation, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return commissioning.Organisation{}, echo.ErrNotFound
+	}
+	target, err := s.deps.Orgs.Organisation(c.Request().Context(), id)
+	if err != nil {
+		return target, err
+	}
+	u, _ := currentUser(c)
+	if !commissioning.CanView(u.Role, currentOrg(c), target) {
+		return target, echo.NewHTTPError(http.StatusForbidden, "That organisation's records belong to another organisation.")
+	}
+	return target, nil
+}
+
+func (s *Server) organisationPage(c echo.Context) error {
+	org, err := s.visibleOrganisation(c)
+	if err != nil {
+		return err
+	}
+	users, err := s.deps.Users.ListByOrganisations(c.Request().Context(), []int64{org.ID})
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "organisation", org.Name, map[string]any{"Org": org, "Users": users})
+}
+
+func (s *Server) tokensPage(c echo.Context) error {
+	return s.renderTokens(c, http.StatusOK, "", nil, nil)
+}
+
+func (s *Server) renderTokens(c echo.Context, status int, newToken string, form map[string]string, fe commissioning.FieldErrors) error {
+	u, _ := currentUser(c)
+	toks, err := s.deps.Users.APITokens(c.Request().Context(), u)
+	if err != nil {
+		return err
+	}
+	return s.page(c, status, "tokens", "API tokens", map[string]any{"Tokens": toks, "NewToken": newToken}, withForm(form, fe))
+}
+
+type tokenForm struct {
+	Name string `form:"name" validate:"required,max=100" msg:"required=Enter a name for the token|max=Token name must be 100 characters or fewer"`
+}
+
+func (s *Server) createToken(c echo.Context) error {
+	var f tokenForm
+	form, err := bindForm(c, &f)
+	if err != nil {
+		return err
+	}
+	if fe := s.check(&f); fe != nil {
+		return s.renderTokens(c, http.StatusUnprocessableEntity, "", form, fe)
+	}
+	u, _ := currentUser(c)
+	tok, _, err := s.deps.Users.CreateAPIToken(c.Request().Context(), u, f.Name)
+	if err != nil {
+		return err
+	}
+	return s.renderTokens(c, http.StatusCreated, tok, nil, nil)
+}
+
+func (s *Server) revokeToken(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	u, _ := currentUser(c)
+	if err := s.deps.Users.RevokeAPIToken(c.Request().Context(), u, id); err != nil {
+		return err
+	}
+	s.flash(c, "The token has been revoked")
+	return c.Redirect(http.StatusSeeOther, "/account/tokens")
+}
+
+// manageableOrganisations are the organisations a consortium admin adds users to:
+// the consortium itself and its member councils.
+func (s *Server) manageableOrganisations(ctx context.Context, consortium commissioning.Organisation) ([]commissioning.Organisation, error) {
+	councils, err := s.deps.Orgs.Councils(ctx, consortium.ID)
+	if err != nil {
+		return nil, err
+	}
+	return append([]commissioning.Organisation{consortium}, councils...), nil
+}
+
+// inviteUser creates a user without a password and emails a link to choose one.
+func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) {
+	ctx := c.Request().Context()
+	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
+	if err != nil {
+		return auth.User{}, err
+	}
+	allowed := false
+	for _, o := range orgs {
+		allowed = allowed || o.ID == nu.OrganisationID
+	}
+	if !allowed {
+		return auth.User{}, commissioning.Invalid("organisation_id", "Select the consortium or one of its member councils")
+	}
+	u, err := s.deps.Users.Create(ctx, nu)
+	if err != nil {
+		return u, err
+	}
+	tok, err := s.deps.Users.CreatePasswordReset(ctx, u, 7*24*time.Hour)
+	if err != nil {
+		return u, err
+	}
+	inviter, _ := currentUser(c)
+	body := "Hello " + u.Name + ",\n\n" + inviter.Name + " has given you a Hearth account (" + u.Role.Label() + ").\n\nChoose your password within 7 days here:\n\n" +
+		s.cfg.BaseURL + "/password/reset/" + tok + "\n\nHearth"
+	return u, s.deps.Outbox.Send(ctx, u.Email, "Your Hearth account", body)
+}

@@ -1,0 +1,281 @@
+package frontend
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/auth"
+)
+
+// views holds one parsed template set per page (layout + partials + page).
+type views struct {
+	pages map[string]*template.Template
+}
+
+var london = func() *time.Location {
+	if l, err := time.LoadLocation("Europe/London"); err == nil {
+		return l
+	}
+	return time.UTC
+}()
+
+var funcs = template.FuncMap{
+	"dict": func(kv ...any) (map[string]any, error) {
+		if len(kv)%2 != 0 {
+			return nil, errors.New("dict: odd number of arguments")
+		}
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i < len(kv); i += 2 {
+			k, ok := kv[i].(string)
+			if !ok {
+				return nil, errors.New("dict: keys must be strings")
+			}
+			m[k] = kv[i+1]
+		}
+		return m, nil
+	},
+	"errorFor": func(errs commissioning.FieldErrors, field string) string {
+		for _, e := range errs {
+			if e.Field == field {
+				return e.Message
+			}
+		}
+		return ""
+	},
+	"value": func(form map[string]string, field string) string { return form[field] },
+	"deref": func(p any) any {
+		switch v := p.(type) {
+		case *string:
+			if v == nil {
+				return ""
+			}
+			return *v
+		case *float64:
+			if v == nil {
+				return ""
+			}
+			return *v
+		}
+		return p
+	},
+	"date":     func(t any) string { return formatTime(t, "2 January 2006") },
+	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
+	"statusTag": func(s string) string {
+		switch s {
+		case "sent":
+			return "govuk-tag--green"
+		case "failed":
+			return "govuk-tag--red"
+		case "queued":
+			return "govuk-tag--yellow"
+		}
+		return "govuk-tag--grey"
+	},
+}
+
+func formatTime(t any, layout string) string {
+	switch v := t.(type) {
+	case time.Time:
+		return v.In(london).Format(layout)
+	case *time.Time:
+		if v == nil {
+			return ""
+		}
+		return v.In(london).Format(layout)
+	}
+	return ""
+}
+
+func loadViews(fsys fs.FS) (*views, error) {
+	pages, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	v := &views{pages: map[string]*template.Template{}}
+	for _, p := range pages {
+		name := strings.TrimSuffix(path.Base(p), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		v.pages[name] = t
+	}
+	return v, nil
+}
+
+// View is what every page template receives.
+type View struct {
+	Title     string
+	User      *auth.User
+	Org       commissioning.Organisation
+	Nav       []NavItem
+	CSRF      string
+	Flash     string
+	Errors    commissioning.FieldErrors
+	Form      map[string]string // what the user typed, re-shown on error
+	Data      any
+	RequestID string
+}
+
+// NavItem is one link in the service navigation.
+type NavItem struct {
+	Text, Href string
+	Current    bool
+}
+
+// page renders a page template with status.
+func (s *Server) page(c echo.Context, status int, name, title string, data any, opts ...func(*View)) error {
+	v := &View{Title: title, Data: data, Form: map[string]string{}, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
+		v.CSRF = tok
+	}
+	if u, ok := currentUser(c); ok {
+		v.User = &u
+		v.Org = currentOrg(c)
+		v.Nav = navFor(u.Role, c.Request().URL.Path)
+	}
+	v.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
+	for _, o := range opts {
+		o(v)
+	}
+	t, ok := s.views.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %q", name)
+	}
+	var b bytes.Buffer
+	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, b.Bytes())
+}
+
+// withForm re-shows typed values and field errors.
+func withForm(form map[string]string, errs commissioning.FieldErrors) func(*View) {
+	return func(v *View) {
+		if form != nil {
+			v.Form = form
+		}
+		v.Errors = errs
+	}
+}
+
+// flash sets a success message for the next page.
+func (s *Server) flash(c echo.Context, msg string) {
+	s.sessions.Put(c.Request().Context(), sessFlash, msg)
+}
+
+// statusFor maps domain errors to HTTP statuses: the one table for the whole server.
+func statusFor(err error) int {
+	var he *echo.HTTPError
+	var je *jsonError
+	switch {
+	case errors.As(err, &he):
+		return he.Code
+	case errors.As(err, &je):
+		return http.StatusBadRequest
+	case errors.Is(err, commissioning.ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, commissioning.ErrForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, commissioning.ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, commissioning.ErrInvalid):
+		return http.StatusUnprocessableEntity
+	case errors.Is(err, auth.ErrThrottled):
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// handleError renders every error: JSON under /api, a GOV.UK page elsewhere. Only
+// internal errors are logged in full; users never see their detail.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	status := statusFor(err)
+	msg := ""
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+	}
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if status >= 500 {
+		slog.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", reqID, "path", c.Request().URL.Path)
+		msg = ""
+	}
+	if isAPI(c.Request().URL.Path) {
+		body := apiError{Error: apiErrorBody{Code: codeFor(status), Message: firstNonEmpty(msg, http.StatusText(status)), RequestID: reqID}}
+		var fe commissioning.FieldErrors
+		if errors.As(err, &fe) {
+			body.Error.Message = "The request has invalid fields."
+			body.Error.Fields = fe
+		}
+		_ = c.JSON(status, body)
+		return
+	}
+	heading, paras := errorText(status, msg)
+	if rerr := s.page(c, status, "error", heading, map[string]any{"Heading": heading, "Paragraphs": paras}); rerr != nil {
+		slog.ErrorContext(c.Request().Context(), "render error page", "err", rerr)
+		_ = c.String(http.StatusInternalServerError, "Sorry, there is a problem with the service.")
+	}
+}
+
+func errorText(status int, msg string) (string, []string) {
+	switch status {
+	case http.StatusNotFound:
+		return "Page not found", []string{"If you typed the web address, check it is correct.", "If you pasted the web address, check you copied the entire address."}
+	case http.StatusForbidden:
+		return "You do not have permission to see this page", []string{firstNonEmpty(msg, "Your account cannot use this page."), "If you think you should, ask your organisation's administrator."}
+	case http.StatusTooManyRequests:
+		return "Too many attempts", []string{firstNonEmpty(msg, "Wait a few minutes, then try again.")}
+	case http.StatusMethodNotAllowed:
+		return "Page not found", []string{"This page cannot be used that way."}
+	}
+	if status >= 500 {
+		return "Sorry, there is a problem with the service", []string{"Try again later. If it keeps happening, give the reference below to your administrator."}
+	}
+	return "There is a problem", []string{firstNonEmpty(msg, http.StatusText(status))}
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func isAPI(p string) bool { return strings.HasPrefix(p, "/api/") }
+
+// navFor is the service navigation for a role.
+func navFor(r commissioning.Role, current string) []NavItem {
+	items := []NavItem{{Text: "Home", Href: "/"}}
+	switch r {
+	case commissioning.RoleConsortiumAdmin:
+		items = append(items, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
+	}
+	items = append(items, NavItem{Text: "Your account", Href: "/account"})
+	for i := range items {
+		items[i].Current = items[i].Href == current || (items[i].Href != "/" && strings.HasPrefix(current, items[i].Href+"/"))
+	}
+	return items
+}

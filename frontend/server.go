@@ -1,0 +1,147 @@
+// Package frontend is Hearth's web layer: server-rendered GOV.UK pages, the JSON API
+// under /api/v1, sessions, CSRF protection and the authorisation policy every route
+// declares. Handlers are thin: they bind and validate input, call a domain service
+// and render the result.
+package frontend
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/alexedwards/scs/pgxstore"
+	"github.com/alexedwards/scs/v2"
+	"github.com/go-playground/validator/v10"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/migrations"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Config is the web layer's part of Hearth's configuration.
+type Config struct {
+	// BaseURL is where users reach Hearth, used in emailed links. An https:// URL
+	// also marks cookies Secure.
+	BaseURL string
+	// SMTPConfigured says whether email is delivered (otherwise kept in the outbox).
+	SMTPConfigured bool
+	// SessionIdle and SessionLifetime end sessions after inactivity and absolutely.
+	SessionIdle, SessionLifetime time.Duration
+}
+
+// Deps are the services the web layer calls.
+type Deps struct {
+	DB     *migrations.DB
+	Orgs   *commissioning.Service
+	Users  *auth.Service
+	Audit  *audit.Log
+	Outbox *notify.Outbox
+}
+
+// Server is Hearth's HTTP server.
+type Server struct {
+	cfg      Config
+	deps     Deps
+	e        *echo.Echo
+	sessions *scs.SessionManager
+	store    *pgxstore.PostgresStore
+	views    *views
+	validate *validator.Validate
+	policies map[string]Policy
+	metrics  *metrics
+}
+
+// New builds the server and registers every route.
+func New(cfg Config, deps Deps) (*Server, error) {
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = 30 * time.Minute
+	}
+	if cfg.SessionLifetime == 0 {
+		cfg.SessionLifetime = 12 * time.Hour
+	}
+	v, err := loadViews(templateFS)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
+	s.store = pgxstore.New(deps.DB.Pool)
+	s.sessions = scs.New()
+	s.sessions.Store = s.store
+	s.sessions.IdleTimeout = cfg.SessionIdle
+	s.sessions.Lifetime = cfg.SessionLifetime
+	s.sessions.Cookie.Name = "hearth_session"
+	s.sessions.Cookie.HttpOnly = true
+	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
+	s.sessions.Cookie.Secure = secureCookies(cfg.BaseURL)
+	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		slog.ErrorContext(r.Context(), "session", "err", err)
+		http.Error(w, "Sorry, there is a problem with the service.", http.StatusInternalServerError)
+	}
+
+	e := s.e
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
+	e.Use(s.observe, s.recoverPanics, securityHeaders)
+	e.Use(middleware.BodyLimit("2M"))
+	e.Use(echo.WrapMiddleware(s.sessions.LoadAndSave))
+	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
+		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+		CookieName:     "hearth_csrf",
+		CookiePath:     "/",
+		CookieHTTPOnly: true,
+		CookieSecure:   secureCookies(cfg.BaseURL),
+		CookieSameSite: http.SameSiteLaxMode,
+		// The JSON API authenticates with bearer tokens, not cookies, so it is not
+		// exposed to cross-site request forgery.
+		Skipper: func(c echo.Context) bool { return isAPI(c.Request().URL.Path) },
+		ErrorHandler: func(err error, c echo.Context) error {
+			return echo.NewHTTPError(http.StatusForbidden, "Your form expired or was sent from another website. Go back, reload the page and try again.")
+		},
+	}))
+	s.routes()
+	return s, nil
+}
+
+// Handler returns the HTTP handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+// Close stops background work (the session cleanup loop).
+func (s *Server) Close() { s.store.StopCleanup() }
+
+// Run serves on addr until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	srv := &http.Server{Addr: addr, Handler: s.e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+func secureCookies(baseURL string) bool {
+	return len(baseURL) >= 8 && baseURL[:8] == "https://"
+}
+
+func staticFiles() fs.FS {
+	sub, _ := fs.Sub(staticFS, "static")
+	return sub
+}
