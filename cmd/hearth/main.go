@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -44,7 +45,8 @@ func main() {
 		os.Exit(2)
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "hearth:", err)
+		// One line, whatever the cause's formatting (pgx reports one line per address).
+		fmt.Fprintln(os.Stderr, "hearth:", strings.Join(strings.Fields(err.Error()), " "))
 		os.Exit(1)
 	}
 }

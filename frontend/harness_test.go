@@ -1,0 +1,253 @@
+package frontend
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+func TestMain(m *testing.M) {
+	// Cheap hashes keep the suite fast; production uses argon2id.DefaultParams.
+	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	dbtest.Main(m)
+}
+
+const testPassword = "correct horse battery"
+const testTOTP = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// harness is a running server on its own database with one user per role in a small
+// world: a consortium with two member councils, a council outside it, two providers
+// and the SWCU.
+type harness struct {
+	t     *testing.T
+	srv   *httptest.Server
+	s     *Server
+	deps  Deps
+	orgs  map[string]commissioning.Organisation
+	users map[string]auth.User // by email
+}
+
+var harnessUsers = []struct {
+	email string
+	role  commissioning.Role
+	org   string
+}{
+	{"admin@consortium.test", commissioning.RoleConsortiumAdmin, "consortium"},
+	{"commissioner@manchester.test", commissioning.RoleCommissioner, "manchester"},
+	{"approver@manchester.test", commissioning.RoleApprover, "manchester"},
+	{"commissioner@liverpool.test", commissioning.RoleCommissioner, "liverpool"},
+	{"admin@providerx.test", commissioning.RoleProviderAdmin, "providerx"},
+	{"staff@providerx.test", commissioning.RoleProviderUser, "providerx"},
+	{"admin@providery.test", commissioning.RoleProviderAdmin, "providery"},
+	{"coordinator@swcu.test", commissioning.RoleSWCUCoordinator, "swcu"},
+	{"manager@securehome.test", commissioning.RoleSecureHomeUser, "securehome"},
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ctx := context.Background()
+	db, err := migrations.Connect(ctx, dbtest.New(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
+	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false)}
+	must(t, h.deps.Orgs.SyncCouncils(ctx))
+	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
+	must(t, err)
+	must(t, h.deps.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000003", "E08000012"})) // Manchester, Liverpool
+	h.orgs["consortium"] = cons
+	for key, ons := range map[string]string{"manchester": "E08000003", "liverpool": "E08000012", "leeds": "E08000035"} {
+		var o commissioning.Organisation
+		must(t, db.Gorm.Where("ons_code = ?", ons).First(&o).Error)
+		h.orgs[key] = o
+	}
+	for key, name := range map[string]string{"providerx": "Provider X", "providery": "Provider Y", "securehome": "Secure Home Z"} {
+		o, err := h.deps.Orgs.Create(ctx, commissioning.KindProvider, name)
+		must(t, err)
+		h.orgs[key] = o
+	}
+	swcu, err := h.deps.Orgs.Create(ctx, commissioning.KindSWCU, "SWCU")
+	must(t, err)
+	h.orgs["swcu"] = swcu
+	for _, hu := range harnessUsers {
+		u, err := h.deps.Users.Create(ctx, auth.NewUser{Email: hu.email, Name: "Test " + string(hu.role), Role: hu.role, OrganisationID: h.orgs[hu.org].ID, Password: testPassword})
+		must(t, err)
+		if hu.role.RequiresMFA() {
+			code, _ := totp.GenerateCode(testTOTP, time.Now())
+			must(t, h.deps.Users.EnableMFA(ctx, u, testTOTP, code))
+			u, _ = h.deps.Users.ByID(ctx, u.ID)
+		}
+		h.users[hu.email] = u
+	}
+	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
+	must(t, err)
+	t.Cleanup(h.s.Close)
+	h.srv = httptest.NewServer(h.s.Handler())
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browser is an HTTP client with cookies that does not follow redirects.
+type browser struct {
+	h *harness
+	c *http.Client
+}
+
+func (h *harness) browser() *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{h: h, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// response is a read response.
+type response struct {
+	Status   int
+	Body     string
+	Location string
+	Header   http.Header
+}
+
+func (b *browser) do(method, path string, form url.Values) response {
+	b.h.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, b.h.srv.URL+path, body)
+	must(b.h.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	res, err := b.c.Do(req)
+	must(b.h.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	return response{Status: res.StatusCode, Body: string(raw), Location: res.Header.Get("Location"), Header: res.Header}
+}
+
+func (b *browser) get(path string) response { return b.do(http.MethodGet, path, nil) }
+
+var csrfRe = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// post submits a form from page (to pick up its CSRF token) to path.
+func (b *browser) post(page, path string, form url.Values) response {
+	b.h.t.Helper()
+	r := b.get(page)
+	m := csrfRe.FindStringSubmatch(r.Body)
+	if m == nil {
+		b.h.t.Fatalf("no CSRF token on %s (status %d)", page, r.Status)
+	}
+	form.Set("_csrf", m[1])
+	return b.do(http.MethodPost, path, form)
+}
+
+// signIn signs in as email, answering the second-factor step when the role needs it.
+func (h *harness) signIn(email string) *browser {
+	h.t.Helper()
+	b := h.browser()
+	r := b.post("/sign-in", "/sign-in", url.Values{"email": {email}, "password": {testPassword}})
+	if r.Status != http.StatusSeeOther {
+		h.t.Fatalf("sign in %s: status %d", email, r.Status)
+	}
+	if r.Location == "/sign-in/mfa" {
+		code, _ := totp.GenerateCode(testTOTP, time.Now())
+		r = b.post("/sign-in/mfa", "/sign-in/mfa", url.Values{"code": {code}})
+		if r.Status != http.StatusSeeOther || r.Location != "/" {
+			h.t.Fatalf("MFA for %s: status %d to %q", email, r.Status, r.Location)
+		}
+	}
+	return b
+}
+
+// token returns a new API token for email.
+func (h *harness) token(email string) string {
+	h.t.Helper()
+	tok, _, err := h.deps.Users.CreateAPIToken(context.Background(), h.users[email], "test")
+	must(h.t, err)
+	return tok
+}
+
+// api calls the JSON API with a bearer token (empty: none). Every response to a
+// documented route is validated against /api/openapi.json, status code included.
+func (h *harness) api(method, path, token, body string) (int, map[string]any) {
+	h.t.Helper()
+	req, _ := http.NewRequest(method, h.srv.URL+path, strings.NewReader(body))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	must(h.t, err)
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if route, params, err := apiRouter(h.t).FindRoute(req); err == nil {
+		in := &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
+			Status:                 res.StatusCode, Header: res.Header,
+			Options: &openapi3filter.Options{IncludeResponseStatus: true},
+		}
+		in.SetBodyBytes(raw)
+		if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+			h.t.Errorf("%s %s: response %d does not match the OpenAPI document: %v", method, path, res.StatusCode, err)
+		}
+	}
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return res.StatusCode, out
+}
+
+var (
+	routerOnce sync.Once
+	router     routers.Router
+	routerErr  error
+)
+
+func apiRouter(t *testing.T) routers.Router {
+	routerOnce.Do(func() {
+		doc, err := openapi3.NewLoader().LoadFromData(openAPIDoc)
+		if err != nil {
+			routerErr = err
+			return
+		}
+		if routerErr = doc.Validate(context.Background()); routerErr != nil {
+			return
+		}
+		doc.Servers = nil // match any host: the test server's port changes
+		router, routerErr = legacy.NewRouter(doc)
+	})
+	if routerErr != nil {
+		t.Fatalf("openapi.json: %v", routerErr)
+	}
+	return router
+}

@@ -1,0 +1,156 @@
+package frontend
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/hearth-placements/hearth/commissioning"
+)
+
+// TestEveryRouteHasAPolicy walks every route echo knows and fails if one was
+// registered without an authorisation policy.
+func TestEveryRouteHasAPolicy(t *testing.T) {
+	h := newHarness(t)
+	n := 0
+	for _, r := range h.s.Routes() {
+		if strings.HasPrefix(r.Name, "github.com/labstack/echo") || r.Method == "echo_route_any" {
+			continue
+		}
+		if _, ok := h.s.PolicyFor(r.Method, r.Path); !ok {
+			t.Errorf("%s %s has no authorisation policy", r.Method, r.Path)
+		}
+		n++
+	}
+	if n < 30 {
+		t.Fatalf("only %d routes found; is the walk broken?", n)
+	}
+}
+
+// TestRolesAreRefusedWhereTheyMustBe signs in as each role and visits pages and API
+// endpoints with restricted policies.
+func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
+	h := newHarness(t)
+	admin := []commissioning.Role{commissioning.RoleConsortiumAdmin}
+	web := []struct {
+		path    string
+		allowed []commissioning.Role // nil: every role
+	}{
+		{"/", nil},
+		{"/account", nil},
+		{"/account/tokens", nil},
+		{"/admin/users", admin},
+		{"/admin/users/new", admin},
+		{"/admin/audit", admin},
+		{"/admin/audit.csv", admin},
+		{"/admin/outbox", admin},
+	}
+	api := []struct {
+		path    string
+		allowed []commissioning.Role
+	}{
+		{"/api/v1/me", nil},
+		{"/api/v1/users", admin},
+	}
+	for _, hu := range harnessUsers {
+		b := h.signIn(hu.email)
+		tok := h.token(hu.email)
+		for _, p := range web {
+			t.Run(fmt.Sprintf("%s GET %s", hu.role, p.path), func(t *testing.T) {
+				r := b.get(p.path)
+				want := http.StatusForbidden
+				if p.allowed == nil || contains(p.allowed, hu.role) {
+					want = http.StatusOK
+				}
+				if r.Status != want {
+					t.Fatalf("status %d, want %d", r.Status, want)
+				}
+				if want == http.StatusForbidden && !strings.Contains(r.Body, "You do not have permission to see this page") {
+					t.Fatalf("403 without the GOV.UK permission page")
+				}
+			})
+		}
+		for _, p := range api {
+			t.Run(fmt.Sprintf("%s API %s", hu.role, p.path), func(t *testing.T) {
+				status, body := h.api(http.MethodGet, p.path, tok, "")
+				want := http.StatusForbidden
+				if p.allowed == nil || contains(p.allowed, hu.role) {
+					want = http.StatusOK
+				}
+				if status != want {
+					t.Fatalf("status %d, want %d (%v)", status, want, body)
+				}
+				if want == http.StatusForbidden && body["error"].(map[string]any)["code"] != "forbidden" {
+					t.Fatalf("403 body = %v", body)
+				}
+			})
+		}
+	}
+}
+
+func contains(rs []commissioning.Role, r commissioning.Role) bool {
+	for _, x := range rs {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSignedOutVisitorsAreSentToSignIn(t *testing.T) {
+	h := newHarness(t)
+	b := h.browser()
+	for _, p := range []string{"/", "/account", "/admin/audit", "/organisations/1"} {
+		r := b.get(p)
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/sign-in?next=") {
+			t.Errorf("GET %s: %d to %q, want a redirect to sign in", p, r.Status, r.Location)
+		}
+	}
+	for _, p := range []string{"/api/v1/me", "/api/v1/users"} {
+		if status, _ := h.api(http.MethodGet, p, "", ""); status != http.StatusUnauthorized {
+			t.Errorf("GET %s without a token: %d, want 401", p, status)
+		}
+		if status, _ := h.api(http.MethodGet, p, "hth_not-a-real-token", ""); status != http.StatusUnauthorized {
+			t.Errorf("GET %s with a bad token: %d, want 401", p, status)
+		}
+	}
+}
+
+// TestTenantsAreIsolated proves a council cannot read another council's records, a
+// provider another provider's, and a consortium admin only its member councils.
+func TestTenantsAreIsolated(t *testing.T) {
+	h := newHarness(t)
+	tests := []struct {
+		email  string
+		target string
+		want   int
+	}{
+		{"commissioner@manchester.test", "manchester", http.StatusOK},
+		{"commissioner@manchester.test", "liverpool", http.StatusForbidden},
+		{"commissioner@liverpool.test", "manchester", http.StatusForbidden},
+		{"approver@manchester.test", "liverpool", http.StatusForbidden},
+		{"admin@providerx.test", "providerx", http.StatusOK},
+		{"admin@providerx.test", "providery", http.StatusForbidden},
+		{"staff@providerx.test", "providery", http.StatusForbidden},
+		{"admin@providery.test", "providerx", http.StatusForbidden},
+		{"admin@providerx.test", "manchester", http.StatusForbidden},
+		{"admin@consortium.test", "manchester", http.StatusOK},
+		{"admin@consortium.test", "leeds", http.StatusForbidden}, // not a member council
+		{"admin@consortium.test", "providerx", http.StatusForbidden},
+		{"manager@securehome.test", "providerx", http.StatusForbidden},
+		{"coordinator@swcu.test", "manchester", http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.email+" reads "+tt.target, func(t *testing.T) {
+			path := fmt.Sprintf("/organisations/%d", h.orgs[tt.target].ID)
+			if r := h.signIn(tt.email).get(path); r.Status != tt.want {
+				t.Errorf("web GET %s: %d, want %d", path, r.Status, tt.want)
+			}
+			status, body := h.api(http.MethodGet, "/api/v1"+path, h.token(tt.email), "")
+			if status != tt.want {
+				t.Errorf("API GET %s: %d, want %d (%v)", path, status, tt.want, body)
+			}
+		})
+	}
+}
