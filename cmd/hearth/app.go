@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
@@ -52,6 +54,13 @@ func withDatabase(ctx context.Context, cfg Config, f func(*migrations.DB) error)
 		}
 		slog.Info("starting embedded PostgreSQL", "data_dir", dir)
 		cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir})
+		if errors.Is(err, pgembed.ErrUnreachable) {
+			// Running as root from a checkout the postgres user cannot reach (under
+			// /root, say): keep this checkout's cluster in a folder of its own instead.
+			dir = filepath.Join("/var/lib/hearth", strings.Trim(strings.ReplaceAll(dir, "/", "_"), "_"))
+			slog.Warn("data folder unreachable for the postgres user; using another", "reason", err, "data_dir", dir)
+			cluster, err = pgembed.Start(ctx, pgembed.Options{Dir: dir})
+		}
 		if err != nil {
 			return err
 		}
@@ -87,4 +96,3 @@ func migrate(ctx context.Context, cfg Config, action string, out io.Writer) erro
 		return fmt.Errorf("migrate %q: want up, down or status", action)
 	})
 }
-

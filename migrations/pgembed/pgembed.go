@@ -43,6 +43,21 @@ type Cluster struct {
 // ErrNoBinaries is returned when no PostgreSQL server binaries are installed.
 var ErrNoBinaries = errors.New("no PostgreSQL server binaries found (install Debian's postgresql package)")
 
+// ErrUnreachable is returned, when running as root, for a data folder the unprivileged
+// postgres user cannot reach because a parent folder is closed to other users.
+var ErrUnreachable = errors.New("the postgres user cannot reach the data folder")
+
+func untraversableParent(dir string) string {
+	for p := filepath.Dir(dir); ; p = filepath.Dir(p) {
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o001 == 0 {
+			return p
+		}
+		if p == "/" || p == "." {
+			return ""
+		}
+	}
+}
+
 // FindBinaries returns the newest /usr/lib/postgresql/*/bin holding initdb and pg_ctl,
 // or the folder of initdb on PATH.
 func FindBinaries() (string, error) {
@@ -90,6 +105,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if os.Geteuid() == 0 {
 		if c.cred, err = postgresUser(); err != nil {
 			return nil, err
+		}
+		if p := untraversableParent(dir); p != "" {
+			return nil, fmt.Errorf("%w: %s is closed to other users", ErrUnreachable, p)
 		}
 		if err := chownTree(dir, int(c.cred.Uid), int(c.cred.Gid)); err != nil {
 			return nil, fmt.Errorf("pgembed: chown %s: %w", dir, err)

@@ -1,0 +1,120 @@
+// Browser-test harness: runs the real `hearth` binary on its own embedded PostgreSQL
+// with the demo consortium, and drives Debian's Chromium with playwright-core.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+import { TOTP } from 'otpauth';
+import assert from 'node:assert/strict';
+
+export const DEMO_PASSWORD = 'hearth-demo-password';
+export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+export const ACCOUNTS = [
+  { role: 'consortium_admin', email: 'admin@nw-consortium.example', label: 'Consortium administrator', heading: 'Consortium administration' },
+  { role: 'commissioner', email: 'commissioner@manchester.example', label: 'Commissioner', heading: 'Placements for Manchester' },
+  { role: 'approver', email: 'approver@manchester.example', label: 'Approver (DCS or delegate)', heading: 'Approvals for Manchester', mfa: true },
+  { role: 'provider_admin', email: 'admin@brightwater.example', label: 'Provider administrator', heading: "Brightwater Children's Homes (demo)" },
+  { role: 'provider_user', email: 'staff@brightwater.example', label: 'Provider user', heading: "Brightwater Children's Homes (demo)" },
+  { role: 'swcu_coordinator', email: 'coordinator@swcu.example', label: 'SWCU coordinator', heading: 'Secure Welfare Coordination Unit', mfa: true },
+  { role: 'secure_home_user', email: 'manager@oakfield.example', label: 'Secure home user', heading: "Oakfield Secure Children's Home (demo)" },
+];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+// startHearth runs the binary on a fresh data folder and waits until it is ready.
+export async function startHearth() {
+  const bin = process.env.HEARTH_BIN;
+  assert.ok(bin, 'HEARTH_BIN must name the hearth binary (make e2e sets it)');
+  const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
+  chmodSync(dir, 0o755); // the embedded server runs as the postgres user when we are root
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true' };
+  delete env.DATABASE_URL;
+  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', join(dir, 'pg')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  proc.stdout.on('data', (d) => { log += d; });
+  proc.stderr.on('data', (d) => { log += d; });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`hearth exited early:\n${log}`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) break;
+    } catch { /* not listening yet */ }
+    if (Date.now() > deadline) throw new Error(`hearth not ready in 60s:\n${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    log: () => log,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+// newPage opens a page that fails the test on any request leaving this machine.
+export async function newPage(browser, baseURL) {
+  const context = await browser.newContext({ baseURL });
+  const page = await context.newPage();
+  const external = [];
+  page.on('request', (req) => {
+    const u = new URL(req.url());
+    if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:') external.push(req.url());
+  });
+  page.externalRequests = external;
+  return page;
+}
+
+export function totpNow() {
+  return new TOTP({ secret: DEMO_TOTP_SECRET, digits: 6, period: 30, algorithm: 'SHA1' }).generate();
+}
+
+export async function signIn(page, account) {
+  await page.goto('/sign-in');
+  await page.getByLabel('Email address').fill(account.email);
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  if (account.mfa) {
+    await page.waitForURL('**/sign-in/mfa');
+    await expectAccessible(page, `MFA page for ${account.role}`);
+    await page.getByLabel('Security code').fill(totpNow());
+    await page.getByRole('button', { name: 'Continue' }).click();
+  }
+  await page.waitForURL((u) => u.pathname === '/');
+}
+
+// checked lists every page axe has checked, for the summary.
+export const checked = [];
+
+// expectAccessible runs axe-core on the page and fails on any violation.
+export async function expectAccessible(page, what) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
+  const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
+  assert.deepEqual(problems, [], `axe found violations on ${what} (${page.url()}):\n${problems.join('\n')}`);
+  checked.push(new URL(page.url()).pathname);
+}
