@@ -22,6 +22,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // Europe/London for dates on pages, even in a minimal container
 )
 
 const usage = `Usage:
