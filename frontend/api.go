@@ -61,16 +61,7 @@ func (s *Server) apiOrganisation(c echo.Context) error {
 }
 
 func (s *Server) apiUsers(c echo.Context) error {
-	ctx := c.Request().Context()
-	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
-	if err != nil {
-		return err
-	}
-	ids := make([]int64, len(orgs))
-	for i, o := range orgs {
-		ids[i] = o.ID
-	}
-	users, err := s.deps.Users.ListByOrganisations(ctx, ids)
+	users, _, err := s.consortiumUsers(c)
 	if err != nil {
 		return err
 	}

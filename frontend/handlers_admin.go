@@ -13,11 +13,13 @@ import (
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
-func (s *Server) adminUsers(c echo.Context) error {
+// consortiumUsers lists the users a consortium admin manages, with their
+// organisations' names.
+func (s *Server) consortiumUsers(c echo.Context) ([]auth.User, map[int64]string, error) {
 	ctx := c.Request().Context()
 	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	ids := make([]int64, len(orgs))
 	names := map[int64]string{}
@@ -26,6 +28,11 @@ func (s *Server) adminUsers(c echo.Context) error {
 		names[o.ID] = o.Name
 	}
 	users, err := s.deps.Users.ListByOrganisations(ctx, ids)
+	return users, names, err
+}
+
+func (s *Server) adminUsers(c echo.Context) error {
+	users, names, err := s.consortiumUsers(c)
 	if err != nil {
 		return err
 	}

@@ -39,11 +39,7 @@ func TestMigrationsAreReversible(t *testing.T) {
 // TestSchemaConstraints checks invariants the database keeps even if Go code is wrong.
 func TestSchemaConstraints(t *testing.T) {
 	ctx := context.Background()
-	db, err := migrations.Connect(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := dbtest.Open(t)
 	mustExec := func(sql string, args ...any) {
 		t.Helper()
 		if _, err := db.Pool.Exec(ctx, sql, args...); err != nil {

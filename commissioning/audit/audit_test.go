@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
@@ -16,11 +15,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func TestLogIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
-	db, err := migrations.Connect(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := dbtest.Open(t)
 	log := audit.New(db.Gorm)
 	actx := audit.WithActor(ctx, audit.Actor{Label: "ann@council.test (commissioner)", IP: "192.0.2.7", RequestID: "req-1"})
 	if err := log.Record(actx, "child.read", "child", "MCR-0042", map[string]any{"why": "placement request"}); err != nil {
@@ -64,11 +59,7 @@ func TestLogIsAppendOnly(t *testing.T) {
 
 func TestActionsMustBeNamespaced(t *testing.T) {
 	ctx := context.Background()
-	db, err := migrations.Connect(ctx, dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := dbtest.Open(t)
 	if err := audit.New(db.Gorm).Record(ctx, "Bad Action", "x", "1", nil); err == nil {
 		t.Fatal("an action not shaped entity.verb was accepted")
 	}

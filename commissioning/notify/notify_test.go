@@ -10,25 +10,15 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/commissioning/notify/smtptest"
-	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-func openDB(t *testing.T) *migrations.DB {
-	t.Helper()
-	db, err := migrations.Connect(context.Background(), dbtest.New(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	return db
-}
 
 func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t)
+	db := dbtest.Open(t)
 	srv := smtptest.Start(t)
 	out := notify.NewOutbox(db.Gorm, true)
 	if err := out.Send(ctx, "ann@example.org", "Your bid was received — £4,200", "Hello Ann,\nThank you."); err != nil {
@@ -62,7 +52,7 @@ func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
 
 func TestWorkerRetriesWithBackoffWhenServerDown(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t)
+	db := dbtest.Open(t)
 	// A port with nothing listening.
 	l, _ := net.Listen("tcp", "127.0.0.1:0")
 	addr := l.Addr().String()
@@ -87,7 +77,7 @@ func TestWorkerRetriesWithBackoffWhenServerDown(t *testing.T) {
 
 func TestOutboxWithoutSMTPStoresMail(t *testing.T) {
 	ctx := context.Background()
-	db := openDB(t)
+	db := dbtest.Open(t)
 	out := notify.NewOutbox(db.Gorm, false)
 	if err := out.Send(ctx, "cat@example.org", "Stored", "Body"); err != nil {
 		t.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"image/png"
 	"time"
 
-	"github.com/alexedwards/argon2id"
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
 	"gorm.io/gorm"
@@ -19,14 +18,6 @@ import (
 
 // Issuer names Hearth in authenticator apps.
 const Issuer = "Hearth"
-
-func hashPassword(p string) (string, error) {
-	h, err := argon2id.CreateHash(p, Params)
-	if err != nil {
-		return "", fmt.Errorf("hash password: %w", err)
-	}
-	return h, nil
-}
 
 // Enrolment is a TOTP secret offered to a user, not yet confirmed.
 type Enrolment struct {

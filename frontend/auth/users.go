@@ -75,6 +75,14 @@ type NewUser struct {
 	Password       string // empty: the user sets one from an emailed link
 }
 
+func hashPassword(p string) (string, error) {
+	h, err := argon2id.CreateHash(p, Params)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return h, nil
+}
+
 // CheckPassword returns why a new password is not acceptable, or "". Hearth follows
 // NCSC guidance: length over complexity rules.
 func CheckPassword(password, email string) string {
@@ -121,9 +129,9 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 	}
 	u := User{OrganisationID: org.ID, OrgKind: org.Kind, Email: nu.Email, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
 	if nu.Password != "" {
-		h, err := argon2id.CreateHash(nu.Password, Params)
+		h, err := hashPassword(nu.Password)
 		if err != nil {
-			return User{}, fmt.Errorf("hash password: %w", err)
+			return User{}, err
 		}
 		u.PasswordHash = &h
 	}
@@ -211,9 +219,9 @@ func (s *Service) SetPassword(ctx context.Context, u User, password string) erro
 	if msg := CheckPassword(password, u.Email); msg != "" {
 		return commissioning.Invalid("password", msg)
 	}
-	h, err := argon2id.CreateHash(password, Params)
+	h, err := hashPassword(password)
 	if err != nil {
-		return fmt.Errorf("hash password: %w", err)
+		return err
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", h).Error; err != nil {

@@ -127,3 +127,14 @@ func withDB(dsn, db string) string {
 	u.Path = "/" + db
 	return u.String()
 }
+
+// Open connects to a fresh migrated database for tb, closed when the test ends.
+func Open(tb testing.TB) *migrations.DB {
+	tb.Helper()
+	db, err := migrations.Connect(context.Background(), New(tb))
+	if err != nil {
+		tb.Fatalf("dbtest: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
