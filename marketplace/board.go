@@ -1,0 +1,248 @@
+package marketplace
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning/geo"
+)
+
+// BoardQuery filters the vacancy board. Zero values do not filter.
+type BoardQuery struct {
+	ConsortiumID int64
+	LotID        int64
+	Age          *int
+	Sex          string // "male" or "female"
+	Needs        []string
+	MinRating    string // e.g. "good": outstanding or good
+	Region       string
+	CouncilID    int64 // host council
+	Near         *geo.Point
+	WithinMiles  float64
+	FreeNow      bool
+	FreeBy       *time.Time // free now or becoming free on or before
+	Sort         string     // distance, rating, freshness, name
+	Offset       int
+	Limit        int
+}
+
+// BoardHome is a home as councils see it on the board: its area, never its postcode.
+type BoardHome struct {
+	ID                 int64
+	Name               string
+	ProviderID         int64
+	ProviderName       string
+	HomeType           string
+	OfstedRating       string
+	InspectionDate     *time.Time
+	RegisteredPlaces   int
+	MinAge, MaxAge     int
+	AcceptsMale        bool
+	AcceptsFemale      bool
+	Needs              Codes `gorm:"type:text[]"`
+	Outcode            string
+	Lat, Lon           float64
+	HostCouncilID      *int64
+	HostCouncil        string
+	Region             string
+	BedsFree           int
+	NextFreeDate       *time.Time
+	NextFreeBeds       *int
+	VacancyConfirmedAt *time.Time
+	Miles              *float64
+	LotCodes           Codes `gorm:"type:text[]"`
+	Total              int
+}
+
+// Stale reports whether the vacancy needs confirming.
+func (b BoardHome) Stale(now time.Time) bool {
+	return b.VacancyConfirmedAt == nil || now.Sub(*b.VacancyConfirmedAt) > StaleAfter
+}
+
+// Availability is "now", "soon" (a date is given) or "none", for colours and labels.
+func (b BoardHome) Availability() string {
+	switch {
+	case b.BedsFree > 0:
+		return "now"
+	case b.NextFreeDate != nil:
+		return "soon"
+	}
+	return "none"
+}
+
+const metresPerMile = 1609.344
+
+// boardSQL builds the board's query; the same text is used by the benchmark's pgbench
+// comparison, so the database does all the filtering, sorting and counting.
+func boardSQL(q BoardQuery) (string, map[string]any) {
+	// Named parameters (@name) so that one value can appear several times.
+	args := map[string]any{"consortium": q.ConsortiumID}
+	n := 0
+	arg := func(v any) string {
+		n++
+		name := fmt.Sprintf("p%d", n)
+		args[name] = v
+		return "@" + name
+	}
+	lotCond := ""
+	if q.LotID != 0 {
+		lotCond = " AND hl.lot_id = " + arg(q.LotID)
+	}
+	dist := "NULL::float8"
+	var where []string
+	if q.Near != nil {
+		origin := fmt.Sprintf("ll_to_earth(%s, %s)", arg(q.Near.Lat), arg(q.Near.Lon))
+		dist = fmt.Sprintf("earth_distance(ll_to_earth(h.lat, h.lon), %s) / %g", origin, metresPerMile)
+		if q.WithinMiles > 0 {
+			m := arg(q.WithinMiles * metresPerMile)
+			where = append(where, fmt.Sprintf("earth_box(%s, %s) @> ll_to_earth(h.lat, h.lon)", origin, m),
+				fmt.Sprintf("earth_distance(ll_to_earth(h.lat, h.lon), %s) <= %s", origin, m))
+		}
+	}
+	if q.Age != nil {
+		a := arg(*q.Age)
+		where = append(where, fmt.Sprintf("h.min_age <= %s AND h.max_age >= %s", a, a))
+	}
+	switch q.Sex {
+	case "male":
+		where = append(where, "h.accepts_male")
+	case "female":
+		where = append(where, "h.accepts_female")
+	}
+	if len(q.Needs) > 0 {
+		where = append(where, "h.needs @> CAST("+arg(Codes(q.Needs))+" AS text[])")
+	}
+	if q.MinRating != "" {
+		var ok []string
+		for _, r := range Ratings[:RatingRank(q.MinRating)+1] {
+			ok = append(ok, r.Code)
+		}
+		where = append(where, "h.ofsted_rating = ANY(CAST("+arg(Codes(ok))+" AS text[]))")
+	}
+	if q.Region != "" {
+		where = append(where, "hc.region = "+arg(q.Region))
+	}
+	if q.CouncilID != 0 {
+		where = append(where, "h.host_council_id = "+arg(q.CouncilID))
+	}
+	switch {
+	case q.FreeBy != nil:
+		where = append(where, "(h.beds_free > 0 OR h.next_free_date <= "+arg(*q.FreeBy)+")")
+	case q.FreeNow:
+		where = append(where, "h.beds_free > 0")
+	}
+	order := "h.name, h.id"
+	switch q.Sort {
+	case "distance":
+		if q.Near != nil {
+			order = "miles, h.name, h.id"
+		}
+	case "rating":
+		order = "array_position(ARRAY['outstanding','good','requires_improvement','inadequate','not_yet_inspected'], h.ofsted_rating), h.name, h.id"
+	case "freshness":
+		order = "h.vacancy_confirmed_at DESC NULLS LAST, h.name, h.id"
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = "WHERE " + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	sql := fmt.Sprintf(`WITH eligible AS (
+    SELECT hl.home_id, array_agg(DISTINCT l.code ORDER BY l.code) AS lot_codes
+    FROM home_lots hl
+    JOIN lots l ON l.id = hl.lot_id
+    JOIN admissions ad ON ad.lot_id = hl.lot_id AND ad.status = 'admitted'
+    JOIN framework_applications a ON a.id = ad.application_id AND a.suspended_at IS NULL
+    JOIN frameworks f ON f.id = a.framework_id AND f.consortium_id = @consortium
+    JOIN homes hh ON hh.id = hl.home_id AND hh.provider_id = a.provider_id
+    WHERE true%s
+    GROUP BY hl.home_id
+)
+SELECT h.id, h.name, h.provider_id, p.name AS provider_name, h.home_type, h.ofsted_rating, h.inspection_date,
+       h.registered_places, h.min_age, h.max_age, h.accepts_male, h.accepts_female, h.needs, h.outcode, h.lat, h.lon,
+       h.host_council_id, coalesce(hc.name, '') AS host_council, coalesce(hc.region, '') AS region,
+       h.beds_free, h.next_free_date, h.next_free_beds, h.vacancy_confirmed_at, %s AS miles, e.lot_codes,
+       count(*) OVER () AS total
+FROM homes h
+JOIN eligible e ON e.home_id = h.id
+JOIN organisations p ON p.id = h.provider_id
+LEFT JOIN organisations hc ON hc.id = h.host_council_id
+%s
+ORDER BY %s
+LIMIT %d OFFSET %d`, lotCond, dist, cond, order, limit, max(q.Offset, 0))
+	return sql, args
+}
+
+// Board returns one page of the vacancy board and the number of homes matching.
+func (s *Service) Board(ctx context.Context, q BoardQuery) ([]BoardHome, int, error) {
+	sql, args := boardSQL(q)
+	var out []BoardHome
+	if err := s.db.WithContext(ctx).Raw(sql, args).Scan(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("vacancy board: %w", err)
+	}
+	total := 0
+	if len(out) > 0 {
+		total = out[0].Total
+	} else if q.Offset > 0 {
+		// Past the last page: count without paging.
+		q.Offset, q.Limit = 0, 1
+		first, n, err := s.Board(ctx, q)
+		if err != nil || len(first) == 0 {
+			return nil, n, err
+		}
+		total = first[0].Total
+	}
+	return out, total, nil
+}
+
+// BoardSQL exposes the board's SQL for a query, for the load-test comparison.
+func BoardSQL(q BoardQuery) (string, map[string]any) { return boardSQL(q) }
+
+// LotTotal is the consortium's joint vacancy for one lot.
+type LotTotal struct {
+	LotID        int64
+	LotName      string
+	Homes        int
+	BedsFree     int
+	BedsFreeSoon int
+}
+
+// AreaTotal is the joint vacancy in one host council's area.
+type AreaTotal struct {
+	CouncilID int64
+	Council   string
+	Region    string
+	Homes     int
+	BedsFree  int
+}
+
+// Totals are the consortium's joint beds free by lot and by area, over every home on
+// its board (filters do not apply).
+func (s *Service) Totals(ctx context.Context, consortiumID int64) ([]LotTotal, []AreaTotal, error) {
+	const eligible = `SELECT DISTINCT hl.home_id, hl.lot_id FROM home_lots hl
+        JOIN admissions ad ON ad.lot_id = hl.lot_id AND ad.status = 'admitted'
+        JOIN framework_applications a ON a.id = ad.application_id AND a.suspended_at IS NULL
+        JOIN frameworks f ON f.id = a.framework_id AND f.consortium_id = ?
+        JOIN homes hh ON hh.id = hl.home_id AND hh.provider_id = a.provider_id`
+	var lots []LotTotal
+	err := s.db.WithContext(ctx).Raw(`SELECT l.id AS lot_id, l.name AS lot_name, count(*) AS homes, sum(h.beds_free) AS beds_free,
+            sum(CASE WHEN h.beds_free = 0 AND h.next_free_date IS NOT NULL THEN h.next_free_beds ELSE 0 END) AS beds_free_soon
+        FROM (`+eligible+`) e JOIN homes h ON h.id = e.home_id JOIN lots l ON l.id = e.lot_id
+        GROUP BY l.id, l.name ORDER BY l.name`, consortiumID).Scan(&lots).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("board totals by lot: %w", err)
+	}
+	var areas []AreaTotal
+	err = s.db.WithContext(ctx).Raw(`SELECT hc.id AS council_id, hc.name AS council, hc.region, count(*) AS homes, sum(h.beds_free) AS beds_free
+        FROM (SELECT DISTINCT home_id FROM (`+eligible+`) x) e JOIN homes h ON h.id = e.home_id JOIN organisations hc ON hc.id = h.host_council_id
+        GROUP BY hc.id, hc.name, hc.region ORDER BY sum(h.beds_free) DESC, hc.name`, consortiumID).Scan(&areas).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("board totals by area: %w", err)
+	}
+	return lots, areas, nil
+}

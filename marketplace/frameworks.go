@@ -1,0 +1,239 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+// Framework is a consortium's framework agreement or dynamic purchasing system.
+type Framework struct {
+	ID                  int64 `gorm:"primaryKey"`
+	ConsortiumID        int64
+	Name                string
+	OpenForApplications bool
+	WeightPrice         int
+	WeightQuality       int
+	WeightDistance      int
+	WeightFit           int
+	LevyBPS             int `gorm:"column:levy_bps"`
+	CreatedAt           time.Time
+	Lots                []Lot `gorm:"foreignKey:FrameworkID"`
+}
+
+// TableName is the frameworks table.
+func (Framework) TableName() string { return "frameworks" }
+
+// Lot is a category of service in a framework.
+type Lot struct {
+	ID            int64 `gorm:"primaryKey"`
+	FrameworkID   int64
+	Code          string
+	Name          string
+	PlacementType string
+	Tiers         []LotTier `gorm:"foreignKey:LotID"`
+}
+
+// TableName is the lots table.
+func (Lot) TableName() string { return "lots" }
+
+// LotTier is the weekly price ceiling for a lot's needs tier.
+type LotTier struct {
+	LotID        int64  `gorm:"primaryKey"`
+	Tier         string `gorm:"primaryKey"`
+	CeilingPence Pence
+}
+
+// TableName is the lot_tiers table.
+func (LotTier) TableName() string { return "lot_tiers" }
+
+// Ceiling returns the lot's ceiling for tier.
+func (l Lot) Ceiling(tier string) (Pence, bool) {
+	for _, t := range l.Tiers {
+		if t.Tier == tier {
+			return t.CeilingPence, true
+		}
+	}
+	return 0, false
+}
+
+// Service is the marketplace's domain service.
+type Service struct {
+	db  *gorm.DB
+	Now func() time.Time
+}
+
+// NewService returns a Service on db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
+
+// WithTx returns a Service working inside tx.
+func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx, Now: s.Now} }
+
+// Frameworks lists a consortium's frameworks (0: every consortium's) with lots and tiers.
+func (s *Service) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {
+	q := s.db.WithContext(ctx).Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers").Order("name")
+	if consortiumID != 0 {
+		q = q.Where("consortium_id = ?", consortiumID)
+	}
+	var out []Framework
+	if err := q.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list frameworks: %w", err)
+	}
+	return out, nil
+}
+
+// Framework returns one framework with its lots and tiers.
+func (s *Service) Framework(ctx context.Context, id int64) (Framework, error) {
+	var f Framework
+	err := s.db.WithContext(ctx).Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers").First(&f, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return f, fmt.Errorf("framework %d: %w", id, commissioning.ErrNotFound)
+	}
+	return f, err
+}
+
+// FrameworkTerms are the editable terms of a framework.
+type FrameworkTerms struct {
+	Name                                                  string
+	OpenForApplications                                   bool
+	WeightPrice, WeightQuality, WeightDistance, WeightFit int
+	LevyBPS                                               int
+}
+
+// Validate reports problems with the terms, by form field.
+func (t FrameworkTerms) Validate() error {
+	var fe commissioning.FieldErrors
+	if n := len(strings.TrimSpace(t.Name)); n < 3 || n > 200 {
+		fe.Add("name", "Enter a framework name of 3 to 200 characters")
+	}
+	for field, w := range map[string]int{"weight_price": t.WeightPrice, "weight_quality": t.WeightQuality, "weight_distance": t.WeightDistance, "weight_fit": t.WeightFit} {
+		if w < 0 || w > 100 {
+			fe.Add(field, "Each weight must be between 0 and 100")
+		}
+	}
+	if !fe.Has("weight_price") && t.WeightPrice+t.WeightQuality+t.WeightDistance+t.WeightFit != 100 {
+		fe.Add("weight_price", fmt.Sprintf("The four weights must add up to 100 (they add up to %d)", t.WeightPrice+t.WeightQuality+t.WeightDistance+t.WeightFit))
+	}
+	if t.LevyBPS < 0 || t.LevyBPS > 2000 {
+		fe.Add("levy_bps", "The levy must be between 0 and 2,000 basis points (0% to 20%)")
+	}
+	return fe.Err()
+}
+
+// CreateFramework adds a framework to a consortium.
+func (s *Service) CreateFramework(ctx context.Context, consortiumID int64, t FrameworkTerms) (Framework, error) {
+	if err := t.Validate(); err != nil {
+		return Framework{}, err
+	}
+	f := Framework{ConsortiumID: consortiumID, Name: strings.TrimSpace(t.Name), OpenForApplications: t.OpenForApplications,
+		WeightPrice: t.WeightPrice, WeightQuality: t.WeightQuality, WeightDistance: t.WeightDistance, WeightFit: t.WeightFit, LevyBPS: t.LevyBPS}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("CreatedAt", "Lots").Create(&f).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "framework.create", "framework", fmt.Sprint(f.ID), map[string]any{"name": f.Name})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return f, commissioning.Invalid("name", "The consortium already has a framework with this name")
+	}
+	return f, err
+}
+
+// UpdateFramework changes a framework's terms.
+func (s *Service) UpdateFramework(ctx context.Context, id int64, t FrameworkTerms) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&Framework{}).Where("id = ?", id).Updates(map[string]any{"name": strings.TrimSpace(t.Name), "open_for_applications": t.OpenForApplications,
+			"weight_price": t.WeightPrice, "weight_quality": t.WeightQuality, "weight_distance": t.WeightDistance, "weight_fit": t.WeightFit, "levy_bps": t.LevyBPS})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return commissioning.ErrNotFound
+		}
+		return audit.New(tx).Record(ctx, "framework.update", "framework", fmt.Sprint(id), map[string]any{"terms": t})
+	})
+}
+
+// NewLot is a lot to add, with ceilings (pence) for the tiers it prices.
+type NewLot struct {
+	Code, Name, PlacementType string
+	Ceilings                  map[string]Pence
+}
+
+// AddLot adds a lot with its tiers' ceilings to a framework.
+func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot, error) {
+	var fe commissioning.FieldErrors
+	nl.Code = strings.TrimSpace(strings.ToLower(nl.Code))
+	if !lotCode.MatchString(nl.Code) {
+		fe.Add("code", "Enter a code of 2 to 40 lower-case letters, digits or underscores, like residential_solo")
+	}
+	if n := len(strings.TrimSpace(nl.Name)); n < 2 || n > 200 {
+		fe.Add("name", "Enter the lot's name")
+	}
+	if !validCode(PlacementTypes, nl.PlacementType) {
+		fe.Add("placement_type", "Select a placement type")
+	}
+	if len(nl.Ceilings) == 0 {
+		fe.Add("ceiling_standard", "Enter a weekly price ceiling for at least one needs tier")
+	}
+	for tier, p := range nl.Ceilings {
+		if !validCode(Tiers, tier) {
+			fe.Add("ceiling_"+tier, "Unknown needs tier")
+		} else if p < 100 || p > 5_000_000 {
+			fe.Add("ceiling_"+tier, "A weekly ceiling must be between £1 and £50,000")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return Lot{}, err
+	}
+	l := Lot{FrameworkID: frameworkID, Code: nl.Code, Name: strings.TrimSpace(nl.Name), PlacementType: nl.PlacementType}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("Tiers").Create(&l).Error; err != nil {
+			return err
+		}
+		for tier, p := range nl.Ceilings {
+			l.Tiers = append(l.Tiers, LotTier{LotID: l.ID, Tier: tier, CeilingPence: p})
+		}
+		if err := tx.Create(&l.Tiers).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "lot.create", "lot", fmt.Sprint(l.ID), map[string]any{"framework_id": frameworkID, "code": l.Code, "ceilings": nl.Ceilings})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return l, commissioning.Invalid("code", "The framework already has a lot with this code")
+	}
+	return l, err
+}
+
+// SetCeilings replaces a lot's weekly price ceilings.
+func (s *Service) SetCeilings(ctx context.Context, lotID int64, ceilings map[string]Pence) error {
+	var fe commissioning.FieldErrors
+	for tier, p := range ceilings {
+		if !validCode(Tiers, tier) || p < 100 || p > 5_000_000 {
+			fe.Add("ceiling_"+tier, "A weekly ceiling must be between £1 and £50,000")
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for tier, p := range ceilings {
+			if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "lot_id"}, {Name: "tier"}}, DoUpdates: clause.AssignmentColumns([]string{"ceiling_pence"})}).
+				Create(&LotTier{LotID: lotID, Tier: tier, CeilingPence: p}).Error; err != nil {
+				return err
+			}
+		}
+		return audit.New(tx).Record(ctx, "lot.set_ceilings", "lot", fmt.Sprint(lotID), map[string]any{"ceilings": ceilings})
+	})
+}

@@ -1,0 +1,388 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+)
+
+// Home is one registered setting run by a provider.
+type Home struct {
+	ID                 int64 `gorm:"primaryKey"`
+	ProviderID         int64
+	Name               string
+	OfstedURN          string `gorm:"column:ofsted_urn"`
+	HomeType           string
+	OfstedRating       string
+	InspectionDate     *time.Time
+	RegisteredPlaces   int
+	MinAge, MaxAge     int
+	AcceptsMale        bool
+	AcceptsFemale      bool
+	Needs              Codes `gorm:"type:text[]"`
+	Postcode           string
+	Outcode            string
+	Lat, Lon           float64
+	HostCouncilID      *int64
+	BedsFree           int
+	NextFreeDate       *time.Time
+	NextFreeBeds       *int
+	VacancyConfirmedAt *time.Time
+	StaleRemindedAt    *time.Time
+	Version            int
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	LotIDs             []int64 `gorm:"-"`
+}
+
+// TableName is the homes table.
+func (Home) TableName() string { return "homes" }
+
+// StaleAfter is how long a vacancy stays fresh without confirmation (Hearth rule).
+const StaleAfter = 7 * 24 * time.Hour
+
+// Stale reports whether the vacancy has not been confirmed within StaleAfter of now.
+func (h Home) Stale(now time.Time) bool {
+	return h.VacancyConfirmedAt == nil || now.Sub(*h.VacancyConfirmedAt) > StaleAfter
+}
+
+// HomeInput is a home as typed into a form, an API request or a CSV row: every
+// field as text, parsed and checked by ParseHome so each path validates the same way.
+type HomeInput struct {
+	Name, OfstedURN, HomeType, OfstedRating, InspectionDate string
+	RegisteredPlaces, MinAge, MaxAge, Sexes, Postcode       string
+	Needs, Lots                                             []string // codes; lot codes or ids
+}
+
+// HomeFields are the home's fields, parsed.
+type HomeFields struct {
+	Name, OfstedURN, HomeType, OfstedRating string
+	InspectionDate                          *time.Time
+	RegisteredPlaces, MinAge, MaxAge        int
+	AcceptsMale, AcceptsFemale              bool
+	Needs                                   []string
+	LotIDs                                  []int64
+	Postcode                                string
+	Outcode                                 geo.Outcode
+}
+
+// ParseHome checks a home's input. lots maps each lot code (and id as text) the
+// provider may serve to its id. Problems come back by field name.
+func ParseHome(in HomeInput, lots map[string]int64, today time.Time) (HomeFields, commissioning.FieldErrors) {
+	var f HomeFields
+	var fe commissioning.FieldErrors
+	text := func(field, v string, max int) string {
+		v = strings.TrimSpace(v)
+		if !utf8.ValidString(v) || strings.ContainsAny(v, "\x00") {
+			fe.Add(field, "Remove the characters that are not text")
+		} else if v != "" && strings.ContainsRune("=+-@", rune(v[0])) {
+			fe.Add(field, "Must not start with =, +, - or @")
+		} else if len(v) > max {
+			fe.Add(field, fmt.Sprintf("Must be %d characters or fewer", max))
+		}
+		return v
+	}
+	f.Name = text("name", in.Name, 200)
+	if len(f.Name) < 2 && !fe.Has("name") {
+		fe.Add("name", "Enter the home's name")
+	}
+	f.OfstedURN = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(in.OfstedURN), " ", ""))
+	if !urnPattern.MatchString(f.OfstedURN) {
+		fe.Add("ofsted_urn", "Enter the Ofsted URN: SC and 6 digits, like SC123456, or 6 or 7 digits")
+	}
+	f.HomeType = strings.TrimSpace(in.HomeType)
+	if !validCode(HomeTypes, f.HomeType) {
+		fe.Add("home_type", "Select the type of home")
+	}
+	f.OfstedRating = strings.TrimSpace(in.OfstedRating)
+	if !validCode(Ratings, f.OfstedRating) {
+		fe.Add("ofsted_rating", "Select the latest Ofsted rating")
+	}
+	if d := strings.TrimSpace(in.InspectionDate); d != "" {
+		t, err := time.Parse("2006-01-02", d)
+		switch {
+		case err != nil:
+			fe.Add("inspection_date", "Enter the inspection date like 2025-03-27")
+		case t.After(today):
+			fe.Add("inspection_date", "The inspection date must be in the past")
+		default:
+			f.InspectionDate = &t
+		}
+	}
+	if f.OfstedRating == "not_yet_inspected" && f.InspectionDate != nil {
+		fe.Add("inspection_date", "Leave the inspection date empty for a home not yet inspected")
+	} else if validCode(Ratings, f.OfstedRating) && f.OfstedRating != "not_yet_inspected" && f.InspectionDate == nil && !fe.Has("inspection_date") {
+		fe.Add("inspection_date", "Enter the date of the inspection that gave this rating")
+	}
+	num := func(field, v, label string, lo, hi int) int {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || n < lo || n > hi {
+			fe.Add(field, fmt.Sprintf("Enter %s as a whole number from %d to %d", label, lo, hi))
+		}
+		return n
+	}
+	f.RegisteredPlaces = num("registered_places", in.RegisteredPlaces, "the number of registered places", 1, 200)
+	f.MinAge = num("min_age", in.MinAge, "the youngest age accepted", 0, 25)
+	f.MaxAge = num("max_age", in.MaxAge, "the oldest age accepted", 0, 25)
+	if !fe.Has("min_age") && !fe.Has("max_age") && f.MinAge > f.MaxAge {
+		fe.Add("max_age", "The oldest age must be the same as or more than the youngest")
+	}
+	switch strings.TrimSpace(in.Sexes) {
+	case "any":
+		f.AcceptsMale, f.AcceptsFemale = true, true
+	case "male":
+		f.AcceptsMale = true
+	case "female":
+		f.AcceptsFemale = true
+	default:
+		fe.Add("sexes", "Select who the home accepts")
+	}
+	for _, n := range in.Needs {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !validCode(Needs, n) {
+			fe.Add("needs", fmt.Sprintf("%q is not a need in Hearth's list", n))
+			break
+		}
+		f.Needs = append(f.Needs, n)
+	}
+	seen := map[int64]bool{}
+	for _, l := range in.Lots {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		id, ok := lots[l]
+		if !ok {
+			fe.Add("lots", fmt.Sprintf("%q is not a lot you are admitted to", l))
+			break
+		}
+		if !seen[id] {
+			f.LotIDs = append(f.LotIDs, id)
+			seen[id] = true
+		}
+	}
+	if len(in.Lots) == 0 && !fe.Has("lots") {
+		fe.Add("lots", "Select at least one lot the home serves")
+	}
+	pc, err := geo.NormalisePostcode(in.Postcode)
+	if err != nil {
+		fe.Add("postcode", "Enter the home's full postcode, like M1 1AE")
+	} else if oc, err := geo.LookupOutcode(pc); err != nil {
+		fe.Add("postcode", "We do not have a location for postcode district "+strings.Fields(pc)[0]+" yet; ask your consortium administrator")
+	} else {
+		f.Postcode, f.Outcode = pc, oc
+	}
+	sort.Strings(f.Needs)
+	return f, fe
+}
+
+var urnPattern = regexp.MustCompile(`^(SC[0-9]{6}|[0-9]{6,7})$`)
+
+// AdmittedLots maps the codes (and ids as text) of the lots a provider is admitted to,
+// on any framework, to their ids.
+func (s *Service) AdmittedLots(ctx context.Context, providerID int64) (map[string]int64, []Lot, error) {
+	var lots []Lot
+	err := s.db.WithContext(ctx).Preload("Tiers").Joins("JOIN admissions ad ON ad.lot_id = lots.id").Joins("JOIN framework_applications a ON a.id = ad.application_id").
+		Where("a.provider_id = ? AND ad.status = 'admitted' AND a.suspended_at IS NULL", providerID).Order("lots.code").Find(&lots).Error
+	if err != nil {
+		return nil, nil, fmt.Errorf("admitted lots: %w", err)
+	}
+	m := map[string]int64{}
+	for _, l := range lots {
+		m[l.Code] = l.ID
+		m[strconv.FormatInt(l.ID, 10)] = l.ID
+	}
+	return m, lots, nil
+}
+
+// hostCouncil finds the council organisation for an outcode's main council.
+func (s *Service) hostCouncil(ctx context.Context, oc geo.Outcode) (*int64, error) {
+	var id int64
+	err := s.db.WithContext(ctx).Model(&commissioning.Organisation{}).Where("ons_code = ?", oc.ONSCode).Pluck("id", &id).Error
+	if err != nil || id == 0 {
+		return nil, err
+	}
+	return &id, nil
+}
+
+// ErrStale is returned when a home was changed by someone else since it was read.
+var ErrStale = fmt.Errorf("the home was changed by someone else: %w", commissioning.ErrConflict)
+
+// SaveHome creates a home (h.ID == 0) or updates it if its version still matches.
+func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version int, f HomeFields) (Home, error) {
+	host, err := s.hostCouncil(ctx, f.Outcode)
+	if err != nil {
+		return Home{}, err
+	}
+	h := Home{ID: id, ProviderID: providerID, Name: f.Name, OfstedURN: f.OfstedURN, HomeType: f.HomeType, OfstedRating: f.OfstedRating,
+		InspectionDate: f.InspectionDate, RegisteredPlaces: f.RegisteredPlaces, MinAge: f.MinAge, MaxAge: f.MaxAge,
+		AcceptsMale: f.AcceptsMale, AcceptsFemale: f.AcceptsFemale, Needs: Codes(f.Needs), Postcode: f.Postcode,
+		Outcode: f.Outcode.Code, Lat: f.Outcode.Centroid.Lat, Lon: f.Outcode.Centroid.Lon, HostCouncilID: host, LotIDs: f.LotIDs}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		action := "home.update"
+		if id == 0 {
+			action = "home.create"
+			if err := tx.Omit("ID", "BedsFree", "NextFreeDate", "NextFreeBeds", "VacancyConfirmedAt", "StaleRemindedAt", "Version", "CreatedAt", "UpdatedAt").Create(&h).Error; err != nil {
+				return err
+			}
+		} else {
+			var cur Home
+			if err := tx.Select("registered_places", "beds_free").Where("id = ? AND provider_id = ?", id, providerID).First(&cur).Error; err != nil {
+				return fmt.Errorf("home %d: %w", id, commissioning.ErrNotFound)
+			}
+			if cur.BedsFree > f.RegisteredPlaces {
+				return commissioning.Invalid("registered_places", fmt.Sprintf("The home has %d beds free now; lower its vacancy before its registered places", cur.BedsFree))
+			}
+			res := tx.Model(&Home{}).Where("id = ? AND provider_id = ? AND version = ?", id, providerID, version).Updates(map[string]any{
+				"name": h.Name, "ofsted_urn": h.OfstedURN, "home_type": h.HomeType, "ofsted_rating": h.OfstedRating, "inspection_date": h.InspectionDate,
+				"registered_places": h.RegisteredPlaces, "min_age": h.MinAge, "max_age": h.MaxAge, "accepts_male": h.AcceptsMale, "accepts_female": h.AcceptsFemale,
+				"needs": h.Needs, "postcode": h.Postcode, "outcode": h.Outcode, "lat": h.Lat, "lon": h.Lon, "host_council_id": h.HostCouncilID,
+				"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()")})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrStale
+			}
+			if err := tx.Where("home_id = ?", id).Delete(&homeLot{}).Error; err != nil {
+				return err
+			}
+		}
+		for _, l := range f.LotIDs {
+			if err := tx.Create(&homeLot{HomeID: h.ID, LotID: l}).Error; err != nil {
+				return err
+			}
+		}
+		return audit.New(tx).Record(ctx, action, "home", fmt.Sprint(h.ID), map[string]any{"name": h.Name, "urn": h.OfstedURN})
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return h, commissioning.Invalid("ofsted_urn", "Another home on Hearth has this Ofsted URN")
+	}
+	if err != nil {
+		return h, err
+	}
+	return s.Home(ctx, h.ID)
+}
+
+type homeLot struct {
+	HomeID int64 `gorm:"primaryKey"`
+	LotID  int64 `gorm:"primaryKey"`
+}
+
+func (homeLot) TableName() string { return "home_lots" }
+
+// Home returns one home with its lots.
+func (s *Service) Home(ctx context.Context, id int64) (Home, error) {
+	var h Home
+	err := s.db.WithContext(ctx).First(&h, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return h, fmt.Errorf("home %d: %w", id, commissioning.ErrNotFound)
+	}
+	if err != nil {
+		return h, err
+	}
+	err = s.db.WithContext(ctx).Model(&homeLot{}).Where("home_id = ?", id).Order("lot_id").Pluck("lot_id", &h.LotIDs).Error
+	return h, err
+}
+
+// ProviderHome returns a home only if providerID runs it.
+func (s *Service) ProviderHome(ctx context.Context, providerID, id int64) (Home, error) {
+	h, err := s.Home(ctx, id)
+	if err == nil && h.ProviderID != providerID {
+		return Home{}, fmt.Errorf("home %d belongs to another provider: %w", id, commissioning.ErrNotFound)
+	}
+	return h, err
+}
+
+// Homes lists a provider's homes by name.
+func (s *Service) Homes(ctx context.Context, providerID int64) ([]Home, error) {
+	var out []Home
+	if err := s.db.WithContext(ctx).Where("provider_id = ?", providerID).Order("name").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list homes: %w", err)
+	}
+	return out, nil
+}
+
+// Vacancy is what a provider says about a home's beds.
+type Vacancy struct {
+	BedsFree     int
+	NextFreeDate *time.Time
+	NextFreeBeds *int
+}
+
+// Validate checks a vacancy against the home's registered places.
+func (v Vacancy) Validate(h Home, today time.Time) error {
+	var fe commissioning.FieldErrors
+	if v.BedsFree < 0 || v.BedsFree > h.RegisteredPlaces {
+		fe.Add("beds_free", fmt.Sprintf("Beds free now must be between 0 and the home's %d registered places", h.RegisteredPlaces))
+	}
+	if (v.NextFreeDate == nil) != (v.NextFreeBeds == nil) {
+		fe.Add("next_free_date", "Give both the date and the number of beds becoming free, or neither")
+	}
+	if v.NextFreeDate != nil && v.NextFreeDate.Before(today.Truncate(24*time.Hour)) {
+		fe.Add("next_free_date", "The date beds become free must be today or later")
+	}
+	if v.NextFreeBeds != nil && (*v.NextFreeBeds < 1 || *v.NextFreeBeds > h.RegisteredPlaces) {
+		fe.Add("next_free_beds", fmt.Sprintf("Beds becoming free must be between 1 and %d", h.RegisteredPlaces))
+	}
+	return fe.Err()
+}
+
+// SetVacancy records a home's vacancy (also when unchanged: it confirms it). It is
+// idempotent: the same vacancy sent twice leaves the same state.
+func (s *Service) SetVacancy(ctx context.Context, h Home, v Vacancy, source string, by int64) (Home, error) {
+	if err := v.Validate(h, s.Now()); err != nil {
+		return h, err
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&Home{}).Where("id = ?", h.ID).Updates(map[string]any{"beds_free": v.BedsFree, "next_free_date": v.NextFreeDate,
+			"next_free_beds": v.NextFreeBeds, "vacancy_confirmed_at": s.Now(), "updated_at": s.Now()}).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&VacancyChange{HomeID: h.ID, BedsFree: v.BedsFree, NextFreeDate: v.NextFreeDate, NextFreeBeds: v.NextFreeBeds, Source: source, ChangedBy: nullID(by)}).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "vacancy.set", "home", fmt.Sprint(h.ID), map[string]any{"beds_free": v.BedsFree, "next_free_date": v.NextFreeDate, "next_free_beds": v.NextFreeBeds, "source": source})
+	})
+	if err != nil {
+		return h, fmt.Errorf("set vacancy of home %d: %w", h.ID, err)
+	}
+	return s.Home(ctx, h.ID)
+}
+
+// VacancyChange is one row of a home's vacancy history.
+type VacancyChange struct {
+	ID           int64 `gorm:"primaryKey"`
+	HomeID       int64
+	BedsFree     int
+	NextFreeDate *time.Time
+	NextFreeBeds *int
+	Source       string
+	ChangedBy    *int64
+	ChangedAt    time.Time `gorm:"default:now()"`
+}
+
+// TableName is the vacancy_changes table.
+func (VacancyChange) TableName() string { return "vacancy_changes" }
+
+// VacancyHistory returns a home's most recent vacancy changes, newest first.
+func (s *Service) VacancyHistory(ctx context.Context, homeID int64, limit int) ([]VacancyChange, error) {
+	var out []VacancyChange
+	err := s.db.WithContext(ctx).Where("home_id = ?", homeID).Order("changed_at DESC, id DESC").Limit(limit).Find(&out).Error
+	return out, err
+}

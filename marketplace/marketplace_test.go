@@ -1,0 +1,261 @@
+package marketplace_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+// world is a consortium with one framework of two lots and an admitted provider.
+type world struct {
+	mk          *marketplace.Service
+	orgs        *commissioning.Service
+	consortium  commissioning.Organisation
+	framework   marketplace.Framework
+	residential marketplace.Lot
+	fostering   marketplace.Lot
+	provider    commissioning.Organisation
+	app         marketplace.Application
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	w := &world{mk: marketplace.NewService(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
+	must(t, w.orgs.SyncCouncils(ctx))
+	var err error
+	w.consortium, err = w.orgs.Create(ctx, commissioning.KindConsortium, "NW")
+	must(t, err)
+	w.framework, err = w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	must(t, err)
+	w.residential, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000, "complex": 750000}})
+	must(t, err)
+	w.fostering, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "fostering_ifa", Name: "Fostering", PlacementType: "fostering", Ceilings: map[string]marketplace.Pence{"standard": 100000}})
+	must(t, err)
+	w.provider, err = w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
+	must(t, err)
+	w.app = w.admit(t, w.provider.ID, w.residential.ID)
+	return w
+}
+
+func (w *world) admit(t *testing.T, providerID int64, lots ...int64) marketplace.Application {
+	t.Helper()
+	ctx := context.Background()
+	a, err := w.mk.ApplicationFor(ctx, w.framework.ID, providerID)
+	must(t, err)
+	must(t, w.mk.ChooseLots(ctx, a, lots))
+	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -2, 0), ResponsibleIndividual: "Sam RI"}))
+	a, _ = w.mk.Application(ctx, a.ID)
+	must(t, w.mk.Submit(ctx, a))
+	a, _ = w.mk.Application(ctx, a.ID)
+	for _, l := range lots {
+		must(t, w.mk.Decide(ctx, a, l, true, "Meets the criteria", 0))
+	}
+	a, _ = w.mk.Application(ctx, a.ID)
+	return a
+}
+
+func (w *world) home(t *testing.T, providerID int64, urn, postcode string, needs []string, beds int) marketplace.Home {
+	t.Helper()
+	ctx := context.Background()
+	lots, _, err := w.mk.AdmittedLots(ctx, providerID)
+	must(t, err)
+	f, fe := marketplace.ParseHome(marketplace.HomeInput{Name: "Home " + urn, OfstedURN: urn, HomeType: "childrens_home", OfstedRating: "good", InspectionDate: "2025-01-10",
+		RegisteredPlaces: "4", MinAge: "11", MaxAge: "17", Sexes: "any", Postcode: postcode, Needs: needs, Lots: []string{"residential"}}, lots, time.Now())
+	if fe != nil {
+		t.Fatalf("ParseHome: %v", fe)
+	}
+	h, err := w.mk.SaveHome(ctx, providerID, 0, 0, f)
+	must(t, err)
+	h, err = w.mk.SetVacancy(ctx, h, marketplace.Vacancy{BedsFree: beds}, "web", 0)
+	must(t, err)
+	return h
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func ids(hs []marketplace.BoardHome) []int64 {
+	var out []int64
+	for _, h := range hs {
+		out = append(out, h.ID)
+	}
+	return out
+}
+
+func TestBoardFilters(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester := w.home(t, w.provider.ID, "SC100001", "M1 1AE", []string{"cse_risk", "missing_episodes"}, 2)
+	wigan := w.home(t, w.provider.ID, "SC100002", "WN1 1AA", []string{"autism"}, 0)
+	carlisle := w.home(t, w.provider.ID, "SC100003", "CA1 1AA", nil, 1)
+	m1, _ := geo.LookupOutcode("M1")
+	age := 14
+	tests := []struct {
+		name string
+		q    marketplace.BoardQuery
+		want []int64
+	}{
+		{"All", marketplace.BoardQuery{}, []int64{manchester.ID, wigan.ID, carlisle.ID}},
+		{"Within30MilesOfM1ByDistance", marketplace.BoardQuery{Near: &m1.Centroid, WithinMiles: 30, Sort: "distance"}, []int64{manchester.ID, wigan.ID}},
+		{"FreeNow", marketplace.BoardQuery{FreeNow: true}, []int64{manchester.ID, carlisle.ID}},
+		{"Needs", marketplace.BoardQuery{Needs: []string{"cse_risk", "missing_episodes"}}, []int64{manchester.ID}},
+		{"NeedNobodyMeets", marketplace.BoardQuery{Needs: []string{"uasc"}}, nil},
+		{"Age", marketplace.BoardQuery{Age: &age, Sex: "female"}, []int64{manchester.ID, wigan.ID, carlisle.ID}},
+		{"Lot", marketplace.BoardQuery{LotID: w.fostering.ID}, nil},
+		{"Region", marketplace.BoardQuery{Region: "North West"}, []int64{manchester.ID, wigan.ID, carlisle.ID}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.q.ConsortiumID = w.consortium.ID
+			got, total, err := w.mk.Board(ctx, tt.q)
+			must(t, err)
+			if tt.q.Sort == "" {
+				// name order: Home SC100001, SC100002, SC100003
+			}
+			if len(got) != len(tt.want) || total != len(tt.want) {
+				t.Fatalf("got %v (total %d), want %v", ids(got), total, tt.want)
+			}
+			for i := range got {
+				if got[i].ID != tt.want[i] {
+					t.Fatalf("got %v, want %v", ids(got), tt.want)
+				}
+			}
+		})
+	}
+	got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID, Near: &m1.Centroid, Sort: "distance"})
+	if got[0].Miles == nil || *got[0].Miles > 1 || *got[2].Miles < 80 {
+		t.Fatalf("distances: %v %v", *got[0].Miles, *got[2].Miles)
+	}
+	if got[0].HostCouncil != "Manchester" || got[0].Outcode != "M1" {
+		t.Fatalf("host council %q outcode %q", got[0].HostCouncil, got[0].Outcode)
+	}
+	lots, areas, err := w.mk.Totals(ctx, w.consortium.ID)
+	must(t, err)
+	if len(lots) != 1 || lots[0].BedsFree != 3 || lots[0].Homes != 3 || len(areas) != 3 {
+		t.Fatalf("totals: %+v %+v", lots, areas)
+	}
+
+	t.Run("SuspendedProviderVanishes", func(t *testing.T) {
+		must(t, w.mk.Suspend(ctx, w.app, "Ofsted inadequate judgement"))
+		got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID})
+		if len(got) != 0 {
+			t.Fatalf("suspended provider's homes on the board: %v", ids(got))
+		}
+		if ok, _ := w.mk.ActiveOnAnyFramework(ctx, w.provider.ID); ok {
+			t.Fatal("suspended provider still active")
+		}
+		must(t, w.mk.Reinstate(ctx, w.app))
+		if got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID}); len(got) != 3 {
+			t.Fatalf("after reinstatement: %v", ids(got))
+		}
+	})
+	t.Run("OtherConsortiumSeesNothing", func(t *testing.T) {
+		other, _ := w.orgs.Create(ctx, commissioning.KindConsortium, "Elsewhere")
+		if got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: other.ID}); len(got) != 0 {
+			t.Fatalf("another consortium sees %v", ids(got))
+		}
+	})
+}
+
+func TestHomeRules(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	h := w.home(t, w.provider.ID, "SC200001", "SK10 1AB", nil, 1)
+	lots, _, _ := w.mk.AdmittedLots(ctx, w.provider.ID)
+	input := marketplace.HomeInput{Name: "Renamed", OfstedURN: "SC200001", HomeType: "childrens_home", OfstedRating: "good", InspectionDate: "2025-01-10",
+		RegisteredPlaces: "4", MinAge: "11", MaxAge: "17", Sexes: "any", Postcode: "SK10 1AB", Lots: []string{"residential"}}
+	f, _ := marketplace.ParseHome(input, lots, time.Now())
+
+	t.Run("OptimisticLocking", func(t *testing.T) {
+		if _, err := w.mk.SaveHome(ctx, w.provider.ID, h.ID, h.Version, f); err != nil {
+			t.Fatal(err)
+		}
+		_, err := w.mk.SaveHome(ctx, w.provider.ID, h.ID, h.Version, f) // the second editor's stale version
+		if !errors.Is(err, marketplace.ErrStale) {
+			t.Fatalf("second save with the old version: %v", err)
+		}
+	})
+	t.Run("BedsFreeCannotExceedPlaces", func(t *testing.T) {
+		_, err := w.mk.SetVacancy(ctx, h, marketplace.Vacancy{BedsFree: 5}, "web", 0)
+		if !errors.Is(err, commissioning.ErrInvalid) {
+			t.Fatalf("5 beds in a 4-place home: %v", err)
+		}
+	})
+	t.Run("OtherProviderCannotReadOrEdit", func(t *testing.T) {
+		other, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Other", RegistrationKind: "charity", RegistrationNumber: "1123456", ContactName: "O", ContactEmail: "o@o.test", ContactPhone: "01614960000"})
+		if _, err := w.mk.ProviderHome(ctx, other.ID, h.ID); !errors.Is(err, commissioning.ErrNotFound) {
+			t.Fatalf("other provider read: %v", err)
+		}
+		cur, _ := w.mk.Home(ctx, h.ID)
+		if _, err := w.mk.SaveHome(ctx, other.ID, h.ID, cur.Version, f); !errors.Is(err, commissioning.ErrNotFound) {
+			t.Fatalf("other provider save: %v", err)
+		}
+	})
+	t.Run("ParseHomeErrors", func(t *testing.T) {
+		bad := marketplace.HomeInput{Name: "=cmd|' /C calc'!A0", OfstedURN: "XX1", HomeType: "castle", OfstedRating: "good", RegisteredPlaces: "0", MinAge: "17", MaxAge: "11", Sexes: "", Postcode: "nowhere", Needs: []string{"dragons"}}
+		_, fe := marketplace.ParseHome(bad, lots, time.Now())
+		for _, field := range []string{"name", "ofsted_urn", "home_type", "inspection_date", "registered_places", "max_age", "sexes", "needs", "lots", "postcode"} {
+			if !fe.Has(field) {
+				t.Errorf("no error for %s (%v)", field, fe)
+			}
+		}
+	})
+	t.Run("HostCouncilDerived", func(t *testing.T) {
+		cur, _ := w.mk.Home(ctx, h.ID)
+		ce, _ := w.orgs.Organisation(ctx, *cur.HostCouncilID)
+		if ce.Name != "Cheshire East" || cur.Outcode != "SK10" {
+			t.Fatalf("host %q outcode %q", ce.Name, cur.Outcode)
+		}
+	})
+	t.Run("HistoryKept", func(t *testing.T) {
+		cur, _ := w.mk.Home(ctx, h.ID)
+		d := time.Now().AddDate(0, 0, 10)
+		two := 2
+		_, err := w.mk.SetVacancy(ctx, cur, marketplace.Vacancy{BedsFree: 0, NextFreeDate: &d, NextFreeBeds: &two}, "api", 0)
+		must(t, err)
+		hist, _ := w.mk.VacancyHistory(ctx, h.ID, 10)
+		if len(hist) != 2 || hist[0].Source != "api" || hist[0].BedsFree != 0 {
+			t.Fatalf("history = %+v", hist)
+		}
+	})
+}
+
+func TestApplicationRules(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	p, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Newcomer", RegistrationKind: "company", RegistrationNumber: "SC123456", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "0161 496 0001"})
+	must(t, err)
+	a, _ := w.mk.ApplicationFor(ctx, w.framework.ID, p.ID)
+	if err := w.mk.Submit(ctx, a); !errors.Is(err, commissioning.ErrInvalid) {
+		t.Fatalf("empty application submitted: %v", err)
+	}
+	if err := w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(0, 0, -1), SafeguardingPolicyDate: time.Now().AddDate(0, 0, 1)}); err == nil {
+		t.Fatal("expired insurance and future policy accepted")
+	}
+	if err := w.mk.ChooseLots(ctx, a, []int64{999999}); err == nil {
+		t.Fatal("a lot of no framework accepted")
+	}
+	if _, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Bad", RegistrationKind: "company", RegistrationNumber: "123", ContactName: "", ContactEmail: "x", ContactPhone: "12"}); !errors.Is(err, commissioning.ErrInvalid) {
+		t.Fatalf("bad sign-up: %v", err)
+	}
+	if err := w.mk.Decide(ctx, a, w.residential.ID, true, "ok", 0); !errors.Is(err, commissioning.ErrConflict) {
+		t.Fatalf("deciding a draft: %v", err)
+	}
+	if _, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, commissioning.ErrInvalid) {
+		t.Fatalf("weights summing to 110: %v", err)
+	}
+}
