@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"os"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -25,10 +27,13 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 func TestMain(m *testing.M) {
+	// Request logs only when something is wrong.
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	// Cheap hashes keep the suite fast; production uses argon2id.DefaultParams.
 	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 	dbtest.Main(m)
@@ -47,6 +52,44 @@ type harness struct {
 	deps  Deps
 	orgs  map[string]commissioning.Organisation
 	users map[string]auth.User // by email
+
+	framework marketplace.Framework
+	lot       marketplace.Lot
+}
+
+// admit files a complete application for provider and admits it to the lot.
+func (h *harness) admit(provider int64) marketplace.Application {
+	h.t.Helper()
+	ctx := context.Background()
+	m := h.deps.Market
+	a, err := m.ApplicationFor(ctx, h.framework.ID, provider)
+	must(h.t, err)
+	must(h.t, m.ChooseLots(ctx, a, []int64{h.lot.ID}))
+	must(h.t, m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
+	a, _ = m.Application(ctx, a.ID)
+	must(h.t, m.Submit(ctx, a))
+	a, _ = m.Application(ctx, a.ID)
+	must(h.t, m.Decide(ctx, a, h.lot.ID, true, "ok", 0))
+	a, _ = m.Application(ctx, a.ID)
+	return a
+}
+
+// addHome gives provider a home at postcode with beds free now.
+func (h *harness) addHome(provider int64, urn, postcode string, beds int) marketplace.Home {
+	h.t.Helper()
+	ctx := context.Background()
+	lots, _, err := h.deps.Market.AdmittedLots(ctx, provider)
+	must(h.t, err)
+	f, fe := marketplace.ParseHome(marketplace.HomeInput{Name: "Home " + urn, OfstedURN: urn, HomeType: "childrens_home", OfstedRating: "good", InspectionDate: "2025-01-01",
+		RegisteredPlaces: "4", MinAge: "10", MaxAge: "17", Sexes: "any", Postcode: postcode, Needs: []string{"autism"}, Lots: []string{"residential"}}, lots, time.Now())
+	if fe != nil {
+		h.t.Fatal(fe)
+	}
+	home, err := h.deps.Market.SaveHome(ctx, provider, 0, 0, f)
+	must(h.t, err)
+	home, err = h.deps.Market.SetVacancy(ctx, home, marketplace.Vacancy{BedsFree: beds}, "web", 0)
+	must(h.t, err)
+	return home
 }
 
 var harnessUsers = []struct {
@@ -70,7 +113,7 @@ func newHarness(t *testing.T) *harness {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
-	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false)}
+	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm)}
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
 	must(t, err)
@@ -99,6 +142,11 @@ func newHarness(t *testing.T) *harness {
 		}
 		h.users[hu.email] = u
 	}
+	h.framework, err = h.deps.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Test DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	must(t, err)
+	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000}})
+	must(t, err)
+	h.admit(h.orgs["providerx"].ID)
 	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
 	must(t, err)
 	t.Cleanup(h.s.Close)

@@ -144,6 +144,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	if r := b.get("/metrics"); r.Status != http.StatusOK || !strings.Contains(r.Body, `hearth_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Fatalf("metrics: %d\n%s", r.Status, r.Body)
 	}
+	h.s.Close() // releases the live-update listener's connection
 	h.deps.DB.Pool.Close()
 	if r := b.get("/readyz"); r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with the database gone: %d", r.Status)

@@ -33,6 +33,9 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	h := newHarness(t)
 	admin := []commissioning.Role{commissioning.RoleConsortiumAdmin}
+	board := []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleConsortiumAdmin}
+	providers := []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser}
+	provAdmin := []commissioning.Role{commissioning.RoleProviderAdmin}
 	web := []struct {
 		path    string
 		allowed []commissioning.Role // nil: every role
@@ -45,6 +48,13 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/admin/audit", admin},
 		{"/admin/audit.csv", admin},
 		{"/admin/outbox", admin},
+		{"/admin/frameworks", admin},
+		{"/board", board},
+		{"/board.csv", board},
+		{"/homes", providers},
+		{"/homes/new", providers},
+		{"/homes/upload", providers},
+		{"/provider/frameworks", provAdmin},
 	}
 	api := []struct {
 		path    string
@@ -52,6 +62,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	}{
 		{"/api/v1/me", nil},
 		{"/api/v1/users", admin},
+		{"/api/v1/homes", providers},
+		{"/api/v1/vacancies", board},
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // views holds one parsed template set per page (layout + partials + page).
@@ -55,6 +57,67 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"value": func(form map[string]string, field string) string { return form[field] },
+	"checked": func(form map[string]string, field, v string) bool {
+		for _, x := range strings.Split(form[field], ",") {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	},
+	"label": func(kind, code string) string {
+		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
+			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers}[kind], code)
+	},
+	"pounds": func(p any) string {
+		switch v := p.(type) {
+		case marketplace.Pence:
+			return v.String()
+		case *marketplace.Pence:
+			if v != nil {
+				return v.String()
+			}
+		}
+		return ""
+	},
+	"miles": func(m *float64) string {
+		if m == nil {
+			return ""
+		}
+		return fmt.Sprintf("%.1f miles", *m)
+	},
+	"isodate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.Format("2006-01-02")
+	},
+	"str":  func(v any) string { return fmt.Sprint(v) },
+	"list": func(v ...string) []string { return v },
+	"list2": func(kv ...string) [][2]string {
+		out := make([][2]string, 0, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			out = append(out, [2]string{kv[i], kv[i+1]})
+		}
+		return out
+	},
+	"deref2": func(b *bool) bool { return b != nil && *b },
+	"ceiling": func(l marketplace.Lot, tier string) *marketplace.Pence {
+		if p, ok := l.Ceiling(tier); ok {
+			return &p
+		}
+		return nil
+	},
+	"appStatus": applicationStatus,
+	"title":     func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
+	"opts":      options,
+	"lotOpts": func(lots []marketplace.Lot) [][2]string {
+		out := make([][2]string, len(lots))
+		for i, l := range lots {
+			out[i] = [2]string{strconv.FormatInt(l.ID, 10), l.Name}
+		}
+		return out
+	},
 	"deref": func(p any) any {
 		switch v := p.(type) {
 		case *string:
@@ -74,11 +137,11 @@ var funcs = template.FuncMap{
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
 	"statusTag": func(s string) string {
 		switch s {
-		case "sent":
+		case "sent", "admitted", "Admitted":
 			return "govuk-tag--green"
-		case "failed":
+		case "failed", "rejected", "Suspended", "Not admitted":
 			return "govuk-tag--red"
-		case "queued":
+		case "queued", "requested", "Submitted", "In progress":
 			return "govuk-tag--yellow"
 		}
 		return "govuk-tag--grey"
@@ -106,10 +169,10 @@ func loadViews(fsys fs.FS) (*views, error) {
 	v := &views{pages: map[string]*template.Template{}}
 	for _, p := range pages {
 		name := strings.TrimSuffix(path.Base(p), ".html")
-		if name == "layout" || name == "partials" {
+		if name == "layout" || strings.HasSuffix(name, "partial") || name == "partials" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", p)
+		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, "templates/layout.html", "templates/partials.html", "templates/*_partial.html", p)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -160,6 +223,20 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 	var b bytes.Buffer
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return c.HTMLBlob(status, b.Bytes())
+}
+
+// fragment renders one named block of a page template without the layout, for
+// pages that refresh part of themselves (the live vacancy board).
+func (s *Server) fragment(c echo.Context, status int, name, block string, data any, opts ...func(*View)) error {
+	v := &View{Data: data, Form: map[string]string{}}
+	for _, o := range opts {
+		o(v)
+	}
+	var b bytes.Buffer
+	if err := s.views.pages[name].ExecuteTemplate(&b, block, v); err != nil {
+		return fmt.Errorf("render %s/%s: %w", name, block, err)
 	}
 	return c.HTMLBlob(status, b.Bytes())
 }
@@ -248,6 +325,10 @@ func errorText(status int, msg string) (string, []string) {
 		return "Too many attempts", []string{firstNonEmpty(msg, "Wait a few minutes, then try again.")}
 	case http.StatusMethodNotAllowed:
 		return "Page not found", []string{"This page cannot be used that way."}
+	case http.StatusRequestEntityTooLarge:
+		return "The file is too large", []string{"Upload a file of 2 MB or less (about 5,000 rows). Split a larger file into several."}
+	case http.StatusConflict:
+		return "Someone else changed this first", []string{firstNonEmpty(msg, "Go back, reload the page and try again.")}
 	}
 	if status >= 500 {
 		return "Sorry, there is a problem with the service", []string{"Try again later. If it keeps happening, give the reference below to your administrator."}
@@ -271,7 +352,14 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	items := []NavItem{{Text: "Home", Href: "/"}}
 	switch r {
 	case commissioning.RoleConsortiumAdmin:
-		items = append(items, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
+		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"},
+			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
+	case commissioning.RoleCommissioner, commissioning.RoleApprover:
+		items = append(items, NavItem{Text: "Vacancies", Href: "/board"})
+	case commissioning.RoleProviderAdmin:
+		items = append(items, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
+	case commissioning.RoleProviderUser:
+		items = append(items, NavItem{Text: "Homes", Href: "/homes"})
 	}
 	items = append(items, NavItem{Text: "Your account", Href: "/account"})
 	for i := range items {

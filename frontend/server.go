@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -22,6 +23,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
 )
 
@@ -49,19 +51,23 @@ type Deps struct {
 	Users  *auth.Service
 	Audit  *audit.Log
 	Outbox *notify.Outbox
+	Market *marketplace.Service
 }
 
 // Server is Hearth's HTTP server.
 type Server struct {
-	cfg      Config
-	deps     Deps
-	e        *echo.Echo
-	sessions *scs.SessionManager
-	store    *pgxstore.PostgresStore
-	views    *views
-	validate *validator.Validate
-	policies map[string]Policy
-	metrics  *metrics
+	cfg       Config
+	deps      Deps
+	e         *echo.Echo
+	sessions  *scs.SessionManager
+	store     *pgxstore.PostgresStore
+	views     *views
+	validate  *validator.Validate
+	policies  map[string]Policy
+	metrics   *metrics
+	hub       *hub
+	stopHub   context.CancelFunc
+	closeOnce sync.Once
 }
 
 // New builds the server and registers every route.
@@ -78,6 +84,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
 	s.store = pgxstore.New(deps.DB.Pool)
+	s.hub = newHub(deps.DB.Pool, "vacancy_changed")
+	var hubCtx context.Context
+	hubCtx, s.stopHub = context.WithCancel(context.Background())
+	go s.hub.run(hubCtx)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.IdleTimeout = cfg.SessionIdle
@@ -119,8 +129,18 @@ func New(cfg Config, deps Deps) (*Server, error) {
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.e }
 
-// Close stops background work (the session cleanup loop).
-func (s *Server) Close() { s.store.StopCleanup() }
+// Close stops background work: the session cleanup loop and the live-update listener
+// (which holds a database connection until then). It is safe to call more than once.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.store.StopCleanup()
+		s.stopHub()
+		<-s.hub.done
+	})
+}
+
+// WaitLive blocks until the live-update listener is listening (for tests).
+func (s *Server) WaitLive() { <-s.hub.ready }
 
 // Run serves on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, addr string) error {

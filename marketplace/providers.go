@@ -162,6 +162,16 @@ func (a Application) AdmittedLots() []int64 {
 	return ids
 }
 
+// ExistingApplication returns the provider's application to a framework, if any.
+func (s *Service) ExistingApplication(ctx context.Context, frameworkID, providerID int64) (Application, error) {
+	var a Application
+	err := s.db.WithContext(ctx).Preload("Admissions").Where("framework_id = ? AND provider_id = ?", frameworkID, providerID).First(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, commissioning.ErrNotFound
+	}
+	return a, err
+}
+
 // ApplicationFor returns the provider's application to a framework, creating a draft.
 func (s *Service) ApplicationFor(ctx context.Context, frameworkID, providerID int64) (Application, error) {
 	var a Application

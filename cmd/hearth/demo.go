@@ -90,6 +90,9 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	if _, err := a.orgs.Create(ctx, commissioning.KindSWCU, demoSWCU); err != nil {
 		return false, err
 	}
+	if err := loadDemoMarket(ctx, a, cons); err != nil {
+		return false, fmt.Errorf("demo marketplace: %w", err)
+	}
 	for _, acc := range demoAccounts {
 		org, err := a.orgs.OrganisationByName(ctx, acc.Kind, acc.Org)
 		if err != nil {

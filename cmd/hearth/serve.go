@@ -25,7 +25,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
 			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox})
+			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market})
 		if err != nil {
 			return err
 		}

@@ -232,3 +232,8 @@ func (s *Service) SetPassword(ctx context.Context, u User, password string) erro
 }
 
 func constantTimeEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
+
+// WithTx returns a Service working inside tx, so user changes commit with others.
+func (s *Service) WithTx(tx *gorm.DB) *Service {
+	return &Service{db: tx, Now: s.Now, dummy: s.dummy}
+}

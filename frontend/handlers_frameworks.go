@@ -1,0 +1,298 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// consortiumFramework loads the framework in the URL if it belongs to the admin's
+// consortium (another consortium's is refused).
+func (s *Server) consortiumFramework(c echo.Context, param string) (marketplace.Framework, error) {
+	id, err := strconv.ParseInt(c.Param(param), 10, 64)
+	if err != nil {
+		return marketplace.Framework{}, echo.ErrNotFound
+	}
+	f, err := s.deps.Market.Framework(c.Request().Context(), id)
+	if err != nil {
+		return f, err
+	}
+	if f.ConsortiumID != currentOrg(c).ID {
+		return f, echo.NewHTTPError(http.StatusForbidden, "That framework belongs to another consortium.")
+	}
+	return f, nil
+}
+
+func (s *Server) adminFrameworks(c echo.Context) error {
+	fws, err := s.deps.Market.Frameworks(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_frameworks", "Frameworks", map[string]any{"Frameworks": fws})
+}
+
+func termsForm(f marketplace.Framework) map[string]string {
+	open := "no"
+	if f.OpenForApplications {
+		open = "yes"
+	}
+	return map[string]string{"name": f.Name, "open": open, "weight_price": strconv.Itoa(f.WeightPrice), "weight_quality": strconv.Itoa(f.WeightQuality),
+		"weight_distance": strconv.Itoa(f.WeightDistance), "weight_fit": strconv.Itoa(f.WeightFit), "levy_bps": strconv.Itoa(f.LevyBPS)}
+}
+
+// parseTerms reads the framework terms form, reporting numbers that are not numbers.
+func parseTerms(form map[string]string) (marketplace.FrameworkTerms, commissioning.FieldErrors) {
+	var fe commissioning.FieldErrors
+	num := func(field string) int {
+		n, err := strconv.Atoi(form[field])
+		if err != nil {
+			fe.Add(field, "Enter a whole number")
+		}
+		return n
+	}
+	t := marketplace.FrameworkTerms{Name: form["name"], OpenForApplications: form["open"] == "yes",
+		WeightPrice: num("weight_price"), WeightQuality: num("weight_quality"), WeightDistance: num("weight_distance"), WeightFit: num("weight_fit"), LevyBPS: num("levy_bps")}
+	if fe == nil {
+		if err := t.Validate(); err != nil {
+			errors.As(err, &fe)
+		}
+	}
+	return t, fe
+}
+
+func (s *Server) newFrameworkPage(c echo.Context) error {
+	return s.page(c, http.StatusOK, "admin_framework_new", "New framework", nil,
+		withForm(map[string]string{"open": "yes", "weight_price": "40", "weight_quality": "30", "weight_distance": "20", "weight_fit": "10", "levy_bps": "150"}, nil))
+}
+
+func (s *Server) newFramework(c echo.Context) error {
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	t, fe := parseTerms(form)
+	if fe == nil {
+		f, err := s.deps.Market.CreateFramework(c.Request().Context(), currentOrg(c).ID, t)
+		if err == nil {
+			s.flash(c, f.Name+" has been created. Now add its lots.")
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
+		}
+		if !asFieldErrors(err, &fe) {
+			return err
+		}
+	}
+	return s.page(c, http.StatusUnprocessableEntity, "admin_framework_new", "New framework", nil, withForm(form, fe))
+}
+
+func (s *Server) frameworkPage(c echo.Context) error {
+	f, err := s.consortiumFramework(c, "id")
+	if err != nil {
+		return err
+	}
+	return s.renderFramework(c, f, http.StatusOK, termsForm(f), nil)
+}
+
+func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	apps, err := s.deps.Market.Applications(c.Request().Context(), f.ID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, a := range apps {
+		if o, err := s.deps.Orgs.Organisation(c.Request().Context(), a.ProviderID); err == nil {
+			names[a.ProviderID] = o.Name
+		}
+	}
+	if _, ok := form["placement_type"]; !ok {
+		for k, v := range map[string]string{"placement_type": "residential"} {
+			form[k] = v
+		}
+	}
+	return s.page(c, status, "admin_framework", f.Name, map[string]any{"F": f, "Apps": apps, "Names": names, "Types": options(marketplace.PlacementTypes), "Tiers": marketplace.Tiers,
+		"TypeLabel": func(code string) string { return marketplace.Label(marketplace.PlacementTypes, code) }}, withForm(form, fe))
+}
+
+func (s *Server) updateFramework(c echo.Context) error {
+	f, err := s.consortiumFramework(c, "id")
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	t, fe := parseTerms(form)
+	if fe == nil {
+		if err := s.deps.Market.UpdateFramework(c.Request().Context(), f.ID, t); err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+	}
+	if fe != nil {
+		return s.renderFramework(c, f, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, "The framework's terms have been saved")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
+}
+
+func (s *Server) addLot(c echo.Context) error {
+	f, err := s.consortiumFramework(c, "id")
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	var fe commissioning.FieldErrors
+	ceilings := map[string]marketplace.Pence{}
+	for _, t := range marketplace.Tiers {
+		if v := form["ceiling_"+t.Code]; v != "" {
+			p, err := marketplace.ParsePounds(v)
+			if err != nil {
+				fe.Add("ceiling_"+t.Code, "Enter the weekly ceiling in pounds, like 5,250")
+			}
+			ceilings[t.Code] = p
+		}
+	}
+	if fe == nil {
+		_, err := s.deps.Market.AddLot(c.Request().Context(), f.ID, marketplace.NewLot{Code: form["code"], Name: form["lot_name"], PlacementType: form["placement_type"], Ceilings: ceilings})
+		if err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+		for i := range fe {
+			if fe[i].Field == "name" {
+				fe[i].Field = "lot_name"
+			}
+		}
+	}
+	if fe != nil {
+		for k, v := range termsForm(f) {
+			form[k] = v
+		}
+		return s.renderFramework(c, f, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, "The lot has been added")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
+}
+
+// reviewedApplication loads an application to one of the admin's frameworks.
+func (s *Server) reviewedApplication(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+	}
+	a, err := s.deps.Market.Application(c.Request().Context(), id)
+	if err != nil {
+		return marketplace.Framework{}, a, err
+	}
+	f, err := s.deps.Market.Framework(c.Request().Context(), a.FrameworkID)
+	if err != nil {
+		return f, a, err
+	}
+	if f.ConsortiumID != currentOrg(c).ID {
+		return f, a, echo.NewHTTPError(http.StatusForbidden, "That application is to another consortium's framework.")
+	}
+	return f, a, nil
+}
+
+func (s *Server) applicationPage(c echo.Context) error {
+	f, a, err := s.reviewedApplication(c)
+	if err != nil {
+		return err
+	}
+	return s.renderApplication(c, f, a, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderApplication(c echo.Context, f marketplace.Framework, a marketplace.Application, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	ctx := c.Request().Context()
+	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
+	if err != nil {
+		return err
+	}
+	prof, _ := s.deps.Market.Profile(ctx, a.ProviderID)
+	return s.page(c, status, "admin_application", org.Name, map[string]any{"F": f, "A": a, "Org": org, "Profile": prof, "LotNames": lotNames(f), "Status": applicationStatus(a)}, withForm(form, fe))
+}
+
+// decide admits or rejects one lot, then emails the provider's administrators.
+func (s *Server) decide(c echo.Context) error {
+	f, a, err := s.reviewedApplication(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	lotID, _ := strconv.ParseInt(form["lot_id"], 10, 64)
+	u, _ := currentUser(c)
+	var fe commissioning.FieldErrors
+	decision := form["decision_"+form["lot_id"]]
+	if decision != "admit" && decision != "reject" {
+		fe.Add("decision_"+form["lot_id"], "Select admit or reject")
+	} else if err := s.deps.Market.Decide(c.Request().Context(), a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)], u.ID); err != nil && !asFieldErrors(err, &fe) {
+		return err
+	}
+	if fe != nil {
+		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
+	}
+	lot := lotNames(f)[lotID]
+	verb := map[string]string{"admit": "admitted to", "reject": "not admitted to"}[decision]
+	s.notifyProvider(c, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
+		fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s\n\nHearth", f.Name, lot, verb, form[fmt.Sprintf("reason_%d", lotID)]))
+	s.flash(c, "Your decision on "+lot+" has been recorded and the provider emailed")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
+}
+
+// notifyProvider emails every administrator of a provider.
+func (s *Server) notifyProvider(c echo.Context, providerID int64, subject, body string) {
+	ctx := c.Request().Context()
+	users, err := s.deps.Users.ListByOrganisations(ctx, []int64{providerID})
+	if err != nil {
+		return
+	}
+	for _, u := range users {
+		if u.Role == commissioning.RoleProviderAdmin {
+			_ = s.deps.Outbox.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+body)
+		}
+	}
+}
+
+func (s *Server) suspend(c echo.Context) error {
+	f, a, err := s.reviewedApplication(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Market.Suspend(c.Request().Context(), a, form["reason"]); err != nil {
+		var fe commissioning.FieldErrors
+		if !errors.As(err, &fe) {
+			return err
+		}
+		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.notifyProvider(c, a.ProviderID, f.Name+": your organisation has been suspended", "The consortium has suspended your organisation from "+f.Name+".\n\nReason: "+form["reason"]+"\n\nYour homes are not shown to councils while you are suspended.\n\nHearth")
+	s.flash(c, "The provider has been suspended")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
+}
+
+func (s *Server) reinstate(c echo.Context) error {
+	f, a, err := s.reviewedApplication(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Market.Reinstate(c.Request().Context(), a); err != nil {
+		return err
+	}
+	s.notifyProvider(c, a.ProviderID, f.Name+": your organisation has been reinstated", "The consortium has lifted your suspension from "+f.Name+".\n\nHearth")
+	s.flash(c, "The provider has been reinstated")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
+}

@@ -1,0 +1,304 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+type signUpForm struct {
+	OrganisationName   string `form:"organisation_name"`
+	RegistrationKind   string `form:"registration_kind"`
+	RegistrationNumber string `form:"registration_number"`
+	ContactName        string `form:"contact_name"`
+	ContactEmail       string `form:"contact_email"`
+	ContactPhone       string `form:"contact_phone"`
+	AdminName          string `form:"admin_name" validate:"required,max=200" msg:"*=Enter your full name"`
+	AdminEmail         string `form:"admin_email" validate:"required,email,max=254" msg:"required=Enter your email address|*=Enter an email address in the correct format, like name@example.com"`
+	Password           string `form:"password" validate:"required" msg:"required=Choose a password"`
+}
+
+func (s *Server) signUpPage(c echo.Context) error {
+	return s.page(c, http.StatusOK, "provider_sign_up", "Register your organisation", nil)
+}
+
+// signUp registers a provider organisation and its first administrator, then signs
+// them in. Everything is created in one transaction or not at all.
+func (s *Server) signUp(c echo.Context) error {
+	var f signUpForm
+	form, err := bindForm(c, &f)
+	if err != nil {
+		return err
+	}
+	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
+		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
+	fe := p.Validate()
+	for _, e := range s.check(&f) {
+		fe = append(fe, e)
+	}
+	if f.Password != "" {
+		if msg := auth.CheckPassword(f.Password, f.AdminEmail); msg != "" {
+			fe.Add("password", msg)
+		}
+	}
+	var user auth.User
+	if fe == nil {
+		ctx := c.Request().Context()
+		err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
+			if err != nil {
+				return err
+			}
+			user, err = s.deps.Users.WithTx(tx).Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
+			if err != nil {
+				var ufe commissioning.FieldErrors
+				if errors.As(err, &ufe) {
+					rename := map[string]string{"email": "admin_email", "name": "admin_name"}
+					for i := range ufe {
+						if r, ok := rename[ufe[i].Field]; ok {
+							ufe[i].Field = r
+						}
+					}
+					return ufe
+				}
+			}
+			return err
+		})
+		if err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
+	}
+	if err := s.sessions.RenewToken(c.Request().Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(c.Request().Context(), "next", "/provider/frameworks")
+	s.flash(c, "Your organisation is registered. Next, apply to join a framework.")
+	return s.completeSignIn(c, user)
+}
+
+// providerFrameworks lists frameworks open for applications and the provider's own
+// application to each.
+func (s *Server) providerFrameworks(c echo.Context) error {
+	ctx := c.Request().Context()
+	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		F      marketplace.Framework
+		App    *marketplace.Application
+		Status string
+	}
+	var rows []row
+	for _, f := range fws {
+		r := row{F: f, Status: "Not started"}
+		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID)
+		if err == nil {
+			r.App = &a
+			r.Status = applicationStatus(a)
+		}
+		if f.OpenForApplications || r.App != nil {
+			rows = append(rows, r)
+		}
+	}
+	return s.page(c, http.StatusOK, "provider_frameworks", "Frameworks", map[string]any{"Rows": rows})
+}
+
+func applicationStatus(a marketplace.Application) string {
+	switch {
+	case a.SuspendedAt != nil:
+		return "Suspended"
+	case a.SubmittedAt == nil:
+		return "In progress"
+	}
+	for _, ad := range a.Admissions {
+		if ad.Status == "admitted" {
+			return "Admitted"
+		}
+	}
+	for _, ad := range a.Admissions {
+		if ad.Status == "requested" {
+			return "Submitted"
+		}
+	}
+	return "Not admitted"
+}
+
+// application loads the provider's application to the framework in the URL.
+func (s *Server) application(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	f, err := s.deps.Market.Framework(ctx, id)
+	if err != nil {
+		return f, marketplace.Application{}, err
+	}
+	if existing, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID); err == nil {
+		return f, existing, nil
+	}
+	if !f.OpenForApplications {
+		return f, marketplace.Application{}, echo.NewHTTPError(http.StatusForbidden, "This framework is closed for applications.")
+	}
+	a, err := s.deps.Market.ApplicationFor(ctx, f.ID, currentOrg(c).ID)
+	return f, a, err
+}
+
+func (s *Server) applyTasks(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "apply_tasks", "Apply to "+f.Name, map[string]any{"F": f, "A": a, "Status": applicationStatus(a), "LotNames": lotNames(f)})
+}
+
+func lotNames(f marketplace.Framework) map[int64]string {
+	m := map[int64]string{}
+	for _, l := range f.Lots {
+		m[l.ID] = l.Name
+	}
+	return m
+}
+
+func (s *Server) applyLotsPage(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{}
+	for _, ad := range a.Admissions {
+		form[fmt.Sprintf("lot_%d", ad.LotID)] = "on"
+	}
+	return s.page(c, http.StatusOK, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, nil))
+}
+
+func (s *Server) applyLots(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, l := range f.Lots {
+		if form[fmt.Sprintf("lot_%d", l.ID)] != "" {
+			ids = append(ids, l.ID)
+		}
+	}
+	if err := s.deps.Market.ChooseLots(c.Request().Context(), a, ids); err != nil {
+		var fe commissioning.FieldErrors
+		if !errors.As(err, &fe) {
+			return err
+		}
+		return s.page(c, http.StatusUnprocessableEntity, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, fe))
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
+}
+
+func (s *Server) applyDeclarationsPage(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{}
+	if a.OfstedRegistered != nil {
+		form["ofsted_registered"] = map[bool]string{true: "yes", false: "no"}[*a.OfstedRegistered]
+	}
+	setDateParts(form, "insurance_expiry", a.InsuranceExpiry)
+	setDateParts(form, "safeguarding_policy_date", a.SafeguardingPolicyDate)
+	if a.ResponsibleIndividual != nil {
+		form["responsible_individual"] = *a.ResponsibleIndividual
+	}
+	return s.page(c, http.StatusOK, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, nil))
+}
+
+func (s *Server) applyDeclarations(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	var fe commissioning.FieldErrors
+	if form["ofsted_registered"] != "yes" && form["ofsted_registered"] != "no" {
+		fe.Add("ofsted_registered", "Select yes if your organisation is registered with Ofsted")
+	}
+	ins, msg := dateParts(form, "insurance_expiry", "The insurance expiry date")
+	if ins == nil {
+		fe.Add("insurance_expiry-day", firstNonEmpty(msg, "Enter the date your insurance expires"))
+	}
+	pol, msg := dateParts(form, "safeguarding_policy_date", "The safeguarding policy date")
+	if pol == nil {
+		fe.Add("safeguarding_policy_date-day", firstNonEmpty(msg, "Enter the date your safeguarding policy was last reviewed"))
+	}
+	if fe == nil {
+		err = s.deps.Market.Declare(c.Request().Context(), a, marketplace.Declarations{OfstedRegistered: form["ofsted_registered"] == "yes",
+			InsuranceExpiry: *ins, SafeguardingPolicyDate: *pol, ResponsibleIndividual: form["responsible_individual"]})
+		if err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+		for i := range fe {
+			if fe[i].Field == "insurance_expiry" || fe[i].Field == "safeguarding_policy_date" {
+				fe[i].Field += "-day"
+			}
+		}
+	} else if strings.TrimSpace(form["responsible_individual"]) == "" {
+		fe.Add("responsible_individual", "Enter the name of your responsible individual")
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, fe))
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
+}
+
+func (s *Server) applyCheck(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)})
+}
+
+func (s *Server) profile(c echo.Context) *marketplace.ProviderProfile {
+	p, err := s.deps.Market.Profile(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return nil
+	}
+	return &p
+}
+
+func (s *Server) applySubmit(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Market.Submit(c.Request().Context(), a); err != nil {
+		var fe commissioning.FieldErrors
+		if !errors.As(err, &fe) {
+			return err
+		}
+		return s.page(c, http.StatusUnprocessableEntity, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)}, withForm(nil, fe))
+	}
+	u, _ := currentUser(c)
+	_ = s.deps.Outbox.Send(c.Request().Context(), u.Email, "Your application to "+f.Name+" has been received",
+		fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name))
+	s.flash(c, "Your application has been submitted")
+	return c.Redirect(http.StatusSeeOther, "/provider/frameworks")
+}

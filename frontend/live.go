@@ -1,0 +1,86 @@
+package frontend
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// hub relays PostgreSQL notifications on one channel to every open board in this
+// process. Each Hearth process runs its own hub, so a change made through any process
+// reaches the boards open on all of them.
+type hub struct {
+	pool    *pgxpool.Pool
+	channel string
+	mu      sync.Mutex
+	subs    map[chan string]struct{}
+	done    chan struct{}
+	ready   chan struct{}
+}
+
+func newHub(pool *pgxpool.Pool, channel string) *hub {
+	return &hub{pool: pool, channel: channel, subs: map[chan string]struct{}{}, done: make(chan struct{}), ready: make(chan struct{})}
+}
+
+// run listens until ctx ends, reconnecting after failures.
+func (h *hub) run(ctx context.Context) {
+	defer close(h.done)
+	once := sync.Once{}
+	for ctx.Err() == nil {
+		if err := h.listen(ctx, func() { once.Do(func() { close(h.ready) }) }); err != nil && ctx.Err() == nil {
+			slog.Warn("live updates: listener lost, reconnecting", "channel", h.channel, "err", err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+func (h *hub) listen(ctx context.Context, listening func()) error {
+	conn, err := h.pool.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+h.channel); err != nil {
+		return err
+	}
+	listening()
+	for {
+		n, err := conn.Conn().WaitForNotification(ctx)
+		if err != nil {
+			// The connection may hold a half-read message; never reuse it.
+			conn.Hijack().Close(context.Background())
+			return err
+		}
+		h.publish(n.Payload)
+	}
+}
+
+func (h *hub) publish(payload string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.subs {
+		select {
+		case c <- payload:
+		default: // a slow client misses a beat; it refreshes on the next one
+		}
+	}
+}
+
+// subscribe returns a channel of payloads and a function to stop.
+func (h *hub) subscribe() (<-chan string, func()) {
+	c := make(chan string, 16)
+	h.mu.Lock()
+	h.subs[c] = struct{}{}
+	h.mu.Unlock()
+	return c, func() {
+		h.mu.Lock()
+		delete(h.subs, c)
+		h.mu.Unlock()
+	}
+}

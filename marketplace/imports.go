@@ -1,0 +1,269 @@
+package marketplace
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+)
+
+// MaxImportRows is the most rows one CSV upload may hold.
+const MaxImportRows = 5000
+
+// RowError is a problem with one row of an uploaded file (row 1 is the header).
+type RowError struct {
+	Row     int
+	Column  string
+	Message string
+}
+
+// ImportError refuses a whole file: nothing in it was applied.
+type ImportError struct {
+	Problem string     // a problem with the file as a whole
+	Rows    []RowError // or problems with rows
+}
+
+func (e *ImportError) Error() string {
+	if e.Problem != "" {
+		return e.Problem
+	}
+	return fmt.Sprintf("%d problems in the file", len(e.Rows))
+}
+
+// Is makes an ImportError match commissioning.ErrInvalid.
+func (e *ImportError) Is(target error) bool { return target == commissioning.ErrInvalid }
+
+// HomeColumns and VacancyColumns are the CSV headers Hearth reads and writes.
+var (
+	HomeColumns    = []string{"name", "ofsted_urn", "home_type", "ofsted_rating", "inspection_date", "registered_places", "min_age", "max_age", "sexes", "postcode", "needs", "lots"}
+	VacancyColumns = []string{"ofsted_urn", "beds_free", "next_free_date", "next_free_beds"}
+)
+
+// readCSV reads a whole upload and checks its encoding, header and size.
+func readCSV(r io.Reader, columns []string) ([]map[string]string, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 4<<20))
+	if err != nil {
+		return nil, err
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(raw) {
+		return nil, &ImportError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
+	}
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &ImportError{Problem: "The file is empty."}
+	}
+	if err != nil {
+		return nil, &ImportError{Problem: "The file is not a CSV file: " + err.Error()}
+	}
+	for i := range header {
+		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
+	}
+	if !slices.Equal(header, columns) {
+		return nil, &ImportError{Problem: "The first row must name these columns, in this order: " + strings.Join(columns, ", ") + "."}
+	}
+	var rows []map[string]string
+	var errs []RowError
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, &ImportError{Problem: fmt.Sprintf("Row %d cannot be read: %v", line, err)}
+		}
+		if len(rows) == MaxImportRows {
+			return nil, &ImportError{Problem: fmt.Sprintf("The file has more than %d rows. Split it into smaller files.", MaxImportRows)}
+		}
+		if len(rec) != len(columns) {
+			errs = append(errs, RowError{Row: line, Message: fmt.Sprintf("has %d values, not %d", len(rec), len(columns))})
+			rows = append(rows, nil)
+			continue
+		}
+		m := map[string]string{}
+		for i, c := range columns {
+			m[c] = strings.TrimSpace(rec[i])
+		}
+		rows = append(rows, m)
+	}
+	if len(rows) == 0 {
+		return nil, &ImportError{Problem: "The file has a header but no rows."}
+	}
+	if len(errs) > 0 {
+		return nil, &ImportError{Rows: errs}
+	}
+	return rows, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '|' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ImportHomes creates or updates (by Ofsted URN) the provider's homes from a CSV file.
+// Every row is checked first; if any is bad the whole file is refused with an
+// *ImportError listing every problem by row, and nothing changes.
+func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader) (int, error) {
+	rows, err := readCSV(r, HomeColumns)
+	if err != nil {
+		return 0, err
+	}
+	lots, _, err := s.AdmittedLots(ctx, providerID)
+	if err != nil {
+		return 0, err
+	}
+	var existing []Home
+	if err := s.db.WithContext(ctx).Select("id", "ofsted_urn", "provider_id", "version").Find(&existing).Error; err != nil {
+		return 0, err
+	}
+	byURN := map[string]Home{}
+	for _, h := range existing {
+		byURN[h.OfstedURN] = h
+	}
+	var errs []RowError
+	parsed := make([]HomeFields, len(rows))
+	seen := map[string]int{}
+	for i, row := range rows {
+		line := i + 2
+		f, fe := ParseHome(HomeInput{Name: row["name"], OfstedURN: row["ofsted_urn"], HomeType: row["home_type"], OfstedRating: row["ofsted_rating"],
+			InspectionDate: row["inspection_date"], RegisteredPlaces: row["registered_places"], MinAge: row["min_age"], MaxAge: row["max_age"],
+			Sexes: row["sexes"], Postcode: row["postcode"], Needs: splitList(row["needs"]), Lots: splitList(row["lots"])}, lots, s.Now())
+		for _, e := range fe {
+			errs = append(errs, RowError{Row: line, Column: e.Field, Message: e.Message})
+		}
+		if h, ok := byURN[f.OfstedURN]; ok && h.ProviderID != providerID {
+			errs = append(errs, RowError{Row: line, Column: "ofsted_urn", Message: "Another provider's home has this Ofsted URN"})
+		}
+		if prev, dup := seen[f.OfstedURN]; dup && f.OfstedURN != "" {
+			errs = append(errs, RowError{Row: line, Column: "ofsted_urn", Message: fmt.Sprintf("The same URN is on row %d", prev)})
+		}
+		seen[f.OfstedURN] = line
+		parsed[i] = f
+	}
+	if len(errs) > 0 {
+		return 0, &ImportError{Rows: errs}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ts := s.WithTx(tx)
+		for i, f := range parsed {
+			h := byURN[f.OfstedURN]
+			if _, err := ts.SaveHome(ctx, providerID, h.ID, h.Version, f); err != nil {
+				var fe commissioning.FieldErrors
+				if errors.As(err, &fe) {
+					return &ImportError{Rows: []RowError{{Row: i + 2, Column: fe[0].Field, Message: fe[0].Message}}}
+				}
+				return fmt.Errorf("row %d: %w", i+2, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(parsed), nil
+}
+
+// ImportVacancies sets the vacancies of the provider's homes (by Ofsted URN) from a CSV
+// file, all or nothing, as ImportHomes.
+func (s *Service) ImportVacancies(ctx context.Context, providerID int64, r io.Reader, by int64) (int, error) {
+	rows, err := readCSV(r, VacancyColumns)
+	if err != nil {
+		return 0, err
+	}
+	homes, err := s.Homes(ctx, providerID)
+	if err != nil {
+		return 0, err
+	}
+	byURN := map[string]Home{}
+	for _, h := range homes {
+		byURN[h.OfstedURN] = h
+	}
+	type update struct {
+		h Home
+		v Vacancy
+	}
+	var ups []update
+	var errs []RowError
+	for i, row := range rows {
+		line := i + 2
+		h, ok := byURN[strings.ToUpper(row["ofsted_urn"])]
+		if !ok {
+			errs = append(errs, RowError{Row: line, Column: "ofsted_urn", Message: "None of your homes has this Ofsted URN"})
+			continue
+		}
+		v, fe := ParseVacancy(row["beds_free"], row["next_free_date"], row["next_free_beds"])
+		if fe == nil {
+			if err := v.Validate(h, s.Now()); err != nil {
+				errors.As(err, &fe)
+			}
+		}
+		for _, e := range fe {
+			errs = append(errs, RowError{Row: line, Column: e.Field, Message: e.Message})
+		}
+		ups = append(ups, update{h, v})
+	}
+	if len(errs) > 0 {
+		return 0, &ImportError{Rows: errs}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		ts := s.WithTx(tx)
+		for _, u := range ups {
+			if _, err := ts.SetVacancy(ctx, u.h, u.v, "csv", by); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(ups), nil
+}
+
+// ParseVacancy reads a vacancy typed as text (beds free now; optionally a date in
+// YYYY-MM-DD and the beds becoming free then).
+func ParseVacancy(bedsFree, nextDate, nextBeds string) (Vacancy, commissioning.FieldErrors) {
+	var v Vacancy
+	var fe commissioning.FieldErrors
+	n, err := strconv.Atoi(strings.TrimSpace(bedsFree))
+	if err != nil || n < 0 {
+		fe.Add("beds_free", "Enter the number of beds free now, like 0 or 2")
+	}
+	v.BedsFree = n
+	nextDate, nextBeds = strings.TrimSpace(nextDate), strings.TrimSpace(nextBeds)
+	if nextDate != "" {
+		d, err := time.Parse("2006-01-02", nextDate)
+		if err != nil {
+			fe.Add("next_free_date", "Enter the date beds become free like 2026-12-01")
+		} else {
+			v.NextFreeDate = &d
+		}
+	}
+	if nextBeds != "" {
+		b, err := strconv.Atoi(nextBeds)
+		if err != nil {
+			fe.Add("next_free_beds", "Enter the number of beds becoming free as a whole number")
+		} else {
+			v.NextFreeBeds = &b
+		}
+	}
+	return v, fe
+}
