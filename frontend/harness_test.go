@@ -294,3 +294,7 @@ func apiRouter(t *testing.T) routers.Router {
 	}
 	return router
 }
+
+func newUser(email, role string, org int64) auth.NewUser {
+	return auth.NewUser{Email: email, Name: "Test", Role: commissioning.Role(role), OrganisationID: org, Password: testPassword}
+}

@@ -106,8 +106,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.HTTPErrorHandler = s.handleError
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe, s.recoverPanics, securityHeaders)
-	e.Use(middleware.BodyLimit("2M"))
+	// Sessions load first so that every error page, even for a refused body, can render.
 	e.Use(echo.WrapMiddleware(s.sessions.LoadAndSave))
+	e.Use(middleware.BodyLimit("2M"))
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		CookieName:     "hearth_csrf",
