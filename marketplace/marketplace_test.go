@@ -3,8 +3,11 @@ package marketplace_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
@@ -257,5 +260,36 @@ func TestApplicationRules(t *testing.T) {
 	}
 	if _, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("weights summing to 110: %v", err)
+	}
+}
+
+func TestStaleReminderRunsOncePerHomePerWeek(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	fresh := w.home(t, w.provider.ID, "SC600001", "M1 1AE", nil, 1)
+	stale := w.home(t, w.provider.ID, "SC600002", "M2 1AA", nil, 1)
+	_ = fresh
+	now := time.Now()
+	w.mk.Now = func() time.Time { return now.Add(8 * 24 * time.Hour) }
+	// Confirm one home "today" (8 days on), leaving the other stale.
+	cur, _ := w.mk.Home(ctx, fresh.ID)
+	_, err := w.mk.SetVacancy(ctx, cur, marketplace.Vacancy{BedsFree: 1}, "web", 0)
+	must(t, err)
+	var got []marketplace.StaleHomes
+	send := func(_ *gorm.DB, p marketplace.StaleHomes) error { got = append(got, p); return nil }
+	// Two "processes" at once: exactly one run reminds.
+	done := make(chan int, 2)
+	for i := 0; i < 2; i++ {
+		go func() { n, _ := w.mk.RemindStale(ctx, send); done <- n }()
+	}
+	total := <-done + <-done
+	if total != 1 || len(got) != 1 || len(got[0].Homes) != 1 || got[0].Homes[0].ID != stale.ID {
+		t.Fatalf("reminded %d times: %+v", total, got)
+	}
+	if n, _ := w.mk.RemindStale(ctx, send); n != 0 {
+		t.Fatalf("reminded again the same week: %d", n)
+	}
+	if !strings.Contains(marketplace.ReminderText(got[0].Homes, "http://h.test"), "http://h.test/homes/") {
+		t.Fatal("reminder lacks a link to the home")
 	}
 }

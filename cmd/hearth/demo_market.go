@@ -19,9 +19,9 @@ var demoLots = []marketplace.NewLot{
 
 type demoHome struct {
 	provider, name, urn, typ, rating, inspected, places, minAge, maxAge, sexes, postcode string
-	needs, lots                                                                           []string
-	beds                                                                                  int
-	soonDays, soonBeds                                                                    int
+	needs, lots                                                                          []string
+	beds                                                                                 int
+	soonDays, soonBeds                                                                   int
 }
 
 var demoHomes = []demoHome{

@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+
+	"gorm.io/gorm"
+
 	"fmt"
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
 	"io"
 	"log/slog"
 	"time"
@@ -36,6 +41,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		if cfg.SMTP.Addr != "" {
 			go notify.NewWorker(a.db.Gorm, cfg.SMTP).Run(workers, 2*time.Second)
 		}
+		go a.market.RunReminders(workers, time.Hour, a.sendStaleReminder, func(err error) { slog.Error("stale vacancy reminders", "err", err) })
 
 		fmt.Fprintf(out, "\nHearth is running at %s\n", cfg.BaseURL)
 		if hasDemo(ctx, a) {
@@ -47,4 +53,25 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		slog.Info("shutting down")
 		return err
 	})
+}
+
+// sendStaleReminder emails a provider's users about homes whose vacancy is out of date,
+// in the reminder job's transaction.
+func (a *app) sendStaleReminder(tx *gorm.DB, p marketplace.StaleHomes) error {
+	ctx := context.Background()
+	users, err := a.users.WithTx(tx).ListByOrganisations(ctx, []int64{p.ProviderID})
+	if err != nil {
+		return err
+	}
+	out := a.outbox.WithTx(tx)
+	for _, u := range users {
+		if u.Role != commissioning.RoleProviderAdmin && u.Role != commissioning.RoleProviderUser {
+			continue
+		}
+		subject := fmt.Sprintf("Confirm the vacancies of %d of your homes", len(p.Homes))
+		if err := out.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+marketplace.ReminderText(p.Homes, a.cfg.BaseURL)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
