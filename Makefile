@@ -11,12 +11,14 @@ GOTESTSUM_VERSION := v1.13.0
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
-.PHONY: help run test build assets system-deps browser-deps vet go-test e2e fuzz bench clean
+.PHONY: help run test build assets system-deps browser-deps vet go-test e2e fuzz bench load clean
 
 help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
 	@echo "make test   go vet, every Go test on real PostgreSQL, and the browser tests in Chromium"
 	@echo "make fuzz   fuzz the postcode parser for 30 seconds"
+	@echo "make bench  benchmark the vacancy board search on national-scale data"
+	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
 run: system-deps build
@@ -69,3 +71,36 @@ fuzz: assets
 
 clean:
 	rm -rf bin $(ASSETS) .hearth
+
+HEY := $(GOBIN)/hey
+$(HEY):
+	GOBIN=$(GOBIN) go install github.com/rakyll/hey@v0.1.4
+
+# Load test (loopback only): national-scale data in .hearth/bench, then `hey` on
+# GET /api/v1/vacancies for 20 s beside pgbench running the same SQL on the same
+# database for 20 s, both with 8 concurrent clients; prints requests/s and the ratio.
+LOAD_PORT ?= 8095
+LOAD_SECONDS ?= 20
+LOAD_CLIENTS ?= 8
+load: system-deps build $(HEY)
+	@set -eu; dir=.hearth/bench; log=$$dir/serve.log; mkdir -p $$dir; \
+	if [ ! -f $$dir/seeded ]; then ./bin/hearth seed national --homes 3000 --seed 1 --data-dir $$dir/pg 2>/dev/null && touch $$dir/seeded; fi; \
+	./bin/hearth user create --email bench@manchester.example --role commissioner --org Manchester --data-dir $$dir/pg >/dev/null 2>&1 || true; \
+	tok=$$(./bin/hearth token create --email bench@manchester.example --name load-test --data-dir $$dir/pg 2>/dev/null); \
+	./bin/hearth bench sql --data-dir $$dir/pg 2>/dev/null > $$dir/board.sql; \
+	HEARTH_DEMO=false ./bin/hearth serve --addr 127.0.0.1:$(LOAD_PORT) --data-dir $$dir/pg > $$log 2>&1 & pid=$$!; \
+	trap 'kill -INT $$pid; wait $$pid' EXIT; \
+	for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$(LOAD_PORT)/readyz >/dev/null && break; sleep 0.2; done; \
+	url=$$(grep -o 'url="postgres://[^"]*' $$log | head -1 | cut -d'"' -f2); test -n "$$url"; \
+	api="http://127.0.0.1:$(LOAD_PORT)/api/v1/vacancies?age=14&sex=female&needs=cse_risk&near=M14&within=50&availability=now&sort=distance&per_page=50"; \
+	curl -sf -H "Authorization: Bearer $$tok" "$$api" | cut -c1-120; \
+	echo "== hey: GET /api/v1/vacancies, $(LOAD_CLIENTS) clients, $(LOAD_SECONDS)s"; \
+	$(HEY) -z $(LOAD_SECONDS)s -c $(LOAD_CLIENTS) -H "Authorization: Bearer $$tok" "$$api" | tee $$dir/hey.txt | grep -E 'Requests/sec|Average|95%|Status code|\[200\]|\[[45][0-9][0-9]\]'; \
+	echo "== pgbench: the same SQL, $(LOAD_CLIENTS) clients, $(LOAD_SECONDS)s"; \
+	pgbench=$$(ls /usr/lib/postgresql/*/bin/pgbench | tail -1); \
+	$$pgbench -n -f $$dir/board.sql -c $(LOAD_CLIENTS) -j 2 -T $(LOAD_SECONDS) "$$url" | tee $$dir/pgbench.txt | grep -E 'tps|latency average'; \
+	api_rps=$$(grep 'Requests/sec' $$dir/hey.txt | awk '{print $$2}'); db_tps=$$(grep -E '^tps' $$dir/pgbench.txt | awk '{print $$3}'); \
+	echo "API $$api_rps req/s vs pgbench $$db_tps tps: ratio $$(echo "scale=2; $$api_rps / $$db_tps" | bc)"
+
+bench: assets
+	go test ./marketplace/nationalseed/ -run '^$$' -bench BoardSearch -benchtime 2000x

@@ -3,6 +3,7 @@ package marketplace
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -146,36 +147,46 @@ func boardSQL(q BoardQuery) (string, map[string]any) {
 	}
 	cond := ""
 	if len(where) > 0 {
-		cond = "WHERE " + strings.Join(where, " AND ")
+		cond = "AND " + strings.Join(where, " AND ")
 	}
 	limit := q.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 50
 	}
-	sql := fmt.Sprintf(`WITH eligible AS (
-    SELECT hl.home_id, array_agg(DISTINCT l.code ORDER BY l.code) AS lot_codes
-    FROM home_lots hl
-    JOIN lots l ON l.id = hl.lot_id
-    JOIN admissions ad ON ad.lot_id = hl.lot_id AND ad.status = 'admitted'
-    JOIN framework_applications a ON a.id = ad.application_id AND a.suspended_at IS NULL
-    JOIN frameworks f ON f.id = a.framework_id AND f.consortium_id = @consortium
-    JOIN homes hh ON hh.id = hl.home_id AND hh.provider_id = a.provider_id
-    WHERE true%s
-    GROUP BY hl.home_id
-)
+	// Homes are filtered first (by the geographic index when a distance is given),
+	// eligibility is a correlated EXISTS, and lot codes are fetched for the returned
+	// page only.
+	sql := fmt.Sprintf(`SELECT x.*, lc.lot_codes FROM (
 SELECT h.id, h.name, h.provider_id, p.name AS provider_name, h.home_type, h.ofsted_rating, h.inspection_date,
        h.registered_places, h.min_age, h.max_age, h.accepts_male, h.accepts_female, h.needs, h.outcode, h.lat, h.lon,
        h.host_council_id, coalesce(hc.name, '') AS host_council, coalesce(hc.region, '') AS region,
-       h.beds_free, h.next_free_date, h.next_free_beds, h.vacancy_confirmed_at, %s AS miles, e.lot_codes,
+       h.beds_free, h.next_free_date, h.next_free_beds, h.vacancy_confirmed_at, %s AS miles,
        count(*) OVER () AS total
 FROM homes h
-JOIN eligible e ON e.home_id = h.id
 JOIN organisations p ON p.id = h.provider_id
 LEFT JOIN organisations hc ON hc.id = h.host_council_id
+WHERE EXISTS (
+    SELECT 1 FROM home_lots hl
+    JOIN lots l ON l.id = hl.lot_id
+    JOIN frameworks f ON f.id = l.framework_id AND f.consortium_id = @consortium
+    JOIN framework_applications a ON a.framework_id = f.id AND a.provider_id = h.provider_id AND a.suspended_at IS NULL
+    JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = hl.lot_id AND ad.status = 'admitted'
+    WHERE hl.home_id = h.id%s)
 %s
 ORDER BY %s
-LIMIT %d OFFSET %d`, lotCond, dist, cond, order, limit, max(q.Offset, 0))
+LIMIT %d OFFSET %d) x
+LEFT JOIN LATERAL (
+    SELECT array_agg(DISTINCT l.code ORDER BY l.code) AS lot_codes
+    FROM home_lots hl JOIN lots l ON l.id = hl.lot_id JOIN frameworks f ON f.id = l.framework_id AND f.consortium_id = @consortium
+    WHERE hl.home_id = x.id) lc ON true
+ORDER BY %s`, dist, lotCond, cond, order, limit, max(q.Offset, 0), outerOrder(order))
 	return sql, args
+}
+
+// outerOrder restates the inner ORDER BY over the subquery's columns.
+func outerOrder(inner string) string {
+	r := strings.NewReplacer("h.vacancy_confirmed_at", "x.vacancy_confirmed_at", "h.ofsted_rating", "x.ofsted_rating", "h.name", "x.name", "h.id", "x.id", "miles", "x.miles")
+	return r.Replace(inner)
 }
 
 // Board returns one page of the vacancy board and the number of homes matching.
@@ -200,8 +211,37 @@ func (s *Service) Board(ctx context.Context, q BoardQuery) ([]BoardHome, int, er
 	return out, total, nil
 }
 
-// BoardSQL exposes the board's SQL for a query, for the load-test comparison.
-func BoardSQL(q BoardQuery) (string, map[string]any) { return boardSQL(q) }
+// BoardSQLLiteral returns the board's SQL for q with every parameter written in as a
+// PostgreSQL literal: the exact query the API runs, for pgbench's comparison.
+func BoardSQLLiteral(q BoardQuery) string {
+	sql, params := boardSQL(q)
+	names := make([]string, 0, len(params))
+	for n := range params {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return len(names[i]) > len(names[j]) }) // @p10 before @p1
+	for _, n := range names {
+		sql = strings.ReplaceAll(sql, "@"+n, literal(params[n]))
+	}
+	return sql
+}
+
+func literal(v any) string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	switch x := v.(type) {
+	case string:
+		return quote(x)
+	case Codes:
+		parts := make([]string, len(x))
+		for i, c := range x {
+			parts[i] = quote(c)
+		}
+		return "ARRAY[" + strings.Join(parts, ",") + "]::text[]"
+	case time.Time:
+		return quote(x.Format("2006-01-02")) + "::date"
+	}
+	return fmt.Sprint(v)
+}
 
 // LotTotal is the consortium's joint vacancy for one lot.
 type LotTotal struct {

@@ -29,6 +29,8 @@ const usage = `Usage:
   hearth serve [--addr 127.0.0.1:8080] [--data-dir DIR]   run the web server
   hearth migrate up|down|status [--data-dir DIR]           manage the schema
   hearth seed demo [--data-dir DIR]                        load the demo consortium
+  hearth seed national [--homes 3000] [--seed 1]           synthetic national data for benchmarks
+  hearth bench sql                                         print the typical board query, for pgbench
   hearth user create --email E --role R --org NAME [--name N]
   hearth token create --email E [--name N]                 print a new API token once
 
@@ -88,7 +90,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return migrate(ctx, cfg, rest[0], out)
 	case "seed":
 		fs, tail := sub("seed")
-		if len(rest) == 0 || rest[0] != "demo" {
+		if len(rest) == 0 {
+			return errUsage
+		}
+		if rest[0] == "national" {
+			return seedNational(ctx, fs, tail, out)
+		}
+		if rest[0] != "demo" {
 			return errUsage
 		}
 		cfg, err := loadConfig(fs, tail)
@@ -105,6 +113,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}
 			return err
 		})
+	case "bench":
+		if len(rest) == 0 || rest[0] != "sql" {
+			return errUsage
+		}
+		return benchSQL(ctx, rest[1:], out)
 	case "user":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errUsage
