@@ -1,0 +1,165 @@
+// Issue 3 in a real browser: a provider signs up and applies to the framework, the
+// consortium admin admits it, the provider adds a home and a vacancy, and a commissioner
+// finds it on the board and the map by distance, then watches the board update live
+// when the provider changes the vacancy. axe-core checks every page on the way.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked } from './harness.mjs';
+
+let hearth;
+let browser;
+let provider; // the new provider's page, kept signed in across steps
+
+before(async () => {
+  hearth = await startHearth();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await hearth?.stop();
+  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+});
+
+const admin = ACCOUNTS.find((a) => a.role === 'consortium_admin');
+const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
+
+test('a provider signs up and applies to the framework', async () => {
+  provider = await newPage(browser, hearth.url);
+  await provider.goto('/providers/sign-up');
+  await expectAccessible(provider, 'provider sign-up');
+  await provider.getByLabel('Organisation name').fill('Kestrel Care (browser test)');
+  await provider.getByLabel('Company (Companies House)').check();
+  await provider.getByLabel('Company or charity number').fill('0123 4567');
+  await provider.getByLabel('Contact name').fill('Kim Kestrel');
+  await provider.getByLabel('Contact email address').fill('kim@kestrel.example');
+  await provider.getByLabel('Contact telephone number').fill('0161 496 0999');
+  await provider.getByLabel('Your full name').fill('Kim Kestrel');
+  await provider.getByLabel('Your email address').fill('kim@kestrel.example');
+  await provider.getByLabel('Choose a password').fill('short');
+  await provider.getByRole('button', { name: 'Register' }).click();
+  await provider.locator('.govuk-error-summary').waitFor();
+  assert.equal(await provider.getByLabel('Organisation name').inputValue(), 'Kestrel Care (browser test)');
+  await expectAccessible(provider, 'sign-up with errors');
+  await provider.getByLabel('Choose a password').fill('kestrel nests on cliffs');
+  await provider.getByRole('button', { name: 'Register' }).click();
+  await provider.waitForURL('**/provider/frameworks');
+  await expectAccessible(provider, 'provider frameworks');
+  await provider.getByRole('link', { name: 'North West Placements DPS (demo)' }).click();
+  await expectAccessible(provider, 'application task list');
+  await provider.getByRole('link', { name: 'Choose lots' }).click();
+  await expectAccessible(provider, 'choose lots');
+  await provider.getByLabel('Residential (shared homes)').check();
+  await provider.getByRole('button', { name: 'Save and continue' }).click();
+  await provider.getByRole('link', { name: 'Make your declarations' }).click();
+  await expectAccessible(provider, 'declarations');
+  await provider.getByLabel('Yes').check();
+  const year = new Date().getFullYear();
+  const insurance = provider.getByRole('group', { name: /insurance expire/ });
+  await insurance.getByLabel('Day').fill('31');
+  await insurance.getByLabel('Month').fill('3');
+  await insurance.getByLabel('Year').fill(String(year + 1));
+  const policy = provider.getByRole('group', { name: /safeguarding policy/ });
+  await policy.getByLabel('Day').fill('1');
+  await policy.getByLabel('Month').fill('4');
+  await policy.getByLabel('Year').fill(String(year - 1));
+  await provider.getByLabel('Name of your responsible individual').fill('Robin Responsible');
+  await provider.getByRole('button', { name: 'Save and continue' }).click();
+  await provider.getByRole('link', { name: 'Check your answers and submit' }).click();
+  await expectAccessible(provider, 'check your answers');
+  await provider.getByRole('button', { name: 'Accept and send' }).click();
+  await provider.getByText('Your application has been submitted').waitFor();
+});
+
+test('the consortium admin admits the provider to the lot with a reason', async () => {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, admin);
+  await page.getByRole('link', { name: 'Frameworks', exact: true }).click();
+  await expectAccessible(page, 'admin frameworks');
+  await page.getByRole('link', { name: 'North West Placements DPS (demo)' }).click();
+  await expectAccessible(page, 'admin framework');
+  await page.getByRole('link', { name: 'Kestrel Care (browser test)' }).click();
+  await expectAccessible(page, 'admin application');
+  await page.getByLabel('Admit to this lot').check();
+  await page.getByRole('button', { name: /Record decision/ }).click();
+  await page.locator('.govuk-error-summary').waitFor(); // a reason is required
+  await expectAccessible(page, 'decision without reason');
+  await page.getByLabel('Admit to this lot').check();
+  await page.getByLabel('Reason (the provider will see it)').fill('Good Ofsted history and complete declarations');
+  await page.getByRole('button', { name: /Record decision/ }).click();
+  await page.getByText(/has been recorded and the provider emailed/).waitFor();
+  await page.context().close();
+});
+
+let homeId;
+
+test('the provider adds a home and publishes a vacancy', async () => {
+  await provider.getByRole('link', { name: 'Homes', exact: true }).click();
+  await expectAccessible(provider, 'homes');
+  await provider.getByRole('button', { name: 'Add a home' }).click();
+  await expectAccessible(provider, 'add a home');
+  await provider.getByLabel('Name of the home').fill('Kestrel House');
+  await provider.getByLabel('Ofsted URN').fill('SC654321');
+  await provider.getByLabel('Type of home').selectOption('childrens_home');
+  await provider.getByLabel('Latest Ofsted rating').selectOption('good');
+  const insp = provider.getByRole('group', { name: /Date of that inspection/ });
+  await insp.getByLabel('Day').fill('12');
+  await insp.getByLabel('Month').fill('5');
+  await insp.getByLabel('Year').fill('2025');
+  await provider.getByLabel('Registered places').fill('3');
+  await provider.getByLabel('Youngest age accepted').fill('11');
+  await provider.getByLabel('Oldest age accepted').fill('17');
+  await provider.getByLabel('Boys and girls').check();
+  await provider.getByLabel('Residential (shared homes)').check();
+  await provider.getByLabel('Risk of child sexual exploitation').check();
+  await provider.getByLabel('Full postcode').fill('m14 6ab');
+  await provider.getByRole('button', { name: 'Save home' }).click();
+  await provider.getByText('Kestrel House has been saved').waitFor();
+  homeId = new URL(provider.url()).pathname.split('/').pop();
+  await expectAccessible(provider, 'home page');
+  await provider.getByLabel('Beds free now').fill('1');
+  await provider.getByRole('button', { name: 'Confirm vacancy' }).click();
+  await provider.getByText('The vacancy for Kestrel House has been updated').waitFor();
+  await provider.goto('/homes/upload');
+  await expectAccessible(provider, 'upload homes');
+});
+
+test('a commissioner finds it by distance on the board and map, and the board updates live', async () => {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, commissioner);
+  await page.getByRole('link', { name: 'Vacancies' }).click();
+  await expectAccessible(page, 'vacancy board');
+  await page.getByLabel("Child's home postcode district").fill('M1');
+  await page.getByLabel('Within (miles)').fill('5');
+  await page.getByLabel('Sort by').selectOption('distance');
+  await page.getByRole('button', { name: 'Apply filters' }).click();
+  await page.waitForURL(/within=5/);
+  await expectAccessible(page, 'filtered board');
+  const card = page.locator(`#home-${homeId}`);
+  await card.waitFor();
+  assert.match(await card.textContent(), /M14, Manchester/);
+  assert.doesNotMatch(await page.content(), /M14 6AB/); // the full postcode stays with the provider
+  assert.match(await card.getByTestId('beds').textContent(), /1 free now/);
+  // Far homes are filtered out: Fellside is in Kendal.
+  assert.equal(await page.getByText('Fellside').count(), 0);
+  // The map shows the home as a point; selecting it brings its card into view.
+  const point = page.locator(`a.hearth-map__home[data-home="${homeId}"]`);
+  await point.click();
+  assert.equal(new URL(page.url()).hash, `#home-${homeId}`);
+  // Live: wait until the event stream is connected, then the provider changes the vacancy.
+  await page.waitForFunction(() => document.getElementById('board-results').dataset.live === 'connected');
+  const changed = Date.now();
+  await provider.goto(`/homes/${homeId}`);
+  await provider.getByLabel('Beds free now').fill('2');
+  await provider.getByRole('button', { name: 'Confirm vacancy' }).click();
+  await provider.getByText('has been updated').waitFor();
+  await page.locator(`#home-${homeId} [data-testid=beds]`, { hasText: '2 free now' }).waitFor({ timeout: 5000 });
+  const took = Date.now() - changed;
+  console.log(`board updated ${took} ms after the provider's change (including the provider's page load)`);
+  assert.ok(took < 5000);
+  assert.match(await page.locator('#board-updated').textContent(), /Updated at/);
+  await expectAccessible(page, 'board after live update');
+  assert.deepEqual(page.externalRequests, []);
+  await page.context().close();
+  await provider.context().close();
+});
