@@ -29,6 +29,8 @@ func (s *Server) home(c echo.Context) error {
 		data["Lead"] = "Run the consortium's framework: its member councils, users and the record of everything done in Hearth."
 		data["Councils"] = councils
 		data["Tasks"] = []task{
+			{"See the vacancy board", "/board", "Every bed in homes admitted to the consortium's frameworks, on a map and as a list."},
+			{"Run the frameworks", "/admin/frameworks", "Lots, weekly price ceilings, evaluation weights and levy; admit or reject providers' applications."},
 			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils."},
 			{"Read the audit log", "/admin/audit", "Who did what, to which record, when and from where; download it as CSV."},
 			{"Check the email outbox", "/admin/outbox", "Every message Hearth has sent or is holding."},
@@ -36,15 +38,21 @@ func (s *Server) home(c echo.Context) error {
 	case commissioning.RoleCommissioner:
 		data["Heading"] = "Placements for " + org.Name
 		data["Lead"] = "Find homes for the children your council looks after, with the other councils of your consortium as one buyer."
-		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+		data["Tasks"] = []task{{"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
 	case commissioning.RoleApprover:
 		data["Heading"] = "Approvals for " + org.Name
 		data["Lead"] = "Approve or refuse placements that are distant from a child's home or above the framework's price ceiling."
-		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+		data["Tasks"] = []task{{"See the vacancy board", "/board", "The consortium's beds, by area and lot."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
 	case commissioning.RoleProviderAdmin, commissioning.RoleProviderUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your homes and vacancies current and respond to placement requests that match them."
-		data["Tasks"] = []task{{"Connect your own systems", "/account/tokens", "Create an API token for your case management system."}}
+		data["Tasks"] = []task{
+			{"Keep your vacancies current", "/homes", "Confirm or change each home's beds free; councils see vacancies not confirmed for 7 days as out of date."},
+			{"Connect your own systems", "/account/tokens", "Create an API token so your case management system can publish vacancies."},
+		}
+		if u.Role == commissioning.RoleProviderAdmin {
+			data["Tasks"] = append([]task{{"Join a framework", "/provider/frameworks", "Apply to a consortium's dynamic purchasing system, lot by lot."}}, data["Tasks"].([]task)...)
+		}
 	case commissioning.RoleSWCUCoordinator:
 		data["Heading"] = "Secure Welfare Coordination Unit"
 		data["Lead"] = "See every secure bed in the country, receive section 25 referrals and allocate beds from the waiting list."
