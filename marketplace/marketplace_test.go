@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
@@ -19,6 +20,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 
 // world is a consortium with one framework of two lots and an admitted provider.
 type world struct {
+	db          *migrations.DB
 	mk          *marketplace.Service
 	orgs        *commissioning.Service
 	consortium  commissioning.Organisation
@@ -33,7 +35,7 @@ func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t)
-	w := &world{mk: marketplace.NewService(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
+	w := &world{db: db, mk: marketplace.NewService(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
 	must(t, w.orgs.SyncCouncils(ctx))
 	var err error
 	w.consortium, err = w.orgs.Create(ctx, commissioning.KindConsortium, "NW")
@@ -291,5 +293,24 @@ func TestStaleReminderRunsOncePerHomePerWeek(t *testing.T) {
 	}
 	if !strings.Contains(marketplace.ReminderText(got[0].Homes, "http://h.test"), "http://h.test/homes/") {
 		t.Fatal("reminder lacks a link to the home")
+	}
+}
+
+func TestDatabaseKeepsBedsWithinPlaces(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	h := w.home(t, w.provider.ID, "SC700001", "M1 1AE", nil, 1)
+	db := w.db
+	for _, stmt := range []string{
+		"UPDATE homes SET beds_free = registered_places + 1 WHERE id = $1",
+		"UPDATE homes SET beds_free = -1 WHERE id = $1",
+		"UPDATE homes SET min_age = 17, max_age = 11 WHERE id = $1",
+		"UPDATE homes SET needs = ARRAY['dragons'] WHERE id = $1",
+		"UPDATE homes SET accepts_male = false, accepts_female = false WHERE id = $1",
+		"UPDATE homes SET next_free_date = now()::date WHERE id = $1",
+	} {
+		if _, err := db.Pool.Exec(ctx, stmt, h.ID); err == nil {
+			t.Errorf("accepted: %s", stmt)
+		}
 	}
 }
