@@ -37,6 +37,23 @@ func TestFrameworkAdministration(t *testing.T) {
 	if r := b.get(page); !strings.Contains(r.Body, "£9,500.00") {
 		t.Fatal("ceiling not shown")
 	}
+	var lotID int64
+	must(t, h.deps.DB.Pool.QueryRow(t.Context(), "SELECT id FROM lots WHERE code = 'residential_solo'").Scan(&lotID))
+	field := fmt.Sprintf("lot%d_ceiling_specialist", lotID)
+	ceil := fmt.Sprintf("%s/lots/%d/ceilings", page, lotID)
+	if r := b.post(page, ceil, url.Values{field: {"lots"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#`+field+`"`) {
+		t.Fatalf("bad ceiling: %d", r.Status)
+	}
+	if r := b.post(page, ceil, url.Values{field: {"14000"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("set ceiling: %d", r.Status)
+	}
+	if r := b.get(page); !strings.Contains(r.Body, "£14,000.00") {
+		t.Fatal("new ceiling not shown")
+	}
+	// A lot of another framework cannot be changed through this one.
+	if r := b.post(page, fmt.Sprintf("%s/lots/%d/ceilings", page, h.lot.ID), url.Values{"x": {"1"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("lot of another framework: %d", r.Status)
+	}
 	// Another consortium's admin cannot see or change it.
 	other, err := h.deps.Orgs.Create(t.Context(), "consortium", "Other Consortium")
 	must(t, err)

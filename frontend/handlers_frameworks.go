@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -149,17 +150,7 @@ func (s *Server) addLot(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
-	ceilings := map[string]marketplace.Pence{}
-	for _, t := range marketplace.Tiers {
-		if v := form["ceiling_"+t.Code]; v != "" {
-			p, err := marketplace.ParsePounds(v)
-			if err != nil {
-				fe.Add("ceiling_"+t.Code, "Enter the weekly ceiling in pounds, like 5,250")
-			}
-			ceilings[t.Code] = p
-		}
-	}
+	ceilings, fe := parseCeilings(form, "")
 	if fe == nil {
 		_, err := s.deps.Market.AddLot(c.Request().Context(), f.ID, marketplace.NewLot{Code: form["code"], Name: form["lot_name"], PlacementType: form["placement_type"], Ceilings: ceilings})
 		if err != nil && !asFieldErrors(err, &fe) {
@@ -178,6 +169,62 @@ func (s *Server) addLot(c echo.Context) error {
 		return s.renderFramework(c, f, http.StatusUnprocessableEntity, form, fe)
 	}
 	s.flash(c, "The lot has been added")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
+}
+
+// parseCeilings reads ceiling_<tier> fields (pounds) into pence; prefix scopes the
+// field names to one form on the page.
+func parseCeilings(form map[string]string, prefix string) (map[string]marketplace.Pence, commissioning.FieldErrors) {
+	var fe commissioning.FieldErrors
+	ceilings := map[string]marketplace.Pence{}
+	for _, t := range marketplace.Tiers {
+		field := prefix + "ceiling_" + t.Code
+		if v := strings.TrimSpace(form[field]); v != "" {
+			p, err := marketplace.ParsePounds(v)
+			if err != nil {
+				fe.Add(field, "Enter the weekly ceiling in pounds, like 5,250")
+			}
+			ceilings[t.Code] = p
+		}
+	}
+	return ceilings, fe
+}
+
+// setCeilings changes the weekly price ceilings of one of the framework's lots.
+func (s *Server) setCeilings(c echo.Context) error {
+	f, err := s.consortiumFramework(c, "id")
+	if err != nil {
+		return err
+	}
+	lotID, err := strconv.ParseInt(c.Param("lot"), 10, 64)
+	if err != nil || lotNames(f)[lotID] == "" {
+		return echo.ErrNotFound
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	prefix := fmt.Sprintf("lot%d_", lotID)
+	ceilings, fe := parseCeilings(form, prefix)
+	if fe == nil {
+		if len(ceilings) == 0 {
+			fe.Add(prefix+"ceiling_standard", "Enter at least one weekly ceiling")
+		} else if err := s.deps.Market.SetCeilings(c.Request().Context(), lotID, ceilings); err != nil {
+			if !asFieldErrors(err, &fe) {
+				return err
+			}
+			for i := range fe {
+				fe[i].Field = prefix + fe[i].Field
+			}
+		}
+	}
+	if fe != nil {
+		for k, v := range termsForm(f) {
+			form[k] = v
+		}
+		return s.renderFramework(c, f, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, "The ceilings of "+lotNames(f)[lotID]+" have been saved")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
 }
 

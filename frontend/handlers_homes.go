@@ -27,7 +27,7 @@ func (s *Server) homesPage(c echo.Context) error {
 }
 
 // homeFormData is what the home form needs besides the typed values.
-func (s *Server) homeFormData(c echo.Context, h *marketplace.Home) (map[string]any, map[string]int64, error) {
+func (s *Server) homeFormData(c echo.Context, h *marketplace.Home) (map[string]any, map[string][]int64, error) {
 	lotMap, lots, err := s.deps.Market.AdmittedLots(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return nil, nil, err

@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	s.route(get, "/admin/frameworks/:id", admin, s.frameworkPage)
 	s.route(post, "/admin/frameworks/:id", admin, s.updateFramework)
 	s.route(post, "/admin/frameworks/:id/lots", admin, s.addLot)
+	s.route(post, "/admin/frameworks/:id/lots/:lot/ceilings", admin, s.setCeilings)
 	s.route(get, "/admin/applications/:id", admin, s.applicationPage)
 	s.route(post, "/admin/applications/:id/decide", admin, s.decide)
 	s.route(post, "/admin/applications/:id/suspend", admin, s.suspend)

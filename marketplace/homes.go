@@ -79,8 +79,9 @@ type HomeFields struct {
 }
 
 // ParseHome checks a home's input. lots maps each lot code (and id as text) the
-// provider may serve to its id. Problems come back by field name.
-func ParseHome(in HomeInput, lots map[string]int64, today time.Time) (HomeFields, commissioning.FieldErrors) {
+// provider may serve to its ids: a code names that lot in every framework the provider
+// is admitted to. Problems come back by field name.
+func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFields, commissioning.FieldErrors) {
 	var f HomeFields
 	var fe commissioning.FieldErrors
 	text := func(field, v string, max int) string {
@@ -166,14 +167,16 @@ func ParseHome(in HomeInput, lots map[string]int64, today time.Time) (HomeFields
 		if l == "" {
 			continue
 		}
-		id, ok := lots[l]
+		ids, ok := lots[l]
 		if !ok {
 			fe.Add("lots", fmt.Sprintf("%q is not a lot you are admitted to", l))
 			break
 		}
-		if !seen[id] {
-			f.LotIDs = append(f.LotIDs, id)
-			seen[id] = true
+		for _, id := range ids {
+			if !seen[id] {
+				f.LotIDs = append(f.LotIDs, id)
+				seen[id] = true
+			}
 		}
 	}
 	if len(in.Lots) == 0 && !fe.Has("lots") {
@@ -195,17 +198,17 @@ var urnPattern = regexp.MustCompile(`^(SC[0-9]{6}|[0-9]{6,7})$`)
 
 // AdmittedLots maps the codes (and ids as text) of the lots a provider is admitted to,
 // on any framework, to their ids.
-func (s *Service) AdmittedLots(ctx context.Context, providerID int64) (map[string]int64, []Lot, error) {
+func (s *Service) AdmittedLots(ctx context.Context, providerID int64) (map[string][]int64, []Lot, error) {
 	var lots []Lot
 	err := s.db.WithContext(ctx).Preload("Tiers").Joins("JOIN admissions ad ON ad.lot_id = lots.id").Joins("JOIN framework_applications a ON a.id = ad.application_id").
 		Where("a.provider_id = ? AND ad.status = 'admitted' AND a.suspended_at IS NULL", providerID).Order("lots.code").Find(&lots).Error
 	if err != nil {
 		return nil, nil, fmt.Errorf("admitted lots: %w", err)
 	}
-	m := map[string]int64{}
+	m := map[string][]int64{}
 	for _, l := range lots {
-		m[l.Code] = l.ID
-		m[strconv.FormatInt(l.ID, 10)] = l.ID
+		m[l.Code] = append(m[l.Code], l.ID)
+		m[strconv.FormatInt(l.ID, 10)] = []int64{l.ID}
 	}
 	return m, lots, nil
 }

@@ -314,3 +314,30 @@ func TestDatabaseKeepsBedsWithinPlaces(t *testing.T) {
 		}
 	}
 }
+
+func TestALotCodeMeansThatLotInEveryFramework(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	other, _ := w.orgs.Create(ctx, commissioning.KindConsortium, "Yorkshire")
+	f2, err := w.mk.CreateFramework(ctx, other.ID, marketplace.FrameworkTerms{Name: "Y DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25, LevyBPS: 100})
+	must(t, err)
+	res2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 480000}})
+	must(t, err)
+	a, _ := w.mk.ApplicationFor(ctx, f2.ID, w.provider.ID)
+	must(t, w.mk.ChooseLots(ctx, a, []int64{res2.ID}))
+	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}))
+	a, _ = w.mk.Application(ctx, a.ID)
+	must(t, w.mk.Submit(ctx, a))
+	a, _ = w.mk.Application(ctx, a.ID)
+	must(t, w.mk.Decide(ctx, a, res2.ID, true, "ok", 0))
+	h := w.home(t, w.provider.ID, "SC800001", "LS1 1AA", nil, 1)
+	full, _ := w.mk.Home(ctx, h.ID)
+	if len(full.LotIDs) != 2 {
+		t.Fatalf("home serves lots %v, want residential in both frameworks", full.LotIDs)
+	}
+	for _, c := range []int64{w.consortium.ID, other.ID} {
+		if got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: c}); len(got) != 1 {
+			t.Fatalf("consortium %d board: %d homes", c, len(got))
+		}
+	}
+}
