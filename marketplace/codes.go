@@ -2,27 +2,15 @@ package marketplace
 
 import (
 	"database/sql/driver"
-	"sync"
 
-	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/hearth-placements/hearth/commissioning"
 )
 
 // Codes is a PostgreSQL text[] of taxonomy codes, scanned with pgx's own array codec.
 type Codes []string
 
-var typeMaps = sync.Pool{New: func() any { return pgtype.NewMap() }}
-
 // Scan implements sql.Scanner.
-func (c *Codes) Scan(src any) error {
-	m := typeMaps.Get().(*pgtype.Map)
-	defer typeMaps.Put(m)
-	var out []string
-	if err := m.SQLScanner(&out).Scan(src); err != nil {
-		return err
-	}
-	*c = out
-	return nil
-}
+func (c *Codes) Scan(src any) error { return commissioning.ScanArray(src, (*[]string)(c)) }
 
 // Value implements driver.Valuer; pgx encodes the []string as text[].
 func (c Codes) Value() (driver.Value, error) {

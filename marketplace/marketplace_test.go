@@ -53,9 +53,13 @@ func newWorld(t *testing.T) *world {
 }
 
 func (w *world) admit(t *testing.T, providerID int64, lots ...int64) marketplace.Application {
+	return w.admitTo(t, w.framework.ID, providerID, lots...)
+}
+
+func (w *world) admitTo(t *testing.T, frameworkID, providerID int64, lots ...int64) marketplace.Application {
 	t.Helper()
 	ctx := context.Background()
-	a, err := w.mk.ApplicationFor(ctx, w.framework.ID, providerID)
+	a, err := w.mk.ApplicationFor(ctx, frameworkID, providerID)
 	must(t, err)
 	must(t, w.mk.ChooseLots(ctx, a, lots))
 	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -2, 0), ResponsibleIndividual: "Sam RI"}))

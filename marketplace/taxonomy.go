@@ -4,57 +4,26 @@
 // (organisations, geography, audit), never the other way round.
 package marketplace
 
+import "github.com/hearth-placements/hearth/commissioning"
+
 // Option is a code stored in the database and the label shown to people.
-type Option struct{ Code, Label string }
+type Option = commissioning.Option
 
 // Label returns the label of code among opts, or the code itself.
-func Label(opts []Option, code string) string {
-	for _, o := range opts {
-		if o.Code == code {
-			return o.Label
-		}
-	}
-	return code
-}
+func Label(opts []Option, code string) string { return commissioning.Label(opts, code) }
 
-func validCode(opts []Option, code string) bool {
-	for _, o := range opts {
-		if o.Code == code {
-			return true
-		}
-	}
-	return false
-}
+func validCode(opts []Option, code string) bool { return commissioning.ValidCode(opts, code) }
 
-// Needs is Hearth's fixed needs and risks taxonomy (the database checks the same list).
-var Needs = []Option{
-	{"cse_risk", "Risk of child sexual exploitation"},
-	{"cce_risk", "Risk of child criminal exploitation or county lines"},
-	{"missing_episodes", "History of going missing"},
-	{"self_harm", "Self-harm or suicidal ideation"},
-	{"mental_health", "Diagnosed mental health needs (CAMHS involvement)"},
-	{"learning_disability", "Learning disability"},
-	{"physical_disability", "Physical disability or complex health needs"},
-	{"autism", "Autism spectrum condition"},
-	{"sen_ehcp", "Special educational needs with an EHC plan"},
-	{"substance_misuse", "Substance misuse"},
-	{"offending", "Offending behaviour"},
-	{"harmful_sexual_behaviour", "Harmful sexual behaviour"},
-	{"violence_aggression", "Violence or aggression towards others"},
-	{"uasc", "Unaccompanied asylum-seeking child"},
-	{"trauma_therapeutic", "Needs a therapeutic or trauma-informed setting"},
-	{"sibling_group", "Placed with siblings"},
-	{"parent_and_child", "Parent-and-child placement"},
-	{"solo_placement", "Must be the only child in the home"},
-}
+// Needs is Hearth's fixed needs and risks taxonomy.
+var Needs = commissioning.Needs
 
 // Ratings are Ofsted's overall judgements, best first.
 var Ratings = []Option{
-	{"outstanding", "Outstanding"},
-	{"good", "Good"},
-	{"requires_improvement", "Requires improvement to be good"},
-	{"inadequate", "Inadequate"},
-	{"not_yet_inspected", "Not yet inspected"},
+	{Code: "outstanding", Label: "Outstanding"},
+	{Code: "good", Label: "Good"},
+	{Code: "requires_improvement", Label: "Requires improvement to be good"},
+	{Code: "inadequate", Label: "Inadequate"},
+	{Code: "not_yet_inspected", Label: "Not yet inspected"},
 }
 
 // RatingRank orders ratings for sorting: lower is better.
@@ -69,23 +38,23 @@ func RatingRank(code string) int {
 
 // HomeTypes are the kinds of setting.
 var HomeTypes = []Option{
-	{"childrens_home", "Children's home"},
-	{"fostering_agency", "Fostering agency"},
-	{"supported_accommodation", "Supported accommodation (16 to 17)"},
-	{"secure_childrens_home", "Secure children's home"},
+	{Code: "childrens_home", Label: "Children's home"},
+	{Code: "fostering_agency", Label: "Fostering agency"},
+	{Code: "supported_accommodation", Label: "Supported accommodation (16 to 17)"},
+	{Code: "secure_childrens_home", Label: "Secure children's home"},
 }
 
 // PlacementTypes are what a lot buys.
 var PlacementTypes = []Option{
-	{"residential", "Residential (children's homes)"},
-	{"fostering", "Fostering"},
-	{"supported_16_17", "Supported accommodation 16 to 17"},
-	{"secure_welfare", "Secure welfare"},
+	{Code: "residential", Label: "Residential (children's homes)"},
+	{Code: "fostering", Label: "Fostering"},
+	{Code: "supported_16_17", Label: "Supported accommodation 16 to 17"},
+	{Code: "secure_welfare", Label: "Secure welfare"},
 }
 
 // Tiers are the needs tiers a lot is priced by.
 var Tiers = []Option{
-	{"standard", "Standard"},
-	{"complex", "Complex"},
-	{"specialist", "Specialist"},
+	{Code: "standard", Label: "Standard"},
+	{Code: "complex", Label: "Complex"},
+	{Code: "specialist", Label: "Specialist"},
 }

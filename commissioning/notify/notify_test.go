@@ -15,7 +15,6 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-
 func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t)

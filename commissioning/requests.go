@@ -1,0 +1,248 @@
+package commissioning
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+)
+
+// PlacementRequest is a council's call-off for one child: a pseudonymised profile
+// (the council's reference, age, birth month and year, sex — never a name), needs,
+// legal status, location constraints, the lot and tier, and the response deadline.
+type PlacementRequest struct {
+	ID            int64 `gorm:"primaryKey"`
+	CouncilID     int64
+	CreatedBy     *int64
+	Status        string // draft, open, closed, awarded, cancelled
+	ChildRef      string
+	AgeYears      *int
+	BirthMonth    *int
+	BirthYear     *int
+	Sex           *string
+	Needs         StringArray `gorm:"type:text[]"`
+	NeedsDetail   string
+	LegalStatus   *string
+	SchoolYear    string
+	EHCP          *bool `gorm:"column:ehcp"`
+	HomeOutcode   *string
+	HomeLat       *float64
+	HomeLon       *float64
+	WithinMiles   *int
+	AvoidCouncils Int64Array `gorm:"type:bigint[]"`
+	FrameworkID   *int64
+	LotID         *int64
+	Tier          *string
+	StartDate     *time.Time
+	DurationWeeks *int
+	Deadline      *time.Time
+	Emergency     bool
+	FamilyDetails string
+	SubmittedAt   *time.Time
+	ClosedAt      *time.Time
+	Version       int
+	CreatedAt     time.Time
+}
+
+// TableName is the placement_requests table.
+func (PlacementRequest) TableName() string { return "placement_requests" }
+
+// LegalStatuses are the codes of a child's legal status, with labels.
+var LegalStatuses = [][2]string{{"s20", "Section 20 (accommodated)"}, {"s31", "Section 31 care order"}, {"ico", "Interim care order"},
+	{"s25", "Section 25 secure welfare order"}, {"remand", "Remand"}, {"epo", "Emergency protection order"}}
+
+// Errors about requests.
+var (
+	ErrNotDraft = fmt.Errorf("the request has been submitted and can no longer be edited: %w", ErrConflict)
+)
+
+var childRef = regexp.MustCompile(`^[A-Za-z0-9/_-]{2,40}$`)
+
+// ValidateForSubmission checks a request is complete and sensible to send, by field.
+// now is the database's current time (deadlines are judged by the database clock).
+func (r PlacementRequest) ValidateForSubmission(now time.Time) FieldErrors {
+	var fe FieldErrors
+	if !childRef.MatchString(r.ChildRef) {
+		fe.Add("child_ref", "Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)")
+	}
+	if r.AgeYears == nil || *r.AgeYears < 0 || *r.AgeYears > 25 {
+		fe.Add("age_years", "Enter the child's age in years, from 0 to 25")
+	}
+	if r.BirthMonth == nil || r.BirthYear == nil || *r.BirthMonth < 1 || *r.BirthMonth > 12 {
+		fe.Add("birth_month", "Enter the month and year of the child's birth")
+	} else if r.AgeYears != nil {
+		age := now.Year() - *r.BirthYear
+		if int(now.Month()) < *r.BirthMonth {
+			age--
+		}
+		if age < *r.AgeYears-1 || age > *r.AgeYears+1 {
+			fe.Add("birth_month", "The month and year of birth do not match the child's age")
+		}
+	}
+	if r.Sex == nil || (*r.Sex != "male" && *r.Sex != "female") {
+		fe.Add("sex", "Select the child's sex")
+	}
+	for _, n := range r.Needs {
+		if !ValidCode(Needs, n) {
+			fe.Add("needs", fmt.Sprintf("%q is not a need in Hearth's list", n))
+			break
+		}
+	}
+	if r.LegalStatus == nil || !validLegal(*r.LegalStatus) {
+		fe.Add("legal_status", "Select the child's legal status")
+	}
+	if r.HomeOutcode == nil || r.HomeLat == nil {
+		fe.Add("home_outcode", "Enter the postcode district of the child's home, like M14")
+	}
+	if r.WithinMiles == nil || *r.WithinMiles <= 0 || *r.WithinMiles > 500 {
+		fe.Add("within_miles", "Enter how many miles from home the placement must be within, more than 0 and up to 500")
+	}
+	if r.LotID == nil {
+		fe.Add("lot_id", "Select the lot")
+	}
+	if r.Tier == nil || (*r.Tier != "standard" && *r.Tier != "complex" && *r.Tier != "specialist") {
+		fe.Add("tier", "Select the needs tier")
+	}
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	if r.StartDate == nil {
+		fe.Add("start_date-day", "Enter the date the placement should start")
+	} else if r.StartDate.Before(today) {
+		fe.Add("start_date-day", "The start date must be today or in the future")
+	}
+	if r.DurationWeeks == nil || *r.DurationWeeks < 1 || *r.DurationWeeks > 520 {
+		fe.Add("duration_weeks", "Enter the expected duration in weeks, from 1 to 520")
+	}
+	minNotice := 2 * time.Hour
+	if r.Emergency {
+		minNotice = time.Hour
+	}
+	switch {
+	case r.Deadline == nil:
+		fe.Add("deadline", "Enter the date and time by which providers must respond")
+	case !r.Deadline.After(now):
+		fe.Add("deadline", "The response deadline must be in the future")
+	case r.Deadline.Sub(now) < minNotice:
+		if r.Emergency {
+			fe.Add("deadline", "Give providers at least 1 hour to respond to a same-day emergency")
+		} else {
+			fe.Add("deadline", "Give providers at least 2 hours to respond (1 hour for a same-day emergency)")
+		}
+	}
+	return fe
+}
+
+func validLegal(code string) bool {
+	for _, l := range LegalStatuses {
+		if l[0] == code {
+			return true
+		}
+	}
+	return false
+}
+
+// SetHome sets the child's home district from a typed outcode.
+func (r *PlacementRequest) SetHome(outcode string) error {
+	oc, err := geo.LookupOutcode(outcode)
+	if err != nil {
+		return Invalid("home_outcode", "Enter a postcode district we know, like M14 or SK10")
+	}
+	r.HomeOutcode, r.HomeLat, r.HomeLon = &oc.Code, &oc.Centroid.Lat, &oc.Centroid.Lon
+	return nil
+}
+
+// Requests reads and writes placement requests.
+type Requests struct {
+	db *gorm.DB
+}
+
+// NewRequests returns the request store on db.
+func NewRequests(db *gorm.DB) *Requests { return &Requests{db: db} }
+
+// ValidateDraft checks the fields a draft has so far (a draft may be incomplete).
+func (r PlacementRequest) ValidateDraft() FieldErrors {
+	var fe FieldErrors
+	if !childRef.MatchString(r.ChildRef) {
+		fe.Add("child_ref", "Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)")
+	}
+	if r.AgeYears != nil && (*r.AgeYears < 0 || *r.AgeYears > 25) {
+		fe.Add("age_years", "Enter the child's age in years, from 0 to 25")
+	}
+	if r.BirthMonth != nil && (*r.BirthMonth < 1 || *r.BirthMonth > 12) || r.BirthYear != nil && (*r.BirthYear < 1990 || *r.BirthYear > 2100) {
+		fe.Add("birth_month", "Enter a real month and year of birth")
+	}
+	if r.Sex != nil && *r.Sex != "male" && *r.Sex != "female" {
+		fe.Add("sex", "Select the child's sex")
+	}
+	for _, n := range r.Needs {
+		if !ValidCode(Needs, n) {
+			fe.Add("needs", fmt.Sprintf("%q is not a need in Hearth's list", n))
+			break
+		}
+	}
+	if r.LegalStatus != nil && !validLegal(*r.LegalStatus) {
+		fe.Add("legal_status", "Select the child's legal status")
+	}
+	if r.WithinMiles != nil && (*r.WithinMiles <= 0 || *r.WithinMiles > 500) {
+		fe.Add("within_miles", "Enter how many miles from home the placement must be within, more than 0 and up to 500")
+	}
+	if r.Tier != nil && *r.Tier != "standard" && *r.Tier != "complex" && *r.Tier != "specialist" {
+		fe.Add("tier", "Select the needs tier")
+	}
+	if r.DurationWeeks != nil && (*r.DurationWeeks < 1 || *r.DurationWeeks > 520) {
+		fe.Add("duration_weeks", "Enter the expected duration in weeks, from 1 to 520")
+	}
+	return fe
+}
+
+// SaveDraft creates (ID 0) or updates a council's draft request.
+func (s *Requests) SaveDraft(ctx context.Context, r *PlacementRequest) error {
+	r.ChildRef = strings.TrimSpace(r.ChildRef)
+	if fe := r.ValidateDraft(); fe != nil {
+		return fe
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		action := "request.update_draft"
+		if r.ID == 0 {
+			action = "request.create"
+			r.Status = "draft"
+			if err := tx.Omit("ID", "SubmittedAt", "ClosedAt", "Version", "CreatedAt").Create(r).Error; err != nil {
+				return err
+			}
+		} else {
+			res := tx.Model(&PlacementRequest{}).Where("id = ? AND council_id = ? AND status = 'draft'", r.ID, r.CouncilID).
+				Omit("ID", "CouncilID", "CreatedBy", "Status", "SubmittedAt", "ClosedAt", "CreatedAt").Select("*").Updates(r)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrNotDraft
+			}
+		}
+		return audit.New(tx).Record(ctx, action, "placement_request", fmt.Sprint(r.ID), map[string]any{"child_ref": r.ChildRef})
+	})
+}
+
+// Request returns a request of council (any council's when councilID is 0), recording
+// the read in the audit log: a request holds a child's record.
+func (s *Requests) Request(ctx context.Context, id, councilID int64) (PlacementRequest, error) {
+	var r PlacementRequest
+	q := s.db.WithContext(ctx).Where("id = ?", id)
+	if councilID != 0 {
+		q = q.Where("council_id = ?", councilID)
+	}
+	err := q.First(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, fmt.Errorf("placement request %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return r, err
+	}
+	return r, audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef})
+}

@@ -1,0 +1,277 @@
+package marketplace
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+// Errors about bidding.
+var (
+	ErrBiddingClosed = fmt.Errorf("the deadline for responses has passed: %w", commissioning.ErrConflict)
+	ErrNotInvited    = fmt.Errorf("your organisation was not invited to this request: %w", commissioning.ErrNotFound)
+	ErrNoBid         = fmt.Errorf("there is no active bid: %w", commissioning.ErrNotFound)
+)
+
+// MaxWeeklyFee is the largest weekly fee Hearth accepts (£50,000): above it is a typo.
+const MaxWeeklyFee Pence = 5_000_000
+
+// Bid is a provider's sealed offer for a request.
+type Bid struct {
+	ID                int64 `gorm:"primaryKey"`
+	RequestID         int64
+	ProviderID        int64
+	HomeID            int64
+	Status            string
+	EarliestStart     time.Time
+	WeeklyFeePence    Pence
+	OneToOneHours     int
+	OneToOneRatePence Pence
+	EducationPence    Pence
+	NoticeDays        int
+	NeedNotes         json.RawMessage `gorm:"type:jsonb"`
+	Justification     string
+	Revision          int
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// TableName is the bids table.
+func (Bid) TableName() string { return "bids" }
+
+// TotalWeekly is the weekly cost: core fee, 1:1 support and education.
+func (b Bid) TotalWeekly() Pence {
+	return b.WeeklyFeePence + Pence(b.OneToOneHours)*b.OneToOneRatePence + b.EducationPence
+}
+
+// BidInput is what a provider offers.
+type BidInput struct {
+	HomeID        int64
+	EarliestStart time.Time
+	WeeklyFee     Pence
+	OneToOneHours int
+	OneToOneRate  Pence
+	Education     Pence
+	NoticeDays    int
+	NeedNotes     map[string]string
+	Justification string
+}
+
+// DeclineReasons are the fixed reasons a provider gives for declining.
+var DeclineReasons = []Option{
+	{Code: "no_vacancy", Label: "No vacancy"}, {Code: "cannot_meet_needs", Label: "Cannot meet the child's needs"},
+	{Code: "risk_to_others", Label: "Risk to or from the children already living there"}, {Code: "location", Label: "Location"},
+	{Code: "price", Label: "Price"}, {Code: "staffing", Label: "Staffing"}, {Code: "other", Label: "Other"},
+}
+
+// closedErr turns the database's refusal of a late response into ErrBiddingClosed.
+func closedErr(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "HB001" {
+		return ErrBiddingClosed
+	}
+	return err
+}
+
+// invitation returns the provider's invitation and the request, or ErrNotInvited.
+func (s *Service) invitation(ctx context.Context, tx *gorm.DB, requestID, providerID int64) (commissioning.PlacementRequest, error) {
+	var r commissioning.PlacementRequest
+	err := tx.WithContext(ctx).Joins("JOIN request_invitations i ON i.request_id = placement_requests.id AND i.provider_id = ?", providerID).
+		Where("placement_requests.id = ?", requestID).First(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, ErrNotInvited
+	}
+	return r, err
+}
+
+// SubmitBid places or revises the provider's bid. A fee above the framework's ceiling
+// for the lot and tier must carry a justification; the database refuses any bid after
+// the deadline by its own clock.
+func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in BidInput) (Bid, error) {
+	var out Bid
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		r, err := s.invitation(ctx, tx, requestID, providerID)
+		if err != nil {
+			return err
+		}
+		if r.Status != "open" {
+			return ErrBiddingClosed
+		}
+		var fe commissioning.FieldErrors
+		var home Home
+		if err := tx.Where("id = ? AND provider_id = ?", in.HomeID, providerID).First(&home).Error; err != nil {
+			fe.Add("home_id", "Select one of your homes")
+		}
+		switch {
+		case in.WeeklyFee <= 0:
+			fe.Add("weekly_fee", "Enter a weekly fee of more than £0")
+		case in.WeeklyFee > MaxWeeklyFee:
+			fe.Add("weekly_fee", "A weekly fee must be £50,000 or less")
+		}
+		if in.OneToOneHours < 0 || in.OneToOneHours > 168 {
+			fe.Add("one_to_one_hours", "Enter 1:1 hours per week from 0 to 168")
+		}
+		if in.OneToOneRate < 0 || in.OneToOneRate > 100_000 || (in.OneToOneHours > 0 && in.OneToOneRate == 0) {
+			fe.Add("one_to_one_rate", "Enter the hourly rate for 1:1 support, up to £1,000")
+		}
+		if in.Education < 0 || in.Education > 2_000_000 {
+			fe.Add("education", "Enter a weekly education cost up to £20,000")
+		}
+		if in.NoticeDays < 0 || in.NoticeDays > 365 {
+			fe.Add("notice_days", "Enter a notice period from 0 to 365 days")
+		}
+		if r.StartDate != nil && in.EarliestStart.Before(*r.StartDate) {
+			// Offering a later start than asked is allowed; an earlier one means nothing.
+			in.EarliestStart = *r.StartDate
+		}
+		var lot Lot
+		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
+			return err
+		}
+		ceiling, _ := lot.Ceiling(*r.Tier)
+		total := Bid{WeeklyFeePence: in.WeeklyFee, OneToOneHours: in.OneToOneHours, OneToOneRatePence: in.OneToOneRate, EducationPence: in.Education}.TotalWeekly()
+		if ceiling > 0 && total > ceiling && strings.TrimSpace(in.Justification) == "" {
+			fe.Add("justification", fmt.Sprintf("The total weekly cost %s is above the framework's ceiling of %s: explain why", total, ceiling))
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		notes, _ := json.Marshal(in.NeedNotes)
+		err = tx.Raw(`INSERT INTO bids (request_id, provider_id, home_id, earliest_start, weekly_fee_pence, one_to_one_hours, one_to_one_rate_pence,
+                education_pence, notice_days, need_notes, justification)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (request_id, provider_id) DO UPDATE SET home_id = EXCLUDED.home_id, status = 'active', earliest_start = EXCLUDED.earliest_start,
+                weekly_fee_pence = EXCLUDED.weekly_fee_pence, one_to_one_hours = EXCLUDED.one_to_one_hours, one_to_one_rate_pence = EXCLUDED.one_to_one_rate_pence,
+                education_pence = EXCLUDED.education_pence, notice_days = EXCLUDED.notice_days, need_notes = EXCLUDED.need_notes,
+                justification = EXCLUDED.justification, revision = bids.revision + 1, updated_at = now()
+            RETURNING *`, requestID, providerID, in.HomeID, in.EarliestStart, in.WeeklyFee, in.OneToOneHours, in.OneToOneRate,
+			in.Education, in.NoticeDays, string(notes), strings.TrimSpace(in.Justification)).Scan(&out).Error
+		if err != nil {
+			return closedErr(err)
+		}
+		// A provider that bids after declining has changed its mind.
+		if err := tx.Exec("DELETE FROM declines WHERE request_id = ? AND provider_id = ?", requestID, providerID).Error; err != nil {
+			return err
+		}
+		action := "bid.submit"
+		if out.Revision > 1 {
+			action = "bid.revise"
+		}
+		return audit.New(tx).Record(ctx, action, "bid", fmt.Sprint(out.ID), map[string]any{"request_id": requestID, "revision": out.Revision})
+	})
+	return out, err
+}
+
+// WithdrawBid withdraws the provider's bid before the deadline.
+func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
+			return err
+		}
+		res := tx.Exec("UPDATE bids SET status = 'withdrawn', updated_at = now() WHERE request_id = ? AND provider_id = ? AND status = 'active'", requestID, providerID)
+		if res.Error != nil {
+			return closedErr(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrNoBid
+		}
+		return audit.New(tx).Record(ctx, "bid.withdraw", "placement_request", fmt.Sprint(requestID), map[string]any{"provider_id": providerID})
+	})
+}
+
+// Decline records that the provider will not bid, with a reason from the fixed list.
+func (s *Service) Decline(ctx context.Context, requestID, providerID int64, reason, detail string) error {
+	if !validCode(DeclineReasons, reason) {
+		return commissioning.Invalid("reason", "Select why you are declining")
+	}
+	if reason == "other" && strings.TrimSpace(detail) == "" {
+		return commissioning.Invalid("detail", "Say why you are declining")
+	}
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE bids SET status = 'withdrawn', updated_at = now() WHERE request_id = ? AND provider_id = ? AND status = 'active'", requestID, providerID).Error; err != nil {
+			return closedErr(err)
+		}
+		err := tx.Exec(`INSERT INTO declines (request_id, provider_id, reason, detail) VALUES (?, ?, ?, ?)
+            ON CONFLICT (request_id, provider_id) DO UPDATE SET reason = EXCLUDED.reason, detail = EXCLUDED.detail, declined_at = now()`,
+			requestID, providerID, reason, strings.TrimSpace(detail)).Error
+		if err != nil {
+			return closedErr(err)
+		}
+		return audit.New(tx).Record(ctx, "request.decline", "placement_request", fmt.Sprint(requestID), map[string]any{"provider_id": providerID, "reason": reason})
+	})
+}
+
+// OwnBid returns the provider's bid on a request (any status).
+func (s *Service) OwnBid(ctx context.Context, requestID, providerID int64) (Bid, error) {
+	var b Bid
+	err := s.db.WithContext(ctx).Where("request_id = ? AND provider_id = ?", requestID, providerID).First(&b).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return b, ErrNoBid
+	}
+	return b, err
+}
+
+// Responses are what a council may see of the responses to its request.
+type Responses struct {
+	Sealed   bool // before the deadline: counts only
+	Bids     int  // active bids
+	Declines int
+	List     []Bid // the active bids, only once the request has closed
+}
+
+// ResponsesFor returns the responses to a council's own request. Bids are sealed: while
+// the request is open nobody but the bidding provider sees their content.
+func (s *Service) ResponsesFor(ctx context.Context, requestID, councilID int64) (Responses, error) {
+	var r commissioning.PlacementRequest
+	if err := s.db.WithContext(ctx).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
+		return Responses{}, fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+	}
+	var out Responses
+	var nb, nd int64
+	if err := s.db.WithContext(ctx).Model(&Bid{}).Where("request_id = ? AND status = 'active'", requestID).Count(&nb).Error; err != nil {
+		return out, err
+	}
+	if err := s.db.WithContext(ctx).Table("declines").Where("request_id = ?", requestID).Count(&nd).Error; err != nil {
+		return out, err
+	}
+	out.Bids, out.Declines = int(nb), int(nd)
+	out.Sealed = r.Status == "draft" || r.Status == "open"
+	if out.Sealed {
+		return out, nil
+	}
+	err := s.db.WithContext(ctx).Where("request_id = ? AND status = 'active'", requestID).Order("id").Find(&out.List).Error
+	return out, err
+}
+
+// CloseDue closes every open request whose deadline has passed, by the database clock.
+// One statement claims the rows with SKIP LOCKED, so several Hearth processes running
+// it at once close each request exactly once. It returns the ids it closed.
+func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
+	var ids []int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw(`UPDATE placement_requests SET status = 'closed', closed_at = now()
+            WHERE id IN (SELECT id FROM placement_requests WHERE status = 'open' AND deadline <= clock_timestamp() FOR UPDATE SKIP LOCKED)
+            RETURNING id`).Scan(&ids).Error; err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if err := audit.New(tx).Record(ctx, "request.close", "placement_request", fmt.Sprint(id), nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return ids, err
+}

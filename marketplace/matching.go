@@ -1,0 +1,256 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+// The matching rules, in the order they are applied. A provider admitted to the lot is
+// invited when at least one of its homes passes them all; otherwise it is excluded
+// with the rule its best home failed.
+const (
+	RuleServesLot = "serves_lot"
+	RuleAge       = "age"
+	RuleSex       = "sex"
+	RuleNeeds     = "needs"
+	RuleDistance  = "distance"
+	RuleAvoided   = "avoided_area"
+	RuleRating    = "rating"
+	RuleBed       = "bed_by_start"
+)
+
+// RuleLabels describe the rules to people.
+var RuleLabels = map[string]string{
+	RuleServesLot: "No home serves this lot",
+	RuleAge:       "No home takes a child of this age",
+	RuleSex:       "No home takes a child of this sex",
+	RuleNeeds:     "No home meets every listed need",
+	RuleDistance:  "No home within the distance limit",
+	RuleAvoided:   "Homes only in areas to avoid",
+	RuleRating:    "Homes rated Inadequate",
+	RuleBed:       "No bed free by the start date",
+}
+
+// Candidate is one home of a provider admitted to the request's lot.
+type Candidate struct {
+	HomeID, ProviderID int64
+	ServesLot          bool
+	MinAge, MaxAge     int
+	AcceptsMale        bool
+	AcceptsFemale      bool
+	Needs              Codes `gorm:"type:text[]"`
+	Miles              float64
+	HostCouncilID      *int64
+	OfstedRating       string
+	BedsFree           int
+	NextFreeDate       *time.Time
+}
+
+// Exclusion is why a provider was not invited.
+type Exclusion struct {
+	Rule, Detail string
+}
+
+// MatchResult is who a request reaches.
+type MatchResult struct {
+	Invited  map[int64][]int64   // provider -> its homes that fit, nearest first
+	Excluded map[int64]Exclusion // provider -> the rule that excluded it
+}
+
+// check returns how many rules h passes in order (len(rules) when it fits) and, if it
+// fails one, that rule and a detail.
+func check(r commissioning.PlacementRequest, h Candidate) (int, string, string) {
+	avoid := map[int64]bool{}
+	for _, c := range r.AvoidCouncils {
+		avoid[c] = true
+	}
+	var missing []string
+	for _, n := range r.Needs {
+		if !h.Needs.Has(n) {
+			missing = append(missing, Label(Needs, n))
+		}
+	}
+	rules := []struct {
+		rule   string
+		ok     bool
+		detail func() string
+	}{
+		{RuleServesLot, h.ServesLot, func() string { return "none of its homes serves the lot" }},
+		{RuleAge, *r.AgeYears >= h.MinAge && *r.AgeYears <= h.MaxAge, func() string { return fmt.Sprintf("takes ages %d to %d", h.MinAge, h.MaxAge) }},
+		{RuleSex, (*r.Sex == "male" && h.AcceptsMale) || (*r.Sex == "female" && h.AcceptsFemale), func() string { return "does not take a " + map[string]string{"male": "boy", "female": "girl"}[*r.Sex] }},
+		{RuleNeeds, len(missing) == 0, func() string { return "cannot meet: " + strings.Join(missing, "; ") }},
+		{RuleDistance, h.Miles <= float64(*r.WithinMiles), func() string {
+			return fmt.Sprintf("nearest suitable home is %.1f miles away (limit %d)", h.Miles, *r.WithinMiles)
+		}},
+		{RuleAvoided, h.HostCouncilID == nil || !avoid[*h.HostCouncilID], func() string { return "its home is in an area to avoid" }},
+		{RuleRating, h.OfstedRating != "inadequate", func() string { return "rated Inadequate by Ofsted" }},
+		{RuleBed, h.BedsFree > 0 || (h.NextFreeDate != nil && !h.NextFreeDate.After(*r.StartDate)), func() string { return "no bed free by the start date" }},
+	}
+	for i, rl := range rules {
+		if !rl.ok {
+			return i, rl.rule, rl.detail()
+		}
+	}
+	return len(rules), "", ""
+}
+
+// Match decides, for every provider admitted to the lot, whether the request invites
+// it (and with which homes) or which rule excluded it. It is a pure function.
+func Match(r commissioning.PlacementRequest, admitted []int64, cands []Candidate) MatchResult {
+	res := MatchResult{Invited: map[int64][]int64{}, Excluded: map[int64]Exclusion{}}
+	best := map[int64]int{}
+	for _, p := range admitted {
+		best[p] = -1
+		res.Excluded[p] = Exclusion{Rule: RuleServesLot, Detail: "it has no homes on Hearth"}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Miles < cands[j].Miles })
+	for _, h := range cands {
+		if _, ok := best[h.ProviderID]; !ok {
+			continue // not admitted to this lot
+		}
+		passed, rule, detail := check(r, h)
+		if rule == "" {
+			res.Invited[h.ProviderID] = append(res.Invited[h.ProviderID], h.HomeID)
+			delete(res.Excluded, h.ProviderID)
+			best[h.ProviderID] = passed
+			continue
+		}
+		if _, invited := res.Invited[h.ProviderID]; !invited && passed > best[h.ProviderID] {
+			best[h.ProviderID] = passed
+			res.Excluded[h.ProviderID] = Exclusion{Rule: rule, Detail: detail}
+		}
+	}
+	return res
+}
+
+// admittedTo lists the providers admitted to a lot and not suspended.
+func (s *Service) admittedTo(ctx context.Context, tx *gorm.DB, lotID int64) ([]int64, error) {
+	var ids []int64
+	err := tx.WithContext(ctx).Table("framework_applications a").Joins("JOIN admissions ad ON ad.application_id = a.id").
+		Where("ad.lot_id = ? AND ad.status = 'admitted' AND a.suspended_at IS NULL", lotID).Order("a.provider_id").Pluck("a.provider_id", &ids).Error
+	return ids, err
+}
+
+// candidates loads every home of the given providers with its distance from the child's home.
+func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providers []int64) ([]Candidate, error) {
+	var out []Candidate
+	err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id,
+            EXISTS (SELECT 1 FROM home_lots hl WHERE hl.home_id = h.id AND hl.lot_id = @lot) AS serves_lot,
+            h.min_age, h.max_age, h.accepts_male, h.accepts_female, h.needs,
+            earth_distance(ll_to_earth(h.lat, h.lon), ll_to_earth(@lat, @lon)) / 1609.344 AS miles,
+            h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date
+        FROM homes h WHERE h.provider_id = ANY(CAST(@providers AS bigint[]))`,
+		map[string]any{"lot": *r.LotID, "lat": *r.HomeLat, "lon": *r.HomeLon, "providers": commissioning.Int64Array(providers)}).Scan(&out).Error
+	return out, err
+}
+
+// MatchRequest runs matching for a request without saving anything (for benchmarks
+// and previews).
+func (s *Service) MatchRequest(ctx context.Context, r commissioning.PlacementRequest) (MatchResult, error) {
+	admitted, err := s.admittedTo(ctx, s.db, *r.LotID)
+	if err != nil {
+		return MatchResult{}, err
+	}
+	cands, err := s.candidates(ctx, s.db, r, admitted)
+	if err != nil {
+		return MatchResult{}, err
+	}
+	return Match(r, admitted, cands), nil
+}
+
+// SubmitRequest sends a council's draft: it checks the request is complete (deadlines
+// by the database clock), that its lot belongs to a framework of the council's
+// consortium, opens it, and invites every eligible provider at once — one invitation
+// per provider, however many of its homes fit — recording why each other provider
+// admitted to the lot was excluded. All in one transaction.
+func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64) (commissioning.PlacementRequest, MatchResult, error) {
+	var r commissioning.PlacementRequest
+	var res MatchResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+			}
+			return err
+		}
+		if r.Status != "draft" {
+			return commissioning.ErrNotDraft
+		}
+		var now time.Time
+		if err := tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
+			return err
+		}
+		fe := r.ValidateForSubmission(now)
+		if fe == nil {
+			var lot Lot
+			var council commissioning.Organisation
+			if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
+				fe.Add("lot_id", "Select a lot of your consortium's framework")
+			} else if err := tx.First(&council, councilID).Error; err != nil {
+				return err
+			} else if ok, err := s.lotOfConsortium(ctx, tx, lot, council.ConsortiumID); err != nil {
+				return err
+			} else if !ok {
+				fe.Add("lot_id", "Select a lot of your consortium's framework")
+			} else if _, priced := lot.Ceiling(*r.Tier); !priced {
+				fe.Add("tier", "This lot has no price ceiling for that needs tier; choose another tier")
+			}
+			r.FrameworkID = &lot.FrameworkID
+		}
+		if fe != nil {
+			return fe
+		}
+		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"status": "open", "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
+			return err
+		}
+		admitted, err := s.admittedTo(ctx, tx, *r.LotID)
+		if err != nil {
+			return err
+		}
+		cands, err := s.candidates(ctx, tx, r, admitted)
+		if err != nil {
+			return err
+		}
+		res = Match(r, admitted, cands)
+		log := audit.New(tx)
+		if err := log.Record(ctx, "request.submit", "placement_request", fmt.Sprint(r.ID), map[string]any{"child_ref": r.ChildRef, "invited": len(res.Invited), "excluded": len(res.Excluded)}); err != nil {
+			return err
+		}
+		for p, homes := range res.Invited {
+			if err := tx.Exec("INSERT INTO request_invitations (request_id, provider_id, home_ids) VALUES (?, ?, ?)", r.ID, p, commissioning.Int64Array(homes)).Error; err != nil {
+				return err
+			}
+			if err := log.Record(ctx, "request.invite", "placement_request", fmt.Sprint(r.ID), map[string]any{"provider_id": p, "homes": homes}); err != nil {
+				return err
+			}
+		}
+		for p, ex := range res.Excluded {
+			if err := tx.Exec("INSERT INTO request_exclusions (request_id, provider_id, rule, detail) VALUES (?, ?, ?, ?)", r.ID, p, ex.Rule, ex.Detail).Error; err != nil {
+				return err
+			}
+		}
+		r.Status, r.SubmittedAt = "open", &now
+		return nil
+	})
+	return r, res, err
+}
+
+func (s *Service) lotOfConsortium(ctx context.Context, tx *gorm.DB, lot Lot, consortiumID *int64) (bool, error) {
+	if consortiumID == nil {
+		return false, nil
+	}
+	var n int64
+	err := tx.WithContext(ctx).Model(&Framework{}).Where("id = ? AND consortium_id = ?", lot.FrameworkID, *consortiumID).Count(&n).Error
+	return n == 1, err
+}
