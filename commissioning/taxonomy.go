@@ -44,3 +44,28 @@ var Needs = []Option{
 	{"parent_and_child", "Parent-and-child placement"},
 	{"solo_placement", "Must be the only child in the home"},
 }
+
+// NeedsMask is the bitmask of need codes, bit i for Needs[i]; the database's
+// hearth_needs_mask() computes the same over hearth_need_codes(), in the same order.
+func NeedsMask(codes []string) int64 {
+	var m int64
+	for _, c := range codes {
+		for i, o := range Needs {
+			if o.Code == c {
+				m |= 1 << i
+			}
+		}
+	}
+	return m
+}
+
+// NeedsFromMask lists the need codes set in m, in taxonomy order.
+func NeedsFromMask(m int64) []string {
+	var out []string
+	for i, o := range Needs {
+		if m&(1<<i) != 0 {
+			out = append(out, o.Code)
+		}
+	}
+	return out
+}

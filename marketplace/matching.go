@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
 )
 
 // The matching rules, in the order they are applied. A provider admitted to the lot is
@@ -41,15 +41,20 @@ var RuleLabels = map[string]string{
 	RuleBed:       "No bed free by the start date",
 }
 
-// Candidate is one home of a provider admitted to the request's lot.
+// Candidate is one home of a provider admitted to the request's lot. The database
+// answers the needs question as a bitmask of the needs the home cannot meet, so that
+// no array crosses the wire per home.
 type Candidate struct {
 	HomeID, ProviderID int64
 	ServesLot          bool
 	MinAge, MaxAge     int
 	AcceptsMale        bool
 	AcceptsFemale      bool
-	Needs              Codes `gorm:"type:text[]"`
-	Miles              float64
+	MeetsNeeds         bool
+	MissingNeed        string
+	MissingCount       int
+	Lat, Lon           float64
+	Miles              float64 `gorm:"-"`
 	HostCouncilID      *int64
 	OfstedRating       string
 	BedsFree           int
@@ -67,68 +72,95 @@ type MatchResult struct {
 	Excluded map[int64]Exclusion // provider -> the rule that excluded it
 }
 
-// check returns how many rules h passes in order (len(rules) when it fits) and, if it
-// fails one, that rule and a detail.
-func check(r commissioning.PlacementRequest, h Candidate) (int, string, string) {
-	avoid := map[int64]bool{}
-	for _, c := range r.AvoidCouncils {
-		avoid[c] = true
+// check returns how many rules h passes in order (8 when it fits) and, if it fails
+// one, that rule.
+func check(r commissioning.PlacementRequest, avoid map[int64]bool, h Candidate) (int, string) {
+	switch {
+	case !h.ServesLot:
+		return 0, RuleServesLot
+	case *r.AgeYears < h.MinAge || *r.AgeYears > h.MaxAge:
+		return 1, RuleAge
+	case (*r.Sex == "male" && !h.AcceptsMale) || (*r.Sex == "female" && !h.AcceptsFemale):
+		return 2, RuleSex
+	case !h.MeetsNeeds:
+		return 3, RuleNeeds
+	case h.Miles > float64(*r.WithinMiles):
+		return 4, RuleDistance
+	case h.HostCouncilID != nil && avoid[*h.HostCouncilID]:
+		return 5, RuleAvoided
+	case h.OfstedRating == "inadequate":
+		return 6, RuleRating
+	case h.BedsFree == 0 && (h.NextFreeDate == nil || h.NextFreeDate.After(*r.StartDate)):
+		return 7, RuleBed
 	}
-	var missing []string
-	for _, n := range r.Needs {
-		if !h.Needs.Has(n) {
-			missing = append(missing, Label(Needs, n))
+	return 8, ""
+}
+
+// detail explains why rule excluded home h.
+func detail(r commissioning.PlacementRequest, h Candidate, rule string) string {
+	switch rule {
+	case RuleServesLot:
+		return "none of its homes serves the lot"
+	case RuleAge:
+		return fmt.Sprintf("its best home takes ages %d to %d", h.MinAge, h.MaxAge)
+	case RuleSex:
+		return "its best home does not take a " + map[string]string{"male": "boy", "female": "girl"}[*r.Sex]
+	case RuleNeeds:
+		d := "cannot meet: " + Label(Needs, h.MissingNeed)
+		if h.MissingCount > 1 {
+			d += fmt.Sprintf(" (and %d more)", h.MissingCount-1)
 		}
+		return d
+	case RuleDistance:
+		return fmt.Sprintf("its nearest suitable home is %.1f miles away (limit %d)", h.Miles, *r.WithinMiles)
+	case RuleAvoided:
+		return "its suitable homes are in areas to avoid"
+	case RuleRating:
+		return "its suitable homes are rated Inadequate by Ofsted"
+	case RuleBed:
+		return "no bed free by the start date"
 	}
-	rules := []struct {
-		rule   string
-		ok     bool
-		detail func() string
-	}{
-		{RuleServesLot, h.ServesLot, func() string { return "none of its homes serves the lot" }},
-		{RuleAge, *r.AgeYears >= h.MinAge && *r.AgeYears <= h.MaxAge, func() string { return fmt.Sprintf("takes ages %d to %d", h.MinAge, h.MaxAge) }},
-		{RuleSex, (*r.Sex == "male" && h.AcceptsMale) || (*r.Sex == "female" && h.AcceptsFemale), func() string { return "does not take a " + map[string]string{"male": "boy", "female": "girl"}[*r.Sex] }},
-		{RuleNeeds, len(missing) == 0, func() string { return "cannot meet: " + strings.Join(missing, "; ") }},
-		{RuleDistance, h.Miles <= float64(*r.WithinMiles), func() string {
-			return fmt.Sprintf("nearest suitable home is %.1f miles away (limit %d)", h.Miles, *r.WithinMiles)
-		}},
-		{RuleAvoided, h.HostCouncilID == nil || !avoid[*h.HostCouncilID], func() string { return "its home is in an area to avoid" }},
-		{RuleRating, h.OfstedRating != "inadequate", func() string { return "rated Inadequate by Ofsted" }},
-		{RuleBed, h.BedsFree > 0 || (h.NextFreeDate != nil && !h.NextFreeDate.After(*r.StartDate)), func() string { return "no bed free by the start date" }},
-	}
-	for i, rl := range rules {
-		if !rl.ok {
-			return i, rl.rule, rl.detail()
-		}
-	}
-	return len(rules), "", ""
+	return ""
 }
 
 // Match decides, for every provider admitted to the lot, whether the request invites
 // it (and with which homes) or which rule excluded it. It is a pure function.
 func Match(r commissioning.PlacementRequest, admitted []int64, cands []Candidate) MatchResult {
 	res := MatchResult{Invited: map[int64][]int64{}, Excluded: map[int64]Exclusion{}}
-	best := map[int64]int{}
+	avoid := map[int64]bool{}
+	for _, c := range r.AvoidCouncils {
+		avoid[c] = true
+	}
+	best := make(map[int64]int, len(admitted))
+	bestHome := map[int64]Candidate{}
 	for _, p := range admitted {
 		best[p] = -1
-		res.Excluded[p] = Exclusion{Rule: RuleServesLot, Detail: "it has no homes on Hearth"}
 	}
 	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Miles < cands[j].Miles })
 	for _, h := range cands {
-		if _, ok := best[h.ProviderID]; !ok {
+		b, ok := best[h.ProviderID]
+		if !ok {
 			continue // not admitted to this lot
 		}
-		passed, rule, detail := check(r, h)
-		if rule == "" {
+		passed, _ := check(r, avoid, h)
+		if passed == 8 {
 			res.Invited[h.ProviderID] = append(res.Invited[h.ProviderID], h.HomeID)
-			delete(res.Excluded, h.ProviderID)
-			best[h.ProviderID] = passed
+		}
+		if passed > b {
+			best[h.ProviderID], bestHome[h.ProviderID] = passed, h
+		}
+	}
+	for _, p := range admitted {
+		if _, invited := res.Invited[p]; invited {
 			continue
 		}
-		if _, invited := res.Invited[h.ProviderID]; !invited && passed > best[h.ProviderID] {
-			best[h.ProviderID] = passed
-			res.Excluded[h.ProviderID] = Exclusion{Rule: rule, Detail: detail}
+		h, ok := bestHome[p]
+		if !ok {
+			res.Excluded[p] = Exclusion{Rule: RuleServesLot, Detail: "it has no homes on Hearth"}
+			continue
 		}
+		_, rule := check(r, avoid, h)
+		res.Excluded[p] = Exclusion{Rule: rule, Detail: detail(r, h, rule)}
 	}
 	return res
 }
@@ -141,17 +173,42 @@ func (s *Service) admittedTo(ctx context.Context, tx *gorm.DB, lotID int64) ([]i
 	return ids, err
 }
 
-// candidates loads every home of the given providers with its distance from the child's home.
-func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providers []int64) ([]Candidate, error) {
-	var out []Candidate
-	err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id,
-            EXISTS (SELECT 1 FROM home_lots hl WHERE hl.home_id = h.id AND hl.lot_id = @lot) AS serves_lot,
-            h.min_age, h.max_age, h.accepts_male, h.accepts_female, h.needs,
-            earth_distance(ll_to_earth(h.lat, h.lon), ll_to_earth(@lat, @lon)) / 1609.344 AS miles,
+// candidates loads every home of the providers admitted to the request's lot, and
+// measures its distance from the child's home (haversine, in Go: cheaper than asking
+// PostgreSQL for thousands of distances).
+func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest) ([]Candidate, error) {
+	rows, err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id, hl.home_id IS NOT NULL AS serves_lot,
+            h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
             h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date
-        FROM homes h WHERE h.provider_id = ANY(CAST(@providers AS bigint[]))`,
-		map[string]any{"lot": *r.LotID, "lat": *r.HomeLat, "lon": *r.HomeLon, "providers": commissioning.Int64Array(providers)}).Scan(&out).Error
-	return out, err
+        FROM homes h
+        JOIN (SELECT a.provider_id FROM framework_applications a
+              JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
+              WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
+        LEFT JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs)}).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("matching candidates: %w", err)
+	}
+	defer rows.Close()
+	// Scanned by hand: this is the hot path of matching, and gorm's reflection
+	// doubled its cost.
+	origin := geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}
+	out := make([]Candidate, 0, 1024)
+	for rows.Next() {
+		var c Candidate
+		var missing int64
+		if err := rows.Scan(&c.HomeID, &c.ProviderID, &c.ServesLot, &c.MinAge, &c.MaxAge, &c.AcceptsMale, &c.AcceptsFemale,
+			&missing, &c.Lat, &c.Lon, &c.HostCouncilID, &c.OfstedRating, &c.BedsFree, &c.NextFreeDate); err != nil {
+			return nil, fmt.Errorf("matching candidates: %w", err)
+		}
+		c.MeetsNeeds = missing == 0
+		if !c.MeetsNeeds {
+			codes := commissioning.NeedsFromMask(missing)
+			c.MissingNeed, c.MissingCount = codes[0], len(codes)
+		}
+		c.Miles = geo.Miles(origin, geo.Point{Lat: c.Lat, Lon: c.Lon})
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }
 
 // MatchRequest runs matching for a request without saving anything (for benchmarks
@@ -161,7 +218,7 @@ func (s *Service) MatchRequest(ctx context.Context, r commissioning.PlacementReq
 	if err != nil {
 		return MatchResult{}, err
 	}
-	cands, err := s.candidates(ctx, s.db, r, admitted)
+	cands, err := s.candidates(ctx, s.db, r)
 	if err != nil {
 		return MatchResult{}, err
 	}
@@ -218,7 +275,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		if err != nil {
 			return err
 		}
-		cands, err := s.candidates(ctx, tx, r, admitted)
+		cands, err := s.candidates(ctx, tx, r)
 		if err != nil {
 			return err
 		}

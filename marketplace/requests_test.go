@@ -18,7 +18,7 @@ func TestMatchRules(t *testing.T) {
 	start := time.Date(2027, 1, 10, 0, 0, 0, 0, time.UTC)
 	req := commissioning.PlacementRequest{AgeYears: ptr(14), Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"},
 		WithinMiles: ptr(20), AvoidCouncils: commissioning.Int64Array{99}, StartDate: &start}
-	fits := marketplace.Candidate{ServesLot: true, MinAge: 11, MaxAge: 17, AcceptsFemale: true, Needs: marketplace.Codes{"cse_risk", "autism"}, Miles: 5, OfstedRating: "good", BedsFree: 1}
+	fits := marketplace.Candidate{ServesLot: true, MinAge: 11, MaxAge: 17, AcceptsFemale: true, MeetsNeeds: true, Miles: 5, OfstedRating: "good", BedsFree: 1}
 	tests := []struct {
 		name string
 		edit func(*marketplace.Candidate)
@@ -28,7 +28,7 @@ func TestMatchRules(t *testing.T) {
 		{"ServesLot", func(c *marketplace.Candidate) { c.ServesLot = false }, marketplace.RuleServesLot},
 		{"Age", func(c *marketplace.Candidate) { c.MinAge = 16 }, marketplace.RuleAge},
 		{"Sex", func(c *marketplace.Candidate) { c.AcceptsFemale, c.AcceptsMale = false, true }, marketplace.RuleSex},
-		{"Needs", func(c *marketplace.Candidate) { c.Needs = marketplace.Codes{"autism"} }, marketplace.RuleNeeds},
+		{"Needs", func(c *marketplace.Candidate) { c.MeetsNeeds, c.MissingNeed, c.MissingCount = false, "cse_risk", 1 }, marketplace.RuleNeeds},
 		{"Distance", func(c *marketplace.Candidate) { c.Miles = 20.5 }, marketplace.RuleDistance},
 		{"Avoided", func(c *marketplace.Candidate) { c.HostCouncilID = ptr(int64(99)) }, marketplace.RuleAvoided},
 		{"Rating", func(c *marketplace.Candidate) { c.OfstedRating = "inadequate" }, marketplace.RuleRating},

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -69,4 +70,30 @@ func TestSchemaConstraints(t *testing.T) {
 		})
 	}
 	mustExec(`UPDATE organisations SET consortium_id = (SELECT id FROM organisations WHERE name = 'Cons') WHERE name = 'Manchester'`)
+}
+
+// TestNeedsTaxonomyMatchesTheDatabase keeps Go's needs list and the database's
+// hearth_need_codes() in the same order: needs bitmasks depend on it.
+func TestNeedsTaxonomyMatchesTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	var codes []string
+	if err := db.Pool.QueryRow(ctx, "SELECT hearth_need_codes()").Scan(&codes); err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) != len(commissioning.Needs) {
+		t.Fatalf("database has %d codes, Go %d", len(codes), len(commissioning.Needs))
+	}
+	for i, o := range commissioning.Needs {
+		if codes[i] != o.Code {
+			t.Fatalf("code %d: database %q, Go %q", i, codes[i], o.Code)
+		}
+	}
+	var mask int64
+	if err := db.Pool.QueryRow(ctx, "SELECT hearth_needs_mask(ARRAY['autism','cse_risk'])").Scan(&mask); err != nil {
+		t.Fatal(err)
+	}
+	if want := commissioning.NeedsMask([]string{"cse_risk", "autism"}); mask != want {
+		t.Fatalf("mask %b, want %b", mask, want)
+	}
 }

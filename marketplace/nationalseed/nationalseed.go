@@ -156,7 +156,11 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 			}
 		}
 	}
-	return sum, flush()
+	if err := flush(); err != nil {
+		return sum, err
+	}
+	// Fresh statistics, as a live database would have, so plans are realistic.
+	return sum, db.WithContext(ctx).Exec("ANALYZE").Error
 }
 
 func admitAll(ctx context.Context, db *gorm.DB, providers []int64, frameworks []marketplace.Framework) error {

@@ -83,3 +83,52 @@ func BenchmarkBoardSearch(b *testing.B) {
 	b.ReportMetric(pct(0.50), "p50-ms")
 	b.ReportMetric(pct(0.95), "p95-ms")
 }
+
+// BenchmarkMatching measures matching one request (a 14-year-old girl with a CSE risk
+// and history of going missing, within 40 miles of M14, residential, standard tier)
+// against every provider admitted to the North West's residential lot, and reports p50
+// and p95.
+//
+//	go test ./marketplace/nationalseed/ -run '^$' -bench Matching -benchtime 1000x
+func BenchmarkMatching(b *testing.B) {
+	mk, _, nw := load(b, 3000, 1)
+	ctx := context.Background()
+	fws, err := mk.Frameworks(ctx, nw)
+	if err != nil || len(fws) != 1 {
+		b.Fatalf("frameworks: %v", err)
+	}
+	var lot int64
+	for _, l := range fws[0].Lots {
+		if l.Code == "residential" {
+			lot = l.ID
+		}
+	}
+	age, sex, within, tier := 14, "female", 40, "standard"
+	start := time.Now().AddDate(0, 0, 14)
+	r := commissioning.PlacementRequest{AgeYears: &age, Sex: &sex, Needs: commissioning.StringArray{"cse_risk", "missing_episodes"},
+		WithinMiles: &within, LotID: &lot, Tier: &tier, StartDate: &start}
+	if err := r.SetHome("M14"); err != nil {
+		b.Fatal(err)
+	}
+	res, err := mk.MatchRequest(ctx, r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("invited %d providers, excluded %d", len(res.Invited), len(res.Excluded))
+	durations := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, err := mk.MatchRequest(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+		durations = append(durations, time.Since(start))
+	}
+	b.StopTimer()
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	pct := func(p float64) float64 {
+		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+}
