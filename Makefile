@@ -17,7 +17,7 @@ help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
 	@echo "make test   go vet, every Go test on real PostgreSQL, and the browser tests in Chromium"
 	@echo "make fuzz   fuzz the postcode parser for 30 seconds"
-	@echo "make bench  benchmark the vacancy board search on national-scale data"
+	@echo "make bench  benchmark the vacancy board search and request matching on national-scale data"
 	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
@@ -103,4 +103,4 @@ load: system-deps build $(HEY)
 	echo "API $$api_rps req/s vs pgbench $$db_tps tps: ratio $$(echo "scale=2; $$api_rps / $$db_tps" | bc)"
 
 bench: assets
-	go test ./marketplace/nationalseed/ -run '^$$' -bench BoardSearch -benchtime 2000x
+	go test ./marketplace/nationalseed/ -run '^$$' -bench 'BoardSearch|Matching' -benchtime 1000x

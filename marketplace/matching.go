@@ -131,34 +131,48 @@ func Match(r commissioning.PlacementRequest, admitted []int64, cands []Candidate
 	for _, c := range r.AvoidCouncils {
 		avoid[c] = true
 	}
-	best := make(map[int64]int, len(admitted))
-	bestHome := map[int64]Candidate{}
-	for _, p := range admitted {
-		best[p] = -1
+	type best struct {
+		passed int
+		home   int // index into cands; -1 for none
 	}
-	sort.SliceStable(cands, func(i, j int) bool { return cands[i].Miles < cands[j].Miles })
-	for _, h := range cands {
-		b, ok := best[h.ProviderID]
+	bests := make(map[int64]best, len(admitted))
+	for _, p := range admitted {
+		bests[p] = best{passed: -1, home: -1}
+	}
+	fits := map[int64][]int{} // provider -> indexes of homes that fit
+	for i := range cands {
+		h := &cands[i]
+		b, ok := bests[h.ProviderID]
 		if !ok {
 			continue // not admitted to this lot
 		}
-		passed, _ := check(r, avoid, h)
+		passed, _ := check(r, avoid, *h)
 		if passed == 8 {
-			res.Invited[h.ProviderID] = append(res.Invited[h.ProviderID], h.HomeID)
+			fits[h.ProviderID] = append(fits[h.ProviderID], i)
 		}
-		if passed > b {
-			best[h.ProviderID], bestHome[h.ProviderID] = passed, h
+		// The best home got furthest through the rules; the nearer one on a tie.
+		if passed > b.passed || (passed == b.passed && h.Miles < cands[b.home].Miles) {
+			bests[h.ProviderID] = best{passed: passed, home: i}
 		}
+	}
+	for p, idx := range fits {
+		sort.Slice(idx, func(a, b int) bool { return cands[idx[a]].Miles < cands[idx[b]].Miles })
+		homes := make([]int64, len(idx))
+		for k, i := range idx {
+			homes[k] = cands[i].HomeID
+		}
+		res.Invited[p] = homes
 	}
 	for _, p := range admitted {
 		if _, invited := res.Invited[p]; invited {
 			continue
 		}
-		h, ok := bestHome[p]
-		if !ok {
-			res.Excluded[p] = Exclusion{Rule: RuleServesLot, Detail: "it has no homes on Hearth"}
+		b := bests[p]
+		if b.home < 0 {
+			res.Excluded[p] = Exclusion{Rule: RuleServesLot, Detail: "none of its homes serves this lot"}
 			continue
 		}
+		h := cands[b.home]
 		_, rule := check(r, avoid, h)
 		res.Excluded[p] = Exclusion{Rule: rule, Detail: detail(r, h, rule)}
 	}
@@ -173,7 +187,8 @@ func (s *Service) admittedTo(ctx context.Context, tx *gorm.DB, lotID int64) ([]i
 	return ids, err
 }
 
-// candidates loads every home of the providers admitted to the request's lot, and
+// candidates loads the homes serving the request's lot of the providers admitted to
+// it (a provider with none is excluded by the first rule), and
 // measures its distance from the child's home (haversine, in Go: cheaper than asking
 // PostgreSQL for thousands of distances).
 func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest) ([]Candidate, error) {
@@ -184,7 +199,7 @@ func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.P
         JOIN (SELECT a.provider_id FROM framework_applications a
               JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
               WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
-        LEFT JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs)}).Rows()
+        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs)}).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("matching candidates: %w", err)
 	}

@@ -41,6 +41,10 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		if cfg.SMTP.Addr != "" {
 			go notify.NewWorker(a.db.Gorm, cfg.SMTP).Run(workers, 2*time.Second)
 		}
+		go runEvery(workers, 15*time.Second, "close requests at their deadline", func(ctx context.Context) error {
+			_, err := a.market.CloseDue(ctx)
+			return err
+		})
 		go a.market.RunReminders(workers, time.Hour, a.sendStaleReminder, func(err error) { slog.Error("stale vacancy reminders", "err", err) })
 
 		fmt.Fprintf(out, "\nHearth is running at %s\n", cfg.BaseURL)
@@ -74,4 +78,20 @@ func (a *app) sendStaleReminder(tx *gorm.DB, p marketplace.StaleHomes) error {
 		}
 	}
 	return nil
+}
+
+// runEvery runs f every interval until ctx ends, logging failures.
+func runEvery(ctx context.Context, interval time.Duration, what string, f func(context.Context) error) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if err := f(ctx); err != nil && ctx.Err() == nil {
+			slog.ErrorContext(ctx, what, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
