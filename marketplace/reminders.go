@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -79,20 +78,4 @@ func ReminderText(homes []Home, baseURL string) string {
 	}
 	b.WriteString("\nOpen each home and confirm or change its vacancy, or upload a vacancies CSV.\n\nHearth")
 	return b.String()
-}
-
-// RunReminders runs RemindStale every interval until ctx ends.
-func (s *Service) RunReminders(ctx context.Context, interval time.Duration, send func(tx *gorm.DB, p StaleHomes) error, logErr func(error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := s.RemindStale(ctx, send); err != nil && ctx.Err() == nil {
-			logErr(err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

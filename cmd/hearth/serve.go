@@ -39,13 +39,20 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		workers, stopWorkers := context.WithCancel(ctx)
 		defer stopWorkers()
 		if cfg.SMTP.Addr != "" {
-			go notify.NewWorker(a.db.Gorm, cfg.SMTP).Run(workers, 2*time.Second)
+			mail := notify.NewWorker(a.db.Gorm, cfg.SMTP)
+			go runEvery(workers, 2*time.Second, "mail delivery", func(ctx context.Context) error {
+				_, err := mail.DeliverDue(ctx)
+				return err
+			})
 		}
 		go runEvery(workers, 15*time.Second, "close requests at their deadline", func(ctx context.Context) error {
 			_, err := a.market.CloseDue(ctx)
 			return err
 		})
-		go a.market.RunReminders(workers, time.Hour, a.sendStaleReminder, func(err error) { slog.Error("stale vacancy reminders", "err", err) })
+		go runEvery(workers, time.Hour, "stale vacancy reminders", func(ctx context.Context) error {
+			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
+			return err
+		})
 
 		fmt.Fprintf(out, "\nHearth is running at %s\n", cfg.BaseURL)
 		if hasDemo(ctx, a) {

@@ -119,22 +119,6 @@ func NewWorker(db *gorm.DB, cfg SMTPConfig) *Worker {
 	}}
 }
 
-// Run delivers mail every interval until ctx ends.
-func (w *Worker) Run(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, "mail delivery", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // DeliverDue sends every queued message whose time has come and returns how many were sent.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	sent := 0
