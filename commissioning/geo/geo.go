@@ -208,3 +208,18 @@ func Miles(a, b Point) float64 {
 	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
 	return 2 * earthRadiusMiles * math.Asin(math.Min(1, math.Sqrt(h)))
 }
+
+//go:embed data/adjacency.csv
+var adjacencyCSV []byte
+
+var adjacent = func() map[[2]string]bool {
+	m := map[[2]string]bool{}
+	for _, r := range mustCSV(adjacencyCSV, 2) {
+		m[[2]string{r[0], r[1]}], m[[2]string{r[1], r[0]}] = true, true
+	}
+	return m
+}()
+
+// Adjoining reports whether two councils (by ONS code) share a boundary. Only the
+// councils listed in data/adjacency.csv are known; for others it is false.
+func Adjoining(a, b string) bool { return adjacent[[2]string{a, b}] }

@@ -163,3 +163,29 @@ func TestOutlineAndGrid(t *testing.T) {
 		t.Fatalf("%d cells covering %d councils", len(g.Cells), len(seen))
 	}
 }
+
+func TestAdjoining(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"E08000003", "E08000006", true},  // Manchester, Salford
+		{"E08000006", "E08000003", true},  // either way round
+		{"E08000003", "E08000012", false}, // Manchester, Liverpool
+		{"E08000003", "E08000003", false},
+	} {
+		if got := Adjoining(tt.a, tt.b); got != tt.want {
+			t.Errorf("Adjoining(%s, %s) = %v", tt.a, tt.b, got)
+		}
+	}
+	for pair := range adjacent {
+		if _, ok := CouncilByONS(pair[0]); !ok {
+			t.Errorf("unknown council %s in adjacency.csv", pair[0])
+		}
+		a, _ := CouncilByONS(pair[0])
+		b, _ := CouncilByONS(pair[1])
+		if d := Miles(a.Centroid, b.Centroid); d > 70 {
+			t.Errorf("%s and %s are %.0f miles apart: not neighbours?", a.Name, b.Name, d)
+		}
+	}
+}

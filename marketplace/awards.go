@@ -1,0 +1,201 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+)
+
+// Errors about awards.
+var (
+	ErrNotClosed       = fmt.Errorf("bids are sealed until the request closes at its deadline: %w", commissioning.ErrConflict)
+	ErrAlreadyAwarded  = fmt.Errorf("this request has already been awarded: %w", commissioning.ErrConflict)
+	ErrBidNotAvailable = fmt.Errorf("that bid has been withdrawn or is not for this request: %w", commissioning.ErrInvalid)
+	ErrBedTaken        = fmt.Errorf("the home has no bed left to reserve: another award took it: %w", commissioning.ErrConflict)
+	ErrNotAwaiting     = fmt.Errorf("this placement is not awaiting approval: %w", commissioning.ErrConflict)
+)
+
+// DistantMiles is the Hearth rule's threshold: a placement further than this from the
+// child's home needs a senior approver.
+const DistantMiles = 20.0
+
+// Placement is an awarded bid: the child's placement in a home.
+type Placement struct {
+	ID              int64 `gorm:"primaryKey"`
+	RequestID       int64
+	BidID           int64
+	CouncilID       int64
+	ProviderID      int64
+	HomeID          int64
+	Status          string // awaiting_approval, awarded, refused, started, ended
+	WeeklyFeePence  Pence
+	StartDate       time.Time
+	Miles           float64
+	ApprovalReasons Codes `gorm:"type:text[]"`
+	AwardedBy       *int64
+	AwardedAt       time.Time `gorm:"->"`
+	DecidedBy       *int64
+	DecidedAt       *time.Time
+	RefusalReason   *string
+}
+
+// TableName is the placements table.
+func (Placement) TableName() string { return "placements" }
+
+// ApprovalReasons applies the Hearth rule: an award needs an approver (the DCS or a
+// delegate) when the home is more than 20 miles from the child's home, or out of the
+// placing council's area and not in an adjoining council, or its fee is above the ceiling.
+func ApprovalReasons(miles float64, placingONS, hostONS string, total, ceiling Pence) []string {
+	var out []string
+	if miles > DistantMiles {
+		out = append(out, "distance")
+	}
+	if hostONS != placingONS && !geo.Adjoining(placingONS, hostONS) {
+		out = append(out, "out_of_area")
+	}
+	if ceiling > 0 && total > ceiling {
+		out = append(out, "over_ceiling")
+	}
+	return out
+}
+
+// Award reserves a bed in the bid's home and creates the placement, in one
+// transaction. The reservation is a conditional update, so two awards of a home's
+// last bed at the same moment — from any number of processes — cannot both succeed:
+// the second finds no bed and gets ErrBedTaken. Bids can be awarded only once the
+// request has closed.
+func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int64) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r commissioning.PlacementRequest
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+			}
+			return err
+		}
+		switch r.Status {
+		case "closed":
+		case "awarded":
+			return ErrAlreadyAwarded
+		default:
+			return ErrNotClosed
+		}
+		var b Bid
+		if err := tx.Where("id = ? AND request_id = ? AND status = 'active'", bidID, requestID).First(&b).Error; err != nil {
+			return ErrBidNotAvailable
+		}
+		start := b.EarliestStart
+		res := tx.Exec("UPDATE homes SET beds_free = beds_free - 1, updated_at = now() WHERE id = ? AND beds_free > 0", b.HomeID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			// No bed free now: take one of the beds becoming free by the start date.
+			res = tx.Exec(`UPDATE homes SET next_free_beds = CASE WHEN next_free_beds > 1 THEN next_free_beds - 1 END,
+                    next_free_date = CASE WHEN next_free_beds > 1 THEN next_free_date END, updated_at = now()
+                WHERE id = ? AND next_free_beds > 0 AND next_free_date <= ?`, b.HomeID, start)
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return ErrBedTaken
+			}
+		}
+		var home Home
+		if err := tx.First(&home, b.HomeID).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&VacancyChange{HomeID: home.ID, BedsFree: home.BedsFree, NextFreeDate: home.NextFreeDate, NextFreeBeds: home.NextFreeBeds, Source: "award", ChangedBy: nullID(by)}).Error; err != nil {
+			return err
+		}
+		var placing, host commissioning.Organisation
+		if err := tx.First(&placing, councilID).Error; err != nil {
+			return err
+		}
+		hostONS := ""
+		if home.HostCouncilID != nil && tx.First(&host, *home.HostCouncilID).Error == nil && host.ONSCode != nil {
+			hostONS = *host.ONSCode
+		}
+		var lot Lot
+		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
+			return err
+		}
+		ceiling, _ := lot.Ceiling(*r.Tier)
+		miles := math.Round(geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})*10) / 10
+		reasons := ApprovalReasons(miles, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
+		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
+			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by)}
+		if len(reasons) > 0 {
+			p.Status = "awaiting_approval"
+		}
+		if err := tx.Omit("AwardedAt", "DecidedBy", "DecidedAt", "RefusalReason").Create(&p).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) {
+				return ErrAlreadyAwarded
+			}
+			return err
+		}
+		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Update("status", "awarded").Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
+			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status})
+	})
+	return p, err
+}
+
+// DecideAward approves or refuses an award awaiting approval, by an approver of the placing
+// council. A refusal gives the reserved bed back and reopens the request for another
+// award from the same bids.
+func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by int64, approve bool, reason string) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
+			return fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
+		}
+		if p.Status != "awaiting_approval" {
+			return ErrNotAwaiting
+		}
+		reason = strings.TrimSpace(reason)
+		now := s.Now()
+		if approve {
+			p.Status = "awarded"
+		} else {
+			if reason == "" {
+				return commissioning.Invalid("reason", "Enter the reason for refusing; the commissioner will see it")
+			}
+			p.Status = "refused"
+			p.RefusalReason = &reason
+			if err := tx.Exec("UPDATE homes SET beds_free = LEAST(beds_free + 1, registered_places), updated_at = now() WHERE id = ?", p.HomeID).Error; err != nil {
+				return err
+			}
+			var home Home
+			if err := tx.First(&home, p.HomeID).Error; err != nil {
+				return err
+			}
+			if err := tx.Create(&VacancyChange{HomeID: home.ID, BedsFree: home.BedsFree, NextFreeDate: home.NextFreeDate, NextFreeBeds: home.NextFreeBeds, Source: "refusal", ChangedBy: nullID(by)}).Error; err != nil {
+				return err
+			}
+			if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", "closed").Error; err != nil {
+				return err
+			}
+		}
+		p.DecidedBy, p.DecidedAt = nullID(by), &now
+		if err := tx.Model(&p).Select("status", "refusal_reason", "decided_by", "decided_at").Updates(&p).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, map[bool]string{true: "placement.approve", false: "placement.refuse"}[approve], "placement", fmt.Sprint(p.ID),
+			map[string]any{"reason": reason})
+	})
+	return p, err
+}

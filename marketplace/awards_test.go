@@ -1,0 +1,151 @@
+package marketplace_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+func TestApprovalReasons(t *testing.T) {
+	const manchester, salford, liverpool = "E08000003", "E08000006", "E08000012"
+	tests := []struct {
+		name           string
+		miles          float64
+		host           string
+		total, ceiling marketplace.Pence
+		want           []string
+	}{
+		{"InArea", 5, manchester, 400000, 500000, nil},
+		{"Adjoining", 8, salford, 400000, 500000, nil},
+		{"Exactly20Miles", 20, salford, 400000, 500000, nil},
+		{"Over20Miles", 20.1, salford, 400000, 500000, []string{"distance"}},
+		{"NotAdjoining", 15, liverpool, 400000, 500000, []string{"out_of_area"}},
+		{"OverCeiling", 5, manchester, 500001, 500000, []string{"over_ceiling"}},
+		{"All", 35, liverpool, 600000, 500000, []string{"distance", "out_of_area", "over_ceiling"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := marketplace.ApprovalReasons(tt.miles, manchester, tt.host, tt.total, tt.ceiling)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %v, want %v", got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Fatalf("got %v, want %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// closeNow moves a request's deadline into the past and closes it.
+func (w *world) closeNow(t *testing.T, id int64) {
+	t.Helper()
+	_, err := w.db.Pool.Exec(context.Background(), "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
+	must(t, err)
+	_, err = w.mk.CloseDue(context.Background())
+	must(t, err)
+}
+
+func TestTwoAwardsOfTheLastBedAtOnce(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester, salford := w.member(t, "E08000003"), w.member(t, "E08000006")
+	home := w.home(t, w.provider.ID, "SC930001", "M20 2AB", []string{"cse_risk"}, 1) // one bed
+	r1, _ := w.openRequest(t, manchester)
+	r2, _ := w.openRequest(t, salford)
+	var bids []marketplace.Bid
+	for _, r := range []commissioning.PlacementRequest{r1, r2} {
+		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28})
+		must(t, err)
+		bids = append(bids, b)
+		if _, err := w.mk.Award(ctx, r.ID, r.CouncilID, b.ID, 0); !errors.Is(err, marketplace.ErrNotClosed) {
+			t.Fatalf("award before the deadline: %v", err)
+		}
+		w.closeNow(t, r.ID)
+	}
+	// Two councils award the home's last bed at the same moment.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	start := make(chan struct{})
+	for i, r := range []commissioning.PlacementRequest{r1, r2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = w.mk.Award(ctx, r.ID, r.CouncilID, bids[i].ID, 0)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	won, taken := 0, 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case errors.Is(err, marketplace.ErrBedTaken):
+			taken++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 || taken != 1 {
+		t.Fatalf("%d awards won and %d refused, want exactly one each", won, taken)
+	}
+	got, _ := w.mk.Home(ctx, home.ID)
+	if got.BedsFree != 0 {
+		t.Fatalf("beds free after the award: %d", got.BedsFree)
+	}
+}
+
+func TestAwardNeedsApprovalAndRefusalGivesTheBedBack(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester := w.member(t, "E08000003")
+	near := w.home(t, w.provider.ID, "SC940001", "M20 2AB", []string{"cse_risk"}, 1)
+	r, _ := w.openRequest(t, manchester)
+	// The provider bids over the £5,000 ceiling with a justification.
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: near.ID, EarliestStart: *r.StartDate, WeeklyFee: 550000, NoticeDays: 28, Justification: "Waking nights"})
+	must(t, err)
+	w.closeNow(t, r.ID)
+	if _, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID+999, 0); !errors.Is(err, marketplace.ErrBidNotAvailable) {
+		t.Fatalf("award of another bid: %v", err)
+	}
+	p, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0)
+	must(t, err)
+	if p.Status != "awaiting_approval" || len(p.ApprovalReasons) != 1 || p.ApprovalReasons[0] != "over_ceiling" {
+		t.Fatalf("placement %+v", p)
+	}
+	if _, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0); !errors.Is(err, marketplace.ErrAlreadyAwarded) {
+		t.Fatalf("second award: %v", err)
+	}
+	if _, err := w.mk.DecideAward(ctx, p.ID, manchester.ID, 0, false, " "); !errors.Is(err, commissioning.ErrInvalid) {
+		t.Fatalf("refusal without reason: %v", err)
+	}
+	if _, err := w.mk.DecideAward(ctx, p.ID, w.member(t, "E08000012").ID, 0, true, ""); !errors.Is(err, commissioning.ErrNotFound) {
+		t.Fatalf("another council's approver: %v", err)
+	}
+	p, err = w.mk.DecideAward(ctx, p.ID, manchester.ID, 0, false, "Find a placement within the ceiling first")
+	must(t, err)
+	if p.Status != "refused" {
+		t.Fatalf("status %q", p.Status)
+	}
+	if h, _ := w.mk.Home(ctx, near.ID); h.BedsFree != 1 {
+		t.Fatalf("bed not given back: %d", h.BedsFree)
+	}
+	// The request is open for another award; this time the approver approves.
+	p2, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0)
+	must(t, err)
+	p2, err = w.mk.DecideAward(ctx, p2.ID, manchester.ID, 0, true, "")
+	must(t, err)
+	if p2.Status != "awarded" || p2.DecidedAt == nil {
+		t.Fatalf("approved placement %+v", p2)
+	}
+	if _, err := w.mk.DecideAward(ctx, p2.ID, manchester.ID, 0, true, ""); !errors.Is(err, marketplace.ErrNotAwaiting) {
+		t.Fatalf("deciding twice: %v", err)
+	}
+}
