@@ -293,6 +293,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 			msg = m
 		}
 	}
+	if msg == "" && status < 500 && !errors.As(err, &he) {
+		msg = userMessage(err)
+	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
 		slog.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", reqID, "path", c.Request().URL.Path)
@@ -334,6 +337,19 @@ func errorText(status int, msg string) (string, []string) {
 		return "Sorry, there is a problem with the service", []string{"Try again later. If it keeps happening, give the reference below to your administrator."}
 	}
 	return "There is a problem", []string{firstNonEmpty(msg, http.StatusText(status))}
+}
+
+// userMessage is a domain error's text for people: errors are worded for them, with the
+// kind ("conflict", "not found"…) as a suffix that is dropped here.
+func userMessage(err error) string {
+	s := err.Error()
+	for _, k := range []error{commissioning.ErrNotFound, commissioning.ErrForbidden, commissioning.ErrConflict, commissioning.ErrInvalid} {
+		s = strings.TrimSuffix(s, ": "+k.Error())
+	}
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:] + "."
 }
 
 func firstNonEmpty(s ...string) string {

@@ -275,3 +275,55 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 	})
 	return ids, err
 }
+
+// Invitation is a request as an invited provider sees it before any award: the child's
+// age, sex, needs and legal status, and how far each of its invited homes is from the
+// child's home — never the council's reference, the birth month or the home district.
+type Invitation struct {
+	RequestID     int64
+	CouncilName   string
+	Status        string
+	AgeYears      int
+	Sex           string
+	Needs         Codes `gorm:"type:text[]"`
+	NeedsDetail   string
+	LegalStatus   string
+	SchoolYear    string
+	EHCP          *bool `gorm:"column:ehcp"`
+	LotID         int64
+	Tier          string
+	StartDate     time.Time
+	DurationWeeks int
+	Deadline      time.Time
+	Emergency     bool
+	FamilyDetails string
+	HomeIDs       commissioning.Int64Array `gorm:"type:bigint[]"`
+	HomeLat       float64
+	HomeLon       float64
+}
+
+const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status, r.age_years, r.sex, r.needs, r.needs_detail,
+        r.legal_status, r.school_year, r.ehcp, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
+        r.family_details, i.home_ids, r.home_lat, r.home_lon
+    FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id
+    WHERE i.provider_id = ?`
+
+// Invitations lists the requests a provider was invited to, newest first.
+func (s *Service) Invitations(ctx context.Context, providerID int64) ([]Invitation, error) {
+	var out []Invitation
+	err := s.db.WithContext(ctx).Raw(invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID).Scan(&out).Error
+	return out, err
+}
+
+// InvitationFor returns one request the provider was invited to (ErrNotInvited for any
+// other), recording the read of the child's profile in the audit log.
+func (s *Service) InvitationFor(ctx context.Context, requestID, providerID int64) (Invitation, error) {
+	var out []Invitation
+	if err := s.db.WithContext(ctx).Raw(invitationSQL+" AND r.id = ?", providerID, requestID).Scan(&out).Error; err != nil {
+		return Invitation{}, err
+	}
+	if len(out) == 0 {
+		return Invitation{}, ErrNotInvited
+	}
+	return out[0], audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(requestID), map[string]any{"provider_id": providerID})
+}
