@@ -11,7 +11,7 @@ GOTESTSUM_VERSION := v1.13.0
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
-.PHONY: help run test build assets system-deps browser-deps vet go-test e2e fuzz bench load clean
+.PHONY: help run test build assets system-deps browser-deps vet go-test e2e fuzz bench load bidstorm clean
 
 help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
@@ -19,6 +19,7 @@ help:
 	@echo "make fuzz   fuzz the postcode parser for 30 seconds"
 	@echo "make bench  benchmark the vacancy board search and request matching on national-scale data"
 	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
+	@echo "make bidstorm  500 providers bid in the last 60 s before a deadline"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
 run: system-deps build
@@ -104,3 +105,9 @@ load: system-deps build $(HEY)
 
 bench: assets
 	go test ./marketplace/nationalseed/ -run '^$$' -bench 'BoardSearch|Matching' -benchtime 1000x
+
+# Bid storm (loopback only): 500 providers bid and revise over HTTP in the last 60 s
+# before a deadline; reports accepted, refused as late, lost (must be 0) and accepted
+# after the deadline (must be 0).
+bidstorm: system-deps assets
+	go run ./cmd/hearth-bidstorm -providers 500 -window 60s

@@ -3,11 +3,14 @@ package migrations
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
@@ -44,8 +47,9 @@ func Connect(ctx context.Context, dsn string) (*DB, error) {
 	sqlDB := stdlib.OpenDBFromPool(pool)
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		TranslateError: true,
-		Logger:         logger.NewSlogLogger(slog.Default(), logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true}),
-		NowFunc:        func() time.Time { return time.Now().UTC() },
+		Logger: expectedErrorsFilter{logger.NewSlogLogger(slog.Default(),
+			logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})},
+		NowFunc: func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
 		pool.Close()
@@ -67,4 +71,22 @@ func Redact(dsn string) string {
 		return "(unparseable database URL)"
 	}
 	return u.Redacted()
+}
+
+// expectedErrorsFilter keeps gorm from logging errors the application expects and
+// handles — constraint violations (SQLSTATE class 23, e.g. a duplicate email) and
+// Hearth's own refusals (class HB, e.g. a bid after the deadline) — while still
+// logging slow queries and every other failure.
+type expectedErrorsFilter struct{ logger.Interface }
+
+func (f expectedErrorsFilter) LogMode(l logger.LogLevel) logger.Interface {
+	return expectedErrorsFilter{f.Interface.LogMode(l)}
+}
+
+func (f expectedErrorsFilter) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "HB")) {
+		err = nil
+	}
+	f.Interface.Trace(ctx, begin, fc, err)
 }

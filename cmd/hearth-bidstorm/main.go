@@ -1,0 +1,226 @@
+// Command hearth-bidstorm is a loopback load test of sealed bidding: N providers, each
+// with its own API token, submit and revise bids over HTTP in the last seconds before
+// a request's deadline, some arriving late. Afterwards it closes the request and checks
+// that every accepted bid is present with its last accepted revision (nothing lost) and
+// that nothing was accepted after the deadline by the database clock.
+//
+//	go run ./cmd/hearth-bidstorm [-providers 500] [-window 60s] [-data-dir DIR]
+//
+// It starts its own embedded PostgreSQL and Hearth server on 127.0.0.1 and talks to
+// nothing else.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/pgembed"
+)
+
+func main() {
+	providers := flag.Int("providers", 500, "number of bidding providers")
+	window := flag.Duration("window", 60*time.Second, "time from the first bid to the deadline")
+	dataDir := flag.String("data-dir", "", "folder for the embedded PostgreSQL (default: a temporary one)")
+	flag.Parse()
+	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err := run(context.Background(), *providers, *window, *dataDir); err != nil {
+		log.Fatalf("bidstorm: %v", err)
+	}
+}
+
+type result struct {
+	provider int
+	token    string
+	homeID   int64
+	accepted int   // accepted PUTs
+	late     int   // refused with 409 as late
+	other    int   // any other failure
+	lastRev  int   // revision of the last accepted PUT
+	lastFee  int64 // fee of the last accepted PUT
+}
+
+func run(ctx context.Context, n int, window time.Duration, dir string) error {
+	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "hearth-bidstorm-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	cluster, err := pgembed.Start(ctx, pgembed.Options{Dir: dir, Ephemeral: true})
+	if err != nil {
+		return err
+	}
+	defer cluster.Stop()
+	dsn, err := cluster.EnsureDatabase(ctx, "bidstorm")
+	if err != nil {
+		return err
+	}
+	db, err := migrations.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := migrations.Up(ctx, db.SQL); err != nil {
+		return err
+	}
+	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm),
+		Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm)}
+	fmt.Printf("Setting up %d providers…\n", n)
+	requestID, results, council, err := setUp(ctx, deps, n)
+	if err != nil {
+		return err
+	}
+	srv, err := frontend.New(frontend.Config{BaseURL: "http://127.0.0.1"}, deps)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	base := "http://" + l.Addr().String()
+	go func() { _ = http.Serve(l, srv.Handler()) }()
+
+	// The deadline is `window` from now by the database clock.
+	var deadline time.Time
+	if err := db.Pool.QueryRow(ctx, `UPDATE placement_requests SET submitted_at = now() - interval '2 hours', deadline = now() + $2::interval
+        WHERE id = $1 RETURNING deadline`, requestID, fmt.Sprintf("%d milliseconds", window.Milliseconds())).Scan(&deadline); err != nil {
+		return err
+	}
+	fmt.Printf("Request %d, deadline %s; %d providers bid and revise until 3 s after it…\n", requestID, deadline.Format(time.TimeOnly), n)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}, Timeout: 30 * time.Second}
+	var wg sync.WaitGroup
+	var inflight atomic.Int64
+	start := time.Now()
+	end := deadline.Add(3 * time.Second)
+	for i := range results {
+		wg.Add(1)
+		go func(r *result) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r.provider), 7))
+			// First bid somewhere in the window, then revisions until after the deadline,
+			// bunching towards the end as real providers do.
+			at := start.Add(time.Duration(rng.Float64() * float64(window) * 0.9))
+			fee := int64(400000 + rng.IntN(100000))
+			for at.Before(end) {
+				time.Sleep(time.Until(at))
+				inflight.Add(1)
+				status, body := put(client, base, requestID, r, fee)
+				inflight.Add(-1)
+				switch status {
+				case http.StatusOK:
+					r.accepted++
+					r.lastRev = int(body["revision"].(float64))
+					r.lastFee = fee
+				case http.StatusConflict:
+					r.late++
+				default:
+					r.other++
+				}
+				fee -= int64(rng.IntN(5000))
+				at = time.Now().Add(time.Duration(rng.Float64() * float64(time.Until(end)+time.Second) * 0.5))
+			}
+		}(&results[i])
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+
+	closed, err := deps.Market.CloseDue(ctx)
+	if err != nil {
+		return err
+	}
+	var accepted, late, other, lost, wrong int
+	for _, r := range results {
+		accepted += r.accepted
+		late += r.late
+		other += r.other
+		if r.accepted == 0 {
+			continue
+		}
+		b, err := deps.Market.OwnBid(ctx, requestID, int64(r.provider))
+		if errors.Is(err, marketplace.ErrNoBid) {
+			lost++
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if b.Revision != r.lastRev || int64(b.WeeklyFeePence) != r.lastFee {
+			wrong++
+		}
+	}
+	var afterDeadline int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM bids b JOIN placement_requests r ON r.id = b.request_id WHERE b.request_id = $1 AND b.updated_at >= r.deadline", requestID).Scan(&afterDeadline); err != nil {
+		return err
+	}
+	resp, err := deps.Market.ResponsesFor(ctx, requestID, council)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nBid storm: %d providers over %s (loopback HTTP, PUT /api/v1/invitations/{id}/bid)\n", n, elapsed.Round(time.Millisecond))
+	fmt.Printf("  bids and revisions accepted:        %d\n", accepted)
+	fmt.Printf("  refused as late (409, by DB clock):  %d\n", late)
+	fmt.Printf("  other failures:                      %d\n", other)
+	fmt.Printf("  request closed by the close job:     %v\n", len(closed) == 1)
+	fmt.Printf("  bids present after close:            %d of %d providers with an accepted bid\n", len(resp.List), n-countZero(results))
+	fmt.Printf("  lost (accepted but absent):          %d\n", lost)
+	fmt.Printf("  present but not the last accepted:   %d\n", wrong)
+	fmt.Printf("  accepted after the deadline:         %d\n", afterDeadline)
+	if lost != 0 || wrong != 0 || afterDeadline != 0 || other != 0 {
+		return fmt.Errorf("the bid storm found a problem")
+	}
+	return nil
+}
+
+func countZero(rs []result) int {
+	z := 0
+	for _, r := range rs {
+		if r.accepted == 0 {
+			z++
+		}
+	}
+	return z
+}
+
+func put(c *http.Client, base string, requestID int64, r *result, fee int64) (int, map[string]any) {
+	body := fmt.Sprintf(`{"home_id": %d, "earliest_start": "%s", "weekly_fee_pence": %d, "notice_days": 28}`, r.homeID, time.Now().AddDate(0, 0, 7).Format("2006-01-02"), fee)
+	req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/invitations/%d/bid", base, requestID), bytes.NewBufferString(body))
+	req.Header.Set("Authorization", "Bearer "+r.token)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, nil
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	var out map[string]any
+	_ = json.Unmarshal(raw, &out)
+	return res.StatusCode, out
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// setUp creates a consortium with Manchester, a framework lot, n admitted providers each
+// with a home near the child and an API token, and one open request inviting them all.
+func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64, error) {
+	if err := d.Orgs.SyncCouncils(ctx); err != nil {
+		return 0, nil, 0, err
+	}
+	cons, err := d.Orgs.Create(ctx, commissioning.KindConsortium, "Storm consortium")
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if err := d.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000003"}); err != nil {
+		return 0, nil, 0, err
+	}
+	manchester, err := d.Orgs.OrganisationByName(ctx, commissioning.KindCouncil, "Manchester")
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	f, err := d.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Storm DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	lot, err := d.Market.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 600000}})
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	results := make([]result, n)
+	for i := range n {
+		p, err := d.Market.CreateProvider(ctx, marketplace.ProviderSignUp{Name: fmt.Sprintf("Storm Provider %04d", i+1), RegistrationKind: "company",
+			RegistrationNumber: fmt.Sprintf("%08d", 10000000+i), ContactName: "C", ContactEmail: fmt.Sprintf("c%d@storm.example", i), ContactPhone: "0161 496 0000"})
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		if err := admit(ctx, d.Market, f.ID, p.ID, lot.ID); err != nil {
+			return 0, nil, 0, err
+		}
+		lots, _, err := d.Market.AdmittedLots(ctx, p.ID)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		fields, fe := marketplace.ParseHome(marketplace.HomeInput{Name: fmt.Sprintf("Storm Home %04d", i+1), OfstedURN: fmt.Sprintf("SC%06d", 200000+i), HomeType: "childrens_home",
+			OfstedRating: "good", InspectionDate: "2025-01-01", RegisteredPlaces: "3", MinAge: "10", MaxAge: "17", Sexes: "any", Postcode: "M20 2AB", Lots: []string{"residential"}}, lots, time.Now())
+		if fe != nil {
+			return 0, nil, 0, fe
+		}
+		h, err := d.Market.SaveHome(ctx, p.ID, 0, 0, fields)
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		if _, err := d.Market.SetVacancy(ctx, h, marketplace.Vacancy{BedsFree: 1}, "seed", 0); err != nil {
+			return 0, nil, 0, err
+		}
+		u, err := d.Users.Create(ctx, auth.NewUser{Email: fmt.Sprintf("bidder%d@storm.example", i), Name: "Bidder", Role: commissioning.RoleProviderUser, OrganisationID: p.ID})
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		tok, _, err := d.Users.CreateAPIToken(ctx, u, "storm")
+		if err != nil {
+			return 0, nil, 0, err
+		}
+		results[i] = result{provider: int(p.ID), token: tok, homeID: h.ID}
+	}
+	now := time.Now()
+	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26
+	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
+	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "STORM-1", AgeYears: &age, BirthMonth: &month, BirthYear: &year, Sex: &sex,
+		LegalStatus: &legal, WithinMiles: &within, LotID: &lot.ID, Tier: &tier, StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
+	if err := r.SetHome("M14"); err != nil {
+		return 0, nil, 0, err
+	}
+	if err := commissioning.NewRequests(d.DB.Gorm).SaveDraft(ctx, &r); err != nil {
+		return 0, nil, 0, err
+	}
+	_, res, err := d.Market.SubmitRequest(ctx, r.ID, manchester.ID)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	if len(res.Invited) != n {
+		return 0, nil, 0, fmt.Errorf("%d providers invited, want %d", len(res.Invited), n)
+	}
+	return r.ID, results, manchester.ID, nil
+}
+
+func admit(ctx context.Context, m *marketplace.Service, frameworkID, providerID, lotID int64) error {
+	a, err := m.ApplicationFor(ctx, frameworkID, providerID)
+	if err != nil {
+		return err
+	}
+	if err := m.ChooseLots(ctx, a, []int64{lotID}); err != nil {
+		return err
+	}
+	if err := m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}); err != nil {
+		return err
+	}
+	if a, err = m.Application(ctx, a.ID); err != nil {
+		return err
+	}
+	if err := m.Submit(ctx, a); err != nil {
+		return err
+	}
+	if a, err = m.Application(ctx, a.ID); err != nil {
+		return err
+	}
+	return m.Decide(ctx, a, lotID, true, "storm", 0)
+}
