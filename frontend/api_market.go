@@ -112,13 +112,6 @@ func (s *Server) apiSetVacancy(c echo.Context) error {
 	if fe != nil {
 		return fe
 	}
-	active, err := s.deps.Market.ActiveOnAnyFramework(c.Request().Context(), h.ProviderID)
-	if err != nil {
-		return err
-	}
-	if !active {
-		return echo.NewHTTPError(http.StatusForbidden, "Your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies.")
-	}
 	u, _ := currentUser(c)
 	h, err = s.deps.Market.SetVacancy(c.Request().Context(), h, v, "api", u.ID)
 	if err != nil {

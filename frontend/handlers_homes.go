@@ -210,15 +210,8 @@ func (s *Server) setVacancy(c echo.Context) error {
 		fe = append(fe, commissioning.FieldError{Field: "next_free_date-day", Message: msg})
 	}
 	if fe == nil {
-		active, err := s.deps.Market.ActiveOnAnyFramework(c.Request().Context(), h.ProviderID)
-		if err != nil {
-			return err
-		}
-		if !active {
-			return echo.NewHTTPError(http.StatusForbidden, "Your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies.")
-		}
 		u, _ := currentUser(c)
-		_, err = s.deps.Market.SetVacancy(c.Request().Context(), h, v, "web", u.ID)
+		_, err := s.deps.Market.SetVacancy(c.Request().Context(), h, v, "web", u.ID)
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
@@ -275,9 +268,6 @@ func (s *Server) upload(kind string) echo.HandlerFunc {
 		if kind == "homes" {
 			n, err = s.deps.Market.ImportHomes(ctx, org.ID, f)
 		} else {
-			if active, aerr := s.deps.Market.ActiveOnAnyFramework(ctx, org.ID); aerr != nil || !active {
-				return echo.NewHTTPError(http.StatusForbidden, "Your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies.")
-			}
 			n, err = s.deps.Market.ImportVacancies(ctx, org.ID, f, u.ID)
 		}
 		var ie *marketplace.ImportError

@@ -346,11 +346,21 @@ func (v Vacancy) Validate(h Home, today time.Time) error {
 	return fe.Err()
 }
 
+// ErrNotActive is returned when a provider that is not admitted to any framework lot,
+// or is suspended, tries to publish a vacancy.
+var ErrNotActive = fmt.Errorf("your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies: %w", commissioning.ErrForbidden)
+
 // SetVacancy records a home's vacancy (also when unchanged: it confirms it). It is
-// idempotent: the same vacancy sent twice leaves the same state.
+// idempotent: the same vacancy sent twice leaves the same state. Returns ErrNotActive
+// for a provider that is not admitted or is suspended.
 func (s *Service) SetVacancy(ctx context.Context, h Home, v Vacancy, source string, by int64) (Home, error) {
 	if err := v.Validate(h, s.Now()); err != nil {
 		return h, err
+	}
+	if active, err := s.ActiveOnAnyFramework(ctx, h.ProviderID); err != nil {
+		return h, err
+	} else if !active {
+		return h, ErrNotActive
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Home{}).Where("id = ?", h.ID).Updates(map[string]any{"beds_free": v.BedsFree, "next_free_date": v.NextFreeDate,

@@ -182,8 +182,14 @@ func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader
 }
 
 // ImportVacancies sets the vacancies of the provider's homes (by Ofsted URN) from a CSV
-// file, all or nothing, as ImportHomes.
+// file, all or nothing, as ImportHomes. Returns ErrNotActive for a provider that is not
+// admitted or is suspended.
 func (s *Service) ImportVacancies(ctx context.Context, providerID int64, r io.Reader, by int64) (int, error) {
+	if active, err := s.ActiveOnAnyFramework(ctx, providerID); err != nil {
+		return 0, err
+	} else if !active {
+		return 0, ErrNotActive
+	}
 	rows, err := readCSV(r, VacancyColumns)
 	if err != nil {
 		return 0, err
