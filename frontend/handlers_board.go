@@ -288,6 +288,10 @@ func (s *Server) boardEvents(c echo.Context) error {
 	if _, ok := consortiumOf(c); !ok {
 		return echo.NewHTTPError(http.StatusForbidden)
 	}
+	// Subscribe before answering, so that a client holding the response headers is
+	// sure to hear every later change.
+	events, stop := s.hub.subscribe()
+	defer stop()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
 	w.Header().Set(echo.HeaderCacheControl, "no-cache")
@@ -295,8 +299,6 @@ func (s *Server) boardEvents(c echo.Context) error {
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 2000\n\n")
 	w.Flush()
-	events, stop := s.hub.subscribe()
-	defer stop()
 	keepAlive := time.NewTicker(15 * time.Second)
 	defer keepAlive.Stop()
 	for {

@@ -350,7 +350,6 @@ func TestBoardUpdatesLiveAcrossProcesses(t *testing.T) {
 			}
 		}
 	}()
-	time.Sleep(100 * time.Millisecond) // the subscription is registered once headers are sent
 	start := time.Now()
 	status, _ := func() (int, map[string]any) {
 		req, _ := http.NewRequest(http.MethodPut, otherSrv.URL+fmt.Sprintf("/api/v1/homes/%d/vacancies", home.ID), strings.NewReader(`{"beds_free": 3}`))
