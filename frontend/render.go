@@ -101,7 +101,8 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"deref2": func(b *bool) bool { return b != nil && *b },
+	"deref2":  func(b *bool) bool { return b != nil && *b },
+	"append2": func(opts [][2]string, value, label string) [][2]string { return append(opts, [2]string{value, label}) },
 	"ceiling": func(l marketplace.Lot, tier string) *marketplace.Pence {
 		if p, ok := l.Ceiling(tier); ok {
 			return &p
@@ -373,9 +374,9 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	case commissioning.RoleCommissioner, commissioning.RoleApprover:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
-		items = append(items, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
+		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
 	case commissioning.RoleProviderUser:
-		items = append(items, NavItem{Text: "Homes", Href: "/homes"})
+		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"})
 	}
 	items = append(items, NavItem{Text: "Your account", Href: "/account"})
 	for i := range items {

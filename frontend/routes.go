@@ -80,6 +80,11 @@ func (s *Server) routes() {
 	s.route(get, "/homes/:id/edit", providers, s.editHomePage)
 	s.route(post, "/homes/:id/edit", providers, s.saveHome)
 	s.route(post, "/homes/:id/vacancy", providers, s.setVacancy)
+	s.route(get, "/invitations", providers, s.invitationsPage)
+	s.route(get, "/invitations/:id", providers, s.invitationPage)
+	s.route(post, "/invitations/:id/bid", providers, s.bid)
+	s.route(post, "/invitations/:id/withdraw", providers, s.withdraw)
+	s.route(post, "/invitations/:id/decline", providers, s.decline)
 
 	// The regional vacancy board.
 	boardRoles := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleConsortiumAdmin)

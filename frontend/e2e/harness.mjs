@@ -1,6 +1,6 @@
 // Browser-test harness: runs the real `hearth` binary on its own embedded PostgreSQL
 // with the demo consortium, and drives Debian's Chromium with playwright-core.
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +60,7 @@ export async function startHearth() {
   }
   return {
     url,
+    dataDir: join(dir, 'pg'),
     log: () => log,
     async stop() {
       proc.kill('SIGTERM');
@@ -97,7 +98,7 @@ export function totpNow() {
 export async function signIn(page, account) {
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account.email);
-  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByLabel('Password').fill(account.password ?? DEMO_PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   if (account.mfa) {
     await page.waitForURL('**/sign-in/mfa');
@@ -117,4 +118,10 @@ export async function expectAccessible(page, what) {
   const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(problems, [], `axe found violations on ${what} (${page.url()}):\n${problems.join('\n')}`);
   checked.push(new URL(page.url()).pathname);
+}
+
+// hearthCommand runs the hearth binary against the running test server's data folder
+// (it shares the server's embedded PostgreSQL) and returns its standard output.
+export function hearthCommand(hearth, ...args) {
+  return execFileSync(process.env.HEARTH_BIN, [...args, '--data-dir', hearth.dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
 }

@@ -4,7 +4,7 @@
 // when the provider changes the vacancy. axe-core checks every page on the way.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked } from './harness.mjs';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand } from './harness.mjs';
 
 let hearth;
 let browser;
@@ -161,5 +161,48 @@ test('a commissioner finds it by distance on the board and map, and the board up
   await expectAccessible(page, 'board after live update');
   assert.deepEqual(page.externalRequests, []);
   await page.context().close();
+});
+
+test('the provider answers a placement request that its home fits with a sealed bid', async () => {
+  // A commissioner's system submits a request through the API (token from the CLI, which
+  // shares the running server's database).
+  const token = hearthCommand(hearth, 'token', 'create', '--email', commissioner.email, '--name', 'e2e');
+  const api = (path, body) => fetch(hearth.url + path, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
+  const now = new Date();
+  const lotId = 1; // the demo framework's first lot, residential, in this test's fresh database
+  const created = await api('/api/v1/requests', {
+    child_ref: 'MCR-E2E-1', age_years: 14, birth_month: now.getMonth() + 1, birth_year: now.getFullYear() - 14, sex: 'female',
+    needs: ['cse_risk'], legal_status: 's31', home_outcode: 'M14', within_miles: 10, lot_id: lotId, tier: 'standard',
+    start_date: new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10), duration_weeks: 26,
+    deadline: new Date(Date.now() + 3 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const submitted = await api(`/api/v1/requests/${created.body.id}/submit`);
+  assert.equal(submitted.status, 200, JSON.stringify(submitted.body));
+  assert.ok(submitted.body.invited.some((i) => i.provider === 'Kestrel Care (browser test)'));
+
+  provider = await newPage(browser, hearth.url);
+  await signIn(provider, { email: 'kim@kestrel.example', password: 'kestrel nests on cliffs' });
+  await provider.getByRole('link', { name: 'Requests' }).click();
+  await expectAccessible(provider, 'invitations');
+  await provider.getByRole('link', { name: `Request ${created.body.id}` }).click();
+  await expectAccessible(provider, 'invitation');
+  assert.doesNotMatch(await provider.content(), /MCR-E2E-1/);
+  await provider.getByLabel(/Kestrel House/).check();
+  await provider.getByLabel('Weekly core fee (£)').fill('6,200');
+  await provider.getByRole('button', { name: 'Send sealed bid' }).click();
+  await provider.locator('.govuk-error-summary').waitFor(); // no start date; above the ceiling
+  assert.equal(await provider.getByLabel('Weekly core fee (£)').inputValue(), '6,200');
+  await expectAccessible(provider, 'bid with errors');
+  const start = new Date(Date.now() + 7 * 864e5);
+  const when = provider.getByRole('group', { name: 'Earliest start date' });
+  await when.getByLabel('Day').fill(String(start.getDate()));
+  await when.getByLabel('Month').fill(String(start.getMonth() + 1));
+  await when.getByLabel('Year').fill(String(start.getFullYear()));
+  await provider.getByLabel('Weekly core fee (£)').fill('4,950');
+  await provider.getByRole('button', { name: 'Send sealed bid' }).click();
+  await provider.getByText('Your bid has been sent').waitFor();
+  await expectAccessible(provider, 'invitation with a bid');
   await provider.context().close();
 });

@@ -34,10 +34,11 @@ type Options struct {
 
 // Cluster is a running PostgreSQL server owned by this process.
 type Cluster struct {
-	dir  string
-	port int
-	cred *syscall.Credential
-	bin  string
+	dir    string
+	port   int
+	cred   *syscall.Credential
+	bin    string
+	shared bool // started by another process: leave it running
 }
 
 // ErrNoBinaries is returned when no PostgreSQL server binaries are installed.
@@ -123,9 +124,15 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 			return nil, fmt.Errorf("pgembed: initdb: %w: %s", err, out)
 		}
 	}
-	// A previous run killed without a clean stop leaves a stale pid file; pg_ctl copes
-	// with that, but a server still running from it must be stopped first.
-	_, _ = c.run(ctx, "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+	// A server already running on this folder (another Hearth command, say `hearth serve`
+	// while an administrator runs `hearth user create`) is shared, not stopped: we use it
+	// and leave it running. A stale pid file from a killed run is handled by pg_ctl.
+	if _, err := c.run(ctx, "pg_ctl", "-D", data, "status"); err == nil {
+		if port, err := runningPort(data); err == nil {
+			c.port, c.shared = port, true
+			return c, nil
+		}
+	}
 
 	if c.port, err = freePort(); err != nil {
 		return nil, err
@@ -145,8 +152,12 @@ func (c *Cluster) URL(db string) string {
 	return fmt.Sprintf("postgres://hearth@127.0.0.1:%d/%s?sslmode=disable", c.port, db)
 }
 
-// Stop shuts the server down cleanly (fast mode: open sessions are ended).
+// Stop shuts the server down cleanly (fast mode: open sessions are ended), unless
+// another process started it.
 func (c *Cluster) Stop() error {
+	if c.shared {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if out, err := c.run(ctx, "pg_ctl", "-D", filepath.Join(c.dir, "data"), "-m", "fast", "-w", "stop"); err != nil {
@@ -164,6 +175,19 @@ func (c *Cluster) run(ctx context.Context, name string, args ...string) (string,
 	}
 	out, err := cmd.CombinedOutput()
 	return strings.TrimSpace(string(out)), err
+}
+
+// runningPort reads the port of a running server from its postmaster.pid (line 4).
+func runningPort(data string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(data, "postmaster.pid"))
+	if err != nil {
+		return 0, err
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 4 {
+		return 0, fmt.Errorf("pgembed: short postmaster.pid")
+	}
+	return strconv.Atoi(strings.TrimSpace(lines[3]))
 }
 
 func postgresUser() (*syscall.Credential, error) {

@@ -64,4 +64,19 @@ func TestClusterSurvivesRestart(t *testing.T) {
 	if got := exec(c, "SELECT current_setting('listen_addresses')"); got != "127.0.0.1" {
 		t.Fatalf("listens on %q, want loopback only", got)
 	}
+	// A second Start on the same folder, while the first runs, shares the server and
+	// its Stop leaves it running for the first.
+	second, err := Start(ctx, Options{Dir: dir, Ephemeral: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second.URL("x") != c.URL("x") {
+		t.Fatalf("second start on %s, first on %s", second.URL("x"), c.URL("x"))
+	}
+	if err := second.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if got := exec(c, "SELECT v FROM kept"); got != "still here" {
+		t.Fatalf("after the sharer stopped: %q", got)
+	}
 }

@@ -1,0 +1,192 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// The provider's side of placement requests: the requests it was invited to, and its
+// sealed bid or decline for each.
+
+func (s *Server) invitationsPage(c echo.Context) error {
+	invs, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs})
+}
+
+type invitedHome struct {
+	Home  marketplace.Home
+	Miles float64
+}
+
+func (s *Server) invitationData(c echo.Context, inv marketplace.Invitation) (map[string]any, error) {
+	ctx := c.Request().Context()
+	var homes []invitedHome
+	for _, id := range inv.HomeIDs {
+		h, err := s.deps.Market.Home(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		homes = append(homes, invitedHome{h, geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})})
+	}
+	data := map[string]any{"Inv": inv, "Homes": homes, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Status == "open" && time.Now().Before(inv.Deadline)}
+	if b, err := s.deps.Market.OwnBid(ctx, inv.RequestID, currentOrg(c).ID); err == nil {
+		data["Bid"] = b
+	}
+	return data, nil
+}
+
+// invitation loads the request in the URL if the provider was invited (404 otherwise).
+func (s *Server) invitation(c echo.Context) (marketplace.Invitation, error) {
+	id, err := requestID(c)
+	if err != nil {
+		return marketplace.Invitation{}, err
+	}
+	return s.deps.Market.InvitationFor(c.Request().Context(), id, currentOrg(c).ID)
+}
+
+func (s *Server) invitationPage(c echo.Context) error {
+	inv, err := s.invitation(c)
+	if err != nil {
+		return err
+	}
+	data, err := s.invitationData(c, inv)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"notice_days": "28"}
+	if b, ok := data["Bid"].(marketplace.Bid); ok && b.Status == "active" {
+		form = map[string]string{"home_id": strconv.FormatInt(b.HomeID, 10), "weekly_fee": penceField(b.WeeklyFeePence),
+			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
+			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}
+		setDateParts(form, "earliest_start", &b.EarliestStart)
+	} else if len(inv.HomeIDs) == 1 {
+		form["home_id"] = strconv.FormatInt(inv.HomeIDs[0], 10)
+	}
+	return s.page(c, http.StatusOK, "invitation", "Placement request", data, withForm(form, nil))
+}
+
+func penceField(p marketplace.Pence) string {
+	return strings.TrimPrefix(strings.ReplaceAll(p.String(), ",", ""), "£")
+}
+
+// pounds reads an optional amount in pounds from a form field.
+func poundsField(form map[string]string, field string, fe *commissioning.FieldErrors) marketplace.Pence {
+	v := strings.TrimSpace(form[field])
+	if v == "" {
+		return 0
+	}
+	p, err := marketplace.ParsePounds(v)
+	if err != nil {
+		fe.Add(field, "Enter an amount in pounds, like 4,750 or 4750.50")
+	}
+	return p
+}
+
+func (s *Server) bid(c echo.Context) error {
+	inv, err := s.invitation(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	var fe commissioning.FieldErrors
+	homeID, err := strconv.ParseInt(form["home_id"], 10, 64)
+	if err != nil {
+		fe.Add("home_id", "Select the home you are offering")
+	}
+	start, msg := dateParts(form, "earliest_start", "The earliest start date")
+	if start == nil {
+		fe.Add("earliest_start-day", firstNonEmpty(msg, "Enter the earliest date the child could move in"))
+	}
+	fee := poundsField(form, "weekly_fee", &fe)
+	if strings.TrimSpace(form["weekly_fee"]) == "" {
+		fe.Add("weekly_fee", "Enter the weekly core fee")
+	}
+	rate, edu := poundsField(form, "one_to_one_rate", &fe), poundsField(form, "education", &fe)
+	hours, notice := 0, 0
+	if v := strings.TrimSpace(form["one_to_one_hours"]); v != "" {
+		if hours, err = strconv.Atoi(v); err != nil {
+			fe.Add("one_to_one_hours", "Enter 1:1 hours per week as a whole number")
+		}
+	}
+	if notice, err = strconv.Atoi(strings.TrimSpace(form["notice_days"])); err != nil {
+		fe.Add("notice_days", "Enter the notice period in days, like 28")
+	}
+	if fe == nil {
+		notes := map[string]string{}
+		for _, n := range inv.Needs {
+			if v := strings.TrimSpace(form["note_"+n]); v != "" {
+				notes[n] = v
+			}
+		}
+		_, err = s.deps.Market.SubmitBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID, marketplace.BidInput{HomeID: homeID, EarliestStart: *start,
+			WeeklyFee: fee, OneToOneHours: hours, OneToOneRate: rate, Education: edu, NoticeDays: notice, NeedNotes: notes, Justification: form["justification"]})
+		switch {
+		case errors.Is(err, marketplace.ErrBiddingClosed):
+			fe = commissioning.FieldErrors{{Field: "weekly_fee", Message: "The deadline has passed: your bid was not accepted"}}
+		case err != nil && !asFieldErrors(err, &fe):
+			return err
+		}
+	}
+	if fe != nil {
+		data, err := s.invitationData(c, inv)
+		if err != nil {
+			return err
+		}
+		return s.page(c, http.StatusUnprocessableEntity, "invitation", "Placement request", data, withForm(form, fe))
+	}
+	s.flash(c, "Your bid has been sent. It stays sealed until the deadline; you can change or withdraw it until then.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/invitations/%d", inv.RequestID))
+}
+
+func (s *Server) withdraw(c echo.Context) error {
+	inv, err := s.invitation(c)
+	if err != nil {
+		return err
+	}
+	if err := s.deps.Market.WithdrawBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID); err != nil {
+		return err
+	}
+	s.flash(c, "Your bid has been withdrawn")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/invitations/%d", inv.RequestID))
+}
+
+func (s *Server) decline(c echo.Context) error {
+	inv, err := s.invitation(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	err = s.deps.Market.Decline(c.Request().Context(), inv.RequestID, currentOrg(c).ID, form["reason"], form["detail"])
+	var fe commissioning.FieldErrors
+	if err != nil && !asFieldErrors(err, &fe) {
+		return err
+	}
+	if fe != nil {
+		data, derr := s.invitationData(c, inv)
+		if derr != nil {
+			return derr
+		}
+		return s.page(c, http.StatusUnprocessableEntity, "invitation", "Placement request", data, withForm(form, fe))
+	}
+	s.flash(c, "You have declined this request. Thank you for saying why: councils use declines to plan sufficiency.")
+	return c.Redirect(http.StatusSeeOther, "/invitations")
+}

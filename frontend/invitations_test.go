@@ -1,0 +1,87 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+)
+
+// openRequestFor submits a request from Manchester that providerX's home near M20 fits.
+func (h *harness) openRequestFor(t *testing.T) int64 {
+	t.Helper()
+	ctx := context.Background()
+	now := time.Now()
+	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26
+	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
+	r := commissioning.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: "MCR-SECRET-9", AgeYears: &age, BirthMonth: &month, BirthYear: &year,
+		Sex: &sex, Needs: commissioning.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
+		StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
+	must(t, r.SetHome("M14"))
+	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
+	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
+	must(t, err)
+	return r.ID
+}
+
+func TestProviderRespondsToAnInvitation(t *testing.T) {
+	h := newHarness(t)
+	home := h.addHome(h.orgs["providerx"].ID, "SC960001", "M20 2AB", 1)
+	id := h.openRequestFor(t)
+	page := fmt.Sprintf("/invitations/%d", id)
+	b := h.signIn("staff@providerx.test")
+	if r := b.get("/invitations"); r.Status != http.StatusOK || !strings.Contains(r.Body, page) {
+		t.Fatalf("list: %d", r.Status)
+	}
+	r := b.get(page)
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Autism spectrum condition") || strings.Contains(r.Body, "MCR-SECRET-9") || strings.Contains(r.Body, "M14") {
+		t.Fatalf("invitation page: %d", r.Status)
+	}
+	start := time.Now().AddDate(0, 0, 7)
+	form := url.Values{"home_id": {fmt.Sprint(home.ID)}, "earliest_start-day": {fmt.Sprint(start.Day())}, "earliest_start-month": {fmt.Sprint(int(start.Month()))},
+		"earliest_start-year": {fmt.Sprint(start.Year())}, "weekly_fee": {"5,600"}, "notice_days": {"28"}, "note_autism": {"Staff trained in autism"}}
+	r = b.post(page, page+"/bid", form)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "above the framework&#39;s ceiling") || !strings.Contains(r.Body, "Staff trained in autism") {
+		t.Fatalf("over ceiling: %d", r.Status)
+	}
+	form.Set("weekly_fee", "4,750")
+	if r := b.post(page, page+"/bid", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("bid: %d", r.Status)
+	}
+	if r := b.get(page); !strings.Contains(r.Body, "£4,750.00 a week") {
+		t.Fatal("bid not shown to its provider")
+	}
+	// Another provider was not invited: it cannot see the request.
+	if r := h.signIn("admin@providery.test").get(page); r.Status != http.StatusNotFound {
+		t.Fatalf("uninvited provider: %d", r.Status)
+	}
+	if r := h.signIn("commissioner@manchester.test").get("/invitations"); r.Status != http.StatusForbidden {
+		t.Fatalf("commissioner: %d", r.Status)
+	}
+	if r := b.post(page, page+"/withdraw", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("withdraw: %d", r.Status)
+	}
+	if r := b.post(page, page+"/decline", url.Values{"reason": {"other"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Say why you are declining") {
+		t.Fatalf("decline without detail: %d", r.Status)
+	}
+	if r := b.post(page, page+"/decline", url.Values{"reason": {"no_vacancy"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("decline: %d", r.Status)
+	}
+	resp, err := h.deps.Market.ResponsesFor(context.Background(), id, h.orgs["manchester"].ID)
+	must(t, err)
+	if resp.Bids != 0 || resp.Declines != 1 {
+		t.Fatalf("responses %+v", resp)
+	}
+	// After the deadline the form is gone and a bid is refused with a clear message.
+	_, err = h.deps.DB.Pool.Exec(context.Background(), "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
+	must(t, err)
+	r = b.post(page, page+"/bid", form)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The deadline has passed") {
+		t.Fatalf("late bid: %d", r.Status)
+	}
+}
