@@ -246,3 +246,10 @@ func (s *Requests) Request(ctx context.Context, id, councilID int64) (PlacementR
 	}
 	return r, audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef})
 }
+
+// ForCouncil lists a council's requests, newest first (the list shows references only).
+func (s *Requests) ForCouncil(ctx context.Context, councilID int64) ([]PlacementRequest, error) {
+	var out []PlacementRequest
+	err := s.db.WithContext(ctx).Where("council_id = ?", councilID).Order("id DESC").Find(&out).Error
+	return out, err
+}

@@ -371,7 +371,9 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	case commissioning.RoleConsortiumAdmin:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
-	case commissioning.RoleCommissioner, commissioning.RoleApprover:
+	case commissioning.RoleCommissioner:
+		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Vacancies", Href: "/board"})
+	case commissioning.RoleApprover:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})

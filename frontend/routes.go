@@ -86,6 +86,13 @@ func (s *Server) routes() {
 	s.route(post, "/invitations/:id/withdraw", providers, s.withdraw)
 	s.route(post, "/invitations/:id/decline", providers, s.decline)
 
+	// Commissioners' placement requests.
+	commissioners := Roles(c.RoleCommissioner)
+	s.route(get, "/requests", commissioners, s.requestsPage)
+	s.route(get, "/requests/:id", commissioners, s.requestPage)
+	s.route(post, "/requests/:id/submit", commissioners, s.submitRequest)
+	s.route(post, "/requests/:id/award", commissioners, s.award)
+
 	// The regional vacancy board.
 	boardRoles := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleConsortiumAdmin)
 	s.route(get, "/board", boardRoles, s.board)

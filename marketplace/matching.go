@@ -326,3 +326,24 @@ func (s *Service) lotOfConsortium(ctx context.Context, tx *gorm.DB, lot Lot, con
 	err := tx.WithContext(ctx).Model(&Framework{}).Where("id = ? AND consortium_id = ?", lot.FrameworkID, *consortiumID).Count(&n).Error
 	return n == 1, err
 }
+
+// Reached is one provider a request invited or excluded.
+type Reached struct {
+	ProviderID int64
+	Provider   string
+	Homes      int    // invited homes
+	Rule       string // for an exclusion
+	Detail     string
+}
+
+// Reach lists whom a submitted request invited and whom it excluded, and why.
+func (s *Service) Reach(ctx context.Context, requestID int64) (invited, excluded []Reached, err error) {
+	err = s.db.WithContext(ctx).Raw(`SELECT i.provider_id, o.name AS provider, cardinality(i.home_ids) AS homes
+        FROM request_invitations i JOIN organisations o ON o.id = i.provider_id WHERE i.request_id = ? ORDER BY o.name`, requestID).Scan(&invited).Error
+	if err != nil {
+		return nil, nil, err
+	}
+	err = s.db.WithContext(ctx).Raw(`SELECT e.provider_id, o.name AS provider, e.rule, e.detail
+        FROM request_exclusions e JOIN organisations o ON o.id = e.provider_id WHERE e.request_id = ? ORDER BY o.name`, requestID).Scan(&excluded).Error
+	return invited, excluded, err
+}
