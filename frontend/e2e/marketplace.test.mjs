@@ -205,4 +205,17 @@ test('the provider answers a placement request that its home fits with a sealed 
   await provider.getByText('Your bid has been sent').waitFor();
   await expectAccessible(provider, 'invitation with a bid');
   await provider.context().close();
+
+  // The commissioner sees whom the request reached and only the count of sealed bids.
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, commissioner);
+  await page.getByRole('link', { name: 'Requests' }).click();
+  await expectAccessible(page, 'requests');
+  await page.getByRole('link', { name: 'MCR-E2E-1' }).click();
+  await page.getByTestId('sealed').waitFor();
+  assert.match(await page.getByTestId('sealed').textContent(), /1 bid/);
+  assert.doesNotMatch(await page.content(), /£4,950/);
+  assert.match(await page.getByTestId('invited').textContent(), /Kestrel Care/);
+  await expectAccessible(page, 'request while sealed');
+  await page.context().close();
 });
