@@ -38,11 +38,11 @@ func (s *Server) home(c echo.Context) error {
 	case commissioning.RoleCommissioner:
 		data["Heading"] = "Placements for " + org.Name
 		data["Lead"] = "Find homes for the children your council looks after, with the other councils of your consortium as one buyer."
-		data["Tasks"] = []task{{"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+		data["Tasks"] = []task{{"Your placement requests", "/requests", "Whom each request reached, the responses, and after the deadline the bids side by side."}, {"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
 	case commissioning.RoleApprover:
 		data["Heading"] = "Approvals for " + org.Name
 		data["Lead"] = "Approve or refuse placements that are distant from a child's home or above the framework's price ceiling."
-		data["Tasks"] = []task{{"See the vacancy board", "/board", "The consortium's beds, by area and lot."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+		data["Tasks"] = []task{{"Decide on awards", "/approvals", "Distant or over-ceiling placements waiting for your approval."}, {"See the vacancy board", "/board", "The consortium's beds, by area and lot."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
 	case commissioning.RoleProviderAdmin, commissioning.RoleProviderUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your homes and vacancies current and respond to placement requests that match them."

@@ -374,7 +374,7 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	case commissioning.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleApprover:
-		items = append(items, NavItem{Text: "Vacancies", Href: "/board"})
+		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
 	case commissioning.RoleProviderUser:

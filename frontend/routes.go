@@ -93,6 +93,10 @@ func (s *Server) routes() {
 	s.route(post, "/requests/:id/submit", commissioners, s.submitRequest)
 	s.route(post, "/requests/:id/award", commissioners, s.award)
 
+	// Approvers' decisions on distant or over-ceiling awards.
+	s.route(get, "/approvals", Roles(c.RoleApprover), s.approvalsPage)
+	s.route(post, "/approvals/:id", Roles(c.RoleApprover), s.decideApproval)
+
 	// The regional vacancy board.
 	boardRoles := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleConsortiumAdmin)
 	s.route(get, "/board", boardRoles, s.board)

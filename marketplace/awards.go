@@ -199,3 +199,42 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 	})
 	return p, err
 }
+
+// Pending is an award waiting for a council's approver, with what the approver weighs.
+type Pending struct {
+	Placement
+	ChildRef string
+	HomeName string
+	Provider string
+	HostName string
+	Ceiling  Pence
+}
+
+// AwaitingApproval lists a council's awards waiting for an approver, oldest first.
+func (s *Service) AwaitingApproval(ctx context.Context, councilID int64) ([]Pending, error) {
+	var ps []Placement
+	if err := s.db.WithContext(ctx).Where("council_id = ? AND status = 'awaiting_approval'", councilID).Order("awarded_at").Find(&ps).Error; err != nil {
+		return nil, err
+	}
+	out := make([]Pending, 0, len(ps))
+	for _, p := range ps {
+		var row struct {
+			ChildRef, HomeName, Provider, HostName string
+			LotID                                  int64
+			Tier                                   string
+		}
+		err := s.db.WithContext(ctx).Raw(`SELECT r.child_ref, h.name AS home_name, o.name AS provider, coalesce(hc.name, '') AS host_name, r.lot_id, r.tier
+            FROM placement_requests r JOIN homes h ON h.id = ? JOIN organisations o ON o.id = h.provider_id
+            LEFT JOIN organisations hc ON hc.id = h.host_council_id WHERE r.id = ?`, p.HomeID, p.RequestID).Scan(&row).Error
+		if err != nil {
+			return nil, err
+		}
+		var lot Lot
+		if err := s.db.WithContext(ctx).Preload("Tiers").First(&lot, row.LotID).Error; err != nil {
+			return nil, err
+		}
+		ceiling, _ := lot.Ceiling(row.Tier)
+		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling})
+	}
+	return out, nil
+}

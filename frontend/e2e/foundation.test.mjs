@@ -42,6 +42,11 @@ for (const account of ACCOUNTS) {
     await expectAccessible(page, `${account.role} home`);
     await page.getByRole('link', { name: 'Your account' }).click();
     await expectAccessible(page, `${account.role} account page`);
+    if (account.role === 'approver') {
+      await page.getByRole('link', { name: 'Approvals' }).click();
+      await page.getByText('Nothing is waiting for you').waitFor();
+      await expectAccessible(page, 'approvals');
+    }
     if (account.role !== 'consortium_admin') {
       await page.goto('/admin/audit');
       await assert.doesNotReject(page.getByRole('heading', { name: 'You do not have permission to see this page' }).waitFor());

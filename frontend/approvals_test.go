@@ -1,0 +1,68 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+func TestApproverRefusesThenApproves(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	home := h.addHome(h.orgs["providerx"].ID, "SC980001", "M20 2AB", 1)
+	id := h.openRequestFor(t)
+	// Over the £5,000 ceiling, so the award needs approval.
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
+	must(t, err)
+	_, err = h.deps.DB.Pool.Exec(ctx, "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
+	must(t, err)
+	_, err = h.deps.Market.CloseDue(ctx)
+	must(t, err)
+	p, err := h.deps.Market.Award(ctx, id, h.orgs["manchester"].ID, bid.ID, 0)
+	must(t, err)
+	if p.Status != "awaiting_approval" {
+		t.Fatalf("status %q", p.Status)
+	}
+	if r := h.signIn("commissioner@manchester.test").get("/approvals"); r.Status != http.StatusForbidden {
+		t.Fatalf("commissioner on approvals: %d", r.Status)
+	}
+	b := h.signIn("approver@manchester.test")
+	page := b.get("/approvals")
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Above the framework&#39;s price ceiling") || !strings.Contains(page.Body, "£5,600.00") {
+		t.Fatalf("approvals page: %d", page.Status)
+	}
+	action := fmt.Sprintf("/approvals/%d", p.ID)
+	r := b.post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"refuse"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the reason for refusing") {
+		t.Fatalf("refusal without reason: %d", r.Status)
+	}
+	// An approver of another council cannot decide it.
+	_, err = h.deps.Users.Create(ctx, newUser("approver@liverpool.test", "approver", h.orgs["liverpool"].ID))
+	must(t, err)
+	must(t, h.deps.DB.Gorm.Exec("UPDATE users SET totp_secret = ?, totp_enabled_at = now() WHERE email = 'approver@liverpool.test'", testTOTP).Error)
+	if r := h.signIn("approver@liverpool.test").post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"approve"}}); r.Status != http.StatusNotFound {
+		t.Fatalf("another council's approver: %d", r.Status)
+	}
+	r = b.post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"refuse"}, fmt.Sprintf("reason_%d", p.ID): {"Look for a home within the ceiling"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("refuse: %d", r.Status)
+	}
+	if got, _ := h.deps.Market.Home(ctx, home.ID); got.BedsFree != 1 {
+		t.Fatalf("bed not released: %d", got.BedsFree)
+	}
+	// The commissioner awards again; the approver approves.
+	p, err = h.deps.Market.Award(ctx, id, h.orgs["manchester"].ID, bid.ID, 0)
+	must(t, err)
+	if r := b.post("/approvals", fmt.Sprintf("/approvals/%d", p.ID), url.Values{fmt.Sprintf("decision_%d", p.ID): {"approve"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", r.Status)
+	}
+	if r := b.get("/approvals"); !strings.Contains(r.Body, "The award is approved") || !strings.Contains(r.Body, "Nothing is waiting for you") {
+		t.Fatal("approval not shown")
+	}
+}
