@@ -55,6 +55,9 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/homes/new", providers},
 		{"/homes/upload", providers},
 		{"/provider/frameworks", provAdmin},
+		{"/invitations", providers},
+		{"/requests", []commissioning.Role{commissioning.RoleCommissioner}},
+		{"/approvals", []commissioning.Role{commissioning.RoleApprover}},
 	}
 	api := []struct {
 		path    string
@@ -64,6 +67,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/users", admin},
 		{"/api/v1/homes", providers},
 		{"/api/v1/vacancies", board},
+		{"/api/v1/invitations", providers},
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)
