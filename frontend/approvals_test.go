@@ -20,8 +20,7 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	// Over the £5,000 ceiling, so the award needs approval.
 	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
 	must(t, err)
-	_, err = h.deps.DB.Pool.Exec(ctx, "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
-	must(t, err)
+	h.passDeadline(t, id)
 	_, err = h.deps.Market.CloseDue(ctx)
 	must(t, err)
 	p, err := h.deps.Market.Award(ctx, id, h.orgs["manchester"].ID, bid.ID, 0)

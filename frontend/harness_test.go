@@ -298,3 +298,11 @@ func apiRouter(t *testing.T) routers.Router {
 func newUser(email, role string, org int64) auth.NewUser {
 	return auth.NewUser{Email: email, Name: "Test", Role: commissioning.Role(role), OrganisationID: org, Password: testPassword}
 }
+
+// passDeadline moves a request's deadline just into the past (by the database clock),
+// as if its response time had run out.
+func (h *harness) passDeadline(t *testing.T, requestID int64) {
+	t.Helper()
+	_, err := h.deps.DB.Pool.Exec(context.Background(), "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", requestID)
+	must(t, err)
+}

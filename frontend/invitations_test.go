@@ -78,8 +78,7 @@ func TestProviderRespondsToAnInvitation(t *testing.T) {
 		t.Fatalf("responses %+v", resp)
 	}
 	// After the deadline the form is gone and a bid is refused with a clear message.
-	_, err = h.deps.DB.Pool.Exec(context.Background(), "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
-	must(t, err)
+	h.passDeadline(t, id)
 	r = b.post(page, page+"/bid", form)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The deadline has passed") {
 		t.Fatalf("late bid: %d", r.Status)

@@ -78,12 +78,11 @@ func TestRequestAndBidAPI(t *testing.T) {
 		t.Fatalf("award before close: %d", status)
 	}
 	// The deadline passes.
-	_, err := h.deps.DB.Pool.Exec(ctx, "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
-	must(t, err)
+	h.passDeadline(t, id)
 	if status, b := bid(460000, ""); status != http.StatusConflict || !strings.Contains(fmt.Sprint(b), "deadline") {
 		t.Fatalf("late bid: %d %v", status, b)
 	}
-	_, err = h.deps.Market.CloseDue(ctx)
+	_, err := h.deps.Market.CloseDue(ctx)
 	must(t, err)
 	status, view = h.api(http.MethodGet, base, council, "")
 	if view["responses"].(map[string]any)["sealed"] != false || len(view["bids"].([]any)) != 1 {

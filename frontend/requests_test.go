@@ -36,8 +36,7 @@ func TestCommissionerSeesReachSealedCountsThenScoredBidsAndAwards(t *testing.T) 
 	if r := h.signIn("commissioner@liverpool.test").get(page); r.Status != http.StatusNotFound {
 		t.Fatalf("another council: %d", r.Status)
 	}
-	_, err = h.deps.DB.Pool.Exec(ctx, "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", id)
-	must(t, err)
+	h.passDeadline(t, id)
 	_, err = h.deps.Market.CloseDue(ctx)
 	must(t, err)
 	r = b.get(page)
