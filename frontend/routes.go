@@ -89,7 +89,11 @@ func (s *Server) routes() {
 	// Commissioners' placement requests.
 	commissioners := Roles(c.RoleCommissioner)
 	s.route(get, "/requests", commissioners, s.requestsPage)
+	s.route(get, "/requests/new", commissioners, s.newRequestPage)
+	s.route(post, "/requests/new", commissioners, s.saveRequestStep)
 	s.route(get, "/requests/:id", commissioners, s.requestPage)
+	s.route(get, "/requests/:id/edit/:step", commissioners, s.requestStepPage)
+	s.route(post, "/requests/:id/edit/:step", commissioners, s.saveRequestStep)
 	s.route(post, "/requests/:id/submit", commissioners, s.submitRequest)
 	s.route(post, "/requests/:id/award", commissioners, s.award)
 

@@ -184,7 +184,7 @@ test('the provider answers a placement request that its home fits with a sealed 
 
   provider = await newPage(browser, hearth.url);
   await signIn(provider, { email: 'kim@kestrel.example', password: 'kestrel nests on cliffs' });
-  await provider.getByRole('link', { name: 'Requests' }).click();
+  await provider.getByRole('link', { name: 'Requests', exact: true }).click();
   await expectAccessible(provider, 'invitations');
   await provider.getByRole('link', { name: `Request ${created.body.id}` }).click();
   await expectAccessible(provider, 'invitation');
@@ -209,7 +209,7 @@ test('the provider answers a placement request that its home fits with a sealed 
   // The commissioner sees whom the request reached and only the count of sealed bids.
   const page = await newPage(browser, hearth.url);
   await signIn(page, commissioner);
-  await page.getByRole('link', { name: 'Requests' }).click();
+  await page.getByRole('link', { name: 'Requests', exact: true }).click();
   await expectAccessible(page, 'requests');
   await page.getByRole('link', { name: 'MCR-E2E-1' }).click();
   await page.getByTestId('sealed').waitFor();
@@ -217,5 +217,55 @@ test('the provider answers a placement request that its home fits with a sealed 
   assert.doesNotMatch(await page.content(), /£4,950/);
   assert.match(await page.getByTestId('invited').textContent(), /Kestrel Care/);
   await expectAccessible(page, 'request while sealed');
+  await page.context().close();
+});
+
+test('a commissioner writes a request in three pages, checks it and sends it', async () => {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, commissioner);
+  await page.getByRole('link', { name: 'Requests', exact: true }).click();
+  await page.getByRole('button', { name: 'Write a request' }).click();
+  await expectAccessible(page, 'request: the child');
+  await page.getByLabel("Your council's reference for the child").fill('MCR-E2E-2');
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.locator('.govuk-error-summary').waitFor();
+  assert.equal(await page.getByLabel("Your council's reference for the child").inputValue(), 'MCR-E2E-2');
+  await expectAccessible(page, 'request: the child, with errors');
+  const now = new Date();
+  await page.getByLabel('Age in years').fill('15');
+  await page.getByLabel('Month', { exact: true }).fill(String(now.getMonth() + 1));
+  await page.getByLabel('Year', { exact: true }).fill(String(now.getFullYear() - 15));
+  await page.getByLabel('Male', { exact: true }).check();
+  await page.getByLabel('Section 20 (accommodated)').check();
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.waitForURL('**/edit/needs');
+  await expectAccessible(page, 'request: needs');
+  await page.getByLabel('History of going missing').check();
+  await page.getByRole('button', { name: 'Save and continue' }).click();
+  await page.waitForURL('**/edit/placement');
+  await expectAccessible(page, 'request: placement');
+  await page.getByLabel('Postcode district of the child').fill('M14');
+  await page.getByLabel('Must be within (miles)').fill('25');
+  await page.getByLabel('Lot').selectOption({ label: 'Residential (shared homes)' });
+  await page.getByLabel('Standard').check();
+  const start = new Date(Date.now() + 10 * 864e5);
+  const startGroup = page.getByRole('group', { name: 'Wanted start date' });
+  await startGroup.getByLabel('Day').fill(String(start.getDate()));
+  await startGroup.getByLabel('Month').fill(String(start.getMonth() + 1));
+  await startGroup.getByLabel('Year').fill(String(start.getFullYear()));
+  await page.getByLabel('Expected duration (weeks)').fill('52');
+  const due = new Date(Date.now() + 26 * 3600e3);
+  const dueGroup = page.getByRole('group', { name: 'Providers must respond by (date)' });
+  await dueGroup.getByLabel('Day').fill(String(due.getDate()));
+  await dueGroup.getByLabel('Month').fill(String(due.getMonth() + 1));
+  await dueGroup.getByLabel('Year').fill(String(due.getFullYear()));
+  await page.getByLabel('Providers must respond by (time)').fill('17:30');
+  await page.getByRole('button', { name: 'Save and check your answers' }).click();
+  await page.getByRole('heading', { name: 'Check your answers before sending' }).waitFor();
+  await expectAccessible(page, 'request: check your answers');
+  await page.getByRole('button', { name: 'Send to providers' }).click();
+  await page.getByText('The request has been sent to every provider with a home that fits').waitFor();
+  await expectAccessible(page, 'request: sent');
+  assert.deepEqual(page.externalRequests, []);
   await page.context().close();
 });
