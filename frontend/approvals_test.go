@@ -64,4 +64,14 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	if r := b.get("/approvals"); !strings.Contains(r.Body, "The award is approved") || !strings.Contains(r.Body, "Nothing is waiting for you") {
 		t.Fatal("approval not shown")
 	}
+	mails, _, _ := h.deps.Outbox.List(ctx, 0, 20)
+	chosen := 0
+	for _, m := range mails {
+		if m.ToAddress == "admin@providerx.test" && strings.Contains(m.Subject, "your bid has been chosen") {
+			chosen++
+		}
+	}
+	if chosen != 1 {
+		t.Fatalf("the provider was told %d times that it won, want once (on approval, not on the refused award)", chosen)
+	}
 }

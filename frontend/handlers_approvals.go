@@ -45,7 +45,16 @@ func (s *Server) decideApproval(c echo.Context) error {
 		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
 	}
 	u, _ := currentUser(c)
-	_, err = s.deps.Market.DecideAward(c.Request().Context(), id, currentOrg(c).ID, u.ID, decision == "approve", form["reason_"+c.Param("id")])
+	ctx := c.Request().Context()
+	p, err := s.deps.Market.DecideAward(ctx, id, currentOrg(c).ID, u.ID, decision == "approve", form["reason_"+c.Param("id")])
+	if err == nil {
+		if p.Status == "awarded" {
+			err = s.announceAward(ctx, p)
+		}
+		if err == nil {
+			err = s.tellCommissioner(ctx, p)
+		}
+	}
 	switch {
 	case errors.As(err, &fe):
 		for i := range fe {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -298,16 +299,23 @@ func (s *Server) decide(c echo.Context) error {
 
 // notifyProvider emails every administrator of a provider.
 func (s *Server) notifyProvider(c echo.Context, providerID int64, subject, body string) {
-	ctx := c.Request().Context()
+	_ = s.emailProviderAdmins(c.Request().Context(), providerID, subject, body)
+}
+
+// emailProviderAdmins emails every administrator of a provider.
+func (s *Server) emailProviderAdmins(ctx context.Context, providerID int64, subject, body string) error {
 	users, err := s.deps.Users.ListByOrganisations(ctx, []int64{providerID})
 	if err != nil {
-		return
+		return err
 	}
 	for _, u := range users {
 		if u.Role == commissioning.RoleProviderAdmin {
-			_ = s.deps.Outbox.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+body)
+			if err := s.deps.Outbox.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+body); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 func (s *Server) suspend(c echo.Context) error {

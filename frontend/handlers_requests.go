@@ -97,7 +97,10 @@ func (s *Server) award(c echo.Context) error {
 	if p.Status == "awaiting_approval" {
 		s.flash(c, "The bed is reserved. The award now waits for your council's approver, because the placement is distant or above the ceiling.")
 	} else {
-		s.flash(c, "The placement has been awarded and the bed reserved")
+		if err := s.announceAward(c.Request().Context(), p); err != nil {
+			return err
+		}
+		s.flash(c, "The placement has been awarded and the bed reserved; the providers have been told")
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 }
