@@ -112,11 +112,8 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 				return ErrBedTaken
 			}
 		}
-		var home Home
-		if err := tx.First(&home, b.HomeID).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&VacancyChange{HomeID: home.ID, BedsFree: home.BedsFree, NextFreeDate: home.NextFreeDate, NextFreeBeds: home.NextFreeBeds, Source: "award", ChangedBy: nullID(by)}).Error; err != nil {
+		home, err := recordVacancy(tx, b.HomeID, "award", by)
+		if err != nil {
 			return err
 		}
 		var placing, host commissioning.Organisation
@@ -179,11 +176,7 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 			if err := tx.Exec("UPDATE homes SET beds_free = LEAST(beds_free + 1, registered_places), updated_at = now() WHERE id = ?", p.HomeID).Error; err != nil {
 				return err
 			}
-			var home Home
-			if err := tx.First(&home, p.HomeID).Error; err != nil {
-				return err
-			}
-			if err := tx.Create(&VacancyChange{HomeID: home.ID, BedsFree: home.BedsFree, NextFreeDate: home.NextFreeDate, NextFreeBeds: home.NextFreeBeds, Source: "refusal", ChangedBy: nullID(by)}).Error; err != nil {
+			if _, err := recordVacancy(tx, p.HomeID, "refusal", by); err != nil {
 				return err
 			}
 			if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", "closed").Error; err != nil {
@@ -237,4 +230,16 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64) ([]Pend
 		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling})
 	}
 	return out, nil
+}
+
+// recordVacancy adds a history row with a home's vacancy as it now stands, after Hearth
+// itself changed it (an award reserving a bed, a refusal releasing one); the row's
+// trigger tells open boards. It returns the home.
+func recordVacancy(tx *gorm.DB, homeID int64, source string, by int64) (Home, error) {
+	var home Home
+	if err := tx.First(&home, homeID).Error; err != nil {
+		return home, err
+	}
+	err := tx.Create(&VacancyChange{HomeID: home.ID, BedsFree: home.BedsFree, NextFreeDate: home.NextFreeDate, NextFreeBeds: home.NextFreeBeds, Source: source, ChangedBy: nullID(by)}).Error
+	return home, err
 }
