@@ -58,9 +58,7 @@ type BoardHome struct {
 }
 
 // Stale reports whether the vacancy needs confirming.
-func (b BoardHome) Stale(now time.Time) bool {
-	return b.VacancyConfirmedAt == nil || now.Sub(*b.VacancyConfirmedAt) > StaleAfter
-}
+func (b BoardHome) Stale(now time.Time) bool { return stale(b.VacancyConfirmedAt, now) }
 
 // Availability is "now", "soon" (a date is given) or "none", for colours and labels.
 func (b BoardHome) Availability() string {

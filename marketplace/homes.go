@@ -54,8 +54,11 @@ func (Home) TableName() string { return "homes" }
 const StaleAfter = 7 * 24 * time.Hour
 
 // Stale reports whether the vacancy has not been confirmed within StaleAfter of now.
-func (h Home) Stale(now time.Time) bool {
-	return h.VacancyConfirmedAt == nil || now.Sub(*h.VacancyConfirmedAt) > StaleAfter
+func (h Home) Stale(now time.Time) bool { return stale(h.VacancyConfirmedAt, now) }
+
+// stale is the Hearth rule: a vacancy never confirmed, or not for StaleAfter, is out of date.
+func stale(confirmedAt *time.Time, now time.Time) bool {
+	return confirmedAt == nil || now.Sub(*confirmedAt) > StaleAfter
 }
 
 // HomeInput is a home as typed into a form, an API request or a CSV row: every
