@@ -62,12 +62,8 @@ func (s *Server) invitationPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	data, err := s.invitationData(c, inv)
-	if err != nil {
-		return err
-	}
 	form := map[string]string{"notice_days": "28"}
-	if b, ok := data["Bid"].(marketplace.Bid); ok && b.Status == "active" {
+	if b, err := s.deps.Market.OwnBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID); err == nil && b.Status == "active" {
 		form = map[string]string{"home_id": strconv.FormatInt(b.HomeID, 10), "weekly_fee": penceField(b.WeeklyFeePence),
 			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
 			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}
@@ -75,7 +71,16 @@ func (s *Server) invitationPage(c echo.Context) error {
 	} else if len(inv.HomeIDs) == 1 {
 		form["home_id"] = strconv.FormatInt(inv.HomeIDs[0], 10)
 	}
-	return s.page(c, http.StatusOK, "invitation", "Placement request", data, withForm(form, nil))
+	return s.renderInvitation(c, inv, http.StatusOK, form, nil)
+}
+
+// renderInvitation shows an invitation page, with a form's values and problems if any.
+func (s *Server) renderInvitation(c echo.Context, inv marketplace.Invitation, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	data, err := s.invitationData(c, inv)
+	if err != nil {
+		return err
+	}
+	return s.page(c, status, "invitation", "Placement request", data, withForm(form, fe))
 }
 
 func penceField(p marketplace.Pence) string {
@@ -144,11 +149,7 @@ func (s *Server) bid(c echo.Context) error {
 		}
 	}
 	if fe != nil {
-		data, err := s.invitationData(c, inv)
-		if err != nil {
-			return err
-		}
-		return s.page(c, http.StatusUnprocessableEntity, "invitation", "Placement request", data, withForm(form, fe))
+		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, fe)
 	}
 	s.flash(c, "Your bid has been sent. It stays sealed until the deadline; you can change or withdraw it until then.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/invitations/%d", inv.RequestID))
@@ -181,11 +182,7 @@ func (s *Server) decline(c echo.Context) error {
 		return err
 	}
 	if fe != nil {
-		data, derr := s.invitationData(c, inv)
-		if derr != nil {
-			return derr
-		}
-		return s.page(c, http.StatusUnprocessableEntity, "invitation", "Placement request", data, withForm(form, fe))
+		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, fe)
 	}
 	s.flash(c, "You have declined this request. Thank you for saying why: councils use declines to plan sufficiency.")
 	return c.Redirect(http.StatusSeeOther, "/invitations")
