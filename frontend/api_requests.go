@@ -300,11 +300,6 @@ func (s *Server) apiAward(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if p.Status == "awarded" {
-		if err := s.announceAward(c.Request().Context(), p); err != nil {
-			return err
-		}
-	}
 	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)),
 		"miles": p.Miles, "weekly_fee_pence": int64(p.WeeklyFeePence)})
 }

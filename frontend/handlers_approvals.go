@@ -23,8 +23,7 @@ func (s *Server) renderApprovals(c echo.Context, status int, form map[string]str
 	if err != nil {
 		return err
 	}
-	return s.page(c, status, "approvals", "Awards waiting for approval", map[string]any{"Pending": pending,
-		"Reasons": map[string]string{"distance": "More than 20 miles from the child's home", "out_of_area": "Outside the council's area and not in an adjoining council", "over_ceiling": "Above the framework's price ceiling"}},
+	return s.page(c, status, "approvals", "Awards waiting for approval", map[string]any{"Pending": pending},
 		withForm(form, fe))
 }
 
@@ -46,15 +45,7 @@ func (s *Server) decideApproval(c echo.Context) error {
 	}
 	u, _ := currentUser(c)
 	ctx := c.Request().Context()
-	p, err := s.deps.Market.DecideAward(ctx, id, currentOrg(c).ID, u.ID, decision == "approve", form["reason_"+c.Param("id")])
-	if err == nil {
-		if p.Status == "awarded" {
-			err = s.announceAward(ctx, p)
-		}
-		if err == nil {
-			err = s.tellCommissioner(ctx, p)
-		}
-	}
+	_, err = s.deps.Market.DecideAward(ctx, id, currentOrg(c).ID, u.ID, decision == "approve", form["reason_"+c.Param("id")])
 	switch {
 	case errors.As(err, &fe):
 		for i := range fe {

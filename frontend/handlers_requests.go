@@ -96,11 +96,8 @@ func (s *Server) award(c echo.Context) error {
 	}
 	if p.Status == "awaiting_approval" {
 		s.flash(c, "The bed is reserved. The award now waits for your council's approver, because the placement is distant or above the ceiling.")
-	} else {
-		if err := s.announceAward(c.Request().Context(), p); err != nil {
-			return err
-		}
-		s.flash(c, "The placement has been awarded and the bed reserved; the providers have been told")
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 	}
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
+	s.flash(c, "The placement has been awarded and the bed reserved. The agreement is issued; the providers and the host council have been told.")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", p.ID))
 }

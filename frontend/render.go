@@ -67,7 +67,8 @@ var funcs = template.FuncMap{
 	},
 	"label": func(kind, code string) string {
 		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
-			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers}[kind], code)
+			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "approval": marketplace.ApprovalReasonLabels, "end": marketplace.EndReasons,
+			"incident": marketplace.IncidentKinds, "notice": marketplace.NoticeKinds}[kind], code)
 	},
 	"pounds": func(p any) string {
 		switch v := p.(type) {

@@ -82,6 +82,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if deps.Market != nil && deps.Outbox != nil {
+		// The marketplace writes its emails in the transaction of the change they tell of.
+		deps.Market = deps.Market.WithMail(deps.Outbox, cfg.BaseURL)
+	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
 	s.store = pgxstore.New(deps.DB.Pool)
 	s.hub = newHub(deps.DB.Pool, "vacancy_changed")

@@ -47,6 +47,15 @@ type Placement struct {
 	DecidedBy       *int64
 	DecidedAt       *time.Time
 	RefusalReason   *string
+	HostCouncilID   *int64
+	NoticeDays      int
+	ReviewDate      *time.Time
+	StartedOn       *time.Time
+	StartedBy       *int64
+	EndedOn         *time.Time
+	EndReason       *string
+	EndNote         string
+	EndedBy         *int64
 }
 
 // TableName is the placements table.
@@ -131,24 +140,58 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		ceiling, _ := lot.Ceiling(*r.Tier)
 		miles := math.Round(geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})*10) / 10
 		reasons := ApprovalReasons(miles, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
+		review := start.AddDate(0, 0, ReviewAfterDays)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
-			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by)}
+			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
+			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
 			p.Status = "awaiting_approval"
 		}
-		if err := tx.Omit("AwardedAt", "DecidedBy", "DecidedAt", "RefusalReason").Create(&p).Error; err != nil {
+		if err := tx.Select("RequestID", "BidID", "CouncilID", "ProviderID", "HomeID", "Status", "WeeklyFeePence", "StartDate", "Miles",
+			"ApprovalReasons", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return ErrAlreadyAwarded
 			}
 			return err
 		}
+		if err := tx.First(&p, p.ID).Error; err != nil {
+			return err
+		}
+		fee := PlacementFee{PlacementID: p.ID, EffectiveFrom: start, CorePence: b.WeeklyFeePence, OneToOneHours: b.OneToOneHours,
+			OneToOneRatePence: b.OneToOneRatePence, EducationPence: b.EducationPence, Reason: "Awarded", ChangedBy: nullID(by)}
+		if err := tx.Omit("TotalPence", "ChangedAt").Create(&fee).Error; err != nil {
+			return err
+		}
 		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Update("status", "awarded").Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
-			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status})
+		if err := audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
+			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status}); err != nil {
+			return err
+		}
+		if p.Status == "awaiting_approval" {
+			return s.send(ctx, tx, message{orgID: councilID, placementID: p.ID, kind: "approval", roles: []commissioning.Role{commissioning.RoleApprover},
+				subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), path: "/approvals",
+				body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(reasonLabels(reasons), "; "))})
+		}
+		return s.confirmAward(ctx, tx, p)
 	})
 	return p, err
+}
+
+// ApprovalReasonLabels explain why an award needs an approver.
+var ApprovalReasonLabels = []Option{
+	{Code: "distance", Label: "More than 20 miles from the child's home"},
+	{Code: "out_of_area", Label: "Outside the council's area and not in an adjoining council"},
+	{Code: "over_ceiling", Label: "Above the framework's price ceiling"},
+}
+
+func reasonLabels(codes []string) []string {
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = strings.ToLower(Label(ApprovalReasonLabels, c)[:1]) + Label(ApprovalReasonLabels, c)[1:]
+	}
+	return out
 }
 
 // DecideAward approves or refuses an award awaiting approval, by an approver of the placing
@@ -187,8 +230,23 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 		if err := tx.Model(&p).Select("status", "refusal_reason", "decided_by", "decided_at").Updates(&p).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, map[bool]string{true: "placement.approve", false: "placement.refuse"}[approve], "placement", fmt.Sprint(p.ID),
-			map[string]any{"reason": reason})
+		if err := audit.New(tx).Record(ctx, map[bool]string{true: "placement.approve", false: "placement.refuse"}[approve], "placement", fmt.Sprint(p.ID),
+			map[string]any{"reason": reason}); err != nil {
+			return err
+		}
+		m := message{subject: fmt.Sprintf("Placement request %d: the award is approved", p.RequestID), path: fmt.Sprintf("/placements/%d", p.ID),
+			body: "Your award has been approved. The placement agreement is issued, the providers and the host council have been told."}
+		if !approve {
+			m.subject, m.path = fmt.Sprintf("Placement request %d: the award was refused", p.RequestID), fmt.Sprintf("/requests/%d", p.RequestID)
+			m.body = "Your award was refused: " + reason + "\n\nThe bed has been released; you can award another bid."
+		}
+		if err := s.sendToUser(ctx, tx, p.AwardedBy, m); err != nil {
+			return err
+		}
+		if approve {
+			return s.confirmAward(ctx, tx, p)
+		}
+		return nil
 	})
 	return p, err
 }

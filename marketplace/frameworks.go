@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 // Framework is a consortium's framework agreement or dynamic purchasing system.
@@ -69,13 +70,29 @@ func (l Lot) Ceiling(tier string) (Pence, bool) {
 type Service struct {
 	db  *gorm.DB
 	Now func() time.Time
+	// mail queues email in the same transaction as the change it tells of (nil: none);
+	// baseURL starts the links in it.
+	mail    *notify.Outbox
+	baseURL string
 }
 
 // NewService returns a Service on db.
 func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
 
+// WithMail returns a Service that emails the people a change concerns through outbox,
+// with links to baseURL.
+func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
+	c := *s
+	c.mail, c.baseURL = outbox, strings.TrimRight(baseURL, "/")
+	return &c
+}
+
 // WithTx returns a Service working inside tx.
-func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx, Now: s.Now} }
+func (s *Service) WithTx(tx *gorm.DB) *Service {
+	c := *s
+	c.db = tx
+	return &c
+}
 
 // Frameworks lists a consortium's frameworks (0: every consortium's) with lots and tiers.
 func (s *Service) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {

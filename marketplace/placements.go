@@ -1,0 +1,846 @@
+package marketplace
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/marketplace/agreement"
+)
+
+// Errors about placements.
+var (
+	ErrNotAwarded    = fmt.Errorf("the placement has not been awarded, or has started already: %w", commissioning.ErrConflict)
+	ErrNotStarted    = fmt.Errorf("the placement has not started: %w", commissioning.ErrConflict)
+	ErrPlacementOver = fmt.Errorf("the placement has ended: %w", commissioning.ErrConflict)
+)
+
+// ReviewAfterDays is when an agreement sets the first review: 28 days (20 working days)
+// after the start, the first statutory review of a child's care plan.
+const ReviewAfterDays = 28
+
+// EndReasons are why a placement ends.
+var EndReasons = []Option{
+	{Code: "planned_move", Label: "Planned move to another placement"},
+	{Code: "returned_home", Label: "Returned home to family"},
+	{Code: "independence", Label: "Moved to independent living"},
+	{Code: "adoption_sgo", Label: "Adopted or special guardianship order"},
+	{Code: "breakdown", Label: "Placement breakdown (unplanned)"},
+	{Code: "provider_notice", Label: "Provider gave notice"},
+	{Code: "custody", Label: "Remanded or sentenced to custody"},
+	{Code: "secure", Label: "Moved to secure accommodation"},
+	{Code: "did_not_start", Label: "Did not start"},
+	{Code: "other", Label: "Other"},
+}
+
+// IncidentKinds are the episodes a provider reports.
+var IncidentKinds = []Option{
+	{Code: "missing", Label: "Missing"},
+	{Code: "absent", Label: "Absent"},
+}
+
+// PlacementFee is the weekly fee from a date, with its breakdown.
+type PlacementFee struct {
+	ID                int64 `gorm:"primaryKey"`
+	PlacementID       int64
+	EffectiveFrom     time.Time
+	CorePence         Pence
+	OneToOneHours     int
+	OneToOneRatePence Pence
+	EducationPence    Pence
+	TotalPence        Pence `gorm:"->"`
+	Reason            string
+	ChangedBy         *int64
+	ChangedAt         time.Time `gorm:"->"`
+}
+
+// TableName is the placement_fees table.
+func (PlacementFee) TableName() string { return "placement_fees" }
+
+// Total is the weekly cost the fee comes to.
+func (f PlacementFee) Total() Pence {
+	return f.CorePence + Pence(f.OneToOneHours)*f.OneToOneRatePence + f.EducationPence
+}
+
+// Agreement is one issue of a placement's Individual Placement Agreement.
+type Agreement struct {
+	ID          int64 `gorm:"primaryKey"`
+	PlacementID int64
+	Version     int
+	Reason      string
+	PDF         []byte    `gorm:"column:pdf"`
+	SHA256      string    `gorm:"column:sha256"`
+	IssuedAt    time.Time `gorm:"->"`
+}
+
+// TableName is the placement_agreements table.
+func (Agreement) TableName() string { return "placement_agreements" }
+
+// Incident is a missing or absent episode.
+type Incident struct {
+	ID          int64 `gorm:"primaryKey"`
+	PlacementID int64
+	Kind        string
+	StartedAt   time.Time
+	EndedAt     *time.Time
+	Note        string
+	ReportedBy  *int64
+	ReportedAt  time.Time `gorm:"->"`
+}
+
+// TableName is the placement_incidents table.
+func (Incident) TableName() string { return "placement_incidents" }
+
+// Access is how an organisation sees a placement.
+type Access string
+
+// The ways to see a placement: the placing council sees everything; the provider the
+// child's profile, fee and agreement; the host council only what the host notice says.
+const (
+	AccessCouncil  Access = "council"
+	AccessProvider Access = "provider"
+	AccessHost     Access = "host"
+)
+
+// PlacementView is a placement as one organisation may see it.
+type PlacementView struct {
+	Placement
+	Access Access
+
+	ChildRef       string
+	PlacingCouncil string
+	Contact        string // the awarding commissioner: name and email
+	Provider       string
+	HomeName       string
+	HomeURN        string
+	HomeOutcode    string
+	HostCouncil    string
+
+	// Council and provider only.
+	AgeYears    int
+	Sex         string
+	LegalStatus string
+	Needs       []string
+	Fees        []PlacementFee
+	Agreements  []Agreement // without the PDF bytes
+
+	Incidents []Incident
+}
+
+// Open reports whether the placement is live (awarded or started).
+func (v PlacementView) Open() bool { return v.Status == "awarded" || v.Status == "started" }
+
+// placementFacts are the joined facts about a placement that views, notices and the
+// agreement all draw on.
+type placementFacts struct {
+	ChildRef, PlacingCouncil, ContactName, ContactEmail, Provider string
+	HomeName, HomeURN, HomeOutcode, HomeRating, HostCouncil       string
+	AgeYears                                                      int
+	Sex, LegalStatus                                              string
+	Needs                                                         Codes `gorm:"type:text[]"`
+	DurationWeeks                                                 *int
+	Framework, Lot, Tier                                          string
+}
+
+func facts(ctx context.Context, db *gorm.DB, p Placement) (placementFacts, error) {
+	var f placementFacts
+	err := db.WithContext(ctx).Raw(`SELECT r.child_ref, pc.name AS placing_council, coalesce(u.name, '') AS contact_name, coalesce(u.email, '') AS contact_email,
+            pr.name AS provider, h.name AS home_name, h.ofsted_urn AS home_urn, h.outcode AS home_outcode, h.ofsted_rating AS home_rating,
+            coalesce(hc.name, '') AS host_council, coalesce(r.age_years, 0) AS age_years, coalesce(r.sex, '') AS sex,
+            coalesce(r.legal_status, '') AS legal_status, r.needs, r.duration_weeks, f.name AS framework, l.name AS lot, coalesce(r.tier, '') AS tier
+        FROM placement_requests r
+        JOIN organisations pc ON pc.id = ?
+        JOIN organisations pr ON pr.id = ?
+        JOIN homes h ON h.id = ?
+        LEFT JOIN organisations hc ON hc.id = ?
+        LEFT JOIN users u ON u.id = ?
+        LEFT JOIN lots l ON l.id = r.lot_id
+        LEFT JOIN frameworks f ON f.id = l.framework_id
+        WHERE r.id = ?`, p.CouncilID, p.ProviderID, p.HomeID, p.HostCouncilID, p.AwardedBy, p.RequestID).Scan(&f).Error
+	return f, err
+}
+
+func (f placementFacts) contact() string {
+	if f.ContactEmail == "" {
+		return f.PlacingCouncil
+	}
+	return f.ContactName + ", " + f.ContactEmail
+}
+
+// Viewer is the organisation asking to see placements.
+type Viewer struct {
+	OrgID int64
+	Kind  commissioning.OrgKind
+}
+
+func accessTo(p Placement, v Viewer) (Access, bool) {
+	switch {
+	case v.Kind == commissioning.KindCouncil && p.CouncilID == v.OrgID:
+		return AccessCouncil, true
+	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status != "refused" && p.Status != "awaiting_approval":
+		return AccessProvider, true
+	case v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID &&
+		(p.Status == "awarded" || p.Status == "started" || p.Status == "ended"):
+		return AccessHost, true
+	}
+	return "", false
+}
+
+// PlacementFor returns a placement as v may see it, and audits the read of the child's
+// record. Anyone else gets ErrNotFound, so the placement's existence isn't revealed.
+func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (PlacementView, error) {
+	var view PlacementView
+	if err := s.db.WithContext(ctx).First(&view.Placement, id).Error; err != nil {
+		return view, placementNotFound(id, err)
+	}
+	access, ok := accessTo(view.Placement, v)
+	if !ok {
+		return PlacementView{}, fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+	}
+	view.Access = access
+	f, err := facts(ctx, s.db, view.Placement)
+	if err != nil {
+		return view, err
+	}
+	view.ChildRef, view.PlacingCouncil, view.Contact, view.Provider = f.ChildRef, f.PlacingCouncil, f.contact(), f.Provider
+	view.HomeName, view.HomeURN, view.HomeOutcode, view.HostCouncil = f.HomeName, f.HomeURN, f.HomeOutcode, f.HostCouncil
+	if access != AccessHost {
+		view.AgeYears, view.Sex, view.LegalStatus = f.AgeYears, f.Sex, f.LegalStatus
+		for _, n := range f.Needs {
+			view.Needs = append(view.Needs, Label(Needs, n))
+		}
+		if err := s.db.WithContext(ctx).Where("placement_id = ?", id).Order("effective_from").Find(&view.Fees).Error; err != nil {
+			return view, err
+		}
+		if err := s.db.WithContext(ctx).Omit("PDF").Where("placement_id = ?", id).Order("version").Find(&view.Agreements).Error; err != nil {
+			return view, err
+		}
+	}
+	if err := s.db.WithContext(ctx).Where("placement_id = ?", id).Order("started_at DESC").Find(&view.Incidents).Error; err != nil {
+		return view, err
+	}
+	return view, audit.New(s.db).Record(ctx, "child.read", "placement", fmt.Sprint(id), map[string]any{"child_ref": f.ChildRef, "access": string(access)})
+}
+
+func placementNotFound(id int64, err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+	}
+	return err
+}
+
+// PlacementRow is a line in a list of placements.
+type PlacementRow struct {
+	ID             int64
+	Status         string
+	ChildRef       string
+	PlacingCouncil string
+	Provider       string
+	HomeName       string
+	HostCouncil    string
+	StartDate      time.Time
+	EndedOn        *time.Time
+	WeeklyFeePence Pence
+	Access         Access `gorm:"-"`
+	CouncilID      int64
+	ProviderID     int64
+}
+
+// Placements lists the placements v may see, newest first: a council's own and those
+// into its area; a provider's own.
+func (s *Service) Placements(ctx context.Context, v Viewer, status string, offset, limit int) ([]PlacementRow, int64, error) {
+	q := s.db.WithContext(ctx).Table("placements p").
+		Joins("JOIN placement_requests r ON r.id = p.request_id").
+		Joins("JOIN organisations pc ON pc.id = p.council_id").
+		Joins("JOIN organisations pr ON pr.id = p.provider_id").
+		Joins("JOIN homes h ON h.id = p.home_id").
+		Joins("LEFT JOIN organisations hc ON hc.id = p.host_council_id")
+	switch v.Kind {
+	case commissioning.KindCouncil:
+		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ('awarded', 'started', 'ended'))", v.OrgID, v.OrgID)
+	case commissioning.KindProvider:
+		q = q.Where("p.provider_id = ? AND p.status IN ('awarded', 'started', 'ended')", v.OrgID)
+	default:
+		return nil, 0, nil
+	}
+	if status != "" {
+		q = q.Where("p.status = ?", status)
+	}
+	var total int64
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, err
+	}
+	var rows []PlacementRow
+	err := q.Select(`p.id, p.status, r.child_ref, pc.name AS placing_council, pr.name AS provider, h.name AS home_name,
+            coalesce(hc.name, '') AS host_council, p.start_date, p.ended_on, p.weekly_fee_pence, p.council_id, p.provider_id`).
+		Order("p.awarded_at DESC, p.id DESC").Offset(offset).Limit(limit).Scan(&rows).Error
+	for i := range rows {
+		switch {
+		case v.Kind == commissioning.KindProvider:
+			rows[i].Access = AccessProvider
+		case rows[i].CouncilID == v.OrgID:
+			rows[i].Access = AccessCouncil
+		default:
+			rows[i].Access = AccessHost
+		}
+	}
+	return rows, total, err
+}
+
+// lockPlacement reads a placement for update, if it belongs to the organisation in the
+// given role (council: the placing council; provider: the provider).
+func lockPlacement(ctx context.Context, tx *gorm.DB, id int64, v Viewer) (Placement, error) {
+	var p Placement
+	if err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&p, id).Error; err != nil {
+		return p, placementNotFound(id, err)
+	}
+	if a, ok := accessTo(p, v); !ok || a == AccessHost {
+		return Placement{}, fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+	}
+	return p, nil
+}
+
+// today is the current date in the service's clock, at midnight UTC (dates are stored
+// as dates).
+func (s *Service) today() time.Time {
+	n := s.Now().In(london)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+const day = "2 January 2006"
+
+// confirmAward does what follows a final award, in its transaction: the agreement is
+// issued, the host council told, and every bidder hears the outcome.
+func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) error {
+	if _, err := s.issueAgreement(ctx, tx, p, "award"); err != nil {
+		return err
+	}
+	f, err := facts(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	if err := s.tellHost(ctx, tx, p, f, "host_award", fmt.Sprintf("Placement into your area: %s, from %s", f.HomeName, p.StartDate.Format(day)),
+		fmt.Sprintf("%s is placing a child in %s (Ofsted URN %s), run by %s, in postcode district %s, from %s.",
+			f.PlacingCouncil, f.HomeName, f.HomeURN, f.Provider, f.HomeOutcode, p.StartDate.Format(day))); err != nil {
+		return err
+	}
+	var bids []Bid
+	if err := tx.Where("request_id = ? AND status = 'active'", p.RequestID).Order("id").Find(&bids).Error; err != nil {
+		return err
+	}
+	for _, b := range bids {
+		m := message{orgID: b.ProviderID, placementID: p.ID, kind: "award_outcome", inbox: true, roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+			subject: fmt.Sprintf("Placement request %d: your bid was not chosen", p.RequestID),
+			body:    fmt.Sprintf("%s has awarded placement request %d to another provider. Thank you for your bid.", f.PlacingCouncil, p.RequestID)}
+		if b.ID == p.BidID {
+			m.subject = fmt.Sprintf("Placement request %d: your bid has been chosen", p.RequestID)
+			m.body = fmt.Sprintf("%s has awarded placement request %d to your bid for %s (%s a week), starting %s. The bed is reserved and the placement agreement is ready to download.",
+				f.PlacingCouncil, p.RequestID, f.HomeName, p.WeeklyFeePence, p.StartDate.Format(day))
+			m.path = fmt.Sprintf("/placements/%d", p.ID)
+		} else {
+			m.placementID = 0
+		}
+		if err := s.send(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// tellHost sends the host council a notice about a placement into its area — in its
+// inbox and by email to its commissioners — saying who placed, where and who to contact,
+// and nothing of the child beyond the placing council's reference. A placement in the
+// placing council's own area needs no notice.
+func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f placementFacts, kind, subject, what string) error {
+	if p.HostCouncilID == nil || *p.HostCouncilID == p.CouncilID {
+		return nil
+	}
+	body := fmt.Sprintf("%s\n\nPlacing council: %s\nPlacing council's reference for the child: %s\nProvider: %s\nHome: %s, postcode district %s\nStart date: %s\nContact at the placing council: %s",
+		what, f.PlacingCouncil, f.ChildRef, f.Provider, f.HomeName, f.HomeOutcode, p.StartDate.Format(day), f.contact())
+	return s.send(ctx, tx, message{orgID: *p.HostCouncilID, placementID: p.ID, kind: kind, subject: subject, body: body, inbox: true,
+		path: fmt.Sprintf("/placements/%d", p.ID), roles: []commissioning.Role{commissioning.RoleCommissioner}})
+}
+
+// issueAgreement renders the placement's agreement as it now stands and keeps it as the
+// next version.
+func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, reason string) (Agreement, error) {
+	f, err := facts(ctx, tx, p)
+	if err != nil {
+		return Agreement{}, err
+	}
+	var fee PlacementFee
+	if err := tx.Where("placement_id = ?", p.ID).Order("effective_from DESC").First(&fee).Error; err != nil {
+		return Agreement{}, fmt.Errorf("placement %d has no fee: %w", p.ID, err)
+	}
+	var version int
+	if err := tx.Raw("SELECT coalesce(max(version), 0) + 1 FROM placement_agreements WHERE placement_id = ?", p.ID).Scan(&version).Error; err != nil {
+		return Agreement{}, err
+	}
+	needs := make([]string, len(f.Needs))
+	for i, n := range f.Needs {
+		needs[i] = Label(Needs, n)
+	}
+	lines := []agreement.Line{{Label: "Core fee", Amount: fee.CorePence.String()}}
+	if fee.OneToOneHours > 0 {
+		lines = append(lines, agreement.Line{Label: fmt.Sprintf("1:1 support, %d hours at %s", fee.OneToOneHours, fee.OneToOneRatePence),
+			Amount: (Pence(fee.OneToOneHours) * fee.OneToOneRatePence).String()})
+	}
+	if fee.EducationPence > 0 {
+		lines = append(lines, agreement.Line{Label: "Education", Amount: fee.EducationPence.String()})
+	}
+	lines = append(lines, agreement.Line{Label: "Total a week", Amount: fee.Total().String()})
+	review := p.StartDate.AddDate(0, 0, ReviewAfterDays)
+	if p.ReviewDate != nil {
+		review = *p.ReviewDate
+	}
+	doc := agreement.Document{Reference: fmt.Sprintf("IPA-%06d", p.ID), Version: version, Reason: map[string]string{"award": "on award", "fee_change": "fee changed"}[reason],
+		IssuedAt: s.Now().In(london), Framework: f.Framework, Lot: f.Lot, Tier: Label(Tiers, f.Tier),
+		PlacingCouncil: f.PlacingCouncil, PlacingContact: f.contact(), Provider: f.Provider,
+		Home:     agreement.Home{Name: f.HomeName, URN: f.HomeURN, Rating: Label(Ratings, f.HomeRating), Outcode: f.HomeOutcode, HostCouncil: f.HostCouncil},
+		ChildRef: f.ChildRef, AgeYears: f.AgeYears, Sex: sexLabel(f.Sex), LegalStatus: legalLabel(f.LegalStatus), Needs: needs,
+		StartDate: p.StartDate, DurationWeeks: deref(f.DurationWeeks), ReviewDate: review, NoticeDays: p.NoticeDays,
+		FeeFrom: fee.EffectiveFrom, Fee: lines}
+	pdf, err := agreement.Render(doc)
+	if err != nil {
+		return Agreement{}, err
+	}
+	sum := sha256.Sum256(pdf)
+	a := Agreement{PlacementID: p.ID, Version: version, Reason: reason, PDF: pdf, SHA256: hex.EncodeToString(sum[:])}
+	if err := tx.Omit("IssuedAt").Create(&a).Error; err != nil {
+		return a, fmt.Errorf("keep agreement v%d of placement %d: %w", version, p.ID, err)
+	}
+	return a, audit.New(tx).Record(ctx, "placement.agreement", "placement", fmt.Sprint(p.ID), map[string]any{"version": version, "reason": reason, "sha256": a.SHA256})
+}
+
+func sexLabel(code string) string {
+	return map[string]string{"male": "Male", "female": "Female"}[code]
+}
+
+func legalLabel(code string) string {
+	for _, l := range commissioning.LegalStatuses {
+		if l[0] == code {
+			return l[1]
+		}
+	}
+	return code
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// AgreementPDF returns one version of a placement's agreement (0: the latest), for the
+// placing council or the provider.
+func (s *Service) AgreementPDF(ctx context.Context, placementID int64, version int, v Viewer) (Agreement, error) {
+	var p Placement
+	if err := s.db.WithContext(ctx).First(&p, placementID).Error; err != nil {
+		return Agreement{}, placementNotFound(placementID, err)
+	}
+	if a, ok := accessTo(p, v); !ok || a == AccessHost {
+		return Agreement{}, fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
+	}
+	q := s.db.WithContext(ctx).Where("placement_id = ?", placementID)
+	if version > 0 {
+		q = q.Where("version = ?", version)
+	}
+	var a Agreement
+	if err := q.Order("version DESC").First(&a).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return a, fmt.Errorf("agreement version %d of placement %d: %w", version, placementID, commissioning.ErrNotFound)
+		}
+		return a, err
+	}
+	return a, audit.New(s.db).Record(ctx, "child.read", "placement", fmt.Sprint(placementID), map[string]any{"agreement_version": a.Version})
+}
+
+// ConfirmStart records that the child arrived, on the provider's word, and tells the
+// host council (a home must notify the host council of each admission).
+func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on time.Time) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if p, err = lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider}); err != nil {
+			return err
+		}
+		if p.Status != "awarded" {
+			return ErrNotAwarded
+		}
+		if on.After(s.today()) {
+			return commissioning.Invalid("started_on", "The start date must be today or in the past")
+		}
+		if on.Before(p.AwardedAt.AddDate(0, 0, -1).Truncate(24 * time.Hour)) {
+			return commissioning.Invalid("started_on", "The start date must be on or after the day the placement was awarded")
+		}
+		p.Status, p.StartedOn, p.StartedBy = "started", &on, nullID(by)
+		if err := tx.Model(&p).Select("status", "started_on", "started_by").Updates(&p).Error; err != nil {
+			return err
+		}
+		f, err := facts(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if err := s.tellHost(ctx, tx, p, f, "host_start", fmt.Sprintf("Child arrived in your area: %s, %s", f.HomeName, on.Format(day)),
+			fmt.Sprintf("%s confirms that a child placed by %s arrived at %s on %s.", f.Provider, f.PlacingCouncil, f.HomeName, on.Format(day))); err != nil {
+			return err
+		}
+		if err := s.sendToUser(ctx, tx, p.AwardedBy, message{subject: fmt.Sprintf("Placement %s started", f.ChildRef), path: fmt.Sprintf("/placements/%d", p.ID),
+			body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "placement.start", "placement", fmt.Sprint(p.ID), map[string]any{"started_on": on.Format(time.DateOnly)})
+	})
+	return p, err
+}
+
+// FeeChange is an agreed new weekly fee from a date.
+type FeeChange struct {
+	EffectiveFrom     time.Time
+	CorePence         Pence
+	OneToOneHours     int
+	OneToOneRatePence Pence
+	EducationPence    Pence
+	Reason            string
+}
+
+// Validate checks a fee change, by field.
+func (c FeeChange) Validate() commissioning.FieldErrors {
+	var fe commissioning.FieldErrors
+	if c.CorePence <= 0 || c.CorePence > MaxWeeklyFee {
+		fe.Add("core_fee", "Enter a weekly core fee more than £0 and no more than £50,000")
+	}
+	if c.OneToOneHours < 0 || c.OneToOneHours > 168 {
+		fe.Add("one_to_one_hours", "Enter 1:1 hours a week from 0 to 168")
+	}
+	if c.OneToOneRatePence < 0 || c.OneToOneRatePence > 50000 {
+		fe.Add("one_to_one_rate", "Enter an hourly 1:1 rate from £0 to £500")
+	}
+	if c.EducationPence < 0 || c.EducationPence > 1000000 {
+		fe.Add("education", "Enter a weekly education cost from £0 to £10,000")
+	}
+	if strings.TrimSpace(c.Reason) == "" || len(c.Reason) > 500 {
+		fe.Add("reason", "Enter the reason for the change, in 500 characters or fewer")
+	}
+	return fe
+}
+
+// ChangeFee records an agreed fee change by the placing council, audits it, issues the
+// next version of the agreement and tells the provider.
+func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeChange) (Agreement, error) {
+	var a Agreement
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: councilID, Kind: commissioning.KindCouncil})
+		if err != nil {
+			return err
+		}
+		if p.Status != "awarded" && p.Status != "started" {
+			return ErrPlacementOver
+		}
+		fe := c.Validate()
+		var last PlacementFee
+		if err := tx.Where("placement_id = ?", id).Order("effective_from DESC").First(&last).Error; err != nil {
+			return err
+		}
+		if !c.EffectiveFrom.After(last.EffectiveFrom) {
+			fe.Add("effective_from", "The new fee must take effect after "+last.EffectiveFrom.Format(day)+", when the current fee began")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		fee := PlacementFee{PlacementID: id, EffectiveFrom: c.EffectiveFrom, CorePence: c.CorePence, OneToOneHours: c.OneToOneHours,
+			OneToOneRatePence: c.OneToOneRatePence, EducationPence: c.EducationPence, Reason: strings.TrimSpace(c.Reason), ChangedBy: nullID(by)}
+		if err := tx.Omit("TotalPence", "ChangedAt").Create(&fee).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(&p).Update("weekly_fee_pence", fee.Total()).Error; err != nil {
+			return err
+		}
+		p.WeeklyFeePence = fee.Total()
+		if a, err = s.issueAgreement(ctx, tx, p, "fee_change"); err != nil {
+			return err
+		}
+		if err := s.send(ctx, tx, message{orgID: p.ProviderID, placementID: p.ID, kind: "award_outcome", inbox: true, roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+			subject: fmt.Sprintf("Placement IPA-%06d: fee changed from %s", p.ID, c.EffectiveFrom.Format(day)),
+			body: fmt.Sprintf("The weekly fee changes from %s to %s from %s (%s). Version %d of the placement agreement replaces the last.",
+				last.Total(), fee.Total(), c.EffectiveFrom.Format(day), fee.Reason, a.Version), path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "placement.fee_change", "placement", fmt.Sprint(p.ID), map[string]any{"from_pence": int64(last.Total()),
+			"to_pence": int64(fee.Total()), "effective_from": c.EffectiveFrom.Format(time.DateOnly), "reason": fee.Reason, "agreement_version": a.Version})
+	})
+	return a, err
+}
+
+// IncidentReport is a provider's report of a missing or absent episode.
+type IncidentReport struct {
+	Kind      string
+	StartedAt time.Time
+	EndedAt   *time.Time
+	Note      string
+}
+
+// ReportIncident records a missing or absent episode of a started placement and tells
+// the placing and host councils.
+func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, r IncidentReport) (Incident, error) {
+	var in Incident
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider})
+		if err != nil {
+			return err
+		}
+		if p.Status != "started" {
+			return ErrNotStarted
+		}
+		var fe commissioning.FieldErrors
+		if !validCode(IncidentKinds, r.Kind) {
+			fe.Add("kind", "Select missing or absent")
+		}
+		if r.StartedAt.IsZero() || r.StartedAt.After(s.Now()) {
+			fe.Add("started_at", "Enter when the episode began: a time that has passed")
+		} else if p.StartedOn != nil && r.StartedAt.Before(*p.StartedOn) {
+			fe.Add("started_at", "The episode must begin after the placement started on "+p.StartedOn.Format(day))
+		}
+		if r.EndedAt != nil && !r.EndedAt.After(r.StartedAt) {
+			fe.Add("ended_at", "The episode must end after it began")
+		}
+		if len(r.Note) > 2000 {
+			fe.Add("note", "The note must be 2,000 characters or fewer")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		in = Incident{PlacementID: id, Kind: r.Kind, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Note: strings.TrimSpace(r.Note), ReportedBy: nullID(by)}
+		if err := tx.Omit("ReportedAt").Create(&in).Error; err != nil {
+			return err
+		}
+		if err := s.tellCouncilsOfIncident(ctx, tx, p, in, "reported"); err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "placement.incident", "placement", fmt.Sprint(p.ID), map[string]any{"incident_id": in.ID, "kind": in.Kind})
+	})
+	return in, err
+}
+
+// EndIncident records when an open episode ended (the child returned).
+func (s *Service) EndIncident(ctx context.Context, placementID, incidentID, providerID, by int64, endedAt time.Time) (Incident, error) {
+	var in Incident
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: providerID, Kind: commissioning.KindProvider})
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("id = ? AND placement_id = ?", incidentID, placementID).First(&in).Error; err != nil {
+			return fmt.Errorf("incident %d: %w", incidentID, commissioning.ErrNotFound)
+		}
+		if in.EndedAt != nil {
+			return fmt.Errorf("the episode has already ended: %w", commissioning.ErrConflict)
+		}
+		if !endedAt.After(in.StartedAt) || endedAt.After(s.Now()) {
+			return commissioning.Invalid("ended_at", "Enter when the child returned: after the episode began and not in the future")
+		}
+		in.EndedAt = &endedAt
+		if err := tx.Model(&in).Update("ended_at", endedAt).Error; err != nil {
+			return err
+		}
+		if err := s.tellCouncilsOfIncident(ctx, tx, p, in, "ended"); err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "placement.incident_end", "placement", fmt.Sprint(p.ID), map[string]any{"incident_id": in.ID})
+	})
+	return in, err
+}
+
+func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Placement, in Incident, what string) error {
+	f, err := facts(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	when := fmt.Sprintf("began %s", in.StartedAt.In(london).Format("2 January 2006 at 15:04"))
+	if in.EndedAt != nil {
+		when += fmt.Sprintf(", ended %s", in.EndedAt.In(london).Format("2 January 2006 at 15:04"))
+	}
+	subject := fmt.Sprintf("%s episode %s: %s at %s", Label(IncidentKinds, in.Kind), what, f.ChildRef, f.HomeName)
+	body := fmt.Sprintf("%s reports a %s episode (%s) of the child placed by %s (reference %s) at %s, postcode district %s.",
+		f.Provider, strings.ToLower(Label(IncidentKinds, in.Kind)), when, f.PlacingCouncil, f.ChildRef, f.HomeName, f.HomeOutcode)
+	path := fmt.Sprintf("/placements/%d", p.ID)
+	orgs := []int64{p.CouncilID}
+	if p.HostCouncilID != nil && *p.HostCouncilID != p.CouncilID {
+		orgs = append(orgs, *p.HostCouncilID)
+	}
+	for _, org := range orgs {
+		if err := s.send(ctx, tx, message{orgID: org, placementID: p.ID, kind: "incident", subject: subject, body: body, path: path, inbox: true,
+			roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Ending is how and when a placement ends.
+type Ending struct {
+	EndedOn time.Time
+	Reason  string
+	Note    string
+}
+
+// EndPlacement ends a placement (by the placing council or the provider) with a reason:
+// the bed is freed, the host council sent an end notice, and the other party told.
+func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64, e Ending) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if p, err = lockPlacement(ctx, tx, id, v); err != nil {
+			return err
+		}
+		if p.Status != "awarded" && p.Status != "started" {
+			return ErrPlacementOver
+		}
+		var fe commissioning.FieldErrors
+		switch {
+		case !validCode(EndReasons, e.Reason):
+			fe.Add("reason", "Select why the placement ended")
+		case p.Status == "awarded" && e.Reason != "did_not_start":
+			fe.Add("reason", "The child has not arrived: select \"Did not start\", or confirm the start first")
+		case p.Status == "started" && e.Reason == "did_not_start":
+			fe.Add("reason", "The placement started on "+p.StartedOn.Format(day)+": select why it ended")
+		}
+		if e.EndedOn.After(s.today()) {
+			fe.Add("ended_on", "The end date must be today or in the past")
+		} else if p.StartedOn != nil && e.EndedOn.Before(*p.StartedOn) {
+			fe.Add("ended_on", "The end date must be on or after the start, "+p.StartedOn.Format(day))
+		}
+		if strings.TrimSpace(e.Note) == "" && e.Reason == "other" {
+			fe.Add("note", "Say why the placement ended")
+		}
+		if len(e.Note) > 2000 {
+			fe.Add("note", "The note must be 2,000 characters or fewer")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		p.Status, p.EndedOn, p.EndReason, p.EndNote, p.EndedBy = "ended", &e.EndedOn, &e.Reason, strings.TrimSpace(e.Note), nullID(by)
+		if err := tx.Model(&p).Select("status", "ended_on", "end_reason", "end_note", "ended_by").Updates(&p).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("UPDATE homes SET beds_free = LEAST(beds_free + 1, registered_places), updated_at = now() WHERE id = ?", p.HomeID).Error; err != nil {
+			return err
+		}
+		if _, err := recordVacancy(tx, p.HomeID, "end", by); err != nil {
+			return err
+		}
+		f, err := facts(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		reason := Label(EndReasons, e.Reason)
+		if err := s.tellHost(ctx, tx, p, f, "host_end", fmt.Sprintf("Placement in your area ended: %s, %s", f.HomeName, e.EndedOn.Format(day)),
+			fmt.Sprintf("The placement by %s at %s ended on %s. Reason: %s.", f.PlacingCouncil, f.HomeName, e.EndedOn.Format(day), reason)); err != nil {
+			return err
+		}
+		other := message{subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), path: fmt.Sprintf("/placements/%d", p.ID),
+			body: fmt.Sprintf("The placement of %s at %s ended on %s. Reason: %s.", f.ChildRef, f.HomeName, e.EndedOn.Format(day), reason)}
+		if v.Kind == commissioning.KindProvider {
+			err = s.sendToUser(ctx, tx, p.AwardedBy, other)
+		} else {
+			other.orgID, other.placementID, other.kind, other.inbox, other.roles = p.ProviderID, p.ID, "award_outcome", true, []commissioning.Role{commissioning.RoleProviderAdmin}
+			err = s.send(ctx, tx, other)
+		}
+		if err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "placement.end", "placement", fmt.Sprint(p.ID), map[string]any{"ended_on": e.EndedOn.Format(time.DateOnly), "reason": e.Reason})
+	})
+	return p, err
+}
+
+// ChildPlacement is one of a child's placements, as their council sees it.
+type ChildPlacement struct {
+	ID          int64
+	RequestID   int64
+	Status      string
+	HomeName    string
+	Provider    string
+	HostCouncil string
+	Miles       float64
+	StartDate   time.Time
+	StartedOn   *time.Time
+	EndedOn     *time.Time
+	EndReason   *string
+	Move        bool `gorm:"-"` // began after an earlier placement
+}
+
+// ChildRecord is a child's placements in the last two years, and the moves among them.
+type ChildRecord struct {
+	Ref        string
+	Since      time.Time
+	Placements []ChildPlacement
+	Moves      int
+	Incidents  int
+}
+
+// ChildHistory returns a child's placements over the last two years, for their own
+// council only (by the council's reference), and audits the read.
+func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string) (ChildRecord, error) {
+	rec := ChildRecord{Ref: ref, Since: s.today().AddDate(-2, 0, 0)}
+	var all []ChildPlacement
+	err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.request_id, p.status, h.name AS home_name, pr.name AS provider, coalesce(hc.name, '') AS host_council,
+            p.miles, p.start_date, p.started_on, p.ended_on, p.end_reason
+        FROM placements p JOIN placement_requests r ON r.id = p.request_id JOIN homes h ON h.id = p.home_id
+        JOIN organisations pr ON pr.id = p.provider_id LEFT JOIN organisations hc ON hc.id = p.host_council_id
+        WHERE r.council_id = ? AND p.council_id = ? AND r.child_ref = ? AND p.status IN ('awarded', 'started', 'ended')
+        ORDER BY coalesce(p.started_on, p.start_date), p.id`, councilID, councilID, ref).Scan(&all).Error
+	if err != nil {
+		return rec, err
+	}
+	if len(all) == 0 {
+		return rec, fmt.Errorf("no placements for %q: %w", ref, commissioning.ErrNotFound)
+	}
+	started := 0
+	for _, cp := range all {
+		if cp.StartedOn != nil {
+			cp.Move = started > 0
+			started++
+		}
+		if cp.EndedOn != nil && cp.EndedOn.Before(rec.Since) {
+			continue
+		}
+		if cp.Move && !cp.StartedOn.Before(rec.Since) {
+			rec.Moves++
+		}
+		rec.Placements = append(rec.Placements, cp)
+	}
+	slices.Reverse(rec.Placements) // latest first
+	ids := make([]int64, len(rec.Placements))
+	for i, cp := range rec.Placements {
+		ids[i] = cp.ID
+	}
+	var n int64
+	if len(ids) > 0 {
+		if err := s.db.WithContext(ctx).Model(&Incident{}).Where("placement_id IN ? AND started_at >= ?", ids, rec.Since).Count(&n).Error; err != nil {
+			return rec, err
+		}
+	}
+	rec.Incidents = int(n)
+	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
+}
