@@ -282,3 +282,70 @@ func TestChildHistoryCountsMovesForTheirCouncilOnly(t *testing.T) {
 		t.Fatalf("child page reads audited: %d", n)
 	}
 }
+
+func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.mk = w.mk.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
+	manchester := w.member(t, "E08000003")
+	w.user(t, w.provider, commissioning.RoleProviderAdmin, "admin@bw.test")
+	w.home(t, w.provider.ID, "SC960001", "M20 2AB", []string{"cse_risk"}, 1)
+	r, res := w.openRequest(t, manchester)
+	if len(res.Invited) != 1 {
+		t.Fatalf("invited %d", len(res.Invited))
+	}
+	base := marketplace.AmendInput{StartDate: *r.StartDate, DurationWeeks: *r.DurationWeeks, NeedsDetail: r.NeedsDetail, FamilyDetails: r.FamilyDetails, Reason: "Social worker's update"}
+	later := r.Deadline.Add(2 * time.Hour)
+	earlier := r.Deadline.Add(-time.Hour)
+	tests := []struct {
+		name  string
+		edit  func(*marketplace.AmendInput)
+		field string
+	}{
+		{"NothingChanged", func(*marketplace.AmendInput) {}, "start_date-day"},
+		{"NoReason", func(a *marketplace.AmendInput) { a.DurationWeeks = 52; a.Reason = " " }, "reason"},
+		{"EarlierDeadline", func(a *marketplace.AmendInput) { a.Deadline = &earlier }, "deadline"},
+		{"StartInThePast", func(a *marketplace.AmendInput) { a.StartDate = time.Now().AddDate(0, 0, -3).Truncate(24 * time.Hour) }, "start_date-day"},
+		{"DurationOutOfRange", func(a *marketplace.AmendInput) { a.DurationWeeks = 0 }, "duration_weeks"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := base
+			tt.edit(&in)
+			_, err := w.mk.AmendRequest(ctx, r.ID, manchester.ID, 0, in)
+			var fe commissioning.FieldErrors
+			if !errors.As(err, &fe) || fe[0].Field != tt.field {
+				t.Fatalf("got %v, want a problem with %s", err, tt.field)
+			}
+		})
+	}
+	in := base
+	in.DurationWeeks, in.Deadline, in.NeedsDetail = 52, &later, "Needs a calm home with few children"
+	if _, err := w.mk.AmendRequest(ctx, r.ID, w.member(t, "E08000006").ID, 0, in); !errors.Is(err, commissioning.ErrNotFound) {
+		t.Fatalf("another council amends: %v", err)
+	}
+	a, err := w.mk.AmendRequest(ctx, r.ID, manchester.ID, 0, in)
+	must(t, err)
+	if len(a.Changes) != 3 {
+		t.Fatalf("changes %+v", a.Changes)
+	}
+	list, err := w.mk.Amendments(ctx, r.ID)
+	must(t, err)
+	if len(list) != 1 || list[0].Changes[0].Label == "" || list[0].Reason != "Social worker's update" {
+		t.Fatalf("amendments %+v", list)
+	}
+	if es := w.emailsTo(t, "admin@bw.test"); len(es) != 1 || !bytes.Contains([]byte(es[0].Body), []byte("52 weeks (was: 26 weeks)")) {
+		t.Fatalf("invitee emails %+v", es)
+	}
+	if len(w.notices(t, w.provider.ID, "amendment")) != 1 {
+		t.Fatal("invitee's in-app notice")
+	}
+	// The extended deadline holds: a bid after the old one is still accepted.
+	got, _ := commissioning.NewRequests(w.db.Gorm).Request(ctx, r.ID, manchester.ID)
+	if !got.Deadline.Equal(later) || got.Version != r.Version+1 {
+		t.Fatalf("request after amendment: deadline %v version %d", got.Deadline, got.Version)
+	}
+	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "request.amend"}, 0, 1); n != 1 {
+		t.Fatalf("amendment audited: %d", n)
+	}
+}
