@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
 )
 
 // dateParts reads a GOV.UK date input (name-day, name-month, name-year). It returns
@@ -48,4 +50,32 @@ func setDateParts(form map[string]string, name string, t *time.Time) {
 func today() time.Time {
 	n := time.Now().In(london)
 	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// dateTimeParts reads a GOV.UK date input (name-day, -month, -year) with a time field
+// (name_time, like 17:30) as a time in England. It adds a problem to fe, against the
+// field to fix, when either part is missing or wrong.
+func dateTimeParts(form map[string]string, name, label, missing string, fe *commissioning.FieldErrors) *time.Time {
+	day, msg := dateParts(form, name, label)
+	t, terr := time.Parse("15:04", strings.TrimSpace(form[name+"_time"]))
+	switch {
+	case day == nil:
+		fe.Add(name+"-day", firstNonEmpty(msg, missing))
+	case terr != nil:
+		fe.Add(name+"_time", "Enter the time like 17:30")
+	default:
+		d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, london)
+		return &d
+	}
+	return nil
+}
+
+// setDateTimeParts fills a date input and its time field from t, in England's time.
+func setDateTimeParts(form map[string]string, name string, t *time.Time) {
+	if t == nil {
+		return
+	}
+	d := t.In(london)
+	setDateParts(form, name, &d)
+	form[name+"_time"] = d.Format("15:04")
 }

@@ -45,7 +45,9 @@ func (s *Server) invitationData(c echo.Context, inv marketplace.Invitation) (map
 	if b, err := s.deps.Market.OwnBid(ctx, inv.RequestID, currentOrg(c).ID); err == nil {
 		data["Bid"] = b
 	}
-	return data, nil
+	amendments, err := s.deps.Market.Amendments(ctx, inv.RequestID)
+	data["Amendments"] = amendments
+	return data, err
 }
 
 // invitation loads the request in the URL if the provider was invited (404 otherwise).

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -89,11 +88,7 @@ func requestForm(r commissioning.PlacementRequest) map[string]string {
 	}
 	f["avoid"] = strings.Join(avoid, ",")
 	setDateParts(f, "start_date", r.StartDate)
-	if r.Deadline != nil {
-		d := r.Deadline.In(london)
-		setDateParts(f, "deadline", &d)
-		f["deadline_time"] = d.Format("15:04")
-	}
+	setDateTimeParts(f, "deadline", r.Deadline)
 	if r.Emergency {
 		f["emergency"] = "yes"
 	}
@@ -201,17 +196,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		}
 		r.StartDate = start
 		r.Emergency = form["emergency"] == "yes"
-		day, msg := dateParts(form, "deadline", "The response deadline")
-		t, terr := time.Parse("15:04", strings.TrimSpace(form["deadline_time"]))
-		switch {
-		case day == nil:
-			fe.Add("deadline-day", firstNonEmpty(msg, "Enter the date by which providers must respond"))
-		case terr != nil:
-			fe.Add("deadline_time", "Enter the time like 17:30")
-		default:
-			d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, london)
-			r.Deadline = &d
-		}
+		r.Deadline = dateTimeParts(form, "deadline", "The response deadline", "Enter the date by which providers must respond", &fe)
 		for _, f := range []struct{ field, msg string }{{"within_miles", "Enter how many miles from home the placement must be within"}, {"tier", "Select the needs tier"}, {"duration_weeks", "Enter the expected duration in weeks"}} {
 			if strings.TrimSpace(form[f.field]) == "" && !fe.Has(f.field) {
 				fe.Add(f.field, f.msg)

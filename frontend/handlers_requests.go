@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,7 +48,15 @@ func (s *Server) renderRequest(c echo.Context, status int, fe commissioning.Fiel
 		if err != nil {
 			return err
 		}
-		data["Invited"], data["Excluded"], data["Responses"] = invited, excluded, resp
+		amendments, err := s.deps.Market.Amendments(ctx, id)
+		if err != nil {
+			return err
+		}
+		placement, err := s.deps.Market.LivePlacement(ctx, id)
+		if err != nil {
+			return err
+		}
+		data["Invited"], data["Excluded"], data["Responses"], data["Amendments"], data["Placement"] = invited, excluded, resp, amendments, placement
 		if !resp.Sealed {
 			ev, err := s.deps.Market.Evaluate(ctx, id, currentOrg(c).ID)
 			if err != nil {
@@ -100,4 +109,82 @@ func (s *Server) award(c echo.Context) error {
 	}
 	s.flash(c, "The placement has been awarded and the bed reserved. The agreement is issued; the providers and the host council have been told.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", p.ID))
+}
+
+// Amendments: once sent, a request changes only by an amendment that invitees see.
+
+func (s *Server) amendPage(c echo.Context) error {
+	id, err := requestID(c)
+	if err != nil {
+		return err
+	}
+	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	form := map[string]string{"needs_detail": r.NeedsDetail, "family_details": r.FamilyDetails}
+	if r.DurationWeeks != nil {
+		form["duration_weeks"] = strconv.Itoa(*r.DurationWeeks)
+	}
+	setDateParts(form, "start_date", r.StartDate)
+	setDateTimeParts(form, "deadline", r.Deadline)
+	return s.renderAmend(c, http.StatusOK, r, form, nil)
+}
+
+func (s *Server) renderAmend(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
+	if r.Status != "open" && r.Status != "closed" {
+		s.flash(c, userMessage(marketplace.ErrNotAmendable))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
+	}
+	return s.page(c, status, "request_amend", "Amend request "+r.ChildRef, map[string]any{"R": r}, withForm(form, fe))
+}
+
+func (s *Server) amend(c echo.Context) error {
+	id, err := requestID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	var fe commissioning.FieldErrors
+	in := marketplace.AmendInput{NeedsDetail: form["needs_detail"], FamilyDetails: form["family_details"], Reason: form["reason"]}
+	if d, msg := dateParts(form, "start_date", "The start date"); d != nil {
+		in.StartDate = *d
+	} else {
+		fe.Add("start_date-day", firstNonEmpty(msg, "Enter the date the placement should start"))
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(form["duration_weeks"])); err == nil {
+		in.DurationWeeks = n
+	} else {
+		fe.Add("duration_weeks", "Enter the expected duration in weeks, like 26")
+	}
+	if r.Status == "open" {
+		in.Deadline = dateTimeParts(form, "deadline", "The response deadline", "Enter the date by which providers must respond", &fe)
+	}
+	u, _ := currentUser(c)
+	if len(fe) == 0 {
+		_, err = s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
+		switch {
+		case errors.As(err, &fe):
+			for i := range fe {
+				if fe[i].Field == "deadline" {
+					fe[i].Field = "deadline-day"
+				}
+			}
+		case err != nil:
+			return err
+		}
+	}
+	if len(fe) > 0 {
+		return s.renderAmend(c, http.StatusUnprocessableEntity, r, form, fe)
+	}
+	s.flash(c, "The request is amended; every invited provider has been told")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 }

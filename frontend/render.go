@@ -93,7 +93,10 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"str":  func(v any) string { return fmt.Sprint(v) },
+	"str": func(v any) string { return fmt.Sprint(v) },
+	"placementStatus": func(s string) string {
+		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
+	},
 	"list": func(v ...string) []string { return v },
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
@@ -139,11 +142,11 @@ var funcs = template.FuncMap{
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
 	"statusTag": func(s string) string {
 		switch s {
-		case "sent", "admitted", "Admitted":
+		case "sent", "admitted", "Admitted", "started", "awarded":
 			return "govuk-tag--green"
 		case "failed", "rejected", "Suspended", "Not admitted":
 			return "govuk-tag--red"
-		case "queued", "requested", "Submitted", "In progress":
+		case "queued", "requested", "Submitted", "In progress", "awaiting_approval", "open":
 			return "govuk-tag--yellow"
 		}
 		return "govuk-tag--grey"
@@ -373,13 +376,17 @@ func navFor(r commissioning.Role, current string) []NavItem {
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
 	case commissioning.RoleCommissioner:
-		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Vacancies", Href: "/board"})
+		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+			NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleApprover:
-		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Vacancies", Href: "/board"})
+		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+			NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
-		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
+		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
 	case commissioning.RoleProviderUser:
-		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Homes", Href: "/homes"})
+		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+			NavItem{Text: "Homes", Href: "/homes"})
 	}
 	items = append(items, NavItem{Text: "Your account", Href: "/account"})
 	for i := range items {

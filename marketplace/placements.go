@@ -844,3 +844,11 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 	rec.Incidents = int(n)
 	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
 }
+
+// LivePlacement returns the id of a request's placement that has not been refused (0:
+// none yet).
+func (s *Service) LivePlacement(ctx context.Context, requestID int64) (int64, error) {
+	var id int64
+	err := s.db.WithContext(ctx).Raw("SELECT coalesce(max(id), 0) FROM placements WHERE request_id = ? AND status <> 'refused'", requestID).Scan(&id).Error
+	return id, err
+}
