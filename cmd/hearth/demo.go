@@ -37,6 +37,9 @@ var demoProviders = []string{
 	"Pennine Fostering Partnership (demo)",
 	"Harbourside Supported Living (demo)",
 	"Oakfield Secure Children's Home (demo)",
+	"Moorland Care (demo)",
+	"Northern Lights Homes (demo)",
+	"Greenacre Homes (demo)",
 }
 
 const demoSWCU = "Secure Welfare Coordination Unit"
@@ -51,6 +54,9 @@ var demoAccounts = []demoAccount{
 	{"admin@pennine.example", "Robin Pennine", commissioning.RoleProviderAdmin, demoProviders[1], commissioning.KindProvider},
 	{"coordinator@swcu.example", "Jo Coordinator", commissioning.RoleSWCUCoordinator, demoSWCU, commissioning.KindSWCU},
 	{"manager@oakfield.example", "Morgan Manager", commissioning.RoleSecureHomeUser, demoProviders[3], commissioning.KindProvider},
+	{"admin@moorland.example", "Mo Moorland", commissioning.RoleProviderAdmin, demoProviders[4], commissioning.KindProvider},
+	{"admin@northernlights.example", "Nat Northern", commissioning.RoleProviderAdmin, demoProviders[5], commissioning.KindProvider},
+	{"commissioner@sefton.example", "Sol Sefton", commissioning.RoleCommissioner, "Sefton", commissioning.KindCouncil},
 }
 
 // hasDemo reports whether the demo consortium is in the database.

@@ -33,6 +33,11 @@ var demoHomes = []demoHome{
 	{demoProviders[1], "Pennine Fostering — Oldham carers", "2700101", "fostering_agency", "good", "2025-03-10", "6", "0", "17", "any", "OL8 1AA", []string{"sibling_group", "uasc", "sen_ehcp"}, []string{"fostering_ifa"}, 2, 0, 0},
 	{demoProviders[1], "Pennine Fostering — Bury carers", "2700102", "fostering_agency", "outstanding", "2024-09-18", "5", "0", "17", "any", "BL9 0AA", []string{"parent_and_child", "sibling_group"}, []string{"fostering_ifa"}, 0, 21, 2},
 	{demoProviders[2], "Harbourside Flats", "1800101", "supported_accommodation", "not_yet_inspected", "", "6", "16", "17", "any", "L8 5AA", []string{"uasc", "missing_episodes", "substance_misuse"}, []string{"supported_16_17"}, 3, 0, 0},
+	// Three more residential providers: one 35 miles away in Southport (Sefton), one in
+	// Bolton, and one rated Inadequate, which matching never invites.
+	{demoProviders[4], "Marine Lodge", "SC500201", "childrens_home", "good", "2025-05-02", "3", "11", "17", "any", "PR8 2AA", []string{"cse_risk", "missing_episodes", "self_harm", "mental_health"}, []string{"residential"}, 1, 0, 0},
+	{demoProviders[5], "Northern Lights House", "SC500301", "childrens_home", "good", "2025-01-22", "4", "12", "17", "any", "BL1 4AA", []string{"cse_risk", "missing_episodes", "offending"}, []string{"residential"}, 1, 0, 0},
+	{demoProviders[6], "Greenacre House", "SC500401", "childrens_home", "inadequate", "2025-09-09", "4", "11", "17", "any", "SK2 6AA", []string{"cse_risk", "missing_episodes", "self_harm"}, []string{"residential"}, 2, 0, 0},
 	{demoProviders[2], "Harbourside Wirral", "1800102", "supported_accommodation", "good", "2025-07-07", "4", "16", "17", "any", "CH41 6AA", []string{"uasc", "mental_health"}, []string{"supported_16_17"}, 0, 0, 0},
 }
 
@@ -52,15 +57,21 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		}
 		lots[l.Code] = l.ID
 	}
-	for _, p := range demoProviders[:3] {
-		if err := a.createDemoProvider(ctx, p); err != nil {
-			return err
-		}
-	}
 	admit := map[string][]string{
 		demoProviders[0]: {"residential", "residential_solo"},
 		demoProviders[1]: {"fostering_ifa"},
 		demoProviders[2]: {"supported_16_17"},
+		demoProviders[4]: {"residential"},
+		demoProviders[5]: {"residential"},
+		demoProviders[6]: {"residential"},
+	}
+	for _, p := range demoProviders {
+		if _, ok := admit[p]; !ok {
+			continue // the secure home is not on this framework
+		}
+		if err := a.createDemoProvider(ctx, p); err != nil {
+			return err
+		}
 	}
 	for name, codes := range admit {
 		org, err := a.orgs.OrganisationByName(ctx, commissioning.KindProvider, name)

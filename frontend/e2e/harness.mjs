@@ -1,7 +1,7 @@
 // Browser-test harness: runs the real `hearth` binary on its own embedded PostgreSQL
 // with the demo consortium, and drives Debian's Chromium with playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
@@ -124,4 +124,12 @@ export async function expectAccessible(page, what) {
 // (it shares the server's embedded PostgreSQL) and returns its standard output.
 export function hearthCommand(hearth, ...args) {
   return execFileSync(process.env.HEARTH_BIN, [...args, '--data-dir', hearth.dataDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+}
+
+// sql runs one statement on the test server's embedded PostgreSQL with psql, for what a
+// browser cannot do quickly — letting a response deadline pass — and returns its rows.
+export function sql(hearth, statement) {
+  const pid = readFileSync(join(hearth.dataDir, 'data', 'postmaster.pid'), 'utf8').split('\n');
+  const url = `postgres://hearth@127.0.0.1:${pid[3].trim()}/hearth?sslmode=disable`;
+  return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement], { encoding: 'utf8' }).trim();
 }

@@ -1,0 +1,209 @@
+// Issue 4 end to end in a real browser: a request reaches three providers (a fourth,
+// rated Inadequate, is excluded with its reason); two bid — one above the ceiling with
+// a justification — and one declines; the deadline passes; the commissioner awards the
+// home 35 miles away; the approver approves; the agreement PDF downloads; the host
+// council (Sefton) sees the notice; the provider confirms the start and ends the
+// placement; the host council sees the end notice. axe-core checks every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql } from './harness.mjs';
+
+let hearth;
+let browser;
+let requestID;
+
+before(async () => {
+  hearth = await startHearth();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await hearth?.stop();
+  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+});
+
+const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
+const approver = ACCOUNTS.find((a) => a.role === 'approver');
+const moorland = { email: 'admin@moorland.example' };
+const northern = { email: 'admin@northernlights.example' };
+const brightwater = ACCOUNTS.find((a) => a.role === 'provider_admin');
+const sefton = { email: 'commissioner@sefton.example' };
+
+async function as(account, f) {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, account);
+  try {
+    await f(page);
+    assert.deepEqual(page.externalRequests, []);
+  } finally {
+    await page.context().close();
+  }
+}
+
+test('a request reaches the three providers whose homes fit, and says why the fourth was not invited', async () => {
+  const token = hearthCommand(hearth, 'token', 'create', '--email', commissioner.email, '--name', 'e2e');
+  const api = (path, body) => fetch(hearth.url + path, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
+  const now = new Date();
+  const created = await api('/api/v1/requests', {
+    child_ref: 'MCR-STORY-1', age_years: 14, birth_month: now.getMonth() + 1, birth_year: now.getFullYear() - 14, sex: 'female',
+    needs: ['cse_risk', 'missing_episodes'], legal_status: 's31', home_outcode: 'M14', within_miles: 40, lot_id: 1, tier: 'standard',
+    start_date: new Date(Date.now() + 7 * 864e5).toISOString().slice(0, 10), duration_weeks: 26,
+    deadline: new Date(Date.now() + 3 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  requestID = created.body.id;
+  const sent = await api(`/api/v1/requests/${requestID}/submit`);
+  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+
+  await as(commissioner, async (page) => {
+    await page.goto(`/requests/${requestID}`);
+    const invited = await page.getByTestId('invited').locator('li').allTextContents();
+    assert.equal(invited.length, 3, invited.join('; '));
+    const excluded = await page.getByTestId('excluded').textContent();
+    assert.match(excluded, /Greenacre Homes/);
+    assert.match(excluded, /Inadequate/);
+    await expectAccessible(page, 'request: reach and exclusions');
+  });
+});
+
+test('two providers bid, one above the ceiling with a justification, and one declines', async () => {
+  await as(moorland, async (page) => {
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('link', { name: `Request ${requestID}` }).click();
+    await page.getByLabel(/Marine Lodge/).check();
+    const start = new Date(Date.now() + 7 * 864e5);
+    const when = page.getByRole('group', { name: 'Earliest start date' });
+    await when.getByLabel('Day').fill(String(start.getDate()));
+    await when.getByLabel('Month').fill(String(start.getMonth() + 1));
+    await when.getByLabel('Year').fill(String(start.getFullYear()));
+    await page.getByLabel('Weekly core fee (£)').fill('5,400');
+    await page.getByLabel('Notice period (days)').fill('28');
+    await page.getByRole('button', { name: 'Send sealed bid' }).click();
+    await page.locator('.govuk-error-summary').waitFor(); // above the £5,250 ceiling without a justification
+    assert.match(await page.locator('.govuk-error-summary').textContent(), /ceiling/i);
+    assert.equal(await page.getByLabel('Weekly core fee (£)').inputValue(), '5,400');
+    await expectAccessible(page, 'bid above the ceiling, refused');
+    await page.getByLabel(/Justification/).fill('Waking night staff and a dedicated CSE worker');
+    await page.getByRole('button', { name: 'Send sealed bid' }).click();
+    await page.getByText('Your bid has been sent').waitFor();
+  });
+  await as(brightwater, async (page) => {
+    await page.goto(`/invitations/${requestID}`);
+    await page.getByLabel(/Brightwater House/).check();
+    const start = new Date(Date.now() + 7 * 864e5);
+    const when = page.getByRole('group', { name: 'Earliest start date' });
+    await when.getByLabel('Day').fill(String(start.getDate()));
+    await when.getByLabel('Month').fill(String(start.getMonth() + 1));
+    await when.getByLabel('Year').fill(String(start.getFullYear()));
+    await page.getByLabel('Weekly core fee (£)').fill('4,900');
+    await page.getByLabel('Notice period (days)').fill('28');
+    await page.getByRole('button', { name: 'Send sealed bid' }).click();
+    await page.getByText('Your bid has been sent').waitFor();
+  });
+  await as(northern, async (page) => {
+    await page.goto(`/invitations/${requestID}`);
+    await page.getByLabel('No vacancy').check();
+    await page.getByRole('button', { name: 'Decline' }).click();
+    await page.getByText(/declined/i).first().waitFor();
+    await expectAccessible(page, 'invitation declined');
+  });
+});
+
+test('after the deadline the commissioner awards the home 35 miles away, which waits for the approver', async () => {
+  // The response time runs out (the close job is tested in Go; here the database clock is
+  // moved on for this request only).
+  sql(hearth, `UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = ${requestID}`);
+  sql(hearth, `UPDATE placement_requests SET status = 'closed', closed_at = now() WHERE id = ${requestID}`);
+  await as(commissioner, async (page) => {
+    await page.goto(`/requests/${requestID}`);
+    const table = page.getByTestId('evaluation');
+    await table.waitFor();
+    const rows = await table.locator('tbody tr').allTextContents();
+    assert.equal(rows.length, 2);
+    assert.match(rows.join(' '), /Above ceiling: Waking night staff/);
+    assert.match(await page.locator('main').textContent(), /1 decline/);
+    await expectAccessible(page, 'request: bids side by side');
+    await page.getByRole('button', { name: 'Award to Marine Lodge' }).click();
+    await page.getByText('waits for your council').waitFor();
+    await expectAccessible(page, 'request: award waiting for approval');
+  });
+});
+
+test('the approver approves; the agreement is issued and downloads as a PDF', async () => {
+  await as(approver, async (page) => {
+    await page.getByRole('link', { name: 'Approvals', exact: true }).click();
+    const main = await page.locator('main').textContent();
+    assert.match(main, /More than 20 miles/);
+    assert.match(main, /Above the framework's price ceiling/);
+    assert.match(main, /Outside the council's area/);
+    await expectAccessible(page, 'approvals');
+    await page.getByLabel('Approve').check();
+    await page.getByRole('button', { name: /Record decision/ }).click();
+    await page.getByText('The award is approved').waitFor();
+  });
+  await as(commissioner, async (page) => {
+    await page.getByRole('link', { name: 'Placements', exact: true }).click();
+    await expectAccessible(page, 'placements');
+    await page.getByRole('link', { name: 'MCR-STORY-1' }).click();
+    const summary = await page.getByTestId('placement-summary').textContent();
+    assert.match(summary, /Marine Lodge/);
+    assert.match(summary, /3[45]\.\d miles/); // Southport is about 35 miles from M14
+    await expectAccessible(page, 'placement (council)');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Version 1 \(PDF\)/ }).click()]);
+    assert.match(download.suggestedFilename(), /^IPA-\d{6}-v1\.pdf$/);
+    const pdf = readFileSync(await download.path());
+    assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+    assert.ok(pdf.length > 1000, `PDF of ${pdf.length} bytes`);
+  });
+});
+
+test('the host council sees the notice, and only what it says', async () => {
+  await as(sefton, async (page) => {
+    await page.getByRole('link', { name: 'Notices', exact: true }).click();
+    await expectAccessible(page, 'notices (host)');
+    await page.getByRole('link', { name: /Placement into your area: Marine Lodge/ }).click();
+    const body = await page.getByTestId('notice-body').textContent();
+    assert.match(body, /Manchester/);
+    assert.match(body, /MCR-STORY-1/);
+    assert.match(body, /commissioner@manchester\.example/);
+    await expectAccessible(page, 'notice (host)');
+    await page.getByRole('link', { name: 'See the placement' }).click();
+    const main = await page.locator('main').textContent();
+    assert.doesNotMatch(main, /£5,400/);
+    assert.doesNotMatch(main, /Section 31/);
+    assert.doesNotMatch(main, /PDF/);
+    await expectAccessible(page, 'placement (host)');
+  });
+});
+
+test('the provider confirms the start and ends the placement; the host council is told', async () => {
+  await as(moorland, async (page) => {
+    await page.getByRole('link', { name: 'Placements', exact: true }).click();
+    await page.getByRole('link', { name: 'MCR-STORY-1' }).click();
+    await expectAccessible(page, 'placement (provider)');
+    await page.getByRole('button', { name: 'Confirm the start' }).click();
+    await page.getByText('The start is confirmed').waitFor();
+    await page.getByRole('link', { name: 'End this placement' }).click();
+    await page.getByRole('button', { name: 'End the placement' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    await expectAccessible(page, 'end placement, with errors');
+    await page.getByLabel('Planned move to another placement').check();
+    await page.getByRole('button', { name: 'End the placement' }).click();
+    await page.getByText('The placement has ended and the bed is free again').waitFor();
+    assert.equal(await page.getByTestId('placement-status').textContent(), 'Ended');
+  });
+  await as(sefton, async (page) => {
+    await page.getByRole('link', { name: 'Notices', exact: true }).click();
+    const list = await page.getByTestId('notices').textContent();
+    assert.match(list, /Placement in your area ended: Marine Lodge/);
+    assert.match(list, /Child arrived in your area: Marine Lodge/);
+  });
+  await as(commissioner, async (page) => {
+    await page.goto('/children?ref=MCR-STORY-1');
+    assert.match(await page.getByTestId('child-placements').textContent(), /Planned move to another placement/);
+    await expectAccessible(page, "child's page");
+  });
+});
