@@ -42,7 +42,7 @@ async function as(account, f) {
   }
 }
 
-test('a request reaches the three providers whose homes fit, and says why the fourth was not invited', async () => {
+test('the commissioner sends a request; it reaches the three providers whose homes fit, and says why the fourth was not invited', async () => {
   const token = hearthCommand(hearth, 'token', 'create', '--email', commissioner.email, '--name', 'e2e');
   const api = (path, body) => fetch(hearth.url + path, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: body && JSON.stringify(body) })
     .then(async (r) => ({ status: r.status, body: await r.json() }));
@@ -54,12 +54,14 @@ test('a request reaches the three providers whose homes fit, and says why the fo
     deadline: new Date(Date.now() + 3 * 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'),
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  requestID = created.body.id;
-  const sent = await api(`/api/v1/requests/${requestID}/submit`);
-  assert.equal(sent.status, 200, JSON.stringify(sent.body));
+  requestID = created.body.id; // a draft, written by the council's case system
 
   await as(commissioner, async (page) => {
-    await page.goto(`/requests/${requestID}`);
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('link', { name: 'MCR-STORY-1' }).click();
+    await page.getByRole('heading', { name: 'Check your answers before sending' }).waitFor();
+    await page.getByRole('button', { name: 'Send to providers' }).click();
+    await page.getByText('The request has been sent to every provider with a home that fits').waitFor();
     const invited = await page.getByTestId('invited').locator('li').allTextContents();
     assert.equal(invited.length, 3, invited.join('; '));
     const excluded = await page.getByTestId('excluded').textContent();
