@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -332,7 +333,7 @@ type apiNotice struct {
 
 func (s *Server) apiNotices(c echo.Context) error {
 	p := newPager(c.QueryParams(), 100)
-	list, total, unread, err := s.deps.Market.Notices(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
+	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -334,7 +335,7 @@ func (s *Server) endPlacement(c echo.Context) error {
 
 func (s *Server) noticesPage(c echo.Context) error {
 	p := newPager(c.QueryParams(), 25)
-	list, total, unread, err := s.deps.Market.Notices(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
+	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func (s *Server) noticePage(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	n, err := s.deps.Market.ReadNotice(c.Request().Context(), id, currentOrg(c).ID)
+	n, err := notify.NewInbox(s.deps.DB.Gorm).Read(c.Request().Context(), id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

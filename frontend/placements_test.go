@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -91,14 +92,14 @@ func TestPlacementPagesShowEachPartyItsShare(t *testing.T) {
 	if !strings.Contains(list.Body, "Placement into your area") || !strings.Contains(list.Body, "1 unread") {
 		t.Fatalf("host inbox: %d", list.Status)
 	}
-	ns, _, _, _ := h.deps.Market.Notices(context.Background(), h.orgs["salford"].ID, 0, 10)
+	ns, _, _, _ := notify.NewInbox(h.deps.DB.Gorm).List(context.Background(), h.orgs["salford"].ID, 0, 10)
 	if r := b.get(fmt.Sprintf("/notices/%d", ns[0].ID)); r.Status != http.StatusOK || !strings.Contains(r.Body, "Contact at the placing council") {
 		t.Fatalf("notice: %d", r.Status)
 	}
 	if r := h.signIn("commissioner@liverpool.test").get(fmt.Sprintf("/notices/%d", ns[0].ID)); r.Status != http.StatusNotFound {
 		t.Fatalf("another council reads the notice: %d", r.Status)
 	}
-	if n, _ := h.deps.Market.UnreadNotices(context.Background(), h.orgs["salford"].ID); n != 0 {
+	if n, _ := notify.NewInbox(h.deps.DB.Gorm).Unread(context.Background(), h.orgs["salford"].ID); n != 0 {
 		t.Fatalf("unread after reading: %d", n)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -68,7 +69,7 @@ var funcs = template.FuncMap{
 	"label": func(kind, code string) string {
 		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "approval": marketplace.ApprovalReasonLabels, "end": marketplace.EndReasons,
-			"incident": marketplace.IncidentKinds, "notice": marketplace.NoticeKinds}[kind], code)
+			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds}[kind], code)
 	},
 	"pounds": func(p any) string {
 		switch v := p.(type) {

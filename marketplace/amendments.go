@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 // ErrNotAmendable is returned for a request that is a draft (edit it instead) or already
@@ -159,9 +160,9 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 			lines[i] = fmt.Sprintf("- %s: %s (was: %s)", c.Label, orNone(c.To), orNone(c.From))
 		}
 		for _, pid := range invited {
-			if err := s.send(ctx, tx, message{orgID: pid, kind: "amendment", inbox: true, roles: []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
-				subject: fmt.Sprintf("Placement request %d has been amended", r.ID), path: fmt.Sprintf("/invitations/%d", r.ID),
-				body: fmt.Sprintf("The council has amended placement request %d.\n\n%s\n\nReason: %s\n\nCheck your bid still stands.", r.ID, strings.Join(lines, "\n"), in.Reason)}); err != nil {
+			if err := s.notify.Send(ctx, tx, notify.Message{OrgID: pid, Kind: "amendment", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+				Subject: fmt.Sprintf("Placement request %d has been amended", r.ID), Path: fmt.Sprintf("/invitations/%d", r.ID),
+				Body: fmt.Sprintf("The council has amended placement request %d.\n\n%s\n\nReason: %s\n\nCheck your bid still stands.", r.ID, strings.Join(lines, "\n"), in.Reason)}); err != nil {
 				return err
 			}
 		}

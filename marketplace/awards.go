@@ -13,6 +13,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/commissioning/geo"
 )
 
@@ -170,9 +171,9 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		if p.Status == "awaiting_approval" {
-			return s.send(ctx, tx, message{orgID: councilID, placementID: p.ID, kind: "approval", roles: []commissioning.Role{commissioning.RoleApprover},
-				subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), path: "/approvals",
-				body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(reasonLabels(reasons), "; "))})
+			return s.notify.Send(ctx, tx, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
+				Subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), Path: "/approvals",
+				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(reasonLabels(reasons), "; "))})
 		}
 		return s.confirmAward(ctx, tx, p)
 	})
@@ -234,13 +235,13 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 			map[string]any{"reason": reason}); err != nil {
 			return err
 		}
-		m := message{subject: fmt.Sprintf("Placement request %d: the award is approved", p.RequestID), path: fmt.Sprintf("/placements/%d", p.ID),
-			body: "Your award has been approved. The placement agreement is issued, the providers and the host council have been told."}
+		m := notify.Message{Subject: fmt.Sprintf("Placement request %d: the award is approved", p.RequestID), Path: fmt.Sprintf("/placements/%d", p.ID),
+			Body: "Your award has been approved. The placement agreement is issued, the providers and the host council have been told."}
 		if !approve {
-			m.subject, m.path = fmt.Sprintf("Placement request %d: the award was refused", p.RequestID), fmt.Sprintf("/requests/%d", p.RequestID)
-			m.body = "Your award was refused: " + reason + "\n\nThe bed has been released; you can award another bid."
+			m.Subject, m.Path = fmt.Sprintf("Placement request %d: the award was refused", p.RequestID), fmt.Sprintf("/requests/%d", p.RequestID)
+			m.Body = "Your award was refused: " + reason + "\n\nThe bed has been released; you can award another bid."
 		}
-		if err := s.sendToUser(ctx, tx, p.AwardedBy, m); err != nil {
+		if err := s.notify.SendToUser(ctx, tx, p.AwardedBy, m); err != nil {
 			return err
 		}
 		if approve {

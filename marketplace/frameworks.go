@@ -70,10 +70,9 @@ func (l Lot) Ceiling(tier string) (Pence, bool) {
 type Service struct {
 	db  *gorm.DB
 	Now func() time.Time
-	// mail queues email in the same transaction as the change it tells of (nil: none);
-	// baseURL starts the links in it.
-	mail    *notify.Outbox
-	baseURL string
+	// notify writes notices and their emails in the transaction of the change they tell
+	// of (nil: inbox rows only, no email).
+	notify *notify.Notifier
 }
 
 // NewService returns a Service on db.
@@ -83,7 +82,7 @@ func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
 // with links to baseURL.
 func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	c := *s
-	c.mail, c.baseURL = outbox, strings.TrimRight(baseURL, "/")
+	c.notify = notify.NewNotifier(outbox, baseURL)
 	return &c
 }
 

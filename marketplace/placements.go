@@ -15,6 +15,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace/agreement"
 )
 
@@ -347,18 +348,18 @@ func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) er
 		return err
 	}
 	for _, b := range bids {
-		m := message{orgID: b.ProviderID, placementID: p.ID, kind: "award_outcome", inbox: true, roles: []commissioning.Role{commissioning.RoleProviderAdmin},
-			subject: fmt.Sprintf("Placement request %d: your bid was not chosen", p.RequestID),
-			body:    fmt.Sprintf("%s has awarded placement request %d to another provider. Thank you for your bid.", f.PlacingCouncil, p.RequestID)}
+		m := notify.Message{OrgID: b.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+			Subject: fmt.Sprintf("Placement request %d: your bid was not chosen", p.RequestID),
+			Body:    fmt.Sprintf("%s has awarded placement request %d to another provider. Thank you for your bid.", f.PlacingCouncil, p.RequestID)}
 		if b.ID == p.BidID {
-			m.subject = fmt.Sprintf("Placement request %d: your bid has been chosen", p.RequestID)
-			m.body = fmt.Sprintf("%s has awarded placement request %d to your bid for %s (%s a week), starting %s. The bed is reserved and the placement agreement is ready to download.",
+			m.Subject = fmt.Sprintf("Placement request %d: your bid has been chosen", p.RequestID)
+			m.Body = fmt.Sprintf("%s has awarded placement request %d to your bid for %s (%s a week), starting %s. The bed is reserved and the placement agreement is ready to download.",
 				f.PlacingCouncil, p.RequestID, f.HomeName, p.WeeklyFeePence, p.StartDate.Format(day))
-			m.path = fmt.Sprintf("/placements/%d", p.ID)
+			m.Path = fmt.Sprintf("/placements/%d", p.ID)
 		} else {
-			m.placementID = 0
+			m.PlacementID = 0
 		}
-		if err := s.send(ctx, tx, m); err != nil {
+		if err := s.notify.Send(ctx, tx, m); err != nil {
 			return err
 		}
 	}
@@ -375,8 +376,8 @@ func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f plac
 	}
 	body := fmt.Sprintf("%s\n\nPlacing council: %s\nPlacing council's reference for the child: %s\nProvider: %s\nHome: %s, postcode district %s\nStart date: %s\nContact at the placing council: %s",
 		what, f.PlacingCouncil, f.ChildRef, f.Provider, f.HomeName, f.HomeOutcode, p.StartDate.Format(day), f.contact())
-	return s.send(ctx, tx, message{orgID: *p.HostCouncilID, placementID: p.ID, kind: kind, subject: subject, body: body, inbox: true,
-		path: fmt.Sprintf("/placements/%d", p.ID), roles: []commissioning.Role{commissioning.RoleCommissioner}})
+	return s.notify.Send(ctx, tx, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true,
+		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []commissioning.Role{commissioning.RoleCommissioner}})
 }
 
 // issueAgreement renders the placement's agreement as it now stands and keeps it as the
@@ -505,8 +506,8 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			fmt.Sprintf("%s confirms that a child placed by %s arrived at %s on %s.", f.Provider, f.PlacingCouncil, f.HomeName, on.Format(day))); err != nil {
 			return err
 		}
-		if err := s.sendToUser(ctx, tx, p.AwardedBy, message{subject: fmt.Sprintf("Placement %s started", f.ChildRef), path: fmt.Sprintf("/placements/%d", p.ID),
-			body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
+		if err := s.notify.SendToUser(ctx, tx, p.AwardedBy, notify.Message{Subject: fmt.Sprintf("Placement %s started", f.ChildRef), Path: fmt.Sprintf("/placements/%d", p.ID),
+			Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
 			return err
 		}
 		return audit.New(tx).Record(ctx, "placement.start", "placement", fmt.Sprint(p.ID), map[string]any{"started_on": on.Format(time.DateOnly)})
@@ -580,10 +581,10 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		if a, err = s.issueAgreement(ctx, tx, p, "fee_change"); err != nil {
 			return err
 		}
-		if err := s.send(ctx, tx, message{orgID: p.ProviderID, placementID: p.ID, kind: "award_outcome", inbox: true, roles: []commissioning.Role{commissioning.RoleProviderAdmin},
-			subject: fmt.Sprintf("Placement IPA-%06d: fee changed from %s", p.ID, c.EffectiveFrom.Format(day)),
-			body: fmt.Sprintf("The weekly fee changes from %s to %s from %s (%s). Version %d of the placement agreement replaces the last.",
-				last.Total(), fee.Total(), c.EffectiveFrom.Format(day), fee.Reason, a.Version), path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
+		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+			Subject: fmt.Sprintf("Placement IPA-%06d: fee changed from %s", p.ID, c.EffectiveFrom.Format(day)),
+			Body: fmt.Sprintf("The weekly fee changes from %s to %s from %s (%s). Version %d of the placement agreement replaces the last.",
+				last.Total(), fee.Total(), c.EffectiveFrom.Format(day), fee.Reason, a.Version), Path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
 			return err
 		}
 		return audit.New(tx).Record(ctx, "placement.fee_change", "placement", fmt.Sprint(p.ID), map[string]any{"from_pence": int64(last.Total()),
@@ -689,8 +690,8 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 		orgs = append(orgs, *p.HostCouncilID)
 	}
 	for _, org := range orgs {
-		if err := s.send(ctx, tx, message{orgID: org, placementID: p.ID, kind: "incident", subject: subject, body: body, path: path, inbox: true,
-			roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
+		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: org, PlacementID: p.ID, Kind: "incident", Subject: subject, Body: body, Path: path, Inbox: true,
+			Roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
 			return err
 		}
 	}
@@ -758,13 +759,13 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 			fmt.Sprintf("The placement by %s at %s ended on %s. Reason: %s.", f.PlacingCouncil, f.HomeName, e.EndedOn.Format(day), reason)); err != nil {
 			return err
 		}
-		other := message{subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), path: fmt.Sprintf("/placements/%d", p.ID),
-			body: fmt.Sprintf("The placement of %s at %s ended on %s. Reason: %s.", f.ChildRef, f.HomeName, e.EndedOn.Format(day), reason)}
+		other := notify.Message{Subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), Path: fmt.Sprintf("/placements/%d", p.ID),
+			Body: fmt.Sprintf("The placement of %s at %s ended on %s. Reason: %s.", f.ChildRef, f.HomeName, e.EndedOn.Format(day), reason)}
 		if v.Kind == commissioning.KindProvider {
-			err = s.sendToUser(ctx, tx, p.AwardedBy, other)
+			err = s.notify.SendToUser(ctx, tx, p.AwardedBy, other)
 		} else {
-			other.orgID, other.placementID, other.kind, other.inbox, other.roles = p.ProviderID, p.ID, "award_outcome", true, []commissioning.Role{commissioning.RoleProviderAdmin}
-			err = s.send(ctx, tx, other)
+			other.OrgID, other.PlacementID, other.Kind, other.Inbox, other.Roles = p.ProviderID, p.ID, "award_outcome", true, []commissioning.Role{commissioning.RoleProviderAdmin}
+			err = s.notify.Send(ctx, tx, other)
 		}
 		if err != nil {
 			return err

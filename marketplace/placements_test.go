@@ -26,9 +26,9 @@ func (w *world) emailsTo(t *testing.T, to string) []notify.Email {
 	return es
 }
 
-func (w *world) notices(t *testing.T, org int64, kind string) []marketplace.Notice {
+func (w *world) notices(t *testing.T, org int64, kind string) []notify.Notice {
 	t.Helper()
-	var ns []marketplace.Notice
+	var ns []notify.Notice
 	must(t, w.db.Gorm.Where("organisation_id = ? AND kind = ?", org, kind).Order("id").Find(&ns).Error)
 	return ns
 }

@@ -1,0 +1,157 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+)
+
+// Notice is an in-app message to an organisation: the host council's notices of
+// placements into its area, incidents, outcomes of bids, amended requests, secure
+// referrals' progress.
+type Notice struct {
+	ID             int64 `gorm:"primaryKey"`
+	OrganisationID int64
+	PlacementID    *int64
+	Kind           string
+	Subject        string
+	Body           string
+	CreatedAt      time.Time `gorm:"->"`
+	ReadAt         *time.Time
+}
+
+// TableName is the notices table.
+func (Notice) TableName() string { return "notices" }
+
+// NoticeKinds label the kinds of notice.
+var NoticeKinds = []commissioning.Option{
+	{Code: "host_award", Label: "Placement into your area"},
+	{Code: "host_start", Label: "Child arrived in your area"},
+	{Code: "host_end", Label: "Placement in your area ended"},
+	{Code: "incident", Label: "Missing or absent episode"},
+	{Code: "award_outcome", Label: "Outcome of a bid"},
+	{Code: "approval", Label: "Approval decision"},
+	{Code: "amendment", Label: "Request amended"},
+	{Code: "secure", Label: "Secure welfare referral"},
+	{Code: "host_secure", Label: "Secure placement into your area"},
+}
+
+// Message is one notice: to an organisation's inbox (when Inbox is set) and by email to
+// its active users in Roles.
+type Message struct {
+	OrgID       int64
+	PlacementID int64
+	Kind        string
+	Subject     string
+	Body        string // without greeting; a link to Path is added when set
+	Path        string
+	Inbox       bool
+	Roles       []commissioning.Role
+}
+
+// Notifier writes notices and their emails inside the caller's transaction, so a notice
+// exists exactly when the change it tells of does. A nil Notifier, or one without an
+// outbox, writes inbox rows only.
+type Notifier struct {
+	outbox  *Outbox
+	baseURL string
+}
+
+// NewNotifier returns a Notifier emailing through outbox with links to baseURL.
+func NewNotifier(outbox *Outbox, baseURL string) *Notifier {
+	return &Notifier{outbox: outbox, baseURL: strings.TrimRight(baseURL, "/")}
+}
+
+// Send records m inside tx.
+func (n *Notifier) Send(ctx context.Context, tx *gorm.DB, m Message) error {
+	if m.Inbox {
+		row := Notice{OrganisationID: m.OrgID, Kind: m.Kind, Subject: m.Subject, Body: m.Body}
+		if m.PlacementID != 0 {
+			row.PlacementID = &m.PlacementID
+		}
+		if err := tx.Omit("CreatedAt", "ReadAt").Create(&row).Error; err != nil {
+			return fmt.Errorf("notice to organisation %d: %w", m.OrgID, err)
+		}
+	}
+	if n == nil || n.outbox == nil || len(m.Roles) == 0 {
+		return nil
+	}
+	var users []struct{ Name, Email string }
+	if err := tx.Raw("SELECT name, email FROM users WHERE organisation_id = ? AND role IN ? AND disabled_at IS NULL ORDER BY id", m.OrgID, m.Roles).
+		Scan(&users).Error; err != nil {
+		return err
+	}
+	for _, u := range users {
+		if err := n.email(ctx, tx, u.Name, u.Email, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendToUser emails m to one user (an awarding commissioner, say); nil means no one.
+func (n *Notifier) SendToUser(ctx context.Context, tx *gorm.DB, userID *int64, m Message) error {
+	if n == nil || n.outbox == nil || userID == nil {
+		return nil
+	}
+	var u struct{ Name, Email string }
+	if err := tx.Raw("SELECT name, email FROM users WHERE id = ? AND disabled_at IS NULL", *userID).Scan(&u).Error; err != nil || u.Email == "" {
+		return err
+	}
+	return n.email(ctx, tx, u.Name, u.Email, m)
+}
+
+func (n *Notifier) email(ctx context.Context, tx *gorm.DB, name, email string, m Message) error {
+	body := "Hello " + name + ",\n\n" + m.Body
+	if m.Path != "" {
+		body += "\n\n" + n.baseURL + m.Path
+	}
+	return n.outbox.WithTx(tx).Send(ctx, email, m.Subject, body+"\n\nHearth")
+}
+
+// Inbox reads organisations' notices.
+type Inbox struct{ db *gorm.DB }
+
+// NewInbox returns the inbox on db.
+func NewInbox(db *gorm.DB) *Inbox { return &Inbox{db: db} }
+
+// List returns an organisation's notices, newest first, with the number unread.
+func (i *Inbox) List(ctx context.Context, orgID int64, offset, limit int) (list []Notice, total, unread int64, err error) {
+	q := i.db.WithContext(ctx).Model(&Notice{}).Where("organisation_id = ?", orgID)
+	if err = q.Count(&total).Error; err != nil {
+		return
+	}
+	if unread, err = i.Unread(ctx, orgID); err != nil {
+		return
+	}
+	err = q.Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&list).Error
+	return
+}
+
+// Unread counts an organisation's unread notices.
+func (i *Inbox) Unread(ctx context.Context, orgID int64) (int64, error) {
+	var n int64
+	err := i.db.WithContext(ctx).Model(&Notice{}).Where("organisation_id = ? AND read_at IS NULL", orgID).Count(&n).Error
+	return n, err
+}
+
+// Read returns one of an organisation's notices and marks it read.
+func (i *Inbox) Read(ctx context.Context, id, orgID int64) (Notice, error) {
+	var n Notice
+	err := i.db.WithContext(ctx).Where("id = ? AND organisation_id = ?", id, orgID).First(&n).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return n, fmt.Errorf("notice %d: %w", id, commissioning.ErrNotFound)
+	}
+	if err != nil || n.ReadAt != nil {
+		return n, err
+	}
+	now := time.Now()
+	n.ReadAt = &now
+	return n, i.db.WithContext(ctx).Model(&n).Update("read_at", now).Error
+}
