@@ -1,0 +1,325 @@
+// Package secure is the Secure Welfare Coordination Unit's side of Hearth: the national
+// secure estate (secure children's homes and their beds), section 25 referrals from
+// councils, their circulation to homes, allocation of beds from the waiting list (with an
+// optimal suggestion from package allocate), admission, discharge, and the daily report.
+package secure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+)
+
+// Errors about beds.
+var (
+	ErrBedTaken   = fmt.Errorf("that bed is no longer free: another allocation or a change by the home took it: %w", commissioning.ErrConflict)
+	ErrStale      = fmt.Errorf("someone else changed this bed since you opened the page; check it and try again: %w", commissioning.ErrConflict)
+	ErrNotWaiting = fmt.Errorf("this child is no longer waiting: they have been allocated a bed, placed or withdrawn: %w", commissioning.ErrConflict)
+)
+
+// BedStatuses are a secure bed's states.
+var BedStatuses = []commissioning.Option{
+	{Code: "free", Label: "Free"}, {Code: "occupied", Label: "Occupied"},
+	{Code: "held", Label: "Held for an allocated child"}, {Code: "closed", Label: "Closed"},
+}
+
+// ClosedReasons say why a bed is closed.
+var ClosedReasons = []commissioning.Option{
+	{Code: "staffing", Label: "Staffing"}, {Code: "maintenance", Label: "Maintenance"}, {Code: "other", Label: "Other"},
+}
+
+// Designations are what a bed is contracted for.
+var Designations = []commissioning.Option{
+	{Code: "welfare", Label: "Welfare"}, {Code: "youth_justice", Label: "Youth justice"},
+}
+
+// Home is a secure children's home (or a Welsh or Scottish secure unit).
+type Home struct {
+	ID            int64 `gorm:"primaryKey"`
+	ProviderID    int64
+	Name          string
+	Country       string
+	Region        string
+	Lat, Lon      float64
+	HostCouncilID *int64
+	MinAge        int
+	MaxAge        int
+	AcceptsMale   bool
+	AcceptsFemale bool
+}
+
+// TableName is the secure_homes table.
+func (Home) TableName() string { return "secure_homes" }
+
+// CrossBorder reports whether placing an English child here crosses a border.
+func (h Home) CrossBorder() bool { return h.Country != "england" }
+
+// Takes reports whether the home's registration fits a child of this age and sex.
+func (h Home) Takes(age int, sex string) bool {
+	return age >= h.MinAge && age <= h.MaxAge && ((sex == "male" && h.AcceptsMale) || (sex == "female" && h.AcceptsFemale))
+}
+
+// Sexes describes whom the home takes.
+func (h Home) Sexes() string {
+	switch {
+	case h.AcceptsMale && h.AcceptsFemale:
+		return "Boys and girls"
+	case h.AcceptsMale:
+		return "Boys only"
+	}
+	return "Girls only"
+}
+
+// Bed is one secure bed.
+type Bed struct {
+	ID             int64 `gorm:"primaryKey"`
+	HomeID         int64
+	Label          string
+	Designation    string
+	Status         string
+	ClosedReason   *string
+	ReopensOn      *time.Time
+	ExpectedFreeOn *time.Time
+	HeldFor        *int64
+	UpdatedAt      time.Time
+	UpdatedBy      *int64
+	Version        int
+}
+
+// TableName is the secure_beds table.
+func (Bed) TableName() string { return "secure_beds" }
+
+// FreeBy reports whether the bed is free now or expected to be by day.
+func (b Bed) FreeBy(day time.Time) bool {
+	switch b.Status {
+	case "free":
+		return true
+	case "occupied":
+		return b.ExpectedFreeOn != nil && !b.ExpectedFreeOn.After(day)
+	case "closed":
+		return b.ReopensOn != nil && !b.ReopensOn.After(day)
+	}
+	return false
+}
+
+type bedChange struct {
+	ID        int64 `gorm:"primaryKey"`
+	BedID     int64
+	HomeID    int64
+	Status    string
+	Detail    string
+	ChangedBy *int64
+}
+
+func (bedChange) TableName() string { return "secure_bed_changes" }
+
+// Service is the secure welfare domain.
+type Service struct {
+	db     *gorm.DB
+	Now    func() time.Time
+	notify *notify.Notifier
+}
+
+// NewService returns the service on db.
+func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
+
+// WithMail returns a service that emails the people a change concerns through outbox.
+func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
+	c := *s
+	c.notify = notify.NewNotifier(outbox, baseURL)
+	return &c
+}
+
+func (s *Service) today() time.Time {
+	n := s.Now().In(london)
+	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+var london = func() *time.Location {
+	l, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return l
+}()
+
+const day = "2 January 2006"
+
+func nullID(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+// recordBed writes a bed's new state to its history (whose trigger tells open boards).
+func recordBed(tx *gorm.DB, b Bed, detail string, by int64) error {
+	return tx.Create(&bedChange{BedID: b.ID, HomeID: b.HomeID, Status: b.Status, Detail: detail, ChangedBy: nullID(by)}).Error
+}
+
+// HomeSummary is one home on the national board.
+type HomeSummary struct {
+	Home
+	Beds                               []Bed
+	Free, Occupied, Held, Closed, Soon int // Soon: beds expected to free up in the next 7 days
+	FreeWelfare                        int
+}
+
+// Board is the national secure bed board.
+type Board struct {
+	Homes       []HomeSummary
+	FreeWelfare int
+	ByRegion    []RegionCount
+	Soon        int
+	Total       int
+	AsOf        time.Time
+}
+
+// RegionCount is free welfare beds in a region (or country).
+type RegionCount struct {
+	Region string
+	Free   int
+}
+
+// Board returns every secure home's beds by state, free welfare beds in total and by
+// region, and beds expected to free up within seven days.
+func (s *Service) Board(ctx context.Context) (Board, error) {
+	var homes []Home
+	if err := s.db.WithContext(ctx).Order("country, region, name").Find(&homes).Error; err != nil {
+		return Board{}, err
+	}
+	var beds []Bed
+	if err := s.db.WithContext(ctx).Order("home_id, label").Find(&beds).Error; err != nil {
+		return Board{}, err
+	}
+	byHome := map[int64][]Bed{}
+	for _, b := range beds {
+		byHome[b.HomeID] = append(byHome[b.HomeID], b)
+	}
+	week := s.today().AddDate(0, 0, 7)
+	out := Board{AsOf: s.Now()}
+	regions := map[string]int{}
+	var order []string
+	for _, h := range homes {
+		hs := HomeSummary{Home: h, Beds: byHome[h.ID]}
+		for _, b := range hs.Beds {
+			switch b.Status {
+			case "free":
+				hs.Free++
+				if b.Designation == "welfare" {
+					hs.FreeWelfare++
+				}
+			case "occupied":
+				hs.Occupied++
+			case "held":
+				hs.Held++
+			case "closed":
+				hs.Closed++
+			}
+			if b.Status != "free" && b.FreeBy(week) {
+				hs.Soon++
+			}
+		}
+		if _, ok := regions[h.Region]; !ok {
+			order = append(order, h.Region)
+		}
+		regions[h.Region] += hs.FreeWelfare
+		out.FreeWelfare += hs.FreeWelfare
+		out.Soon += hs.Soon
+		out.Total += len(hs.Beds)
+		out.Homes = append(out.Homes, hs)
+	}
+	for _, r := range order {
+		out.ByRegion = append(out.ByRegion, RegionCount{Region: r, Free: regions[r]})
+	}
+	return out, nil
+}
+
+// HomeOf returns the secure home a provider organisation runs, with its beds.
+func (s *Service) HomeOf(ctx context.Context, providerID int64) (Home, []Bed, error) {
+	var h Home
+	if err := s.db.WithContext(ctx).Where("provider_id = ?", providerID).First(&h).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return h, nil, fmt.Errorf("no secure home for organisation %d: %w", providerID, commissioning.ErrNotFound)
+		}
+		return h, nil, err
+	}
+	var beds []Bed
+	err := s.db.WithContext(ctx).Where("home_id = ?", h.ID).Order("label").Find(&beds).Error
+	return h, beds, err
+}
+
+// BedUpdate is a home's report of a bed's state.
+type BedUpdate struct {
+	Status         string // free, occupied or closed (held is set only by allocation)
+	ClosedReason   string
+	ReopensOn      *time.Time
+	ExpectedFreeOn *time.Time
+	Version        int // the version the user saw
+}
+
+// SetBed records a home's change to one of its beds: timestamped, audited and pushed to
+// open boards. A held bed changes only by admission or by the coordinator.
+func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u BedUpdate) (Bed, error) {
+	var b Bed
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND home_id = (SELECT id FROM secure_homes WHERE provider_id = ?)", bedID, providerID).First(&b).Error
+		if err != nil {
+			return fmt.Errorf("bed %d: %w", bedID, commissioning.ErrNotFound)
+		}
+		if u.Version != 0 && u.Version != b.Version {
+			return ErrStale
+		}
+		if b.Status == "held" {
+			return fmt.Errorf("this bed is held for an allocated child: confirm the admission, or ask the coordinator to release it: %w", commissioning.ErrConflict)
+		}
+		var fe commissioning.FieldErrors
+		today := s.today()
+		switch u.Status {
+		case "free":
+			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = nil, nil, nil
+		case "occupied":
+			if u.ExpectedFreeOn != nil && u.ExpectedFreeOn.Before(today) {
+				fe.Add("expected_free_on", "The date the bed is expected to be free must be today or later")
+			}
+			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = nil, nil, u.ExpectedFreeOn
+		case "closed":
+			if !commissioning.ValidCode(ClosedReasons, u.ClosedReason) {
+				fe.Add("closed_reason", "Select why the bed is closed")
+			}
+			if u.ReopensOn == nil {
+				fe.Add("reopens_on-day", "Enter the date the bed is expected to reopen")
+			} else if u.ReopensOn.Before(today) {
+				fe.Add("reopens_on-day", "The reopening date must be today or later")
+			}
+			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = &u.ClosedReason, u.ReopensOn, nil
+		default:
+			fe.Add("status", "Select free, occupied or closed")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		if u.Status != "occupied" {
+			b.HeldFor = nil
+		}
+		b.Status, b.UpdatedBy, b.Version = u.Status, nullID(by), b.Version+1
+		if err := tx.Model(&Bed{}).Where("id = ?", b.ID).Updates(map[string]any{"status": b.Status, "closed_reason": b.ClosedReason, "reopens_on": b.ReopensOn, "expected_free_on": b.ExpectedFreeOn,
+			"held_for": b.HeldFor, "updated_by": b.UpdatedBy, "version": b.Version, "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		if err := recordBed(tx, b, strings.TrimSpace(u.ClosedReason), by); err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, "secure.bed", "secure_bed", fmt.Sprint(b.ID), map[string]any{"status": b.Status, "closed_reason": u.ClosedReason})
+	})
+	return b, err
+}

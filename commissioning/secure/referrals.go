@@ -1,0 +1,419 @@
+package secure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+)
+
+// UpdateEvery is how often a council must update an open referral; ReviewEvery how often
+// it must re-submit it as a reviewed referral. A search pauses when either is overdue.
+const (
+	UpdateEvery  = 14 * 24 * time.Hour
+	ReviewMonths = 3
+)
+
+// LegalPositions are where a secure order stands.
+var LegalPositions = []commissioning.Option{
+	{Code: "order_granted", Label: "Section 25 order granted"},
+	{Code: "hearing_listed", Label: "Hearing listed"},
+	{Code: "applying", Label: "Applying for an order"},
+}
+
+// Urgencies rank referrals.
+var Urgencies = []commissioning.Option{
+	{Code: "emergency", Label: "Emergency (today)"},
+	{Code: "urgent", Label: "Urgent (within days)"},
+	{Code: "planned", Label: "Planned"},
+}
+
+// Statuses are a referral's states as the council sees them.
+var Statuses = []commissioning.Option{
+	{Code: "received", Label: "Received"}, {Code: "circulated", Label: "Circulated to homes"},
+	{Code: "offers", Label: "Offers received"}, {Code: "allocated", Label: "Bed allocated"},
+	{Code: "placed", Label: "Placed"}, {Code: "withdrawn", Label: "Withdrawn"},
+	{Code: "placed_elsewhere", Label: "Placed elsewhere"},
+}
+
+// Referral is a council's section 25 secure welfare referral.
+type Referral struct {
+	ID                 int64 `gorm:"primaryKey"`
+	CouncilID          int64
+	CreatedBy          *int64
+	Status             string
+	ChildRef           string
+	AgeYears           int
+	BirthMonth         int
+	BirthYear          int
+	Sex                string
+	LegalPosition      string
+	OrderExpiry        *time.Time
+	HearingDate        *time.Time
+	Court              string
+	Urgency            string
+	Needs              commissioning.StringArray `gorm:"type:text[]"`
+	NeedsDetail        string
+	CurrentOutcode     string
+	Lat, Lon           float64
+	PreferredMiles     int
+	SocialWorker       string
+	SanctioningOfficer string
+	ChildrensGuardian  string
+	Solicitor          string
+	Emergency72h       bool      `gorm:"column:emergency_72h"`
+	SOSApprovalRef     string    `gorm:"column:sos_approval_ref"`
+	SubmittedAt        time.Time `gorm:"->"`
+	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	ReviewedAt         time.Time
+	AllocatedBedID     *int64
+	AllocatedAt        *time.Time
+	AllocatedBy        *int64
+	ClosedAt           *time.Time
+	Version            int
+}
+
+// TableName is the secure_referrals table.
+func (Referral) TableName() string { return "secure_referrals" }
+
+// Waiting reports whether the child is still waiting for a bed.
+func (r Referral) Waiting() bool {
+	return r.Status == "received" || r.Status == "circulated" || r.Status == "offers"
+}
+
+// UpdateDue is when the council's next update is due; ReviewDue when its next review is.
+func (r Referral) UpdateDue() time.Time { return r.UpdatedAt.Add(UpdateEvery) }
+
+// ReviewDue is when the referral must next be re-submitted as reviewed.
+func (r Referral) ReviewDue() time.Time { return r.ReviewedAt.AddDate(0, ReviewMonths, 0) }
+
+// Paused says why the search is paused at now ("" when it is not).
+func (r Referral) Paused(now time.Time) string {
+	switch {
+	case !r.Waiting():
+		return ""
+	case now.After(r.ReviewDue()):
+		return "The 3-monthly review is overdue (due " + r.ReviewDue().In(london).Format(day) + ")"
+	case now.After(r.UpdateDue()):
+		return "The 14-day update is overdue (due " + r.UpdateDue().In(london).Format(day) + ")"
+	}
+	return ""
+}
+
+// DaysWaiting counts whole days since the referral was received.
+func (r Referral) DaysWaiting(now time.Time) int { return int(now.Sub(r.SubmittedAt).Hours() / 24) }
+
+// Priority ranks the waiting list for the allocation suggestion, higher first: urgency
+// first, then days waiting, then how soon the order expires (an order about to lapse is
+// more pressing). It is a single number so the suggestion can add priorities up.
+func (r Referral) Priority(now time.Time) int64 {
+	urgency := map[string]int64{"emergency": 3, "urgent": 2, "planned": 1}[r.Urgency]
+	days := int64(min(max(r.DaysWaiting(now), 0), 999))
+	var expiry int64
+	if r.OrderExpiry != nil {
+		left := int64(r.OrderExpiry.Sub(now).Hours() / 24)
+		expiry = 99 - min(max(left, 0), 99)
+	}
+	return urgency*1_000_000 + days*100 + expiry
+}
+
+var childRef = regexp.MustCompile(`^[A-Za-z0-9/_-]{2,40}$`)
+
+// ReferralInput is what a council sends.
+type ReferralInput struct {
+	ChildRef           string
+	AgeYears           int
+	BirthMonth         int
+	BirthYear          int
+	Sex                string
+	LegalPosition      string
+	OrderExpiry        *time.Time
+	HearingDate        *time.Time
+	Court              string
+	Urgency            string
+	Needs              []string
+	NeedsDetail        string
+	CurrentOutcode     string
+	PreferredMiles     int
+	SocialWorker       string
+	SanctioningOfficer string
+	ChildrensGuardian  string
+	Solicitor          string
+	Emergency72h       bool
+	SOSApprovalRef     string
+}
+
+// Validate checks a referral by field, on today's date.
+func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
+	var fe commissioning.FieldErrors
+	if !childRef.MatchString(in.ChildRef) {
+		fe.Add("child_ref", "Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)")
+	}
+	if in.AgeYears < 10 || in.AgeYears > 17 {
+		fe.Add("age_years", "Enter the child's age: secure children's homes take children from 10 to 17")
+	}
+	if in.BirthMonth < 1 || in.BirthMonth > 12 || in.BirthYear < today.Year()-19 || in.BirthYear > today.Year()-9 {
+		fe.Add("birth_month", "Enter the month and year of the child's birth")
+	}
+	if in.Sex != "male" && in.Sex != "female" {
+		fe.Add("sex", "Select the child's sex")
+	}
+	switch in.LegalPosition {
+	case "order_granted":
+		if in.OrderExpiry == nil {
+			fe.Add("order_expiry-day", "Enter the date the order expires")
+		} else if in.OrderExpiry.Before(today) {
+			fe.Add("order_expiry-day", "The order has expired: the expiry date must be today or later")
+		}
+	case "hearing_listed":
+		if in.HearingDate == nil {
+			fe.Add("hearing_date-day", "Enter the date of the hearing")
+		} else if in.HearingDate.Before(today) {
+			fe.Add("hearing_date-day", "The hearing date must be today or later; if it has happened, give the order")
+		}
+		if strings.TrimSpace(in.Court) == "" {
+			fe.Add("court", "Enter the court")
+		}
+	case "applying":
+	default:
+		fe.Add("legal_position", "Select where the secure order stands")
+	}
+	if in.OrderExpiry != nil && in.HearingDate != nil && in.OrderExpiry.Before(*in.HearingDate) {
+		fe.Add("order_expiry-day", "The order cannot expire before the hearing date")
+	}
+	if !commissioning.ValidCode(Urgencies, in.Urgency) {
+		fe.Add("urgency", "Select how urgent the referral is")
+	}
+	for _, n := range in.Needs {
+		if !commissioning.ValidCode(commissioning.Needs, n) {
+			fe.Add("needs", "Select needs and risks from the list")
+			break
+		}
+	}
+	if len(in.NeedsDetail) > 4000 {
+		fe.Add("needs_detail", "The detail must be 4,000 characters or fewer")
+	}
+	if _, err := geo.LookupOutcode(in.CurrentOutcode); err != nil {
+		fe.Add("current_outcode", "Enter the postcode district where the child is now, like M14")
+	}
+	if in.PreferredMiles < 1 || in.PreferredMiles > 1000 {
+		fe.Add("preferred_miles", "Enter the preferred distance in miles, from 1 to 1,000")
+	}
+	for _, f := range []struct{ field, value, msg string }{
+		{"social_worker", in.SocialWorker, "Enter the social worker's name and phone or email"},
+		{"sanctioning_officer", in.SanctioningOfficer, "Enter the sanctioning officer's name and phone or email"},
+	} {
+		if l := len(strings.TrimSpace(f.value)); l < 2 || l > 300 {
+			fe.Add(f.field, f.msg)
+		}
+	}
+	if len(in.ChildrensGuardian) > 300 || len(in.Solicitor) > 300 {
+		fe.Add("childrens_guardian", "Contacts must be 300 characters or fewer")
+	}
+	if in.AgeYears > 0 && in.AgeYears < 13 && strings.TrimSpace(in.SOSApprovalRef) == "" {
+		fe.Add("sos_approval_ref", "A child under 13 needs the Secretary of State's approval: enter its reference")
+	}
+	return fe
+}
+
+// Submit records a council's referral, audits it and tells the SWCU.
+func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralInput) (Referral, error) {
+	if fe := in.Validate(s.today()); fe != nil {
+		return Referral{}, fe
+	}
+	oc, _ := geo.LookupOutcode(in.CurrentOutcode)
+	r := Referral{CouncilID: councilID, CreatedBy: nullID(by), Status: "received", ChildRef: in.ChildRef, AgeYears: in.AgeYears, BirthMonth: in.BirthMonth,
+		BirthYear: in.BirthYear, Sex: in.Sex, LegalPosition: in.LegalPosition, OrderExpiry: in.OrderExpiry, HearingDate: in.HearingDate,
+		Court: strings.TrimSpace(in.Court), Urgency: in.Urgency, Needs: in.Needs, NeedsDetail: strings.TrimSpace(in.NeedsDetail), CurrentOutcode: oc.Code,
+		Lat: oc.Centroid.Lat, Lon: oc.Centroid.Lon, PreferredMiles: in.PreferredMiles, SocialWorker: strings.TrimSpace(in.SocialWorker),
+		SanctioningOfficer: strings.TrimSpace(in.SanctioningOfficer), ChildrensGuardian: strings.TrimSpace(in.ChildrensGuardian),
+		Solicitor: strings.TrimSpace(in.Solicitor), Emergency72h: in.Emergency72h, SOSApprovalRef: strings.TrimSpace(in.SOSApprovalRef)}
+	if r.Needs == nil {
+		r.Needs = commissioning.StringArray{}
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.Now()
+		r.UpdatedAt, r.ReviewedAt = now, now
+		if err := tx.Omit("SubmittedAt", "AllocatedBedID", "AllocatedAt", "AllocatedBy", "ClosedAt").Create(&r).Error; err != nil {
+			return err
+		}
+		if err := tx.First(&r, r.ID).Error; err != nil {
+			return err
+		}
+		if err := audit.New(tx).Record(ctx, "secure.referral", "secure_referral", fmt.Sprint(r.ID), map[string]any{"child_ref": r.ChildRef, "urgency": r.Urgency}); err != nil {
+			return err
+		}
+		return s.tellSWCU(ctx, tx, fmt.Sprintf("New secure referral %d (%s)", r.ID, Label(Urgencies, r.Urgency)),
+			fmt.Sprintf("A council has sent secure referral %d: %s, age %d, %s.", r.ID, Label(Urgencies, r.Urgency), r.AgeYears, Label(LegalPositions, r.LegalPosition)),
+			fmt.Sprintf("/secure/referrals/%d", r.ID))
+	})
+	return r, err
+}
+
+// Label returns the label of a code.
+func Label(opts []commissioning.Option, code string) string { return commissioning.Label(opts, code) }
+
+// tellSWCU emails every SWCU coordinator (and leaves a notice in the unit's inbox).
+func (s *Service) tellSWCU(ctx context.Context, tx *gorm.DB, subject, body, path string) error {
+	var units []int64
+	if err := tx.Raw("SELECT id FROM organisations WHERE kind = 'swcu' ORDER BY id").Scan(&units).Error; err != nil {
+		return err
+	}
+	for _, u := range units {
+		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: u, Kind: "secure", Subject: subject, Body: body, Path: path, Inbox: true,
+			Roles: []commissioning.Role{commissioning.RoleSWCUCoordinator}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Viewer is the organisation asking.
+type Viewer struct {
+	OrgID int64
+	Kind  commissioning.OrgKind
+}
+
+// Referral returns a referral to its own council, to the SWCU, or to a secure home it
+// was circulated to; anyone else gets ErrNotFound. The read is audited.
+func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, error) {
+	var r Referral
+	if err := s.db.WithContext(ctx).First(&r, id).Error; err != nil {
+		return r, notFound(id, err)
+	}
+	allowed := false
+	switch v.Kind {
+	case commissioning.KindCouncil:
+		allowed = r.CouncilID == v.OrgID
+	case commissioning.KindSWCU:
+		allowed = true
+	case commissioning.KindProvider:
+		var n int64
+		if err := s.db.WithContext(ctx).Table("secure_circulations c").Joins("JOIN secure_homes h ON h.id = c.home_id").
+			Where("c.referral_id = ? AND h.provider_id = ?", id, v.OrgID).Count(&n).Error; err != nil {
+			return r, err
+		}
+		allowed = n > 0
+	}
+	if !allowed {
+		return Referral{}, fmt.Errorf("secure referral %d: %w", id, commissioning.ErrNotFound)
+	}
+	return r, audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind)})
+}
+
+func notFound(id int64, err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("secure referral %d: %w", id, commissioning.ErrNotFound)
+	}
+	return err
+}
+
+// ForCouncil lists a council's referrals, newest first.
+func (s *Service) ForCouncil(ctx context.Context, councilID int64) ([]Referral, error) {
+	var out []Referral
+	err := s.db.WithContext(ctx).Where("council_id = ?", councilID).Order("submitted_at DESC, id DESC").Find(&out).Error
+	return out, err
+}
+
+// lockOwn reads a council's referral for update.
+func lockOwn(ctx context.Context, tx *gorm.DB, id, councilID int64) (Referral, error) {
+	var r Referral
+	err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", id, councilID).First(&r).Error
+	return r, notFound(id, err)
+}
+
+// Refresh records the council's 14-day update (reviewed: its 3-monthly review too),
+// which un-pauses a paused search.
+func (s *Service) Refresh(ctx context.Context, id, councilID, by int64, reviewed bool, note string) (Referral, error) {
+	var r Referral
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if r, err = lockOwn(ctx, tx, id, councilID); err != nil {
+			return err
+		}
+		if !r.Waiting() {
+			return ErrNotWaiting
+		}
+		if note = strings.TrimSpace(note); note == "" || len(note) > 2000 {
+			return commissioning.Invalid("note", "Say what has changed, or that nothing has, in 2,000 characters or fewer")
+		}
+		now := s.Now()
+		upd := map[string]any{"updated_at": now, "version": gorm.Expr("version + 1")}
+		if reviewed {
+			upd["reviewed_at"] = now
+		}
+		if err := tx.Model(&Referral{}).Where("id = ?", id).Updates(upd).Error; err != nil {
+			return err
+		}
+		action := "secure.update"
+		if reviewed {
+			action = "secure.review"
+		}
+		if err := tx.First(&r, id).Error; err != nil {
+			return err
+		}
+		return audit.New(tx).Record(ctx, action, "secure_referral", fmt.Sprint(id), map[string]any{"note": note})
+	})
+	return r, err
+}
+
+// Withdraw ends a council's referral: withdrawn, or placed elsewhere. A held bed is
+// released.
+func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedElsewhere bool, reason string) (Referral, error) {
+	var r Referral
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if r, err = lockOwn(ctx, tx, id, councilID); err != nil {
+			return err
+		}
+		if !r.Waiting() && r.Status != "allocated" {
+			return ErrNotWaiting
+		}
+		if reason = strings.TrimSpace(reason); reason == "" {
+			return commissioning.Invalid("reason", "Enter why the referral is withdrawn")
+		}
+		if r.AllocatedBedID != nil {
+			if err := releaseBed(tx, *r.AllocatedBedID, r.ID, by); err != nil {
+				return err
+			}
+		}
+		r.Status = "withdrawn"
+		if placedElsewhere {
+			r.Status = "placed_elsewhere"
+		}
+		if err := tx.Model(&Referral{}).Where("id = ?", id).Updates(map[string]any{"status": r.Status, "closed_at": s.Now(), "allocated_bed_id": nil,
+			"allocated_at": nil, "allocated_by": nil}).Error; err != nil {
+			return err
+		}
+		if err := audit.New(tx).Record(ctx, "secure.withdraw", "secure_referral", fmt.Sprint(id), map[string]any{"status": r.Status, "reason": reason}); err != nil {
+			return err
+		}
+		return s.tellSWCU(ctx, tx, fmt.Sprintf("Secure referral %d withdrawn", id), fmt.Sprintf("The council has withdrawn secure referral %d: %s.", id, reason),
+			fmt.Sprintf("/secure/referrals/%d", id))
+	})
+	return r, err
+}
+
+// releaseBed frees a bed held for a referral.
+func releaseBed(tx *gorm.DB, bedID, referralID, by int64) error {
+	res := tx.Exec("UPDATE secure_beds SET status = 'free', held_for = NULL, updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ? AND held_for = ? AND status = 'held'",
+		nullID(by), bedID, referralID)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	var b Bed
+	if err := tx.First(&b, bedID).Error; err != nil {
+		return err
+	}
+	return recordBed(tx, b, "released", by)
+}
