@@ -288,9 +288,15 @@ func (s *Server) boardEvents(c echo.Context) error {
 	if _, ok := consortiumOf(c); !ok {
 		return echo.NewHTTPError(http.StatusForbidden)
 	}
+	return s.stream(c, s.hub, "vacancy")
+}
+
+// stream sends a Server-Sent Event named event whenever hub hears a change, in this or
+// any other Hearth process, until the client goes away.
+func (s *Server) stream(c echo.Context, h *hub, event string) error {
 	// Subscribe before answering, so that a client holding the response headers is
 	// sure to hear every later change.
-	events, stop := s.hub.subscribe()
+	events, stop := h.subscribe()
 	defer stop()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
@@ -305,10 +311,10 @@ func (s *Server) boardEvents(c echo.Context) error {
 		select {
 		case <-c.Request().Context().Done():
 			return nil
-		case <-s.hub.done:
+		case <-h.done:
 			return nil
 		case id := <-events:
-			fmt.Fprintf(w, "event: vacancy\ndata: %s\n\n", id)
+			fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, id)
 			w.Flush()
 		case <-keepAlive.C:
 			fmt.Fprint(w, ": keep-alive\n\n")

@@ -38,7 +38,8 @@ func (s *Server) home(c echo.Context) error {
 	case commissioning.RoleCommissioner:
 		data["Heading"] = "Placements for " + org.Name
 		data["Lead"] = "Find homes for the children your council looks after, with the other councils of your consortium as one buyer."
-		data["Tasks"] = []task{{"Your placement requests", "/requests", "Whom each request reached, the responses, and after the deadline the bids side by side."}, {"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
+		data["Tasks"] = []task{{"Your placement requests", "/requests", "Whom each request reached, the responses, and after the deadline the bids side by side."}, {"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."},
+			{"Secure welfare referrals", "/secure/referrals", "Refer a child for a secure welfare bed (section 25) and follow the search."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
 	case commissioning.RoleApprover:
 		data["Heading"] = "Approvals for " + org.Name
 		data["Lead"] = "Approve or refuse placements that are distant from a child's home or above the framework's price ceiling."
@@ -56,11 +57,19 @@ func (s *Server) home(c echo.Context) error {
 	case commissioning.RoleSWCUCoordinator:
 		data["Heading"] = "Secure Welfare Coordination Unit"
 		data["Lead"] = "See every secure bed in the country, receive section 25 referrals and allocate beds from the waiting list."
-		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "The unit's details and coordinators."}}
+		data["Tasks"] = []task{
+			{"The waiting list", "/secure/waiting", "Every child waiting for a secure welfare bed, most pressing first, with the homes that could take them today."},
+			{"The national bed board", "/secure/board", "Every secure bed in England, Wales and Scotland by state, live."},
+			{"Suggested allocation", "/secure/suggestions", "The best assignment of the whole waiting list to the beds offered or free, with the reasons."},
+			{"Daily report", "/secure/report", "Beds, children waiting, allocations and declines; download it or have it emailed each morning."},
+			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "The unit's details and coordinators."}}
 	case commissioning.RoleSecureHomeUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your secure beds' states current and answer referrals the SWCU circulates to your home."
-		data["Tasks"] = []task{{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your home's details and staff on Hearth."}}
+		data["Tasks"] = []task{
+			{"Your home's beds and referrals", "/secure/home", "Keep each bed's state current, answer referrals and confirm admissions."},
+			{"The national bed board", "/secure/board", "Every secure bed in the country, live."},
+			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your home's details and staff on Hearth."}}
 	}
 	return s.page(c, http.StatusOK, "home", "Home", data)
 }

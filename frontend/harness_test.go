@@ -26,6 +26,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -113,7 +114,7 @@ func newHarness(t *testing.T) *harness {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
-	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm)}
+	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm)}
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
 	must(t, err)

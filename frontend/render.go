@@ -18,6 +18,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -69,7 +70,9 @@ var funcs = template.FuncMap{
 	"label": func(kind, code string) string {
 		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "approval": marketplace.ApprovalReasonLabels, "end": marketplace.EndReasons,
-			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds}[kind], code)
+			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
+			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
+			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons}[kind], code)
 	},
 	"pounds": func(p any) string {
 		switch v := p.(type) {
@@ -94,7 +97,8 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"str": func(v any) string { return fmt.Sprint(v) },
+	"str":            func(v any) string { return fmt.Sprint(v) },
+	"occupancyChart": occupancyChart,
 	"placementStatus": func(s string) string {
 		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
 	},
@@ -378,13 +382,19 @@ func navFor(r commissioning.Role, current string) []NavItem {
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
 	case commissioning.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Vacancies", Href: "/board"})
+			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"})
 	case commissioning.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
+	case commissioning.RoleSWCUCoordinator:
+		items = append(items, NavItem{Text: "Waiting list", Href: "/secure/waiting"}, NavItem{Text: "Bed board", Href: "/secure/board"},
+			NavItem{Text: "Suggested allocation", Href: "/secure/suggestions"}, NavItem{Text: "Daily report", Href: "/secure/report"},
+			NavItem{Text: "Measures", Href: "/secure/metrics"}, NavItem{Text: "Notices", Href: "/notices"})
+	case commissioning.RoleSecureHomeUser:
+		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
 	case commissioning.RoleProviderUser:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"})

@@ -22,6 +22,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
@@ -42,6 +43,8 @@ type Config struct {
 	SMTPConfigured bool
 	// SessionIdle and SessionLifetime end sessions after inactivity and absolutely.
 	SessionIdle, SessionLifetime time.Duration
+	// ReportAt is when the daily secure welfare report goes out (after midnight).
+	ReportAt time.Duration
 }
 
 // Deps are the services the web layer calls.
@@ -52,6 +55,7 @@ type Deps struct {
 	Audit  *audit.Log
 	Outbox *notify.Outbox
 	Market *marketplace.Service
+	Secure *secure.Service
 }
 
 // Server is Hearth's HTTP server.
@@ -65,7 +69,8 @@ type Server struct {
 	validate  *validator.Validate
 	policies  map[string]Policy
 	metrics   *metrics
-	hub       *hub
+	hub       *hub // vacancy changes
+	secureHub *hub // secure beds and referrals
 	stopHub   context.CancelFunc
 	closeOnce sync.Once
 }
@@ -86,12 +91,20 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		// The marketplace writes its emails in the transaction of the change they tell of.
 		deps.Market = deps.Market.WithMail(deps.Outbox, cfg.BaseURL)
 	}
+	if deps.Secure == nil {
+		deps.Secure = secure.NewService(deps.DB.Gorm)
+	}
+	if deps.Outbox != nil {
+		deps.Secure = deps.Secure.WithMail(deps.Outbox, cfg.BaseURL)
+	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
 	s.store = pgxstore.New(deps.DB.Pool)
 	s.hub = newHub(deps.DB.Pool, "vacancy_changed")
+	s.secureHub = newHub(deps.DB.Pool, "secure_changed")
 	var hubCtx context.Context
 	hubCtx, s.stopHub = context.WithCancel(context.Background())
 	go s.hub.run(hubCtx)
+	go s.secureHub.run(hubCtx)
 	s.sessions = scs.New()
 	s.sessions.Store = s.store
 	s.sessions.IdleTimeout = cfg.SessionIdle
@@ -141,11 +154,15 @@ func (s *Server) Close() {
 		s.store.StopCleanup()
 		s.stopHub()
 		<-s.hub.done
+		<-s.secureHub.done
 	})
 }
 
-// WaitLive blocks until the live-update listener is listening (for tests).
-func (s *Server) WaitLive() { <-s.hub.ready }
+// WaitLive blocks until the live-update listeners are listening (for tests).
+func (s *Server) WaitLive() {
+	<-s.hub.ready
+	<-s.secureHub.ready
+}
 
 // Run serves on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, addr string) error {

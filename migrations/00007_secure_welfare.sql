@@ -113,11 +113,12 @@ CREATE TABLE secure_bed_changes (
     changed_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX secure_bed_changes_home_idx ON secure_bed_changes (home_id, changed_at);
+CREATE INDEX secure_bed_changes_bed_idx ON secure_bed_changes (bed_id, changed_at DESC, id DESC);
 
 -- +goose StatementBegin
 CREATE FUNCTION notify_secure_bed_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM pg_notify('secure_bed_changed', NEW.home_id::text);
+    PERFORM pg_notify('secure_changed', 'home:' || NEW.home_id);
     RETURN NEW;
 END;
 $$;

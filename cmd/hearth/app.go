@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
@@ -27,6 +28,7 @@ type app struct {
 	audit  *audit.Log
 	outbox *notify.Outbox
 	market *marketplace.Service
+	secure *secure.Service
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -37,7 +39,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			return err
 		}
 		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: auth.NewService(db.Gorm),
-			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm)}
+			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm)}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}

@@ -24,6 +24,9 @@ type Config struct {
 	SMTP        notify.SMTPConfig
 	SessionIdle time.Duration // HEARTH_SESSION_IDLE
 	SessionMax  time.Duration // HEARTH_SESSION_LIFETIME
+	// ReportAt is when the daily secure welfare report is emailed, as time after
+	// midnight in England (HEARTH_REPORT_AT, like 07:00).
+	ReportAt time.Duration
 }
 
 func env(name, def string) string {
@@ -70,6 +73,11 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	c.SMTP.StartTLS = boolEnv("SMTP_STARTTLS", true)
 	c.SessionIdle = durEnv("HEARTH_SESSION_IDLE", 30*time.Minute)
 	c.SessionMax = durEnv("HEARTH_SESSION_LIFETIME", 12*time.Hour)
+	if at, err := time.Parse("15:04", env("HEARTH_REPORT_AT", "07:00")); err != nil {
+		errs = append(errs, errors.New("HEARTH_REPORT_AT must be a time like 07:00"))
+	} else {
+		c.ReportAt = time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute
+	}
 	if fs != nil {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (HEARTH_ADDR)")
 		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the embedded PostgreSQL cluster, used when DATABASE_URL is unset (HEARTH_DATA_DIR)")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -57,6 +58,7 @@ var demoAccounts = []demoAccount{
 	{"admin@moorland.example", "Mo Moorland", commissioning.RoleProviderAdmin, demoProviders[4], commissioning.KindProvider},
 	{"admin@northernlights.example", "Nat Northern", commissioning.RoleProviderAdmin, demoProviders[5], commissioning.KindProvider},
 	{"commissioner@sefton.example", "Sol Sefton", commissioning.RoleCommissioner, "Sefton", commissioning.KindCouncil},
+	{"manager@heroncourt.example", "Harper Heron", commissioning.RoleSecureHomeUser, secure.Estate[1].Name, commissioning.KindProvider},
 }
 
 // hasDemo reports whether the demo consortium is in the database.
@@ -98,6 +100,9 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	}
 	if err := loadDemoMarket(ctx, a, cons); err != nil {
 		return false, fmt.Errorf("demo marketplace: %w", err)
+	}
+	if err := loadDemoSecure(ctx, a); err != nil {
+		return false, err
 	}
 	for _, acc := range demoAccounts {
 		org, err := a.orgs.OrganisationByName(ctx, acc.Kind, acc.Org)

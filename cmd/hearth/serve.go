@@ -29,8 +29,8 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			}
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
-			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market})
+			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt},
+			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure})
 		if err != nil {
 			return err
 		}
@@ -51,6 +51,16 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		})
 		go runEvery(workers, time.Hour, "stale vacancy reminders", func(ctx context.Context) error {
 			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
+			return err
+		})
+
+		mailed := a.secure.WithMail(a.outbox, cfg.BaseURL)
+		go runEvery(workers, time.Minute, "daily secure welfare report", func(ctx context.Context) error {
+			_, err := mailed.SendDailyReport(ctx, cfg.ReportAt)
+			return err
+		})
+		go runEvery(workers, time.Hour, "secure referral update reminders", func(ctx context.Context) error {
+			_, err := mailed.RemindDue(ctx)
 			return err
 		})
 

@@ -218,6 +218,9 @@ func (s *Service) Circulate(ctx context.Context, referralID int64, homeIDs []int
 				return err
 			}
 		}
+		if err := changed(tx, r.ID); err != nil {
+			return err
+		}
 		return audit.New(tx).Record(ctx, "secure.circulate", "secure_referral", fmt.Sprint(r.ID), map[string]any{"home_ids": homeIDs, "sent": sent})
 	})
 	return sent, err
@@ -289,6 +292,9 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 		what := "declined: " + Label(DeclineReasons, resp.DeclineReason)
 		if resp.Accept {
 			what = "offers a bed from " + resp.EarliestAdmission.Format(day)
+		}
+		if err := changed(tx, r.ID); err != nil {
+			return err
 		}
 		if err := audit.New(tx).Record(ctx, "secure.respond", "secure_referral", fmt.Sprint(r.ID), map[string]any{"home_id": h.ID, "response": upd["response"], "reason": resp.DeclineReason}); err != nil {
 			return err

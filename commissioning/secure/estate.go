@@ -161,6 +161,12 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
+// changed tells open boards and referral pages, in every Hearth process, that a
+// referral moved on (bed changes tell them through their history's trigger).
+func changed(tx *gorm.DB, referralID int64) error {
+	return tx.Exec("SELECT pg_notify('secure_changed', ?)", fmt.Sprintf("referral:%d", referralID)).Error
+}
+
 // recordBed writes a bed's new state to its history (whose trigger tells open boards).
 func recordBed(tx *gorm.DB, b Bed, detail string, by int64) error {
 	return tx.Create(&bedChange{BedID: b.ID, HomeID: b.HomeID, Status: b.Status, Detail: detail, ChangedBy: nullID(by)}).Error

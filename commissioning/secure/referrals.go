@@ -253,6 +253,9 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 		if err := audit.New(tx).Record(ctx, "secure.referral", "secure_referral", fmt.Sprint(r.ID), map[string]any{"child_ref": r.ChildRef, "urgency": r.Urgency}); err != nil {
 			return err
 		}
+		if err := changed(tx, r.ID); err != nil {
+			return err
+		}
 		return s.tellSWCU(ctx, tx, fmt.Sprintf("New secure referral %d (%s)", r.ID, Label(Urgencies, r.Urgency)),
 			fmt.Sprintf("A council has sent secure referral %d: %s, age %d, %s.", r.ID, Label(Urgencies, r.Urgency), r.AgeYears, Label(LegalPositions, r.LegalPosition)),
 			fmt.Sprintf("/secure/referrals/%d", r.ID))
@@ -362,6 +365,9 @@ func (s *Service) Refresh(ctx context.Context, id, councilID, by int64, reviewed
 		if err := tx.First(&r, id).Error; err != nil {
 			return err
 		}
+		if err := changed(tx, id); err != nil {
+			return err
+		}
 		return audit.New(tx).Record(ctx, action, "secure_referral", fmt.Sprint(id), map[string]any{"note": note})
 	})
 	return r, err
@@ -393,6 +399,9 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 		}
 		if err := tx.Model(&Referral{}).Where("id = ?", id).Updates(map[string]any{"status": r.Status, "closed_at": s.Now(), "allocated_bed_id": nil,
 			"allocated_at": nil, "allocated_by": nil}).Error; err != nil {
+			return err
+		}
+		if err := changed(tx, id); err != nil {
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, "secure.withdraw", "secure_referral", fmt.Sprint(id), map[string]any{"status": r.Status, "reason": reason}); err != nil {

@@ -1,0 +1,483 @@
+package frontend
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/secure"
+)
+
+// Secure welfare: councils send section 25 referrals and follow them; the SWCU sees the
+// national bed board and the waiting list, circulates referrals, allocates beds (with an
+// optimal suggestion) and reads the daily report; secure homes keep their beds current,
+// answer referrals, and confirm admissions and discharges.
+
+func secureViewer(c echo.Context) secure.Viewer {
+	o := currentOrg(c)
+	return secure.Viewer{OrgID: o.ID, Kind: o.Kind}
+}
+
+func referralID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, echo.ErrNotFound
+	}
+	return id, nil
+}
+
+// The national bed board, live.
+
+func (s *Server) secureBoard(c echo.Context) error {
+	b, err := s.deps.Secure.Board(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if c.QueryParam("partial") == "1" {
+		return s.fragment(c, http.StatusOK, "secure_board", "secure_board_results", map[string]any{"B": b})
+	}
+	return s.page(c, http.StatusOK, "secure_board", "Secure bed board", map[string]any{"B": b})
+}
+
+func (s *Server) secureEvents(c echo.Context) error { return s.stream(c, s.secureHub, "secure") }
+
+// Councils' referrals.
+
+func (s *Server) secureReferrals(c echo.Context) error {
+	refs, err := s.deps.Secure.ForCouncil(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": time.Now()})
+}
+
+func (s *Server) newReferralPage(c echo.Context) error {
+	return s.renderReferralForm(c, http.StatusOK, map[string]string{"preferred_miles": "50"}, nil)
+}
+
+func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
+		"Urgencies": options(secure.Urgencies), "Needs": options(commissioning.Needs)}, withForm(form, fe))
+}
+
+func (s *Server) submitReferral(c echo.Context) error {
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	vals, _ := c.FormParams()
+	var fe commissioning.FieldErrors
+	in := secure.ReferralInput{ChildRef: strings.TrimSpace(form["child_ref"]), Sex: form["sex"], LegalPosition: form["legal_position"], Court: form["court"],
+		Urgency: form["urgency"], Needs: vals["needs"], NeedsDetail: form["needs_detail"], CurrentOutcode: form["current_outcode"],
+		SocialWorker: form["social_worker"], SanctioningOfficer: form["sanctioning_officer"], ChildrensGuardian: form["childrens_guardian"],
+		Solicitor: form["solicitor"], Emergency72h: form["emergency_72h"] == "yes", SOSApprovalRef: form["sos_approval_ref"]}
+	in.AgeYears, _ = strconv.Atoi(strings.TrimSpace(form["age_years"]))
+	in.BirthMonth, _ = strconv.Atoi(strings.TrimSpace(form["birth_month"]))
+	in.BirthYear, _ = strconv.Atoi(strings.TrimSpace(form["birth_year"]))
+	in.PreferredMiles, _ = strconv.Atoi(strings.TrimSpace(form["preferred_miles"]))
+	for _, d := range []struct {
+		name, label string
+		dst         **time.Time
+	}{{"order_expiry", "The order's expiry date", &in.OrderExpiry}, {"hearing_date", "The hearing date", &in.HearingDate}} {
+		t, msg := dateParts(form, d.name, d.label)
+		if msg != "" {
+			fe.Add(d.name+"-day", msg)
+		}
+		*d.dst = t
+	}
+	if len(fe) == 0 {
+		fe = in.Validate(today())
+	}
+	if len(fe) > 0 {
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	u, _ := currentUser(c)
+	r, err := s.deps.Secure.Submit(c.Request().Context(), currentOrg(c).ID, u.ID, in)
+	if errors.As(err, &fe) {
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	if err != nil {
+		return err
+	}
+	s.flash(c, "The referral has been sent to the Secure Welfare Coordination Unit")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", r.ID))
+}
+
+// secureReferralPage shows a referral to its council, the SWCU or a home it went to,
+// each with what it may do.
+func (s *Server) secureReferralPage(c echo.Context) error {
+	return s.renderReferral(c, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderReferral(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v := secureViewer(c)
+	r, err := s.deps.Secure.Referral(ctx, id, v)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"R": r, "Kind": string(v.Kind), "Paused": r.Paused(time.Now()), "Days": r.DaysWaiting(time.Now()),
+		"DeclineReasons": options(secure.DeclineReasons)}
+	if c.QueryParam("partial") == "1" {
+		return s.fragment(c, http.StatusOK, "secure_referral", "secure_referral_status", map[string]any{"R": r, "Paused": data["Paused"]})
+	}
+	switch v.Kind {
+	case commissioning.KindSWCU:
+		circs, err := s.deps.Secure.Circulations(ctx, id)
+		if err != nil {
+			return err
+		}
+		suit, err := s.deps.Secure.SuitableFor(ctx, r)
+		if err != nil {
+			return err
+		}
+		data["Circulations"], data["Suitable"] = circs, suit
+		var beds [][2]string
+		for _, cc := range circs {
+			if cc.Response != nil && *cc.Response == "accepted" && cc.BedID != nil {
+				beds = append(beds, [2]string{strconv.FormatInt(*cc.BedID, 10), fmt.Sprintf("%s, bed %s (offered, from %s)", cc.HomeName, cc.BedLabel, cc.EarliestAdmission.Format("2 January 2006"))})
+			}
+		}
+		for _, st := range suit {
+			for _, b := range st.FreeBeds {
+				beds = append(beds, [2]string{strconv.FormatInt(b.ID, 10), fmt.Sprintf("%s, bed %s (free, %.1f miles; ask first)", st.Name, b.Label, st.Miles)})
+			}
+		}
+		data["Beds"] = beds
+	case commissioning.KindProvider:
+		home, beds, err := s.deps.Secure.HomeOf(ctx, v.OrgID)
+		if err != nil {
+			return err
+		}
+		var free [][2]string
+		for _, b := range beds {
+			if b.Status == "free" && b.Designation == "welfare" {
+				free = append(free, [2]string{strconv.FormatInt(b.ID, 10), "Bed " + b.Label})
+			}
+		}
+		data["Home"], data["FreeBeds"] = home, free
+		data["Mine"] = r.AllocatedBedID != nil && bedIn(beds, *r.AllocatedBedID)
+	}
+	return s.page(c, status, "secure_referral", "Secure referral "+r.ChildRef, data, withForm(form, fe))
+}
+
+func bedIn(beds []secure.Bed, id int64) bool {
+	for _, b := range beds {
+		if b.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// referralAction runs one step on the referral in the URL and shows its outcome: field
+// problems re-render the page with what was typed; conflicts are a flash message.
+func (s *Server) referralAction(c echo.Context, step func(id int64, form map[string]string, userID int64) (string, error)) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	msg, err := step(id, form, u.ID)
+	var fe commissioning.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		return s.renderReferral(c, http.StatusUnprocessableEntity, form, fe)
+	case errors.Is(err, commissioning.ErrConflict):
+		s.flash(c, userMessage(err))
+	case err != nil:
+		return err
+	default:
+		s.flash(c, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", id))
+}
+
+func (s *Server) refreshReferral(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		_, err := s.deps.Secure.Refresh(c.Request().Context(), id, currentOrg(c).ID, by, form["reviewed"] == "yes", form["note"])
+		return "The referral is updated; the search carries on", err
+	})
+}
+
+func (s *Server) withdrawReferral(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		_, err := s.deps.Secure.Withdraw(c.Request().Context(), id, currentOrg(c).ID, by, form["placed_elsewhere"] == "yes", form["reason"])
+		return "The referral is withdrawn; the SWCU has been told", err
+	})
+}
+
+func (s *Server) circulateReferral(c echo.Context) error {
+	return s.referralAction(c, func(id int64, _ map[string]string, by int64) (string, error) {
+		vals, _ := c.FormParams()
+		var homes []int64
+		for _, v := range vals["home_ids"] {
+			if h, err := strconv.ParseInt(v, 10, 64); err == nil {
+				homes = append(homes, h)
+			}
+		}
+		n, err := s.deps.Secure.Circulate(c.Request().Context(), id, homes, by)
+		return fmt.Sprintf("The referral has been sent to %d %s", n, map[bool]string{true: "home", false: "homes"}[n == 1]), err
+	})
+}
+
+func (s *Server) allocateBed(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		bed, _ := strconv.ParseInt(form["bed_id"], 10, 64)
+		if bed == 0 {
+			return "", commissioning.Invalid("bed_id", "Select the bed to allocate")
+		}
+		_, err := s.deps.Secure.Allocate(c.Request().Context(), id, bed, by)
+		if errors.Is(err, secure.ErrBedTaken) {
+			return "", commissioning.Invalid("bed_id", userMessage(err))
+		}
+		return "The bed is held for the child; the council, the home and the host council have been told", err
+	})
+}
+
+func (s *Server) respondToReferral(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		resp := secure.Response{Accept: form["response"] == "accept", DeclineReason: form["decline_reason"], Detail: form["detail"]}
+		switch form["response"] {
+		case "accept":
+			resp.BedID, _ = strconv.ParseInt(form["bed_id"], 10, 64)
+			d, msg := dateParts(form, "earliest_admission", "The earliest admission date")
+			if msg != "" {
+				return "", commissioning.Invalid("earliest_admission-day", msg)
+			}
+			resp.EarliestAdmission = d
+		case "decline":
+		default:
+			return "", commissioning.Invalid("response", "Select whether you can offer a bed")
+		}
+		err := s.deps.Secure.Respond(c.Request().Context(), id, currentOrg(c).ID, by, resp)
+		return map[bool]string{true: "You have offered a bed; the SWCU has been told", false: "You have declined; the SWCU has been told"}[resp.Accept], err
+	})
+}
+
+func (s *Server) admitChild(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		on, fe := requiredDate(form, "admitted_on", "The admission date", "Enter the date the child was admitted")
+		if fe != nil {
+			return "", fe
+		}
+		return "The admission is confirmed: the bed is occupied", s.deps.Secure.Admit(c.Request().Context(), id, currentOrg(c).ID, by, *on)
+	})
+}
+
+// dischargeChild records a discharge from the home's page, whose forms name their fields
+// per child (d<referral>_…).
+func (s *Server) dischargeChild(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	p := fmt.Sprintf("d%d_", id)
+	on, fe := requiredDate(form, p+"discharged_on", "The discharge date", "Enter the date the child left")
+	if fe == nil {
+		u, _ := currentUser(c)
+		err = s.deps.Secure.Discharge(c.Request().Context(), id, currentOrg(c).ID, u.ID, *on, form[p+"discharge_reason"])
+		switch {
+		case errors.As(err, &fe):
+			for i := range fe {
+				fe[i].Field = p + fe[i].Field
+			}
+		case errors.Is(err, commissioning.ErrConflict):
+			s.flash(c, userMessage(err))
+			return c.Redirect(http.StatusSeeOther, "/secure/home")
+		case err != nil:
+			return err
+		}
+	}
+	if fe != nil {
+		return s.renderSecureHome(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, "The discharge is recorded: the bed is free")
+	return c.Redirect(http.StatusSeeOther, "/secure/home")
+}
+
+// The SWCU's waiting list, suggestion, report and metrics.
+
+func (s *Server) waitingList(c echo.Context) error {
+	w, err := s.deps.Secure.WaitingList(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": w})
+}
+
+func (s *Server) suggestions(c echo.Context) error {
+	sug, err := s.deps.Secure.Suggest(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_suggestions", "Suggested allocation", map[string]any{"S": sug})
+}
+
+// acceptSuggestion takes one suggested pair: an offered bed is allocated; a bed not yet
+// asked for is asked for, by circulating the referral to its home.
+func (s *Server) acceptSuggestion(c echo.Context) error {
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	ref, _ := strconv.ParseInt(form["referral_id"], 10, 64)
+	bed, _ := strconv.ParseInt(form["bed_id"], 10, 64)
+	home, _ := strconv.ParseInt(form["home_id"], 10, 64)
+	u, _ := currentUser(c)
+	ctx := c.Request().Context()
+	if form["offered"] == "yes" {
+		_, err = s.deps.Secure.Allocate(ctx, ref, bed, u.ID)
+		if err == nil {
+			s.flash(c, "The bed is allocated; the council, the home and the host council have been told")
+		}
+	} else {
+		_, err = s.deps.Secure.Circulate(ctx, ref, []int64{home}, u.ID)
+		if err == nil {
+			s.flash(c, "The home has been asked; allocate when it offers the bed")
+		}
+	}
+	var fe commissioning.FieldErrors
+	if errors.As(err, &fe) || errors.Is(err, commissioning.ErrConflict) {
+		s.flash(c, userMessage(err))
+	} else if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/secure/suggestions")
+}
+
+func (s *Server) dailyReport(c echo.Context) error {
+	rep, err := s.deps.Secure.DailyReport(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	sub, err := s.deps.Secure.Subscribed(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_report", "Daily national report", map[string]any{"Rep": rep, "Subscribed": sub, "At": s.cfg.ReportAt})
+}
+
+func (s *Server) dailyReportCSV(c echo.Context) error {
+	rep, err := s.deps.Secure.DailyReport(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`attachment; filename="secure-report-%s.csv"`, rep.Date.Format(time.DateOnly)))
+	h.Set("Cache-Control", "no-store")
+	c.Response().WriteHeader(http.StatusOK)
+	return rep.WriteCSV(c.Response())
+}
+
+func (s *Server) subscribeReport(c echo.Context) error {
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	on := form["subscribe"] == "yes"
+	if err := s.deps.Secure.Subscribe(c.Request().Context(), u.ID, on); err != nil {
+		return err
+	}
+	s.flash(c, map[bool]string{true: "You will get the report by email each day", false: "You will no longer get the report by email"}[on])
+	return c.Redirect(http.StatusSeeOther, "/secure/report")
+}
+
+func (s *Server) secureMetrics(c echo.Context) error {
+	m, err := s.deps.Secure.Metrics(c.Request().Context(), 30)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_metrics", "Secure welfare measures", map[string]any{"M": m})
+}
+
+// A secure home's own page: its beds, referrals sent to it, and its children.
+
+func (s *Server) secureHomePage(c echo.Context) error {
+	return s.renderSecureHome(c, http.StatusOK, nil, nil)
+}
+
+func (s *Server) renderSecureHome(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	home, beds, err := s.deps.Secure.HomeOf(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	incoming, err := s.deps.Secure.IncomingFor(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	children, err := s.deps.Secure.HomeChildren(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	return s.page(c, status, "secure_home", home.Name, map[string]any{"Home": home, "Beds": beds, "Incoming": incoming, "Children": children,
+		"ClosedReasons": options(secure.ClosedReasons), "DischargeReasons": options(secure.DischargeReasons)}, withForm(form, fe))
+}
+
+func (s *Server) setSecureBed(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	prefix := fmt.Sprintf("bed_%d_", id)
+	u := secure.BedUpdate{Status: form[prefix+"status"], ClosedReason: form[prefix+"closed_reason"]}
+	u.Version, _ = strconv.Atoi(form[prefix+"version"])
+	var fe commissioning.FieldErrors
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+	}{{"reopens_on", &u.ReopensOn}, {"expected_free_on", &u.ExpectedFreeOn}} {
+		t, msg := dateParts(form, prefix+d.name, "The date")
+		if msg != "" {
+			fe.Add(prefix+d.name+"-day", msg)
+		}
+		*d.dst = t
+	}
+	if len(fe) == 0 {
+		user, _ := currentUser(c)
+		_, err = s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, user.ID, u)
+		switch {
+		case errors.As(err, &fe):
+			for i := range fe {
+				fe[i].Field = prefix + fe[i].Field
+			}
+		case errors.Is(err, commissioning.ErrConflict):
+			s.flash(c, userMessage(err))
+			return c.Redirect(http.StatusSeeOther, "/secure/home")
+		case err != nil:
+			return err
+		}
+	}
+	if len(fe) > 0 {
+		return s.renderSecureHome(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, "The bed's state is saved; the national board shows it now")
+	return c.Redirect(http.StatusSeeOther, "/secure/home")
+}

@@ -1,0 +1,234 @@
+package frontend
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning/secure"
+)
+
+// withEstate seeds the secure estate and gives Oakfield and Heron Court a manager each.
+func (h *harness) withEstate(t *testing.T) (oak, heron secure.Home) {
+	t.Helper()
+	ctx := context.Background()
+	must(t, secure.SeedEstate(ctx, h.deps.DB.Gorm, time.Now()))
+	for email, name := range map[string]string{"manager@oakfield.test": secure.Estate[0].Name, "manager@heron.test": secure.Estate[1].Name} {
+		var home secure.Home
+		must(t, h.deps.DB.Gorm.Where("name = ?", name).First(&home).Error)
+		u, err := h.deps.Users.Create(ctx, newUser(email, "secure_home_user", home.ProviderID))
+		must(t, err)
+		h.users[email] = u
+		if name == secure.Estate[0].Name {
+			oak = home
+		} else {
+			heron = home
+		}
+	}
+	return oak, heron
+}
+
+func freeWelfareBed(t *testing.T, h *harness, home secure.Home) secure.Bed {
+	t.Helper()
+	_, beds, err := h.deps.Secure.HomeOf(context.Background(), home.ProviderID)
+	must(t, err)
+	for _, b := range beds {
+		if b.Designation == "welfare" && b.Status == "free" {
+			return b
+		}
+	}
+	t.Fatalf("%s has no free welfare bed", home.Name)
+	return secure.Bed{}
+}
+
+func anyBed(t *testing.T, h *harness, home secure.Home) secure.Bed {
+	t.Helper()
+	_, beds, err := h.deps.Secure.HomeOf(context.Background(), home.ProviderID)
+	must(t, err)
+	return beds[0]
+}
+
+func formDate(prefix string, d time.Time) url.Values {
+	return url.Values{prefix + "-day": {fmt.Sprint(d.Day())}, prefix + "-month": {fmt.Sprint(int(d.Month()))}, prefix + "-year": {fmt.Sprint(d.Year())}}
+}
+
+func merge(vs ...url.Values) url.Values {
+	out := url.Values{}
+	for _, v := range vs {
+		for k, x := range v {
+			out[k] = x
+		}
+	}
+	return out
+}
+
+func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
+	h := newHarness(t)
+	oak, heron := h.withEstate(t)
+	now := time.Now().In(london)
+	council := h.signIn("commissioner@manchester.test")
+
+	// A child under 13 without the Secretary of State's approval is refused, what was typed kept.
+	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"12"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
+		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"},
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_expiry", now.AddDate(0, 2, 0)))
+	r := council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Secretary of State") || !strings.Contains(r.Body, `value="MCR-SEC-1"`) {
+		t.Fatalf("under 13 without approval: %d", r.Status)
+	}
+	form.Set("sos_approval_ref", "SOS/2026/7")
+	r = council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	page := r.Location
+	if got := h.signIn("commissioner@liverpool.test").get(page); got.Status != http.StatusNotFound {
+		t.Fatalf("another council reads the referral: %d", got.Status)
+	}
+	if got := h.signIn("manager@oakfield.test").get(page); got.Status != http.StatusNotFound {
+		t.Fatalf("a home it was not sent to reads it: %d", got.Status)
+	}
+	if got := council.get("/secure/waiting"); got.Status != http.StatusForbidden {
+		t.Fatalf("a council reads the waiting list: %d", got.Status)
+	}
+
+	// The coordinator circulates it to two homes.
+	swcu := h.signIn("coordinator@swcu.test")
+	if got := swcu.get("/secure/waiting"); !strings.Contains(got.Body, "MCR-SEC-1") {
+		t.Fatal("waiting list lacks the referral")
+	}
+	if got := swcu.post(page, page+"/circulate", url.Values{"home_ids": {fmt.Sprint(oak.ID), fmt.Sprint(heron.ID)}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("circulate: %d", got.Status)
+	}
+	// Heron Court declines (a reason is needed); Oakfield accepts.
+	hm := h.signIn("manager@heron.test")
+	if got := hm.post(page, page+"/respond", url.Values{"response": {"decline"}}); got.Status != http.StatusUnprocessableEntity || !strings.Contains(got.Body, "Select why you are declining") {
+		t.Fatalf("decline without reason: %d", got.Status)
+	}
+	if got := hm.post(page, page+"/respond", url.Values{"response": {"decline"}, "decline_reason": {"staffing"}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("decline: %d", got.Status)
+	}
+	bed := freeWelfareBed(t, h, oak)
+	om := h.signIn("manager@oakfield.test")
+	if got := om.get(page); got.Status != http.StatusOK || strings.Contains(got.Body, "Sam Worker") {
+		t.Fatalf("the home sees the referral without contacts before allocation: %d", got.Status)
+	}
+	if got := om.post(page, page+"/respond", merge(url.Values{"response": {"accept"}, "bed_id": {fmt.Sprint(bed.ID)}}, formDate("earliest_admission", now))); got.Status != http.StatusSeeOther {
+		t.Fatalf("accept: %d", got.Status)
+	}
+	// The suggestion offers that bed; the coordinator allocates it.
+	if got := swcu.get("/secure/suggestions"); !strings.Contains(got.Body, "Allocate this bed") || !strings.Contains(got.Body, "The home has offered this bed") {
+		t.Fatal("suggestion lacks the offered bed")
+	}
+	if got := swcu.post(page, page+"/allocate", url.Values{"bed_id": {fmt.Sprint(bed.ID)}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("allocate: %d", got.Status)
+	}
+	if got := swcu.get("/secure/board?partial=1"); !strings.Contains(got.Body, "hearth-bed--held") {
+		t.Fatal("board shows no held bed")
+	}
+	// Admission: not in the past.
+	if got := om.post(page, page+"/admit", formDate("admitted_on", now.AddDate(0, 0, -1))); got.Status != http.StatusUnprocessableEntity || !strings.Contains(got.Body, "cannot be in the past") {
+		t.Fatalf("admission in the past: %d", got.Status)
+	}
+	if got := om.post(page, page+"/admit", formDate("admitted_on", now)); got.Status != http.StatusSeeOther {
+		t.Fatalf("admit: %d", got.Status)
+	}
+	if got := council.get(page); !strings.Contains(got.Body, "Placed") {
+		t.Fatal("the council sees the child placed")
+	}
+	// The report shows the allocation and the decline.
+	rep := swcu.get("/secure/report")
+	if !strings.Contains(rep.Body, "MCR-SEC-1") || !strings.Contains(rep.Body, "Staffing: 1") {
+		t.Fatal("report lacks the allocation or the decline")
+	}
+	if csv := swcu.get("/secure/report.csv"); !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") || !strings.Contains(csv.Body, "allocated_24h,MCR-SEC-1") {
+		t.Fatalf("report CSV: %s", csv.Header.Get("Content-Type"))
+	}
+	if got := swcu.get("/secure/metrics"); got.Status != http.StatusOK || !strings.Contains(got.Body, "occupancy-chart") {
+		t.Fatalf("metrics: %d", got.Status)
+	}
+	// A home cannot change another home's bed.
+	if got := om.post("/secure/home", fmt.Sprintf("/secure/beds/%d", anyBed(t, h, heron).ID), url.Values{}); got.Status != http.StatusNotFound {
+		t.Fatalf("another home's bed: %d", got.Status)
+	}
+}
+
+func TestSecureAPI(t *testing.T) {
+	h := newHarness(t)
+	oak, heron := h.withEstate(t)
+	now := time.Now().In(london)
+	council, swcu, oakTok := h.token("commissioner@manchester.test"), h.token("coordinator@swcu.test"), h.token("manager@oakfield.test")
+	body := fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":4,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
+		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO"}`,
+		now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), now.AddDate(0, 0, 2).Format(time.DateOnly))
+	if st, out := h.api("POST", "/api/v1/secure/referrals", council, body); st != 422 || !strings.Contains(fmt.Sprint(out), "order_expiry") {
+		t.Fatalf("expiry before hearing: %d %v", st, out)
+	}
+	body = strings.Replace(body, now.AddDate(0, 0, 2).Format(time.DateOnly), now.AddDate(0, 1, 0).Format(time.DateOnly), 1)
+	st, out := h.api("POST", "/api/v1/secure/referrals", council, body)
+	if st != 201 {
+		t.Fatalf("submit: %d %v", st, out)
+	}
+	id := int64(out["id"].(float64))
+	path := fmt.Sprintf("/api/v1/secure/referrals/%d", id)
+	if st, _ := h.api("GET", path, h.token("commissioner@liverpool.test"), ""); st != 404 {
+		t.Fatalf("another council: %d", st)
+	}
+	if st, _ := h.api("GET", "/api/v1/secure/waiting", council, ""); st != 403 {
+		t.Fatalf("council reads the waiting list: %d", st)
+	}
+	if st, out := h.api("GET", "/api/v1/secure/waiting", swcu, ""); st != 200 || len(out["waiting"].([]any)) != 1 {
+		t.Fatalf("waiting: %d %v", st, out)
+	}
+	if st, _ := h.api("POST", path+"/circulate", swcu, fmt.Sprintf(`{"home_ids":[%d,%d]}`, oak.ID, heron.ID)); st != 200 {
+		t.Fatalf("circulate: %d", st)
+	}
+	bed := freeWelfareBed(t, h, oak)
+	if st, _ := h.api("POST", path+"/respond", oakTok, fmt.Sprintf(`{"response":"accept","bed_id":%d,"earliest_admission":"%s"}`, bed.ID, now.Format(time.DateOnly))); st != 204 {
+		t.Fatalf("respond: %d", st)
+	}
+	if st, out := h.api("GET", "/api/v1/secure/suggestions", swcu, ""); st != 200 || len(out["pairs"].([]any)) != 1 {
+		t.Fatalf("suggestions: %d %v", st, out)
+	}
+	// Closed beds cannot be allocated; the offered bed can, once.
+	closedBed := secure.Bed{}
+	_, beds, _ := h.deps.Secure.HomeOf(context.Background(), oak.ProviderID)
+	for _, b := range beds {
+		if b.Designation == "welfare" && b.Status == "occupied" && b.ID != bed.ID {
+			closedBed = b
+			break
+		}
+	}
+	reopen := now.AddDate(0, 0, 5).Format(time.DateOnly)
+	if st, out := h.api("PUT", fmt.Sprintf("/api/v1/secure/beds/%d", closedBed.ID), oakTok, `{"status":"closed","closed_reason":"staffing","reopens_on":"`+reopen+`"}`); st != 200 || out["status"] != "closed" {
+		t.Fatalf("close a bed: %d %v", st, out)
+	}
+	if st, _ := h.api("PUT", fmt.Sprintf("/api/v1/secure/beds/%d", anyBed(t, h, heron).ID), oakTok, `{"status":"free"}`); st != 404 {
+		t.Fatalf("another home's bed: %d", st)
+	}
+	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, closedBed.ID)); st != 422 {
+		t.Fatalf("allocate a closed bed: %d", st)
+	}
+	if st, out := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 200 || out["status"] != "allocated" {
+		t.Fatalf("allocate: %d %v", st, out)
+	}
+	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 409 {
+		t.Fatalf("allocate again: %d", st)
+	}
+	if st, _ := h.api("POST", path+"/admit", oakTok, `{"admitted_on":"`+now.Format(time.DateOnly)+`"}`); st != 204 {
+		t.Fatalf("admit: %d", st)
+	}
+	if st, out := h.api("GET", "/api/v1/secure/beds", council, ""); st != 200 || out["total"].(float64) < 200 {
+		t.Fatalf("board: %d %v", st, out)
+	}
+	if st, out := h.api("GET", "/api/v1/secure/report", swcu, ""); st != 200 || len(out["allocations_24h"].([]any)) != 1 {
+		t.Fatalf("report: %d %v", st, out)
+	}
+	if st, _ := h.api("POST", path+"/discharge", oakTok, `{"discharged_on":"`+now.Format(time.DateOnly)+`","reason":"step_down"}`); st != 204 {
+		t.Fatalf("discharge: %d", st)
+	}
+}
