@@ -137,7 +137,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		if err != nil {
 			return err
 		}
-		suit, err := s.deps.Secure.SuitableFor(ctx, r)
+		suit, err := s.deps.Secure.HomesFor(ctx, r)
 		if err != nil {
 			return err
 		}

@@ -99,6 +99,12 @@ var funcs = template.FuncMap{
 	},
 	"str":            func(v any) string { return fmt.Sprint(v) },
 	"occupancyChart": occupancyChart,
+	"bedsNote": func(free, soon int) string {
+		if free+soon == 0 {
+			return "no welfare bed today"
+		}
+		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
+	},
 	"placementStatus": func(s string) string {
 		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
 	},

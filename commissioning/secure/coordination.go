@@ -73,6 +73,18 @@ type Suitable struct {
 // free now or within seven days, nearest first.
 func suitable(r Referral, homes []Home, beds map[int64][]Bed, week time.Time) []Suitable {
 	var out []Suitable
+	for _, st := range taking(r, homes, beds, week) {
+		if st.Free+st.Soon > 0 {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// taking lists every home whose registration fits the child, nearest first, with its
+// free and soon-free welfare beds (perhaps none).
+func taking(r Referral, homes []Home, beds map[int64][]Bed, week time.Time) []Suitable {
+	var out []Suitable
 	for _, h := range homes {
 		if !h.Takes(r.AgeYears, r.Sex) {
 			continue
@@ -88,9 +100,6 @@ func suitable(r Referral, homes []Home, beds map[int64][]Bed, week time.Time) []
 			} else if b.FreeBy(week) {
 				st.Soon++
 			}
-		}
-		if st.Free+st.Soon == 0 {
-			continue
 		}
 		st.Preferred = st.Miles <= float64(r.PreferredMiles)
 		out = append(out, st)
@@ -166,13 +175,15 @@ func councilNames(ctx context.Context, db *gorm.DB) (map[int64]string, error) {
 	return m, nil
 }
 
-// SuitableFor returns the homes suitable for one referral today.
-func (s *Service) SuitableFor(ctx context.Context, r Referral) ([]Suitable, error) {
+// HomesFor returns every home that takes the child, nearest first, with its free and
+// soon-free welfare beds: the coordinator may ask a home with no bed today, since beds
+// free up.
+func (s *Service) HomesFor(ctx context.Context, r Referral) ([]Suitable, error) {
 	homes, beds, err := s.estate(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}
-	return suitable(r, homes, beds, s.today().AddDate(0, 0, 7)), nil
+	return taking(r, homes, beds, s.today().AddDate(0, 0, 7)), nil
 }
 
 // Circulate sends a waiting referral to the chosen homes, which are told by email and in

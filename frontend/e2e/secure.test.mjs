@@ -1,0 +1,167 @@
+// Issue 5 end to end in a real browser: a council sends a secure referral; the SWCU
+// coordinator circulates it to two homes; one declines with a reason, one accepts; the
+// coordinator allocates the bed while the national bed board, open elsewhere, updates
+// live; the home confirms the admission; the daily report shows it. axe-core checks
+// every page.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked } from './harness.mjs';
+
+let hearth;
+let browser;
+let referralPath;
+
+before(async () => {
+  hearth = await startHearth();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await hearth?.stop();
+  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+});
+
+const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
+const coordinator = ACCOUNTS.find((a) => a.role === 'swcu_coordinator');
+const oakfield = ACCOUNTS.find((a) => a.role === 'secure_home_user');
+const heron = { email: 'manager@heroncourt.example' };
+const OAKFIELD = "Oakfield Secure Children's Home (demo)";
+const HERON = "Heron Court Secure Children's Home (demo)";
+
+async function as(account, f) {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, account);
+  try {
+    await f(page);
+    assert.deepEqual(page.externalRequests, []);
+  } finally {
+    await page.context().close();
+  }
+}
+
+// nav follows a link in the service navigation (home pages repeat some as tasks).
+function nav(page, name) {
+  return page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true }).click();
+}
+
+async function fillDate(page, group, d) {
+  const g = page.getByRole('group', { name: group });
+  await g.getByLabel('Day').fill(String(d.getDate()));
+  await g.getByLabel('Month').fill(String(d.getMonth() + 1));
+  await g.getByLabel('Year').fill(String(d.getFullYear()));
+}
+
+test('a council sends a secure referral', async () => {
+  await as(commissioner, async (page) => {
+    await nav(page, 'Secure referrals');
+    await expectAccessible(page, 'secure referrals');
+    await page.getByRole('button', { name: 'Send a secure referral' }).click();
+    await page.getByLabel("Your council's reference for the child").fill('MCR-E2E-SEC');
+    await page.getByRole('button', { name: 'Send the referral' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    assert.equal(await page.getByLabel("Your council's reference for the child").inputValue(), 'MCR-E2E-SEC');
+    await expectAccessible(page, 'secure referral with errors');
+    const now = new Date();
+    await page.getByLabel('Age in years').fill('14');
+    await page.getByLabel('Month of birth (1 to 12)').fill(String(now.getMonth() + 1));
+    await page.getByLabel('Year of birth').fill(String(now.getFullYear() - 14));
+    await page.getByLabel('Female', { exact: true }).check();
+    await page.getByLabel('Section 25 order granted').check();
+    await fillDate(page, 'Order expires on (if granted)', new Date(Date.now() + 60 * 864e5));
+    await page.getByLabel('Urgent (within days)').check();
+    await page.getByLabel('Self-harm or suicidal ideation').check();
+    await page.getByLabel('Postcode district where the child is now').fill('M14');
+    await page.getByLabel('Social worker: name and phone or email').fill('Chris Social Worker, 0161 496 0100');
+    await page.getByLabel('Sanctioning officer: name and phone or email').fill('Head of Service, 0161 496 0101');
+    await page.getByRole('button', { name: 'Send the referral' }).click();
+    await page.waitForLoadState();
+    if (await page.locator('.govuk-error-summary').count()) throw new Error(await page.locator('.govuk-error-summary').textContent());
+    await page.getByText('The referral has been sent to the Secure Welfare Coordination Unit').waitFor();
+    assert.equal(await page.getByTestId('referral-status').textContent(), 'Received');
+    referralPath = new URL(page.url()).pathname;
+    await expectAccessible(page, 'secure referral (council)');
+  });
+});
+
+test('the coordinator circulates it to two homes', async () => {
+  await as(coordinator, async (page) => {
+    await nav(page, 'Waiting list');
+    await expectAccessible(page, 'waiting list');
+    await page.getByRole('link', { name: 'MCR-E2E-SEC' }).click();
+    await page.getByRole('checkbox', { name: new RegExp(`^${OAKFIELD.replace(/[()]/g, '\\$&')}`) }).check();
+    await page.getByRole('checkbox', { name: new RegExp(`^${HERON.replace(/[()]/g, '\\$&')}`) }).check();
+    await expectAccessible(page, 'secure referral (SWCU)');
+    await page.getByRole('button', { name: 'Circulate to these homes' }).click();
+    await page.getByText('The referral has been sent to 2 homes').waitFor();
+    assert.match(await page.getByTestId('circulations').textContent(), /Waiting for an answer/);
+  });
+});
+
+test('one home declines with a reason and the other offers a bed', async () => {
+  await as(heron, async (page) => {
+    await nav(page, 'Your home');
+    await expectAccessible(page, 'secure home');
+    await page.locator(`a[href="${referralPath}"]`).first().click();
+    await page.getByLabel('No, we decline').check();
+    await page.getByLabel('Staffing').check();
+    await expectAccessible(page, 'secure referral (home)');
+    await page.getByRole('button', { name: 'Send your answer' }).click();
+    await page.getByText('You have declined; the SWCU has been told').waitFor();
+  });
+  await as(oakfield, async (page) => {
+    await page.goto(referralPath);
+    await page.getByLabel('Yes, we can offer a bed').check();
+    await page.getByRole('group', { name: 'The bed you offer' }).getByRole('radio').first().check();
+    await fillDate(page, 'Earliest admission date', new Date());
+    await page.getByRole('button', { name: 'Send your answer' }).click();
+    await page.getByText('You have offered a bed; the SWCU has been told').waitFor();
+  });
+});
+
+test('the coordinator allocates the bed and the national board updates live', async () => {
+  const board = await newPage(browser, hearth.url);
+  await signIn(board, commissioner);
+  await board.goto('/secure/board');
+  await expectAccessible(board, 'secure bed board');
+  const region = board.locator('#secure-board');
+  await board.waitForFunction(() => document.getElementById('secure-board')?.dataset.live === 'connected');
+  const heldBefore = Number(await board.locator(`tr[data-home="${OAKFIELD}"] [data-testid="held"]`).textContent());
+
+  await as(coordinator, async (page) => {
+    await nav(page, 'Suggested allocation');
+    await expectAccessible(page, 'suggested allocation');
+    assert.match(await page.getByTestId('suggestions').textContent(), /MCR-E2E-SEC/);
+    await page.goto(referralPath);
+    await page.getByRole('radio', { name: /bed .* \(offered/ }).check();
+    await page.getByRole('button', { name: 'Allocate the bed' }).click();
+    await page.getByText('The bed is held for the child').waitFor();
+    assert.equal(await page.getByTestId('referral-status').textContent(), 'Bed allocated');
+  });
+
+  await board.waitForFunction(([home, before]) => {
+    const cell = document.querySelector(`tr[data-home="${home}"] [data-testid="held"]`);
+    return cell && Number(cell.textContent) === before + 1;
+  }, [OAKFIELD, heldBefore], { timeout: 5000 });
+  assert.ok(Number(await region.getAttribute('data-refreshed')) >= 1);
+  await expectAccessible(board, 'secure bed board after a live update');
+  await board.context().close();
+});
+
+test('the home confirms the admission and the daily report shows it', async () => {
+  await as(oakfield, async (page) => {
+    await page.goto(referralPath);
+    await fillDate(page, 'Date the child was admitted', new Date());
+    await page.getByRole('button', { name: 'Confirm the admission' }).click();
+    await page.getByText('The admission is confirmed: the bed is occupied').waitFor();
+    assert.equal(await page.getByTestId('referral-status').textContent(), 'Placed');
+  });
+  await as(coordinator, async (page) => {
+    await nav(page, 'Daily report');
+    assert.match(await page.getByTestId('report-allocations').textContent(), /MCR-E2E-SEC \(Manchester\) to Oakfield/);
+    assert.match(await page.getByTestId('report-declines').textContent(), /Staffing: 1/);
+    await expectAccessible(page, 'daily report');
+    await nav(page, 'Measures');
+    await expectAccessible(page, 'secure measures');
+  });
+});
