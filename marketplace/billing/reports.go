@@ -1,0 +1,147 @@
+package billing
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning/csvsafe"
+)
+
+// CouncilInvoices lists a council's invoices, newest first, with their lines.
+func (s *Service) CouncilInvoices(ctx context.Context, councilID int64) ([]Invoice, error) {
+	var out []Invoice
+	err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") }).Where("council_id = ?", councilID).
+		Order("period_start DESC, id DESC").Find(&out).Error
+	return out, err
+}
+
+// WriteCSV writes a council's invoice lines as CSV.
+func WriteCSV(w io.Writer, invs []Invoice) error {
+	cw := csvsafe.NewWriter(w)
+	if err := cw.Write("invoice", "period_start", "status", "placement", "from", "to_exclusive", "nights", "weekly_pence", "amount_pence", "description"); err != nil {
+		return err
+	}
+	for _, inv := range invs {
+		for _, l := range inv.Lines {
+			if err := cw.Write(itoa(inv.ID), inv.PeriodStart.Format(time.DateOnly), inv.Status, itoa(l.PlacementID), l.FromDate.Format(time.DateOnly),
+				l.ToDate.Format(time.DateOnly), itoa(int64(l.Days)), itoa(l.WeeklyPence), itoa(l.AmountPence), l.Description); err != nil {
+				return err
+			}
+		}
+	}
+	return cw.Flush()
+}
+
+// Payment is a line as the provider paid for it sees it.
+type Payment struct {
+	InvoiceLine
+	PeriodStart   time.Time
+	InvoiceStatus string
+	Council       string
+}
+
+// ProviderPayments lists a provider's lines: expected (not yet paid over) and received.
+func (s *Service) ProviderPayments(ctx context.Context, providerID int64) ([]Payment, error) {
+	var out []Payment
+	err := s.db.WithContext(ctx).Table("invoice_lines l").Select("l.*, i.period_start, i.status AS invoice_status, c.name AS council").
+		Joins("JOIN invoices i ON i.id = l.invoice_id").Joins("JOIN organisations c ON c.id = i.council_id").
+		Where("l.provider_id = ?", providerID).Order("i.period_start DESC, l.id").Scan(&out).Error
+	return out, err
+}
+
+// Overview is the consortium admin's billing page.
+type Overview struct {
+	Periods  []PeriodSummary
+	Levy     []MonthAmount
+	SpendLot []LotMonth
+	Jobs     []JobRow
+	Backlog  []BacklogRow
+	Councils []CouncilContact
+}
+
+// PeriodSummary is one invoice run.
+type PeriodSummary struct {
+	PeriodStart time.Time
+	Invoices    int
+	TotalPence  int64
+	LevyPence   int64
+	Paid        int
+}
+
+// MonthAmount is an amount for a month.
+type MonthAmount struct {
+	Month time.Time
+	Pence int64
+}
+
+// LotMonth is spend on a lot in a month.
+type LotMonth struct {
+	Month time.Time
+	Lot   string
+	Pence int64
+}
+
+// JobRow is a Stripe call that has failed at least once.
+type JobRow struct {
+	ID        int64
+	Kind      string
+	RefID     int64
+	Status    string
+	Attempts  int
+	LastError string
+	NextTryAt time.Time
+}
+
+// BacklogRow is a provider's transfers waiting for onboarding.
+type BacklogRow struct {
+	Provider string
+	Lines    int
+	Pence    int64
+}
+
+// CouncilContact is a member council's billing contact.
+type CouncilContact struct {
+	ID    int64
+	Name  string
+	Email *string
+}
+
+// Overview gathers the consortium's billing: runs, levy income by month (paid invoices),
+// spend by lot by month, Stripe calls that failed and are being retried, and transfers
+// waiting for providers to finish onboarding.
+func (s *Service) Overview(ctx context.Context, consortiumID int64) (Overview, error) {
+	var o Overview
+	db := s.db.WithContext(ctx)
+	if err := db.Raw(`SELECT period_start, count(*) AS invoices, sum(total_pence) AS total_pence, sum(levy_pence) AS levy_pence,
+            count(*) FILTER (WHERE status = 'paid') AS paid FROM invoices WHERE consortium_id = ? GROUP BY period_start ORDER BY period_start DESC`, consortiumID).
+		Scan(&o.Periods).Error; err != nil {
+		return o, err
+	}
+	if err := db.Raw(`SELECT period_start AS month, sum(levy_pence) AS pence FROM invoices WHERE consortium_id = ? AND status = 'paid'
+            GROUP BY period_start ORDER BY period_start`, consortiumID).Scan(&o.Levy).Error; err != nil {
+		return o, err
+	}
+	if err := db.Raw(`SELECT i.period_start AS month, coalesce(l2.name, 'Unknown lot') AS lot, sum(l.amount_pence) AS pence
+            FROM invoice_lines l JOIN invoices i ON i.id = l.invoice_id LEFT JOIN lots l2 ON l2.id = l.lot_id
+            WHERE i.consortium_id = ? GROUP BY i.period_start, l2.name ORDER BY i.period_start, lot`, consortiumID).Scan(&o.SpendLot).Error; err != nil {
+		return o, err
+	}
+	if err := db.Raw(`SELECT j.id, j.kind, j.ref_id, j.status, j.attempts, j.last_error, j.next_try_at FROM stripe_jobs j
+            WHERE (j.status = 'pending' AND j.attempts > 0) ORDER BY j.id DESC LIMIT 50`).Scan(&o.Jobs).Error; err != nil {
+		return o, err
+	}
+	if err := db.Raw(`SELECT p.name AS provider, count(*) AS lines, sum(l.amount_pence - l.levy_pence) AS pence FROM invoice_lines l
+            JOIN invoices i ON i.id = l.invoice_id JOIN organisations p ON p.id = l.provider_id
+            WHERE i.consortium_id = ? AND l.transfer_status = 'waiting_onboarding' GROUP BY p.name ORDER BY p.name`, consortiumID).Scan(&o.Backlog).Error; err != nil {
+		return o, err
+	}
+	err := db.Raw(`SELECT o.id, o.name, b.billing_email AS email FROM organisations o LEFT JOIN billing_customers b ON b.organisation_id = o.id
+            WHERE o.consortium_id = ? ORDER BY o.name`, consortiumID).Scan(&o.Councils).Error
+	return o, err
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
