@@ -3,9 +3,11 @@ package frontend
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // occupancyChart draws each home's occupancy over the days as a small line chart (one
@@ -33,4 +35,72 @@ func occupancyChart(m secure.Metrics) template.HTML {
 	}
 	b.WriteString(`</div>`)
 	return template.HTML(b.String())
+}
+
+// spendChart draws monthly spend by lot as stacked bars, as inline SVG with a text
+// alternative; the table on the page carries the same figures.
+func spendChart(rows []billing.LotMonth) template.HTML {
+	if len(rows) == 0 {
+		return ""
+	}
+	var months []string
+	var lots []string
+	by := map[string]map[string]int64{}
+	var top int64
+	for _, r := range rows {
+		m := r.Month.Format("Jan 2006")
+		if by[m] == nil {
+			by[m] = map[string]int64{}
+			months = append(months, m)
+		}
+		if !slices.Contains(lots, r.Lot) {
+			lots = append(lots, r.Lot)
+		}
+		by[m][r.Lot] += r.Pence
+	}
+	for _, m := range months {
+		var sum int64
+		for _, v := range by[m] {
+			sum += v
+		}
+		top = max(top, sum)
+	}
+	colours := []string{"#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d4351c", "#505a5f"}
+	const w, h, barW, gap, left = 560.0, 220.0, 48.0, 24.0, 10.0
+	var b strings.Builder
+	var alt []string
+	for _, m := range months {
+		alt = append(alt, fmt.Sprintf("%s £%d", m, sumOf(by[m])/100))
+	}
+	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" height="%.0f" role="img" aria-label="%s" data-testid="spend-chart">`, w, h+40, h+40,
+		template.HTMLEscapeString("Monthly spend: "+strings.Join(alt, "; ")))
+	for i, m := range months {
+		x := left + float64(i)*(barW+gap)
+		y := h
+		for j, lot := range lots {
+			v := by[m][lot]
+			if v == 0 {
+				continue
+			}
+			hh := h * float64(v) / float64(top)
+			y -= hh
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`, x, y, barW, hh, colours[j%len(colours)],
+				template.HTMLEscapeString(fmt.Sprintf("%s, %s: £%d", m, lot, v/100)))
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle">%s</text>`, x+barW/2, h+16, template.HTMLEscapeString(m))
+	}
+	b.WriteString(`</svg><ul class="govuk-list hearth-legend">`)
+	for j, lot := range lots {
+		fmt.Fprintf(&b, `<li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect width="12" height="12" fill="%s"/></svg> %s</li>`, colours[j%len(colours)], template.HTMLEscapeString(lot))
+	}
+	b.WriteString(`</ul>`)
+	return template.HTML(b.String())
+}
+
+func sumOf(m map[string]int64) int64 {
+	var s int64
+	for _, v := range m {
+		s += v
+	}
+	return s
 }

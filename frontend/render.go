@@ -99,6 +99,9 @@ var funcs = template.FuncMap{
 	},
 	"str":            func(v any) string { return fmt.Sprint(v) },
 	"occupancyChart": occupancyChart,
+	"spendChart":     spendChart,
+	"sub":            func(a, b int64) int64 { return a - b },
+	"gbp":            func(p int64) string { return marketplace.Pence(p).String() },
 	"bedsNote": func(free, soon int) string {
 		if free+soon == 0 {
 			return "no welfare bed today"
@@ -384,17 +387,17 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	items := []NavItem{{Text: "Home", Href: "/"}}
 	switch r {
 	case commissioning.RoleConsortiumAdmin:
-		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"},
+		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"})
 	case commissioning.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"})
+			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"})
 	case commissioning.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"})
 	case commissioning.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"})
+			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"}, NavItem{Text: "Payments", Href: "/billing"})
 	case commissioning.RoleSWCUCoordinator:
 		items = append(items, NavItem{Text: "Waiting list", Href: "/secure/waiting"}, NavItem{Text: "Bed board", Href: "/secure/board"},
 			NavItem{Text: "Suggested allocation", Href: "/secure/suggestions"}, NavItem{Text: "Daily report", Href: "/secure/report"},

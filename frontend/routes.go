@@ -149,6 +149,15 @@ func (s *Server) routes() {
 	s.route(get, "/secure/home", homes, s.secureHomePage)
 	s.route(post, "/secure/beds/:id", homes, s.setSecureBed)
 
+	// Billing through Stripe Connect.
+	s.route(post, "/stripe/webhook", Public, s.stripeWebhook) // verified by its Stripe signature
+	s.route(get, "/billing", Roles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin), s.billingPage)
+	s.route(get, "/billing.csv", Roles(c.RoleCommissioner, c.RoleApprover), s.billingCSV)
+	s.route(post, "/billing/onboard", Roles(c.RoleProviderAdmin), s.onboard)
+	s.route(get, "/admin/billing", admin, s.adminBilling)
+	s.route(post, "/admin/billing/run", admin, s.runInvoices)
+	s.route(post, "/admin/billing/contacts", admin, s.setBillingContact)
+
 	// The regional vacancy board.
 	boardRoles := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleConsortiumAdmin)
 	s.route(get, "/board", boardRoles, s.board)

@@ -25,6 +25,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations"
 )
 
@@ -49,13 +50,14 @@ type Config struct {
 
 // Deps are the services the web layer calls.
 type Deps struct {
-	DB     *migrations.DB
-	Orgs   *commissioning.Service
-	Users  *auth.Service
-	Audit  *audit.Log
-	Outbox *notify.Outbox
-	Market *marketplace.Service
-	Secure *secure.Service
+	DB      *migrations.DB
+	Orgs    *commissioning.Service
+	Users   *auth.Service
+	Audit   *audit.Log
+	Outbox  *notify.Outbox
+	Market  *marketplace.Service
+	Secure  *secure.Service
+	Billing *billing.Service
 }
 
 // Server is Hearth's HTTP server.
@@ -97,6 +99,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if deps.Outbox != nil {
 		deps.Secure = deps.Secure.WithMail(deps.Outbox, cfg.BaseURL)
 	}
+	if deps.Billing == nil {
+		deps.Billing = billing.NewService(deps.DB.Gorm, billing.Config{})
+	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
 	s.store = pgxstore.New(deps.DB.Pool)
 	s.hub = newHub(deps.DB.Pool, "vacancy_changed")
@@ -135,7 +140,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		CookieSameSite: http.SameSiteLaxMode,
 		// The JSON API authenticates with bearer tokens, not cookies, so it is not
 		// exposed to cross-site request forgery.
-		Skipper: func(c echo.Context) bool { return isAPI(c.Request().URL.Path) },
+		// Stripe's webhooks are verified by their signature instead.
+		Skipper: func(c echo.Context) bool {
+			return isAPI(c.Request().URL.Path) || c.Request().URL.Path == "/stripe/webhook"
+		},
 		ErrorHandler: func(err error, c echo.Context) error {
 			return echo.NewHTTPError(http.StatusForbidden, "Your form expired or was sent from another website. Go back, reload the page and try again.")
 		},

@@ -15,20 +15,22 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/pgembed"
 )
 
 // app is Hearth wired together: the database and the domain services.
 type app struct {
-	cfg    Config
-	db     *migrations.DB
-	orgs   *commissioning.Service
-	users  *auth.Service
-	audit  *audit.Log
-	outbox *notify.Outbox
-	market *marketplace.Service
-	secure *secure.Service
+	cfg     Config
+	db      *migrations.DB
+	orgs    *commissioning.Service
+	users   *auth.Service
+	audit   *audit.Log
+	outbox  *notify.Outbox
+	market  *marketplace.Service
+	secure  *secure.Service
+	billing *billing.Service
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -39,7 +41,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			return err
 		}
 		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: auth.NewService(db.Gorm),
-			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm)}
+			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}

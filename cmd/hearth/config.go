@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // Config is all of Hearth's configuration, read from flags and environment in one place.
@@ -27,6 +28,9 @@ type Config struct {
 	// ReportAt is when the daily secure welfare report is emailed, as time after
 	// midnight in England (HEARTH_REPORT_AT, like 07:00).
 	ReportAt time.Duration
+	// Stripe: STRIPE_SECRET_KEY (unset: billing off), STRIPE_API_BASE (stripe-mock),
+	// STRIPE_WEBHOOK_SECRET.
+	Stripe billing.Config
 }
 
 func env(name, def string) string {
@@ -49,6 +53,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		DataDir:     env("HEARTH_DATA_DIR", ".hearth/pg"),
 		BaseURL:     env("HEARTH_BASE_URL", ""),
 		LogFormat:   env("HEARTH_LOG_FORMAT", "text"),
+		Stripe:      billing.Config{SecretKey: env("STRIPE_SECRET_KEY", ""), APIBase: env("STRIPE_API_BASE", ""), WebhookSecret: env("STRIPE_WEBHOOK_SECRET", "")},
 		SMTP: notify.SMTPConfig{
 			Addr: env("SMTP_ADDR", ""), Username: env("SMTP_USERNAME", ""), Password: env("SMTP_PASSWORD", ""),
 			From: env("SMTP_FROM", "Hearth <no-reply@hearth.example>"),

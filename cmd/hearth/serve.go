@@ -30,7 +30,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
 			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure})
+			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing})
 		if err != nil {
 			return err
 		}
@@ -54,6 +54,10 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			return err
 		})
 
+		go runEvery(workers, 5*time.Second, "stripe calls", func(ctx context.Context) error {
+			_, err := a.billing.ProcessJobs(ctx)
+			return err
+		})
 		mailed := a.secure.WithMail(a.outbox, cfg.BaseURL)
 		go runEvery(workers, time.Minute, "daily secure welfare report", func(ctx context.Context) error {
 			_, err := mailed.SendDailyReport(ctx, cfg.ReportAt)

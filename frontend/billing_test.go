@@ -1,0 +1,115 @@
+package frontend
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v76/webhook"
+
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+const testWebhookSecret = "whsec_frontend_test"
+
+func (h *harness) webhook(t *testing.T, event map[string]any, signature func(string) string) int {
+	t.Helper()
+	event["api_version"], event["object"] = "2023-10-16", "event"
+	payload, _ := json.Marshal(event)
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: testWebhookSecret, Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/stripe/webhook", bytes.NewReader(sp.Payload))
+	req.Header.Set("Content-Type", "application/json")
+	if sig := signature(sp.Header); sig != "" {
+		req.Header.Set("Stripe-Signature", sig)
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestBillingPagesAndWebhook(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	pid := h.awardedIntoSalford(t)
+	prov := h.signIn("staff@providerx.test")
+	now := time.Now().In(london)
+	page := fmt.Sprintf("/placements/%d", pid)
+	if r := prov.post(page, page+"/start", url.Values{"started_on-day": {fmt.Sprint(now.Day())}, "started_on-month": {fmt.Sprint(int(now.Month()))}, "started_on-year": {fmt.Sprint(now.Year())}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("start: %d", r.Status)
+	}
+	admin := h.signIn("admin@consortium.test")
+	month := now.Format("2006-01")
+	r := admin.post("/admin/billing", "/admin/billing/run", url.Values{"month": {month}})
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Manchester has no billing contact") {
+		t.Fatalf("run without a contact: %d", r.Status)
+	}
+	if r := admin.post("/admin/billing", "/admin/billing/contacts", url.Values{"council_id": {fmt.Sprint(h.orgs["manchester"].ID)}, "billing_email": {"not an email"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad contact: %d", r.Status)
+	}
+	if r := admin.post("/admin/billing", "/admin/billing/contacts", url.Values{"council_id": {fmt.Sprint(h.orgs["leeds"].ID)}, "billing_email": {"a@leeds.test"}}); r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("a council outside the consortium: %d", r.Status)
+	}
+	if r := admin.post("/admin/billing", "/admin/billing/contacts", url.Values{"council_id": {fmt.Sprint(h.orgs["manchester"].ID)}, "billing_email": {"invoices@manchester.test"}}); r.Status != http.StatusSeeOther {
+		t.Fatalf("contact: %d", r.Status)
+	}
+	if r := admin.post("/admin/billing", "/admin/billing/run", url.Values{"month": {month}}); !strings.Contains(r.Body, "1 invoice created") {
+		t.Fatalf("run: %d", r.Status)
+	}
+	council := h.signIn("commissioner@manchester.test")
+	if r := council.get("/billing"); !strings.Contains(r.Body, "IPA-") || !strings.Contains(r.Body, "pending") {
+		t.Fatalf("council's invoices: %d", r.Status)
+	}
+	if r := council.get("/billing.csv"); !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Body, "IPA-") {
+		t.Fatal("CSV")
+	}
+	if r := h.signIn("commissioner@liverpool.test").get("/billing"); strings.Contains(r.Body, "IPA-") {
+		t.Fatal("another council sees Manchester's invoice")
+	}
+	if r := h.signIn("admin@providerx.test").get("/billing"); !strings.Contains(r.Body, "Not started") || !strings.Contains(r.Body, "Awaiting the council") {
+		t.Fatalf("provider's payments: %d", r.Status)
+	}
+	if r := prov.get("/billing.csv"); r.Status != http.StatusForbidden {
+		t.Fatalf("provider reads invoices CSV: %d", r.Status)
+	}
+	if r := council.post("/billing", "/billing/onboard", url.Values{}); r.Status != http.StatusForbidden {
+		t.Fatalf("council onboards: %d", r.Status)
+	}
+	// Webhooks: signature checked; applied once however often Stripe sends it.
+	invs, err := h.deps.Billing.CouncilInvoices(ctx, h.orgs["manchester"].ID)
+	must(t, err)
+	paid := func() map[string]any {
+		return map[string]any{"id": "evt_web_1", "type": "invoice.paid", "data": map[string]any{"object": map[string]any{"id": "in_x", "object": "invoice",
+			"metadata": map[string]string{"hearth_invoice_id": fmt.Sprint(invs[0].ID)}}}}
+	}
+	if st := h.webhook(t, paid(), func(string) string { return "" }); st != http.StatusBadRequest {
+		t.Fatalf("no signature: %d", st)
+	}
+	if st := h.webhook(t, paid(), func(s string) string { return strings.Replace(s, "v1=", "v1=00", 1) }); st != http.StatusBadRequest {
+		t.Fatalf("bad signature: %d", st)
+	}
+	invs, _ = h.deps.Billing.CouncilInvoices(ctx, h.orgs["manchester"].ID)
+	if invs[0].Status != "pending" {
+		t.Fatalf("a refused webhook changed the invoice: %q", invs[0].Status)
+	}
+	for range 3 {
+		if st := h.webhook(t, paid(), func(s string) string { return s }); st != http.StatusOK {
+			t.Fatalf("webhook: %d", st)
+		}
+	}
+	if _, n, _ := h.deps.Audit.List(ctx, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
+		t.Fatalf("applied %d times", n)
+	}
+	if r := council.get("/billing"); !strings.Contains(r.Body, ">paid<") {
+		t.Fatal("the council sees it paid")
+	}
+	if r := admin.get("/admin/billing"); !strings.Contains(r.Body, "spend-chart") {
+		t.Fatal("admin page lacks the spend chart")
+	}
+}
