@@ -8,6 +8,10 @@ GOBIN := $(CURDIR)/bin
 export PATH := $(GOBIN):$(PATH)
 GOTESTSUM := $(GOBIN)/gotestsum
 GOTESTSUM_VERSION := v1.13.0
+# stripe-mock v0.183.0 matches stripe-go v76's API version (2023-10-16).
+STRIPE_MOCK := $(GOBIN)/stripe-mock
+STRIPE_MOCK_VERSION := v0.183.0
+STRIPE_MOCK_PORT ?= 12111
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
@@ -22,8 +26,15 @@ help:
 	@echo "make bidstorm  500 providers bid in the last 60 s before a deadline"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
-run: system-deps build
-	./bin/hearth serve
+# Serves Hearth with stripe-mock on loopback for billing (stopped when Hearth stops).
+run: system-deps build $(STRIPE_MOCK)
+	@$(STRIPE_MOCK) -http-addr 127.0.0.1:$(STRIPE_MOCK_PORT) -https-addr 127.0.0.1:$$(($(STRIPE_MOCK_PORT)+1)) >/dev/null 2>&1 & mock=$$!; \
+	trap "kill $$mock 2>/dev/null" EXIT INT TERM; \
+	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_hearth_demo} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_MOCK_PORT)} \
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_hearth_demo} ./bin/hearth serve
+
+$(STRIPE_MOCK):
+	GOBIN=$(GOBIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
 test: system-deps browser-deps build vet go-test e2e
 
@@ -61,11 +72,11 @@ $(GOTESTSUM):
 	GOBIN=$(GOBIN) go install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)
 
 # Each test package starts its own embedded PostgreSQL unless TEST_DATABASE_URL is set.
-go-test: $(GOTESTSUM) assets
+go-test: $(GOTESTSUM) $(STRIPE_MOCK) assets
 	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 15m ./...
 
-e2e: build browser-deps
-	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout e2e/
+e2e: build browser-deps $(STRIPE_MOCK)
+	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth STRIPE_MOCK_BIN=$(STRIPE_MOCK) node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout e2e/
 
 fuzz: assets
 	go test ./commissioning/geo/ -run '^$$' -fuzz FuzzNormalise -fuzztime 30s

@@ -1,6 +1,7 @@
 // Browser-test harness: runs the real `hearth` binary on its own embedded PostgreSQL
 // with the demo consortium, and drives Debian's Chromium with playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, chmodSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,8 +35,11 @@ function freePort() {
   });
 }
 
-// startHearth runs the binary on a fresh data folder and waits until it is ready.
-export async function startHearth() {
+export const WEBHOOK_SECRET = 'whsec_e2e_hearth';
+
+// startHearth runs the binary on a fresh data folder and waits until it is ready. With
+// stripe set, it also runs stripe-mock on loopback and points Hearth at it.
+export async function startHearth({ stripe = false } = {}) {
   const bin = process.env.HEARTH_BIN;
   assert.ok(bin, 'HEARTH_BIN must name the hearth binary (make e2e sets it)');
   const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
@@ -44,6 +48,13 @@ export async function startHearth() {
   const url = `http://127.0.0.1:${port}`;
   const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true' };
   delete env.DATABASE_URL;
+  let mock = null;
+  if (stripe) {
+    const mockPort = await freePort();
+    const httpsPort = await freePort();
+    mock = spawn(process.env.STRIPE_MOCK_BIN || 'stripe-mock', ['-http-addr', `127.0.0.1:${mockPort}`, '-https-addr', `127.0.0.1:${httpsPort}`], { stdio: 'ignore' });
+    Object.assign(env, { STRIPE_SECRET_KEY: 'sk_test_e2e', STRIPE_API_BASE: `http://127.0.0.1:${mockPort}`, STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET });
+  }
   const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', join(dir, 'pg')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   proc.stdout.on('data', (d) => { log += d; });
@@ -65,6 +76,7 @@ export async function startHearth() {
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));
+      mock?.kill('SIGTERM');
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -132,4 +144,14 @@ export function sql(hearth, statement) {
   const pid = readFileSync(join(hearth.dataDir, 'data', 'postmaster.pid'), 'utf8').split('\n');
   const url = `postgres://hearth@127.0.0.1:${pid[3].trim()}/hearth?sslmode=disable`;
   return execFileSync('psql', [url, '-v', 'ON_ERROR_STOP=1', '-qAtc', statement], { encoding: 'utf8' }).trim();
+}
+
+// sendWebhook posts a Stripe event to Hearth signed as Stripe signs them (HMAC-SHA256 of
+// "timestamp.payload" with the endpoint secret), and returns the HTTP status.
+export async function sendWebhook(hearth, event) {
+  const payload = JSON.stringify({ object: 'event', api_version: '2023-10-16', ...event });
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', WEBHOOK_SECRET).update(`${t}.${payload}`).digest('hex');
+  const res = await fetch(`${hearth.url}/stripe/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': `t=${t},v1=${v1}` }, body: payload });
+  return res.status;
 }
