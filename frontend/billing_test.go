@@ -113,3 +113,37 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 		t.Fatal("admin page lacks the spend chart")
 	}
 }
+
+func TestBillingAPI(t *testing.T) {
+	h := newHarness(t)
+	pid := h.awardedIntoSalford(t)
+	today := time.Now().In(london).Format(time.DateOnly)
+	if st, _ := h.api("POST", fmt.Sprintf("/api/v1/placements/%d/start", pid), h.token("admin@providerx.test"), `{"started_on":"`+today+`"}`); st != 200 {
+		t.Fatalf("start: %d", st)
+	}
+	must(t, h.deps.Billing.SetBillingContact(context.Background(), h.orgs["manchester"].ID, "invoices@manchester.test"))
+	admin := h.token("admin@consortium.test")
+	if st, _ := h.api("POST", "/api/v1/billing/runs", admin, `{"month":"November"}`); st != 422 {
+		t.Fatalf("bad month: %d", st)
+	}
+	month := time.Now().In(london).Format("2006-01")
+	for i, want := range []float64{1, 0} {
+		st, out := h.api("POST", "/api/v1/billing/runs", admin, `{"month":"`+month+`"}`)
+		if st != 200 || out["created"] != want {
+			t.Fatalf("run %d: %d %v", i+1, st, out)
+		}
+	}
+	if st, _ := h.api("POST", "/api/v1/billing/runs", h.token("commissioner@manchester.test"), `{"month":"`+month+`"}`); st != 403 {
+		t.Fatalf("a council runs invoices: %d", st)
+	}
+	st, out := h.api("GET", "/api/v1/invoices", h.token("commissioner@manchester.test"), "")
+	if st != 200 || len(out["invoices"].([]any)) != 1 {
+		t.Fatalf("invoices: %d %v", st, out)
+	}
+	if st, out := h.api("GET", "/api/v1/invoices", h.token("commissioner@liverpool.test"), ""); st != 200 || len(out["invoices"].([]any)) != 0 {
+		t.Fatalf("another council's invoices: %d %v", st, out)
+	}
+	if st, out := h.api("GET", "/api/v1/payments", h.token("admin@providerx.test"), ""); st != 200 || len(out["payments"].([]any)) != 1 || out["payouts_enabled"] != false {
+		t.Fatalf("payments: %d %v", st, out)
+	}
+}

@@ -1,0 +1,106 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/marketplace/billing"
+)
+
+// The billing API: councils' invoices, providers' payments and onboarding, and the
+// consortium admin's invoice runs.
+
+type apiInvoiceLine struct {
+	PlacementID int64  `json:"placement_id"`
+	From        string `json:"from"`
+	To          string `json:"to_exclusive"`
+	Nights      int    `json:"nights"`
+	WeeklyPence int64  `json:"weekly_pence"`
+	AmountPence int64  `json:"amount_pence"`
+	Description string `json:"description"`
+}
+
+type apiInvoice struct {
+	ID          int64            `json:"id"`
+	PeriodStart string           `json:"period_start"`
+	PeriodEnd   string           `json:"period_end_exclusive"`
+	Status      string           `json:"status"`
+	TotalPence  int64            `json:"total_pence"`
+	Lines       []apiInvoiceLine `json:"lines"`
+}
+
+func (s *Server) apiInvoices(c echo.Context) error {
+	invs, err := s.deps.Billing.CouncilInvoices(c.Request().Context(), currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	out := make([]apiInvoice, 0, len(invs))
+	for _, inv := range invs {
+		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
+			TotalPence: inv.TotalPence, Lines: []apiInvoiceLine{}}
+		for _, l := range inv.Lines {
+			a.Lines = append(a.Lines, apiInvoiceLine{PlacementID: l.PlacementID, From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly),
+				Nights: l.Days, WeeklyPence: l.WeeklyPence, AmountPence: l.AmountPence, Description: l.Description})
+		}
+		out = append(out, a)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"invoices": out})
+}
+
+func (s *Server) apiPayments(c echo.Context) error {
+	ctx := c.Request().Context()
+	acct, ok, err := s.deps.Billing.AccountOf(ctx, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	pays, err := s.deps.Billing.ProviderPayments(ctx, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	type payment struct {
+		PlacementID    int64  `json:"placement_id"`
+		PeriodStart    string `json:"period_start"`
+		ToYouPence     int64  `json:"to_you_pence"`
+		TransferStatus string `json:"transfer_status"`
+		Description    string `json:"description"`
+	}
+	out := make([]payment, 0, len(pays))
+	for _, p := range pays {
+		out = append(out, payment{PlacementID: p.PlacementID, PeriodStart: p.PeriodStart.Format(time.DateOnly), ToYouPence: p.AmountPence - p.LevyPence,
+			TransferStatus: p.TransferStatus, Description: p.Description})
+	}
+	return c.JSON(http.StatusOK, map[string]any{"onboarding_started": ok, "payouts_enabled": acct.PayoutsEnabled, "payments": out})
+}
+
+func (s *Server) apiOnboard(c echo.Context) error {
+	url, err := s.deps.Billing.Onboard(c.Request().Context(), currentOrg(c).ID, s.cfg.BaseURL+"/billing", s.cfg.BaseURL+"/billing")
+	if errors.Is(err, billing.ErrNotConfigured) {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Billing is not configured on this Hearth.")
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, map[string]string{"url": url})
+}
+
+type runRequest struct {
+	Month string `json:"month" validate:"required,datetime=2006-01"`
+}
+
+func (s *Server) apiRunInvoices(c echo.Context) error {
+	var req runRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	m, _ := time.Parse("2006-01", req.Month)
+	start, end := billing.MonthOf(m)
+	u, _ := currentUser(c)
+	res, err := s.deps.Billing.Run(c.Request().Context(), currentOrg(c).ID, start, end, u.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"created": res.Created, "existing": res.Existing, "warnings": nonNil(res.Warnings)})
+}
