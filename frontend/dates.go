@@ -47,10 +47,7 @@ func setDateParts(form map[string]string, name string, t *time.Time) {
 }
 
 // today is the current date in England, at midnight UTC, for comparing dates.
-func today() time.Time {
-	n := time.Now().In(london)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-}
+func today() time.Time { return commissioning.DateOf(time.Now()) }
 
 // dateTimeParts reads a GOV.UK date input (name-day, -month, -year) with a time field
 // (name_time, like 17:30) as a time in England. It adds a problem to fe, against the

@@ -28,12 +28,7 @@ type views struct {
 	pages map[string]*template.Template
 }
 
-var london = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/London"); err == nil {
-		return l
-	}
-	return time.UTC
-}()
+var london = commissioning.London
 
 var funcs = template.FuncMap{
 	"dict": func(kv ...any) (map[string]any, error) {

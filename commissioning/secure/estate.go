@@ -139,18 +139,9 @@ func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	return &c
 }
 
-func (s *Service) today() time.Time {
-	n := s.Now().In(london)
-	return time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
-}
+func (s *Service) today() time.Time { return commissioning.DateOf(s.Now()) }
 
-var london = func() *time.Location {
-	l, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		return time.UTC
-	}
-	return l
-}()
+var london = commissioning.London
 
 const day = "2 January 2006"
 

@@ -4,7 +4,7 @@
 // enabled; the council reads its invoice, sees it paid, and downloads the CSV.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql, sendWebhook } from './harness.mjs';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql, sendWebhook, asUser, nav } from './harness.mjs';
 
 let hearth;
 let browser;
@@ -24,20 +24,7 @@ const admin = ACCOUNTS.find((a) => a.role === 'consortium_admin');
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
 const provider = ACCOUNTS.find((a) => a.role === 'provider_admin');
 
-async function as(account, f) {
-  const page = await newPage(browser, hearth.url);
-  await signIn(page, account);
-  try {
-    await f(page);
-    assert.deepEqual(page.externalRequests, []);
-  } finally {
-    await page.context().close();
-  }
-}
-
-function nav(page, name) {
-  return page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true }).click();
-}
+const as = (account, f) => asUser(browser, hearth, account, f);
 
 test('a placement is awarded and starts (through the API)', async () => {
   const councilToken = hearthCommand(hearth, 'token', 'create', '--email', commissioner.email, '--name', 'e2e');

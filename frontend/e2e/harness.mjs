@@ -155,3 +155,21 @@ export async function sendWebhook(hearth, event) {
   const res = await fetch(`${hearth.url}/stripe/webhook`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': `t=${t},v1=${v1}` }, body: payload });
   return res.status;
 }
+
+// nav follows a link in the service navigation (home pages repeat some as tasks).
+export function nav(page, name) {
+  return page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true }).click();
+}
+
+// asUser opens a page signed in as account, runs f on it, checks that nothing left this
+// machine, and closes it.
+export async function asUser(browser, hearth, account, f) {
+  const page = await newPage(browser, hearth.url);
+  await signIn(page, account);
+  try {
+    await f(page);
+    assert.deepEqual(page.externalRequests, []);
+  } finally {
+    await page.context().close();
+  }
+}

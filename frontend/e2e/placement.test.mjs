@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql } from './harness.mjs';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql, asUser } from './harness.mjs';
 
 let hearth;
 let browser;
@@ -31,16 +31,7 @@ const northern = { email: 'admin@northernlights.example' };
 const brightwater = ACCOUNTS.find((a) => a.role === 'provider_admin');
 const sefton = { email: 'commissioner@sefton.example' };
 
-async function as(account, f) {
-  const page = await newPage(browser, hearth.url);
-  await signIn(page, account);
-  try {
-    await f(page);
-    assert.deepEqual(page.externalRequests, []);
-  } finally {
-    await page.context().close();
-  }
-}
+const as = (account, f) => asUser(browser, hearth, account, f);
 
 test('the commissioner sends a request; it reaches the three providers whose homes fit, and says why the fourth was not invited', async () => {
   const token = hearthCommand(hearth, 'token', 'create', '--email', commissioner.email, '--name', 'e2e');

@@ -5,7 +5,7 @@
 // every page.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked } from './harness.mjs';
+import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, asUser, nav } from './harness.mjs';
 
 let hearth;
 let browser;
@@ -29,21 +29,7 @@ const heron = { email: 'manager@heroncourt.example' };
 const OAKFIELD = "Oakfield Secure Children's Home (demo)";
 const HERON = "Heron Court Secure Children's Home (demo)";
 
-async function as(account, f) {
-  const page = await newPage(browser, hearth.url);
-  await signIn(page, account);
-  try {
-    await f(page);
-    assert.deepEqual(page.externalRequests, []);
-  } finally {
-    await page.context().close();
-  }
-}
-
-// nav follows a link in the service navigation (home pages repeat some as tasks).
-function nav(page, name) {
-  return page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true }).click();
-}
+const as = (account, f) => asUser(browser, hearth, account, f);
 
 async function fillDate(page, group, d) {
   const g = page.getByRole('group', { name: group });
