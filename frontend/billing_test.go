@@ -14,6 +14,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 const testWebhookSecret = "whsec_frontend_test"
@@ -145,5 +146,27 @@ func TestBillingAPI(t *testing.T) {
 	}
 	if st, out := h.api("GET", "/api/v1/payments", h.token("admin@providerx.test"), ""); st != 200 || len(out["payments"].([]any)) != 1 || out["payouts_enabled"] != false {
 		t.Fatalf("payments: %d %v", st, out)
+	}
+}
+
+func TestBillingNotConfigured(t *testing.T) {
+	h := newHarness(t)
+	h.s.deps.Billing = billing.NewService(h.deps.DB.Gorm, billing.Config{})
+	if r := h.signIn("admin@providerx.test").get("/billing"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Billing is not configured") {
+		t.Fatalf("provider: %d", r.Status)
+	}
+	if r := h.signIn("admin@providerx.test").post("/billing", "/billing/onboard", url.Values{}); r.Status != http.StatusSeeOther {
+		t.Fatalf("onboard without Stripe: %d", r.Status)
+	}
+	if r := h.signIn("admin@consortium.test").get("/admin/billing"); !strings.Contains(r.Body, "Billing is not configured") {
+		t.Fatal("admin")
+	}
+	if st := h.webhook(t, map[string]any{"id": "evt_x", "type": "invoice.paid", "data": map[string]any{"object": map[string]any{"id": "in_x", "object": "invoice"}}},
+		func(s string) string { return s }); st != http.StatusBadRequest {
+		t.Fatalf("webhook without a secret: %d", st)
+	}
+	// Everything else works.
+	if r := h.signIn("commissioner@manchester.test").get("/requests"); r.Status != http.StatusOK {
+		t.Fatalf("requests: %d", r.Status)
 	}
 }
