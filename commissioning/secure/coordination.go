@@ -139,12 +139,17 @@ type WaitingChild struct {
 // WaitingList returns every waiting child, most pressing first, with the homes suitable
 // for them today. Only the SWCU may see it.
 func (s *Service) WaitingList(ctx context.Context) ([]WaitingChild, error) {
-	var refs []Referral
-	if err := s.db.WithContext(ctx).Where("status IN ('received', 'circulated', 'offers')").Find(&refs).Error; err != nil {
-		return nil, err
-	}
 	homes, beds, err := s.estate(ctx, s.db)
 	if err != nil {
+		return nil, err
+	}
+	return s.waiting(ctx, homes, beds)
+}
+
+// waiting builds the waiting list over an estate already loaded.
+func (s *Service) waiting(ctx context.Context, homes []Home, beds map[int64][]Bed) ([]WaitingChild, error) {
+	var refs []Referral
+	if err := s.db.WithContext(ctx).Where("status IN ('received', 'circulated', 'offers')").Find(&refs).Error; err != nil {
 		return nil, err
 	}
 	names, err := councilNames(ctx, s.db)
@@ -569,11 +574,11 @@ type Suggestion struct {
 // declined a child is never suggested for them again): as many placed as possible, then
 // the most pressing, then the least total distance.
 func (s *Service) Suggest(ctx context.Context) (Suggestion, error) {
-	waiting, err := s.WaitingList(ctx)
+	homes, beds, err := s.estate(ctx, s.db)
 	if err != nil {
 		return Suggestion{}, err
 	}
-	homes, beds, err := s.estate(ctx, s.db)
+	waiting, err := s.waiting(ctx, homes, beds)
 	if err != nil {
 		return Suggestion{}, err
 	}
@@ -638,15 +643,11 @@ func (s *Service) Suggest(ctx context.Context) (Suggestion, error) {
 	sug.Considered = len(bedList)
 	res := allocate.Solve(p)
 	placed := map[int]bool{}
-	names, err := councilNames(ctx, s.db)
-	if err != nil {
-		return sug, err
-	}
 	for _, pr := range res.Pairs {
 		w, b := children[pr.Child], bedList[pr.Bed]
 		h := homeOf[b.HomeID]
 		placed[pr.Child] = true
-		sp := SuggestedPair{Referral: w.Referral, Council: names[w.CouncilID], Home: h, Bed: b, Miles: pr.Miles, Offered: offered[[2]int{pr.Child, pr.Bed}], Priority: p.Priority[pr.Child]}
+		sp := SuggestedPair{Referral: w.Referral, Council: w.Council, Home: h, Bed: b, Miles: pr.Miles, Offered: offered[[2]int{pr.Child, pr.Bed}], Priority: p.Priority[pr.Child]}
 		sp.Why = append(sp.Why, fmt.Sprintf("%s, waiting %d days%s", Label(Urgencies, w.Urgency), w.DaysWaiting, expiryNote(w.Referral, now)))
 		sp.Why = append(sp.Why, fmt.Sprintf("%s takes %s aged %d to %d; bed %s is a free welfare bed", h.Name, strings.ToLower(h.Sexes()), h.MinAge, h.MaxAge, b.Label))
 		if sp.Offered {
