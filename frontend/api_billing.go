@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -79,6 +80,10 @@ func (s *Server) apiOnboard(c echo.Context) error {
 	url, err := s.deps.Billing.Onboard(c.Request().Context(), currentOrg(c).ID, s.cfg.BaseURL+"/billing", s.cfg.BaseURL+"/billing")
 	if errors.Is(err, billing.ErrNotConfigured) {
 		return echo.NewHTTPError(http.StatusServiceUnavailable, "Billing is not configured on this Hearth.")
+	}
+	if errors.Is(err, billing.ErrStripe) {
+		slog.ErrorContext(c.Request().Context(), "stripe onboarding", "err", err)
+		return echo.NewHTTPError(http.StatusBadGateway, "Stripe could not start the onboarding just now; try again in a few minutes.")
 	}
 	if err != nil {
 		return err

@@ -170,3 +170,18 @@ func TestBillingNotConfigured(t *testing.T) {
 		t.Fatalf("requests: %d", r.Status)
 	}
 }
+
+func TestOnboardingWhenStripeFails(t *testing.T) {
+	h := newHarness(t) // the harness's Stripe address answers nothing
+	b := h.signIn("admin@providerx.test")
+	r := b.post("/billing", "/billing/onboard", url.Values{})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("onboard: %d", r.Status)
+	}
+	if r := b.get("/billing"); !strings.Contains(r.Body, "Stripe could not start your onboarding just now") || !strings.Contains(r.Body, "Not started") {
+		t.Fatal("no clear message")
+	}
+	if st, out := h.api("POST", "/api/v1/payments/onboarding", h.token("admin@providerx.test"), ""); st != http.StatusBadGateway {
+		t.Fatalf("API: %d %v", st, out)
+	}
+}

@@ -88,11 +88,15 @@ func (s *Server) billingCSV(c echo.Context) error {
 // onboard starts or resumes the provider's Stripe onboarding and offers the link.
 func (s *Server) onboard(c echo.Context) error {
 	url, err := s.deps.Billing.Onboard(c.Request().Context(), currentOrg(c).ID, s.cfg.BaseURL+"/billing", s.cfg.BaseURL+"/billing")
-	if errors.Is(err, billing.ErrNotConfigured) {
+	switch {
+	case errors.Is(err, billing.ErrNotConfigured):
 		s.flash(c, "Billing is not configured on this Hearth, so payments cannot be set up yet")
 		return c.Redirect(http.StatusSeeOther, "/billing")
-	}
-	if err != nil {
+	case errors.Is(err, billing.ErrStripe):
+		slog.ErrorContext(c.Request().Context(), "stripe onboarding", "err", err)
+		s.flash(c, "Stripe could not start your onboarding just now. Try again in a few minutes.")
+		return c.Redirect(http.StatusSeeOther, "/billing")
+	case err != nil:
 		return err
 	}
 	return s.page(c, http.StatusOK, "billing_onboard", "Set up payments", map[string]any{"URL": url})

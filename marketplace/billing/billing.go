@@ -18,6 +18,9 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/audit"
 )
 
+// ErrStripe is Stripe refusing or failing a call made while someone waits for it.
+var ErrStripe = errors.New("Stripe could not complete the request")
+
 // ErrNotConfigured is returned when no Stripe key is set.
 var ErrNotConfigured = fmt.Errorf("billing is not configured: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for stripe-mock): %w", commissioning.ErrConflict)
 
@@ -97,7 +100,7 @@ func (s *Service) Onboard(ctx context.Context, orgID int64, returnURL, refreshUR
 		p.AddMetadata("hearth_organisation_id", fmt.Sprint(orgID))
 		acct, err := s.stripe.Accounts.New(p)
 		if err != nil {
-			return "", fmt.Errorf("create connected account: %w", err)
+			return "", fmt.Errorf("%w: create connected account: %v", ErrStripe, err)
 		}
 		a = Account{OrganisationID: orgID, StripeAccountID: acct.ID, DetailsSubmitted: acct.DetailsSubmitted, ChargesEnabled: acct.ChargesEnabled, PayoutsEnabled: acct.PayoutsEnabled}
 		if err := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Omit("UpdatedAt").Create(&a).Error; err != nil {
@@ -112,7 +115,7 @@ func (s *Service) Onboard(ctx context.Context, orgID int64, returnURL, refreshUR
 	lp.SetIdempotencyKey(fmt.Sprintf("hearth-link-%d-%d", orgID, s.Now().UnixNano()))
 	link, err := s.stripe.AccountLinks.New(lp)
 	if err != nil {
-		return "", fmt.Errorf("create onboarding link: %w", err)
+		return "", fmt.Errorf("%w: create onboarding link: %v", ErrStripe, err)
 	}
 	return link.URL, nil
 }
