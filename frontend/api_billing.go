@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
@@ -91,8 +92,11 @@ func (s *Server) apiOnboard(c echo.Context) error {
 	return c.JSON(http.StatusCreated, map[string]string{"url": url})
 }
 
+// runRequest names a calendar month, or another period by its first and last days.
 type runRequest struct {
-	Month string `json:"month" validate:"required,datetime=2006-01"`
+	Month string `json:"month" validate:"required_without=From,omitempty,datetime=2006-01"`
+	From  string `json:"from" validate:"required_with=To,omitempty,datetime=2006-01-02"`
+	To    string `json:"to" validate:"required_with=From,omitempty,datetime=2006-01-02"`
 }
 
 func (s *Server) apiRunInvoices(c echo.Context) error {
@@ -100,8 +104,18 @@ func (s *Server) apiRunInvoices(c echo.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	m, _ := time.Parse("2006-01", req.Month)
-	start, end := billing.MonthOf(m)
+	var start, end time.Time
+	if req.From != "" {
+		start, _ = time.Parse(time.DateOnly, req.From)
+		last, _ := time.Parse(time.DateOnly, req.To)
+		if last.Before(start) {
+			return commissioning.Invalid("to", "The last day must be on or after the first")
+		}
+		end = last.AddDate(0, 0, 1)
+	} else {
+		m, _ := time.Parse("2006-01", req.Month)
+		start, end = billing.MonthOf(m)
+	}
 	u, _ := currentUser(c)
 	res, err := s.deps.Billing.Run(c.Request().Context(), currentOrg(c).ID, start, end, u.ID)
 	if err != nil {

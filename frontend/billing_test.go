@@ -60,6 +60,10 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 	if r := admin.post("/admin/billing", "/admin/billing/contacts", url.Values{"council_id": {fmt.Sprint(h.orgs["manchester"].ID)}, "billing_email": {"invoices@manchester.test"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("contact: %d", r.Status)
 	}
+	if r := admin.post("/admin/billing", "/admin/billing/run", url.Values{"from-day": {"10"}, "from-month": {"11"}, "from-year": {"2026"}}); r.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body, "Enter the last day of the period") || !strings.Contains(r.Body, `value="10"`) {
+		t.Fatalf("a period without its last day: %d", r.Status)
+	}
 	if r := admin.post("/admin/billing", "/admin/billing/run", url.Values{"month": {month}}); !strings.Contains(r.Body, "1 invoice created") {
 		t.Fatalf("run: %d", r.Status)
 	}
@@ -133,6 +137,15 @@ func TestBillingAPI(t *testing.T) {
 		if st != 200 || out["created"] != want {
 			t.Fatalf("run %d: %d %v", i+1, st, out)
 		}
+	}
+	if st, _ := h.api("POST", "/api/v1/billing/runs", admin, `{"from":"2026-11-10"}`); st != 422 {
+		t.Fatalf("a period without its last day: %d", st)
+	}
+	if st, _ := h.api("POST", "/api/v1/billing/runs", admin, `{"from":"2026-11-10","to":"2026-11-01"}`); st != 422 {
+		t.Fatalf("a period ending before it starts: %d", st)
+	}
+	if st, out := h.api("POST", "/api/v1/billing/runs", admin, `{"from":"`+time.Now().AddDate(0, 0, -3).Format(time.DateOnly)+`","to":"`+time.Now().AddDate(0, 0, 10).Format(time.DateOnly)+`"}`); st != 200 || out["created"] != float64(0) || len(out["warnings"].([]any)) != 1 {
+		t.Fatalf("a period overlapping the month: %d %v", st, out)
 	}
 	if st, _ := h.api("POST", "/api/v1/billing/runs", h.token("commissioner@manchester.test"), `{"month":"`+month+`"}`); st != 403 {
 		t.Fatalf("a council runs invoices: %d", st)

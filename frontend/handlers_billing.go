@@ -133,17 +133,38 @@ func (s *Server) runInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := time.Parse("2006-01", form["month"])
-	if err != nil {
-		return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, commissioning.FieldErrors{{Field: "month", Message: "Select the month to invoice"}}, nil)
+	var start, end time.Time
+	from, fromMsg := dateParts(form, "from", "The first day")
+	to, toMsg := dateParts(form, "to", "The last day")
+	switch {
+	case from != nil || to != nil || fromMsg != "" || toMsg != "":
+		// Another period than a calendar month: from the first day to the last, inclusive.
+		var fe commissioning.FieldErrors
+		if from == nil {
+			fe.Add("from-day", firstNonEmpty(fromMsg, "Enter the first day of the period"))
+		}
+		if to == nil {
+			fe.Add("to-day", firstNonEmpty(toMsg, "Enter the last day of the period"))
+		} else if from != nil && to.Before(*from) {
+			fe.Add("to-day", "The last day must be on or after the first")
+		}
+		if len(fe) > 0 {
+			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, fe, nil)
+		}
+		start, end = *from, to.AddDate(0, 0, 1)
+	default:
+		m, err := time.Parse("2006-01", form["month"])
+		if err != nil {
+			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, commissioning.FieldErrors{{Field: "month", Message: "Select the month to invoice"}}, nil)
+		}
+		start, end = billing.MonthOf(m)
 	}
-	start, end := billing.MonthOf(m)
 	u, _ := currentUser(c)
 	res, err := s.deps.Billing.Run(c.Request().Context(), currentOrg(c).ID, start, end, u.ID)
 	if err != nil {
 		return err
 	}
-	s.flash(c, fmt.Sprintf("%s: %d %s created, %d already invoiced. Stripe is being updated in the background.", start.Format("January 2006"),
+	s.flash(c, fmt.Sprintf("%s to %s: %d %s created, %d already invoiced. Stripe is being updated in the background.", start.Format("2 January 2006"), end.AddDate(0, 0, -1).Format("2 January 2006"),
 		res.Created, map[bool]string{true: "invoice", false: "invoices"}[res.Created == 1], res.Existing))
 	return s.renderAdminBilling(c, http.StatusOK, form, nil, &res)
 }

@@ -1,4 +1,5 @@
 -- +goose Up
+CREATE EXTENSION IF NOT EXISTS btree_gist;
 -- Billing through Stripe Connect: providers' connected accounts, councils as customers,
 -- monthly invoices with a line per placement, transfers to providers, the Stripe call
 -- outbox and the webhook events already processed.
@@ -32,9 +33,11 @@ CREATE TABLE invoices (
     created_by        bigint REFERENCES users (id),
     created_at        timestamptz NOT NULL DEFAULT now(),
     paid_at           timestamptz,
-    -- One invoice per council per period: running the same period again creates nothing.
+    -- One invoice per council per period: running the same period again creates nothing,
+    -- and no two of a council's invoices cover the same night.
     UNIQUE (council_id, period_start),
-    CONSTRAINT period_in_order CHECK (period_end > period_start)
+    CONSTRAINT period_in_order CHECK (period_end > period_start),
+    CONSTRAINT periods_do_not_overlap EXCLUDE USING gist (council_id WITH =, daterange(period_start, period_end) WITH &&)
 );
 CREATE INDEX invoices_period_idx ON invoices (consortium_id, period_start);
 

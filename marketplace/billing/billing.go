@@ -218,12 +218,18 @@ func (s *Service) Run(ctx context.Context, consortiumID int64, start, end time.T
 				Scan(&c).Error; err != nil {
 				return err
 			}
-			var have int64
-			if err := tx.Model(&Invoice{}).Where("council_id = ? AND period_start = ?", cid, start).Count(&have).Error; err != nil {
+			var have []Invoice
+			if err := tx.Where("council_id = ? AND daterange(period_start, period_end) && daterange(CAST(? AS date), CAST(? AS date))", cid, start, end).
+				Find(&have).Error; err != nil {
 				return err
 			}
-			if have > 0 {
-				res.Existing++
+			if len(have) > 0 {
+				if have[0].PeriodStart.Equal(start) && have[0].PeriodEnd.Equal(end) {
+					res.Existing++
+				} else {
+					res.Warnings = append(res.Warnings, fmt.Sprintf("%s is already invoiced for %s to %s, which overlaps this period: it was left out",
+						c.Name, have[0].PeriodStart.Format("2 January 2006"), have[0].PeriodEnd.AddDate(0, 0, -1).Format("2 January 2006")))
+				}
 				continue
 			}
 			if c.Email == nil || *c.Email == "" {

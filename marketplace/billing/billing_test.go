@@ -350,3 +350,30 @@ func TestStripeAwayForAWhileLosesNothingAndDuplicatesNothing(t *testing.T) {
 		t.Fatalf("after Stripe returned: %d jobs, %d invoices, %q", n, len(invs), invs[0].Status)
 	}
 }
+
+func TestOverlappingPeriodsAreRefused(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.history(t)
+	must(t, w.b.SetBillingContact(ctx, w.council.ID, "invoices@manchester.test"))
+	// A four-weekly period, then one overlapping it.
+	_, err := w.b.Run(ctx, w.consortium.ID, november, november.AddDate(0, 0, 28), 0)
+	must(t, err)
+	res, err := w.b.Run(ctx, w.consortium.ID, november.AddDate(0, 0, 14), november.AddDate(0, 0, 42), 0)
+	must(t, err)
+	if res.Created != 0 || len(res.Warnings) != 1 {
+		t.Fatalf("overlapping run: %+v", res)
+	}
+	// The database refuses an overlap whatever the code does.
+	err = w.db.Gorm.Exec("INSERT INTO invoices (consortium_id, council_id, period_start, period_end, total_pence, levy_pence) VALUES (?, ?, '2026-11-20', '2026-12-20', 1, 0)",
+		w.consortium.ID, w.council.ID).Error
+	if err == nil {
+		t.Fatal("an overlapping invoice was stored")
+	}
+	// The next period starts where the last ended.
+	res, err = w.b.Run(ctx, w.consortium.ID, november.AddDate(0, 0, 28), november.AddDate(0, 0, 56), 0)
+	must(t, err)
+	if res.Created != 1 {
+		t.Fatalf("next period: %+v", res)
+	}
+}
