@@ -62,7 +62,7 @@ test("the consortium admin sets the council's billing contact and invoices the m
     await page.getByRole('button', { name: 'Save the contact' }).click();
     await page.getByText('The billing contact is saved').waitFor();
     const now = new Date();
-    await page.getByLabel('Month').selectOption(`${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`);
+    await page.getByRole('combobox', { name: 'Month' }).selectOption(`${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`);
     await page.getByRole('button', { name: 'Invoice the month' }).click();
     await page.getByText(/1 invoice created/).waitFor();
     assert.match(await page.getByTestId('runs').textContent(), /£/);
