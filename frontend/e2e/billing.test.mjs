@@ -2,23 +2,14 @@
 // consortium admin sets the council's billing contact and invoices the month; the
 // provider sets up payments and sees its status change when Stripe says payouts are
 // enabled; the council reads its invoice, sees it paid, and downloads the CSV.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql, sendWebhook, asUser, nav } from './harness.mjs';
+import { ACCOUNTS, expectAccessible, hearthCommand, sql, sendWebhook, asUser, nav, useHearth } from './harness.mjs';
 
 let hearth;
 let browser;
 
-before(async () => {
-  hearth = await startHearth({ stripe: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hearth?.stop();
-  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
-});
+useHearth((h, b) => { hearth = h; browser = b; }, { stripe: true });
 
 const admin = ACCOUNTS.find((a) => a.role === 'consortium_admin');
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');

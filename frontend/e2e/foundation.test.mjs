@@ -1,23 +1,14 @@
 // The foundation in a real browser: every demo account signs in and sees its role's
 // home page, forms show the GOV.UK error summary and keep what was typed, and every
 // page visited passes axe-core with no violations and makes no external request.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked } from './harness.mjs';
+import { ACCOUNTS, newPage, signIn, expectAccessible, useHearth } from './harness.mjs';
 
 let hearth;
 let browser;
 
-before(async () => {
-  hearth = await startHearth();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hearth?.stop();
-  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
-});
+useHearth((h, b) => { hearth = h; browser = b; });
 
 test('the sign-in page is accessible and styled by GOV.UK Frontend', async () => {
   const page = await newPage(browser, hearth.url);

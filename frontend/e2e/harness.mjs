@@ -10,6 +10,7 @@ import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 import { TOTP } from 'otpauth';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 
 export const DEMO_PASSWORD = 'hearth-demo-password';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
@@ -172,4 +173,22 @@ export async function asUser(browser, hearth, account, f) {
   } finally {
     await page.context().close();
   }
+}
+
+// useHearth starts Hearth (with stripe-mock when options.stripe) and Chromium before a
+// file's tests and hands them to ready; after the tests it stops both and prints the pages
+// axe-core checked.
+export function useHearth(ready, options = {}) {
+  let hearth;
+  let browser;
+  before(async () => {
+    hearth = await startHearth(options);
+    browser = await launchBrowser();
+    ready(hearth, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await hearth?.stop();
+    console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+  });
 }

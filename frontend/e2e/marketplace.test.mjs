@@ -2,24 +2,15 @@
 // consortium admin admits it, the provider adds a home and a vacancy, and a commissioner
 // finds it on the board and the map by distance, then watches the board update live
 // when the provider changes the vacancy. axe-core checks every page on the way.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand } from './harness.mjs';
+import { ACCOUNTS, newPage, signIn, expectAccessible, hearthCommand, useHearth } from './harness.mjs';
 
 let hearth;
 let browser;
 let provider; // the new provider's page, kept signed in across steps
 
-before(async () => {
-  hearth = await startHearth();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hearth?.stop();
-  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
-});
+useHearth((h, b) => { hearth = h; browser = b; });
 
 const admin = ACCOUNTS.find((a) => a.role === 'consortium_admin');
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');

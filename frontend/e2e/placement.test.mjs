@@ -4,25 +4,16 @@
 // home 35 miles away; the approver approves; the agreement PDF downloads; the host
 // council (Sefton) sees the notice; the provider confirms the start and ends the
 // placement; the host council sees the end notice. axe-core checks every page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, hearthCommand, sql, asUser } from './harness.mjs';
+import { ACCOUNTS, expectAccessible, hearthCommand, sql, asUser, useHearth } from './harness.mjs';
 
 let hearth;
 let browser;
 let requestID;
 
-before(async () => {
-  hearth = await startHearth();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hearth?.stop();
-  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
-});
+useHearth((h, b) => { hearth = h; browser = b; });
 
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
 const approver = ACCOUNTS.find((a) => a.role === 'approver');

@@ -3,24 +3,15 @@
 // coordinator allocates the bed while the national bed board, open elsewhere, updates
 // live; the home confirms the admission; the daily report shows it. axe-core checks
 // every page.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, startHearth, launchBrowser, newPage, signIn, expectAccessible, checked, asUser, nav } from './harness.mjs';
+import { ACCOUNTS, newPage, signIn, expectAccessible, asUser, nav, useHearth } from './harness.mjs';
 
 let hearth;
 let browser;
 let referralPath;
 
-before(async () => {
-  hearth = await startHearth();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await hearth?.stop();
-  console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
-});
+useHearth((h, b) => { hearth = h; browser = b; });
 
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
 const coordinator = ACCOUNTS.find((a) => a.role === 'swcu_coordinator');
