@@ -31,7 +31,7 @@ run: system-deps build $(STRIPE_MOCK)
 	@$(STRIPE_MOCK) -http-addr 127.0.0.1:$(STRIPE_MOCK_PORT) -https-addr 127.0.0.1:$$(($(STRIPE_MOCK_PORT)+1)) >/dev/null 2>&1 & mock=$$!; \
 	trap "kill $$mock 2>/dev/null" EXIT INT TERM; \
 	STRIPE_SECRET_KEY=$${STRIPE_SECRET_KEY:-sk_test_hearthdemo} STRIPE_API_BASE=$${STRIPE_API_BASE:-http://127.0.0.1:$(STRIPE_MOCK_PORT)} \
-	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_hearth_demo} ./bin/hearth serve
+	STRIPE_WEBHOOK_SECRET=$${STRIPE_WEBHOOK_SECRET:-whsec_hearth_demo} HEARTH_DEMO=$${HEARTH_DEMO:-true} ./bin/hearth serve
 
 $(STRIPE_MOCK):
 	GOBIN=$(GOBIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)

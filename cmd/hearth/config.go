@@ -17,14 +17,22 @@ import (
 // Secrets can also be given as a file path in NAME_FILE (as Docker and Kubernetes mount them).
 type Config struct {
 	Addr        string // HEARTH_ADDR, --addr
-	DatabaseURL string // DATABASE_URL; empty: embedded PostgreSQL in DataDir
-	DataDir     string // HEARTH_DATA_DIR, --data-dir
-	BaseURL     string // HEARTH_BASE_URL, for links in email
-	LogFormat   string // HEARTH_LOG_FORMAT: text or json
-	LoadDemo    bool   // HEARTH_DEMO: load the demo consortium into an empty database
-	SMTP        notify.SMTPConfig
-	SessionIdle time.Duration // HEARTH_SESSION_IDLE
-	SessionMax  time.Duration // HEARTH_SESSION_LIFETIME
+	DatabaseURL string // DATABASE_URL: the application's role; empty: embedded PostgreSQL in DataDir
+	// MigrateURL is the schema owner's connection (MIGRATE_DATABASE_URL). Migrations run
+	// with it and grant DATABASE_URL's role only what the application needs. Empty: the
+	// application's own connection migrates (a single-role deployment, which serve refuses
+	// unless that role is neither superuser nor owner).
+	MigrateURL string
+	// AllowPrivilegedRole lets the application run as a superuser or the schema's owner
+	// (HEARTH_ALLOW_PRIVILEGED_DB_ROLE); by default that is refused at start.
+	AllowPrivilegedRole bool
+	DataDir             string // HEARTH_DATA_DIR, --data-dir
+	BaseURL             string // HEARTH_BASE_URL, for links in email
+	LogFormat           string // HEARTH_LOG_FORMAT: text or json
+	LoadDemo            bool   // HEARTH_DEMO: load the demo consortium into an empty database
+	SMTP                notify.SMTPConfig
+	SessionIdle         time.Duration // HEARTH_SESSION_IDLE
+	SessionMax          time.Duration // HEARTH_SESSION_LIFETIME
 	// ReportAt is when the daily secure welfare report is emailed, as time after
 	// midnight in England (HEARTH_REPORT_AT, like 07:00).
 	ReportAt time.Duration
@@ -33,23 +41,35 @@ type Config struct {
 	Stripe billing.Config
 }
 
-func env(name, def string) string {
+// envReader reads variables, or for secrets a file named by NAME_FILE, and collects
+// every problem so that all are reported at once.
+type envReader struct{ errs []error }
+
+// get returns name's value, the contents of the file NAME_FILE names, or def. A
+// NAME_FILE that cannot be read is an error, never silently skipped.
+func (r *envReader) get(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok && v != "" {
 		return v
 	}
 	if path := os.Getenv(name + "_FILE"); path != "" {
-		if b, err := os.ReadFile(path); err == nil {
-			return strings.TrimSpace(string(b))
+		b, err := os.ReadFile(path)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s_FILE: %w", name, err))
+			return def
 		}
+		return strings.TrimSpace(string(b))
 	}
 	return def
 }
 
 // loadConfig reads the environment, then lets flags on fs override it.
 func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
+	r := &envReader{}
+	env := r.get
 	c := Config{
 		Addr:        env("HEARTH_ADDR", "127.0.0.1:8080"),
 		DatabaseURL: env("DATABASE_URL", ""),
+		MigrateURL:  env("MIGRATE_DATABASE_URL", ""),
 		DataDir:     env("HEARTH_DATA_DIR", ".hearth/pg"),
 		BaseURL:     env("HEARTH_BASE_URL", ""),
 		LogFormat:   env("HEARTH_LOG_FORMAT", "text"),
@@ -74,7 +94,9 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		}
 		return v
 	}
-	c.LoadDemo = boolEnv("HEARTH_DEMO", true)
+	// Off by default: a production database never gets accounts with published passwords.
+	c.LoadDemo = boolEnv("HEARTH_DEMO", false)
+	c.AllowPrivilegedRole = boolEnv("HEARTH_ALLOW_PRIVILEGED_DB_ROLE", false)
 	c.SMTP.StartTLS = boolEnv("SMTP_STARTTLS", true)
 	c.SessionIdle = durEnv("HEARTH_SESSION_IDLE", 30*time.Minute)
 	c.SessionMax = durEnv("HEARTH_SESSION_LIFETIME", 12*time.Hour)
@@ -97,5 +119,8 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, errors.New("HEARTH_LOG_FORMAT must be text or json"))
 	}
-	return c, errors.Join(errs...)
+	if c.MigrateURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL (the application's own role) too"))
+	}
+	return c, errors.Join(append(r.errs, errs...)...)
 }

@@ -8,14 +8,27 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
+// TestLogIsAppendOnly proves that neither the application's role (no privilege) nor
+// the schema's owner (the trigger) can change or remove an entry (ASVS 4.0 V7.3.3).
 func TestLogIsAppendOnly(t *testing.T) {
 	ctx := context.Background()
-	db := dbtest.Open(t)
+	appURL := dbtest.New(t)
+	db, err := migrations.Connect(ctx, appURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	owner, err := migrations.Connect(ctx, dbtest.OwnerURL(appURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
 	log := audit.New(db.Gorm)
 	actx := audit.WithActor(ctx, audit.Actor{Label: "ann@council.test (commissioner)", IP: "192.0.2.7", RequestID: "req-1"})
 	if err := log.Record(actx, "child.read", "child", "MCR-0042", map[string]any{"why": "placement request"}); err != nil {
@@ -30,9 +43,11 @@ func TestLogIsAppendOnly(t *testing.T) {
 		"TRUNCATE audit_log",
 	} {
 		t.Run(strings.Fields(stmt)[0], func(t *testing.T) {
-			_, err := db.Pool.Exec(ctx, stmt)
-			if err == nil || !strings.Contains(err.Error(), "append-only") {
-				t.Fatalf("%s: err = %v, want refusal", stmt, err)
+			if _, err := db.Pool.Exec(ctx, stmt); err == nil || !strings.Contains(err.Error(), "permission denied") {
+				t.Fatalf("%s as the application: err = %v, want permission denied", stmt, err)
+			}
+			if _, err := owner.Pool.Exec(ctx, stmt); err == nil || !strings.Contains(err.Error(), "append-only") {
+				t.Fatalf("%s as the owner: err = %v, want the append-only refusal", stmt, err)
 			}
 		})
 	}

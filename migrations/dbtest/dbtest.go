@@ -57,6 +57,9 @@ func run(m *testing.M) int {
 	if err := exec(ctx, adminURL, "CREATE DATABASE "+template); err != nil {
 		log.Fatalf("dbtest: create template: %v", err)
 	}
+	if err := ensureAppRole(ctx); err != nil {
+		log.Fatalf("dbtest: application role: %v", err)
+	}
 	if err := migrate(ctx, withDB(adminURL, template)); err != nil {
 		log.Fatalf("dbtest: migrate template: %v", err)
 	}
@@ -74,11 +77,26 @@ func migrate(ctx context.Context, dsn string) error {
 		return err
 	}
 	defer db.Close()
-	return migrations.Up(ctx, db)
+	if err := migrations.Up(ctx, db); err != nil {
+		return err
+	}
+	return migrations.GrantApp(ctx, db, migrations.AppRole)
 }
 
-// New creates a fresh migrated database for tb and returns its URL. It is dropped
-// when the test ends.
+// ensureAppRole creates the application's role on the test server: tests connect as
+// it, as Hearth does, so a privilege the application lacks fails a test.
+func ensureAppRole(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	return migrations.EnsureRole(ctx, conn, migrations.AppRole)
+}
+
+// New creates a fresh migrated database for tb and returns the URL of the
+// application's role on it (see OwnerURL for the schema owner's). It is dropped when
+// the test ends.
 func New(tb testing.TB) string {
 	tb.Helper()
 	if template == "" {
@@ -94,7 +112,17 @@ func New(tb testing.TB) string {
 			tb.Logf("dbtest: drop %s: %v", name, err)
 		}
 	})
-	return withDB(adminURL, name)
+	return migrations.WithUser(withDB(adminURL, name), migrations.AppRole)
+}
+
+// OwnerURL returns the URL of a database made by New as the schema owner (the test
+// server's administrator), for tests that must change what the application cannot.
+func OwnerURL(appURL string) string {
+	u, err := url.Parse(appURL)
+	if err != nil {
+		log.Fatalf("dbtest: %v", err)
+	}
+	return withDB(adminURL, strings.TrimPrefix(u.Path, "/"))
 }
 
 // Empty creates an unmigrated database, for tests of migrations themselves.

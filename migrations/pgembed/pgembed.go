@@ -9,6 +9,8 @@ package pgembed
 import (
 	"github.com/jackc/pgx/v5"
 
+	"github.com/hearth-placements/hearth/migrations"
+
 	"context"
 	"errors"
 	"fmt"
@@ -218,22 +220,38 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// EnsureDatabase creates database name on the cluster unless it exists, and returns
-// its URL.
+// EnsureDatabase creates database name on the cluster unless it exists, owned by
+// migrations.OwnerRole, creates the application's role migrations.AppRole, and returns
+// the URL of the database's owner, for migrations. The application connects as
+// migrations.AppRole (see migrations.WithUser), which owns nothing.
 func (c *Cluster) EnsureDatabase(ctx context.Context, name string) (string, error) {
 	conn, err := pgx.Connect(ctx, c.URL("postgres"))
 	if err != nil {
 		return "", fmt.Errorf("pgembed: %w", err)
 	}
 	defer conn.Close(ctx)
-	var exists bool
-	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return "", fmt.Errorf("pgembed: %w", err)
-	}
-	if !exists {
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-			return "", fmt.Errorf("pgembed: create database %s: %w", name, err)
+	for _, role := range []string{migrations.OwnerRole, migrations.AppRole} {
+		if err := migrations.EnsureRole(ctx, conn, role); err != nil {
+			return "", fmt.Errorf("pgembed: %w", err)
 		}
 	}
-	return c.URL(name), nil
+	// A database made before the roles existed keeps its owner, who migrates it.
+	var owner string
+	err = conn.QueryRow(ctx, "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = $1", name).Scan(&owner)
+	if errors.Is(err, pgx.ErrNoRows) {
+		owner = migrations.OwnerRole
+		_, err = conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" OWNER "+pgx.Identifier{owner}.Sanitize())
+	}
+	if err != nil {
+		return "", fmt.Errorf("pgembed: database %s: %w", name, err)
+	}
+	db, err := pgx.Connect(ctx, c.URL(name))
+	if err != nil {
+		return "", fmt.Errorf("pgembed: %w", err)
+	}
+	defer db.Close(ctx)
+	if err := migrations.CreateExtensions(ctx, db); err != nil {
+		return "", fmt.Errorf("pgembed: %w", err)
+	}
+	return migrations.WithUser(c.URL(name), owner), nil
 }
