@@ -150,9 +150,9 @@ func (s *Server) apiVacancies(c echo.Context) error {
 	if fe != nil {
 		return fe
 	}
-	pg := newPager(q, 50)
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 && n <= 200 {
-		pg.Size = n
+	pg, err := newPager(q, defaultPerPage)
+	if err != nil {
+		return err
 	}
 	bq.ConsortiumID, bq.Offset, bq.Limit = consortium, pg.Offset(), pg.Size
 	homes, total, err := s.deps.Market.Board(c.Request().Context(), bq)

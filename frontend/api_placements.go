@@ -85,7 +85,10 @@ func (s *Server) apiPlacements(c echo.Context) error {
 	if status != "" && !validStatus(status) {
 		return commissioning.Invalid("status", "Status must be one of awaiting_approval, awarded, started or ended")
 	}
-	p := newPager(c.QueryParams(), 100)
+	p, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	rows, total, err := s.deps.Market.Placements(c.Request().Context(), viewerOf(c), status, p.Offset(), p.Size)
 	if err != nil {
 		return err
@@ -332,7 +335,10 @@ type apiNotice struct {
 }
 
 func (s *Server) apiNotices(c echo.Context) error {
-	p := newPager(c.QueryParams(), 100)
+	p, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err

@@ -121,7 +121,10 @@ func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	f, fe := auditFilter(q)
-	pg := newPager(q, 50)
+	pg, err := newPager(q, defaultPerPage)
+	if err != nil {
+		return err
+	}
 	var entries []audit.Entry
 	var total int64
 	if fe == nil {
@@ -173,7 +176,10 @@ func (s *Server) auditCSV(c echo.Context) error {
 }
 
 func (s *Server) outboxPage(c echo.Context) error {
-	pg := newPager(c.QueryParams(), 50)
+	pg, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	emails, total, err := s.deps.Outbox.List(c.Request().Context(), pg.Offset(), pg.Size)
 	if err != nil {
 		return err

@@ -80,7 +80,7 @@ func withDatabase(ctx context.Context, cfg Config, f func(*migrations.DB) error)
 		if dsn, err = cluster.EnsureDatabase(ctx, "hearth"); err != nil {
 			return err
 		}
-		slog.Info("embedded PostgreSQL ready", "url", dsn)
+		slog.Info("embedded PostgreSQL ready", "url", migrations.Redact(dsn))
 	}
 	db, err := migrations.Connect(ctx, dsn)
 	if err != nil {
