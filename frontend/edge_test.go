@@ -381,3 +381,96 @@ func TestMetricsAreNotOnTheMainPort(t *testing.T) {
 		t.Fatalf("metrics: %d\n%s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestListsArePaged: every list page and API list reads one page at a time, 50 rows
+// by default and at most 200, with links to the next and previous pages. ASVS V11.1.4.
+func TestListsArePaged(t *testing.T) {
+	h := newHarness(t)
+	provider := h.orgs["providerx"].ID
+	for _, urn := range []string{"SC100001", "SC100002", "SC100003"} {
+		h.addHome(provider, urn, "M1 1AA", 1)
+	}
+	lists := []struct{ email, path string }{
+		{"admin@providerx.test", "/homes"},
+		{"admin@providerx.test", "/invitations"},
+		{"admin@providerx.test", "/billing"},
+		{"commissioner@manchester.test", "/requests"},
+		{"commissioner@manchester.test", "/placements"},
+		{"commissioner@manchester.test", "/notices"},
+		{"commissioner@manchester.test", "/secure/referrals"},
+		{"commissioner@manchester.test", "/billing"},
+		{"approver@manchester.test", "/approvals"},
+		{"coordinator@swcu.test", "/secure/waiting"},
+		{"admin@consortium.test", "/admin/users"},
+		{"admin@consortium.test", "/admin/frameworks"},
+		{"admin@providerx.test", "/api/v1/homes"},
+		{"admin@providerx.test", "/api/v1/invitations"},
+		{"admin@providerx.test", "/api/v1/payments"},
+		{"commissioner@manchester.test", "/api/v1/placements"},
+		{"commissioner@manchester.test", "/api/v1/notices"},
+		{"commissioner@manchester.test", "/api/v1/invoices"},
+		{"approver@manchester.test", "/api/v1/approvals"},
+		{"coordinator@swcu.test", "/api/v1/secure/waiting"},
+		{"admin@consortium.test", "/api/v1/users"},
+		{"admin@consortium.test", "/api/v1/vacancies"},
+	}
+	browsers, tokens := map[string]*browser{}, map[string]string{}
+	for _, l := range lists {
+		t.Run(strings.TrimPrefix(l.path, "/")+"-"+strings.Split(l.email, "@")[0], func(t *testing.T) {
+			if isAPI(l.path) {
+				tok, ok := tokens[l.email]
+				if !ok {
+					tok = h.token(l.email)
+					tokens[l.email] = tok
+				}
+				if status, _ := h.api(http.MethodGet, l.path+"?per_page=201", tok, ""); status != http.StatusBadRequest {
+					t.Fatalf("per_page=201: %d", status)
+				}
+				status, body := h.api(http.MethodGet, l.path, tok, "")
+				if status != http.StatusOK || body["per_page"] != float64(defaultPerPage) || body["page"] != float64(1) || body["total"] == nil {
+					t.Fatalf("default page: %d %v", status, body)
+				}
+				return
+			}
+			b, ok := browsers[l.email]
+			if !ok {
+				b = h.signIn(l.email)
+				browsers[l.email] = b
+			}
+			if r := b.get(l.path + "?per_page=201"); r.Status != http.StatusBadRequest {
+				t.Fatalf("per_page=201: %d", r.Status)
+			}
+			if r := b.get(l.path + "?per_page=200&page=2"); r.Status != http.StatusOK {
+				t.Fatalf("per_page=200: %d", r.Status)
+			}
+		})
+	}
+	t.Run("HTMLLinks", func(t *testing.T) {
+		b := h.signIn("admin@providerx.test")
+		r := b.get("/homes?per_page=2")
+		if r.Status != http.StatusOK || !strings.Contains(r.Body, `href="/homes?page=2&amp;per_page=2"`) || strings.Contains(r.Body, `rel="prev"`) {
+			t.Fatalf("page 1: %d\n%s", r.Status, r.Body)
+		}
+		r = b.get("/homes?per_page=2&page=2")
+		if !strings.Contains(r.Body, `rel="prev"`) || strings.Contains(r.Body, `rel="next"`) || !strings.Contains(r.Body, "Page 2 of 2") {
+			t.Fatalf("page 2: %d\n%s", r.Status, r.Body)
+		}
+	})
+	t.Run("APINext", func(t *testing.T) {
+		tok := h.token("admin@providerx.test")
+		_, body := h.api(http.MethodGet, "/api/v1/homes?per_page=2", tok, "")
+		homes, _ := body["homes"].([]any)
+		if len(homes) != 2 || body["total"] != float64(3) || body["next"] != "/api/v1/homes?page=2&per_page=2" {
+			t.Fatalf("page 1: %v", body)
+		}
+		_, body = h.api(http.MethodGet, "/api/v1/homes?page=2&per_page=2", tok, "")
+		homes, _ = body["homes"].([]any)
+		if _, more := body["next"]; len(homes) != 1 || more {
+			t.Fatalf("page 2: %v", body)
+		}
+		_, body = h.api(http.MethodGet, "/api/v1/users?per_page=1", h.token("admin@consortium.test"), "")
+		if users, _ := body["users"].([]any); len(users) != 1 || body["total"].(float64) < 2 {
+			t.Fatalf("users: %v", body)
+		}
+	})
+}

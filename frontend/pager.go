@@ -4,7 +4,9 @@ import (
 	"net/url"
 	"strconv"
 
-	"gorm.io/gorm"
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
 )
 
 // Page sizes: every list, on a page or in the API, shows at most this many rows at a
@@ -39,11 +41,21 @@ func newPager(q url.Values, size int) (pager, error) {
 
 func (p pager) Offset() int { return (p.Page - 1) * p.Size }
 
-// scope limits a gorm query to the page: the one place lists are paged in SQL.
-func (p pager) scope(db *gorm.DB) *gorm.DB { return db.Offset(p.Offset()).Limit(p.Size) }
+// rows is the page for a domain service's list, which pages it in SQL.
+func (p pager) rows() commissioning.Page {
+	return commissioning.Page{Offset: p.Offset(), Limit: p.Size}
+}
 
-// window cuts the page out of a list already in memory, for lists built by a domain
-// service rather than a single query.
+// listPager is the pager of a list route: ?page= and ?per_page=, 50 rows by default.
+func listPager(c echo.Context) (pager, error) { return newPager(c.QueryParams(), defaultPerPage) }
+
+// counted fills in the total and the links, to this route with its query.
+func (p pager) counted(c echo.Context, total int64) pager {
+	return p.withTotal(total, c.Request().URL.Path, c.QueryParams())
+}
+
+// window cuts the page out of a list that cannot be ordered in SQL (the waiting list
+// is ordered by a priority computed in Go).
 func window[T any](p pager, all []T) []T {
 	lo := min(p.Offset(), len(all))
 	hi := min(lo+p.Size, len(all))
@@ -71,15 +83,13 @@ func (p pager) withTotal(total int64, base string, q url.Values) pager {
 	return p
 }
 
-// apiPage is the paging metadata of a JSON list: added beside the list, so existing
+// JSON lists carry page, per_page, total and next beside the list itself, so
 // clients that read only the list keep working.
-type apiPage struct {
-	Page    int    `json:"page"`
-	PerPage int    `json:"per_page"`
-	Total   int64  `json:"total"`
-	Next    string `json:"next,omitempty"`
-}
-
-func (p pager) api() apiPage {
-	return apiPage{Page: p.Page, PerPage: p.Size, Total: p.Total, Next: p.Next}
+// with adds the paging metadata to a JSON list response's fields.
+func (p pager) with(fields map[string]any) map[string]any {
+	fields["page"], fields["per_page"], fields["total"] = p.Page, p.Size, p.Total
+	if p.Next != "" {
+		fields["next"] = p.Next
+	}
+	return fields
 }
