@@ -76,7 +76,9 @@ func TestClientAddressTrustsOnlyConfiguredProxies(t *testing.T) {
 	}{
 		{"UntrustedPeerSpoofIgnored", "", "203.0.113.7", "127.0.0.1"},
 		{"UntrustedPeerGarbage", "", "not-an-ip", "127.0.0.1"},
-		{"UntrustedPeerLoopbackIsNotTrustedByDefault", "", "198.51.100.1, 127.0.0.1", "127.0.0.1"},
+		// With proxies configured, loopback, link-local and private peers are not
+		// trusted unless they are in a configured range.
+		{"LoopbackPeerNotTrustedImplicitly", "10.0.0.0/8", "203.0.113.7", "127.0.0.1"},
 		{"TrustedProxyHonoured", "127.0.0.0/8", "203.0.113.7", "203.0.113.7"},
 		{"TrustedProxyChainStopsAtFirstUntrusted", "127.0.0.0/8", "198.51.100.9, 203.0.113.7", "203.0.113.7"},
 		{"TrustedProxyGarbage", "127.0.0.0/8", "not-an-ip", "127.0.0.1"},
