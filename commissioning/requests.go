@@ -248,8 +248,7 @@ func (s *Requests) Request(ctx context.Context, id, councilID int64) (PlacementR
 }
 
 // ForCouncil lists a council's requests, newest first (the list shows references only).
-func (s *Requests) ForCouncil(ctx context.Context, councilID int64) ([]PlacementRequest, error) {
-	var out []PlacementRequest
-	err := s.db.WithContext(ctx).Where("council_id = ?", councilID).Order("id DESC").Find(&out).Error
-	return out, err
+func (s *Requests) ForCouncil(ctx context.Context, councilID int64, page Page) ([]PlacementRequest, int64, error) {
+	q := s.db.WithContext(ctx).Model(&PlacementRequest{}).Where("council_id = ?", councilID).Order("id DESC")
+	return FindPage[PlacementRequest](q, page)
 }

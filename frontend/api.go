@@ -61,15 +61,20 @@ func (s *Server) apiOrganisation(c echo.Context) error {
 }
 
 func (s *Server) apiUsers(c echo.Context) error {
-	users, _, err := s.consortiumUsers(c)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	users, _, total, err := s.consortiumUsers(c, pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
 	out := make([]apiUser, len(users))
 	for i, u := range users {
 		out[i] = toAPIUser(u)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"users": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"users": out}))
 }
 
 type createUserRequest struct {

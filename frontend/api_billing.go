@@ -35,10 +35,15 @@ type apiInvoice struct {
 }
 
 func (s *Server) apiInvoices(c echo.Context) error {
-	invs, err := s.deps.Billing.CouncilInvoices(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	invs, total, err := s.deps.Billing.CouncilInvoicesPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
 	out := make([]apiInvoice, 0, len(invs))
 	for _, inv := range invs {
 		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
@@ -49,19 +54,24 @@ func (s *Server) apiInvoices(c echo.Context) error {
 		}
 		out = append(out, a)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"invoices": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"invoices": out}))
 }
 
 func (s *Server) apiPayments(c echo.Context) error {
 	ctx := c.Request().Context()
+	pg, err := listPager(c)
+	if err != nil {
+		return err
+	}
 	acct, ok, err := s.deps.Billing.AccountOf(ctx, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
-	pays, err := s.deps.Billing.ProviderPayments(ctx, currentOrg(c).ID)
+	pays, total, err := s.deps.Billing.ProviderPaymentsPage(ctx, currentOrg(c).ID, pg.rows())
 	if err != nil {
 		return err
 	}
+	pg = pg.counted(c, total)
 	type payment struct {
 		PlacementID    int64  `json:"placement_id"`
 		PeriodStart    string `json:"period_start"`
@@ -74,7 +84,7 @@ func (s *Server) apiPayments(c echo.Context) error {
 		out = append(out, payment{PlacementID: p.PlacementID, PeriodStart: p.PeriodStart.Format(time.DateOnly), ToYouPence: p.AmountPence - p.LevyPence,
 			TransferStatus: p.TransferStatus, Description: p.Description})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"onboarding_started": ok, "payouts_enabled": acct.PayoutsEnabled, "payments": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"onboarding_started": ok, "payouts_enabled": acct.PayoutsEnabled, "payments": out}))
 }
 
 func (s *Server) apiOnboard(c echo.Context) error {

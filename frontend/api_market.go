@@ -61,10 +61,15 @@ func toAPIHome(h marketplace.Home) apiHome {
 }
 
 func (s *Server) apiHomes(c echo.Context) error {
-	homes, err := s.deps.Market.Homes(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	homes, total, err := s.deps.Market.HomesPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
 	out := make([]apiHome, 0, len(homes))
 	for _, h := range homes {
 		full, err := s.deps.Market.Home(c.Request().Context(), h.ID)
@@ -73,7 +78,7 @@ func (s *Server) apiHomes(c echo.Context) error {
 		}
 		out = append(out, toAPIHome(full))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"homes": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))
 }
 
 func (s *Server) apiHome(c echo.Context) error {
@@ -150,9 +155,9 @@ func (s *Server) apiVacancies(c echo.Context) error {
 	if fe != nil {
 		return fe
 	}
-	pg := newPager(q, 50)
-	if n, err := strconv.Atoi(q.Get("per_page")); err == nil && n > 0 && n <= 200 {
-		pg.Size = n
+	pg, err := newPager(q, defaultPerPage)
+	if err != nil {
+		return err
 	}
 	bq.ConsortiumID, bq.Offset, bq.Limit = consortium, pg.Offset(), pg.Size
 	homes, total, err := s.deps.Market.Board(c.Request().Context(), bq)
@@ -166,5 +171,6 @@ func (s *Server) apiVacancies(c echo.Context) error {
 			Needs: nonNil([]string(h.Needs)), Lots: nonNil([]string(h.LotCodes)), Outcode: h.Outcode, HostCouncil: h.HostCouncil, Region: h.Region, Miles: h.Miles,
 			Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(time.Now())}})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"total": total, "page": pg.Page, "per_page": pg.Size, "homes": out})
+	pg = pg.counted(c, int64(total))
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))
 }

@@ -32,17 +32,22 @@ type apiPending struct {
 }
 
 func (s *Server) apiApprovals(c echo.Context) error {
-	pending, err := s.deps.Market.AwaitingApproval(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	pending, total, err := s.deps.Market.AwaitingApproval(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
 	out := make([]apiPending, 0, len(pending))
 	for _, p := range pending {
 		out = append(out, apiPending{PlacementID: p.ID, RequestID: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
 			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: nonNil([]string(p.ApprovalReasons)),
 			StartDate: p.StartDate.Format(time.DateOnly)})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"awaiting_approval": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
 }
 
 type decisionRequest struct {
@@ -85,7 +90,10 @@ func (s *Server) apiPlacements(c echo.Context) error {
 	if status != "" && !validStatus(status) {
 		return commissioning.Invalid("status", "Status must be one of awaiting_approval, awarded, started or ended")
 	}
-	p := newPager(c.QueryParams(), 100)
+	p, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	rows, total, err := s.deps.Market.Placements(c.Request().Context(), viewerOf(c), status, p.Offset(), p.Size)
 	if err != nil {
 		return err
@@ -99,7 +107,7 @@ func (s *Server) apiPlacements(c echo.Context) error {
 		}
 		out = append(out, row)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"placements": out, "total": total, "page": p.Page})
+	return c.JSON(http.StatusOK, p.counted(c, total).with(map[string]any{"placements": out}))
 }
 
 type apiFee struct {
@@ -332,7 +340,10 @@ type apiNotice struct {
 }
 
 func (s *Server) apiNotices(c echo.Context) error {
-	p := newPager(c.QueryParams(), 100)
+	p, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err
@@ -341,7 +352,7 @@ func (s *Server) apiNotices(c echo.Context) error {
 	for _, n := range list {
 		out = append(out, apiNotice{ID: n.ID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, PlacementID: n.PlacementID, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"notices": out, "total": total, "unread": unread, "page": p.Page})
+	return c.JSON(http.StatusOK, p.counted(c, total).with(map[string]any{"notices": out, "unread": unread}))
 }
 
 type apiChildPlacement struct {

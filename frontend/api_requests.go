@@ -66,15 +66,20 @@ func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) api
 }
 
 func (s *Server) apiInvitations(c echo.Context) error {
-	invs, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	invs, total, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
 	out := make([]apiInvitation, 0, len(invs))
 	for _, inv := range invs {
 		out = append(out, s.toAPIInvitation(c, inv))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"invitations": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"invitations": out}))
 }
 
 func (s *Server) apiInvitation(c echo.Context) error {

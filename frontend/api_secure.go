@@ -178,10 +178,16 @@ func (s *Server) apiSetSecureBed(c echo.Context) error {
 }
 
 func (s *Server) apiWaiting(c echo.Context) error {
-	w, err := s.deps.Secure.WaitingList(c.Request().Context())
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
+	all, err := s.deps.Secure.WaitingList(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, int64(len(all)))
+	w := window(pg, all)
 	type row struct {
 		apiReferral
 		DaysWaiting   int     `json:"days_waiting"`
@@ -195,7 +201,7 @@ func (s *Server) apiWaiting(c echo.Context) error {
 		}
 		out = append(out, r)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"waiting": out})
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"waiting": out}))
 }
 
 type circulateRequest struct {

@@ -13,13 +13,13 @@ import (
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
-// consortiumUsers lists the users a consortium admin manages, with their
-// organisations' names.
-func (s *Server) consortiumUsers(c echo.Context) ([]auth.User, map[int64]string, error) {
+// consortiumUsers lists one page of the users a consortium admin manages, with their
+// organisations' names, and counts them all.
+func (s *Server) consortiumUsers(c echo.Context, page commissioning.Page) ([]auth.User, map[int64]string, int64, error) {
 	ctx := c.Request().Context()
 	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	ids := make([]int64, len(orgs))
 	names := map[int64]string{}
@@ -27,16 +27,20 @@ func (s *Server) consortiumUsers(c echo.Context) ([]auth.User, map[int64]string,
 		ids[i] = o.ID
 		names[o.ID] = o.Name
 	}
-	users, err := s.deps.Users.ListByOrganisations(ctx, ids)
-	return users, names, err
+	users, total, err := s.deps.Users.UsersPage(ctx, ids, page)
+	return users, names, total, err
 }
 
 func (s *Server) adminUsers(c echo.Context) error {
-	users, names, err := s.consortiumUsers(c)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_users", "Users", map[string]any{"Users": users, "OrgNames": names})
+	users, names, total, err := s.consortiumUsers(c, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_users", "Users", map[string]any{"Users": users, "OrgNames": names, "Pager": pg.counted(c, total)})
 }
 
 type newUserForm struct {
@@ -121,7 +125,10 @@ func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	f, fe := auditFilter(q)
-	pg := newPager(q, 50)
+	pg, err := newPager(q, defaultPerPage)
+	if err != nil {
+		return err
+	}
 	var entries []audit.Entry
 	var total int64
 	if fe == nil {
@@ -173,7 +180,10 @@ func (s *Server) auditCSV(c echo.Context) error {
 }
 
 func (s *Server) outboxPage(c echo.Context) error {
-	pg := newPager(c.QueryParams(), 50)
+	pg, err := newPager(c.QueryParams(), defaultPerPage)
+	if err != nil {
+		return err
+	}
 	emails, total, err := s.deps.Outbox.List(c.Request().Context(), pg.Offset(), pg.Size)
 	if err != nil {
 		return err

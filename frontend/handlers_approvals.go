@@ -19,11 +19,15 @@ func (s *Server) approvalsPage(c echo.Context) error {
 }
 
 func (s *Server) renderApprovals(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
-	pending, err := s.deps.Market.AwaitingApproval(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, status, "approvals", "Awards waiting for approval", map[string]any{"Pending": pending},
+	pending, total, err := s.deps.Market.AwaitingApproval(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, status, "approvals", "Awards waiting for approval", map[string]any{"Pending": pending, "Pager": pg.withTotal(total, "/approvals", c.QueryParams())},
 		withForm(form, fe))
 }
 

@@ -44,31 +44,32 @@ func (s *Server) billingPage(c echo.Context) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	data := map[string]any{"Configured": s.deps.Billing.Configured()}
+	pg, err := listPager(c)
+	if err != nil {
+		return err
+	}
 	if org.Kind == commissioning.KindProvider {
 		acct, ok, err := s.deps.Billing.AccountOf(ctx, org.ID)
 		if err != nil {
 			return err
 		}
-		pays, err := s.deps.Billing.ProviderPayments(ctx, org.ID)
+		pays, total, err := s.deps.Billing.ProviderPaymentsPage(ctx, org.ID, pg.rows())
 		if err != nil {
 			return err
 		}
-		var expected, received int64
-		for _, p := range pays {
-			if p.TransferStatus == "sent" {
-				received += p.AmountPence - p.LevyPence
-			} else {
-				expected += p.AmountPence - p.LevyPence
-			}
+		expected, received, err := s.deps.Billing.PaymentTotals(ctx, org.ID)
+		if err != nil {
+			return err
 		}
 		data["Account"], data["Onboarded"], data["Payments"], data["Expected"], data["Received"] = acct, ok, pays, expected, received
+		data["Pager"] = pg.counted(c, total)
 		return s.page(c, http.StatusOK, "billing_provider", "Payments", data)
 	}
-	invs, err := s.deps.Billing.CouncilInvoices(ctx, org.ID)
+	invs, total, err := s.deps.Billing.CouncilInvoicesPage(ctx, org.ID, pg.rows())
 	if err != nil {
 		return err
 	}
-	data["Invoices"] = invs
+	data["Invoices"], data["Pager"] = invs, pg.counted(c, total)
 	return s.page(c, http.StatusOK, "billing_council", "Invoices", data)
 }
 

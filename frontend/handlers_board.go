@@ -153,7 +153,10 @@ func (s *Server) board(c echo.Context) error {
 	q := c.QueryParams()
 	bq, fe := parseBoardQuery(q)
 	bq.ConsortiumID = consortium
-	pg := newPager(q, 20)
+	pg, err := newPager(q, 20)
+	if err != nil {
+		return err
+	}
 	bq.Offset, bq.Limit = pg.Offset(), pg.Size
 	var homes, mapHomes []marketplace.BoardHome
 	total := 0
@@ -294,13 +297,19 @@ func (s *Server) boardEvents(c echo.Context) error {
 // stream sends a Server-Sent Event named event whenever hub hears a change, in this or
 // any other Hearth process, until the client goes away.
 func (s *Server) stream(c echo.Context, h *hub, event string) error {
+	u, _ := currentUser(c)
+	release, ok := s.streams.acquire(u.ID)
+	if !ok {
+		return echo.NewHTTPError(http.StatusTooManyRequests, fmt.Sprintf("You have %d live pages open already. Close one of them, then reload this page.", maxStreamsPerUser))
+	}
+	defer release()
 	// Subscribe before answering, so that a client holding the response headers is
 	// sure to hear every later change.
 	events, stop := h.subscribe()
 	defer stop()
 	w := c.Response()
 	w.Header().Set(echo.HeaderContentType, "text/event-stream")
-	w.Header().Set(echo.HeaderCacheControl, "no-cache")
+	w.Header().Set(echo.HeaderCacheControl, "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, "retry: 2000\n\n")

@@ -32,11 +32,15 @@ func (s *Server) consortiumFramework(c echo.Context, param string) (marketplace.
 }
 
 func (s *Server) adminFrameworks(c echo.Context) error {
-	fws, err := s.deps.Market.Frameworks(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_frameworks", "Frameworks", map[string]any{"Frameworks": fws})
+	fws, total, err := s.deps.Market.FrameworksPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "admin_frameworks", "Frameworks", map[string]any{"Frameworks": fws, "Pager": pg.counted(c, total)})
 }
 
 func termsForm(f marketplace.Framework) map[string]string {

@@ -15,7 +15,11 @@ import (
 )
 
 func (s *Server) homesPage(c echo.Context) error {
-	homes, err := s.deps.Market.Homes(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
+	if err != nil {
+		return err
+	}
+	homes, total, err := s.deps.Market.HomesPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
 	if err != nil {
 		return err
 	}
@@ -23,7 +27,7 @@ func (s *Server) homesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": today()})
+	return s.page(c, http.StatusOK, "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": today(), "Pager": pg.counted(c, total)})
 }
 
 // homeFormData is what the home form needs besides the typed values.

@@ -19,11 +19,15 @@ import (
 // sealed bid or decline for each.
 
 func (s *Server) invitationsPage(c echo.Context) error {
-	invs, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs})
+	invs, total, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total)})
 }
 
 type invitedHome struct {

@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,7 +69,10 @@ func (s *Server) placementsPage(c echo.Context) error {
 	if !validStatus(status) {
 		status = ""
 	}
-	p := newPager(c.QueryParams(), 25)
+	p, err := newPager(c.QueryParams(), 25)
+	if err != nil {
+		return err
+	}
 	rows, total, err := s.deps.Market.Placements(c.Request().Context(), viewerOf(c), status, p.Offset(), p.Size)
 	if err != nil {
 		return err
@@ -108,7 +112,10 @@ func (s *Server) agreementPDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, _ := strconv.Atoi(c.QueryParam("version"))
+	version, err := queryInt(c.QueryParams(), "version", 0, 0, math.MaxInt32)
+	if err != nil {
+		return err
+	}
 	a, err := s.deps.Market.AgreementPDF(c.Request().Context(), id, version, viewerOf(c))
 	if err != nil {
 		return err
@@ -334,7 +341,10 @@ func (s *Server) endPlacement(c echo.Context) error {
 // Notices: an organisation's in-app inbox.
 
 func (s *Server) noticesPage(c echo.Context) error {
-	p := newPager(c.QueryParams(), 25)
+	p, err := newPager(c.QueryParams(), 25)
+	if err != nil {
+		return err
+	}
 	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err

@@ -17,11 +17,15 @@ import (
 // reached, the sealed responses, and after the deadline the bids side by side.
 
 func (s *Server) requestsPage(c echo.Context) error {
-	reqs, err := commissioning.NewRequests(s.deps.DB.Gorm).ForCouncil(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs})
+	reqs, total, err := commissioning.NewRequests(s.deps.DB.Gorm).ForCouncil(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) requestPage(c echo.Context) error {

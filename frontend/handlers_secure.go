@@ -50,11 +50,15 @@ func (s *Server) secureEvents(c echo.Context) error { return s.stream(c, s.secur
 // Councils' referrals.
 
 func (s *Server) secureReferrals(c echo.Context) error {
-	refs, err := s.deps.Secure.ForCouncil(c.Request().Context(), currentOrg(c).ID)
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": time.Now()})
+	refs, total, err := s.deps.Secure.ForCouncil(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": time.Now(), "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) newReferralPage(c echo.Context) error {
@@ -317,11 +321,16 @@ func (s *Server) dischargeChild(c echo.Context) error {
 // The SWCU's waiting list, suggestion, report and metrics.
 
 func (s *Server) waitingList(c echo.Context) error {
-	w, err := s.deps.Secure.WaitingList(c.Request().Context())
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": w})
+	all, err := s.deps.Secure.WaitingList(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, int64(len(all)))
+	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": window(pg, all), "Pager": pg})
 }
 
 func (s *Server) suggestions(c echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -141,8 +142,10 @@ func TestHealthAndMetrics(t *testing.T) {
 	if r := b.get("/readyz"); r.Status != http.StatusOK {
 		t.Fatalf("readyz %d", r.Status)
 	}
-	if r := b.get("/metrics"); r.Status != http.StatusOK || !strings.Contains(r.Body, `hearth_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
-		t.Fatalf("metrics: %d\n%s", r.Status, r.Body)
+	metrics := httptest.NewRecorder()
+	h.s.MetricsHandler().ServeHTTP(metrics, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if metrics.Code != http.StatusOK || !strings.Contains(metrics.Body.String(), `hearth_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
+		t.Fatalf("metrics: %d\n%s", metrics.Code, metrics.Body.String())
 	}
 	h.s.Close() // releases the live-update listener's connection
 	h.deps.DB.Pool.Close()

@@ -84,3 +84,37 @@ func (h *hub) subscribe() (<-chan string, func()) {
 		h.mu.Unlock()
 	}
 }
+
+// maxStreamsPerUser is how many live-update streams one user may hold open at once,
+// across every board (ASVS V11.1.4): each holds a connection and a goroutine.
+const maxStreamsPerUser = 5
+
+// streamCounts counts each user's open live-update streams in this process.
+type streamCounts struct {
+	mu     sync.Mutex
+	byUser map[int64]int
+}
+
+// acquire takes one of user's stream slots; ok is false when all are taken. release
+// gives the slot back.
+func (sc *streamCounts) acquire(user int64) (release func(), ok bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.byUser == nil {
+		sc.byUser = map[int64]int{}
+	}
+	if sc.byUser[user] >= maxStreamsPerUser {
+		return nil, false
+	}
+	sc.byUser[user]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			sc.mu.Lock()
+			defer sc.mu.Unlock()
+			if sc.byUser[user]--; sc.byUser[user] <= 0 {
+				delete(sc.byUser, user)
+			}
+		})
+	}, true
+}

@@ -3,6 +3,7 @@ package frontend
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -10,24 +11,45 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // securityHeaders forbids framing, sniffing, referrers and any request to another
-// site: every script, style, font and image is served by Hearth itself.
-func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-		if c.Request().TLS != nil {
-			h.Set("Strict-Transport-Security", "max-age=31536000")
+// site: every script, style, font and image is served by Hearth itself. No response
+// may be stored by a browser or proxy cache (ASVS V8.2.1) unless its handler says so,
+// as the static files do. HSTS is sent whenever Hearth is reached over https, which
+// behind a TLS-terminating proxy only the configured base URL tells.
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+			h.Set(echo.HeaderCacheControl, "no-store")
+			if https || c.Request().TLS != nil {
+				h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
+}
+
+// ipExtractor is how Hearth finds a client's address for the sign-in throttle, the
+// audit log and request logs (ASVS V7.1.x): the peer's own address, unless the peer is
+// one of the trusted proxies, whose X-Forwarded-For is then believed as far back as
+// it runs through trusted proxies. No address is trusted by default, not even loopback
+// or private networks.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // recoverPanics turns a panic into a logged 500 with the request ID, never a trace.
@@ -54,7 +76,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		s.metrics.observe(c, time.Since(start))
-		attrs := []any{"method", c.Request().Method, "route", c.Path(), "path", c.Request().URL.Path,
+		// The route, never the path or query: those can hold reset tokens and other
+		// secrets (ASVS V7.1.1).
+		attrs := []any{"method", c.Request().Method, "route", routeOf(c),
 			"status", c.Response().Status, "duration_ms", time.Since(start).Milliseconds(),
 			"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "ip", c.RealIP()}
 		if u, ok := currentUser(c); ok {
@@ -63,6 +87,14 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		slog.InfoContext(c.Request().Context(), "request", attrs...)
 		return nil
 	}
+}
+
+// routeOf is the request's route pattern, like /password/reset/:token, for logs.
+func routeOf(c echo.Context) string {
+	if r := c.Path(); r != "" {
+		return r
+	}
+	return "unmatched"
 }
 
 // metrics are Prometheus counters and histograms of HTTP traffic by route.
@@ -85,14 +117,7 @@ func newMetrics() *metrics {
 }
 
 func (m *metrics) observe(c echo.Context, d time.Duration) {
-	route := c.Path()
-	if route == "" {
-		route = "unmatched"
-	}
+	route := routeOf(c)
 	m.requests.WithLabelValues(c.Request().Method, route, strconv.Itoa(c.Response().Status)).Inc()
 	m.duration.WithLabelValues(c.Request().Method, route).Observe(d.Seconds())
-}
-
-func (m *metrics) handler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
 }

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -195,9 +197,20 @@ func currentOrg(c echo.Context) commissioning.Organisation {
 	return o
 }
 
-// safeNext keeps post-sign-in redirects on this site.
+// safeNext keeps post-sign-in redirects on this site (ASVS V5.1.5): only a path
+// that starts with a single slash, holding no backslash, control character or
+// whitespace (browsers drop tabs and newlines, so "/\t/evil" is "//evil") and no
+// scheme or host when parsed; anything else is the home page.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) > 2048 || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || !utf8.ValidString(next) {
+		return "/"
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	// Encoded or not: some browsers and proxies decode before they resolve.
+	if strings.ContainsFunc(next+u.Path, func(r rune) bool { return r == '\\' || unicode.IsControl(r) || unicode.IsSpace(r) }) {
 		return "/"
 	}
 	return next

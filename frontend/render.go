@@ -312,7 +312,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
-		slog.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", reqID, "path", c.Request().URL.Path)
+		slog.ErrorContext(c.Request().Context(), "internal error", "err", err, "request_id", reqID, "route", routeOf(c))
 		msg = ""
 	}
 	if isAPI(c.Request().URL.Path) {

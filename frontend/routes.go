@@ -18,7 +18,6 @@ func (s *Server) routes() {
 	// Operations and static files.
 	s.route(get, "/healthz", Public, s.healthz)
 	s.route(get, "/readyz", Public, s.readyz)
-	s.route(get, "/metrics", Public, s.metrics.handler())
 	s.route(get, "/static/*", Public, staticHandler("/static/", staticFiles()))
 	s.route(get, "/assets/*", Public, staticHandler("/assets/", govukAssets()))
 

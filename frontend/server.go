@@ -9,6 +9,7 @@ import (
 	"embed"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
@@ -46,6 +48,9 @@ type Config struct {
 	SessionIdle, SessionLifetime time.Duration
 	// ReportAt is when the daily secure welfare report goes out (after midnight).
 	ReportAt time.Duration
+	// TrustedProxies are the address ranges of reverse proxies whose X-Forwarded-For
+	// is believed; none by default, when the peer's own address is the client's.
+	TrustedProxies []*net.IPNet
 }
 
 // Deps are the services the web layer calls.
@@ -73,6 +78,7 @@ type Server struct {
 	metrics   *metrics
 	hub       *hub // vacancy changes
 	secureHub *hub // secure beds and referrals
+	streams   streamCounts
 	stopHub   context.CancelFunc
 	closeOnce sync.Once
 }
@@ -126,11 +132,13 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e := s.e
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.handleError
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
-	e.Use(s.observe, s.recoverPanics, securityHeaders)
+	e.Use(s.observe, s.recoverPanics, securityHeaders(secureCookies(cfg.BaseURL)))
 	// Sessions load first so that every error page, even for a refused body, can render.
 	e.Use(echo.WrapMiddleware(s.sessions.LoadAndSave))
 	e.Use(middleware.BodyLimit("2M"))
+	e.Use(cleanText)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{
 		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 		CookieName:     "hearth_csrf",
@@ -154,6 +162,12 @@ func New(cfg Config, deps Deps) (*Server, error) {
 
 // Handler returns the HTTP handler.
 func (s *Server) Handler() http.Handler { return s.e }
+
+// MetricsHandler serves the Prometheus metrics, which are kept off the main
+// listener (ASVS V14.3.x): serve it on an address only operators can reach.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
 
 // Close stops background work: the session cleanup loop and the live-update listener
 // (which holds a database connection until then). It is safe to call more than once.

@@ -262,11 +262,13 @@ type Pending struct {
 	Ceiling  Pence
 }
 
-// AwaitingApproval lists a council's awards waiting for an approver, oldest first.
-func (s *Service) AwaitingApproval(ctx context.Context, councilID int64) ([]Pending, error) {
-	var ps []Placement
-	if err := s.db.WithContext(ctx).Where("council_id = ? AND status = 'awaiting_approval'", councilID).Order("awarded_at").Find(&ps).Error; err != nil {
-		return nil, err
+// AwaitingApproval lists one page of a council's awards waiting for an approver,
+// oldest first, and counts them all.
+func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page commissioning.Page) ([]Pending, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Placement{}).Where("council_id = ? AND status = 'awaiting_approval'", councilID).Order("awarded_at, id")
+	ps, total, err := commissioning.FindPage[Placement](q, page)
+	if err != nil {
+		return nil, 0, err
 	}
 	out := make([]Pending, 0, len(ps))
 	for _, p := range ps {
@@ -279,16 +281,16 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64) ([]Pend
             FROM placement_requests r JOIN homes h ON h.id = ? JOIN organisations o ON o.id = h.provider_id
             LEFT JOIN organisations hc ON hc.id = h.host_council_id WHERE r.id = ?`, p.HomeID, p.RequestID).Scan(&row).Error
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		var lot Lot
 		if err := s.db.WithContext(ctx).Preload("Tiers").First(&lot, row.LotID).Error; err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		ceiling, _ := lot.Ceiling(row.Tier)
 		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling})
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // recordVacancy adds a history row with a home's vacancy as it now stands, after Hearth

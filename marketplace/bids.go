@@ -308,11 +308,10 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
     FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id
     WHERE i.provider_id = ?`
 
-// Invitations lists the requests a provider was invited to, newest first.
-func (s *Service) Invitations(ctx context.Context, providerID int64) ([]Invitation, error) {
-	var out []Invitation
-	err := s.db.WithContext(ctx).Raw(invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID).Scan(&out).Error
-	return out, err
+// Invitations lists one page of the requests a provider was invited to, newest
+// first, and counts them all.
+func (s *Service) Invitations(ctx context.Context, providerID int64, page commissioning.Page) ([]Invitation, int64, error) {
+	return commissioning.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
 }
 
 // InvitationFor returns one request the provider was invited to (ErrNotInvited for any

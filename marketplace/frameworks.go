@@ -95,15 +95,24 @@ func (s *Service) WithTx(tx *gorm.DB) *Service {
 
 // Frameworks lists a consortium's frameworks (0: every consortium's) with lots and tiers.
 func (s *Service) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {
-	q := s.db.WithContext(ctx).Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers").Order("name")
+	out, _, err := s.FrameworksPage(ctx, consortiumID, commissioning.AllRows)
+	return out, err
+}
+
+// FrameworksPage lists one page of a consortium's frameworks by name, with lots and
+// tiers, and counts them all.
+func (s *Service) FrameworksPage(ctx context.Context, consortiumID int64, page commissioning.Page) ([]Framework, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Framework{}).Order("name, id")
 	if consortiumID != 0 {
 		q = q.Where("consortium_id = ?", consortiumID)
 	}
-	var out []Framework
-	if err := q.Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list frameworks: %w", err)
+	out, total, err := commissioning.FindPage[Framework](q, page, func(db *gorm.DB) *gorm.DB {
+		return db.Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers")
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("list frameworks: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // Framework returns one framework with its lots and tiers.

@@ -315,13 +315,20 @@ func (s *Service) ProviderHome(ctx context.Context, providerID, id int64) (Home,
 	return h, err
 }
 
-// Homes lists a provider's homes by name.
+// Homes lists all of a provider's homes by name.
 func (s *Service) Homes(ctx context.Context, providerID int64) ([]Home, error) {
-	var out []Home
-	if err := s.db.WithContext(ctx).Where("provider_id = ?", providerID).Order("name").Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("list homes: %w", err)
+	out, _, err := s.HomesPage(ctx, providerID, commissioning.AllRows)
+	return out, err
+}
+
+// HomesPage lists one page of a provider's homes by name, and counts them all.
+func (s *Service) HomesPage(ctx context.Context, providerID int64, page commissioning.Page) ([]Home, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Home{}).Where("provider_id = ?", providerID).Order("name, id")
+	out, total, err := commissioning.FindPage[Home](q, page)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list homes: %w", err)
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // Vacancy is what a provider says about a home's beds.

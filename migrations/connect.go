@@ -48,7 +48,9 @@ func Connect(ctx context.Context, dsn string) (*DB, error) {
 	g, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
 		TranslateError: true,
 		Logger: expectedErrorsFilter{logger.NewSlogLogger(slog.Default(),
-			logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true})},
+			logger.Config{SlowThreshold: 200 * time.Millisecond, LogLevel: logger.Warn, IgnoreRecordNotFoundError: true,
+				// Placeholders, never values: queries carry child data (ASVS V7.1.1).
+				ParameterizedQueries: true})},
 		NowFunc: func() time.Time { return time.Now().UTC() },
 	})
 	if err != nil {
@@ -76,8 +78,30 @@ func Redact(dsn string) string {
 // expectedErrorsFilter keeps gorm from logging errors the application expects and
 // handles — constraint violations (SQLSTATE class 23, e.g. a duplicate email) and
 // Hearth's own refusals (class HB, e.g. a bid after the deadline) — while still
-// logging slow queries and every other failure.
+// logging slow queries and every other failure. PostgreSQL's data exceptions (class
+// 22) quote the value refused, so only their code and the column are logged.
 type expectedErrorsFilter struct{ logger.Interface }
+
+// ParamsFilter drops a query's values from what is logged when the logger is
+// configured with ParameterizedQueries (gorm asks the logger itself).
+func (f expectedErrorsFilter) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if pf, ok := f.Interface.(gorm.ParamsFilter); ok {
+		return pf.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
+
+// dataException is a class 22 error with the offending value left out.
+type dataException struct{ pg *pgconn.PgError }
+
+func (e dataException) Error() string {
+	if e.pg.ColumnName != "" {
+		return fmt.Sprintf("data exception (SQLSTATE %s) in %s.%s", e.pg.Code, e.pg.TableName, e.pg.ColumnName)
+	}
+	return fmt.Sprintf("data exception (SQLSTATE %s)", e.pg.Code)
+}
+
+func (e dataException) Unwrap() error { return e.pg }
 
 func (f expectedErrorsFilter) LogMode(l logger.LogLevel) logger.Interface {
 	return expectedErrorsFilter{f.Interface.LogMode(l)}
@@ -87,6 +111,8 @@ func (f expectedErrorsFilter) Trace(ctx context.Context, begin time.Time, fc fun
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "HB")) {
 		err = nil
+	} else if pg != nil && strings.HasPrefix(pg.Code, "22") {
+		err = dataException{pg}
 	}
 	f.Interface.Trace(ctx, begin, fc, err)
 }

@@ -120,7 +120,7 @@ func withDatabase(ctx context.Context, cfg Config, f func(databaseURLs) error) e
 		return err
 	}
 	conn := databaseURLs{owner: owner, app: migrations.WithUser(owner, migrations.AppRole)}
-	slog.Info("embedded PostgreSQL ready", "url", conn.app)
+	slog.Info("embedded PostgreSQL ready", "url", migrations.Redact(conn.app))
 	return f(conn)
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -36,6 +37,12 @@ type Config struct {
 	// ReportAt is when the daily secure welfare report is emailed, as time after
 	// midnight in England (HEARTH_REPORT_AT, like 07:00).
 	ReportAt time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is believed
+	// (HEARTH_TRUSTED_PROXIES, comma-separated CIDRs like 10.0.0.0/8; default none).
+	TrustedProxies []*net.IPNet
+	// MetricsAddr is where /metrics is served, apart from the main listener
+	// (HEARTH_METRICS_ADDR, default 127.0.0.1:9090; set but empty: not served).
+	MetricsAddr string
 	// Stripe: STRIPE_SECRET_KEY (unset: billing off), STRIPE_API_BASE (stripe-mock),
 	// STRIPE_WEBHOOK_SECRET.
 	Stripe billing.Config
@@ -104,6 +111,21 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		errs = append(errs, errors.New("HEARTH_REPORT_AT must be a time like 07:00"))
 	} else {
 		c.ReportAt = time.Duration(at.Hour())*time.Hour + time.Duration(at.Minute())*time.Minute
+	}
+	c.MetricsAddr = "127.0.0.1:9090"
+	if v, ok := os.LookupEnv("HEARTH_METRICS_ADDR"); ok {
+		c.MetricsAddr = strings.TrimSpace(v)
+	}
+	for _, cidr := range strings.Split(env("HEARTH_TRUSTED_PROXIES", ""), ",") {
+		if cidr = strings.TrimSpace(cidr); cidr == "" {
+			continue
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HEARTH_TRUSTED_PROXIES: %q is not a CIDR range like 10.0.0.0/8", cidr))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	if fs != nil {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (HEARTH_ADDR)")

@@ -51,9 +51,30 @@ func TestLoadConfig(t *testing.T) {
 		{name: "ErrBadBool", env: map[string]string{"HEARTH_DEMO": "perhaps"}, wantErr: true},
 		{name: "ErrBadDuration", env: map[string]string{"HEARTH_SESSION_IDLE": "soon"}, wantErr: true},
 		{name: "ErrBadLogFormat", env: map[string]string{"HEARTH_LOG_FORMAT": "xml"}, wantErr: true},
+		// ASVS V7.1.x: no proxy is trusted unless configured.
+		{name: "NoTrustedProxiesAndLoopbackMetricsByDefault", check: func(t *testing.T, c Config) {
+			if len(c.TrustedProxies) != 0 || c.MetricsAddr != "127.0.0.1:9090" {
+				t.Fatalf("trusted %v, metrics %q", c.TrustedProxies, c.MetricsAddr)
+			}
+		}},
+		{name: "TrustedProxies", env: map[string]string{"HEARTH_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32"}, check: func(t *testing.T, c Config) {
+			if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].String() != "10.0.0.0/8" || c.TrustedProxies[1].String() != "2001:db8::/32" {
+				t.Fatalf("trusted %v", c.TrustedProxies)
+			}
+		}},
+		{name: "ErrBadTrustedProxy", env: map[string]string{"HEARTH_TRUSTED_PROXIES": "10.0.0.1"}, wantErr: true},
+		// ASVS V14.3.x: metrics off the main port, or not served at all.
+		{name: "MetricsDisabled", env: map[string]string{"HEARTH_METRICS_ADDR": ""}, check: func(t *testing.T, c Config) {
+			if c.MetricsAddr != "" {
+				t.Fatalf("metrics %q", c.MetricsAddr)
+			}
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("HEARTH_METRICS_ADDR", "") // restored afterwards
+			os.Unsetenv("HEARTH_METRICS_ADDR")  // set but empty means off
+			t.Setenv("HEARTH_TRUSTED_PROXIES", "")
 			for _, k := range []string{"HEARTH_ADDR", "DATABASE_URL", "HEARTH_DATA_DIR", "HEARTH_BASE_URL", "HEARTH_LOG_FORMAT", "HEARTH_DEMO", "SMTP_PASSWORD", "SMTP_PASSWORD_FILE", "HEARTH_SESSION_IDLE", "MIGRATE_DATABASE_URL", "HEARTH_ALLOW_PRIVILEGED_DB_ROLE"} {
 				t.Setenv(k, "")
 			}

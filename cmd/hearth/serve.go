@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"net/http"
 
 	"gorm.io/gorm"
 
@@ -29,7 +31,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			}
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
-			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt},
+			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt, TrustedProxies: cfg.TrustedProxies},
 			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing})
 		if err != nil {
 			return err
@@ -68,6 +70,10 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			return err
 		})
 
+		if cfg.MetricsAddr != "" {
+			go serveMetrics(workers, cfg.MetricsAddr, srv.MetricsHandler())
+		}
+
 		fmt.Fprintf(out, "\nHearth is running at %s\n", cfg.BaseURL)
 		if hasDemo(ctx, a) {
 			printDemoAccounts(out, cfg)
@@ -99,6 +105,22 @@ func (a *app) sendStaleReminder(tx *gorm.DB, p marketplace.StaleHomes) error {
 		}
 	}
 	return nil
+}
+
+// serveMetrics serves Prometheus metrics on their own address until ctx ends, so
+// that they are never public on the main port.
+func serveMetrics(ctx context.Context, addr string, h http.Handler) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	slog.Info("metrics listening", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		slog.Error("metrics listener", "addr", addr, "err", err)
+	}
 }
 
 // runEvery runs f every interval until ctx ends, logging failures.

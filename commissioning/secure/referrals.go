@@ -321,11 +321,10 @@ func notFound(id int64, err error) error {
 	return err
 }
 
-// ForCouncil lists a council's referrals, newest first.
-func (s *Service) ForCouncil(ctx context.Context, councilID int64) ([]Referral, error) {
-	var out []Referral
-	err := s.db.WithContext(ctx).Where("council_id = ?", councilID).Order("submitted_at DESC, id DESC").Find(&out).Error
-	return out, err
+// ForCouncil lists one page of a council's referrals, newest first, and counts them all.
+func (s *Service) ForCouncil(ctx context.Context, councilID int64, page commissioning.Page) ([]Referral, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Referral{}).Where("council_id = ?", councilID).Order("submitted_at DESC, id DESC")
+	return commissioning.FindPage[Referral](q, page)
 }
 
 // lockOwn reads a council's referral for update.

@@ -8,15 +8,23 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/csvsafe"
 )
 
-// CouncilInvoices lists a council's invoices, newest first, with their lines.
+// CouncilInvoices lists all of a council's invoices, newest first, with their lines.
 func (s *Service) CouncilInvoices(ctx context.Context, councilID int64) ([]Invoice, error) {
-	var out []Invoice
-	err := s.db.WithContext(ctx).Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") }).Where("council_id = ?", councilID).
-		Order("period_start DESC, id DESC").Find(&out).Error
+	out, _, err := s.CouncilInvoicesPage(ctx, councilID, commissioning.AllRows)
 	return out, err
+}
+
+// CouncilInvoicesPage lists one page of a council's invoices, newest first, with their
+// lines, and counts them all.
+func (s *Service) CouncilInvoicesPage(ctx context.Context, councilID int64, page commissioning.Page) ([]Invoice, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Invoice{}).Where("council_id = ?", councilID).Order("period_start DESC, id DESC")
+	return commissioning.FindPage[Invoice](q, page, func(db *gorm.DB) *gorm.DB {
+		return db.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") })
+	})
 }
 
 // WriteCSV writes a council's invoice lines as CSV.
@@ -44,13 +52,29 @@ type Payment struct {
 	Council       string
 }
 
-// ProviderPayments lists a provider's lines: expected (not yet paid over) and received.
+// ProviderPayments lists all of a provider's lines: expected (not yet paid over) and received.
 func (s *Service) ProviderPayments(ctx context.Context, providerID int64) ([]Payment, error) {
-	var out []Payment
-	err := s.db.WithContext(ctx).Table("invoice_lines l").Select("l.*, i.period_start, i.status AS invoice_status, c.name AS council").
-		Joins("JOIN invoices i ON i.id = l.invoice_id").Joins("JOIN organisations c ON c.id = i.council_id").
-		Where("l.provider_id = ?", providerID).Order("i.period_start DESC, l.id").Scan(&out).Error
+	out, _, err := s.ProviderPaymentsPage(ctx, providerID, commissioning.AllRows)
 	return out, err
+}
+
+// ProviderPaymentsPage lists one page of a provider's lines, newest period first, and
+// counts them all.
+func (s *Service) ProviderPaymentsPage(ctx context.Context, providerID int64, page commissioning.Page) ([]Payment, int64, error) {
+	q := s.db.WithContext(ctx).Table("invoice_lines l").Joins("JOIN invoices i ON i.id = l.invoice_id").Joins("JOIN organisations c ON c.id = i.council_id").
+		Where("l.provider_id = ?", providerID).Order("i.period_start DESC, l.id")
+	return commissioning.FindPage[Payment](q, page, func(db *gorm.DB) *gorm.DB {
+		return db.Select("l.*, i.period_start, i.status AS invoice_status, c.name AS council")
+	})
+}
+
+// PaymentTotals are the provider's amounts after levy: to come and paid over.
+func (s *Service) PaymentTotals(ctx context.Context, providerID int64) (expected, received int64, err error) {
+	var row struct{ Expected, Received int64 }
+	err = s.db.WithContext(ctx).Raw(`SELECT coalesce(sum(amount_pence - levy_pence) FILTER (WHERE transfer_status IS DISTINCT FROM 'sent'), 0) AS expected,
+            coalesce(sum(amount_pence - levy_pence) FILTER (WHERE transfer_status = 'sent'), 0) AS received
+        FROM invoice_lines WHERE provider_id = ?`, providerID).Scan(&row).Error
+	return row.Expected, row.Received, err
 }
 
 // Overview is the consortium admin's billing page.
