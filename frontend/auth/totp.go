@@ -148,7 +148,18 @@ func (s *Service) acceptCode(ctx context.Context, u User, code string) (bool, er
 	if res.Error != nil {
 		return false, fmt.Errorf("record TOTP step: %w", res.Error)
 	}
-	return res.RowsAffected == 1, nil
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	// A right code used again: refused, logged, and the holder told (ASVS V2.8.5).
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := audit.New(tx).Record(ctx, "user.mfa_code_reused", "user", fmt.Sprint(u.ID), map[string]any{"step": step}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, u, "A security code for your Hearth account was used twice",
+			"Someone entered a security code for your Hearth account that had already been used, and it was refused. If you did not just sign in twice, someone may know your password and be watching your codes: change your password.")
+	})
+	return false, err
 }
 
 // SealPlaintextSeeds seals every TOTP seed still stored in clear (from before seeds
