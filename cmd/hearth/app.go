@@ -37,12 +37,12 @@ type app struct {
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
 // unset), applies migrations, syncs reference data, runs f and cleans up.
 func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
+	keys, err := seedKeys(cfg)
+	if err != nil {
+		return err
+	}
 	return withDatabase(ctx, cfg, func(db *migrations.DB) error {
 		if err := migrations.Up(ctx, db.SQL); err != nil {
-			return err
-		}
-		keys, err := seedKeys(cfg)
-		if err != nil {
 			return err
 		}
 		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "")

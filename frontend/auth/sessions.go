@@ -72,7 +72,10 @@ func (s *Service) RecordSession(ctx context.Context, u User, key, ip, userAgent 
 	}
 	now := s.Now()
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec("DELETE FROM user_sessions WHERE user_id = ? AND token_hash NOT IN (SELECT token FROM sessions WHERE expiry > ?)", u.ID, now).Error; err != nil {
+		// A minute's grace spares a session signed in a moment ago whose data the
+		// session store has not committed yet.
+		if err := tx.Exec("DELETE FROM user_sessions WHERE user_id = ? AND last_seen_at < ? AND token_hash NOT IN (SELECT token FROM sessions WHERE expiry > ?)",
+			u.ID, now.Add(-time.Minute), now).Error; err != nil {
 			return err
 		}
 		return tx.Exec("INSERT INTO user_sessions (token_hash, user_id, created_at, last_seen_at, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (token_hash) DO NOTHING",
