@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -42,9 +44,10 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 		t.Fatalf("refusal without reason: %d", r.Status)
 	}
 	// An approver of another council cannot decide it.
-	_, err = h.deps.Users.Create(ctx, newUser("approver@liverpool.test", "approver", h.orgs["liverpool"].ID))
+	other, err := h.deps.Users.Create(ctx, newUser("approver@liverpool.test", "approver", h.orgs["liverpool"].ID))
 	must(t, err)
-	must(t, h.deps.DB.Gorm.Exec("UPDATE users SET totp_secret = ?, totp_enabled_at = now() WHERE email = 'approver@liverpool.test'", testTOTP).Error)
+	code, _ := totp.GenerateCode(testTOTP, time.Now())
+	must(t, h.deps.Users.EnableMFA(ctx, other, testTOTP, code))
 	if r := h.signIn("approver@liverpool.test").post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"approve"}}); r.Status != http.StatusNotFound {
 		t.Fatalf("another council's approver: %d", r.Status)
 	}

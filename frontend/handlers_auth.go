@@ -73,6 +73,10 @@ func (s *Server) completeSignIn(c echo.Context, u auth.User) error {
 	if err := s.setPrincipal(c, u); err != nil {
 		return err
 	}
+	// The register of sessions lets the user see and end this one from elsewhere.
+	if err := s.deps.Users.RecordSession(ctx, u, s.sessionKey(c), c.RealIP(), c.Request().UserAgent()); err != nil {
+		return err
+	}
 	if err := s.deps.Users.SignedIn(c.Request().Context(), u); err != nil {
 		return err
 	}
@@ -138,16 +142,34 @@ func (s *Server) mfaSetupPage(c echo.Context) error {
 	return s.renderMFASetup(c, u, http.StatusOK, nil, nil)
 }
 
+// enrolmentSecret returns the TOTP secret offered to u in this session, if any. The
+// session holds it sealed, like the seeds in the users table.
+func (s *Server) enrolmentSecret(c echo.Context, u auth.User) string {
+	sealed := s.sessions.GetString(c.Request().Context(), sessMFASecret)
+	if sealed == "" {
+		return ""
+	}
+	secret, err := s.deps.Users.OpenEnrolment(u, sealed)
+	if err != nil {
+		return ""
+	}
+	return secret
+}
+
 func (s *Server) renderMFASetup(c echo.Context, u auth.User, status int, form map[string]string, fe commissioning.FieldErrors) error {
 	ctx := c.Request().Context()
-	secret := s.sessions.GetString(ctx, sessMFASecret)
+	secret := s.enrolmentSecret(c, u)
 	en, err := auth.NewEnrolment(u)
 	if err != nil {
 		return err
 	}
 	if secret == "" {
 		secret = en.Secret
-		s.sessions.Put(ctx, sessMFASecret, secret)
+		sealed, err := s.deps.Users.SealEnrolment(u, secret)
+		if err != nil {
+			return err
+		}
+		s.sessions.Put(ctx, sessMFASecret, sealed)
 	} else if en, err = auth.EnrolmentFor(u, secret); err != nil {
 		return err
 	}
@@ -173,7 +195,7 @@ func (s *Server) mfaSetup(c echo.Context) error {
 		return s.renderMFASetup(c, u, http.StatusUnprocessableEntity, form, fe)
 	}
 	ctx := c.Request().Context()
-	secret := s.sessions.GetString(ctx, sessMFASecret)
+	secret := s.enrolmentSecret(c, u)
 	if secret == "" {
 		return c.Redirect(http.StatusSeeOther, "/account/mfa")
 	}
@@ -199,6 +221,9 @@ func (s *Server) signOut(c echo.Context) error {
 	if u, ok := currentUser(c); ok {
 		_ = s.deps.Audit.Record(ctx, "user.sign_out", "user", fmt.Sprint(u.ID), nil)
 	}
+	if err := s.deps.Users.ForgetSession(ctx, s.sessionKey(c)); err != nil {
+		return err
+	}
 	if err := s.sessions.Destroy(ctx); err != nil {
 		return err
 	}
@@ -223,6 +248,13 @@ func (s *Server) forgot(c echo.Context) error {
 		return s.page(c, http.StatusUnprocessableEntity, "forgot_password", "Reset your password", map[string]any{"Sent": false}, withForm(form, fe))
 	}
 	ctx := c.Request().Context()
+	// Requests are limited per address and per email, whether or not the account exists.
+	if err := s.deps.Users.AllowRequest(ctx, auth.RequestPasswordReset, f.Email, c.RealIP()); errors.Is(err, auth.ErrThrottled) {
+		return s.page(c, http.StatusTooManyRequests, "forgot_password", "Reset your password", map[string]any{"Sent": false},
+			withForm(form, commissioning.FieldErrors{{Field: "email", Message: "Too many reset links were asked for this email address or from this network. " + auth.RequestAdvice}}))
+	} else if err != nil {
+		return err
+	}
 	// The answer is the same whether or not the account exists.
 	if u, err := s.deps.Users.ByEmail(ctx, f.Email); err == nil && u.DisabledAt == nil {
 		tok, err := s.deps.Users.CreatePasswordReset(ctx, u, auth.ResetValidity)
@@ -273,13 +305,19 @@ func (s *Server) reset(c echo.Context) error {
 	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "reset_password", "Choose a new password", data, withForm(form, fe))
 	}
-	if _, err := s.deps.Users.ResetPassword(ctx, tok, f.Password); errors.Is(err, auth.ErrBadToken) {
+	// Every session of the user ends, this one too if it was theirs.
+	if _, err := s.deps.Users.ResetPassword(ctx, tok, f.Password, ""); errors.Is(err, auth.ErrBadToken) {
 		return echo.NewHTTPError(http.StatusNotFound)
 	} else if err != nil {
 		return err
 	}
 	s.flash(c, "Your password has been changed. Sign in with your new password.")
 	return c.Redirect(http.StatusSeeOther, "/sign-in")
+}
+
+// sessionKey is the key the current session is stored and registered under.
+func (s *Server) sessionKey(c echo.Context) string {
+	return auth.SessionKey(s.sessions.Token(c.Request().Context()))
 }
 
 // urlSafe marks a data: URL that Hearth generated itself as safe for an img src.

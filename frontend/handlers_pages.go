@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -109,37 +110,57 @@ func (s *Server) organisationPage(c echo.Context) error {
 }
 
 func (s *Server) tokensPage(c echo.Context) error {
-	return s.renderTokens(c, http.StatusOK, "", nil, nil)
+	return s.renderTokens(c, http.StatusOK, nil, "", nil, nil)
 }
 
-func (s *Server) renderTokens(c echo.Context, status int, newToken string, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderTokens(c echo.Context, status int, created *auth.APIToken, newToken string, form map[string]string, fe commissioning.FieldErrors) error {
 	u, _ := currentUser(c)
 	toks, err := s.deps.Users.APITokens(c.Request().Context(), u)
 	if err != nil {
 		return err
 	}
-	return s.page(c, status, "tokens", "API tokens", map[string]any{"Tokens": toks, "NewToken": newToken}, withForm(form, fe))
+	if form == nil {
+		form = map[string]string{"days": strconv.Itoa(auth.DefaultTokenDays)}
+	}
+	lifetimes := make([][2]string, 0, len(auth.TokenLifetimes))
+	for _, d := range auth.TokenLifetimes {
+		lifetimes = append(lifetimes, [2]string{strconv.Itoa(d), strconv.Itoa(d) + " days"})
+	}
+	return s.page(c, status, "tokens", "API tokens", map[string]any{"Tokens": toks, "NewToken": newToken, "Created": created, "Now": s.deps.Users.Now(),
+		"Lifetimes": lifetimes, "NeedsCode": u.Role.RequiresMFA()}, withForm(form, fe))
 }
 
 type tokenForm struct {
-	Name string `form:"name" validate:"required,max=100" msg:"required=Enter a name for the token|max=Token name must be 100 characters or fewer"`
+	Name string `form:"name"`
+	Days string `form:"days"`
+	Code string `form:"code"`
 }
 
+// createToken issues an API token; roles that need a second factor confirm it afresh
+// with a code.
 func (s *Server) createToken(c echo.Context) error {
 	var f tokenForm
 	form, err := bindForm(c, &f)
 	if err != nil {
 		return err
 	}
-	if fe := s.check(&f); fe != nil {
-		return s.renderTokens(c, http.StatusUnprocessableEntity, "", form, fe)
-	}
 	u, _ := currentUser(c)
-	tok, _, err := s.deps.Users.CreateAPIToken(c.Request().Context(), u, f.Name)
-	if err != nil {
+	days, err := strconv.Atoi(f.Days) // empty: the default lifetime
+	if f.Days != "" && (err != nil || days == 0) {
+		days = -1
+	}
+	delete(form, "code") // a used code is no use to show again
+	tok, t, err := s.deps.Users.CreateAPIToken(c.Request().Context(), u, auth.NewAPIToken{Name: f.Name, Days: days, Code: f.Code, IP: c.RealIP()})
+	var fe commissioning.FieldErrors
+	switch {
+	case errors.Is(err, auth.ErrThrottled):
+		return s.renderTokens(c, http.StatusTooManyRequests, nil, "", form, commissioning.FieldErrors{{Field: "code", Message: "Too many wrong codes. " + auth.ThrottleAdvice}})
+	case asFieldErrors(err, &fe):
+		return s.renderTokens(c, http.StatusUnprocessableEntity, nil, "", form, fe)
+	case err != nil:
 		return err
 	}
-	return s.renderTokens(c, http.StatusCreated, tok, nil, nil)
+	return s.renderTokens(c, http.StatusCreated, &t, tok, nil, nil)
 }
 
 func (s *Server) revokeToken(c echo.Context) error {

@@ -31,8 +31,11 @@ func (s *Server) signUpPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_sign_up", "Register your organisation", nil)
 }
 
-// signUp registers a provider organisation and its first administrator, then signs
-// them in. Everything is created in one transaction or not at all.
+// signUp registers a provider organisation and its first administrator, in one
+// transaction or not at all. The answer does not tell whether the email already has an
+// account (ASVS V2.2, V3.3): either way the page says to check email, and the mail
+// tells the owner of an existing account that someone tried to register with it.
+// Sign-ups are limited per client address and per email.
 func (s *Server) signUp(c echo.Context) error {
 	var f signUpForm
 	form, err := bindForm(c, &f)
@@ -50,15 +53,31 @@ func (s *Server) signUp(c echo.Context) error {
 			fe.Add("password", msg)
 		}
 	}
-	var user auth.User
+	ctx := c.Request().Context()
 	if fe == nil {
-		ctx := c.Request().Context()
+		if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, f.AdminEmail, c.RealIP()); errors.Is(err, auth.ErrThrottled) {
+			fe = commissioning.FieldErrors{{Field: "admin_email", Message: "Too many registrations were tried with this email address or from this network. " + auth.RequestAdvice}}
+			return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
+		} else if err != nil {
+			return err
+		}
+	}
+	taken := false
+	if fe == nil {
 		err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			users := s.deps.Users.WithTx(tx)
+			if _, err := users.ByEmail(ctx, f.AdminEmail); err == nil {
+				taken = true
+				users.SpendHashTime(f.Password)
+				return nil
+			} else if !errors.Is(err, commissioning.ErrNotFound) {
+				return err
+			}
 			org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
 			if err != nil {
 				return err
 			}
-			user, err = s.deps.Users.WithTx(tx).Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
+			user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
 			if err != nil {
 				var ufe commissioning.FieldErrors
 				if errors.As(err, &ufe) {
@@ -70,22 +89,28 @@ func (s *Server) signUp(c echo.Context) error {
 					}
 					return ufe
 				}
+				return err
 			}
-			return err
+			body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
+			return s.deps.Outbox.WithTx(tx).Send(ctx, user.Email, "Your organisation is registered on Hearth", body)
 		})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
+		}
+		if fe.Has("admin_email") && len(fe) == 1 && fe[0].Message == auth.MsgEmailTaken {
+			taken, fe = true, nil // registered by someone else at the same moment
 		}
 	}
 	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
 	}
-	if err := s.sessions.RenewToken(c.Request().Context()); err != nil {
-		return err
+	if taken {
+		body := fmt.Sprintf("Hello,\n\nSomeone tried to register an organisation on Hearth with this email address, which already has an account. If it was you, sign in at %s/sign-in, or reset your password at %s/password/forgot. If it was not you, you need do nothing: nothing was registered and your account has not changed.\n\nHearth", s.cfg.BaseURL, s.cfg.BaseURL)
+		if err := s.deps.Outbox.Send(ctx, strings.TrimSpace(f.AdminEmail), "Someone tried to register on Hearth with your email address", body); err != nil {
+			return err
+		}
 	}
-	s.sessions.Put(c.Request().Context(), "next", "/provider/frameworks")
-	s.flash(c, "Your organisation is registered. Next, apply to join a framework.")
-	return s.completeSignIn(c, user)
+	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(f.AdminEmail)})
 }
 
 // providerFrameworks lists frameworks open for applications and the provider's own

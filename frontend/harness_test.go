@@ -54,6 +54,7 @@ type harness struct {
 	deps  Deps
 	orgs  map[string]commissioning.Organisation
 	users map[string]auth.User // by email
+	quiet *auth.Service        // the users Service without mail, for setting tests up
 
 	framework marketplace.Framework
 	lot       marketplace.Lot
@@ -115,7 +116,11 @@ func newHarness(t *testing.T) *harness {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
-	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
+	outbox := notify.NewOutbox(db.Gorm, false)
+	// The world is set up without mail; the server's Service emails credential changes.
+	users := auth.NewService(db.Gorm)
+	users.Keys = testSeedKeys(t)
+	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox, Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
 		Billing: billing.NewService(db.Gorm, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})}
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
@@ -141,6 +146,8 @@ func newHarness(t *testing.T) *harness {
 		if hu.role.RequiresMFA() {
 			code, _ := totp.GenerateCode(testTOTP, time.Now())
 			must(t, h.deps.Users.EnableMFA(ctx, u, testTOTP, code))
+			// Enrolling used this step's code; the tests sign in with it again.
+			must(t, db.Gorm.Exec("UPDATE users SET totp_last_step = NULL WHERE id = ?", u.ID).Error)
 			u, _ = h.deps.Users.ByID(ctx, u.ID)
 		}
 		h.users[hu.email] = u
@@ -150,12 +157,32 @@ func newHarness(t *testing.T) *harness {
 	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000}})
 	must(t, err)
 	h.admit(h.orgs["providerx"].ID)
+	h.quiet = users
+	h.deps.Users = users.WithMail(outbox, "http://hearth.test")
 	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
 	must(t, err)
 	t.Cleanup(h.s.Close)
 	h.srv = httptest.NewServer(h.s.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// testSeedKeys returns a random key for sealing TOTP seeds.
+func testSeedKeys(t testing.TB) *auth.SeedKeys {
+	t.Helper()
+	enc, err := auth.NewSeedKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := auth.ParseSeedKey(enc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := auth.NewSeedKeys(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 func must(t *testing.T, err error) {
@@ -227,6 +254,8 @@ func (h *harness) signIn(email string) *browser {
 		h.t.Fatalf("sign in %s: status %d", email, r.Status)
 	}
 	if r.Location == "/sign-in/mfa" {
+		// Each code signs in once; tests sign the same user in many times a minute.
+		must(h.t, h.deps.DB.Gorm.Exec("UPDATE users SET totp_last_step = NULL WHERE email = ?", email).Error)
 		code, _ := totp.GenerateCode(testTOTP, time.Now())
 		r = b.post("/sign-in/mfa", "/sign-in/mfa", url.Values{"code": {code}})
 		if r.Status != http.StatusSeeOther || r.Location != "/" {
@@ -239,7 +268,7 @@ func (h *harness) signIn(email string) *browser {
 // token returns a new API token for email.
 func (h *harness) token(email string) string {
 	h.t.Helper()
-	tok, _, err := h.deps.Users.CreateAPIToken(context.Background(), h.users[email], "test")
+	tok, _, err := h.quiet.CreateAPIToken(context.Background(), h.users[email], auth.NewAPIToken{Name: "test", Operator: true})
 	must(h.t, err)
 	return tok
 }

@@ -31,8 +31,12 @@ func TestProviderJourney(t *testing.T) {
 	}
 	form.Set("password", "a long enough passphrase")
 	r = b.post("/providers/sign-up", "/providers/sign-up", form)
-	if r.Status != http.StatusSeeOther || r.Location != "/provider/frameworks" {
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Check your email") {
 		t.Fatalf("sign up: %d %q", r.Status, r.Location)
+	}
+	r = b.post("/sign-in", "/sign-in", url.Values{"email": {"nia@newhome.test"}, "password": {"a long enough passphrase"}})
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("sign in after sign-up: %d", r.Status)
 	}
 	fw := fmt.Sprint(h.framework.ID)
 	if r := b.get("/provider/frameworks/" + fw + "/apply"); !strings.Contains(r.Body, "Choose lots") {

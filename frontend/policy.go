@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -132,6 +133,16 @@ func (s *Server) authorise(p Policy) echo.MiddlewareFunc {
 			if err != nil || u.DisabledAt != nil {
 				_ = s.sessions.Destroy(ctx)
 				return c.Redirect(http.StatusSeeOther, "/sign-in")
+			}
+			// A signed-in session must still be in the register: ending it elsewhere
+			// (a password reset, "sign out everywhere else") ends it here (ASVS V3.3.3).
+			if s.sessions.GetInt64(ctx, sessUserID) == u.ID {
+				if err := s.deps.Users.TouchSession(ctx, u, s.sessionKey(c)); errors.Is(err, auth.ErrSessionEnded) {
+					_ = s.sessions.Destroy(ctx)
+					return c.Redirect(http.StatusSeeOther, "/sign-in")
+				} else if err != nil {
+					return err
+				}
 			}
 			// A fully signed-in user whose role needs a second factor but who has not
 			// enrolled may only reach the enrolment page.

@@ -117,7 +117,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	go s.hub.run(hubCtx)
 	go s.secureHub.run(hubCtx)
 	s.sessions = scs.New()
-	s.sessions.Store = s.store
+	// Sessions are stored under the SHA-256 of their token, never the token itself.
+	s.sessions.Store = auth.HashedStore{Store: s.store}
 	s.sessions.IdleTimeout = cfg.SessionIdle
 	s.sessions.Lifetime = cfg.SessionLifetime
 	s.sessions.Cookie.Name = "hearth_session"

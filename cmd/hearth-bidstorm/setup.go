@@ -66,7 +66,7 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 		if err != nil {
 			return 0, nil, 0, err
 		}
-		tok, _, err := d.Users.CreateAPIToken(ctx, u, "storm")
+		tok, _, err := d.Users.CreateAPIToken(ctx, u, auth.NewAPIToken{Name: "storm", Operator: true})
 		if err != nil {
 			return 0, nil, 0, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -37,6 +38,10 @@ type app struct {
 // unset), applies migrations as the schema owner, syncs reference data, runs f as the
 // application's role and cleans up.
 func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
+	keys, err := seedKeys(cfg)
+	if err != nil {
+		return err
+	}
 	return withDatabase(ctx, cfg, func(conn databaseURLs) error {
 		if err := migrateAndGrant(ctx, conn); err != nil {
 			return err
@@ -52,10 +57,19 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			}
 			slog.Warn("running with a privileged database role", "err", err)
 		}
-		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: auth.NewService(db.Gorm),
-			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
+		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "")
+		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
+		users.Keys = keys
+		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: users,
+			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
+		}
+		// Seeds stored before they were encrypted are sealed now, once.
+		if n, err := users.SealPlaintextSeeds(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			slog.Info("sealed plaintext TOTP seeds", "count", n, "key_id", keys.CurrentID())
 		}
 		return f(a)
 	})
@@ -142,4 +156,55 @@ func migrate(ctx context.Context, cfg Config, action string, out io.Writer) erro
 		}
 		return fmt.Errorf("migrate %q: want up, down or status", action)
 	})
+}
+
+// ErrNoTOTPKey is returned when Hearth runs on DATABASE_URL without a TOTP key.
+var ErrNoTOTPKey = errors.New("set HEARTH_TOTP_KEY or HEARTH_TOTP_KEY_FILE (the base64 of 32 random bytes, e.g. from `head -c 32 /dev/urandom | base64`): with DATABASE_URL Hearth does not make a key itself")
+
+// seedKeys returns the keys that seal TOTP seeds. With a configured key, that key. With
+// none and the embedded database, the key kept in cfg.TOTPKeyFile, generated there
+// (mode 0600) the first time. With none and DATABASE_URL, ErrNoTOTPKey: a key made up
+// by one server would leave every other server, and the next deployment, unable to
+// read the seeds.
+func seedKeys(cfg Config) (*auth.SeedKeys, error) {
+	if cfg.TOTPKey != nil {
+		return auth.NewSeedKeys(cfg.TOTPKey)
+	}
+	if cfg.DatabaseURL != "" {
+		return nil, ErrNoTOTPKey
+	}
+	k, err := readSeedKeyFile(cfg.TOTPKeyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		if k, err = generateSeedKeyFile(cfg.TOTPKeyFile); err == nil {
+			slog.Warn("generated a TOTP key for the embedded database; back it up with the data folder", "file", cfg.TOTPKeyFile)
+		} else if errors.Is(err, os.ErrExist) { // another hearth made it first
+			k, err = readSeedKeyFile(cfg.TOTPKeyFile)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("TOTP key: %w", err)
+	}
+	return auth.NewSeedKeys(k)
+}
+
+func generateSeedKeyFile(path string) ([]byte, error) {
+	enc, err := auth.NewSeedKey()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.WriteString(enc + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return auth.ParseSeedKey(enc)
 }

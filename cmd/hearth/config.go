@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
@@ -46,6 +48,12 @@ type Config struct {
 	// Stripe: STRIPE_SECRET_KEY (unset: billing off), STRIPE_API_BASE (stripe-mock),
 	// STRIPE_WEBHOOK_SECRET.
 	Stripe billing.Config
+	// TOTPKey seals users' TOTP seeds at rest (AES-256-GCM): HEARTH_TOTP_KEY, the base64
+	// of 32 random bytes, or a file holding it named by HEARTH_TOTP_KEY_FILE. When
+	// neither is set, the embedded database's Hearth keeps a key it generates once in
+	// TOTPKeyFile (beside the data folder); with DATABASE_URL it refuses to start.
+	TOTPKey     []byte
+	TOTPKeyFile string
 }
 
 // envReader reads variables, or for secrets a file named by NAME_FILE, and collects
@@ -127,10 +135,11 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
+	var err error
 	if fs != nil {
 		fs.StringVar(&c.Addr, "addr", c.Addr, "address to listen on (HEARTH_ADDR)")
 		fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "folder of the embedded PostgreSQL cluster, used when DATABASE_URL is unset (HEARTH_DATA_DIR)")
-		if err := fs.Parse(args); err != nil {
+		if err = fs.Parse(args); err != nil {
 			return c, err
 		}
 	}
@@ -138,6 +147,10 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		c.BaseURL = "http://" + strings.Replace(c.Addr, "127.0.0.1", "localhost", 1)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.TOTPKey, c.TOTPKeyFile, err = totpKeyConfig(c.DataDir)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		errs = append(errs, errors.New("HEARTH_LOG_FORMAT must be text or json"))
 	}
@@ -145,4 +158,37 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		errs = append(errs, errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL (the application's own role) too"))
 	}
 	return c, errors.Join(append(r.errs, errs...)...)
+}
+
+// totpKeyConfig reads HEARTH_TOTP_KEY or the file HEARTH_TOTP_KEY_FILE names. A file
+// that cannot be read, or a key that is not base64 of 32 bytes, is an error. With
+// neither, it returns no key and the file beside dataDir where a generated key is kept.
+func totpKeyConfig(dataDir string) ([]byte, string, error) {
+	if v := os.Getenv("HEARTH_TOTP_KEY"); v != "" {
+		k, err := auth.ParseSeedKey(v)
+		if err != nil {
+			return nil, "", fmt.Errorf("HEARTH_TOTP_KEY: %w", err)
+		}
+		return k, "", nil
+	}
+	if path := os.Getenv("HEARTH_TOTP_KEY_FILE"); path != "" {
+		k, err := readSeedKeyFile(path)
+		if err != nil {
+			return nil, "", fmt.Errorf("HEARTH_TOTP_KEY_FILE: %w", err)
+		}
+		return k, path, nil
+	}
+	return nil, filepath.Join(filepath.Dir(filepath.Clean(dataDir)), "totp.key"), nil
+}
+
+func readSeedKeyFile(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := auth.ParseSeedKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return k, nil
 }

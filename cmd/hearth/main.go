@@ -5,7 +5,8 @@
 //	hearth migrate up|down|status
 //	hearth seed demo
 //	hearth user create --email E --role R --org NAME [--name N]
-//	hearth token create --email E [--name N]
+//	hearth token create --email E [--name N] [--days 90]
+//	hearth mfa rotate-key [--old-key-file X] --new-key-file Y
 //
 // With no DATABASE_URL, Hearth starts an embedded PostgreSQL from the system's
 // server binaries in --data-dir (default ./.hearth/pg).
@@ -32,11 +33,12 @@ const usage = `Usage:
   hearth seed national [--homes 3000] [--seed 1]           synthetic national data for benchmarks
   hearth bench sql                                         print the typical board query, for pgbench
   hearth user create --email E --role R --org NAME [--name N]
-  hearth token create --email E [--name N]                 print a new API token once
+  hearth token create --email E [--name N] [--days 90]     print a new API token once
+  hearth mfa rotate-key [--old-key-file X] --new-key-file Y re-seal every TOTP seed under a new key
 
 Environment: DATABASE_URL, HEARTH_ADDR, HEARTH_DATA_DIR, HEARTH_BASE_URL, HEARTH_DEMO,
 HEARTH_LOG_FORMAT, HEARTH_SESSION_IDLE, HEARTH_SESSION_LIFETIME, SMTP_ADDR, SMTP_USERNAME,
-SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS (secrets also as NAME_FILE).
+SMTP_PASSWORD, SMTP_FROM, SMTP_STARTTLS, HEARTH_TOTP_KEY (secrets also as NAME_FILE).
 `
 
 func main() {
@@ -128,6 +130,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return errUsage
 		}
 		return tokenCreate(ctx, rest[1:], out)
+	case "mfa":
+		if len(rest) == 0 || rest[0] != "rotate-key" {
+			return errUsage
+		}
+		return mfaRotateKey(ctx, rest[1:], out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

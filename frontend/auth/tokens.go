@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,37 +44,92 @@ type APIToken struct {
 	TokenHash  []byte
 	Prefix     string
 	CreatedAt  time.Time
+	ExpiresAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
 }
+
+// Expired reports whether the token has passed its expiry at now.
+func (t APIToken) Expired(now time.Time) bool { return !now.Before(t.ExpiresAt) }
 
 // TableName is the api_tokens table.
 func (APIToken) TableName() string { return "api_tokens" }
 
 const apiTokenPrefix = "hth_"
 
-// CreateAPIToken issues a bearer token for u and returns its secret, which is shown once.
-func (s *Service) CreateAPIToken(ctx context.Context, u User, name string) (string, APIToken, error) {
-	name = strings.TrimSpace(name)
+// TokenLifetimes are the lifetimes, in days, a new API token may have (ASVS V3.3); the
+// default is DefaultTokenDays.
+var TokenLifetimes = []int{30, 90, 180, 365}
+
+// DefaultTokenDays is the lifetime of a token when none is chosen.
+const DefaultTokenDays = 90
+
+// NewAPIToken is what it takes to issue an API token.
+type NewAPIToken struct {
+	Name string
+	Days int // one of TokenLifetimes; 0 means DefaultTokenDays
+	// Code is a current TOTP code, required of roles that need a second factor: a
+	// token outlives the session, so it takes a fresh proof of the second factor.
+	Code string
+	IP   string
+	// Operator marks a token made with `hearth token create` by someone who holds the
+	// server's configuration: no code is asked.
+	Operator bool
+}
+
+// CreateAPIToken issues a bearer token for u and returns its secret, which is shown
+// once. u is emailed that a token was made (never the token). Returns FieldErrors for
+// a bad name, lifetime or code, and ErrThrottled after too many wrong codes.
+func (s *Service) CreateAPIToken(ctx context.Context, u User, nt NewAPIToken) (string, APIToken, error) {
+	var fe commissioning.FieldErrors
+	name := strings.TrimSpace(nt.Name)
 	if name == "" || len(name) > 100 {
-		return "", APIToken{}, commissioning.Invalid("name", "Enter a name for the token, like \"Case management system\" (100 characters or fewer)")
+		fe.Add("name", "Enter a name for the token, like \"Case management system\" (100 characters or fewer)")
+	}
+	if nt.Days == 0 {
+		nt.Days = DefaultTokenDays
+	}
+	if !slices.Contains(TokenLifetimes, nt.Days) {
+		fe.Add("days", "Choose how long the token works: 30, 90, 180 or 365 days")
+	}
+	needCode := u.Role.RequiresMFA() && !nt.Operator
+	if needCode && !codeFormat.MatchString(nt.Code) {
+		fe.Add("code", "Enter the 6-digit security code from your authenticator app, like 123456")
+	}
+	if err := fe.Err(); err != nil {
+		return "", APIToken{}, err
+	}
+	if needCode {
+		switch err := s.CheckMFA(ctx, u, nt.Code, nt.IP); {
+		case errors.Is(err, ErrBadCode):
+			return "", APIToken{}, commissioning.Invalid("code", "The security code is wrong or has expired: enter the code your app shows now")
+		case err != nil:
+			return "", APIToken{}, err
+		}
 	}
 	tok, h, err := randomToken(apiTokenPrefix)
 	if err != nil {
 		return "", APIToken{}, err
 	}
-	t := APIToken{UserID: u.ID, Name: name, TokenHash: h, Prefix: tok[:len(apiTokenPrefix)+6]}
+	now := s.Now()
+	t := APIToken{UserID: u.ID, Name: name, TokenHash: h, Prefix: tok[:len(apiTokenPrefix)+6], CreatedAt: now, ExpiresAt: now.AddDate(0, 0, nt.Days)}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Omit("CreatedAt", "LastUsedAt", "RevokedAt").Create(&t).Error; err != nil {
+		if err := tx.Omit("LastUsedAt", "RevokedAt").Create(&t).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "api_token.create", "api_token", fmt.Sprint(t.ID), map[string]any{"user_id": u.ID, "name": name})
+		if err := audit.New(tx).Record(ctx, "api_token.create", "api_token", fmt.Sprint(t.ID), map[string]any{"user_id": u.ID, "name": name, "expires_at": t.ExpiresAt}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, u, "A new API token was made for your Hearth account",
+			fmt.Sprintf("An API token called %q was made for your Hearth account. It acts as you until %s, unless it is revoked. You can see and revoke your tokens at %s/account/tokens.", name, t.ExpiresAt.Format("2 January 2006"), s.baseURL))
 	})
 	if err != nil {
 		return "", APIToken{}, fmt.Errorf("create API token: %w", err)
 	}
 	return tok, t, nil
 }
+
+var codeFormat = regexp.MustCompile(`^[0-9]{6}$`)
 
 // APITokens lists u's tokens, newest first.
 func (s *Service) APITokens(ctx context.Context, u User) ([]APIToken, error) {
@@ -95,7 +152,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, u User, id int64) error {
 	})
 }
 
-// ErrNoToken is returned for a missing, unknown, revoked or disabled user's token.
+// ErrNoToken is returned for a missing, unknown, revoked, expired or disabled user's token.
 var ErrNoToken = errors.New("missing, unknown or revoked API token")
 
 // AuthenticateAPIToken returns the user a bearer token belongs to.
@@ -104,7 +161,7 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, e
 		return User{}, ErrNoToken
 	}
 	var t APIToken
-	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL", hashToken(tok)).First(&t).Error
+	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ?", hashToken(tok), s.Now()).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, ErrNoToken
 	}
@@ -161,8 +218,10 @@ func (s *Service) CheckPasswordReset(ctx context.Context, tok string) (User, err
 	return s.ByID(ctx, r.UserID)
 }
 
-// ResetPassword uses a reset token once to set a new password.
-func (s *Service) ResetPassword(ctx context.Context, tok, password string) (User, error) {
+// ResetPassword uses a reset token once to set a new password. Every other reset link
+// of the user stops working and every session of the user but keep (the key of the
+// session the reset came from, or "") ends (ASVS V3.3.3); the user is emailed.
+func (s *Service) ResetPassword(ctx context.Context, tok, password, keep string) (User, error) {
 	u, err := s.CheckPasswordReset(ctx, tok)
 	if err != nil {
 		return User{}, err
@@ -186,7 +245,17 @@ func (s *Service) ResetPassword(ctx context.Context, tok, password string) (User
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", h).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "user.password_reset", "user", fmt.Sprint(u.ID), nil)
+		if err := tx.Model(&passwordReset{}).Where("user_id = ? AND used_at IS NULL", u.ID).Update("used_at", s.Now()).Error; err != nil {
+			return err
+		}
+		ended, err := endOtherSessions(tx, u.ID, keep)
+		if err != nil {
+			return err
+		}
+		if err := audit.New(tx).Record(ctx, "user.password_reset", "user", fmt.Sprint(u.ID), map[string]any{"sessions_ended": ended}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, u, "Your Hearth password was changed", "The password of your Hearth account was reset with a link sent to this address, and every session signed in to it was signed out.")
 	})
 	if err != nil {
 		return User{}, fmt.Errorf("reset password: %w", err)

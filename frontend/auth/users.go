@@ -1,6 +1,9 @@
 // Package auth holds who may sign in to Hearth and how: users and their argon2id
-// password hashes, sign-in throttling, TOTP second factors, single-use password-reset
-// tokens and API bearer tokens (stored hashed, shown once, revocable).
+// password hashes checked against a deny-list of common passwords, sign-in and
+// credential-request throttling, TOTP second factors (seeds sealed with AES-GCM, each
+// code accepted once), single-use password-reset tokens, API bearer tokens (stored
+// hashed, shown once, expiring, revocable) and the register of signed-in sessions
+// (stored by hash). Users are emailed when their credentials change.
 package auth
 
 import (
@@ -18,6 +21,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 // User is a person who signs in.
@@ -50,14 +54,21 @@ var (
 	ErrBadToken       = errors.New("this link is not valid: it may have been used or expired")
 )
 
+// MsgEmailTaken is the field error of an email address that already has an account.
+const MsgEmailTaken = "A user with this email address already exists"
+
 // Params are the argon2id parameters for new hashes; tests lower them.
 var Params = argon2id.DefaultParams
 
 // Service manages users and their credentials.
 type Service struct {
-	db    *gorm.DB
-	Now   func() time.Time
-	dummy string // a hash to compare against when the email is unknown, to even out timing
+	db  *gorm.DB
+	Now func() time.Time
+	// Keys seal TOTP seeds at rest; without them no one can enrol or use a second factor.
+	Keys    *SeedKeys
+	mail    *notify.Outbox
+	baseURL string
+	dummy   string // a hash to compare against when the email is unknown, to even out timing
 }
 
 // NewService returns a Service on db.
@@ -84,16 +95,19 @@ func hashPassword(p string) (string, error) {
 }
 
 // CheckPassword returns why a new password is not acceptable, or "". Hearth follows
-// NCSC guidance: length over complexity rules.
+// NCSC guidance: length over complexity rules, and no password on the deny-list of
+// common and breached ones (ASVS V2.1.1, V2.1.7).
 func CheckPassword(password, email string) string {
 	n := utf8.RuneCountInString(password)
 	switch {
-	case n < 12:
+	case n < MinPasswordLength:
 		return "Password must be 12 characters or more"
 	case n > 200:
 		return "Password must be 200 characters or fewer"
 	case strings.EqualFold(password, email):
 		return "Password must not be your email address"
+	case IsCommonPassword(password):
+		return "Password is too common: it is on a list of passwords that attackers try first. Choose another, like three random words"
 	}
 	return ""
 }
@@ -142,7 +156,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 		return audit.New(tx).Record(ctx, "user.create", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email, "role": u.Role, "organisation_id": u.OrganisationID})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return User{}, commissioning.Invalid("email", "A user with this email address already exists")
+		return User{}, commissioning.Invalid("email", MsgEmailTaken)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", nu.Email, err)
@@ -214,12 +228,58 @@ func (s *Service) SignedIn(ctx context.Context, u User) error {
 	return audit.New(s.db).Record(ctx, "user.sign_in", "user", fmt.Sprint(u.ID), nil)
 }
 
-// SetPassword replaces a user's password.
-func (s *Service) SetPassword(ctx context.Context, u User, password string) error {
-	if msg := CheckPassword(password, u.Email); msg != "" {
-		return commissioning.Invalid("password", msg)
+// PasswordChange is a signed-in user's change of their own password.
+type PasswordChange struct {
+	Current string `form:"current_password"`
+	New     string `form:"password"`
+	Confirm string `form:"confirm"`
+}
+
+// ChangePassword sets u's password after checking the current one (ASVS V2.1.5, V2.1.6).
+// Every problem is returned at once as commissioning.FieldErrors. Wrong current
+// passwords count as failed sign-ins, so they are throttled (ErrThrottled). On success
+// every other session of u ends (keep is the current session's key) and u is emailed.
+func (s *Service) ChangePassword(ctx context.Context, u User, pc PasswordChange, keep, ip string) error {
+	var fe commissioning.FieldErrors
+	if pc.Current == "" {
+		fe.Add("current_password", "Enter your current password")
 	}
-	h, err := hashPassword(password)
+	switch {
+	case pc.New == "":
+		fe.Add("password", "Enter a new password")
+	case CheckPassword(pc.New, u.Email) != "":
+		fe.Add("password", CheckPassword(pc.New, u.Email))
+	case pc.New == pc.Current:
+		fe.Add("password", "Your new password must be different from your current one")
+	}
+	switch {
+	case pc.Confirm == "":
+		fe.Add("confirm", "Confirm your new password")
+	case pc.New != "" && pc.Confirm != pc.New:
+		fe.Add("confirm", "The passwords do not match")
+	}
+	if pc.Current != "" {
+		if err := s.checkThrottle(ctx, u.Email, ip); err != nil {
+			return err
+		}
+		ok := false
+		if u.PasswordHash != nil {
+			var err error
+			if ok, err = argon2id.ComparePasswordAndHash(pc.Current, *u.PasswordHash); err != nil {
+				return fmt.Errorf("check password: %w", err)
+			}
+		}
+		if err := s.recordAttempt(ctx, u.Email, ip, ok); err != nil {
+			return err
+		}
+		if !ok {
+			fe = append(commissioning.FieldErrors{{Field: "current_password", Message: "Your current password is wrong"}}, fe...)
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	h, err := hashPassword(pc.New)
 	if err != nil {
 		return err
 	}
@@ -227,13 +287,50 @@ func (s *Service) SetPassword(ctx context.Context, u User, password string) erro
 		if err := tx.Model(&User{}).Where("id = ?", u.ID).Update("password_hash", h).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "user.password_change", "user", fmt.Sprint(u.ID), nil)
+		ended, err := endOtherSessions(tx, u.ID, keep)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&passwordReset{}).Where("user_id = ? AND used_at IS NULL", u.ID).Update("used_at", s.Now()).Error; err != nil {
+			return err
+		}
+		if err := audit.New(tx).Record(ctx, "user.password_change", "user", fmt.Sprint(u.ID), map[string]any{"sessions_ended": ended}); err != nil {
+			return err
+		}
+		return s.tell(ctx, tx, u, "Your Hearth password was changed", "The password of your Hearth account was changed, and every other session signed in to it was signed out.")
 	})
+}
+
+// tell emails u about a change to their credentials, inside the change's transaction
+// (ASVS V2.2.3, V2.5.5). The mail never holds a secret.
+func (s *Service) tell(ctx context.Context, tx *gorm.DB, u User, subject, what string) error {
+	if s.mail == nil {
+		return nil
+	}
+	body := fmt.Sprintf("Hello %s,\n\n%s\n\nIf this was not you, reset your password now at %s/password/forgot and tell your organisation's Hearth administrator.\n\nHearth", u.Name, what, s.baseURL)
+	return s.mail.WithTx(tx).Send(ctx, u.Email, subject, body)
+}
+
+// WithMail returns a Service that emails users about changes to their credentials
+// through outbox, with links to baseURL.
+func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
+	c := *s
+	c.mail, c.baseURL = outbox, strings.TrimRight(baseURL, "/")
+	return &c
+}
+
+// SpendHashTime does the work of hashing a password without keeping anything, so that
+// an answer that needs no hash (a sign-up with an email that is taken) takes as long
+// as one that does.
+func (s *Service) SpendHashTime(password string) {
+	_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
 }
 
 func constantTimeEqual(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
 
 // WithTx returns a Service working inside tx, so user changes commit with others.
 func (s *Service) WithTx(tx *gorm.DB) *Service {
-	return &Service{db: tx, Now: s.Now, dummy: s.dummy}
+	c := *s
+	c.db = tx
+	return &c
 }

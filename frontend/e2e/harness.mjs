@@ -108,6 +108,29 @@ export function totpNow() {
   return new TOTP({ secret: DEMO_TOTP_SECRET, digits: 6, period: 30, algorithm: 'SHA1' }).generate();
 }
 
+// Hearth accepts each TOTP code once (the current step or the next), so every sign-in
+// uses a step later than the account's last: lastStep remembers them, and a code
+// refused because the demo loader's enrolment used its step is retried with the next.
+const lastStep = new Map();
+
+async function enterSecurityCode(page, email) {
+  const stepNow = () => Math.floor(Date.now() / 30000);
+  let step = Math.max(stepNow(), (lastStep.get(email) ?? -Infinity) + 1);
+  for (let attempt = 0; attempt < 2; attempt++, step++) {
+    const wait = (step - 1) * 30000 - Date.now() + 500;
+    if (step > stepNow() + 1 && wait > 0) await new Promise((r) => setTimeout(r, wait));
+    lastStep.set(email, step);
+    const code = new TOTP({ secret: DEMO_TOTP_SECRET, digits: 6, period: 30, algorithm: 'SHA1' }).generate({ timestamp: step * 30000 });
+    await page.getByLabel('Security code').fill(code);
+    const [res] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/sign-in/mfa' && r.request().method() === 'POST'),
+      page.getByRole('button', { name: 'Continue' }).click(),
+    ]);
+    if (res.status() !== 422) return;
+  }
+  throw new Error(`security code for ${email} refused twice`);
+}
+
 export async function signIn(page, account) {
   await page.goto('/sign-in');
   await page.getByLabel('Email address').fill(account.email);
@@ -116,8 +139,7 @@ export async function signIn(page, account) {
   if (account.mfa) {
     await page.waitForURL('**/sign-in/mfa');
     await expectAccessible(page, `MFA page for ${account.role}`);
-    await page.getByLabel('Security code').fill(totpNow());
-    await page.getByRole('button', { name: 'Continue' }).click();
+    await enterSecurityCode(page, account.email);
   }
   await page.waitForURL((u) => u.pathname === '/');
 }
