@@ -10,6 +10,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -174,7 +175,7 @@ func (s *Server) auditCSV(c echo.Context) error {
 
 func (s *Server) outboxPage(c echo.Context) error {
 	pg := newPager(c.QueryParams(), 50)
-	emails, total, err := s.deps.Outbox.List(c.Request().Context(), pg.Offset(), pg.Size)
+	emails, total, err := s.deps.Outbox.List(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), pg.Offset(), pg.Size)
 	if err != nil {
 		return err
 	}
@@ -188,7 +189,7 @@ func (s *Server) emailPage(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	e, err := s.deps.Outbox.Get(c.Request().Context(), id)
+	e, err := s.deps.Outbox.Get(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), id)
 	if err != nil {
 		return echo.ErrNotFound
 	}

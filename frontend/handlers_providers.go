@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -297,8 +298,9 @@ func (s *Server) applySubmit(c echo.Context) error {
 		return s.page(c, http.StatusUnprocessableEntity, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)}, withForm(nil, fe))
 	}
 	u, _ := currentUser(c)
-	_ = s.deps.Outbox.Send(c.Request().Context(), u.Email, "Your application to "+f.Name+" has been received",
-		fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name))
+	_ = s.deps.Outbox.Send(c.Request().Context(), notify.Mail{To: u.Email, Subject: "Your application to " + f.Name + " has been received",
+		Body:    fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name),
+		ToOrgID: u.OrganisationID, ConsortiumID: f.ConsortiumID})
 	s.flash(c, "Your application has been submitted")
 	return c.Redirect(http.StatusSeeOther, "/provider/frameworks")
 }

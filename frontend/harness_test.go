@@ -115,7 +115,7 @@ func newHarness(t *testing.T) *harness {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
-	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
+	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm), Outbox: notify.NewOutbox(db.Gorm, true).WithLinkKey(harnessMailKey), Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
 		Billing: billing.NewService(db.Gorm, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})}
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")

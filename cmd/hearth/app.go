@@ -41,7 +41,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			return err
 		}
 		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: auth.NewService(db.Gorm),
-			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != ""), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
+			audit: audit.New(db.Gorm), outbox: notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey), market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}
