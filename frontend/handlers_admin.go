@@ -118,8 +118,23 @@ func auditFilter(q url.Values) (audit.Filter, commissioning.FieldErrors) {
 	return f, fe
 }
 
+// auditView is whose audit log the signed-in user reads, and at which path: a
+// consortium admin their consortium's at /admin/audit, the SWCU secure welfare's at
+// /secure/audit. Anyone else sees nothing.
+func auditView(c echo.Context) (audit.Scope, string) {
+	u, _ := currentUser(c)
+	switch u.Role {
+	case commissioning.RoleConsortiumAdmin:
+		return audit.ConsortiumScope(currentOrg(c).ID), "/admin/audit"
+	case commissioning.RoleSWCUCoordinator:
+		return audit.SecureWelfareScope, "/secure/audit"
+	}
+	return audit.Scope{}, "/"
+}
+
 func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
+	scope, base := auditView(c)
 	q := c.QueryParams()
 	f, fe := auditFilter(q)
 	pg := newPager(q, 50)
@@ -127,11 +142,11 @@ func (s *Server) auditPage(c echo.Context) error {
 	var total int64
 	if fe == nil {
 		var err error
-		if entries, total, err = s.deps.Audit.List(ctx, f, pg.Offset(), pg.Size); err != nil {
+		if entries, total, err = s.deps.Audit.List(ctx, scope, f, pg.Offset(), pg.Size); err != nil {
 			return err
 		}
 	}
-	actions, err := s.deps.Audit.Actions(ctx)
+	actions, err := s.deps.Audit.Actions(ctx, scope)
 	if err != nil {
 		return err
 	}
@@ -154,7 +169,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return s.page(c, status, "admin_audit", "Audit log", map[string]any{
-		"Entries": entries, "Total": total, "Actions": opts, "Query": qs.Encode(), "Pager": pg.withTotal(total, "/admin/audit", qs),
+		"Entries": entries, "Total": total, "Actions": opts, "Query": qs.Encode(), "Pager": pg.withTotal(total, base, qs), "Base": base,
 	}, withForm(form, fe))
 }
 
@@ -164,13 +179,14 @@ func (s *Server) auditCSV(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fe.Error())
 	}
 	ctx := c.Request().Context()
+	scope, _ := auditView(c)
 	if err := s.deps.Audit.Record(ctx, "audit_log.export", "audit_log", "", map[string]any{"filter": c.QueryString()}); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-audit-`+time.Now().In(london).Format("2006-01-02")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
-	return s.deps.Audit.WriteCSV(ctx, c.Response(), f)
+	return s.deps.Audit.WriteCSV(ctx, c.Response(), scope, f)
 }
 
 func (s *Server) outboxPage(c echo.Context) error {

@@ -45,7 +45,7 @@ func TestSignIn(t *testing.T) {
 		if home.Status != http.StatusOK || !strings.Contains(home.Body, "Placements for Manchester") {
 			t.Fatalf("home: %d", home.Status)
 		}
-		entries, _, err := h.deps.Audit.List(context.Background(), audit.Filter{Action: "user.sign_in"}, 0, 10)
+		entries, _, err := h.deps.Audit.List(context.Background(), audit.AllEntries, audit.Filter{Action: "user.sign_in"}, 0, 10)
 		if err != nil || len(entries) == 0 || entries[0].Actor != "commissioner@manchester.test (commissioner)" || entries[0].IP == nil {
 			t.Fatalf("sign-in audit = %+v, %v", entries, err)
 		}
