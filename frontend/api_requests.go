@@ -70,6 +70,9 @@ func (s *Server) apiInvitations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement_request", idsOf(invs, func(i marketplace.Invitation) int64 { return i.RequestID })); err != nil {
+		return err
+	}
 	out := make([]apiInvitation, 0, len(invs))
 	for _, inv := range invs {
 		out = append(out, s.toAPIInvitation(c, inv))

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -195,6 +196,15 @@ func (s *Server) outboxPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var aboutChildren []int64
+	for _, e := range emails {
+		if e.AboutChild {
+			aboutChildren = append(aboutChildren, e.ID)
+		}
+	}
+	if err := s.auditList(c, "email", aboutChildren); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "admin_outbox", "Email outbox", map[string]any{
 		"Emails": emails, "Sending": s.cfg.SMTPConfigured, "Pager": pg.withTotal(total, "/admin/outbox", url.Values{}),
 	})
@@ -206,8 +216,16 @@ func (s *Server) emailPage(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	e, err := s.deps.Outbox.Get(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), id)
-	if err != nil {
+	if errors.Is(err, commissioning.ErrNotFound) {
 		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if e.AboutChild {
+		if err := s.auditList(c, "email", []int64{e.ID}); err != nil {
+			return err
+		}
 	}
 	return s.page(c, http.StatusOK, "admin_email", e.Subject, map[string]any{"Email": e})
 }

@@ -23,6 +23,9 @@ func (s *Server) invitationsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement_request", idsOf(invs, func(i marketplace.Invitation) int64 { return i.RequestID })); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs})
 }
 

@@ -5,11 +5,13 @@
 -- is stored sealed (AES-GCM under the mail key, which the database never sees) only
 -- while the message is queued, and wiped when it is sent or has failed; the body keeps
 -- the link with its token hidden. Each row says which organisation it is to and which
--- consortium's business it is, so a consortium admin's outbox shows only their own.
+-- consortium's business it is, so a consortium admin's outbox shows only their own,
+-- and whether it is about a child (reading it is then audited).
 ALTER TABLE emails
     ADD COLUMN to_organisation_id bigint REFERENCES organisations (id),
     ADD COLUMN consortium_id      bigint REFERENCES organisations (id),
     ADD COLUMN secret_sealed      bytea,
+    ADD COLUMN about_child        boolean NOT NULL DEFAULT false,
     ADD CONSTRAINT emails_secret_only_while_queued CHECK (secret_sealed IS NULL OR status = 'queued');
 CREATE INDEX emails_consortium_idx ON emails (consortium_id, id DESC) WHERE consortium_id IS NOT NULL;
 
@@ -79,5 +81,6 @@ ALTER TABLE audit_log DROP COLUMN consortium_id;
 ALTER TABLE emails
     DROP CONSTRAINT emails_secret_only_while_queued,
     DROP COLUMN secret_sealed,
+    DROP COLUMN about_child,
     DROP COLUMN consortium_id,
     DROP COLUMN to_organisation_id;

@@ -37,7 +37,9 @@ func TestScopeSealsTenants(t *testing.T) {
 	     VALUES (` + strconv.FormatInt(consB, 10) + `, 'B DPS', 40, 30, 20, 10, 150) RETURNING id`)
 
 	log := audit.New(db.Gorm)
-	as := func(org int64) context.Context { return audit.WithActor(ctx, audit.Actor{OrgID: org, Label: "someone"}) }
+	as := func(org int64) context.Context {
+		return audit.WithActor(ctx, audit.Actor{OrgID: org, Label: "someone"})
+	}
 	for _, e := range []struct {
 		ctx                        context.Context
 		action, entityType, entity string
@@ -46,7 +48,7 @@ func TestScopeSealsTenants(t *testing.T) {
 		{as(councilA), "request.submit", "placement_request", "2"},
 		{as(consB), "framework.update", "framework", strconv.FormatInt(frameworkB, 10)},
 		{as(provider), "application.submit", "framework", strconv.FormatInt(frameworkB, 10)}, // B's business
-		{as(provider), "vacancy.set", "home", "3"},                                          // nobody's
+		{as(provider), "vacancy.set", "home", "3"},                                           // nobody's
 		{as(swcu), "secure.allocate", "secure_referral", "4"},
 		{ctx, "billing.run", "consortium", strconv.FormatInt(consA, 10)}, // the system, for A
 	} {

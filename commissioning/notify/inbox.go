@@ -43,7 +43,8 @@ var NoticeKinds = []commissioning.Option{
 }
 
 // Message is one notice: to an organisation's inbox (when Inbox is set) and by email to
-// its active users in Roles.
+// its active users in Roles. Every notice tells of a child's request, placement or
+// referral, so its emails are marked AboutChild.
 type Message struct {
 	OrgID       int64
 	PlacementID int64
@@ -121,7 +122,7 @@ func (n *Notifier) email(ctx context.Context, tx *gorm.DB, u recipient, m Messag
 		body += "\n\n" + n.baseURL + m.Path
 	}
 	return n.outbox.WithTx(tx).Send(ctx, Mail{To: u.Email, Subject: m.Subject, Body: body + "\n\nHearth",
-		ToOrgID: u.OrganisationID, ConsortiumID: m.ConsortiumID})
+		ToOrgID: u.OrganisationID, ConsortiumID: m.ConsortiumID, AboutChild: true})
 }
 
 // Inbox reads organisations' notices.

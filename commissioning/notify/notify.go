@@ -40,6 +40,7 @@ type Email struct {
 	Subject          string
 	Body             string
 	SecretSealed     []byte `json:"-"`
+	AboutChild       bool   // tells of a child's request, placement or referral
 	Status           string // queued, sent, stored, failed
 	Attempts         int
 	LastError        string
@@ -76,6 +77,9 @@ type Mail struct {
 	// recipient organisation's own (a consortium, or a member council's consortium);
 	// mail to others with none given is platform-wide and shown to no consortium admin.
 	ConsortiumID int64
+	// AboutChild marks a message about a child's request, placement or referral, whose
+	// reading in the outbox is audited as a read of the child's record.
+	AboutChild bool
 }
 
 // Outbox stores messages for delivery.
@@ -143,7 +147,7 @@ func (o *Outbox) store(ctx context.Context, m Mail, sealed []byte) error {
 	if o.sending {
 		status = "queued"
 	}
-	e := Email{ToAddress: m.To, Subject: m.Subject, Body: m.Body, Status: status, SecretSealed: sealed}
+	e := Email{ToAddress: m.To, Subject: m.Subject, Body: m.Body, Status: status, SecretSealed: sealed, AboutChild: m.AboutChild}
 	db := o.db.WithContext(ctx)
 	if m.ToOrgID != 0 {
 		e.ToOrganisationID = &m.ToOrgID
