@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // auditList records the one "child.read" audit entry of a list or export that shows
@@ -51,6 +52,18 @@ func reportReferrals(rep secure.Report) []int64 {
 	}
 	for _, a := range rep.CrossBorder {
 		add(a.ReferralID)
+	}
+	return out
+}
+
+// profilesShown are the requests whose child profile a provider's list shows: not
+// those withheld after another provider won.
+func profilesShown(invs []marketplace.Invitation) []int64 {
+	var out []int64
+	for _, inv := range invs {
+		if !inv.Withheld() {
+			out = append(out, inv.RequestID)
+		}
 	}
 	return out
 }
