@@ -161,13 +161,14 @@ func TestTwoConsortiaSeeOnlyTheirOwn(t *testing.T) {
 		ownFramework     int64
 		otherFramework   int64
 		otherApplication int64
+		otherOrgs        []int64
 		ownEmails        []int64
 		otherEmails      []int64
 	}{
 		{"ConsortiumA", adminA, tokenA, []string{"Test DPS", "Manchester"}, []string{"Second Consortium", "Second DPS", "Leeds", "Bradford", "leeds.test", "bradford.test", "LDS-SECOND-1"},
-			frameworkA, frameworkB, b.application.ID, emailOf(h.orgs["consortium"].ID), emailOf(b.consortium.ID)},
+			frameworkA, frameworkB, b.application.ID, []int64{b.consortium.ID, b.leeds.ID}, emailOf(h.orgs["consortium"].ID), emailOf(b.consortium.ID)},
 		{"ConsortiumB", adminB, tokenB, []string{"Second DPS", "Leeds"}, []string{"Test Consortium", "Test DPS", "Manchester", "Liverpool", "manchester.test", "liverpool.test", "MCR-SECRET-9", "Salford"},
-			frameworkB, frameworkA, appA, emailOf(b.consortium.ID), emailOf(h.orgs["consortium"].ID)},
+			frameworkB, frameworkA, appA, []int64{h.orgs["consortium"].ID, h.orgs["manchester"].ID}, emailOf(b.consortium.ID), emailOf(h.orgs["consortium"].ID)},
 	}
 	for _, side := range sides {
 		if len(side.ownEmails) == 0 || len(side.otherEmails) == 0 {
@@ -207,6 +208,16 @@ func TestTwoConsortiaSeeOnlyTheirOwn(t *testing.T) {
 					t.Errorf("/api/v1/users shows the other consortium's %q", name)
 				}
 			}
+			// A billing run invoices only the admin's own councils: both months are done.
+			status, body = h.api(http.MethodPost, "/api/v1/billing/runs", side.token, `{"month": "`+time.Now().In(london).Format("2006-01")+`"}`)
+			if raw := fmt.Sprint(body); status != http.StatusOK || strings.Contains(raw, "created:1") {
+				t.Errorf("billing run: %d %s", status, raw)
+			}
+			for _, org := range side.otherOrgs {
+				if status, _ := h.api(http.MethodGet, fmt.Sprintf("/api/v1/organisations/%d", org), side.token, ""); status != http.StatusNotFound && status != http.StatusForbidden {
+					t.Errorf("/api/v1/organisations/%d: %d", org, status)
+				}
+			}
 		})
 		t.Run(side.name+"/probes", func(t *testing.T) {
 			for _, tc := range []struct {
@@ -217,6 +228,8 @@ func TestTwoConsortiaSeeOnlyTheirOwn(t *testing.T) {
 				{fmt.Sprintf("/admin/outbox/%d", side.otherEmails[len(side.otherEmails)-1]), []int{http.StatusNotFound}},
 				{fmt.Sprintf("/admin/frameworks/%d", side.otherFramework), []int{http.StatusNotFound, http.StatusForbidden}},
 				{fmt.Sprintf("/admin/applications/%d", side.otherApplication), []int{http.StatusNotFound, http.StatusForbidden}},
+				{fmt.Sprintf("/organisations/%d", side.otherOrgs[0]), []int{http.StatusNotFound, http.StatusForbidden}},
+				{fmt.Sprintf("/organisations/%d", side.otherOrgs[1]), []int{http.StatusNotFound, http.StatusForbidden}},
 			} {
 				r := side.admin.get(tc.path)
 				ok := false
