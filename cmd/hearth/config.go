@@ -16,23 +16,24 @@ import (
 // Config is all of Hearth's configuration, read from flags and environment in one place.
 // Secrets can also be given as a file path in NAME_FILE (as Docker and Kubernetes mount them).
 type Config struct {
-	Addr        string            // HEARTH_ADDR, --addr
-	DatabaseURL string            // DATABASE_URL; empty: embedded PostgreSQL in DataDir
-	DataDir     string            // HEARTH_DATA_DIR, --data-dir
-	BaseURL     string            // HEARTH_BASE_URL, for links in email
-	LogFormat   string            // HEARTH_LOG_FORMAT: text or json
-	LoadDemo    bool              // HEARTH_DEMO: load the demo consortium into an empty database
-	SMTP        notify.SMTPConfig // SMTP.LinkKey: HEARTH_MAIL_KEY (32 bytes, base64 or hex)
-	// MailKeyEphemeral is set when HEARTH_MAIL_KEY is unset and a random key is used.
-	MailKeyEphemeral bool
-	SessionIdle      time.Duration // HEARTH_SESSION_IDLE
-	SessionMax       time.Duration // HEARTH_SESSION_LIFETIME
+	Addr        string // HEARTH_ADDR, --addr
+	DatabaseURL string // DATABASE_URL; empty: embedded PostgreSQL in DataDir
+	DataDir     string // HEARTH_DATA_DIR, --data-dir
+	BaseURL     string // HEARTH_BASE_URL, for links in email
+	LogFormat   string // HEARTH_LOG_FORMAT: text or json
+	LoadDemo    bool   // HEARTH_DEMO: load the demo consortium into an empty database
+	SMTP        notify.SMTPConfig
+	SessionIdle time.Duration // HEARTH_SESSION_IDLE
+	SessionMax  time.Duration // HEARTH_SESSION_LIFETIME
 	// ReportAt is when the daily secure welfare report is emailed, as time after
 	// midnight in England (HEARTH_REPORT_AT, like 07:00).
 	ReportAt time.Duration
 	// Stripe: STRIPE_SECRET_KEY (unset: billing off), STRIPE_API_BASE (stripe-mock),
 	// STRIPE_WEBHOOK_SECRET.
 	Stripe billing.Config
+	// SMTP.LinkKey is HEARTH_MAIL_KEY (32 bytes, base64 or hex); MailKeyEphemeral says
+	// it was unset and a random key is used.
+	MailKeyEphemeral bool
 }
 
 func env(name, def string) string {
