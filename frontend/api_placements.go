@@ -98,6 +98,9 @@ func (s *Server) apiPlacements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement", idsOf(rows, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
+		return err
+	}
 	out := make([]apiPlacementRow, 0, len(rows))
 	for _, r := range rows {
 		row := apiPlacementRow{ID: r.ID, Status: r.Status, Access: string(r.Access), ChildRef: r.ChildRef, PlacingCouncil: r.PlacingCouncil, Provider: r.Provider,

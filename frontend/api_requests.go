@@ -24,26 +24,33 @@ func requestID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// apiInvitation is a request as an invited provider sees it.
+// apiInvitation is a request as an invited provider sees it; after a final award to
+// someone else, without the child's profile and homes.
 type apiInvitation struct {
-	RequestID     int64            `json:"request_id"`
-	Council       string           `json:"council"`
-	Status        string           `json:"status"`
-	AgeYears      int              `json:"age_years"`
-	Sex           string           `json:"sex"`
-	Needs         []string         `json:"needs"`
-	NeedsDetail   string           `json:"needs_detail"`
-	LegalStatus   string           `json:"legal_status"`
-	SchoolYear    string           `json:"school_year"`
-	EHCP          *bool            `json:"ehcp"`
-	LotID         int64            `json:"lot_id"`
-	Tier          string           `json:"tier"`
-	StartDate     string           `json:"start_date"`
-	DurationWeeks int              `json:"duration_weeks"`
-	Deadline      time.Time        `json:"deadline"`
-	Emergency     bool             `json:"emergency"`
-	FamilyDetails string           `json:"family_details"`
-	Homes         []apiInvitedHome `json:"homes"`
+	RequestID int64     `json:"request_id"`
+	Council   string    `json:"council"`
+	Status    string    `json:"status"`
+	Outcome   string    `json:"outcome"`
+	LotID     int64     `json:"lot_id"`
+	StartDate string    `json:"start_date"`
+	Deadline  time.Time `json:"deadline"`
+	Emergency bool      `json:"emergency"`
+	*apiChildProfile
+	Homes []apiInvitedHome `json:"homes"`
+}
+
+// apiChildProfile is the pseudonymised child an invitation is about.
+type apiChildProfile struct {
+	AgeYears      int      `json:"age_years"`
+	Sex           string   `json:"sex"`
+	Needs         []string `json:"needs"`
+	NeedsDetail   string   `json:"needs_detail"`
+	LegalStatus   string   `json:"legal_status"`
+	SchoolYear    string   `json:"school_year"`
+	EHCP          *bool    `json:"ehcp"`
+	Tier          string   `json:"tier"`
+	DurationWeeks int      `json:"duration_weeks"`
+	FamilyDetails string   `json:"family_details"`
 }
 
 type apiInvitedHome struct {
@@ -52,10 +59,13 @@ type apiInvitedHome struct {
 }
 
 func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) apiInvitation {
-	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: inv.Status, AgeYears: inv.AgeYears, Sex: inv.Sex,
-		Needs: nonNil([]string(inv.Needs)), NeedsDetail: inv.NeedsDetail, LegalStatus: inv.LegalStatus, SchoolYear: inv.SchoolYear, EHCP: inv.EHCP,
-		LotID: inv.LotID, Tier: inv.Tier, StartDate: inv.StartDate.Format("2006-01-02"), DurationWeeks: inv.DurationWeeks, Deadline: inv.Deadline,
-		Emergency: inv.Emergency, FamilyDetails: inv.FamilyDetails, Homes: []apiInvitedHome{}}
+	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
+		LotID: inv.LotID, StartDate: inv.StartDate.Format("2006-01-02"), Deadline: inv.Deadline, Emergency: inv.Emergency, Homes: []apiInvitedHome{}}
+	if inv.Withheld() {
+		return out
+	}
+	out.apiChildProfile = &apiChildProfile{AgeYears: inv.AgeYears, Sex: inv.Sex, Needs: nonNil([]string(inv.Needs)), NeedsDetail: inv.NeedsDetail,
+		LegalStatus: inv.LegalStatus, SchoolYear: inv.SchoolYear, EHCP: inv.EHCP, Tier: inv.Tier, DurationWeeks: inv.DurationWeeks, FamilyDetails: inv.FamilyDetails}
 	for _, id := range inv.HomeIDs {
 		if h, err := s.deps.Market.Home(c.Request().Context(), id); err == nil {
 			m := geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})
@@ -75,6 +85,9 @@ func (s *Server) apiInvitations(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
+	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
+		return err
+	}
 	out := make([]apiInvitation, 0, len(invs))
 	for _, inv := range invs {
 		out = append(out, s.toAPIInvitation(c, inv))
@@ -244,10 +257,11 @@ func (s *Server) apiSubmitRequest(c echo.Context) error {
 		return err
 	}
 	invited := []map[string]any{}
+	consortium, _ := consortiumOf(c)
 	for p, homes := range res.Invited {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
 		invited = append(invited, map[string]any{"provider_id": p, "provider": o.Name, "homes": len(homes)})
-		s.notifyProvider(c, p, "New placement request from "+currentOrg(c).Name,
+		s.notifyProvider(c, consortium, p, "New placement request from "+currentOrg(c).Name,
 			"You have been invited to respond to a placement request. Respond by "+r.Deadline.In(london).Format("2 January 2006 at 15:04")+
 				".\n\n"+s.cfg.BaseURL+"/api/v1/invitations/"+strconv.FormatInt(r.ID, 10)+"\n\nHearth")
 	}

@@ -188,6 +188,9 @@ func (s *Server) apiWaiting(c echo.Context) error {
 	}
 	pg = pg.counted(c, int64(len(all)))
 	w := window(pg, all)
+	if err := s.auditList(c, "secure_referral", idsOf(w, func(r secure.WaitingChild) int64 { return r.ID })); err != nil {
+		return err
+	}
 	type row struct {
 		apiReferral
 		DaysWaiting   int     `json:"days_waiting"`
@@ -343,6 +346,9 @@ func (s *Server) apiSuggestions(c echo.Context) error {
 func (s *Server) apiReport(c echo.Context) error {
 	rep, err := s.deps.Secure.DailyReport(c.Request().Context())
 	if err != nil {
+		return err
+	}
+	if err := s.auditList(c, "secure_referral", reportReferrals(rep)); err != nil {
 		return err
 	}
 	declines := map[string]int{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -67,7 +68,7 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	if r := b.get("/approvals"); !strings.Contains(r.Body, "The award is approved") || !strings.Contains(r.Body, "Nothing is waiting for you") {
 		t.Fatal("approval not shown")
 	}
-	mails, _, _ := h.deps.Outbox.List(ctx, 0, 20)
+	mails, _, _ := h.deps.Outbox.List(ctx, notify.AllMail, 0, 20)
 	chosen := 0
 	for _, m := range mails {
 		if m.ToAddress == "admin@providerx.test" && strings.Contains(m.Subject, "your bid has been chosen") {

@@ -108,7 +108,7 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 			t.Fatalf("webhook: %d", st)
 		}
 	}
-	if _, n, _ := h.deps.Audit.List(ctx, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
+	if _, n, _ := h.deps.Audit.List(ctx, audit.AllEntries, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
 		t.Fatalf("applied %d times", n)
 	}
 	if r := council.get("/billing"); !strings.Contains(r.Body, ">paid<") {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -121,8 +123,23 @@ func auditFilter(q url.Values) (audit.Filter, commissioning.FieldErrors) {
 	return f, fe
 }
 
+// auditView is whose audit log the signed-in user reads, and at which path: a
+// consortium admin their consortium's at /admin/audit, the SWCU secure welfare's at
+// /secure/audit. Anyone else sees nothing.
+func auditView(c echo.Context) (audit.Scope, string) {
+	u, _ := currentUser(c)
+	switch u.Role {
+	case commissioning.RoleConsortiumAdmin:
+		return audit.ConsortiumScope(currentOrg(c).ID), "/admin/audit"
+	case commissioning.RoleSWCUCoordinator:
+		return audit.SecureWelfareScope, "/secure/audit"
+	}
+	return audit.Scope{}, "/"
+}
+
 func (s *Server) auditPage(c echo.Context) error {
 	ctx := c.Request().Context()
+	scope, base := auditView(c)
 	q := c.QueryParams()
 	f, fe := auditFilter(q)
 	pg, err := newPager(q, defaultPerPage)
@@ -133,11 +150,11 @@ func (s *Server) auditPage(c echo.Context) error {
 	var total int64
 	if fe == nil {
 		var err error
-		if entries, total, err = s.deps.Audit.List(ctx, f, pg.Offset(), pg.Size); err != nil {
+		if entries, total, err = s.deps.Audit.List(ctx, scope, f, pg.Offset(), pg.Size); err != nil {
 			return err
 		}
 	}
-	actions, err := s.deps.Audit.Actions(ctx)
+	actions, err := s.deps.Audit.Actions(ctx, scope)
 	if err != nil {
 		return err
 	}
@@ -160,7 +177,7 @@ func (s *Server) auditPage(c echo.Context) error {
 		status = http.StatusUnprocessableEntity
 	}
 	return s.page(c, status, "admin_audit", "Audit log", map[string]any{
-		"Entries": entries, "Total": total, "Actions": opts, "Query": qs.Encode(), "Pager": pg.withTotal(total, "/admin/audit", qs),
+		"Entries": entries, "Total": total, "Actions": opts, "Query": qs.Encode(), "Pager": pg.withTotal(total, base, qs), "Base": base,
 	}, withForm(form, fe))
 }
 
@@ -170,13 +187,14 @@ func (s *Server) auditCSV(c echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fe.Error())
 	}
 	ctx := c.Request().Context()
+	scope, _ := auditView(c)
 	if err := s.deps.Audit.Record(ctx, "audit_log.export", "audit_log", "", map[string]any{"filter": c.QueryString()}); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-audit-`+time.Now().In(london).Format("2006-01-02")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
-	return s.deps.Audit.WriteCSV(ctx, c.Response(), f)
+	return s.deps.Audit.WriteCSV(ctx, c.Response(), scope, f)
 }
 
 func (s *Server) outboxPage(c echo.Context) error {
@@ -184,8 +202,17 @@ func (s *Server) outboxPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	emails, total, err := s.deps.Outbox.List(c.Request().Context(), pg.Offset(), pg.Size)
+	emails, total, err := s.deps.Outbox.List(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), pg.Offset(), pg.Size)
 	if err != nil {
+		return err
+	}
+	var aboutChildren []int64
+	for _, e := range emails {
+		if e.AboutChild {
+			aboutChildren = append(aboutChildren, e.ID)
+		}
+	}
+	if err := s.auditList(c, "email", aboutChildren); err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "admin_outbox", "Email outbox", map[string]any{
@@ -198,9 +225,17 @@ func (s *Server) emailPage(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	e, err := s.deps.Outbox.Get(c.Request().Context(), id)
-	if err != nil {
+	e, err := s.deps.Outbox.Get(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), id)
+	if errors.Is(err, commissioning.ErrNotFound) {
 		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if e.AboutChild {
+		if err := s.auditList(c, "email", []int64{e.ID}); err != nil {
+			return err
+		}
 	}
 	return s.page(c, http.StatusOK, "admin_email", e.Subject, map[string]any{"Email": e})
 }

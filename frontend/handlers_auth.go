@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -261,8 +262,8 @@ func (s *Server) forgot(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		body := fmt.Sprintf("Hello %s,\n\nSomeone asked to reset the password for your Hearth account. If it was you, open this link within 1 hour:\n\n%s/password/reset/%s\n\nThe link works once. If you did not ask, you can ignore this email: your password has not changed.\n\nHearth", u.Name, s.cfg.BaseURL, tok)
-		if err := s.deps.Outbox.Send(ctx, u.Email, "Reset your Hearth password", body); err != nil {
+		body := fmt.Sprintf("Hello %s,\n\nSomeone asked to reset the password for your Hearth account. If it was you, open this link within 1 hour:\n\n%s/password/reset/%s\n\nThe link works once. If you did not ask, you can ignore this email: your password has not changed.\n\nHearth", u.Name, s.cfg.BaseURL, notify.SecretPlaceholder)
+		if err := s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Reset your Hearth password", Body: body, ToOrgID: u.OrganisationID}, tok); err != nil {
 			return err
 		}
 		_ = s.deps.Audit.Record(ctx, "user.password_reset_request", "user", fmt.Sprint(u.ID), nil)

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -295,26 +296,29 @@ func (s *Server) decide(c echo.Context) error {
 	}
 	lot := lotNames(f)[lotID]
 	verb := map[string]string{"admit": "admitted to", "reject": "not admitted to"}[decision]
-	s.notifyProvider(c, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
+	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
 		fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s\n\nHearth", f.Name, lot, verb, form[fmt.Sprintf("reason_%d", lotID)]))
 	s.flash(c, "Your decision on "+lot+" has been recorded and the provider emailed")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }
 
-// notifyProvider emails every administrator of a provider.
-func (s *Server) notifyProvider(c echo.Context, providerID int64, subject, body string) {
-	_ = s.emailProviderAdmins(c.Request().Context(), providerID, subject, body)
+// notifyProvider emails every administrator of a provider about the business of
+// consortiumID, whose admin alone sees the emails in the outbox.
+func (s *Server) notifyProvider(c echo.Context, consortiumID, providerID int64, subject, body string) {
+	_ = s.emailProviderAdmins(c.Request().Context(), consortiumID, providerID, subject, body)
 }
 
-// emailProviderAdmins emails every administrator of a provider.
-func (s *Server) emailProviderAdmins(ctx context.Context, providerID int64, subject, body string) error {
+// emailProviderAdmins emails every administrator of a provider about the business of
+// consortiumID.
+func (s *Server) emailProviderAdmins(ctx context.Context, consortiumID, providerID int64, subject, body string) error {
 	users, err := s.deps.Users.ListByOrganisations(ctx, []int64{providerID})
 	if err != nil {
 		return err
 	}
 	for _, u := range users {
 		if u.Role == commissioning.RoleProviderAdmin {
-			if err := s.deps.Outbox.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+body); err != nil {
+			if err := s.deps.Outbox.Send(ctx, notify.Mail{To: u.Email, Subject: subject, Body: "Hello " + u.Name + ",\n\n" + body,
+				ToOrgID: providerID, ConsortiumID: consortiumID}); err != nil {
 				return err
 			}
 		}
@@ -338,7 +342,7 @@ func (s *Server) suspend(c echo.Context) error {
 		}
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
-	s.notifyProvider(c, a.ProviderID, f.Name+": your organisation has been suspended", "The consortium has suspended your organisation from "+f.Name+".\n\nReason: "+form["reason"]+"\n\nYour homes are not shown to councils while you are suspended.\n\nHearth")
+	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been suspended", "The consortium has suspended your organisation from "+f.Name+".\n\nReason: "+form["reason"]+"\n\nYour homes are not shown to councils while you are suspended.\n\nHearth")
 	s.flash(c, "The provider has been suspended")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }
@@ -351,7 +355,7 @@ func (s *Server) reinstate(c echo.Context) error {
 	if err := s.deps.Market.Reinstate(c.Request().Context(), a); err != nil {
 		return err
 	}
-	s.notifyProvider(c, a.ProviderID, f.Name+": your organisation has been reinstated", "The consortium has lifted your suspension from "+f.Name+".\n\nHearth")
+	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been reinstated", "The consortium has lifted your suspension from "+f.Name+".\n\nHearth")
 	s.flash(c, "The provider has been reinstated")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }

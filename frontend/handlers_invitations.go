@@ -27,6 +27,9 @@ func (s *Server) invitationsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total)})
 }
 
@@ -48,6 +51,9 @@ func (s *Server) invitationData(c echo.Context, inv marketplace.Invitation) (map
 	data := map[string]any{"Inv": inv, "Homes": homes, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Status == "open" && time.Now().Before(inv.Deadline)}
 	if b, err := s.deps.Market.OwnBid(ctx, inv.RequestID, currentOrg(c).ID); err == nil {
 		data["Bid"] = b
+	}
+	if inv.Withheld() {
+		return data, nil // amendments tell of the child's profile
 	}
 	amendments, err := s.deps.Market.Amendments(ctx, inv.RequestID)
 	data["Amendments"] = amendments

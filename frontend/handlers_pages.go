@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -210,6 +211,6 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 	}
 	inviter, _ := currentUser(c)
 	body := "Hello " + u.Name + ",\n\n" + inviter.Name + " has given you a Hearth account (" + u.Role.Label() + ").\n\nChoose your password within 7 days here:\n\n" +
-		s.cfg.BaseURL + "/password/reset/" + tok + "\n\nHearth"
-	return u, s.deps.Outbox.Send(ctx, u.Email, "Your Hearth account", body)
+		s.cfg.BaseURL + "/password/reset/" + notify.SecretPlaceholder + "\n\nHearth"
+	return u, s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Your Hearth account", Body: body, ToOrgID: u.OrganisationID}, tok)
 }

@@ -77,6 +77,9 @@ func (s *Server) placementsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement", idsOf(rows, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "placements", "Placements", map[string]any{"Rows": rows, "Status": status, "Statuses": placementStatuses,
 		"Pager": p.withTotal(total, "/placements", c.QueryParams())})
 }

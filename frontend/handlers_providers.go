@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -92,7 +93,7 @@ func (s *Server) signUp(c echo.Context) error {
 				return err
 			}
 			body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
-			return s.deps.Outbox.WithTx(tx).Send(ctx, user.Email, "Your organisation is registered on Hearth", body)
+			return s.deps.Outbox.WithTx(tx).Send(ctx, notify.Mail{To: user.Email, Subject: "Your organisation is registered on Hearth", Body: body, ToOrgID: org.ID})
 		})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
@@ -106,7 +107,7 @@ func (s *Server) signUp(c echo.Context) error {
 	}
 	if taken {
 		body := fmt.Sprintf("Hello,\n\nSomeone tried to register an organisation on Hearth with this email address, which already has an account. If it was you, sign in at %s/sign-in, or reset your password at %s/password/forgot. If it was not you, you need do nothing: nothing was registered and your account has not changed.\n\nHearth", s.cfg.BaseURL, s.cfg.BaseURL)
-		if err := s.deps.Outbox.Send(ctx, strings.TrimSpace(f.AdminEmail), "Someone tried to register on Hearth with your email address", body); err != nil {
+		if err := s.deps.Outbox.Send(ctx, notify.Mail{To: strings.TrimSpace(f.AdminEmail), Subject: "Someone tried to register on Hearth with your email address", Body: body}); err != nil {
 			return err
 		}
 	}
@@ -322,8 +323,9 @@ func (s *Server) applySubmit(c echo.Context) error {
 		return s.page(c, http.StatusUnprocessableEntity, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)}, withForm(nil, fe))
 	}
 	u, _ := currentUser(c)
-	_ = s.deps.Outbox.Send(c.Request().Context(), u.Email, "Your application to "+f.Name+" has been received",
-		fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name))
+	_ = s.deps.Outbox.Send(c.Request().Context(), notify.Mail{To: u.Email, Subject: "Your application to " + f.Name + " has been received",
+		Body:    fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name),
+		ToOrgID: u.OrganisationID, ConsortiumID: f.ConsortiumID})
 	s.flash(c, "Your application has been submitted")
 	return c.Redirect(http.StatusSeeOther, "/provider/frameworks")
 }

@@ -25,6 +25,9 @@ func (s *Server) requestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r commissioning.PlacementRequest) int64 { return r.ID })); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Pager": pg.counted(c, total)})
 }
 

@@ -330,7 +330,11 @@ func (s *Server) waitingList(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, int64(len(all)))
-	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": window(pg, all), "Pager": pg})
+	w := window(pg, all)
+	if err := s.auditList(c, "secure_referral", idsOf(w, func(r secure.WaitingChild) int64 { return r.ID })); err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": w, "Pager": pg})
 }
 
 func (s *Server) suggestions(c echo.Context) error {
@@ -378,6 +382,9 @@ func (s *Server) dailyReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "secure_referral", reportReferrals(rep)); err != nil {
+		return err
+	}
 	u, _ := currentUser(c)
 	sub, err := s.deps.Secure.Subscribed(c.Request().Context(), u.ID)
 	if err != nil {
@@ -389,6 +396,9 @@ func (s *Server) dailyReport(c echo.Context) error {
 func (s *Server) dailyReportCSV(c echo.Context) error {
 	rep, err := s.deps.Secure.DailyReport(c.Request().Context())
 	if err != nil {
+		return err
+	}
+	if err := s.auditList(c, "secure_referral", reportReferrals(rep)); err != nil {
 		return err
 	}
 	h := c.Response().Header()
@@ -440,6 +450,10 @@ func (s *Server) renderSecureHome(c echo.Context, status int, form map[string]st
 	}
 	children, err := s.deps.Secure.HomeChildren(ctx, org.ID)
 	if err != nil {
+		return err
+	}
+	ids := idsOf(incoming, func(i secure.Incoming) int64 { return i.ReferralID })
+	if err := s.auditList(c, "secure_referral", append(ids, idsOf(children, func(a secure.Allocated) int64 { return a.ID })...)); err != nil {
 		return err
 	}
 	return s.page(c, status, "secure_home", home.Name, map[string]any{"Home": home, "Beds": beds, "Incoming": incoming, "Children": children,

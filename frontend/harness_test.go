@@ -116,7 +116,7 @@ func newHarness(t *testing.T) *harness {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
-	outbox := notify.NewOutbox(db.Gorm, false)
+	outbox := notify.NewOutbox(db.Gorm, true).WithLinkKey(harnessMailKey)
 	// The world is set up without mail; the server's Service emails credential changes.
 	users := auth.NewService(db.Gorm)
 	users.Keys = testSeedKeys(t)

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 func TestCreateUserAPIRejectsBadInput(t *testing.T) {
@@ -44,7 +46,7 @@ func TestCreateUserAPIRejectsBadInput(t *testing.T) {
 			}
 		})
 	}
-	if _, total, _ := h.deps.Outbox.List(t.Context(), 0, 1); total != 0 {
+	if _, total, _ := h.deps.Outbox.List(t.Context(), notify.AllMail, 0, 1); total != 0 {
 		t.Fatalf("bad requests sent %d emails", total)
 	}
 	t.Run("Created201", func(t *testing.T) {
@@ -52,7 +54,7 @@ func TestCreateUserAPIRejectsBadInput(t *testing.T) {
 		if status != http.StatusCreated || body["email"] != "ann@manchester.test" {
 			t.Fatalf("%d %v", status, body)
 		}
-		mails, _, _ := h.deps.Outbox.List(t.Context(), 0, 1)
+		mails, _, _ := h.deps.Outbox.List(t.Context(), notify.AllMail, 0, 1)
 		if len(mails) != 1 || mails[0].ToAddress != "ann@manchester.test" || !strings.Contains(mails[0].Body, "/password/reset/") {
 			t.Fatalf("invitation = %+v", mails)
 		}

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 // TestProviderJourney: sign up, apply, be admitted, add a home, publish a vacancy, and
@@ -71,7 +73,7 @@ func TestProviderJourney(t *testing.T) {
 	if r := ab.post(page, page+"/decide", url.Values{"lot_id": {lot}, "decision_" + lot: {"admit"}, "reason_" + lot: {"Good references"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("admit: %d", r.Status)
 	}
-	mails, _, _ := h.deps.Outbox.List(context.Background(), 0, 10)
+	mails, _, _ := h.deps.Outbox.List(context.Background(), notify.AllMail, 0, 10)
 	if !strings.Contains(mails[0].Subject, "you have been admitted to Residential") || mails[0].ToAddress != "nia@newhome.test" {
 		t.Fatalf("admission email = %+v", mails[0])
 	}

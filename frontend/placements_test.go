@@ -172,7 +172,7 @@ func TestPlacementLifecycleInTheBrowser(t *testing.T) {
 	if r := h.signIn("commissioner@salford.test").get("/children?ref=MCR-SECRET-9"); r.Status != http.StatusNotFound {
 		t.Fatalf("host reads the child's page: %d", r.Status)
 	}
-	if _, n, _ := h.deps.Audit.List(ctx, audit.Filter{Action: "placement.end"}, 0, 1); n != 1 {
+	if _, n, _ := h.deps.Audit.List(ctx, audit.AllEntries, audit.Filter{Action: "placement.end"}, 0, 1); n != 1 {
 		t.Fatal("end audited")
 	}
 }

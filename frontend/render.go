@@ -396,7 +396,7 @@ func navFor(r commissioning.Role, current string) []NavItem {
 	case commissioning.RoleSWCUCoordinator:
 		items = append(items, NavItem{Text: "Waiting list", Href: "/secure/waiting"}, NavItem{Text: "Bed board", Href: "/secure/board"},
 			NavItem{Text: "Suggested allocation", Href: "/secure/suggestions"}, NavItem{Text: "Daily report", Href: "/secure/report"},
-			NavItem{Text: "Measures", Href: "/secure/metrics"}, NavItem{Text: "Notices", Href: "/notices"})
+			NavItem{Text: "Measures", Href: "/secure/metrics"}, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Audit log", Href: "/secure/audit"})
 	case commissioning.RoleSecureHomeUser:
 		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
 	case commissioning.RoleProviderUser:

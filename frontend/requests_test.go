@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -53,7 +54,7 @@ func TestCommissionerSeesReachSealedCountsThenScoredBidsAndAwards(t *testing.T) 
 	if got, _ := h.deps.Market.Home(ctx, home.ID); got.BedsFree != 0 {
 		t.Fatalf("bed not reserved: %d", got.BedsFree)
 	}
-	mails, _, _ := h.deps.Outbox.List(ctx, 0, 20)
+	mails, _, _ := h.deps.Outbox.List(ctx, notify.AllMail, 0, 20)
 	found := false
 	for _, m := range mails {
 		found = found || (m.ToAddress == "admin@providerx.test" && strings.Contains(m.Subject, "your bid has been chosen"))

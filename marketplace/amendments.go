@@ -160,7 +160,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 			lines[i] = fmt.Sprintf("- %s: %s (was: %s)", c.Label, orNone(c.To), orNone(c.From))
 		}
 		for _, pid := range invited {
-			if err := s.notify.Send(ctx, tx, notify.Message{OrgID: pid, Kind: "amendment", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+			if err := s.tell(ctx, tx, r.ID, notify.Message{OrgID: pid, Kind: "amendment", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
 				Subject: fmt.Sprintf("Placement request %d has been amended", r.ID), Path: fmt.Sprintf("/invitations/%d", r.ID),
 				Body: fmt.Sprintf("The council has amended placement request %d.\n\n%s\n\nReason: %s\n\nCheck your bid still stands.", r.ID, strings.Join(lines, "\n"), in.Reason)}); err != nil {
 				return err

@@ -171,7 +171,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		if p.Status == "awaiting_approval" {
-			return s.notify.Send(ctx, tx, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
+			return s.tell(ctx, tx, r.ID, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
 				Subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), Path: "/approvals",
 				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(reasonLabels(reasons), "; "))})
 		}
@@ -241,7 +241,7 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 			m.Subject, m.Path = fmt.Sprintf("Placement request %d: the award was refused", p.RequestID), fmt.Sprintf("/requests/%d", p.RequestID)
 			m.Body = "Your award was refused: " + reason + "\n\nThe bed has been released; you can award another bid."
 		}
-		if err := s.notify.SendToUser(ctx, tx, p.AwardedBy, m); err != nil {
+		if err := s.tellUser(ctx, tx, p.RequestID, p.AwardedBy, m); err != nil {
 			return err
 		}
 		if approve {

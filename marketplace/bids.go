@@ -279,10 +279,13 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 // Invitation is a request as an invited provider sees it before any award: the child's
 // age, sex, needs and legal status, and how far each of its invited homes is from the
 // child's home — never the council's reference, the birth month or the home district.
+// Once the award is final, a provider whose bid was not chosen sees only the outcome,
+// the request's reference and dates: the child's profile is withheld (see Withheld).
 type Invitation struct {
 	RequestID     int64
 	CouncilName   string
 	Status        string
+	Outcome       string // OutcomePending, OutcomeSuccessful or OutcomeNotSuccessful
 	AgeYears      int
 	Sex           string
 	Needs         Codes `gorm:"type:text[]"`
@@ -302,7 +305,32 @@ type Invitation struct {
 	HomeLon       float64
 }
 
-const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status, r.age_years, r.sex, r.needs, r.needs_detail,
+// Outcomes of an invitation for the invited provider.
+const (
+	OutcomePending       = "pending"        // no final award yet
+	OutcomeSuccessful    = "successful"     // the provider's bid won
+	OutcomeNotSuccessful = "not_successful" // another provider's bid won
+)
+
+// Withheld says whether the child's profile is hidden from this provider: the award is
+// final and went to someone else, so the provider has no more need of it.
+func (inv Invitation) Withheld() bool { return inv.Outcome == OutcomeNotSuccessful }
+
+// withhold drops the child's profile and the homes' distances from the child's home
+// when the provider lost.
+func (inv *Invitation) withhold() {
+	if !inv.Withheld() {
+		return
+	}
+	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
+		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency}
+}
+
+const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status,
+        CASE WHEN NOT EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended')) THEN 'pending'
+             WHEN EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended') AND p.provider_id = i.provider_id) THEN 'successful'
+             ELSE 'not_successful' END AS outcome,
+        r.age_years, r.sex, r.needs, r.needs_detail,
         r.legal_status, r.school_year, r.ehcp, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
         r.family_details, i.home_ids, r.home_lat, r.home_lon
     FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id
@@ -311,7 +339,11 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
 // Invitations lists one page of the requests a provider was invited to, newest
 // first, and counts them all.
 func (s *Service) Invitations(ctx context.Context, providerID int64, page commissioning.Page) ([]Invitation, int64, error) {
-	return commissioning.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
+	out, total, err := commissioning.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
+	for i := range out {
+		out[i].withhold()
+	}
+	return out, total, err
 }
 
 // InvitationFor returns one request the provider was invited to (ErrNotInvited for any
@@ -324,5 +356,9 @@ func (s *Service) InvitationFor(ctx context.Context, requestID, providerID int64
 	if len(out) == 0 {
 		return Invitation{}, ErrNotInvited
 	}
-	return out[0], audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(requestID), map[string]any{"provider_id": providerID})
+	inv := out[0]
+	if inv.withhold(); inv.Withheld() {
+		return inv, nil // no child data shown: nothing to audit
+	}
+	return inv, audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(requestID), map[string]any{"provider_id": providerID})
 }

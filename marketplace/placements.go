@@ -350,7 +350,7 @@ func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) er
 		} else {
 			m.PlacementID = 0
 		}
-		if err := s.notify.Send(ctx, tx, m); err != nil {
+		if err := s.tell(ctx, tx, p.RequestID, m); err != nil {
 			return err
 		}
 	}
@@ -367,7 +367,7 @@ func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f plac
 	}
 	body := fmt.Sprintf("%s\n\nPlacing council: %s\nPlacing council's reference for the child: %s\nProvider: %s\nHome: %s, postcode district %s\nStart date: %s\nContact at the placing council: %s",
 		what, f.PlacingCouncil, f.ChildRef, f.Provider, f.HomeName, f.HomeOutcode, p.StartDate.Format(day), f.contact())
-	return s.notify.Send(ctx, tx, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true,
+	return s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true,
 		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []commissioning.Role{commissioning.RoleCommissioner}})
 }
 
@@ -497,7 +497,7 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			fmt.Sprintf("%s confirms that a child placed by %s arrived at %s on %s.", f.Provider, f.PlacingCouncil, f.HomeName, on.Format(day))); err != nil {
 			return err
 		}
-		if err := s.notify.SendToUser(ctx, tx, p.AwardedBy, notify.Message{Subject: fmt.Sprintf("Placement %s started", f.ChildRef), Path: fmt.Sprintf("/placements/%d", p.ID),
+		if err := s.tellUser(ctx, tx, p.RequestID, p.AwardedBy, notify.Message{Subject: fmt.Sprintf("Placement %s started", f.ChildRef), Path: fmt.Sprintf("/placements/%d", p.ID),
 			Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
 			return err
 		}
@@ -572,7 +572,7 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		if a, err = s.issueAgreement(ctx, tx, p, "fee_change"); err != nil {
 			return err
 		}
-		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
 			Subject: fmt.Sprintf("Placement IPA-%06d: fee changed from %s", p.ID, c.EffectiveFrom.Format(day)),
 			Body: fmt.Sprintf("The weekly fee changes from %s to %s from %s (%s). Version %d of the placement agreement replaces the last.",
 				last.Total(), fee.Total(), c.EffectiveFrom.Format(day), fee.Reason, a.Version), Path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
@@ -681,7 +681,7 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 		orgs = append(orgs, *p.HostCouncilID)
 	}
 	for _, org := range orgs {
-		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: org, PlacementID: p.ID, Kind: "incident", Subject: subject, Body: body, Path: path, Inbox: true,
+		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: org, PlacementID: p.ID, Kind: "incident", Subject: subject, Body: body, Path: path, Inbox: true,
 			Roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
 			return err
 		}
@@ -753,10 +753,10 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		other := notify.Message{Subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), Path: fmt.Sprintf("/placements/%d", p.ID),
 			Body: fmt.Sprintf("The placement of %s at %s ended on %s. Reason: %s.", f.ChildRef, f.HomeName, e.EndedOn.Format(day), reason)}
 		if v.Kind == commissioning.KindProvider {
-			err = s.notify.SendToUser(ctx, tx, p.AwardedBy, other)
+			err = s.tellUser(ctx, tx, p.RequestID, p.AwardedBy, other)
 		} else {
 			other.OrgID, other.PlacementID, other.Kind, other.Inbox, other.Roles = p.ProviderID, p.ID, "award_outcome", true, []commissioning.Role{commissioning.RoleProviderAdmin}
-			err = s.notify.Send(ctx, tx, other)
+			err = s.tell(ctx, tx, p.RequestID, other)
 		}
 		if err != nil {
 			return err

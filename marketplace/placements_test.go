@@ -158,7 +158,7 @@ func TestEachOrganisationSeesOnlyItsShareOfAPlacement(t *testing.T) {
 			}
 		})
 	}
-	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "child.read", EntityType: "placement"}, 0, 10); n != 3 || entries[0].EntityID == "" {
+	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read", EntityType: "placement"}, 0, 10); n != 3 || entries[0].EntityID == "" {
 		t.Fatalf("placement reads audited: %d", n)
 	}
 }
@@ -203,7 +203,7 @@ func TestPlacementLifecycle(t *testing.T) {
 	if a.Version != 2 || len(v.Agreements) != 2 || v.WeeklyFeePence != 430000 || len(v.Fees) != 2 {
 		t.Fatalf("after the fee change: v%d, %d agreements, fee %d", a.Version, len(v.Agreements), v.WeeklyFeePence)
 	}
-	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "placement.fee_change"}, 0, 1); n != 1 || entries[0].Detail == nil {
+	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "placement.fee_change"}, 0, 1); n != 1 || entries[0].Detail == nil {
 		t.Fatalf("fee change audited: %d", n)
 	}
 
@@ -278,7 +278,7 @@ func TestChildHistoryCountsMovesForTheirCouncilOnly(t *testing.T) {
 	if _, err := w.mk.ChildHistory(ctx, pl.salford.ID, "MCR-00042"); !errors.Is(err, commissioning.ErrNotFound) {
 		t.Fatalf("the host council reads the child's history: %v", err)
 	}
-	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "child.read", EntityType: "child"}, 0, 1); n != 1 {
+	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read", EntityType: "child"}, 0, 1); n != 1 {
 		t.Fatalf("child page reads audited: %d", n)
 	}
 }
@@ -345,7 +345,7 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 	if !got.Deadline.Equal(later) || got.Version != r.Version+1 {
 		t.Fatalf("request after amendment: deadline %v version %d", got.Deadline, got.Version)
 	}
-	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "request.amend"}, 0, 1); n != 1 {
+	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "request.amend"}, 0, 1); n != 1 {
 		t.Fatalf("amendment audited: %d", n)
 	}
 }

@@ -124,7 +124,7 @@ func TestSubmitRequestInvitesAndExplainsExclusions(t *testing.T) {
 	}
 	_, err := reqs.Request(ctx, r.ID, manchester.ID)
 	must(t, err)
-	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "child.read"}, 0, 5); n != 1 || entries[0].EntityID == "" {
+	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read"}, 0, 5); n != 1 || entries[0].EntityID == "" {
 		t.Fatalf("child reads audited: %d", n)
 	}
 }

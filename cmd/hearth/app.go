@@ -57,7 +57,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			}
 			slog.Warn("running with a privileged database role", "err", err)
 		}
-		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "")
+		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
 		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 		users.Keys = keys
 		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: users,

@@ -54,6 +54,9 @@ type Config struct {
 	// TOTPKeyFile (beside the data folder); with DATABASE_URL it refuses to start.
 	TOTPKey     []byte
 	TOTPKeyFile string
+	// SMTP.LinkKey is HEARTH_MAIL_KEY (32 bytes, base64 or hex); MailKeyEphemeral says
+	// it was unset and a random key is used.
+	MailKeyEphemeral bool
 }
 
 // envReader reads variables, or for secrets a file named by NAME_FILE, and collects
@@ -108,6 +111,16 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s must be a duration like 30m", name))
 		}
 		return v
+	}
+	// HEARTH_MAIL_KEY seals password-reset and invitation links while their email waits
+	// in the outbox. Unset: a random key for this process (links queued before a restart fail).
+	if k := env("HEARTH_MAIL_KEY", ""); k != "" {
+		var err error
+		if c.SMTP.LinkKey, err = notify.ParseLinkKey(k); err != nil {
+			errs = append(errs, fmt.Errorf("HEARTH_MAIL_KEY: %w", err))
+		}
+	} else {
+		c.SMTP.LinkKey, c.MailKeyEphemeral = notify.RandomLinkKey(), true
 	}
 	// Off by default: a production database never gets accounts with published passwords.
 	c.LoadDemo = boolEnv("HEARTH_DEMO", false)

@@ -48,6 +48,18 @@ func TestLoadConfig(t *testing.T) {
 					t.Fatalf("got %+v", c)
 				}
 			}},
+		// ASVS V6.4.1: the mail link key comes from configuration (or a _FILE secret).
+		{name: "MailKey", env: map[string]string{"HEARTH_MAIL_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}, check: func(t *testing.T, c Config) {
+			if c.SMTP.LinkKey == nil || c.MailKeyEphemeral {
+				t.Fatalf("mail key not read: %+v", c)
+			}
+		}},
+		{name: "MailKeyEphemeralWhenUnset", env: map[string]string{"HEARTH_MAIL_KEY": ""}, check: func(t *testing.T, c Config) {
+			if c.SMTP.LinkKey == nil || !c.MailKeyEphemeral {
+				t.Fatalf("no ephemeral mail key: %+v", c)
+			}
+		}},
+		{name: "ErrShortMailKey", env: map[string]string{"HEARTH_MAIL_KEY": "c2hvcnQ="}, wantErr: true},
 		{name: "ErrBadBool", env: map[string]string{"HEARTH_DEMO": "perhaps"}, wantErr: true},
 		{name: "ErrBadDuration", env: map[string]string{"HEARTH_SESSION_IDLE": "soon"}, wantErr: true},
 		{name: "ErrBadLogFormat", env: map[string]string{"HEARTH_LOG_FORMAT": "xml"}, wantErr: true},

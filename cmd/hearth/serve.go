@@ -41,6 +41,9 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		workers, stopWorkers := context.WithCancel(ctx)
 		defer stopWorkers()
 		if cfg.SMTP.Addr != "" {
+			if cfg.MailKeyEphemeral {
+				slog.Warn("HEARTH_MAIL_KEY is unset: a random key seals reset and invitation links, so those queued before a restart are not sent")
+			}
 			mail := notify.NewWorker(a.db.Gorm, cfg.SMTP)
 			go runEvery(workers, 2*time.Second, "mail delivery", func(ctx context.Context) error {
 				_, err := mail.DeliverDue(ctx)
@@ -100,7 +103,8 @@ func (a *app) sendStaleReminder(tx *gorm.DB, p marketplace.StaleHomes) error {
 			continue
 		}
 		subject := fmt.Sprintf("Confirm the vacancies of %d of your homes", len(p.Homes))
-		if err := out.Send(ctx, u.Email, subject, "Hello "+u.Name+",\n\n"+marketplace.ReminderText(p.Homes, a.cfg.BaseURL)); err != nil {
+		if err := out.Send(ctx, notify.Mail{To: u.Email, Subject: subject, Body: "Hello " + u.Name + ",\n\n" + marketplace.ReminderText(p.Homes, a.cfg.BaseURL),
+			ToOrgID: p.ProviderID}); err != nil {
 			return err
 		}
 	}

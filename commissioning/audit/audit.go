@@ -55,6 +55,9 @@ type Entry struct {
 	Detail      json.RawMessage `gorm:"type:jsonb"`
 	IP          *string         `gorm:"column:ip"`
 	RequestID   string
+	// ConsortiumID is the consortium whose business the entry is; the database fills
+	// it from the actor's organisation or the record acted on (migration 00009).
+	ConsortiumID *int64
 }
 
 // TableName is the audit_log table.
@@ -96,6 +99,61 @@ func (l *Log) Record(ctx context.Context, action, entityType, entityID string, d
 	return nil
 }
 
+// RecordList appends one "child.read" entry for a list or export that showed child
+// data: list names it (the route, say "/secure/waiting") and ids are the records of
+// entityType in it. An empty list shows no child and records nothing.
+func (l *Log) RecordList(ctx context.Context, list, entityType string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return l.Record(ctx, "child.read", entityType, "", map[string]any{"list": list, "ids": ids, "count": len(ids)})
+}
+
+// Scope says whose entries a reader may see. The zero Scope sees nothing.
+type Scope struct {
+	kind         scopeKind
+	consortiumID int64
+}
+
+type scopeKind int
+
+const (
+	scopeNone scopeKind = iota
+	scopeConsortium
+	scopeSecureWelfare
+	scopeAll
+)
+
+// ConsortiumScope is a consortium admin's view: entries whose business is the
+// consortium's (its own people, its member councils' people, and anyone acting on its
+// frameworks, requests, placements or invoices), and older entries without that mark
+// whose actor is the consortium or a member council.
+func ConsortiumScope(consortiumID int64) Scope {
+	return Scope{kind: scopeConsortium, consortiumID: consortiumID}
+}
+
+// SecureWelfareScope is the SWCU's view: secure welfare actions and records, and
+// whatever the SWCU or a secure home did.
+var SecureWelfareScope = Scope{kind: scopeSecureWelfare}
+
+// AllEntries is every entry, for operators' tools and tests; no web page uses it.
+var AllEntries = Scope{kind: scopeAll}
+
+func (s Scope) apply(q *gorm.DB) *gorm.DB {
+	switch s.kind {
+	case scopeConsortium:
+		return q.Where(`(consortium_id = @c OR (consortium_id IS NULL AND actor_org_id IN
+            (SELECT id FROM organisations WHERE id = @c OR consortium_id = @c)))`, map[string]any{"c": s.consortiumID})
+	case scopeSecureWelfare:
+		return q.Where(`(action LIKE 'secure.%' OR entity_type LIKE 'secure\_%'
+            OR actor_org_id IN (SELECT id FROM organisations WHERE kind = 'swcu')
+            OR actor_org_id IN (SELECT provider_id FROM secure_homes))`)
+	case scopeAll:
+		return q
+	}
+	return q.Where("false")
+}
+
 // Filter narrows a listing. Zero fields do not filter.
 type Filter struct {
 	Action     string
@@ -127,35 +185,36 @@ func (f Filter) apply(q *gorm.DB) *gorm.DB {
 	return q
 }
 
-// List returns one page of entries matching f, newest first, and the total count.
-func (l *Log) List(ctx context.Context, f Filter, offset, limit int) ([]Entry, int64, error) {
+// List returns one page of the entries in scope matching f, newest first, and their
+// total count.
+func (l *Log) List(ctx context.Context, scope Scope, f Filter, offset, limit int) ([]Entry, int64, error) {
 	var total int64
-	if err := f.apply(l.db.WithContext(ctx).Model(&Entry{})).Count(&total).Error; err != nil {
+	if err := f.apply(scope.apply(l.db.WithContext(ctx).Model(&Entry{}))).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count audit log: %w", err)
 	}
 	var out []Entry
-	if err := f.apply(l.db.WithContext(ctx)).Order("at DESC, id DESC").Offset(offset).Limit(limit).Find(&out).Error; err != nil {
+	if err := f.apply(scope.apply(l.db.WithContext(ctx))).Order("at DESC, id DESC").Offset(offset).Limit(limit).Find(&out).Error; err != nil {
 		return nil, 0, fmt.Errorf("list audit log: %w", err)
 	}
 	return out, total, nil
 }
 
-// Actions lists the distinct actions recorded, for the filter form.
-func (l *Log) Actions(ctx context.Context) ([]string, error) {
+// Actions lists the distinct actions recorded in scope, for the filter form.
+func (l *Log) Actions(ctx context.Context, scope Scope) ([]string, error) {
 	var out []string
-	err := l.db.WithContext(ctx).Model(&Entry{}).Distinct("action").Order("action").Pluck("action", &out).Error
+	err := scope.apply(l.db.WithContext(ctx).Model(&Entry{})).Distinct("action").Order("action").Pluck("action", &out).Error
 	return out, err
 }
 
-// WriteCSV writes every entry matching f as CSV, in the order they were recorded,
-// reading in batches so that a large log streams.
-func (l *Log) WriteCSV(ctx context.Context, w io.Writer, f Filter) error {
+// WriteCSV writes every entry in scope matching f as CSV, in the order they were
+// recorded, reading in batches so that a large log streams.
+func (l *Log) WriteCSV(ctx context.Context, w io.Writer, scope Scope, f Filter) error {
 	cw := csvsafe.NewWriter(w)
 	if err := cw.Write("id", "at", "actor", "actor_user_id", "action", "entity_type", "entity_id", "detail", "ip", "request_id"); err != nil {
 		return err
 	}
 	var batch []Entry
-	err := f.apply(l.db.WithContext(ctx)).FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
+	err := f.apply(scope.apply(l.db.WithContext(ctx))).FindInBatches(&batch, 1000, func(*gorm.DB, int) error {
 		for _, e := range batch {
 			uid, ip := "", ""
 			if e.ActorUserID != nil {

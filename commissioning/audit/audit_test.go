@@ -51,7 +51,7 @@ func TestLogIsAppendOnly(t *testing.T) {
 			}
 		})
 	}
-	entries, total, err := log.List(ctx, audit.Filter{EntityType: "child"}, 0, 10)
+	entries, total, err := log.List(ctx, audit.AllEntries, audit.Filter{EntityType: "child"}, 0, 10)
 	if err != nil || total != 1 {
 		t.Fatalf("list = %v, %d, %v", entries, total, err)
 	}
@@ -59,11 +59,11 @@ func TestLogIsAppendOnly(t *testing.T) {
 	if e.Actor != "ann@council.test (commissioner)" || e.Action != "child.read" || e.EntityID != "MCR-0042" || e.IP == nil || *e.IP != "192.0.2.7" || e.RequestID != "req-1" {
 		t.Fatalf("entry = %+v", e)
 	}
-	if sys, _, _ := log.List(ctx, audit.Filter{Action: "request.close"}, 0, 1); sys[0].Actor != "system" {
+	if sys, _, _ := log.List(ctx, audit.AllEntries, audit.Filter{Action: "request.close"}, 0, 1); sys[0].Actor != "system" {
 		t.Fatalf("no actor in context should record the system: %+v", sys[0])
 	}
 	var b bytes.Buffer
-	if err := log.WriteCSV(ctx, &b, audit.Filter{ActorEmail: "ann@"}); err != nil {
+	if err := log.WriteCSV(ctx, &b, audit.AllEntries, audit.Filter{ActorEmail: "ann@"}); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()

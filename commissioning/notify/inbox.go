@@ -43,7 +43,8 @@ var NoticeKinds = []commissioning.Option{
 }
 
 // Message is one notice: to an organisation's inbox (when Inbox is set) and by email to
-// its active users in Roles.
+// its active users in Roles. Every notice tells of a child's request, placement or
+// referral, so its emails are marked AboutChild.
 type Message struct {
 	OrgID       int64
 	PlacementID int64
@@ -53,6 +54,9 @@ type Message struct {
 	Path        string
 	Inbox       bool
 	Roles       []commissioning.Role
+	// ConsortiumID is the consortium whose business the message is (the framework's,
+	// for a request or placement); 0: the recipient organisation's own, if it has one.
+	ConsortiumID int64
 }
 
 // Notifier writes notices and their emails inside the caller's transaction, so a notice
@@ -82,13 +86,13 @@ func (n *Notifier) Send(ctx context.Context, tx *gorm.DB, m Message) error {
 	if n == nil || n.outbox == nil || len(m.Roles) == 0 {
 		return nil
 	}
-	var users []struct{ Name, Email string }
-	if err := tx.Raw("SELECT name, email FROM users WHERE organisation_id = ? AND role IN ? AND disabled_at IS NULL ORDER BY id", m.OrgID, m.Roles).
+	var users []recipient
+	if err := tx.Raw("SELECT name, email, organisation_id FROM users WHERE organisation_id = ? AND role IN ? AND disabled_at IS NULL ORDER BY id", m.OrgID, m.Roles).
 		Scan(&users).Error; err != nil {
 		return err
 	}
 	for _, u := range users {
-		if err := n.email(ctx, tx, u.Name, u.Email, m); err != nil {
+		if err := n.email(ctx, tx, u, m); err != nil {
 			return err
 		}
 	}
@@ -100,19 +104,25 @@ func (n *Notifier) SendToUser(ctx context.Context, tx *gorm.DB, userID *int64, m
 	if n == nil || n.outbox == nil || userID == nil {
 		return nil
 	}
-	var u struct{ Name, Email string }
-	if err := tx.Raw("SELECT name, email FROM users WHERE id = ? AND disabled_at IS NULL", *userID).Scan(&u).Error; err != nil || u.Email == "" {
+	var u recipient
+	if err := tx.Raw("SELECT name, email, organisation_id FROM users WHERE id = ? AND disabled_at IS NULL", *userID).Scan(&u).Error; err != nil || u.Email == "" {
 		return err
 	}
-	return n.email(ctx, tx, u.Name, u.Email, m)
+	return n.email(ctx, tx, u, m)
 }
 
-func (n *Notifier) email(ctx context.Context, tx *gorm.DB, name, email string, m Message) error {
-	body := "Hello " + name + ",\n\n" + m.Body
+type recipient struct {
+	Name, Email    string
+	OrganisationID int64
+}
+
+func (n *Notifier) email(ctx context.Context, tx *gorm.DB, u recipient, m Message) error {
+	body := "Hello " + u.Name + ",\n\n" + m.Body
 	if m.Path != "" {
 		body += "\n\n" + n.baseURL + m.Path
 	}
-	return n.outbox.WithTx(tx).Send(ctx, email, m.Subject, body+"\n\nHearth")
+	return n.outbox.WithTx(tx).Send(ctx, Mail{To: u.Email, Subject: m.Subject, Body: body + "\n\nHearth",
+		ToOrgID: u.OrganisationID, ConsortiumID: m.ConsortiumID, AboutChild: true})
 }
 
 // Inbox reads organisations' notices.

@@ -25,20 +25,28 @@ import (
 	"github.com/emersion/go-smtp"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning"
 )
 
-// Email is one message in the outbox.
+// Email is one message in the outbox. Its Body never holds a usable secret: a reset or
+// invitation link is kept sealed in SecretSealed only while the message is queued, and
+// the body shows the link with its token hidden (see SendWithSecretLink).
 type Email struct {
-	ID        int64 `gorm:"primaryKey"`
-	ToAddress string
-	Subject   string
-	Body      string
-	Status    string // queued, sent, stored, failed
-	Attempts  int
-	LastError string
-	NextTryAt time.Time
-	CreatedAt time.Time
-	SentAt    *time.Time
+	ID               int64 `gorm:"primaryKey"`
+	ToAddress        string
+	ToOrganisationID *int64
+	ConsortiumID     *int64 // whose business the message is; nil: platform-wide
+	Subject          string
+	Body             string
+	SecretSealed     []byte `json:"-"`
+	AboutChild       bool   // tells of a child's request, placement or referral
+	Status           string // queued, sent, stored, failed
+	Attempts         int
+	LastError        string
+	NextTryAt        time.Time
+	CreatedAt        time.Time
+	SentAt           *time.Time
 }
 
 // TableName is the emails table.
@@ -53,54 +61,154 @@ type SMTPConfig struct {
 	// StartTLS requires the server to upgrade the connection to TLS before any
 	// credentials or mail are sent. Turn it off only for a loopback capture server.
 	StartTLS bool
+	// LinkKey seals the secret part of links (password resets, invitations) while a
+	// message waits in the outbox; the worker opens it when composing.
+	LinkKey *LinkKey
+}
+
+// Mail is one message to send.
+type Mail struct {
+	To      string
+	Subject string
+	Body    string
+	// ToOrgID is the recipient's organisation, 0 when unknown.
+	ToOrgID int64
+	// ConsortiumID is the consortium whose business the message is. When 0 it is the
+	// recipient organisation's own (a consortium, or a member council's consortium);
+	// mail to others with none given is platform-wide and shown to no consortium admin.
+	ConsortiumID int64
+	// AboutChild marks a message about a child's request, placement or referral, whose
+	// reading in the outbox is audited as a read of the child's record.
+	AboutChild bool
 }
 
 // Outbox stores messages for delivery.
 type Outbox struct {
 	db      *gorm.DB
 	sending bool
+	key     *LinkKey
 }
 
 // NewOutbox returns an Outbox on db. When sending is false, messages are stored only.
 func NewOutbox(db *gorm.DB, sending bool) *Outbox { return &Outbox{db: db, sending: sending} }
 
+// WithLinkKey returns an Outbox that seals links' secrets with k, for the Worker holding
+// the same key to open. Without a key an Outbox that sends refuses secret links.
+func (o *Outbox) WithLinkKey(k *LinkKey) *Outbox {
+	c := *o
+	c.key = k
+	return &c
+}
+
 // WithTx returns an Outbox writing through tx, so a message commits with its change.
-func (o *Outbox) WithTx(tx *gorm.DB) *Outbox { return &Outbox{db: tx, sending: o.sending} }
+func (o *Outbox) WithTx(tx *gorm.DB) *Outbox {
+	c := *o
+	c.db = tx
+	return &c
+}
 
 // Send stores a plain-text message to one recipient.
-func (o *Outbox) Send(ctx context.Context, to, subject, body string) error {
-	if _, err := mail.ParseAddress(to); err != nil {
-		return fmt.Errorf("send %q to %q: bad address: %w", subject, to, err)
+func (o *Outbox) Send(ctx context.Context, m Mail) error {
+	return o.store(ctx, m, nil)
+}
+
+// SecretPlaceholder marks where the secret goes in the body given to SendWithSecretLink.
+const SecretPlaceholder = "{{secret}}"
+
+// SecretHidden stands for the secret in the stored body, as the outbox page shows it.
+const SecretHidden = "[link hidden: sent only to the recipient]"
+
+// SendWithSecretLink stores a message whose body carries a secret (a password-reset or
+// invitation token) at the last SecretPlaceholder, typically inside a link. The stored
+// body shows SecretHidden there instead; the secret itself is sealed with the link key
+// and only the Worker, composing the message for SMTP, puts it back. When the Outbox
+// does not send, the secret is not stored at all: nobody but the recipient may ever
+// read it. Returns ErrNoLinkKey when sending without a key.
+func (o *Outbox) SendWithSecretLink(ctx context.Context, m Mail, secret string) error {
+	i := strings.LastIndex(m.Body, SecretPlaceholder)
+	if i < 0 || secret == "" {
+		return fmt.Errorf("send %q: body has no %s or the secret is empty", m.Subject, SecretPlaceholder)
+	}
+	m.Body = m.Body[:i] + SecretHidden + m.Body[i+len(SecretPlaceholder):]
+	if !o.sending {
+		return o.store(ctx, m, nil)
+	}
+	if o.key == nil {
+		return fmt.Errorf("send %q: %w", m.Subject, ErrNoLinkKey)
+	}
+	return o.store(ctx, m, o.key.seal(secret, m.To))
+}
+
+func (o *Outbox) store(ctx context.Context, m Mail, sealed []byte) error {
+	if _, err := mail.ParseAddress(m.To); err != nil {
+		return fmt.Errorf("send %q to %q: bad address: %w", m.Subject, m.To, err)
 	}
 	status := "stored"
 	if o.sending {
 		status = "queued"
 	}
-	e := Email{ToAddress: to, Subject: subject, Body: body, Status: status}
-	if err := o.db.WithContext(ctx).Omit("NextTryAt", "CreatedAt", "SentAt", "LastError", "Attempts").Create(&e).Error; err != nil {
-		return fmt.Errorf("send %q: %w", subject, err)
+	e := Email{ToAddress: m.To, Subject: m.Subject, Body: m.Body, Status: status, SecretSealed: sealed, AboutChild: m.AboutChild}
+	db := o.db.WithContext(ctx)
+	if m.ToOrgID != 0 {
+		e.ToOrganisationID = &m.ToOrgID
+	}
+	if m.ConsortiumID != 0 {
+		e.ConsortiumID = &m.ConsortiumID
+	} else if m.ToOrgID != 0 {
+		var cons *int64
+		if err := db.Raw("SELECT CASE kind WHEN 'consortium' THEN id ELSE consortium_id END FROM organisations WHERE id = ?", m.ToOrgID).
+			Scan(&cons).Error; err != nil {
+			return fmt.Errorf("send %q: consortium of organisation %d: %w", m.Subject, m.ToOrgID, err)
+		}
+		e.ConsortiumID = cons
+	}
+	if err := db.Omit("NextTryAt", "CreatedAt", "SentAt", "LastError", "Attempts").Create(&e).Error; err != nil {
+		return fmt.Errorf("send %q: %w", m.Subject, err)
 	}
 	return nil
 }
 
-// List returns the most recent messages, newest first, and the total count.
-func (o *Outbox) List(ctx context.Context, offset, limit int) ([]Email, int64, error) {
+// Scope says whose mail an outbox listing shows.
+type Scope struct {
+	consortiumID int64
+	all          bool
+}
+
+// ConsortiumMail is the mail a consortium admin may read: the messages whose business is
+// that consortium's (see Mail.ConsortiumID).
+func ConsortiumMail(consortiumID int64) Scope { return Scope{consortiumID: consortiumID} }
+
+// AllMail is every message, for operators' tools and tests; no web page uses it.
+var AllMail = Scope{all: true}
+
+func (s Scope) apply(q *gorm.DB) *gorm.DB {
+	if s.all {
+		return q
+	}
+	return q.Where("consortium_id = ?", s.consortiumID)
+}
+
+// List returns the most recent messages in scope, newest first, and their total count.
+func (o *Outbox) List(ctx context.Context, scope Scope, offset, limit int) ([]Email, int64, error) {
 	var total int64
-	if err := o.db.WithContext(ctx).Model(&Email{}).Count(&total).Error; err != nil {
+	if err := scope.apply(o.db.WithContext(ctx).Model(&Email{})).Count(&total).Error; err != nil {
 		return nil, 0, fmt.Errorf("count outbox: %w", err)
 	}
 	var out []Email
-	err := o.db.WithContext(ctx).Order("id DESC").Offset(offset).Limit(limit).Find(&out).Error
+	err := scope.apply(o.db.WithContext(ctx)).Omit("SecretSealed").Order("id DESC").Offset(offset).Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, 0, fmt.Errorf("list outbox: %w", err)
 	}
 	return out, total, nil
 }
 
-// Get returns one message.
-func (o *Outbox) Get(ctx context.Context, id int64) (Email, error) {
+// Get returns one message in scope. Returns ErrNotFound if there is none with id there.
+func (o *Outbox) Get(ctx context.Context, scope Scope, id int64) (Email, error) {
 	var e Email
-	err := o.db.WithContext(ctx).First(&e, id).Error
+	err := scope.apply(o.db.WithContext(ctx)).Omit("SecretSealed").Where("id = ?", id).First(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, fmt.Errorf("email %d: %w", id, commissioning.ErrNotFound)
+	}
 	return e, err
 }
 
@@ -139,14 +247,17 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 				e.Attempts++
 				upd := map[string]any{"attempts": e.Attempts, "last_error": err.Error(),
 					"next_try_at": time.Now().Add(w.Backoff(e.Attempts))}
-				if e.Attempts >= w.MaxAttempts {
+				if e.Attempts >= w.MaxAttempts || errors.Is(err, ErrLinkUnsealable) {
+					// A failed message's secret is wiped: it will never be sent.
 					upd["status"] = "failed"
+					upd["secret_sealed"] = nil
 				}
 				slog.WarnContext(ctx, "mail not delivered", "email_id", e.ID, "attempt", e.Attempts, "err", err)
 				return tx.Model(&e).Updates(upd).Error
 			}
 			sent++
-			return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": time.Now(), "attempts": e.Attempts + 1, "last_error": ""}).Error
+			return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": time.Now(), "attempts": e.Attempts + 1, "last_error": "",
+				"secret_sealed": nil}).Error
 		})
 		if err != nil {
 			return sent, fmt.Errorf("deliver mail: %w", err)
@@ -162,7 +273,19 @@ func (w *Worker) deliver(e Email) error {
 	if w.cfg.Username != "" {
 		auth = sasl.NewPlainClient("", w.cfg.Username, w.cfg.Password)
 	}
-	msg, err := Compose(w.cfg.From, e.ToAddress, e.Subject, e.Body, e.ID)
+	body := e.Body
+	if e.SecretSealed != nil {
+		secret, err := w.cfg.LinkKey.open(e.SecretSealed, e.ToAddress)
+		if err != nil {
+			return err
+		}
+		i := strings.LastIndex(body, SecretHidden)
+		if i < 0 {
+			return fmt.Errorf("email %d: body has no place for its link", e.ID)
+		}
+		body = body[:i] + secret + body[i+len(SecretHidden):]
+	}
+	msg, err := Compose(w.cfg.From, e.ToAddress, e.Subject, body, e.ID)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,7 @@ func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
 	db := dbtest.Open(t)
 	srv := smtptest.Start(t)
 	out := notify.NewOutbox(db.Gorm, true)
-	if err := out.Send(ctx, "ann@example.org", "Your bid was received — £4,200", "Hello Ann,\nThank you."); err != nil {
+	if err := out.Send(ctx, notify.Mail{To: "ann@example.org", Subject: "Your bid was received — £4,200", Body: "Hello Ann,\nThank you."}); err != nil {
 		t.Fatal(err)
 	}
 	// Two workers race for the same queue, as two Hearth processes would.
@@ -43,7 +43,7 @@ func TestWorkerDeliversOverSMTPOnce(t *testing.T) {
 	if msgs[0].Subject == "" || !strings.Contains(msgs[0].Body, "Hello Ann,\nThank you.") {
 		t.Fatalf("message = %+v", msgs[0])
 	}
-	list, _, err := out.List(ctx, 0, 10)
+	list, _, err := out.List(ctx, notify.AllMail, 0, 10)
 	if err != nil || list[0].Status != "sent" || list[0].SentAt == nil {
 		t.Fatalf("outbox row = %+v, %v", list, err)
 	}
@@ -57,7 +57,7 @@ func TestWorkerRetriesWithBackoffWhenServerDown(t *testing.T) {
 	addr := l.Addr().String()
 	l.Close()
 	out := notify.NewOutbox(db.Gorm, true)
-	if err := out.Send(ctx, "bob@example.org", "Reminder", "Body"); err != nil {
+	if err := out.Send(ctx, notify.Mail{To: "bob@example.org", Subject: "Reminder", Body: "Body"}); err != nil {
 		t.Fatal(err)
 	}
 	w := notify.NewWorker(db.Gorm, notify.SMTPConfig{Addr: addr, From: "no-reply@hearth.example"})
@@ -68,7 +68,7 @@ func TestWorkerRetriesWithBackoffWhenServerDown(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, _, _ := out.List(ctx, 0, 10)
+	list, _, _ := out.List(ctx, notify.AllMail, 0, 10)
 	if list[0].Status != "failed" || list[0].Attempts != 2 || list[0].LastError == "" {
 		t.Fatalf("after 2 failed attempts row = %+v", list[0])
 	}
@@ -78,13 +78,13 @@ func TestOutboxWithoutSMTPStoresMail(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.Open(t)
 	out := notify.NewOutbox(db.Gorm, false)
-	if err := out.Send(ctx, "cat@example.org", "Stored", "Body"); err != nil {
+	if err := out.Send(ctx, notify.Mail{To: "cat@example.org", Subject: "Stored", Body: "Body"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := out.Send(ctx, "not an address", "Bad", "Body"); err == nil {
+	if err := out.Send(ctx, notify.Mail{To: "not an address", Subject: "Bad", Body: "Body"}); err == nil {
 		t.Fatal("bad address accepted")
 	}
-	list, total, _ := out.List(ctx, 0, 10)
+	list, total, _ := out.List(ctx, notify.AllMail, 0, 10)
 	if total != 1 || list[0].Status != "stored" {
 		t.Fatalf("outbox = %+v (total %d)", list, total)
 	}

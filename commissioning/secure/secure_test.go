@@ -161,7 +161,7 @@ func TestWhoSeesAReferral(t *testing.T) {
 			}
 		})
 	}
-	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "child.read", EntityType: "secure_referral"}, 0, 1); n != 3 {
+	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read", EntityType: "secure_referral"}, 0, 1); n != 3 {
 		t.Fatalf("reads audited: %d", n)
 	}
 }

@@ -79,7 +79,7 @@ func (w *world) enrolled(t *testing.T, email string) auth.User {
 
 func (w *world) mails(t *testing.T) []notify.Email {
 	t.Helper()
-	list, _, err := w.outbox.List(context.Background(), 0, 100)
+	list, _, err := w.outbox.List(context.Background(), notify.AllMail, 0, 100)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -308,7 +308,7 @@ func (s *Service) tell(ctx context.Context, tx *gorm.DB, u User, subject, what s
 		return nil
 	}
 	body := fmt.Sprintf("Hello %s,\n\n%s\n\nIf this was not you, reset your password now at %s/password/forgot and tell your organisation's Hearth administrator.\n\nHearth", u.Name, what, s.baseURL)
-	return s.mail.WithTx(tx).Send(ctx, u.Email, subject, body)
+	return s.mail.WithTx(tx).Send(ctx, notify.Mail{To: u.Email, Subject: subject, Body: body, ToOrgID: u.OrganisationID})
 }
 
 // WithMail returns a Service that emails users about changes to their credentials

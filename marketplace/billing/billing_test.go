@@ -270,7 +270,7 @@ func TestWebhooksAreVerifiedAndAppliedOnce(t *testing.T) {
 	if invs[0].Status != "paid" || invs[0].PaidAt == nil {
 		t.Fatalf("status %q", invs[0].Status)
 	}
-	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
+	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
 		t.Fatalf("paid applied %d times", n)
 	}
 	// The provider has not onboarded: its transfers wait, and the admin sees the backlog.
