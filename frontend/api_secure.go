@@ -178,17 +178,8 @@ func (s *Server) apiSetSecureBed(c echo.Context) error {
 }
 
 func (s *Server) apiWaiting(c echo.Context) error {
-	pg, err := listPager(c)
+	w, pg, err := s.waitingPage(c)
 	if err != nil {
-		return err
-	}
-	all, err := s.deps.Secure.WaitingList(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	pg = pg.counted(c, int64(len(all)))
-	w := window(pg, all)
-	if err := s.auditList(c, "secure_referral", idsOf(w, func(r secure.WaitingChild) int64 { return r.ID })); err != nil {
 		return err
 	}
 	type row struct {

@@ -320,18 +320,28 @@ func (s *Server) dischargeChild(c echo.Context) error {
 
 // The SWCU's waiting list, suggestion, report and metrics.
 
-func (s *Server) waitingList(c echo.Context) error {
+// waitingPage reads one page of the waiting list, for the page and the API, and audits
+// it as a read of the children on it.
+func (s *Server) waitingPage(c echo.Context) ([]secure.WaitingChild, pager, error) {
 	pg, err := listPager(c)
 	if err != nil {
-		return err
+		return nil, pg, err
 	}
 	all, err := s.deps.Secure.WaitingList(c.Request().Context())
 	if err != nil {
-		return err
+		return nil, pg, err
 	}
 	pg = pg.counted(c, int64(len(all)))
 	w := window(pg, all)
 	if err := s.auditList(c, "secure_referral", idsOf(w, func(r secure.WaitingChild) int64 { return r.ID })); err != nil {
+		return nil, pg, err
+	}
+	return w, pg, nil
+}
+
+func (s *Server) waitingList(c echo.Context) error {
+	w, pg, err := s.waitingPage(c)
+	if err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": w, "Pager": pg})

@@ -43,20 +43,11 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		return err
 	}
 	return withDatabase(ctx, cfg, func(conn databaseURLs) error {
-		if err := migrateAndGrant(ctx, conn); err != nil {
-			return err
-		}
-		db, err := migrations.Connect(ctx, conn.app)
+		db, err := openApp(ctx, cfg, conn)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		if err := migrations.CheckAppRole(ctx, db.SQL); err != nil {
-			if !cfg.AllowPrivilegedRole {
-				return err
-			}
-			slog.Warn("running with a privileged database role", "err", err)
-		}
 		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
 		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 		users.Keys = keys
@@ -73,6 +64,26 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		}
 		return f(a)
 	})
+}
+
+// openApp migrates as the owner, then connects as the application's role and checks
+// that it owns nothing (unless cfg allows a privileged role).
+func openApp(ctx context.Context, cfg Config, conn databaseURLs) (*migrations.DB, error) {
+	if err := migrateAndGrant(ctx, conn); err != nil {
+		return nil, err
+	}
+	db, err := migrations.Connect(ctx, conn.app)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrations.CheckAppRole(ctx, db.SQL); err != nil {
+		if !cfg.AllowPrivilegedRole {
+			db.Close()
+			return nil, err
+		}
+		slog.Warn("running with a privileged database role", "err", err)
+	}
+	return db, nil
 }
 
 // databaseURLs are the two connections Hearth uses: the schema owner's, which

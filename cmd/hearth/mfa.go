@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 
 	"github.com/hearth-placements/hearth/frontend/auth"
-	"github.com/hearth-placements/hearth/migrations"
 )
 
 // mfaRotateKey re-seals every TOTP seed under a new key, in one transaction. The old
@@ -54,10 +53,7 @@ func mfaRotateKey(ctx context.Context, args []string, out io.Writer) error {
 		replaceGenerated = cfg.TOTPKey == nil
 	}
 	return withDatabase(ctx, cfg, func(conn databaseURLs) error {
-		if err := migrateAndGrant(ctx, conn); err != nil {
-			return err
-		}
-		db, err := migrations.Connect(ctx, conn.app)
+		db, err := openApp(ctx, cfg, conn)
 		if err != nil {
 			return err
 		}
