@@ -23,7 +23,9 @@ func (s *Service) CouncilInvoices(ctx context.Context, councilID int64) ([]Invoi
 func (s *Service) CouncilInvoicesPage(ctx context.Context, councilID int64, page commissioning.Page) ([]Invoice, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Invoice{}).Where("council_id = ?", councilID).Order("period_start DESC, id DESC")
 	return commissioning.FindPage[Invoice](q, page, func(db *gorm.DB) *gorm.DB {
-		return db.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") })
+		return db.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") }).
+			Preload("CreditNotes", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
+			Preload("CreditNotes.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("invoice_line_id, from_date") })
 	})
 }
 
