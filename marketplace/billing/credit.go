@@ -124,7 +124,7 @@ func Credits(t Terms, l Invoiced) []CreditLine {
 	levy := max(min(stillLevy-Levy(shouldPence, t.LevyBPS), total), 0)
 	spread(out, total, levy, t.LevyBPS)
 	for i, c := range out {
-		out[i].Description = fmt.Sprintf("Credit: %d %s %s to %s at £%d.%02d a week (%s)", c.Days, plural(c.Days, "night", "nights"),
+		out[i].Description = fmt.Sprintf("%s (%s): credit for %d %s %s to %s at £%d.%02d a week (%s)", t.Reference, t.ChildRef, c.Days, plural(c.Days, "night", "nights"),
 			c.From.Format("2 Jan"), c.To.AddDate(0, 0, -1).Format("2 Jan 2006"), c.WeeklyPence/100, c.WeeklyPence%100, CreditReasons[c.Reason])
 	}
 	return out

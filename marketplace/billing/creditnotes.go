@@ -163,7 +163,8 @@ func (s *Service) creditPlacement(ctx context.Context, tx *gorm.DB, placementID,
 		if cn.TotalPence <= 0 {
 			continue
 		}
-		cn.Memo = fmt.Sprintf("%s (%s): %s", t.Reference, t.ChildRef, strings.Join(why, "; "))
+		// The memo names the agreement, not the child: the consortium admin and Stripe see it.
+		cn.Memo = fmt.Sprintf("%s: %s", t.Reference, strings.Join(why, "; "))
 		res := tx.Omit("CreatedAt", "StripeCreditNoteID", "Lines").Clauses(onConflictNothing).Create(&cn)
 		if res.Error != nil {
 			return nil, res.Error
