@@ -316,3 +316,64 @@ func TestAnInvoiceIsPaidOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestTheProviderGivesBackItsShareOfACredit: November is paid and transferred before A
+// ends, so its share is reversed; December is paid after, so its transfer keeps it back.
+func TestTheProviderGivesBackItsShareOfACredit(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.history(t)
+	w.invoiceAhead(t)
+	_, err := w.b.Onboard(ctx, w.provider.ID, "https://hearth.test/billing", "https://hearth.test/billing")
+	must(t, err)
+	must(t, w.db.Gorm.Exec("UPDATE billing_accounts SET payouts_enabled = true").Error)
+	invs, _ := w.b.CouncilInvoices(ctx, w.council.ID)
+	byMonth := map[string]billing.Invoice{}
+	for _, inv := range invs {
+		byMonth[inv.PeriodStart.Format("Jan")] = inv
+	}
+	pay := func(inv billing.Invoice) {
+		payload, header := signed(t, map[string]any{"id": fmt.Sprintf("evt_pay_%d", inv.ID), "type": "invoice.paid", "data": map[string]any{"object": map[string]any{
+			"id": "in_x", "object": "invoice", "metadata": map[string]string{"hearth_invoice_id": fmt.Sprint(inv.ID)}}}})
+		must(t, w.b.HandleWebhook(ctx, payload, header))
+		_, err := w.b.ProcessJobs(ctx)
+		must(t, err)
+	}
+	pay(byMonth["Nov"])
+	a := w.placements[0]
+	_, err = w.mk.EndPlacement(ctx, a.ID, marketplace.Viewer{OrgID: w.council.ID, Kind: commissioning.KindCouncil}, 0,
+		marketplace.Ending{EndedOn: d("2026-11-20"), Reason: endReason(), Note: "Ended early"})
+	must(t, err)
+	_, err = w.b.ProcessJobs(ctx)
+	must(t, err)
+	pay(byMonth["Dec"])
+	var nov, dec struct {
+		TransferStatus   string
+		StripeReversalID *string
+		Netted           bool
+	}
+	q := `SELECT l.transfer_status, c.stripe_reversal_id, c.netted FROM credit_note_lines c JOIN invoice_lines l ON l.id = c.invoice_line_id
+        JOIN invoices i ON i.id = l.invoice_id WHERE i.period_start = ?`
+	must(t, w.db.Gorm.Raw(q, november).Scan(&nov).Error)
+	must(t, w.db.Gorm.Raw(q, december).Scan(&dec).Error)
+	if nov.TransferStatus != "sent" || nov.StripeReversalID == nil || nov.Netted {
+		t.Fatalf("November: %+v", nov)
+	}
+	if dec.TransferStatus != "credited" || dec.StripeReversalID != nil || !dec.Netted {
+		t.Fatalf("December: %+v", dec)
+	}
+	// A's November share after the credit: 10 nights, £6,000 less 1.5% levy (£90).
+	pays, err := w.b.ProviderPayments(ctx, w.provider.ID)
+	must(t, err)
+	_, received, err := w.b.PaymentTotals(ctx, w.provider.ID)
+	must(t, err)
+	var want int64
+	for _, p := range pays {
+		if p.TransferStatus == "sent" {
+			want += p.AmountPence - p.LevyPence
+		}
+	}
+	if want-received != 660000-9900 {
+		t.Fatalf("received %d of %d transferred: credit share %d", received, want, want-received)
+	}
+}
