@@ -196,7 +196,10 @@ func (s *Service) Overview(ctx context.Context, consortiumID int64) (Overview, e
 		return o, err
 	}
 	if err := db.Raw(`SELECT j.id, j.kind, j.ref_id, j.status, j.attempts, j.last_error, j.next_try_at FROM stripe_jobs j
-            WHERE (j.status = 'pending' AND j.attempts > 0) ORDER BY j.id DESC LIMIT 50`).Scan(&o.Jobs).Error; err != nil {
+            WHERE (j.status = 'pending' AND j.attempts > 0)
+        UNION ALL SELECT c.id, 'credit check' AS kind, c.placement_id AS ref_id, 'pending' AS status, c.attempts, c.last_error, c.next_try_at FROM credit_jobs c
+            WHERE c.done_at IS NULL AND c.attempts > 0
+        ORDER BY next_try_at DESC LIMIT 50`).Scan(&o.Jobs).Error; err != nil {
 		return o, err
 	}
 	if err := db.Raw(`SELECT p.name AS provider, count(*) AS lines, sum(l.amount_pence - l.levy_pence) AS pence FROM invoice_lines l
