@@ -25,13 +25,37 @@ type apiInvoiceLine struct {
 	Description string `json:"description"`
 }
 
+type apiCreditLine struct {
+	PlacementID   int64  `json:"placement_id"`
+	InvoiceLineID int64  `json:"invoice_line_id"`
+	Reason        string `json:"reason"`
+	From          string `json:"from"`
+	To            string `json:"to_exclusive"`
+	Nights        int    `json:"nights"`
+	WeeklyPence   int64  `json:"weekly_pence"`
+	AmountPence   int64  `json:"amount_pence"`
+	Description   string `json:"description"`
+}
+
+type apiCreditNote struct {
+	ID         int64           `json:"id"`
+	Status     string          `json:"status"`
+	Memo       string          `json:"memo"`
+	TotalPence int64           `json:"total_pence"`
+	CreatedAt  time.Time       `json:"created_at"`
+	Lines      []apiCreditLine `json:"lines"`
+}
+
 type apiInvoice struct {
-	ID          int64            `json:"id"`
-	PeriodStart string           `json:"period_start"`
-	PeriodEnd   string           `json:"period_end_exclusive"`
-	Status      string           `json:"status"`
-	TotalPence  int64            `json:"total_pence"`
-	Lines       []apiInvoiceLine `json:"lines"`
+	ID            int64            `json:"id"`
+	PeriodStart   string           `json:"period_start"`
+	PeriodEnd     string           `json:"period_end_exclusive"`
+	Status        string           `json:"status"`
+	TotalPence    int64            `json:"total_pence"`
+	CreditedPence int64            `json:"credited_pence"`
+	NetPence      int64            `json:"net_pence"`
+	Lines         []apiInvoiceLine `json:"lines"`
+	CreditNotes   []apiCreditNote  `json:"credit_notes"`
 }
 
 func (s *Server) apiInvoices(c echo.Context) error {
@@ -47,10 +71,21 @@ func (s *Server) apiInvoices(c echo.Context) error {
 	out := make([]apiInvoice, 0, len(invs))
 	for _, inv := range invs {
 		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
-			TotalPence: inv.TotalPence, Lines: []apiInvoiceLine{}}
+			TotalPence: inv.TotalPence, CreditedPence: inv.CreditedPence(), NetPence: inv.NetPence(), Lines: []apiInvoiceLine{}, CreditNotes: []apiCreditNote{}}
+		placement := map[int64]int64{}
 		for _, l := range inv.Lines {
+			placement[l.ID] = l.PlacementID
 			a.Lines = append(a.Lines, apiInvoiceLine{PlacementID: l.PlacementID, From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly),
 				Nights: l.Days, WeeklyPence: l.WeeklyPence, AmountPence: l.AmountPence, Description: l.Description})
+		}
+		for _, cn := range inv.CreditNotes {
+			n := apiCreditNote{ID: cn.ID, Status: cn.Status, Memo: cn.Memo, TotalPence: cn.TotalPence, CreatedAt: cn.CreatedAt, Lines: []apiCreditLine{}}
+			for _, l := range cn.Lines {
+				n.Lines = append(n.Lines, apiCreditLine{PlacementID: placement[l.InvoiceLineID], InvoiceLineID: l.InvoiceLineID, Reason: l.Reason,
+					From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly), Nights: l.Days, WeeklyPence: l.WeeklyPence,
+					AmountPence: l.AmountPence, Description: l.Description})
+			}
+			a.CreditNotes = append(a.CreditNotes, n)
 		}
 		out = append(out, a)
 	}

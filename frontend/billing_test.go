@@ -14,6 +14,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
@@ -196,5 +197,57 @@ func TestOnboardingWhenStripeFails(t *testing.T) {
 	}
 	if st, out := h.api("POST", "/api/v1/payments/onboarding", h.token("admin@providerx.test"), ""); st != http.StatusBadGateway {
 		t.Fatalf("API: %d %v", st, out)
+	}
+}
+
+// TestCreditNoteOnTheInvoicePageCSVAndAPI: a placement invoiced for this month and, in
+// advance, the next ends the day it started; both invoices are credited in full, and
+// the council's page, CSV and API and the consortium admin's page show the credit notes.
+func TestCreditNoteOnTheInvoicePageCSVAndAPI(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	pid := h.awardedIntoSalford(t)
+	today := time.Now().In(london)
+	if st, _ := h.api("POST", fmt.Sprintf("/api/v1/placements/%d/start", pid), h.token("admin@providerx.test"), `{"started_on":"`+today.Format(time.DateOnly)+`"}`); st != 200 {
+		t.Fatalf("start: %d", st)
+	}
+	must(t, h.deps.Billing.SetBillingContact(ctx, h.orgs["manchester"].ID, "invoices@manchester.test"))
+	admin := h.token("admin@consortium.test")
+	this, _ := billing.MonthOf(today)
+	for _, m := range []time.Time{this, this.AddDate(0, 1, 0)} {
+		if st, out := h.api("POST", "/api/v1/billing/runs", admin, `{"month":"`+m.Format("2006-01")+`"}`); st != 200 || out["created"] != float64(1) {
+			t.Fatalf("run %s: %d %v", m.Format("January"), st, out)
+		}
+	}
+	council := h.token("commissioner@manchester.test")
+	if st, out := h.api("POST", fmt.Sprintf("/api/v1/placements/%d/end", pid), council, `{"ended_on":"`+today.Format(time.DateOnly)+`","reason":"`+marketplace.EndReasons[0].Code+`"}`); st != 200 {
+		t.Fatalf("end: %d %v", st, out)
+	}
+	if _, err := h.deps.Billing.ProcessCredits(ctx); err != nil {
+		t.Fatal(err)
+	}
+	st, out := h.api("GET", "/api/v1/invoices", council, "")
+	if st != 200 {
+		t.Fatalf("invoices: %d", st)
+	}
+	for _, inv := range out["invoices"].([]any) {
+		inv := inv.(map[string]any)
+		notes := inv["credit_notes"].([]any)
+		if len(notes) != 1 || inv["credited_pence"] != inv["total_pence"] || inv["net_pence"] != float64(0) {
+			t.Fatalf("invoice %v", inv)
+		}
+		if l := notes[0].(map[string]any)["lines"].([]any)[0].(map[string]any); l["reason"] != "ended_early" || l["placement_id"] != float64(pid) {
+			t.Fatalf("credit line %v", l)
+		}
+	}
+	web := h.signIn("commissioner@manchester.test")
+	if r := web.get("/billing"); strings.Count(r.Body, `data-testid="credit-note"`) != 2 || !strings.Contains(r.Body, "placement ended early") || !strings.Contains(r.Body, "After credit notes: £0.00") {
+		t.Fatalf("the council's page lacks the credit notes: %d", r.Status)
+	}
+	if r := web.get("/billing.csv"); !strings.Contains(r.Body, ",credit_note") || !strings.Contains(r.Body, "placement ended early") {
+		t.Fatalf("CSV lacks the credit notes:\n%s", r.Body)
+	}
+	if r := h.signIn("admin@consortium.test").get("/admin/billing"); !strings.Contains(r.Body, `data-testid="credit-notes"`) || strings.Count(r.Body, "CN-") != 2 {
+		t.Fatal("the admin's page lacks the credit notes")
 	}
 }

@@ -142,10 +142,23 @@ type Invoice struct {
 	PaidAt          *time.Time
 	Council         string        `gorm:"->;-:migration"`
 	Lines           []InvoiceLine `gorm:"foreignKey:InvoiceID"`
+	CreditNotes     []CreditNote  `gorm:"foreignKey:InvoiceID"`
 }
 
 // TableName is invoices.
 func (Invoice) TableName() string { return "invoices" }
+
+// CreditedPence is what the invoice's credit notes give back.
+func (i Invoice) CreditedPence() int64 {
+	var n int64
+	for _, c := range i.CreditNotes {
+		n += c.TotalPence
+	}
+	return n
+}
+
+// NetPence is what the invoice comes to after its credit notes.
+func (i Invoice) NetPence() int64 { return i.TotalPence - i.CreditedPence() }
 
 // InvoiceLine is a line of an invoice.
 type InvoiceLine struct {
@@ -241,7 +254,7 @@ func (s *Service) Run(ctx context.Context, consortiumID int64, start, end time.T
 				inv.TotalPence += l.AmountPence
 				inv.LevyPence += l.LevyPence
 			}
-			if err := tx.Omit("CreatedAt", "PaidAt", "StripeInvoiceID", "Lines").Create(&inv).Error; err != nil {
+			if err := tx.Omit("CreatedAt", "PaidAt", "StripeInvoiceID", "Lines", "CreditNotes").Create(&inv).Error; err != nil {
 				return err
 			}
 			for _, l := range byCouncil[cid] {
@@ -270,6 +283,13 @@ type councilTerms struct {
 // billable loads every placement of the consortium's councils that started before the
 // period ends and had not ended before it began, with its fees and the framework's levy.
 func (s *Service) billable(ctx context.Context, consortiumID int64, start, end time.Time) ([]councilTerms, error) {
+	return s.terms(ctx, s.db, "c.consortium_id = ? AND p.started_on IS NOT NULL AND p.started_on < ? AND (p.ended_on IS NULL OR p.ended_on > ?)", consortiumID, end, start)
+}
+
+var onConflictNothing = clause.OnConflict{DoNothing: true}
+
+// terms loads the billing terms of the placements where says.
+func (s *Service) terms(ctx context.Context, db *gorm.DB, where string, args ...any) ([]councilTerms, error) {
 	var rows []struct {
 		ID, ProviderID, CouncilID, LotID int64
 		ChildRef                         string
@@ -277,12 +297,12 @@ func (s *Service) billable(ctx context.Context, consortiumID int64, start, end t
 		EndedOn                          *time.Time
 		LevyBPS                          int
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.provider_id, p.council_id, coalesce(r.lot_id, 0) AS lot_id, r.child_ref, p.started_on, p.ended_on,
+	err := db.WithContext(ctx).Raw(`SELECT p.id, p.provider_id, p.council_id, coalesce(r.lot_id, 0) AS lot_id, r.child_ref, p.started_on, p.ended_on,
             coalesce(f.levy_bps, 0) AS levy_bps
         FROM placements p JOIN placement_requests r ON r.id = p.request_id JOIN organisations c ON c.id = p.council_id
         LEFT JOIN frameworks f ON f.id = r.framework_id
-        WHERE c.consortium_id = ? AND p.started_on IS NOT NULL AND p.started_on < ? AND (p.ended_on IS NULL OR p.ended_on > ?)
-        ORDER BY p.council_id, p.id`, consortiumID, end, start).Scan(&rows).Error
+        WHERE `+where+`
+        ORDER BY p.council_id, p.id`, args...).Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +312,7 @@ func (s *Service) billable(ctx context.Context, consortiumID int64, start, end t
 			EffectiveFrom time.Time
 			TotalPence    int64
 		}
-		if err := s.db.WithContext(ctx).Raw("SELECT effective_from, total_pence FROM placement_fees WHERE placement_id = ? ORDER BY effective_from", r.ID).Scan(&fees).Error; err != nil {
+		if err := db.WithContext(ctx).Raw("SELECT effective_from, total_pence FROM placement_fees WHERE placement_id = ? ORDER BY effective_from", r.ID).Scan(&fees).Error; err != nil {
 			return nil, err
 		}
 		t := Terms{PlacementID: r.ID, ProviderID: r.ProviderID, LotID: r.LotID, Reference: fmt.Sprintf("IPA-%06d", r.ID), ChildRef: r.ChildRef,
@@ -316,7 +336,12 @@ func nullID(id int64) *int64 {
 // several Hearth processes share the work. A failed job is retried with exponential
 // backoff (at most 5 minutes apart), for as long as it takes: Stripe being away for an
 // hour loses nothing, and idempotency keys mean a retried call creates nothing twice.
+//
+// Credit jobs are worked first, whether or not Stripe is configured (see ProcessCredits).
 func (s *Service) ProcessJobs(ctx context.Context) (int, error) {
+	if _, err := s.ProcessCredits(ctx); err != nil {
+		slog.ErrorContext(ctx, "credit notes", "err", err)
+	}
 	if !s.Configured() {
 		return 0, nil
 	}
@@ -339,6 +364,8 @@ func (s *Service) ProcessJobs(ctx context.Context) (int, error) {
 				runErr = s.syncInvoice(ctx, tx, job.RefID)
 			case "transfer":
 				runErr = s.transfer(ctx, tx, job.RefID)
+			case "credit_note":
+				runErr = s.syncCreditNote(ctx, tx, job.RefID)
 			}
 			if runErr != nil {
 				backoff := time.Duration(math.Min(math.Pow(2, float64(job.Attempts)), 300)) * time.Second
@@ -436,23 +463,45 @@ func (s *Service) syncInvoice(ctx context.Context, tx *gorm.DB, id int64) error 
 // the platform keeps as its fee), once its connected account can receive payouts.
 func (s *Service) transfer(ctx context.Context, tx *gorm.DB, lineID int64) error {
 	var l InvoiceLine
-	if err := tx.First(&l, lineID).Error; err != nil {
+	// Locked, so that a credit on the line (whose check locks it too) comes wholly before
+	// or after the transfer: kept back from it, or reversed afterwards.
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&l, lineID).Error; err != nil {
 		return err
 	}
-	if l.StripeTransferID != nil {
+	if l.StripeTransferID != nil || l.TransferStatus == "credited" {
 		return nil
 	}
 	var a Account
 	if err := tx.First(&a, l.ProviderID).Error; err != nil || !a.Ready() {
 		return tx.Model(&InvoiceLine{}).Where("id = ?", l.ID).Update("transfer_status", "waiting_onboarding").Error
 	}
-	p := &stripe.TransferParams{Amount: stripe.Int64(l.AmountPence - l.LevyPence), Currency: stripe.String(string(stripe.CurrencyGBP)),
+	credited, creditLines, err := creditedShare(tx, l.ID)
+	if err != nil {
+		return err
+	}
+	amount := l.AmountPence - l.LevyPence - credited
+	if amount <= 0 { // credited in full: nothing to pay over
+		if err := tx.Model(&CreditNoteLine{}).Where("id IN ?", creditLines).Update("netted", true).Error; err != nil {
+			return err
+		}
+		return tx.Model(&InvoiceLine{}).Where("id = ?", l.ID).Update("transfer_status", "credited").Error
+	}
+	p := &stripe.TransferParams{Amount: stripe.Int64(amount), Currency: stripe.String(string(stripe.CurrencyGBP)),
 		Destination: stripe.String(a.StripeAccountID), TransferGroup: stripe.String(fmt.Sprintf("hearth-invoice-%d", l.InvoiceID))}
-	p.SetIdempotencyKey(fmt.Sprintf("hearth-transfer-%d", l.ID))
+	key := fmt.Sprintf("hearth-transfer-%d", l.ID)
+	if credited > 0 {
+		key += fmt.Sprintf("-less-%d", credited)
+	}
+	p.SetIdempotencyKey(key)
 	p.AddMetadata("hearth_line_id", fmt.Sprint(l.ID))
 	tr, err := s.stripe.Transfers.New(p)
 	if err != nil {
 		return fmt.Errorf("transfer for line %d: %w", l.ID, err)
+	}
+	if len(creditLines) > 0 {
+		if err := tx.Model(&CreditNoteLine{}).Where("id IN ?", creditLines).Update("netted", true).Error; err != nil {
+			return err
+		}
 	}
 	return tx.Model(&InvoiceLine{}).Where("id = ?", l.ID).Updates(map[string]any{"stripe_transfer_id": tr.ID, "transfer_status": "sent"}).Error
 }

@@ -68,15 +68,20 @@ func (s *Service) invoiceEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 		return nil
 	}
 	status := map[stripe.EventType]string{"invoice.finalized": "open", "invoice.paid": "paid", "invoice.payment_failed": "payment_failed", "invoice.voided": "void"}[ev.Type]
-	if inv.Status == "paid" || inv.Status == "void" {
-		return nil // final
-	}
 	upd := map[string]any{"status": status}
 	if status == "paid" {
 		upd["paid_at"] = s.Now()
 	}
-	if err := tx.Model(&Invoice{}).Where("id = ?", inv.ID).Updates(upd).Error; err != nil {
-		return err
+	// Paid and void are final. The condition is in the UPDATE, so of two events for one
+	// invoice (even at once) only the first changes it; a later one is kept as seen, and
+	// does nothing more. A database trigger refuses any change to a paid invoice too.
+	res := tx.Model(&Invoice{}).Where("id = ? AND status NOT IN ('paid', 'void')", inv.ID).Updates(upd)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		slog.InfoContext(ctx, "stripe webhook for an invoice already final; no effect", "event", ev.ID, "type", ev.Type, "invoice", inv.ID)
+		return nil
 	}
 	if status == "paid" {
 		if err := tx.Exec(`UPDATE invoice_lines SET transfer_status = 'queued' WHERE invoice_id = ? AND transfer_status = 'awaiting_payment'`, inv.ID).Error; err != nil {
