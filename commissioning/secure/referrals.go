@@ -92,12 +92,12 @@ type Referral struct {
 	SanctioningOfficer string
 	ChildrensGuardian  string
 	Solicitor          string
-	Emergency72h       bool      `gorm:"column:emergency_72h"`
+	Emergency72h       bool       `gorm:"column:emergency_72h"`
 	SOSApprovalRef     string     `gorm:"column:sos_approval_ref"`
 	SOSRequestedOn     *time.Time `gorm:"column:sos_requested_on"`
 	SOSGrantedOn       *time.Time `gorm:"column:sos_granted_on"`
-	SubmittedAt        time.Time `gorm:"->"`
-	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	SubmittedAt        time.Time  `gorm:"->"`
+	UpdatedAt          time.Time  `gorm:"autoUpdateTime:false"`
 	ReviewedAt         time.Time
 	AllocatedBedID     *int64
 	AllocatedAt        *time.Time

@@ -123,11 +123,16 @@ func TestReferralValidation(t *testing.T) {
 			h := today.AddDate(0, 0, 3)
 			in.LegalPosition, in.HearingDate = "hearing_listed", &h
 		}, "court"},
-		{"Under13GrantedWithoutReference", func(in *secure.ReferralInput) { in.AgeYears, in.BirthYear, in.SOSGrantedOn = 12, today.Year()-12, &today }, "sos_approval_ref"},
+		{"Under13GrantedWithoutReference", func(in *secure.ReferralInput) {
+			in.AgeYears, in.BirthYear, in.SOSGrantedOn = 12, today.Year()-12, &today
+		}, "sos_approval_ref"},
 		// Children (Secure Accommodation) Regulations 1991, reg. 11: a first order runs at most 3 months.
 		{"FirstOrderOver3Months", func(in *secure.ReferralInput) { e := today.AddDate(0, 3, 2); in.OrderExpiry = &e }, "order_expiry-day"},
 		// Reg. 12: a renewal runs at most 6 months.
-		{"RenewalOver6Months", func(in *secure.ReferralInput) { e := today.AddDate(0, 6, 2); in.OrderKind, in.OrderExpiry = "renewal", &e }, "order_expiry-day"},
+		{"RenewalOver6Months", func(in *secure.ReferralInput) {
+			e := today.AddDate(0, 6, 2)
+			in.OrderKind, in.OrderExpiry = "renewal", &e
+		}, "order_expiry-day"},
 		{"OrderWithoutStart", func(in *secure.ReferralInput) { in.OrderStart = nil }, "order_start-day"},
 		{"OrderWithoutKind", func(in *secure.ReferralInput) { in.OrderKind = "" }, "order_kind"},
 		{"TooYoung", func(in *secure.ReferralInput) { in.AgeYears = 9 }, "age_years"},
