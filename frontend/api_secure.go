@@ -357,7 +357,36 @@ func (s *Server) apiRecordHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"hours_used_28_days": clock.Used, "hours_remaining": clock.Remaining, "running": clock.Running, "limit_exceeded": clock.Exceeded})
+	return c.JSON(http.StatusCreated, toAPIClock(clock))
+}
+
+type endHoldRequest struct {
+	At time.Time `json:"at" validate:"required"`
+}
+
+// apiEndHold ends the running period held without an order and returns the clock.
+func (s *Server) apiEndHold(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	var req endHoldRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.deps.Secure.EndHold(ctx, id, secureViewer(c), req.At); err != nil {
+		return err
+	}
+	clock, err := s.deps.Secure.NoOrderClock(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIClock(clock))
+}
+
+func toAPIClock(c secure.Clock) map[string]any {
+	return map[string]any{"hours_used_28_days": c.Used, "hours_remaining": c.Remaining, "running": c.Running, "limit_exceeded": c.Exceeded}
 }
 
 type admitRequest struct {

@@ -335,6 +335,19 @@ func (s *Server) recordHold(c echo.Context) error {
 
 func hoursLeft(h float64) string { return strconv.FormatFloat(math.Floor(h*10)/10, 'f', -1, 64) }
 
+// endHold ends the running period held without an order (an order was made, or the
+// child left).
+func (s *Server) endHold(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		var fe commissioning.FieldErrors
+		at := dateTimeParts(form, "held_until", "The end", "Enter the date and time the period ended", &fe)
+		if len(fe) > 0 {
+			return "", fe
+		}
+		return "The period has ended", s.deps.Secure.EndHold(c.Request().Context(), id, secureViewer(c), *at)
+	})
+}
+
 func (s *Server) respondToReferral(c echo.Context) error {
 	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
 		resp := secure.Response{Accept: form["response"] == "accept", DeclineReason: form["decline_reason"], Detail: form["detail"]}

@@ -320,6 +320,16 @@ func TestSecureAPI(t *testing.T) {
 	if st, out := h.api("POST", path+"/holds", council, `{"from":"`+from+`","until":"`+until+`"}`); st != 201 || out["hours_remaining"].(float64) < 69.9 || out["hours_remaining"].(float64) > 70.1 {
 		t.Fatalf("hold: %d %v", st, out)
 	}
+	if st, _ := h.api("POST", path+"/holds/end", council, `{"at":"`+until+`"}`); st != 409 {
+		t.Fatalf("ending a period when none runs: %d", st)
+	}
+	running := time.Now().Add(-30 * time.Minute).UTC().Format(time.RFC3339)
+	if st, out := h.api("POST", path+"/holds", swcu, `{"from":"`+running+`"}`); st != 201 || out["running"] != true {
+		t.Fatalf("running hold: %d %v", st, out)
+	}
+	if st, out := h.api("POST", path+"/holds/end", council, `{"at":"`+time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)+`"}`); st != 200 || out["running"] != false {
+		t.Fatalf("end the running hold: %d %v", st, out)
+	}
 	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 409 {
 		t.Fatalf("allocate again: %d", st)
 	}

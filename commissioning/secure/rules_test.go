@@ -3,7 +3,9 @@ package secure_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -365,5 +367,42 @@ func TestWelshCouncilsRefer(t *testing.T) {
 	must(t, w.db.Gorm.Raw("INSERT INTO organisations (kind, name) VALUES ('consortium', 'North West consortium') RETURNING id").Scan(&consortium).Error)
 	if code := sqlState(t, w, "UPDATE organisations SET consortium_id = $1 WHERE id = $2", consortium, cardiff.ID); code != "23514" {
 		t.Fatalf("a Welsh council joined an English consortium: SQLSTATE %q", code)
+	}
+}
+
+// A registered manager can always refuse — but not after the bed is allocated, and an
+// allocation never stands on an offer withdrawn at the same moment: of the home's decline
+// and the coordinator's allocation, exactly one wins.
+func TestHomeDeclinesWhileTheCoordinatorAllocates(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	for i := range 3 {
+		r := w.referral(t, fmt.Sprintf("MCR-RACE-%d", i))
+		bed := w.freeWelfare(t, w.oakfield)
+		w.offer(t, r, w.oakfield, bed)
+		var wg sync.WaitGroup
+		var allocErr, declineErr error
+		start := make(chan struct{})
+		wg.Add(2)
+		go func() { defer wg.Done(); <-start; _, allocErr = w.s.Allocate(ctx, r.ID, bed.ID, 0) }()
+		go func() {
+			defer wg.Done()
+			<-start
+			declineErr = w.s.Respond(ctx, r.ID, w.oakfield.ProviderID, 0, secure.Response{DeclineReason: "staffing"})
+		}()
+		close(start)
+		wg.Wait()
+		switch {
+		case allocErr == nil && errors.Is(declineErr, secure.ErrNotWaiting):
+		case declineErr == nil && errors.Is(allocErr, secure.ErrNotOffered):
+		default:
+			t.Fatalf("allocation: %v; decline: %v — want exactly one to win", allocErr, declineErr)
+		}
+		var inconsistent int64
+		must(t, w.db.Gorm.Raw(`SELECT count(*) FROM secure_referrals r WHERE r.status = 'allocated' AND NOT EXISTS (SELECT 1 FROM secure_circulations c
+			WHERE c.referral_id = r.id AND c.bed_id = r.allocated_bed_id AND c.response = 'accepted')`).Scan(&inconsistent).Error)
+		if inconsistent != 0 {
+			t.Fatal("a child is allocated a bed its home declined")
+		}
 	}
 }
