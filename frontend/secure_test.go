@@ -349,3 +349,31 @@ func TestSecureAPI(t *testing.T) {
 		t.Fatalf("discharge: %d", st)
 	}
 }
+
+// Children Act 1989, s25: a request for a child on a section 25 order is refused on the
+// residential lot, with a field error on the legal status that names the secure referral;
+// the request page links to it.
+func TestSection25RequestRefusedOnAnOpenLot(t *testing.T) {
+	h := newHarness(t)
+	h.addHome(h.orgs["providerx"].ID, "SC950001", "M20 2AB", 1)
+	council := h.token("commissioner@manchester.test")
+	now := time.Now()
+	body := fmt.Sprintf(`{"child_ref": "MCR-S25", "age_years": 14, "birth_month": %d, "birth_year": %d, "sex": "female", "needs": [],
+        "legal_status": "s25", "home_outcode": "M14", "within_miles": 20, "lot_id": %d, "tier": "standard",
+        "start_date": "%s", "duration_weeks": 26, "deadline": "%s"}`,
+		int(now.Month()), now.Year()-14, h.lot.ID, now.AddDate(0, 0, 7).Format("2006-01-02"), now.Add(3*time.Hour).UTC().Format(time.RFC3339))
+	status, created := h.api(http.MethodPost, "/api/v1/requests", council, body)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, created)
+	}
+	id := int64(created["id"].(float64))
+	status, out := h.api(http.MethodPost, fmt.Sprintf("/api/v1/requests/%d/submit", id), council, "")
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out), "legal_status") || !strings.Contains(fmt.Sprint(out), "/secure/referrals/new") {
+		t.Fatalf("submit s25 on the residential lot: %d %v", status, out)
+	}
+	page := fmt.Sprintf("/requests/%d", id)
+	r := h.signIn("commissioner@manchester.test").post(page, page+"/submit", url.Values{})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="/secure/referrals/new"`) || !strings.Contains(r.Body, "section 25 order authorises only secure accommodation") {
+		t.Fatalf("submit page: %d", r.Status)
+	}
+}
