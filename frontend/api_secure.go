@@ -19,6 +19,8 @@ type referralRequest struct {
 	BirthYear          int      `json:"birth_year" validate:"required"`
 	Sex                string   `json:"sex" validate:"required,oneof=male female"`
 	LegalPosition      string   `json:"legal_position" validate:"required,oneof=order_granted hearing_listed applying"`
+	OrderStart         string   `json:"order_start" validate:"omitempty,datetime=2006-01-02"`
+	OrderKind          string   `json:"order_kind" validate:"omitempty,oneof=first renewal"`
 	OrderExpiry        string   `json:"order_expiry" validate:"omitempty,datetime=2006-01-02"`
 	HearingDate        string   `json:"hearing_date" validate:"omitempty,datetime=2006-01-02"`
 	Court              string   `json:"court" validate:"max=200"`
@@ -33,6 +35,8 @@ type referralRequest struct {
 	Solicitor          string   `json:"solicitor" validate:"max=300"`
 	Emergency72h       bool     `json:"emergency_72h"`
 	SOSApprovalRef     string   `json:"sos_approval_ref" validate:"max=100"`
+	SOSRequestedOn     string   `json:"sos_requested_on" validate:"omitempty,datetime=2006-01-02"`
+	SOSGrantedOn       string   `json:"sos_granted_on" validate:"omitempty,datetime=2006-01-02"`
 }
 
 func optionalDate(s string) *time.Time {
@@ -53,6 +57,8 @@ type apiReferral struct {
 	AgeYears       int        `json:"age_years"`
 	Sex            string     `json:"sex"`
 	LegalPosition  string     `json:"legal_position"`
+	OrderStart     *string    `json:"order_start"`
+	OrderKind      *string    `json:"order_kind"`
 	OrderExpiry    *string    `json:"order_expiry"`
 	HearingDate    *string    `json:"hearing_date"`
 	Urgency        string     `json:"urgency"`
@@ -64,13 +70,17 @@ type apiReferral struct {
 	Paused         string     `json:"paused"`
 	AllocatedBedID *int64     `json:"allocated_bed_id"`
 	AllocatedAt    *time.Time `json:"allocated_at"`
+	SOSRequestedOn *string    `json:"sos_requested_on"`
+	SOSGrantedOn   *string    `json:"sos_granted_on"`
+	SOSApprovalRef string     `json:"sos_approval_ref"`
 }
 
 func toAPIReferral(r secure.Referral) apiReferral {
 	return apiReferral{ID: r.ID, Status: r.Status, ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: dateOrNil(r.OrderExpiry), HearingDate: dateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
 		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
-		AllocatedBedID: r.AllocatedBedID, AllocatedAt: r.AllocatedAt}
+		AllocatedBedID: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: dateOrNil(r.OrderStart), OrderKind: r.OrderKind,
+		SOSRequestedOn: dateOrNil(r.SOSRequestedOn), SOSGrantedOn: dateOrNil(r.SOSGrantedOn), SOSApprovalRef: r.SOSApprovalRef}
 }
 
 func (s *Server) apiSubmitReferral(c echo.Context) error {
@@ -83,7 +93,8 @@ func (s *Server) apiSubmitReferral(c echo.Context) error {
 		BirthMonth: req.BirthMonth, BirthYear: req.BirthYear, Sex: req.Sex, LegalPosition: req.LegalPosition, OrderExpiry: optionalDate(req.OrderExpiry),
 		HearingDate: optionalDate(req.HearingDate), Court: req.Court, Urgency: req.Urgency, Needs: req.Needs, NeedsDetail: req.NeedsDetail,
 		CurrentOutcode: req.CurrentOutcode, PreferredMiles: req.PreferredMiles, SocialWorker: req.SocialWorker, SanctioningOfficer: req.SanctioningOfficer,
-		ChildrensGuardian: req.ChildrensGuardian, Solicitor: req.Solicitor, Emergency72h: req.Emergency72h, SOSApprovalRef: req.SOSApprovalRef})
+		ChildrensGuardian: req.ChildrensGuardian, Solicitor: req.Solicitor, Emergency72h: req.Emergency72h, SOSApprovalRef: req.SOSApprovalRef,
+		OrderStart: optionalDate(req.OrderStart), OrderKind: req.OrderKind, SOSRequestedOn: optionalDate(req.SOSRequestedOn), SOSGrantedOn: optionalDate(req.SOSGrantedOn)})
 	if err != nil {
 		return err
 	}
@@ -263,6 +274,110 @@ func (s *Server) apiAllocate(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIReferral(r))
+}
+
+type releaseRequest struct {
+	Reason string `json:"reason" validate:"required,max=2000"`
+}
+
+// apiRelease releases the bed held for an allocated child; the child goes back on the
+// waiting list.
+func (s *Server) apiRelease(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	var req releaseRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	r, err := s.deps.Secure.Release(c.Request().Context(), id, u.ID, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIReferral(r))
+}
+
+type approvalRequest struct {
+	Kind        string `json:"kind" validate:"required,oneof=sos scottish"`
+	HomeID      int64  `json:"home_id"`
+	RequestedOn string `json:"requested_on" validate:"omitempty,datetime=2006-01-02"`
+	GrantedOn   string `json:"granted_on" validate:"omitempty,datetime=2006-01-02"`
+	Reference   string `json:"reference" validate:"max=100"`
+}
+
+// apiRecordApproval records the Secretary of State's approval for an under-13 (reg. 4)
+// or the Scottish Ministers' approval of a Scottish unit.
+func (s *Server) apiRecordApproval(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	var req approvalRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	r, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), u.ID, secure.ApprovalInput{Kind: req.Kind, HomeID: req.HomeID,
+		RequestedOn: optionalDate(req.RequestedOn), GrantedOn: optionalDate(req.GrantedOn), Reference: req.Reference})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIReferral(r))
+}
+
+type holdRequest struct {
+	From  time.Time  `json:"from" validate:"required"`
+	Until *time.Time `json:"until"`
+}
+
+// apiRecordHold records a period held without a court order and returns the 72-hour
+// clock (Children (Secure Accommodation) Regulations 1991, reg. 10).
+func (s *Server) apiRecordHold(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	var req holdRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), u.ID, &req.From, req.Until)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIClock(clock))
+}
+
+type endHoldRequest struct {
+	At time.Time `json:"at" validate:"required"`
+}
+
+// apiEndHold ends the running period held without an order and returns the clock.
+func (s *Server) apiEndHold(c echo.Context) error {
+	id, err := referralID(c)
+	if err != nil {
+		return err
+	}
+	var req endHoldRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := s.deps.Secure.EndHold(ctx, id, secureViewer(c), req.At); err != nil {
+		return err
+	}
+	clock, err := s.deps.Secure.NoOrderClock(ctx, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIClock(clock))
+}
+
+func toAPIClock(c secure.Clock) map[string]any {
+	return map[string]any{"hours_used_28_days": c.Used, "hours_remaining": c.Remaining, "running": c.Running, "limit_exceeded": c.Exceeded}
 }
 
 type admitRequest struct {

@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -67,7 +68,7 @@ func (s *Server) newReferralPage(c echo.Context) error {
 
 func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
 	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
-		"Urgencies": options(secure.Urgencies), "Needs": options(commissioning.Needs)}, withForm(form, fe))
+		"Urgencies": options(secure.Urgencies), "Needs": options(commissioning.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe))
 }
 
 func (s *Server) submitReferral(c echo.Context) error {
@@ -80,7 +81,7 @@ func (s *Server) submitReferral(c echo.Context) error {
 	in := secure.ReferralInput{ChildRef: strings.TrimSpace(form["child_ref"]), Sex: form["sex"], LegalPosition: form["legal_position"], Court: form["court"],
 		Urgency: form["urgency"], Needs: vals["needs"], NeedsDetail: form["needs_detail"], CurrentOutcode: form["current_outcode"],
 		SocialWorker: form["social_worker"], SanctioningOfficer: form["sanctioning_officer"], ChildrensGuardian: form["childrens_guardian"],
-		Solicitor: form["solicitor"], Emergency72h: form["emergency_72h"] == "yes", SOSApprovalRef: form["sos_approval_ref"]}
+		Solicitor: form["solicitor"], Emergency72h: form["emergency_72h"] == "yes", SOSApprovalRef: form["sos_approval_ref"], OrderKind: form["order_kind"]}
 	in.AgeYears, _ = strconv.Atoi(strings.TrimSpace(form["age_years"]))
 	in.BirthMonth, _ = strconv.Atoi(strings.TrimSpace(form["birth_month"]))
 	in.BirthYear, _ = strconv.Atoi(strings.TrimSpace(form["birth_year"]))
@@ -88,7 +89,8 @@ func (s *Server) submitReferral(c echo.Context) error {
 	for _, d := range []struct {
 		name, label string
 		dst         **time.Time
-	}{{"order_expiry", "The order's expiry date", &in.OrderExpiry}, {"hearing_date", "The hearing date", &in.HearingDate}} {
+	}{{"order_start", "The order's start date", &in.OrderStart}, {"order_expiry", "The order's expiry date", &in.OrderExpiry}, {"hearing_date", "The hearing date", &in.HearingDate},
+		{"sos_requested_on", "The date approval was asked for", &in.SOSRequestedOn}, {"sos_granted_on", "The date approval was granted", &in.SOSGrantedOn}} {
 		t, msg := dateParts(form, d.name, d.label)
 		if msg != "" {
 			fe.Add(d.name+"-day", msg)
@@ -132,6 +134,25 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 	}
 	data := map[string]any{"R": r, "Kind": string(v.Kind), "Paused": r.Paused(time.Now()), "Days": r.DaysWaiting(time.Now()),
 		"DeclineReasons": options(secure.DeclineReasons)}
+	if v.Kind != commissioning.KindProvider {
+		clock, err := s.deps.Secure.NoOrderClock(ctx, id)
+		if err != nil {
+			return err
+		}
+		scots, err := s.deps.Secure.ScottishApprovals(ctx, id)
+		if err != nil {
+			return err
+		}
+		units, err := s.deps.Secure.ScottishUnits(ctx)
+		if err != nil {
+			return err
+		}
+		var unitOpts [][2]string
+		for _, u := range units {
+			unitOpts = append(unitOpts, [2]string{strconv.FormatInt(u.ID, 10), u.Name})
+		}
+		data["Clock"], data["ScottishApprovals"], data["ScottishUnits"], data["OrderInForce"] = clock, scots, unitOpts, r.OrderInForce(time.Now())
+	}
 	if c.QueryParam("partial") == "1" {
 		return s.fragment(c, http.StatusOK, "secure_referral", "secure_referral_status", map[string]any{"R": r, "Paused": data["Paused"]})
 	}
@@ -152,11 +173,8 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 				beds = append(beds, [2]string{strconv.FormatInt(*cc.BedID, 10), fmt.Sprintf("%s, bed %s (offered, from %s)", cc.HomeName, cc.BedLabel, cc.EarliestAdmission.Format("2 January 2006"))})
 			}
 		}
-		for _, st := range suit {
-			for _, b := range st.FreeBeds {
-				beds = append(beds, [2]string{strconv.FormatInt(b.ID, 10), fmt.Sprintf("%s, bed %s (free, %.1f miles; ask first)", st.Name, b.Label, st.Miles)})
-			}
-		}
+		// Only a bed a home offered this child can be allocated: a home not yet asked
+		// is asked by circulating the referral to it.
 		data["Beds"] = beds
 	case commissioning.KindProvider:
 		home, beds, err := s.deps.Secure.HomeOf(ctx, v.OrgID)
@@ -246,10 +264,87 @@ func (s *Server) allocateBed(c echo.Context) error {
 			return "", commissioning.Invalid("bed_id", "Select the bed to allocate")
 		}
 		_, err := s.deps.Secure.Allocate(c.Request().Context(), id, bed, by)
-		if errors.Is(err, secure.ErrBedTaken) {
-			return "", commissioning.Invalid("bed_id", userMessage(err))
+		for _, e := range []error{secure.ErrBedTaken, secure.ErrNotOffered, secure.ErrNeedsSOSApproval, secure.ErrNeedsScottishApproval} {
+			if errors.Is(err, e) {
+				return "", commissioning.Invalid("bed_id", userMessage(err))
+			}
 		}
 		return "The bed is held for the child; the council, the home and the host council have been told", err
+	})
+}
+
+// releaseBed lets the coordinator release the bed held for an allocated child.
+func (s *Server) releaseBed(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		_, err := s.deps.Secure.Release(c.Request().Context(), id, by, form["release_reason"])
+		return "The bed is released and the child is back on the waiting list; the council, the home and the host council have been told", err
+	})
+}
+
+// recordApproval records the Secretary of State's or the Scottish Ministers' approval.
+func (s *Server) recordApproval(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		in := secure.ApprovalInput{Kind: form["kind"], Reference: form["reference"]}
+		if in.Kind == "scottish" {
+			in.Reference = form["scottish_reference"]
+		}
+		in.HomeID, _ = strconv.ParseInt(form["home_id"], 10, 64)
+		var fe commissioning.FieldErrors
+		prefix := map[string]string{"sos": "", "scottish": "scottish_"}[in.Kind]
+		for _, d := range []struct {
+			name, label string
+			dst         **time.Time
+		}{{"requested_on", "The date it was asked for", &in.RequestedOn}, {"granted_on", "The date it was granted", &in.GrantedOn}} {
+			t, msg := dateParts(form, prefix+d.name, d.label)
+			if msg != "" {
+				fe.Add(prefix+d.name+"-day", msg)
+			}
+			*d.dst = t
+		}
+		if len(fe) > 0 {
+			return "", fe
+		}
+		_, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), by, in)
+		if errors.As(err, &fe) && prefix != "" {
+			for i := range fe {
+				if fe[i].Field != "home_id" {
+					fe[i].Field = prefix + fe[i].Field
+				}
+			}
+		}
+		return "The approval is recorded", err
+	})
+}
+
+// recordHold records a period the child was held without a court order (reg. 10).
+func (s *Server) recordHold(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		var fe commissioning.FieldErrors
+		from := dateTimeParts(form, "held_from", "The start", "Enter the date and time the child was first held without an order", &fe)
+		var until *time.Time
+		if form["held_until-day"]+form["held_until-month"]+form["held_until-year"]+form["held_until_time"] != "" {
+			until = dateTimeParts(form, "held_until", "The end", "Enter the date the period ended, or leave the end blank while the child is still held", &fe)
+		}
+		if len(fe) > 0 {
+			return "", fe
+		}
+		clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), by, from, until)
+		return fmt.Sprintf("The period is recorded: %s hours of the 72 remain in the last 28 days", hoursLeft(clock.Remaining)), err
+	})
+}
+
+func hoursLeft(h float64) string { return strconv.FormatFloat(math.Floor(h*10)/10, 'f', -1, 64) }
+
+// endHold ends the running period held without an order (an order was made, or the
+// child left).
+func (s *Server) endHold(c echo.Context) error {
+	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
+		var fe commissioning.FieldErrors
+		at := dateTimeParts(form, "held_until", "The end", "Enter the date and time the period ended", &fe)
+		if len(fe) > 0 {
+			return "", fe
+		}
+		return "The period has ended", s.deps.Secure.EndHold(c.Request().Context(), id, secureViewer(c), *at)
 	})
 }
 

@@ -149,6 +149,7 @@ var funcs = template.FuncMap{
 	},
 	"date":     func(t any) string { return formatTime(t, "2 January 2006") },
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
+	"hours":    func(h float64) string { return hoursLeft(h) },
 	"statusTag": func(s string) string {
 		switch s {
 		case "sent", "admitted", "Admitted", "started", "awarded":

@@ -45,6 +45,28 @@ func freeWelfareBed(t *testing.T, h *harness, home secure.Home) secure.Bed {
 	return secure.Bed{}
 }
 
+// bedToFree returns a free welfare bed of a home, freeing an occupied one (a child
+// placed outside Hearth) if need be.
+func bedToFree(t *testing.T, h *harness, home secure.Home) secure.Bed {
+	t.Helper()
+	_, beds, err := h.deps.Secure.HomeOf(context.Background(), home.ProviderID)
+	must(t, err)
+	for _, b := range beds {
+		if b.Designation == "welfare" && b.Status == "free" {
+			return b
+		}
+	}
+	for _, b := range beds {
+		if b.Designation == "welfare" && b.Status == "occupied" {
+			b, err := h.deps.Secure.SetBed(context.Background(), b.ID, home.ProviderID, 0, secure.BedUpdate{Status: "free"})
+			must(t, err)
+			return b
+		}
+	}
+	t.Fatalf("%s has no welfare bed to free", home.Name)
+	return secure.Bed{}
+}
+
 func anyBed(t *testing.T, h *harness, home secure.Home) secure.Bed {
 	t.Helper()
 	_, beds, err := h.deps.Secure.HomeOf(context.Background(), home.ProviderID)
@@ -72,15 +94,22 @@ func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
 	now := time.Now().In(london)
 	council := h.signIn("commissioner@manchester.test")
 
-	// A child under 13 without the Secretary of State's approval is refused, what was typed kept.
+	// A granted order needs its start and whether it is a first order (at most 3 months,
+	// reg. 11) or a renewal (6, reg. 12); what was typed is kept.
 	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"12"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
 		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"},
-		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_expiry", now.AddDate(0, 2, 0)))
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_expiry", now.AddDate(0, 4, 0)),
+		formDate("sos_requested_on", now))
 	r := council.post("/secure/referrals/new", "/secure/referrals/new", form)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Secretary of State") || !strings.Contains(r.Body, `value="MCR-SEC-1"`) {
-		t.Fatalf("under 13 without approval: %d", r.Status)
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the date the order started") || !strings.Contains(r.Body, `value="MCR-SEC-1"`) {
+		t.Fatalf("order without start: %d", r.Status)
 	}
-	form.Set("sos_approval_ref", "SOS/2026/7")
+	form = merge(form, formDate("order_start", now), url.Values{"order_kind": {"first"}})
+	if r = council.post("/secure/referrals/new", "/secure/referrals/new", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at most 3 months") {
+		t.Fatalf("a 4-month first order: %d", r.Status)
+	}
+	// A child under 13 is referred while the Secretary of State's approval is sought (reg. 4).
+	form = merge(form, formDate("order_expiry", now.AddDate(0, 2, 0)))
 	r = council.post("/secure/referrals/new", "/secure/referrals/new", form)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", r.Status)
@@ -124,8 +153,38 @@ func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
 	if got := swcu.get("/secure/suggestions"); !strings.Contains(got.Body, "Allocate this bed") || !strings.Contains(got.Body, "The home has offered this bed") {
 		t.Fatal("suggestion lacks the offered bed")
 	}
+	// Heron Court declined: its bed cannot be allocated.
+	if got := swcu.post(page, page+"/allocate", url.Values{"bed_id": {fmt.Sprint(bedToFree(t, h, heron).ID)}}); got.Status != http.StatusUnprocessableEntity || !strings.Contains(got.Body, "has not offered this bed") {
+		t.Fatalf("allocating a bed the home did not offer: %d", got.Status)
+	}
+	// No allocation for an under-13 until the Secretary of State's approval is recorded.
+	if got := swcu.post(page, page+"/allocate", url.Values{"bed_id": {fmt.Sprint(bed.ID)}}); got.Status != http.StatusUnprocessableEntity || !strings.Contains(got.Body, "reg. 4") {
+		t.Fatalf("allocating an under-13 without approval: %d", got.Status)
+	}
+	if got := council.post(page, page+"/approvals", merge(url.Values{"kind": {"sos"}, "reference": {"SOS/2026/7"}}, formDate("granted_on", now))); got.Status != http.StatusSeeOther {
+		t.Fatalf("record approval: %d %s", got.Status, got.Body)
+	}
 	if got := swcu.post(page, page+"/allocate", url.Values{"bed_id": {fmt.Sprint(bed.ID)}}); got.Status != http.StatusSeeOther {
 		t.Fatalf("allocate: %d", got.Status)
+	}
+	// The home cannot free the held bed; the coordinator can release it, with a reason.
+	if got := om.post("/secure/home", fmt.Sprintf("/secure/beds/%d", bed.ID), url.Values{fmt.Sprintf("bed_%d_status", bed.ID): {"free"}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("home frees a held bed: %d", got.Status)
+	}
+	if b := bedState(t, h, bed.ID); b != "held" {
+		t.Fatalf("held bed is %s", b)
+	}
+	if got := swcu.post(page, page+"/release", url.Values{}); got.Status != http.StatusUnprocessableEntity || !strings.Contains(got.Body, "Enter why the bed is released") {
+		t.Fatalf("release without a reason: %d", got.Status)
+	}
+	if got := swcu.post(page, page+"/release", url.Values{"release_reason": {"Admission moved; holding another week is not fair to others"}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("release: %d", got.Status)
+	}
+	if got := council.get(page); !strings.Contains(got.Body, "Offers received") {
+		t.Fatal("the child is not back on the waiting list")
+	}
+	if got := swcu.post(page, page+"/allocate", url.Values{"bed_id": {fmt.Sprint(bed.ID)}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("allocate again: %d", got.Status)
 	}
 	if got := swcu.get("/secure/board?partial=1"); !strings.Contains(got.Body, "hearth-bed--held") {
 		t.Fatal("board shows no held bed")
@@ -137,8 +196,18 @@ func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
 	if got := om.post(page, page+"/admit", formDate("admitted_on", now)); got.Status != http.StatusSeeOther {
 		t.Fatalf("admit: %d", got.Status)
 	}
-	if got := council.get(page); !strings.Contains(got.Body, "Placed") {
-		t.Fatal("the council sees the child placed")
+	if got := council.get(page); !strings.Contains(got.Body, "Placed") || !strings.Contains(got.Body, "72 of 72 hours remain") {
+		t.Fatal("the council sees the child placed, with the 72-hour clock")
+	}
+	// The home cannot mark the occupied bed free: a clear message, not a 500.
+	if got := om.post("/secure/home", fmt.Sprintf("/secure/beds/%d", bed.ID), url.Values{fmt.Sprintf("bed_%d_status", bed.ID): {"free"}}); got.Status != http.StatusSeeOther {
+		t.Fatalf("home frees an occupied bed: %d", got.Status)
+	}
+	if got := om.get("/secure/home"); !strings.Contains(got.Body, "cannot be marked free or closed") {
+		t.Fatal("no message for freeing an occupied bed")
+	}
+	if b := bedState(t, h, bed.ID); b != "occupied" {
+		t.Fatalf("bed is %s", b)
 	}
 	// The report shows the allocation and the decline.
 	rep := swcu.get("/secure/report")
@@ -155,6 +224,13 @@ func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
 	if got := om.post("/secure/home", fmt.Sprintf("/secure/beds/%d", anyBed(t, h, heron).ID), url.Values{}); got.Status != http.StatusNotFound {
 		t.Fatalf("another home's bed: %d", got.Status)
 	}
+}
+
+func bedState(t *testing.T, h *harness, id int64) string {
+	t.Helper()
+	var st string
+	must(t, h.deps.DB.Gorm.Raw("SELECT status FROM secure_beds WHERE id = ?", id).Scan(&st).Error)
+	return st
 }
 
 func TestSecureAPI(t *testing.T) {
@@ -213,14 +289,55 @@ func TestSecureAPI(t *testing.T) {
 	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, closedBed.ID)); st != 422 {
 		t.Fatalf("allocate a closed bed: %d", st)
 	}
+	// Heron Court was asked but has not offered: no allocation there (409).
+	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bedToFree(t, h, heron).ID)); st != 409 {
+		t.Fatalf("allocate a bed the home did not offer: %d", st)
+	}
 	if st, out := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 200 || out["status"] != "allocated" {
 		t.Fatalf("allocate: %d %v", st, out)
+	}
+	if st, _ := h.api("PUT", fmt.Sprintf("/api/v1/secure/beds/%d", bed.ID), oakTok, `{"status":"free"}`); st != 409 {
+		t.Fatalf("the home frees a held bed: %d", st)
+	}
+	if st, _ := h.api("POST", path+"/release", swcu, `{"reason":""}`); st != 400 && st != 422 {
+		t.Fatalf("release without a reason: %d", st)
+	}
+	if st, _ := h.api("POST", path+"/release", oakTok, `{"reason":"no"}`); st != 403 {
+		t.Fatalf("a home releases: %d", st)
+	}
+	if st, out := h.api("POST", path+"/release", swcu, `{"reason":"Admission postponed by the court"}`); st != 200 || out["status"] != "offers" || out["allocated_bed_id"] != nil {
+		t.Fatalf("release: %d %v", st, out)
+	}
+	if st, _ := h.api("POST", path+"/release", swcu, `{"reason":"again"}`); st != 409 {
+		t.Fatalf("release twice: %d", st)
+	}
+	if st, out := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 200 || out["status"] != "allocated" {
+		t.Fatalf("allocate again: %d %v", st, out)
+	}
+	// Reg. 10: the 72-hour clock for a child held without an order (this one has a hearing listed).
+	from := time.Now().Add(-3 * time.Hour).UTC().Format(time.RFC3339)
+	until := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	if st, out := h.api("POST", path+"/holds", council, `{"from":"`+from+`","until":"`+until+`"}`); st != 201 || out["hours_remaining"].(float64) < 69.9 || out["hours_remaining"].(float64) > 70.1 {
+		t.Fatalf("hold: %d %v", st, out)
+	}
+	if st, _ := h.api("POST", path+"/holds/end", council, `{"at":"`+until+`"}`); st != 409 {
+		t.Fatalf("ending a period when none runs: %d", st)
+	}
+	running := time.Now().Add(-30 * time.Minute).UTC().Format(time.RFC3339)
+	if st, out := h.api("POST", path+"/holds", swcu, `{"from":"`+running+`"}`); st != 201 || out["running"] != true {
+		t.Fatalf("running hold: %d %v", st, out)
+	}
+	if st, out := h.api("POST", path+"/holds/end", council, `{"at":"`+time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)+`"}`); st != 200 || out["running"] != false {
+		t.Fatalf("end the running hold: %d %v", st, out)
 	}
 	if st, _ := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 409 {
 		t.Fatalf("allocate again: %d", st)
 	}
 	if st, _ := h.api("POST", path+"/admit", oakTok, `{"admitted_on":"`+now.Format(time.DateOnly)+`"}`); st != 204 {
 		t.Fatalf("admit: %d", st)
+	}
+	if st, _ := h.api("PUT", fmt.Sprintf("/api/v1/secure/beds/%d", bed.ID), oakTok, `{"status":"free"}`); st != 409 {
+		t.Fatalf("the home frees an occupied bed: %d", st)
 	}
 	if st, out := h.api("GET", "/api/v1/secure/beds", council, ""); st != 200 || out["total"].(float64) < 200 {
 		t.Fatalf("board: %d %v", st, out)
@@ -230,5 +347,33 @@ func TestSecureAPI(t *testing.T) {
 	}
 	if st, _ := h.api("POST", path+"/discharge", oakTok, `{"discharged_on":"`+now.Format(time.DateOnly)+`","reason":"step_down"}`); st != 204 {
 		t.Fatalf("discharge: %d", st)
+	}
+}
+
+// Children Act 1989, s25: a request for a child on a section 25 order is refused on the
+// residential lot, with a field error on the legal status that names the secure referral;
+// the request page links to it.
+func TestSection25RequestRefusedOnAnOpenLot(t *testing.T) {
+	h := newHarness(t)
+	h.addHome(h.orgs["providerx"].ID, "SC950001", "M20 2AB", 1)
+	council := h.token("commissioner@manchester.test")
+	now := time.Now()
+	body := fmt.Sprintf(`{"child_ref": "MCR-S25", "age_years": 14, "birth_month": %d, "birth_year": %d, "sex": "female", "needs": [],
+        "legal_status": "s25", "home_outcode": "M14", "within_miles": 20, "lot_id": %d, "tier": "standard",
+        "start_date": "%s", "duration_weeks": 26, "deadline": "%s"}`,
+		int(now.Month()), now.Year()-14, h.lot.ID, now.AddDate(0, 0, 7).Format("2006-01-02"), now.Add(3*time.Hour).UTC().Format(time.RFC3339))
+	status, created := h.api(http.MethodPost, "/api/v1/requests", council, body)
+	if status != http.StatusCreated {
+		t.Fatalf("create: %d %v", status, created)
+	}
+	id := int64(created["id"].(float64))
+	status, out := h.api(http.MethodPost, fmt.Sprintf("/api/v1/requests/%d/submit", id), council, "")
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out), "legal_status") || !strings.Contains(fmt.Sprint(out), "/secure/referrals/new") {
+		t.Fatalf("submit s25 on the residential lot: %d %v", status, out)
+	}
+	page := fmt.Sprintf("/requests/%d", id)
+	r := h.signIn("commissioner@manchester.test").post(page, page+"/submit", url.Values{})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="/secure/referrals/new"`) || !strings.Contains(r.Body, "section 25 order authorises only secure accommodation") {
+		t.Fatalf("submit page: %d", r.Status)
 	}
 }

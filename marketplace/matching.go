@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -277,6 +278,9 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			} else if _, priced := lot.Ceiling(*r.Tier); !priced {
 				fe.Add("tier", "This lot has no price ceiling for that needs tier; choose another tier")
 			}
+			if *r.LegalStatus == "s25" && lot.PlacementType != "secure_welfare" {
+				fe.Add("legal_status", S25NeedsSecure)
+			}
 			r.FrameworkID = &lot.FrameworkID
 		}
 		if fe != nil {
@@ -284,7 +288,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		}
 		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).
 			Updates(map[string]any{"status": "open", "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
-			return err
+			return s25Err(err)
 		}
 		admitted, err := s.admittedTo(ctx, tx, *r.LotID)
 		if err != nil {
@@ -316,6 +320,21 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		return nil
 	})
 	return r, res, err
+}
+
+// S25NeedsSecure says why: a section 25 order authorises only secure accommodation (Children
+// Act 1989, s25), so a child on one is referred to the SWCU, never tendered to open homes.
+// The message names the secure referral form, which the request pages link to.
+const S25NeedsSecure = "A section 25 order authorises only secure accommodation, so this child cannot be placed in an open children's home: send a secure referral to the Secure Welfare Coordination Unit instead, at /secure/referrals/new"
+
+// s25Err turns the database's refusal of a section 25 request on an open lot (SQLSTATE
+// HS006, migration 00013) into the same field error the Go check gives.
+func s25Err(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.Code == "HS006" {
+		return commissioning.Invalid("legal_status", S25NeedsSecure)
+	}
+	return err
 }
 
 func (s *Service) lotOfConsortium(ctx context.Context, tx *gorm.DB, lot Lot, consortiumID *int64) (bool, error) {

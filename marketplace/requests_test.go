@@ -3,9 +3,12 @@ package marketplace_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
@@ -289,4 +292,43 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	if resp.Bids != 0 || resp.Declines != 1 {
 		t.Fatalf("responses %+v", resp)
 	}
+}
+
+// Children Act 1989, s25: a secure accommodation order authorises only secure
+// accommodation, so a section 25 child is never tendered to open children's homes —
+// refused at submission, and by the database if the Go check is bypassed.
+func TestSection25ChildIsNotTenderedToOpenHomes(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester := w.member(t, "E08000003")
+	w.home(t, w.provider.ID, "SC900001", "M20 2AB", []string{"cse_risk"}, 1)
+	start := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour)
+	deadline := time.Now().Add(3 * time.Hour)
+	now := time.Now()
+	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-S25", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
+		Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"}, LegalStatus: ptr("s25"), WithinMiles: ptr(20),
+		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &start, DurationWeeks: ptr(26), Deadline: &deadline}
+	must(t, r.SetHome("M14"))
+	reqs := commissioning.NewRequests(w.db.Gorm)
+	must(t, reqs.SaveDraft(ctx, &r))
+	var fe commissioning.FieldErrors
+	if _, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID); !errors.As(err, &fe) || !fe.Has("legal_status") || !strings.Contains(fe.Error(), "/secure/referrals/new") {
+		t.Fatalf("s25 on the residential lot: %v", err)
+	}
+	var invited int64
+	w.db.Gorm.Table("request_invitations").Where("request_id = ?", r.ID).Count(&invited)
+	if invited != 0 {
+		t.Fatalf("%d providers invited", invited)
+	}
+	// As the application's role, straight to the database.
+	_, err := w.db.Pool.Exec(ctx, "UPDATE placement_requests SET status = 'open', submitted_at = now() WHERE id = $1", r.ID)
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) || pg.Code != "HS006" {
+		t.Fatalf("database opened an s25 request on an open lot: %v", err)
+	}
+	// The same child on a secure welfare lot is another matter.
+	secureLot, err := w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "secure", Name: "Secure welfare", PlacementType: "secure_welfare", Ceilings: map[string]marketplace.Pence{"standard": 900000}})
+	must(t, err)
+	_, err = w.db.Pool.Exec(ctx, "UPDATE placement_requests SET lot_id = $1, status = 'open', submitted_at = now() WHERE id = $2", secureLot.ID, r.ID)
+	must(t, err)
 }

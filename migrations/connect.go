@@ -109,7 +109,7 @@ func (f expectedErrorsFilter) LogMode(l logger.LogLevel) logger.Interface {
 
 func (f expectedErrorsFilter) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
 	var pg *pgconn.PgError
-	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "HB")) {
+	if errors.As(err, &pg) && (strings.HasPrefix(pg.Code, "23") || strings.HasPrefix(pg.Code, "HB") || strings.HasPrefix(pg.Code, "HS")) {
 		err = nil
 	} else if pg != nil && strings.HasPrefix(pg.Code, "22") {
 		err = dataException{pg}

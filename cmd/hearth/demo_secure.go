@@ -20,20 +20,20 @@ func demoReferrals(now time.Time) []demoReferral {
 	day := func(d int) *time.Time { t := now.AddDate(0, 0, d).Truncate(24 * time.Hour); return &t }
 	return []demoReferral{
 		{"Liverpool", 6, secure.ReferralInput{ChildRef: "LIV-S-0419", AgeYears: 15, BirthMonth: 3, BirthYear: now.Year() - 15, Sex: "male",
-			LegalPosition: "order_granted", OrderExpiry: day(40), Urgency: "urgent", Needs: []string{"self_harm", "missing_episodes"}, CurrentOutcode: "L8",
+			LegalPosition: "order_granted", OrderStart: day(-20), OrderKind: "first", OrderExpiry: day(40), Urgency: "urgent", Needs: []string{"self_harm", "missing_episodes"}, CurrentOutcode: "L8",
 			PreferredMiles: 60, SocialWorker: "Lee Social Worker, 0151 496 0000", SanctioningOfficer: "Head of Service, 0151 496 0001"}},
 		{"Manchester", 1, secure.ReferralInput{ChildRef: "MCR-S-0388", AgeYears: 14, BirthMonth: 9, BirthYear: now.Year() - 15, Sex: "female",
 			LegalPosition: "hearing_listed", HearingDate: day(3), Court: "Manchester Family Court", Urgency: "emergency", Needs: []string{"cse_risk", "self_harm"},
 			CurrentOutcode: "M14", PreferredMiles: 40, SocialWorker: "Chris Social Worker, 0161 496 0100", SanctioningOfficer: "Director's delegate, 0161 496 0101", Emergency72h: true}},
 		{"Salford", 20, secure.ReferralInput{ChildRef: "SAL-S-0102", AgeYears: 12, BirthMonth: 1, BirthYear: now.Year() - 12, Sex: "female",
 			LegalPosition: "applying", Urgency: "planned", Needs: []string{"trauma_therapeutic"}, CurrentOutcode: "M6", PreferredMiles: 80,
-			SocialWorker: "Sam Social Worker, 0161 496 0200", SanctioningOfficer: "Head of Service, 0161 496 0201", SOSApprovalRef: "SOS/DEMO/0102"}},
+			SocialWorker: "Sam Social Worker, 0161 496 0200", SanctioningOfficer: "Head of Service, 0161 496 0201", SOSRequestedOn: day(-18)}},
 	}
 }
 
 // loadDemoSecure creates the secure estate and a waiting list of three children: one
-// urgent, one an emergency, and one whose search is paused because the council's update
-// is overdue.
+// urgent, one an emergency, and one under 13 — the Secretary of State's approval asked
+// for, not yet granted — whose search is paused because the council's update is overdue.
 func loadDemoSecure(ctx context.Context, a *app) error {
 	now := time.Now()
 	if err := secure.SeedEstate(ctx, a.db.Gorm, now); err != nil {

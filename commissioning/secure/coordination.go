@@ -348,6 +348,9 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		case !h.Takes(r.AgeYears, r.Sex):
 			return commissioning.Invalid("bed_id", fmt.Sprintf("%s takes %s aged %d to %d: not this child", h.Name, strings.ToLower(h.Sexes()), h.MinAge, h.MaxAge))
 		}
+		if err := s.mayAllocate(ctx, tx, r, h, b); err != nil {
+			return err
+		}
 		res := tx.Exec("UPDATE secure_beds SET status = 'held', held_for = ?, expected_free_on = NULL, updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ? AND status = 'free'",
 			r.ID, nullID(by), b.ID)
 		if res.Error != nil {
@@ -361,7 +364,7 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		}
 		now := s.Now()
 		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": "allocated", "allocated_bed_id": b.ID, "allocated_at": now, "allocated_by": nullID(by)}).Error; err != nil {
-			return err
+			return ruleErr(err)
 		}
 		if err := tx.First(&r, r.ID).Error; err != nil {
 			return err
@@ -376,6 +379,34 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 			fmt.Sprintf("Bed %s at %s is held for the child (%s, aged %d).", b.Label, h.Name, r.ChildRef, r.AgeYears))
 	})
 	return r, err
+}
+
+// mayAllocate checks the rules an allocation must meet beyond the bed being free (the
+// database's trigger secure_referral_rules checks them again): the home offered this bed
+// to this child, since a registered manager can always refuse; an under-13 has the
+// Secretary of State's approval (reg. 4); a Scottish unit has the Scottish Ministers'
+// approval for this child (Children and Social Work Act 2017, Sch. 1).
+func (s *Service) mayAllocate(ctx context.Context, tx *gorm.DB, r Referral, h Home, b Bed) error {
+	var offered int64
+	if err := tx.WithContext(ctx).Model(&Circulation{}).Where("referral_id = ? AND home_id = ? AND bed_id = ? AND response = 'accepted'", r.ID, h.ID, b.ID).Count(&offered).Error; err != nil {
+		return err
+	}
+	if offered == 0 {
+		return ErrNotOffered
+	}
+	if r.AgeYears < 13 && r.SOSGrantedOn == nil {
+		return ErrNeedsSOSApproval
+	}
+	if h.Country == "scotland" {
+		var approved int64
+		if err := tx.WithContext(ctx).Table("secure_scottish_approvals").Where("referral_id = ? AND home_id = ?", r.ID, h.ID).Count(&approved).Error; err != nil {
+			return err
+		}
+		if approved == 0 {
+			return ErrNeedsScottishApproval
+		}
+	}
+	return nil
 }
 
 func deref[T any](p *T) T {
@@ -424,12 +455,24 @@ func (s *Service) Admit(ctx context.Context, referralID, providerID, by int64, o
 		if on.Before(s.today()) {
 			return commissioning.Invalid("admitted_on-day", "The admission date cannot be in the past: record today's date when the child arrives")
 		}
+		if r.AgeYears < 13 && r.SOSGrantedOn == nil {
+			return ErrNeedsSOSApproval
+		}
+		if !r.OrderInForce(on) {
+			used, err := s.hoursWithoutOrder(ctx, tx, r.ID)
+			if err != nil {
+				return err
+			}
+			if used >= NoOrderLimitHours {
+				return ErrNoOrderHoursUsed
+			}
+		}
 		if err := tx.Exec("UPDATE secure_beds SET status = 'occupied', updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ?", nullID(by), b.ID).Error; err != nil {
 			return err
 		}
 		b.Status = "occupied"
 		if err := tx.Exec("INSERT INTO secure_placements (referral_id, bed_id, admitted_on, admitted_by) VALUES (?, ?, ?, ?)", r.ID, b.ID, on, nullID(by)).Error; err != nil {
-			return err
+			return ruleErr(err)
 		}
 		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": "placed", "closed_at": s.Now()}).Error; err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -24,7 +25,44 @@ var (
 	ErrBedTaken   = fmt.Errorf("that bed is no longer free: another allocation or a change by the home took it: %w", commissioning.ErrConflict)
 	ErrStale      = fmt.Errorf("someone else changed this bed since you opened the page; check it and try again: %w", commissioning.ErrConflict)
 	ErrNotWaiting = fmt.Errorf("this child is no longer waiting: they have been allocated a bed, placed or withdrawn: %w", commissioning.ErrConflict)
+	ErrBedInUse   = fmt.Errorf("this bed has a child in it or is held for an allocated child, so it cannot be marked free or closed: record the discharge, or ask the coordinator to release the held bed: %w", commissioning.ErrConflict)
+	ErrNotOffered = fmt.Errorf("the home has not offered this bed to this child: circulate the referral to the home and allocate the bed once it offers it (a home can always refuse): %w", commissioning.ErrConflict)
+	ErrNotHeld    = fmt.Errorf("no bed is held for this child: %w", commissioning.ErrConflict)
+	// ErrNeedsSOSApproval: a child under 13 is placed in secure accommodation only with the
+	// Secretary of State's prior approval (Children (Secure Accommodation) Regulations 1991, reg. 4).
+	ErrNeedsSOSApproval = fmt.Errorf("a child under 13 needs the Secretary of State's approval before a bed is allocated or the child admitted (Children (Secure Accommodation) Regulations 1991, reg. 4): record the approval first: %w", commissioning.ErrConflict)
+	// ErrNeedsScottishApproval: a Scottish unit takes a child from England or Wales only with
+	// the Scottish Ministers' approval (Children and Social Work Act 2017, Sch. 1).
+	ErrNeedsScottishApproval = fmt.Errorf("a secure unit in Scotland needs the Scottish Ministers' approval for this child (Children and Social Work Act 2017, Sch. 1): record it first: %w", commissioning.ErrConflict)
+	// ErrNoOrderHoursUsed: without a court order a child is kept in secure accommodation at
+	// most 72 hours in any 28 days (Children (Secure Accommodation) Regulations 1991, reg. 10).
+	ErrNoOrderHoursUsed = fmt.Errorf("the child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order: %w", commissioning.ErrConflict)
+	errOrderStart       = commissioning.Invalid("order_start-day", "Enter the date the order started")
 )
+
+// ruleErr names the statutory or Hearth rule a database trigger refused (SQLSTATE HS0nn,
+// migration 00013), so a refusal the Go checks missed is still a clear error, never a 500.
+func ruleErr(err error) error {
+	var pg *pgconn.PgError
+	if !errors.As(err, &pg) {
+		return err
+	}
+	switch pg.Code {
+	case "HS001":
+		return ErrBedInUse
+	case "HS002":
+		return ErrNotOffered
+	case "HS003":
+		return ErrNeedsSOSApproval
+	case "HS004":
+		return ErrNeedsScottishApproval
+	case "HS005":
+		return ErrNoOrderHoursUsed
+	case "HS007":
+		return errOrderStart
+	}
+	return err
+}
 
 // BedStatuses are a secure bed's states.
 var BedStatuses = []commissioning.Option{
@@ -279,6 +317,16 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 		if b.Status == "held" {
 			return fmt.Errorf("this bed is held for an allocated child: confirm the admission, or ask the coordinator to release it: %w", commissioning.ErrConflict)
 		}
+		if u.Status == "free" || u.Status == "closed" {
+			var inUse bool
+			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM secure_placements WHERE bed_id = ? AND discharged_on IS NULL)
+				OR EXISTS (SELECT 1 FROM secure_referrals WHERE allocated_bed_id = ? AND status = 'allocated')`, b.ID, b.ID).Scan(&inUse).Error; err != nil {
+				return err
+			}
+			if inUse {
+				return ErrBedInUse
+			}
+		}
 		var fe commissioning.FieldErrors
 		today := s.today()
 		switch u.Status {
@@ -311,7 +359,7 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 		b.Status, b.UpdatedBy, b.Version = u.Status, nullID(by), b.Version+1
 		if err := tx.Model(&Bed{}).Where("id = ?", b.ID).Updates(map[string]any{"status": b.Status, "closed_reason": b.ClosedReason, "reopens_on": b.ReopensOn, "expected_free_on": b.ExpectedFreeOn,
 			"held_for": b.HeldFor, "updated_by": b.UpdatedBy, "version": b.Version, "updated_at": gorm.Expr("now()")}).Error; err != nil {
-			return err
+			return ruleErr(err)
 		}
 		if err := recordBed(tx, b, strings.TrimSpace(u.ClosedReason), by); err != nil {
 			return err

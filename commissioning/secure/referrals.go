@@ -31,6 +31,25 @@ var LegalPositions = []commissioning.Option{
 	{Code: "applying", Label: "Applying for an order"},
 }
 
+// OrderKinds say whether a section 25 order is the first authorisation or a renewal.
+var OrderKinds = []commissioning.Option{
+	{Code: "first", Label: "First order (at most 3 months)"},
+	{Code: "renewal", Label: "Renewal (at most 6 months)"},
+}
+
+var orderMonths = map[string]int{"first": 3, "renewal": 6}
+
+// MaxOrderEnd is the latest a section 25 order starting on start may run to: 3 months on
+// first authorisation (Children (Secure Accommodation) Regulations 1991, reg. 11) and 6
+// on renewal (reg. 12).
+// Like PostgreSQL's date + interval (the database's CHECK), a day the month lacks falls
+// back to the month's last day: 30 November + 3 months is 28 (or 29) February.
+func MaxOrderEnd(start time.Time, kind string) time.Time {
+	first := time.Date(start.Year(), start.Month()+time.Month(orderMonths[kind]), 1, 0, 0, 0, 0, start.Location())
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(start.Day(), last), 0, 0, 0, 0, start.Location())
+}
+
 // Urgencies rank referrals.
 var Urgencies = []commissioning.Option{
 	{Code: "emergency", Label: "Emergency (today)"},
@@ -58,6 +77,8 @@ type Referral struct {
 	BirthYear          int
 	Sex                string
 	LegalPosition      string
+	OrderStart         *time.Time
+	OrderKind          *string
 	OrderExpiry        *time.Time
 	HearingDate        *time.Time
 	Court              string
@@ -71,10 +92,12 @@ type Referral struct {
 	SanctioningOfficer string
 	ChildrensGuardian  string
 	Solicitor          string
-	Emergency72h       bool      `gorm:"column:emergency_72h"`
-	SOSApprovalRef     string    `gorm:"column:sos_approval_ref"`
-	SubmittedAt        time.Time `gorm:"->"`
-	UpdatedAt          time.Time `gorm:"autoUpdateTime:false"`
+	Emergency72h       bool       `gorm:"column:emergency_72h"`
+	SOSApprovalRef     string     `gorm:"column:sos_approval_ref"`
+	SOSRequestedOn     *time.Time `gorm:"column:sos_requested_on"`
+	SOSGrantedOn       *time.Time `gorm:"column:sos_granted_on"`
+	SubmittedAt        time.Time  `gorm:"->"`
+	UpdatedAt          time.Time  `gorm:"autoUpdateTime:false"`
 	ReviewedAt         time.Time
 	AllocatedBedID     *int64
 	AllocatedAt        *time.Time
@@ -137,6 +160,8 @@ type ReferralInput struct {
 	BirthYear          int
 	Sex                string
 	LegalPosition      string
+	OrderStart         *time.Time
+	OrderKind          string // first or renewal
 	OrderExpiry        *time.Time
 	HearingDate        *time.Time
 	Court              string
@@ -151,6 +176,8 @@ type ReferralInput struct {
 	Solicitor          string
 	Emergency72h       bool
 	SOSApprovalRef     string
+	SOSRequestedOn     *time.Time
+	SOSGrantedOn       *time.Time
 }
 
 // Validate checks a referral by field, on today's date.
@@ -170,10 +197,22 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	}
 	switch in.LegalPosition {
 	case "order_granted":
+		if in.OrderStart == nil {
+			fe.Add("order_start-day", "Enter the date the order started")
+		}
+		if !commissioning.ValidCode(OrderKinds, in.OrderKind) {
+			fe.Add("order_kind", "Select whether this is the first order or a renewal")
+		}
 		if in.OrderExpiry == nil {
 			fe.Add("order_expiry-day", "Enter the date the order expires")
 		} else if in.OrderExpiry.Before(today) {
 			fe.Add("order_expiry-day", "The order has expired: the expiry date must be today or later")
+		} else if in.OrderStart != nil && !in.OrderExpiry.After(*in.OrderStart) {
+			fe.Add("order_expiry-day", "The order must expire after it starts")
+		} else if in.OrderStart != nil && commissioning.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
+			fe.Add("order_expiry-day", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
+				map[string]string{"first": "first", "renewal": "renewed"}[in.OrderKind], orderMonths[in.OrderKind], map[string]string{"first": "11", "renewal": "12"}[in.OrderKind],
+				MaxOrderEnd(*in.OrderStart, in.OrderKind).Format(day)))
 		}
 	case "hearing_listed":
 		if in.HearingDate == nil {
@@ -220,8 +259,16 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	if len(in.ChildrensGuardian) > 300 || len(in.Solicitor) > 300 {
 		fe.Add("childrens_guardian", "Contacts must be 300 characters or fewer")
 	}
-	if in.AgeYears > 0 && in.AgeYears < 13 && strings.TrimSpace(in.SOSApprovalRef) == "" {
-		fe.Add("sos_approval_ref", "A child under 13 needs the Secretary of State's approval: enter its reference")
+	if len(in.SOSApprovalRef) > 100 {
+		fe.Add("sos_approval_ref", "The approval's reference must be 100 characters or fewer")
+	}
+	if in.SOSGrantedOn != nil {
+		if strings.TrimSpace(in.SOSApprovalRef) == "" {
+			fe.Add("sos_approval_ref", "Enter the reference of the Secretary of State's approval")
+		}
+		if in.SOSGrantedOn.After(today) {
+			fe.Add("sos_granted_on-day", "The approval's date must be today or earlier")
+		}
 	}
 	return fe
 }
@@ -237,7 +284,11 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 		Court: strings.TrimSpace(in.Court), Urgency: in.Urgency, Needs: in.Needs, NeedsDetail: strings.TrimSpace(in.NeedsDetail), CurrentOutcode: oc.Code,
 		Lat: oc.Centroid.Lat, Lon: oc.Centroid.Lon, PreferredMiles: in.PreferredMiles, SocialWorker: strings.TrimSpace(in.SocialWorker),
 		SanctioningOfficer: strings.TrimSpace(in.SanctioningOfficer), ChildrensGuardian: strings.TrimSpace(in.ChildrensGuardian),
-		Solicitor: strings.TrimSpace(in.Solicitor), Emergency72h: in.Emergency72h, SOSApprovalRef: strings.TrimSpace(in.SOSApprovalRef)}
+		Solicitor: strings.TrimSpace(in.Solicitor), Emergency72h: in.Emergency72h, SOSApprovalRef: strings.TrimSpace(in.SOSApprovalRef),
+		SOSRequestedOn: in.SOSRequestedOn, SOSGrantedOn: in.SOSGrantedOn}
+	if in.LegalPosition == "order_granted" {
+		r.OrderStart, r.OrderKind = in.OrderStart, &in.OrderKind
+	}
 	if r.Needs == nil {
 		r.Needs = commissioning.StringArray{}
 	}
@@ -245,7 +296,7 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 		now := s.Now()
 		r.UpdatedAt, r.ReviewedAt = now, now
 		if err := tx.Omit("SubmittedAt", "AllocatedBedID", "AllocatedAt", "AllocatedBy", "ClosedAt").Create(&r).Error; err != nil {
-			return err
+			return ruleErr(err)
 		}
 		if err := tx.First(&r, r.ID).Error; err != nil {
 			return err
@@ -387,18 +438,21 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 		if reason = strings.TrimSpace(reason); reason == "" {
 			return commissioning.Invalid("reason", "Enter why the referral is withdrawn")
 		}
-		if r.AllocatedBedID != nil {
-			if err := releaseBed(tx, *r.AllocatedBedID, r.ID, by); err != nil {
-				return err
-			}
-		}
+		held := r.AllocatedBedID
 		r.Status = "withdrawn"
 		if placedElsewhere {
 			r.Status = "placed_elsewhere"
 		}
+		// The referral lets go of the bed before the bed is freed: the database refuses to
+		// free a bed an allocated child holds.
 		if err := tx.Model(&Referral{}).Where("id = ?", id).Updates(map[string]any{"status": r.Status, "closed_at": s.Now(), "allocated_bed_id": nil,
 			"allocated_at": nil, "allocated_by": nil}).Error; err != nil {
 			return err
+		}
+		if held != nil {
+			if err := releaseBed(tx, *held, r.ID, by); err != nil {
+				return err
+			}
 		}
 		if err := changed(tx, id); err != nil {
 			return err
@@ -417,7 +471,7 @@ func releaseBed(tx *gorm.DB, bedID, referralID, by int64) error {
 	res := tx.Exec("UPDATE secure_beds SET status = 'free', held_for = NULL, updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ? AND held_for = ? AND status = 'held'",
 		nullID(by), bedID, referralID)
 	if res.Error != nil || res.RowsAffected == 0 {
-		return res.Error
+		return ruleErr(res.Error)
 	}
 	var b Bed
 	if err := tx.First(&b, bedID).Error; err != nil {

@@ -80,11 +80,22 @@ func (w *world) freeWelfare(t *testing.T, h secure.Home) secure.Bed {
 	return secure.Bed{}
 }
 
+// offer circulates r to h, which offers bed.
+func (w *world) offer(t *testing.T, r secure.Referral, h secure.Home, bed secure.Bed) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := w.s.Circulate(ctx, r.ID, []int64{h.ID}, 0)
+	must(t, err)
+	today := time.Now().UTC().Truncate(24 * time.Hour)
+	must(t, w.s.Respond(ctx, r.ID, h.ProviderID, 0, secure.Response{Accept: true, BedID: bed.ID, EarliestAdmission: &today}))
+}
+
 func input(ref string) secure.ReferralInput {
 	now := time.Now()
-	expiry := now.AddDate(0, 3, 0).Truncate(24 * time.Hour)
+	start := now.UTC().Truncate(24 * time.Hour)
+	expiry := secure.MaxOrderEnd(start, "first")
 	return secure.ReferralInput{ChildRef: ref, AgeYears: 14, BirthMonth: int(now.Month()), BirthYear: now.Year() - 14, Sex: "female",
-		LegalPosition: "order_granted", OrderExpiry: &expiry, Urgency: "urgent", Needs: []string{"self_harm"}, CurrentOutcode: "M14", PreferredMiles: 50,
+		LegalPosition: "order_granted", OrderStart: &start, OrderKind: "first", OrderExpiry: &expiry, Urgency: "urgent", Needs: []string{"self_harm"}, CurrentOutcode: "M14", PreferredMiles: 50,
 		SocialWorker: "Sam Worker 0161 496 0000", SanctioningOfficer: "Head of Service 0161 496 0001"}
 }
 
@@ -112,7 +123,18 @@ func TestReferralValidation(t *testing.T) {
 			h := today.AddDate(0, 0, 3)
 			in.LegalPosition, in.HearingDate = "hearing_listed", &h
 		}, "court"},
-		{"Under13WithoutApproval", func(in *secure.ReferralInput) { in.AgeYears, in.BirthYear = 12, today.Year()-12 }, "sos_approval_ref"},
+		{"Under13GrantedWithoutReference", func(in *secure.ReferralInput) {
+			in.AgeYears, in.BirthYear, in.SOSGrantedOn = 12, today.Year()-12, &today
+		}, "sos_approval_ref"},
+		// Children (Secure Accommodation) Regulations 1991, reg. 11: a first order runs at most 3 months.
+		{"FirstOrderOver3Months", func(in *secure.ReferralInput) { e := today.AddDate(0, 3, 2); in.OrderExpiry = &e }, "order_expiry-day"},
+		// Reg. 12: a renewal runs at most 6 months.
+		{"RenewalOver6Months", func(in *secure.ReferralInput) {
+			e := today.AddDate(0, 6, 2)
+			in.OrderKind, in.OrderExpiry = "renewal", &e
+		}, "order_expiry-day"},
+		{"OrderWithoutStart", func(in *secure.ReferralInput) { in.OrderStart = nil }, "order_start-day"},
+		{"OrderWithoutKind", func(in *secure.ReferralInput) { in.OrderKind = "" }, "order_kind"},
 		{"TooYoung", func(in *secure.ReferralInput) { in.AgeYears = 9 }, "age_years"},
 		{"UnknownDistrict", func(in *secure.ReferralInput) { in.CurrentOutcode = "ZZ99" }, "current_outcode"},
 		{"NoSocialWorker", func(in *secure.ReferralInput) { in.SocialWorker = " " }, "social_worker"},
@@ -129,10 +151,18 @@ func TestReferralValidation(t *testing.T) {
 			}
 		})
 	}
+	// Reg. 4 needs approval before placement, not before referral: an under-13's
+	// referral goes in while approval is sought.
 	in := input("MCR-S-1")
-	in.AgeYears, in.BirthYear, in.SOSApprovalRef = 12, today.Year()-12, "SOS/2026/118"
+	in.AgeYears, in.BirthYear, in.SOSRequestedOn = 12, today.Year()-12, &today
 	if fe := in.Validate(today); fe != nil {
-		t.Fatalf("an under-13 with approval: %v", fe)
+		t.Fatalf("an under-13 while approval is sought: %v", fe)
+	}
+	renewal := input("MCR-S-1")
+	e := secure.MaxOrderEnd(today, "renewal")
+	renewal.OrderKind, renewal.OrderExpiry = "renewal", &e
+	if fe := renewal.Validate(today); fe != nil {
+		t.Fatalf("a 6-month renewal: %v", fe)
 	}
 }
 
@@ -263,6 +293,9 @@ func TestTwoCoordinatorsAllocateTheSameBedAtOnce(t *testing.T) {
 	w := newWorld(t)
 	bed := w.freeWelfare(t, w.oakfield)
 	refs := []secure.Referral{w.referral(t, "MCR-S-4"), w.referral(t, "MCR-S-5")}
+	for _, r := range refs {
+		w.offer(t, r, w.oakfield, bed)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	start := make(chan struct{})

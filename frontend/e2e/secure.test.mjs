@@ -1,8 +1,8 @@
 // Issue 5 end to end in a real browser: a council sends a secure referral; the SWCU
 // coordinator circulates it to two homes; one declines with a reason, one accepts; the
 // coordinator allocates the bed while the national bed board, open elsewhere, updates
-// live; the home confirms the admission; the daily report shows it. axe-core checks
-// every page.
+// live; the coordinator releases the held bed with a reason and allocates it again; the
+// home confirms the admission; the daily report shows it. axe-core checks every page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCOUNTS, newPage, signIn, expectAccessible, asUser, nav, useHearth } from './harness.mjs';
@@ -45,6 +45,8 @@ test('a council sends a secure referral', async () => {
     await page.getByLabel('Year of birth').fill(String(now.getFullYear() - 14));
     await page.getByLabel('Female', { exact: true }).check();
     await page.getByLabel('Section 25 order granted').check();
+    await fillDate(page, 'Order started on (if granted)', new Date());
+    await page.getByLabel('First order (at most 3 months)').check();
     await fillDate(page, 'Order expires on (if granted)', new Date(Date.now() + 60 * 864e5));
     await page.getByLabel('Urgent (within days)').check();
     await page.getByLabel('Self-harm or suicidal ideation').check();
@@ -123,6 +125,24 @@ test('the coordinator allocates the bed and the national board updates live', as
   assert.ok(Number(await region.getAttribute('data-refreshed')) >= 1);
   await expectAccessible(board, 'secure bed board after a live update');
   await board.context().close();
+});
+
+test('the coordinator releases the held bed, with a reason, and allocates it again', async () => {
+  await as(coordinator, async (page) => {
+    await page.goto(referralPath);
+    await page.getByRole('button', { name: 'Release the held bed' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    assert.match(await page.locator('.govuk-error-summary').textContent(), /Enter why the bed is released/);
+    await expectAccessible(page, 'release without a reason');
+    await page.getByLabel('Why the bed is released').fill('The court moved the hearing; the home keeps its offer open');
+    await page.getByRole('button', { name: 'Release the held bed' }).click();
+    await page.getByText('The bed is released and the child is back on the waiting list').waitFor();
+    assert.equal(await page.getByTestId('referral-status').textContent(), 'Offers received');
+    await page.getByRole('radio', { name: /bed .* \(offered/ }).check();
+    await page.getByRole('button', { name: 'Allocate the bed' }).click();
+    await page.getByText('The bed is held for the child').waitFor();
+    assert.equal(await page.getByTestId('referral-status').textContent(), 'Bed allocated');
+  });
 });
 
 test('the home confirms the admission and the daily report shows it', async () => {
