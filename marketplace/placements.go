@@ -491,8 +491,7 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 		agreed := p.StartDate
 		if on.Before(agreed) {
 			// The child arrived before the agreed start: the placement, and its fee, start
-			// on the day of arrival (the database refuses a start before the start date,
-			// and a start date without its first fee).
+			// on the day of arrival (the database refuses a start before the start date).
 			if err := tx.Exec(`UPDATE placement_fees SET effective_from = ?
                 WHERE placement_id = ? AND effective_from = (SELECT min(effective_from) FROM placement_fees WHERE placement_id = ?)`, on, p.ID, p.ID).Error; err != nil {
 				return fmt.Errorf("move the first fee of placement %d: %w", p.ID, err)

@@ -3,7 +3,7 @@
 -- matching found for that request (or is an explicit alternative offer with the rules the
 -- home fails); a council cancels a request before award, with a reason; one distance
 -- (haversine, mean Earth radius 3,958.8 miles) in SQL as in Go; a placement never starts
--- before its agreed start date, and moving the start moves the first fee with it.
+-- before its agreed start date (an earlier arrival moves the start, and the first fee).
 
 -- The homes matching found for each invitation, nearest first. Written by matching in
 -- the transaction that writes the invitation; bids reference it.
@@ -92,8 +92,9 @@ $$;
 -- +goose StatementEnd
 
 -- A child cannot have started before the agreed start date: an earlier arrival moves
--- the start date, and the first fee's start with it (ConfirmStart does both, audited,
--- and tells the council). Placements confirmed early before this migration get the same.
+-- the start date, and the first fee's start with it (ConfirmStart does both in one
+-- transaction, audited, and tells the council). Placements confirmed early before this
+-- migration get the same.
 UPDATE placement_fees f SET effective_from = p.started_on
 FROM placements p
 WHERE p.id = f.placement_id AND p.started_on < p.start_date
@@ -101,23 +102,7 @@ WHERE p.id = f.placement_id AND p.started_on < p.start_date
 UPDATE placements SET start_date = started_on WHERE started_on < start_date;
 ALTER TABLE placements ADD CONSTRAINT starts_on_or_after_agreed_start CHECK (started_on IS NULL OR started_on >= start_date);
 
--- +goose StatementBegin
--- The fee runs from the start: a placement's start date moves only with its first fee.
-CREATE FUNCTION placement_start_moves_fee() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF (SELECT min(effective_from) FROM placement_fees WHERE placement_id = NEW.id) IS DISTINCT FROM NEW.start_date THEN
-        RAISE EXCEPTION 'placement %: the first fee must start on the start date %', NEW.id, NEW.start_date USING ERRCODE = 'HB012';
-    END IF;
-    RETURN NEW;
-END;
-$$;
--- +goose StatementEnd
-CREATE TRIGGER placements_start_moves_fee BEFORE UPDATE OF start_date ON placements
-    FOR EACH ROW WHEN (NEW.start_date IS DISTINCT FROM OLD.start_date) EXECUTE FUNCTION placement_start_moves_fee();
-
 -- +goose Down
-DROP TRIGGER placements_start_moves_fee ON placements;
-DROP FUNCTION placement_start_moves_fee();
 ALTER TABLE placements DROP CONSTRAINT starts_on_or_after_agreed_start;
 DROP FUNCTION hearth_miles(double precision, double precision, double precision, double precision);
 DELETE FROM notices WHERE kind IN ('request_cancelled', 'start_moved');
