@@ -48,6 +48,9 @@ type PlacementRequest struct {
 	SubmittedAt   *time.Time
 	ClosedAt      *time.Time
 	Version       int
+	CancelReason  *string // set when the council cancelled the request before award
+	CancelledAt   *time.Time
+	CancelledBy   *int64
 	CreatedAt     time.Time
 }
 

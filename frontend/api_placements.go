@@ -29,6 +29,8 @@ type apiPending struct {
 	CeilingPence    int64    `json:"ceiling_pence"`
 	ApprovalReasons []string `json:"approval_reasons"`
 	StartDate       string   `json:"start_date"`
+	// Alternative is "Alternative offer: …" when the bid's home was not matched.
+	Alternative string `json:"alternative,omitempty"`
 }
 
 func (s *Server) apiApprovals(c echo.Context) error {
@@ -46,6 +48,9 @@ func (s *Server) apiApprovals(c echo.Context) error {
 		out = append(out, apiPending{PlacementID: p.ID, RequestID: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
 			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: nonNil([]string(p.ApprovalReasons)),
 			StartDate: p.StartDate.Format(time.DateOnly)})
+		if p.Alternative != "" {
+			out[len(out)-1].Alternative = marketplace.AlternativeLabel(p.Alternative)
+		}
 	}
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
 }

@@ -2,6 +2,7 @@ package frontend
 
 import (
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -35,8 +36,21 @@ type apiInvitation struct {
 	StartDate string    `json:"start_date"`
 	Deadline  time.Time `json:"deadline"`
 	Emergency bool      `json:"emergency"`
+	// CancelReason is why the council cancelled the request, when it did.
+	CancelReason *string `json:"cancel_reason,omitempty"`
 	*apiChildProfile
 	Homes []apiInvitedHome `json:"homes"`
+	// OtherHomes are the provider's homes matching did not find for the request, with the
+	// rules each fails: they can be offered only as an alternative (one invitation only).
+	OtherHomes []apiOtherHome `json:"other_homes,omitempty"`
+}
+
+type apiOtherHome struct {
+	HomeID int64    `json:"home_id"`
+	Name   string   `json:"name"`
+	Miles  float64  `json:"miles"`
+	Rules  []string `json:"failed_rules"`
+	Why    string   `json:"why"`
 }
 
 // apiChildProfile is the pseudonymised child an invitation is about.
@@ -60,7 +74,8 @@ type apiInvitedHome struct {
 
 func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) apiInvitation {
 	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
-		LotID: inv.LotID, StartDate: inv.StartDate.Format("2006-01-02"), Deadline: inv.Deadline, Emergency: inv.Emergency, Homes: []apiInvitedHome{}}
+		LotID: inv.LotID, StartDate: inv.StartDate.Format("2006-01-02"), Deadline: inv.Deadline, Emergency: inv.Emergency, Homes: []apiInvitedHome{},
+		CancelReason: inv.CancelReason}
 	if inv.Withheld() {
 		return out
 	}
@@ -100,11 +115,29 @@ func (s *Server) apiInvitation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	inv, err := s.deps.Market.InvitationFor(c.Request().Context(), id, currentOrg(c).ID)
+	ctx := c.Request().Context()
+	inv, err := s.deps.Market.InvitationFor(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, s.toAPIInvitation(c, inv))
+	out := s.toAPIInvitation(c, inv)
+	if !inv.Withheld() {
+		homes, err := s.deps.Market.BidHomes(ctx, id, currentOrg(c).ID)
+		if err != nil {
+			return err
+		}
+		for _, h := range homes {
+			if h.Matched {
+				continue
+			}
+			o := apiOtherHome{HomeID: h.HomeID, Name: h.Name, Miles: math.Round(h.Miles*10) / 10, Why: h.Why(), Rules: []string{}}
+			for _, f := range h.Failures {
+				o.Rules = append(o.Rules, f.Rule)
+			}
+			out.OtherHomes = append(out.OtherHomes, o)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 type bidRequest struct {
@@ -117,6 +150,8 @@ type bidRequest struct {
 	NoticeDays        int               `json:"notice_days" validate:"min=0,max=365"`
 	NeedNotes         map[string]string `json:"need_notes"`
 	Justification     string            `json:"justification" validate:"max=4000"`
+	// Alternative offers a home matching did not find for the request.
+	Alternative bool `json:"alternative"`
 }
 
 type apiBid struct {
@@ -131,12 +166,20 @@ type apiBid struct {
 	Justification  string    `json:"justification"`
 	Revision       int       `json:"revision"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	// An alternative offer's home was not matched to the request; the rules it fails.
+	Alternative       bool     `json:"alternative"`
+	AlternativeRules  []string `json:"alternative_rules"`
+	AlternativeReason string   `json:"alternative_reason,omitempty"`
 }
 
 func toAPIBid(b marketplace.Bid) apiBid {
-	return apiBid{ID: b.ID, RequestID: b.RequestID, HomeID: b.HomeID, Status: b.Status, EarliestStart: b.EarliestStart.Format("2006-01-02"),
+	out := apiBid{ID: b.ID, RequestID: b.RequestID, HomeID: b.HomeID, Status: b.Status, EarliestStart: b.EarliestStart.Format("2006-01-02"),
 		WeeklyFeePence: int64(b.WeeklyFeePence), TotalWeekly: int64(b.TotalWeekly()), NoticeDays: b.NoticeDays, Justification: b.Justification,
-		Revision: b.Revision, UpdatedAt: b.UpdatedAt}
+		Revision: b.Revision, UpdatedAt: b.UpdatedAt, Alternative: b.Alternative, AlternativeRules: nonNil([]string(b.AlternativeRules))}
+	if b.Alternative {
+		out.AlternativeReason = marketplace.AlternativeLabel(b.AlternativeDetail)
+	}
+	return out
 }
 
 // apiBid places or revises the provider's sealed bid; after the deadline (by the
@@ -153,7 +196,8 @@ func (s *Server) apiPutBid(c echo.Context) error {
 	start, _ := time.Parse("2006-01-02", req.EarliestStart)
 	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, marketplace.BidInput{HomeID: req.HomeID, EarliestStart: start,
 		WeeklyFee: marketplace.Pence(req.WeeklyFeePence), OneToOneHours: req.OneToOneHours, OneToOneRate: marketplace.Pence(req.OneToOneRatePence),
-		Education: marketplace.Pence(req.EducationPence), NoticeDays: req.NoticeDays, NeedNotes: req.NeedNotes, Justification: req.Justification})
+		Education: marketplace.Pence(req.EducationPence), NoticeDays: req.NoticeDays, NeedNotes: req.NeedNotes, Justification: req.Justification,
+		Alternative: req.Alternative})
 	if err != nil {
 		return err
 	}
@@ -294,7 +338,30 @@ func (s *Server) apiRequest(c echo.Context) error {
 		bids = append(bids, toAPIBid(b))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "child_ref": r.ChildRef, "deadline": r.Deadline,
-		"responses": map[string]any{"sealed": resp.Sealed, "bids": resp.Bids, "declines": resp.Declines}, "bids": bids})
+		"cancel_reason": r.CancelReason, "responses": map[string]any{"sealed": resp.Sealed, "bids": resp.Bids, "declines": resp.Declines}, "bids": bids})
+}
+
+type cancelRequest struct {
+	Reason string `json:"reason"`
+}
+
+// apiCancelRequest cancels a council's own request before award, with a reason the
+// invited providers are told: 200 with the request, 409 once awarded or cancelled.
+func (s *Server) apiCancelRequest(c echo.Context) error {
+	id, err := requestID(c)
+	if err != nil {
+		return err
+	}
+	var req cancelRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	r, err := s.deps.Market.CancelRequest(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Reason)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "cancel_reason": r.CancelReason, "cancelled_at": r.CancelledAt})
 }
 
 type awardRequest struct {

@@ -11,7 +11,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -33,22 +32,31 @@ func (s *Server) invitationsPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total)})
 }
 
-type invitedHome struct {
-	Home  marketplace.Home
-	Miles float64
+// homeOptions are the bid form's homes: the matched ones, then the others with the
+// rules they fail (offered only as an alternative).
+func homeOptions(homes []marketplace.BidHome) (opts [][2]string, others bool) {
+	for _, h := range homes {
+		label := fmt.Sprintf("%s (%s, %.1f miles from the child's home)", h.Name, h.Outcode, h.Miles)
+		if !h.Matched {
+			label = fmt.Sprintf("%s (%s): not matched — %s", h.Name, h.Outcode, h.Why())
+			others = true
+		}
+		opts = append(opts, [2]string{strconv.FormatInt(h.HomeID, 10), label})
+	}
+	return opts, others
 }
 
 func (s *Server) invitationData(c echo.Context, inv marketplace.Invitation) (map[string]any, error) {
 	ctx := c.Request().Context()
-	var homes []invitedHome
-	for _, id := range inv.HomeIDs {
-		h, err := s.deps.Market.Home(ctx, id)
+	data := map[string]any{"Inv": inv, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Status == "open" && time.Now().Before(inv.Deadline),
+		"AlternativeOption": [][2]string{{"yes", "Offer this home as an alternative: the council sees the rules it fails"}}}
+	if !inv.Withheld() {
+		homes, err := s.deps.Market.BidHomes(ctx, inv.RequestID, currentOrg(c).ID)
 		if err != nil {
 			return nil, err
 		}
-		homes = append(homes, invitedHome{h, geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})})
+		data["Homes"], data["OtherHomes"] = homeOptions(homes)
 	}
-	data := map[string]any{"Inv": inv, "Homes": homes, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Status == "open" && time.Now().Before(inv.Deadline)}
 	if b, err := s.deps.Market.OwnBid(ctx, inv.RequestID, currentOrg(c).ID); err == nil {
 		data["Bid"] = b
 	}
@@ -80,6 +88,9 @@ func (s *Server) invitationPage(c echo.Context) error {
 			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
 			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}
 		setDateParts(form, "earliest_start", &b.EarliestStart)
+		if b.Alternative {
+			form["alternative"] = "yes"
+		}
 	} else if len(inv.HomeIDs) == 1 {
 		form["home_id"] = strconv.FormatInt(inv.HomeIDs[0], 10)
 	}
@@ -152,7 +163,8 @@ func (s *Server) bid(c echo.Context) error {
 			}
 		}
 		_, err = s.deps.Market.SubmitBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID, marketplace.BidInput{HomeID: homeID, EarliestStart: *start,
-			WeeklyFee: fee, OneToOneHours: hours, OneToOneRate: rate, Education: edu, NoticeDays: notice, NeedNotes: notes, Justification: form["justification"]})
+			WeeklyFee: fee, OneToOneHours: hours, OneToOneRate: rate, Education: edu, NoticeDays: notice, NeedNotes: notes, Justification: form["justification"],
+			Alternative: form["alternative"] == "yes"})
 		switch {
 		case errors.Is(err, marketplace.ErrBiddingClosed):
 			fe = commissioning.FieldErrors{{Field: "weekly_fee", Message: "The deadline has passed: your bid was not accepted"}}

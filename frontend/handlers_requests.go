@@ -195,3 +195,57 @@ func (s *Server) amend(c echo.Context) error {
 	s.flash(c, "The request is amended; every invited provider has been told")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 }
+
+// Cancelling: a council cancels its request before award, with a reason the invited
+// providers are told.
+
+func (s *Server) cancelRequestPage(c echo.Context) error {
+	id, err := requestID(c)
+	if err != nil {
+		return err
+	}
+	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	return s.renderCancel(c, http.StatusOK, r, map[string]string{}, nil)
+}
+
+func (s *Server) renderCancel(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
+	if r.Status != "draft" && r.Status != "open" && r.Status != "closed" {
+		s.flash(c, userMessage(marketplace.ErrNotCancellable))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
+	}
+	return s.page(c, status, "request_cancel", "Cancel request "+r.ChildRef, map[string]any{"R": r, "Max": marketplace.MaxCancelReason}, withForm(form, fe))
+}
+
+func (s *Server) cancelRequest(c echo.Context) error {
+	id, err := requestID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	form, err := bindForm(c, &struct{}{})
+	if err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	_, err = s.deps.Market.CancelRequest(ctx, id, currentOrg(c).ID, u.ID, form["reason"])
+	var fe commissioning.FieldErrors
+	switch {
+	case errors.Is(err, marketplace.ErrNotCancellable), errors.Is(err, marketplace.ErrRequestCancelled):
+		s.flash(c, userMessage(err))
+		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
+	case err != nil && !asFieldErrors(err, &fe):
+		return err
+	}
+	if fe != nil {
+		return s.renderCancel(c, http.StatusUnprocessableEntity, r, form, fe)
+	}
+	s.flash(c, "The request is cancelled; every invited provider has been told")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
+}

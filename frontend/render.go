@@ -114,8 +114,10 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"deref2":  func(b *bool) bool { return b != nil && *b },
-	"append2": func(opts [][2]string, value, label string) [][2]string { return append(opts, [2]string{value, label}) },
+	"deref2": func(b *bool) bool { return b != nil && *b },
+	// alternative labels an alternative offer with the matching rules its home fails.
+	"alternative": marketplace.AlternativeLabel,
+	"append2":     func(opts [][2]string, value, label string) [][2]string { return append(opts, [2]string{value, label}) },
 	"ceiling": func(l marketplace.Lot, tier string) *marketplace.Pence {
 		if p, ok := l.Ceiling(tier); ok {
 			return &p

@@ -102,6 +102,8 @@ func (s *Server) routes() {
 	s.route(post, "/requests/:id/award", commissioners, s.award)
 	s.route(get, "/requests/:id/amend", commissioners, s.amendPage)
 	s.route(post, "/requests/:id/amend", commissioners, s.amend)
+	s.route(get, "/requests/:id/cancel", commissioners, s.cancelRequestPage)
+	s.route(post, "/requests/:id/cancel", commissioners, s.cancelRequest)
 
 	// Placements after award. Who sees what of a placement — placing council, provider,
 	// host council — is decided per placement by the marketplace; others get a 404.
@@ -206,6 +208,7 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/requests/:id/submit", apiCommissioners, s.apiSubmitRequest)
 	s.route(post, "/api/v1/requests/:id/award", apiCommissioners, s.apiAward)
 	s.route(post, "/api/v1/requests/:id/amendments", apiCommissioners, s.apiAmend)
+	s.route(post, "/api/v1/requests/:id/cancel", apiCommissioners, s.apiCancelRequest)
 
 	// Approvals, placements, notices and children's histories.
 	apiPlacementRoles := APIRoles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser)

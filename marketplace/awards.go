@@ -98,6 +98,8 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		case "closed":
 		case "awarded":
 			return ErrAlreadyAwarded
+		case "cancelled":
+			return ErrRequestCancelled
 		default:
 			return ErrNotClosed
 		}
@@ -139,8 +141,10 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		ceiling, _ := lot.Ceiling(*r.Tier)
-		miles := math.Round(geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})*10) / 10
-		reasons := ApprovalReasons(miles, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
+		// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
+		exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
+		miles := math.Round(exact*10) / 10
+		reasons := ApprovalReasons(exact, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
 		review := start.AddDate(0, 0, ReviewAfterDays)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
@@ -260,6 +264,8 @@ type Pending struct {
 	Provider string
 	HostName string
 	Ceiling  Pence
+	// Alternative is, for an alternative offer, the matching rules its home fails.
+	Alternative string
 }
 
 // AwaitingApproval lists one page of a council's awards waiting for an approver,
@@ -276,10 +282,12 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page co
 			ChildRef, HomeName, Provider, HostName string
 			LotID                                  int64
 			Tier                                   string
+			Alternative                            string
 		}
-		err := s.db.WithContext(ctx).Raw(`SELECT r.child_ref, h.name AS home_name, o.name AS provider, coalesce(hc.name, '') AS host_name, r.lot_id, r.tier
-            FROM placement_requests r JOIN homes h ON h.id = ? JOIN organisations o ON o.id = h.provider_id
-            LEFT JOIN organisations hc ON hc.id = h.host_council_id WHERE r.id = ?`, p.HomeID, p.RequestID).Scan(&row).Error
+		err := s.db.WithContext(ctx).Raw(`SELECT r.child_ref, h.name AS home_name, o.name AS provider, coalesce(hc.name, '') AS host_name, r.lot_id, r.tier,
+                CASE WHEN b.alternative THEN b.alternative_detail ELSE '' END AS alternative
+            FROM placement_requests r JOIN homes h ON h.id = ? JOIN organisations o ON o.id = h.provider_id JOIN bids b ON b.id = ?
+            LEFT JOIN organisations hc ON hc.id = h.host_council_id WHERE r.id = ?`, p.HomeID, p.BidID, p.RequestID).Scan(&row).Error
 		if err != nil {
 			return nil, 0, err
 		}
@@ -288,7 +296,8 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page co
 			return nil, 0, err
 		}
 		ceiling, _ := lot.Ceiling(row.Tier)
-		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling})
+		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling,
+			Alternative: row.Alternative})
 	}
 	return out, total, nil
 }

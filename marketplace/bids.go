@@ -41,6 +41,11 @@ type Bid struct {
 	NeedNotes         json.RawMessage `gorm:"type:jsonb"`
 	Justification     string
 	Revision          int
+	// An alternative offer names a home matching did not find for the request, with
+	// the rules it fails (codes, and as people read them).
+	Alternative       bool
+	AlternativeRules  Codes `gorm:"type:text[]"`
+	AlternativeDetail string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
@@ -64,6 +69,9 @@ type BidInput struct {
 	NoticeDays    int
 	NeedNotes     map[string]string
 	Justification string
+	// Alternative offers a home that matching did not find for the request; without
+	// it such a home is refused.
+	Alternative bool
 }
 
 // DeclineReasons are the fixed reasons a provider gives for declining.
@@ -108,8 +116,13 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		}
 		var fe commissioning.FieldErrors
 		var home Home
+		var alt []Failure
 		if err := tx.Where("id = ? AND provider_id = ?", in.HomeID, providerID).First(&home).Error; err != nil {
 			fe.Add("home_id", "Select one of your homes")
+		} else if alt, err = s.unmatched(ctx, tx, r, providerID, in.HomeID); err != nil {
+			return err
+		} else if len(alt) > 0 && !in.Alternative {
+			fe.Add("home_id", fmt.Sprintf("%s was not matched to this request: %s. Choose a matched home, or offer it as an alternative", home.Name, failureText(alt)))
 		}
 		switch {
 		case in.WeeklyFee <= 0:
@@ -146,15 +159,20 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 			return err
 		}
 		notes, _ := json.Marshal(in.NeedNotes)
+		rules := make(Codes, len(alt))
+		for i, f := range alt {
+			rules[i] = f.Rule
+		}
 		err = tx.Raw(`INSERT INTO bids (request_id, provider_id, home_id, earliest_start, weekly_fee_pence, one_to_one_hours, one_to_one_rate_pence,
-                education_pence, notice_days, need_notes, justification)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                education_pence, notice_days, need_notes, justification, alternative, alternative_rules, alternative_detail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (request_id, provider_id) DO UPDATE SET home_id = EXCLUDED.home_id, status = 'active', earliest_start = EXCLUDED.earliest_start,
                 weekly_fee_pence = EXCLUDED.weekly_fee_pence, one_to_one_hours = EXCLUDED.one_to_one_hours, one_to_one_rate_pence = EXCLUDED.one_to_one_rate_pence,
                 education_pence = EXCLUDED.education_pence, notice_days = EXCLUDED.notice_days, need_notes = EXCLUDED.need_notes,
-                justification = EXCLUDED.justification, revision = bids.revision + 1, updated_at = now()
+                justification = EXCLUDED.justification, alternative = EXCLUDED.alternative, alternative_rules = EXCLUDED.alternative_rules,
+                alternative_detail = EXCLUDED.alternative_detail, revision = bids.revision + 1, updated_at = now()
             RETURNING *`, requestID, providerID, in.HomeID, in.EarliestStart, in.WeeklyFee, in.OneToOneHours, in.OneToOneRate,
-			in.Education, in.NoticeDays, string(notes), strings.TrimSpace(in.Justification)).Scan(&out).Error
+			in.Education, in.NoticeDays, string(notes), strings.TrimSpace(in.Justification), len(alt) > 0, rules, failureText(alt)).Scan(&out).Error
 		if err != nil {
 			return closedErr(err)
 		}
@@ -166,10 +184,30 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		if out.Revision > 1 {
 			action = "bid.revise"
 		}
-		return audit.New(tx).Record(ctx, action, "bid", fmt.Sprint(out.ID), map[string]any{"request_id": requestID, "revision": out.Revision})
+		return audit.New(tx).Record(ctx, action, "bid", fmt.Sprint(out.ID), map[string]any{"request_id": requestID, "revision": out.Revision,
+			"alternative_rules": rules})
 	})
 	return out, err
 }
+
+// unmatched returns the rules the provider's home fails for request r, or none when
+// matching found the home for the provider's invitation.
+func (s *Service) unmatched(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID, homeID int64) ([]Failure, error) {
+	homes, err := s.bidHomes(ctx, tx, r, providerID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range homes {
+		if h.HomeID == homeID {
+			return h.Failures, nil
+		}
+	}
+	return nil, fmt.Errorf("home %d of provider %d: %w", homeID, providerID, commissioning.ErrNotFound)
+}
+
+// AlternativeLabel is how an alternative offer is shown to the commissioner and the
+// approver: "Alternative offer: " and the rules its home fails.
+func AlternativeLabel(detail string) string { return "Alternative offer: " + detail }
 
 // WithdrawBid withdraws the provider's bid before the deadline.
 func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) error {
@@ -303,6 +341,7 @@ type Invitation struct {
 	HomeIDs       commissioning.Int64Array `gorm:"type:bigint[]"`
 	HomeLat       float64
 	HomeLon       float64
+	CancelReason  *string // why the council cancelled the request, if it did
 }
 
 // Outcomes of an invitation for the invited provider.
@@ -323,7 +362,7 @@ func (inv *Invitation) withhold() {
 		return
 	}
 	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
-		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency}
+		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency, CancelReason: inv.CancelReason}
 }
 
 const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status,
@@ -332,7 +371,9 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
              ELSE 'not_successful' END AS outcome,
         r.age_years, r.sex, r.needs, r.needs_detail,
         r.legal_status, r.school_year, r.ehcp, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
-        r.family_details, i.home_ids, r.home_lat, r.home_lon
+        r.family_details, r.home_lat, r.home_lon, r.cancel_reason,
+        (SELECT array_agg(ih.home_id ORDER BY ih.rank) FROM invitation_homes ih
+          WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS home_ids
     FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id
     WHERE i.provider_id = ?`
 

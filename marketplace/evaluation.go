@@ -139,7 +139,7 @@ func (s *Service) Evaluate(ctx context.Context, requestID, councilID int64) (Eva
 			}
 		}
 		in = append(in, ScoreInput{Bid: b, HomeName: h.Name, Provider: provider.Name, Rating: h.OfstedRating,
-			Miles: round1(geo.Miles(origin, geo.Point{Lat: h.Lat, Lon: h.Lon})), NeedsMet: met, NeedsListed: len(ev.Request.Needs)})
+			Miles: geo.Miles(origin, geo.Point{Lat: h.Lat, Lon: h.Lon}), NeedsMet: met, NeedsListed: len(ev.Request.Needs)})
 	}
 	ev.Bids = Score(in, ev.Framework, ev.Ceiling, *ev.Request.WithinMiles)
 	ev.Declines = resp.Declines

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -188,6 +189,12 @@ func (s *Service) admittedTo(ctx context.Context, tx *gorm.DB, lotID int64) ([]i
 	return ids, err
 }
 
+// candidateColumns are what matching reads of a home; @mask is the request's needs,
+// @lot its lot.
+const candidateColumns = `h.id AS home_id, h.provider_id, EXISTS (SELECT 1 FROM home_lots hl WHERE hl.home_id = h.id AND hl.lot_id = @lot) AS serves_lot,
+            h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
+            h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date`
+
 // candidates loads the homes serving the request's lot of the providers admitted to
 // it (a provider with none is excluded by the first rule), and
 // measures its distance from the child's home (haversine, in Go: cheaper than asking
@@ -207,24 +214,177 @@ func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.P
 	defer rows.Close()
 	// Scanned by hand: this is the hot path of matching, and gorm's reflection
 	// doubled its cost.
-	origin := geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}
 	out := make([]Candidate, 0, 1024)
 	for rows.Next() {
-		var c Candidate
-		var missing int64
-		if err := rows.Scan(&c.HomeID, &c.ProviderID, &c.ServesLot, &c.MinAge, &c.MaxAge, &c.AcceptsMale, &c.AcceptsFemale,
-			&missing, &c.Lat, &c.Lon, &c.HostCouncilID, &c.OfstedRating, &c.BedsFree, &c.NextFreeDate); err != nil {
+		c, err := scanCandidate(rows, r)
+		if err != nil {
 			return nil, fmt.Errorf("matching candidates: %w", err)
 		}
-		c.MeetsNeeds = missing == 0
-		if !c.MeetsNeeds {
-			codes := commissioning.NeedsFromMask(missing)
-			c.MissingNeed, c.MissingCount = codes[0], len(codes)
-		}
-		c.Miles = geo.Miles(origin, geo.Point{Lat: c.Lat, Lon: c.Lon})
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+func scanCandidate(rows interface{ Scan(...any) error }, r commissioning.PlacementRequest) (Candidate, error) {
+	var c Candidate
+	var missing int64
+	if err := rows.Scan(&c.HomeID, &c.ProviderID, &c.ServesLot, &c.MinAge, &c.MaxAge, &c.AcceptsMale, &c.AcceptsFemale,
+		&missing, &c.Lat, &c.Lon, &c.HostCouncilID, &c.OfstedRating, &c.BedsFree, &c.NextFreeDate); err != nil {
+		return c, err
+	}
+	c.MeetsNeeds = missing == 0
+	if !c.MeetsNeeds {
+		codes := commissioning.NeedsFromMask(missing)
+		c.MissingNeed, c.MissingCount = codes[0], len(codes)
+	}
+	c.Miles = geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: c.Lat, Lon: c.Lon})
+	return c, nil
+}
+
+// providerCandidates loads every home of a provider as matching sees it for request r,
+// whether or not it serves the lot.
+func (s *Service) providerCandidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) ([]Candidate, error) {
+	rows, err := tx.WithContext(ctx).Raw(`SELECT `+candidateColumns+` FROM homes h WHERE h.provider_id = @provider ORDER BY h.name, h.id`,
+		map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs), "provider": providerID}).Rows()
+	if err != nil {
+		return nil, fmt.Errorf("homes of provider %d: %w", providerID, err)
+	}
+	defer rows.Close()
+	var out []Candidate
+	for rows.Next() {
+		c, err := scanCandidate(rows, r)
+		if err != nil {
+			return nil, fmt.Errorf("homes of provider %d: %w", providerID, err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Failure is one matching rule a home fails, with what it means for that home.
+type Failure struct {
+	Rule, Detail string
+}
+
+// RuleNotMatched is the failure of a home that passes every rule now but was not among
+// the homes matched when the request was sent (registered or freed since).
+const RuleNotMatched = "not_matched"
+
+// Failures lists every matching rule home h fails for request r, in the rules' order;
+// none when the home fits.
+func Failures(r commissioning.PlacementRequest, h Candidate) []Failure {
+	avoid := map[int64]bool{}
+	for _, c := range r.AvoidCouncils {
+		avoid[c] = true
+	}
+	var out []Failure
+	add := func(rule, format string, args ...any) { out = append(out, Failure{rule, fmt.Sprintf(format, args...)}) }
+	if !h.ServesLot {
+		add(RuleServesLot, "it does not serve this lot")
+	}
+	if *r.AgeYears < h.MinAge || *r.AgeYears > h.MaxAge {
+		add(RuleAge, "it takes ages %d to %d; the child is %d", h.MinAge, h.MaxAge, *r.AgeYears)
+	}
+	if (*r.Sex == "male" && !h.AcceptsMale) || (*r.Sex == "female" && !h.AcceptsFemale) {
+		add(RuleSex, "it does not take %s", map[string]string{"male": "boys", "female": "girls"}[*r.Sex])
+	}
+	if !h.MeetsNeeds {
+		d := "it cannot meet: " + Label(Needs, h.MissingNeed)
+		if h.MissingCount > 1 {
+			d += fmt.Sprintf(" (and %d more)", h.MissingCount-1)
+		}
+		add(RuleNeeds, "%s", d)
+	}
+	if h.Miles > float64(*r.WithinMiles) {
+		add(RuleDistance, "it is %.1f miles from the child's home (limit %d)", h.Miles, *r.WithinMiles)
+	}
+	if h.HostCouncilID != nil && avoid[*h.HostCouncilID] {
+		add(RuleAvoided, "it is in an area the council asked to avoid")
+	}
+	if h.OfstedRating == "inadequate" {
+		add(RuleRating, "it is rated Inadequate by Ofsted")
+	}
+	if h.BedsFree == 0 && (h.NextFreeDate == nil || h.NextFreeDate.After(*r.StartDate)) {
+		add(RuleBed, "it has no bed free by the start date")
+	}
+	return out
+}
+
+// BidHome is one of a provider's homes on its bid form: matched to the request, or not
+// and why.
+type BidHome struct {
+	HomeID   int64
+	Name     string
+	Outcode  string
+	Miles    float64
+	Matched  bool
+	Failures []Failure // when not matched
+}
+
+// Why says, for an unmatched home, which rules it fails.
+func (h BidHome) Why() string { return failureText(h.Failures) }
+
+func failureText(fs []Failure) string {
+	parts := make([]string, len(fs))
+	for i, f := range fs {
+		parts[i] = f.Detail
+	}
+	return strings.Join(parts, "; ")
+}
+
+// BidHomes lists the provider's homes for its bid on a request: the matched ones
+// first, nearest first, then the others with the rules they fail (they can be offered
+// only as an alternative). Returns ErrNotInvited if the provider was not invited.
+func (s *Service) BidHomes(ctx context.Context, requestID, providerID int64) ([]BidHome, error) {
+	r, err := s.invitation(ctx, s.db, requestID, providerID)
+	if err != nil {
+		return nil, err
+	}
+	return s.bidHomes(ctx, s.db, r, providerID)
+}
+
+func (s *Service) bidHomes(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) ([]BidHome, error) {
+	var matched []struct{ HomeID int64 }
+	if err := tx.WithContext(ctx).Raw("SELECT home_id FROM invitation_homes WHERE request_id = ? AND provider_id = ? ORDER BY rank", r.ID, providerID).
+		Scan(&matched).Error; err != nil {
+		return nil, err
+	}
+	cands, err := s.providerCandidates(ctx, tx, r, providerID)
+	if err != nil {
+		return nil, err
+	}
+	var names []struct {
+		ID            int64
+		Name, Outcode string
+	}
+	if err := tx.WithContext(ctx).Raw("SELECT id, name, outcode FROM homes WHERE provider_id = ?", providerID).Scan(&names).Error; err != nil {
+		return nil, err
+	}
+	byID := map[int64]BidHome{}
+	for _, c := range cands {
+		byID[c.HomeID] = BidHome{HomeID: c.HomeID, Miles: c.Miles, Failures: Failures(r, c)}
+	}
+	for _, n := range names {
+		h := byID[n.ID]
+		h.Name, h.Outcode = n.Name, n.Outcode
+		byID[n.ID] = h
+	}
+	var out []BidHome
+	for _, m := range matched {
+		h := byID[m.HomeID]
+		h.Matched, h.Failures = true, nil
+		out = append(out, h)
+		delete(byID, m.HomeID)
+	}
+	for _, c := range cands { // by name
+		if h, ok := byID[c.HomeID]; ok {
+			if len(h.Failures) == 0 {
+				h.Failures = []Failure{{RuleNotMatched, "it was not among the homes matched when the request was sent"}}
+			}
+			out = append(out, h)
+		}
+	}
+	return out, nil
 }
 
 // MatchRequest runs matching for a request without saving anything (for benchmarks
@@ -304,7 +464,12 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			return err
 		}
 		for p, homes := range res.Invited {
-			if err := tx.Exec("INSERT INTO request_invitations (request_id, provider_id, home_ids) VALUES (?, ?, ?)", r.ID, p, commissioning.Int64Array(homes)).Error; err != nil {
+			if err := tx.Exec("INSERT INTO request_invitations (request_id, provider_id) VALUES (?, ?)", r.ID, p).Error; err != nil {
+				return err
+			}
+			// The matched homes, nearest first: the only homes a bid may name.
+			if err := tx.Exec(`INSERT INTO invitation_homes (request_id, provider_id, home_id, rank)
+                SELECT ?, ?, m.home_id, m.rank FROM unnest(CAST(? AS bigint[])) WITH ORDINALITY AS m(home_id, rank)`, r.ID, p, commissioning.Int64Array(homes)).Error; err != nil {
 				return err
 			}
 			if err := log.Record(ctx, "request.invite", "placement_request", fmt.Sprint(r.ID), map[string]any{"provider_id": p, "homes": homes}); err != nil {
@@ -357,7 +522,8 @@ type Reached struct {
 
 // Reach lists whom a submitted request invited and whom it excluded, and why.
 func (s *Service) Reach(ctx context.Context, requestID int64) (invited, excluded []Reached, err error) {
-	err = s.db.WithContext(ctx).Raw(`SELECT i.provider_id, o.name AS provider, cardinality(i.home_ids) AS homes
+	err = s.db.WithContext(ctx).Raw(`SELECT i.provider_id, o.name AS provider,
+            (SELECT count(*) FROM invitation_homes ih WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS homes
         FROM request_invitations i JOIN organisations o ON o.id = i.provider_id WHERE i.request_id = ? ORDER BY o.name`, requestID).Scan(&invited).Error
 	if err != nil {
 		return nil, nil, err

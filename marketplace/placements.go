@@ -468,7 +468,10 @@ func (s *Service) AgreementPDF(ctx context.Context, placementID int64, version i
 }
 
 // ConfirmStart records that the child arrived, on the provider's word, and tells the
-// host council (a home must notify the host council of each admission).
+// host council (a home must notify the host council of each admission). An arrival
+// before the agreed start date is not taken silently: the start date and the first
+// fee's start move to the arrival, the audit log records both dates, and the placing
+// council gets a notice.
 func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on time.Time) (Placement, error) {
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -485,13 +488,33 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 		if on.Before(p.AwardedAt.AddDate(0, 0, -1).Truncate(24 * time.Hour)) {
 			return commissioning.Invalid("started_on", "The start date must be on or after the day the placement was awarded")
 		}
+		agreed := p.StartDate
+		if on.Before(agreed) {
+			// The child arrived before the agreed start: the placement, and its fee, start
+			// on the day of arrival (the database refuses a start before the start date).
+			if err := tx.Exec(`UPDATE placement_fees SET effective_from = ?
+                WHERE placement_id = ? AND effective_from = (SELECT min(effective_from) FROM placement_fees WHERE placement_id = ?)`, on, p.ID, p.ID).Error; err != nil {
+				return fmt.Errorf("move the first fee of placement %d: %w", p.ID, err)
+			}
+			p.StartDate = on
+		}
 		p.Status, p.StartedOn, p.StartedBy = "started", &on, nullID(by)
-		if err := tx.Model(&p).Select("status", "started_on", "started_by").Updates(&p).Error; err != nil {
+		if err := tx.Model(&p).Select("status", "started_on", "started_by", "start_date").Updates(&p).Error; err != nil {
 			return err
 		}
 		f, err := facts(ctx, tx, p)
 		if err != nil {
 			return err
+		}
+		if on.Before(agreed) {
+			if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.CouncilID, PlacementID: p.ID, Kind: "start_moved", Inbox: true,
+				Roles:   []commissioning.Role{commissioning.RoleCommissioner},
+				Subject: fmt.Sprintf("Placement IPA-%06d started early, on %s", p.ID, on.Format(day)),
+				Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s, before the agreed start of %s. The placement and its weekly fee of %s now start on %s.",
+					f.Provider, f.ChildRef, f.HomeName, on.Format(day), agreed.Format(day), p.WeeklyFeePence, on.Format(day)),
+				Path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
+				return err
+			}
 		}
 		if err := s.tellHost(ctx, tx, p, f, "host_start", fmt.Sprintf("Child arrived in your area: %s, %s", f.HomeName, on.Format(day)),
 			fmt.Sprintf("%s confirms that a child placed by %s arrived at %s on %s.", f.Provider, f.PlacingCouncil, f.HomeName, on.Format(day))); err != nil {
@@ -501,7 +524,8 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "placement.start", "placement", fmt.Sprint(p.ID), map[string]any{"started_on": on.Format(time.DateOnly)})
+		return audit.New(tx).Record(ctx, "placement.start", "placement", fmt.Sprint(p.ID), map[string]any{"started_on": on.Format(time.DateOnly),
+			"agreed_start": agreed.Format(time.DateOnly), "start_moved": on.Before(agreed)})
 	})
 	return p, err
 }

@@ -188,8 +188,9 @@ func TestPlacementLifecycle(t *testing.T) {
 		t.Fatalf("starting twice: %v", err)
 	}
 
-	// Fee change: after the current fee's date; re-issues the agreement.
-	change := marketplace.FeeChange{EffectiveFrom: pl.p.StartDate, CorePence: 430000, Reason: "Waking night staff added"}
+	// Fee change: after the current fee's date (the arrival: the child came before the
+	// agreed start, which moved the fee's start); re-issues the agreement.
+	change := marketplace.FeeChange{EffectiveFrom: p.StartDate, CorePence: 430000, Reason: "Waking night staff added"}
 	if _, err := w.mk.ChangeFee(ctx, pl.p.ID, pl.manchester.ID, 0, change); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("a change on the same date as the current fee: %v", err)
 	}

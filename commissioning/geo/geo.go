@@ -198,7 +198,9 @@ func OutcodesIn(onsCode string) []Outcode {
 	return out
 }
 
-const earthRadiusMiles = 3958.8
+// EarthRadiusMiles is the mean radius of the Earth in miles: Hearth measures every
+// distance on a sphere of this radius (hearth_miles in SQL is the same formula).
+const EarthRadiusMiles = 3958.8
 
 // Miles is the great-circle (haversine) distance between two points.
 func Miles(a, b Point) float64 {
@@ -206,7 +208,7 @@ func Miles(a, b Point) float64 {
 	dLat := (b.Lat - a.Lat) * rad
 	dLon := (b.Lon - a.Lon) * rad
 	h := math.Sin(dLat/2)*math.Sin(dLat/2) + math.Cos(a.Lat*rad)*math.Cos(b.Lat*rad)*math.Sin(dLon/2)*math.Sin(dLon/2)
-	return 2 * earthRadiusMiles * math.Asin(math.Min(1, math.Sqrt(h)))
+	return 2 * EarthRadiusMiles * math.Asin(math.Min(1, math.Sqrt(h)))
 }
 
 //go:embed data/adjacency.csv

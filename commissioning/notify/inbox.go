@@ -40,6 +40,8 @@ var NoticeKinds = []commissioning.Option{
 	{Code: "amendment", Label: "Request amended"},
 	{Code: "secure", Label: "Secure welfare referral"},
 	{Code: "host_secure", Label: "Secure placement into your area"},
+	{Code: "request_cancelled", Label: "Request cancelled"},
+	{Code: "start_moved", Label: "Placement started early"},
 }
 
 // Message is one notice: to an organisation's inbox (when Inbox is set) and by email to

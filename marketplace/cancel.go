@@ -1,0 +1,79 @@
+package marketplace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+)
+
+// Errors about cancelling a request.
+var (
+	ErrNotCancellable   = fmt.Errorf("only a request that has not been awarded can be cancelled: %w", commissioning.ErrConflict)
+	ErrRequestCancelled = fmt.Errorf("this request has been cancelled: %w", commissioning.ErrConflict)
+)
+
+// MaxCancelReason is the longest reason for cancelling a request, in characters.
+const MaxCancelReason = 1000
+
+// CancelRequest cancels a council's own request before award, with a reason every
+// invited provider is told (a notice and an email, in the same transaction). The
+// cancel is one conditional update, from draft, open or closed only, so a cancel racing
+// an award cannot both win: the loser gets ErrNotCancellable or ErrRequestCancelled.
+// Returns ErrNotFound for another council's request.
+func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by int64, reason string) (commissioning.PlacementRequest, error) {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case reason == "":
+		return commissioning.PlacementRequest{}, commissioning.Invalid("reason", "Enter why you are cancelling the request; the invited providers will see it")
+	case utf8.RuneCountInString(reason) > MaxCancelReason:
+		return commissioning.PlacementRequest{}, commissioning.Invalid("reason", fmt.Sprintf("The reason must be %d characters or fewer", MaxCancelReason))
+	}
+	var r commissioning.PlacementRequest
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var rows []commissioning.PlacementRequest
+		err := tx.Raw(`UPDATE placement_requests SET status = 'cancelled', cancel_reason = ?, cancelled_at = now(), cancelled_by = ?
+            WHERE id = ? AND council_id = ? AND status IN ('draft', 'open', 'closed') RETURNING *`, reason, nullID(by), requestID, councilID).Scan(&rows).Error
+		if err != nil {
+			return fmt.Errorf("cancel placement request %d: %w", requestID, err)
+		}
+		if len(rows) == 0 {
+			if err := tx.Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
+				if errors.Is(err, gorm.ErrRecordNotFound) {
+					return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+				}
+				return err
+			}
+			if r.Status == "cancelled" {
+				return ErrRequestCancelled
+			}
+			return ErrNotCancellable
+		}
+		r = rows[0]
+		if err := audit.New(tx).Record(ctx, "request.cancel", "placement_request", fmt.Sprint(r.ID), map[string]any{"reason": reason}); err != nil {
+			return err
+		}
+		var invited []int64
+		if err := tx.Raw("SELECT provider_id FROM request_invitations WHERE request_id = ? ORDER BY provider_id", r.ID).Scan(&invited).Error; err != nil {
+			return err
+		}
+		for _, pid := range invited {
+			if err := s.tell(ctx, tx, r.ID, notify.Message{OrgID: pid, Kind: "request_cancelled", Inbox: true,
+				Roles:   []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+				Subject: fmt.Sprintf("Placement request %d has been cancelled", r.ID), Path: fmt.Sprintf("/invitations/%d", r.ID),
+				Body: fmt.Sprintf("The council has cancelled placement request %d. No bid will be awarded and no response is needed.\n\nReason: %s",
+					r.ID, reason)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return r, err
+}
