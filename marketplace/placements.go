@@ -26,24 +26,6 @@ var (
 	ErrPlacementOver = fmt.Errorf("the placement has ended: %w", commissioning.ErrConflict)
 )
 
-// ReviewAfterDays is when an agreement sets the first review: 28 days (20 working days)
-// after the start, the first statutory review of a child's care plan.
-const ReviewAfterDays = 28
-
-// EndReasons are why a placement ends.
-var EndReasons = []Option{
-	{Code: "planned_move", Label: "Planned move to another placement"},
-	{Code: "returned_home", Label: "Returned home to family"},
-	{Code: "independence", Label: "Moved to independent living"},
-	{Code: "adoption_sgo", Label: "Adopted or special guardianship order"},
-	{Code: "breakdown", Label: "Placement breakdown (unplanned)"},
-	{Code: "provider_notice", Label: "Provider gave notice"},
-	{Code: "custody", Label: "Remanded or sentenced to custody"},
-	{Code: "secure", Label: "Moved to secure accommodation"},
-	{Code: "did_not_start", Label: "Did not start"},
-	{Code: "other", Label: "Other"},
-}
-
 // IncidentKinds are the episodes a provider reports.
 var IncidentKinds = []Option{
 	{Code: "missing", Label: "Missing"},
@@ -399,7 +381,7 @@ func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, 
 		lines = append(lines, agreement.Line{Label: "Education", Amount: fee.EducationPence.String()})
 	}
 	lines = append(lines, agreement.Line{Label: "Total a week", Amount: fee.Total().String()})
-	review := p.StartDate.AddDate(0, 0, ReviewAfterDays)
+	review := NextReviewDue(p.ReviewsFrom(), nil)
 	if p.ReviewDate != nil {
 		review = *p.ReviewDate
 	}
@@ -843,4 +825,12 @@ func (s *Service) LivePlacement(ctx context.Context, requestID int64) (int64, er
 	var id int64
 	err := s.db.WithContext(ctx).Raw("SELECT coalesce(max(id), 0) FROM placements WHERE request_id = ? AND status <> 'refused'", requestID).Scan(&id).Error
 	return id, err
+}
+
+// LiveAward returns a request's placement that has not been refused (ID 0: none yet),
+// with the rules that made it wait for an approver.
+func (s *Service) LiveAward(ctx context.Context, requestID int64) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Where("request_id = ? AND status <> 'refused'", requestID).Order("id DESC").Limit(1).Find(&p).Error
+	return p, err
 }
