@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,8 +28,11 @@ type apiPending struct {
 	Miles           float64  `json:"miles"`
 	WeeklyFeePence  int64    `json:"weekly_fee_pence"`
 	CeilingPence    int64    `json:"ceiling_pence"`
-	ApprovalReasons []string `json:"approval_reasons"`
-	StartDate       string   `json:"start_date"`
+	ApprovalReasons []string  `json:"approval_reasons"`
+	ApprovalRules   []apiRule `json:"approval_rules"`
+	PolicyMiles     *float64  `json:"policy_miles"`
+	Regulation11    bool      `json:"regulation_11"` // approving needs the reg. 11 record
+	StartDate       string    `json:"start_date"`
 }
 
 func (s *Server) apiApprovals(c echo.Context) error {
@@ -45,14 +49,9 @@ func (s *Server) apiApprovals(c echo.Context) error {
 	for _, p := range pending {
 		out = append(out, apiPending{PlacementID: p.ID, RequestID: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
 			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: nonNil([]string(p.ApprovalReasons)),
-			StartDate: p.StartDate.Format(time.DateOnly)})
+			ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: p.StartDate.Format(time.DateOnly)})
 	}
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
-}
-
-type decisionRequest struct {
-	Decision string `json:"decision" validate:"required,oneof=approve refuse"`
-	Reason   string `json:"reason" validate:"max=2000"`
 }
 
 func (s *Server) apiDecide(c echo.Context) error {
@@ -65,7 +64,11 @@ func (s *Server) apiDecide(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.DecideAward(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Decision == "approve", req.Reason)
+	p, err := s.deps.Market.DecideApproval(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.decision())
+	var fe commissioning.FieldErrors
+	if errors.As(err, &fe) {
+		return apiDecisionFields(fe)
+	}
 	if err != nil {
 		return err
 	}
@@ -166,7 +169,11 @@ type apiPlacement struct {
 	WeeklyFeePence *int64         `json:"weekly_fee_pence,omitempty"`
 	Miles          *float64       `json:"miles,omitempty"`
 	NoticeDays     *int           `json:"notice_days,omitempty"`
-	ReviewDate     *string        `json:"review_date,omitempty"`
+	ReviewDate     *string        `json:"review_date,omitempty"` // the first review, as the agreement states it
+	NextReviewDate *string        `json:"next_review_date,omitempty"`
+	Reviews        []apiReview    `json:"reviews,omitempty"`
+	ApprovalRules  []apiRule      `json:"approval_rules,omitempty"`
+	Regulation11   *apiReg11      `json:"regulation_11,omitempty"`
 	Fees           []apiFee       `json:"fees,omitempty"`
 	Agreements     []apiAgreement `json:"agreements,omitempty"`
 }
@@ -190,6 +197,10 @@ func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
 	}
 	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, v.Sex, v.LegalStatus, nonNil(v.Needs)
 	out.WeeklyFeePence, out.Miles, out.NoticeDays, out.ReviewDate = ptrTo(int64(v.WeeklyFeePence)), &v.Miles, &v.NoticeDays, dateOrNil(v.ReviewDate)
+	out.NextReviewDate, out.ApprovalRules = dateOrNil(v.NextReview), toAPIRules(v.Placement)
+	if v.Access == marketplace.AccessCouncil {
+		out.Reviews, out.Regulation11 = toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
+	}
 	for _, f := range v.Fees {
 		out.Fees = append(out.Fees, apiFee{EffectiveFrom: f.EffectiveFrom.Format(time.DateOnly), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,
 			OneToOneRatePence: int64(f.OneToOneRatePence), EducationPence: int64(f.EducationPence), TotalPence: int64(f.TotalPence), Reason: f.Reason})
@@ -369,6 +380,7 @@ type apiChildPlacement struct {
 	EndedOn     *string `json:"ended_on"`
 	EndReason   *string `json:"end_reason"`
 	Move        bool    `json:"move"`
+	NextReview  *string `json:"next_review_date"`
 }
 
 func (s *Server) apiChild(c echo.Context) error {
@@ -383,7 +395,7 @@ func (s *Server) apiChild(c echo.Context) error {
 	out := make([]apiChildPlacement, 0, len(rec.Placements))
 	for _, p := range rec.Placements {
 		out = append(out, apiChildPlacement{PlacementID: p.ID, Status: p.Status, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles,
-			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move})
+			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReview: dateOrNil(p.NextReview)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"child_ref": rec.Ref, "since": rec.Since.Format(time.DateOnly), "moves": rec.Moves,
 		"incidents": rec.Incidents, "placements": out})

@@ -69,6 +69,18 @@ var funcs = template.FuncMap{
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
 			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons}[kind], code)
 	},
+	"consulted": func(yes *bool, on *time.Time, note string) string {
+		switch {
+		case yes == nil:
+			return "not recorded"
+		case *yes && on != nil:
+			if note != "" {
+				return "yes, " + on.Format("2 January 2006") + ". " + note
+			}
+			return "yes, " + on.Format("2 January 2006")
+		}
+		return "no. " + note
+	},
 	"pounds": func(p any) string {
 		switch v := p.(type) {
 		case marketplace.Pence:

@@ -206,7 +206,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
-			PolicyMiles: fw.DistantMiles,
+			PolicyMiles:   fw.DistantMiles,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
 			p.Status = "awaiting_approval"
@@ -242,7 +242,6 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 	})
 	return p, err
 }
-
 
 // Consultation is one of reg. 11's questions, answered by the approver: yes with the
 // date, or no with why.

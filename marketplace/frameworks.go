@@ -29,8 +29,8 @@ type Framework struct {
 	// DistantMiles is the consortium's distance policy: an award further than this from
 	// the child's home needs an approver (nil: no such policy).
 	DistantMiles *float64
-	CreatedAt           time.Time
-	Lots                []Lot `gorm:"foreignKey:FrameworkID"`
+	CreatedAt    time.Time
+	Lots         []Lot `gorm:"foreignKey:FrameworkID"`
 }
 
 // TableName is the frameworks table.

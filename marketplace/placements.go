@@ -116,6 +116,8 @@ type PlacementView struct {
 	Needs       []string
 	Fees        []PlacementFee
 	Agreements  []Agreement // without the PDF bytes
+	NextReview  *time.Time  // the next statutory review due (reg. 33); nil once over
+	Reviews     []Review    // held so far; the placing council only
 
 	Incidents []Incident
 }
@@ -207,6 +209,12 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 		}
 		if err := s.db.WithContext(ctx).Omit("PDF").Where("placement_id = ?", id).Order("version").Find(&view.Agreements).Error; err != nil {
 			return view, err
+		}
+		if view.NextReview, view.Reviews, err = s.NextReview(ctx, view.Placement); err != nil {
+			return view, err
+		}
+		if access != AccessCouncil {
+			view.Reviews = nil
 		}
 	}
 	if err := s.db.WithContext(ctx).Where("placement_id = ?", id).Order("started_at DESC").Find(&view.Incidents).Error; err != nil {
@@ -391,7 +399,7 @@ func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, 
 		Home:     agreement.Home{Name: f.HomeName, URN: f.HomeURN, Rating: Label(Ratings, f.HomeRating), Outcode: f.HomeOutcode, HostCouncil: f.HostCouncil},
 		ChildRef: f.ChildRef, AgeYears: f.AgeYears, Sex: sexLabel(f.Sex), LegalStatus: legalLabel(f.LegalStatus), Needs: needs,
 		StartDate: p.StartDate, DurationWeeks: deref(f.DurationWeeks), ReviewDate: review, NoticeDays: p.NoticeDays,
-		FeeFrom: fee.EffectiveFrom, Fee: lines}
+		FeeFrom: fee.EffectiveFrom, Fee: lines, Approval: approvalLines(p)}
 	pdf, err := agreement.Render(doc)
 	if err != nil {
 		return Agreement{}, err
@@ -761,7 +769,8 @@ type ChildPlacement struct {
 	StartedOn   *time.Time
 	EndedOn     *time.Time
 	EndReason   *string
-	Move        bool `gorm:"-"` // began after an earlier placement
+	Move        bool       `gorm:"-"` // began after an earlier placement
+	NextReview  *time.Time `gorm:"-"` // the next statutory review due, while live
 }
 
 // ChildRecord is a child's placements in the last two years, and the moves among them.
@@ -808,6 +817,13 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 	ids := make([]int64, len(rec.Placements))
 	for i, cp := range rec.Placements {
 		ids[i] = cp.ID
+		if cp.Status == "awarded" || cp.Status == "started" {
+			due, _, err := s.NextReview(ctx, Placement{ID: cp.ID, Status: cp.Status, StartDate: cp.StartDate, StartedOn: cp.StartedOn})
+			if err != nil {
+				return rec, err
+			}
+			rec.Placements[i].NextReview = due
+		}
 	}
 	var n int64
 	if len(ids) > 0 {
@@ -833,4 +849,33 @@ func (s *Service) LiveAward(ctx context.Context, requestID int64) (Placement, er
 	var p Placement
 	err := s.db.WithContext(ctx).Where("request_id = ? AND status <> 'refused'", requestID).Order("id DESC").Limit(1).Find(&p).Error
 	return p, err
+}
+
+// approvalLines are the agreement's account of why the award needed an approver and,
+// under reg. 11, what the approver recorded.
+func approvalLines(p Placement) [][2]string {
+	var out [][2]string
+	for _, r := range p.ApprovalRules() {
+		out = append(out, [2]string{"Needed under", r})
+	}
+	if p.DecidedAt != nil && p.Status != "refused" && len(out) > 0 {
+		out = append(out, [2]string{"Approved", p.DecidedAt.In(london).Format(day)})
+	}
+	if !p.NeedsRegulation11() || p.WishesConsulted == nil {
+		return out
+	}
+	answer := func(yes *bool, on *time.Time, note string) string {
+		if yes != nil && *yes && on != nil {
+			return strings.TrimSuffix("Yes, "+on.Format(day)+". "+note, " ")
+		}
+		return "No. " + note
+	}
+	out = append(out,
+		[2]string{"Child's wishes and feelings", answer(p.WishesConsulted, p.WishesOn, p.WishesNote)},
+		[2]string{"IRO consulted", answer(p.IROConsulted, p.IROOn, p.IRONote)},
+		[2]string{"Host council consulted", answer(p.HostConsulted, p.HostOn, p.HostNote)})
+	if p.Emergency {
+		out = append(out, [2]string{"Emergency placement", fmt.Sprintf("Placed %s; approval due within 5 working days, by %s", p.EmergencyPlacedOn.Format(day), p.EmergencyDeadline.Format(day))})
+	}
+	return out
 }
