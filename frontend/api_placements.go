@@ -19,15 +19,15 @@ import (
 // per placement (404 for anyone else).
 
 type apiPending struct {
-	PlacementID     int64    `json:"placement_id"`
-	RequestID       int64    `json:"request_id"`
-	ChildRef        string   `json:"child_ref"`
-	Home            string   `json:"home"`
-	Provider        string   `json:"provider"`
-	HostCouncil     string   `json:"host_council"`
-	Miles           float64  `json:"miles"`
-	WeeklyFeePence  int64    `json:"weekly_fee_pence"`
-	CeilingPence    int64    `json:"ceiling_pence"`
+	PlacementID     int64     `json:"placement_id"`
+	RequestID       int64     `json:"request_id"`
+	ChildRef        string    `json:"child_ref"`
+	Home            string    `json:"home"`
+	Provider        string    `json:"provider"`
+	HostCouncil     string    `json:"host_council"`
+	Miles           float64   `json:"miles"`
+	WeeklyFeePence  int64     `json:"weekly_fee_pence"`
+	CeilingPence    int64     `json:"ceiling_pence"`
 	ApprovalReasons []string  `json:"approval_reasons"`
 	ApprovalRules   []apiRule `json:"approval_rules"`
 	PolicyMiles     *float64  `json:"policy_miles"`

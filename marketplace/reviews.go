@@ -43,6 +43,7 @@ func NextReviewDue(from time.Time, held []time.Time) time.Time {
 type Review struct {
 	ID          int64 `gorm:"primaryKey"`
 	PlacementID int64
+	StartedOn   time.Time // the placement's, kept by a foreign key so a CHECK can compare
 	HeldOn      time.Time
 	Notes       string
 	RecordedBy  *int64
@@ -124,7 +125,7 @@ func (s *Service) RecordReview(ctx context.Context, placementID, councilID, by i
 		if err := fe.Err(); err != nil {
 			return err
 		}
-		r = Review{PlacementID: p.ID, HeldOn: held, Notes: notes, RecordedBy: nullID(by)}
+		r = Review{PlacementID: p.ID, StartedOn: *p.StartedOn, HeldOn: held, Notes: notes, RecordedBy: nullID(by)}
 		if err := tx.Omit("RecordedAt").Create(&r).Error; err != nil {
 			return reviewRefused(err)
 		}

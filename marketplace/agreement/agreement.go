@@ -35,7 +35,7 @@ type Document struct {
 	Needs       []string
 
 	StartDate     time.Time
-	DurationWeeks int // 0 when open-ended
+	DurationWeeks int       // 0 when open-ended
 	ReviewDate    time.Time // the first statutory review due (reg. 33: 20 working days)
 	NoticeDays    int
 
