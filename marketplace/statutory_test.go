@@ -12,6 +12,8 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 func date(s string) time.Time {
@@ -348,5 +350,50 @@ func TestReviewsHeldMoveTheNextDueDate(t *testing.T) {
 		if _, err := w.db.Pool.Exec(ctx, tt.sql, p.ID); err == nil {
 			t.Errorf("the database accepted a review %s", tt.name)
 		}
+	}
+}
+
+// Migration 00014 carries ended placements' old end reasons to the SSDA903-aligned codes
+// (returned_home becomes return_home, E4A; secure becomes council_ended, LAREQ), and
+// its Down carries them back.
+func TestMigrationCarriesEndReasons(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester := w.member(t, "E08000003")
+	home := w.home(t, w.provider.ID, "SC970001", "M20 2AB", []string{"cse_risk"}, 1)
+	r, _ := w.openRequest(t, manchester)
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28})
+	must(t, err)
+	w.closeNow(t, r.ID)
+	p, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0)
+	must(t, err)
+	today := commissioning.DateOf(time.Now())
+	_, err = w.mk.ConfirmStart(ctx, p.ID, w.provider.ID, 0, today)
+	must(t, err)
+	_, err = w.mk.EndPlacement(ctx, p.ID, marketplace.Viewer{OrgID: manchester.ID, Kind: commissioning.KindCouncil}, 0, marketplace.Ending{EndedOn: today, Reason: "return_home"})
+	must(t, err)
+
+	owner, err := migrations.Connect(ctx, dbtest.OwnerURL("postgres:///"+w.db.Pool.Config().ConnConfig.Database))
+	must(t, err)
+	defer owner.Close()
+	reason := func() string {
+		var s string
+		must(t, owner.Pool.QueryRow(ctx, "SELECT end_reason FROM placements WHERE id = $1", p.ID).Scan(&s))
+		return s
+	}
+	must(t, migrations.DownTo(ctx, owner.SQL, 13))
+	if got := reason(); got != "returned_home" {
+		t.Fatalf("after Down: %q", got)
+	}
+	must(t, migrations.Up(ctx, owner.SQL))
+	if got := reason(); got != "return_home" {
+		t.Fatalf("returned_home after Up: %q", got)
+	}
+	must(t, migrations.DownTo(ctx, owner.SQL, 13))
+	_, err = owner.Pool.Exec(ctx, "UPDATE placements SET end_reason = 'secure' WHERE id = $1", p.ID)
+	must(t, err)
+	must(t, migrations.Up(ctx, owner.SQL))
+	if got := reason(); got != "council_ended" {
+		t.Fatalf("secure after Up: %q", got)
 	}
 }
