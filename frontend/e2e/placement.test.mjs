@@ -112,6 +112,9 @@ test('after the deadline the commissioner awards the home 35 miles away, which w
     await expectAccessible(page, 'request: bids side by side');
     await page.getByRole('button', { name: 'Award to Marine Lodge' }).click();
     await page.getByText('waits for your council').waitFor();
+    const award = await page.getByTestId('award').textContent();
+    assert.match(award, /Regulation 11: out of area and not adjoining/);
+    assert.match(award, /Consortium policy: more than 20 miles/);
     await expectAccessible(page, 'request: award waiting for approval');
   });
 });
