@@ -197,9 +197,9 @@ func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
 	}
 	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, v.Sex, v.LegalStatus, nonNil(v.Needs)
 	out.WeeklyFeePence, out.Miles, out.NoticeDays, out.ReviewDate = ptrTo(int64(v.WeeklyFeePence)), &v.Miles, &v.NoticeDays, dateOrNil(v.ReviewDate)
-	out.NextReviewDate, out.ApprovalRules = dateOrNil(v.NextReview), toAPIRules(v.Placement)
+	out.NextReviewDate = dateOrNil(v.NextReview)
 	if v.Access == marketplace.AccessCouncil {
-		out.Reviews, out.Regulation11 = toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
+		out.ApprovalRules, out.Reviews, out.Regulation11 = toAPIRules(v.Placement), toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
 	}
 	for _, f := range v.Fees {
 		out.Fees = append(out.Fees, apiFee{EffectiveFrom: f.EffectiveFrom.Format(time.DateOnly), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,
