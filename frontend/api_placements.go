@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,17 +19,20 @@ import (
 // per placement (404 for anyone else).
 
 type apiPending struct {
-	PlacementID     int64    `json:"placement_id"`
-	RequestID       int64    `json:"request_id"`
-	ChildRef        string   `json:"child_ref"`
-	Home            string   `json:"home"`
-	Provider        string   `json:"provider"`
-	HostCouncil     string   `json:"host_council"`
-	Miles           float64  `json:"miles"`
-	WeeklyFeePence  int64    `json:"weekly_fee_pence"`
-	CeilingPence    int64    `json:"ceiling_pence"`
-	ApprovalReasons []string `json:"approval_reasons"`
-	StartDate       string   `json:"start_date"`
+	PlacementID     int64     `json:"placement_id"`
+	RequestID       int64     `json:"request_id"`
+	ChildRef        string    `json:"child_ref"`
+	Home            string    `json:"home"`
+	Provider        string    `json:"provider"`
+	HostCouncil     string    `json:"host_council"`
+	Miles           float64   `json:"miles"`
+	WeeklyFeePence  int64     `json:"weekly_fee_pence"`
+	CeilingPence    int64     `json:"ceiling_pence"`
+	ApprovalReasons []string  `json:"approval_reasons"`
+	ApprovalRules   []apiRule `json:"approval_rules"`
+	PolicyMiles     *float64  `json:"policy_miles"`
+	Regulation11    bool      `json:"regulation_11"` // approving needs the reg. 11 record
+	StartDate       string    `json:"start_date"`
 	// Alternative is "Alternative offer: …" when the bid's home was not matched.
 	Alternative string `json:"alternative,omitempty"`
 }
@@ -47,17 +51,12 @@ func (s *Server) apiApprovals(c echo.Context) error {
 	for _, p := range pending {
 		out = append(out, apiPending{PlacementID: p.ID, RequestID: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
 			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: nonNil([]string(p.ApprovalReasons)),
-			StartDate: p.StartDate.Format(time.DateOnly)})
+			ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: p.StartDate.Format(time.DateOnly)})
 		if p.Alternative != "" {
 			out[len(out)-1].Alternative = marketplace.AlternativeLabel(p.Alternative)
 		}
 	}
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
-}
-
-type decisionRequest struct {
-	Decision string `json:"decision" validate:"required,oneof=approve refuse"`
-	Reason   string `json:"reason" validate:"max=2000"`
 }
 
 func (s *Server) apiDecide(c echo.Context) error {
@@ -70,7 +69,11 @@ func (s *Server) apiDecide(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.DecideAward(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Decision == "approve", req.Reason)
+	p, err := s.deps.Market.DecideApproval(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.decision())
+	var fe commissioning.FieldErrors
+	if errors.As(err, &fe) {
+		return apiDecisionFields(fe)
+	}
 	if err != nil {
 		return err
 	}
@@ -171,7 +174,11 @@ type apiPlacement struct {
 	WeeklyFeePence *int64         `json:"weekly_fee_pence,omitempty"`
 	Miles          *float64       `json:"miles,omitempty"`
 	NoticeDays     *int           `json:"notice_days,omitempty"`
-	ReviewDate     *string        `json:"review_date,omitempty"`
+	ReviewDate     *string        `json:"review_date,omitempty"` // the first review, as the agreement states it
+	NextReviewDate *string        `json:"next_review_date,omitempty"`
+	Reviews        []apiReview    `json:"reviews,omitempty"`
+	ApprovalRules  []apiRule      `json:"approval_rules,omitempty"`
+	Regulation11   *apiReg11      `json:"regulation_11,omitempty"`
 	Fees           []apiFee       `json:"fees,omitempty"`
 	Agreements     []apiAgreement `json:"agreements,omitempty"`
 }
@@ -195,6 +202,10 @@ func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
 	}
 	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, v.Sex, v.LegalStatus, nonNil(v.Needs)
 	out.WeeklyFeePence, out.Miles, out.NoticeDays, out.ReviewDate = ptrTo(int64(v.WeeklyFeePence)), &v.Miles, &v.NoticeDays, dateOrNil(v.ReviewDate)
+	out.NextReviewDate = dateOrNil(v.NextReview)
+	if v.Access == marketplace.AccessCouncil {
+		out.ApprovalRules, out.Reviews, out.Regulation11 = toAPIRules(v.Placement), toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
+	}
 	for _, f := range v.Fees {
 		out.Fees = append(out.Fees, apiFee{EffectiveFrom: f.EffectiveFrom.Format(time.DateOnly), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,
 			OneToOneRatePence: int64(f.OneToOneRatePence), EducationPence: int64(f.EducationPence), TotalPence: int64(f.TotalPence), Reason: f.Reason})
@@ -374,6 +385,7 @@ type apiChildPlacement struct {
 	EndedOn     *string `json:"ended_on"`
 	EndReason   *string `json:"end_reason"`
 	Move        bool    `json:"move"`
+	NextReview  *string `json:"next_review_date"`
 }
 
 func (s *Server) apiChild(c echo.Context) error {
@@ -388,7 +400,7 @@ func (s *Server) apiChild(c echo.Context) error {
 	out := make([]apiChildPlacement, 0, len(rec.Placements))
 	for _, p := range rec.Placements {
 		out = append(out, apiChildPlacement{PlacementID: p.ID, Status: p.Status, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles,
-			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move})
+			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReview: dateOrNil(p.NextReview)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"child_ref": rec.Ref, "since": rec.Since.Format(time.DateOnly), "moves": rec.Moves,
 		"incidents": rec.Incidents, "placements": out})

@@ -386,6 +386,6 @@ func (s *Server) apiAward(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)),
+	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)), "approval_rules": toAPIRules(p),
 		"miles": p.Miles, "weekly_fee_pence": int64(p.WeeklyFeePence)})
 }

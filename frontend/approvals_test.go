@@ -36,7 +36,7 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	}
 	b := h.signIn("approver@manchester.test")
 	page := b.get("/approvals")
-	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Above the framework&#39;s price ceiling") || !strings.Contains(page.Body, "£5,600.00") {
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Over the price ceiling") || !strings.Contains(page.Body, "£5,600.00") {
 		t.Fatalf("approvals page: %d", page.Status)
 	}
 	action := fmt.Sprintf("/approvals/%d", p.ID)

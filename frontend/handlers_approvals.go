@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -11,8 +12,9 @@ import (
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
-// Approvers (the DCS or a delegate) approve or refuse distant or over-ceiling awards of
-// their own council.
+// Approvers (the DCS or a nominated officer) approve or refuse their own council's awards
+// that a rule sent to them: regulation 11 (out of area and not adjoining, with what it
+// asks recorded), the consortium's distance policy, or the price ceiling.
 
 func (s *Server) approvalsPage(c echo.Context) error {
 	return s.renderApprovals(c, http.StatusOK, nil, nil)
@@ -49,11 +51,20 @@ func (s *Server) decideApproval(c echo.Context) error {
 	}
 	u, _ := currentUser(c)
 	ctx := c.Request().Context()
-	_, err = s.deps.Market.DecideAward(ctx, id, currentOrg(c).ID, u.ID, decision == "approve", form["reason_"+c.Param("id")])
+	sfx := "_" + c.Param("id")
+	answer := func(q string) marketplace.Consultation {
+		return marketplace.Consultation{Answer: form[q+sfx], On: isoDate(form, q+"_on"+sfx), Note: form[q+"_note"+sfx]}
+	}
+	_, err = s.deps.Market.DecideApproval(ctx, id, currentOrg(c).ID, u.ID, marketplace.Decision{Approve: decision == "approve", Reason: form["reason"+sfx],
+		Reg11: marketplace.Regulation11Record{Wishes: answer("wishes"), IRO: answer("iro"), Host: answer("host"),
+			Emergency: form["emergency"+sfx], EmergencyPlacedOn: isoDate(form, "emergency_placed_on"+sfx)}})
 	switch {
 	case errors.As(err, &fe):
 		for i := range fe {
-			fe[i].Field = "reason_" + c.Param("id")
+			fe[i].Field += sfx
+			if strings.HasSuffix(fe[i].Field, "_on"+sfx) {
+				fe[i].Field += "-day"
+			}
 		}
 		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrNotAwaiting):

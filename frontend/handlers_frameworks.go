@@ -50,7 +50,14 @@ func termsForm(f marketplace.Framework) map[string]string {
 		open = "yes"
 	}
 	return map[string]string{"name": f.Name, "open": open, "weight_price": strconv.Itoa(f.WeightPrice), "weight_quality": strconv.Itoa(f.WeightQuality),
-		"weight_distance": strconv.Itoa(f.WeightDistance), "weight_fit": strconv.Itoa(f.WeightFit), "levy_bps": strconv.Itoa(f.LevyBPS)}
+		"weight_distance": strconv.Itoa(f.WeightDistance), "weight_fit": strconv.Itoa(f.WeightFit), "levy_bps": strconv.Itoa(f.LevyBPS), "distant_miles": milesField(f.DistantMiles)}
+}
+
+func milesField(m *float64) string {
+	if m == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*m, 'f', -1, 64)
 }
 
 // parseTerms reads the framework terms form, reporting numbers that are not numbers.
@@ -65,6 +72,13 @@ func parseTerms(form map[string]string) (marketplace.FrameworkTerms, commissioni
 	}
 	t := marketplace.FrameworkTerms{Name: form["name"], OpenForApplications: form["open"] == "yes",
 		WeightPrice: num("weight_price"), WeightQuality: num("weight_quality"), WeightDistance: num("weight_distance"), WeightFit: num("weight_fit"), LevyBPS: num("levy_bps")}
+	if v := strings.TrimSpace(form["distant_miles"]); v == "" {
+		t.NoDistancePolicy = true
+	} else if m, err := strconv.ParseFloat(v, 64); err != nil || m <= 0 {
+		fe.Add("distant_miles", "Distance policy must be a number of miles more than 0, like 20, or empty for none")
+	} else {
+		t.DistantMiles = m
+	}
 	if fe == nil {
 		if err := t.Validate(); err != nil {
 			errors.As(err, &fe)
@@ -75,7 +89,7 @@ func parseTerms(form map[string]string) (marketplace.FrameworkTerms, commissioni
 
 func (s *Server) newFrameworkPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "admin_framework_new", "New framework", nil,
-		withForm(map[string]string{"open": "yes", "weight_price": "40", "weight_quality": "30", "weight_distance": "20", "weight_fit": "10", "levy_bps": "150"}, nil))
+		withForm(map[string]string{"open": "yes", "weight_price": "40", "weight_quality": "30", "weight_distance": "20", "weight_fit": "10", "levy_bps": "150", "distant_miles": "20"}, nil))
 }
 
 func (s *Server) newFramework(c echo.Context) error {

@@ -59,11 +59,11 @@ func (s *Server) renderRequest(c echo.Context, status int, fe commissioning.Fiel
 		if err != nil {
 			return err
 		}
-		placement, err := s.deps.Market.LivePlacement(ctx, id)
+		award, err := s.deps.Market.LiveAward(ctx, id)
 		if err != nil {
 			return err
 		}
-		data["Invited"], data["Excluded"], data["Responses"], data["Amendments"], data["Placement"] = invited, excluded, resp, amendments, placement
+		data["Invited"], data["Excluded"], data["Responses"], data["Amendments"], data["Placement"], data["Award"] = invited, excluded, resp, amendments, award.ID, award
 		if !resp.Sealed {
 			ev, err := s.deps.Market.Evaluate(ctx, id, currentOrg(c).ID)
 			if err != nil {
@@ -111,7 +111,7 @@ func (s *Server) award(c echo.Context) error {
 		return err
 	}
 	if p.Status == "awaiting_approval" {
-		s.flash(c, "The bed is reserved. The award now waits for your council's approver, because the placement is distant or above the ceiling.")
+		s.flash(c, "The bed is reserved. The award now waits for your council's approver under: "+strings.Join(p.ApprovalRules(), "; ")+".")
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 	}
 	s.flash(c, "The placement has been awarded and the bed reserved. The agreement is issued; the providers and the host council have been told.")

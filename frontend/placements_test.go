@@ -224,7 +224,7 @@ func TestPlacementAPI(t *testing.T) {
 	if st, _ := h.api("POST", path+"/end", council, `{"ended_on":"`+today+`","reason":"lost"}`); st != 422 {
 		t.Fatalf("unknown reason: %d", st)
 	}
-	if st, body := h.api("POST", path+"/end", council, `{"ended_on":"`+today+`","reason":"returned_home"}`); st != 200 || body["status"] != "ended" {
+	if st, body := h.api("POST", path+"/end", council, `{"ended_on":"`+today+`","reason":"return_home"}`); st != 200 || body["status"] != "ended" {
 		t.Fatalf("end: %d %v", st, body)
 	}
 	if st, body := h.api("GET", "/api/v1/notices", host, ""); st != 200 || body["total"].(float64) < 4 {

@@ -64,10 +64,22 @@ var funcs = template.FuncMap{
 	},
 	"label": func(kind, code string) string {
 		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
-			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "approval": marketplace.ApprovalReasonLabels, "end": marketplace.EndReasons,
+			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "end": marketplace.EndReasons,
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
 			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons}[kind], code)
+	},
+	"consulted": func(yes *bool, on *time.Time, note string) string {
+		switch {
+		case yes == nil:
+			return "not recorded"
+		case *yes && on != nil:
+			if note != "" {
+				return "yes, " + on.Format("2 January 2006") + ". " + note
+			}
+			return "yes, " + on.Format("2 January 2006")
+		}
+		return "no. " + note
 	},
 	"pounds": func(p any) string {
 		switch v := p.(type) {

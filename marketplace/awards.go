@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,9 +27,19 @@ var (
 	ErrNotAwaiting     = fmt.Errorf("this placement is not awaiting approval: %w", commissioning.ErrConflict)
 )
 
-// DistantMiles is the Hearth rule's threshold: a placement further than this from the
-// child's home needs a senior approver.
-const DistantMiles = 20.0
+// The rules that make an award wait for an approver, as stored on the placement when
+// the award is made (placements.approval_reasons), so they are never recomputed later.
+const (
+	// RuleRegulation11 is the law: the Care Planning, Placement and Case Review
+	// (England) Regulations 2010, reg. 11: a placement out of the council's area and not
+	// in an adjoining area needs the nominated officer's approval.
+	RuleRegulation11 = "regulation_11"
+	// RuleConsortiumMiles is the framework's distance policy: more than N miles from the
+	// child's home (Framework.DistantMiles; can be off).
+	RuleConsortiumMiles = "consortium_miles"
+	// RuleOverCeiling is Hearth's rule: a weekly fee above the lot's price ceiling.
+	RuleOverCeiling = "over_ceiling"
+)
 
 // Placement is an awarded bid: the child's placement in a home.
 type Placement struct {
@@ -42,7 +53,8 @@ type Placement struct {
 	WeeklyFeePence  Pence
 	StartDate       time.Time
 	Miles           float64
-	ApprovalReasons Codes `gorm:"type:text[]"`
+	ApprovalReasons Codes    `gorm:"type:text[]"`
+	PolicyMiles     *float64 // the framework's distance policy when the award was made
 	AwardedBy       *int64
 	AwardedAt       time.Time `gorm:"->"`
 	DecidedBy       *int64
@@ -57,27 +69,73 @@ type Placement struct {
 	EndReason       *string
 	EndNote         string
 	EndedBy         *int64
+
+	// What the approver recorded for reg. 11 (see Regulation11Record).
+	WishesConsulted      *bool      `gorm:"column:wishes_consulted"`
+	WishesOn             *time.Time `gorm:"column:wishes_on"`
+	WishesNote           string     `gorm:"column:wishes_note"`
+	IROConsulted         *bool      `gorm:"column:iro_consulted"`
+	IROOn                *time.Time `gorm:"column:iro_on"`
+	IRONote              string     `gorm:"column:iro_note"`
+	HostConsulted        *bool      `gorm:"column:host_consulted"`
+	HostOn               *time.Time `gorm:"column:host_on"`
+	HostNote             string     `gorm:"column:host_note"`
+	Emergency            bool
+	EmergencyPlacedOn    *time.Time
+	EmergencyDeadline    *time.Time
+	ApprovedBeforeRecord bool `gorm:"->"`
 }
 
 // TableName is the placements table.
 func (Placement) TableName() string { return "placements" }
 
-// ApprovalReasons applies the Hearth rule: an award needs an approver (the DCS or a
-// delegate) when the home is more than 20 miles from the child's home, or out of the
-// placing council's area and not in an adjoining council, or its fee is above the ceiling.
-func ApprovalReasons(miles float64, placingONS, hostONS string, total, ceiling Pence) []string {
+// ApprovalReasons lists the rules under which an award needs an approver (the DCS or a
+// nominated officer): reg. 11 when the home is out of the placing council's area and not
+// in an adjoining one; the consortium's policy when it is more than policyMiles from the
+// child's home (nil: no policy); Hearth's when the fee is above the ceiling.
+func ApprovalReasons(miles float64, policyMiles *float64, placingONS, hostONS string, total, ceiling Pence) []string {
 	var out []string
-	if miles > DistantMiles {
-		out = append(out, "distance")
-	}
 	if hostONS != placingONS && !geo.Adjoining(placingONS, hostONS) {
-		out = append(out, "out_of_area")
+		out = append(out, RuleRegulation11)
+	}
+	if policyMiles != nil && miles > *policyMiles {
+		out = append(out, RuleConsortiumMiles)
 	}
 	if ceiling > 0 && total > ceiling {
-		out = append(out, "over_ceiling")
+		out = append(out, RuleOverCeiling)
 	}
 	return out
 }
+
+// RuleLabel names a rule that triggered approval, the same on every screen, in the
+// agreement and in the API.
+func RuleLabel(code string, policyMiles *float64) string {
+	switch code {
+	case RuleRegulation11:
+		return "Regulation 11: out of area and not adjoining"
+	case RuleConsortiumMiles:
+		if policyMiles == nil {
+			return "Consortium policy: distance"
+		}
+		return "Consortium policy: more than " + strconv.FormatFloat(*policyMiles, 'f', -1, 64) + " miles"
+	case RuleOverCeiling:
+		return "Over the price ceiling"
+	}
+	return code
+}
+
+// ApprovalRules names the rules that made the award wait for an approver.
+func (p Placement) ApprovalRules() []string {
+	out := make([]string, len(p.ApprovalReasons))
+	for i, c := range p.ApprovalReasons {
+		out[i] = RuleLabel(c, p.PolicyMiles)
+	}
+	return out
+}
+
+// NeedsRegulation11 reports whether the award is a distant placement in law, so the
+// approver records what reg. 11 asks.
+func (p Placement) NeedsRegulation11() bool { return p.ApprovalReasons.Has(RuleRegulation11) }
 
 // Award reserves a bed in the bid's home and creates the placement, in one
 // transaction. The reservation is a conditional update, so two awards of a home's
@@ -140,20 +198,25 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
 			return err
 		}
+		var fw Framework
+		if err := tx.Select("id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
+			return err
+		}
 		ceiling, _ := lot.Ceiling(*r.Tier)
 		// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
 		exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
 		miles := math.Round(exact*10) / 10
-		reasons := ApprovalReasons(exact, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
-		review := start.AddDate(0, 0, ReviewAfterDays)
+		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
+		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
+			PolicyMiles:   fw.DistantMiles,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
 			p.Status = "awaiting_approval"
 		}
 		if err := tx.Select("RequestID", "BidID", "CouncilID", "ProviderID", "HomeID", "Status", "WeeklyFeePence", "StartDate", "Miles",
-			"ApprovalReasons", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
+			"ApprovalReasons", "PolicyMiles", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return ErrAlreadyAwarded
 			}
@@ -177,32 +240,136 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		if p.Status == "awaiting_approval" {
 			return s.tell(ctx, tx, r.ID, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
 				Subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), Path: "/approvals",
-				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(reasonLabels(reasons), "; "))})
+				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(p.ApprovalRules(), "; "))})
 		}
 		return s.confirmAward(ctx, tx, p)
 	})
 	return p, err
 }
 
-// ApprovalReasonLabels explain why an award needs an approver.
-var ApprovalReasonLabels = []Option{
-	{Code: "distance", Label: "More than 20 miles from the child's home"},
-	{Code: "out_of_area", Label: "Outside the council's area and not in an adjoining council"},
-	{Code: "over_ceiling", Label: "Above the framework's price ceiling"},
+// Consultation is one of reg. 11's questions, answered by the approver: yes with the
+// date, or no with why.
+type Consultation struct {
+	Answer string // "yes" or "no"
+	On     string // YYYY-MM-DD, required for yes
+	Note   string // required for no
 }
 
-func reasonLabels(codes []string) []string {
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = strings.ToLower(Label(ApprovalReasonLabels, c)[:1]) + Label(ApprovalReasonLabels, c)[1:]
+// Regulation11Record is what the Care Planning, Placement and Case Review (England)
+// Regulations 2010, reg. 11, ask the nominated officer to be satisfied of before
+// approving a distant placement: the child's wishes and feelings ascertained, the
+// independent reviewing officer (IRO) and the host council consulted; and, where the
+// child was placed in an emergency, approval within 5 working days after.
+type Regulation11Record struct {
+	Wishes, IRO, Host Consultation
+	Emergency         string // "yes" or "no"
+	EmergencyPlacedOn string // YYYY-MM-DD, required for yes
+}
+
+// EmergencyWorkingDays is how long after an emergency placement reg. 11 allows for the
+// nominated officer's approval.
+const EmergencyWorkingDays = 5
+
+// Decision is an approver's decision on an award awaiting approval.
+type Decision struct {
+	Approve bool
+	Reason  string             // required to refuse
+	Reg11   Regulation11Record // required to approve a reg. 11 placement
+}
+
+// consultation columns are the placements columns of one reg. 11 question.
+type consultation struct {
+	consulted *bool
+	on        *time.Time
+	note      string
+}
+
+// validate checks the record for approving p today, all problems at once, by field:
+// wishes, wishes_on, wishes_note, iro…, host…, emergency, emergency_placed_on.
+func (r Regulation11Record) validate(today time.Time) (map[string]consultation, *time.Time, commissioning.FieldErrors) {
+	var fe commissioning.FieldErrors
+	out := map[string]consultation{}
+	for _, q := range []struct {
+		field, ask string
+		c          Consultation
+	}{
+		{"wishes", "whether the child's wishes and feelings were ascertained", r.Wishes},
+		{"iro", "whether the child's independent reviewing officer (IRO) was consulted", r.IRO},
+		{"host", "whether the host council was consulted", r.Host},
+	} {
+		c := consultation{note: strings.TrimSpace(q.c.Note)}
+		switch q.c.Answer {
+		case "yes":
+			yes := true
+			c.consulted = &yes
+			on, msg := pastDate(q.c.On, today, "Date")
+			if msg != "" {
+				fe.Add(q.field+"_on", msg)
+			}
+			c.on = on
+		case "no":
+			no := false
+			c.consulted = &no
+			if c.note == "" {
+				fe.Add(q.field+"_note", "Say why not, "+q.ask[len("whether "):])
+			}
+		default:
+			fe.Add(q.field, "Select "+q.ask)
+		}
+		if len(c.note) > 2000 {
+			fe.Add(q.field+"_note", "Notes must be 2,000 characters or fewer")
+		}
+		out[q.field] = c
 	}
-	return out
+	var placed *time.Time
+	switch r.Emergency {
+	case "yes":
+		on, msg := pastDate(r.EmergencyPlacedOn, today, "Date the child was placed")
+		switch {
+		case msg != "":
+			fe.Add("emergency_placed_on", msg)
+		case today.After(commissioning.AddWorkingDays(*on, EmergencyWorkingDays)):
+			fe.Add("emergency_placed_on", fmt.Sprintf("An emergency placement must be approved within %d working days: the last day was %s. Refuse it, or record that it was not an emergency",
+				EmergencyWorkingDays, commissioning.AddWorkingDays(*on, EmergencyWorkingDays).Format(day)))
+		default:
+			placed = on
+		}
+	case "no":
+	default:
+		fe.Add("emergency", "Select whether the child was placed in an emergency, before this approval")
+	}
+	return out, placed, fe
 }
 
-// DecideAward approves or refuses an award awaiting approval, by an approver of the placing
-// council. A refusal gives the reserved bed back and reopens the request for another
-// award from the same bids.
+// pastDate parses a YYYY-MM-DD date that must be today or earlier.
+func pastDate(s string, today time.Time, label string) (*time.Time, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil, "Enter the date"
+	}
+	d, err := time.Parse(time.DateOnly, s)
+	switch {
+	case err != nil:
+		return nil, label + " must be a real date"
+	case d.After(today):
+		return nil, label + " must be today or in the past"
+	}
+	return &d, ""
+}
+
+// DecideAward approves or refuses an award awaiting approval, without a reg. 11 record:
+// it can approve only an award that reg. 11 does not cover. See DecideApproval.
 func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by int64, approve bool, reason string) (Placement, error) {
+	return s.DecideApproval(ctx, placementID, councilID, by, Decision{Approve: approve, Reason: reason})
+}
+
+// DecideApproval approves or refuses an award awaiting approval, by an approver of the placing
+// council. Approving a placement out of area and not adjoining needs the reg. 11 record
+// (FieldErrors, every problem at once, otherwise); the database refuses an approval
+// without it too. A refusal gives the reserved bed back and reopens the request for
+// another award from the same bids. Returns ErrNotAwaiting if already decided.
+func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by int64, d Decision) (Placement, error) {
+	approve, reason := d.Approve, d.Reason
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
@@ -213,8 +380,24 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 		}
 		reason = strings.TrimSpace(reason)
 		now := s.Now()
+		cols := []string{"status", "refusal_reason", "decided_by", "decided_at"}
 		if approve {
 			p.Status = "awarded"
+			if p.NeedsRegulation11() {
+				answers, placed, fe := d.Reg11.validate(commissioning.DateOf(now))
+				if err := fe.Err(); err != nil {
+					return err
+				}
+				p.WishesConsulted, p.WishesOn, p.WishesNote = answers["wishes"].consulted, answers["wishes"].on, answers["wishes"].note
+				p.IROConsulted, p.IROOn, p.IRONote = answers["iro"].consulted, answers["iro"].on, answers["iro"].note
+				p.HostConsulted, p.HostOn, p.HostNote = answers["host"].consulted, answers["host"].on, answers["host"].note
+				if placed != nil {
+					deadline := commissioning.AddWorkingDays(*placed, EmergencyWorkingDays)
+					p.Emergency, p.EmergencyPlacedOn, p.EmergencyDeadline = true, placed, &deadline
+				}
+				cols = append(cols, "wishes_consulted", "wishes_on", "wishes_note", "iro_consulted", "iro_on", "iro_note",
+					"host_consulted", "host_on", "host_note", "emergency", "emergency_placed_on", "emergency_deadline")
+			}
 		} else {
 			if reason == "" {
 				return commissioning.Invalid("reason", "Enter the reason for refusing; the commissioner will see it")
@@ -232,7 +415,7 @@ func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by in
 			}
 		}
 		p.DecidedBy, p.DecidedAt = nullID(by), &now
-		if err := tx.Model(&p).Select("status", "refusal_reason", "decided_by", "decided_at").Updates(&p).Error; err != nil {
+		if err := tx.Model(&p).Select(cols).Updates(&p).Error; err != nil {
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, map[bool]string{true: "placement.approve", false: "placement.refuse"}[approve], "placement", fmt.Sprint(p.ID),

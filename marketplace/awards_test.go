@@ -10,26 +10,34 @@ import (
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
+// The statutory rule (Care Planning, Placement and Case Review (England) Regulations
+// 2010, reg. 11: out of area and not adjoining) is named apart from the consortium's
+// distance policy, which is set per framework and can be off.
 func TestApprovalReasons(t *testing.T) {
 	const manchester, salford, liverpool = "E08000003", "E08000006", "E08000012"
+	twenty, ten := 20.0, 10.0
 	tests := []struct {
 		name           string
 		miles          float64
+		policy         *float64
 		host           string
 		total, ceiling marketplace.Pence
 		want           []string
 	}{
-		{"InArea", 5, manchester, 400000, 500000, nil},
-		{"Adjoining", 8, salford, 400000, 500000, nil},
-		{"Exactly20Miles", 20, salford, 400000, 500000, nil},
-		{"Over20Miles", 20.1, salford, 400000, 500000, []string{"distance"}},
-		{"NotAdjoining", 15, liverpool, 400000, 500000, []string{"out_of_area"}},
-		{"OverCeiling", 5, manchester, 500001, 500000, []string{"over_ceiling"}},
-		{"All", 35, liverpool, 600000, 500000, []string{"distance", "out_of_area", "over_ceiling"}},
+		{"InArea", 5, &twenty, manchester, 400000, 500000, nil},
+		{"Adjoining", 8, &twenty, salford, 400000, 500000, nil},
+		{"Exactly20Miles", 20, &twenty, salford, 400000, 500000, nil},
+		{"Over20Miles", 20.1, &twenty, salford, 400000, 500000, []string{"consortium_miles"}},
+		{"Over20MilesPolicyOff", 35, nil, salford, 400000, 500000, nil},
+		{"Over10MilesPolicy10", 12, &ten, salford, 400000, 500000, []string{"consortium_miles"}},
+		{"NotAdjoiningButNear", 15, &twenty, liverpool, 400000, 500000, []string{"regulation_11"}},
+		{"NotAdjoiningPolicyOff", 35, nil, liverpool, 400000, 500000, []string{"regulation_11"}},
+		{"OverCeiling", 5, &twenty, manchester, 500001, 500000, []string{"over_ceiling"}},
+		{"All", 35, &twenty, liverpool, 600000, 500000, []string{"regulation_11", "consortium_miles", "over_ceiling"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := marketplace.ApprovalReasons(tt.miles, manchester, tt.host, tt.total, tt.ceiling)
+			got := marketplace.ApprovalReasons(tt.miles, tt.policy, manchester, tt.host, tt.total, tt.ceiling)
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}
@@ -39,6 +47,18 @@ func TestApprovalReasons(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRuleLabels(t *testing.T) {
+	fifteen := 15.5
+	p := marketplace.Placement{ApprovalReasons: marketplace.Codes{"regulation_11", "consortium_miles", "over_ceiling"}, PolicyMiles: &fifteen}
+	want := []string{"Regulation 11: out of area and not adjoining", "Consortium policy: more than 15.5 miles", "Over the price ceiling"}
+	got := p.ApprovalRules()
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("rule %d: %q, want %q", i, got[i], want[i])
+		}
 	}
 }
 

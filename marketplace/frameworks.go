@@ -26,8 +26,11 @@ type Framework struct {
 	WeightDistance      int
 	WeightFit           int
 	LevyBPS             int `gorm:"column:levy_bps"`
-	CreatedAt           time.Time
-	Lots                []Lot `gorm:"foreignKey:FrameworkID"`
+	// DistantMiles is the consortium's distance policy: an award further than this from
+	// the child's home needs an approver (nil: no such policy).
+	DistantMiles *float64
+	CreatedAt    time.Time
+	Lots         []Lot `gorm:"foreignKey:FrameworkID"`
 }
 
 // TableName is the frameworks table.
@@ -131,6 +134,26 @@ type FrameworkTerms struct {
 	OpenForApplications                                   bool
 	WeightPrice, WeightQuality, WeightDistance, WeightFit int
 	LevyBPS                                               int
+	// DistantMiles is the consortium's distance policy in miles (0: DefaultDistantMiles),
+	// unless NoDistancePolicy turns it off.
+	DistantMiles     float64
+	NoDistancePolicy bool
+}
+
+// DefaultDistantMiles is a new framework's distance policy: the yardstick ministers and
+// statistics use for a distant placement. It is policy, not law (see RuleConsortiumMiles).
+const DefaultDistantMiles = 20.0
+
+// distantMiles is the policy the terms set, nil for none.
+func (t FrameworkTerms) distantMiles() *float64 {
+	switch {
+	case t.NoDistancePolicy:
+		return nil
+	case t.DistantMiles == 0:
+		m := DefaultDistantMiles
+		return &m
+	}
+	return &t.DistantMiles
 }
 
 // Validate reports problems with the terms, by form field.
@@ -150,6 +173,9 @@ func (t FrameworkTerms) Validate() error {
 	if t.LevyBPS < 0 || t.LevyBPS > 2000 {
 		fe.Add("levy_bps", "The levy must be between 0 and 2,000 basis points (0% to 20%)")
 	}
+	if !t.NoDistancePolicy && (t.DistantMiles < 0 || t.DistantMiles > 999) {
+		fe.Add("distant_miles", "Distance policy must be more than 0 and at most 999 miles, or empty for none")
+	}
 	return fe.Err()
 }
 
@@ -159,7 +185,7 @@ func (s *Service) CreateFramework(ctx context.Context, consortiumID int64, t Fra
 		return Framework{}, err
 	}
 	f := Framework{ConsortiumID: consortiumID, Name: strings.TrimSpace(t.Name), OpenForApplications: t.OpenForApplications,
-		WeightPrice: t.WeightPrice, WeightQuality: t.WeightQuality, WeightDistance: t.WeightDistance, WeightFit: t.WeightFit, LevyBPS: t.LevyBPS}
+		WeightPrice: t.WeightPrice, WeightQuality: t.WeightQuality, WeightDistance: t.WeightDistance, WeightFit: t.WeightFit, LevyBPS: t.LevyBPS, DistantMiles: t.distantMiles()}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("CreatedAt", "Lots").Create(&f).Error; err != nil {
 			return err
@@ -179,7 +205,7 @@ func (s *Service) UpdateFramework(ctx context.Context, id int64, t FrameworkTerm
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&Framework{}).Where("id = ?", id).Updates(map[string]any{"name": strings.TrimSpace(t.Name), "open_for_applications": t.OpenForApplications,
-			"weight_price": t.WeightPrice, "weight_quality": t.WeightQuality, "weight_distance": t.WeightDistance, "weight_fit": t.WeightFit, "levy_bps": t.LevyBPS})
+			"weight_price": t.WeightPrice, "weight_quality": t.WeightQuality, "weight_distance": t.WeightDistance, "weight_fit": t.WeightFit, "levy_bps": t.LevyBPS, "distant_miles": t.distantMiles()})
 		if res.Error != nil {
 			return res.Error
 		}

@@ -333,10 +333,11 @@ func TestBoardMatchingAndApprovalAgreeAt20Miles(t *testing.T) {
 	w.closeNow(t, r.ID)
 	p, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0)
 	must(t, err)
-	if p.Status != "awaiting_approval" || strings.Join(p.ApprovalReasons, ",") != "distance" {
+	if p.Status != "awaiting_approval" || strings.Join(p.ApprovalReasons, ",") != marketplace.RuleConsortiumMiles {
 		t.Fatalf("award 20.01 miles away: %s %v", p.Status, p.ApprovalReasons)
 	}
-	if got := marketplace.ApprovalReasons(geo.Miles(m14.Centroid, north(m14.Centroid, 19.99)), "E08000003", "E08000003", 1, 2); len(got) != 0 {
+	policy := 20.0
+	if got := marketplace.ApprovalReasons(geo.Miles(m14.Centroid, north(m14.Centroid, 19.99)), &policy, "E08000003", "E08000003", 1, 2); len(got) != 0 {
 		t.Fatalf("19.99 miles needs approval: %v", got)
 	}
 }

@@ -26,24 +26,6 @@ var (
 	ErrPlacementOver = fmt.Errorf("the placement has ended: %w", commissioning.ErrConflict)
 )
 
-// ReviewAfterDays is when an agreement sets the first review: 28 days (20 working days)
-// after the start, the first statutory review of a child's care plan.
-const ReviewAfterDays = 28
-
-// EndReasons are why a placement ends.
-var EndReasons = []Option{
-	{Code: "planned_move", Label: "Planned move to another placement"},
-	{Code: "returned_home", Label: "Returned home to family"},
-	{Code: "independence", Label: "Moved to independent living"},
-	{Code: "adoption_sgo", Label: "Adopted or special guardianship order"},
-	{Code: "breakdown", Label: "Placement breakdown (unplanned)"},
-	{Code: "provider_notice", Label: "Provider gave notice"},
-	{Code: "custody", Label: "Remanded or sentenced to custody"},
-	{Code: "secure", Label: "Moved to secure accommodation"},
-	{Code: "did_not_start", Label: "Did not start"},
-	{Code: "other", Label: "Other"},
-}
-
 // IncidentKinds are the episodes a provider reports.
 var IncidentKinds = []Option{
 	{Code: "missing", Label: "Missing"},
@@ -134,6 +116,8 @@ type PlacementView struct {
 	Needs       []string
 	Fees        []PlacementFee
 	Agreements  []Agreement // without the PDF bytes
+	NextReview  *time.Time  // the next statutory review due (reg. 33); nil once over
+	Reviews     []Review    // held so far; the placing council only
 
 	Incidents []Incident
 }
@@ -225,6 +209,12 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 		}
 		if err := s.db.WithContext(ctx).Omit("PDF").Where("placement_id = ?", id).Order("version").Find(&view.Agreements).Error; err != nil {
 			return view, err
+		}
+		if view.NextReview, view.Reviews, err = s.NextReview(ctx, view.Placement); err != nil {
+			return view, err
+		}
+		if access != AccessCouncil {
+			view.Reviews = nil
 		}
 	}
 	if err := s.db.WithContext(ctx).Where("placement_id = ?", id).Order("started_at DESC").Find(&view.Incidents).Error; err != nil {
@@ -399,7 +389,7 @@ func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, 
 		lines = append(lines, agreement.Line{Label: "Education", Amount: fee.EducationPence.String()})
 	}
 	lines = append(lines, agreement.Line{Label: "Total a week", Amount: fee.Total().String()})
-	review := p.StartDate.AddDate(0, 0, ReviewAfterDays)
+	review := NextReviewDue(p.ReviewsFrom(), nil)
 	if p.ReviewDate != nil {
 		review = *p.ReviewDate
 	}
@@ -409,7 +399,7 @@ func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, 
 		Home:     agreement.Home{Name: f.HomeName, URN: f.HomeURN, Rating: Label(Ratings, f.HomeRating), Outcode: f.HomeOutcode, HostCouncil: f.HostCouncil},
 		ChildRef: f.ChildRef, AgeYears: f.AgeYears, Sex: sexLabel(f.Sex), LegalStatus: legalLabel(f.LegalStatus), Needs: needs,
 		StartDate: p.StartDate, DurationWeeks: deref(f.DurationWeeks), ReviewDate: review, NoticeDays: p.NoticeDays,
-		FeeFrom: fee.EffectiveFrom, Fee: lines}
+		FeeFrom: fee.EffectiveFrom, Fee: lines, Approval: approvalLines(p)}
 	pdf, err := agreement.Render(doc)
 	if err != nil {
 		return Agreement{}, err
@@ -803,7 +793,8 @@ type ChildPlacement struct {
 	StartedOn   *time.Time
 	EndedOn     *time.Time
 	EndReason   *string
-	Move        bool `gorm:"-"` // began after an earlier placement
+	Move        bool       `gorm:"-"` // began after an earlier placement
+	NextReview  *time.Time `gorm:"-"` // the next statutory review due, while live
 }
 
 // ChildRecord is a child's placements in the last two years, and the moves among them.
@@ -850,6 +841,13 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 	ids := make([]int64, len(rec.Placements))
 	for i, cp := range rec.Placements {
 		ids[i] = cp.ID
+		if cp.Status == "awarded" || cp.Status == "started" {
+			due, _, err := s.NextReview(ctx, Placement{ID: cp.ID, Status: cp.Status, StartDate: cp.StartDate, StartedOn: cp.StartedOn})
+			if err != nil {
+				return rec, err
+			}
+			rec.Placements[i].NextReview = due
+		}
 	}
 	var n int64
 	if len(ids) > 0 {
@@ -867,4 +865,41 @@ func (s *Service) LivePlacement(ctx context.Context, requestID int64) (int64, er
 	var id int64
 	err := s.db.WithContext(ctx).Raw("SELECT coalesce(max(id), 0) FROM placements WHERE request_id = ? AND status <> 'refused'", requestID).Scan(&id).Error
 	return id, err
+}
+
+// LiveAward returns a request's placement that has not been refused (ID 0: none yet),
+// with the rules that made it wait for an approver.
+func (s *Service) LiveAward(ctx context.Context, requestID int64) (Placement, error) {
+	var p Placement
+	err := s.db.WithContext(ctx).Where("request_id = ? AND status <> 'refused'", requestID).Order("id DESC").Limit(1).Find(&p).Error
+	return p, err
+}
+
+// approvalLines are the agreement's account of why the award needed an approver and,
+// under reg. 11, what the approver recorded.
+func approvalLines(p Placement) [][2]string {
+	var out [][2]string
+	for _, r := range p.ApprovalRules() {
+		out = append(out, [2]string{"Needed under", r})
+	}
+	if p.DecidedAt != nil && p.Status != "refused" && len(out) > 0 {
+		out = append(out, [2]string{"Approved", p.DecidedAt.In(london).Format(day)})
+	}
+	if !p.NeedsRegulation11() || p.WishesConsulted == nil {
+		return out
+	}
+	answer := func(yes *bool, on *time.Time, note string) string {
+		if yes != nil && *yes && on != nil {
+			return strings.TrimSuffix("Yes, "+on.Format(day)+". "+note, " ")
+		}
+		return "No. " + note
+	}
+	out = append(out,
+		[2]string{"Child's wishes and feelings", answer(p.WishesConsulted, p.WishesOn, p.WishesNote)},
+		[2]string{"IRO consulted", answer(p.IROConsulted, p.IROOn, p.IRONote)},
+		[2]string{"Host council consulted", answer(p.HostConsulted, p.HostOn, p.HostNote)})
+	if p.Emergency {
+		out = append(out, [2]string{"Emergency placement", fmt.Sprintf("Placed %s; approval due within 5 working days, by %s", p.EmergencyPlacedOn.Format(day), p.EmergencyDeadline.Format(day))})
+	}
+	return out
 }

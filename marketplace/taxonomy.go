@@ -44,12 +44,18 @@ var HomeTypes = []Option{
 	{Code: "secure_childrens_home", Label: "Secure children's home"},
 }
 
-// PlacementTypes are what a lot buys.
-var PlacementTypes = []Option{
-	{Code: "residential", Label: "Residential (children's homes)"},
-	{Code: "fostering", Label: "Fostering"},
-	{Code: "supported_16_17", Label: "Supported accommodation 16 to 17"},
-	{Code: "secure_welfare", Label: "Secure welfare"},
+// PlacementTypes are what a lot buys, each with the SSDA903 placement type (PLACE) it
+// reports as.
+var PlacementTypes = Shown(PlacementTypeCodes)
+
+// PlacementTypeCodes is the one list of placement types; the database's
+// hearth_placement_type_codes() holds the same codes.
+var PlacementTypeCodes = []Coded{
+	{Code: "residential", Label: "Residential (children's homes)", DfE: DfE{"PLACE", "K2"}},
+	{Code: "fostering", Label: "Fostering (not long term)", DfE: DfE{"PLACE", "U6"}},
+	{Code: "fostering_long_term", Label: "Fostering (long term)", DfE: DfE{"PLACE", "U4"}},
+	{Code: "supported_16_17", Label: "Registered supported accommodation 16 to 17", DfE: DfE{"PLACE", "K3"}},
+	{Code: "secure_welfare", Label: "Secure children's home", DfE: DfE{"PLACE", "K1"}},
 }
 
 // Tiers are the needs tiers a lot is priced by.

@@ -52,6 +52,19 @@ func Down(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// DownTo rolls back every migration after version; tests use it to check how a
+// migration carries existing rows.
+func DownTo(ctx context.Context, db *sql.DB, version int64) error {
+	p, err := provider(db)
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Reset rolls back every migration; tests use it to prove each one is reversible.
 func Reset(ctx context.Context, db *sql.DB) error {
 	p, err := provider(db)

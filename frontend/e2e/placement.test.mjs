@@ -112,19 +112,48 @@ test('after the deadline the commissioner awards the home 35 miles away, which w
     await expectAccessible(page, 'request: bids side by side');
     await page.getByRole('button', { name: 'Award to Marine Lodge' }).click();
     await page.getByText('waits for your council').waitFor();
+    const award = await page.getByTestId('award').textContent();
+    assert.match(award, /Regulation 11: out of area and not adjoining/);
+    assert.match(award, /Consortium policy: more than 20 miles/);
     await expectAccessible(page, 'request: award waiting for approval');
   });
 });
 
-test('the approver approves; the agreement is issued and downloads as a PDF', async () => {
+test('the approver records what regulation 11 asks and approves; the agreement is issued and downloads as a PDF', async () => {
   await as(approver, async (page) => {
     await page.getByRole('link', { name: 'Approvals', exact: true }).click();
     const main = await page.locator('main').textContent();
-    assert.match(main, /More than 20 miles/);
-    assert.match(main, /Above the framework's price ceiling/);
-    assert.match(main, /Outside the council's area/);
+    // Each rule named for what it is: the law, the consortium's policy, the ceiling.
+    assert.match(main, /Regulation 11: out of area and not adjoining/);
+    assert.match(main, /Consortium policy: more than 20 miles/);
+    assert.match(main, /Over the price ceiling/);
     await expectAccessible(page, 'approvals');
     await page.getByLabel('Approve').check();
+    await page.getByRole('button', { name: /Record decision/ }).click();
+    // Without the regulation 11 record: every missing answer at once, beside its field.
+    const summary = page.locator('.govuk-error-summary');
+    await summary.waitFor();
+    const problems = await summary.locator('li').allTextContents();
+    assert.ok(problems.length >= 4, `problems: ${problems.join(' | ')}`);
+    assert.match(problems.join(' '), /wishes and feelings/);
+    assert.match(problems.join(' '), /independent reviewing officer/);
+    assert.match(problems.join(' '), /host council/);
+    assert.match(problems.join(' '), /emergency/);
+    await expectAccessible(page, 'approvals, with errors');
+    const today = new Date();
+    const fillDate = async (name) => {
+      const g = page.getByRole('group', { name });
+      await g.getByLabel('Day').fill(String(today.getDate()));
+      await g.getByLabel('Month').fill(String(today.getMonth() + 1));
+      await g.getByLabel('Year').fill(String(today.getFullYear()));
+    };
+    await page.getByRole('group', { name: /^Were the child's wishes and feelings/ }).getByLabel('Yes').check();
+    await fillDate(/^Date the child's wishes and feelings/);
+    await page.getByRole('group', { name: /^Was the child's independent reviewing officer/ }).getByLabel('Yes').check();
+    await fillDate(/^Date the IRO was consulted/);
+    await page.getByRole('group', { name: /^Was the host council/ }).getByLabel('Yes').check();
+    await fillDate(/^Date the host council was consulted/);
+    await page.getByRole('group', { name: /^Was the child placed in an emergency/ }).getByLabel('No').check();
     await page.getByRole('button', { name: /Record decision/ }).click();
     await page.getByText('The award is approved').waitFor();
   });
@@ -135,6 +164,9 @@ test('the approver approves; the agreement is issued and downloads as a PDF', as
     const summary = await page.getByTestId('placement-summary').textContent();
     assert.match(summary, /Marine Lodge/);
     assert.match(summary, /3[45]\.\d miles/); // Southport is about 35 miles from M14
+    assert.match(summary, /Next review due/); // reg. 33: 20 working days from the start
+    assert.match(summary, /Regulation 11: out of area and not adjoining/);
+    assert.match(summary, /Host council consulted: yes/);
     await expectAccessible(page, 'placement (council)');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Version 1 \(PDF\)/ }).click()]);
     assert.match(download.suggestedFilename(), /^IPA-\d{6}-v1\.pdf$/);

@@ -35,9 +35,14 @@ type Document struct {
 	Needs       []string
 
 	StartDate     time.Time
-	DurationWeeks int // 0 when open-ended
-	ReviewDate    time.Time
+	DurationWeeks int       // 0 when open-ended
+	ReviewDate    time.Time // the first statutory review due (reg. 33: 20 working days)
 	NoticeDays    int
+
+	// Approval names each rule that sent the award to an approver ("Regulation 11: out
+	// of area and not adjoining", "Consortium policy: more than 20 miles", …) and, for
+	// regulation 11, what the approver recorded. Empty: no approval was needed.
+	Approval [][2]string
 
 	FeeFrom time.Time // the date the fee below applies from
 	Fee     []Line    // the breakdown, ending with the weekly total
@@ -133,9 +138,12 @@ func Render(d Document) ([]byte, error) {
 	section("Placement", [][2]string{
 		{"Start date", d.StartDate.Format(day)},
 		{"Expected duration", duration},
-		{"First review", d.ReviewDate.Format(day)},
+		{"First statutory review due", d.ReviewDate.Format(day)},
 		{"Notice period", fmt.Sprintf("%d days' written notice by either party", d.NoticeDays)},
 	})
+	if len(d.Approval) > 0 {
+		section("Approval", d.Approval)
+	}
 	fee := make([][2]string, 0, len(d.Fee))
 	for _, l := range d.Fee {
 		fee = append(fee, [2]string{l.Label, l.Amount})
