@@ -48,8 +48,11 @@ test('a placement is awarded and started five days ago (through the API)', async
   placementId = award.body.placement_id;
   const started = await call(providerToken, 'POST', `/api/v1/placements/${placementId}/start`, { started_on: day(0) });
   assert.equal(started.status, 200, JSON.stringify(started.body));
-  // The child in fact arrived five days ago (before anything was invoiced).
-  sql(hearth, `UPDATE placements SET started_on = current_date - 5 WHERE id = ${placementId}`);
+  // As if it had been agreed and started five days ago (before anything was invoiced): the
+  // agreed start, the arrival and the first fee move together (the database refuses an
+  // arrival before the agreed start).
+  sql(hearth, `UPDATE placements SET start_date = current_date - 5, started_on = current_date - 5 WHERE id = ${placementId};
+    UPDATE placement_fees SET effective_from = current_date - 5 WHERE placement_id = ${placementId}`);
 });
 
 test('the consortium admin invoices this month and, in advance, the next', async () => {
