@@ -149,3 +149,23 @@ func (s *Service) RemoveAdjacencyOverride(ctx context.Context, consortiumID, id 
 			map[string]any{"override_id": o.ID, "ons_a": o.ONSA, "ons_b": o.ONSB, "reason": o.Reason})
 	})
 }
+
+// SyncHostCouncils sets every home's host council to the authority its postcode
+// district lies in, so a correction to the geography data reaches homes saved before
+// it. It runs at start, after the councils are synced, and returns how many homes
+// changed.
+func (s *Service) SyncHostCouncils(ctx context.Context) (int64, error) {
+	var codes, councils []string
+	for _, c := range geo.Councils() {
+		for _, oc := range geo.OutcodesIn(c.ONSCode) {
+			codes, councils = append(codes, oc.Code), append(councils, c.ONSCode)
+		}
+	}
+	res := s.db.WithContext(ctx).Exec(`UPDATE homes h SET host_council_id = o.id, updated_at = now()
+        FROM unnest(?::text[], ?::text[]) AS m(outcode, ons_code) JOIN organisations o ON o.ons_code = m.ons_code
+        WHERE h.outcode = m.outcode AND h.host_council_id IS DISTINCT FROM o.id`, commissioning.StringArray(codes), commissioning.StringArray(councils))
+	if res.Error != nil {
+		return 0, fmt.Errorf("sync host councils: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}

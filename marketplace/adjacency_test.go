@@ -180,3 +180,21 @@ func TestAddTheSameOverrideTwiceAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// A home saved under older geography data is given its district's authority at start.
+func TestSyncHostCouncils(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	h := w.home(t, w.provider.ID, "SC960101", "M16 0RA", nil, 1) // Old Trafford: Trafford
+	must(t, w.exec("UPDATE homes SET host_council_id = (SELECT id FROM organisations WHERE ons_code = 'E08000003') WHERE id = $1", h.ID))
+	n, err := w.mk.SyncHostCouncils(ctx)
+	must(t, err)
+	cur, _ := w.mk.Home(ctx, h.ID)
+	host, _ := w.orgs.Organisation(ctx, *cur.HostCouncilID)
+	if n != 1 || host.Name != "Trafford" {
+		t.Fatalf("%d homes changed; host %q, want Trafford", n, host.Name)
+	}
+	if n, _ := w.mk.SyncHostCouncils(ctx); n != 0 {
+		t.Fatalf("a second sync changed %d homes", n)
+	}
+}
