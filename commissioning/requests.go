@@ -154,7 +154,7 @@ func validLegal(code string) bool {
 func (r *PlacementRequest) SetHome(outcode string) error {
 	oc, err := geo.LookupOutcode(outcode)
 	if err != nil {
-		return Invalid("home_outcode", "Enter a postcode district we know, like M14 or SK10")
+		return Invalid("home_outcode", geo.Explain(err, "Enter the postcode district of the child's home, like M14 or SK10"))
 	}
 	r.HomeOutcode, r.HomeLat, r.HomeLon = &oc.Code, &oc.Centroid.Lat, &oc.Centroid.Lon
 	return nil

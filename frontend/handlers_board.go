@@ -95,7 +95,7 @@ func parseBoardQuery(q url.Values) (marketplace.BoardQuery, commissioning.FieldE
 	if v := strings.TrimSpace(q.Get("near")); v != "" {
 		oc, err := geo.LookupOutcode(v)
 		if err != nil {
-			fe.Add("near", "Enter a postcode district we know, like M1 or SK10")
+			fe.Add("near", geo.Explain(err, "Enter a postcode district, like M1 or SK10"))
 		} else {
 			bq.Near = &oc.Centroid
 		}

@@ -118,7 +118,7 @@ func TestBoardBadFiltersKeepInput(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("status %d", r.Status)
 	}
-	for _, want := range []string{"govuk-error-summary", "Enter a postcode district we know", "Enter a distance in miles", "Enter the child&#39;s age", `value="ZZ99"`, `value="old"`} {
+	for _, want := range []string{"govuk-error-summary", "We do not know postcode district ZZ99", "Enter a distance in miles", "Enter the child&#39;s age", `value="ZZ99"`, `value="old"`} {
 		if !strings.Contains(r.Body, want) {
 			t.Errorf("page lacks %q", want)
 		}

@@ -49,6 +49,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/admin/audit.csv", admin},
 		{"/admin/outbox", admin},
 		{"/admin/frameworks", admin},
+		{"/admin/geography", admin},
 		{"/board", board},
 		{"/board.csv", board},
 		{"/homes", providers},
@@ -65,6 +66,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	}{
 		{"/api/v1/me", nil},
 		{"/api/v1/users", admin},
+		{"/api/v1/adjacency-overrides", admin},
 		{"/api/v1/homes", providers},
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},

@@ -189,6 +189,9 @@ func (s *Server) routes() {
 	s.route(post, "/admin/applications/:id/decide", admin, s.decide)
 	s.route(post, "/admin/applications/:id/suspend", admin, s.suspend)
 	s.route(post, "/admin/applications/:id/reinstate", admin, s.reinstate)
+	s.route(get, "/admin/geography", admin, s.geographyPage)
+	s.route(post, "/admin/geography/overrides", admin, s.addAdjacencyOverride)
+	s.route(post, "/admin/geography/overrides/:id/remove", admin, s.removeAdjacencyOverride)
 
 	// JSON API for organisations' own systems (bearer tokens).
 	s.route(get, "/api/v1/homes", APIRoles(c.RoleProviderAdmin, c.RoleProviderUser), s.apiHomes)
@@ -251,6 +254,9 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/organisations/:id", APIRoles(), s.apiOrganisation)
 	s.route(get, "/api/v1/users", APIRoles(c.RoleConsortiumAdmin), s.apiUsers)
 	s.route(post, "/api/v1/users", APIRoles(c.RoleConsortiumAdmin), s.apiCreateUser)
+	s.route(get, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAdjacencyOverrides)
+	s.route(post, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAddAdjacencyOverride)
+	s.route(http.MethodDelete, "/api/v1/adjacency-overrides/:id", APIRoles(c.RoleConsortiumAdmin), s.apiRemoveAdjacencyOverride)
 }
 
 func (s *Server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }

@@ -91,11 +91,12 @@ func (Placement) TableName() string { return "placements" }
 
 // ApprovalReasons lists the rules under which an award needs an approver (the DCS or a
 // nominated officer): reg. 11 when the home is out of the placing council's area and not
-// in an adjoining one; the consortium's policy when it is more than policyMiles from the
-// child's home (nil: no policy); Hearth's when the fee is above the ceiling.
-func ApprovalReasons(miles float64, policyMiles *float64, placingONS, hostONS string, total, ceiling Pence) []string {
+// in an adjoining one (adj: the ONS boundaries and the consortium's overrides); the
+// consortium's policy when it is more than policyMiles from the child's home (nil: no
+// policy); Hearth's when the fee is above the ceiling.
+func ApprovalReasons(miles float64, policyMiles *float64, placingONS, hostONS string, adj geo.Adjacency, total, ceiling Pence) []string {
 	var out []string
-	if hostONS != placingONS && !geo.Adjoining(placingONS, hostONS) {
+	if hostONS != placingONS && !adj.Adjoining(placingONS, hostONS) {
 		out = append(out, RuleRegulation11)
 	}
 	if policyMiles != nil && miles > *policyMiles {
@@ -199,14 +200,18 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		var fw Framework
-		if err := tx.Select("id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
+		if err := tx.Select("id", "consortium_id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
+			return err
+		}
+		adj, err := adjacencyOf(tx, fw.ConsortiumID)
+		if err != nil {
 			return err
 		}
 		ceiling, _ := lot.Ceiling(*r.Tier)
 		// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
 		exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
 		miles := math.Round(exact*10) / 10
-		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, b.TotalWeekly(), ceiling)
+		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
 		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),

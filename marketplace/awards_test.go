@@ -7,37 +7,55 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // The statutory rule (Care Planning, Placement and Case Review (England) Regulations
 // 2010, reg. 11: out of area and not adjoining) is named apart from the consortium's
-// distance policy, which is set per framework and can be off.
+// distance policy, which is set per framework and can be off. Adjoining is national,
+// from the ONS boundaries, plus the consortium's own overrides.
 func TestApprovalReasons(t *testing.T) {
-	const manchester, salford, liverpool = "E08000003", "E08000006", "E08000012"
+	const manchester, salford, liverpool, wirral = "E08000003", "E08000006", "E08000012", "E08000015"
+	const somerset, devon, kent, thurrock, cornwall = "E06000066", "E10000008", "E10000016", "E06000034", "E06000052"
 	twenty, ten := 20.0, 10.0
+	var ons geo.Adjacency                                    // the boundaries alone
+	mersey := geo.WithOverrides(geo.Pair{liverpool, wirral}) // a consortium's override across the Mersey
+	thames := geo.WithOverrides(geo.Pair{thurrock, kent})    // and one across the Thames
 	tests := []struct {
 		name           string
 		miles          float64
 		policy         *float64
-		host           string
+		placing, host  string
+		adj            geo.Adjacency
 		total, ceiling marketplace.Pence
 		want           []string
 	}{
-		{"InArea", 5, &twenty, manchester, 400000, 500000, nil},
-		{"Adjoining", 8, &twenty, salford, 400000, 500000, nil},
-		{"Exactly20Miles", 20, &twenty, salford, 400000, 500000, nil},
-		{"Over20Miles", 20.1, &twenty, salford, 400000, 500000, []string{"consortium_miles"}},
-		{"Over20MilesPolicyOff", 35, nil, salford, 400000, 500000, nil},
-		{"Over10MilesPolicy10", 12, &ten, salford, 400000, 500000, []string{"consortium_miles"}},
-		{"NotAdjoiningButNear", 15, &twenty, liverpool, 400000, 500000, []string{"regulation_11"}},
-		{"NotAdjoiningPolicyOff", 35, nil, liverpool, 400000, 500000, []string{"regulation_11"}},
-		{"OverCeiling", 5, &twenty, manchester, 500001, 500000, []string{"over_ceiling"}},
-		{"All", 35, &twenty, liverpool, 600000, 500000, []string{"regulation_11", "consortium_miles", "over_ceiling"}},
+		{"InArea", 5, &twenty, manchester, manchester, ons, 400000, 500000, nil},
+		{"Adjoining", 8, &twenty, manchester, salford, ons, 400000, 500000, nil},
+		{"Exactly20Miles", 20, &twenty, manchester, salford, ons, 400000, 500000, nil},
+		{"Over20Miles", 20.1, &twenty, manchester, salford, ons, 400000, 500000, []string{"consortium_miles"}},
+		{"Over20MilesPolicyOff", 35, nil, manchester, salford, ons, 400000, 500000, nil},
+		{"Over10MilesPolicy10", 12, &ten, manchester, salford, ons, 400000, 500000, []string{"consortium_miles"}},
+		{"NotAdjoiningButNear", 15, &twenty, manchester, liverpool, ons, 400000, 500000, []string{"regulation_11"}},
+		{"NotAdjoiningPolicyOff", 35, nil, manchester, liverpool, ons, 400000, 500000, []string{"regulation_11"}},
+		{"OverCeiling", 5, &twenty, manchester, manchester, ons, 500001, 500000, []string{"over_ceiling"}},
+		{"All", 35, &twenty, manchester, liverpool, ons, 600000, 500000, []string{"regulation_11", "consortium_miles", "over_ceiling"}},
+		// North West: the Mersey is not a border, unless the consortium says so.
+		{"LiverpoolWirralAcrossTheMersey", 3, nil, liverpool, wirral, ons, 400000, 500000, []string{"regulation_11"}},
+		{"LiverpoolWirralOverride", 3, nil, liverpool, wirral, mersey, 400000, 500000, nil},
+		{"WirralLiverpoolOverrideEitherWay", 3, nil, wirral, liverpool, mersey, 400000, 500000, nil},
+		{"OverrideForAnotherPairOnly", 30, nil, manchester, liverpool, mersey, 400000, 500000, []string{"regulation_11"}},
+		// Elsewhere in England.
+		{"SomersetDevonAdjoin", 25, nil, somerset, devon, ons, 400000, 500000, nil},
+		{"DevonSomersetAdjoin", 25, nil, devon, somerset, ons, 400000, 500000, nil},
+		{"KentThurrockAcrossTheThames", 10, nil, kent, thurrock, ons, 400000, 500000, []string{"regulation_11"}},
+		{"KentThurrockOverride", 10, nil, kent, thurrock, thames, 400000, 500000, nil},
+		{"SomersetCornwallNotAdjoining", 60, nil, somerset, cornwall, ons, 400000, 500000, []string{"regulation_11"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := marketplace.ApprovalReasons(tt.miles, tt.policy, manchester, tt.host, tt.total, tt.ceiling)
+			got := marketplace.ApprovalReasons(tt.miles, tt.policy, tt.placing, tt.host, tt.adj, tt.total, tt.ceiling)
 			if len(got) != len(tt.want) {
 				t.Fatalf("got %v, want %v", got, tt.want)
 			}

@@ -189,7 +189,7 @@ func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFiel
 	if err != nil {
 		fe.Add("postcode", "Enter the home's full postcode, like M1 1AE")
 	} else if oc, err := geo.LookupOutcode(pc); err != nil {
-		fe.Add("postcode", "We do not have a location for postcode district "+strings.Fields(pc)[0]+" yet; ask your consortium administrator")
+		fe.Add("postcode", geo.Explain(err, "Enter the home's full postcode, like M1 1AE"))
 	} else {
 		f.Postcode, f.Outcode = pc, oc
 	}

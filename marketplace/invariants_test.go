@@ -337,7 +337,7 @@ func TestBoardMatchingAndApprovalAgreeAt20Miles(t *testing.T) {
 		t.Fatalf("award 20.01 miles away: %s %v", p.Status, p.ApprovalReasons)
 	}
 	policy := 20.0
-	if got := marketplace.ApprovalReasons(geo.Miles(m14.Centroid, north(m14.Centroid, 19.99)), &policy, "E08000003", "E08000003", 1, 2); len(got) != 0 {
+	if got := marketplace.ApprovalReasons(geo.Miles(m14.Centroid, north(m14.Centroid, 19.99)), &policy, "E08000003", "E08000003", geo.Adjacency{}, 1, 2); len(got) != 0 {
 		t.Fatalf("19.99 miles needs approval: %v", got)
 	}
 }

@@ -3,6 +3,7 @@ package marketplace_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -228,6 +229,32 @@ func TestHomeRules(t *testing.T) {
 		ce, _ := w.orgs.Organisation(ctx, *cur.HostCouncilID)
 		if ce.Name != "Cheshire East" || cur.Outcode != "SK10" {
 			t.Fatalf("host %q outcode %q", ce.Name, cur.Outcode)
+		}
+	})
+	// A home's host council is the authority its postcode district lies in (ONS
+	// boundaries), so Old Trafford (M16) is Trafford's and Southport (PR9) Sefton's.
+	t.Run("HostCouncilIsTheDistrictsAuthority", func(t *testing.T) {
+		for i, tt := range []struct{ postcode, council string }{{"M16 0RA", "Trafford"}, {"PR9 0AA", "Sefton"}, {"TD15 1AA", "Northumberland"}, {"SY1 1AA", "Shropshire"}} {
+			home := w.home(t, w.provider.ID, fmt.Sprintf("SC20010%d", i), tt.postcode, nil, 1)
+			host, _ := w.orgs.Organisation(ctx, *home.HostCouncilID)
+			if host.Name != tt.council {
+				t.Errorf("%s: host %q, want %q", tt.postcode, host.Name, tt.council)
+			}
+		}
+	})
+	t.Run("PostcodeOutsideEngland", func(t *testing.T) {
+		for _, tt := range []struct{ postcode, want string }{
+			{"CF10 1AA", "CF10 is in Wales: Hearth's homes and placements are in England"},
+			{"SY23 1AA", "SY23 is in Wales: Hearth's homes and placements are in England"},
+			{"EH1 1AA", "EH1 is in Scotland: Hearth's homes and placements are in England"},
+			{"N1C 4AB", "We do not know postcode district N1C"},
+		} {
+			in := input
+			in.Postcode = tt.postcode
+			_, fe := marketplace.ParseHome(in, lots, time.Now())
+			if len(fe) != 1 || fe[0].Field != "postcode" || !strings.HasPrefix(fe[0].Message, tt.want) {
+				t.Errorf("%s: %v, want %q", tt.postcode, fe, tt.want)
+			}
 		}
 	})
 	t.Run("HistoryKept", func(t *testing.T) {

@@ -56,6 +56,11 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}
+		if n, err := a.market.SyncHostCouncils(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			slog.Info("homes moved to the council their postcode district lies in", "count", n)
+		}
 		// Seeds stored before they were encrypted are sealed now, once.
 		if n, err := users.SealPlaintextSeeds(ctx); err != nil {
 			return err

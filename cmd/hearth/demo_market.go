@@ -35,7 +35,7 @@ var demoHomes = []demoHome{
 	{demoProviders[2], "Harbourside Flats", "1800101", "supported_accommodation", "not_yet_inspected", "", "6", "16", "17", "any", "L8 5AA", []string{"uasc", "missing_episodes", "substance_misuse"}, []string{"supported_16_17"}, 3, 0, 0},
 	// Three more residential providers: one 35 miles away in Southport (Sefton), one in
 	// Bolton, and one rated Inadequate, which matching never invites.
-	{demoProviders[4], "Marine Lodge", "SC500201", "childrens_home", "good", "2025-05-02", "3", "11", "17", "any", "PR8 2AA", []string{"cse_risk", "missing_episodes", "self_harm", "mental_health"}, []string{"residential"}, 1, 0, 0},
+	{demoProviders[4], "Marine Lodge", "SC500201", "childrens_home", "good", "2025-05-02", "3", "11", "17", "any", "PR9 0AA", []string{"cse_risk", "missing_episodes", "self_harm", "mental_health"}, []string{"residential"}, 1, 0, 0},
 	{demoProviders[5], "Northern Lights House", "SC500301", "childrens_home", "good", "2025-01-22", "4", "12", "17", "any", "BL1 4AA", []string{"cse_risk", "missing_episodes", "offending"}, []string{"residential"}, 1, 0, 0},
 	{demoProviders[6], "Greenacre House", "SC500401", "childrens_home", "inadequate", "2025-09-09", "4", "11", "17", "any", "SK2 6AA", []string{"cse_risk", "missing_episodes", "self_harm"}, []string{"residential"}, 2, 0, 0},
 	{demoProviders[2], "Harbourside Wirral", "1800102", "supported_accommodation", "good", "2025-07-07", "4", "16", "17", "any", "CH41 6AA", []string{"uasc", "mental_health"}, []string{"supported_16_17"}, 0, 0, 0},

@@ -1,6 +1,8 @@
-// Package geo holds Hearth's geography: English councils with children's services,
-// postcode districts (outcodes) with approximate centroids, the postcode parser and
-// distances in miles. The data files and their sources are in data/.
+// Package geo holds Hearth's geography: England's 153 councils with children's
+// services, its 2,221 postcode districts (outcodes) with their centroids and the
+// council each lies in, which councils share a border, the postcode parser and
+// distances in miles. The data is ONS open data; data/SOURCES.md says where it comes
+// from and the attribution it needs. Every lookup is a map read.
 package geo
 
 import (
@@ -41,17 +43,29 @@ var (
 	//go:embed data/outcodes.csv
 	outcodesCSV []byte
 
-	councils []Council
-	outcodes = map[string]Outcode{}
+	councils     []Council
+	councilByONS = map[string]Council{}
+	outcodes     = map[string]Outcode{}
+	// outcodesByCouncil holds each council's districts, ordered by code.
+	outcodesByCouncil = map[string][]Outcode{}
 )
 
 func init() {
-	rows := mustCSV(councilsCSV, 5)
-	for _, r := range rows {
-		councils = append(councils, Council{ONSCode: r[0], Name: r[1], Region: r[2], Centroid: Point{mustFloat(r[3]), mustFloat(r[4])}})
+	for _, r := range mustCSV(councilsCSV, 5) {
+		c := Council{ONSCode: r[0], Name: r[1], Region: r[2], Centroid: Point{mustFloat(r[3]), mustFloat(r[4])}}
+		councils = append(councils, c)
+		councilByONS[c.ONSCode] = c
 	}
 	for _, r := range mustCSV(outcodesCSV, 4) {
-		outcodes[r[0]] = Outcode{Code: r[0], Centroid: Point{mustFloat(r[1]), mustFloat(r[2])}, ONSCode: r[3]}
+		oc := Outcode{Code: r[0], Centroid: Point{mustFloat(r[1]), mustFloat(r[2])}, ONSCode: r[3]}
+		if _, ok := councilByONS[oc.ONSCode]; !ok {
+			panic(fmt.Sprintf("geo: embedded data: outcode %s names unknown council %s", oc.Code, oc.ONSCode))
+		}
+		outcodes[oc.Code] = oc
+		outcodesByCouncil[oc.ONSCode] = append(outcodesByCouncil[oc.ONSCode], oc)
+	}
+	for _, ocs := range outcodesByCouncil {
+		sort.Slice(ocs, func(i, j int) bool { return ocs[i].Code < ocs[j].Code })
 	}
 }
 
@@ -91,7 +105,67 @@ var (
 	ErrInvalidPostcode = errors.New("enter a full UK postcode, like M1 1AE")
 	ErrInvalidOutcode  = errors.New("enter the first part of a UK postcode, like M1 or SK10")
 	ErrUnknownOutcode  = errors.New("we do not have a location for that postcode district")
+	ErrNotInEngland    = errors.New("that postcode district is not in England")
 )
+
+// OutcodeError says why a well-formed district cannot be used: it is outside England
+// (Country names where), or Hearth does not know it (Country is empty). errors.Is
+// matches it to ErrNotInEngland or ErrUnknownOutcode.
+type OutcodeError struct {
+	Outcode string
+	Country string // "Wales", "Scotland", ...; empty when the district is unknown
+}
+
+func (e *OutcodeError) Error() string {
+	if e.Country != "" {
+		return e.Outcode + " is in " + e.Country + ", not England"
+	}
+	return e.Outcode + ": " + ErrUnknownOutcode.Error()
+}
+
+// Is matches ErrNotInEngland or ErrUnknownOutcode.
+func (e *OutcodeError) Is(target error) bool {
+	if e.Country != "" {
+		return target == ErrNotInEngland
+	}
+	return target == ErrUnknownOutcode
+}
+
+// outsideEngland maps the postcode areas outside England to where they are. Areas that
+// straddle a border (CH, SY and HR with Wales, TD with Scotland) are here too: their
+// English districts are all in outcodes.csv, so a district of theirs that is not there
+// is on the other side (CH5–CH8 and SY15–SY25 are Welsh, TD1–TD11, TD13 and TD14
+// Scottish). LD and NP are wholly Welsh in the data: districts such as LD7 and NP16
+// that reach into England have their centres in Wales.
+var outsideEngland = map[string]string{
+	"AB": "Scotland", "DD": "Scotland", "DG": "Scotland", "EH": "Scotland", "FK": "Scotland", "G": "Scotland",
+	"HS": "Scotland", "IV": "Scotland", "KA": "Scotland", "KW": "Scotland", "KY": "Scotland", "ML": "Scotland",
+	"PA": "Scotland", "PH": "Scotland", "TD": "Scotland", "ZE": "Scotland",
+	"CF": "Wales", "LD": "Wales", "LL": "Wales", "NP": "Wales", "SA": "Wales",
+	"CH": "Wales", "SY": "Wales", "HR": "Wales",
+	"BT": "Northern Ireland", "GY": "Guernsey", "JE": "Jersey", "IM": "the Isle of Man",
+}
+
+// area is the letters that begin an outcode: "G" of G1, "SY" of SY23.
+func area(outcode string) string {
+	if len(outcode) > 1 && isLetter(outcode[1]) {
+		return outcode[:2]
+	}
+	return outcode[:1]
+}
+
+// Explain is the sentence a form shows beside a district field when LookupOutcode
+// refused it; invalid is the field's own hint for text that is not a district at all.
+func Explain(err error, invalid string) string {
+	var oe *OutcodeError
+	switch {
+	case errors.As(err, &oe) && oe.Country != "":
+		return fmt.Sprintf("%s is in %s: Hearth's homes and placements are in England", oe.Outcode, oe.Country)
+	case errors.As(err, &oe):
+		return fmt.Sprintf("We do not know postcode district %s: check it, or ask your consortium administrator", oe.Outcode)
+	}
+	return invalid
+}
 
 // NormalisePostcode returns a full UK postcode in its canonical form ("SK10 1AB"),
 // accepting any case and spacing.
@@ -163,39 +237,40 @@ func validIncode(s string) bool {
 func isLetter(b byte) bool { return b >= 'A' && b <= 'Z' }
 func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
 
-// LookupOutcode parses s (an outcode or full postcode) and returns its district.
+// LookupOutcode parses s (an outcode or full postcode) and returns its district in
+// England. A district outside England is an *OutcodeError naming the country
+// (ErrNotInEngland); one Hearth does not know is an *OutcodeError matching
+// ErrUnknownOutcode.
 func LookupOutcode(s string) (Outcode, error) {
 	code, err := NormaliseOutcode(s)
 	if err != nil {
 		return Outcode{}, err
 	}
-	oc, ok := outcodes[code]
-	if !ok {
-		return Outcode{}, fmt.Errorf("%s: %w", code, ErrUnknownOutcode)
+	if oc, ok := outcodes[code]; ok {
+		return oc, nil
 	}
-	return oc, nil
+	return Outcode{}, &OutcodeError{Outcode: code, Country: outsideEngland[area(code)]}
+}
+
+// HostCouncil returns the council a home at postcode (or district) s is in: the
+// authority its district lies in. Errors are LookupOutcode's.
+func HostCouncil(s string) (Council, error) {
+	oc, err := LookupOutcode(s)
+	if err != nil {
+		return Council{}, err
+	}
+	return councilByONS[oc.ONSCode], nil
 }
 
 // CouncilByONS returns the council with the given ONS code.
 func CouncilByONS(code string) (Council, bool) {
-	for _, c := range councils {
-		if c.ONSCode == code {
-			return c, true
-		}
-	}
-	return Council{}, false
+	c, ok := councilByONS[code]
+	return c, ok
 }
 
-// OutcodesIn returns the districts whose main council is onsCode, ordered by code.
+// OutcodesIn returns the districts whose council is onsCode, ordered by code.
 func OutcodesIn(onsCode string) []Outcode {
-	var out []Outcode
-	for _, o := range outcodes {
-		if o.ONSCode == onsCode {
-			out = append(out, o)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Code < out[j].Code })
-	return out
+	return append([]Outcode(nil), outcodesByCouncil[onsCode]...)
 }
 
 // EarthRadiusMiles is the mean radius of the Earth in miles: Hearth measures every
@@ -214,14 +289,53 @@ func Miles(a, b Point) float64 {
 //go:embed data/adjacency.csv
 var adjacencyCSV []byte
 
-var adjacent = func() map[[2]string]bool {
-	m := map[[2]string]bool{}
+// Pair is two councils by ONS code, the lower code first.
+type Pair [2]string
+
+// PairOf orders a and b into a Pair.
+func PairOf(a, b string) Pair {
+	if b < a {
+		a, b = b, a
+	}
+	return Pair{a, b}
+}
+
+// adjacent holds the pairs in data/adjacency.csv: councils whose ONS boundaries share a
+// border of positive length. Councils facing each other across an estuary (Liverpool
+// and Wirral, Hull and North Lincolnshire, Plymouth and Cornwall, Kent and Thurrock)
+// do not.
+var adjacent = func() map[Pair]bool {
+	m := map[Pair]bool{}
 	for _, r := range mustCSV(adjacencyCSV, 2) {
-		m[[2]string{r[0], r[1]}], m[[2]string{r[1], r[0]}] = true, true
+		if r[0] >= r[1] {
+			panic(fmt.Sprintf("geo: embedded data: adjacency pair %s,%s is not in order", r[0], r[1]))
+		}
+		m[Pair{r[0], r[1]}] = true
 	}
 	return m
 }()
 
-// Adjoining reports whether two councils (by ONS code) share a boundary. Only the
-// councils listed in data/adjacency.csv are known; for others it is false.
-func Adjoining(a, b string) bool { return adjacent[[2]string{a, b}] }
+// Adjoining reports whether two councils (by ONS code) share a border in the ONS
+// boundaries (data/adjacency.csv).
+func Adjoining(a, b string) bool { return adjacent[PairOf(a, b)] }
+
+// Adjacency is the boundary file's adjacency plus pairs a consortium treats as
+// adjoining for its own purposes (its overrides). The zero value is the boundary
+// file's alone.
+type Adjacency struct {
+	overrides map[Pair]bool
+}
+
+// WithOverrides returns the boundary file's adjacency plus pairs.
+func WithOverrides(pairs ...Pair) Adjacency {
+	a := Adjacency{overrides: make(map[Pair]bool, len(pairs))}
+	for _, p := range pairs {
+		a.overrides[PairOf(p[0], p[1])] = true
+	}
+	return a
+}
+
+// Adjoining reports whether a and b share a border or are an override pair.
+func (a Adjacency) Adjoining(x, y string) bool {
+	return Adjoining(x, y) || a.overrides[PairOf(x, y)]
+}

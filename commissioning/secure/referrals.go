@@ -243,7 +243,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 		fe.Add("needs_detail", "The detail must be 4,000 characters or fewer")
 	}
 	if _, err := geo.LookupOutcode(in.CurrentOutcode); err != nil {
-		fe.Add("current_outcode", "Enter the postcode district where the child is now, like M14")
+		fe.Add("current_outcode", geo.Explain(err, "Enter the postcode district where the child is now, like M14"))
 	}
 	if in.PreferredMiles < 1 || in.PreferredMiles > 1000 {
 		fe.Add("preferred_miles", "Enter the preferred distance in miles, from 1 to 1,000")

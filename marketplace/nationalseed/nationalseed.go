@@ -143,7 +143,7 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 		oc := ocs[rng.IntN(len(ocs))]
 		h, lotCodes := synthHome(rng, i, oc, now)
 		h.ProviderID = providerIDs[rng.IntN(len(providerIDs))]
-		host := councilIDs[c.ONSCode]
+		host := councilIDs[oc.ONSCode] // the authority the district lies in
 		h.HostCouncilID = &host
 		batch = append(batch, h)
 		batchLots = append(batchLots, lotCodes)
