@@ -152,3 +152,23 @@ func CanView(role Role, viewer, target Organisation) bool {
 	return role == RoleConsortiumAdmin && target.Kind == KindCouncil &&
 		target.ConsortiumID != nil && *target.ConsortiumID == viewer.ID
 }
+
+// HostCouncils lists the councils whose staff consortiumID's admin may invite as
+// host-council users, by name: every English council that is one of its members or in
+// no consortium. A council in another consortium is that consortium's to manage.
+func (s *Service) HostCouncils(ctx context.Context, consortiumID int64) ([]Organisation, error) {
+	var out []Organisation
+	err := s.db.WithContext(ctx).Where("kind = 'council' AND ons_code LIKE 'E%' AND (consortium_id IS NULL OR consortium_id = ?)", consortiumID).
+		Order("name").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list host councils of %d: %w", consortiumID, err)
+	}
+	return out, nil
+}
+
+// CanHostUsers reports whether consortium's admin may give council's staff the
+// host-council user role (see HostCouncils).
+func CanHostUsers(consortium, council Organisation) bool {
+	return consortium.Kind == KindConsortium && council.Kind == KindCouncil && council.ONSCode != nil && (*council.ONSCode)[0] == 'E' &&
+		(council.ConsortiumID == nil || *council.ConsortiumID == consortium.ID)
+}

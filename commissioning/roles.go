@@ -13,12 +13,17 @@ const (
 	RoleProviderUser    Role = "provider_user"
 	RoleSWCUCoordinator Role = "swcu_coordinator"
 	RoleSecureHomeUser  Role = "secure_home_user"
+	// RoleHostCouncilUser is a council's staff who see only the host view: placements
+	// by other councils into their area, the notices about them and their missing
+	// episodes — never the placing council's request, bids, fee or agreement. Any
+	// English council may have them, whether or not it belongs to a consortium.
+	RoleHostCouncilUser Role = "host_council_user"
 )
 
 // Roles lists every role in display order.
 func Roles() []Role {
 	return []Role{RoleConsortiumAdmin, RoleCommissioner, RoleApprover, RoleProviderAdmin,
-		RoleProviderUser, RoleSWCUCoordinator, RoleSecureHomeUser}
+		RoleProviderUser, RoleSWCUCoordinator, RoleSecureHomeUser, RoleHostCouncilUser}
 }
 
 // Valid reports whether r is a known role.
@@ -48,6 +53,8 @@ func (r Role) Label() string {
 		return "SWCU coordinator"
 	case RoleSecureHomeUser:
 		return "Secure home user"
+	case RoleHostCouncilUser:
+		return "Host council user"
 	}
 	return string(r)
 }
@@ -63,7 +70,7 @@ func (r Role) OrgKind() OrgKind {
 	switch r {
 	case RoleConsortiumAdmin:
 		return KindConsortium
-	case RoleCommissioner, RoleApprover:
+	case RoleCommissioner, RoleApprover, RoleHostCouncilUser:
 		return KindCouncil
 	case RoleSWCUCoordinator:
 		return KindSWCU

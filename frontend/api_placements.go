@@ -10,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -151,7 +150,7 @@ type apiIncident struct {
 // profile, fee or agreement (those fields are absent).
 type apiPlacement struct {
 	ID             int64          `json:"id"`
-	RequestID      int64          `json:"request_id"`
+	RequestID      int64          `json:"request_id,omitempty"` // not for the host council
 	Status         string         `json:"status"`
 	Access         string         `json:"access"`
 	ChildRef       string         `json:"child_ref"`
@@ -198,6 +197,7 @@ func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
 		out.Incidents = append(out.Incidents, apiIncident{ID: in.ID, Kind: in.Kind, StartedAt: in.StartedAt, EndedAt: in.EndedAt, Note: in.Note})
 	}
 	if v.Access == marketplace.AccessHost {
+		out.RequestID = 0
 		return out
 	}
 	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, v.Sex, v.LegalStatus, nonNil(v.Needs)
@@ -363,7 +363,7 @@ func (s *Server) apiNotices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
+	list, total, unread, err := s.inboxOf(c).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,8 @@ import (
 // organisations' names, and counts them all.
 func (s *Server) consortiumUsers(c echo.Context, page commissioning.Page) ([]auth.User, map[int64]string, int64, error) {
 	ctx := c.Request().Context()
-	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
+	consortium := currentOrg(c)
+	orgs, err := s.manageableOrganisations(ctx, consortium)
 	if err != nil {
 		return nil, nil, 0, err
 	}
@@ -29,7 +30,14 @@ func (s *Server) consortiumUsers(c echo.Context, page commissioning.Page) ([]aut
 		ids[i] = o.ID
 		names[o.ID] = o.Name
 	}
-	users, total, err := s.deps.Users.UsersPage(ctx, ids, page)
+	hosts, err := s.deps.Orgs.HostCouncils(ctx, consortium.ID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, o := range hosts {
+		names[o.ID] = o.Name
+	}
+	users, total, err := s.deps.Users.UsersPage(ctx, ids, consortium.ID, page)
 	return users, names, total, err
 }
 
@@ -49,23 +57,40 @@ type newUserForm struct {
 	Name           string `form:"name" json:"name" validate:"required,max=200" msg:"required=Enter the user's full name|max=Full name must be 200 characters or fewer"`
 	Email          string `form:"email" json:"email" validate:"required,email,max=254" msg:"required=Enter the user's email address|*=Enter an email address in the correct format, like name@example.com"`
 	OrganisationID string `form:"organisation_id" json:"-" validate:"required,number" msg:"*=Select an organisation"`
-	Role           string `form:"role" json:"role" validate:"required,oneof=consortium_admin commissioner approver" msg:"*=Select a role: consortium administrator, commissioner or approver"`
+	Role           string `form:"role" json:"role" validate:"required,oneof=consortium_admin commissioner approver host_council_user" msg:"*=Select a role: consortium administrator, commissioner, approver or host council user"`
 }
 
+// invitableRoles are the roles a consortium admin gives, in the order the form offers them.
+var invitableRoles = []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleHostCouncilUser, commissioning.RoleConsortiumAdmin}
+
+// newUserData is the Add a user form's choices: the consortium and its member councils,
+// then every other English council outside a consortium, whose staff can only be
+// host-council users.
 func (s *Server) newUserData(c echo.Context) (map[string]any, error) {
-	orgs, err := s.manageableOrganisations(c.Request().Context(), currentOrg(c))
+	ctx := c.Request().Context()
+	consortium := currentOrg(c)
+	orgs, err := s.manageableOrganisations(ctx, consortium)
 	if err != nil {
 		return nil, err
 	}
-	var orgOpts [][2]string
+	hosts, err := s.deps.Orgs.HostCouncils(ctx, consortium.ID)
+	if err != nil {
+		return nil, err
+	}
+	var own, others [][2]string
 	for _, o := range orgs {
-		orgOpts = append(orgOpts, [2]string{strconv.FormatInt(o.ID, 10), o.Name})
+		own = append(own, [2]string{strconv.FormatInt(o.ID, 10), o.Name})
+	}
+	for _, o := range hosts {
+		if o.ConsortiumID == nil {
+			others = append(others, [2]string{strconv.FormatInt(o.ID, 10), o.Name})
+		}
 	}
 	roles := [][2]string{}
-	for _, r := range []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleConsortiumAdmin} {
+	for _, r := range invitableRoles {
 		roles = append(roles, [2]string{string(r), r.Label()})
 	}
-	return map[string]any{"Organisations": orgOpts, "Roles": roles}, nil
+	return map[string]any{"Organisations": own, "OtherCouncils": others, "Roles": roles}, nil
 }
 
 func (s *Server) newUserPage(c echo.Context) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 type task struct{ Text, Href, Hint string }
@@ -65,6 +66,16 @@ func (s *Server) home(c echo.Context) error {
 			{"Suggested allocation", "/secure/suggestions", "The best assignment of the whole waiting list to the beds offered or free, with the reasons."},
 			{"Daily report", "/secure/report", "Beds, children waiting, allocations and declines; download it or have it emailed each morning."},
 			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "The unit's details and coordinators."}}
+	case commissioning.RoleHostCouncilUser:
+		if err := s.hostWorkList(c, data); err != nil {
+			return err
+		}
+		data["Heading"] = "Children placed in " + org.Name
+		data["Lead"] = "Other councils placing children in homes in your area tell you here: each placement, arrival and end, and every missing or absent episode."
+		data["Tasks"] = []task{
+			{"Notices to your council", "/notices", "Placements into your area, arrivals, ends and missing episodes, newest first."},
+			{"Placements into your area", "/placements", "Every placement by another council into a home in your area, as its notices describe it."},
+			{"Connect your own systems", "/account/tokens", "Create an API token to read placements into your area and notices from your case management system."}}
 	case commissioning.RoleSecureHomeUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your secure beds' states current and answer referrals the SWCU circulates to your home."
@@ -74,6 +85,29 @@ func (s *Server) home(c echo.Context) error {
 			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your home's details and staff on Hearth."}}
 	}
 	return s.page(c, http.StatusOK, "home", "Home", data)
+}
+
+// hostWorkList puts a host-council user's work on their home page: the latest notices
+// to their council (host notices only) and the live placements into its area.
+func (s *Server) hostWorkList(c echo.Context, data map[string]any) error {
+	ctx := c.Request().Context()
+	notices, _, unread, err := s.inboxOf(c).List(ctx, currentOrg(c).ID, 0, 5)
+	if err != nil {
+		return err
+	}
+	var live []marketplace.PlacementRow
+	for _, status := range []string{"awarded", "started"} {
+		rows, _, err := s.deps.Market.Placements(ctx, viewerOf(c), status, 0, 10)
+		if err != nil {
+			return err
+		}
+		live = append(live, rows...)
+	}
+	if err := s.auditList(c, "placement", idsOf(live, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
+		return err
+	}
+	data["HostCouncilUser"], data["Notices"], data["Unread"], data["HostPlacements"] = true, notices, unread, live
+	return nil
 }
 
 func (s *Server) account(c echo.Context) error {
@@ -187,19 +221,34 @@ func (s *Server) manageableOrganisations(ctx context.Context, consortium commiss
 	return append([]commissioning.Organisation{consortium}, councils...), nil
 }
 
-// inviteUser creates a user without a password and emails a link to choose one.
+// inviteUser creates a user without a password and emails a link to choose one. A
+// commissioner, approver or admin joins the consortium or a member council; a
+// host-council user any English council outside another consortium, and the consortium
+// manages their account.
 func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) {
 	ctx := c.Request().Context()
-	orgs, err := s.manageableOrganisations(ctx, currentOrg(c))
-	if err != nil {
-		return auth.User{}, err
-	}
-	allowed := false
-	for _, o := range orgs {
-		allowed = allowed || o.ID == nu.OrganisationID
-	}
-	if !allowed {
-		return auth.User{}, commissioning.Invalid("organisation_id", "Select the consortium or one of its member councils")
+	consortium := currentOrg(c)
+	if nu.Role == commissioning.RoleHostCouncilUser {
+		council, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		if err != nil && !errors.Is(err, commissioning.ErrNotFound) {
+			return auth.User{}, err
+		}
+		if err != nil || !commissioning.CanHostUsers(consortium, council) {
+			return auth.User{}, commissioning.Invalid("organisation_id", "Select a council in England that is in your consortium or in none: host council users belong to a council")
+		}
+		nu.ManagedBy = consortium.ID
+	} else {
+		orgs, err := s.manageableOrganisations(ctx, consortium)
+		if err != nil {
+			return auth.User{}, err
+		}
+		allowed := false
+		for _, o := range orgs {
+			allowed = allowed || o.ID == nu.OrganisationID
+		}
+		if !allowed {
+			return auth.User{}, commissioning.Invalid("organisation_id", "Select the consortium or one of its member councils: a council outside it can only have host council users")
+		}
 	}
 	u, err := s.deps.Users.Create(ctx, nu)
 	if err != nil {
@@ -212,5 +261,5 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 	inviter, _ := currentUser(c)
 	body := "Hello " + u.Name + ",\n\n" + inviter.Name + " has given you a Hearth account (" + u.Role.Label() + ").\n\nChoose your password within 7 days here:\n\n" +
 		s.cfg.BaseURL + "/password/reset/" + notify.SecretPlaceholder + "\n\nHearth"
-	return u, s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Your Hearth account", Body: body, ToOrgID: u.OrganisationID}, tok)
+	return u, s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Your Hearth account", Body: body, ToOrgID: u.OrganisationID, ConsortiumID: consortium.ID}, tok)
 }

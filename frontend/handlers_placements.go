@@ -23,7 +23,18 @@ import (
 
 func viewerOf(c echo.Context) marketplace.Viewer {
 	o := currentOrg(c)
-	return marketplace.Viewer{OrgID: o.ID, Kind: o.Kind}
+	u, _ := currentUser(c)
+	return marketplace.Viewer{OrgID: o.ID, Kind: o.Kind, HostOnly: u.Role == commissioning.RoleHostCouncilUser}
+}
+
+// inboxOf is the signed-in user's share of their organisation's notices: a host-council
+// user reads only the host notices.
+func (s *Server) inboxOf(c echo.Context) *notify.Inbox {
+	in := notify.NewInbox(s.deps.DB.Gorm)
+	if u, _ := currentUser(c); u.Role == commissioning.RoleHostCouncilUser {
+		return in.HostNoticesOnly()
+	}
+	return in
 }
 
 func placementID(c echo.Context) (int64, error) {
@@ -348,7 +359,7 @@ func (s *Server) noticesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	list, total, unread, err := notify.NewInbox(s.deps.DB.Gorm).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
+	list, total, unread, err := s.inboxOf(c).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
 	if err != nil {
 		return err
 	}
@@ -360,7 +371,7 @@ func (s *Server) noticePage(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	n, err := notify.NewInbox(s.deps.DB.Gorm).Read(c.Request().Context(), id, currentOrg(c).ID)
+	n, err := s.inboxOf(c).Read(c.Request().Context(), id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

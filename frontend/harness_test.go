@@ -109,6 +109,7 @@ var harnessUsers = []struct {
 	{"admin@providery.test", commissioning.RoleProviderAdmin, "providery"},
 	{"coordinator@swcu.test", commissioning.RoleSWCUCoordinator, "swcu"},
 	{"manager@securehome.test", commissioning.RoleSecureHomeUser, "securehome"},
+	{"host@cumberland.test", commissioning.RoleHostCouncilUser, "cumberland"}, // a council outside the consortium
 }
 
 func newHarness(t *testing.T) *harness {
@@ -127,7 +128,7 @@ func newHarness(t *testing.T) *harness {
 	must(t, err)
 	must(t, h.deps.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000003", "E08000012"})) // Manchester, Liverpool
 	h.orgs["consortium"] = cons
-	for key, ons := range map[string]string{"manchester": "E08000003", "liverpool": "E08000012", "leeds": "E08000035"} {
+	for key, ons := range map[string]string{"manchester": "E08000003", "liverpool": "E08000012", "leeds": "E08000035", "cumberland": "E06000063"} {
 		var o commissioning.Organisation
 		must(t, db.Gorm.Where("ons_code = ?", ons).First(&o).Error)
 		h.orgs[key] = o
@@ -141,7 +142,11 @@ func newHarness(t *testing.T) *harness {
 	must(t, err)
 	h.orgs["swcu"] = swcu
 	for _, hu := range harnessUsers {
-		u, err := h.deps.Users.Create(ctx, auth.NewUser{Email: hu.email, Name: "Test " + string(hu.role), Role: hu.role, OrganisationID: h.orgs[hu.org].ID, Password: testPassword})
+		nu := auth.NewUser{Email: hu.email, Name: "Test " + string(hu.role), Role: hu.role, OrganisationID: h.orgs[hu.org].ID, Password: testPassword}
+		if hu.role == commissioning.RoleHostCouncilUser {
+			nu.ManagedBy = cons.ID
+		}
+		u, err := h.deps.Users.Create(ctx, nu)
 		must(t, err)
 		if hu.role.RequiresMFA() {
 			code, _ := totp.GenerateCode(testTOTP, time.Now())

@@ -414,6 +414,8 @@ func navFor(r commissioning.Role, current string) []NavItem {
 			NavItem{Text: "Measures", Href: "/secure/metrics"}, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Audit log", Href: "/secure/audit"})
 	case commissioning.RoleSecureHomeUser:
 		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
+	case commissioning.RoleHostCouncilUser:
+		items = append(items, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Placements into your area", Href: "/placements"})
 	case commissioning.RoleProviderUser:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"})

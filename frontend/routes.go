@@ -107,10 +107,13 @@ func (s *Server) routes() {
 
 	// Placements after award. Who sees what of a placement — placing council, provider,
 	// host council — is decided per placement by the marketplace; others get a 404.
+	// Host-council users reach only the list, the placement (as the host sees it) and
+	// the notices: nothing else of the placing council's.
 	councils := Roles(c.RoleCommissioner, c.RoleApprover)
 	placementRoles := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser)
-	s.route(get, "/placements", placementRoles, s.placementsPage)
-	s.route(get, "/placements/:id", placementRoles, s.placementPage)
+	hostViewers := Roles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser, c.RoleHostCouncilUser)
+	s.route(get, "/placements", hostViewers, s.placementsPage)
+	s.route(get, "/placements/:id", hostViewers, s.placementPage)
 	s.route(get, "/placements/:id/agreement", placementRoles, s.agreementPDF)
 	s.route(post, "/placements/:id/start", providers, s.startPlacement)
 	s.route(post, "/placements/:id/incidents", providers, s.reportIncident)
@@ -120,8 +123,8 @@ func (s *Server) routes() {
 	s.route(post, "/placements/:id/reviews", commissioners, s.recordReview)
 	s.route(get, "/placements/:id/end", Roles(c.RoleCommissioner, c.RoleProviderAdmin, c.RoleProviderUser), s.endPage)
 	s.route(post, "/placements/:id/end", Roles(c.RoleCommissioner, c.RoleProviderAdmin, c.RoleProviderUser), s.endPlacement)
-	s.route(get, "/notices", placementRoles, s.noticesPage)
-	s.route(get, "/notices/:id", placementRoles, s.noticePage)
+	s.route(get, "/notices", hostViewers, s.noticesPage)
+	s.route(get, "/notices/:id", hostViewers, s.noticePage)
 	s.route(get, "/children", councils, s.childPage)
 
 	// Approvers' decisions on distant or over-ceiling awards.
@@ -216,10 +219,11 @@ func (s *Server) routes() {
 
 	// Approvals, placements, notices and children's histories.
 	apiPlacementRoles := APIRoles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser)
+	apiHostViewers := APIRoles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser, c.RoleHostCouncilUser)
 	s.route(get, "/api/v1/approvals", APIRoles(c.RoleApprover), s.apiApprovals)
 	s.route(post, "/api/v1/approvals/:id", APIRoles(c.RoleApprover), s.apiDecide)
-	s.route(get, "/api/v1/placements", apiPlacementRoles, s.apiPlacements)
-	s.route(get, "/api/v1/placements/:id", apiPlacementRoles, s.apiPlacement)
+	s.route(get, "/api/v1/placements", apiHostViewers, s.apiPlacements)
+	s.route(get, "/api/v1/placements/:id", apiHostViewers, s.apiPlacement)
 	s.route(get, "/api/v1/placements/:id/agreement", apiPlacementRoles, s.agreementPDF)
 	s.route(post, "/api/v1/placements/:id/start", apiProviders, s.apiStart)
 	s.route(post, "/api/v1/placements/:id/fee", apiCommissioners, s.apiChangeFee)
@@ -227,7 +231,7 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/placements/:id/incidents", apiProviders, s.apiReportIncident)
 	s.route(post, "/api/v1/placements/:id/incidents/:incident/end", apiProviders, s.apiEndIncident)
 	s.route(post, "/api/v1/placements/:id/end", APIRoles(c.RoleCommissioner, c.RoleProviderAdmin, c.RoleProviderUser), s.apiEnd)
-	s.route(get, "/api/v1/notices", apiPlacementRoles, s.apiNotices)
+	s.route(get, "/api/v1/notices", apiHostViewers, s.apiNotices)
 	s.route(get, "/api/v1/children", APIRoles(c.RoleCommissioner, c.RoleApprover), s.apiChild)
 	s.route(post, "/api/v1/secure/referrals", apiCommissioners, s.apiSubmitReferral)
 	s.route(get, "/api/v1/secure/referrals/:id", APIRoles(c.RoleCommissioner, c.RoleSWCUCoordinator, c.RoleSecureHomeUser), s.apiReferral)

@@ -183,6 +183,11 @@ func TestTwoConsortiaSeeOnlyTheirOwn(t *testing.T) {
 					continue
 				}
 				for _, name := range side.other {
+					// Salford is in no consortium: either admin may invite its staff as
+					// host-council users, so the form offers it to both.
+					if path == "/admin/users/new" && name == "Salford" {
+						continue
+					}
 					if strings.Contains(r.Body, name) {
 						t.Errorf("%s shows the other consortium's %q", path, name)
 					}

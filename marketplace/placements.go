@@ -166,9 +166,24 @@ func (f placementFacts) contact() string {
 type Viewer struct {
 	OrgID int64
 	Kind  commissioning.OrgKind
+	// HostOnly is a host-council user: they see placements by other councils into
+	// their council's area as the host does, and nothing of their own council's
+	// children, even when their council places children too.
+	HostOnly bool
 }
 
+// hostStatuses are the states in which the host council sees a placement: from the
+// final award (the host notice) on.
+var hostStatuses = []string{"awarded", "started", "ended"}
+
 func accessTo(p Placement, v Viewer) (Access, bool) {
+	if v.HostOnly {
+		if v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID && p.CouncilID != v.OrgID &&
+			slices.Contains(hostStatuses, p.Status) {
+			return AccessHost, true
+		}
+		return "", false
+	}
 	switch {
 	case v.Kind == commissioning.KindCouncil && p.CouncilID == v.OrgID:
 		return AccessCouncil, true
@@ -193,6 +208,9 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 		return PlacementView{}, fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
 	}
 	view.Access = access
+	if access == AccessHost {
+		view.Placement = hostProjection(view.Placement)
+	}
 	f, err := facts(ctx, s.db, view.Placement)
 	if err != nil {
 		return view, err
@@ -221,6 +239,16 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 		return view, err
 	}
 	return view, audit.New(s.db).Record(ctx, "child.read", "placement", fmt.Sprint(id), map[string]any{"child_ref": f.ChildRef, "access": string(access)})
+}
+
+// hostProjection keeps of a placement only what the host notices tell: who placed,
+// where, and when it started and ended (with the reason). The fee, distance, notice
+// period, the approval and its reg. 11 record, the bid and the end note stay with the
+// placing council and the provider.
+func hostProjection(p Placement) Placement {
+	return Placement{ID: p.ID, RequestID: p.RequestID, CouncilID: p.CouncilID, ProviderID: p.ProviderID, HomeID: p.HomeID, Status: p.Status,
+		StartDate: p.StartDate, AwardedBy: p.AwardedBy, AwardedAt: p.AwardedAt, HostCouncilID: p.HostCouncilID,
+		StartedOn: p.StartedOn, EndedOn: p.EndedOn, EndReason: p.EndReason}
 }
 
 func placementNotFound(id int64, err error) error {
@@ -256,10 +284,12 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 		Joins("JOIN organisations pr ON pr.id = p.provider_id").
 		Joins("JOIN homes h ON h.id = p.home_id").
 		Joins("LEFT JOIN organisations hc ON hc.id = p.host_council_id")
-	switch v.Kind {
-	case commissioning.KindCouncil:
-		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ('awarded', 'started', 'ended'))", v.OrgID, v.OrgID)
-	case commissioning.KindProvider:
+	switch {
+	case v.Kind == commissioning.KindCouncil && v.HostOnly:
+		q = q.Where("p.host_council_id = ? AND p.council_id <> ? AND p.status IN ?", v.OrgID, v.OrgID, hostStatuses)
+	case v.Kind == commissioning.KindCouncil:
+		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ?)", v.OrgID, v.OrgID, hostStatuses)
+	case v.Kind == commissioning.KindProvider:
 		q = q.Where("p.provider_id = ? AND p.status IN ('awarded', 'started', 'ended')", v.OrgID)
 	default:
 		return nil, 0, nil
@@ -279,10 +309,11 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 		switch {
 		case v.Kind == commissioning.KindProvider:
 			rows[i].Access = AccessProvider
-		case rows[i].CouncilID == v.OrgID:
+		case rows[i].CouncilID == v.OrgID && !v.HostOnly:
 			rows[i].Access = AccessCouncil
 		default:
 			rows[i].Access = AccessHost
+			rows[i].WeeklyFeePence = 0 // the host notice names no fee
 		}
 	}
 	return rows, total, err

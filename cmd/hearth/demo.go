@@ -59,6 +59,9 @@ var demoAccounts = []demoAccount{
 	{"admin@northernlights.example", "Nat Northern", commissioning.RoleProviderAdmin, demoProviders[5], commissioning.KindProvider},
 	{"commissioner@sefton.example", "Sol Sefton", commissioning.RoleCommissioner, "Sefton", commissioning.KindCouncil},
 	{"manager@heroncourt.example", "Harper Heron", commissioning.RoleSecureHomeUser, secure.Estate[1].Name, commissioning.KindProvider},
+	// Derbyshire is outside the North West consortium: its staff see only placements
+	// by the consortium's councils into Derbyshire, and the notices about them.
+	{"host@derbyshire.example", "Dev Derbyshire", commissioning.RoleHostCouncilUser, "Derbyshire", commissioning.KindCouncil},
 }
 
 // hasDemo reports whether the demo consortium is in the database.
@@ -109,7 +112,11 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		u, err := a.users.Create(ctx, auth.NewUser{Email: acc.Email, Name: acc.Name, Role: acc.Role, OrganisationID: org.ID, Password: demoPassword})
+		nu := auth.NewUser{Email: acc.Email, Name: acc.Name, Role: acc.Role, OrganisationID: org.ID, Password: demoPassword}
+		if acc.Role == commissioning.RoleHostCouncilUser {
+			nu.ManagedBy = cons.ID
+		}
+		u, err := a.users.Create(ctx, nu)
 		if err != nil {
 			return false, fmt.Errorf("demo account %s: %w", acc.Email, err)
 		}

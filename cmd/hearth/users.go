@@ -15,7 +15,8 @@ import (
 func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
-	role := fs.String("role", "", "one of: consortium_admin, commissioner, approver, provider_admin, provider_user, swcu_coordinator, secure_home_user")
+	role := fs.String("role", "", "one of: consortium_admin, commissioner, approver, provider_admin, provider_user, swcu_coordinator, secure_home_user, host_council_user")
+	consortium := fs.String("consortium", "", "for a host_council_user: the exact name of the consortium that manages them")
 	org := fs.String("org", "", "the exact name of the user's organisation")
 	name := fs.String("name", "", "the user's full name (default: the email address)")
 	cfg, err := loadConfig(fs, args)
@@ -38,7 +39,18 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("no %s organisation called %q (a %s belongs to one)", r.OrgKind(), *org, r)
 		}
-		u, err := a.users.Create(ctx, auth.NewUser{Email: *email, Name: *name, Role: r, OrganisationID: o.ID})
+		nu := auth.NewUser{Email: *email, Name: *name, Role: r, OrganisationID: o.ID}
+		if r == commissioning.RoleHostCouncilUser {
+			c, err := a.orgs.OrganisationByName(ctx, commissioning.KindConsortium, *consortium)
+			if err != nil {
+				return fmt.Errorf("a host_council_user needs --consortium, the exact name of the consortium that manages them: %w", err)
+			}
+			if !commissioning.CanHostUsers(c, o) {
+				return fmt.Errorf("%s cannot give %s host-council users: it is in another consortium or not in England", c.Name, o.Name)
+			}
+			nu.ManagedBy = c.ID
+		}
+		u, err := a.users.Create(ctx, nu)
 		if err != nil {
 			return err
 		}

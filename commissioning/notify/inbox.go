@@ -127,15 +127,36 @@ func (n *Notifier) email(ctx context.Context, tx *gorm.DB, u recipient, m Messag
 		ToOrgID: u.OrganisationID, ConsortiumID: m.ConsortiumID, AboutChild: true})
 }
 
+// HostKinds are the notices a council receives as the host of a placement into its
+// area. A missing-episode notice ("incident") goes to both the placing and the host
+// council, so it is a host notice only when its placement is another council's.
+var HostKinds = []string{"host_award", "host_start", "host_end", "host_secure"}
+
 // Inbox reads organisations' notices.
-type Inbox struct{ db *gorm.DB }
+type Inbox struct {
+	db       *gorm.DB
+	hostOnly bool
+}
 
 // NewInbox returns the inbox on db.
 func NewInbox(db *gorm.DB) *Inbox { return &Inbox{db: db} }
 
+// HostNoticesOnly returns the inbox narrowed to host notices (see HostKinds): what a
+// host-council user may read of their council's notices.
+func (i *Inbox) HostNoticesOnly() *Inbox { return &Inbox{db: i.db, hostOnly: true} }
+
+func (i *Inbox) of(ctx context.Context, orgID int64) *gorm.DB {
+	q := i.db.WithContext(ctx).Model(&Notice{}).Where("organisation_id = ?", orgID)
+	if i.hostOnly {
+		q = q.Where(`(kind IN ? OR (kind = 'incident' AND EXISTS (SELECT 1 FROM placements p
+            WHERE p.id = notices.placement_id AND p.host_council_id = notices.organisation_id AND p.council_id <> notices.organisation_id)))`, HostKinds)
+	}
+	return q
+}
+
 // List returns an organisation's notices, newest first, with the number unread.
 func (i *Inbox) List(ctx context.Context, orgID int64, offset, limit int) (list []Notice, total, unread int64, err error) {
-	q := i.db.WithContext(ctx).Model(&Notice{}).Where("organisation_id = ?", orgID)
+	q := i.of(ctx, orgID)
 	if err = q.Count(&total).Error; err != nil {
 		return
 	}
@@ -149,14 +170,14 @@ func (i *Inbox) List(ctx context.Context, orgID int64, offset, limit int) (list 
 // Unread counts an organisation's unread notices.
 func (i *Inbox) Unread(ctx context.Context, orgID int64) (int64, error) {
 	var n int64
-	err := i.db.WithContext(ctx).Model(&Notice{}).Where("organisation_id = ? AND read_at IS NULL", orgID).Count(&n).Error
+	err := i.of(ctx, orgID).Where("read_at IS NULL").Count(&n).Error
 	return n, err
 }
 
 // Read returns one of an organisation's notices and marks it read.
 func (i *Inbox) Read(ctx context.Context, id, orgID int64) (Notice, error) {
 	var n Notice
-	err := i.db.WithContext(ctx).Where("id = ? AND organisation_id = ?", id, orgID).First(&n).Error
+	err := i.of(ctx, orgID).Where("id = ?", id).First(&n).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return n, fmt.Errorf("notice %d: %w", id, commissioning.ErrNotFound)
 	}

@@ -32,6 +32,7 @@ type User struct {
 	Email          string
 	Name           string
 	Role           commissioning.Role
+	ManagedBy      *int64 // the consortium managing a host-council user; nil for every other role
 	PasswordHash   *string
 	TOTPSecret     *string    `gorm:"column:totp_secret"`
 	TOTPEnabledAt  *time.Time `gorm:"column:totp_enabled_at"`
@@ -84,6 +85,9 @@ type NewUser struct {
 	Role           commissioning.Role
 	OrganisationID int64
 	Password       string // empty: the user sets one from an emailed link
+	// ManagedBy is the consortium that invites and manages a host-council user; it is
+	// required for that role and refused for every other.
+	ManagedBy int64
 }
 
 func hashPassword(p string) (string, error) {
@@ -141,7 +145,13 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 	if org.Kind != nu.Role.OrgKind() {
 		return User{}, commissioning.Invalid("role", fmt.Sprintf("A %s cannot belong to a %s organisation", nu.Role.Label(), org.Kind))
 	}
+	if (nu.Role == commissioning.RoleHostCouncilUser) != (nu.ManagedBy != 0) {
+		return User{}, commissioning.Invalid("role", "Only a host council user is managed by a consortium")
+	}
 	u := User{OrganisationID: org.ID, OrgKind: org.Kind, Email: nu.Email, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
+	if nu.ManagedBy != 0 {
+		u.ManagedBy = &nu.ManagedBy
+	}
 	if nu.Password != "" {
 		h, err := hashPassword(nu.Password)
 		if err != nil {
@@ -153,7 +163,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 		if err := tx.Omit("CreatedAt", "TOTPSecret", "TOTPEnabledAt", "DisabledAt", "LastLoginAt").Create(&u).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "user.create", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email, "role": u.Role, "organisation_id": u.OrganisationID})
+		return audit.New(tx).Record(ctx, "user.create", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email, "role": u.Role, "organisation_id": u.OrganisationID, "managed_by": u.ManagedBy})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return User{}, commissioning.Invalid("email", MsgEmailTaken)

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+// TestHostCouncilUsersFromTheCommandLineAndTheDemo: `hearth seed demo` gives Derbyshire,
+// outside the North West consortium, a host-council user managed by the consortium,
+// and `hearth user create` makes more only with a consortium that may manage them.
+func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
+	ctx := context.Background()
+	dsn := dbtest.New(t)
+	enc, err := auth.NewSeedKey()
+	must(t, err)
+	for k, v := range map[string]string{"HEARTH_TOTP_KEY": enc, "HEARTH_TOTP_KEY_FILE": "", "DATABASE_URL_FILE": "", "DATABASE_URL": dsn} {
+		t.Setenv(k, v)
+	}
+	var out bytes.Buffer
+	if err := run(ctx, []string{"seed", "demo"}, &out); err != nil {
+		t.Fatalf("seed demo: %v", err)
+	}
+	if !strings.Contains(out.String(), "host@derbyshire.example") {
+		t.Fatalf("demo accounts:\n%s", out.String())
+	}
+	db, err := migrations.Connect(ctx, dsn)
+	must(t, err)
+	defer db.Close()
+	orgs, users := commissioning.NewService(db.Gorm), auth.NewService(db.Gorm)
+	cons, err := orgs.OrganisationByName(ctx, commissioning.KindConsortium, demoConsortium)
+	must(t, err)
+	u, err := users.ByEmail(ctx, "host@derbyshire.example")
+	must(t, err)
+	if u.Role != commissioning.RoleHostCouncilUser || u.ManagedBy == nil || *u.ManagedBy != cons.ID {
+		t.Fatalf("demo host-council user %+v", u)
+	}
+
+	tests := []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"OK", []string{"--org", "Derbyshire", "--consortium", demoConsortium, "--email", "h1@derbyshire.example"}, ""},
+		{"ErrNoConsortium", []string{"--org", "Derbyshire", "--email", "h2@derbyshire.example"}, "needs --consortium"},
+		{"ErrNotAConsortium", []string{"--org", "Derbyshire", "--consortium", "Manchester", "--email", "h3@derbyshire.example"}, "needs --consortium"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			err := run(ctx, append([]string{"user", "create", "--role", "host_council_user"}, tt.args...), &out)
+			if tt.wantErr == "" {
+				if err != nil || !strings.Contains(out.String(), "/password/reset/") {
+					t.Fatalf("%v: %s", err, out.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
