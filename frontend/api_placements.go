@@ -34,6 +34,10 @@ type apiPending struct {
 	StartDate       string    `json:"start_date"`
 	// Alternative is "Alternative offer: …" when the bid's home was not matched.
 	Alternative string `json:"alternative,omitempty"`
+	// HostMailbox says whether the host council can be consulted through Hearth;
+	// HostConsultations are the consultations sent (a reg. 11 placement's).
+	HostMailbox       bool                  `json:"host_mailbox"`
+	HostConsultations []apiHostConsultation `json:"host_consultations"`
 }
 
 func (s *Server) apiApprovals(c echo.Context) error {
@@ -54,6 +58,7 @@ func (s *Server) apiApprovals(c echo.Context) error {
 		if p.Alternative != "" {
 			out[len(out)-1].Alternative = marketplace.AlternativeLabel(p.Alternative)
 		}
+		out[len(out)-1].HostMailbox, out[len(out)-1].HostConsultations = p.HostHasMailbox, toAPIConsultations(p.Consultations)
 	}
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
 }
@@ -180,6 +185,8 @@ type apiPlacement struct {
 	Regulation11   *apiReg11      `json:"regulation_11,omitempty"`
 	Fees           []apiFee       `json:"fees,omitempty"`
 	Agreements     []apiAgreement `json:"agreements,omitempty"`
+	// HostNotices are the notices sent to the host council's mailbox; the placing council only.
+	HostNotices []apiHostNotice `json:"host_notices,omitempty"`
 }
 
 func dateOrNil(t *time.Time) *string {
@@ -205,6 +212,7 @@ func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
 	out.NextReviewDate = dateOrNil(v.NextReview)
 	if v.Access == marketplace.AccessCouncil {
 		out.ApprovalRules, out.Reviews, out.Regulation11 = toAPIRules(v.Placement), toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
+		out.HostNotices = toAPIHostNotices(v.HostNotices)
 	}
 	for _, f := range v.Fees {
 		out.Fees = append(out.Fees, apiFee{EffectiveFrom: f.EffectiveFrom.Format(time.DateOnly), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,

@@ -31,6 +31,12 @@ func (s *Server) routes() {
 	s.route(post, "/password/forgot", Public, s.forgot)
 	s.route(get, "/password/reset/:token", Public, s.resetPage)
 	s.route(post, "/password/reset/:token", Public, s.reset)
+	// Host councils act on emailed links without an account: each link is single-use,
+	// expiring and shows only its own notice or question (rate-limited per address).
+	s.route(get, "/notices/ack/:token", Public, s.noticeAckPage)
+	s.route(post, "/notices/ack/:token", Public, s.acknowledgeNotice)
+	s.route(get, "/consultations/:token", Public, s.consultationPage)
+	s.route(post, "/consultations/:token", Public, s.answerConsultation)
 
 	// Information pages.
 	s.route(get, "/accessibility", Public, s.staticPage("accessibility", "Accessibility statement"))
@@ -59,6 +65,11 @@ func (s *Server) routes() {
 	s.route(get, "/admin/audit.csv", admin, s.auditCSV)
 	s.route(get, "/admin/outbox", admin, s.outboxPage)
 	s.route(get, "/admin/outbox/:id", admin, s.emailPage)
+	s.route(get, "/admin/mailboxes", admin, s.mailboxesPage)
+	s.route(get, "/admin/mailboxes/upload", admin, s.mailboxUploadPage)
+	s.route(post, "/admin/mailboxes/upload", admin, s.uploadMailboxes)
+	s.route(get, "/admin/mailboxes/:id", admin, s.mailboxPage)
+	s.route(post, "/admin/mailboxes/:id", admin, s.saveMailbox)
 
 	// Providers: sign-up, framework applications, homes and vacancies.
 	provAdmin := Roles(c.RoleProviderAdmin)
@@ -130,6 +141,7 @@ func (s *Server) routes() {
 	// Approvers' decisions on distant or over-ceiling awards.
 	s.route(get, "/approvals", Roles(c.RoleApprover), s.approvalsPage)
 	s.route(post, "/approvals/:id", Roles(c.RoleApprover), s.decideApproval)
+	s.route(post, "/approvals/:id/consult", Roles(c.RoleApprover), s.consultHost)
 
 	// Secure welfare: referrals, the national bed board, coordination, the homes' side.
 	swcu := Roles(c.RoleSWCUCoordinator)
@@ -222,6 +234,7 @@ func (s *Server) routes() {
 	apiHostViewers := APIRoles(c.RoleCommissioner, c.RoleApprover, c.RoleProviderAdmin, c.RoleProviderUser, c.RoleHostCouncilUser)
 	s.route(get, "/api/v1/approvals", APIRoles(c.RoleApprover), s.apiApprovals)
 	s.route(post, "/api/v1/approvals/:id", APIRoles(c.RoleApprover), s.apiDecide)
+	s.route(post, "/api/v1/approvals/:id/consultations", APIRoles(c.RoleApprover), s.apiConsultHost)
 	s.route(get, "/api/v1/placements", apiHostViewers, s.apiPlacements)
 	s.route(get, "/api/v1/placements/:id", apiHostViewers, s.apiPlacement)
 	s.route(get, "/api/v1/placements/:id/agreement", apiPlacementRoles, s.agreementPDF)
@@ -261,6 +274,8 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAdjacencyOverrides)
 	s.route(post, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAddAdjacencyOverride)
 	s.route(http.MethodDelete, "/api/v1/adjacency-overrides/:id", APIRoles(c.RoleConsortiumAdmin), s.apiRemoveAdjacencyOverride)
+	s.route(get, "/api/v1/mailboxes", APIRoles(c.RoleConsortiumAdmin), s.apiMailboxes)
+	s.route(http.MethodPut, "/api/v1/mailboxes", APIRoles(c.RoleConsortiumAdmin), s.apiPutMailboxes)
 }
 
 func (s *Server) healthz(c echo.Context) error { return c.String(http.StatusOK, "ok\n") }

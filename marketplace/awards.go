@@ -454,6 +454,10 @@ type Pending struct {
 	Ceiling  Pence
 	// Alternative is, for an alternative offer, the matching rules its home fails.
 	Alternative string
+	// HostHasMailbox says whether the host council can be consulted through Hearth, and
+	// Consultations are those sent so far (a reg. 11 placement's).
+	HostHasMailbox bool
+	Consultations  []HostConsultation
 }
 
 // AwaitingApproval lists one page of a council's awards waiting for an approver,
@@ -486,6 +490,25 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page co
 		ceiling, _ := lot.Ceiling(row.Tier)
 		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling,
 			Alternative: row.Alternative})
+	}
+	ids, hosts := make([]int64, len(out)), []int64{}
+	for i, p := range out {
+		ids[i] = p.ID
+		if p.HostCouncilID != nil {
+			hosts = append(hosts, *p.HostCouncilID)
+		}
+	}
+	consulted, err := s.Consultations(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	mailboxes, err := hostMailboxes(ctx, s.db, hosts)
+	if err != nil {
+		return nil, 0, err
+	}
+	for i := range out {
+		out[i].Consultations = consulted[out[i].ID]
+		out[i].HostHasMailbox = out[i].HostCouncilID != nil && mailboxes[*out[i].HostCouncilID]
 	}
 	return out, total, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/hearth-placements/hearth/commissioning"
@@ -30,7 +31,16 @@ type ScoreInput struct {
 	Miles       float64
 	NeedsMet    int
 	NeedsListed int
+	// HostCouncil is the council the home is in when it is not the placing council's
+	// own, and HostHasMailbox whether that council has a notification mailbox: without
+	// one its notice of the placement cannot be emailed.
+	HostCouncil    string
+	HostHasMailbox bool
 }
+
+// HostWithoutMailbox reports whether awarding this bid would place a child in another
+// council's area whose notice has nowhere to go.
+func (x ScoreInput) HostWithoutMailbox() bool { return x.HostCouncil != "" && !x.HostHasMailbox }
 
 // Scored is a bid with its criterion scores, weighted score and rank (1 is best).
 type Scored struct {
@@ -99,6 +109,18 @@ type Evaluation struct {
 	Declines  int
 }
 
+// HostsWithoutMailbox names, once each, the host councils of bids whose notice of
+// award could not be emailed for want of a notification mailbox.
+func (ev Evaluation) HostsWithoutMailbox() []string {
+	var out []string
+	for _, b := range ev.Bids {
+		if b.HostWithoutMailbox() && !slices.Contains(out, b.HostCouncil) {
+			out = append(out, b.HostCouncil)
+		}
+	}
+	return out
+}
+
 // Evaluate scores the bids on a council's request once it has closed (bids are sealed
 // before). Returns ErrNotClosed while it is open.
 func (s *Service) Evaluate(ctx context.Context, requestID, councilID int64) (Evaluation, error) {
@@ -138,8 +160,20 @@ func (s *Service) Evaluate(ctx context.Context, requestID, councilID int64) (Eva
 				met++
 			}
 		}
-		in = append(in, ScoreInput{Bid: b, HomeName: h.Name, Provider: provider.Name, Rating: h.OfstedRating,
-			Miles: geo.Miles(origin, geo.Point{Lat: h.Lat, Lon: h.Lon}), NeedsMet: met, NeedsListed: len(ev.Request.Needs)})
+		x := ScoreInput{Bid: b, HomeName: h.Name, Provider: provider.Name, Rating: h.OfstedRating,
+			Miles: geo.Miles(origin, geo.Point{Lat: h.Lat, Lon: h.Lon}), NeedsMet: met, NeedsListed: len(ev.Request.Needs)}
+		if h.HostCouncilID != nil && *h.HostCouncilID != councilID {
+			var host commissioning.Organisation
+			if err := s.db.WithContext(ctx).First(&host, *h.HostCouncilID).Error; err != nil {
+				return ev, fmt.Errorf("host council of home %d: %w", h.ID, err)
+			}
+			has, err := hostMailboxes(ctx, s.db, []int64{host.ID})
+			if err != nil {
+				return ev, err
+			}
+			x.HostCouncil, x.HostHasMailbox = host.Name, has[host.ID]
+		}
+		in = append(in, x)
 	}
 	ev.Bids = Score(in, ev.Framework, ev.Ceiling, *ev.Request.WithinMiles)
 	ev.Declines = resp.Declines

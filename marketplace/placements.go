@@ -120,6 +120,9 @@ type PlacementView struct {
 	Reviews     []Review    // held so far; the placing council only
 
 	Incidents []Incident
+	// HostNotices are the notices sent to the host council and how each reached its
+	// mailbox; the placing council only.
+	HostNotices []notify.NoticeDelivery
 }
 
 // Open reports whether the placement is live (awarded or started).
@@ -233,6 +236,11 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 		}
 		if access != AccessCouncil {
 			view.Reviews = nil
+		}
+	}
+	if access == AccessCouncil {
+		if view.HostNotices, err = s.HostNotices(ctx, view.Placement); err != nil {
+			return view, err
 		}
 	}
 	if err := s.db.WithContext(ctx).Where("placement_id = ?", id).Order("started_at DESC").Find(&view.Incidents).Error; err != nil {
@@ -379,7 +387,8 @@ func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) er
 }
 
 // tellHost sends the host council a notice about a placement into its area — in its
-// inbox and by email to its commissioners — saying who placed, where and who to contact,
+// inbox, by email to its commissioners and to its statutory notification mailbox with
+// an acknowledgement link, whether or not it uses Hearth — saying who placed, where and who to contact,
 // and nothing of the child beyond the placing council's reference. A placement in the
 // placing council's own area needs no notice.
 func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f placementFacts, kind, subject, what string) error {
@@ -388,8 +397,8 @@ func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f plac
 	}
 	body := fmt.Sprintf("%s\n\nPlacing council: %s\nPlacing council's reference for the child: %s\nProvider: %s\nHome: %s, postcode district %s\nStart date: %s\nContact at the placing council: %s",
 		what, f.PlacingCouncil, f.ChildRef, f.Provider, f.HomeName, f.HomeOutcode, p.StartDate.Format(day), f.contact())
-	return s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true,
-		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []commissioning.Role{commissioning.RoleCommissioner}})
+	return s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true, Mailbox: true,
+		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleHostCouncilUser}})
 }
 
 // issueAgreement renders the placement's agreement as it now stands and keeps it as the
@@ -726,8 +735,9 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 		orgs = append(orgs, *p.HostCouncilID)
 	}
 	for _, org := range orgs {
+		// The host council's mailbox hears of it too, users or not; the placing council's own users do.
 		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: org, PlacementID: p.ID, Kind: "incident", Subject: subject, Body: body, Path: path, Inbox: true,
-			Roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
+			Mailbox: org != p.CouncilID, Roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
 			return err
 		}
 	}

@@ -101,6 +101,9 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	if _, err := a.orgs.Create(ctx, commissioning.KindSWCU, demoSWCU); err != nil {
 		return false, err
 	}
+	if err := loadDemoMailboxes(ctx, a, cons); err != nil {
+		return false, err
+	}
 	if err := loadDemoMarket(ctx, a, cons); err != nil {
 		return false, fmt.Errorf("demo marketplace: %w", err)
 	}

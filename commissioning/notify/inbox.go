@@ -55,7 +55,11 @@ type Message struct {
 	Body        string // without greeting; a link to Path is added when set
 	Path        string
 	Inbox       bool
-	Roles       []commissioning.Role
+	// Mailbox also emails the notice to the organisation's statutory notification
+	// mailbox (council_mailboxes), with a single-use acknowledgement link, whether or
+	// not the council has Hearth users. It needs Inbox: the link acknowledges that row.
+	Mailbox bool
+	Roles   []commissioning.Role
 	// ConsortiumID is the consortium whose business the message is (the framework's,
 	// for a request or placement); 0: the recipient organisation's own, if it has one.
 	ConsortiumID int64
@@ -76,6 +80,9 @@ func NewNotifier(outbox *Outbox, baseURL string) *Notifier {
 
 // Send records m inside tx.
 func (n *Notifier) Send(ctx context.Context, tx *gorm.DB, m Message) error {
+	if m.Mailbox && !m.Inbox {
+		return fmt.Errorf("notice %q to organisation %d: a mailbox notice needs an inbox row", m.Subject, m.OrgID)
+	}
 	if m.Inbox {
 		row := Notice{OrganisationID: m.OrgID, Kind: m.Kind, Subject: m.Subject, Body: m.Body}
 		if m.PlacementID != 0 {
@@ -83,6 +90,11 @@ func (n *Notifier) Send(ctx context.Context, tx *gorm.DB, m Message) error {
 		}
 		if err := tx.Omit("CreatedAt", "ReadAt").Create(&row).Error; err != nil {
 			return fmt.Errorf("notice to organisation %d: %w", m.OrgID, err)
+		}
+		if m.Mailbox && n != nil && n.outbox != nil {
+			if err := n.toMailbox(ctx, tx, row.ID, m); err != nil {
+				return err
+			}
 		}
 	}
 	if n == nil || n.outbox == nil || len(m.Roles) == 0 {

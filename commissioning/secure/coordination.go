@@ -435,7 +435,7 @@ func (s *Service) tellParties(ctx context.Context, tx *gorm.DB, r Referral, h Ho
 	if err := tx.Raw("SELECT name FROM organisations WHERE id = ?", r.CouncilID).Scan(&placing).Error; err != nil {
 		return err
 	}
-	return s.notify.Send(ctx, tx, notify.Message{OrgID: *h.HostCouncilID, Kind: "host_secure", Inbox: true, Roles: []commissioning.Role{commissioning.RoleCommissioner},
+	return s.notify.Send(ctx, tx, notify.Message{OrgID: *h.HostCouncilID, Kind: "host_secure", Inbox: true, Mailbox: true, Roles: []commissioning.Role{commissioning.RoleCommissioner},
 		Subject: fmt.Sprintf("Secure placement in your area: %s, %s", h.Name, step),
 		Body: fmt.Sprintf("%s has a child (reference %s) %s at %s, a secure children's home in your area. Social worker: %s.",
 			placing, r.ChildRef, step, h.Name, r.SocialWorker)})

@@ -245,6 +245,8 @@ func TestCirculateRespondAllocateAdmitDischarge(t *testing.T) {
 	if _, err := w.s.Allocate(ctx, r.ID, w.freeWelfare(t, yew).ID, 0); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("a girl to a boys' home: %v", err)
 	}
+	// Bolton, the host council, has a notification mailbox (and no Hearth users).
+	must(t, w.db.Gorm.Exec("INSERT INTO council_mailboxes (council_id, email) VALUES (?, 'notices@bolton.example')", *w.oakfield.HostCouncilID).Error)
 	got, err := w.s.Allocate(ctx, r.ID, bed.ID, 0)
 	must(t, err)
 	if got.Status != "allocated" {
@@ -258,6 +260,13 @@ func TestCirculateRespondAllocateAdmitDischarge(t *testing.T) {
 	w.db.Gorm.Table("notices").Where("organisation_id = ? AND kind = 'host_secure'", *w.oakfield.HostCouncilID).Count(&host)
 	if host != 1 {
 		t.Fatalf("host notices: %d", host)
+	}
+	// ... by email to its notification mailbox too, with an acknowledgement link (issue 12).
+	var mailed, delivered int64
+	w.db.Gorm.Table("emails").Where("to_address = 'notices@bolton.example' AND body LIKE ?", "%/notices/ack/%").Count(&mailed)
+	w.db.Gorm.Table("notice_deliveries d").Joins("JOIN notices n ON n.id = d.notice_id").Where("n.kind = 'host_secure' AND d.mailbox = 'notices@bolton.example'").Count(&delivered)
+	if mailed != 1 || delivered != 1 {
+		t.Fatalf("host mailbox: %d emails, %d deliveries; want 1 each", mailed, delivered)
 	}
 	// Admission: not in the past; the bed becomes occupied.
 	if err := w.s.Admit(ctx, r.ID, w.oakfield.ProviderID, 0, today.AddDate(0, 0, -1)); !errors.Is(err, commissioning.ErrInvalid) {

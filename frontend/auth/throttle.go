@@ -49,6 +49,9 @@ func (s *Service) recordAttempt(ctx context.Context, email, ip string, ok bool) 
 const (
 	RequestPasswordReset = "password_reset"
 	RequestSignUp        = "sign_up"
+	// RequestNoticeLink is a use of a notice's or consultation's emailed link, limited
+	// per client address only (it carries no email), against guessing tokens.
+	RequestNoticeLink = "notice_link"
 )
 
 // Limits on credential requests within RequestWindow (ASVS V2.2.1): reset links asked
@@ -56,7 +59,7 @@ const (
 var (
 	RequestWindow         = time.Hour
 	MaxRequestsPerEmail   = map[string]int{RequestPasswordReset: 3, RequestSignUp: 3}
-	MaxRequestsPerAddress = map[string]int{RequestPasswordReset: 10, RequestSignUp: 5}
+	MaxRequestsPerAddress = map[string]int{RequestPasswordReset: 10, RequestSignUp: 5, RequestNoticeLink: 60}
 	RequestAdvice         = "Wait an hour, then try again."
 )
 
@@ -78,7 +81,8 @@ func (s *Service) AllowRequest(ctx context.Context, kind, email, ip string) erro
 			return fmt.Errorf("throttle %s: %w", kind, err)
 		}
 	}
-	if byEmail >= int64(MaxRequestsPerEmail[kind]) || byIP >= int64(MaxRequestsPerAddress[kind]) {
+	perEmail, limited := MaxRequestsPerEmail[kind]
+	if limited && byEmail >= int64(perEmail) || byIP >= int64(MaxRequestsPerAddress[kind]) {
 		return ErrThrottled
 	}
 	err := s.db.WithContext(ctx).Exec("INSERT INTO credential_requests (kind, email, ip, at) VALUES (?, ?, ?, ?)", kind, email, ipArg, s.Now()).Error

@@ -39,15 +39,16 @@ function freePort() {
 export const WEBHOOK_SECRET = 'whsec_e2e_hearth';
 
 // startHearth runs the binary on a fresh data folder and waits until it is ready. With
-// stripe set, it also runs stripe-mock on loopback and points Hearth at it.
-export async function startHearth({ stripe = false } = {}) {
+// stripe set, it also runs stripe-mock on loopback and points Hearth at it; env adds
+// variables for this Hearth only (an SMTP capture server's address, say).
+export async function startHearth({ stripe = false, env: extra = {} } = {}) {
   const bin = process.env.HEARTH_BIN;
   assert.ok(bin, 'HEARTH_BIN must name the hearth binary (make e2e sets it)');
   const dir = mkdtempSync(join(tmpdir(), 'hearth-e2e-'));
   chmodSync(dir, 0o755); // the embedded server runs as the postgres user when we are root
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true' };
+  const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true', ...extra };
   delete env.DATABASE_URL;
   let mock = null;
   if (stripe) {

@@ -1,0 +1,322 @@
+package commissioning
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/mail"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/hearth-placements/hearth/commissioning/audit"
+)
+
+// Mailbox is a council's statutory notification address: where host notices of
+// placements into its area are emailed, whether or not the council uses Hearth.
+type Mailbox struct {
+	CouncilID int64
+	Council   string
+	ONSCode   string `gorm:"column:ons_code"`
+	Region    string
+	// ConsortiumID is the council's consortium, nil for a council outside every one.
+	ConsortiumID *int64
+	Email        string // "" when the council has none
+	UpdatedAt    *time.Time
+	UpdatedBy    string // the name of who set it
+}
+
+// MailboxColumns is the header of a mailbox CSV.
+var MailboxColumns = []string{"ons_code", "email"}
+
+// mailboxRe is what the database accepts (council_mailboxes.email's CHECK).
+var mailboxRe = regexp.MustCompile(`^[^@\s<>(),;:"]+@[^@\s<>(),;:"]+\.[^@\s<>(),;:"]+$`)
+
+// ParseMailbox checks a mailbox address: one bare address, like notices@council.gov.uk.
+func ParseMailbox(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	a, err := mail.ParseAddress(s)
+	if s == "" || err != nil || a.Address != s || a.Name != "" || len(s) > 254 || !mailboxRe.MatchString(s) {
+		return "", errors.New("Enter the mailbox as an email address, like notices@council.gov.uk")
+	}
+	return s, nil
+}
+
+// RowError is a problem with one row of an uploaded file (row 1 is the header).
+type RowError struct {
+	Row     int
+	Column  string
+	Message string
+}
+
+// ImportError refuses a whole file: nothing in it was saved.
+type ImportError struct {
+	Problem string     // a problem with the file as a whole
+	Rows    []RowError // or problems with rows
+}
+
+func (e *ImportError) Error() string {
+	if e.Problem != "" {
+		return e.Problem
+	}
+	return fmt.Sprintf("%d problems in the file", len(e.Rows))
+}
+
+// Is makes an ImportError match ErrInvalid.
+func (e *ImportError) Is(target error) bool { return target == ErrInvalid }
+
+// MailboxEntry is one council's address to set; Row numbers it for errors.
+type MailboxEntry struct {
+	Row     int
+	ONSCode string
+	Email   string
+}
+
+// Mailboxes lists every council with its notification mailbox, by name; region, when
+// not empty, keeps one region's.
+func (s *Service) Mailboxes(ctx context.Context, region string) ([]Mailbox, error) {
+	q := s.mailboxes(ctx)
+	if region != "" {
+		q = q.Where("o.region = ?", region)
+	}
+	var out []Mailbox
+	if err := q.Order("o.name").Scan(&out).Error; err != nil {
+		return nil, fmt.Errorf("list mailboxes: %w", err)
+	}
+	return out, nil
+}
+
+// MailboxOf returns one council's mailbox. Returns ErrNotFound if it is not a council.
+func (s *Service) MailboxOf(ctx context.Context, councilID int64) (Mailbox, error) {
+	var out []Mailbox
+	if err := s.mailboxes(ctx).Where("o.id = ?", councilID).Scan(&out).Error; err != nil {
+		return Mailbox{}, fmt.Errorf("mailbox of %d: %w", councilID, err)
+	}
+	if len(out) == 0 {
+		return Mailbox{}, fmt.Errorf("council %d: %w", councilID, ErrNotFound)
+	}
+	return out[0], nil
+}
+
+func (s *Service) mailboxes(ctx context.Context) *gorm.DB {
+	return s.db.WithContext(ctx).Table("organisations o").
+		Joins("LEFT JOIN council_mailboxes m ON m.council_id = o.id").
+		Joins("LEFT JOIN users u ON u.id = m.updated_by").
+		Where("o.kind = 'council'").
+		Select(`o.id AS council_id, o.name AS council, o.ons_code, o.region, o.consortium_id,
+            coalesce(m.email::text, '') AS email, m.updated_at, coalesce(u.name, '') AS updated_by`)
+}
+
+// EditableBy reports whether consortiumID's admins keep this council's mailbox: its
+// own member councils' and those of councils outside every consortium.
+func (m Mailbox) EditableBy(consortiumID int64) bool {
+	return m.ConsortiumID == nil || *m.ConsortiumID == consortiumID
+}
+
+// SetMailbox sets one council's mailbox for consortiumID's admin; an empty address
+// removes it. Returns FieldErrors (field "email") for a bad address, ErrNotFound for
+// no such council and ErrForbidden for another consortium's member.
+func (s *Service) SetMailbox(ctx context.Context, consortiumID, councilID int64, email string, by int64) (Mailbox, error) {
+	email = strings.TrimSpace(email)
+	if email != "" {
+		var err error
+		if email, err = ParseMailbox(email); err != nil {
+			return Mailbox{}, Invalid("email", err.Error())
+		}
+	}
+	mb, err := s.MailboxOf(ctx, councilID)
+	if err != nil {
+		return mb, err
+	}
+	if !mb.EditableBy(consortiumID) {
+		return mb, fmt.Errorf("mailbox of %s, another consortium's member: %w", mb.Council, ErrForbidden)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return setMailbox(ctx, tx, mb, email, by)
+	})
+	if err != nil {
+		return mb, fmt.Errorf("set mailbox of %s: %w", mb.Council, err)
+	}
+	return s.MailboxOf(ctx, councilID)
+}
+
+// setMailbox writes one address (or removes it) and audits the change.
+func setMailbox(ctx context.Context, tx *gorm.DB, mb Mailbox, email string, by int64) error {
+	if strings.EqualFold(mb.Email, email) {
+		return nil
+	}
+	var byID any
+	if by != 0 {
+		byID = by
+	}
+	if email == "" {
+		if err := tx.Exec("DELETE FROM council_mailboxes WHERE council_id = ?", mb.CouncilID).Error; err != nil {
+			return err
+		}
+	} else {
+		row := map[string]any{"council_id": mb.CouncilID, "email": email, "updated_by": byID, "updated_at": gorm.Expr("now()")}
+		if err := tx.Table("council_mailboxes").Clauses(clause.OnConflict{
+			Columns: []clause.Column{{Name: "council_id"}}, DoUpdates: clause.AssignmentColumns([]string{"email", "updated_by", "updated_at"}),
+		}).Create(row).Error; err != nil {
+			return err
+		}
+	}
+	return audit.New(tx).Record(ctx, "council.mailbox", "organisation", fmt.Sprint(mb.CouncilID),
+		map[string]any{"council": mb.Council, "from": mb.Email, "to": email})
+}
+
+// SetMailboxes sets many councils' mailboxes at once for consortiumID's admin, all or
+// nothing: every entry is checked first, and any bad address, unknown ONS code, council
+// given twice or another consortium's member refuses them all with an ImportError
+// listing each problem by row.
+func (s *Service) SetMailboxes(ctx context.Context, consortiumID int64, entries []MailboxEntry, by int64) (int, error) {
+	all, err := s.Mailboxes(ctx, "")
+	if err != nil {
+		return 0, err
+	}
+	byCode := make(map[string]Mailbox, len(all))
+	for _, m := range all {
+		byCode[m.ONSCode] = m
+	}
+	var rows []RowError
+	seen := map[string]int{}
+	type change struct {
+		mb    Mailbox
+		email string
+	}
+	var changes []change
+	for _, e := range entries {
+		code := strings.ToUpper(strings.TrimSpace(e.ONSCode))
+		mb, ok := byCode[code]
+		switch {
+		case code == "":
+			rows = append(rows, RowError{e.Row, "ons_code", "Enter the council's ONS code, like E08000010"})
+		case !ok:
+			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%q is not the ONS code of a council", code)})
+		case !mb.EditableBy(consortiumID):
+			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%s (%s) belongs to another consortium, whose admins keep its mailbox", code, mb.Council)})
+		case seen[code] != 0:
+			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%s (%s) is already in row %d", code, mb.Council, seen[code])})
+		default:
+			seen[code] = e.Row
+		}
+		email, err := ParseMailbox(e.Email)
+		if err != nil {
+			rows = append(rows, RowError{e.Row, "email", err.Error()})
+		}
+		if ok {
+			changes = append(changes, change{mb, email})
+		}
+	}
+	if len(rows) > 0 {
+		return 0, &ImportError{Rows: rows}
+	}
+	if len(changes) == 0 {
+		return 0, &ImportError{Problem: "The file has no councils in it."}
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, c := range changes {
+			if err := setMailbox(ctx, tx, c.mb, c.email, by); err != nil {
+				return fmt.Errorf("row for %s: %w", c.mb.ONSCode, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("set mailboxes: %w", err)
+	}
+	return len(changes), nil
+}
+
+// ImportMailboxes reads a CSV with the columns ons_code,email (UTF-8, a header row)
+// and sets every council's mailbox in it, all or nothing (see SetMailboxes).
+func (s *Service) ImportMailboxes(ctx context.Context, consortiumID int64, r io.Reader, by int64) (int, error) {
+	entries, err := ReadMailboxCSV(r)
+	if err != nil {
+		return 0, err
+	}
+	return s.SetMailboxes(ctx, consortiumID, entries, by)
+}
+
+// maxMailboxRows bounds a mailbox file: England and Wales have 175 councils.
+const maxMailboxRows = 1000
+
+// ReadMailboxCSV reads a mailbox CSV into entries numbered by row.
+func ReadMailboxCSV(r io.Reader) ([]MailboxEntry, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(raw) {
+		return nil, &ImportError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
+	}
+	cr := csv.NewReader(bytes.NewReader(raw))
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, &ImportError{Problem: "The file is empty."}
+	}
+	if err != nil {
+		return nil, &ImportError{Problem: "The file is not a CSV file: " + err.Error()}
+	}
+	for i := range header {
+		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
+	}
+	if !slices.Equal(header, MailboxColumns) {
+		return nil, &ImportError{Problem: "The first row must name these columns, in this order: " + strings.Join(MailboxColumns, ", ") + "."}
+	}
+	var out []MailboxEntry
+	var rows []RowError
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, &ImportError{Problem: fmt.Sprintf("Row %d cannot be read: %v", line, err)}
+		}
+		if len(out)+len(rows) >= maxMailboxRows {
+			return nil, &ImportError{Problem: fmt.Sprintf("The file has more than %d rows.", maxMailboxRows)}
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // a blank line
+		}
+		if len(rec) != len(MailboxColumns) {
+			rows = append(rows, RowError{line, "", fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", len(rec), len(MailboxColumns))})
+			continue
+		}
+		out = append(out, MailboxEntry{Row: line, ONSCode: rec[0], Email: rec[1]})
+	}
+	if len(rows) > 0 {
+		// Report the rows' own problems with those of the others, all at once.
+		var rest []RowError
+		if len(out) > 0 {
+			rest = checkEntriesShape(out)
+		}
+		all := append(rows, rest...)
+		slices.SortStableFunc(all, func(a, b RowError) int { return a.Row - b.Row })
+		return nil, &ImportError{Rows: all}
+	}
+	return out, nil
+}
+
+// checkEntriesShape finds the address problems of entries without the database, so a
+// file with a malformed row still lists every other bad address.
+func checkEntriesShape(entries []MailboxEntry) []RowError {
+	var out []RowError
+	for _, e := range entries {
+		if _, err := ParseMailbox(e.Email); err != nil {
+			out = append(out, RowError{e.Row, "email", err.Error()})
+		}
+	}
+	return out
+}

@@ -1,0 +1,150 @@
+package frontend
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// The API of councils' notification mailboxes, of how host notices reached them, and
+// of consulting the host council before a distant placement is approved.
+
+type apiHostNotice struct {
+	NoticeID       int64      `json:"notice_id"`
+	Kind           string     `json:"kind"`
+	Subject        string     `json:"subject"`
+	CreatedAt      time.Time  `json:"created_at"`
+	Delivery       string     `json:"delivery"` // sent, acknowledged or no_mailbox
+	Mailbox        *string    `json:"mailbox"`
+	SentAt         *time.Time `json:"sent_at"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+}
+
+func toAPIHostNotices(list []notify.NoticeDelivery) []apiHostNotice {
+	out := []apiHostNotice{}
+	for _, d := range list {
+		n := apiHostNotice{NoticeID: d.NoticeID, Kind: d.Kind, Subject: d.Subject, CreatedAt: d.CreatedAt, Delivery: d.Status(), SentAt: d.SentAt, AcknowledgedAt: d.AcknowledgedAt}
+		if d.Mailbox != "" {
+			n.Mailbox = ptrTo(d.Mailbox)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+type apiHostConsultation struct {
+	ID         int64      `json:"id"`
+	Mailbox    string     `json:"mailbox"`
+	Question   string     `json:"question"`
+	SentAt     time.Time  `json:"sent_at"`
+	ExpiresAt  time.Time  `json:"expires_at"`
+	Answered   bool       `json:"answered"`
+	Answer     *string    `json:"answer"`
+	AnsweredAt *time.Time `json:"answered_at"`
+}
+
+func toAPIConsultations(list []marketplace.HostConsultation) []apiHostConsultation {
+	out := []apiHostConsultation{}
+	for _, c := range list {
+		out = append(out, apiHostConsultation{ID: c.ID, Mailbox: c.Mailbox, Question: c.Question, SentAt: c.SentAt, ExpiresAt: c.ExpiresAt,
+			Answered: c.Answered(), Answer: c.Answer, AnsweredAt: c.AnsweredAt})
+	}
+	return out
+}
+
+type consultRequest struct {
+	Question string `json:"question" validate:"max=2000"`
+}
+
+// apiConsultHost asks the host council of a distant placement for its view: 201 with
+// the consultation, 422 without a mailbox, 409 once decided.
+func (s *Server) apiConsultHost(c echo.Context) error {
+	id, err := placementID(c)
+	if err != nil {
+		return err
+	}
+	var req consultRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	hc, err := s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Question)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toAPIConsultations([]marketplace.HostConsultation{hc})[0])
+}
+
+type apiMailbox struct {
+	CouncilID int64      `json:"council_id"`
+	Council   string     `json:"council"`
+	ONSCode   string     `json:"ons_code"`
+	Region    string     `json:"region"`
+	Email     *string    `json:"email"`
+	Editable  bool       `json:"editable"`
+	UpdatedAt *time.Time `json:"updated_at"`
+}
+
+func (s *Server) apiMailboxes(c echo.Context) error {
+	list, err := s.deps.Orgs.Mailboxes(c.Request().Context(), c.QueryParam("region"))
+	if err != nil {
+		return err
+	}
+	out := make([]apiMailbox, len(list))
+	for i, m := range list {
+		out[i] = apiMailbox{CouncilID: m.CouncilID, Council: m.Council, ONSCode: m.ONSCode, Region: m.Region, Editable: m.EditableBy(currentOrg(c).ID), UpdatedAt: m.UpdatedAt}
+		if m.Email != "" {
+			out[i].Email = ptrTo(m.Email)
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"mailboxes": out})
+}
+
+type putMailboxesRequest struct {
+	Mailboxes []struct {
+		ONSCode string `json:"ons_code"`
+		Email   string `json:"email"`
+	} `json:"mailboxes" validate:"required,min=1,max=1000"`
+}
+
+// apiPutMailboxes sets councils' mailboxes, all or nothing: 200 with the count, or 422
+// with every problem by item (item 1 is the first).
+func (s *Server) apiPutMailboxes(c echo.Context) error {
+	var req putMailboxesRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	entries := make([]commissioning.MailboxEntry, len(req.Mailboxes))
+	for i, m := range req.Mailboxes {
+		entries[i] = commissioning.MailboxEntry{Row: i + 1, ONSCode: m.ONSCode, Email: m.Email}
+	}
+	u, _ := currentUser(c)
+	n, err := s.deps.Orgs.SetMailboxes(c.Request().Context(), currentOrg(c).ID, entries, u.ID)
+	var ie *commissioning.ImportError
+	if errors.As(err, &ie) {
+		fe := commissioning.FieldErrors{}
+		for _, r := range ie.Rows {
+			fe.Add(fmtField(r), r.Message)
+		}
+		if ie.Problem != "" {
+			fe.Add("mailboxes", ie.Problem)
+		}
+		return fe
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"updated": n})
+}
+
+// fmtField names an item's field as the API's field errors do: mailboxes[0].email.
+func fmtField(r commissioning.RowError) string {
+	return "mailboxes[" + strconv.Itoa(r.Row-1) + "]." + r.Column
+}
