@@ -35,7 +35,7 @@ var shapes = sync.OnceValue(func() []Shape {
 				Region  string `json:"region"`
 			} `json:"properties"`
 			Geometry struct {
-				Type        string            `json:"type"`
+				Type        string           `json:"type"`
 				Coordinates [][][][2]float64 `json:"coordinates"`
 			} `json:"geometry"`
 		} `json:"features"`
