@@ -180,10 +180,24 @@ func (s *Server) board(c echo.Context) error {
 		return err
 	}
 	onsByID, names := map[int64]string{}, map[string]string{}
+	members, councilLinks := map[string]bool{}, map[string]string{}
 	var councilOpts [][2]string
 	for _, co := range councils {
-		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
 		councilOpts = append(councilOpts, [2]string{strconv.FormatInt(co.ID, 10), co.Name})
+		if co.ONSCode == nil {
+			continue
+		}
+		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
+		members[*co.ONSCode] = co.ConsortiumID != nil && *co.ConsortiumID == consortium
+		// Selecting a council on the map filters the board to it.
+		filtered := url.Values{}
+		for k, v := range q {
+			if k != "page" && k != "partial" && k != "council" {
+				filtered[k] = v
+			}
+		}
+		filtered.Set("council", strconv.FormatInt(co.ID, 10))
+		councilLinks[*co.ONSCode] = "/board?" + filtered.Encode()
 	}
 	beds := map[string]int{}
 	for _, a := range areaTotals {
@@ -213,9 +227,17 @@ func (s *Server) board(c echo.Context) error {
 			qs[k] = v
 		}
 	}
+	view := parseMapView(q.Get("map"))
+	zoomQuery := url.Values{}
+	for k, v := range qs {
+		if k != "map" {
+			zoomQuery[k] = v
+		}
+	}
+	mapSVG := vacancyMap(mapInput{View: view, Homes: mapHomes, Beds: beds, Names: names, Links: councilLinks, Members: members})
 	data := map[string]any{
 		"Homes": homes, "Total": total, "Pager": pg.withTotal(int64(total), "/board", qs), "Query": qs.Encode(),
-		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": vacancyMap(mapHomes, beds, names), "MapCount": len(mapHomes),
+		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": mapSVG, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view),
 		"Lots": lotOpts, "Needs": marketplace.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
 		"Now": time.Now(), "Near": bq.Near != nil,
 	}
