@@ -161,13 +161,17 @@ func (s *Server) board(c echo.Context) error {
 	var homes, mapHomes []marketplace.BoardHome
 	total := 0
 	if fe == nil {
-		var err error
-		if homes, total, err = s.deps.Market.Board(ctx, bq); err != nil {
-			return err
-		}
+		// The map shows the first 500 matching homes in the list's order; the page is
+		// cut from them unless it lies beyond them, saving the database a second search.
 		all := bq
 		all.Offset, all.Limit = 0, 500
-		if mapHomes, _, err = s.deps.Market.Board(ctx, all); err != nil {
+		var err error
+		if mapHomes, total, err = s.deps.Market.Board(ctx, all); err != nil {
+			return err
+		}
+		if end := bq.Offset + bq.Limit; end <= len(mapHomes) || len(mapHomes) < all.Limit {
+			homes = mapHomes[min(bq.Offset, len(mapHomes)):min(end, len(mapHomes))]
+		} else if homes, total, err = s.deps.Market.Board(ctx, bq); err != nil {
 			return err
 		}
 	}

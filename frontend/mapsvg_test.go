@@ -132,6 +132,13 @@ func TestBoardMapCouncilsAndZoom(t *testing.T) {
 	if link := mapAreasOn(t, r.Body)["E08000010"][0]; !strings.Contains(link, "council=") || !strings.Contains(link, "near=M1") || !strings.Contains(link, "map=region%3ANorth+West") {
 		t.Errorf("Wigan's link %q does not keep the filters and zoom", link)
 	}
+	// The list's page is cut from the map's homes: the same order, the same total.
+	h.addHome(h.orgs["providerx"].ID, "SC600002", "M1 1AE", 1)
+	h.addHome(h.orgs["providerx"].ID, "SC600003", "M4 1AA", 0)
+	r = b.get("/board?per_page=2&page=2&map=national")
+	if !strings.Contains(r.Body, "3 homes match") || strings.Count(r.Body, `data-testid="home-card"`) != 1 || !strings.Contains(r.Body, "Home SC600003") || strings.Count(r.Body, `class="hearth-map__home"`) != 3 {
+		t.Errorf("page 2 of 2-a-page: %d, %d cards", r.Status, strings.Count(r.Body, `data-testid="home-card"`))
+	}
 	// A zoom the board does not know shows the default view.
 	if r := b.get("/board?map=region:Atlantis"); r.Status != http.StatusOK || !strings.Contains(r.Body, `data-view=""`) {
 		t.Errorf("unknown zoom: %d", r.Status)
