@@ -158,6 +158,19 @@ func (s *Server) board(c echo.Context) error {
 		return err
 	}
 	bq.Offset, bq.Limit = pg.Offset(), pg.Size
+	bq.NoLotCodes = true // the page does not show them
+	// The consortium's totals do not depend on the filters: the database finds them
+	// while it searches.
+	type totals struct {
+		lots  []marketplace.LotTotal
+		areas []marketplace.AreaTotal
+		err   error
+	}
+	totalsc := make(chan totals, 1)
+	go func() {
+		lots, areas, err := s.deps.Market.Totals(ctx, consortium)
+		totalsc <- totals{lots, areas, err}
+	}()
 	var homes, mapHomes []marketplace.BoardHome
 	total := 0
 	if fe == nil {
@@ -175,10 +188,11 @@ func (s *Server) board(c echo.Context) error {
 			return err
 		}
 	}
-	lotTotals, areaTotals, err := s.deps.Market.Totals(ctx, consortium)
-	if err != nil {
-		return err
+	t := <-totalsc
+	if t.err != nil {
+		return t.err
 	}
+	lotTotals, areaTotals := t.lots, t.areas
 	councils, err := s.deps.Orgs.Councils(ctx, 0)
 	if err != nil {
 		return err
