@@ -143,6 +143,10 @@ func (f mapFrame) shows(a mapArea) bool {
 	return a.maxX >= f.x && a.minX <= f.x+f.w && a.maxY >= f.y && a.minY <= f.y+f.h
 }
 
+func (f mapFrame) holds(a mapArea) bool {
+	return a.minX >= f.x && a.maxX <= f.x+f.w && a.minY >= f.y && a.maxY <= f.y+f.h
+}
+
 // fit frames the box (at least minSpan kilometres across) with a margin, keeping
 // England's proportions so the page does not jump between zooms; a frame as large as
 // England is England.
@@ -281,6 +285,14 @@ func vacancyMap(in mapInput) template.HTML {
 			class := "hearth-map__area"
 			if members {
 				class += " hearth-map__area--member"
+			}
+			if !f.holds(a) {
+				// A council cut by the frame's edge is context, not a target: its link
+				// would reach outside the map (over the page's other links), and the
+				// reader can zoom out to it.
+				fmt.Fprintf(&b, `<g class="%s"><path d="%s" class="%s" data-council="%s"><title>%s</title></path></g>`,
+					strings.Replace(class, "hearth-map__area", "hearth-map__context", 1), level.path(a.code), shadeClass(beds), a.code, label)
+				continue
 			}
 			if href := in.Links[a.code]; href != "" {
 				fmt.Fprintf(&b, `<a href="%s" class="%s" aria-label="%s">`, template.HTMLEscapeString(href), class, label)

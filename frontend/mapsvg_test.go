@@ -118,6 +118,13 @@ func TestBoardMapCouncilsAndZoom(t *testing.T) {
 		}
 	}
 
+	// A council cut by the frame's edge is drawn for context but is not a target: its
+	// link would stretch beyond the map over the page's other links.
+	r = b.get("/board?map=region:North+West")
+	if !regexp.MustCompile(`<g class="hearth-map__context"><path d="M[^"]+" class="hearth-shade-\d" data-council="E06000065"><title>North Yorkshire: 0 beds free</title></path></g>`).MatchString(r.Body) {
+		t.Error("North Yorkshire, half outside the North West's frame, is not drawn as context")
+	}
+
 	// Zooming keeps the filters, and filtering keeps the zoom.
 	r = b.get("/board?near=M1&within=10&map=region:North+West")
 	if !strings.Contains(r.Body, "M14, Manchester") {
