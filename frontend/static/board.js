@@ -23,8 +23,8 @@ if (region && 'EventSource' in window) {
   source.addEventListener('open', () => { region.dataset.live = 'connected'; });
 }
 
-// The map: the council area or home that has keyboard focus (or the pointer) is named
-// below the map, for people who cannot see the tooltip.
+// The map: the council area or home that has keyboard focus is named below the map
+// (the pointer gets each one's <title> as a tooltip).
 if (region) {
   const name = (event) => {
     const target = event.target.closest && event.target.closest('.hearth-map__area, .hearth-map__home');
@@ -32,5 +32,4 @@ if (region) {
     if (target && out) out.textContent = target.getAttribute('aria-label');
   };
   region.addEventListener('focusin', name);
-  region.addEventListener('mouseover', name);
 }
