@@ -158,32 +158,64 @@ func (s *Server) board(c echo.Context) error {
 		return err
 	}
 	bq.Offset, bq.Limit = pg.Offset(), pg.Size
+	bq.NoLotCodes = true // the page does not show them
+	// The consortium's totals do not depend on the filters: the database finds them
+	// while it searches.
+	type totals struct {
+		lots  []marketplace.LotTotal
+		areas []marketplace.AreaTotal
+		err   error
+	}
+	totalsc := make(chan totals, 1)
+	go func() {
+		lots, areas, err := s.deps.Market.Totals(ctx, consortium)
+		totalsc <- totals{lots, areas, err}
+	}()
 	var homes, mapHomes []marketplace.BoardHome
 	total := 0
 	if fe == nil {
-		var err error
-		if homes, total, err = s.deps.Market.Board(ctx, bq); err != nil {
-			return err
-		}
+		// The map shows the first 500 matching homes in the list's order; the page is
+		// cut from them unless it lies beyond them, saving the database a second search.
 		all := bq
 		all.Offset, all.Limit = 0, 500
-		if mapHomes, _, err = s.deps.Market.Board(ctx, all); err != nil {
+		var err error
+		if mapHomes, total, err = s.deps.Market.Board(ctx, all); err != nil {
+			return err
+		}
+		if end := bq.Offset + bq.Limit; end <= len(mapHomes) || len(mapHomes) < all.Limit {
+			homes = mapHomes[min(bq.Offset, len(mapHomes)):min(end, len(mapHomes))]
+		} else if homes, total, err = s.deps.Market.Board(ctx, bq); err != nil {
 			return err
 		}
 	}
-	lotTotals, areaTotals, err := s.deps.Market.Totals(ctx, consortium)
-	if err != nil {
-		return err
+	t := <-totalsc
+	if t.err != nil {
+		return t.err
 	}
+	lotTotals, areaTotals := t.lots, t.areas
 	councils, err := s.deps.Orgs.Councils(ctx, 0)
 	if err != nil {
 		return err
 	}
 	onsByID, names := map[int64]string{}, map[string]string{}
+	members, councilLinks := map[string]bool{}, map[string]string{}
 	var councilOpts [][2]string
 	for _, co := range councils {
-		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
 		councilOpts = append(councilOpts, [2]string{strconv.FormatInt(co.ID, 10), co.Name})
+		if co.ONSCode == nil {
+			continue
+		}
+		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
+		members[*co.ONSCode] = co.ConsortiumID != nil && *co.ConsortiumID == consortium
+		// Selecting a council on the map filters the board to it.
+		filtered := url.Values{}
+		for k, v := range q {
+			if k != "page" && k != "partial" && k != "council" {
+				filtered[k] = v
+			}
+		}
+		filtered.Set("council", strconv.FormatInt(co.ID, 10))
+		councilLinks[*co.ONSCode] = "/board?" + filtered.Encode()
 	}
 	beds := map[string]int{}
 	for _, a := range areaTotals {
@@ -213,9 +245,17 @@ func (s *Server) board(c echo.Context) error {
 			qs[k] = v
 		}
 	}
+	view := parseMapView(q.Get("map"))
+	zoomQuery := url.Values{}
+	for k, v := range qs {
+		if k != "map" {
+			zoomQuery[k] = v
+		}
+	}
+	mapSVG := vacancyMap(mapInput{View: view, Homes: mapHomes, Beds: beds, Names: names, Links: councilLinks, Members: members})
 	data := map[string]any{
 		"Homes": homes, "Total": total, "Pager": pg.withTotal(int64(total), "/board", qs), "Query": qs.Encode(),
-		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": vacancyMap(mapHomes, beds, names), "MapCount": len(mapHomes),
+		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": mapSVG, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view),
 		"Lots": lotOpts, "Needs": marketplace.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
 		"Now": time.Now(), "Near": bq.Near != nil,
 	}

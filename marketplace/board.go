@@ -27,6 +27,9 @@ type BoardQuery struct {
 	Sort         string     // distance, rating, freshness, name
 	Offset       int
 	Limit        int
+	// NoLotCodes leaves BoardHome.LotCodes empty, sparing the database a lookup per
+	// home: the board page and its map do not show them.
+	NoLotCodes bool
 }
 
 // BoardHome is a home as councils see it on the board: its area, never its postcode.
@@ -161,7 +164,15 @@ func boardSQL(q BoardQuery) (string, map[string]any) {
 	// Homes are filtered first (by the geographic index when a distance is given),
 	// eligibility is a correlated EXISTS, and lot codes are fetched for the returned
 	// page only.
-	sql := fmt.Sprintf(`SELECT x.*, lc.lot_codes FROM (
+	lotCodes, lotJoin := ", lc.lot_codes", `
+LEFT JOIN LATERAL (
+    SELECT array_agg(DISTINCT l.code ORDER BY l.code) AS lot_codes
+    FROM home_lots hl JOIN lots l ON l.id = hl.lot_id JOIN frameworks f ON f.id = l.framework_id AND f.consortium_id = @consortium
+    WHERE hl.home_id = x.id) lc ON true`
+	if q.NoLotCodes {
+		lotCodes, lotJoin = "", ""
+	}
+	sql := fmt.Sprintf(`SELECT x.*%s FROM (
 SELECT h.id, h.name, h.provider_id, p.name AS provider_name, h.home_type, h.ofsted_rating, h.inspection_date,
        h.registered_places, h.min_age, h.max_age, h.accepts_male, h.accepts_female, h.needs, h.outcode, h.lat, h.lon,
        h.host_council_id, coalesce(hc.name, '') AS host_council, coalesce(hc.region, '') AS region,
@@ -179,12 +190,8 @@ WHERE EXISTS (
     WHERE hl.home_id = h.id%s)
 %s
 ORDER BY %s
-LIMIT %d OFFSET %d) x
-LEFT JOIN LATERAL (
-    SELECT array_agg(DISTINCT l.code ORDER BY l.code) AS lot_codes
-    FROM home_lots hl JOIN lots l ON l.id = hl.lot_id JOIN frameworks f ON f.id = l.framework_id AND f.consortium_id = @consortium
-    WHERE hl.home_id = x.id) lc ON true
-ORDER BY %s`, dist, lotCond, cond, order, limit, max(q.Offset, 0), outerOrder(order))
+LIMIT %d OFFSET %d) x%s
+ORDER BY %s`, lotCodes, dist, lotCond, cond, order, limit, max(q.Offset, 0), lotJoin, outerOrder(order))
 	return sql, args
 }
 

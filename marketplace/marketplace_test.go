@@ -153,6 +153,12 @@ func TestBoardFilters(t *testing.T) {
 	if got[0].HostCouncil != "Manchester" || got[0].Outcode != "M1" {
 		t.Fatalf("host council %q outcode %q", got[0].HostCouncil, got[0].Outcode)
 	}
+	// The board page skips the lot codes, and nothing else.
+	bare, _, err := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID, Near: &m1.Centroid, Sort: "distance", NoLotCodes: true})
+	must(t, err)
+	if len(bare) != len(got) || len(got[0].LotCodes) == 0 || len(bare[0].LotCodes) != 0 || bare[0].ID != got[0].ID || bare[0].Total != got[0].Total {
+		t.Fatalf("without lot codes: %d homes (%v), with: %d (%v)", len(bare), bare[0].LotCodes, len(got), got[0].LotCodes)
+	}
 	lots, areas, err := w.mk.Totals(ctx, w.consortium.ID)
 	must(t, err)
 	if len(lots) != 1 || lots[0].BedsFree != 3 || lots[0].Homes != 3 || len(areas) != 3 {

@@ -139,33 +139,6 @@ func FuzzNormalise(f *testing.F) {
 	})
 }
 
-func TestOutlineAndGrid(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		p    Point
-		want bool
-	}{
-		{"Manchester", Point{53.48, -2.24}, true},
-		{"London", Point{51.51, -0.13}, true},
-		{"Newport IoW", Point{50.70, -1.29}, true},
-		{"Cardiff", Point{51.48, -3.18}, false},
-		{"Edinburgh", Point{55.95, -3.19}, false},
-		{"North Sea", Point{54.0, 1.0}, false},
-	} {
-		if got := InEngland(tt.p); got != tt.want {
-			t.Errorf("InEngland(%s) = %v", tt.name, got)
-		}
-	}
-	g := CouncilGrid(5)
-	seen := map[string]bool{}
-	for _, c := range g.Cells {
-		seen[c.ONSCode] = true
-	}
-	if len(g.Cells) < 1500 || len(seen) < 120 {
-		t.Fatalf("%d cells covering %d councils", len(g.Cells), len(seen))
-	}
-}
-
 // The estuary pairs follow the ONS boundary file, which is clipped to the coastline:
 // councils facing each other across water do not adjoin. Each expectation was checked
 // against data/adjacency.csv.

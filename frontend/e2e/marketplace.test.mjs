@@ -141,6 +141,19 @@ test('a commissioner finds it by distance on the board and map, and the board up
   const point = page.locator(`a.hearth-map__home[data-home="${homeId}"]`);
   await point.click();
   assert.equal(new URL(page.url()).hash, `#home-${homeId}`);
+  // Council areas are drawn from the ONS boundaries: each is reachable by keyboard and
+  // named below the map when focused; the licence notice is under the map.
+  const wigan = page.locator('a.hearth-map__area', { has: page.locator('[data-council="E08000010"]') });
+  await wigan.focus();
+  assert.match(await page.locator('#map-focus-name').textContent(), /^Wigan: \d+ beds? free$/);
+  assert.match(await page.getByTestId('map-attribution').textContent(), /Contains OS data © Crown copyright/);
+  // Zooming out to England keeps the filters: the home is still the one found.
+  await page.getByRole('link', { name: 'England', exact: true }).click();
+  await page.waitForURL(/map=national/);
+  assert.match(page.url(), /within=5/);
+  await page.locator(`a.hearth-map__home[data-home="${homeId}"]`).waitFor();
+  assert.equal(await page.locator('a.hearth-map__area').count(), 153);
+  await expectAccessible(page, 'board with the map of England');
   // Live: wait until the event stream is connected, then the provider changes the vacancy.
   await page.waitForFunction(() => document.getElementById('board-results').dataset.live === 'connected');
   const changed = Date.now();

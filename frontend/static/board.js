@@ -22,3 +22,14 @@ if (region && 'EventSource' in window) {
   });
   source.addEventListener('open', () => { region.dataset.live = 'connected'; });
 }
+
+// The map: the council area or home that has keyboard focus is named below the map
+// (the pointer gets each one's <title> as a tooltip).
+if (region) {
+  const name = (event) => {
+    const target = event.target.closest && event.target.closest('.hearth-map__area, .hearth-map__home');
+    const out = document.getElementById('map-focus-name');
+    if (target && out) out.textContent = target.getAttribute('aria-label');
+  };
+  region.addEventListener('focusin', name);
+}

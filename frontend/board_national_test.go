@@ -1,0 +1,200 @@
+package frontend
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/nationalseed"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+// nationalBoard is a server on `hearth seed national` data (3,000 homes, seed 1) and a
+// client signed in as a Manchester commissioner, whose board is the North West
+// consortium's.
+func nationalBoard(tb testing.TB) (base string, client *http.Client) {
+	tb.Helper()
+	ctx := context.Background()
+	appURL := dbtest.New(tb)
+	db, err := migrations.Connect(ctx, appURL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(db.Close)
+	orgs := commissioning.NewService(db.Gorm)
+	if err := orgs.SyncCouncils(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := nationalseed.Load(ctx, db.Gorm, 3000, 1); err != nil {
+		tb.Fatal(err)
+	}
+	// Load's own ANALYZE runs as the application's role, which owns no table, so
+	// PostgreSQL skips every table; the owner gathers the planner's statistics.
+	owner, err := pgx.Connect(ctx, dbtest.OwnerURL(appURL))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer owner.Close(ctx)
+	if _, err := owner.Exec(ctx, "ANALYZE"); err != nil {
+		tb.Fatal(err)
+	}
+	var manchester commissioning.Organisation
+	if err := db.Gorm.Where("ons_code = ?", "E08000003").First(&manchester).Error; err != nil {
+		tb.Fatal(err)
+	}
+	users := auth.NewService(db.Gorm)
+	users.Keys = testSeedKeys(tb)
+	if _, err := users.Create(ctx, auth.NewUser{Email: "commissioner@manchester.test", Name: "Commissioner", Role: commissioning.RoleCommissioner, OrganisationID: manchester.ID, Password: testPassword}); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := New(Config{BaseURL: "http://hearth.test"}, Deps{DB: db, Orgs: orgs, Users: users, Audit: audit.New(db.Gorm), Market: marketplace.NewService(db.Gorm)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(s.Close)
+	srv := httptest.NewServer(s.Handler())
+	tb.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	client = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.Get(srv.URL + "/sign-in")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := csrfRe.FindSubmatch(page)
+	if m == nil {
+		tb.Fatal("no CSRF token on /sign-in")
+	}
+	res, err = client.PostForm(srv.URL+"/sign-in", url.Values{"email": {"commissioner@manchester.test"}, "password": {testPassword}, "_csrf": {string(m[1])}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("sign in: %v %v", res, err)
+	}
+	res.Body.Close()
+	return srv.URL, client
+}
+
+// getGzip fetches path as a browser would, compressed, and returns the compressed size
+// and the page.
+func getGzip(tb testing.TB, client *http.Client, base, path string) (int, string) {
+	tb.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	res, err := client.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+		tb.Fatalf("%s: %d, Content-Encoding %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	page, err := io.ReadAll(zr)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return len(raw), string(page)
+}
+
+// The board page with the map of all England, every council and 500 homes on it, is
+// at most 150 KB compressed (issue 12's budget).
+func TestBoardPageNationalSize(t *testing.T) {
+	base, client := nationalBoard(t)
+	for _, path := range []string{"/board?map=national", "/board", "/board?map=region:North+West", "/board?map=consortium"} {
+		size, page := getGzip(t, client, base, path)
+		areas := strings.Count(page, `class="hearth-map__area`)
+		homes := strings.Count(page, `class="hearth-map__home"`)
+		t.Logf("%s: %d KB compressed, %d KB uncompressed, %d council areas, %d homes on the map", path, size/1024, len(page)/1024, areas, homes)
+		if size > 150*1024 {
+			t.Errorf("%s is %d KB compressed, over the 150 KB budget", path, size/1024)
+		}
+		if path == "/board?map=national" && (areas != 153 || homes != 500) {
+			t.Errorf("the national map has %d council areas and %d homes, want 153 and 500", areas, homes)
+		}
+	}
+}
+
+// BenchmarkBoardPageNational measures the server time of the board page with its map
+// (rendering and compression included) on national data, and reports p50 and p95.
+//
+//	go test ./frontend/ -run '^$' -bench BoardPageNational -benchtime 300x
+func BenchmarkBoardPageNational(b *testing.B) {
+	base, client := nationalBoard(b)
+	for _, path := range []string{
+		"/board?map=national",
+		"/board?map=region:North+West&age=14&sex=female&needs=cse_risk&near=M14&within=50&availability=now&sort=distance",
+	} {
+		b.Run(strings.SplitN(strings.TrimPrefix(path, "/board?map="), "&", 2)[0], func(b *testing.B) {
+			getGzip(b, client, base, path) // the first request builds the cached paths
+			durations := make([]time.Duration, 0, b.N)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				start := time.Now()
+				getGzip(b, client, base, path)
+				durations = append(durations, time.Since(start))
+			}
+			b.StopTimer()
+			reportPercentiles(b, durations)
+		})
+	}
+}
+
+// BenchmarkVacancyMapNational measures drawing the map alone: all England, every
+// council shaded, 500 homes, from the cached paths.
+//
+//	go test ./frontend/ -run '^$' -bench VacancyMapNational
+func BenchmarkVacancyMapNational(b *testing.B) {
+	in := mapInput{View: mapView{Kind: "national"}, Beds: map[string]int{}, Members: map[string]bool{}, Links: map[string]string{}}
+	for i, c := range geo.Councils() {
+		in.Beds[c.ONSCode] = i % 8
+		in.Members[c.ONSCode] = c.Region == "North West"
+		in.Links[c.ONSCode] = "/board?council=" + strconv.Itoa(i+1)
+		for _, oc := range geo.OutcodesIn(c.ONSCode) {
+			if len(in.Homes) < 500 {
+				in.Homes = append(in.Homes, marketplace.BoardHome{ID: int64(len(in.Homes) + 1), Name: "Home " + oc.Code, Outcode: oc.Code, Lat: oc.Centroid.Lat, Lon: oc.Centroid.Lon, BedsFree: i % 3})
+			}
+		}
+	}
+	vacancyMap(in) // builds the national level's paths
+	durations := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		_ = vacancyMap(in)
+		durations = append(durations, time.Since(start))
+	}
+	b.StopTimer()
+	reportPercentiles(b, durations)
+}
+
+// reportPercentiles reports the p50 and p95 of the timed calls, in milliseconds.
+func reportPercentiles(b *testing.B, durations []time.Duration) {
+	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
+	pct := func(p float64) float64 {
+		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
+	}
+	b.ReportMetric(pct(0.50), "p50-ms")
+	b.ReportMetric(pct(0.95), "p95-ms")
+}

@@ -1,0 +1,27 @@
+package frontend
+
+import (
+	"strings"
+
+	"github.com/labstack/echo/v4"
+)
+
+// skipGzip says which responses go uncompressed:
+//   - live event streams (/board/events, /secure/events), which must reach the browser
+//     event by event;
+//   - pages a browser fetches for another site (Sec-Fetch-Site: cross-site or same-site).
+//     Compressing a page that holds a secret (the CSRF token) beside text an attacker
+//     chose (a reflected filter) would let the attacker guess the secret from response
+//     sizes (BREACH); Hearth's own pages, typed addresses and API clients are
+//     compressed.
+func skipGzip(c echo.Context) bool {
+	r := c.Request()
+	if strings.HasSuffix(r.URL.Path, "/events") || strings.Contains(r.Header.Get(echo.HeaderAccept), "text/event-stream") {
+		return true
+	}
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return false
+	}
+	return true
+}
