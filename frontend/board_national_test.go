@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/geo"
@@ -46,16 +44,7 @@ func nationalBoard(tb testing.TB) (base string, client *http.Client) {
 	if _, err := nationalseed.Load(ctx, db.Gorm, 3000, 1); err != nil {
 		tb.Fatal(err)
 	}
-	// Load's own ANALYZE runs as the application's role, which owns no table, so
-	// PostgreSQL skips every table; the owner gathers the planner's statistics.
-	owner, err := pgx.Connect(ctx, dbtest.OwnerURL(appURL))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer owner.Close(ctx)
-	if _, err := owner.Exec(ctx, "ANALYZE"); err != nil {
-		tb.Fatal(err)
-	}
+	dbtest.Analyze(tb, appURL) // realistic plans, as a live database would have
 	var manchester commissioning.Organisation
 	if err := db.Gorm.Where("ons_code = ?", "E08000003").First(&manchester).Error; err != nil {
 		tb.Fatal(err)

@@ -23,15 +23,18 @@ import (
 
 // app is Hearth wired together: the database and the domain services.
 type app struct {
-	cfg     Config
-	db      *migrations.DB
-	orgs    *commissioning.Service
-	users   *auth.Service
-	audit   *audit.Log
-	outbox  *notify.Outbox
-	market  *marketplace.Service
-	secure  *secure.Service
-	billing *billing.Service
+	cfg Config
+	// ownerURL is the schema owner's connection, for maintenance the application's
+	// role may not do (ANALYZE after a bulk load).
+	ownerURL string
+	db       *migrations.DB
+	orgs     *commissioning.Service
+	users    *auth.Service
+	audit    *audit.Log
+	outbox   *notify.Outbox
+	market   *marketplace.Service
+	secure   *secure.Service
+	billing  *billing.Service
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -51,7 +54,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
 		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 		users.Keys = keys
-		a := &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: users,
+		a := &app{cfg: cfg, db: db, ownerURL: conn.owner, orgs: commissioning.NewService(db.Gorm), users: users,
 			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
@@ -69,6 +72,19 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		}
 		return f(a)
 	})
+}
+
+// analyze gathers fresh planner statistics as the schema's owner, after a bulk load.
+func (a *app) analyze(ctx context.Context) error {
+	db, err := migrations.Connect(ctx, a.ownerURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.SQL.ExecContext(ctx, "ANALYZE"); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
 }
 
 // openApp migrates as the owner, then connects as the application's role and checks

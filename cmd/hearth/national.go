@@ -31,6 +31,9 @@ func seedNational(ctx context.Context, fs *flag.FlagSet, args []string, out io.W
 		if err != nil {
 			return err
 		}
+		if err := a.analyze(ctx); err != nil {
+			return err
+		}
 		fmt.Fprintf(out, "Loaded in %s: %d consortia, %d providers, %d homes, %d registered places, %d beds free now.\n",
 			time.Since(start).Round(time.Millisecond), sum.Consortia, sum.Providers, sum.Homes, sum.Places, sum.BedsFree)
 		return nil

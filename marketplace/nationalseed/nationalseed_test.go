@@ -10,6 +10,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/nationalseed"
+	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
@@ -18,7 +19,12 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, nationalseed.Summary, int64) {
 	tb.Helper()
 	ctx := context.Background()
-	db := dbtest.Open(tb)
+	url := dbtest.New(tb)
+	db, err := migrations.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(db.Close)
 	if err := commissioning.NewService(db.Gorm).SyncCouncils(ctx); err != nil {
 		tb.Fatal(err)
 	}
@@ -26,6 +32,7 @@ func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, national
 	if err != nil {
 		tb.Fatal(err)
 	}
+	dbtest.Analyze(tb, url) // realistic plans, as a live database would have
 	nw, err := commissioning.NewService(db.Gorm).OrganisationByName(ctx, commissioning.KindConsortium, "North West consortium (synthetic)")
 	if err != nil {
 		tb.Fatal(err)
