@@ -16,13 +16,15 @@ import (
 // consortium admin's invoice runs.
 
 type apiInvoiceLine struct {
-	PlacementID int64  `json:"placement_id"`
-	From        string `json:"from"`
-	To          string `json:"to_exclusive"`
-	Nights      int    `json:"nights"`
-	WeeklyPence int64  `json:"weekly_pence"`
-	AmountPence int64  `json:"amount_pence"`
-	Description string `json:"description"`
+	PlacementID int64          `json:"placement_id"`
+	Provider    apiProviderRef `json:"provider"`
+	LevyPence   int64          `json:"levy_pence"`
+	From        string         `json:"from"`
+	To          string         `json:"to_exclusive"`
+	Nights      int            `json:"nights"`
+	WeeklyPence int64          `json:"weekly_pence"`
+	AmountPence int64          `json:"amount_pence"`
+	Description string         `json:"description"`
 }
 
 type apiCreditLine struct {
@@ -69,13 +71,21 @@ func (s *Server) apiInvoices(c echo.Context) error {
 	}
 	pg = pg.counted(c, total)
 	out := make([]apiInvoice, 0, len(invs))
+	providers := map[int64]string{}
 	for _, inv := range invs {
 		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
 			TotalPence: inv.TotalPence, CreditedPence: inv.CreditedPence(), NetPence: inv.NetPence(), Lines: []apiInvoiceLine{}, CreditNotes: []apiCreditNote{}}
 		placement := map[int64]int64{}
 		for _, l := range inv.Lines {
 			placement[l.ID] = l.PlacementID
-			a.Lines = append(a.Lines, apiInvoiceLine{PlacementID: l.PlacementID, From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly),
+			if _, ok := providers[l.ProviderID]; !ok {
+				o, err := s.deps.Orgs.Organisation(c.Request().Context(), l.ProviderID)
+				if err != nil {
+					return err
+				}
+				providers[l.ProviderID] = o.Name
+			}
+			a.Lines = append(a.Lines, apiInvoiceLine{PlacementID: l.PlacementID, Provider: apiProviderRef{ID: l.ProviderID, Name: providers[l.ProviderID]}, LevyPence: l.LevyPence, From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly),
 				Nights: l.Days, WeeklyPence: l.WeeklyPence, AmountPence: l.AmountPence, Description: l.Description})
 		}
 		for _, cn := range inv.CreditNotes {

@@ -155,6 +155,11 @@ func TestBillingAPI(t *testing.T) {
 	if st != 200 || len(out["invoices"].([]any)) != 1 {
 		t.Fatalf("invoices: %d %v", st, out)
 	}
+	// Each line names its provider and the consortium's levy on it (1.5% here).
+	line := out["invoices"].([]any)[0].(map[string]any)["lines"].([]any)[0].(map[string]any)
+	if p := line["provider"].(map[string]any); p["id"] != float64(h.orgs["providerx"].ID) || p["name"] != "Provider X" || line["levy_pence"] != float64(billing.Levy(int64(line["amount_pence"].(float64)), 150)) {
+		t.Fatalf("invoice line: %v", line)
+	}
 	if st, out := h.api("GET", "/api/v1/invoices", h.token("commissioner@liverpool.test"), ""); st != 200 || len(out["invoices"].([]any)) != 0 {
 		t.Fatalf("another council's invoices: %d %v", st, out)
 	}

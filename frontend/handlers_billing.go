@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -178,13 +179,9 @@ func (s *Server) setBillingContact(c echo.Context) error {
 	id, _ := strconv.ParseInt(form["council_id"], 10, 64)
 	email := strings.TrimSpace(form["billing_email"])
 	var fe commissioning.FieldErrors
-	o, err := s.deps.Billing.Overview(c.Request().Context(), currentOrg(c).ID)
+	member, err := s.memberCouncil(c.Request().Context(), currentOrg(c).ID, id)
 	if err != nil {
 		return err
-	}
-	member := false
-	for _, cc := range o.Councils {
-		member = member || cc.ID == id
 	}
 	if !member {
 		fe.Add("council_id", "Select a member council")
@@ -200,4 +197,19 @@ func (s *Server) setBillingContact(c echo.Context) error {
 	}
 	s.flash(c, "The billing contact is saved")
 	return c.Redirect(http.StatusSeeOther, "/admin/billing")
+}
+
+// memberCouncil reports whether councilID is one of the consortium's member councils,
+// whose billing contact its admin may set.
+func (s *Server) memberCouncil(ctx context.Context, consortiumID, councilID int64) (bool, error) {
+	o, err := s.deps.Billing.Overview(ctx, consortiumID)
+	if err != nil {
+		return false, err
+	}
+	for _, cc := range o.Councils {
+		if cc.ID == councilID {
+			return true, nil
+		}
+	}
+	return false, nil
 }

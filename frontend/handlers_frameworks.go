@@ -297,23 +297,32 @@ func (s *Server) decide(c echo.Context) error {
 		return err
 	}
 	lotID, _ := strconv.ParseInt(form["lot_id"], 10, 64)
-	u, _ := currentUser(c)
 	var fe commissioning.FieldErrors
 	decision := form["decision_"+form["lot_id"]]
 	if decision != "admit" && decision != "reject" {
 		fe.Add("decision_"+form["lot_id"], "Select admit or reject")
-	} else if err := s.deps.Market.Decide(c.Request().Context(), a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)], u.ID); err != nil && !asFieldErrors(err, &fe) {
+	} else if err := s.decideLot(c, f, a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)]); err != nil && !asFieldErrors(err, &fe) {
 		return err
 	}
 	if fe != nil {
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
-	lot := lotNames(f)[lotID]
-	verb := map[string]string{"admit": "admitted to", "reject": "not admitted to"}[decision]
-	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
-		fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s\n\nHearth", f.Name, lot, verb, form[fmt.Sprintf("reason_%d", lotID)]))
-	s.flash(c, "Your decision on "+lot+" has been recorded and the provider emailed")
+	s.flash(c, "Your decision on "+lotNames(f)[lotID]+" has been recorded and the provider emailed")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
+}
+
+// decideLot admits or rejects one lot of an application and emails the provider's
+// administrators the decision and its reason (the page and the API both call it).
+func (s *Server) decideLot(c echo.Context, f marketplace.Framework, a marketplace.Application, lotID int64, admit bool, reason string) error {
+	u, _ := currentUser(c)
+	if err := s.deps.Market.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID); err != nil {
+		return err
+	}
+	lot := lotNames(f)[lotID]
+	verb := map[bool]string{true: "admitted to", false: "not admitted to"}[admit]
+	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
+		fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s\n\nHearth", f.Name, lot, verb, strings.TrimSpace(reason)))
+	return nil
 }
 
 // notifyProvider emails every administrator of a provider about the business of

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,32 +18,52 @@ import (
 )
 
 type signUpForm struct {
-	OrganisationName   string `form:"organisation_name"`
-	RegistrationKind   string `form:"registration_kind"`
-	RegistrationNumber string `form:"registration_number"`
-	ContactName        string `form:"contact_name"`
-	ContactEmail       string `form:"contact_email"`
-	ContactPhone       string `form:"contact_phone"`
-	AdminName          string `form:"admin_name" validate:"required,max=200" msg:"*=Enter your full name"`
-	AdminEmail         string `form:"admin_email" validate:"required,email,max=254" msg:"required=Enter your email address|*=Enter an email address in the correct format, like name@example.com"`
-	Password           string `form:"password" validate:"required" msg:"required=Choose a password"`
+	OrganisationName   string `form:"organisation_name" json:"organisation_name"`
+	RegistrationKind   string `form:"registration_kind" json:"registration_kind"`
+	RegistrationNumber string `form:"registration_number" json:"registration_number"`
+	ContactName        string `form:"contact_name" json:"contact_name"`
+	ContactEmail       string `form:"contact_email" json:"contact_email"`
+	ContactPhone       string `form:"contact_phone" json:"contact_phone"`
+	AdminName          string `form:"admin_name" json:"admin_name" validate:"required,max=200" msg:"*=Enter your full name"`
+	AdminEmail         string `form:"admin_email" json:"admin_email" validate:"required,email,max=254" msg:"required=Enter your email address|*=Enter an email address in the correct format, like name@example.com"`
+	Password           string `form:"password" json:"password" validate:"required" msg:"required=Choose a password"`
 }
 
 func (s *Server) signUpPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_sign_up", "Register your organisation", nil)
 }
 
-// signUp registers a provider organisation and its first administrator, in one
-// transaction or not at all. The answer does not tell whether the email already has an
-// account (ASVS V2.2, V3.3): either way the page says to check email, and the mail
-// tells the owner of an existing account that someone tried to register with it.
-// Sign-ups are limited per client address and per email.
+// signUp registers a provider organisation and its first administrator (see
+// registerProvider). The page says to check email whether or not the email was taken.
 func (s *Server) signUp(c echo.Context) error {
 	var f signUpForm
 	form, err := bindForm(c, &f)
 	if err != nil {
 		return err
 	}
+	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	if errors.Is(err, auth.ErrThrottled) {
+		fe = commissioning.FieldErrors{{Field: "admin_email", Message: msgSignUpThrottled}}
+		return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
+	}
+	if err != nil {
+		return err
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
+	}
+	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(f.AdminEmail)})
+}
+
+var msgSignUpThrottled = "Too many registrations were tried with this email address or from this network. " + auth.RequestAdvice
+
+// registerProvider registers a provider organisation and its first administrator, in
+// one transaction or not at all; the sign-up page and the API both call it. It returns
+// every field error at once, or auth.ErrThrottled. Its result does not tell whether the
+// email already has an account (ASVS V2.2, V3.3): the mail tells the owner of an
+// existing account that someone tried to register with it. Sign-ups are limited per
+// client address and per email.
+func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (commissioning.FieldErrors, error) {
 	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
 		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
 	fe := p.Validate()
@@ -54,64 +75,59 @@ func (s *Server) signUp(c echo.Context) error {
 			fe.Add("password", msg)
 		}
 	}
-	ctx := c.Request().Context()
-	if fe == nil {
-		if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, f.AdminEmail, c.RealIP()); errors.Is(err, auth.ErrThrottled) {
-			fe = commissioning.FieldErrors{{Field: "admin_email", Message: "Too many registrations were tried with this email address or from this network. " + auth.RequestAdvice}}
-			return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
-		} else if err != nil {
-			return err
-		}
+	if fe != nil {
+		return fe, nil
+	}
+	if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, f.AdminEmail, ip); err != nil {
+		return nil, fmt.Errorf("sign up: %w", err)
 	}
 	taken := false
-	if fe == nil {
-		err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			users := s.deps.Users.WithTx(tx)
-			if _, err := users.ByEmail(ctx, f.AdminEmail); err == nil {
-				taken = true
-				users.SpendHashTime(f.Password)
-				return nil
-			} else if !errors.Is(err, commissioning.ErrNotFound) {
-				return err
-			}
-			org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
-			if err != nil {
-				return err
-			}
-			user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
-			if err != nil {
-				var ufe commissioning.FieldErrors
-				if errors.As(err, &ufe) {
-					rename := map[string]string{"email": "admin_email", "name": "admin_name"}
-					for i := range ufe {
-						if r, ok := rename[ufe[i].Field]; ok {
-							ufe[i].Field = r
-						}
-					}
-					return ufe
-				}
-				return err
-			}
-			body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
-			return s.deps.Outbox.WithTx(tx).Send(ctx, notify.Mail{To: user.Email, Subject: "Your organisation is registered on Hearth", Body: body, ToOrgID: org.ID})
-		})
-		if err != nil && !asFieldErrors(err, &fe) {
+	err := s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		users := s.deps.Users.WithTx(tx)
+		if _, err := users.ByEmail(ctx, f.AdminEmail); err == nil {
+			taken = true
+			users.SpendHashTime(f.Password)
+			return nil
+		} else if !errors.Is(err, commissioning.ErrNotFound) {
 			return err
 		}
-		if fe.Has("admin_email") && len(fe) == 1 && fe[0].Message == auth.MsgEmailTaken {
-			taken, fe = true, nil // registered by someone else at the same moment
+		org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
+		if err != nil {
+			return err
 		}
+		user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
+		if err != nil {
+			var ufe commissioning.FieldErrors
+			if errors.As(err, &ufe) {
+				rename := map[string]string{"email": "admin_email", "name": "admin_name"}
+				for i := range ufe {
+					if r, ok := rename[ufe[i].Field]; ok {
+						ufe[i].Field = r
+					}
+				}
+				return ufe
+			}
+			return err
+		}
+		body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
+		return s.deps.Outbox.WithTx(tx).Send(ctx, notify.Mail{To: user.Email, Subject: "Your organisation is registered on Hearth", Body: body, ToOrgID: org.ID})
+	})
+	if err != nil && !asFieldErrors(err, &fe) {
+		return nil, err
+	}
+	if fe.Has("admin_email") && len(fe) == 1 && fe[0].Message == auth.MsgEmailTaken {
+		taken, fe = true, nil // registered by someone else at the same moment
 	}
 	if fe != nil {
-		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
+		return fe, nil
 	}
 	if taken {
 		body := fmt.Sprintf("Hello,\n\nSomeone tried to register an organisation on Hearth with this email address, which already has an account. If it was you, sign in at %s/sign-in, or reset your password at %s/password/forgot. If it was not you, you need do nothing: nothing was registered and your account has not changed.\n\nHearth", s.cfg.BaseURL, s.cfg.BaseURL)
 		if err := s.deps.Outbox.Send(ctx, notify.Mail{To: strings.TrimSpace(f.AdminEmail), Subject: "Someone tried to register on Hearth with your email address", Body: body}); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(f.AdminEmail)})
+	return nil, nil
 }
 
 // providerFrameworks lists frameworks open for applications and the provider's own
@@ -143,23 +159,31 @@ func (s *Server) providerFrameworks(c echo.Context) error {
 }
 
 func applicationStatus(a marketplace.Application) string {
+	return applicationStatusLabels[applicationStatusCode(a)]
+}
+
+// applicationStatusLabels are the words the pages use for applicationStatusCode's codes.
+var applicationStatusLabels = map[string]string{"in_progress": "In progress", "submitted": "Submitted", "admitted": "Admitted", "not_admitted": "Not admitted", "suspended": "Suspended"}
+
+// applicationStatusCode is where an application stands, as a code (the API's word).
+func applicationStatusCode(a marketplace.Application) string {
 	switch {
 	case a.SuspendedAt != nil:
-		return "Suspended"
+		return "suspended"
 	case a.SubmittedAt == nil:
-		return "In progress"
+		return "in_progress"
 	}
 	for _, ad := range a.Admissions {
 		if ad.Status == "admitted" {
-			return "Admitted"
+			return "admitted"
 		}
 	}
 	for _, ad := range a.Admissions {
 		if ad.Status == "requested" {
-			return "Submitted"
+			return "submitted"
 		}
 	}
-	return "Not admitted"
+	return "not_admitted"
 }
 
 // application loads the provider's application to the framework in the URL.

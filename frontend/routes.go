@@ -274,6 +274,16 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAdjacencyOverrides)
 	s.route(post, "/api/v1/adjacency-overrides", APIRoles(c.RoleConsortiumAdmin), s.apiAddAdjacencyOverride)
 	s.route(http.MethodDelete, "/api/v1/adjacency-overrides/:id", APIRoles(c.RoleConsortiumAdmin), s.apiRemoveAdjacencyOverride)
+	s.route(get, "/api/v1/frameworks", APIRoles(c.RoleConsortiumAdmin, c.RoleProviderAdmin, c.RoleProviderUser), s.apiFrameworks)
+	s.route(get, "/api/v1/frameworks/:id", APIRoles(c.RoleConsortiumAdmin, c.RoleProviderAdmin, c.RoleProviderUser), s.apiFramework)
+	s.route(post, "/api/v1/frameworks/:id/applications", APIRoles(c.RoleProviderAdmin), s.apiApply)
+	s.route(get, "/api/v1/applications", APIRoles(c.RoleConsortiumAdmin), s.apiApplications)
+	s.route(post, "/api/v1/applications/:id/decision", APIRoles(c.RoleConsortiumAdmin), s.apiDecideApplication)
+	s.route(http.MethodPut, "/api/v1/billing/contacts/:council_id", APIRoles(c.RoleConsortiumAdmin), s.apiSetBillingContact)
+	// Public like the sign-up page, and rate-limited the same way.
+	s.route(post, "/api/v1/providers", Public, s.apiRegisterProvider)
+	s.route(post, "/api/v1/homes", APIRoles(c.RoleProviderAdmin, c.RoleProviderUser), s.apiCreateHome)
+	s.route(http.MethodPut, "/api/v1/homes/:id", APIRoles(c.RoleProviderAdmin, c.RoleProviderUser), s.apiUpdateHome)
 	s.route(get, "/api/v1/mailboxes", APIRoles(c.RoleConsortiumAdmin), s.apiMailboxes)
 	s.route(http.MethodPut, "/api/v1/mailboxes", APIRoles(c.RoleConsortiumAdmin), s.apiPutMailboxes)
 }

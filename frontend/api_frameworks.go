@@ -1,0 +1,482 @@
+package frontend
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// The frameworks API: the consortium admin's frameworks, applications and decisions,
+// billing contacts; providers' registration, applications and homes. Each handler
+// calls the same domain functions as the matching page.
+
+type apiCeiling struct {
+	Tier         string `json:"tier"`
+	CeilingPence int64  `json:"ceiling_pence"`
+}
+
+type apiLot struct {
+	ID            int64        `json:"id"`
+	Code          string       `json:"code"`
+	Name          string       `json:"name"`
+	PlacementType string       `json:"placement_type"`
+	Ceilings      []apiCeiling `json:"ceilings"`
+}
+
+type apiWeights struct {
+	Price    int `json:"price"`
+	Quality  int `json:"quality"`
+	Distance int `json:"distance"`
+	Fit      int `json:"fit"`
+}
+
+type apiFramework struct {
+	ID                  int64           `json:"id"`
+	ConsortiumID        int64           `json:"consortium_id"`
+	Name                string          `json:"name"`
+	OpenForApplications bool            `json:"open_for_applications"`
+	Weights             apiWeights      `json:"weights"`
+	LevyBPS             int             `json:"levy_bps"`
+	DistantMiles        *float64        `json:"distant_miles"`
+	Lots                []apiLot        `json:"lots"`
+	Application         *apiApplication `json:"application,omitempty"`
+}
+
+func toAPIFramework(f marketplace.Framework) apiFramework {
+	out := apiFramework{ID: f.ID, ConsortiumID: f.ConsortiumID, Name: f.Name, OpenForApplications: f.OpenForApplications,
+		Weights: apiWeights{Price: f.WeightPrice, Quality: f.WeightQuality, Distance: f.WeightDistance, Fit: f.WeightFit},
+		LevyBPS: f.LevyBPS, DistantMiles: f.DistantMiles, Lots: []apiLot{}}
+	for _, l := range f.Lots {
+		al := apiLot{ID: l.ID, Code: l.Code, Name: l.Name, PlacementType: l.PlacementType, Ceilings: []apiCeiling{}}
+		for _, t := range l.Tiers {
+			al.Ceilings = append(al.Ceilings, apiCeiling{Tier: t.Tier, CeilingPence: int64(t.CeilingPence)})
+		}
+		out.Lots = append(out.Lots, al)
+	}
+	return out
+}
+
+type apiAdmission struct {
+	LotID     int64      `json:"lot_id"`
+	LotCode   string     `json:"lot_code"`
+	Status    string     `json:"status"`
+	Reason    string     `json:"reason"`
+	DecidedAt *time.Time `json:"decided_at"`
+}
+
+type apiProviderRef struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+type apiApplication struct {
+	ID                     int64          `json:"id"`
+	FrameworkID            int64          `json:"framework_id"`
+	Provider               apiProviderRef `json:"provider"`
+	Status                 string         `json:"status"`
+	OfstedRegistered       *bool          `json:"ofsted_registered"`
+	InsuranceExpiry        *string        `json:"insurance_expiry"`
+	SafeguardingPolicyDate *string        `json:"safeguarding_policy_date"`
+	ResponsibleIndividual  *string        `json:"responsible_individual"`
+	SubmittedAt            *time.Time     `json:"submitted_at"`
+	SuspendedAt            *time.Time     `json:"suspended_at"`
+	Lots                   []apiAdmission `json:"lots"`
+}
+
+func toAPIApplication(f marketplace.Framework, a marketplace.Application, provider string) apiApplication {
+	codes := map[int64]string{}
+	for _, l := range f.Lots {
+		codes[l.ID] = l.Code
+	}
+	out := apiApplication{ID: a.ID, FrameworkID: a.FrameworkID, Provider: apiProviderRef{ID: a.ProviderID, Name: provider}, Status: applicationStatusCode(a),
+		OfstedRegistered: a.OfstedRegistered, InsuranceExpiry: isoPtr(a.InsuranceExpiry), SafeguardingPolicyDate: isoPtr(a.SafeguardingPolicyDate),
+		ResponsibleIndividual: a.ResponsibleIndividual, SubmittedAt: a.SubmittedAt, SuspendedAt: a.SuspendedAt, Lots: []apiAdmission{}}
+	for _, ad := range a.Admissions {
+		out.Lots = append(out.Lots, apiAdmission{LotID: ad.LotID, LotCode: codes[ad.LotID], Status: ad.Status, Reason: ad.Reason, DecidedAt: ad.DecidedAt})
+	}
+	return out
+}
+
+// visibleFrameworks are the frameworks the caller may read: a consortium admin its
+// consortium's; a provider those it has applied to and those open for applications
+// (as the provider's frameworks page lists them), each with its own application.
+func (s *Server) visibleFrameworks(c echo.Context) ([]apiFramework, error) {
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	if u, _ := currentUser(c); u.Role == commissioning.RoleConsortiumAdmin {
+		fws, err := s.deps.Market.Frameworks(ctx, org.ID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]apiFramework, 0, len(fws))
+		for _, f := range fws {
+			out = append(out, toAPIFramework(f))
+		}
+		return out, nil
+	}
+	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	out := []apiFramework{}
+	for _, f := range fws {
+		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, org.ID)
+		switch {
+		case err == nil:
+			af := toAPIFramework(f)
+			app := toAPIApplication(f, a, org.Name)
+			af.Application = &app
+			out = append(out, af)
+		case !errors.Is(err, commissioning.ErrNotFound):
+			return nil, err
+		case f.OpenForApplications:
+			out = append(out, toAPIFramework(f))
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) apiFrameworks(c echo.Context) error {
+	pg, err := listPager(c)
+	if err != nil {
+		return err
+	}
+	all, err := s.visibleFrameworks(c)
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, int64(len(all)))
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"frameworks": window(pg, all)}))
+}
+
+// apiFramework shows one framework the caller may read; any other is a 404, so that
+// another consortium's frameworks cannot be told from missing ones.
+func (s *Server) apiFramework(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	all, err := s.visibleFrameworks(c)
+	if err != nil {
+		return err
+	}
+	for _, f := range all {
+		if f.ID == id {
+			return c.JSON(http.StatusOK, f)
+		}
+	}
+	return fmt.Errorf("framework %d: %w", id, commissioning.ErrNotFound)
+}
+
+// applicationStatuses are the codes GET /api/v1/applications?status= accepts.
+var applicationStatuses = []string{"in_progress", "submitted", "admitted", "not_admitted", "suspended"}
+
+// apiApplications lists the applications to the admin's consortium's frameworks,
+// optionally only those with one status.
+func (s *Server) apiApplications(c echo.Context) error {
+	ctx := c.Request().Context()
+	status := c.QueryParam("status")
+	if status != "" && applicationStatusLabels[status] == "" {
+		return commissioning.Invalid("status", "status must be one of "+strings.Join(applicationStatuses, ", "))
+	}
+	pg, err := listPager(c)
+	if err != nil {
+		return err
+	}
+	fws, err := s.deps.Market.Frameworks(ctx, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	all := []apiApplication{}
+	for _, f := range fws {
+		apps, err := s.deps.Market.Applications(ctx, f.ID)
+		if err != nil {
+			return err
+		}
+		for _, a := range apps {
+			if status != "" && applicationStatusCode(a) != status {
+				continue
+			}
+			if _, ok := names[a.ProviderID]; !ok {
+				if o, err := s.deps.Orgs.Organisation(ctx, a.ProviderID); err == nil {
+					names[a.ProviderID] = o.Name
+				}
+			}
+			all = append(all, toAPIApplication(f, a, names[a.ProviderID]))
+		}
+	}
+	pg = pg.counted(c, int64(len(all)))
+	return c.JSON(http.StatusOK, pg.with(map[string]any{"applications": window(pg, all)}))
+}
+
+type decisionOnApplication struct {
+	Decision string  `json:"decision" validate:"required,oneof=admit reject"`
+	Reason   string  `json:"reason"`
+	LotIDs   []int64 `json:"lot_ids" validate:"required,min=1"`
+}
+
+// apiDecideApplication admits the application to, or rejects it from, the lots named,
+// with one reason the provider is emailed. Another consortium's application is a 404.
+func (s *Server) apiDecideApplication(c echo.Context) error {
+	f, a, err := s.reviewedApplication(c)
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusForbidden {
+		return fmt.Errorf("application %s: %w", c.Param("id"), commissioning.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	var req decisionOnApplication
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	var fe commissioning.FieldErrors
+	if strings.TrimSpace(req.Reason) == "" {
+		fe.Add("reason", "Enter the reason for your decision; the provider will see it")
+	}
+	applied := map[int64]bool{}
+	for _, ad := range a.Admissions {
+		applied[ad.LotID] = true
+	}
+	for _, id := range req.LotIDs {
+		if !applied[id] {
+			fe.Add("lot_ids", fmt.Sprintf("Lot %d is not one this application asks for", id))
+		}
+	}
+	if err := fe.Err(); err != nil {
+		return err
+	}
+	for _, id := range req.LotIDs {
+		if err := s.decideLot(c, f, a, id, req.Decision == "admit", req.Reason); err != nil {
+			return err
+		}
+	}
+	a, err = s.deps.Market.Application(c.Request().Context(), a.ID)
+	if err != nil {
+		return err
+	}
+	org, err := s.deps.Orgs.Organisation(c.Request().Context(), a.ProviderID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIApplication(f, a, org.Name))
+}
+
+type billingContactRequest struct {
+	BillingEmail string `json:"billing_email" validate:"required,email,max=254" msg:"*=Enter the email address invoices should go to, like invoices@council.gov.uk"`
+}
+
+// apiSetBillingContact sets where a member council's invoices go. A council outside
+// the admin's consortium is a 404.
+func (s *Server) apiSetBillingContact(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("council_id"), 10, 64)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	ctx := c.Request().Context()
+	member, err := s.memberCouncil(ctx, currentOrg(c).ID, id)
+	if err != nil {
+		return err
+	}
+	if !member {
+		return fmt.Errorf("council %d: %w", id, commissioning.ErrNotFound)
+	}
+	var req billingContactRequest
+	if err := s.decodeJSON(c, &req); err != nil {
+		return err
+	}
+	email := strings.TrimSpace(req.BillingEmail)
+	if err := s.deps.Billing.SetBillingContact(ctx, id, email); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"council_id": id, "billing_email": email})
+}
+
+// apiRegisterProvider registers a provider organisation and its administrator, as the
+// sign-up page does: it answers the same whether or not the email already has an
+// account (the mail says which), so it is 202 with no Location either way.
+func (s *Server) apiRegisterProvider(c echo.Context) error {
+	var f signUpForm
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return badJSON(err)
+	}
+	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	if err != nil {
+		return err
+	}
+	if fe != nil {
+		return fe
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"message": "Check your email: if the organisation could be registered, " + strings.TrimSpace(f.AdminEmail) + " has been sent how to sign in."})
+}
+
+type declarationsRequest struct {
+	OfstedRegistered       *bool  `json:"ofsted_registered" validate:"required" msg:"*=Say whether your organisation is registered with Ofsted"`
+	InsuranceExpiry        string `json:"insurance_expiry" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your insurance expires, like 2027-03-31"`
+	SafeguardingPolicyDate string `json:"safeguarding_policy_date" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your safeguarding policy was last reviewed, like 2026-01-31"`
+	ResponsibleIndividual  string `json:"responsible_individual"`
+}
+
+type applicationRequest struct {
+	LotIDs       []int64             `json:"lot_ids"`
+	Declarations declarationsRequest `json:"declarations"`
+}
+
+// apiApply files and submits the provider's application to a framework: its lots and
+// declarations, as the apply pages take them, then the submission, all or nothing.
+func (s *Server) apiApply(c echo.Context) error {
+	f, a, err := s.application(c)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	var req applicationRequest
+	if err := dec.Decode(&req); err != nil {
+		return badJSON(err)
+	}
+	declFE := s.check(&req.Declarations)
+	if a.SubmittedAt != nil {
+		return marketplace.ErrSubmitted
+	}
+	ctx := c.Request().Context()
+	var fe commissioning.FieldErrors
+	err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m := s.deps.Market.WithTx(tx)
+		var lfe commissioning.FieldErrors
+		if err := m.ChooseLots(ctx, a, req.LotIDs); err != nil && !asFieldErrors(err, &lfe) {
+			return err
+		}
+		for _, e := range lfe {
+			fe.Add("lot_ids", e.Message)
+		}
+		if declFE == nil {
+			ins, _ := time.Parse(time.DateOnly, req.Declarations.InsuranceExpiry)
+			pol, _ := time.Parse(time.DateOnly, req.Declarations.SafeguardingPolicyDate)
+			if err := m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: *req.Declarations.OfstedRegistered, InsuranceExpiry: ins,
+				SafeguardingPolicyDate: pol, ResponsibleIndividual: req.Declarations.ResponsibleIndividual}); err != nil && !asFieldErrors(err, &declFE) {
+				return err
+			}
+		} else if strings.TrimSpace(req.Declarations.ResponsibleIndividual) == "" {
+			declFE.Add("responsible_individual", "Enter the name of your responsible individual")
+		}
+		for _, e := range declFE {
+			fe.Add("declarations."+e.Field, e.Message)
+		}
+		if fe != nil {
+			return fe
+		}
+		cur, err := m.Application(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		return m.Submit(ctx, cur)
+	})
+	if err != nil {
+		return err
+	}
+	u, _ := currentUser(c)
+	_ = s.deps.Outbox.Send(ctx, notify.Mail{To: u.Email, Subject: "Your application to " + f.Name + " has been received",
+		Body:    fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name),
+		ToOrgID: u.OrganisationID, ConsortiumID: f.ConsortiumID})
+	a, err = s.deps.Market.Application(ctx, a.ID)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/frameworks/%d", f.ID))
+	return c.JSON(http.StatusCreated, toAPIApplication(f, a, currentOrg(c).Name))
+}
+
+// homeRequest is a home as the API takes it: marketplace.ParseHome reads it, as it
+// reads the home form.
+type homeRequest struct {
+	Name             string   `json:"name"`
+	OfstedURN        string   `json:"ofsted_urn"`
+	HomeType         string   `json:"home_type"`
+	OfstedRating     string   `json:"ofsted_rating"`
+	InspectionDate   *string  `json:"inspection_date"`
+	RegisteredPlaces int      `json:"registered_places"`
+	MinAge           int      `json:"min_age"`
+	MaxAge           int      `json:"max_age"`
+	Sexes            string   `json:"sexes"`
+	Postcode         string   `json:"postcode"`
+	Needs            []string `json:"needs"`
+	LotIDs           []int64  `json:"lot_ids"`
+	Version          int      `json:"version"`
+}
+
+// saveAPIHome creates (id 0) or changes one of the provider's homes.
+func (s *Server) saveAPIHome(c echo.Context, id int64) (marketplace.Home, error) {
+	dec := json.NewDecoder(c.Request().Body)
+	dec.DisallowUnknownFields()
+	var req homeRequest
+	if err := dec.Decode(&req); err != nil {
+		return marketplace.Home{}, badJSON(err)
+	}
+	ctx := c.Request().Context()
+	lotMap, _, err := s.deps.Market.AdmittedLots(ctx, currentOrg(c).ID)
+	if err != nil {
+		return marketplace.Home{}, err
+	}
+	in := marketplace.HomeInput{Name: req.Name, OfstedURN: req.OfstedURN, HomeType: req.HomeType, OfstedRating: req.OfstedRating,
+		RegisteredPlaces: strconv.Itoa(req.RegisteredPlaces), MinAge: strconv.Itoa(req.MinAge), MaxAge: strconv.Itoa(req.MaxAge), Sexes: req.Sexes,
+		Postcode: req.Postcode, Needs: req.Needs}
+	if req.InspectionDate != nil {
+		in.InspectionDate = *req.InspectionDate
+	}
+	for _, l := range req.LotIDs {
+		in.Lots = append(in.Lots, strconv.FormatInt(l, 10))
+	}
+	f, fe := marketplace.ParseHome(in, lotMap, today())
+	for i := range fe {
+		if fe[i].Field == "lots" {
+			fe[i].Field = "lot_ids"
+		}
+	}
+	if fe != nil {
+		return marketplace.Home{}, fe
+	}
+	h, err := s.deps.Market.SaveHome(ctx, currentOrg(c).ID, id, req.Version, f)
+	if errors.Is(err, marketplace.ErrStale) {
+		return h, echo.NewHTTPError(http.StatusConflict, "Someone else changed this home since the version you sent; read it again and resend your changes.")
+	}
+	if err != nil {
+		return h, err
+	}
+	return s.deps.Market.Home(ctx, h.ID)
+}
+
+func (s *Server) apiCreateHome(c echo.Context) error {
+	h, err := s.saveAPIHome(c, 0)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/homes/%d", h.ID))
+	return c.JSON(http.StatusCreated, toAPIHome(h))
+}
+
+func (s *Server) apiUpdateHome(c echo.Context) error {
+	h, err := s.ownHome(c)
+	if err != nil {
+		return err
+	}
+	h, err = s.saveAPIHome(c, h.ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIHome(h))
+}
