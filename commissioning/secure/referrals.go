@@ -463,6 +463,7 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 			"allocated_at": nil, "allocated_by": nil}).Error; err != nil {
 			return err
 		}
+		r.AllocatedBedID, r.AllocatedAt, r.AllocatedBy = nil, nil, nil
 		if held != nil {
 			if err := releaseBed(tx, *held, r.ID, by); err != nil {
 				return err
