@@ -120,6 +120,12 @@ func TestCouncilRequestsAPI(t *testing.T) {
 		b["vs_ceiling_pct"].(float64) <= 0 || b["rating"] == "" || b["home_id"].(float64) != float64(home.ID) {
 		t.Fatalf("scored bid: %v", b)
 	}
+	if st, loc := h.createdAt(base+"/amendments", council, `{"reason": "Start a week later", "duration_weeks": 30}`); st != http.StatusCreated || loc != base {
+		t.Errorf("amend: %d, Location %q", st, loc)
+	}
+	if st, loc := h.createdAt(base+"/award", council, fmt.Sprintf(`{"bid_id": %d}`, int64(b["id"].(float64)))); st != http.StatusCreated || !strings.HasPrefix(loc, "/api/v1/placements/") {
+		t.Fatalf("award: %d, Location %q", st, loc)
+	}
 }
 
 // TestCouncilSecureReferralsAPI: a council lists its own secure referrals (filtered by
