@@ -250,8 +250,38 @@ func (s *Requests) Request(ctx context.Context, id, councilID int64) (PlacementR
 	return r, audit.New(s.db).Record(ctx, "child.read", "placement_request", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef})
 }
 
+// RequestStatuses are a placement request's states, as codes and labels.
+var RequestStatuses = []Option{
+	{Code: "draft", Label: "Draft"}, {Code: "open", Label: "Open for responses"}, {Code: "closed", Label: "Closed"},
+	{Code: "awarded", Label: "Awarded"}, {Code: "cancelled", Label: "Cancelled"},
+}
+
+// RequestFilter narrows a council's list of requests: to some statuses (codes), and to
+// one child's reference. The zero filter lists them all.
+type RequestFilter struct {
+	Statuses []string
+	ChildRef string
+}
+
 // ForCouncil lists a council's requests, newest first (the list shows references only).
 func (s *Requests) ForCouncil(ctx context.Context, councilID int64, page Page) ([]PlacementRequest, int64, error) {
+	return s.ForCouncilWhere(ctx, councilID, RequestFilter{}, page)
+}
+
+// ForCouncilWhere lists a council's requests that pass f, newest first; a status that
+// is not a request status is a field error on "status".
+func (s *Requests) ForCouncilWhere(ctx context.Context, councilID int64, f RequestFilter, page Page) ([]PlacementRequest, int64, error) {
+	for _, st := range f.Statuses {
+		if !ValidCode(RequestStatuses, st) {
+			return nil, 0, Invalid("status", fmt.Sprintf("%q is not a request status: use draft, open, closed, awarded or cancelled", st))
+		}
+	}
 	q := s.db.WithContext(ctx).Model(&PlacementRequest{}).Where("council_id = ?", councilID).Order("id DESC")
+	if len(f.Statuses) > 0 {
+		q = q.Where("status IN ?", f.Statuses)
+	}
+	if ref := strings.TrimSpace(f.ChildRef); ref != "" {
+		q = q.Where("child_ref = ?", ref)
+	}
 	return FindPage[PlacementRequest](q, page)
 }

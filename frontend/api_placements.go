@@ -453,6 +453,7 @@ func (s *Server) apiAmend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(a.RequestID, 10))
 	return c.JSON(http.StatusCreated, map[string]any{"id": a.ID, "request_id": a.RequestID, "reason": a.Reason, "changes": a.Changes})
 }
 

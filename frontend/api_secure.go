@@ -98,6 +98,7 @@ func (s *Server) apiSubmitReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/secure/referrals/"+strconv.FormatInt(r.ID, 10))
 	return c.JSON(http.StatusCreated, toAPIReferral(r))
 }
 
@@ -110,7 +111,14 @@ func (s *Server) apiReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	resp, err := s.referralResponses(c, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, struct {
+		apiReferral
+		Responses *[]apiCirculation `json:"responses,omitempty"`
+	}{toAPIReferral(r), resp})
 }
 
 type apiSecureBed struct {
@@ -348,6 +356,7 @@ func (s *Server) apiRecordHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/secure/referrals/"+strconv.FormatInt(id, 10))
 	return c.JSON(http.StatusCreated, toAPIClock(clock))
 }
 

@@ -374,7 +374,21 @@ func notFound(id int64, err error) error {
 
 // ForCouncil lists one page of a council's referrals, newest first, and counts them all.
 func (s *Service) ForCouncil(ctx context.Context, councilID int64, page commissioning.Page) ([]Referral, int64, error) {
+	return s.ForCouncilWhere(ctx, councilID, nil, page)
+}
+
+// ForCouncilWhere lists a council's referrals in any of statuses (codes; none: every
+// referral), newest first; a status that is not a referral status is a field error.
+func (s *Service) ForCouncilWhere(ctx context.Context, councilID int64, statuses []string, page commissioning.Page) ([]Referral, int64, error) {
+	for _, st := range statuses {
+		if !commissioning.ValidCode(Statuses, st) {
+			return nil, 0, commissioning.Invalid("status", fmt.Sprintf("%q is not a referral status: use received, circulated, offers, allocated, placed, withdrawn or placed_elsewhere", st))
+		}
+	}
 	q := s.db.WithContext(ctx).Model(&Referral{}).Where("council_id = ?", councilID).Order("submitted_at DESC, id DESC")
+	if len(statuses) > 0 {
+		q = q.Where("status IN ?", statuses)
+	}
 	return commissioning.FindPage[Referral](q, page)
 }
 
@@ -449,6 +463,7 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 			"allocated_at": nil, "allocated_by": nil}).Error; err != nil {
 			return err
 		}
+		r.AllocatedBedID, r.AllocatedAt, r.AllocatedBy = nil, nil, nil
 		if held != nil {
 			if err := releaseBed(tx, *held, r.ID, by); err != nil {
 				return err
