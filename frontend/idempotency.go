@@ -5,9 +5,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -73,18 +73,27 @@ func (s *Server) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 
 		rec := &teeWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = rec
+		stored := false
+		defer func() {
+			// Release the key unless the response was stored (also if the handler
+			// panicked): a failed request may be corrected and sent again.
+			if !stored {
+				if derr := s.deps.DB.Gorm.WithContext(context.WithoutCancel(ctx)).
+					Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?", u.ID, key).Error; derr != nil {
+					slog.ErrorContext(ctx, "release idempotency key", "err", derr)
+				}
+			}
+		}()
 		err = next(c)
 		status := c.Response().Status
 		if err != nil || !c.Response().Committed || status < 200 || status > 299 {
-			// Release the key: a failed request may be corrected and sent again.
-			if derr := db.Exec("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ?", u.ID, key).Error; derr != nil {
-				return errors.Join(err, fmt.Errorf("release idempotency key: %w", derr))
-			}
 			return err
 		}
 		h := c.Response().Header()
+		stored = true
 		if err := db.Exec(`UPDATE idempotency_keys SET status = ?, response_body = ?, location = NULLIF(?, ''), content_type = NULLIF(?, '')
 			WHERE user_id = ? AND key = ?`, status, rec.body.Bytes(), h.Get(echo.HeaderLocation), h.Get(echo.HeaderContentType), u.ID, key).Error; err != nil {
+			stored = false
 			return fmt.Errorf("store idempotent response: %w", err)
 		}
 		return nil
