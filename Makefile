@@ -12,14 +12,19 @@ GOTESTSUM_VERSION := v1.13.0
 STRIPE_MOCK := $(GOBIN)/stripe-mock
 STRIPE_MOCK_VERSION := v0.183.0
 STRIPE_MOCK_PORT ?= 12111
+# staticcheck 2026.2.2 is module version v0.8.2 (the proxy serves the semver tags).
+STATICCHECK := $(GOBIN)/staticcheck
+STATICCHECK_VERSION := v0.8.2
+# The packages whose tests run goroutines against each other, checked by the race detector.
+RACE_PKGS := ./frontend/auth/ ./commissioning/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
-.PHONY: help run test build assets system-deps browser-deps vet go-test e2e fuzz bench load bidstorm clean
+.PHONY: help run test build assets system-deps browser-deps vet lint race go-test e2e fuzz bench load bidstorm clean
 
 help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
-	@echo "make test   go vet, every Go test on real PostgreSQL, and the browser tests in Chromium"
+	@echo "make test   go vet, staticcheck, the race detector, every Go test on real PostgreSQL, and the browser tests in Chromium"
 	@echo "make fuzz   fuzz the postcode parser for 30 seconds"
 	@echo "make bench  benchmark the vacancy board search and request matching on national-scale data"
 	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
@@ -36,7 +41,7 @@ run: system-deps build $(STRIPE_MOCK)
 $(STRIPE_MOCK):
 	GOBIN=$(GOBIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
-test: system-deps browser-deps build vet go-test e2e
+test: system-deps browser-deps build vet lint race go-test e2e
 
 build: assets
 	go build -o bin/hearth ./cmd/hearth
@@ -67,6 +72,16 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 
 vet:
 	go vet ./...
+
+$(STATICCHECK):
+	GOBIN=$(GOBIN) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+lint: $(STATICCHECK) assets
+	$(STATICCHECK) ./...
+
+# The race detector on the packages with concurrent tests (one winner of many at once).
+race: $(STRIPE_MOCK) assets
+	go test -race -count=1 -timeout 15m $(RACE_PKGS)
 
 $(GOTESTSUM):
 	GOBIN=$(GOBIN) go install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)

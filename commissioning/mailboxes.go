@@ -40,12 +40,19 @@ var MailboxColumns = []string{"ons_code", "email"}
 // mailboxRe is what the database accepts (council_mailboxes.email's CHECK).
 var mailboxRe = regexp.MustCompile(`^[^@\s<>(),;:"]+@[^@\s<>(),;:"]+\.[^@\s<>(),;:"]+$`)
 
+// MailboxHint is what a user is told when a mailbox is not a single bare address.
+const MailboxHint = "Enter the mailbox as an email address, like notices@council.gov.uk"
+
+// ErrBadMailbox is a mailbox that is not one bare email address.
+var ErrBadMailbox = errors.New("mailbox is not a single bare email address")
+
 // ParseMailbox checks a mailbox address: one bare address, like notices@council.gov.uk.
+// It returns ErrBadMailbox otherwise; tell the user MailboxHint.
 func ParseMailbox(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	a, err := mail.ParseAddress(s)
 	if s == "" || err != nil || a.Address != s || a.Name != "" || len(s) > 254 || !mailboxRe.MatchString(s) {
-		return "", errors.New("Enter the mailbox as an email address, like notices@council.gov.uk")
+		return "", fmt.Errorf("%q: %w", s, ErrBadMailbox)
 	}
 	return s, nil
 }
@@ -129,7 +136,7 @@ func (s *Service) SetMailbox(ctx context.Context, consortiumID, councilID int64,
 	if email != "" {
 		var err error
 		if email, err = ParseMailbox(email); err != nil {
-			return Mailbox{}, Invalid("email", err.Error())
+			return Mailbox{}, Invalid("email", MailboxHint)
 		}
 	}
 	mb, err := s.MailboxOf(ctx, councilID)
@@ -210,7 +217,7 @@ func (s *Service) SetMailboxes(ctx context.Context, consortiumID int64, entries 
 		}
 		email, err := ParseMailbox(e.Email)
 		if err != nil {
-			rows = append(rows, RowError{e.Row, "email", err.Error()})
+			rows = append(rows, RowError{e.Row, "email", MailboxHint})
 		}
 		if ok {
 			changes = append(changes, change{mb, email})

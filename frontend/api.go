@@ -93,6 +93,7 @@ func (s *Server) apiCreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/users") // listed there; there is no GET of one user
 	return c.JSON(http.StatusCreated, toAPIUser(u))
 }
 

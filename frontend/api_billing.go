@@ -144,6 +144,7 @@ func (s *Server) apiOnboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, url)
 	return c.JSON(http.StatusCreated, map[string]string{"url": url})
 }
 

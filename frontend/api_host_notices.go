@@ -79,6 +79,7 @@ func (s *Server) apiConsultHost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", hc.PlacementID))
 	return c.JSON(http.StatusCreated, toAPIConsultations([]marketplace.HostConsultation{hc})[0])
 }
 

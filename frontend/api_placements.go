@@ -306,6 +306,7 @@ func (s *Server) apiReportIncident(c echo.Context) error {
 		marketplace.IncidentReport{Kind: req.Kind, StartedAt: req.StartedAt, EndedAt: req.EndedAt, Note: req.Note}); err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", id))
 	return s.placementReply(c, http.StatusCreated)
 }
 
@@ -453,7 +454,7 @@ func (s *Server) apiAmend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(a.RequestID, 10))
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", a.RequestID))
 	return c.JSON(http.StatusCreated, map[string]any{"id": a.ID, "request_id": a.RequestID, "reason": a.Reason, "changes": a.Changes})
 }
 

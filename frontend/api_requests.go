@@ -278,7 +278,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 	if err := commissioning.NewRequests(s.deps.DB.Gorm).SaveDraft(c.Request().Context(), &r); err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/requests/"+strconv.FormatInt(r.ID, 10))
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", r.ID))
 	return c.JSON(http.StatusCreated, map[string]any{"id": r.ID, "status": r.Status})
 }
 
@@ -387,7 +387,7 @@ func (s *Server) apiAward(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/placements/"+strconv.FormatInt(p.ID, 10))
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", p.ID))
 	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)), "approval_rules": toAPIRules(p),
 		"miles": p.Miles, "weekly_fee_pence": int64(p.WeeklyFeePence)})
 }

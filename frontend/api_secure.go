@@ -98,7 +98,7 @@ func (s *Server) apiSubmitReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/secure/referrals/"+strconv.FormatInt(r.ID, 10))
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/secure/referrals/%d", r.ID))
 	return c.JSON(http.StatusCreated, toAPIReferral(r))
 }
 
@@ -356,7 +356,7 @@ func (s *Server) apiRecordHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/secure/referrals/"+strconv.FormatInt(id, 10))
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/secure/referrals/%d", id))
 	return c.JSON(http.StatusCreated, toAPIClock(clock))
 }
 

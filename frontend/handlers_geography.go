@@ -105,6 +105,7 @@ func (s *Server) apiAddAdjacencyOverride(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/adjacency-overrides") // listed there; there is no GET of one override
 	return c.JSON(http.StatusCreated, toAPIAdjacencyOverride(o))
 }
 

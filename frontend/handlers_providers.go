@@ -67,9 +67,7 @@ func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) 
 	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
 		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
 	fe := p.Validate()
-	for _, e := range s.check(&f) {
-		fe = append(fe, e)
-	}
+	fe = append(fe, s.check(&f)...)
 	if f.Password != "" {
 		if msg := auth.CheckPassword(f.Password, f.AdminEmail); msg != "" {
 			fe.Add("password", msg)

@@ -96,5 +96,6 @@ func (s *Server) apiRecordReview(c echo.Context) error {
 	if _, err := s.deps.Market.RecordReview(c.Request().Context(), id, currentOrg(c).ID, u.ID, marketplace.NewReview{HeldOn: req.HeldOn, Notes: req.Notes}); err != nil {
 		return err
 	}
+	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", id))
 	return s.placementReply(c, http.StatusCreated)
 }

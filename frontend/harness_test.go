@@ -291,6 +291,10 @@ func (h *harness) api(method, path, token, body string) (int, map[string]any) {
 	must(h.t, err)
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	// Every 201 says where the new resource is.
+	if res.StatusCode == http.StatusCreated && res.Header.Get("Location") == "" {
+		h.t.Errorf("%s %s: 201 without a Location header", method, path)
+	}
 	if route, params, err := apiRouter(h.t).FindRoute(req); err == nil {
 		in := &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},

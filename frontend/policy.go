@@ -76,7 +76,7 @@ func (s *Server) route(method, path string, p Policy, h echo.HandlerFunc) {
 		panic("frontend: route registered twice: " + key)
 	}
 	s.policies[key] = p
-	s.e.Add(method, path, h, s.authorise(p))
+	s.e.Add(method, path, h, s.authorise(p), s.idempotent)
 }
 
 // PolicyFor returns the policy declared for a registered route.

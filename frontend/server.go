@@ -109,7 +109,9 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		deps.Billing = billing.NewService(deps.DB.Gorm, billing.Config{})
 	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
-	s.store = pgxstore.New(deps.DB.Pool)
+	// No cleanup goroutine (interval 0): it raced with StopCleanup (alexedwards/scs#231).
+	// The serve command deletes expired sessions in its periodic worker instead.
+	s.store = pgxstore.NewWithCleanupInterval(deps.DB.Pool, 0)
 	s.hub = newHub(deps.DB.Pool, "vacancy_changed")
 	s.secureHub = newHub(deps.DB.Pool, "secure_changed")
 	var hubCtx context.Context
@@ -171,11 +173,10 @@ func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
 }
 
-// Close stops background work: the session cleanup loop and the live-update listener
+// Close stops background work: the live-update listener
 // (which holds a database connection until then). It is safe to call more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
-		s.store.StopCleanup()
 		s.stopHub()
 		<-s.hub.done
 		<-s.secureHub.done

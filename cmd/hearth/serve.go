@@ -54,6 +54,14 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			_, err := a.market.CloseDue(ctx)
 			return err
 		})
+		go runEvery(workers, 5*time.Minute, "delete expired sessions", func(ctx context.Context) error {
+			_, err := a.users.DeleteExpiredSessions(ctx)
+			return err
+		})
+		go runEvery(workers, time.Hour, "delete expired idempotency keys", func(ctx context.Context) error {
+			_, err := frontend.DeleteExpiredIdempotencyKeys(ctx, a.db.Gorm)
+			return err
+		})
 		go runEvery(workers, time.Hour, "stale vacancy reminders", func(ctx context.Context) error {
 			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
 			return err

@@ -175,3 +175,25 @@ func ipOrNull(ip string) any {
 	}
 	return ip
 }
+
+// DeleteExpiredSessions deletes the sessions that have expired and the user_sessions
+// rows whose session is gone, sparing for a minute rows whose session data may not be
+// saved yet. Hearth's own periodic worker calls it: the session store's cleanup
+// goroutine raced with its StopCleanup (alexedwards/scs#231), so that one is off.
+func (s *Service) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	now := s.Now()
+	var n int64
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("DELETE FROM sessions WHERE expiry < ?", now)
+		if res.Error != nil {
+			return fmt.Errorf("delete expired sessions: %w", res.Error)
+		}
+		n = res.RowsAffected
+		if err := tx.Exec("DELETE FROM user_sessions WHERE last_seen_at < ? AND token_hash NOT IN (SELECT token FROM sessions)",
+			now.Add(-time.Minute)).Error; err != nil {
+			return fmt.Errorf("delete ended user sessions: %w", err)
+		}
+		return nil
+	})
+	return n, err
+}

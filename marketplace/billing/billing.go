@@ -19,7 +19,7 @@ import (
 )
 
 // ErrStripe is Stripe refusing or failing a call made while someone waits for it.
-var ErrStripe = errors.New("Stripe could not complete the request")
+var ErrStripe = errors.New("the payment provider (Stripe) could not complete the request")
 
 // ErrNotConfigured is returned when no Stripe key is set.
 var ErrNotConfigured = fmt.Errorf("billing is not configured: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for stripe-mock): %w", commissioning.ErrConflict)
