@@ -60,9 +60,10 @@ function api(token, method, path, body) {
 let ackLink;
 let placementID;
 
-test('Derbyshire is outside the consortium, has no users, and has a notification mailbox', () => {
+test('Derbyshire is outside the consortium, has no council staff on Hearth, and has a notification mailbox', () => {
   assert.equal(sql(hearth, "SELECT consortium_id IS NULL FROM organisations WHERE name = 'Derbyshire'"), 't');
-  assert.equal(sql(hearth, "SELECT count(*) FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE o.name = 'Derbyshire'"), '0');
+  // The demo's only Derbyshire account is a host-council user; no commissioner or approver.
+  assert.equal(sql(hearth, "SELECT count(*) FROM users u JOIN organisations o ON o.id = u.organisation_id WHERE o.name = 'Derbyshire' AND u.role <> 'host_council_user'"), '0');
   assert.equal(sql(hearth, "SELECT m.email FROM council_mailboxes m JOIN organisations o ON o.id = m.council_id WHERE o.name = 'Derbyshire'"), 'notices@derbyshire.example');
 });
 
