@@ -15,17 +15,6 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/geo"
 )
 
-// OrgKind is the kind of an organisation.
-type OrgKind string
-
-// Organisation kinds.
-const (
-	KindConsortium OrgKind = "consortium"
-	KindCouncil    OrgKind = "council"
-	KindProvider   OrgKind = "provider"
-	KindSWCU       OrgKind = "swcu"
-)
-
 // Organisation is a consortium, council, provider or the SWCU.
 type Organisation struct {
 	ID           int64 `gorm:"primaryKey"`
