@@ -1,9 +1,7 @@
 package commissioning
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -12,12 +10,12 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/csvsafe"
 )
 
 // Mailbox is a council's statutory notification address: where host notices of
@@ -258,58 +256,25 @@ const maxMailboxRows = 1000
 
 // ReadMailboxCSV reads a mailbox CSV into entries numbered by row.
 func ReadMailboxCSV(r io.Reader) ([]MailboxEntry, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 1<<20))
-	if err != nil {
+	recs, err := csvsafe.Read(r, MailboxColumns, 1<<20, maxMailboxRows)
+	var fe *csvsafe.FileError
+	if err != nil && !errors.As(err, &fe) {
 		return nil, err
 	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		return nil, &ImportError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
+	if fe != nil && fe.Problem != "" {
+		return nil, &ImportError{Problem: fe.Problem}
 	}
-	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, &ImportError{Problem: "The file is empty."}
+	out := make([]MailboxEntry, 0, len(recs))
+	for _, rec := range recs {
+		out = append(out, MailboxEntry{Row: rec.Line, ONSCode: rec.Cells[0], Email: rec.Cells[1]})
 	}
-	if err != nil {
-		return nil, &ImportError{Problem: "The file is not a CSV file: " + err.Error()}
-	}
-	for i := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
-	}
-	if !slices.Equal(header, MailboxColumns) {
-		return nil, &ImportError{Problem: "The first row must name these columns, in this order: " + strings.Join(MailboxColumns, ", ") + "."}
-	}
-	var out []MailboxEntry
-	var rows []RowError
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &ImportError{Problem: fmt.Sprintf("Row %d cannot be read: %v", line, err)}
-		}
-		if len(out)+len(rows) >= maxMailboxRows {
-			return nil, &ImportError{Problem: fmt.Sprintf("The file has more than %d rows.", maxMailboxRows)}
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // a blank line
-		}
-		if len(rec) != len(MailboxColumns) {
-			rows = append(rows, RowError{line, "", fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", len(rec), len(MailboxColumns))})
-			continue
-		}
-		out = append(out, MailboxEntry{Row: line, ONSCode: rec[0], Email: rec[1]})
-	}
-	if len(rows) > 0 {
+	if fe != nil {
 		// Report the rows' own problems with those of the others, all at once.
-		var rest []RowError
-		if len(out) > 0 {
-			rest = checkEntriesShape(out)
+		var all []RowError
+		for _, sr := range fe.Rows {
+			all = append(all, RowError{sr.Line, "", fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", sr.Values, len(MailboxColumns))})
 		}
-		all := append(rows, rest...)
+		all = append(all, checkEntriesShape(out)...)
 		slices.SortStableFunc(all, func(a, b RowError) int { return a.Row - b.Row })
 		return nil, &ImportError{Rows: all}
 	}

@@ -1,21 +1,18 @@
 package marketplace
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/csvsafe"
 )
 
 // MaxImportRows is the most rows one CSV upload may hold.
@@ -50,60 +47,37 @@ var (
 	VacancyColumns = []string{"ofsted_urn", "beds_free", "next_free_date", "next_free_beds"}
 )
 
+// csvRow is one row of an upload by column name, with its line for errors.
+type csvRow struct {
+	line  int
+	cells map[string]string
+}
+
 // readCSV reads a whole upload and checks its encoding, header and size.
-func readCSV(r io.Reader, columns []string) ([]map[string]string, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, 4<<20))
-	if err != nil {
+func readCSV(r io.Reader, columns []string) ([]csvRow, error) {
+	recs, err := csvsafe.Read(r, columns, 4<<20, MaxImportRows)
+	var fe *csvsafe.FileError
+	switch {
+	case errors.As(err, &fe) && fe.Problem != "":
+		return nil, &ImportError{Problem: fe.Problem}
+	case fe != nil:
+		var errs []RowError
+		for _, sr := range fe.Rows {
+			errs = append(errs, RowError{Row: sr.Line, Message: fmt.Sprintf("has %d values, not %d", sr.Values, len(columns))})
+		}
+		return nil, &ImportError{Rows: errs}
+	case err != nil:
 		return nil, err
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(raw) {
-		return nil, &ImportError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
-	}
-	cr := csv.NewReader(bytes.NewReader(raw))
-	cr.FieldsPerRecord = -1
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, &ImportError{Problem: "The file is empty."}
-	}
-	if err != nil {
-		return nil, &ImportError{Problem: "The file is not a CSV file: " + err.Error()}
-	}
-	for i := range header {
-		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
-	}
-	if !slices.Equal(header, columns) {
-		return nil, &ImportError{Problem: "The first row must name these columns, in this order: " + strings.Join(columns, ", ") + "."}
-	}
-	var rows []map[string]string
-	var errs []RowError
-	for line := 2; ; line++ {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, &ImportError{Problem: fmt.Sprintf("Row %d cannot be read: %v", line, err)}
-		}
-		if len(rows) == MaxImportRows {
-			return nil, &ImportError{Problem: fmt.Sprintf("The file has more than %d rows. Split it into smaller files.", MaxImportRows)}
-		}
-		if len(rec) != len(columns) {
-			errs = append(errs, RowError{Row: line, Message: fmt.Sprintf("has %d values, not %d", len(rec), len(columns))})
-			rows = append(rows, nil)
-			continue
-		}
-		m := map[string]string{}
-		for i, c := range columns {
-			m[c] = strings.TrimSpace(rec[i])
-		}
-		rows = append(rows, m)
-	}
-	if len(rows) == 0 {
+	case len(recs) == 0:
 		return nil, &ImportError{Problem: "The file has a header but no rows."}
 	}
-	if len(errs) > 0 {
-		return nil, &ImportError{Rows: errs}
+	rows := make([]csvRow, len(recs))
+	for i, rec := range recs {
+		m := make(map[string]string, len(columns))
+		for j, c := range columns {
+			m[c] = rec.Cells[j]
+		}
+		rows[i] = csvRow{rec.Line, m}
 	}
 	return rows, nil
 }
@@ -141,8 +115,8 @@ func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader
 	var errs []RowError
 	parsed := make([]HomeFields, len(rows))
 	seen := map[string]int{}
-	for i, row := range rows {
-		line := i + 2
+	for i, r := range rows {
+		line, row := r.line, r.cells
 		f, fe := ParseHome(HomeInput{Name: row["name"], OfstedURN: row["ofsted_urn"], HomeType: row["home_type"], OfstedRating: row["ofsted_rating"],
 			InspectionDate: row["inspection_date"], RegisteredPlaces: row["registered_places"], MinAge: row["min_age"], MaxAge: row["max_age"],
 			Sexes: row["sexes"], Postcode: row["postcode"], Needs: splitList(row["needs"]), Lots: splitList(row["lots"])}, lots, s.Now())
@@ -168,9 +142,9 @@ func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader
 			if _, err := ts.SaveHome(ctx, providerID, h.ID, h.Version, f); err != nil {
 				var fe commissioning.FieldErrors
 				if errors.As(err, &fe) {
-					return &ImportError{Rows: []RowError{{Row: i + 2, Column: fe[0].Field, Message: fe[0].Message}}}
+					return &ImportError{Rows: []RowError{{Row: rows[i].line, Column: fe[0].Field, Message: fe[0].Message}}}
 				}
-				return fmt.Errorf("row %d: %w", i+2, err)
+				return fmt.Errorf("row %d: %w", rows[i].line, err)
 			}
 		}
 		return nil
@@ -208,8 +182,8 @@ func (s *Service) ImportVacancies(ctx context.Context, providerID int64, r io.Re
 	}
 	var ups []update
 	var errs []RowError
-	for i, row := range rows {
-		line := i + 2
+	for _, r := range rows {
+		line, row := r.line, r.cells
 		h, ok := byURN[strings.ToUpper(row["ofsted_urn"])]
 		if !ok {
 			errs = append(errs, RowError{Row: line, Column: "ofsted_urn", Message: "None of your homes has this Ofsted URN"})
