@@ -2,9 +2,6 @@ package notify
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/seal"
 )
 
 // Errors of a single-use link (a notice's acknowledgement, a host consultation). An
@@ -29,20 +27,10 @@ const LinkValidity = 30 * 24 * time.Hour
 // NewLinkToken returns a URL-safe random token (32 bytes from crypto/rand) and its
 // SHA-256, which alone is stored: the token has 256 bits of entropy, so a fast hash
 // suffices, and a copy of the database opens no link.
-func NewLinkToken() (string, []byte, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, fmt.Errorf("random link token: %w", err)
-	}
-	tok := base64.RawURLEncoding.EncodeToString(b)
-	return tok, HashLinkToken(tok), nil
-}
+func NewLinkToken() (string, []byte, error) { return seal.NewToken("") }
 
 // HashLinkToken is the SHA-256 of a link's token, as stored.
-func HashLinkToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
+func HashLinkToken(tok string) []byte { return seal.HashToken(tok) }
 
 // MailboxOf returns a council's statutory notification address, "" when it has none.
 func MailboxOf(ctx context.Context, tx *gorm.DB, orgID int64) (string, error) {

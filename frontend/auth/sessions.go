@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"errors"
@@ -16,14 +15,14 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/seal"
 )
 
 // SessionKey is how a session token is stored: the hex SHA-256 of it. The token has
 // 256 bits of entropy, so a fast hash suffices, and a copy of the database holds no
 // token that signs anyone in (ASVS V3.2).
 func SessionKey(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
+	return hex.EncodeToString(seal.HashToken(token))
 }
 
 // HashedStore is a session store that keeps sessions under SessionKey(token) in the

@@ -2,9 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"regexp"
@@ -16,25 +13,15 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/seal"
 )
 
 var gormSession = gorm.Session{}
 
-// randomToken returns a URL-safe random secret with prefix and the SHA-256 of it. Only
-// the hash is stored: the secret has 256 bits of entropy, so a fast hash suffices.
-func randomToken(prefix string) (string, []byte, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, fmt.Errorf("random token: %w", err)
-	}
-	tok := prefix + base64.RawURLEncoding.EncodeToString(b)
-	return tok, hashToken(tok), nil
-}
+// randomToken returns a URL-safe random secret with prefix and the SHA-256 of it.
+func randomToken(prefix string) (string, []byte, error) { return seal.NewToken(prefix) }
 
-func hashToken(tok string) []byte {
-	h := sha256.Sum256([]byte(tok))
-	return h[:]
-}
+func hashToken(tok string) []byte { return seal.HashToken(tok) }
 
 // APIToken is a bearer token's record (never its secret).
 type APIToken struct {
