@@ -9,11 +9,9 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
@@ -137,15 +135,7 @@ func BenchmarkBoardPageNational(b *testing.B) {
 	} {
 		b.Run(strings.SplitN(strings.TrimPrefix(path, "/board?map="), "&", 2)[0], func(b *testing.B) {
 			getGzip(b, client, base, path) // the first request builds the cached paths
-			durations := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				getGzip(b, client, base, path)
-				durations = append(durations, time.Since(start))
-			}
-			b.StopTimer()
-			reportPercentiles(b, durations)
+			nationalseed.Measure(b, func() error { getGzip(b, client, base, path); return nil })
 		})
 	}
 }
@@ -167,23 +157,5 @@ func BenchmarkVacancyMapNational(b *testing.B) {
 		}
 	}
 	vacancyMap(in) // builds the national level's paths
-	durations := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		_ = vacancyMap(in)
-		durations = append(durations, time.Since(start))
-	}
-	b.StopTimer()
-	reportPercentiles(b, durations)
-}
-
-// reportPercentiles reports the p50 and p95 of the timed calls, in milliseconds.
-func reportPercentiles(b *testing.B, durations []time.Duration) {
-	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
-	pct := func(p float64) float64 {
-		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.95), "p95-ms")
+	nationalseed.Measure(b, func() error { _ = vacancyMap(in); return nil })
 }

@@ -2,7 +2,6 @@ package nationalseed_test
 
 import (
 	"context"
-	"sort"
 	"testing"
 	"time"
 
@@ -73,17 +72,7 @@ func BenchmarkBoardSearch(b *testing.B) {
 		b.Fatalf("typical query: %d homes, %v", total, err)
 	}
 	b.Logf("data: %+v", sum)
-	durations := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, _, err := mk.Board(ctx, q); err != nil {
-			b.Fatal(err)
-		}
-		durations = append(durations, time.Since(start))
-	}
-	b.StopTimer()
-	reportPercentiles(b, durations)
+	nationalseed.Measure(b, func() error { _, _, err := mk.Board(ctx, q); return err })
 }
 
 // BenchmarkMatching measures matching one request (a 14-year-old girl with a CSE risk
@@ -117,25 +106,5 @@ func BenchmarkMatching(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Logf("invited %d providers, excluded %d", len(res.Invited), len(res.Excluded))
-	durations := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if _, err := mk.MatchRequest(ctx, r); err != nil {
-			b.Fatal(err)
-		}
-		durations = append(durations, time.Since(start))
-	}
-	b.StopTimer()
-	reportPercentiles(b, durations)
-}
-
-// reportPercentiles reports the p50 and p95 of the timed calls, in milliseconds.
-func reportPercentiles(b *testing.B, durations []time.Duration) {
-	sort.Slice(durations, func(i, j int) bool { return durations[i] < durations[j] })
-	pct := func(p float64) float64 {
-		return float64(durations[int(p*float64(len(durations)-1))].Microseconds()) / 1000
-	}
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.95), "p95-ms")
+	nationalseed.Measure(b, func() error { _, err := mk.MatchRequest(ctx, r); return err })
 }
