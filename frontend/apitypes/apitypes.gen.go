@@ -192,39 +192,39 @@ func (e BedRequestStatus) Valid() bool {
 	}
 }
 
-// Defines values for BidAlternativeRules.
+// Defines values for AlternativeRule.
 const (
-	BidAlternativeRulesAge         BidAlternativeRules = "age"
-	BidAlternativeRulesAvoidedArea BidAlternativeRules = "avoided_area"
-	BidAlternativeRulesBedByStart  BidAlternativeRules = "bed_by_start"
-	BidAlternativeRulesDistance    BidAlternativeRules = "distance"
-	BidAlternativeRulesNeeds       BidAlternativeRules = "needs"
-	BidAlternativeRulesNotMatched  BidAlternativeRules = "not_matched"
-	BidAlternativeRulesRating      BidAlternativeRules = "rating"
-	BidAlternativeRulesServesLot   BidAlternativeRules = "serves_lot"
-	BidAlternativeRulesSex         BidAlternativeRules = "sex"
+	AlternativeRuleAge         AlternativeRule = "age"
+	AlternativeRuleAvoidedArea AlternativeRule = "avoided_area"
+	AlternativeRuleBedByStart  AlternativeRule = "bed_by_start"
+	AlternativeRuleDistance    AlternativeRule = "distance"
+	AlternativeRuleNeeds       AlternativeRule = "needs"
+	AlternativeRuleNotMatched  AlternativeRule = "not_matched"
+	AlternativeRuleRating      AlternativeRule = "rating"
+	AlternativeRuleServesLot   AlternativeRule = "serves_lot"
+	AlternativeRuleSex         AlternativeRule = "sex"
 )
 
-// Valid indicates whether the value is a known member of the BidAlternativeRules enum.
-func (e BidAlternativeRules) Valid() bool {
+// Valid indicates whether the value is a known member of the AlternativeRule enum.
+func (e AlternativeRule) Valid() bool {
 	switch e {
-	case BidAlternativeRulesAge:
+	case AlternativeRuleAge:
 		return true
-	case BidAlternativeRulesAvoidedArea:
+	case AlternativeRuleAvoidedArea:
 		return true
-	case BidAlternativeRulesBedByStart:
+	case AlternativeRuleBedByStart:
 		return true
-	case BidAlternativeRulesDistance:
+	case AlternativeRuleDistance:
 		return true
-	case BidAlternativeRulesNeeds:
+	case AlternativeRuleNeeds:
 		return true
-	case BidAlternativeRulesNotMatched:
+	case AlternativeRuleNotMatched:
 		return true
-	case BidAlternativeRulesRating:
+	case AlternativeRuleRating:
 		return true
-	case BidAlternativeRulesServesLot:
+	case AlternativeRuleServesLot:
 		return true
-	case BidAlternativeRulesSex:
+	case AlternativeRuleSex:
 		return true
 	default:
 		return false
@@ -522,39 +522,39 @@ func (e EndRequestReason) Valid() bool {
 	}
 }
 
-// Defines values for ErrorErrorCode.
+// Defines values for ErrorCode.
 const (
-	ErrorErrorCodeBadRequest      ErrorErrorCode = "bad_request"
-	ErrorErrorCodeConflict        ErrorErrorCode = "conflict"
-	ErrorErrorCodeError           ErrorErrorCode = "error"
-	ErrorErrorCodeForbidden       ErrorErrorCode = "forbidden"
-	ErrorErrorCodeInternal        ErrorErrorCode = "internal"
-	ErrorErrorCodeInvalid         ErrorErrorCode = "invalid"
-	ErrorErrorCodeNotFound        ErrorErrorCode = "not_found"
-	ErrorErrorCodeTooManyRequests ErrorErrorCode = "too_many_requests"
-	ErrorErrorCodeUnauthorised    ErrorErrorCode = "unauthorised"
+	ErrorCodeBadRequest      ErrorCode = "bad_request"
+	ErrorCodeConflict        ErrorCode = "conflict"
+	ErrorCodeError           ErrorCode = "error"
+	ErrorCodeForbidden       ErrorCode = "forbidden"
+	ErrorCodeInternal        ErrorCode = "internal"
+	ErrorCodeInvalid         ErrorCode = "invalid"
+	ErrorCodeNotFound        ErrorCode = "not_found"
+	ErrorCodeTooManyRequests ErrorCode = "too_many_requests"
+	ErrorCodeUnauthorised    ErrorCode = "unauthorised"
 )
 
-// Valid indicates whether the value is a known member of the ErrorErrorCode enum.
-func (e ErrorErrorCode) Valid() bool {
+// Valid indicates whether the value is a known member of the ErrorCode enum.
+func (e ErrorCode) Valid() bool {
 	switch e {
-	case ErrorErrorCodeBadRequest:
+	case ErrorCodeBadRequest:
 		return true
-	case ErrorErrorCodeConflict:
+	case ErrorCodeConflict:
 		return true
-	case ErrorErrorCodeError:
+	case ErrorCodeError:
 		return true
-	case ErrorErrorCodeForbidden:
+	case ErrorCodeForbidden:
 		return true
-	case ErrorErrorCodeInternal:
+	case ErrorCodeInternal:
 		return true
-	case ErrorErrorCodeInvalid:
+	case ErrorCodeInvalid:
 		return true
-	case ErrorErrorCodeNotFound:
+	case ErrorCodeNotFound:
 		return true
-	case ErrorErrorCodeTooManyRequests:
+	case ErrorCodeTooManyRequests:
 		return true
-	case ErrorErrorCodeUnauthorised:
+	case ErrorCodeUnauthorised:
 		return true
 	default:
 		return false
@@ -1332,18 +1332,18 @@ func (e PlacementRowStatus) Valid() bool {
 	}
 }
 
-// Defines values for ReferralOrderKind.
+// Defines values for OrderKind.
 const (
-	ReferralOrderKindFirst   ReferralOrderKind = "first"
-	ReferralOrderKindRenewal ReferralOrderKind = "renewal"
+	OrderKindFirst   OrderKind = "first"
+	OrderKindRenewal OrderKind = "renewal"
 )
 
-// Valid indicates whether the value is a known member of the ReferralOrderKind enum.
-func (e ReferralOrderKind) Valid() bool {
+// Valid indicates whether the value is a known member of the OrderKind enum.
+func (e OrderKind) Valid() bool {
 	switch e {
-	case ReferralOrderKindFirst:
+	case OrderKindFirst:
 		return true
-	case ReferralOrderKindRenewal:
+	case OrderKindRenewal:
 		return true
 	default:
 		return false
@@ -1455,57 +1455,6 @@ func (e ReferralRequestUrgency) Valid() bool {
 	case Planned:
 		return true
 	case Urgent:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReferralWithResponsesOrderKind.
-const (
-	ReferralWithResponsesOrderKindFirst   ReferralWithResponsesOrderKind = "first"
-	ReferralWithResponsesOrderKindRenewal ReferralWithResponsesOrderKind = "renewal"
-)
-
-// Valid indicates whether the value is a known member of the ReferralWithResponsesOrderKind enum.
-func (e ReferralWithResponsesOrderKind) Valid() bool {
-	switch e {
-	case ReferralWithResponsesOrderKindFirst:
-		return true
-	case ReferralWithResponsesOrderKindRenewal:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ReferralWithResponsesStatus.
-const (
-	ReferralWithResponsesStatusAllocated       ReferralWithResponsesStatus = "allocated"
-	ReferralWithResponsesStatusCirculated      ReferralWithResponsesStatus = "circulated"
-	ReferralWithResponsesStatusOffers          ReferralWithResponsesStatus = "offers"
-	ReferralWithResponsesStatusPlaced          ReferralWithResponsesStatus = "placed"
-	ReferralWithResponsesStatusPlacedElsewhere ReferralWithResponsesStatus = "placed_elsewhere"
-	ReferralWithResponsesStatusReceived        ReferralWithResponsesStatus = "received"
-	ReferralWithResponsesStatusWithdrawn       ReferralWithResponsesStatus = "withdrawn"
-)
-
-// Valid indicates whether the value is a known member of the ReferralWithResponsesStatus enum.
-func (e ReferralWithResponsesStatus) Valid() bool {
-	switch e {
-	case ReferralWithResponsesStatusAllocated:
-		return true
-	case ReferralWithResponsesStatusCirculated:
-		return true
-	case ReferralWithResponsesStatusOffers:
-		return true
-	case ReferralWithResponsesStatusPlaced:
-		return true
-	case ReferralWithResponsesStatusPlacedElsewhere:
-		return true
-	case ReferralWithResponsesStatusReceived:
-		return true
-	case ReferralWithResponsesStatusWithdrawn:
 		return true
 	default:
 		return false
@@ -1644,63 +1593,6 @@ func (e RuleCode) Valid() bool {
 	}
 }
 
-// Defines values for ScoredBidAlternativeRules.
-const (
-	ScoredBidAlternativeRulesAge         ScoredBidAlternativeRules = "age"
-	ScoredBidAlternativeRulesAvoidedArea ScoredBidAlternativeRules = "avoided_area"
-	ScoredBidAlternativeRulesBedByStart  ScoredBidAlternativeRules = "bed_by_start"
-	ScoredBidAlternativeRulesDistance    ScoredBidAlternativeRules = "distance"
-	ScoredBidAlternativeRulesNeeds       ScoredBidAlternativeRules = "needs"
-	ScoredBidAlternativeRulesNotMatched  ScoredBidAlternativeRules = "not_matched"
-	ScoredBidAlternativeRulesRating      ScoredBidAlternativeRules = "rating"
-	ScoredBidAlternativeRulesServesLot   ScoredBidAlternativeRules = "serves_lot"
-	ScoredBidAlternativeRulesSex         ScoredBidAlternativeRules = "sex"
-)
-
-// Valid indicates whether the value is a known member of the ScoredBidAlternativeRules enum.
-func (e ScoredBidAlternativeRules) Valid() bool {
-	switch e {
-	case ScoredBidAlternativeRulesAge:
-		return true
-	case ScoredBidAlternativeRulesAvoidedArea:
-		return true
-	case ScoredBidAlternativeRulesBedByStart:
-		return true
-	case ScoredBidAlternativeRulesDistance:
-		return true
-	case ScoredBidAlternativeRulesNeeds:
-		return true
-	case ScoredBidAlternativeRulesNotMatched:
-		return true
-	case ScoredBidAlternativeRulesRating:
-		return true
-	case ScoredBidAlternativeRulesServesLot:
-		return true
-	case ScoredBidAlternativeRulesSex:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ScoredBidStatus.
-const (
-	ScoredBidStatusActive    ScoredBidStatus = "active"
-	ScoredBidStatusWithdrawn ScoredBidStatus = "withdrawn"
-)
-
-// Valid indicates whether the value is a known member of the ScoredBidStatus enum.
-func (e ScoredBidStatus) Valid() bool {
-	switch e {
-	case ScoredBidStatusActive:
-		return true
-	case ScoredBidStatusWithdrawn:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for SecureBedDesignation.
 const (
 	Welfare      SecureBedDesignation = "welfare"
@@ -1782,39 +1674,6 @@ func (e SuggestionAcceptedAction) Valid() bool {
 	}
 }
 
-// Defines values for WaitingChildStatus.
-const (
-	WaitingChildStatusAllocated       WaitingChildStatus = "allocated"
-	WaitingChildStatusCirculated      WaitingChildStatus = "circulated"
-	WaitingChildStatusOffers          WaitingChildStatus = "offers"
-	WaitingChildStatusPlaced          WaitingChildStatus = "placed"
-	WaitingChildStatusPlacedElsewhere WaitingChildStatus = "placed_elsewhere"
-	WaitingChildStatusReceived        WaitingChildStatus = "received"
-	WaitingChildStatusWithdrawn       WaitingChildStatus = "withdrawn"
-)
-
-// Valid indicates whether the value is a known member of the WaitingChildStatus enum.
-func (e WaitingChildStatus) Valid() bool {
-	switch e {
-	case WaitingChildStatusAllocated:
-		return true
-	case WaitingChildStatusCirculated:
-		return true
-	case WaitingChildStatusOffers:
-		return true
-	case WaitingChildStatusPlaced:
-		return true
-	case WaitingChildStatusPlacedElsewhere:
-		return true
-	case WaitingChildStatusReceived:
-		return true
-	case WaitingChildStatusWithdrawn:
-		return true
-	default:
-		return false
-	}
-}
-
 // Defines values for ListApplicationsParamsStatus.
 const (
 	ListApplicationsParamsStatusAdmitted    ListApplicationsParamsStatus = "admitted"
@@ -1842,24 +1701,24 @@ func (e ListApplicationsParamsStatus) Valid() bool {
 	}
 }
 
-// Defines values for ListPayments200JSONResponseBodyPaymentsTransferStatus.
+// Defines values for TransferStatus.
 const (
-	ListPayments200JSONResponseBodyPaymentsTransferStatusAwaitingPayment   ListPayments200JSONResponseBodyPaymentsTransferStatus = "awaiting_payment"
-	ListPayments200JSONResponseBodyPaymentsTransferStatusQueued            ListPayments200JSONResponseBodyPaymentsTransferStatus = "queued"
-	ListPayments200JSONResponseBodyPaymentsTransferStatusSent              ListPayments200JSONResponseBodyPaymentsTransferStatus = "sent"
-	ListPayments200JSONResponseBodyPaymentsTransferStatusWaitingOnboarding ListPayments200JSONResponseBodyPaymentsTransferStatus = "waiting_onboarding"
+	TransferStatusAwaitingPayment   TransferStatus = "awaiting_payment"
+	TransferStatusQueued            TransferStatus = "queued"
+	TransferStatusSent              TransferStatus = "sent"
+	TransferStatusWaitingOnboarding TransferStatus = "waiting_onboarding"
 )
 
-// Valid indicates whether the value is a known member of the ListPayments200JSONResponseBodyPaymentsTransferStatus enum.
-func (e ListPayments200JSONResponseBodyPaymentsTransferStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the TransferStatus enum.
+func (e TransferStatus) Valid() bool {
 	switch e {
-	case ListPayments200JSONResponseBodyPaymentsTransferStatusAwaitingPayment:
+	case TransferStatusAwaitingPayment:
 		return true
-	case ListPayments200JSONResponseBodyPaymentsTransferStatusQueued:
+	case TransferStatusQueued:
 		return true
-	case ListPayments200JSONResponseBodyPaymentsTransferStatusSent:
+	case TransferStatusSent:
 		return true
-	case ListPayments200JSONResponseBodyPaymentsTransferStatusWaitingOnboarding:
+	case TransferStatusWaitingOnboarding:
 		return true
 	default:
 		return false
@@ -2005,7 +1864,7 @@ type AdjacencyOverride struct {
 	CouncilB     string    `json:"council_b"`
 	CouncilBName string    `json:"council_b_name"`
 	CreatedAt    time.Time `json:"created_at"`
-	Id           int       `json:"id"`
+	Id           int64     `json:"id"`
 	Reason       string    `json:"reason"`
 }
 
@@ -2135,7 +1994,7 @@ type Award struct {
 	Miles           float64                `json:"miles"`
 	PlacementId     int64                  `json:"placement_id"`
 	Status          AwardStatus            `json:"status"`
-	WeeklyFeePence  int                    `json:"weekly_fee_pence"`
+	WeeklyFeePence  int64                  `json:"weekly_fee_pence"`
 }
 
 // AwardApprovalReasons defines model for Award.ApprovalReasons.
@@ -2175,24 +2034,24 @@ type Bid struct {
 	AlternativeReason *string `json:"alternative_reason,omitempty"`
 
 	// AlternativeRules The matching rules an alternative offer's home fails.
-	AlternativeRules *[]BidAlternativeRules `json:"alternative_rules,omitempty"`
-	EarliestStart    openapi_types.Date     `json:"earliest_start"`
-	HomeId           int64                  `json:"home_id"`
-	Id               int64                  `json:"id"`
-	Justification    string                 `json:"justification"`
-	NoticeDays       int                    `json:"notice_days"`
-	RequestId        int64                  `json:"request_id"`
-	Revision         int                    `json:"revision"`
-	Status           BidStatus              `json:"status"`
-	TotalWeeklyPence int                    `json:"total_weekly_pence"`
-	UpdatedAt        time.Time              `json:"updated_at"`
-	WeeklyFeePence   int                    `json:"weekly_fee_pence"`
+	AlternativeRules *[]AlternativeRule `json:"alternative_rules,omitempty"`
+	EarliestStart    openapi_types.Date `json:"earliest_start"`
+	HomeId           int64              `json:"home_id"`
+	Id               int64              `json:"id"`
+	Justification    string             `json:"justification"`
+	NoticeDays       int                `json:"notice_days"`
+	RequestId        int64              `json:"request_id"`
+	Revision         int                `json:"revision"`
+	Status           BidStatus          `json:"status"`
+	TotalWeeklyPence int64              `json:"total_weekly_pence"`
+	UpdatedAt        time.Time          `json:"updated_at"`
+	WeeklyFeePence   int64              `json:"weekly_fee_pence"`
 }
 
-// BidAlternativeRules defines model for Bid.AlternativeRules.
-type BidAlternativeRules string
+// AlternativeRule defines model for Bid.alternative_rules.
+type AlternativeRule string
 
-// BidStatus defines model for Bid.Status.
+// BidStatus defines model for Bid.status.
 type BidStatus string
 
 // BidRequest defines model for BidRequest.
@@ -2200,14 +2059,14 @@ type BidRequest struct {
 	// Alternative Offer a home that matching did not find for this request (one of the invitation's other_homes). Without it such a home is refused with a field error on home_id naming the rules it fails.
 	Alternative       *bool              `json:"alternative,omitempty"`
 	EarliestStart     openapi_types.Date `json:"earliest_start"`
-	EducationPence    *int               `json:"education_pence,omitempty"`
+	EducationPence    *int64             `json:"education_pence,omitempty"`
 	HomeId            int64              `json:"home_id"`
 	Justification     *string            `json:"justification,omitempty"`
 	NeedNotes         *map[string]string `json:"need_notes,omitempty"`
 	NoticeDays        int                `json:"notice_days"`
 	OneToOneHours     *int               `json:"one_to_one_hours,omitempty"`
-	OneToOneRatePence *int               `json:"one_to_one_rate_pence,omitempty"`
-	WeeklyFeePence    int                `json:"weekly_fee_pence"`
+	OneToOneRatePence *int64             `json:"one_to_one_rate_pence,omitempty"`
+	WeeklyFeePence    int64              `json:"weekly_fee_pence"`
 }
 
 // BillingContact defines model for BillingContact.
@@ -2407,8 +2266,8 @@ type Error struct {
 	Error ErrorBody `json:"error"`
 }
 
-// ErrorErrorCode defines model for Error.Error.Code.
-type ErrorErrorCode string
+// ErrorCode defines model for Error.error.code.
+type ErrorCode string
 
 // FieldError defines model for Error.error.fields.
 type FieldError struct {
@@ -2418,10 +2277,10 @@ type FieldError struct {
 
 // ErrorBody defines model for Error.error.
 type ErrorBody struct {
-	Code      ErrorErrorCode `json:"code"`
-	Fields    *[]FieldError  `json:"fields,omitempty"`
-	Message   string         `json:"message"`
-	RequestId *string        `json:"request_id,omitempty"`
+	Code      ErrorCode     `json:"code"`
+	Fields    *[]FieldError `json:"fields,omitempty"`
+	Message   string        `json:"message"`
+	RequestId *string       `json:"request_id,omitempty"`
 }
 
 // Evaluation defines model for Evaluation.
@@ -2430,8 +2289,8 @@ type Evaluation struct {
 	Bids []ScoredBid `json:"bids"`
 
 	// CeilingPence the framework's weekly ceiling for the request's lot and tier
-	CeilingPence int `json:"ceiling_pence"`
-	Declines     int `json:"declines"`
+	CeilingPence int64 `json:"ceiling_pence"`
+	Declines     int   `json:"declines"`
 
 	// Formula how the score is worked out, as the request page shows it
 	Formula   string            `json:"formula"`
@@ -3067,7 +2926,7 @@ type Referral struct {
 	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
 
 	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
-	OrderKind *ReferralOrderKind `json:"order_kind,omitempty"`
+	OrderKind *OrderKind `json:"order_kind,omitempty"`
 
 	// OrderStart when the section 25 order started
 	OrderStart *openapi_types.Date `json:"order_start,omitempty"`
@@ -3088,10 +2947,10 @@ type Referral struct {
 	Urgency        string              `json:"urgency"`
 }
 
-// ReferralOrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
-type ReferralOrderKind string
+// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
+type OrderKind string
 
-// ReferralStatus defines model for Referral.Status.
+// ReferralStatus defines model for Referral.status.
 type ReferralStatus string
 
 // ReferralRequest defines model for ReferralRequest.
@@ -3173,7 +3032,7 @@ type ReferralWithResponses struct {
 	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
 
 	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
-	OrderKind *ReferralWithResponsesOrderKind `json:"order_kind,omitempty"`
+	OrderKind *OrderKind `json:"order_kind,omitempty"`
 
 	// OrderStart when the section 25 order started
 	OrderStart *openapi_types.Date `json:"order_start,omitempty"`
@@ -3189,19 +3048,13 @@ type ReferralWithResponses struct {
 	SosApprovalRef *string             `json:"sos_approval_ref,omitempty"`
 
 	// SosGrantedOn the Secretary of State's approval for an under-13 (reg. 4); needed before allocation or admission
-	SosGrantedOn   *openapi_types.Date         `json:"sos_granted_on,omitempty"`
-	SosRequestedOn *openapi_types.Date         `json:"sos_requested_on,omitempty"`
-	Status         ReferralWithResponsesStatus `json:"status"`
-	SubmittedAt    time.Time                   `json:"submitted_at"`
-	UpdateDue      time.Time                   `json:"update_due"`
-	Urgency        string                      `json:"urgency"`
+	SosGrantedOn   *openapi_types.Date `json:"sos_granted_on,omitempty"`
+	SosRequestedOn *openapi_types.Date `json:"sos_requested_on,omitempty"`
+	Status         ReferralStatus      `json:"status"`
+	SubmittedAt    time.Time           `json:"submitted_at"`
+	UpdateDue      time.Time           `json:"update_due"`
+	Urgency        string              `json:"urgency"`
 }
-
-// ReferralWithResponsesOrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
-type ReferralWithResponsesOrderKind string
-
-// ReferralWithResponsesStatus defines model for ReferralWithResponses.Status.
-type ReferralWithResponsesStatus string
 
 // RefreshReferralRequest defines model for RefreshReferralRequest.
 type RefreshReferralRequest struct {
@@ -3314,11 +3167,11 @@ type ScoredBid struct {
 	AlternativeReason *string `json:"alternative_reason,omitempty"`
 
 	// AlternativeRules The matching rules an alternative offer's home fails.
-	AlternativeRules *[]ScoredBidAlternativeRules `json:"alternative_rules,omitempty"`
-	Criteria         ScoredBidCriteria            `json:"criteria"`
-	EarliestStart    openapi_types.Date           `json:"earliest_start"`
-	HomeId           int64                        `json:"home_id"`
-	HomeName         string                       `json:"home_name"`
+	AlternativeRules *[]AlternativeRule `json:"alternative_rules,omitempty"`
+	Criteria         ScoredBidCriteria  `json:"criteria"`
+	EarliestStart    openapi_types.Date `json:"earliest_start"`
+	HomeId           int64              `json:"home_id"`
+	HomeName         string             `json:"home_name"`
 
 	// HostCouncil the council the home is in, when not yours
 	HostCouncil *string `json:"host_council,omitempty"`
@@ -3342,18 +3195,15 @@ type ScoredBid struct {
 	Revision  int    `json:"revision"`
 
 	// Score weighted score, 0 to 100
-	Score            float64         `json:"score"`
-	Status           ScoredBidStatus `json:"status"`
-	TotalWeeklyPence int             `json:"total_weekly_pence"`
-	UpdatedAt        time.Time       `json:"updated_at"`
+	Score            float64   `json:"score"`
+	Status           BidStatus `json:"status"`
+	TotalWeeklyPence int64     `json:"total_weekly_pence"`
+	UpdatedAt        time.Time `json:"updated_at"`
 
 	// VsCeilingPct total weekly cost as a percentage of the framework ceiling
 	VsCeilingPct   float64 `json:"vs_ceiling_pct"`
-	WeeklyFeePence int     `json:"weekly_fee_pence"`
+	WeeklyFeePence int64   `json:"weekly_fee_pence"`
 }
-
-// ScoredBidAlternativeRules defines model for ScoredBid.AlternativeRules.
-type ScoredBidAlternativeRules string
 
 // ScoredBidCriteria defines model for ScoredBid.criteria.
 type ScoredBidCriteria struct {
@@ -3362,9 +3212,6 @@ type ScoredBidCriteria struct {
 	Price    float64 `json:"price"`
 	Quality  float64 `json:"quality"`
 }
-
-// ScoredBidStatus defines model for ScoredBid.Status.
-type ScoredBidStatus string
 
 // SecureBed defines model for SecureBed.
 type SecureBed struct {
@@ -3504,20 +3351,28 @@ type WaitingChild struct {
 	Needs          []string            `json:"needs"`
 	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
 
-	// Paused why the search is paused; empty when it is not
-	Paused          string             `json:"paused"`
-	PreferredMiles  int                `json:"preferred_miles"`
-	ReviewDue       time.Time          `json:"review_due"`
-	Sex             string             `json:"sex"`
-	Status          WaitingChildStatus `json:"status"`
-	SubmittedAt     time.Time          `json:"submitted_at"`
-	SuitableHomeIds []int64            `json:"suitable_home_ids"`
-	UpdateDue       time.Time          `json:"update_due"`
-	Urgency         string             `json:"urgency"`
-}
+	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
+	OrderKind *OrderKind `json:"order_kind,omitempty"`
 
-// WaitingChildStatus defines model for WaitingChild.Status.
-type WaitingChildStatus string
+	// OrderStart when the section 25 order started
+	OrderStart *openapi_types.Date `json:"order_start,omitempty"`
+
+	// Paused why the search is paused; empty when it is not
+	Paused         string    `json:"paused"`
+	PreferredMiles int       `json:"preferred_miles"`
+	ReviewDue      time.Time `json:"review_due"`
+	Sex            string    `json:"sex"`
+	SosApprovalRef *string   `json:"sos_approval_ref,omitempty"`
+
+	// SosGrantedOn the Secretary of State's approval for an under-13 (reg. 4); needed before allocation or admission
+	SosGrantedOn    *openapi_types.Date `json:"sos_granted_on,omitempty"`
+	SosRequestedOn  *openapi_types.Date `json:"sos_requested_on,omitempty"`
+	Status          ReferralStatus      `json:"status"`
+	SubmittedAt     time.Time           `json:"submitted_at"`
+	SuitableHomeIds []int64             `json:"suitable_home_ids"`
+	UpdateDue       time.Time           `json:"update_due"`
+	Urgency         string              `json:"urgency"`
+}
 
 // WithdrawReferralRequest defines model for WithdrawReferralRequest.
 type WithdrawReferralRequest struct {
@@ -3778,16 +3633,16 @@ type ListPaymentsParams struct {
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
 }
 
-// ListPayments200JSONResponseBodyPaymentsTransferStatus defines parameters for ListPayments.
-type ListPayments200JSONResponseBodyPaymentsTransferStatus string
+// TransferStatus defines parameters for ListPayments.
+type TransferStatus string
 
-// ListPaymentsResponsePayment defines parameters for ListPayments.
-type ListPaymentsResponsePayment struct {
-	Description    string                                                `json:"description"`
-	PeriodStart    openapi_types.Date                                    `json:"period_start"`
-	PlacementId    int64                                                 `json:"placement_id"`
-	ToYouPence     int64                                                 `json:"to_you_pence"`
-	TransferStatus ListPayments200JSONResponseBodyPaymentsTransferStatus `json:"transfer_status"`
+// Payment defines parameters for ListPayments.
+type Payment struct {
+	Description    string             `json:"description"`
+	PeriodStart    openapi_types.Date `json:"period_start"`
+	PlacementId    int64              `json:"placement_id"`
+	ToYouPence     int64              `json:"to_you_pence"`
+	TransferStatus TransferStatus     `json:"transfer_status"`
 }
 
 // ListPaymentsResponse defines parameters for ListPayments.
@@ -3797,9 +3652,9 @@ type ListPaymentsResponse struct {
 	OnboardingStarted bool    `json:"onboarding_started"`
 
 	// Page this page's number
-	Page           int                           `json:"page"`
-	Payments       []ListPaymentsResponsePayment `json:"payments"`
-	PayoutsEnabled bool                          `json:"payouts_enabled"`
+	Page           int       `json:"page"`
+	Payments       []Payment `json:"payments"`
+	PayoutsEnabled bool      `json:"payouts_enabled"`
 
 	// PerPage rows per page
 	PerPage int `json:"per_page"`
@@ -4046,15 +3901,29 @@ type WithdrawReferralParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ReportAllocation defines parameters for DailyReport.
+type ReportAllocation struct {
+	Bed      string `json:"bed"`
+	ChildRef string `json:"child_ref"`
+
+	// Council the placing council
+	Council    string `json:"council"`
+	Home       string `json:"home"`
+	ReferralId int64  `json:"referral_id"`
+
+	// Status the referral's status now
+	Status string `json:"status"`
+}
+
 // DailyReportResponse defines parameters for DailyReport.
 type DailyReportResponse struct {
-	Allocations24h []map[string]interface{} `json:"allocations_24h"`
-	CrossBorder    int                      `json:"cross_border"`
-	Date           openapi_types.Date       `json:"date"`
-	Declines24h    map[string]int           `json:"declines_24h"`
-	FreeWelfare    int                      `json:"free_welfare"`
-	TotalBeds      int                      `json:"total_beds"`
-	Waiting        int                      `json:"waiting"`
+	Allocations24h []ReportAllocation `json:"allocations_24h"`
+	CrossBorder    int                `json:"cross_border"`
+	Date           openapi_types.Date `json:"date"`
+	Declines24h    map[string]int     `json:"declines_24h"`
+	FreeWelfare    int                `json:"free_welfare"`
+	TotalBeds      int                `json:"total_beds"`
+	Waiting        int                `json:"waiting"`
 }
 
 // SuggestedPair defines parameters for SuggestAllocation.
