@@ -4,11 +4,12 @@ import (
 	_ "embed"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -19,37 +20,18 @@ func (s *Server) openAPI(c echo.Context) error {
 	return c.Blob(http.StatusOK, "application/json", openAPIDoc)
 }
 
-// apiUser is a user as the API shows it.
-type apiUser struct {
-	ID             int64      `json:"id"`
-	Email          string     `json:"email"`
-	Name           string     `json:"name"`
-	Role           string     `json:"role"`
-	OrganisationID int64      `json:"organisation_id"`
-	MFAEnabled     bool       `json:"mfa_enabled"`
-	LastSignInAt   *time.Time `json:"last_sign_in_at"`
+func toAPIUser(u auth.User) apitypes.User {
+	return apitypes.User{Id: u.ID, Email: openapi_types.Email(u.Email), Name: u.Name, Role: apitypes.Role(u.Role), OrganisationId: u.OrganisationID,
+		MfaEnabled: u.MFAEnabled(), LastSignInAt: u.LastLoginAt}
 }
 
-func toAPIUser(u auth.User) apiUser {
-	return apiUser{ID: u.ID, Email: u.Email, Name: u.Name, Role: string(u.Role), OrganisationID: u.OrganisationID, MFAEnabled: u.MFAEnabled(), LastSignInAt: u.LastLoginAt}
-}
-
-type apiOrganisation struct {
-	ID           int64   `json:"id"`
-	Kind         string  `json:"kind"`
-	Name         string  `json:"name"`
-	ONSCode      *string `json:"ons_code"`
-	Region       *string `json:"region"`
-	ConsortiumID *int64  `json:"consortium_id"`
-}
-
-func toAPIOrganisation(o commissioning.Organisation) apiOrganisation {
-	return apiOrganisation{ID: o.ID, Kind: string(o.Kind), Name: o.Name, ONSCode: o.ONSCode, Region: o.Region, ConsortiumID: o.ConsortiumID}
+func toAPIOrganisation(o commissioning.Organisation) apitypes.Organisation {
+	return apitypes.Organisation{Id: o.ID, Kind: apitypes.OrganisationKind(o.Kind), Name: o.Name, OnsCode: o.ONSCode, Region: o.Region, ConsortiumId: o.ConsortiumID}
 }
 
 func (s *Server) apiMe(c echo.Context) error {
 	u, _ := currentUser(c)
-	return c.JSON(http.StatusOK, map[string]any{"user": toAPIUser(u), "organisation": toAPIOrganisation(currentOrg(c))})
+	return c.JSON(http.StatusOK, apitypes.Me{User: toAPIUser(u), Organisation: toAPIOrganisation(currentOrg(c))})
 }
 
 func (s *Server) apiOrganisation(c echo.Context) error {
@@ -70,11 +52,11 @@ func (s *Server) apiUsers(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	out := make([]apiUser, len(users))
+	out := apitypes.ListUsersResponse{Users: make([]apitypes.User, len(users)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for i, u := range users {
-		out[i] = toAPIUser(u)
+		out.Users[i] = toAPIUser(u)
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"users": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 type createUserRequest struct {

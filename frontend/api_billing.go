@@ -9,56 +9,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // The billing API: councils' invoices, providers' payments and onboarding, and the
 // consortium admin's invoice runs.
-
-type apiInvoiceLine struct {
-	PlacementID int64          `json:"placement_id"`
-	Provider    apiProviderRef `json:"provider"`
-	LevyPence   int64          `json:"levy_pence"`
-	From        string         `json:"from"`
-	To          string         `json:"to_exclusive"`
-	Nights      int            `json:"nights"`
-	WeeklyPence int64          `json:"weekly_pence"`
-	AmountPence int64          `json:"amount_pence"`
-	Description string         `json:"description"`
-}
-
-type apiCreditLine struct {
-	PlacementID   int64  `json:"placement_id"`
-	InvoiceLineID int64  `json:"invoice_line_id"`
-	Reason        string `json:"reason"`
-	From          string `json:"from"`
-	To            string `json:"to_exclusive"`
-	Nights        int    `json:"nights"`
-	WeeklyPence   int64  `json:"weekly_pence"`
-	AmountPence   int64  `json:"amount_pence"`
-	Description   string `json:"description"`
-}
-
-type apiCreditNote struct {
-	ID         int64           `json:"id"`
-	Status     string          `json:"status"`
-	Memo       string          `json:"memo"`
-	TotalPence int64           `json:"total_pence"`
-	CreatedAt  time.Time       `json:"created_at"`
-	Lines      []apiCreditLine `json:"lines"`
-}
-
-type apiInvoice struct {
-	ID            int64            `json:"id"`
-	PeriodStart   string           `json:"period_start"`
-	PeriodEnd     string           `json:"period_end_exclusive"`
-	Status        string           `json:"status"`
-	TotalPence    int64            `json:"total_pence"`
-	CreditedPence int64            `json:"credited_pence"`
-	NetPence      int64            `json:"net_pence"`
-	Lines         []apiInvoiceLine `json:"lines"`
-	CreditNotes   []apiCreditNote  `json:"credit_notes"`
-}
 
 func (s *Server) apiInvoices(c echo.Context) error {
 	pg, err := listPager(c)
@@ -70,11 +26,11 @@ func (s *Server) apiInvoices(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	out := make([]apiInvoice, 0, len(invs))
+	out := apitypes.ListInvoicesResponse{Invoices: make([]apitypes.Invoice, 0, len(invs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	providers := map[int64]string{}
 	for _, inv := range invs {
-		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
-			TotalPence: inv.TotalPence, CreditedPence: inv.CreditedPence(), NetPence: inv.NetPence(), Lines: []apiInvoiceLine{}, CreditNotes: []apiCreditNote{}}
+		a := apitypes.Invoice{Id: inv.ID, PeriodStart: apiDate(inv.PeriodStart), PeriodEndExclusive: apiDate(inv.PeriodEnd), Status: apitypes.InvoiceStatus(inv.Status),
+			TotalPence: inv.TotalPence, CreditedPence: inv.CreditedPence(), NetPence: inv.NetPence(), Lines: []apitypes.InvoiceLine{}, CreditNotes: []apitypes.InvoiceCreditNote{}}
 		placement := map[int64]int64{}
 		for _, l := range inv.Lines {
 			placement[l.ID] = l.PlacementID
@@ -85,21 +41,23 @@ func (s *Server) apiInvoices(c echo.Context) error {
 				}
 				providers[l.ProviderID] = o.Name
 			}
-			a.Lines = append(a.Lines, apiInvoiceLine{PlacementID: l.PlacementID, Provider: apiProviderRef{ID: l.ProviderID, Name: providers[l.ProviderID]}, LevyPence: l.LevyPence, From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly),
-				Nights: l.Days, WeeklyPence: l.WeeklyPence, AmountPence: l.AmountPence, Description: l.Description})
+			a.Lines = append(a.Lines, apitypes.InvoiceLine{PlacementId: l.PlacementID, Provider: apitypes.ProviderRef{Id: l.ProviderID, Name: providers[l.ProviderID]},
+				LevyPence: l.LevyPence, From: apiDate(l.FromDate), ToExclusive: apiDate(l.ToDate), Nights: l.Days, WeeklyPence: l.WeeklyPence,
+				AmountPence: l.AmountPence, Description: l.Description})
 		}
 		for _, cn := range inv.CreditNotes {
-			n := apiCreditNote{ID: cn.ID, Status: cn.Status, Memo: cn.Memo, TotalPence: cn.TotalPence, CreatedAt: cn.CreatedAt, Lines: []apiCreditLine{}}
+			n := apitypes.InvoiceCreditNote{Id: cn.ID, Status: apitypes.InvoiceCreditNotesStatus(cn.Status), Memo: cn.Memo, TotalPence: cn.TotalPence,
+				CreatedAt: cn.CreatedAt, Lines: []apitypes.InvoiceCreditNoteLine{}}
 			for _, l := range cn.Lines {
-				n.Lines = append(n.Lines, apiCreditLine{PlacementID: placement[l.InvoiceLineID], InvoiceLineID: l.InvoiceLineID, Reason: l.Reason,
-					From: l.FromDate.Format(time.DateOnly), To: l.ToDate.Format(time.DateOnly), Nights: l.Days, WeeklyPence: l.WeeklyPence,
-					AmountPence: l.AmountPence, Description: l.Description})
+				n.Lines = append(n.Lines, apitypes.InvoiceCreditNoteLine{PlacementId: placement[l.InvoiceLineID], InvoiceLineId: l.InvoiceLineID,
+					Reason: apitypes.InvoiceCreditNotesLinesReason(l.Reason), From: apiDate(l.FromDate), ToExclusive: apiDate(l.ToDate), Nights: l.Days,
+					WeeklyPence: l.WeeklyPence, AmountPence: l.AmountPence, Description: l.Description})
 			}
 			a.CreditNotes = append(a.CreditNotes, n)
 		}
-		out = append(out, a)
+		out.Invoices = append(out.Invoices, a)
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"invoices": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiPayments(c echo.Context) error {
@@ -117,19 +75,13 @@ func (s *Server) apiPayments(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	type payment struct {
-		PlacementID    int64  `json:"placement_id"`
-		PeriodStart    string `json:"period_start"`
-		ToYouPence     int64  `json:"to_you_pence"`
-		TransferStatus string `json:"transfer_status"`
-		Description    string `json:"description"`
-	}
-	out := make([]payment, 0, len(pays))
+	out := apitypes.ListPaymentsResponse{OnboardingStarted: ok, PayoutsEnabled: acct.PayoutsEnabled, Payments: make([]apitypes.Payment, 0, len(pays)),
+		Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, p := range pays {
-		out = append(out, payment{PlacementID: p.PlacementID, PeriodStart: p.PeriodStart.Format(time.DateOnly), ToYouPence: p.AmountPence - p.LevyPence,
-			TransferStatus: p.TransferStatus, Description: p.Description})
+		out.Payments = append(out.Payments, apitypes.Payment{PlacementId: p.PlacementID, PeriodStart: apiDate(p.PeriodStart), ToYouPence: p.AmountPence - p.LevyPence,
+			TransferStatus: apitypes.TransferStatus(p.TransferStatus), Description: p.Description})
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"onboarding_started": ok, "payouts_enabled": acct.PayoutsEnabled, "payments": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiOnboard(c echo.Context) error {
@@ -145,7 +97,7 @@ func (s *Server) apiOnboard(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, url)
-	return c.JSON(http.StatusCreated, map[string]string{"url": url})
+	return c.JSON(http.StatusCreated, apitypes.StartOnboardingResponse{Url: url})
 }
 
 // runRequest names a calendar month, or another period by its first and last days.
@@ -177,5 +129,5 @@ func (s *Server) apiRunInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"created": res.Created, "existing": res.Existing, "warnings": nonNil(res.Warnings)})
+	return c.JSON(http.StatusOK, apitypes.RunInvoicesResponse{Created: res.Created, Existing: res.Existing, Warnings: nonNil(res.Warnings)})
 }

@@ -5,12 +5,12 @@ import (
 	"math"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -33,20 +33,6 @@ func queryCodes(c echo.Context, name string) []string {
 	return out
 }
 
-type apiRequestRow struct {
-	ID          int64      `json:"id"`
-	Status      string     `json:"status"`
-	ChildRef    string     `json:"child_ref"`
-	LotID       *int64     `json:"lot_id"`
-	Tier        *string    `json:"tier"`
-	StartDate   *string    `json:"start_date"`
-	Deadline    *time.Time `json:"deadline"`
-	Emergency   bool       `json:"emergency"`
-	SubmittedAt *time.Time `json:"submitted_at"`
-	ClosedAt    *time.Time `json:"closed_at"`
-	CreatedAt   time.Time  `json:"created_at"`
-}
-
 // apiRequests lists the council's own requests, newest first, as the requests page
 // does; ?status= (codes) and ?child_ref= narrow it.
 func (s *Server) apiRequests(c echo.Context) error {
@@ -62,35 +48,27 @@ func (s *Server) apiRequests(c echo.Context) error {
 	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r commissioning.PlacementRequest) int64 { return r.ID })); err != nil {
 		return err
 	}
-	out := make([]apiRequestRow, 0, len(reqs))
+	pg = pg.counted(c, total)
+	out := apitypes.ListRequestsResponse{Requests: make([]apitypes.RequestRow, 0, len(reqs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, r := range reqs {
-		out = append(out, apiRequestRow{ID: r.ID, Status: r.Status, ChildRef: r.ChildRef, LotID: r.LotID, Tier: r.Tier, StartDate: dateOrNil(r.StartDate),
-			Deadline: r.Deadline, Emergency: r.Emergency, SubmittedAt: r.SubmittedAt, ClosedAt: r.ClosedAt, CreatedAt: r.CreatedAt})
+		out.Requests = append(out.Requests, apitypes.RequestRow{Id: r.ID, Status: apitypes.RequestRowStatus(r.Status), ChildRef: r.ChildRef, LotId: r.LotID,
+			Tier: r.Tier, StartDate: apiDateOrNil(r.StartDate), Deadline: r.Deadline, Emergency: r.Emergency, SubmittedAt: r.SubmittedAt,
+			ClosedAt: r.ClosedAt, CreatedAt: r.CreatedAt})
 	}
-	return c.JSON(http.StatusOK, pg.counted(c, total).with(map[string]any{"requests": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
-type apiScoredBid struct {
-	apiBid
-	Rank         int     `json:"rank"`
-	Score        float64 `json:"score"`
-	Criteria     apiCrit `json:"criteria"`
-	HomeName     string  `json:"home_name"`
-	Provider     string  `json:"provider"`
-	Rating       string  `json:"rating"`
-	Miles        float64 `json:"miles"`
-	VsCeilingPct float64 `json:"vs_ceiling_pct"`
-	// HostCouncil is the council the home is in when it is not the placing council's;
-	// HostHasMailbox whether that council's notice of placement can be emailed.
-	HostCouncil    string `json:"host_council,omitempty"`
-	HostHasMailbox bool   `json:"host_has_mailbox"`
-}
-
-type apiCrit struct {
-	Price    float64 `json:"price"`
-	Quality  float64 `json:"quality"`
-	Distance float64 `json:"distance"`
-	Fit      float64 `json:"fit"`
+// toAPIScoredBid is a bid as the evaluation shows it: the bid, with its rank, score,
+// criterion scores, miles and share of the framework ceiling.
+func toAPIScoredBid(b marketplace.Scored) apitypes.ScoredBid {
+	bid := toAPIBid(b.Bid)
+	return apitypes.ScoredBid{Id: bid.Id, RequestId: bid.RequestId, HomeId: bid.HomeId, Status: bid.Status, EarliestStart: bid.EarliestStart,
+		WeeklyFeePence: bid.WeeklyFeePence, TotalWeeklyPence: bid.TotalWeeklyPence, NoticeDays: bid.NoticeDays, Justification: bid.Justification,
+		Revision: bid.Revision, UpdatedAt: bid.UpdatedAt, Alternative: bid.Alternative, AlternativeRules: bid.AlternativeRules,
+		AlternativeReason: bid.AlternativeReason,
+		Rank:              b.Rank, Score: b.Score, Criteria: apitypes.ScoredBidCriteria{Price: b.Price, Quality: b.Quality, Distance: b.Distance, Fit: b.Fit},
+		HomeName: b.HomeName, Provider: b.Provider, Rating: b.Rating, Miles: math.Round(b.Miles*10) / 10, VsCeilingPct: b.VsCeilingPct,
+		HostCouncil: optional(b.HostCouncil), HostHasMailbox: b.HostHasMailbox}
 }
 
 // apiRequestBids is the commissioner's evaluation of a closed request, as the request
@@ -105,17 +83,14 @@ func (s *Server) apiRequestBids(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiScoredBid, 0, len(ev.Bids))
-	for _, b := range ev.Bids {
-		out = append(out, apiScoredBid{apiBid: toAPIBid(b.Bid), Rank: b.Rank, Score: b.Score,
-			Criteria: apiCrit{Price: b.Price, Quality: b.Quality, Distance: b.Distance, Fit: b.Fit},
-			HomeName: b.HomeName, Provider: b.Provider, Rating: b.Rating, Miles: math.Round(b.Miles*10) / 10, VsCeilingPct: b.VsCeilingPct,
-			HostCouncil: b.HostCouncil, HostHasMailbox: b.HostHasMailbox})
-	}
 	w := ev.Framework
-	return c.JSON(http.StatusOK, map[string]any{"request_id": id, "status": ev.Request.Status, "ceiling_pence": int64(ev.Ceiling),
-		"weights": map[string]int{"price": w.WeightPrice, "quality": w.WeightQuality, "distance": w.WeightDistance, "fit": w.WeightFit},
-		"formula": marketplace.ScoreFormula, "declines": ev.Declines, "bids": out})
+	out := apitypes.Evaluation{RequestId: id, Status: apitypes.EvaluationStatus(ev.Request.Status), CeilingPence: int64(ev.Ceiling),
+		Weights: apitypes.EvaluationWeights{Price: w.WeightPrice, Quality: w.WeightQuality, Distance: w.WeightDistance, Fit: w.WeightFit},
+		Formula: marketplace.ScoreFormula, Declines: ev.Declines, Bids: make([]apitypes.ScoredBid, 0, len(ev.Bids))}
+	for _, b := range ev.Bids {
+		out.Bids = append(out.Bids, toAPIScoredBid(b))
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // apiSecureReferrals lists the council's own secure referrals, newest first, as its
@@ -132,11 +107,12 @@ func (s *Server) apiSecureReferrals(c echo.Context) error {
 	if err := s.auditList(c, "secure_referral", idsOf(refs, func(r secure.Referral) int64 { return r.ID })); err != nil {
 		return err
 	}
-	out := make([]apiReferral, 0, len(refs))
+	pg = pg.counted(c, total)
+	out := apitypes.ListReferralsResponse{Referrals: make([]apitypes.Referral, 0, len(refs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, r := range refs {
-		out = append(out, toAPIReferral(r))
+		out.Referrals = append(out.Referrals, toAPIReferral(r))
 	}
-	return c.JSON(http.StatusOK, pg.counted(c, total).with(map[string]any{"referrals": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 type refreshRequest struct {
@@ -214,7 +190,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"action": "allocated", "referral": toAPIReferral(r)})
+		return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionAllocated, Referral: toAPIReferral(r)})
 	}
 	if req.HomeID <= 0 {
 		return commissioning.Invalid("home_id", "Give the home to ask for the bed")
@@ -226,26 +202,12 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"action": "circulated", "referral": toAPIReferral(r)})
-}
-
-// apiCirculation is a secure home's answer to a circulated referral.
-type apiCirculation struct {
-	HomeID            int64      `json:"home_id"`
-	Home              string     `json:"home"`
-	CirculatedAt      time.Time  `json:"circulated_at"`
-	Response          *string    `json:"response"`
-	BedID             *int64     `json:"bed_id"`
-	BedLabel          string     `json:"bed_label"`
-	EarliestAdmission *string    `json:"earliest_admission"`
-	DeclineReason     *string    `json:"decline_reason"`
-	Detail            string     `json:"detail"`
-	RespondedAt       *time.Time `json:"responded_at"`
+	return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionCirculated, Referral: toAPIReferral(r)})
 }
 
 // referralResponses are the homes' answers to a referral, for its council and the
 // SWCU; nil for a home, which sees only its own part.
-func (s *Server) referralResponses(c echo.Context, id int64) (*[]apiCirculation, error) {
+func (s *Server) referralResponses(c echo.Context, id int64) (*[]apitypes.ReferralResponse, error) {
 	if k := secureViewer(c).Kind; k != commissioning.KindCouncil && k != commissioning.KindSWCU {
 		return nil, nil
 	}
@@ -253,10 +215,12 @@ func (s *Server) referralResponses(c echo.Context, id int64) (*[]apiCirculation,
 	if err != nil {
 		return nil, fmt.Errorf("responses to referral %d: %w", id, err)
 	}
-	out := make([]apiCirculation, 0, len(circs))
+	out := make([]apitypes.ReferralResponse, 0, len(circs))
 	for _, cc := range circs {
-		out = append(out, apiCirculation{HomeID: cc.HomeID, Home: cc.HomeName, CirculatedAt: cc.CirculatedAt, Response: cc.Response, BedID: cc.BedID,
-			BedLabel: cc.BedLabel, EarliestAdmission: dateOrNil(cc.EarliestAdmission), DeclineReason: cc.DeclineReason, Detail: cc.Detail, RespondedAt: cc.RespondedAt})
+		out = append(out, apitypes.ReferralResponse{HomeId: cc.HomeID, Home: cc.HomeName, CirculatedAt: cc.CirculatedAt,
+			Response: cc.Response, BedId: cc.BedID, BedLabel: cc.BedLabel,
+			EarliestAdmission: apiDateOrNil(cc.EarliestAdmission), DeclineReason: cc.DeclineReason,
+			Detail: cc.Detail, RespondedAt: cc.RespondedAt})
 	}
 	return &out, nil
 }

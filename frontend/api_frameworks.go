@@ -14,6 +14,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -21,89 +22,32 @@ import (
 // billing contacts; providers' registration, applications and homes. Each handler
 // calls the same domain functions as the matching page.
 
-type apiCeiling struct {
-	Tier         string `json:"tier"`
-	CeilingPence int64  `json:"ceiling_pence"`
-}
-
-type apiLot struct {
-	ID            int64        `json:"id"`
-	Code          string       `json:"code"`
-	Name          string       `json:"name"`
-	PlacementType string       `json:"placement_type"`
-	Ceilings      []apiCeiling `json:"ceilings"`
-}
-
-type apiWeights struct {
-	Price    int `json:"price"`
-	Quality  int `json:"quality"`
-	Distance int `json:"distance"`
-	Fit      int `json:"fit"`
-}
-
-type apiFramework struct {
-	ID                  int64           `json:"id"`
-	ConsortiumID        int64           `json:"consortium_id"`
-	Name                string          `json:"name"`
-	OpenForApplications bool            `json:"open_for_applications"`
-	Weights             apiWeights      `json:"weights"`
-	LevyBPS             int             `json:"levy_bps"`
-	DistantMiles        *float64        `json:"distant_miles"`
-	Lots                []apiLot        `json:"lots"`
-	Application         *apiApplication `json:"application,omitempty"`
-}
-
-func toAPIFramework(f marketplace.Framework) apiFramework {
-	out := apiFramework{ID: f.ID, ConsortiumID: f.ConsortiumID, Name: f.Name, OpenForApplications: f.OpenForApplications,
-		Weights: apiWeights{Price: f.WeightPrice, Quality: f.WeightQuality, Distance: f.WeightDistance, Fit: f.WeightFit},
-		LevyBPS: f.LevyBPS, DistantMiles: f.DistantMiles, Lots: []apiLot{}}
+func toAPIFramework(f marketplace.Framework) apitypes.Framework {
+	out := apitypes.Framework{Id: f.ID, ConsortiumId: f.ConsortiumID, Name: f.Name, OpenForApplications: f.OpenForApplications,
+		Weights: apitypes.FrameworkWeights{Price: f.WeightPrice, Quality: f.WeightQuality, Distance: f.WeightDistance, Fit: f.WeightFit},
+		LevyBps: f.LevyBPS, DistantMiles: f.DistantMiles, Lots: []apitypes.Lot{}}
 	for _, l := range f.Lots {
-		al := apiLot{ID: l.ID, Code: l.Code, Name: l.Name, PlacementType: l.PlacementType, Ceilings: []apiCeiling{}}
+		al := apitypes.Lot{Id: l.ID, Code: l.Code, Name: l.Name, PlacementType: l.PlacementType, Ceilings: []apitypes.Ceiling{}}
 		for _, t := range l.Tiers {
-			al.Ceilings = append(al.Ceilings, apiCeiling{Tier: t.Tier, CeilingPence: int64(t.CeilingPence)})
+			al.Ceilings = append(al.Ceilings, apitypes.Ceiling{Tier: t.Tier, CeilingPence: int64(t.CeilingPence)})
 		}
 		out.Lots = append(out.Lots, al)
 	}
 	return out
 }
 
-type apiAdmission struct {
-	LotID     int64      `json:"lot_id"`
-	LotCode   string     `json:"lot_code"`
-	Status    string     `json:"status"`
-	Reason    string     `json:"reason"`
-	DecidedAt *time.Time `json:"decided_at"`
-}
-
-type apiProviderRef struct {
-	ID   int64  `json:"id"`
-	Name string `json:"name"`
-}
-
-type apiApplication struct {
-	ID                     int64          `json:"id"`
-	FrameworkID            int64          `json:"framework_id"`
-	Provider               apiProviderRef `json:"provider"`
-	Status                 string         `json:"status"`
-	OfstedRegistered       *bool          `json:"ofsted_registered"`
-	InsuranceExpiry        *string        `json:"insurance_expiry"`
-	SafeguardingPolicyDate *string        `json:"safeguarding_policy_date"`
-	ResponsibleIndividual  *string        `json:"responsible_individual"`
-	SubmittedAt            *time.Time     `json:"submitted_at"`
-	SuspendedAt            *time.Time     `json:"suspended_at"`
-	Lots                   []apiAdmission `json:"lots"`
-}
-
-func toAPIApplication(f marketplace.Framework, a marketplace.Application, provider string) apiApplication {
+func toAPIApplication(f marketplace.Framework, a marketplace.Application, provider string) apitypes.Application {
 	codes := map[int64]string{}
 	for _, l := range f.Lots {
 		codes[l.ID] = l.Code
 	}
-	out := apiApplication{ID: a.ID, FrameworkID: a.FrameworkID, Provider: apiProviderRef{ID: a.ProviderID, Name: provider}, Status: applicationStatusCode(a),
-		OfstedRegistered: a.OfstedRegistered, InsuranceExpiry: isoPtr(a.InsuranceExpiry), SafeguardingPolicyDate: isoPtr(a.SafeguardingPolicyDate),
-		ResponsibleIndividual: a.ResponsibleIndividual, SubmittedAt: a.SubmittedAt, SuspendedAt: a.SuspendedAt, Lots: []apiAdmission{}}
+	out := apitypes.Application{Id: a.ID, FrameworkId: a.FrameworkID, Provider: apitypes.ProviderRef{Id: a.ProviderID, Name: provider},
+		Status: apitypes.ApplicationStatus(applicationStatusCode(a)), OfstedRegistered: a.OfstedRegistered, InsuranceExpiry: apiDateOrNil(a.InsuranceExpiry),
+		SafeguardingPolicyDate: apiDateOrNil(a.SafeguardingPolicyDate), ResponsibleIndividual: a.ResponsibleIndividual, SubmittedAt: a.SubmittedAt,
+		SuspendedAt: a.SuspendedAt, Lots: []apitypes.Admission{}}
 	for _, ad := range a.Admissions {
-		out.Lots = append(out.Lots, apiAdmission{LotID: ad.LotID, LotCode: codes[ad.LotID], Status: ad.Status, Reason: ad.Reason, DecidedAt: ad.DecidedAt})
+		out.Lots = append(out.Lots, apitypes.Admission{LotId: ad.LotID, LotCode: codes[ad.LotID], Status: apitypes.AdmissionStatus(ad.Status), Reason: ad.Reason,
+			DecidedAt: ad.DecidedAt})
 	}
 	return out
 }
@@ -111,7 +55,7 @@ func toAPIApplication(f marketplace.Framework, a marketplace.Application, provid
 // visibleFrameworks are the frameworks the caller may read: a consortium admin its
 // consortium's; a provider those it has applied to and those open for applications
 // (as the provider's frameworks page lists them), each with its own application.
-func (s *Server) visibleFrameworks(c echo.Context) ([]apiFramework, error) {
+func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error) {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	if u, _ := currentUser(c); u.Role == commissioning.RoleConsortiumAdmin {
@@ -119,7 +63,7 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apiFramework, error) {
 		if err != nil {
 			return nil, err
 		}
-		out := make([]apiFramework, 0, len(fws))
+		out := make([]apitypes.Framework, 0, len(fws))
 		for _, f := range fws {
 			out = append(out, toAPIFramework(f))
 		}
@@ -129,7 +73,7 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apiFramework, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []apiFramework{}
+	out := []apitypes.Framework{}
 	for _, f := range fws {
 		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, org.ID)
 		switch {
@@ -157,7 +101,7 @@ func (s *Server) apiFrameworks(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, int64(len(all)))
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"frameworks": window(pg, all)}))
+	return c.JSON(http.StatusOK, apitypes.ListFrameworksResponse{Frameworks: window(pg, all), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()})
 }
 
 // apiFramework shows one framework the caller may read; any other is a 404, so that
@@ -172,7 +116,7 @@ func (s *Server) apiFramework(c echo.Context) error {
 		return err
 	}
 	for _, f := range all {
-		if f.ID == id {
+		if f.Id == id {
 			return c.JSON(http.StatusOK, f)
 		}
 	}
@@ -199,7 +143,7 @@ func (s *Server) apiApplications(c echo.Context) error {
 		return err
 	}
 	names := map[int64]string{}
-	all := []apiApplication{}
+	all := []apitypes.Application{}
 	for _, f := range fws {
 		apps, err := s.deps.Market.Applications(ctx, f.ID)
 		if err != nil {
@@ -218,7 +162,8 @@ func (s *Server) apiApplications(c echo.Context) error {
 		}
 	}
 	pg = pg.counted(c, int64(len(all)))
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"applications": window(pg, all)}))
+	return c.JSON(http.StatusOK, apitypes.ListApplicationsResponse{Applications: window(pg, all), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total),
+		Next: pg.next()})
 }
 
 type decisionOnApplication struct {
@@ -301,7 +246,7 @@ func (s *Server) apiSetBillingContact(c echo.Context) error {
 	if err := s.deps.Billing.SetBillingContact(ctx, id, email); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"council_id": id, "billing_email": email})
+	return c.JSON(http.StatusOK, apitypes.BillingContact{CouncilId: id, BillingEmail: email})
 }
 
 // apiRegisterProvider registers a provider organisation and its administrator, as the
@@ -321,7 +266,8 @@ func (s *Server) apiRegisterProvider(c echo.Context) error {
 	if fe != nil {
 		return fe
 	}
-	return c.JSON(http.StatusAccepted, map[string]string{"message": "Check your email: if the organisation could be registered, " + strings.TrimSpace(f.AdminEmail) + " has been sent how to sign in."})
+	return c.JSON(http.StatusAccepted, apitypes.Accepted{Message: "Check your email: if the organisation could be registered, " + strings.TrimSpace(f.AdminEmail) +
+		" has been sent how to sign in."})
 }
 
 type declarationsRequest struct {

@@ -4,59 +4,38 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // The API of councils' notification mailboxes, of how host notices reached them, and
 // of consulting the host council before a distant placement is approved.
 
-type apiHostNotice struct {
-	NoticeID       int64      `json:"notice_id"`
-	Kind           string     `json:"kind"`
-	Subject        string     `json:"subject"`
-	CreatedAt      time.Time  `json:"created_at"`
-	Delivery       string     `json:"delivery"` // sent, acknowledged or no_mailbox
-	Mailbox        *string    `json:"mailbox"`
-	SentAt         *time.Time `json:"sent_at"`
-	AcknowledgedAt *time.Time `json:"acknowledged_at"`
-}
-
-func toAPIHostNotices(list []notify.NoticeDelivery) []apiHostNotice {
-	out := []apiHostNotice{}
+func toAPIHostNotices(list []notify.NoticeDelivery) []apitypes.HostNotice {
+	out := []apitypes.HostNotice{}
 	for _, d := range list {
-		n := apiHostNotice{NoticeID: d.NoticeID, Kind: d.Kind, Subject: d.Subject, CreatedAt: d.CreatedAt, Delivery: d.Status(), SentAt: d.SentAt, AcknowledgedAt: d.AcknowledgedAt}
-		if d.Mailbox != "" {
-			n.Mailbox = ptrTo(d.Mailbox)
-		}
-		out = append(out, n)
+		out = append(out, apitypes.HostNotice{NoticeId: d.NoticeID, Kind: apitypes.HostNoticeKind(d.Kind), Subject: d.Subject, CreatedAt: d.CreatedAt,
+			Delivery: apitypes.HostNoticeDelivery(d.Status()), Mailbox: optional(d.Mailbox), SentAt: d.SentAt, AcknowledgedAt: d.AcknowledgedAt})
 	}
 	return out
 }
 
-type apiHostConsultation struct {
-	ID         int64      `json:"id"`
-	Mailbox    string     `json:"mailbox"`
-	Question   string     `json:"question"`
-	SentAt     time.Time  `json:"sent_at"`
-	ExpiresAt  time.Time  `json:"expires_at"`
-	Answered   bool       `json:"answered"`
-	Answer     *string    `json:"answer"`
-	AnsweredAt *time.Time `json:"answered_at"`
-}
-
-func toAPIConsultations(list []marketplace.HostConsultation) []apiHostConsultation {
-	out := []apiHostConsultation{}
+func toAPIConsultations(list []marketplace.HostConsultation) []apitypes.HostConsultation {
+	out := []apitypes.HostConsultation{}
 	for _, c := range list {
-		out = append(out, apiHostConsultation{ID: c.ID, Mailbox: c.Mailbox, Question: c.Question, SentAt: c.SentAt, ExpiresAt: c.ExpiresAt,
-			Answered: c.Answered(), Answer: c.Answer, AnsweredAt: c.AnsweredAt})
+		out = append(out, toAPIConsultation(c))
 	}
 	return out
+}
+
+func toAPIConsultation(c marketplace.HostConsultation) apitypes.HostConsultation {
+	return apitypes.HostConsultation{Id: c.ID, Mailbox: c.Mailbox, Question: c.Question, SentAt: c.SentAt, ExpiresAt: c.ExpiresAt,
+		Answered: c.Answered(), Answer: c.Answer, AnsweredAt: c.AnsweredAt}
 }
 
 type consultRequest struct {
@@ -80,17 +59,7 @@ func (s *Server) apiConsultHost(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", hc.PlacementID))
-	return c.JSON(http.StatusCreated, toAPIConsultations([]marketplace.HostConsultation{hc})[0])
-}
-
-type apiMailbox struct {
-	CouncilID int64      `json:"council_id"`
-	Council   string     `json:"council"`
-	ONSCode   string     `json:"ons_code"`
-	Region    string     `json:"region"`
-	Email     *string    `json:"email"`
-	Editable  bool       `json:"editable"`
-	UpdatedAt *time.Time `json:"updated_at"`
+	return c.JSON(http.StatusCreated, toAPIConsultation(hc))
 }
 
 func (s *Server) apiMailboxes(c echo.Context) error {
@@ -98,14 +67,12 @@ func (s *Server) apiMailboxes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiMailbox, len(list))
+	out := apitypes.ListMailboxesResponse{Mailboxes: make([]apitypes.Mailbox, len(list))}
 	for i, m := range list {
-		out[i] = apiMailbox{CouncilID: m.CouncilID, Council: m.Council, ONSCode: m.ONSCode, Region: m.Region, Editable: m.EditableBy(currentOrg(c).ID), UpdatedAt: m.UpdatedAt}
-		if m.Email != "" {
-			out[i].Email = ptrTo(m.Email)
-		}
+		out.Mailboxes[i] = apitypes.Mailbox{CouncilId: m.CouncilID, Council: m.Council, OnsCode: m.ONSCode, Region: m.Region, Email: optional(m.Email),
+			Editable: m.EditableBy(currentOrg(c).ID), UpdatedAt: m.UpdatedAt}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"mailboxes": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 type putMailboxesRequest struct {
@@ -142,7 +109,7 @@ func (s *Server) apiPutMailboxes(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"updated": n})
+	return c.JSON(http.StatusOK, apitypes.SetMailboxesResponse{Updated: n})
 }
 
 // fmtField names an item's field as the API's field errors do: mailboxes[0].email.

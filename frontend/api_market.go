@@ -7,44 +7,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
-
-// apiHome is a home as its own provider sees it through the API (with its postcode).
-type apiHome struct {
-	ID               int64      `json:"id"`
-	Name             string     `json:"name"`
-	OfstedURN        string     `json:"ofsted_urn"`
-	HomeType         string     `json:"home_type"`
-	OfstedRating     string     `json:"ofsted_rating"`
-	InspectionDate   *string    `json:"inspection_date"`
-	RegisteredPlaces int        `json:"registered_places"`
-	MinAge           int        `json:"min_age"`
-	MaxAge           int        `json:"max_age"`
-	Sexes            string     `json:"sexes"`
-	Needs            []string   `json:"needs"`
-	LotIDs           []int64    `json:"lot_ids"`
-	Postcode         string     `json:"postcode"`
-	Outcode          string     `json:"outcode"`
-	Vacancy          apiVacancy `json:"vacancy"`
-	Version          int        `json:"version"`
-}
-
-type apiVacancy struct {
-	BedsFree     int        `json:"beds_free"`
-	NextFreeDate *string    `json:"next_free_date"`
-	NextFreeBeds *int       `json:"next_free_beds"`
-	ConfirmedAt  *time.Time `json:"confirmed_at"`
-	Stale        bool       `json:"stale"`
-}
-
-func isoPtr(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := t.Format("2006-01-02")
-	return &s
-}
 
 func nonNil[T any](s []T) []T {
 	if s == nil {
@@ -53,11 +18,17 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func toAPIHome(h marketplace.Home) apiHome {
-	return apiHome{ID: h.ID, Name: h.Name, OfstedURN: h.OfstedURN, HomeType: h.HomeType, OfstedRating: h.OfstedRating, InspectionDate: isoPtr(h.InspectionDate),
-		RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: accepts(h.AcceptsMale, h.AcceptsFemale), Needs: nonNil([]string(h.Needs)),
-		LotIDs: nonNil(h.LotIDs), Postcode: h.Postcode, Outcode: h.Outcode, Version: h.Version,
-		Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(time.Now())}}
+// toAPIHome is a home as its own provider sees it through the API (with its postcode).
+func toAPIHome(h marketplace.Home) apitypes.Home {
+	return apitypes.Home{Id: h.ID, Name: h.Name, OfstedUrn: h.OfstedURN, HomeType: apitypes.HomeHomeType(h.HomeType), OfstedRating: apitypes.HomeOfstedRating(h.OfstedRating),
+		InspectionDate: apiDateOrNil(h.InspectionDate), RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge,
+		Sexes: apitypes.HomeSexes(accepts(h.AcceptsMale, h.AcceptsFemale)), Needs: nonNil([]string(h.Needs)), LotIds: nonNil(h.LotIDs),
+		Postcode: h.Postcode, Outcode: h.Outcode, Version: h.Version,
+		Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(time.Now()))}
+}
+
+func toAPIVacancy(bedsFree int, nextFreeDate *time.Time, nextFreeBeds *int, confirmedAt *time.Time, stale bool) apitypes.Vacancy {
+	return apitypes.Vacancy{BedsFree: bedsFree, NextFreeDate: apiDateOrNil(nextFreeDate), NextFreeBeds: nextFreeBeds, ConfirmedAt: confirmedAt, Stale: stale}
 }
 
 func (s *Server) apiHomes(c echo.Context) error {
@@ -70,15 +41,15 @@ func (s *Server) apiHomes(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	out := make([]apiHome, 0, len(homes))
+	out := apitypes.ListHomesResponse{Homes: make([]apitypes.Home, 0, len(homes)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, h := range homes {
 		full, err := s.deps.Market.Home(c.Request().Context(), h.ID)
 		if err != nil {
 			return err
 		}
-		out = append(out, toAPIHome(full))
+		out.Homes = append(out.Homes, toAPIHome(full))
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiHome(c echo.Context) error {
@@ -125,26 +96,6 @@ func (s *Server) apiSetVacancy(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIHome(h))
 }
 
-// apiBoardHome is a home as councils see it: its area and distance, never its address.
-type apiBoardHome struct {
-	ID               int64      `json:"id"`
-	Name             string     `json:"name"`
-	Provider         string     `json:"provider"`
-	HomeType         string     `json:"home_type"`
-	OfstedRating     string     `json:"ofsted_rating"`
-	RegisteredPlaces int        `json:"registered_places"`
-	MinAge           int        `json:"min_age"`
-	MaxAge           int        `json:"max_age"`
-	Sexes            string     `json:"sexes"`
-	Needs            []string   `json:"needs"`
-	Lots             []string   `json:"lots"`
-	Outcode          string     `json:"outcode"`
-	HostCouncil      string     `json:"host_council"`
-	Region           string     `json:"region"`
-	Miles            *float64   `json:"miles"`
-	Vacancy          apiVacancy `json:"vacancy"`
-}
-
 func (s *Server) apiVacancies(c echo.Context) error {
 	consortium, ok := consortiumOf(c)
 	if !ok {
@@ -164,13 +115,14 @@ func (s *Server) apiVacancies(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiBoardHome, 0, len(homes))
-	for _, h := range homes {
-		out = append(out, apiBoardHome{ID: h.ID, Name: h.Name, Provider: h.ProviderName, HomeType: h.HomeType, OfstedRating: h.OfstedRating,
-			RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: accepts(h.AcceptsMale, h.AcceptsFemale),
-			Needs: nonNil([]string(h.Needs)), Lots: nonNil([]string(h.LotCodes)), Outcode: h.Outcode, HostCouncil: h.HostCouncil, Region: h.Region, Miles: h.Miles,
-			Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(time.Now())}})
-	}
 	pg = pg.counted(c, int64(total))
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))
+	// A home as councils see it: its area and distance, never its address.
+	out := apitypes.VacancyPage{Homes: make([]apitypes.BoardHome, 0, len(homes)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
+	for _, h := range homes {
+		out.Homes = append(out.Homes, apitypes.BoardHome{Id: h.ID, Name: h.Name, Provider: h.ProviderName, HomeType: h.HomeType, OfstedRating: h.OfstedRating,
+			RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: apitypes.BoardHomeSexes(accepts(h.AcceptsMale, h.AcceptsFemale)),
+			Needs: nonNil([]string(h.Needs)), Lots: nonNil([]string(h.LotCodes)), Outcode: h.Outcode, HostCouncil: h.HostCouncil, Region: h.Region, Miles: h.Miles,
+			Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(time.Now()))})
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -10,35 +10,13 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // The API for approvals, placements, notices, the child's history and amendments. The
 // same domain calls as the pages, so the same rules: who may see a placement is decided
 // per placement (404 for anyone else).
-
-type apiPending struct {
-	PlacementID     int64     `json:"placement_id"`
-	RequestID       int64     `json:"request_id"`
-	ChildRef        string    `json:"child_ref"`
-	Home            string    `json:"home"`
-	Provider        string    `json:"provider"`
-	HostCouncil     string    `json:"host_council"`
-	Miles           float64   `json:"miles"`
-	WeeklyFeePence  int64     `json:"weekly_fee_pence"`
-	CeilingPence    int64     `json:"ceiling_pence"`
-	ApprovalReasons []string  `json:"approval_reasons"`
-	ApprovalRules   []apiRule `json:"approval_rules"`
-	PolicyMiles     *float64  `json:"policy_miles"`
-	Regulation11    bool      `json:"regulation_11"` // approving needs the reg. 11 record
-	StartDate       string    `json:"start_date"`
-	// Alternative is "Alternative offer: …" when the bid's home was not matched.
-	Alternative string `json:"alternative,omitempty"`
-	// HostMailbox says whether the host council can be consulted through Hearth;
-	// HostConsultations are the consultations sent (a reg. 11 placement's).
-	HostMailbox       bool                  `json:"host_mailbox"`
-	HostConsultations []apiHostConsultation `json:"host_consultations"`
-}
 
 func (s *Server) apiApprovals(c echo.Context) error {
 	pg, err := listPager(c)
@@ -50,17 +28,18 @@ func (s *Server) apiApprovals(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	out := make([]apiPending, 0, len(pending))
+	out := apitypes.ListApprovalsResponse{AwaitingApproval: make([]apitypes.PendingApproval, 0, len(pending)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, p := range pending {
-		out = append(out, apiPending{PlacementID: p.ID, RequestID: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
-			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: nonNil([]string(p.ApprovalReasons)),
-			ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: p.StartDate.Format(time.DateOnly)})
+		a := apitypes.PendingApproval{PlacementId: p.ID, RequestId: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
+			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: enums[apitypes.PendingApprovalApprovalReasons](p.ApprovalReasons),
+			ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: apiDate(p.StartDate),
+			HostMailbox: p.HostHasMailbox, HostConsultations: toAPIConsultations(p.Consultations)}
 		if p.Alternative != "" {
-			out[len(out)-1].Alternative = marketplace.AlternativeLabel(p.Alternative)
+			a.Alternative = ptrTo(marketplace.AlternativeLabel(p.Alternative))
 		}
-		out[len(out)-1].HostMailbox, out[len(out)-1].HostConsultations = p.HostHasMailbox, toAPIConsultations(p.Consultations)
+		out.AwaitingApproval = append(out.AwaitingApproval, a)
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"awaiting_approval": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiDecide(c echo.Context) error {
@@ -81,20 +60,7 @@ func (s *Server) apiDecide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"placement_id": p.ID, "status": p.Status})
-}
-
-type apiPlacementRow struct {
-	ID             int64   `json:"id"`
-	Status         string  `json:"status"`
-	Access         string  `json:"access"`
-	ChildRef       string  `json:"child_ref"`
-	PlacingCouncil string  `json:"placing_council"`
-	Provider       string  `json:"provider"`
-	Home           string  `json:"home"`
-	HostCouncil    string  `json:"host_council"`
-	StartDate      string  `json:"start_date"`
-	EndedOn        *string `json:"ended_on"`
+	return c.JSON(http.StatusOK, apitypes.Decision{PlacementId: p.ID, Status: apitypes.DecisionStatus(p.Status)})
 }
 
 func (s *Server) apiPlacements(c echo.Context) error {
@@ -113,115 +79,49 @@ func (s *Server) apiPlacements(c echo.Context) error {
 	if err := s.auditList(c, "placement", idsOf(rows, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
 		return err
 	}
-	out := make([]apiPlacementRow, 0, len(rows))
+	p = p.counted(c, total)
+	out := apitypes.PlacementPage{Placements: make([]apitypes.PlacementRow, 0, len(rows)), Page: p.Page, PerPage: p.Size, Total: int(p.Total), Next: p.next()}
 	for _, r := range rows {
-		row := apiPlacementRow{ID: r.ID, Status: r.Status, Access: string(r.Access), ChildRef: r.ChildRef, PlacingCouncil: r.PlacingCouncil, Provider: r.Provider,
-			Home: r.HomeName, HostCouncil: r.HostCouncil, StartDate: r.StartDate.Format(time.DateOnly)}
-		if r.EndedOn != nil {
-			row.EndedOn = ptrTo(r.EndedOn.Format(time.DateOnly))
-		}
-		out = append(out, row)
+		out.Placements = append(out.Placements, apitypes.PlacementRow{Id: r.ID, Status: apitypes.PlacementRowStatus(r.Status), Access: apitypes.PlacementRowAccess(r.Access),
+			ChildRef: r.ChildRef, PlacingCouncil: r.PlacingCouncil, Provider: r.Provider, Home: r.HomeName, HostCouncil: r.HostCouncil,
+			StartDate: apiDate(r.StartDate), EndedOn: apiDateOrNil(r.EndedOn)})
 	}
-	return c.JSON(http.StatusOK, p.counted(c, total).with(map[string]any{"placements": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
-type apiFee struct {
-	EffectiveFrom     string `json:"effective_from"`
-	CorePence         int64  `json:"core_pence"`
-	OneToOneHours     int    `json:"one_to_one_hours"`
-	OneToOneRatePence int64  `json:"one_to_one_rate_pence"`
-	EducationPence    int64  `json:"education_pence"`
-	TotalPence        int64  `json:"total_pence"`
-	Reason            string `json:"reason"`
-}
-
-type apiAgreement struct {
-	Version  int       `json:"version"`
-	Reason   string    `json:"reason"`
-	SHA256   string    `json:"sha256"`
-	IssuedAt time.Time `json:"issued_at"`
-	URL      string    `json:"url"`
-}
-
-type apiIncident struct {
-	ID        int64      `json:"id"`
-	Kind      string     `json:"kind"`
-	StartedAt time.Time  `json:"started_at"`
-	EndedAt   *time.Time `json:"ended_at"`
-	Note      string     `json:"note"`
-}
-
-// apiPlacement is a placement as the caller may see it: the host council gets no
-// profile, fee or agreement (those fields are absent).
-type apiPlacement struct {
-	ID             int64          `json:"id"`
-	RequestID      int64          `json:"request_id,omitempty"` // not for the host council
-	Status         string         `json:"status"`
-	Access         string         `json:"access"`
-	ChildRef       string         `json:"child_ref"`
-	PlacingCouncil string         `json:"placing_council"`
-	Contact        string         `json:"contact"`
-	Provider       string         `json:"provider"`
-	Home           string         `json:"home"`
-	HomeURN        string         `json:"home_urn"`
-	HomeOutcode    string         `json:"home_outcode"`
-	HostCouncil    string         `json:"host_council"`
-	StartDate      string         `json:"start_date"`
-	StartedOn      *string        `json:"started_on"`
-	EndedOn        *string        `json:"ended_on"`
-	EndReason      *string        `json:"end_reason"`
-	Incidents      []apiIncident  `json:"incidents"`
-	AgeYears       *int           `json:"age_years,omitempty"`
-	Sex            string         `json:"sex,omitempty"`
-	LegalStatus    string         `json:"legal_status,omitempty"`
-	Needs          []string       `json:"needs,omitempty"`
-	WeeklyFeePence *int64         `json:"weekly_fee_pence,omitempty"`
-	Miles          *float64       `json:"miles,omitempty"`
-	NoticeDays     *int           `json:"notice_days,omitempty"`
-	ReviewDate     *string        `json:"review_date,omitempty"` // the first review, as the agreement states it
-	NextReviewDate *string        `json:"next_review_date,omitempty"`
-	Reviews        []apiReview    `json:"reviews,omitempty"`
-	ApprovalRules  []apiRule      `json:"approval_rules,omitempty"`
-	Regulation11   *apiReg11      `json:"regulation_11,omitempty"`
-	Fees           []apiFee       `json:"fees,omitempty"`
-	Agreements     []apiAgreement `json:"agreements,omitempty"`
-	// HostNotices are the notices sent to the host council's mailbox; the placing council only.
-	HostNotices []apiHostNotice `json:"host_notices,omitempty"`
-}
-
-func dateOrNil(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	return ptrTo(t.Format(time.DateOnly))
-}
-
-func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
-	out := apiPlacement{ID: v.ID, RequestID: v.RequestID, Status: v.Status, Access: string(v.Access), ChildRef: v.ChildRef, PlacingCouncil: v.PlacingCouncil,
-		Contact: v.Contact, Provider: v.Provider, Home: v.HomeName, HomeURN: v.HomeURN, HomeOutcode: v.HomeOutcode, HostCouncil: v.HostCouncil,
-		StartDate: v.StartDate.Format(time.DateOnly), StartedOn: dateOrNil(v.StartedOn), EndedOn: dateOrNil(v.EndedOn), EndReason: v.EndReason, Incidents: []apiIncident{}}
+// toAPIPlacement is a placement as the caller may see it: the host council gets no
+// request, profile, fee or agreement (those fields are absent).
+func toAPIPlacement(v marketplace.PlacementView) apitypes.Placement {
+	out := apitypes.Placement{Id: v.ID, RequestId: &v.RequestID, Status: apitypes.PlacementStatus(v.Status), Access: apitypes.PlacementAccess(v.Access),
+		ChildRef: v.ChildRef, PlacingCouncil: v.PlacingCouncil, Contact: v.Contact, Provider: v.Provider, Home: v.HomeName, HomeUrn: v.HomeURN,
+		HomeOutcode: v.HomeOutcode, HostCouncil: v.HostCouncil, StartDate: apiDate(v.StartDate), StartedOn: apiDateOrNil(v.StartedOn),
+		EndedOn: apiDateOrNil(v.EndedOn), EndReason: (*apitypes.PlacementEndReason)(v.EndReason), Incidents: []apitypes.Incident{}}
 	for _, in := range v.Incidents {
-		out.Incidents = append(out.Incidents, apiIncident{ID: in.ID, Kind: in.Kind, StartedAt: in.StartedAt, EndedAt: in.EndedAt, Note: in.Note})
+		out.Incidents = append(out.Incidents, apitypes.Incident{Id: in.ID, Kind: apitypes.IncidentKind(in.Kind), StartedAt: in.StartedAt, EndedAt: in.EndedAt, Note: in.Note})
 	}
 	if v.Access == marketplace.AccessHost {
-		out.RequestID = 0
+		out.RequestId = nil
 		return out
 	}
-	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, v.Sex, v.LegalStatus, nonNil(v.Needs)
-	out.WeeklyFeePence, out.Miles, out.NoticeDays, out.ReviewDate = ptrTo(int64(v.WeeklyFeePence)), &v.Miles, &v.NoticeDays, dateOrNil(v.ReviewDate)
-	out.NextReviewDate = dateOrNil(v.NextReview)
+	out.AgeYears, out.Sex, out.LegalStatus, out.Needs = &v.AgeYears, optional(v.Sex), optional(v.LegalStatus), optionalSlice(v.Needs)
+	out.WeeklyFeePence, out.Miles, out.NoticeDays, out.ReviewDate = ptrTo(int64(v.WeeklyFeePence)), &v.Miles, &v.NoticeDays, apiDateOrNil(v.ReviewDate)
+	out.NextReviewDate = apiDateOrNil(v.NextReview)
 	if v.Access == marketplace.AccessCouncil {
-		out.ApprovalRules, out.Reviews, out.Regulation11 = toAPIRules(v.Placement), toAPIReviews(v.Reviews), toAPIReg11(v.Placement)
-		out.HostNotices = toAPIHostNotices(v.HostNotices)
+		out.ApprovalRules, out.Reviews, out.Regulation11 = optionalSlice(toAPIRules(v.Placement)), optionalSlice(toAPIReviews(v.Reviews)), toAPIReg11(v.Placement)
+		out.HostNotices = optionalSlice(toAPIHostNotices(v.HostNotices))
 	}
+	var fees []apitypes.Fee
 	for _, f := range v.Fees {
-		out.Fees = append(out.Fees, apiFee{EffectiveFrom: f.EffectiveFrom.Format(time.DateOnly), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,
+		fees = append(fees, apitypes.Fee{EffectiveFrom: apiDate(f.EffectiveFrom), CorePence: int64(f.CorePence), OneToOneHours: f.OneToOneHours,
 			OneToOneRatePence: int64(f.OneToOneRatePence), EducationPence: int64(f.EducationPence), TotalPence: int64(f.TotalPence), Reason: f.Reason})
 	}
+	out.Fees = optionalSlice(fees)
+	var agreements []apitypes.Agreement
 	for _, a := range v.Agreements {
-		out.Agreements = append(out.Agreements, apiAgreement{Version: a.Version, Reason: a.Reason, SHA256: a.SHA256, IssuedAt: a.IssuedAt,
-			URL: "/api/v1/placements/" + strconv.FormatInt(v.ID, 10) + "/agreement?version=" + strconv.Itoa(a.Version)})
+		agreements = append(agreements, apitypes.Agreement{Version: a.Version, Reason: apitypes.AgreementReason(a.Reason), Sha256: a.SHA256, IssuedAt: a.IssuedAt,
+			Url: "/api/v1/placements/" + strconv.FormatInt(v.ID, 10) + "/agreement?version=" + strconv.Itoa(a.Version)})
 	}
+	out.Agreements = optionalSlice(agreements)
 	return out
 }
 
@@ -357,16 +257,6 @@ func (s *Server) apiEnd(c echo.Context) error {
 	return s.placementReply(c, http.StatusOK)
 }
 
-type apiNotice struct {
-	ID          int64      `json:"id"`
-	Kind        string     `json:"kind"`
-	Subject     string     `json:"subject"`
-	Body        string     `json:"body"`
-	PlacementID *int64     `json:"placement_id"`
-	CreatedAt   time.Time  `json:"created_at"`
-	ReadAt      *time.Time `json:"read_at"`
-}
-
 func (s *Server) apiNotices(c echo.Context) error {
 	p, err := newPager(c.QueryParams(), defaultPerPage)
 	if err != nil {
@@ -376,25 +266,13 @@ func (s *Server) apiNotices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiNotice, 0, len(list))
+	p = p.counted(c, total)
+	out := apitypes.NoticePage{Notices: make([]apitypes.Notice, 0, len(list)), Unread: int(unread), Page: p.Page, PerPage: p.Size, Total: int(p.Total), Next: p.next()}
 	for _, n := range list {
-		out = append(out, apiNotice{ID: n.ID, Kind: n.Kind, Subject: n.Subject, Body: n.Body, PlacementID: n.PlacementID, CreatedAt: n.CreatedAt, ReadAt: n.ReadAt})
+		out.Notices = append(out.Notices, apitypes.Notice{Id: n.ID, Kind: apitypes.NoticeKind(n.Kind), Subject: n.Subject, Body: n.Body, PlacementId: n.PlacementID,
+			CreatedAt: n.CreatedAt, ReadAt: n.ReadAt})
 	}
-	return c.JSON(http.StatusOK, p.counted(c, total).with(map[string]any{"notices": out, "unread": unread}))
-}
-
-type apiChildPlacement struct {
-	PlacementID int64   `json:"placement_id"`
-	Status      string  `json:"status"`
-	Home        string  `json:"home"`
-	Provider    string  `json:"provider"`
-	HostCouncil string  `json:"host_council"`
-	Miles       float64 `json:"miles"`
-	StartedOn   *string `json:"started_on"`
-	EndedOn     *string `json:"ended_on"`
-	EndReason   *string `json:"end_reason"`
-	Move        bool    `json:"move"`
-	NextReview  *string `json:"next_review_date"`
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiChild(c echo.Context) error {
@@ -406,13 +284,14 @@ func (s *Server) apiChild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiChildPlacement, 0, len(rec.Placements))
+	out := apitypes.ChildHistory{ChildRef: rec.Ref, Since: apiDate(rec.Since), Moves: rec.Moves, Incidents: rec.Incidents,
+		Placements: make([]apitypes.ChildHistoryPlacement, 0, len(rec.Placements))}
 	for _, p := range rec.Placements {
-		out = append(out, apiChildPlacement{PlacementID: p.ID, Status: p.Status, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles,
-			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReview: dateOrNil(p.NextReview)})
+		out.Placements = append(out.Placements, apitypes.ChildHistoryPlacement{PlacementId: p.ID, Status: apitypes.ChildHistoryPlacementsStatus(p.Status),
+			Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles, StartedOn: apiDateOrNil(p.StartedOn),
+			EndedOn: apiDateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReviewDate: apiDateOrNil(p.NextReview)})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"child_ref": rec.Ref, "since": rec.Since.Format(time.DateOnly), "moves": rec.Moves,
-		"incidents": rec.Incidents, "placements": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 // amendRequest changes only the fields given; the rest stay as they are.
@@ -455,7 +334,7 @@ func (s *Server) apiAmend(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", a.RequestID))
-	return c.JSON(http.StatusCreated, map[string]any{"id": a.ID, "request_id": a.RequestID, "reason": a.Reason, "changes": a.Changes})
+	return c.JSON(http.StatusCreated, toAPIAmendment(a))
 }
 
 func derefOr[T any](p *T, def T) T {
@@ -463,4 +342,12 @@ func derefOr[T any](p *T, def T) T {
 		return def
 	}
 	return *p
+}
+
+func toAPIAmendment(a marketplace.Amendment) apitypes.Amendment {
+	out := apitypes.Amendment{Id: a.ID, RequestId: a.RequestID, Reason: a.Reason, Changes: make([]apitypes.AmendmentChange, len(a.Changes))}
+	for i, ch := range a.Changes {
+		out.Changes[i] = apitypes.AmendmentChange{Field: ch.Field, Label: ch.Label, From: ch.From, To: ch.To}
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -25,66 +26,23 @@ func requestID(c echo.Context) (int64, error) {
 	return id, nil
 }
 
-// apiInvitation is a request as an invited provider sees it; after a final award to
+// toAPIInvitation is a request as an invited provider sees it; after a final award to
 // someone else, without the child's profile and homes.
-type apiInvitation struct {
-	RequestID int64     `json:"request_id"`
-	Council   string    `json:"council"`
-	Status    string    `json:"status"`
-	Outcome   string    `json:"outcome"`
-	LotID     int64     `json:"lot_id"`
-	StartDate string    `json:"start_date"`
-	Deadline  time.Time `json:"deadline"`
-	Emergency bool      `json:"emergency"`
-	// CancelReason is why the council cancelled the request, when it did.
-	CancelReason *string `json:"cancel_reason,omitempty"`
-	*apiChildProfile
-	Homes []apiInvitedHome `json:"homes"`
-	// OtherHomes are the provider's homes matching did not find for the request, with the
-	// rules each fails: they can be offered only as an alternative (one invitation only).
-	OtherHomes []apiOtherHome `json:"other_homes,omitempty"`
-}
-
-type apiOtherHome struct {
-	HomeID int64    `json:"home_id"`
-	Name   string   `json:"name"`
-	Miles  float64  `json:"miles"`
-	Rules  []string `json:"failed_rules"`
-	Why    string   `json:"why"`
-}
-
-// apiChildProfile is the pseudonymised child an invitation is about.
-type apiChildProfile struct {
-	AgeYears      int      `json:"age_years"`
-	Sex           string   `json:"sex"`
-	Needs         []string `json:"needs"`
-	NeedsDetail   string   `json:"needs_detail"`
-	LegalStatus   string   `json:"legal_status"`
-	SchoolYear    string   `json:"school_year"`
-	EHCP          *bool    `json:"ehcp"`
-	Tier          string   `json:"tier"`
-	DurationWeeks int      `json:"duration_weeks"`
-	FamilyDetails string   `json:"family_details"`
-}
-
-type apiInvitedHome struct {
-	HomeID int64   `json:"home_id"`
-	Miles  float64 `json:"miles"`
-}
-
-func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) apiInvitation {
-	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
-		LotID: inv.LotID, StartDate: inv.StartDate.Format("2006-01-02"), Deadline: inv.Deadline, Emergency: inv.Emergency, Homes: []apiInvitedHome{},
-		CancelReason: inv.CancelReason}
+func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) apitypes.Invitation {
+	out := apitypes.Invitation{RequestId: inv.RequestID, Council: inv.CouncilName, Status: apitypes.InvitationStatus(inv.Status),
+		Outcome: apitypes.InvitationOutcome(inv.Outcome), LotId: inv.LotID, StartDate: apiDate(inv.StartDate), Deadline: inv.Deadline,
+		Emergency: inv.Emergency, Homes: []apitypes.InvitationHome{}, CancelReason: inv.CancelReason}
 	if inv.Withheld() {
 		return out
 	}
-	out.apiChildProfile = &apiChildProfile{AgeYears: inv.AgeYears, Sex: inv.Sex, Needs: nonNil([]string(inv.Needs)), NeedsDetail: inv.NeedsDetail,
-		LegalStatus: inv.LegalStatus, SchoolYear: inv.SchoolYear, EHCP: inv.EHCP, Tier: inv.Tier, DurationWeeks: inv.DurationWeeks, FamilyDetails: inv.FamilyDetails}
+	// The pseudonymised child the invitation is about.
+	out.AgeYears, out.Sex, out.Needs, out.NeedsDetail = &inv.AgeYears, (*apitypes.InvitationSex)(&inv.Sex), ptrTo(nonNil([]string(inv.Needs))), &inv.NeedsDetail
+	out.LegalStatus, out.SchoolYear, out.Ehcp, out.Tier = &inv.LegalStatus, &inv.SchoolYear, inv.EHCP, &inv.Tier
+	out.DurationWeeks, out.FamilyDetails = &inv.DurationWeeks, &inv.FamilyDetails
 	for _, id := range inv.HomeIDs {
 		if h, err := s.deps.Market.Home(c.Request().Context(), id); err == nil {
 			m := geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})
-			out.Homes = append(out.Homes, apiInvitedHome{HomeID: id, Miles: float64(int(m*10+0.5)) / 10})
+			out.Homes = append(out.Homes, apitypes.InvitationHome{HomeId: id, Miles: float64(int(m*10+0.5)) / 10})
 		}
 	}
 	return out
@@ -103,11 +61,11 @@ func (s *Server) apiInvitations(c echo.Context) error {
 	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
 		return err
 	}
-	out := make([]apiInvitation, 0, len(invs))
+	out := apitypes.ListInvitationsResponse{Invitations: make([]apitypes.Invitation, 0, len(invs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, inv := range invs {
-		out = append(out, s.toAPIInvitation(c, inv))
+		out.Invitations = append(out.Invitations, s.toAPIInvitation(c, inv))
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"invitations": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiInvitation(c echo.Context) error {
@@ -126,16 +84,20 @@ func (s *Server) apiInvitation(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		// The provider's homes matching did not find for the request, with the rules each
+		// fails: they can be offered only as an alternative (one invitation only).
+		var others []apitypes.InvitationOtherHome
 		for _, h := range homes {
 			if h.Matched {
 				continue
 			}
-			o := apiOtherHome{HomeID: h.HomeID, Name: h.Name, Miles: math.Round(h.Miles*10) / 10, Why: h.Why(), Rules: []string{}}
+			o := apitypes.InvitationOtherHome{HomeId: h.HomeID, Name: h.Name, Miles: math.Round(h.Miles*10) / 10, Why: h.Why(), FailedRules: []string{}}
 			for _, f := range h.Failures {
-				o.Rules = append(o.Rules, f.Rule)
+				o.FailedRules = append(o.FailedRules, f.Rule)
 			}
-			out.OtherHomes = append(out.OtherHomes, o)
+			others = append(others, o)
 		}
+		out.OtherHomes = optionalSlice(others)
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -154,30 +116,13 @@ type bidRequest struct {
 	Alternative bool `json:"alternative"`
 }
 
-type apiBid struct {
-	ID             int64     `json:"id"`
-	RequestID      int64     `json:"request_id"`
-	HomeID         int64     `json:"home_id"`
-	Status         string    `json:"status"`
-	EarliestStart  string    `json:"earliest_start"`
-	WeeklyFeePence int64     `json:"weekly_fee_pence"`
-	TotalWeekly    int64     `json:"total_weekly_pence"`
-	NoticeDays     int       `json:"notice_days"`
-	Justification  string    `json:"justification"`
-	Revision       int       `json:"revision"`
-	UpdatedAt      time.Time `json:"updated_at"`
-	// An alternative offer's home was not matched to the request; the rules it fails.
-	Alternative       bool     `json:"alternative"`
-	AlternativeRules  []string `json:"alternative_rules"`
-	AlternativeReason string   `json:"alternative_reason,omitempty"`
-}
-
-func toAPIBid(b marketplace.Bid) apiBid {
-	out := apiBid{ID: b.ID, RequestID: b.RequestID, HomeID: b.HomeID, Status: b.Status, EarliestStart: b.EarliestStart.Format("2006-01-02"),
-		WeeklyFeePence: int64(b.WeeklyFeePence), TotalWeekly: int64(b.TotalWeekly()), NoticeDays: b.NoticeDays, Justification: b.Justification,
-		Revision: b.Revision, UpdatedAt: b.UpdatedAt, Alternative: b.Alternative, AlternativeRules: nonNil([]string(b.AlternativeRules))}
+func toAPIBid(b marketplace.Bid) apitypes.Bid {
+	out := apitypes.Bid{Id: b.ID, RequestId: b.RequestID, HomeId: b.HomeID, Status: apitypes.BidStatus(b.Status), EarliestStart: apiDate(b.EarliestStart),
+		WeeklyFeePence: int64(b.WeeklyFeePence), TotalWeeklyPence: int64(b.TotalWeekly()), NoticeDays: b.NoticeDays, Justification: b.Justification,
+		Revision: b.Revision, UpdatedAt: b.UpdatedAt, Alternative: ptrTo(b.Alternative),
+		AlternativeRules: ptrTo(enums[apitypes.AlternativeRule](b.AlternativeRules))}
 	if b.Alternative {
-		out.AlternativeReason = marketplace.AlternativeLabel(b.AlternativeDetail)
+		out.AlternativeReason = optional(marketplace.AlternativeLabel(b.AlternativeDetail))
 	}
 	return out
 }
@@ -279,15 +224,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", r.ID))
-	return c.JSON(http.StatusCreated, map[string]any{"id": r.ID, "status": r.Status})
-}
-
-type apiExclusion struct {
-	ProviderID int64  `json:"provider_id"`
-	Provider   string `json:"provider"`
-	Rule       string `json:"rule"`
-	Reason     string `json:"reason"`
-	Detail     string `json:"detail"`
+	return c.JSON(http.StatusCreated, apitypes.CreateRequestResponse{Id: r.ID, Status: r.Status})
 }
 
 // apiSubmitRequest submits a draft and says whom it invited and why others were not.
@@ -301,21 +238,21 @@ func (s *Server) apiSubmitRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	invited := []map[string]any{}
+	out := apitypes.Submission{Id: r.ID, Status: r.Status, Invited: []apitypes.SubmissionInvited{}, Excluded: []apitypes.SubmissionExcluded{}}
 	consortium, _ := consortiumOf(c)
 	for p, homes := range res.Invited {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
-		invited = append(invited, map[string]any{"provider_id": p, "provider": o.Name, "homes": len(homes)})
+		out.Invited = append(out.Invited, apitypes.SubmissionInvited{ProviderId: p, Provider: o.Name, Homes: len(homes)})
 		s.notifyProvider(c, consortium, p, "New placement request from "+currentOrg(c).Name,
 			"You have been invited to respond to a placement request. Respond by "+r.Deadline.In(london).Format("2 January 2006 at 15:04")+
 				".\n\n"+s.cfg.BaseURL+"/api/v1/invitations/"+strconv.FormatInt(r.ID, 10)+"\n\nHearth")
 	}
-	excluded := []apiExclusion{}
 	for p, ex := range res.Excluded {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
-		excluded = append(excluded, apiExclusion{ProviderID: p, Provider: o.Name, Rule: ex.Rule, Reason: marketplace.RuleLabels[ex.Rule], Detail: ex.Detail})
+		out.Excluded = append(out.Excluded, apitypes.SubmissionExcluded{ProviderId: p, Provider: o.Name, Rule: ex.Rule, Reason: marketplace.RuleLabels[ex.Rule],
+			Detail: ex.Detail})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "invited": invited, "excluded": excluded})
+	return c.JSON(http.StatusOK, out)
 }
 
 // apiRequest returns a council's own request and its responses: counts only while bids
@@ -334,12 +271,12 @@ func (s *Server) apiRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	bids := []apiBid{}
+	out := apitypes.RequestWithResponses{Id: r.ID, Status: r.Status, ChildRef: r.ChildRef, Deadline: r.Deadline, CancelReason: r.CancelReason,
+		Responses: apitypes.ProviderResponse{Sealed: resp.Sealed, Bids: resp.Bids, Declines: resp.Declines}, Bids: []apitypes.Bid{}}
 	for _, b := range resp.List {
-		bids = append(bids, toAPIBid(b))
+		out.Bids = append(out.Bids, toAPIBid(b))
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "child_ref": r.ChildRef, "deadline": r.Deadline,
-		"cancel_reason": r.CancelReason, "responses": map[string]any{"sealed": resp.Sealed, "bids": resp.Bids, "declines": resp.Declines}, "bids": bids})
+	return c.JSON(http.StatusOK, out)
 }
 
 type cancelRequest struct {
@@ -362,7 +299,8 @@ func (s *Server) apiCancelRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "cancel_reason": r.CancelReason, "cancelled_at": r.CancelledAt})
+	return c.JSON(http.StatusOK, apitypes.Cancellation{Id: r.ID, Status: apitypes.CancellationStatus(r.Status), CancelReason: derefOr(r.CancelReason, ""),
+		CancelledAt: derefOr(r.CancelledAt, time.Time{})})
 }
 
 type awardRequest struct {
@@ -388,6 +326,6 @@ func (s *Server) apiAward(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", p.ID))
-	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)), "approval_rules": toAPIRules(p),
-		"miles": p.Miles, "weekly_fee_pence": int64(p.WeeklyFeePence)})
+	return c.JSON(http.StatusCreated, apitypes.Award{PlacementId: p.ID, Status: apitypes.AwardStatus(p.Status),
+		ApprovalReasons: enums[apitypes.AwardApprovalReasons](p.ApprovalReasons), ApprovalRules: toAPIRules(p), Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence)})
 }

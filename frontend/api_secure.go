@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 )
 
 // The secure welfare API: the same domain calls as the pages, with the same rules.
@@ -50,37 +51,31 @@ func optionalDate(s string) *time.Time {
 	return &t
 }
 
-type apiReferral struct {
-	ID             int64      `json:"id"`
-	Status         string     `json:"status"`
-	ChildRef       string     `json:"child_ref"`
-	AgeYears       int        `json:"age_years"`
-	Sex            string     `json:"sex"`
-	LegalPosition  string     `json:"legal_position"`
-	OrderStart     *string    `json:"order_start"`
-	OrderKind      *string    `json:"order_kind"`
-	OrderExpiry    *string    `json:"order_expiry"`
-	HearingDate    *string    `json:"hearing_date"`
-	Urgency        string     `json:"urgency"`
-	Needs          []string   `json:"needs"`
-	PreferredMiles int        `json:"preferred_miles"`
-	SubmittedAt    time.Time  `json:"submitted_at"`
-	UpdateDue      time.Time  `json:"update_due"`
-	ReviewDue      time.Time  `json:"review_due"`
-	Paused         string     `json:"paused"`
-	AllocatedBedID *int64     `json:"allocated_bed_id"`
-	AllocatedAt    *time.Time `json:"allocated_at"`
-	SOSRequestedOn *string    `json:"sos_requested_on"`
-	SOSGrantedOn   *string    `json:"sos_granted_on"`
-	SOSApprovalRef string     `json:"sos_approval_ref"`
+func toAPIReferral(r secure.Referral) apitypes.Referral {
+	return apitypes.Referral{Id: r.ID, Status: apitypes.ReferralStatus(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
+		OrderExpiry: apiDateOrNil(r.OrderExpiry), HearingDate: apiDateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
+		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
+		AllocatedBedId: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: apiDateOrNil(r.OrderStart), OrderKind: (*apitypes.OrderKind)(r.OrderKind),
+		SosRequestedOn: apiDateOrNil(r.SOSRequestedOn), SosGrantedOn: apiDateOrNil(r.SOSGrantedOn), SosApprovalRef: &r.SOSApprovalRef}
 }
 
-func toAPIReferral(r secure.Referral) apiReferral {
-	return apiReferral{ID: r.ID, Status: r.Status, ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
-		OrderExpiry: dateOrNil(r.OrderExpiry), HearingDate: dateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
-		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
-		AllocatedBedID: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: dateOrNil(r.OrderStart), OrderKind: r.OrderKind,
-		SOSRequestedOn: dateOrNil(r.SOSRequestedOn), SOSGrantedOn: dateOrNil(r.SOSGrantedOn), SOSApprovalRef: r.SOSApprovalRef}
+// withResponses is the referral with the homes' answers (nil: not shown to the caller).
+func withResponses(r apitypes.Referral, responses *[]apitypes.ReferralResponse) apitypes.ReferralWithResponses {
+	return apitypes.ReferralWithResponses{Id: r.Id, Status: r.Status, ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
+		OrderExpiry: r.OrderExpiry, HearingDate: r.HearingDate, Urgency: r.Urgency, Needs: r.Needs, PreferredMiles: r.PreferredMiles,
+		SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue, ReviewDue: r.ReviewDue, Paused: r.Paused, AllocatedBedId: r.AllocatedBedId,
+		AllocatedAt: r.AllocatedAt, OrderStart: r.OrderStart, OrderKind: r.OrderKind, SosRequestedOn: r.SosRequestedOn, SosGrantedOn: r.SosGrantedOn,
+		SosApprovalRef: r.SosApprovalRef, Responses: responses}
+}
+
+// waitingChild is the referral on the waiting list, with the days it has waited and
+// the homes suitable for the child.
+func waitingChild(r apitypes.Referral, days int, suitable []int64) apitypes.WaitingChild {
+	return apitypes.WaitingChild{Id: r.Id, Status: r.Status, ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
+		OrderExpiry: r.OrderExpiry, HearingDate: r.HearingDate, Urgency: r.Urgency, Needs: r.Needs, PreferredMiles: r.PreferredMiles,
+		SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue, ReviewDue: r.ReviewDue, Paused: r.Paused, AllocatedBedId: r.AllocatedBedId,
+		AllocatedAt: r.AllocatedAt, OrderStart: r.OrderStart, OrderKind: r.OrderKind, SosRequestedOn: r.SosRequestedOn, SosGrantedOn: r.SosGrantedOn,
+		SosApprovalRef: r.SosApprovalRef, DaysWaiting: days, SuitableHomeIds: suitable}
 }
 
 func (s *Server) apiSubmitReferral(c echo.Context) error {
@@ -115,26 +110,12 @@ func (s *Server) apiReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, struct {
-		apiReferral
-		Responses *[]apiCirculation `json:"responses,omitempty"`
-	}{toAPIReferral(r), resp})
+	return c.JSON(http.StatusOK, withResponses(toAPIReferral(r), resp))
 }
 
-type apiSecureBed struct {
-	ID             int64   `json:"id"`
-	Label          string  `json:"label"`
-	Designation    string  `json:"designation"`
-	Status         string  `json:"status"`
-	ClosedReason   *string `json:"closed_reason"`
-	ReopensOn      *string `json:"reopens_on"`
-	ExpectedFreeOn *string `json:"expected_free_on"`
-	Version        int     `json:"version"`
-}
-
-func toAPIBed(b secure.Bed) apiSecureBed {
-	return apiSecureBed{ID: b.ID, Label: b.Label, Designation: b.Designation, Status: b.Status, ClosedReason: b.ClosedReason,
-		ReopensOn: dateOrNil(b.ReopensOn), ExpectedFreeOn: dateOrNil(b.ExpectedFreeOn), Version: b.Version}
+func toAPIBed(b secure.Bed) apitypes.SecureBed {
+	return apitypes.SecureBed{Id: b.ID, Label: b.Label, Designation: apitypes.SecureBedDesignation(b.Designation), Status: apitypes.SecureBedStatus(b.Status),
+		ClosedReason: b.ClosedReason, ReopensOn: apiDateOrNil(b.ReopensOn), ExpectedFreeOn: apiDateOrNil(b.ExpectedFreeOn), Version: b.Version}
 }
 
 func (s *Server) apiSecureBoard(c echo.Context) error {
@@ -142,32 +123,17 @@ func (s *Server) apiSecureBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	type home struct {
-		ID          int64          `json:"id"`
-		Name        string         `json:"name"`
-		Country     string         `json:"country"`
-		Region      string         `json:"region"`
-		CrossBorder bool           `json:"cross_border"`
-		MinAge      int            `json:"min_age"`
-		MaxAge      int            `json:"max_age"`
-		Sexes       string         `json:"sexes"`
-		Free        int            `json:"free"`
-		Occupied    int            `json:"occupied"`
-		Held        int            `json:"held"`
-		Closed      int            `json:"closed"`
-		FreeSoon    int            `json:"free_soon"`
-		Beds        []apiSecureBed `json:"beds"`
-	}
-	out := make([]home, 0, len(b.Homes))
+	out := apitypes.SecureBoard{FreeWelfare: b.FreeWelfare, FreeSoon: b.Soon, Total: b.Total, Homes: make([]apitypes.SecureBoardHome, 0, len(b.Homes))}
 	for _, h := range b.Homes {
-		row := home{ID: h.ID, Name: h.Name, Country: h.Country, Region: h.Region, CrossBorder: h.CrossBorder(), MinAge: h.MinAge, MaxAge: h.MaxAge,
-			Sexes: h.Sexes(), Free: h.Free, Occupied: h.Occupied, Held: h.Held, Closed: h.Closed, FreeSoon: h.Soon, Beds: []apiSecureBed{}}
+		row := apitypes.SecureBoardHome{Id: h.ID, Name: h.Name, Country: apitypes.SecureBoardHomesCountry(h.Country), Region: h.Region, CrossBorder: h.CrossBorder(),
+			MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: h.Sexes(), Free: h.Free, Occupied: h.Occupied, Held: h.Held, Closed: h.Closed, FreeSoon: h.Soon,
+			Beds: []apitypes.SecureBed{}}
 		for _, bed := range h.Beds {
 			row.Beds = append(row.Beds, toAPIBed(bed))
 		}
-		out = append(out, row)
+		out.Homes = append(out.Homes, row)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"free_welfare": b.FreeWelfare, "free_soon": b.Soon, "total": b.Total, "homes": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 type bedRequest struct {
@@ -201,20 +167,15 @@ func (s *Server) apiWaiting(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	type row struct {
-		apiReferral
-		DaysWaiting   int     `json:"days_waiting"`
-		SuitableHomes []int64 `json:"suitable_home_ids"`
-	}
-	out := make([]row, 0, len(w))
+	out := apitypes.WaitingListResponse{Waiting: make([]apitypes.WaitingChild, 0, len(w)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, x := range w {
-		r := row{apiReferral: toAPIReferral(x.Referral), DaysWaiting: x.DaysWaiting, SuitableHomes: []int64{}}
+		homes := []int64{}
 		for _, h := range x.Suitable {
-			r.SuitableHomes = append(r.SuitableHomes, h.ID)
+			homes = append(homes, h.ID)
 		}
-		out = append(out, r)
+		out.Waiting = append(out.Waiting, waitingChild(toAPIReferral(x.Referral), x.DaysWaiting, homes))
 	}
-	return c.JSON(http.StatusOK, pg.with(map[string]any{"waiting": out}))
+	return c.JSON(http.StatusOK, out)
 }
 
 type circulateRequest struct {
@@ -235,7 +196,7 @@ func (s *Server) apiCirculate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"sent": n})
+	return c.JSON(http.StatusOK, apitypes.CirculateReferralResponse{Sent: n})
 }
 
 type respondRequest struct {
@@ -385,8 +346,8 @@ func (s *Server) apiEndHold(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIClock(clock))
 }
 
-func toAPIClock(c secure.Clock) map[string]any {
-	return map[string]any{"hours_used_28_days": c.Used, "hours_remaining": c.Remaining, "running": c.Running, "limit_exceeded": c.Exceeded}
+func toAPIClock(c secure.Clock) apitypes.NoOrderClock {
+	return apitypes.NoOrderClock{HoursUsed28Days: c.Used, HoursRemaining: c.Remaining, Running: c.Running, LimitExceeded: c.Exceeded}
 }
 
 type admitRequest struct {
@@ -435,27 +396,16 @@ func (s *Server) apiSuggestions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	type pair struct {
-		ReferralID int64    `json:"referral_id"`
-		ChildRef   string   `json:"child_ref"`
-		HomeID     int64    `json:"home_id"`
-		Home       string   `json:"home"`
-		BedID      int64    `json:"bed_id"`
-		Bed        string   `json:"bed"`
-		Miles      float64  `json:"miles"`
-		Offered    bool     `json:"offered"`
-		Why        []string `json:"why"`
-	}
-	out := make([]pair, 0, len(sug.Pairs))
+	out := apitypes.SuggestAllocationResponse{Pairs: make([]apitypes.SuggestedPair, 0, len(sug.Pairs)), UnplacedReferralIds: make([]int64, 0, len(sug.Unplaced)),
+		Paused: sug.Paused}
 	for _, p := range sug.Pairs {
-		out = append(out, pair{ReferralID: p.Referral.ID, ChildRef: p.Referral.ChildRef, HomeID: p.Home.ID, Home: p.Home.Name, BedID: p.Bed.ID, Bed: p.Bed.Label,
-			Miles: p.Miles, Offered: p.Offered, Why: p.Why})
+		out.Pairs = append(out.Pairs, apitypes.SuggestedPair{ReferralId: p.Referral.ID, ChildRef: p.Referral.ChildRef, HomeId: p.Home.ID, Home: p.Home.Name,
+			BedId: p.Bed.ID, Bed: p.Bed.Label, Miles: p.Miles, Offered: p.Offered, Why: nonNil(p.Why)})
 	}
-	unplaced := make([]int64, 0, len(sug.Unplaced))
 	for _, u := range sug.Unplaced {
-		unplaced = append(unplaced, u.ID)
+		out.UnplacedReferralIds = append(out.UnplacedReferralIds, u.ID)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"pairs": out, "unplaced_referral_ids": unplaced, "paused": sug.Paused})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiReport(c echo.Context) error {
@@ -470,10 +420,11 @@ func (s *Server) apiReport(c echo.Context) error {
 	for _, d := range rep.Declines {
 		declines[d.Reason] = d.Count
 	}
-	allocs := make([]map[string]any, 0, len(rep.Allocations))
+	out := apitypes.DailyReportResponse{Date: apiDate(rep.Date), FreeWelfare: rep.Board.FreeWelfare, TotalBeds: rep.Board.Total, Waiting: len(rep.Waiting),
+		Allocations24h: make([]apitypes.ReportAllocation, 0, len(rep.Allocations)), Declines24h: declines, CrossBorder: len(rep.CrossBorder)}
 	for _, a := range rep.Allocations {
-		allocs = append(allocs, map[string]any{"referral_id": a.ReferralID, "child_ref": a.ChildRef, "council": a.Council, "home": a.Home, "bed": a.Bed, "status": a.Status})
+		out.Allocations24h = append(out.Allocations24h, apitypes.ReportAllocation{ReferralId: a.ReferralID, ChildRef: a.ChildRef, Council: a.Council,
+			Home: a.Home, Bed: a.Bed, Status: a.Status})
 	}
-	return c.JSON(http.StatusOK, map[string]any{"date": rep.Date.Format(time.DateOnly), "free_welfare": rep.Board.FreeWelfare, "total_beds": rep.Board.Total,
-		"waiting": len(rep.Waiting), "allocations_24h": allocs, "declines_24h": declines, "cross_border": len(rep.CrossBorder)})
+	return c.JSON(http.StatusOK, out)
 }

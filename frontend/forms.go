@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 )
 
 // newValidator returns a validator that names fields by their form or JSON names.
@@ -94,39 +95,46 @@ func bindForm(c echo.Context, dst any) (map[string]string, error) {
 	return form, nil
 }
 
-// apiError is the JSON body of every API error.
-type apiError struct {
-	Error apiErrorBody `json:"error"`
+// apiError is the JSON body of every API error: the code for status, the message,
+// the field errors of err when it has some, and the request id.
+func apiError(status int, msg, requestID string, err error) apitypes.Error {
+	body := apitypes.ErrorBody{Code: codeFor(status), Message: msg}
+	if requestID != "" {
+		body.RequestId = &requestID
+	}
+	var fe commissioning.FieldErrors
+	if errors.As(err, &fe) {
+		body.Message = "The request has invalid fields."
+		fields := make([]apitypes.FieldError, len(fe))
+		for i, f := range fe {
+			fields[i] = apitypes.FieldError{Field: f.Field, Message: f.Message}
+		}
+		body.Fields = &fields
+	}
+	return apitypes.Error{Error: body}
 }
 
-type apiErrorBody struct {
-	Code      string                     `json:"code"`
-	Message   string                     `json:"message"`
-	Fields    []commissioning.FieldError `json:"fields,omitempty"`
-	RequestID string                     `json:"request_id,omitempty"`
-}
-
-func codeFor(status int) string {
+func codeFor(status int) apitypes.ErrorCode {
 	switch status {
 	case http.StatusBadRequest:
-		return "bad_request"
+		return apitypes.ErrorCodeBadRequest
 	case http.StatusUnauthorized:
-		return "unauthorised"
+		return apitypes.ErrorCodeUnauthorised
 	case http.StatusForbidden:
-		return "forbidden"
+		return apitypes.ErrorCodeForbidden
 	case http.StatusNotFound:
-		return "not_found"
+		return apitypes.ErrorCodeNotFound
 	case http.StatusConflict:
-		return "conflict"
+		return apitypes.ErrorCodeConflict
 	case http.StatusUnprocessableEntity:
-		return "invalid"
+		return apitypes.ErrorCodeInvalid
 	case http.StatusTooManyRequests:
-		return "too_many_requests"
+		return apitypes.ErrorCodeTooManyRequests
 	}
 	if status >= 500 {
-		return "internal"
+		return apitypes.ErrorCodeInternal
 	}
-	return "error"
+	return apitypes.ErrorCodeError
 }
 
 // decodeJSON reads a JSON body into dst strictly (unknown fields refused) and then

@@ -3,12 +3,12 @@ package frontend
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -68,19 +68,9 @@ func (s *Server) removeAdjacencyOverride(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/admin/geography")
 }
 
-type apiAdjacencyOverride struct {
-	ID        int64     `json:"id"`
-	CouncilA  string    `json:"council_a"`
-	NameA     string    `json:"council_a_name"`
-	CouncilB  string    `json:"council_b"`
-	NameB     string    `json:"council_b_name"`
-	Reason    string    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-func toAPIAdjacencyOverride(o marketplace.AdjacencyOverride) apiAdjacencyOverride {
+func toAPIAdjacencyOverride(o marketplace.AdjacencyOverride) apitypes.AdjacencyOverride {
 	a, b := o.Names()
-	return apiAdjacencyOverride{ID: o.ID, CouncilA: o.ONSA, NameA: a, CouncilB: o.ONSB, NameB: b, Reason: o.Reason, CreatedAt: o.CreatedAt}
+	return apitypes.AdjacencyOverride{Id: o.ID, CouncilA: o.ONSA, CouncilAName: a, CouncilB: o.ONSB, CouncilBName: b, Reason: o.Reason, CreatedAt: o.CreatedAt}
 }
 
 func (s *Server) apiAdjacencyOverrides(c echo.Context) error {
@@ -88,11 +78,11 @@ func (s *Server) apiAdjacencyOverrides(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]apiAdjacencyOverride, len(list))
+	out := apitypes.ListAdjacencyOverridesResponse{Overrides: make([]apitypes.AdjacencyOverride, len(list))}
 	for i, o := range list {
-		out[i] = toAPIAdjacencyOverride(o)
+		out.Overrides[i] = toAPIAdjacencyOverride(o)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"overrides": out})
+	return c.JSON(http.StatusOK, out)
 }
 
 func (s *Server) apiAddAdjacencyOverride(c echo.Context) error {

@@ -6,11 +6,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -69,16 +69,10 @@ type reviewRequest struct {
 	Notes  string `json:"notes" validate:"max=4000"`
 }
 
-type apiReview struct {
-	ID     int64  `json:"id"`
-	HeldOn string `json:"held_on"`
-	Notes  string `json:"notes"`
-}
-
-func toAPIReviews(rs []marketplace.Review) []apiReview {
-	out := make([]apiReview, 0, len(rs))
+func toAPIReviews(rs []marketplace.Review) []apitypes.Review {
+	out := make([]apitypes.Review, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, apiReview{ID: r.ID, HeldOn: r.HeldOn.Format(time.DateOnly), Notes: r.Notes})
+		out = append(out, apitypes.Review{Id: r.ID, HeldOn: apiDate(r.HeldOn), Notes: r.Notes})
 	}
 	return out
 }

@@ -83,13 +83,12 @@ func (p pager) withTotal(total int64, base string, q url.Values) pager {
 	return p
 }
 
-// JSON lists carry page, per_page, total and next beside the list itself, so
-// clients that read only the list keep working.
-// with adds the paging metadata to a JSON list response's fields.
-func (p pager) with(fields map[string]any) map[string]any {
-	fields["page"], fields["per_page"], fields["total"] = p.Page, p.Size, p.Total
-	if p.Next != "" {
-		fields["next"] = p.Next
+// next is the link to the next page for a JSON list, nil on the last page. JSON lists
+// carry page, per_page, total and next beside the list itself.
+func (p pager) next() *string {
+	if p.Next == "" {
+		return nil
 	}
-	return fields
+	n := p.Next
+	return &n
 }

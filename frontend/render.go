@@ -331,13 +331,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		msg = ""
 	}
 	if isAPI(c.Request().URL.Path) {
-		body := apiError{Error: apiErrorBody{Code: codeFor(status), Message: firstNonEmpty(msg, http.StatusText(status)), RequestID: reqID}}
-		var fe commissioning.FieldErrors
-		if errors.As(err, &fe) {
-			body.Error.Message = "The request has invalid fields."
-			body.Error.Fields = fe
-		}
-		_ = c.JSON(status, body)
+		_ = c.JSON(status, apiError(status, firstNonEmpty(msg, http.StatusText(status)), reqID, err))
 		return
 	}
 	heading, paras := errorText(status, msg)
