@@ -45,6 +45,9 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		defer stopJobs()
 
 		if cfg.MetricsAddr != "" {
+			if err := srv.RegisterMetrics(a.queue.Collector()); err != nil {
+				return err
+			}
 			metrics, stopMetrics := context.WithCancel(ctx)
 			defer stopMetrics()
 			go serveMetrics(metrics, cfg.MetricsAddr, srv.MetricsHandler())

@@ -63,6 +63,7 @@ type Options struct {
 // Queue is Hearth's River client and the work it knows.
 type Queue struct {
 	client *river.Client[*sql.Tx]
+	db     *sql.DB
 
 	mu    sync.RWMutex
 	tasks map[string]Task
@@ -85,7 +86,7 @@ const taskAttempts = 3
 // client takes one connection from to LISTEN for new jobs; without it workers poll.
 // The Queue works nothing until Start; it can enqueue before.
 func New(db *sql.DB, listen *pgxpool.Pool, opts Options) (*Queue, error) {
-	q := &Queue{tasks: map[string]Task{}}
+	q := &Queue{db: db, tasks: map[string]Task{}}
 	workers := river.NewWorkers()
 	if err := river.AddWorkerSafely(workers, &taskWorker{q: q}); err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
@@ -254,5 +255,25 @@ func TestPeriodicTaskRunsOncePerPeriodAcrossReplicas(t *testing.T) {
 	}
 	if len(jobsPerPeriod) > 0 {
 		t.Fatalf("periods with more than one job: %+v", jobsPerPeriod)
+	}
+}
+
+// TestJobsMetricCountsJobsByKindAndState: /metrics shows the jobs waiting, by kind and
+// state, so that work no replica takes, or that keeps failing, can be alerted on.
+func TestJobsMetricCountsJobsByKindAndState(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	q := newQueue(t, db, "") // not started: the jobs stay available
+	for _, task := range []string{"one", "two"} {
+		if err := db.Gorm.Transaction(func(tx *gorm.DB) error { return q.Kick(ctx, tx, task) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := `# HELP hearth_jobs River jobs in the database by kind and state (completed ones are kept 24 hours).
+# TYPE hearth_jobs gauge
+hearth_jobs{kind="hearth_task",state="available"} 2
+`
+	if err := testutil.CollectAndCompare(q.Collector(), strings.NewReader(want), "hearth_jobs"); err != nil {
+		t.Fatal(err)
 	}
 }
