@@ -277,3 +277,42 @@ hearth_jobs{kind="hearth_task",state="available"} 2
 		t.Fatal(err)
 	}
 }
+
+// TestStopLetsARunningJobFinish: shutdown (SIGTERM) stops fetching but waits for the
+// job in hand, which completes, rather than cutting it off mid-send.
+func TestStopLetsARunningJobFinish(t *testing.T) {
+	db := dbtest.Open(t)
+	q := newQueue(t, db, "")
+	started := make(chan struct{})
+	var finished atomic.Bool
+	if err := q.AddTask(jobs.Task{Name: "slow", Every: time.Hour, Run: func(ctx context.Context) error {
+		close(started)
+		select {
+		case <-time.After(700 * time.Millisecond):
+			finished.Store(true)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	start(t, q)
+	select {
+	case <-started:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the task never started")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := q.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !finished.Load() {
+		t.Fatal("Stop returned before the running job finished")
+	}
+	var state string
+	if err := db.Gorm.Raw("SELECT state FROM river_job WHERE args->>'task' = 'slow'").Scan(&state).Error; err != nil || state != "completed" {
+		t.Fatalf("job state %q, %v; want completed", state, err)
+	}
+}
