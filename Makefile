@@ -16,7 +16,7 @@ STRIPE_MOCK_PORT ?= 12111
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 # The packages whose tests run goroutines against each other, checked by the race detector.
-RACE_PKGS := ./frontend/auth/ ./commissioning/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
+RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 

@@ -19,6 +19,7 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-placements/hearth/commissioning"
@@ -171,6 +172,17 @@ func (s *Server) Handler() http.Handler { return s.e }
 // listener (ASVS V14.3.x): serve it on an address only operators can reach.
 func (s *Server) MetricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{})
+}
+
+// RegisterMetrics adds collectors from outside the web layer (the job queue's) to
+// those MetricsHandler serves.
+func (s *Server) RegisterMetrics(cs ...prometheus.Collector) error {
+	for _, c := range cs {
+		if err := s.metrics.reg.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close stops background work: the live-update listener

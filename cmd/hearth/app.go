@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
@@ -35,6 +36,9 @@ type app struct {
 	market   *marketplace.Service
 	secure   *secure.Service
 	billing  *billing.Service
+	// queue is the job queue: the outbox and billing enqueue on it in their own
+	// transactions; serve starts it (startJobs).
+	queue *jobs.Queue
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -51,11 +55,16 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			return err
 		}
 		defer db.Close()
-		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
+		queue, err := jobs.New(db.SQL, db.Pool, jobs.Options{})
+		if err != nil {
+			return err
+		}
+		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey).WithEnqueuer(queue)
 		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 		users.Keys = keys
 		a := &app{cfg: cfg, db: db, ownerURL: conn.owner, orgs: commissioning.NewService(db.Gorm), users: users,
-			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
+			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
+			queue: queue}
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/hearth-placements/hearth/frontend"
 )
 
-// serve runs the web server and background workers until ctx ends.
+// serve runs the web server and the background jobs until ctx ends.
 func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	return withApp(ctx, cfg, func(a *app) error {
 		if cfg.LoadDemo {
@@ -38,51 +38,19 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		defer srv.Close()
 
-		workers, stopWorkers := context.WithCancel(ctx)
-		defer stopWorkers()
-		if cfg.SMTP.Addr != "" {
-			if cfg.MailKeyEphemeral {
-				slog.Warn("HEARTH_MAIL_KEY is unset: a random key seals reset and invitation links, so those queued before a restart are not sent")
-			}
-			mail := notify.NewWorker(a.db.Gorm, cfg.SMTP)
-			go runEvery(workers, 2*time.Second, "mail delivery", func(ctx context.Context) error {
-				_, err := mail.DeliverDue(ctx)
-				return err
-			})
+		stopJobs, err := a.startJobs(ctx)
+		if err != nil {
+			return err
 		}
-		go runEvery(workers, 15*time.Second, "close requests at their deadline", func(ctx context.Context) error {
-			_, err := a.market.CloseDue(ctx)
-			return err
-		})
-		go runEvery(workers, 5*time.Minute, "delete expired sessions", func(ctx context.Context) error {
-			_, err := a.users.DeleteExpiredSessions(ctx)
-			return err
-		})
-		go runEvery(workers, time.Hour, "delete expired idempotency keys", func(ctx context.Context) error {
-			_, err := frontend.DeleteExpiredIdempotencyKeys(ctx, a.db.Gorm)
-			return err
-		})
-		go runEvery(workers, time.Hour, "stale vacancy reminders", func(ctx context.Context) error {
-			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
-			return err
-		})
-
-		go runEvery(workers, 5*time.Second, "stripe calls", func(ctx context.Context) error {
-			_, err := a.billing.ProcessJobs(ctx)
-			return err
-		})
-		mailed := a.secure.WithMail(a.outbox, cfg.BaseURL)
-		go runEvery(workers, time.Minute, "daily secure welfare report", func(ctx context.Context) error {
-			_, err := mailed.SendDailyReport(ctx, cfg.ReportAt)
-			return err
-		})
-		go runEvery(workers, time.Hour, "secure referral update reminders", func(ctx context.Context) error {
-			_, err := mailed.RemindDue(ctx)
-			return err
-		})
+		defer stopJobs()
 
 		if cfg.MetricsAddr != "" {
-			go serveMetrics(workers, cfg.MetricsAddr, srv.MetricsHandler())
+			if err := srv.RegisterMetrics(a.queue.Collector()); err != nil {
+				return err
+			}
+			metrics, stopMetrics := context.WithCancel(ctx)
+			defer stopMetrics()
+			go serveMetrics(metrics, cfg.MetricsAddr, srv.MetricsHandler())
 		}
 
 		fmt.Fprintf(out, "\nHearth is running at %s\n", cfg.BaseURL)
@@ -132,21 +100,5 @@ func serveMetrics(ctx context.Context, addr string, h http.Handler) {
 	slog.Info("metrics listening", "addr", addr)
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		slog.Error("metrics listener", "addr", addr, "err", err)
-	}
-}
-
-// runEvery runs f every interval until ctx ends, logging failures.
-func runEvery(ctx context.Context, interval time.Duration, what string, f func(context.Context) error) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if err := f(ctx); err != nil && ctx.Err() == nil {
-			slog.ErrorContext(ctx, what, "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
 	}
 }

@@ -1,10 +1,12 @@
 // Package notify sends Hearth's email through an outbox table.
 //
-// Send stores a message in the same transaction as the change it reports. A Worker
-// delivers queued messages over SMTP with retries and backoff, claiming rows with
-// FOR UPDATE SKIP LOCKED so that several Hearth processes never send one twice. With
-// no SMTP server configured, messages are kept as "stored" for the consortium admin's
-// outbox page.
+// Send stores a message in the same transaction as the change it reports, and tells
+// the Outbox's Enqueuer (Hearth's job queue) in that transaction too, so that a job to
+// deliver it exists exactly when the message does. A Worker delivers queued messages
+// over SMTP with retries and backoff, claiming each row with FOR UPDATE SKIP LOCKED and
+// marking it sent in the same transaction, so that several Hearth processes never send
+// one twice; the outbox row, not the job, is the source of truth. With no SMTP server
+// configured, messages are kept as "stored" for the consortium admin's outbox page.
 package notify
 
 import (
@@ -87,6 +89,20 @@ type Outbox struct {
 	db      *gorm.DB
 	sending bool
 	key     *LinkKey
+	queue   Enqueuer
+}
+
+// Enqueuer is told of each message queued for delivery, in the transaction that queued
+// it, so that a job to deliver it commits (or rolls back) with the message.
+type Enqueuer interface {
+	EnqueueMail(ctx context.Context, tx *gorm.DB, emailID int64) error
+}
+
+// WithEnqueuer returns an Outbox that tells q of every message it queues for delivery.
+func (o *Outbox) WithEnqueuer(q Enqueuer) *Outbox {
+	c := *o
+	c.queue = q
+	return &c
 }
 
 // NewOutbox returns an Outbox on db. When sending is false, messages are stored only.
@@ -162,7 +178,21 @@ func (o *Outbox) store(ctx context.Context, m Mail, sealed []byte) error {
 		}
 		e.ConsortiumID = cons
 	}
-	if err := db.Omit("NextTryAt", "CreatedAt", "SentAt", "LastError", "Attempts").Create(&e).Error; err != nil {
+	create := func(tx *gorm.DB) error {
+		return tx.Omit("NextTryAt", "CreatedAt", "SentAt", "LastError", "Attempts").Create(&e).Error
+	}
+	var err error
+	if o.queue == nil || status != "queued" {
+		err = create(db)
+	} else {
+		err = db.Transaction(func(tx *gorm.DB) error {
+			if err := create(tx); err != nil {
+				return err
+			}
+			return o.queue.EnqueueMail(ctx, tx, e.ID)
+		})
+	}
+	if err != nil {
 		return fmt.Errorf("send %q: %w", m.Subject, err)
 	}
 	return nil
@@ -231,41 +261,74 @@ func NewWorker(db *gorm.DB, cfg SMTPConfig) *Worker {
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		var done bool
-		err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			var e Email
-			err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-				Where("status = 'queued' AND next_try_at <= now()").Order("id").First(&e).Error
-			if errors.Is(err, gorm.ErrRecordNotFound) {
-				done = true
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := w.deliver(e); err != nil {
-				e.Attempts++
-				upd := map[string]any{"attempts": e.Attempts, "last_error": err.Error(),
-					"next_try_at": time.Now().Add(w.Backoff(e.Attempts))}
-				if e.Attempts >= w.MaxAttempts || errors.Is(err, ErrLinkUnsealable) {
-					// A failed message's secret is wiped: it will never be sent.
-					upd["status"] = "failed"
-					upd["secret_sealed"] = nil
-				}
-				slog.WarnContext(ctx, "mail not delivered", "email_id", e.ID, "attempt", e.Attempts, "err", err)
-				return tx.Model(&e).Updates(upd).Error
-			}
-			sent++
-			return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": time.Now(), "attempts": e.Attempts + 1, "last_error": "",
-				"secret_sealed": nil}).Error
-		})
+		found, ok, err := w.deliverNext(ctx, "status = 'queued' AND next_try_at <= now()")
 		if err != nil {
-			return sent, fmt.Errorf("deliver mail: %w", err)
+			return sent, err
 		}
-		if done {
+		if !found {
 			return sent, nil
 		}
+		if ok {
+			sent++
+		}
 	}
+}
+
+// DeliverOne sends message id if it is queued and due, and reports whether it was sent.
+// A message another process is sending, already sent, or waiting for its next try is
+// left alone; a failed attempt is recorded on the message (see DeliverDue), not returned.
+func (w *Worker) DeliverOne(ctx context.Context, id int64) (bool, error) {
+	_, ok, err := w.deliverNext(ctx, "id = ? AND status = 'queued' AND next_try_at <= now()", id)
+	return ok, err
+}
+
+// DueIDs returns the ids of the queued messages whose time has come, oldest first, at
+// most limit of them: the job queue's sweep enqueues a delivery for each.
+func (w *Worker) DueIDs(ctx context.Context, limit int) ([]int64, error) {
+	var ids []int64
+	err := w.db.WithContext(ctx).Model(&Email{}).Where("status = 'queued' AND next_try_at <= now()").
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("due mail: %w", err)
+	}
+	return ids, nil
+}
+
+// deliverNext claims the first message matching where (FOR UPDATE SKIP LOCKED), tries
+// to send it and records the outcome in the same transaction. It reports whether it
+// found a message and whether that message was sent.
+func (w *Worker) deliverNext(ctx context.Context, where string, args ...any) (found, sent bool, err error) {
+	err = w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var e Email
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where(where, args...).Order("id").First(&e).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		found = true
+		if err := w.deliver(e); err != nil {
+			e.Attempts++
+			upd := map[string]any{"attempts": e.Attempts, "last_error": err.Error(),
+				"next_try_at": time.Now().Add(w.Backoff(e.Attempts))}
+			if e.Attempts >= w.MaxAttempts || errors.Is(err, ErrLinkUnsealable) {
+				// A failed message's secret is wiped: it will never be sent.
+				upd["status"] = "failed"
+				upd["secret_sealed"] = nil
+			}
+			slog.WarnContext(ctx, "mail not delivered", "email_id", e.ID, "attempt", e.Attempts, "err", err)
+			return tx.Model(&e).Updates(upd).Error
+		}
+		sent = true
+		return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": time.Now(), "attempts": e.Attempts + 1, "last_error": "",
+			"secret_sealed": nil}).Error
+	})
+	if err != nil {
+		return found, false, fmt.Errorf("deliver mail: %w", err)
+	}
+	return found, sent, nil
 }
 
 func (w *Worker) deliver(e Email) error {

@@ -37,6 +37,31 @@ type Service struct {
 	stripe *client.API
 	cfg    Config
 	Now    func() time.Time
+	queue  Enqueuer
+}
+
+// Enqueuer is told, in the transaction that queued them, that Stripe calls are waiting
+// in stripe_jobs, so that a job to make them commits (or rolls back) with them. The
+// stripe_jobs rows stay the source of truth: ProcessJobs works whatever is due.
+type Enqueuer interface {
+	EnqueueStripeCalls(ctx context.Context, tx *gorm.DB) error
+}
+
+// WithEnqueuer returns the Service telling q of the Stripe calls it queues.
+func (s *Service) WithEnqueuer(q Enqueuer) *Service {
+	c := *s
+	c.queue = q
+	return &c
+}
+
+// queueStripeCalls runs insert, a statement adding rows to stripe_jobs, in tx and tells
+// the Enqueuer when it added any.
+func (s *Service) queueStripeCalls(ctx context.Context, tx *gorm.DB, insert string, args ...any) error {
+	res := tx.Exec(insert, args...)
+	if res.Error != nil || res.RowsAffected == 0 || s.queue == nil {
+		return res.Error
+	}
+	return s.queue.EnqueueStripeCalls(ctx, tx)
 }
 
 // NewService returns billing on db, talking to Stripe as cfg says (or not at all).
@@ -264,7 +289,7 @@ func (s *Service) Run(ctx context.Context, consortiumID int64, start, end time.T
 					return fmt.Errorf("line for placement %d: %w", l.PlacementID, err)
 				}
 			}
-			if err := tx.Exec("INSERT INTO stripe_jobs (kind, ref_id) VALUES ('invoice', ?) ON CONFLICT DO NOTHING", inv.ID).Error; err != nil {
+			if err := s.queueStripeCalls(ctx, tx, "INSERT INTO stripe_jobs (kind, ref_id) VALUES ('invoice', ?) ON CONFLICT DO NOTHING", inv.ID); err != nil {
 				return err
 			}
 			res.Created++

@@ -180,7 +180,7 @@ func (s *Service) creditPlacement(ctx context.Context, tx *gorm.DB, placementID,
 			}
 			cn.Lines = append(cn.Lines, row)
 		}
-		if err := tx.Exec("INSERT INTO stripe_jobs (kind, ref_id) VALUES ('credit_note', ?) ON CONFLICT DO NOTHING", cn.ID).Error; err != nil {
+		if err := s.queueStripeCalls(ctx, tx, "INSERT INTO stripe_jobs (kind, ref_id) VALUES ('credit_note', ?) ON CONFLICT DO NOTHING", cn.ID); err != nil {
 			return nil, err
 		}
 		if err := audit.New(tx).Record(ctx, "billing.credit_note", "invoice", fmt.Sprint(invID), map[string]any{"credit_note_id": cn.ID,

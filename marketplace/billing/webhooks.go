@@ -87,7 +87,7 @@ func (s *Service) invoiceEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 		if err := tx.Exec(`UPDATE invoice_lines SET transfer_status = 'queued' WHERE invoice_id = ? AND transfer_status = 'awaiting_payment'`, inv.ID).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO stripe_jobs (kind, ref_id) SELECT 'transfer', id FROM invoice_lines WHERE invoice_id = ? ON CONFLICT DO NOTHING`, inv.ID).Error; err != nil {
+		if err := s.queueStripeCalls(ctx, tx, `INSERT INTO stripe_jobs (kind, ref_id) SELECT 'transfer', id FROM invoice_lines WHERE invoice_id = ? ON CONFLICT DO NOTHING`, inv.ID); err != nil {
 			return err
 		}
 	}
@@ -119,8 +119,8 @@ func (s *Service) accountEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 		if err := tx.Exec(`UPDATE invoice_lines SET transfer_status = 'queued' WHERE provider_id = ? AND transfer_status = 'waiting_onboarding'`, a.OrganisationID).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO stripe_jobs (kind, ref_id) SELECT 'transfer', id FROM invoice_lines WHERE provider_id = ? AND transfer_status = 'queued'
-            ON CONFLICT (kind, ref_id) DO UPDATE SET status = 'pending', next_try_at = now() WHERE stripe_jobs.status = 'done'`, a.OrganisationID).Error; err != nil {
+		if err := s.queueStripeCalls(ctx, tx, `INSERT INTO stripe_jobs (kind, ref_id) SELECT 'transfer', id FROM invoice_lines WHERE provider_id = ? AND transfer_status = 'queued'
+            ON CONFLICT (kind, ref_id) DO UPDATE SET status = 'pending', next_try_at = now() WHERE stripe_jobs.status = 'done'`, a.OrganisationID); err != nil {
 			return err
 		}
 	}

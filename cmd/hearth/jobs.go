@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
+	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/frontend"
+)
+
+// Periods of the frequent tasks (see tasks for all of them). Every replica registers
+// them; River's elected leader enqueues each once per period (see package jobs).
+const (
+	mailSweepEvery   = 15 * time.Second
+	closeDueEvery    = 15 * time.Second
+	stripeCallsEvery = 5 * time.Second
+)
+
+// stopJobsTimeout is how long running jobs get to finish at shutdown.
+const stopJobsTimeout = 30 * time.Second
+
+// tasks is Hearth's periodic work, each a domain function.
+func (a *app) tasks() []jobs.Task {
+	mailed := a.secure.WithMail(a.outbox, a.cfg.BaseURL)
+	discard := func(f func(context.Context) (int, error)) func(context.Context) error {
+		return func(ctx context.Context) error { _, err := f(ctx); return err }
+	}
+	return []jobs.Task{
+		{Name: "close_due_requests", Every: closeDueEvery, Run: func(ctx context.Context) error {
+			_, err := a.market.CloseDue(ctx)
+			return err
+		}},
+		// The session store's own cleanup goroutine raced with its StopCleanup
+		// (alexedwards/scs#231); the job system runs the cleanup instead.
+		{Name: "delete_expired_sessions", Every: 5 * time.Minute, Run: func(ctx context.Context) error {
+			_, err := a.users.DeleteExpiredSessions(ctx)
+			return err
+		}},
+		{Name: "delete_expired_idempotency_keys", Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := frontend.DeleteExpiredIdempotencyKeys(ctx, a.db.Gorm)
+			return err
+		}},
+		{Name: "stale_vacancy_reminders", Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
+			return err
+		}},
+		// Also enqueued with every Stripe call queued (billing.Enqueuer); the period
+		// retries failed calls after their backoff and picks up credit jobs, which a
+		// database trigger queues.
+		{Name: jobs.StripeCalls, Every: stripeCallsEvery, Run: discard(a.billing.ProcessJobs)},
+		{Name: "daily_secure_report", Every: time.Minute, Run: func(ctx context.Context) error {
+			_, err := mailed.SendDailyReport(ctx, a.cfg.ReportAt)
+			return err
+		}},
+		{Name: "secure_referral_reminders", Every: time.Hour, Run: discard(mailed.RemindDue)},
+	}
+}
+
+// startJobs registers Hearth's tasks and, with SMTP configured, mail delivery on the
+// app's queue and starts it. The returned function stops it gracefully: running jobs
+// get stopJobsTimeout to finish before they are cancelled.
+func (a *app) startJobs(ctx context.Context) (stop func(), err error) {
+	for _, t := range a.tasks() {
+		if err := a.queue.AddTask(t); err != nil {
+			return nil, err
+		}
+	}
+	if a.cfg.SMTP.Addr != "" {
+		if a.cfg.MailKeyEphemeral {
+			slog.Warn("HEARTH_MAIL_KEY is unset: a random key seals reset and invitation links, so those queued before a restart are not sent")
+		}
+		if err := a.queue.DeliverMail(notify.NewWorker(a.db.Gorm, a.cfg.SMTP), mailSweepEvery); err != nil {
+			return nil, err
+		}
+	}
+	if err := a.queue.Start(ctx); err != nil {
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), stopJobsTimeout)
+		defer cancel()
+		if err := a.queue.Stop(ctx); err != nil {
+			slog.Error("stop background jobs", "err", err)
+			return
+		}
+		slog.Info("background jobs stopped")
+	}, nil
+}
