@@ -73,7 +73,7 @@ func (s *Server) apiInvoices(c echo.Context) error {
 	out := make([]apiInvoice, 0, len(invs))
 	providers := map[int64]string{}
 	for _, inv := range invs {
-		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: inv.Status,
+		a := apiInvoice{ID: inv.ID, PeriodStart: inv.PeriodStart.Format(time.DateOnly), PeriodEnd: inv.PeriodEnd.Format(time.DateOnly), Status: string(inv.Status),
 			TotalPence: inv.TotalPence, CreditedPence: inv.CreditedPence(), NetPence: inv.NetPence(), Lines: []apiInvoiceLine{}, CreditNotes: []apiCreditNote{}}
 		placement := map[int64]int64{}
 		for _, l := range inv.Lines {

@@ -64,7 +64,7 @@ func (s *Server) apiRequests(c echo.Context) error {
 	}
 	out := make([]apiRequestRow, 0, len(reqs))
 	for _, r := range reqs {
-		out = append(out, apiRequestRow{ID: r.ID, Status: r.Status, ChildRef: r.ChildRef, LotID: r.LotID, Tier: r.Tier, StartDate: dateOrNil(r.StartDate),
+		out = append(out, apiRequestRow{ID: r.ID, Status: string(r.Status), ChildRef: r.ChildRef, LotID: r.LotID, Tier: r.Tier, StartDate: dateOrNil(r.StartDate),
 			Deadline: r.Deadline, Emergency: r.Emergency, SubmittedAt: r.SubmittedAt, ClosedAt: r.ClosedAt, CreatedAt: r.CreatedAt})
 	}
 	return c.JSON(http.StatusOK, pg.counted(c, total).with(map[string]any{"requests": out}))

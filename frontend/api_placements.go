@@ -115,7 +115,7 @@ func (s *Server) apiPlacements(c echo.Context) error {
 	}
 	out := make([]apiPlacementRow, 0, len(rows))
 	for _, r := range rows {
-		row := apiPlacementRow{ID: r.ID, Status: r.Status, Access: string(r.Access), ChildRef: r.ChildRef, PlacingCouncil: r.PlacingCouncil, Provider: r.Provider,
+		row := apiPlacementRow{ID: r.ID, Status: string(r.Status), Access: string(r.Access), ChildRef: r.ChildRef, PlacingCouncil: r.PlacingCouncil, Provider: r.Provider,
 			Home: r.HomeName, HostCouncil: r.HostCouncil, StartDate: r.StartDate.Format(time.DateOnly)}
 		if r.EndedOn != nil {
 			row.EndedOn = ptrTo(r.EndedOn.Format(time.DateOnly))
@@ -197,7 +197,7 @@ func dateOrNil(t *time.Time) *string {
 }
 
 func toAPIPlacement(v marketplace.PlacementView) apiPlacement {
-	out := apiPlacement{ID: v.ID, RequestID: v.RequestID, Status: v.Status, Access: string(v.Access), ChildRef: v.ChildRef, PlacingCouncil: v.PlacingCouncil,
+	out := apiPlacement{ID: v.ID, RequestID: v.RequestID, Status: string(v.Status), Access: string(v.Access), ChildRef: v.ChildRef, PlacingCouncil: v.PlacingCouncil,
 		Contact: v.Contact, Provider: v.Provider, Home: v.HomeName, HomeURN: v.HomeURN, HomeOutcode: v.HomeOutcode, HostCouncil: v.HostCouncil,
 		StartDate: v.StartDate.Format(time.DateOnly), StartedOn: dateOrNil(v.StartedOn), EndedOn: dateOrNil(v.EndedOn), EndReason: v.EndReason, Incidents: []apiIncident{}}
 	for _, in := range v.Incidents {
@@ -408,7 +408,7 @@ func (s *Server) apiChild(c echo.Context) error {
 	}
 	out := make([]apiChildPlacement, 0, len(rec.Placements))
 	for _, p := range rec.Placements {
-		out = append(out, apiChildPlacement{PlacementID: p.ID, Status: p.Status, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles,
+		out = append(out, apiChildPlacement{PlacementID: p.ID, Status: string(p.Status), Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles,
 			StartedOn: dateOrNil(p.StartedOn), EndedOn: dateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReview: dateOrNil(p.NextReview)})
 	}
 	return c.JSON(http.StatusOK, map[string]any{"child_ref": rec.Ref, "since": rec.Since.Format(time.DateOnly), "moves": rec.Moves,

@@ -73,7 +73,7 @@ type apiInvitedHome struct {
 }
 
 func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) apiInvitation {
-	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
+	out := apiInvitation{RequestID: inv.RequestID, Council: inv.CouncilName, Status: string(inv.Status), Outcome: string(inv.Outcome),
 		LotID: inv.LotID, StartDate: inv.StartDate.Format("2006-01-02"), Deadline: inv.Deadline, Emergency: inv.Emergency, Homes: []apiInvitedHome{},
 		CancelReason: inv.CancelReason}
 	if inv.Withheld() {
@@ -173,7 +173,7 @@ type apiBid struct {
 }
 
 func toAPIBid(b marketplace.Bid) apiBid {
-	out := apiBid{ID: b.ID, RequestID: b.RequestID, HomeID: b.HomeID, Status: b.Status, EarliestStart: b.EarliestStart.Format("2006-01-02"),
+	out := apiBid{ID: b.ID, RequestID: b.RequestID, HomeID: b.HomeID, Status: string(b.Status), EarliestStart: b.EarliestStart.Format("2006-01-02"),
 		WeeklyFeePence: int64(b.WeeklyFeePence), TotalWeekly: int64(b.TotalWeekly()), NoticeDays: b.NoticeDays, Justification: b.Justification,
 		Revision: b.Revision, UpdatedAt: b.UpdatedAt, Alternative: b.Alternative, AlternativeRules: nonNil([]string(b.AlternativeRules))}
 	if b.Alternative {

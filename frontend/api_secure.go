@@ -76,7 +76,7 @@ type apiReferral struct {
 }
 
 func toAPIReferral(r secure.Referral) apiReferral {
-	return apiReferral{ID: r.ID, Status: r.Status, ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
+	return apiReferral{ID: r.ID, Status: string(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: dateOrNil(r.OrderExpiry), HearingDate: dateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
 		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
 		AllocatedBedID: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: dateOrNil(r.OrderStart), OrderKind: r.OrderKind,
@@ -133,7 +133,7 @@ type apiSecureBed struct {
 }
 
 func toAPIBed(b secure.Bed) apiSecureBed {
-	return apiSecureBed{ID: b.ID, Label: b.Label, Designation: b.Designation, Status: b.Status, ClosedReason: b.ClosedReason,
+	return apiSecureBed{ID: b.ID, Label: b.Label, Designation: b.Designation, Status: string(b.Status), ClosedReason: b.ClosedReason,
 		ReopensOn: dateOrNil(b.ReopensOn), ExpectedFreeOn: dateOrNil(b.ExpectedFreeOn), Version: b.Version}
 }
 
@@ -188,7 +188,7 @@ func (s *Server) apiSetSecureBed(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: req.Status, ClosedReason: req.ClosedReason,
+	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: secure.BedStatus(req.Status), ClosedReason: req.ClosedReason,
 		ReopensOn: optionalDate(req.ReopensOn), ExpectedFreeOn: optionalDate(req.ExpectedFreeOn), Version: req.Version})
 	if err != nil {
 		return err

@@ -575,7 +575,7 @@ func (s *Server) setSecureBed(c echo.Context) error {
 		return err
 	}
 	prefix := fmt.Sprintf("bed_%d_", id)
-	u := secure.BedUpdate{Status: form[prefix+"status"], ClosedReason: form[prefix+"closed_reason"]}
+	u := secure.BedUpdate{Status: secure.BedStatus(form[prefix+"status"]), ClosedReason: form[prefix+"closed_reason"]}
 	u.Version, _ = strconv.Atoi(form[prefix+"version"])
 	var fe commissioning.FieldErrors
 	for _, d := range []struct {

@@ -49,7 +49,7 @@ type Placement struct {
 	CouncilID       int64
 	ProviderID      int64
 	HomeID          int64
-	Status          string // awaiting_approval, awarded, refused, started, ended
+	Status          PlacementStatus
 	WeeklyFeePence  Pence
 	StartDate       time.Time
 	Miles           float64

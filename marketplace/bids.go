@@ -31,7 +31,7 @@ type Bid struct {
 	RequestID         int64
 	ProviderID        int64
 	HomeID            int64
-	Status            string
+	Status            BidStatus
 	EarliestStart     time.Time
 	WeeklyFeePence    Pence
 	OneToOneHours     int
@@ -322,8 +322,8 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 type Invitation struct {
 	RequestID     int64
 	CouncilName   string
-	Status        string
-	Outcome       string // OutcomePending, OutcomeSuccessful or OutcomeNotSuccessful
+	Status        commissioning.RequestStatus
+	Outcome       InvitationOutcome
 	AgeYears      int
 	Sex           string
 	Needs         Codes `gorm:"type:text[]"`
@@ -343,13 +343,6 @@ type Invitation struct {
 	HomeLon       float64
 	CancelReason  *string // why the council cancelled the request, if it did
 }
-
-// Outcomes of an invitation for the invited provider.
-const (
-	OutcomePending       = "pending"        // no final award yet
-	OutcomeSuccessful    = "successful"     // the provider's bid won
-	OutcomeNotSuccessful = "not_successful" // another provider's bid won
-)
 
 // Withheld says whether the child's profile is hidden from this provider: the award is
 // final and went to someone else, so the provider has no more need of it.

@@ -126,7 +126,7 @@ type PlacementView struct {
 }
 
 // Open reports whether the placement is live (awarded or started).
-func (v PlacementView) Open() bool { return v.Status == "awarded" || v.Status == "started" }
+func (v PlacementView) Open() bool { return v.Status.Live() }
 
 // placementFacts are the joined facts about a placement that views, notices and the
 // agreement all draw on.
@@ -177,7 +177,7 @@ type Viewer struct {
 
 // hostStatuses are the states in which the host council sees a placement: from the
 // final award (the host notice) on.
-var hostStatuses = []string{"awarded", "started", "ended"}
+var hostStatuses = finalPlacementStatuses
 
 func accessTo(p Placement, v Viewer) (Access, bool) {
 	if v.HostOnly {
@@ -190,10 +190,10 @@ func accessTo(p Placement, v Viewer) (Access, bool) {
 	switch {
 	case v.Kind == commissioning.KindCouncil && p.CouncilID == v.OrgID:
 		return AccessCouncil, true
-	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status != "refused" && p.Status != "awaiting_approval":
+	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status.Final():
 		return AccessProvider, true
 	case v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID &&
-		(p.Status == "awarded" || p.Status == "started" || p.Status == "ended"):
+		p.Status.Final():
 		return AccessHost, true
 	}
 	return "", false
@@ -269,7 +269,7 @@ func placementNotFound(id int64, err error) error {
 // PlacementRow is a line in a list of placements.
 type PlacementRow struct {
 	ID             int64
-	Status         string
+	Status         PlacementStatus
 	ChildRef       string
 	PlacingCouncil string
 	Provider       string
@@ -825,7 +825,7 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 type ChildPlacement struct {
 	ID          int64
 	RequestID   int64
-	Status      string
+	Status      PlacementStatus
 	HomeName    string
 	Provider    string
 	HostCouncil string
@@ -882,7 +882,7 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 	ids := make([]int64, len(rec.Placements))
 	for i, cp := range rec.Placements {
 		ids[i] = cp.ID
-		if cp.Status == "awarded" || cp.Status == "started" {
+		if cp.Status.Live() {
 			due, _, err := s.NextReview(ctx, Placement{ID: cp.ID, Status: cp.Status, StartDate: cp.StartDate, StartedOn: cp.StartedOn})
 			if err != nil {
 				return rec, err

@@ -123,7 +123,7 @@ type Bed struct {
 	HomeID         int64
 	Label          string
 	Designation    string
-	Status         string
+	Status         BedStatus
 	ClosedReason   *string
 	ReopensOn      *time.Time
 	ExpectedFreeOn *time.Time
@@ -153,7 +153,7 @@ type bedChange struct {
 	ID        int64 `gorm:"primaryKey"`
 	BedID     int64
 	HomeID    int64
-	Status    string
+	Status    BedStatus
 	Detail    string
 	ChangedBy *int64
 }
@@ -295,7 +295,7 @@ func (s *Service) HomeOf(ctx context.Context, providerID int64) (Home, []Bed, er
 
 // BedUpdate is a home's report of a bed's state.
 type BedUpdate struct {
-	Status         string // free, occupied or closed (held is set only by allocation)
+	Status         BedStatus // free, occupied or closed (held is set only by allocation)
 	ClosedReason   string
 	ReopensOn      *time.Time
 	ExpectedFreeOn *time.Time

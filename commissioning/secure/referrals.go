@@ -70,7 +70,7 @@ type Referral struct {
 	ID                 int64 `gorm:"primaryKey"`
 	CouncilID          int64
 	CreatedBy          *int64
-	Status             string
+	Status             ReferralStatus
 	ChildRef           string
 	AgeYears           int
 	BirthMonth         int

@@ -133,7 +133,7 @@ type Invoice struct {
 	CouncilID       int64
 	PeriodStart     time.Time
 	PeriodEnd       time.Time
-	Status          string
+	Status          InvoiceStatus
 	TotalPence      int64
 	LevyPence       int64
 	StripeInvoiceID *string

@@ -1,0 +1,57 @@
+package billing
+
+import "github.com/hearth-placements/hearth/commissioning"
+
+// InvoiceStatus is where a council's monthly invoice stands. The database's CHECK on
+// invoices.status allows exactly InvoiceMachine.States.
+type InvoiceStatus string
+
+// The statuses of an invoice.
+const (
+	InvoicePending       InvoiceStatus = "pending"        // drafted in Hearth and Stripe, not yet finalised
+	InvoiceSent          InvoiceStatus = "sent"           // finalised by Hearth and sent to the council
+	InvoiceOpen          InvoiceStatus = "open"           // finalised, as Stripe reported
+	InvoicePaid          InvoiceStatus = "paid"           // the council paid it; providers' transfers are queued
+	InvoicePaymentFailed InvoiceStatus = "payment_failed" // an attempt to collect failed; it may still be paid
+	InvoiceVoid          InvoiceStatus = "void"           // cancelled in Stripe
+)
+
+// InvoiceMachine holds the legal changes of an invoice. Stripe's webhooks may arrive
+// in any order, so every unfinished status may move to any later one; paid and void
+// are final (a database trigger refuses any change to them too).
+//
+//	pending → sent                         Hearth finalises it
+//	pending, sent, payment_failed → open   invoice.finalized
+//	pending … open → paid, payment_failed, void   invoice.paid, invoice.payment_failed, invoice.voided
+var InvoiceMachine = commissioning.Machine[InvoiceStatus]{
+	Object: "invoice",
+	States: []InvoiceStatus{InvoicePending, InvoiceSent, InvoiceOpen, InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
+	Next: map[InvoiceStatus][]InvoiceStatus{
+		InvoicePending:       {InvoiceSent, InvoiceOpen, InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
+		InvoiceSent:          {InvoiceOpen, InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
+		InvoiceOpen:          {InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
+		InvoicePaymentFailed: {InvoiceOpen, InvoicePaid, InvoiceVoid},
+	},
+}
+
+// CanTransition returns nil if an invoice may move from s to to, and an
+// *commissioning.IllegalTransition otherwise.
+func (s InvoiceStatus) CanTransition(to InvoiceStatus) error { return InvoiceMachine.Check(s, to) }
+
+// Transition moves inv to status to, or returns an *commissioning.IllegalTransition.
+func (inv *Invoice) Transition(to InvoiceStatus) error {
+	if err := inv.Status.CanTransition(to); err != nil {
+		return err
+	}
+	inv.Status = to
+	return nil
+}
+
+// IsPending says whether the invoice is not finalised yet.
+func (s InvoiceStatus) IsPending() bool { return s == InvoicePending }
+
+// Paid says whether the council paid it.
+func (s InvoiceStatus) Paid() bool { return s == InvoicePaid }
+
+// Final says whether the invoice can no longer change: paid or void.
+func (s InvoiceStatus) Final() bool { return InvoiceMachine.Final(s) }
