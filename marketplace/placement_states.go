@@ -36,7 +36,9 @@ var PlacementMachine = commissioning.Machine[PlacementStatus]{
 
 // CanTransition returns nil if a placement may move from s to to, and an
 // *commissioning.IllegalTransition otherwise.
-func (s PlacementStatus) CanTransition(to PlacementStatus) error { return PlacementMachine.Check(s, to) }
+func (s PlacementStatus) CanTransition(to PlacementStatus) error {
+	return PlacementMachine.Check(s, to)
+}
 
 // Transition moves p to status to, or returns an *commissioning.IllegalTransition.
 func (p *Placement) Transition(to PlacementStatus) error {
