@@ -111,7 +111,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		if err != nil {
 			return err
 		}
-		if r.Status != "open" {
+		if !r.Status.IsOpen() {
 			return ErrBiddingClosed
 		}
 		var fe commissioning.FieldErrors
@@ -285,7 +285,7 @@ func (s *Service) ResponsesFor(ctx context.Context, requestID, councilID int64) 
 		return out, err
 	}
 	out.Bids, out.Declines = int(nb), int(nd)
-	out.Sealed = r.Status == "draft" || r.Status == "open"
+	out.Sealed = r.Status.Sealed()
 	if out.Sealed {
 		return out, nil
 	}

@@ -51,10 +51,13 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 				}
 				return err
 			}
-			if r.Status == "cancelled" {
+			if r.Status.Cancelled() {
 				return ErrRequestCancelled
 			}
 			return ErrNotCancellable
+		}
+		if err := r.Status.CanTransition(commissioning.RequestCancelled); err != nil {
+			return err // the UPDATE's condition and the table disagree: say so, never cancel silently
 		}
 		r = rows[0]
 		if err := audit.New(tx).Record(ctx, "request.cancel", "placement_request", fmt.Sprint(r.ID), map[string]any{"reason": reason}); err != nil {

@@ -509,7 +509,7 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 		if p, err = lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider}); err != nil {
 			return err
 		}
-		if p.Status != "awarded" {
+		if p.Status.CanTransition(PlacementStarted) != nil {
 			return ErrNotAwarded
 		}
 		if on.After(s.today()) {
@@ -528,7 +528,10 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			}
 			p.StartDate = on
 		}
-		p.Status, p.StartedOn, p.StartedBy = "started", &on, nullID(by)
+		if err := p.Transition(PlacementStarted); err != nil {
+			return err
+		}
+		p.StartedOn, p.StartedBy = &on, nullID(by)
 		if err := tx.Model(&p).Select("status", "started_on", "started_by", "start_date").Updates(&p).Error; err != nil {
 			return err
 		}
@@ -600,7 +603,7 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		if err != nil {
 			return err
 		}
-		if p.Status != "awarded" && p.Status != "started" {
+		if !p.Status.Live() {
 			return ErrPlacementOver
 		}
 		fe := c.Validate()
@@ -655,7 +658,7 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 		if err != nil {
 			return err
 		}
-		if p.Status != "started" {
+		if !p.Status.Started() {
 			return ErrNotStarted
 		}
 		var fe commissioning.FieldErrors
@@ -760,16 +763,16 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		if p, err = lockPlacement(ctx, tx, id, v); err != nil {
 			return err
 		}
-		if p.Status != "awarded" && p.Status != "started" {
+		if p.Status.CanTransition(PlacementEnded) != nil {
 			return ErrPlacementOver
 		}
 		var fe commissioning.FieldErrors
 		switch {
 		case !validCode(EndReasons, e.Reason):
 			fe.Add("reason", "Select why the placement ended")
-		case p.Status == "awarded" && e.Reason != "did_not_start":
+		case p.Status.Awarded() && e.Reason != "did_not_start":
 			fe.Add("reason", "The child has not arrived: select \"Did not start\", or confirm the start first")
-		case p.Status == "started" && e.Reason == "did_not_start":
+		case p.Status.Started() && e.Reason == "did_not_start":
 			fe.Add("reason", "The placement started on "+p.StartedOn.Format(day)+": select why it ended")
 		}
 		if e.EndedOn.After(s.today()) {
@@ -786,7 +789,10 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		if len(fe) > 0 {
 			return fe
 		}
-		p.Status, p.EndedOn, p.EndReason, p.EndNote, p.EndedBy = "ended", &e.EndedOn, &e.Reason, strings.TrimSpace(e.Note), nullID(by)
+		if err := p.Transition(PlacementEnded); err != nil {
+			return err
+		}
+		p.EndedOn, p.EndReason, p.EndNote, p.EndedBy = &e.EndedOn, &e.Reason, strings.TrimSpace(e.Note), nullID(by)
 		if err := tx.Model(&p).Select("status", "ended_on", "end_reason", "end_note", "ended_by").Updates(&p).Error; err != nil {
 			return err
 		}
@@ -923,7 +929,7 @@ func approvalLines(p Placement) [][2]string {
 	for _, r := range p.ApprovalRules() {
 		out = append(out, [2]string{"Needed under", r})
 	}
-	if p.DecidedAt != nil && p.Status != "refused" && len(out) > 0 {
+	if p.DecidedAt != nil && !p.Status.Refused() && len(out) > 0 {
 		out = append(out, [2]string{"Approved", p.DecidedAt.In(london).Format(day)})
 	}
 	if !p.NeedsRegulation11() || p.WishesConsulted == nil {

@@ -448,13 +448,16 @@ func (s *Service) syncInvoice(ctx context.Context, tx *gorm.DB, id int64) error 
 			return err
 		}
 	}
-	if inv.Status == "pending" {
+	if inv.Status.IsPending() {
 		p := &stripe.InvoiceFinalizeInvoiceParams{}
 		p.SetIdempotencyKey(fmt.Sprintf("hearth-finalize-%d", inv.ID))
 		if _, err := s.stripe.Invoices.FinalizeInvoice(*inv.StripeInvoiceID, p); err != nil {
 			return fmt.Errorf("finalise invoice: %w", err)
 		}
-		return tx.Model(&Invoice{}).Where("id = ? AND status = 'pending'", inv.ID).Update("status", "sent").Error
+		if err := inv.Transition(InvoiceSent); err != nil {
+			return err
+		}
+		return tx.Model(&Invoice{}).Where("id = ? AND status = 'pending'", inv.ID).Update("status", inv.Status).Error
 	}
 	return nil
 }
