@@ -134,7 +134,7 @@ func (s *Server) apiSecureReferrals(c echo.Context) error {
 	}
 	out := make([]apiReferral, 0, len(refs))
 	for _, r := range refs {
-		out = append(out, toAPIReferral(r))
+		out = append(out, toAPIReferral(r, s.now()))
 	}
 	return c.JSON(http.StatusOK, pg.counted(c, total).with(map[string]any{"referrals": out}))
 }
@@ -160,7 +160,7 @@ func (s *Server) apiRefreshReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type withdrawReferralRequest struct {
@@ -184,7 +184,7 @@ func (s *Server) apiWithdrawReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type acceptSuggestionRequest struct {
@@ -214,7 +214,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, map[string]any{"action": "allocated", "referral": toAPIReferral(r)})
+		return c.JSON(http.StatusOK, map[string]any{"action": "allocated", "referral": toAPIReferral(r, s.now())})
 	}
 	if req.HomeID <= 0 {
 		return commissioning.Invalid("home_id", "Give the home to ask for the bed")
@@ -226,7 +226,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"action": "circulated", "referral": toAPIReferral(r)})
+	return c.JSON(http.StatusOK, map[string]any{"action": "circulated", "referral": toAPIReferral(r, s.now())})
 }
 
 // apiCirculation is a secure home's answer to a circulated referral.

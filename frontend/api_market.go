@@ -53,11 +53,11 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func toAPIHome(h marketplace.Home) apiHome {
+func toAPIHome(h marketplace.Home, now time.Time) apiHome {
 	return apiHome{ID: h.ID, Name: h.Name, OfstedURN: h.OfstedURN, HomeType: h.HomeType, OfstedRating: h.OfstedRating, InspectionDate: isoPtr(h.InspectionDate),
 		RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: accepts(h.AcceptsMale, h.AcceptsFemale), Needs: nonNil([]string(h.Needs)),
 		LotIDs: nonNil(h.LotIDs), Postcode: h.Postcode, Outcode: h.Outcode, Version: h.Version,
-		Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(time.Now())}}
+		Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(now)}}
 }
 
 func (s *Server) apiHomes(c echo.Context) error {
@@ -76,7 +76,7 @@ func (s *Server) apiHomes(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		out = append(out, toAPIHome(full))
+		out = append(out, toAPIHome(full, s.now()))
 	}
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))
 }
@@ -86,7 +86,7 @@ func (s *Server) apiHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIHome(h))
+	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }
 
 type vacancyRequest struct {
@@ -122,7 +122,7 @@ func (s *Server) apiSetVacancy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIHome(h))
+	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }
 
 // apiBoardHome is a home as councils see it: its area and distance, never its address.
@@ -169,7 +169,7 @@ func (s *Server) apiVacancies(c echo.Context) error {
 		out = append(out, apiBoardHome{ID: h.ID, Name: h.Name, Provider: h.ProviderName, HomeType: h.HomeType, OfstedRating: h.OfstedRating,
 			RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: accepts(h.AcceptsMale, h.AcceptsFemale),
 			Needs: nonNil([]string(h.Needs)), Lots: nonNil([]string(h.LotCodes)), Outcode: h.Outcode, HostCouncil: h.HostCouncil, Region: h.Region, Miles: h.Miles,
-			Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(time.Now())}})
+			Vacancy: apiVacancy{BedsFree: h.BedsFree, NextFreeDate: isoPtr(h.NextFreeDate), NextFreeBeds: h.NextFreeBeds, ConfirmedAt: h.VacancyConfirmedAt, Stale: h.Stale(s.now())}})
 	}
 	pg = pg.counted(c, int64(total))
 	return c.JSON(http.StatusOK, pg.with(map[string]any{"homes": out}))

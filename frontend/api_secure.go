@@ -75,10 +75,10 @@ type apiReferral struct {
 	SOSApprovalRef string     `json:"sos_approval_ref"`
 }
 
-func toAPIReferral(r secure.Referral) apiReferral {
+func toAPIReferral(r secure.Referral, now time.Time) apiReferral {
 	return apiReferral{ID: r.ID, Status: string(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: dateOrNil(r.OrderExpiry), HearingDate: dateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
-		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
+		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(now),
 		AllocatedBedID: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: dateOrNil(r.OrderStart), OrderKind: r.OrderKind,
 		SOSRequestedOn: dateOrNil(r.SOSRequestedOn), SOSGrantedOn: dateOrNil(r.SOSGrantedOn), SOSApprovalRef: r.SOSApprovalRef}
 }
@@ -99,7 +99,7 @@ func (s *Server) apiSubmitReferral(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/secure/referrals/%d", r.ID))
-	return c.JSON(http.StatusCreated, toAPIReferral(r))
+	return c.JSON(http.StatusCreated, toAPIReferral(r, s.now()))
 }
 
 func (s *Server) apiReferral(c echo.Context) error {
@@ -118,7 +118,7 @@ func (s *Server) apiReferral(c echo.Context) error {
 	return c.JSON(http.StatusOK, struct {
 		apiReferral
 		Responses *[]apiCirculation `json:"responses,omitempty"`
-	}{toAPIReferral(r), resp})
+	}{toAPIReferral(r, s.now()), resp})
 }
 
 type apiSecureBed struct {
@@ -208,7 +208,7 @@ func (s *Server) apiWaiting(c echo.Context) error {
 	}
 	out := make([]row, 0, len(w))
 	for _, x := range w {
-		r := row{apiReferral: toAPIReferral(x.Referral), DaysWaiting: x.DaysWaiting, SuitableHomes: []int64{}}
+		r := row{apiReferral: toAPIReferral(x.Referral, s.now()), DaysWaiting: x.DaysWaiting, SuitableHomes: []int64{}}
 		for _, h := range x.Suitable {
 			r.SuitableHomes = append(r.SuitableHomes, h.ID)
 		}
@@ -281,7 +281,7 @@ func (s *Server) apiAllocate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type releaseRequest struct {
@@ -304,7 +304,7 @@ func (s *Server) apiRelease(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type approvalRequest struct {
@@ -332,7 +332,7 @@ func (s *Server) apiRecordApproval(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type holdRequest struct {

@@ -35,6 +35,16 @@ type app struct {
 	market   *marketplace.Service
 	secure   *secure.Service
 	billing  *billing.Service
+	// clock is the one clock every service and the web layer take (see
+	// commissioning.Clock); setClock hands it out.
+	clock commissioning.Clock
+}
+
+// setClock gives c to every service, so that they and the web layer (Deps.Clock) tell
+// the same time. Deadlines stay on the database's clock.
+func (a *app) setClock(c commissioning.Clock) {
+	a.clock = c
+	a.users.Now, a.market.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -56,6 +66,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		users.Keys = keys
 		a := &app{cfg: cfg, db: db, ownerURL: conn.owner, orgs: commissioning.NewService(db.Gorm), users: users,
 			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe)}
+		a.setClock(commissioning.SystemClock)
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}
