@@ -54,10 +54,11 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 			if r.Status.Cancelled() {
 				return ErrRequestCancelled
 			}
+			if r.Status.Cancellable() {
+				// The table allows it but the UPDATE's condition did not: they disagree.
+				return fmt.Errorf("cancel placement request %d from %s: %w", r.ID, r.Status, commissioning.ErrConflict)
+			}
 			return ErrNotCancellable
-		}
-		if err := r.Status.CanTransition(commissioning.RequestCancelled); err != nil {
-			return err // the UPDATE's condition and the table disagree: say so, never cancel silently
 		}
 		r = rows[0]
 		if err := audit.New(tx).Record(ctx, "request.cancel", "placement_request", fmt.Sprint(r.ID), map[string]any{"reason": reason}); err != nil {

@@ -471,7 +471,7 @@ func (s *Service) transfer(ctx context.Context, tx *gorm.DB, lineID int64) error
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&l, lineID).Error; err != nil {
 		return err
 	}
-	if l.StripeTransferID != nil || l.TransferStatus == "credited" {
+	if l.StripeTransferID != nil || l.TransferStatus == TransferCredited {
 		return nil
 	}
 	var a Account

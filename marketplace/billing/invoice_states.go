@@ -55,3 +55,33 @@ func (s InvoiceStatus) Paid() bool { return s == InvoicePaid }
 
 // Final says whether the invoice can no longer change: paid or void.
 func (s InvoiceStatus) Final() bool { return InvoiceMachine.Final(s) }
+
+// Transfer statuses of an invoice line: how the provider's share is paid over.
+const (
+	TransferAwaitingPayment   = "awaiting_payment"   // the council has not paid the invoice
+	TransferWaitingOnboarding = "waiting_onboarding" // paid, but the provider cannot be paid yet
+	TransferQueued            = "queued"             // the transfer is being made
+	TransferSent              = "sent"               // paid over to the provider
+	TransferCredited          = "credited"           // credited back to the council
+)
+
+// PaidOver says whether the provider has been paid the line.
+func (l InvoiceLine) PaidOver() bool { return l.TransferStatus == TransferSent }
+
+// WaitingOnboarding says whether the line waits for the provider's Stripe onboarding.
+func (l InvoiceLine) WaitingOnboarding() bool { return l.TransferStatus == TransferWaitingOnboarding }
+
+// BeingPaid says whether the transfer to the provider is queued.
+func (l InvoiceLine) BeingPaid() bool { return l.TransferStatus == TransferQueued }
+
+// Credit note statuses.
+const (
+	CreditNotePending = "pending" // waiting to be issued in Stripe
+	CreditNoteIssued  = "issued"  // issued in Stripe
+)
+
+// Issued says whether the credit note was issued in Stripe.
+func (cn CreditNote) Issued() bool { return cn.Status == CreditNoteIssued }
+
+// Issued says whether the credit note was issued in Stripe.
+func (cr CreditRow) Issued() bool { return cr.Status == CreditNoteIssued }
