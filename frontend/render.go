@@ -118,7 +118,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
 	},
 	"placementStatus": func(s marketplace.PlacementStatus) string { return placementStatusLabels[s] },
-	"list": func(v ...string) []string { return v },
+	"list":            func(v ...string) []string { return v },
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
