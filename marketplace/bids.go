@@ -215,6 +215,13 @@ func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) 
 		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
 			return err
 		}
+		var b Bid
+		if err := tx.Where("request_id = ? AND provider_id = ?", requestID, providerID).Limit(1).Find(&b).Error; err != nil {
+			return err
+		}
+		if b.ID == 0 || b.Status.CanTransition(BidWithdrawn) != nil {
+			return ErrNoBid
+		}
 		res := tx.Exec("UPDATE bids SET status = 'withdrawn', updated_at = now() WHERE request_id = ? AND provider_id = ? AND status = 'active'", requestID, providerID)
 		if res.Error != nil {
 			return closedErr(res.Error)
