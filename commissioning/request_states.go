@@ -22,6 +22,19 @@ const (
 //	draft, open, closed → cancelled
 //
 // Amending an open or closed request changes its details, not its status.
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> draft
+//	    draft --> open
+//	    draft --> cancelled
+//	    open --> closed
+//	    open --> cancelled
+//	    closed --> awarded
+//	    closed --> cancelled
+//	    awarded --> closed
+//	    cancelled --> [*]
 var RequestMachine = Machine[RequestStatus]{
 	Object: "placement request",
 	States: []RequestStatus{RequestDraft, RequestOpen, RequestClosed, RequestAwarded, RequestCancelled},

@@ -9,6 +9,11 @@ import (
 	"strings"
 	"testing"
 	"text/template/parse"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // statusName says whether a field or variable name holds a status.
@@ -178,4 +183,49 @@ func walkTemplate(n parse.Node, f func(*parse.CommandNode)) {
 	case *parse.TemplateNode:
 		walkTemplate(n.Pipe, f)
 	}
+}
+
+// TestStateDiagramsMatchTables holds the Mermaid diagram in each machine's doc comment
+// (the one the README lifts) against the diagram its transition table draws.
+func TestStateDiagramsMatchTables(t *testing.T) {
+	for _, tc := range []struct {
+		file, name, mermaid string
+	}{
+		{"../commissioning/request_states.go", "RequestMachine", commissioning.RequestMachine.Mermaid()},
+		{"../marketplace/invitation_states.go", "InvitationMachine", marketplace.InvitationMachine.Mermaid()},
+		{"../marketplace/bid_states.go", "BidMachine", marketplace.BidMachine.Mermaid()},
+		{"../marketplace/placement_states.go", "PlacementMachine", marketplace.PlacementMachine.Mermaid()},
+		{"../commissioning/secure/referral_states.go", "ReferralMachine", secure.ReferralMachine.Mermaid()},
+		{"../commissioning/secure/bed_states.go", "BedMachine", secure.BedMachine.Mermaid()},
+		{"../marketplace/billing/invoice_states.go", "InvoiceMachine", billing.InvoiceMachine.Mermaid()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f, err := parser.ParseFile(token.NewFileSet(), tc.file, nil, parser.ParseComments)
+			must(t, err)
+			var doc string
+			for _, d := range f.Decls {
+				if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR && g.Doc != nil {
+					if v := g.Specs[0].(*ast.ValueSpec); v.Names[0].Name == tc.name {
+						doc = g.Doc.Text()
+					}
+				}
+			}
+			i := strings.Index(doc, "stateDiagram-v2")
+			if i < 0 {
+				t.Fatalf("%s: no Mermaid diagram in the doc comment of %s", tc.file, tc.name)
+			}
+			if got, want := trimLines(doc[i:]), trimLines(tc.mermaid); got != want {
+				t.Errorf("%s: the doc comment's diagram\n%s\nis not the table's\n%s", tc.file, got, want)
+			}
+		})
+	}
+}
+
+// trimLines drops each line's indentation and the blank lines around the text.
+func trimLines(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -19,6 +19,13 @@ const (
 //	withdrawn → active   the provider bids again
 //
 // Revising an active bid changes its terms and revision, not its status.
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> active
+//	    active --> withdrawn
+//	    withdrawn --> active
 var BidMachine = commissioning.Machine[BidStatus]{
 	Object: "bid",
 	States: []BidStatus{BidActive, BidWithdrawn},

@@ -22,6 +22,15 @@ const (
 //	pending → not_successful   an award of another provider's bid is made final
 //
 // An award waiting for approval leaves every invitation pending; a refused one too.
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> pending
+//	    pending --> successful
+//	    pending --> not_successful
+//	    successful --> [*]
+//	    not_successful --> [*]
 var InvitationMachine = commissioning.Machine[InvitationOutcome]{
 	Object: "invitation",
 	States: []InvitationOutcome{OutcomePending, OutcomeSuccessful, OutcomeNotSuccessful},

@@ -23,6 +23,19 @@ const (
 //	awarded → started             the provider confirms the child moved in
 //	awarded → ended               the placement did not start
 //	started → ended               the child left
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> awaiting_approval
+//	    [*] --> awarded
+//	    awaiting_approval --> awarded
+//	    awaiting_approval --> refused
+//	    awarded --> started
+//	    awarded --> ended
+//	    started --> ended
+//	    refused --> [*]
+//	    ended --> [*]
 var PlacementMachine = commissioning.Machine[PlacementStatus]{
 	Object: "placement",
 	States: []PlacementStatus{PlacementAwaitingApproval, PlacementAwarded, PlacementRefused, PlacementStarted, PlacementEnded},

@@ -22,6 +22,20 @@ const (
 //	free → held                       the coordinator allocates it to a child
 //	held → occupied                   the home confirms the admission
 //	held → free                       the coordinator releases it, or the referral ends
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> free
+//	    free --> occupied
+//	    free --> closed
+//	    free --> held
+//	    occupied --> free
+//	    occupied --> closed
+//	    held --> occupied
+//	    held --> free
+//	    closed --> free
+//	    closed --> occupied
 var BedMachine = commissioning.Machine[BedStatus]{
 	Object: "secure bed",
 	States: []BedStatus{BedFree, BedOccupied, BedHeld, BedClosed},

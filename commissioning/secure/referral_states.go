@@ -25,6 +25,31 @@ const (
 //	allocated → received, circulated, offers   the coordinator releases the bed (back where the answers left it)
 //	allocated → placed                    the home confirms the admission
 //	received … allocated → withdrawn, placed_elsewhere   the council ends the referral
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> received
+//	    received --> circulated
+//	    received --> allocated
+//	    received --> withdrawn
+//	    received --> placed_elsewhere
+//	    circulated --> offers
+//	    circulated --> allocated
+//	    circulated --> withdrawn
+//	    circulated --> placed_elsewhere
+//	    offers --> allocated
+//	    offers --> withdrawn
+//	    offers --> placed_elsewhere
+//	    allocated --> placed
+//	    allocated --> received
+//	    allocated --> circulated
+//	    allocated --> offers
+//	    allocated --> withdrawn
+//	    allocated --> placed_elsewhere
+//	    placed --> [*]
+//	    withdrawn --> [*]
+//	    placed_elsewhere --> [*]
 var ReferralMachine = commissioning.Machine[ReferralStatus]{
 	Object: "secure referral",
 	States: []ReferralStatus{ReferralReceived, ReferralCirculated, ReferralOffers, ReferralAllocated, ReferralPlaced,

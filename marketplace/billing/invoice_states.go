@@ -23,6 +23,28 @@ const (
 //	pending → sent                         Hearth finalises it
 //	pending, sent, payment_failed → open   invoice.finalized
 //	pending … open → paid, payment_failed, void   invoice.paid, invoice.payment_failed, invoice.voided
+//
+// As a Mermaid diagram (TestStateDiagramsMatchTables keeps it in step with Next):
+//
+//	stateDiagram-v2
+//	    [*] --> pending
+//	    pending --> sent
+//	    pending --> open
+//	    pending --> paid
+//	    pending --> payment_failed
+//	    pending --> void
+//	    sent --> open
+//	    sent --> paid
+//	    sent --> payment_failed
+//	    sent --> void
+//	    open --> paid
+//	    open --> payment_failed
+//	    open --> void
+//	    payment_failed --> open
+//	    payment_failed --> paid
+//	    payment_failed --> void
+//	    paid --> [*]
+//	    void --> [*]
 var InvoiceMachine = commissioning.Machine[InvoiceStatus]{
 	Object: "invoice",
 	States: []InvoiceStatus{InvoicePending, InvoiceSent, InvoiceOpen, InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
