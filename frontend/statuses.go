@@ -30,9 +30,17 @@ var (
 	}
 )
 
-// codeOf is the code a template passes: a string, or a named string type (a status).
+// codeOf is the code a template passes: a string, a named string type (a status), or
+// a pointer to one ("" when nil).
 func codeOf(v any) string {
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.String {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.String {
 		return rv.String()
 	}
 	return ""

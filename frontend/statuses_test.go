@@ -229,3 +229,25 @@ func trimLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+func TestCodeOfTakesStringsStatusesAndPointers(t *testing.T) {
+	s := "free"
+	var none *string
+	for _, tc := range []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"String", "open", "open"},
+		{"Status", secure.BedHeld, "held"},
+		{"Pointer", &s, "free"},
+		{"NilPointer", none, ""},
+		{"NotAString", 3, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := codeOf(tc.v); got != tc.want {
+				t.Errorf("codeOf(%#v) = %q, want %q", tc.v, got, tc.want)
+			}
+		})
+	}
+}
