@@ -21,7 +21,7 @@ type PlacementRequest struct {
 	ID            int64 `gorm:"primaryKey"`
 	CouncilID     int64
 	CreatedBy     *int64
-	Status        string // draft, open, closed, awarded, cancelled
+	Status        RequestStatus
 	ChildRef      string
 	AgeYears      *int
 	BirthMonth    *int

@@ -110,7 +110,7 @@ func (s *Server) apiSecureReferrals(c echo.Context) error {
 	pg = pg.counted(c, total)
 	out := apitypes.ListReferralsResponse{Referrals: make([]apitypes.Referral, 0, len(refs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, r := range refs {
-		out.Referrals = append(out.Referrals, toAPIReferral(r))
+		out.Referrals = append(out.Referrals, toAPIReferral(r, s.now()))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -136,7 +136,7 @@ func (s *Server) apiRefreshReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type withdrawReferralRequest struct {
@@ -160,7 +160,7 @@ func (s *Server) apiWithdrawReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type acceptSuggestionRequest struct {
@@ -190,7 +190,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionAllocated, Referral: toAPIReferral(r)})
+		return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionAllocated, Referral: toAPIReferral(r, s.now())})
 	}
 	if req.HomeID <= 0 {
 		return commissioning.Invalid("home_id", "Give the home to ask for the bed")
@@ -202,7 +202,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionCirculated, Referral: toAPIReferral(r)})
+	return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionCirculated, Referral: toAPIReferral(r, s.now())})
 }
 
 // referralResponses are the homes' answers to a referral, for its council and the

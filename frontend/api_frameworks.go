@@ -387,7 +387,7 @@ func (s *Server) saveAPIHome(c echo.Context, id int64) (marketplace.Home, error)
 	for _, l := range req.LotIDs {
 		in.Lots = append(in.Lots, strconv.FormatInt(l, 10))
 	}
-	f, fe := marketplace.ParseHome(in, lotMap, today())
+	f, fe := marketplace.ParseHome(in, lotMap, s.today())
 	for i := range fe {
 		if fe[i].Field == "lots" {
 			fe[i].Field = "lot_ids"
@@ -412,7 +412,7 @@ func (s *Server) apiCreateHome(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, fmt.Sprintf("/api/v1/homes/%d", h.ID))
-	return c.JSON(http.StatusCreated, toAPIHome(h))
+	return c.JSON(http.StatusCreated, toAPIHome(h, s.now()))
 }
 
 func (s *Server) apiUpdateHome(c echo.Context) error {
@@ -424,5 +424,5 @@ func (s *Server) apiUpdateHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIHome(h))
+	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }

@@ -19,12 +19,12 @@ func nonNil[T any](s []T) []T {
 }
 
 // toAPIHome is a home as its own provider sees it through the API (with its postcode).
-func toAPIHome(h marketplace.Home) apitypes.Home {
+func toAPIHome(h marketplace.Home, now time.Time) apitypes.Home {
 	return apitypes.Home{Id: h.ID, Name: h.Name, OfstedUrn: h.OfstedURN, HomeType: apitypes.HomeHomeType(h.HomeType), OfstedRating: apitypes.HomeOfstedRating(h.OfstedRating),
 		InspectionDate: apiDateOrNil(h.InspectionDate), RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge,
 		Sexes: apitypes.HomeSexes(accepts(h.AcceptsMale, h.AcceptsFemale)), Needs: nonNil([]string(h.Needs)), LotIds: nonNil(h.LotIDs),
 		Postcode: h.Postcode, Outcode: h.Outcode, Version: h.Version,
-		Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(time.Now()))}
+		Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(now))}
 }
 
 func toAPIVacancy(bedsFree int, nextFreeDate *time.Time, nextFreeBeds *int, confirmedAt *time.Time, stale bool) apitypes.Vacancy {
@@ -47,7 +47,7 @@ func (s *Server) apiHomes(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		out.Homes = append(out.Homes, toAPIHome(full))
+		out.Homes = append(out.Homes, toAPIHome(full, s.now()))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -57,7 +57,7 @@ func (s *Server) apiHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIHome(h))
+	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }
 
 type vacancyRequest struct {
@@ -93,7 +93,7 @@ func (s *Server) apiSetVacancy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIHome(h))
+	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }
 
 func (s *Server) apiVacancies(c echo.Context) error {
@@ -122,7 +122,7 @@ func (s *Server) apiVacancies(c echo.Context) error {
 		out.Homes = append(out.Homes, apitypes.BoardHome{Id: h.ID, Name: h.Name, Provider: h.ProviderName, HomeType: h.HomeType, OfstedRating: h.OfstedRating,
 			RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge, Sexes: apitypes.BoardHomeSexes(accepts(h.AcceptsMale, h.AcceptsFemale)),
 			Needs: nonNil([]string(h.Needs)), Lots: nonNil([]string(h.LotCodes)), Outcode: h.Outcode, HostCouncil: h.HostCouncil, Region: h.Region, Miles: h.Miles,
-			Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(time.Now()))})
+			Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(s.now()))})
 	}
 	return c.JSON(http.StatusOK, out)
 }

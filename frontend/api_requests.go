@@ -224,7 +224,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", r.ID))
-	return c.JSON(http.StatusCreated, apitypes.CreateRequestResponse{Id: r.ID, Status: r.Status})
+	return c.JSON(http.StatusCreated, apitypes.CreateRequestResponse{Id: r.ID, Status: string(r.Status)})
 }
 
 // apiSubmitRequest submits a draft and says whom it invited and why others were not.
@@ -238,7 +238,7 @@ func (s *Server) apiSubmitRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apitypes.Submission{Id: r.ID, Status: r.Status, Invited: []apitypes.SubmissionInvited{}, Excluded: []apitypes.SubmissionExcluded{}}
+	out := apitypes.Submission{Id: r.ID, Status: string(r.Status), Invited: []apitypes.SubmissionInvited{}, Excluded: []apitypes.SubmissionExcluded{}}
 	consortium, _ := consortiumOf(c)
 	for p, homes := range res.Invited {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
@@ -271,7 +271,7 @@ func (s *Server) apiRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := apitypes.RequestWithResponses{Id: r.ID, Status: r.Status, ChildRef: r.ChildRef, Deadline: r.Deadline, CancelReason: r.CancelReason,
+	out := apitypes.RequestWithResponses{Id: r.ID, Status: string(r.Status), ChildRef: r.ChildRef, Deadline: r.Deadline, CancelReason: r.CancelReason,
 		Responses: apitypes.ProviderResponse{Sealed: resp.Sealed, Bids: resp.Bids, Declines: resp.Declines}, Bids: []apitypes.Bid{}}
 	for _, b := range resp.List {
 		out.Bids = append(out.Bids, toAPIBid(b))

@@ -51,10 +51,10 @@ func optionalDate(s string) *time.Time {
 	return &t
 }
 
-func toAPIReferral(r secure.Referral) apitypes.Referral {
+func toAPIReferral(r secure.Referral, now time.Time) apitypes.Referral {
 	return apitypes.Referral{Id: r.ID, Status: apitypes.ReferralStatus(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: apiDateOrNil(r.OrderExpiry), HearingDate: apiDateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
-		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(time.Now()),
+		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(now),
 		AllocatedBedId: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: apiDateOrNil(r.OrderStart), OrderKind: (*apitypes.OrderKind)(r.OrderKind),
 		SosRequestedOn: apiDateOrNil(r.SOSRequestedOn), SosGrantedOn: apiDateOrNil(r.SOSGrantedOn), SosApprovalRef: &r.SOSApprovalRef}
 }
@@ -94,7 +94,7 @@ func (s *Server) apiSubmitReferral(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/secure/referrals/%d", r.ID))
-	return c.JSON(http.StatusCreated, toAPIReferral(r))
+	return c.JSON(http.StatusCreated, toAPIReferral(r, s.now()))
 }
 
 func (s *Server) apiReferral(c echo.Context) error {
@@ -110,7 +110,7 @@ func (s *Server) apiReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, withResponses(toAPIReferral(r), resp))
+	return c.JSON(http.StatusOK, withResponses(toAPIReferral(r, s.now()), resp))
 }
 
 func toAPIBed(b secure.Bed) apitypes.SecureBed {
@@ -154,7 +154,7 @@ func (s *Server) apiSetSecureBed(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: req.Status, ClosedReason: req.ClosedReason,
+	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: secure.BedStatus(req.Status), ClosedReason: req.ClosedReason,
 		ReopensOn: optionalDate(req.ReopensOn), ExpectedFreeOn: optionalDate(req.ExpectedFreeOn), Version: req.Version})
 	if err != nil {
 		return err
@@ -173,7 +173,7 @@ func (s *Server) apiWaiting(c echo.Context) error {
 		for _, h := range x.Suitable {
 			homes = append(homes, h.ID)
 		}
-		out.Waiting = append(out.Waiting, waitingChild(toAPIReferral(x.Referral), x.DaysWaiting, homes))
+		out.Waiting = append(out.Waiting, waitingChild(toAPIReferral(x.Referral, s.now()), x.DaysWaiting, homes))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -242,7 +242,7 @@ func (s *Server) apiAllocate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type releaseRequest struct {
@@ -265,7 +265,7 @@ func (s *Server) apiRelease(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type approvalRequest struct {
@@ -293,7 +293,7 @@ func (s *Server) apiRecordApproval(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toAPIReferral(r))
+	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
 type holdRequest struct {
@@ -424,7 +424,7 @@ func (s *Server) apiReport(c echo.Context) error {
 		Allocations24h: make([]apitypes.ReportAllocation, 0, len(rep.Allocations)), Declines24h: declines, CrossBorder: len(rep.CrossBorder)}
 	for _, a := range rep.Allocations {
 		out.Allocations24h = append(out.Allocations24h, apitypes.ReportAllocation{ReferralId: a.ReferralID, ChildRef: a.ChildRef, Council: a.Council,
-			Home: a.Home, Bed: a.Bed, Status: a.Status})
+			Home: a.Home, Bed: a.Bed, Status: string(a.Status)})
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -47,7 +47,11 @@ func setDateParts(form map[string]string, name string, t *time.Time) {
 }
 
 // today is the current date in England, at midnight UTC, for comparing dates.
-func today() time.Time { return commissioning.DateOf(time.Now()) }
+// now is the time by the injected clock (Deps.Clock): handlers never call time.Now.
+func (s *Server) now() time.Time { return s.deps.Clock.Now() }
+
+// today is the date in England by the injected clock.
+func (s *Server) today() time.Time { return commissioning.DateOf(s.now()) }
 
 // dateTimeParts reads a GOV.UK date input (name-day, -month, -year) with a time field
 // (name_time, like 17:30) as a time in England. It adds a problem to fe, against the

@@ -217,7 +217,7 @@ func (s *Server) auditCSV(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-audit-`+time.Now().In(london).Format("2006-01-02")+`.csv"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-audit-`+s.now().In(london).Format("2006-01-02")+`.csv"`)
 	c.Response().WriteHeader(http.StatusOK)
 	return s.deps.Audit.WriteCSV(ctx, c.Response(), scope, f)
 }

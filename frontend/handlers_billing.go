@@ -114,7 +114,7 @@ func (s *Server) renderAdminBilling(c echo.Context, status int, form map[string]
 		return err
 	}
 	var months [][2]string
-	first, _ := billing.MonthOf(time.Now())
+	first, _ := billing.MonthOf(s.now())
 	for i := range 12 {
 		m := first.AddDate(0, -i, 0)
 		months = append(months, [2]string{m.Format("2006-01"), m.Format("January 2006")})

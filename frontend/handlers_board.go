@@ -257,7 +257,7 @@ func (s *Server) board(c echo.Context) error {
 		"Homes": homes, "Total": total, "Pager": pg.withTotal(int64(total), "/board", qs), "Query": qs.Encode(),
 		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": mapSVG, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view),
 		"Lots": lotOpts, "Needs": marketplace.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
-		"Now": time.Now(), "Near": bq.Near != nil,
+		"Now": s.now(), "Near": bq.Near != nil,
 	}
 	status := http.StatusOK
 	if fe != nil {
@@ -301,7 +301,7 @@ func (s *Server) boardCSV(c echo.Context) error {
 			}
 			_ = w.Write(h.Name, h.ProviderName, marketplace.Label(marketplace.HomeTypes, h.HomeType), marketplace.Label(marketplace.Ratings, h.OfstedRating),
 				h.Outcode, h.HostCouncil, miles, fmt.Sprintf("%d-%d", h.MinAge, h.MaxAge), accepts(h.AcceptsMale, h.AcceptsFemale),
-				strconv.Itoa(h.BedsFree), next, nextBeds, confirmed, strconv.FormatBool(h.Stale(time.Now())), strings.Join(h.LotCodes, ";"))
+				strconv.Itoa(h.BedsFree), next, nextBeds, confirmed, strconv.FormatBool(h.Stale(s.now())), strings.Join(h.LotCodes, ";"))
 		}
 		bq.Offset += len(homes)
 		if len(homes) == 0 || bq.Offset >= total {
@@ -311,7 +311,7 @@ func (s *Server) boardCSV(c echo.Context) error {
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-vacancies-`+time.Now().In(london).Format("2006-01-02")+`.csv"`)
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-vacancies-`+s.now().In(london).Format("2006-01-02")+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 }
 

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -27,7 +26,7 @@ func (s *Server) homesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": today(), "Pager": pg.counted(c, total)})
+	return s.page(c, http.StatusOK, "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": s.today(), "Pager": pg.counted(c, total)})
 }
 
 // homeFormData is what the home form needs besides the typed values.
@@ -123,7 +122,7 @@ func (s *Server) saveHome(c echo.Context) error {
 	if insp != nil {
 		in.InspectionDate = insp.Format("2006-01-02")
 	}
-	f, fe := marketplace.ParseHome(in, lotMap, today())
+	f, fe := marketplace.ParseHome(in, lotMap, s.today())
 	if msg != "" {
 		fe = append(commissioning.FieldErrors{{Field: "inspection_date-day", Message: msg}}, fe...)
 	}
@@ -192,7 +191,7 @@ func (s *Server) renderHome(c echo.Context, h marketplace.Home, status int, form
 		}
 		setDateParts(form, "next_free_date", h.NextFreeDate)
 	}
-	return s.page(c, status, "home_detail", h.Name, map[string]any{"Home": h, "History": hist, "Lots": lots, "Host": host, "Stale": h.Stale(time.Now())}, withForm(form, fe))
+	return s.page(c, status, "home_detail", h.Name, map[string]any{"Home": h, "History": hist, "Lots": lots, "Host": host, "Stale": h.Stale(s.now())}, withForm(form, fe))
 }
 
 func (s *Server) setVacancy(c echo.Context) error {

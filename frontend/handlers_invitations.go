@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,7 +47,7 @@ func homeOptions(homes []marketplace.BidHome) (opts [][2]string, others bool) {
 
 func (s *Server) invitationData(c echo.Context, inv marketplace.Invitation) (map[string]any, error) {
 	ctx := c.Request().Context()
-	data := map[string]any{"Inv": inv, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Status == "open" && time.Now().Before(inv.Deadline),
+	data := map[string]any{"Inv": inv, "Reasons": options(marketplace.DeclineReasons), "Open": inv.Open() && s.now().Before(inv.Deadline),
 		"AlternativeOption": [][2]string{{"yes", "Offer this home as an alternative: the council sees the rules it fails"}}}
 	if !inv.Withheld() {
 		homes, err := s.deps.Market.BidHomes(ctx, inv.RequestID, currentOrg(c).ID)
@@ -83,7 +82,7 @@ func (s *Server) invitationPage(c echo.Context) error {
 		return err
 	}
 	form := map[string]string{"notice_days": "28"}
-	if b, err := s.deps.Market.OwnBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID); err == nil && b.Status == "active" {
+	if b, err := s.deps.Market.OwnBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID); err == nil && b.Status.IsActive() {
 		form = map[string]string{"home_id": strconv.FormatInt(b.HomeID, 10), "weekly_fee": penceField(b.WeeklyFeePence),
 			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
 			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}

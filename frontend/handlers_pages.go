@@ -161,7 +161,7 @@ func (s *Server) renderTokens(c echo.Context, status int, created *auth.APIToken
 	for _, d := range auth.TokenLifetimes {
 		lifetimes = append(lifetimes, [2]string{strconv.Itoa(d), strconv.Itoa(d) + " days"})
 	}
-	return s.page(c, status, "tokens", "API tokens", map[string]any{"Tokens": toks, "NewToken": newToken, "Created": created, "Now": s.deps.Users.Now(),
+	return s.page(c, status, "tokens", "API tokens", map[string]any{"Tokens": toks, "NewToken": newToken, "Created": created, "Now": s.now(),
 		"Lifetimes": lifetimes, "NeedsCode": u.Role.RequiresMFA()}, withForm(form, fe))
 }
 

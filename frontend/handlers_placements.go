@@ -106,7 +106,7 @@ func validStatus(s string) bool {
 
 func (s *Server) placementPage(c echo.Context) error {
 	form := map[string]string{}
-	setDateParts(form, "started_on", ptrTo(today()))
+	setDateParts(form, "started_on", ptrTo(s.today()))
 	return s.renderPlacement(c, http.StatusOK, form, nil)
 }
 
@@ -308,7 +308,7 @@ func (s *Server) changeFee(c echo.Context) error {
 
 func (s *Server) endPage(c echo.Context) error {
 	form := map[string]string{}
-	setDateParts(form, "ended_on", ptrTo(today()))
+	setDateParts(form, "ended_on", ptrTo(s.today()))
 	return s.renderEnd(c, http.StatusOK, form, nil)
 }
 

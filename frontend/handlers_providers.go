@@ -172,12 +172,12 @@ func applicationStatusCode(a marketplace.Application) string {
 		return "in_progress"
 	}
 	for _, ad := range a.Admissions {
-		if ad.Status == "admitted" {
+		if ad.Admitted() {
 			return "admitted"
 		}
 	}
 	for _, ad := range a.Admissions {
-		if ad.Status == "requested" {
+		if ad.Requested() {
 			return "submitted"
 		}
 	}

@@ -29,7 +29,7 @@ func (s *Server) draftRequest(c echo.Context) (commissioning.PlacementRequest, e
 		return commissioning.PlacementRequest{}, err
 	}
 	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
-	if err == nil && r.Status != "draft" {
+	if err == nil && !r.Status.IsDraft() {
 		return r, commissioning.ErrNotDraft
 	}
 	return r, err

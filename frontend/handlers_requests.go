@@ -46,7 +46,7 @@ func (s *Server) renderRequest(c echo.Context, status int, fe commissioning.Fiel
 		return err
 	}
 	data := map[string]any{"R": r, "Formula": marketplace.ScoreFormula, "Rules": marketplace.RuleLabels}
-	if r.Status != "draft" {
+	if !r.Status.IsDraft() {
 		invited, excluded, err := s.deps.Market.Reach(ctx, id)
 		if err != nil {
 			return err
@@ -110,7 +110,7 @@ func (s *Server) award(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if p.Status == "awaiting_approval" {
+	if p.Status.AwaitingApproval() {
 		s.flash(c, "The bed is reserved. The award now waits for your council's approver under: "+strings.Join(p.ApprovalRules(), "; ")+".")
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 	}
@@ -139,7 +139,7 @@ func (s *Server) amendPage(c echo.Context) error {
 }
 
 func (s *Server) renderAmend(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
-	if r.Status != "open" && r.Status != "closed" {
+	if !r.Status.Amendable() {
 		s.flash(c, userMessage(marketplace.ErrNotAmendable))
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
 	}
@@ -172,7 +172,7 @@ func (s *Server) amend(c echo.Context) error {
 	} else {
 		fe.Add("duration_weeks", "Enter the expected duration in weeks, like 26")
 	}
-	if r.Status == "open" {
+	if r.Status.IsOpen() {
 		in.Deadline = dateTimeParts(form, "deadline", "The response deadline", "Enter the date by which providers must respond", &fe)
 	}
 	u, _ := currentUser(c)
@@ -212,7 +212,7 @@ func (s *Server) cancelRequestPage(c echo.Context) error {
 }
 
 func (s *Server) renderCancel(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
-	if r.Status != "draft" && r.Status != "open" && r.Status != "closed" {
+	if !r.Status.Cancellable() {
 		s.flash(c, userMessage(marketplace.ErrNotCancellable))
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
 	}

@@ -59,7 +59,7 @@ func (s *Server) secureReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": time.Now(), "Pager": pg.counted(c, total)})
+	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": s.now(), "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) newReferralPage(c echo.Context) error {
@@ -98,7 +98,7 @@ func (s *Server) submitReferral(c echo.Context) error {
 		*d.dst = t
 	}
 	if len(fe) == 0 {
-		fe = in.Validate(today())
+		fe = in.Validate(s.today())
 	}
 	if len(fe) > 0 {
 		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
@@ -132,7 +132,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"R": r, "Kind": string(v.Kind), "Paused": r.Paused(time.Now()), "Days": r.DaysWaiting(time.Now()),
+	data := map[string]any{"R": r, "Kind": string(v.Kind), "Paused": r.Paused(s.now()), "Days": r.DaysWaiting(s.now()),
 		"DeclineReasons": options(secure.DeclineReasons)}
 	if v.Kind != commissioning.KindProvider {
 		clock, err := s.deps.Secure.NoOrderClock(ctx, id)
@@ -151,7 +151,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		for _, u := range units {
 			unitOpts = append(unitOpts, [2]string{strconv.FormatInt(u.ID, 10), u.Name})
 		}
-		data["Clock"], data["ScottishApprovals"], data["ScottishUnits"], data["OrderInForce"] = clock, scots, unitOpts, r.OrderInForce(time.Now())
+		data["Clock"], data["ScottishApprovals"], data["ScottishUnits"], data["OrderInForce"] = clock, scots, unitOpts, r.OrderInForce(s.now())
 	}
 	if c.QueryParam("partial") == "1" {
 		return s.fragment(c, http.StatusOK, "secure_referral", "secure_referral_status", map[string]any{"R": r, "Paused": data["Paused"]})
@@ -183,7 +183,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		}
 		var free [][2]string
 		for _, b := range beds {
-			if b.Status == "free" && b.Designation == "welfare" {
+			if b.Status.IsFree() && b.Designation == "welfare" {
 				free = append(free, [2]string{strconv.FormatInt(b.ID, 10), "Bed " + b.Label})
 			}
 		}
@@ -575,7 +575,7 @@ func (s *Server) setSecureBed(c echo.Context) error {
 		return err
 	}
 	prefix := fmt.Sprintf("bed_%d_", id)
-	u := secure.BedUpdate{Status: form[prefix+"status"], ClosedReason: form[prefix+"closed_reason"]}
+	u := secure.BedUpdate{Status: secure.BedStatus(form[prefix+"status"]), ClosedReason: form[prefix+"closed_reason"]}
 	u.Version, _ = strconv.Atoi(form[prefix+"version"])
 	var fe commissioning.FieldErrors
 	for _, d := range []struct {

@@ -55,6 +55,9 @@ type harness struct {
 	orgs  map[string]commissioning.Organisation
 	users map[string]auth.User // by email
 	quiet *auth.Service        // the users Service without mail, for setting tests up
+	// clock is the one clock of the services and the server: it runs with the wall
+	// clock until a test sets or advances it.
+	clock *commissioning.FakeClock
 
 	framework marketplace.Framework
 	lot       marketplace.Lot
@@ -123,6 +126,9 @@ func newHarness(t *testing.T) *harness {
 	users.Keys = testSeedKeys(t)
 	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox, Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
 		Billing: billing.NewService(db.Gorm, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})}
+	h.clock = commissioning.NewRunningFakeClock()
+	h.deps.Clock = h.clock
+	h.deps.Users.Now, h.deps.Market.Now, h.deps.Secure.Now, h.deps.Billing.Now = h.clock.Now, h.clock.Now, h.clock.Now, h.clock.Now
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
 	must(t, err)

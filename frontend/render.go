@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // views holds one parsed template set per page (layout + partials + page).
@@ -62,7 +63,8 @@ var funcs = template.FuncMap{
 		}
 		return false
 	},
-	"label": func(kind, code string) string {
+	"label": func(kind string, v any) string {
+		code := codeOf(v)
 		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "end": marketplace.EndReasons,
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
@@ -115,10 +117,8 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
 	},
-	"placementStatus": func(s string) string {
-		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
-	},
-	"list": func(v ...string) []string { return v },
+	"placementStatus": func(s marketplace.PlacementStatus) string { return placementStatusLabels[s] },
+	"list":            func(v ...string) []string { return v },
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -164,8 +164,18 @@ var funcs = template.FuncMap{
 	"date":     func(t any) string { return formatTime(t, "2 January 2006") },
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
 	"hours":    func(h float64) string { return hoursLeft(h) },
-	"statusTag": func(s string) string {
-		switch s {
+	"statusTag": func(v any) string {
+		switch st := v.(type) {
+		case commissioning.RequestStatus:
+			return tagOr(requestTags[st])
+		case marketplace.PlacementStatus:
+			return tagOr(placementTags[st])
+		case secure.ReferralStatus:
+			return tagOr(referralTags[st])
+		case billing.InvoiceStatus:
+			return tagOr(invoiceTags[st])
+		}
+		switch codeOf(v) {
 		case "sent", "admitted", "Admitted", "started", "awarded":
 			return "govuk-tag--green"
 		case "failed", "rejected", "Suspended", "Not admitted":

@@ -64,6 +64,9 @@ type Deps struct {
 	Market  *marketplace.Service
 	Secure  *secure.Service
 	Billing *billing.Service
+	// Clock is the one clock that the services were given too (see commissioning.Clock);
+	// the system clock if nil.
+	Clock commissioning.Clock
 }
 
 // Server is Hearth's HTTP server.
@@ -88,6 +91,9 @@ type Server struct {
 func New(cfg Config, deps Deps) (*Server, error) {
 	if cfg.SessionIdle == 0 {
 		cfg.SessionIdle = 30 * time.Minute
+	}
+	if deps.Clock == nil {
+		deps.Clock = commissioning.SystemClock
 	}
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = 12 * time.Hour

@@ -85,7 +85,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 			}
 			return err
 		}
-		if r.Status != "open" && r.Status != "closed" {
+		if !r.Status.Amendable() {
 			return ErrNotAmendable
 		}
 		var now time.Time
@@ -112,7 +112,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 		}
 		if r.Deadline != nil && !in.Deadline.Equal(*r.Deadline) {
 			switch {
-			case r.Status != "open":
+			case !r.Status.IsOpen():
 				fe.Add("deadline", "Bids have closed: the deadline can no longer change")
 			case in.Deadline.Before(*r.Deadline):
 				fe.Add("deadline", "A deadline can only be extended: providers are working to the one they were given")

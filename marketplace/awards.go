@@ -49,7 +49,7 @@ type Placement struct {
 	CouncilID       int64
 	ProviderID      int64
 	HomeID          int64
-	Status          string // awaiting_approval, awarded, refused, started, ended
+	Status          PlacementStatus
 	WeeklyFeePence  Pence
 	StartDate       time.Time
 	Miles           float64
@@ -153,13 +153,12 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			}
 			return err
 		}
-		switch r.Status {
-		case "closed":
-		case "awarded":
+		switch {
+		case r.Status.Awarded():
 			return ErrAlreadyAwarded
-		case "cancelled":
+		case r.Status.Cancelled():
 			return ErrRequestCancelled
-		default:
+		case r.Status.CanTransition(commissioning.RequestAwarded) != nil:
 			return ErrNotClosed
 		}
 		var b Bid
@@ -213,12 +212,12 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		miles := math.Round(exact*10) / 10
 		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
 		review := NextReviewDue(start, nil)
-		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: "awarded",
+		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: PlacementAwarded,
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
 			PolicyMiles:   fw.DistantMiles,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
-			p.Status = "awaiting_approval"
+			p.Status = PlacementAwaitingApproval
 		}
 		if err := tx.Select("RequestID", "BidID", "CouncilID", "ProviderID", "HomeID", "Status", "WeeklyFeePence", "StartDate", "Miles",
 			"ApprovalReasons", "PolicyMiles", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
@@ -235,14 +234,17 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		if err := tx.Omit("TotalPence", "ChangedAt").Create(&fee).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Update("status", "awarded").Error; err != nil {
+		if err := r.Transition(commissioning.RequestAwarded); err != nil {
+			return err
+		}
+		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Update("status", r.Status).Error; err != nil {
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
 			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status}); err != nil {
 			return err
 		}
-		if p.Status == "awaiting_approval" {
+		if p.Status.AwaitingApproval() {
 			return s.tell(ctx, tx, r.ID, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
 				Subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), Path: "/approvals",
 				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(p.ApprovalRules(), "; "))})
@@ -380,14 +382,16 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
 			return fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
 		}
-		if p.Status != "awaiting_approval" {
+		if !p.Status.AwaitingApproval() {
 			return ErrNotAwaiting
 		}
 		reason = strings.TrimSpace(reason)
 		now := s.Now()
 		cols := []string{"status", "refusal_reason", "decided_by", "decided_at"}
 		if approve {
-			p.Status = "awarded"
+			if err := p.Transition(PlacementAwarded); err != nil {
+				return err
+			}
 			if p.NeedsRegulation11() {
 				answers, placed, fe := d.Reg11.validate(commissioning.DateOf(now))
 				if err := fe.Err(); err != nil {
@@ -407,7 +411,9 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 			if reason == "" {
 				return commissioning.Invalid("reason", "Enter the reason for refusing; the commissioner will see it")
 			}
-			p.Status = "refused"
+			if err := p.Transition(PlacementRefused); err != nil {
+				return err
+			}
 			p.RefusalReason = &reason
 			if err := tx.Exec("UPDATE homes SET beds_free = LEAST(beds_free + 1, registered_places), updated_at = now() WHERE id = ?", p.HomeID).Error; err != nil {
 				return err
@@ -415,7 +421,14 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 			if _, err := recordVacancy(tx, p.HomeID, "refusal", by); err != nil {
 				return err
 			}
-			if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", "closed").Error; err != nil {
+			var r commissioning.PlacementRequest
+			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, p.RequestID).Error; err != nil {
+				return err
+			}
+			if err := r.Transition(commissioning.RequestClosed); err != nil {
+				return err
+			}
+			if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", r.Status).Error; err != nil {
 				return err
 			}
 		}

@@ -31,7 +31,7 @@ type Bid struct {
 	RequestID         int64
 	ProviderID        int64
 	HomeID            int64
-	Status            string
+	Status            BidStatus
 	EarliestStart     time.Time
 	WeeklyFeePence    Pence
 	OneToOneHours     int
@@ -111,7 +111,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		if err != nil {
 			return err
 		}
-		if r.Status != "open" {
+		if !r.Status.IsOpen() {
 			return ErrBiddingClosed
 		}
 		var fe commissioning.FieldErrors
@@ -215,6 +215,13 @@ func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) 
 		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
 			return err
 		}
+		var b Bid
+		if err := tx.Where("request_id = ? AND provider_id = ?", requestID, providerID).Limit(1).Find(&b).Error; err != nil {
+			return err
+		}
+		if b.ID == 0 || b.Status.CanTransition(BidWithdrawn) != nil {
+			return ErrNoBid
+		}
 		res := tx.Exec("UPDATE bids SET status = 'withdrawn', updated_at = now() WHERE request_id = ? AND provider_id = ? AND status = 'active'", requestID, providerID)
 		if res.Error != nil {
 			return closedErr(res.Error)
@@ -285,7 +292,7 @@ func (s *Service) ResponsesFor(ctx context.Context, requestID, councilID int64) 
 		return out, err
 	}
 	out.Bids, out.Declines = int(nb), int(nd)
-	out.Sealed = r.Status == "draft" || r.Status == "open"
+	out.Sealed = r.Status.Sealed()
 	if out.Sealed {
 		return out, nil
 	}
@@ -322,8 +329,8 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 type Invitation struct {
 	RequestID     int64
 	CouncilName   string
-	Status        string
-	Outcome       string // OutcomePending, OutcomeSuccessful or OutcomeNotSuccessful
+	Status        commissioning.RequestStatus
+	Outcome       InvitationOutcome
 	AgeYears      int
 	Sex           string
 	Needs         Codes `gorm:"type:text[]"`
@@ -343,13 +350,6 @@ type Invitation struct {
 	HomeLon       float64
 	CancelReason  *string // why the council cancelled the request, if it did
 }
-
-// Outcomes of an invitation for the invited provider.
-const (
-	OutcomePending       = "pending"        // no final award yet
-	OutcomeSuccessful    = "successful"     // the provider's bid won
-	OutcomeNotSuccessful = "not_successful" // another provider's bid won
-)
 
 // Withheld says whether the child's profile is hidden from this provider: the award is
 // final and went to someone else, so the provider has no more need of it.

@@ -51,8 +51,12 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 				}
 				return err
 			}
-			if r.Status == "cancelled" {
+			if r.Status.Cancelled() {
 				return ErrRequestCancelled
+			}
+			if r.Status.Cancellable() {
+				// The table allows it but the UPDATE's condition did not: they disagree.
+				return fmt.Errorf("cancel placement request %d from %s: %w", r.ID, r.Status, commissioning.ErrConflict)
 			}
 			return ErrNotCancellable
 		}

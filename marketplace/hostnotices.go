@@ -88,7 +88,7 @@ func (s *Service) ConsultHost(ctx context.Context, placementID, councilID, by in
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
 			return fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
 		}
-		if p.Status != "awaiting_approval" {
+		if !p.Status.AwaitingApproval() {
 			return ErrNotAwaiting
 		}
 		if !p.NeedsRegulation11() || p.HostCouncilID == nil || *p.HostCouncilID == p.CouncilID {

@@ -416,7 +416,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			}
 			return err
 		}
-		if r.Status != "draft" {
+		if r.Status.CanTransition(commissioning.RequestOpen) != nil {
 			return commissioning.ErrNotDraft
 		}
 		var now time.Time
@@ -447,7 +447,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			return fe
 		}
 		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).
-			Updates(map[string]any{"status": "open", "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
+			Updates(map[string]any{"status": commissioning.RequestOpen, "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
 			return s25Err(err)
 		}
 		admitted, err := s.admittedTo(ctx, tx, *r.LotID)

@@ -126,7 +126,7 @@ type PlacementView struct {
 }
 
 // Open reports whether the placement is live (awarded or started).
-func (v PlacementView) Open() bool { return v.Status == "awarded" || v.Status == "started" }
+func (v PlacementView) Open() bool { return v.Status.Live() }
 
 // placementFacts are the joined facts about a placement that views, notices and the
 // agreement all draw on.
@@ -177,7 +177,7 @@ type Viewer struct {
 
 // hostStatuses are the states in which the host council sees a placement: from the
 // final award (the host notice) on.
-var hostStatuses = []string{"awarded", "started", "ended"}
+var hostStatuses = finalPlacementStatuses
 
 func accessTo(p Placement, v Viewer) (Access, bool) {
 	if v.HostOnly {
@@ -190,10 +190,10 @@ func accessTo(p Placement, v Viewer) (Access, bool) {
 	switch {
 	case v.Kind == commissioning.KindCouncil && p.CouncilID == v.OrgID:
 		return AccessCouncil, true
-	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status != "refused" && p.Status != "awaiting_approval":
+	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status.Final():
 		return AccessProvider, true
 	case v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID &&
-		(p.Status == "awarded" || p.Status == "started" || p.Status == "ended"):
+		p.Status.Final():
 		return AccessHost, true
 	}
 	return "", false
@@ -269,7 +269,7 @@ func placementNotFound(id int64, err error) error {
 // PlacementRow is a line in a list of placements.
 type PlacementRow struct {
 	ID             int64
-	Status         string
+	Status         PlacementStatus
 	ChildRef       string
 	PlacingCouncil string
 	Provider       string
@@ -509,7 +509,7 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 		if p, err = lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider}); err != nil {
 			return err
 		}
-		if p.Status != "awarded" {
+		if p.Status.CanTransition(PlacementStarted) != nil {
 			return ErrNotAwarded
 		}
 		if on.After(s.today()) {
@@ -528,7 +528,10 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			}
 			p.StartDate = on
 		}
-		p.Status, p.StartedOn, p.StartedBy = "started", &on, nullID(by)
+		if err := p.Transition(PlacementStarted); err != nil {
+			return err
+		}
+		p.StartedOn, p.StartedBy = &on, nullID(by)
 		if err := tx.Model(&p).Select("status", "started_on", "started_by", "start_date").Updates(&p).Error; err != nil {
 			return err
 		}
@@ -600,7 +603,7 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		if err != nil {
 			return err
 		}
-		if p.Status != "awarded" && p.Status != "started" {
+		if !p.Status.Live() {
 			return ErrPlacementOver
 		}
 		fe := c.Validate()
@@ -655,7 +658,7 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 		if err != nil {
 			return err
 		}
-		if p.Status != "started" {
+		if !p.Status.Started() {
 			return ErrNotStarted
 		}
 		var fe commissioning.FieldErrors
@@ -760,16 +763,16 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		if p, err = lockPlacement(ctx, tx, id, v); err != nil {
 			return err
 		}
-		if p.Status != "awarded" && p.Status != "started" {
+		if p.Status.CanTransition(PlacementEnded) != nil {
 			return ErrPlacementOver
 		}
 		var fe commissioning.FieldErrors
 		switch {
 		case !validCode(EndReasons, e.Reason):
 			fe.Add("reason", "Select why the placement ended")
-		case p.Status == "awarded" && e.Reason != "did_not_start":
+		case p.Status.Awarded() && e.Reason != "did_not_start":
 			fe.Add("reason", "The child has not arrived: select \"Did not start\", or confirm the start first")
-		case p.Status == "started" && e.Reason == "did_not_start":
+		case p.Status.Started() && e.Reason == "did_not_start":
 			fe.Add("reason", "The placement started on "+p.StartedOn.Format(day)+": select why it ended")
 		}
 		if e.EndedOn.After(s.today()) {
@@ -786,7 +789,10 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		if len(fe) > 0 {
 			return fe
 		}
-		p.Status, p.EndedOn, p.EndReason, p.EndNote, p.EndedBy = "ended", &e.EndedOn, &e.Reason, strings.TrimSpace(e.Note), nullID(by)
+		if err := p.Transition(PlacementEnded); err != nil {
+			return err
+		}
+		p.EndedOn, p.EndReason, p.EndNote, p.EndedBy = &e.EndedOn, &e.Reason, strings.TrimSpace(e.Note), nullID(by)
 		if err := tx.Model(&p).Select("status", "ended_on", "end_reason", "end_note", "ended_by").Updates(&p).Error; err != nil {
 			return err
 		}
@@ -825,7 +831,7 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 type ChildPlacement struct {
 	ID          int64
 	RequestID   int64
-	Status      string
+	Status      PlacementStatus
 	HomeName    string
 	Provider    string
 	HostCouncil string
@@ -882,7 +888,7 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 	ids := make([]int64, len(rec.Placements))
 	for i, cp := range rec.Placements {
 		ids[i] = cp.ID
-		if cp.Status == "awarded" || cp.Status == "started" {
+		if cp.Status.Live() {
 			due, _, err := s.NextReview(ctx, Placement{ID: cp.ID, Status: cp.Status, StartDate: cp.StartDate, StartedOn: cp.StartedOn})
 			if err != nil {
 				return rec, err
@@ -923,7 +929,7 @@ func approvalLines(p Placement) [][2]string {
 	for _, r := range p.ApprovalRules() {
 		out = append(out, [2]string{"Needed under", r})
 	}
-	if p.DecidedAt != nil && p.Status != "refused" && len(out) > 0 {
+	if p.DecidedAt != nil && !p.Status.Refused() && len(out) > 0 {
 		out = append(out, [2]string{"Approved", p.DecidedAt.In(london).Format(day)})
 	}
 	if !p.NeedsRegulation11() || p.WishesConsulted == nil {

@@ -143,6 +143,12 @@ type Admission struct {
 // TableName is the admissions table.
 func (Admission) TableName() string { return "admissions" }
 
+// Admitted says whether the provider was admitted to the lot.
+func (ad Admission) Admitted() bool { return ad.Status == "admitted" }
+
+// Requested says whether the application to the lot waits for a decision.
+func (ad Admission) Requested() bool { return ad.Status == "requested" }
+
 // DeclarationsDone reports whether the declarations task is complete.
 func (a Application) DeclarationsDone() bool {
 	return a.OfstedRegistered != nil && a.InsuranceExpiry != nil && a.SafeguardingPolicyDate != nil && a.ResponsibleIndividual != nil
@@ -155,7 +161,7 @@ func (a Application) AdmittedLots() []int64 {
 	}
 	var ids []int64
 	for _, ad := range a.Admissions {
-		if ad.Status == "admitted" {
+		if ad.Admitted() {
 			ids = append(ids, ad.LotID)
 		}
 	}

@@ -79,7 +79,7 @@ func (s *Service) Reviews(ctx context.Context, placementID int64) ([]Review, err
 // nil once the placement is over or never began.
 func (s *Service) NextReview(ctx context.Context, p Placement) (*time.Time, []Review, error) {
 	rs, err := s.Reviews(ctx, p.ID)
-	if err != nil || (p.Status != "awarded" && p.Status != "started") {
+	if err != nil || !p.Status.Live() {
 		return nil, rs, err
 	}
 	held := make([]time.Time, len(rs))

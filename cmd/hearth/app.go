@@ -39,6 +39,16 @@ type app struct {
 	// queue is the job queue: the outbox and billing enqueue on it in their own
 	// transactions; serve starts it (startJobs).
 	queue *jobs.Queue
+	// clock is the one clock every service and the web layer take (see
+	// commissioning.Clock); setClock hands it out.
+	clock commissioning.Clock
+}
+
+// setClock gives c to every service, so that they and the web layer (Deps.Clock) tell
+// the same time. Deadlines stay on the database's clock.
+func (a *app) setClock(c commissioning.Clock) {
+	a.clock = c
+	a.users.Now, a.market.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -65,6 +75,7 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		a := &app{cfg: cfg, db: db, ownerURL: conn.owner, orgs: commissioning.NewService(db.Gorm), users: users,
 			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
 			queue: queue}
+		a.setClock(commissioning.SystemClock)
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}

@@ -179,6 +179,12 @@ func (d NoticeDelivery) Status() string {
 	return "no_mailbox"
 }
 
+// Acknowledged says whether the council acknowledged the notice.
+func (d NoticeDelivery) Acknowledged() bool { return d.AcknowledgedAt != nil }
+
+// Emailed says whether the notice was emailed to the council's mailbox.
+func (d NoticeDelivery) Emailed() bool { return d.SentAt != nil }
+
 // HostNoticeKinds are the notices a host council is sent about a placement into its
 // area (an incident notice goes to the host council as well as the placing council).
 var HostNoticeKinds = []string{"host_award", "host_start", "host_end", "incident", "host_secure"}

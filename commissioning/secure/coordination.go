@@ -94,7 +94,7 @@ func taking(r Referral, homes []Home, beds map[int64][]Bed, week time.Time) []Su
 			if b.Designation != "welfare" {
 				continue
 			}
-			if b.Status == "free" {
+			if b.Status.IsFree() {
 				st.Free++
 				st.FreeBeds = append(st.FreeBeds, b)
 			} else if b.FreeBy(week) {
@@ -229,8 +229,11 @@ func (s *Service) Circulate(ctx context.Context, referralID int64, homeIDs []int
 				return err
 			}
 		}
-		if r.Status == "received" && sent > 0 {
-			if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Update("status", "circulated").Error; err != nil {
+		if r.Status == ReferralReceived && sent > 0 {
+			if err := r.Transition(ReferralCirculated); err != nil {
+				return err
+			}
+			if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Update("status", r.Status).Error; err != nil {
 				return err
 			}
 		}
@@ -277,7 +280,7 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 			var b Bed
 			if err := tx.Where("id = ? AND home_id = ?", resp.BedID, h.ID).First(&b).Error; err != nil {
 				fe.Add("bed_id", "Select one of your beds")
-			} else if b.Status != "free" || b.Designation != "welfare" {
+			} else if !b.Status.IsFree() || b.Designation != "welfare" {
 				fe.Add("bed_id", "Select a free welfare bed")
 			}
 			if resp.EarliestAdmission == nil {
@@ -300,8 +303,11 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 		if err := tx.Model(&Circulation{}).Where("referral_id = ? AND home_id = ?", referralID, h.ID).Updates(upd).Error; err != nil {
 			return err
 		}
-		if resp.Accept && r.Status != "offers" {
-			if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Update("status", "offers").Error; err != nil {
+		if resp.Accept && r.Status != ReferralOffers {
+			if err := r.Transition(ReferralOffers); err != nil {
+				return err
+			}
+			if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Update("status", r.Status).Error; err != nil {
 				return err
 			}
 		}
@@ -341,7 +347,7 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 			return err
 		}
 		switch {
-		case b.Status == "closed":
+		case b.Status.Closed():
 			return commissioning.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is closed (%s) until %s", b.Label, h.Name, Label(ClosedReasons, deref(b.ClosedReason)), b.ReopensOn.Format(day)))
 		case b.Designation != "welfare":
 			return commissioning.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is contracted for youth justice, not welfare", b.Label, h.Name))
@@ -350,6 +356,9 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		}
 		if err := s.mayAllocate(ctx, tx, r, h, b); err != nil {
 			return err
+		}
+		if err := b.Status.CanTransition(BedHeld); err != nil {
+			return ErrBedTaken
 		}
 		res := tx.Exec("UPDATE secure_beds SET status = 'held', held_for = ?, expected_free_on = NULL, updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ? AND status = 'free'",
 			r.ID, nullID(by), b.ID)
@@ -363,7 +372,10 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 			return err
 		}
 		now := s.Now()
-		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": "allocated", "allocated_bed_id": b.ID, "allocated_at": now, "allocated_by": nullID(by)}).Error; err != nil {
+		if err := r.Status.CanTransition(ReferralAllocated); err != nil {
+			return err
+		}
+		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": ReferralAllocated, "allocated_bed_id": b.ID, "allocated_at": now, "allocated_by": nullID(by)}).Error; err != nil {
 			return ruleErr(err)
 		}
 		if err := tx.First(&r, r.ID).Error; err != nil {
@@ -449,8 +461,11 @@ func (s *Service) Admit(ctx context.Context, referralID, providerID, by int64, o
 		if err != nil {
 			return err
 		}
-		if r.Status != "allocated" {
+		if r.Status.CanTransition(ReferralPlaced) != nil {
 			return fmt.Errorf("the child has been admitted already: %w", commissioning.ErrConflict)
+		}
+		if err := b.Transition(BedOccupied); err != nil {
+			return err
 		}
 		if on.Before(s.today()) {
 			return commissioning.Invalid("admitted_on-day", "The admission date cannot be in the past: record today's date when the child arrives")
@@ -470,11 +485,10 @@ func (s *Service) Admit(ctx context.Context, referralID, providerID, by int64, o
 		if err := tx.Exec("UPDATE secure_beds SET status = 'occupied', updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ?", nullID(by), b.ID).Error; err != nil {
 			return err
 		}
-		b.Status = "occupied"
 		if err := tx.Exec("INSERT INTO secure_placements (referral_id, bed_id, admitted_on, admitted_by) VALUES (?, ?, ?, ?)", r.ID, b.ID, on, nullID(by)).Error; err != nil {
 			return ruleErr(err)
 		}
-		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": "placed", "closed_at": s.Now()}).Error; err != nil {
+		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": ReferralPlaced, "closed_at": s.Now()}).Error; err != nil {
 			return err
 		}
 		if err := recordBed(tx, b, fmt.Sprintf("admitted referral %d", r.ID), by); err != nil {
@@ -511,10 +525,12 @@ func (s *Service) Discharge(ctx context.Context, referralID, providerID, by int6
 		if err := tx.Exec("UPDATE secure_placements SET discharged_on = ?, discharge_reason = ? WHERE referral_id = ?", on, reason, r.ID).Error; err != nil {
 			return err
 		}
+		if err := b.Transition(BedFree); err != nil {
+			return err
+		}
 		if err := tx.Exec("UPDATE secure_beds SET status = 'free', held_for = NULL, updated_at = now(), updated_by = ?, version = version + 1 WHERE id = ?", nullID(by), b.ID).Error; err != nil {
 			return err
 		}
-		b.Status = "free"
 		if err := recordBed(tx, b, fmt.Sprintf("discharged referral %d", r.ID), by); err != nil {
 			return err
 		}
@@ -640,7 +656,7 @@ func (s *Service) Suggest(ctx context.Context) (Suggestion, error) {
 	for _, h := range homes {
 		homeOf[h.ID] = h
 		for _, b := range beds[h.ID] {
-			if b.Status == "free" && b.Designation == "welfare" {
+			if b.Status.IsFree() && b.Designation == "welfare" {
 				bedIndex[b.ID] = len(bedList)
 				bedList = append(bedList, b)
 			}

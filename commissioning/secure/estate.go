@@ -123,7 +123,7 @@ type Bed struct {
 	HomeID         int64
 	Label          string
 	Designation    string
-	Status         string
+	Status         BedStatus
 	ClosedReason   *string
 	ReopensOn      *time.Time
 	ExpectedFreeOn *time.Time
@@ -139,11 +139,11 @@ func (Bed) TableName() string { return "secure_beds" }
 // FreeBy reports whether the bed is free now or expected to be by day.
 func (b Bed) FreeBy(day time.Time) bool {
 	switch b.Status {
-	case "free":
+	case BedFree:
 		return true
-	case "occupied":
+	case BedOccupied:
 		return b.ExpectedFreeOn != nil && !b.ExpectedFreeOn.After(day)
-	case "closed":
+	case BedClosed:
 		return b.ReopensOn != nil && !b.ReopensOn.After(day)
 	}
 	return false
@@ -153,7 +153,7 @@ type bedChange struct {
 	ID        int64 `gorm:"primaryKey"`
 	BedID     int64
 	HomeID    int64
-	Status    string
+	Status    BedStatus
 	Detail    string
 	ChangedBy *int64
 }
@@ -248,19 +248,19 @@ func (s *Service) Board(ctx context.Context) (Board, error) {
 		hs := HomeSummary{Home: h, Beds: byHome[h.ID]}
 		for _, b := range hs.Beds {
 			switch b.Status {
-			case "free":
+			case BedFree:
 				hs.Free++
 				if b.Designation == "welfare" {
 					hs.FreeWelfare++
 				}
-			case "occupied":
+			case BedOccupied:
 				hs.Occupied++
-			case "held":
+			case BedHeld:
 				hs.Held++
-			case "closed":
+			case BedClosed:
 				hs.Closed++
 			}
-			if b.Status != "free" && b.FreeBy(week) {
+			if !b.Status.IsFree() && b.FreeBy(week) {
 				hs.Soon++
 			}
 		}
@@ -295,7 +295,7 @@ func (s *Service) HomeOf(ctx context.Context, providerID int64) (Home, []Bed, er
 
 // BedUpdate is a home's report of a bed's state.
 type BedUpdate struct {
-	Status         string // free, occupied or closed (held is set only by allocation)
+	Status         BedStatus // free, occupied or closed (held is set only by allocation)
 	ClosedReason   string
 	ReopensOn      *time.Time
 	ExpectedFreeOn *time.Time
@@ -314,10 +314,10 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 		if u.Version != 0 && u.Version != b.Version {
 			return ErrStale
 		}
-		if b.Status == "held" {
+		if b.Status.Held() {
 			return fmt.Errorf("this bed is held for an allocated child: confirm the admission, or ask the coordinator to release it: %w", commissioning.ErrConflict)
 		}
-		if u.Status == "free" || u.Status == "closed" {
+		if u.Status.IsFree() || u.Status.Closed() {
 			var inUse bool
 			if err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM secure_placements WHERE bed_id = ? AND discharged_on IS NULL)
 				OR EXISTS (SELECT 1 FROM secure_referrals WHERE allocated_bed_id = ? AND status = 'allocated')`, b.ID, b.ID).Scan(&inUse).Error; err != nil {
@@ -330,14 +330,14 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 		var fe commissioning.FieldErrors
 		today := s.today()
 		switch u.Status {
-		case "free":
+		case BedFree:
 			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = nil, nil, nil
-		case "occupied":
+		case BedOccupied:
 			if u.ExpectedFreeOn != nil && u.ExpectedFreeOn.Before(today) {
 				fe.Add("expected_free_on", "The date the bed is expected to be free must be today or later")
 			}
 			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = nil, nil, u.ExpectedFreeOn
-		case "closed":
+		case BedClosed:
 			if !commissioning.ValidCode(ClosedReasons, u.ClosedReason) {
 				fe.Add("closed_reason", "Select why the bed is closed")
 			}
@@ -353,8 +353,13 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 		if len(fe) > 0 {
 			return fe
 		}
-		if u.Status != "occupied" {
+		if !u.Status.Occupied() {
 			b.HeldFor = nil
+		}
+		if u.Status != b.Status {
+			if err := b.Status.CanTransition(u.Status); err != nil {
+				return err
+			}
 		}
 		b.Status, b.UpdatedBy, b.Version = u.Status, nullID(by), b.Version+1
 		if err := tx.Model(&Bed{}).Where("id = ?", b.ID).Updates(map[string]any{"status": b.Status, "closed_reason": b.ClosedReason, "reopens_on": b.ReopensOn, "expected_free_on": b.ExpectedFreeOn,

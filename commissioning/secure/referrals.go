@@ -70,7 +70,7 @@ type Referral struct {
 	ID                 int64 `gorm:"primaryKey"`
 	CouncilID          int64
 	CreatedBy          *int64
-	Status             string
+	Status             ReferralStatus
 	ChildRef           string
 	AgeYears           int
 	BirthMonth         int
@@ -111,7 +111,7 @@ func (Referral) TableName() string { return "secure_referrals" }
 
 // Waiting reports whether the child is still waiting for a bed.
 func (r Referral) Waiting() bool {
-	return r.Status == "received" || r.Status == "circulated" || r.Status == "offers"
+	return r.Status.Waiting()
 }
 
 // UpdateDue is when the council's next update is due; ReviewDue when its next review is.
@@ -446,16 +446,19 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 		if r, err = lockOwn(ctx, tx, id, councilID); err != nil {
 			return err
 		}
-		if !r.Waiting() && r.Status != "allocated" {
+		if !r.Status.Active() {
 			return ErrNotWaiting
 		}
 		if reason = strings.TrimSpace(reason); reason == "" {
 			return commissioning.Invalid("reason", "Enter why the referral is withdrawn")
 		}
 		held := r.AllocatedBedID
-		r.Status = "withdrawn"
+		to := ReferralWithdrawn
 		if placedElsewhere {
-			r.Status = "placed_elsewhere"
+			to = ReferralPlacedElsewhere
+		}
+		if err := r.Transition(to); err != nil {
+			return err
 		}
 		// The referral lets go of the bed before the bed is freed: the database refuses to
 		// free a bed an allocated child holds.

@@ -33,7 +33,7 @@ type ReportAllocation struct {
 	Country     string
 	Bed         string
 	AllocatedAt time.Time
-	Status      string
+	Status      ReferralStatus
 }
 
 // ReasonCount counts declines by reason.
@@ -85,7 +85,7 @@ func (rep Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	for _, a := range rep.Allocations {
-		if err := cw.Write("allocated_24h", a.ChildRef, a.Council, a.Home, a.Bed, a.AllocatedAt.In(london).Format(time.RFC3339), a.Status); err != nil {
+		if err := cw.Write("allocated_24h", a.ChildRef, a.Council, a.Home, a.Bed, a.AllocatedAt.In(london).Format(time.RFC3339), string(a.Status)); err != nil {
 			return err
 		}
 	}
@@ -95,7 +95,7 @@ func (rep Report) WriteCSV(w io.Writer) error {
 		}
 	}
 	for _, a := range rep.CrossBorder {
-		if err := cw.Write("cross_border", a.ChildRef, a.Council, a.Home, a.Country, a.Status, ""); err != nil {
+		if err := cw.Write("cross_border", a.ChildRef, a.Council, a.Home, a.Country, string(a.Status), ""); err != nil {
 			return err
 		}
 	}

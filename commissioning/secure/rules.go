@@ -28,7 +28,7 @@ func (s *Service) Release(ctx context.Context, referralID, by int64, reason stri
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, referralID).Error; err != nil {
 			return notFound(referralID, err)
 		}
-		if r.Status != "allocated" || r.AllocatedBedID == nil {
+		if !r.Status.Allocated() || r.AllocatedBedID == nil {
 			return ErrNotHeld
 		}
 		if reason = strings.TrimSpace(reason); reason == "" || len(reason) > 2000 {
@@ -47,12 +47,15 @@ func (s *Service) Release(ctx context.Context, referralID, by int64, reason stri
 			Scan(&answers).Error; err != nil {
 			return err
 		}
-		status := "received"
+		status := ReferralReceived
 		switch {
 		case answers.Offers > 0:
-			status = "offers"
+			status = ReferralOffers
 		case answers.Asked > 0:
-			status = "circulated"
+			status = ReferralCirculated
+		}
+		if err := r.Status.CanTransition(status); err != nil {
+			return err
 		}
 		if err := tx.Model(&Referral{}).Where("id = ?", r.ID).Updates(map[string]any{"status": status, "allocated_bed_id": nil, "allocated_at": nil,
 			"allocated_by": nil, "version": gorm.Expr("version + 1")}).Error; err != nil {
@@ -112,7 +115,7 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 		if r, err = lockFor(ctx, tx, referralID, v); err != nil {
 			return err
 		}
-		if !r.Waiting() && r.Status != "allocated" {
+		if !r.Status.Active() {
 			return ErrNotWaiting
 		}
 		today := s.today()

@@ -158,7 +158,7 @@ type Invoice struct {
 	CouncilID       int64
 	PeriodStart     time.Time
 	PeriodEnd       time.Time
-	Status          string
+	Status          InvoiceStatus
 	TotalPence      int64
 	LevyPence       int64
 	StripeInvoiceID *string
@@ -473,13 +473,16 @@ func (s *Service) syncInvoice(ctx context.Context, tx *gorm.DB, id int64) error 
 			return err
 		}
 	}
-	if inv.Status == "pending" {
+	if inv.Status.IsPending() {
 		p := &stripe.InvoiceFinalizeInvoiceParams{}
 		p.SetIdempotencyKey(fmt.Sprintf("hearth-finalize-%d", inv.ID))
 		if _, err := s.stripe.Invoices.FinalizeInvoice(*inv.StripeInvoiceID, p); err != nil {
 			return fmt.Errorf("finalise invoice: %w", err)
 		}
-		return tx.Model(&Invoice{}).Where("id = ? AND status = 'pending'", inv.ID).Update("status", "sent").Error
+		if err := inv.Transition(InvoiceSent); err != nil {
+			return err
+		}
+		return tx.Model(&Invoice{}).Where("id = ? AND status = 'pending'", inv.ID).Update("status", inv.Status).Error
 	}
 	return nil
 }
@@ -493,7 +496,7 @@ func (s *Service) transfer(ctx context.Context, tx *gorm.DB, lineID int64) error
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&l, lineID).Error; err != nil {
 		return err
 	}
-	if l.StripeTransferID != nil || l.TransferStatus == "credited" {
+	if l.StripeTransferID != nil || l.TransferStatus == TransferCredited {
 		return nil
 	}
 	var a Account

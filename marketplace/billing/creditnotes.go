@@ -206,7 +206,7 @@ func (s *Service) syncCreditNote(ctx context.Context, tx *gorm.DB, id int64) err
 		return err
 	}
 	if cn.StripeCreditNoteID == nil {
-		if inv.StripeInvoiceID == nil || inv.Status == "pending" {
+		if inv.StripeInvoiceID == nil || inv.Status.IsPending() {
 			return fmt.Errorf("credit note %d: invoice %d is not in Stripe yet", cn.ID, inv.ID)
 		}
 		p := &stripe.CreditNoteParams{Invoice: inv.StripeInvoiceID, Memo: stripe.String(cn.Memo), Reason: stripe.String(string(stripe.CreditNoteReasonOrderChange))}
@@ -214,7 +214,7 @@ func (s *Service) syncCreditNote(ctx context.Context, tx *gorm.DB, id int64) err
 			p.Lines = append(p.Lines, &stripe.CreditNoteLineParams{Type: stripe.String("custom_line_item"), Description: stripe.String(l.Description),
 				Quantity: stripe.Int64(1), UnitAmount: stripe.Int64(l.AmountPence)})
 		}
-		if inv.Status == "paid" {
+		if inv.Status.Paid() {
 			p.CreditAmount = stripe.Int64(cn.TotalPence)
 		}
 		p.SetIdempotencyKey(fmt.Sprintf("hearth-credit-note-%d", cn.ID))

@@ -39,7 +39,7 @@ func WriteCSV(w io.Writer, invs []Invoice) error {
 		placement := map[int64]int64{}
 		for _, l := range inv.Lines {
 			placement[l.ID] = l.PlacementID
-			if err := cw.Write(itoa(inv.ID), inv.PeriodStart.Format(time.DateOnly), inv.Status, itoa(l.PlacementID), l.FromDate.Format(time.DateOnly),
+			if err := cw.Write(itoa(inv.ID), inv.PeriodStart.Format(time.DateOnly), string(inv.Status), itoa(l.PlacementID), l.FromDate.Format(time.DateOnly),
 				l.ToDate.Format(time.DateOnly), itoa(int64(l.Days)), itoa(l.WeeklyPence), itoa(l.AmountPence), l.Description, ""); err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func WriteCSV(w io.Writer, invs []Invoice) error {
 		// A credit note's lines follow the invoice's, as negative amounts.
 		for _, cn := range inv.CreditNotes {
 			for _, l := range cn.Lines {
-				if err := cw.Write(itoa(inv.ID), inv.PeriodStart.Format(time.DateOnly), inv.Status, itoa(placement[l.InvoiceLineID]), l.FromDate.Format(time.DateOnly),
+				if err := cw.Write(itoa(inv.ID), inv.PeriodStart.Format(time.DateOnly), string(inv.Status), itoa(placement[l.InvoiceLineID]), l.FromDate.Format(time.DateOnly),
 					l.ToDate.Format(time.DateOnly), itoa(int64(l.Days)), itoa(-l.WeeklyPence), itoa(-l.AmountPence), l.Description, itoa(cn.ID)); err != nil {
 					return err
 				}

@@ -67,9 +67,19 @@ func (s *Service) invoiceEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 		slog.WarnContext(ctx, "stripe webhook for an invoice Hearth does not know", "event", ev.ID, "type", ev.Type, "invoice", si.ID)
 		return nil
 	}
-	status := map[stripe.EventType]string{"invoice.finalized": "open", "invoice.paid": "paid", "invoice.payment_failed": "payment_failed", "invoice.voided": "void"}[ev.Type]
+	status := map[stripe.EventType]InvoiceStatus{"invoice.finalized": InvoiceOpen, "invoice.paid": InvoicePaid,
+		"invoice.payment_failed": InvoicePaymentFailed, "invoice.voided": InvoiceVoid}[ev.Type]
+	if inv.Status.Final() {
+		slog.InfoContext(ctx, "stripe webhook for an invoice already final; no effect", "event", ev.ID, "type", ev.Type, "invoice", inv.ID)
+		return nil
+	}
+	if status != inv.Status {
+		if err := inv.Status.CanTransition(status); err != nil {
+			return err
+		}
+	}
 	upd := map[string]any{"status": status}
-	if status == "paid" {
+	if status.Paid() {
 		upd["paid_at"] = s.Now()
 	}
 	// Paid and void are final. The condition is in the UPDATE, so of two events for one
@@ -83,7 +93,7 @@ func (s *Service) invoiceEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 		slog.InfoContext(ctx, "stripe webhook for an invoice already final; no effect", "event", ev.ID, "type", ev.Type, "invoice", inv.ID)
 		return nil
 	}
-	if status == "paid" {
+	if status.Paid() {
 		if err := tx.Exec(`UPDATE invoice_lines SET transfer_status = 'queued' WHERE invoice_id = ? AND transfer_status = 'awaiting_payment'`, inv.ID).Error; err != nil {
 			return err
 		}
@@ -91,7 +101,7 @@ func (s *Service) invoiceEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event
 			return err
 		}
 	}
-	return audit.New(tx).Record(ctx, "billing.invoice_"+status, "invoice", fmt.Sprint(inv.ID), map[string]any{"event": ev.ID})
+	return audit.New(tx).Record(ctx, "billing.invoice_"+string(status), "invoice", fmt.Sprint(inv.ID), map[string]any{"event": ev.ID})
 }
 
 func (s *Service) accountEvent(ctx context.Context, tx *gorm.DB, ev stripe.Event) error {

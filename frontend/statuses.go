@@ -1,0 +1,55 @@
+package frontend
+
+import (
+	"reflect"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
+)
+
+// How each object's statuses look on a page: a GOV.UK tag colour (grey when absent)
+// and, for placements, a label. Pages never compare a status with a string: they ask
+// the status's predicates (IsOpen, Awarded, Live…), which live with its transitions.
+var (
+	requestTags = map[commissioning.RequestStatus]string{
+		commissioning.RequestOpen: "govuk-tag--yellow", commissioning.RequestAwarded: "govuk-tag--green",
+	}
+	placementTags = map[marketplace.PlacementStatus]string{
+		marketplace.PlacementAwaitingApproval: "govuk-tag--yellow", marketplace.PlacementAwarded: "govuk-tag--green",
+		marketplace.PlacementStarted: "govuk-tag--green",
+	}
+	referralTags = map[secure.ReferralStatus]string{}
+	invoiceTags  = map[billing.InvoiceStatus]string{
+		billing.InvoiceSent: "govuk-tag--green", billing.InvoiceOpen: "govuk-tag--yellow",
+	}
+	placementStatusLabels = map[marketplace.PlacementStatus]string{
+		marketplace.PlacementAwaitingApproval: "Awaiting approval", marketplace.PlacementAwarded: "Awarded",
+		marketplace.PlacementRefused: "Refused", marketplace.PlacementStarted: "Started", marketplace.PlacementEnded: "Ended",
+	}
+)
+
+// codeOf is the code a template passes: a string, a named string type (a status), or
+// a pointer to one ("" when nil).
+func codeOf(v any) string {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return ""
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() == reflect.String {
+		return rv.String()
+	}
+	return ""
+}
+
+// tagOr is tag, or grey when the status has no colour of its own.
+func tagOr(tag string) string {
+	if tag == "" {
+		return "govuk-tag--grey"
+	}
+	return tag
+}

@@ -1,0 +1,120 @@
+package marketplace_test
+
+import (
+	"errors"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+// checkMachine holds every pair of m's statuses against legal: a change is allowed
+// exactly when legal lists it (with why), and is an IllegalTransition otherwise.
+func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map[[2]S]string) {
+	t.Helper()
+	for pair := range legal {
+		if !m.Known(pair[0]) || !m.Known(pair[1]) {
+			t.Fatalf("the test's table names an unknown status: %v", pair)
+		}
+	}
+	for _, from := range m.States {
+		for _, to := range m.States {
+			why, ok := legal[[2]S{from, to}]
+			t.Run(string(from)+"_to_"+string(to), func(t *testing.T) {
+				err := m.Check(from, to)
+				switch {
+				case ok && err != nil:
+					t.Errorf("%s: %v", why, err)
+				case !ok && !errors.Is(err, commissioning.ErrIllegalTransition):
+					t.Errorf("Check = %v, want ErrIllegalTransition", err)
+				}
+			})
+		}
+	}
+}
+
+// agrees holds a machine's statuses against the database's CHECK on table.column.
+func agrees[S ~string](t *testing.T, m commissioning.Machine[S], table, column string) {
+	t.Helper()
+	var goSide []string
+	for _, s := range m.States {
+		goSide = append(goSide, string(s))
+	}
+	slices.Sort(goSide)
+	if db := dbtest.CheckValues(t, dbtest.Open(t), table, column); !slices.Equal(goSide, db) {
+		t.Errorf("%s: Go statuses %v, database CHECK on %s.%s %v", m.Object, goSide, table, column, db)
+	}
+}
+
+func TestBidTransitions(t *testing.T) {
+	checkMachine(t, marketplace.BidMachine, map[[2]marketplace.BidStatus]string{
+		{marketplace.BidActive, marketplace.BidWithdrawn}: "withdraw, or decline",
+		{marketplace.BidWithdrawn, marketplace.BidActive}: "bid again before the deadline",
+	})
+	b := marketplace.Bid{Status: marketplace.BidWithdrawn}
+	if err := b.Transition(marketplace.BidWithdrawn); !errors.Is(err, commissioning.ErrIllegalTransition) || b.Status != marketplace.BidWithdrawn {
+		t.Errorf("withdrawing a withdrawn bid: %v, %s", err, b.Status)
+	}
+}
+
+func TestPlacementTransitions(t *testing.T) {
+	const (
+		waiting = marketplace.PlacementAwaitingApproval
+		awarded = marketplace.PlacementAwarded
+		refused = marketplace.PlacementRefused
+		started = marketplace.PlacementStarted
+		ended   = marketplace.PlacementEnded
+	)
+	checkMachine(t, marketplace.PlacementMachine, map[[2]marketplace.PlacementStatus]string{
+		{waiting, awarded}: "the approver approves",
+		{waiting, refused}: "the approver refuses",
+		{awarded, started}: "the child moves in",
+		{awarded, ended}:   "the placement did not start",
+		{started, ended}:   "the child leaves",
+	})
+	p := marketplace.Placement{Status: ended}
+	if err := p.Transition(started); !errors.Is(err, commissioning.ErrIllegalTransition) || p.Status != ended {
+		t.Errorf("restarting an ended placement: %v, %s", err, p.Status)
+	}
+	for _, tc := range []struct {
+		s           marketplace.PlacementStatus
+		live, final bool
+	}{{waiting, false, false}, {awarded, true, true}, {refused, false, false}, {started, true, true}, {ended, false, true}} {
+		if tc.s.Live() != tc.live || tc.s.Final() != tc.final {
+			t.Errorf("%s: Live %v Final %v, want %v %v", tc.s, tc.s.Live(), tc.s.Final(), tc.live, tc.final)
+		}
+	}
+}
+
+func TestInvitationTransitions(t *testing.T) {
+	checkMachine(t, marketplace.InvitationMachine, map[[2]marketplace.InvitationOutcome]string{
+		{marketplace.OutcomePending, marketplace.OutcomeSuccessful}:    "the provider's bid is awarded, finally",
+		{marketplace.OutcomePending, marketplace.OutcomeNotSuccessful}: "another bid is awarded, finally",
+	})
+}
+
+func TestStatusesAgreeWithTheDatabase(t *testing.T) {
+	agrees(t, marketplace.BidMachine, "bids", "status")
+	agrees(t, marketplace.PlacementMachine, "placements", "status")
+}
+
+// TestInvitationOutcomesAreTheQuerys holds the invitation's outcomes, which are
+// derived rather than stored, against the values the invitations query gives.
+func TestInvitationOutcomesAreTheQuerys(t *testing.T) {
+	var got []string
+	for _, m := range regexp.MustCompile(`(?:THEN|ELSE) '([a-z_]+)'`).FindAllStringSubmatch(marketplace.InvitationSQL, -1) {
+		got = append(got, m[1])
+	}
+	var want []string
+	for _, o := range marketplace.InvitationMachine.States {
+		want = append(want, string(o))
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the query's outcomes %v, the machine's %v", got, want)
+	}
+}
