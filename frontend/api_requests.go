@@ -302,13 +302,9 @@ func (s *Server) apiSubmitRequest(c echo.Context) error {
 		return err
 	}
 	invited := []map[string]any{}
-	consortium, _ := consortiumOf(c)
 	for p, homes := range res.Invited {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
 		invited = append(invited, map[string]any{"provider_id": p, "provider": o.Name, "homes": len(homes)})
-		s.notifyProvider(c, consortium, p, "New placement request from "+currentOrg(c).Name,
-			"You have been invited to respond to a placement request. Respond by "+r.Deadline.In(london).Format("2 January 2006 at 15:04")+
-				".\n\n"+s.cfg.BaseURL+"/api/v1/invitations/"+strconv.FormatInt(r.ID, 10)+"\n\nHearth")
 	}
 	excluded := []apiExclusion{}
 	for p, ex := range res.Excluded {

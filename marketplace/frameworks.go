@@ -89,6 +89,14 @@ func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	return &c
 }
 
+// WithoutMail returns a Service that writes notices but emails nobody, for setting up
+// a world (the demo, tests) without mailing its people.
+func (s *Service) WithoutMail() *Service {
+	c := *s
+	c.notify = nil
+	return &c
+}
+
 // WithTx returns a Service working inside tx.
 func (s *Service) WithTx(tx *gorm.DB) *Service {
 	c := *s

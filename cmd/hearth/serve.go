@@ -32,7 +32,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
 			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt, TrustedProxies: cfg.TrustedProxies},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing})
+			a.deps())
 		if err != nil {
 			return err
 		}
@@ -71,13 +71,12 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			_, err := a.billing.ProcessJobs(ctx)
 			return err
 		})
-		mailed := a.secure.WithMail(a.outbox, cfg.BaseURL)
 		go runEvery(workers, time.Minute, "daily secure welfare report", func(ctx context.Context) error {
-			_, err := mailed.SendDailyReport(ctx, cfg.ReportAt)
+			_, err := a.secure.SendDailyReport(ctx, cfg.ReportAt)
 			return err
 		})
 		go runEvery(workers, time.Hour, "secure referral update reminders", func(ctx context.Context) error {
-			_, err := mailed.RemindDue(ctx)
+			_, err := a.secure.RemindDue(ctx)
 			return err
 		})
 
