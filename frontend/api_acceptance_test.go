@@ -155,3 +155,89 @@ func TestAPIResidentialStory(t *testing.T) {
 		t.Fatalf("end: %v", out)
 	}
 }
+
+func TestAPISecureStory(t *testing.T) {
+	h := newHarness(t)
+	oak, heron := h.withEstate(t)
+	s := story{t, h}
+	council, swcu, oakTok, heronTok := h.token("commissioner@manchester.test"), h.token("coordinator@swcu.test"), h.token("manager@oakfield.test"), h.token("manager@heron.test")
+	today := time.Now().In(london)
+	date := func(d time.Time) string { return d.Format(time.DateOnly) }
+
+	// The council refers a child on a listed hearing.
+	ref := s.call(http.MethodPost, "/api/v1/secure/referrals", council, fmt.Sprintf(`{"child_ref": "MCR-SECURE-1", "age_years": 15, "birth_month": 4, "birth_year": %d, "sex": "male",
+        "legal_position": "hearing_listed", "hearing_date": %q, "order_expiry": %q, "court": "Manchester", "urgency": "emergency", "current_outcode": "M14",
+        "preferred_miles": 40, "social_worker": "SW", "sanctioning_officer": "SO"}`, today.Year()-15, date(today.AddDate(0, 0, 5)), date(today.AddDate(0, 1, 0))), http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/secure/referrals/%d", id(ref["id"]))
+	if mine := s.call(http.MethodGet, "/api/v1/secure/referrals", council, "", http.StatusOK); !strings.Contains(fmt.Sprint(mine), "MCR-SECURE-1") {
+		t.Fatalf("the council's referrals: %v", mine)
+	}
+
+	// The SWCU sees it waiting and circulates it to two homes.
+	if waiting := s.call(http.MethodGet, "/api/v1/secure/waiting", swcu, "", http.StatusOK); len(list(waiting, "waiting")) != 1 {
+		t.Fatalf("waiting: %v", waiting)
+	}
+	s.call(http.MethodPost, path+"/circulate", swcu, fmt.Sprintf(`{"home_ids": [%d, %d]}`, oak.ID, heron.ID), http.StatusOK)
+
+	// Oakfield offers a free welfare bed it finds on the board; Heron Court declines.
+	var bed int64
+	for _, home := range list(s.call(http.MethodGet, "/api/v1/secure/beds", oakTok, "", http.StatusOK), "homes") {
+		if id(home["id"]) != oak.ID {
+			continue
+		}
+		for _, b := range list(home, "beds") {
+			if b["designation"] == "welfare" && b["status"] == "free" && bed == 0 {
+				bed = id(b["id"])
+			}
+		}
+	}
+	if bed == 0 {
+		t.Fatal("Oakfield has no free welfare bed on the board")
+	}
+	s.call(http.MethodPost, path+"/respond", oakTok, fmt.Sprintf(`{"response": "accept", "bed_id": %d, "earliest_admission": %q}`, bed, date(today)), http.StatusNoContent)
+	s.call(http.MethodPost, path+"/respond", heronTok, `{"response": "decline", "decline_reason": "staffing", "detail": "Two staff off sick"}`, http.StatusNoContent)
+
+	// The council reads both homes' answers.
+	answers := map[int64]string{}
+	for _, r := range list(s.call(http.MethodGet, path, council, "", http.StatusOK), "responses") {
+		answers[id(r["home_id"])], _ = r["response"].(string)
+	}
+	if answers[oak.ID] != "accepted" || answers[heron.ID] != "declined" {
+		t.Fatalf("answers: %v", answers)
+	}
+
+	// The council records its review of the referral while it waits.
+	s.call(http.MethodPost, path+"/update", council, `{"reviewed": true, "note": "Plan unchanged; hearing confirmed"}`, http.StatusOK)
+
+	// The SWCU accepts the suggested pair: Oakfield's offered bed is allocated.
+	pairs := list(s.call(http.MethodGet, "/api/v1/secure/suggestions", swcu, "", http.StatusOK), "pairs")
+	if len(pairs) != 1 || id(pairs[0]["bed_id"]) != bed || pairs[0]["offered"] != true {
+		t.Fatalf("suggestions: %v", pairs)
+	}
+	accepted := s.call(http.MethodPost, "/api/v1/secure/suggestions/accept", swcu, fmt.Sprintf(`{"referral_id": %d, "home_id": %d, "bed_id": %d, "offered": true}`, id(ref["id"]), oak.ID, bed), http.StatusOK)
+	if accepted["action"] != "allocated" {
+		t.Fatalf("accept: %v", accepted)
+	}
+	// The court postpones: the SWCU releases the held bed, then allocates it again.
+	if out := s.call(http.MethodPost, path+"/release", swcu, `{"reason": "Admission postponed by the court"}`, http.StatusOK); out["status"] != "offers" || out["allocated_bed_id"] != nil {
+		t.Fatalf("release: %v", out)
+	}
+	if out := s.call(http.MethodPost, path+"/allocate", swcu, fmt.Sprintf(`{"bed_id": %d}`, bed), http.StatusOK); out["status"] != "allocated" {
+		t.Fatalf("allocate: %v", out)
+	}
+
+	// Oakfield admits the child, then discharges them; the bed is free again.
+	s.call(http.MethodPost, path+"/admit", oakTok, fmt.Sprintf(`{"admitted_on": %q}`, date(today)), http.StatusNoContent)
+	s.call(http.MethodPost, path+"/discharge", oakTok, fmt.Sprintf(`{"discharged_on": %q, "reason": "step_down"}`, date(today)), http.StatusNoContent)
+	status := ""
+	for _, home := range list(s.call(http.MethodGet, "/api/v1/secure/beds", swcu, "", http.StatusOK), "homes") {
+		for _, b := range list(home, "beds") {
+			if id(b["id"]) == bed {
+				status, _ = b["status"].(string)
+			}
+		}
+	}
+	if status != "free" {
+		t.Fatalf("the bed after discharge: %q", status)
+	}
+}
