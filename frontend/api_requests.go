@@ -275,7 +275,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 	if err := r.SetHome(req.HomeOutcode); err != nil {
 		return err
 	}
-	if err := commissioning.NewRequests(s.deps.DB.Gorm).SaveDraft(c.Request().Context(), &r); err != nil {
+	if err := s.deps.Requests.SaveDraft(c.Request().Context(), &r); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", r.ID))
@@ -322,7 +322,7 @@ func (s *Server) apiRequest(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

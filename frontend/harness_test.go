@@ -177,7 +177,7 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 	const base = "http://hearth.test"
 	users := auth.NewService(db.Gorm).WithMail(outbox, base)
 	users.Keys = testSeedKeys(tb)
-	return Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
+	return Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: commissioning.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
 		Market:  marketplace.NewService(db.Gorm).WithMail(outbox, base),
 		Secure:  secure.NewService(db.Gorm).WithMail(outbox, base),
 		Billing: billing.NewService(db.Gorm, bc)}

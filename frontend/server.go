@@ -59,8 +59,12 @@ type Config struct {
 // Deps are the services the web layer calls, each fully built (with its mail) by the
 // caller; every one is required.
 type Deps struct {
-	DB      *migrations.DB
-	Orgs    *commissioning.Service
+	DB   *migrations.DB
+	Orgs *commissioning.Service
+	// Requests is the store of placement requests and their drafts.
+	Requests *commissioning.Requests
+	// Inbox reads organisations' notices and acknowledges host notices.
+	Inbox   *notify.Inbox
 	Users   *auth.Service
 	Audit   *audit.Log
 	Outbox  *notify.Outbox
@@ -73,7 +77,7 @@ type Deps struct {
 // is the one place where services are built and wired (their mail included).
 func (d Deps) check() error {
 	missing := []string{}
-	for name, nil_ := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
+	for name, nil_ := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
 		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
 		if nil_ {
 			missing = append(missing, name)

@@ -30,6 +30,8 @@ type app struct {
 	ownerURL string
 	db       *migrations.DB
 	orgs     *commissioning.Service
+	requests *commissioning.Requests
+	inbox    *notify.Inbox
 	users    *auth.Service
 	audit    *audit.Log
 	outbox   *notify.Outbox
@@ -80,7 +82,7 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys) *app {
 	outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
 	users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 	users.Keys = keys
-	return &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), users: users, audit: audit.New(db.Gorm), outbox: outbox,
+	return &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), requests: commissioning.NewRequests(db.Gorm), inbox: notify.NewInbox(db.Gorm), users: users, audit: audit.New(db.Gorm), outbox: outbox,
 		market:  marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		secure:  secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		billing: billing.NewService(db.Gorm, cfg.Stripe)}
@@ -97,7 +99,7 @@ func (a *app) withoutMail() *app {
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.
