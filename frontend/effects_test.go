@@ -5,6 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,4 +143,35 @@ func (h *harness) application(provider int64) marketplace.Application {
 	a, err = m.Application(ctx, a.ID)
 	must(h.t, err)
 	return a
+}
+
+// TestHandlersBuildNoServicesAndSendNoMail keeps the web layer thin: services and
+// stores are built in cmd/hearth and passed in, and the mail a change causes is
+// written by the domain service in the change's transaction. The one exception is
+// provider sign-up, whose handler commits the organisation, its administrator and their
+// email in one transaction, and emails an address that is already taken (no change).
+func TestHandlersBuildNoServicesAndSendNoMail(t *testing.T) {
+	forbidden := regexp.MustCompile(`\b(commissioning|marketplace|secure|billing|notify|audit|auth)\.New[A-Z]?\w*\(|audit\.New\(|deps\.Outbox\.(Send|SendWithSecretLink|WithTx)\(`)
+	files, err := filepath.Glob("*.go")
+	must(t, err)
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		must(t, err)
+		for i, line := range strings.Split(string(src), "\n") {
+			if m := forbidden.FindString(line); m != "" && !(f == "handlers_providers.go" && strings.Contains(m, "deps.Outbox")) &&
+				!strings.Contains(line, "auth.NewEnrolment(") {
+				t.Errorf("%s:%d builds a service or sends mail itself: %s", f, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+func TestNewRefusesMissingServices(t *testing.T) {
+	_, err := New(Config{BaseURL: "http://hearth.test"}, Deps{})
+	if err == nil || !strings.Contains(err.Error(), "Market") || !strings.Contains(err.Error(), "Outbox") {
+		t.Fatalf("New with no services: %v", err)
+	}
 }
