@@ -77,9 +77,9 @@ type Deps struct {
 // is the one place where services are built and wired (their mail included).
 func (d Deps) check() error {
 	missing := []string{}
-	for name, nil_ := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
+	for name, absent := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
 		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
-		if nil_ {
+		if absent {
 			missing = append(missing, name)
 		}
 	}

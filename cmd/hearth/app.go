@@ -82,14 +82,17 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys) *app {
 	outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey)
 	users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 	users.Keys = keys
-	return &app{cfg: cfg, db: db, orgs: commissioning.NewService(db.Gorm), requests: commissioning.NewRequests(db.Gorm), inbox: notify.NewInbox(db.Gorm), users: users, audit: audit.New(db.Gorm), outbox: outbox,
-		market:  marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		secure:  secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		billing: billing.NewService(db.Gorm, cfg.Stripe)}
+	return &app{cfg: cfg, db: db, users: users, audit: audit.New(db.Gorm), outbox: outbox,
+		orgs:     commissioning.NewService(db.Gorm),
+		requests: commissioning.NewRequests(db.Gorm),
+		inbox:    notify.NewInbox(db.Gorm),
+		market:   marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		secure:   secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		billing:  billing.NewService(db.Gorm, cfg.Stripe)}
 }
 
-// withoutMail is a with marketplace and secure services that write notices but send no
-// email: the demo loads its world without mailing its fictional people.
+// withoutMail returns a copy of a whose marketplace and secure services write notices
+// but send no email: the demo loads its world without mailing its fictional people.
 func (a *app) withoutMail() *app {
 	c := *a
 	c.market = a.market.WithoutMail()
