@@ -41,7 +41,7 @@ func (s *Server) apiRequests(c echo.Context) error {
 		return err
 	}
 	f := commissioning.RequestFilter{Statuses: queryCodes(c, "status"), ChildRef: c.QueryParam("child_ref")}
-	reqs, total, err := commissioning.NewRequests(s.deps.DB.Gorm).ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
+	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
 	if err != nil {
 		return err
 	}

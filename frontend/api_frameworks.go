@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,7 +14,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -204,7 +204,7 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 		return err
 	}
 	for _, id := range req.LotIDs {
-		if err := s.decideLot(c, f, a, id, req.Decision == "admit", req.Reason); err != nil {
+		if err := s.decideLot(c, a, id, req.Decision == "admit", req.Reason); err != nil {
 			return err
 		}
 	}
@@ -213,6 +213,52 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 		return err
 	}
 	org, err := s.deps.Orgs.Organisation(c.Request().Context(), a.ProviderID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toAPIApplication(f, a, org.Name))
+}
+
+type suspensionRequest struct {
+	Reason string `json:"reason"`
+}
+
+// apiSuspend suspends an admitted provider from the framework of one of the admin's
+// applications; the service emails the provider's administrators, as from the page.
+func (s *Server) apiSuspend(c echo.Context) error {
+	return s.apiSuspension(c, func(ctx context.Context, a marketplace.Application) error {
+		var req suspensionRequest
+		if err := s.decodeJSON(c, &req); err != nil {
+			return err
+		}
+		return s.deps.Market.Suspend(ctx, a, req.Reason)
+	})
+}
+
+// apiReinstate lifts a suspension; the service emails the provider's administrators.
+func (s *Server) apiReinstate(c echo.Context) error {
+	return s.apiSuspension(c, s.deps.Market.Reinstate)
+}
+
+// apiSuspension loads one of the admin's applications (another consortium's is a 404),
+// applies change and answers with the application as it now is.
+func (s *Server) apiSuspension(c echo.Context, change func(context.Context, marketplace.Application) error) error {
+	f, a, err := s.reviewedApplication(c)
+	var he *echo.HTTPError
+	if errors.As(err, &he) && he.Code == http.StatusForbidden {
+		return fmt.Errorf("application %s: %w", c.Param("id"), commissioning.ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	if err := change(ctx, a); err != nil {
+		return err
+	}
+	if a, err = s.deps.Market.Application(ctx, a.ID); err != nil {
+		return err
+	}
+	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
 	if err != nil {
 		return err
 	}
@@ -335,10 +381,6 @@ func (s *Server) apiApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	_ = s.deps.Outbox.Send(ctx, notify.Mail{To: u.Email, Subject: "Your application to " + f.Name + " has been received",
-		Body:    fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name),
-		ToOrgID: u.OrganisationID, ConsortiumID: f.ConsortiumID})
 	a, err = s.deps.Market.Application(ctx, a.ID)
 	if err != nil {
 		return err

@@ -314,7 +314,7 @@ func (s *Server) apiAmend(c echo.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

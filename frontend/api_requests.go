@@ -220,7 +220,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 	if err := r.SetHome(req.HomeOutcode); err != nil {
 		return err
 	}
-	if err := commissioning.NewRequests(s.deps.DB.Gorm).SaveDraft(c.Request().Context(), &r); err != nil {
+	if err := s.deps.Requests.SaveDraft(c.Request().Context(), &r); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/requests/%d", r.ID))
@@ -239,13 +239,9 @@ func (s *Server) apiSubmitRequest(c echo.Context) error {
 		return err
 	}
 	out := apitypes.Submission{Id: r.ID, Status: string(r.Status), Invited: []apitypes.SubmissionInvited{}, Excluded: []apitypes.SubmissionExcluded{}}
-	consortium, _ := consortiumOf(c)
 	for p, homes := range res.Invited {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
 		out.Invited = append(out.Invited, apitypes.SubmissionInvited{ProviderId: p, Provider: o.Name, Homes: len(homes)})
-		s.notifyProvider(c, consortium, p, "New placement request from "+currentOrg(c).Name,
-			"You have been invited to respond to a placement request. Respond by "+r.Deadline.In(london).Format("2 January 2006 at 15:04")+
-				".\n\n"+s.cfg.BaseURL+"/api/v1/invitations/"+strconv.FormatInt(r.ID, 10)+"\n\nHearth")
 	}
 	for p, ex := range res.Excluded {
 		o, _ := s.deps.Orgs.Organisation(ctx, p)
@@ -263,7 +259,7 @@ func (s *Server) apiRequest(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

@@ -14,10 +14,11 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/marketplace/nationalseed"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -47,12 +48,11 @@ func nationalBoard(tb testing.TB) (base string, client *http.Client) {
 	if err := db.Gorm.Where("ons_code = ?", "E08000003").First(&manchester).Error; err != nil {
 		tb.Fatal(err)
 	}
-	users := auth.NewService(db.Gorm)
-	users.Keys = testSeedKeys(tb)
-	if _, err := users.Create(ctx, auth.NewUser{Email: "commissioner@manchester.test", Name: "Commissioner", Role: commissioning.RoleCommissioner, OrganisationID: manchester.ID, Password: testPassword}); err != nil {
+	deps := wiredDeps(tb, db, notify.NewOutbox(db.Gorm, false), billing.Config{})
+	if _, err := deps.Users.Create(ctx, auth.NewUser{Email: "commissioner@manchester.test", Name: "Commissioner", Role: commissioning.RoleCommissioner, OrganisationID: manchester.ID, Password: testPassword}); err != nil {
 		tb.Fatal(err)
 	}
-	s, err := New(Config{BaseURL: "http://hearth.test"}, Deps{DB: db, Orgs: orgs, Users: users, Audit: audit.New(db.Gorm), Market: marketplace.NewService(db.Gorm)})
+	s, err := New(Config{BaseURL: "http://hearth.test"}, deps)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -30,7 +28,7 @@ func TestClockMovesHandlersAndServicesAlike(t *testing.T) {
 	}
 	remind := func() int {
 		t.Helper()
-		n, err := h.deps.Market.RemindStale(ctx, func(*gorm.DB, marketplace.StaleHomes) error { return nil })
+		n, err := h.deps.Market.RemindStale(ctx)
 		must(t, err)
 		return n
 	}

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -258,15 +257,9 @@ func (s *Server) forgot(c echo.Context) error {
 	}
 	// The answer is the same whether or not the account exists.
 	if u, err := s.deps.Users.ByEmail(ctx, f.Email); err == nil && u.DisabledAt == nil {
-		tok, err := s.deps.Users.CreatePasswordReset(ctx, u, auth.ResetValidity)
-		if err != nil {
+		if err := s.deps.Users.SendPasswordReset(ctx, u); err != nil {
 			return err
 		}
-		body := fmt.Sprintf("Hello %s,\n\nSomeone asked to reset the password for your Hearth account. If it was you, open this link within 1 hour:\n\n%s/password/reset/%s\n\nThe link works once. If you did not ask, you can ignore this email: your password has not changed.\n\nHearth", u.Name, s.cfg.BaseURL, notify.SecretPlaceholder)
-		if err := s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Reset your Hearth password", Body: body, ToOrgID: u.OrganisationID}, tok); err != nil {
-			return err
-		}
-		_ = s.deps.Audit.Record(ctx, "user.password_reset_request", "user", fmt.Sprint(u.ID), nil)
 	}
 	return s.page(c, http.StatusOK, "forgot_password", "Check your email", map[string]any{"Sent": true}, withForm(form, nil))
 }

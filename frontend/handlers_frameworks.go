@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -301,7 +299,7 @@ func (s *Server) decide(c echo.Context) error {
 	decision := form["decision_"+form["lot_id"]]
 	if decision != "admit" && decision != "reject" {
 		fe.Add("decision_"+form["lot_id"], "Select admit or reject")
-	} else if err := s.decideLot(c, f, a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)]); err != nil && !asFieldErrors(err, &fe) {
+	} else if err := s.decideLot(c, a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)]); err != nil && !asFieldErrors(err, &fe) {
 		return err
 	}
 	if fe != nil {
@@ -311,42 +309,11 @@ func (s *Server) decide(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }
 
-// decideLot admits or rejects one lot of an application and emails the provider's
-// administrators the decision and its reason (the page and the API both call it).
-func (s *Server) decideLot(c echo.Context, f marketplace.Framework, a marketplace.Application, lotID int64, admit bool, reason string) error {
+// decideLot admits or rejects one lot of an application; the service emails the
+// provider's administrators the decision and its reason (the page and the API both call it).
+func (s *Server) decideLot(c echo.Context, a marketplace.Application, lotID int64, admit bool, reason string) error {
 	u, _ := currentUser(c)
-	if err := s.deps.Market.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID); err != nil {
-		return err
-	}
-	lot := lotNames(f)[lotID]
-	verb := map[bool]string{true: "admitted to", false: "not admitted to"}[admit]
-	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
-		fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s\n\nHearth", f.Name, lot, verb, strings.TrimSpace(reason)))
-	return nil
-}
-
-// notifyProvider emails every administrator of a provider about the business of
-// consortiumID, whose admin alone sees the emails in the outbox.
-func (s *Server) notifyProvider(c echo.Context, consortiumID, providerID int64, subject, body string) {
-	_ = s.emailProviderAdmins(c.Request().Context(), consortiumID, providerID, subject, body)
-}
-
-// emailProviderAdmins emails every administrator of a provider about the business of
-// consortiumID.
-func (s *Server) emailProviderAdmins(ctx context.Context, consortiumID, providerID int64, subject, body string) error {
-	users, err := s.deps.Users.ListByOrganisations(ctx, []int64{providerID})
-	if err != nil {
-		return err
-	}
-	for _, u := range users {
-		if u.Role == commissioning.RoleProviderAdmin {
-			if err := s.deps.Outbox.Send(ctx, notify.Mail{To: u.Email, Subject: subject, Body: "Hello " + u.Name + ",\n\n" + body,
-				ToOrgID: providerID, ConsortiumID: consortiumID}); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return s.deps.Market.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID)
 }
 
 func (s *Server) suspend(c echo.Context) error {
@@ -365,20 +332,18 @@ func (s *Server) suspend(c echo.Context) error {
 		}
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
-	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been suspended", "The consortium has suspended your organisation from "+f.Name+".\n\nReason: "+form["reason"]+"\n\nYour homes are not shown to councils while you are suspended.\n\nHearth")
 	s.flash(c, "The provider has been suspended")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }
 
 func (s *Server) reinstate(c echo.Context) error {
-	f, a, err := s.reviewedApplication(c)
+	_, a, err := s.reviewedApplication(c)
 	if err != nil {
 		return err
 	}
 	if err := s.deps.Market.Reinstate(c.Request().Context(), a); err != nil {
 		return err
 	}
-	s.notifyProvider(c, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been reinstated", "The consortium has lifted your suspension from "+f.Name+".\n\nHearth")
 	s.flash(c, "The provider has been reinstated")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
 }

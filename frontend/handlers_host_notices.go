@@ -186,7 +186,7 @@ func (s *Server) acknowledgeNotice(c echo.Context) error {
 	return s.page(c, http.StatusOK, "notice_ack", "Notice acknowledged", map[string]any{"N": n, "Done": true})
 }
 
-func (s *Server) inbox() *notify.Inbox { return notify.NewInbox(s.deps.DB.Gorm) }
+func (s *Server) inbox() *notify.Inbox { return s.deps.Inbox }
 
 func (s *Server) consultationPage(c echo.Context) error {
 	if err := s.allowLink(c); err != nil {

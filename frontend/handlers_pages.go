@@ -5,12 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -250,16 +248,6 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 			return auth.User{}, commissioning.Invalid("organisation_id", "Select the consortium or one of its member councils: a council outside it can only have host council users")
 		}
 	}
-	u, err := s.deps.Users.Create(ctx, nu)
-	if err != nil {
-		return u, err
-	}
-	tok, err := s.deps.Users.CreatePasswordReset(ctx, u, 7*24*time.Hour)
-	if err != nil {
-		return u, err
-	}
 	inviter, _ := currentUser(c)
-	body := "Hello " + u.Name + ",\n\n" + inviter.Name + " has given you a Hearth account (" + u.Role.Label() + ").\n\nChoose your password within 7 days here:\n\n" +
-		s.cfg.BaseURL + "/password/reset/" + notify.SecretPlaceholder + "\n\nHearth"
-	return u, s.deps.Outbox.SendWithSecretLink(ctx, notify.Mail{To: u.Email, Subject: "Your Hearth account", Body: body, ToOrgID: u.OrganisationID, ConsortiumID: consortium.ID}, tok)
+	return s.deps.Users.Invite(ctx, nu, inviter.Name, consortium.ID)
 }

@@ -30,7 +30,7 @@ func viewerOf(c echo.Context) marketplace.Viewer {
 // inboxOf is the signed-in user's share of their organisation's notices: a host-council
 // user reads only the host notices.
 func (s *Server) inboxOf(c echo.Context) *notify.Inbox {
-	in := notify.NewInbox(s.deps.DB.Gorm)
+	in := s.deps.Inbox
 	if u, _ := currentUser(c); u.Role == commissioning.RoleHostCouncilUser {
 		return in.HostNoticesOnly()
 	}

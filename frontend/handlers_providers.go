@@ -344,10 +344,6 @@ func (s *Server) applySubmit(c echo.Context) error {
 		}
 		return s.page(c, http.StatusUnprocessableEntity, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)}, withForm(nil, fe))
 	}
-	u, _ := currentUser(c)
-	_ = s.deps.Outbox.Send(c.Request().Context(), notify.Mail{To: u.Email, Subject: "Your application to " + f.Name + " has been received",
-		Body:    fmt.Sprintf("Hello %s,\n\nThank you for applying to %s. The consortium will decide on each lot you applied for and email you its decision with reasons.\n\nHearth", u.Name, f.Name),
-		ToOrgID: u.OrganisationID, ConsortiumID: f.ConsortiumID})
 	s.flash(c, "Your application has been submitted")
 	return c.Redirect(http.StatusSeeOther, "/provider/frameworks")
 }

@@ -28,7 +28,7 @@ func (s *Server) draftRequest(c echo.Context) (commissioning.PlacementRequest, e
 	if err != nil {
 		return commissioning.PlacementRequest{}, err
 	}
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(c.Request().Context(), id, currentOrg(c).ID)
 	if err == nil && !r.Status.IsDraft() {
 		return r, commissioning.ErrNotDraft
 	}
@@ -204,7 +204,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		}
 	}
 	if fe == nil {
-		err := commissioning.NewRequests(s.deps.DB.Gorm).SaveDraft(c.Request().Context(), &r)
+		err := s.deps.Requests.SaveDraft(c.Request().Context(), &r)
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}

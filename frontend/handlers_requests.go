@@ -21,7 +21,7 @@ func (s *Server) requestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reqs, total, err := commissioning.NewRequests(s.deps.DB.Gorm).ForCouncil(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	reqs, total, err := s.deps.Requests.ForCouncil(c.Request().Context(), currentOrg(c).ID, pg.rows())
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (s *Server) renderRequest(c echo.Context, status int, fe commissioning.Fiel
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Server) amendPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(c.Request().Context(), id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Server) amend(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func (s *Server) cancelRequestPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(c.Request().Context(), id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(c.Request().Context(), id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func (s *Server) cancelRequest(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	r, err := commissioning.NewRequests(s.deps.DB.Gorm).Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ import (
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
+	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
@@ -67,7 +68,7 @@ type harness struct {
 func (h *harness) admit(provider int64) marketplace.Application {
 	h.t.Helper()
 	ctx := context.Background()
-	m := h.deps.Market
+	m := h.deps.Market.WithoutMail() // a world set up, not a decision to tell of
 	a, err := m.ApplicationFor(ctx, h.framework.ID, provider)
 	must(h.t, err)
 	must(h.t, m.ChooseLots(ctx, a, []int64{h.lot.ID}))
@@ -121,14 +122,10 @@ func newHarness(t *testing.T) *harness {
 	db := dbtest.Open(t)
 	h := &harness{t: t, orgs: map[string]commissioning.Organisation{}, users: map[string]auth.User{}}
 	outbox := notify.NewOutbox(db.Gorm, true).WithLinkKey(harnessMailKey)
-	// The world is set up without mail; the server's Service emails credential changes.
-	users := auth.NewService(db.Gorm)
-	users.Keys = testSeedKeys(t)
-	h.deps = Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox, Market: marketplace.NewService(db.Gorm), Secure: secure.NewService(db.Gorm),
-		Billing: billing.NewService(db.Gorm, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})}
-	h.clock = commissioning.NewRunningFakeClock()
-	h.deps.Clock = h.clock
-	h.deps.Users.Now, h.deps.Market.Now, h.deps.Secure.Now, h.deps.Billing.Now = h.clock.Now, h.clock.Now, h.clock.Now, h.clock.Now
+	h.deps = wiredDeps(t, db, outbox, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})
+	// The people are set up without mail; the server's Service emails credential changes.
+	h.quiet = h.deps.Users.WithoutMail()
+	h.clock = h.deps.Clock.(*commissioning.FakeClock)
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
 	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
 	must(t, err)
@@ -152,11 +149,11 @@ func newHarness(t *testing.T) *harness {
 		if hu.role == commissioning.RoleHostCouncilUser {
 			nu.ManagedBy = cons.ID
 		}
-		u, err := h.deps.Users.Create(ctx, nu)
+		u, err := h.quiet.Create(ctx, nu)
 		must(t, err)
 		if hu.role.RequiresMFA() {
 			code, _ := totp.GenerateCode(testTOTP, time.Now())
-			must(t, h.deps.Users.EnableMFA(ctx, u, testTOTP, code))
+			must(t, h.quiet.EnableMFA(ctx, u, testTOTP, code))
 			// Enrolling used this step's code; the tests sign in with it again.
 			must(t, db.Gorm.Exec("UPDATE users SET totp_last_step = NULL WHERE id = ?", u.ID).Error)
 			u, _ = h.deps.Users.ByID(ctx, u.ID)
@@ -168,14 +165,32 @@ func newHarness(t *testing.T) *harness {
 	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000}})
 	must(t, err)
 	h.admit(h.orgs["providerx"].ID)
-	h.quiet = users
-	h.deps.Users = users.WithMail(outbox, "http://hearth.test")
 	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
 	must(t, err)
 	t.Cleanup(h.s.Close)
 	h.srv = httptest.NewServer(h.s.Handler())
 	t.Cleanup(h.srv.Close)
 	return h
+}
+
+// wiredDeps builds every service the web layer takes, on db, as cmd/hearth wires them:
+// each writes its notices and emails through outbox, with links to http://hearth.test.
+// It is the one place the tests build services.
+func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billing.Config) Deps {
+	tb.Helper()
+	const base = "http://hearth.test"
+	users := auth.NewService(db.Gorm).WithMail(outbox, base)
+	users.Keys = testSeedKeys(tb)
+	// One clock, running with the wall clock until a test moves it, for every service and
+	// the server alike.
+	clock := commissioning.NewRunningFakeClock()
+	d := Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: commissioning.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
+		Market:  marketplace.NewService(db.Gorm).WithMail(outbox, base),
+		Secure:  secure.NewService(db.Gorm).WithMail(outbox, base),
+		Billing: billing.NewService(db.Gorm, bc),
+		Clock:   clock}
+	d.Users.Now, d.Market.Now, d.Secure.Now, d.Billing.Now = clock.Now, clock.Now, clock.Now, clock.Now
+	return d
 }
 
 // testSeedKeys returns a random key for sealing TOTP seeds.

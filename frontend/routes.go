@@ -285,6 +285,8 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/frameworks/:id/applications", APIRoles(c.RoleProviderAdmin), s.apiApply)
 	s.route(get, "/api/v1/applications", APIRoles(c.RoleConsortiumAdmin), s.apiApplications)
 	s.route(post, "/api/v1/applications/:id/decision", APIRoles(c.RoleConsortiumAdmin), s.apiDecideApplication)
+	s.route(post, "/api/v1/applications/:id/suspension", APIRoles(c.RoleConsortiumAdmin), s.apiSuspend)
+	s.route(http.MethodDelete, "/api/v1/applications/:id/suspension", APIRoles(c.RoleConsortiumAdmin), s.apiReinstate)
 	s.route(http.MethodPut, "/api/v1/billing/contacts/:council_id", APIRoles(c.RoleConsortiumAdmin), s.apiSetBillingContact)
 	// Public like the sign-up page, and rate-limited the same way.
 	s.route(post, "/api/v1/providers", Public, s.apiRegisterProvider)

@@ -7,10 +7,13 @@ package frontend
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -54,10 +57,15 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 }
 
-// Deps are the services the web layer calls.
+// Deps are the services the web layer calls, each fully built (with its mail) by the
+// caller; every one is required.
 type Deps struct {
-	DB      *migrations.DB
-	Orgs    *commissioning.Service
+	DB   *migrations.DB
+	Orgs *commissioning.Service
+	// Requests is the store of placement requests and their drafts.
+	Requests *commissioning.Requests
+	// Inbox reads organisations' notices and acknowledges host notices.
+	Inbox   *notify.Inbox
 	Users   *auth.Service
 	Audit   *audit.Log
 	Outbox  *notify.Outbox
@@ -67,6 +75,23 @@ type Deps struct {
 	// Clock is the one clock that the services were given too (see commissioning.Clock);
 	// the system clock if nil.
 	Clock commissioning.Clock
+}
+
+// check refuses Deps with a service missing: New fills nothing in, so that cmd/hearth
+// is the one place where services are built and wired (their mail included).
+func (d Deps) check() error {
+	missing := []string{}
+	for name, absent := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
+		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
+		if absent {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return fmt.Errorf("frontend.New: missing dependencies %s", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 // Server is Hearth's HTTP server.
@@ -102,18 +127,8 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if deps.Market != nil && deps.Outbox != nil {
-		// The marketplace writes its emails in the transaction of the change they tell of.
-		deps.Market = deps.Market.WithMail(deps.Outbox, cfg.BaseURL)
-	}
-	if deps.Secure == nil {
-		deps.Secure = secure.NewService(deps.DB.Gorm)
-	}
-	if deps.Outbox != nil {
-		deps.Secure = deps.Secure.WithMail(deps.Outbox, cfg.BaseURL)
-	}
-	if deps.Billing == nil {
-		deps.Billing = billing.NewService(deps.DB.Gorm, billing.Config{})
+	if err := deps.check(); err != nil {
+		return nil, err
 	}
 	s := &Server{cfg: cfg, deps: deps, e: echo.New(), views: v, validate: newValidator(), policies: map[string]Policy{}, metrics: newMetrics()}
 	// No cleanup goroutine (interval 0): it raced with StopCleanup (alexedwards/scs#231).

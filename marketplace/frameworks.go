@@ -76,6 +76,9 @@ type Service struct {
 	// notify writes notices and their emails in the transaction of the change they tell
 	// of (nil: inbox rows only, no email).
 	notify *notify.Notifier
+	// baseURL is where users reach Hearth, for links in the emails notify does not
+	// compose itself.
+	baseURL string
 }
 
 // NewService returns a Service on db.
@@ -86,6 +89,15 @@ func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
 func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	c := *s
 	c.notify = notify.NewNotifier(outbox, baseURL)
+	c.baseURL = strings.TrimRight(baseURL, "/")
+	return &c
+}
+
+// WithoutMail returns a Service that writes notices but emails nobody, for setting up
+// a world (the demo, tests) without mailing its people.
+func (s *Service) WithoutMail() *Service {
+	c := *s
+	c.notify = nil
 	return &c
 }
 

@@ -182,7 +182,7 @@ func TestCancelARequestBeforeAward(t *testing.T) {
 		}
 	}
 	for _, to := range []string{"admin@bw.test", "staff@moorland.test"} {
-		if es := w.emailsTo(t, to); len(es) != 1 || !strings.Contains(es[0].Subject, "cancelled") {
+		if es := afterInvitation(w.emailsTo(t, to)); len(es) != 1 || !strings.Contains(es[0].Subject, "cancelled") {
 			t.Fatalf("emails to %s: %+v", to, es)
 		}
 	}

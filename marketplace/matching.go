@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/notify"
 )
 
 // The matching rules, in the order they are applied. A provider admitted to the lot is
@@ -475,6 +476,9 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			if err := log.Record(ctx, "request.invite", "placement_request", fmt.Sprint(r.ID), map[string]any{"provider_id": p, "homes": homes}); err != nil {
 				return err
 			}
+			if err := s.tellInvited(ctx, tx, r, p); err != nil {
+				return err
+			}
 		}
 		for p, ex := range res.Excluded {
 			if err := tx.Exec("INSERT INTO request_exclusions (request_id, provider_id, rule, detail) VALUES (?, ?, ?, ?)", r.ID, p, ex.Rule, ex.Detail).Error; err != nil {
@@ -485,6 +489,19 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		return nil
 	})
 	return r, res, err
+}
+
+// tellInvited emails a provider's administrators that it is invited to respond to
+// request r, inside the submission's transaction: whichever channel submitted it.
+func (s *Service) tellInvited(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) error {
+	var council string
+	if err := tx.WithContext(ctx).Raw("SELECT name FROM organisations WHERE id = ?", r.CouncilID).Scan(&council).Error; err != nil {
+		return fmt.Errorf("council of request %d: %w", r.ID, err)
+	}
+	return s.tell(ctx, tx, r.ID, notify.Message{OrgID: providerID, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+		Subject: "New placement request from " + council,
+		Body:    "You have been invited to respond to a placement request. Respond by " + r.Deadline.In(london).Format("2 January 2006 at 15:04") + ".",
+		Path:    fmt.Sprintf("/invitations/%d", r.ID)})
 }
 
 // S25NeedsSecure says why: a section 25 order authorises only secure accommodation (Children

@@ -303,8 +303,37 @@ func (s *Service) Submit(ctx context.Context, a Application) error {
 		if err := tx.Model(&Application{}).Where("id = ? AND submitted_at IS NULL", a.ID).Update("submitted_at", s.Now()).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "application.submit", "application", fmt.Sprint(a.ID), map[string]any{"framework_id": a.FrameworkID, "provider_id": a.ProviderID})
+		if err := audit.New(tx).Record(ctx, "application.submit", "application", fmt.Sprint(a.ID), map[string]any{"framework_id": a.FrameworkID, "provider_id": a.ProviderID}); err != nil {
+			return err
+		}
+		f, err := s.frameworkIn(ctx, tx, a.FrameworkID)
+		if err != nil {
+			return err
+		}
+		return s.mailProviderAdmins(ctx, tx, f.ConsortiumID, a.ProviderID, "Your application to "+f.Name+" has been received",
+			"Thank you for applying to "+f.Name+". The consortium will decide on each lot you applied for and email you its decision with reasons.")
 	})
+}
+
+// mailProviderAdmins emails every administrator of a provider, inside tx, about the
+// business of consortiumID (whose admin alone sees the emails in the outbox).
+func (s *Service) mailProviderAdmins(ctx context.Context, tx *gorm.DB, consortiumID, providerID int64, subject, body string) error {
+	return s.notify.MailRoles(ctx, tx, providerID, consortiumID, []commissioning.Role{commissioning.RoleProviderAdmin}, subject, body)
+}
+
+// frameworkIn returns a framework with its lots, read inside tx.
+func (s *Service) frameworkIn(ctx context.Context, tx *gorm.DB, id int64) (Framework, error) {
+	return s.WithTx(tx).Framework(ctx, id)
+}
+
+// lotName is the name of lot id in f ("" when f has no such lot).
+func lotName(f Framework, id int64) string {
+	for _, l := range f.Lots {
+		if l.ID == id {
+			return l.Name
+		}
+	}
+	return ""
 }
 
 // Decide admits or rejects one lot of a submitted application, with a written reason.
@@ -329,8 +358,18 @@ func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit 
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("lot %d is not in application %d: %w", lotID, a.ID, commissioning.ErrNotFound)
 		}
-		return audit.New(tx).Record(ctx, "admission."+map[bool]string{true: "admit", false: "reject"}[admit], "application", fmt.Sprint(a.ID),
-			map[string]any{"lot_id": lotID, "reason": reason})
+		if err := audit.New(tx).Record(ctx, "admission."+map[bool]string{true: "admit", false: "reject"}[admit], "application", fmt.Sprint(a.ID),
+			map[string]any{"lot_id": lotID, "reason": reason}); err != nil {
+			return err
+		}
+		f, err := s.frameworkIn(ctx, tx, a.FrameworkID)
+		if err != nil {
+			return err
+		}
+		lot := lotName(f, lotID)
+		verb := map[bool]string{true: "admitted to", false: "not admitted to"}[admit]
+		return s.mailProviderAdmins(ctx, tx, f.ConsortiumID, a.ProviderID, fmt.Sprintf("%s: you have been %s %s", f.Name, verb, lot),
+			fmt.Sprintf("The consortium has decided on your application to %s.\n\nLot: %s\nDecision: %s\nReason: %s", f.Name, lot, verb, reason))
 	})
 }
 
@@ -345,7 +384,15 @@ func (s *Service) Suspend(ctx context.Context, a Application, reason string) err
 		if err := tx.Model(&Application{}).Where("id = ?", a.ID).Updates(map[string]any{"suspended_at": s.Now(), "suspension_reason": reason}).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "provider.suspend", "application", fmt.Sprint(a.ID), map[string]any{"provider_id": a.ProviderID, "reason": reason})
+		if err := audit.New(tx).Record(ctx, "provider.suspend", "application", fmt.Sprint(a.ID), map[string]any{"provider_id": a.ProviderID, "reason": reason}); err != nil {
+			return err
+		}
+		f, err := s.frameworkIn(ctx, tx, a.FrameworkID)
+		if err != nil {
+			return err
+		}
+		return s.mailProviderAdmins(ctx, tx, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been suspended",
+			"The consortium has suspended your organisation from "+f.Name+".\n\nReason: "+reason+"\n\nYour homes are not shown to councils while you are suspended.")
 	})
 }
 
@@ -355,7 +402,15 @@ func (s *Service) Reinstate(ctx context.Context, a Application) error {
 		if err := tx.Model(&Application{}).Where("id = ?", a.ID).Updates(map[string]any{"suspended_at": nil, "suspension_reason": nil}).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "provider.reinstate", "application", fmt.Sprint(a.ID), map[string]any{"provider_id": a.ProviderID})
+		if err := audit.New(tx).Record(ctx, "provider.reinstate", "application", fmt.Sprint(a.ID), map[string]any{"provider_id": a.ProviderID}); err != nil {
+			return err
+		}
+		f, err := s.frameworkIn(ctx, tx, a.FrameworkID)
+		if err != nil {
+			return err
+		}
+		return s.mailProviderAdmins(ctx, tx, f.ConsortiumID, a.ProviderID, f.Name+": your organisation has been reinstated",
+			"The consortium has lifted your suspension from "+f.Name+".")
 	})
 }
 

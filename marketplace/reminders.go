@@ -6,23 +6,20 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-)
 
-// StaleHomes is one provider's homes whose vacancy needs confirming.
-type StaleHomes struct {
-	ProviderID int64
-	Homes      []Home
-}
+	"github.com/hearth-placements/hearth/commissioning"
+)
 
 // reminderLock is the advisory-lock key of the stale-vacancy reminder job.
 const reminderLock = 7_301_001
 
 // RemindStale finds homes whose vacancy has not been confirmed for StaleAfter and that
-// have not been reminded about in that time, marks them reminded and calls send once
-// per provider, all in one transaction. A transaction-scoped advisory lock makes the
+// have not been reminded about in that time, marks them reminded and emails each
+// provider's users once about theirs, all in one transaction (a reminder that cannot be
+// queued undoes the run). It returns how many providers it reminded. A transaction-scoped advisory lock makes the
 // job run once even when several Hearth processes start it together; a process that
 // does not get the lock returns at once.
-func (s *Service) RemindStale(ctx context.Context, send func(tx *gorm.DB, p StaleHomes) error) (int, error) {
+func (s *Service) RemindStale(ctx context.Context) (int, error) {
 	sent := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var got bool
@@ -55,7 +52,8 @@ func (s *Service) RemindStale(ctx context.Context, send func(tx *gorm.DB, p Stal
 			if err := tx.Model(&Home{}).Where("id IN ?", ids).Update("stale_reminded_at", s.Now()).Error; err != nil {
 				return err
 			}
-			if err := send(tx, StaleHomes{ProviderID: p, Homes: by[p]}); err != nil {
+			if err := s.notify.MailRoles(ctx, tx, p, 0, []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+				fmt.Sprintf("Confirm the vacancies of %d of your homes", len(by[p])), ReminderText(by[p], s.baseURL)); err != nil {
 				return fmt.Errorf("remind provider %d: %w", p, err)
 			}
 			sent++
@@ -76,6 +74,6 @@ func ReminderText(homes []Home, baseURL string) string {
 		}
 		fmt.Fprintf(&b, "- %s (last confirmed %s): %s/homes/%d\n", h.Name, when, baseURL, h.ID)
 	}
-	b.WriteString("\nOpen each home and confirm or change its vacancy, or upload a vacancies CSV.\n\nHearth")
+	b.WriteString("\nOpen each home and confirm or change its vacancy, or upload a vacancies CSV.")
 	return b.String()
 }

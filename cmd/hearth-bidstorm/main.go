@@ -33,9 +33,11 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/pgembed"
 )
@@ -89,14 +91,18 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 	if err := migrations.Up(ctx, db.SQL); err != nil {
 		return err
 	}
-	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Users: auth.NewService(db.Gorm), Audit: audit.New(db.Gorm),
-		Outbox: notify.NewOutbox(db.Gorm, false), Market: marketplace.NewService(db.Gorm)}
+	// Built as cmd/hearth wires them: mail is stored in the outbox, never sent.
+	outbox := notify.NewOutbox(db.Gorm, false)
+	const base0 = "http://127.0.0.1"
+	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: commissioning.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
+		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
+		Billing: billing.NewService(db.Gorm, billing.Config{})}
 	fmt.Printf("Setting up %d providers…\n", n)
 	requestID, results, council, err := setUp(ctx, deps, n)
 	if err != nil {
 		return err
 	}
-	srv, err := frontend.New(frontend.Config{BaseURL: "http://127.0.0.1"}, deps)
+	srv, err := frontend.New(frontend.Config{BaseURL: base0}, deps)
 	if err != nil {
 		return err
 	}

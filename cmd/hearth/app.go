@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/audit"
 	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -30,6 +31,8 @@ type app struct {
 	ownerURL string
 	db       *migrations.DB
 	orgs     *commissioning.Service
+	requests *commissioning.Requests
+	inbox    *notify.Inbox
 	users    *auth.Service
 	audit    *audit.Log
 	outbox   *notify.Outbox
@@ -69,13 +72,8 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 		if err != nil {
 			return err
 		}
-		outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey).WithEnqueuer(queue)
-		users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
-		users.Keys = keys
-		a := &app{cfg: cfg, db: db, ownerURL: conn.owner, orgs: commissioning.NewService(db.Gorm), users: users,
-			audit: audit.New(db.Gorm), outbox: outbox, market: marketplace.NewService(db.Gorm), secure: secure.NewService(db.Gorm), billing: billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
-			queue: queue}
-		a.setClock(commissioning.SystemClock)
+		a := wire(cfg, db, keys, queue)
+		a.ownerURL = conn.owner
 		if err := a.orgs.SyncCouncils(ctx); err != nil {
 			return err
 		}
@@ -85,13 +83,47 @@ func withApp(ctx context.Context, cfg Config, f func(*app) error) error {
 			slog.Info("homes moved to the council their postcode district lies in", "count", n)
 		}
 		// Seeds stored before they were encrypted are sealed now, once.
-		if n, err := users.SealPlaintextSeeds(ctx); err != nil {
+		if n, err := a.users.SealPlaintextSeeds(ctx); err != nil {
 			return err
 		} else if n > 0 {
 			slog.Info("sealed plaintext TOTP seeds", "count", n, "key_id", keys.CurrentID())
 		}
 		return f(a)
 	})
+}
+
+// wire builds every domain service on db, each with its mail: the one place where
+// Hearth's services are put together. The web server, the background jobs and the
+// command-line tools all use what it builds, so a change sends the same notices and
+// emails whichever of them makes it.
+func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue) *app {
+	outbox := notify.NewOutbox(db.Gorm, cfg.SMTP.Addr != "").WithLinkKey(cfg.SMTP.LinkKey).WithEnqueuer(queue)
+	users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
+	users.Keys = keys
+	a := &app{cfg: cfg, db: db, users: users, audit: audit.New(db.Gorm), outbox: outbox,
+		orgs:     commissioning.NewService(db.Gorm),
+		requests: commissioning.NewRequests(db.Gorm),
+		inbox:    notify.NewInbox(db.Gorm),
+		market:   marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		secure:   secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		billing:  billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
+		queue:    queue}
+	a.setClock(commissioning.SystemClock)
+	return a
+}
+
+// withoutMail returns a copy of a whose marketplace and secure services write notices
+// but send no email: the demo loads its world without mailing its fictional people.
+func (a *app) withoutMail() *app {
+	c := *a
+	c.market = a.market.WithoutMail()
+	c.secure = secure.NewService(a.db.Gorm)
+	return &c
+}
+
+// deps are the services the web layer calls, as wire built them.
+func (a *app) deps() frontend.Deps {
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

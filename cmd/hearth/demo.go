@@ -73,6 +73,7 @@ func hasDemo(ctx context.Context, a *app) bool {
 // loadDemo loads the demo consortium into a database that holds no organisations
 // other than the councils (reference data). It reports whether it loaded anything.
 func loadDemo(ctx context.Context, a *app) (bool, error) {
+	a = a.withoutMail()
 	var others int64
 	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("kind <> 'council'").Count(&others).Error; err != nil {
 		return false, err

@@ -43,7 +43,7 @@ func (a *app) tasks() []jobs.Task {
 			return err
 		}},
 		{Name: "stale_vacancy_reminders", Every: time.Hour, Run: func(ctx context.Context) error {
-			_, err := a.market.RemindStale(ctx, a.sendStaleReminder)
+			_, err := a.market.RemindStale(ctx)
 			return err
 		}},
 		// Also enqueued with every Stripe call queued (billing.Enqueuer); the period

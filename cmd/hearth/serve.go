@@ -3,18 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"net/http"
-
-	"gorm.io/gorm"
-
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/marketplace"
 	"io"
 	"log/slog"
+	"net/http"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
 	"github.com/hearth-placements/hearth/frontend"
 )
 
@@ -32,7 +26,7 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
 			SessionIdle: cfg.SessionIdle, SessionLifetime: cfg.SessionMax, ReportAt: cfg.ReportAt, TrustedProxies: cfg.TrustedProxies},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing, Clock: a.clock})
+			a.deps())
 		if err != nil {
 			return err
 		}
@@ -63,28 +57,6 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 		slog.Info("shutting down")
 		return err
 	})
-}
-
-// sendStaleReminder emails a provider's users about homes whose vacancy is out of date,
-// in the reminder job's transaction.
-func (a *app) sendStaleReminder(tx *gorm.DB, p marketplace.StaleHomes) error {
-	ctx := context.Background()
-	users, err := a.users.WithTx(tx).ListByOrganisations(ctx, []int64{p.ProviderID})
-	if err != nil {
-		return err
-	}
-	out := a.outbox.WithTx(tx)
-	for _, u := range users {
-		if u.Role != commissioning.RoleProviderAdmin && u.Role != commissioning.RoleProviderUser {
-			continue
-		}
-		subject := fmt.Sprintf("Confirm the vacancies of %d of your homes", len(p.Homes))
-		if err := out.Send(ctx, notify.Mail{To: u.Email, Subject: subject, Body: "Hello " + u.Name + ",\n\n" + marketplace.ReminderText(p.Homes, a.cfg.BaseURL),
-			ToOrgID: p.ProviderID}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // serveMetrics serves Prometheus metrics on their own address until ctx ends, so

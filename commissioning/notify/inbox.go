@@ -125,6 +125,29 @@ func (n *Notifier) SendToUser(ctx context.Context, tx *gorm.DB, userID *int64, m
 	return n.email(ctx, tx, u, m)
 }
 
+// MailRoles emails subject and body (without greeting or sign-off) to the active users
+// of organisation orgID in roles, inside tx, as the business of consortiumID. Unlike Send
+// it writes no notice and its emails are not about a child: an admission decision, say.
+// Without an outbox it sends nothing.
+func (n *Notifier) MailRoles(ctx context.Context, tx *gorm.DB, orgID, consortiumID int64, roles []commissioning.Role, subject, body string) error {
+	if n == nil || n.outbox == nil {
+		return nil
+	}
+	var users []recipient
+	if err := tx.WithContext(ctx).Raw("SELECT name, email, organisation_id FROM users WHERE organisation_id = ? AND role IN ? AND disabled_at IS NULL ORDER BY id", orgID, roles).
+		Scan(&users).Error; err != nil {
+		return fmt.Errorf("mail %q to organisation %d: %w", subject, orgID, err)
+	}
+	out := n.outbox.WithTx(tx)
+	for _, u := range users {
+		if err := out.Send(ctx, Mail{To: u.Email, Subject: subject, Body: "Hello " + u.Name + ",\n\n" + body + "\n\nHearth",
+			ToOrgID: u.OrganisationID, ConsortiumID: consortiumID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 type recipient struct {
 	Name, Email    string
 	OrganisationID int64

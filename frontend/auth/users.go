@@ -329,6 +329,13 @@ func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	return &c
 }
 
+// WithoutMail returns a Service that emails nobody, for setting up users in tests.
+func (s *Service) WithoutMail() *Service {
+	c := *s
+	c.mail = nil
+	return &c
+}
+
 // SpendHashTime does the work of hashing a password without keeping anything, so that
 // an answer that needs no hash (a sign-up with an email that is taken) takes as long
 // as one that does.
