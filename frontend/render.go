@@ -222,7 +222,16 @@ type View struct {
 	Form      map[string]string // what the user typed, re-shown on error
 	Data      any
 	RequestID string
+
+	can func(method, path string) bool
 }
+
+// Can reports whether the signed-in user may follow a link to path: templates show
+// a link only when it does not lead to a refusal ({{if $.Can "/notices"}}).
+func (v *View) Can(path string) bool { return v.can != nil && v.can(http.MethodGet, path) }
+
+// CanPost reports whether the signed-in user may submit a form to path.
+func (v *View) CanPost(path string) bool { return v.can != nil && v.can(http.MethodPost, path) }
 
 // NavItem is one link in the service navigation.
 type NavItem struct {
@@ -239,7 +248,12 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 	if u, ok := currentUser(c); ok {
 		v.User = &u
 		v.Org = currentOrg(c)
-		v.Nav = navFor(u.Role, c.Request().URL.Path)
+		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+		for _, item := range navFor(u.Role, c.Request().URL.Path) {
+			if v.Can(item.Href) {
+				v.Nav = append(v.Nav, item)
+			}
+		}
 	}
 	v.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
 	for _, o := range opts {
@@ -260,6 +274,9 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 // pages that refresh part of themselves (the live vacancy board).
 func (s *Server) fragment(c echo.Context, status int, name, block string, data any, opts ...func(*View)) error {
 	v := &View{Data: data, Form: map[string]string{}}
+	if u, ok := currentUser(c); ok {
+		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+	}
 	for _, o := range opts {
 		o(v)
 	}
