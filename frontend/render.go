@@ -118,7 +118,8 @@ var funcs = template.FuncMap{
 	"placementStatus": func(s string) string {
 		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
 	},
-	"list": func(v ...string) []string { return v },
+	"list":  func(v ...string) []string { return v },
+	"lower": strings.ToLower,
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -237,6 +238,7 @@ func (v *View) CanPost(path string) bool { return v.can != nil && v.can(http.Met
 type NavItem struct {
 	Text, Href string
 	Current    bool
+	Count      int64 // unread, shown beside the text (the notices)
 }
 
 // page renders a page template with status.
@@ -250,6 +252,9 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 		v.Org = currentOrg(c)
 		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
 		for _, item := range navFor(u.Role, c.Request().URL.Path) {
+			if item.Href == "/notices" {
+				item.Count = s.unreadNotices(c, c.Request().Context())
+			}
 			if v.Can(item.Href) {
 				v.Nav = append(v.Nav, item)
 			}
