@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 var anchorHrefRe = regexp.MustCompile(`<a\s[^>]*href="(/[^"]*)"[^>]*>`)
@@ -88,6 +89,64 @@ func TestCanFollowAsksTheRouteTable(t *testing.T) {
 	for _, tt := range tests {
 		if got := h.s.CanFollow(commissioning.Role(tt.role), tt.path); got != tt.want {
 			t.Errorf("CanFollow(%s, %s) = %v, want %v", tt.role, tt.path, got, tt.want)
+		}
+	}
+}
+
+var titleRe = regexp.MustCompile(`<title>([^<]*)</title>`)
+
+// TestPageTitlesNameThePageAndHearth: every page is titled "<Page> – Hearth", and each
+// role's home page for that role's work, never just "Home".
+func TestPageTitlesNameThePageAndHearth(t *testing.T) {
+	h := newHarness(t)
+	want := map[string]string{
+		"admin@consortium.test":        "Consortium administration – Hearth",
+		"commissioner@manchester.test": "Placements for Manchester – Hearth",
+		"approver@manchester.test":     "Approvals for Manchester – Hearth",
+		"staff@providerx.test":         "Provider X – Hearth",
+		"coordinator@swcu.test":        "Secure Welfare Coordination Unit – Hearth",
+		"manager@securehome.test":      "Secure Home Z – Hearth",
+		"host@cumberland.test":         "Children placed in Cumberland – Hearth",
+	}
+	for email, home := range want {
+		t.Run(email, func(t *testing.T) {
+			b := h.signIn(email)
+			r := b.get("/")
+			if m := titleRe.FindStringSubmatch(r.Body); m == nil || html.UnescapeString(m[1]) != home {
+				t.Errorf("home page title %q, want %q", m, home)
+			}
+			for _, link := range pageLinks(r.Body) {
+				r := b.get(link)
+				if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+					continue
+				}
+				m := titleRe.FindStringSubmatch(r.Body)
+				if m == nil {
+					t.Errorf("%s has no title", link)
+					continue
+				}
+				title := html.UnescapeString(m[1])
+				page, ok := strings.CutSuffix(title, " – Hearth")
+				if !ok || page == "" || page == "Home" || strings.Contains(page, "Hearth") {
+					t.Errorf("%s is titled %q, want \"<Page> – Hearth\"", link, title)
+				}
+			}
+		})
+	}
+}
+
+// TestStatusTagsAndMoneyHaveOneWording: status tags read capitalised from their codes,
+// and every amount of pence prints as "£5,400.00".
+func TestStatusTagsAndMoneyHaveOneWording(t *testing.T) {
+	for in, want := range map[string]string{"awaiting_approval": "Awaiting approval", "open": "Open", "Submitted": "Submitted", "": ""} {
+		if got := statusText(in); got != want {
+			t.Errorf("statusText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	pounds := funcs["pounds"].(func(any) string)
+	for _, in := range []any{int64(540000), marketplace.Pence(540000)} {
+		if got := pounds(in); got != "£5,400.00" {
+			t.Errorf("pounds(%T) = %q", in, got)
 		}
 	}
 }

@@ -81,8 +81,11 @@ var funcs = template.FuncMap{
 		}
 		return "no. " + note
 	},
+	// pounds is the one way pages print money: "£5,400.00".
 	"pounds": func(p any) string {
 		switch v := p.(type) {
+		case int64:
+			return marketplace.Pence(v).String()
 		case marketplace.Pence:
 			return v.String()
 		case *marketplace.Pence:
@@ -108,16 +111,13 @@ var funcs = template.FuncMap{
 	"occupancyChart": occupancyChart,
 	"spendChart":     spendChart,
 	"sub":            func(a, b int64) int64 { return a - b },
-	"gbp":            func(p int64) string { return marketplace.Pence(p).String() },
 	"bedsNote": func(free, soon int) string {
 		if free+soon == 0 {
 			return "no welfare bed today"
 		}
 		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
 	},
-	"placementStatus": func(s string) string {
-		return map[string]string{"awaiting_approval": "Awaiting approval", "awarded": "Awarded", "refused": "Refused", "started": "Started", "ended": "Ended"}[s]
-	},
+	"statusText": statusText,
 	"list":  func(v ...string) []string { return v },
 	"lower": strings.ToLower,
 	"list2": func(kv ...string) [][2]string {
@@ -176,6 +176,16 @@ var funcs = template.FuncMap{
 		}
 		return "govuk-tag--grey"
 	},
+}
+
+// statusText is the one way a status tag is worded: a status code or label, capitalised
+// ("awaiting_approval" is "Awaiting approval", "open" is "Open").
+func statusText(s string) string {
+	s = strings.ReplaceAll(s, "_", " ")
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func formatTime(t any, layout string) string {
