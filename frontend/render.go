@@ -118,8 +118,8 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
 	},
 	"statusText": statusText,
-	"list":  func(v ...string) []string { return v },
-	"lower": strings.ToLower,
+	"list":       func(v ...string) []string { return v },
+	"lower":      strings.ToLower,
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
