@@ -69,7 +69,7 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 		t.Fatalf("run: %d", r.Status)
 	}
 	council := h.signIn("commissioner@manchester.test")
-	if r := council.get("/billing"); !strings.Contains(r.Body, "IPA-") || !strings.Contains(r.Body, "pending") {
+	if r := council.get("/billing"); !strings.Contains(r.Body, "IPA-") || !strings.Contains(r.Body, ">Pending<") {
 		t.Fatalf("council's invoices: %d", r.Status)
 	}
 	if r := council.get("/billing.csv"); !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Body, "IPA-") {
