@@ -52,8 +52,8 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 	q := &queued{}
 	switch u.Role {
 	case commissioning.RoleCommissioner:
-		q.add("Requests closing today", "/requests", func() (int64, error) { return m.RequestsClosingToday(ctx, org.ID) })
-		q.add("Requests with bids ready to compare", "/requests", func() (int64, error) { return m.RequestsReadyToCompare(ctx, org.ID) })
+		q.add("Requests closing today", "/requests?status=open", func() (int64, error) { return m.RequestsClosingToday(ctx, org.ID) })
+		q.add("Requests with bids ready to compare", "/requests?status=closed", func() (int64, error) { return m.RequestsReadyToCompare(ctx, org.ID) })
 		q.add("Placements starting this week", "/placements?status=awarded", func() (int64, error) { return m.PlacementsStarting(ctx, org.ID, false) })
 		q.add("Notices unread", "/notices", func() (int64, error) { return s.inboxOf(c).Unread(ctx, org.ID) })
 		q.add("Secure referral updates due", "/secure/referrals", func() (int64, error) { return sec.UpdatesDue(ctx, org.ID) })

@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -107,6 +108,11 @@ func TestHomePagesShowEachRoleItsWorkQueue(t *testing.T) {
 				t.Fatalf("home: %d", r.Status)
 			}
 			got := queueCounts(r.Body)
+			for _, m := range regexp.MustCompile(`href="(/[^"]+)">View<`).FindAllStringSubmatch(r.Body, -1) {
+				if st := h.signIn(tt.email).get(html.UnescapeString(m[1])).Status; st != http.StatusOK {
+					t.Errorf("queue link %s: %d", m[1], st)
+				}
+			}
 			for text, want := range tt.want {
 				if got[text] != want {
 					t.Errorf("%q = %q, want %q (queue %v)", text, got[text], want, got)
