@@ -292,3 +292,15 @@ func checkEntriesShape(entries []MailboxEntry) []RowError {
 	}
 	return out
 }
+
+// CouncilsWithoutMailbox counts the consortium's member councils with no notification
+// mailbox, whose host notices therefore reach no one by email.
+func (s *Service) CouncilsWithoutMailbox(ctx context.Context, consortiumID int64) (int64, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) FROM organisations o
+		WHERE o.consortium_id = ? AND NOT EXISTS (SELECT 1 FROM council_mailboxes m WHERE m.council_id = o.id)`, consortiumID).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count councils without a mailbox: %w", err)
+	}
+	return n, nil
+}

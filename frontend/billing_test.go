@@ -69,7 +69,7 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 		t.Fatalf("run: %d", r.Status)
 	}
 	council := h.signIn("commissioner@manchester.test")
-	if r := council.get("/billing"); !strings.Contains(r.Body, "IPA-") || !strings.Contains(r.Body, "pending") {
+	if r := council.get("/billing"); !strings.Contains(r.Body, "IPA-") || !strings.Contains(r.Body, ">Pending<") {
 		t.Fatalf("council's invoices: %d", r.Status)
 	}
 	if r := council.get("/billing.csv"); !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Body, "IPA-") {
@@ -112,7 +112,7 @@ func TestBillingPagesAndWebhook(t *testing.T) {
 	if _, n, _ := h.deps.Audit.List(ctx, audit.AllEntries, audit.Filter{Action: "billing.invoice_paid"}, 0, 5); n != 1 {
 		t.Fatalf("applied %d times", n)
 	}
-	if r := council.get("/billing"); !strings.Contains(r.Body, ">paid<") {
+	if r := council.get("/billing"); !strings.Contains(r.Body, ">Paid<") {
 		t.Fatal("the council sees it paid")
 	}
 	if r := admin.get("/admin/billing"); !strings.Contains(r.Body, "spend-chart") {

@@ -82,7 +82,13 @@ func (s *Server) home(c echo.Context) error {
 			{"The national bed board", "/secure/board", "Every secure bed in the country, live."},
 			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your home's details and staff on Hearth."}}
 	}
-	return s.page(c, http.StatusOK, "home", "Home", data)
+	queue, err := s.workQueue(c)
+	if err != nil {
+		return err
+	}
+	data["Queue"] = queue
+	heading, _ := data["Heading"].(string)
+	return s.page(c, http.StatusOK, "home", heading, data)
 }
 
 // hostWorkList puts a host-council user's work on their home page: the latest notices

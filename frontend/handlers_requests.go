@@ -21,7 +21,9 @@ func (s *Server) requestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	reqs, total, err := s.deps.Requests.ForCouncil(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	// ?status= (codes) narrows the list, as the home page's work queue links it.
+	f := commissioning.RequestFilter{Statuses: queryCodes(c, "status")}
+	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
 	if err != nil {
 		return err
 	}

@@ -226,3 +226,30 @@ func safeNext(next string) string {
 	}
 	return next
 }
+
+// CanFollow reports whether a signed-in user with role may follow a link to target
+// (a path, with or without a query): the route it reaches admits the role. Pages use
+// it, through View.Can, so that no menu item or action link leads to a 403. Public
+// routes are always followable; a path that matches no page route is not.
+func (s *Server) CanFollow(role commissioning.Role, target string) bool {
+	return s.CanUse(role, http.MethodGet, target)
+}
+
+// CanUse reports whether a signed-in user with role may send a method request to
+// target (a form's action, for POST).
+func (s *Server) CanUse(role commissioning.Role, method, target string) bool {
+	p, ok := s.policyOfLink(method, target)
+	if !ok {
+		return false
+	}
+	return p.Public || (!p.API && p.admits(role))
+}
+
+// policyOfLink finds the policy of the route that method and target's path reach.
+func (s *Server) policyOfLink(method, target string) (Policy, bool) {
+	path, _, _ := strings.Cut(target, "?")
+	path, _, _ = strings.Cut(path, "#")
+	c := s.e.NewContext(nil, nil)
+	s.e.Router().Find(method, path, c)
+	return s.PolicyFor(method, c.Path())
+}

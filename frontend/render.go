@@ -83,8 +83,11 @@ var funcs = template.FuncMap{
 		}
 		return "no. " + note
 	},
+	// pounds is the one way pages print money: "£5,400.00".
 	"pounds": func(p any) string {
 		switch v := p.(type) {
+		case int64:
+			return marketplace.Pence(v).String()
 		case marketplace.Pence:
 			return v.String()
 		case *marketplace.Pence:
@@ -110,15 +113,15 @@ var funcs = template.FuncMap{
 	"occupancyChart": occupancyChart,
 	"spendChart":     spendChart,
 	"sub":            func(a, b int64) int64 { return a - b },
-	"gbp":            func(p int64) string { return marketplace.Pence(p).String() },
 	"bedsNote": func(free, soon int) string {
 		if free+soon == 0 {
 			return "no welfare bed today"
 		}
 		return fmt.Sprintf("suitable today, %d free, %d free soon", free, soon)
 	},
-	"placementStatus": func(s marketplace.PlacementStatus) string { return placementStatusLabels[s] },
-	"list":            func(v ...string) []string { return v },
+	"statusText": statusText,
+	"list":       func(v ...string) []string { return v },
+	"lower":      strings.ToLower,
 	"list2": func(kv ...string) [][2]string {
 		out := make([][2]string, 0, len(kv)/2)
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -187,6 +190,16 @@ var funcs = template.FuncMap{
 	},
 }
 
+// statusText is the one way a status tag is worded: a status code or label, capitalised
+// ("awaiting_approval" is "Awaiting approval", "open" is "Open").
+func statusText(v any) string {
+	s := strings.ReplaceAll(codeOf(v), "_", " ")
+	if s == "" {
+		return ""
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 func formatTime(t any, layout string) string {
 	switch v := t.(type) {
 	case time.Time:
@@ -232,12 +245,22 @@ type View struct {
 	Form      map[string]string // what the user typed, re-shown on error
 	Data      any
 	RequestID string
+
+	can func(method, path string) bool
 }
+
+// Can reports whether the signed-in user may follow a link to path: templates show
+// a link only when it does not lead to a refusal ({{if $.Can "/notices"}}).
+func (v *View) Can(path string) bool { return v.can != nil && v.can(http.MethodGet, path) }
+
+// CanPost reports whether the signed-in user may submit a form to path.
+func (v *View) CanPost(path string) bool { return v.can != nil && v.can(http.MethodPost, path) }
 
 // NavItem is one link in the service navigation.
 type NavItem struct {
 	Text, Href string
 	Current    bool
+	Count      int64 // unread, shown beside the text (the notices)
 }
 
 // page renders a page template with status.
@@ -249,7 +272,15 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 	if u, ok := currentUser(c); ok {
 		v.User = &u
 		v.Org = currentOrg(c)
-		v.Nav = navFor(u.Role, c.Request().URL.Path)
+		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+		for _, item := range navFor(u.Role, c.Request().URL.Path) {
+			if item.Href == "/notices" {
+				item.Count = s.unreadNotices(c, c.Request().Context())
+			}
+			if v.Can(item.Href) {
+				v.Nav = append(v.Nav, item)
+			}
+		}
 	}
 	v.Flash = s.sessions.PopString(c.Request().Context(), sessFlash)
 	for _, o := range opts {
@@ -270,6 +301,9 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 // pages that refresh part of themselves (the live vacancy board).
 func (s *Server) fragment(c echo.Context, status int, name, block string, data any, opts ...func(*View)) error {
 	v := &View{Data: data, Form: map[string]string{}}
+	if u, ok := currentUser(c); ok {
+		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+	}
 	for _, o := range opts {
 		o(v)
 	}

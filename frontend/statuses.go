@@ -10,7 +10,7 @@ import (
 )
 
 // How each object's statuses look on a page: a GOV.UK tag colour (grey when absent)
-// and, for placements, a label. Pages never compare a status with a string: they ask
+// (statusText words them). Pages never compare a status with a string: they ask
 // the status's predicates (IsOpen, Awarded, Live…), which live with its transitions.
 var (
 	requestTags = map[commissioning.RequestStatus]string{
@@ -23,10 +23,6 @@ var (
 	referralTags = map[secure.ReferralStatus]string{}
 	invoiceTags  = map[billing.InvoiceStatus]string{
 		billing.InvoiceSent: "govuk-tag--green", billing.InvoiceOpen: "govuk-tag--yellow",
-	}
-	placementStatusLabels = map[marketplace.PlacementStatus]string{
-		marketplace.PlacementAwaitingApproval: "Awaiting approval", marketplace.PlacementAwarded: "Awarded",
-		marketplace.PlacementRefused: "Refused", marketplace.PlacementStarted: "Started", marketplace.PlacementEnded: "Ended",
 	}
 )
 

@@ -398,3 +398,12 @@ func Compose(from, to, subject, body string, id int64) ([]byte, error) {
 	}
 	return b.Bytes(), nil
 }
+
+// Failed counts the messages in scope that could not be sent.
+func (o *Outbox) Failed(ctx context.Context, scope Scope) (int64, error) {
+	var n int64
+	if err := scope.apply(o.db.WithContext(ctx).Model(&Email{})).Where("status = 'failed'").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count failed mail: %w", err)
+	}
+	return n, nil
+}

@@ -93,13 +93,13 @@ test('the council reads its invoice, sees it paid and downloads the lines', asyn
       await page.waitForTimeout(500);
       await page.reload();
     }
-    assert.equal((await invoice.locator('.govuk-tag').textContent()).trim(), 'sent');
+    assert.equal((await invoice.locator('.govuk-tag').textContent()).trim(), 'Sent');
     await expectAccessible(page, 'invoices (council)');
     const id = sql(hearth, 'SELECT id FROM invoices LIMIT 1');
     const event = { id: 'evt_e2e_paid', type: 'invoice.paid', data: { object: { id: 'in_e2e', object: 'invoice', metadata: { hearth_invoice_id: id } } } };
     for (let i = 0; i < 3; i++) assert.equal(await sendWebhook(hearth, event), 200);
     await page.reload();
-    assert.equal((await page.getByTestId('invoice').locator('.govuk-tag').textContent()).trim(), 'paid');
+    assert.equal((await page.getByTestId('invoice').locator('.govuk-tag').textContent()).trim(), 'Paid');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download the lines as CSV' }).click()]);
     assert.equal(download.suggestedFilename(), 'invoices.csv');
   });

@@ -12,6 +12,8 @@ package billing
 import (
 	"fmt"
 	"time"
+
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // Fee is a weekly fee from a date.
@@ -103,8 +105,8 @@ func Lines(t Terms, start, end time.Time) []Line {
 		}
 		out = append(out, Line{PlacementID: t.PlacementID, ProviderID: t.ProviderID, LotID: t.LotID, From: segFrom, To: segTo, Days: n,
 			WeeklyPence: f.WeeklyPence, AmountPence: amount, LevyPence: Levy(amount, t.LevyBPS),
-			Description: fmt.Sprintf("%s (%s): %d nights %s to %s at £%d.%02d a week", t.Reference, t.ChildRef, n,
-				segFrom.Format("2 Jan"), segTo.AddDate(0, 0, -1).Format("2 Jan 2006"), f.WeeklyPence/100, f.WeeklyPence%100)})
+			Description: fmt.Sprintf("%s (%s): %d nights %s to %s at %s a week", t.Reference, t.ChildRef, n,
+				segFrom.Format("2 Jan"), segTo.AddDate(0, 0, -1).Format("2 Jan 2006"), marketplace.Pence(f.WeeklyPence))})
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package billing
 import (
 	"fmt"
 	"time"
+
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // Invoices bill a period in advance, so some nights invoiced may not happen as billed: the
@@ -124,8 +126,8 @@ func Credits(t Terms, l Invoiced) []CreditLine {
 	levy := max(min(stillLevy-Levy(shouldPence, t.LevyBPS), total), 0)
 	spread(out, total, levy, t.LevyBPS)
 	for i, c := range out {
-		out[i].Description = fmt.Sprintf("%s (%s): credit for %d %s %s to %s at £%d.%02d a week (%s)", t.Reference, t.ChildRef, c.Days, plural(c.Days, "night", "nights"),
-			c.From.Format("2 Jan"), c.To.AddDate(0, 0, -1).Format("2 Jan 2006"), c.WeeklyPence/100, c.WeeklyPence%100, CreditReasons[c.Reason])
+		out[i].Description = fmt.Sprintf("%s (%s): credit for %d %s %s to %s at %s a week (%s)", t.Reference, t.ChildRef, c.Days, plural(c.Days, "night", "nights"),
+			c.From.Format("2 Jan"), c.To.AddDate(0, 0, -1).Format("2 Jan 2006"), marketplace.Pence(c.WeeklyPence), CreditReasons[c.Reason])
 	}
 	return out
 }
