@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -88,6 +89,15 @@ func (s *Server) invitationPage(c echo.Context) error {
 			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
 			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}
 		setDateParts(form, "earliest_start", &b.EarliestStart)
+		var notes map[string]string
+		if len(b.NeedNotes) > 0 {
+			if err := json.Unmarshal(b.NeedNotes, &notes); err != nil {
+				return fmt.Errorf("bid %d need notes: %w", b.ID, err)
+			}
+		}
+		for need, note := range notes {
+			form["note_"+need] = note
+		}
 		if b.Alternative {
 			form["alternative"] = "yes"
 		}
