@@ -115,9 +115,9 @@ func (r PlacementRequest) ValidateForSubmission(now time.Time) FieldErrors {
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if r.StartDate == nil {
-		fe.Add("start_date-day", "Enter the date the placement should start")
+		fe.Add("start_date", "Enter the date the placement should start")
 	} else if r.StartDate.Before(today) {
-		fe.Add("start_date-day", "The start date must be today or in the future")
+		fe.Add("start_date", "The start date must be today or in the future")
 	}
 	if r.DurationWeeks == nil || *r.DurationWeeks < 1 || *r.DurationWeeks > 520 {
 		fe.Add("duration_weeks", "Enter the expected duration in weeks, from 1 to 520")

@@ -94,16 +94,37 @@ func bindForm(c echo.Context, dst any) (map[string]string, error) {
 	return form, nil
 }
 
-// apiError is the JSON body of every API error.
+// apiError is the JSON body of every API error: the error, and for invalid input every
+// field problem at once, each named by its JSON field (never a form element id).
 type apiError struct {
-	Error apiErrorBody `json:"error"`
+	Error  apiErrorBody    `json:"error"`
+	Errors []apiFieldError `json:"errors,omitempty"`
 }
 
 type apiErrorBody struct {
-	Code      string                     `json:"code"`
-	Message   string                     `json:"message"`
-	Fields    []commissioning.FieldError `json:"fields,omitempty"`
-	RequestID string                     `json:"request_id,omitempty"`
+	Code string `json:"code"`
+	// Reason is the domain error's code ("bidding_closed"), when it has one.
+	Reason    string `json:"reason,omitempty"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+type apiFieldError struct {
+	Field   string `json:"field"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// apiFieldErrors are fe as the API reports them.
+func apiFieldErrors(fe commissioning.FieldErrors) []apiFieldError {
+	out := make([]apiFieldError, len(fe))
+	for i, e := range fe {
+		out[i] = apiFieldError{Field: e.Field, Code: string(e.Code), Message: e.Text()}
+		if out[i].Code == "" {
+			out[i].Code = string(commissioning.CodeInvalid)
+		}
+	}
+	return out
 }
 
 func codeFor(status int) string {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,9 +61,6 @@ func (s *Server) decideApproval(c echo.Context) error {
 	case errors.As(err, &fe):
 		for i := range fe {
 			fe[i].Field += sfx
-			if strings.HasSuffix(fe[i].Field, "_on"+sfx) {
-				fe[i].Field += "-day"
-			}
 		}
 		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrNotAwaiting):

@@ -127,11 +127,6 @@ func (s *Server) saveHome(c echo.Context) error {
 	if msg != "" {
 		fe = append(commissioning.FieldErrors{{Field: "inspection_date-day", Message: msg}}, fe...)
 	}
-	for i := range fe {
-		if fe[i].Field == "inspection_date" {
-			fe[i].Field = "inspection_date-day"
-		}
-	}
 	title := "Add a home"
 	var id int64
 	version := 0
@@ -218,11 +213,6 @@ func (s *Server) setVacancy(c echo.Context) error {
 		_, err := s.deps.Market.SetVacancy(c.Request().Context(), h, v, "web", u.ID)
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
-		}
-		for i := range fe {
-			if fe[i].Field == "next_free_date" {
-				fe[i].Field = "next_free_date-day"
-			}
 		}
 	}
 	if fe != nil {

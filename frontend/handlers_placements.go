@@ -291,11 +291,6 @@ func (s *Server) changeFee(c echo.Context) error {
 		}
 	}
 	if len(fe) > 0 {
-		for i := range fe {
-			if fe[i].Field == "effective_from" {
-				fe[i].Field = "effective_from-day"
-			}
-		}
 		v, err := s.placementView(c)
 		if err != nil {
 			return err
@@ -336,11 +331,6 @@ func (s *Server) endPlacement(c echo.Context) error {
 	_, err = s.deps.Market.EndPlacement(c.Request().Context(), id, viewerOf(c), u.ID, marketplace.Ending{EndedOn: *on, Reason: form["reason"], Note: form["note"]})
 	switch {
 	case errors.As(err, &fe):
-		for i := range fe {
-			if fe[i].Field == "ended_on" {
-				fe[i].Field = "ended_on-day"
-			}
-		}
 		return s.renderEnd(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrPlacementOver):
 		s.flash(c, "The placement had already ended")

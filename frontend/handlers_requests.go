@@ -180,11 +180,6 @@ func (s *Server) amend(c echo.Context) error {
 		_, err = s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
 		switch {
 		case errors.As(err, &fe):
-			for i := range fe {
-				if fe[i].Field == "deadline" {
-					fe[i].Field = "deadline-day"
-				}
-			}
 		case err != nil:
 			return err
 		}

@@ -40,8 +40,8 @@ func TestCreateUserAPIRejectsBadInput(t *testing.T) {
 			if status != tt.status {
 				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
 			}
-			fields, _ := body["error"].(map[string]any)["fields"].([]any)
-			if len(fields) == 0 || fields[0].(map[string]any)["Field"] != tt.field {
+			fields, _ := body["errors"].([]any)
+			if len(fields) == 0 || fields[0].(map[string]any)["field"] != tt.field {
 				t.Fatalf("fields = %v, want first %q", fields, tt.field)
 			}
 		})

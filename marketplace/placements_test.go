@@ -303,10 +303,10 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 		edit  func(*marketplace.AmendInput)
 		field string
 	}{
-		{"NothingChanged", func(*marketplace.AmendInput) {}, "start_date-day"},
+		{"NothingChanged", func(*marketplace.AmendInput) {}, "start_date"},
 		{"NoReason", func(a *marketplace.AmendInput) { a.DurationWeeks = 52; a.Reason = " " }, "reason"},
 		{"EarlierDeadline", func(a *marketplace.AmendInput) { a.Deadline = &earlier }, "deadline"},
-		{"StartInThePast", func(a *marketplace.AmendInput) { a.StartDate = time.Now().AddDate(0, 0, -3).Truncate(24 * time.Hour) }, "start_date-day"},
+		{"StartInThePast", func(a *marketplace.AmendInput) { a.StartDate = time.Now().AddDate(0, 0, -3).Truncate(24 * time.Hour) }, "start_date"},
 		{"DurationOutOfRange", func(a *marketplace.AmendInput) { a.DurationWeeks = 0 }, "duration_weeks"},
 	}
 	for _, tt := range tests {

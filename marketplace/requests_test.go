@@ -156,7 +156,7 @@ func TestSubmitRequestRejectsBadInput(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, f := range []string{"birth_month", "legal_status", "home_outcode", "within_miles", "start_date-day", "deadline"} {
+	for _, f := range []string{"birth_month", "legal_status", "home_outcode", "within_miles", "start_date", "deadline"} {
 		if !fe.Has(f) {
 			t.Errorf("no error for %s: %v", f, fe)
 		}

@@ -37,7 +37,7 @@ var (
 	// ErrNoOrderHoursUsed: without a court order a child is kept in secure accommodation at
 	// most 72 hours in any 28 days (Children (Secure Accommodation) Regulations 1991, reg. 10).
 	ErrNoOrderHoursUsed = fmt.Errorf("the child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order: %w", commissioning.ErrConflict)
-	errOrderStart       = commissioning.Invalid("order_start-day", "Enter the date the order started")
+	errOrderStart       = commissioning.Invalid("order_start", "Enter the date the order started")
 )
 
 // ruleErr names the statutory or Hearth rule a database trigger refused (SQLSTATE HS0nn,
@@ -342,9 +342,9 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 				fe.Add("closed_reason", "Select why the bed is closed")
 			}
 			if u.ReopensOn == nil {
-				fe.Add("reopens_on-day", "Enter the date the bed is expected to reopen")
+				fe.Add("reopens_on", "Enter the date the bed is expected to reopen")
 			} else if u.ReopensOn.Before(today) {
-				fe.Add("reopens_on-day", "The reopening date must be today or later")
+				fe.Add("reopens_on", "The reopening date must be today or later")
 			}
 			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = &u.ClosedReason, u.ReopensOn, nil
 		default:

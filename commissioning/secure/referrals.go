@@ -198,27 +198,27 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	switch in.LegalPosition {
 	case "order_granted":
 		if in.OrderStart == nil {
-			fe.Add("order_start-day", "Enter the date the order started")
+			fe.Add("order_start", "Enter the date the order started")
 		}
 		if !commissioning.ValidCode(OrderKinds, in.OrderKind) {
 			fe.Add("order_kind", "Select whether this is the first order or a renewal")
 		}
 		if in.OrderExpiry == nil {
-			fe.Add("order_expiry-day", "Enter the date the order expires")
+			fe.Add("order_expiry", "Enter the date the order expires")
 		} else if in.OrderExpiry.Before(today) {
-			fe.Add("order_expiry-day", "The order has expired: the expiry date must be today or later")
+			fe.Add("order_expiry", "The order has expired: the expiry date must be today or later")
 		} else if in.OrderStart != nil && !in.OrderExpiry.After(*in.OrderStart) {
-			fe.Add("order_expiry-day", "The order must expire after it starts")
+			fe.Add("order_expiry", "The order must expire after it starts")
 		} else if in.OrderStart != nil && commissioning.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
-			fe.Add("order_expiry-day", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
+			fe.Add("order_expiry", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
 				map[string]string{"first": "first", "renewal": "renewed"}[in.OrderKind], orderMonths[in.OrderKind], map[string]string{"first": "11", "renewal": "12"}[in.OrderKind],
 				MaxOrderEnd(*in.OrderStart, in.OrderKind).Format(day)))
 		}
 	case "hearing_listed":
 		if in.HearingDate == nil {
-			fe.Add("hearing_date-day", "Enter the date of the hearing")
+			fe.Add("hearing_date", "Enter the date of the hearing")
 		} else if in.HearingDate.Before(today) {
-			fe.Add("hearing_date-day", "The hearing date must be today or later; if it has happened, give the order")
+			fe.Add("hearing_date", "The hearing date must be today or later; if it has happened, give the order")
 		}
 		if strings.TrimSpace(in.Court) == "" {
 			fe.Add("court", "Enter the court")
@@ -228,7 +228,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 		fe.Add("legal_position", "Select where the secure order stands")
 	}
 	if in.OrderExpiry != nil && in.HearingDate != nil && in.OrderExpiry.Before(*in.HearingDate) {
-		fe.Add("order_expiry-day", "The order cannot expire before the hearing date")
+		fe.Add("order_expiry", "The order cannot expire before the hearing date")
 	}
 	if !commissioning.ValidCode(Urgencies, in.Urgency) {
 		fe.Add("urgency", "Select how urgent the referral is")
@@ -267,7 +267,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 			fe.Add("sos_approval_ref", "Enter the reference of the Secretary of State's approval")
 		}
 		if in.SOSGrantedOn.After(today) {
-			fe.Add("sos_granted_on-day", "The approval's date must be today or earlier")
+			fe.Add("sos_granted_on", "The approval's date must be today or earlier")
 		}
 	}
 	return fe
