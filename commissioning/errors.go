@@ -2,6 +2,7 @@ package commissioning
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 )
@@ -66,13 +67,22 @@ type Error struct {
 // NewError declares a domain error of kind with code, and records text as the code's
 // message.
 func NewError(kind error, code Code, text string) *Error {
-	messagesMu.Lock()
-	defer messagesMu.Unlock()
-	messages[code] = text
+	RegisterMessage(code, text)
 	return &Error{Kind: kind, Code: code}
 }
 
-func (e *Error) Error() string { return Message(e.Code) + ": " + e.Kind.Error() }
+// RegisterMessage records text as code's message. Each code has one text: declaring
+// it twice with another text is a programming error and panics.
+func RegisterMessage(code Code, text string) {
+	messagesMu.Lock()
+	defer messagesMu.Unlock()
+	if old, ok := messages[code]; ok && old != text {
+		panic(fmt.Sprintf("commissioning: message code %q declared twice", code))
+	}
+	messages[code] = text
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + Message(e.Code) }
 
 // Is makes errors.Is(err, ErrConflict) (its kind) true.
 func (e *Error) Is(target error) bool { return target == e.Kind }

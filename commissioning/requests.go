@@ -63,7 +63,7 @@ var LegalStatuses = [][2]string{{"s20", "Section 20 (accommodated)"}, {"s31", "S
 
 // Errors about requests.
 var (
-	ErrNotDraft = fmt.Errorf("the request has been submitted and can no longer be edited: %w", ErrConflict)
+	ErrNotDraft = NewError(ErrConflict, "not_draft", "The request has been submitted and can no longer be edited.")
 )
 
 var childRef = regexp.MustCompile(`^[A-Za-z0-9/_-]{2,40}$`)

@@ -140,20 +140,6 @@ func (s *Server) apiInvitation(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type bidRequest struct {
-	HomeID            int64             `json:"home_id" validate:"required,gt=0"`
-	EarliestStart     string            `json:"earliest_start" validate:"required,datetime=2006-01-02"`
-	WeeklyFeePence    int64             `json:"weekly_fee_pence"`
-	OneToOneHours     int               `json:"one_to_one_hours"`
-	OneToOneRatePence int64             `json:"one_to_one_rate_pence"`
-	EducationPence    int64             `json:"education_pence"`
-	NoticeDays        int               `json:"notice_days" validate:"min=0,max=365"`
-	NeedNotes         map[string]string `json:"need_notes"`
-	Justification     string            `json:"justification" validate:"max=4000"`
-	// Alternative offers a home matching did not find for the request.
-	Alternative bool `json:"alternative"`
-}
-
 type apiBid struct {
 	ID             int64     `json:"id"`
 	RequestID      int64     `json:"request_id"`
@@ -189,15 +175,11 @@ func (s *Server) apiPutBid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req bidRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.BidInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	start, _ := time.Parse("2006-01-02", req.EarliestStart)
-	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, marketplace.BidInput{HomeID: req.HomeID, EarliestStart: start,
-		WeeklyFee: marketplace.Pence(req.WeeklyFeePence), OneToOneHours: req.OneToOneHours, OneToOneRate: marketplace.Pence(req.OneToOneRatePence),
-		Education: marketplace.Pence(req.EducationPence), NoticeDays: req.NoticeDays, NeedNotes: req.NeedNotes, Justification: req.Justification,
-		Alternative: req.Alternative})
+	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, in)
 	if err != nil {
 		return err
 	}

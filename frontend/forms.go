@@ -6,13 +6,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // newValidator returns a validator that names fields by their form or JSON names.
@@ -29,49 +32,197 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-// check validates dst's `validate` tags and returns the problems in field order, with
-// messages from each field's `msg` tag ("required=Enter your email|email=Enter an…").
+// check validates dst, an action's input, with commissioning.Check (the one validation
+// the API, the web and CSV import share) and gives each problem its form element id.
 func (s *Server) check(dst any) commissioning.FieldErrors {
-	err := s.validate.Struct(dst)
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
-		return nil
-	}
-	t := reflect.TypeOf(dst)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var fe commissioning.FieldErrors
-	for _, ve := range ves {
-		if fe.Has(ve.Field()) {
-			continue
+	return withFormIDs(commissioning.Check(dst), dst)
+}
+
+// withFormIDs sets the form element id of each field error from dst's `form` tags: a
+// field's form name, and a date input's day box.
+func withFormIDs(fe commissioning.FieldErrors, dst any) commissioning.FieldErrors {
+	ids := map[string]string{}
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		tag := parseFormTag(f)
+		if tag.name == "" || tag.json == "" {
+			return
 		}
-		fe.Add(ve.Field(), messageFor(t, ve))
+		id := tag.name
+		if tag.date {
+			id += "-day"
+		}
+		ids[tag.json] = id
+	})
+	for i := range fe {
+		if id, ok := ids[fe[i].Field]; ok && fe[i].FormID == "" && id != fe[i].Field {
+			fe[i].FormID = id
+		}
 	}
 	return fe
 }
 
-func messageFor(t reflect.Type, ve validator.FieldError) string {
-	if f, ok := t.FieldByName(ve.StructField()); ok {
-		for _, part := range strings.Split(f.Tag.Get("msg"), "|") {
-			if tag, msg, ok := strings.Cut(part, "="); ok && (tag == ve.Tag() || tag == "*") {
-				return msg
-			}
+type formTag struct {
+	name, json           string
+	date, pounds, prefix bool
+}
+
+func parseFormTag(f reflect.StructField) formTag {
+	var t formTag
+	parts := strings.Split(f.Tag.Get("form"), ",")
+	t.name = parts[0]
+	if t.name == "-" {
+		t.name = ""
+	}
+	for _, o := range parts[1:] {
+		switch o {
+		case "date":
+			t.date = true
+		case "pounds":
+			t.pounds = true
+		case "prefix":
+			t.prefix = true
 		}
 	}
-	switch ve.Tag() {
-	case "required":
-		return fmt.Sprintf("Enter %s", ve.Field())
-	case "email":
-		return "Enter an email address in the correct format, like name@example.com"
-	case "max":
-		return fmt.Sprintf("%s must be %s characters or fewer", ve.Field(), ve.Param())
-	case "min":
-		return fmt.Sprintf("%s must be at least %s", ve.Field(), ve.Param())
-	case "oneof":
-		return fmt.Sprintf("%s must be one of: %s", ve.Field(), ve.Param())
+	t.json, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	if t.json == "" || t.json == "-" {
+		t.json = t.name
 	}
-	return fmt.Sprintf("%s is not valid", ve.Field())
+	return t
+}
+
+func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
+	v := reflect.ValueOf(dst)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Type().Field(i); f.IsExported() {
+			fn(f, v.Field(i))
+		}
+	}
+}
+
+// decodeForm reads a submitted form into dst, an action's input struct (the same one
+// the API decodes from JSON), by its `form` tags, then validates it with check. Every
+// problem comes back at once: a value that cannot be read (an amount, a number, a
+// date) is a field error like the validator's, never a 400 or a 500. It also returns
+// the typed values to re-show. Supported fields: strings; whole numbers; bools
+// ("yes", "true", "on"); string lists (checkboxes); ",pounds" amounts in pence;
+// ",date" GOV.UK date inputs (name-day, -month, -year) as "2006-01-02"; and ",prefix"
+// maps of every field starting with the name ("note_autism" → "autism").
+func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commissioning.FieldErrors, error) {
+	vals, err := c.FormParams()
+	if err != nil {
+		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	form := make(map[string]string, len(vals))
+	for k, v := range vals {
+		if k == "_csrf" || strings.Contains(k, "password") || k == "confirm" {
+			continue // never echo secrets back into a page
+		}
+		form[k] = strings.Join(v, ",")
+	}
+	fe := decodeValues(vals, dst)
+	for _, e := range s.check(dst) {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return form, fe, nil
+}
+
+// decodeValues sets dst's fields from vals, returning the values that cannot be read.
+func decodeValues(vals url.Values, dst any) commissioning.FieldErrors {
+	var fe commissioning.FieldErrors
+	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
+	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
+		tag := parseFormTag(f)
+		if tag.name == "" {
+			return
+		}
+		bad := func(code commissioning.Code, msg string) {
+			id := tag.name
+			if tag.date {
+				id += "-day"
+			}
+			fe = append(fe, commissioning.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
+		}
+		switch {
+		case tag.date:
+			form := map[string]string{tag.name + "-day": get(tag.name + "-day"), tag.name + "-month": get(tag.name + "-month"), tag.name + "-year": get(tag.name + "-year")}
+			t, msg := dateParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"))
+			switch {
+			case t != nil:
+				v.SetString(t.Format("2006-01-02"))
+			case msg != "":
+				bad(commissioning.CodeBadDate, msg)
+			}
+		case tag.prefix && v.Kind() == reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			for k := range vals {
+				if key, ok := strings.CutPrefix(k, tag.name); ok && key != "" && get(k) != "" {
+					m.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(get(k)))
+				}
+			}
+			v.Set(m)
+		case tag.pounds:
+			if raw := get(tag.name); raw != "" {
+				p, err := parsePounds(raw)
+				if err != nil {
+					bad(commissioning.CodeBadAmount, commissioning.Message(commissioning.CodeBadAmount))
+					return
+				}
+				v.SetInt(p)
+			}
+		case v.Kind() == reflect.String:
+			v.SetString(vals.Get(tag.name))
+		case v.Kind() == reflect.Bool:
+			switch strings.ToLower(get(tag.name)) {
+			case "yes", "true", "on", "1":
+				v.SetBool(true)
+			}
+		case v.Kind() == reflect.Int || v.Kind() == reflect.Int64 || v.Kind() == reflect.Int32:
+			if raw := get(tag.name); raw != "" {
+				n, err := strconv.ParseInt(strings.ReplaceAll(raw, ",", ""), 10, 64)
+				if err != nil {
+					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					return
+				}
+				v.SetInt(n)
+			}
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+			var out []string
+			for _, x := range vals[tag.name] {
+				if x = strings.TrimSpace(x); x != "" {
+					out = append(out, x)
+				}
+			}
+			v.Set(reflect.ValueOf(out).Convert(v.Type()))
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool:
+			switch strings.ToLower(get(tag.name)) {
+			case "yes", "true":
+				b := true
+				v.Set(reflect.ValueOf(&b))
+			case "no", "false":
+				b := false
+				v.Set(reflect.ValueOf(&b))
+			}
+		}
+	})
+	return fe
+}
+
+// msgTag is the wording a field's `msg` tag gives for key, or "".
+func msgTag(f reflect.StructField, key string) string {
+	for _, part := range strings.Split(f.Tag.Get("msg"), "|") {
+		if k, msg, ok := strings.Cut(part, "="); ok && k == key {
+			return msg
+		}
+	}
+	return ""
 }
 
 // bindForm reads a submitted form into dst (fields tagged `form:"name"`, all strings
@@ -208,4 +359,10 @@ func jsonKind(t reflect.Type) string {
 		return "list"
 	}
 	return "object"
+}
+
+// parsePounds reads an amount typed in pounds ("4,750", "£4750.50") as pence.
+func parsePounds(s string) (int64, error) {
+	p, err := marketplace.ParsePounds(s)
+	return int64(p), err
 }

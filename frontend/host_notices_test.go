@@ -48,7 +48,7 @@ func (h *harness) closedSalfordBid(t *testing.T) (requestID, bidID int64) {
 	ctx := context.Background()
 	home := h.addHome(h.orgs["providerx"].ID, "SC971001", "M6 5AB", 1)
 	id := h.openRequestFor(t)
-	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7),
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly),
 		WeeklyFee: 420000, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, id)

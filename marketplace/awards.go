@@ -20,11 +20,11 @@ import (
 
 // Errors about awards.
 var (
-	ErrNotClosed       = fmt.Errorf("bids are sealed until the request closes at its deadline: %w", commissioning.ErrConflict)
-	ErrAlreadyAwarded  = fmt.Errorf("this request has already been awarded: %w", commissioning.ErrConflict)
-	ErrBidNotAvailable = fmt.Errorf("that bid has been withdrawn or is not for this request: %w", commissioning.ErrInvalid)
-	ErrBedTaken        = fmt.Errorf("the home has no bed left to reserve: another award took it: %w", commissioning.ErrConflict)
-	ErrNotAwaiting     = fmt.Errorf("this placement is not awaiting approval: %w", commissioning.ErrConflict)
+	ErrNotClosed       = commissioning.NewError(commissioning.ErrConflict, "not_closed", "Bids are sealed until the request closes at its deadline.")
+	ErrAlreadyAwarded  = commissioning.NewError(commissioning.ErrConflict, "already_awarded", "This request has already been awarded.")
+	ErrBidNotAvailable = commissioning.NewError(commissioning.ErrInvalid, "bid_not_available", "That bid has been withdrawn or is not for this request.")
+	ErrBedTaken        = commissioning.NewError(commissioning.ErrConflict, "no_bed_left", "The home has no bed left to reserve: another award took it.")
+	ErrNotAwaiting     = commissioning.NewError(commissioning.ErrConflict, "not_awaiting", "This placement is not awaiting approval.")
 )
 
 // The rules that make an award wait for an approver, as stored on the placement when

@@ -21,9 +21,9 @@ import (
 
 // Errors about placements.
 var (
-	ErrNotAwarded    = fmt.Errorf("the placement has not been awarded, or has started already: %w", commissioning.ErrConflict)
-	ErrNotStarted    = fmt.Errorf("the placement has not started: %w", commissioning.ErrConflict)
-	ErrPlacementOver = fmt.Errorf("the placement has ended: %w", commissioning.ErrConflict)
+	ErrNotAwarded    = commissioning.NewError(commissioning.ErrConflict, "not_awarded", "The placement has not been awarded, or has started already.")
+	ErrNotStarted    = commissioning.NewError(commissioning.ErrConflict, "not_started", "The placement has not started.")
+	ErrPlacementOver = commissioning.NewError(commissioning.ErrConflict, "placement_over", "The placement has ended.")
 )
 
 // IncidentKinds are the episodes a provider reports.

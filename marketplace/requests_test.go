@@ -197,7 +197,7 @@ func TestBidsAreSealedAndRefusedAfterTheDeadline(t *testing.T) {
 	w.admit(t, outsider.ID, w.residential.ID)
 	otherHome := w.home(t, outsider.ID, "SC910002", "CA1 1AA", nil, 1)
 	r, _ := w.openRequest(t, manchester)
-	bid := marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 480000, NoticeDays: 28, NeedNotes: map[string]string{"cse_risk": "Trained staff, CSE champion"}}
+	bid := marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 480000, NoticeDays: 28, NeedNotes: map[string]string{"cse_risk": "Trained staff, CSE champion"}}
 
 	if _, err := w.mk.SubmitBid(ctx, r.ID, outsider.ID, marketplace.BidInput{HomeID: otherHome.ID, WeeklyFee: 400000, NoticeDays: 28}); !errors.Is(err, marketplace.ErrNotInvited) {
 		t.Fatalf("uninvited bid: %v", err)
