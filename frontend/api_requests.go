@@ -197,21 +197,16 @@ func (s *Server) apiWithdrawBid(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-type declineRequest struct {
-	Reason string `json:"reason" validate:"required,oneof=no_vacancy cannot_meet_needs risk_to_others location price staffing other"`
-	Detail string `json:"detail" validate:"max=4000"`
-}
-
 func (s *Server) apiDecline(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
-	var req declineRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.DeclineInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.deps.Market.Decline(c.Request().Context(), id, currentOrg(c).ID, req.Reason, req.Detail); err != nil {
+	if err := s.deps.Market.Decline(c.Request().Context(), id, currentOrg(c).ID, in); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

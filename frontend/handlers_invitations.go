@@ -178,14 +178,15 @@ func (s *Server) decline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.DeclineInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	err = s.deps.Market.Decline(c.Request().Context(), inv.RequestID, currentOrg(c).ID, form["reason"], form["detail"])
-	var fe commissioning.FieldErrors
-	if err != nil && !asFieldErrors(err, &fe) {
-		return err
+	if fe == nil {
+		if err := s.deps.Market.Decline(c.Request().Context(), inv.RequestID, currentOrg(c).ID, in); err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
 	}
 	if fe != nil {
 		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, fe)

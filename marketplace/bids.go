@@ -225,14 +225,23 @@ func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) 
 	})
 }
 
+// DeclineInput is a provider's reason for not bidding: a code from DeclineReasons, and
+// words (required for "other").
+type DeclineInput struct {
+	Reason string `json:"reason" form:"reason" validate:"required,oneof=no_vacancy cannot_meet_needs risk_to_others location price staffing other" msg:"*=Select why you are declining"`
+	Detail string `json:"detail" form:"detail" validate:"max=4000" msg:"*=The detail must be 4,000 characters or fewer"`
+}
+
 // Decline records that the provider will not bid, with a reason from the fixed list.
-func (s *Service) Decline(ctx context.Context, requestID, providerID int64, reason, detail string) error {
-	if !validCode(DeclineReasons, reason) {
-		return commissioning.Invalid("reason", "Select why you are declining")
+func (s *Service) Decline(ctx context.Context, requestID, providerID int64, in DeclineInput) error {
+	fe := commissioning.Check(&in)
+	if in.Reason == "other" && strings.TrimSpace(in.Detail) == "" {
+		fe.AddCode("detail", commissioning.CodeRequired, "Say why you are declining")
 	}
-	if reason == "other" && strings.TrimSpace(detail) == "" {
-		return commissioning.Invalid("detail", "Say why you are declining")
+	if err := fe.Err(); err != nil {
+		return err
 	}
+	reason, detail := in.Reason, in.Detail
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
 			return err

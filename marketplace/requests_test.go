@@ -275,10 +275,10 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	manchester := w.member(t, "E08000003")
 	home := w.home(t, w.provider.ID, "SC920001", "M20 2AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, manchester)
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, "whatever", ""); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "whatever", Detail: ""}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("unknown reason: %v", err)
 	}
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, "other", " "); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "other", Detail: " "}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("other without detail: %v", err)
 	}
 	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, WeeklyFee: 450000, NoticeDays: 28})
@@ -287,7 +287,7 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	if err := w.mk.WithdrawBid(ctx, r.ID, w.provider.ID); !errors.Is(err, marketplace.ErrNoBid) {
 		t.Fatalf("second withdrawal: %v", err)
 	}
-	must(t, w.mk.Decline(ctx, r.ID, w.provider.ID, "risk_to_others", "Two boys with HSB in the home"))
+	must(t, w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "risk_to_others", Detail: "Two boys with HSB in the home"}))
 	resp, _ := w.mk.ResponsesFor(ctx, r.ID, manchester.ID)
 	if resp.Bids != 0 || resp.Declines != 1 {
 		t.Fatalf("responses %+v", resp)
