@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,16 +67,12 @@ func (s *Server) apiDecide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req decisionRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.DecisionInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.DecideApproval(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.decision())
-	var fe commissioning.FieldErrors
-	if errors.As(err, &fe) {
-		return apiDecisionFields(fe)
-	}
+	p, err := s.deps.Market.DecideInput(c.Request().Context(), id, currentOrg(c).ID, u.ID, in)
 	if err != nil {
 		return err
 	}

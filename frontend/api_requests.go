@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -342,27 +341,20 @@ func (s *Server) apiCancelRequest(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"id": r.ID, "status": r.Status, "cancel_reason": r.CancelReason, "cancelled_at": r.CancelledAt})
 }
 
-type awardRequest struct {
-	BidID int64 `json:"bid_id" validate:"required,gt=0"`
-}
-
 // apiAward awards a bid: 201 with the placement, or 409 if another award took the bed.
 func (s *Server) apiAward(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
-	var req awardRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.AwardInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, req.BidID, u.ID)
-	if errors.Is(err, marketplace.ErrBidNotAvailable) {
-		return commissioning.Invalid("bid_id", "That bid has been withdrawn or is not for this request")
-	}
+	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID)
 	if err != nil {
-		return err
+		return marketplace.AwardError(err)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", p.ID))
 	return c.JSON(http.StatusCreated, map[string]any{"placement_id": p.ID, "status": p.Status, "approval_reasons": nonNil([]string(p.ApprovalReasons)), "approval_rules": toAPIRules(p),

@@ -41,20 +41,26 @@ func (s *Server) check(dst any) commissioning.FieldErrors {
 // withFormIDs sets the form element id of each field error from dst's `form` tags: a
 // field's form name, and a date input's day box.
 func withFormIDs(fe commissioning.FieldErrors, dst any) commissioning.FieldErrors {
+	return withFormIDsSuffixed(fe, dst, "")
+}
+
+// withFormIDsSuffixed is withFormIDs for a page with one form per item, whose fields'
+// names end in sfx ("_42").
+func withFormIDsSuffixed(fe commissioning.FieldErrors, dst any, sfx string) commissioning.FieldErrors {
 	ids := map[string]string{}
 	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
 		tag := parseFormTag(f)
 		if tag.name == "" || tag.json == "" {
 			return
 		}
-		id := tag.name
+		id := tag.name + sfx
 		if tag.date {
 			id += "-day"
 		}
 		ids[tag.json] = id
 	})
 	for i := range fe {
-		if id, ok := ids[fe[i].Field]; ok && fe[i].FormID == "" && id != fe[i].Field {
+		if id, ok := ids[fe[i].Field]; ok && (fe[i].FormID == "" || sfx != "") && id != fe[i].Field {
 			fe[i].FormID = id
 		}
 	}
@@ -114,6 +120,12 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // ",date" GOV.UK date inputs (name-day, -month, -year) as "2006-01-02"; and ",prefix"
 // maps of every field starting with the name ("note_autism" → "autism").
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commissioning.FieldErrors, error) {
+	return s.decodeFormSuffixed(c, dst, "")
+}
+
+// decodeFormSuffixed is decodeForm for a page with one form per item, whose fields'
+// names end in sfx ("_42").
+func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, commissioning.FieldErrors, error) {
 	vals, err := c.FormParams()
 	if err != nil {
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
@@ -125,8 +137,8 @@ func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commiss
 		}
 		form[k] = strings.Join(v, ",")
 	}
-	fe := decodeValues(vals, dst)
-	for _, e := range s.check(dst) {
+	fe := decodeValues(vals, dst, sfx)
+	for _, e := range withFormIDsSuffixed(commissioning.Check(dst), dst, sfx) {
 		if !fe.Has(e.Field) {
 			fe = append(fe, e)
 		}
@@ -135,7 +147,7 @@ func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commiss
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
-func decodeValues(vals url.Values, dst any) commissioning.FieldErrors {
+func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldErrors {
 	var fe commissioning.FieldErrors
 	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
 	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
@@ -143,6 +155,7 @@ func decodeValues(vals url.Values, dst any) commissioning.FieldErrors {
 		if tag.name == "" {
 			return
 		}
+		tag.name += sfx
 		bad := func(code commissioning.Code, msg string) {
 			id := tag.name
 			if tag.date {

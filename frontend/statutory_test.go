@@ -103,7 +103,7 @@ func TestApproverRecordsRegulation11(t *testing.T) {
 		t.Fatalf("API approve without the record: %d %v", st, body)
 	}
 	for _, f := range []string{"wishes_consulted", "iro_consulted", "host_consulted", "emergency"} {
-		if !strings.Contains(fmt.Sprint(body), "Field:"+f+" ") {
+		if !strings.Contains(fmt.Sprint(body), "field:"+f+" ") {
 			t.Errorf("API: no error for %s in %v", f, body)
 		}
 	}
