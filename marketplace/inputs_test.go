@@ -43,7 +43,9 @@ func TestFeeInput(t *testing.T) {
 		{"ErrCoreRequired", func(in *marketplace.FeeInput) { in.CorePence = 0 }, map[string]commissioning.Code{"core_pence": commissioning.CodeRequired}},
 		{"ErrCoreTooHigh", func(in *marketplace.FeeInput) { in.CorePence = 5_000_001 }, map[string]commissioning.Code{"core_pence": commissioning.CodeOutOfRange}},
 		{"ErrReasonRequired", func(in *marketplace.FeeInput) { in.Reason = "" }, map[string]commissioning.Code{"reason": commissioning.CodeRequired}},
-		{"ErrEverythingAtOnce", func(in *marketplace.FeeInput) { in.EffectiveFrom, in.CorePence, in.OneToOneHours, in.Reason = "", -1, 200, "" },
+		{"ErrEverythingAtOnce", func(in *marketplace.FeeInput) {
+			in.EffectiveFrom, in.CorePence, in.OneToOneHours, in.Reason = "", -1, 200, ""
+		},
 			map[string]commissioning.Code{"effective_from": commissioning.CodeRequired, "core_pence": commissioning.CodeOutOfRange,
 				"one_to_one_hours": commissioning.CodeOutOfRange, "reason": commissioning.CodeRequired}},
 	}
