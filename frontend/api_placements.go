@@ -68,7 +68,7 @@ func (s *Server) apiDecide(c echo.Context) error {
 		return err
 	}
 	var in marketplace.DecisionInput
-	if err := s.decodeJSON(c, &in); err != nil {
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
@@ -258,7 +258,7 @@ func (s *Server) apiChangeFee(c echo.Context) error {
 		return err
 	}
 	var in marketplace.FeeInput
-	if err := s.decodeJSON(c, &in); err != nil {
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
 	ch, fe := in.Change()
@@ -327,7 +327,7 @@ func (s *Server) apiEnd(c echo.Context) error {
 		return err
 	}
 	var in marketplace.EndInput
-	if err := s.decodeJSON(c, &in); err != nil {
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
 	e, fe := in.Ending()

@@ -175,7 +175,7 @@ func (s *Server) apiPutBid(c echo.Context) error {
 		return err
 	}
 	var in marketplace.BidInput
-	if err := s.decodeJSON(c, &in); err != nil {
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
 	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, in)

@@ -317,6 +317,18 @@ func codeFor(status int) string {
 // decodeJSON reads a JSON body into dst strictly (unknown fields refused) and then
 // validates it. Malformed JSON is a 400 naming the field; invalid values a 422.
 func (s *Server) decodeJSON(c echo.Context, dst any) error {
+	if err := readJSON(c, dst); err != nil {
+		return err
+	}
+	if fe := s.check(dst); fe != nil {
+		return fe
+	}
+	return nil
+}
+
+// readJSON reads a JSON body into dst strictly, without validating it: for an input
+// whose domain method checks it (its tags and its rules, every problem at once).
+func readJSON(c echo.Context, dst any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -324,9 +336,6 @@ func (s *Server) decodeJSON(c echo.Context, dst any) error {
 	}
 	if dec.More() {
 		return &jsonError{commissioning.Invalid("body", "The body must hold exactly one JSON object.")}
-	}
-	if fe := s.check(dst); fe != nil {
-		return fe
 	}
 	return nil
 }
