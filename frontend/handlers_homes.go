@@ -107,25 +107,20 @@ func (s *Server) saveHome(c echo.Context) error {
 		}
 		existing = &h
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.HomeInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	vals, _ := c.FormParams()
 	data, lotMap, err := s.homeFormData(c, existing)
 	if err != nil {
 		return err
 	}
-	in := marketplace.HomeInput{Name: form["name"], OfstedURN: form["ofsted_urn"], HomeType: form["home_type"], OfstedRating: form["ofsted_rating"],
-		RegisteredPlaces: form["registered_places"], MinAge: form["min_age"], MaxAge: form["max_age"], Sexes: form["sexes"], Postcode: form["postcode"],
-		Needs: vals["needs"], Lots: vals["lots"]}
-	insp, msg := dateParts(form, "inspection_date", "The inspection date")
-	if insp != nil {
-		in.InspectionDate = insp.Format("2006-01-02")
-	}
-	f, fe := marketplace.ParseHome(in, lotMap, today())
-	if msg != "" {
-		fe = append(commissioning.FieldErrors{{Field: "inspection_date-day", Message: msg}}, fe...)
+	f, pfe := marketplace.ParseHome(in, lotMap, today())
+	for _, e := range withFormIDs(pfe, &in) {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
 	}
 	title := "Add a home"
 	var id int64
