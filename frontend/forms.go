@@ -115,10 +115,11 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // the API decodes from JSON), by its `form` tags, then validates it with check. Every
 // problem comes back at once: a value that cannot be read (an amount, a number, a
 // date) is a field error like the validator's, never a 400 or a 500. It also returns
-// the typed values to re-show. Supported fields: strings; whole numbers; bools
-// ("yes", "true", "on"); string lists (checkboxes); ",pounds" amounts in pence;
-// ",date" GOV.UK date inputs (name-day, -month, -year) as "2006-01-02"; and ",prefix"
-// maps of every field starting with the name ("note_autism" → "autism").
+// the typed values to re-show. Supported fields: strings; whole numbers, and optional
+// ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
+// string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
+// (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
+// starting with the name ("note_autism" → "autism").
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commissioning.FieldErrors, error) {
 	return s.decodeFormSuffixed(c, dst, "")
 }
@@ -214,6 +215,15 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 				}
 			}
 			v.Set(reflect.ValueOf(out).Convert(v.Type()))
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
+			if raw := get(tag.name); raw != "" {
+				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))
+				if err != nil {
+					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					return
+				}
+				v.Set(reflect.ValueOf(&n))
+			}
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool:
 			switch strings.ToLower(get(tag.name)) {
 			case "yes", "true":
