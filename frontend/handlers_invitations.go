@@ -120,19 +120,6 @@ func penceField(p marketplace.Pence) string {
 	return strings.TrimPrefix(strings.ReplaceAll(p.String(), ",", ""), "£")
 }
 
-// pounds reads an optional amount in pounds from a form field.
-func poundsField(form map[string]string, field string, fe *commissioning.FieldErrors) marketplace.Pence {
-	v := strings.TrimSpace(form[field])
-	if v == "" {
-		return 0
-	}
-	p, err := marketplace.ParsePounds(v)
-	if err != nil {
-		fe.Add(field, "Enter an amount in pounds, like 4,750 or 4750.50")
-	}
-	return p
-}
-
 // bid places or changes the provider's bid from the form: the API's input, decoded
 // from the form and checked by the same rules, every problem shown at once.
 func (s *Server) bid(c echo.Context) error {
