@@ -59,12 +59,17 @@ func withFormIDsSuffixed(fe commissioning.FieldErrors, dst any, sfx string) comm
 		}
 		ids[tag.json] = id
 	})
-	for i := range fe {
-		if id, ok := ids[fe[i].Field]; ok && (fe[i].FormID == "" || sfx != "") && id != fe[i].Field {
-			fe[i].FormID = id
-		}
+	if fe == nil {
+		return nil
 	}
-	return fe
+	out := make(commissioning.FieldErrors, len(fe)) // fe may be a shared, declared error
+	for i, e := range fe {
+		if id, ok := ids[e.Field]; ok && (e.FormID == "" || sfx != "") && id != e.Field {
+			e.FormID = id
+		}
+		out[i] = e
+	}
+	return out
 }
 
 type formTag struct {
