@@ -281,7 +281,7 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "other", Detail: " "}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("other without detail: %v", err)
 	}
-	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, WeeklyFee: 450000, NoticeDays: 28})
+	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	must(t, w.mk.WithdrawBid(ctx, r.ID, w.provider.ID))
 	if err := w.mk.WithdrawBid(ctx, r.ID, w.provider.ID); !errors.Is(err, marketplace.ErrNoBid) {
