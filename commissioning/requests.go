@@ -57,13 +57,50 @@ type PlacementRequest struct {
 // TableName is the placement_requests table.
 func (PlacementRequest) TableName() string { return "placement_requests" }
 
+// RequestChild is the request form's first page, about the child, with the API's
+// names for its fields.
+type RequestChild struct {
+	ChildRef    string `json:"child_ref" form:"child_ref" validate:"max=40" msg:"*=Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)"`
+	AgeYears    *int   `json:"age_years" form:"age_years" validate:"required,min=0,max=25" msg:"required=Enter the child's age in years|*=Enter the child's age in years, from 0 to 25"`
+	BirthMonth  *int   `json:"birth_month" form:"birth_month" validate:"required,min=1,max=12" msg:"*=Enter the month and year of the child's birth"`
+	BirthYear   *int   `json:"birth_year" form:"birth_year" validate:"required,min=1990,max=2100" msg:"*=Enter the month and year of the child's birth"`
+	Sex         string `json:"sex" form:"sex" validate:"required,oneof=male female" msg:"*=Select the child's sex"`
+	LegalStatus string `json:"legal_status" form:"legal_status" validate:"required" msg:"*=Select the child's legal status"`
+	SchoolYear  string `json:"school_year" form:"school_year" validate:"max=20" msg:"*=The school year must be 20 characters or fewer"`
+	EHCP        *bool  `json:"ehcp" form:"ehcp"`
+}
+
+// Apply sets the draft's child fields from the page.
+func (in RequestChild) Apply(r *PlacementRequest) {
+	opt := func(s string) *string {
+		if s = strings.TrimSpace(s); s != "" {
+			return &s
+		}
+		return nil
+	}
+	r.ChildRef, r.AgeYears, r.BirthMonth, r.BirthYear = strings.TrimSpace(in.ChildRef), in.AgeYears, in.BirthMonth, in.BirthYear
+	r.Sex, r.LegalStatus, r.SchoolYear, r.EHCP = opt(in.Sex), opt(in.LegalStatus), strings.TrimSpace(in.SchoolYear), in.EHCP
+}
+
+// RequestNeeds is the request form's second page: the child's needs.
+type RequestNeeds struct {
+	Needs         []string `json:"needs" form:"needs"`
+	NeedsDetail   string   `json:"needs_detail" form:"needs_detail" validate:"max=4000" msg:"*=The needs detail must be 4,000 characters or fewer"`
+	FamilyDetails string   `json:"family_details" form:"family_details" validate:"max=4000" msg:"*=The family details must be 4,000 characters or fewer"`
+}
+
+// Apply sets the draft's needs from the page.
+func (in RequestNeeds) Apply(r *PlacementRequest) {
+	r.Needs, r.NeedsDetail, r.FamilyDetails = StringArray(in.Needs), strings.TrimSpace(in.NeedsDetail), strings.TrimSpace(in.FamilyDetails)
+}
+
 // LegalStatuses are the codes of a child's legal status, with labels.
 var LegalStatuses = [][2]string{{"s20", "Section 20 (accommodated)"}, {"s31", "Section 31 care order"}, {"ico", "Interim care order"},
 	{"s25", "Section 25 secure welfare order"}, {"remand", "Remand"}, {"epo", "Emergency protection order"}}
 
 // Errors about requests.
 var (
-	ErrNotDraft = fmt.Errorf("the request has been submitted and can no longer be edited: %w", ErrConflict)
+	ErrNotDraft = NewError(ErrConflict, "not_draft", "The request has been submitted and can no longer be edited.")
 )
 
 var childRef = regexp.MustCompile(`^[A-Za-z0-9/_-]{2,40}$`)
@@ -115,9 +152,9 @@ func (r PlacementRequest) ValidateForSubmission(now time.Time) FieldErrors {
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	if r.StartDate == nil {
-		fe.Add("start_date-day", "Enter the date the placement should start")
+		fe.Add("start_date", "Enter the date the placement should start")
 	} else if r.StartDate.Before(today) {
-		fe.Add("start_date-day", "The start date must be today or in the future")
+		fe.Add("start_date", "The start date must be today or in the future")
 	}
 	if r.DurationWeeks == nil || *r.DurationWeeks < 1 || *r.DurationWeeks > 520 {
 		fe.Add("duration_weeks", "Enter the expected duration in weeks, from 1 to 520")

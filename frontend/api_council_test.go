@@ -90,7 +90,7 @@ func TestCouncilRequestsAPI(t *testing.T) {
 		t.Fatalf("paging: %v", out)
 	}
 
-	_, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: now.AddDate(0, 0, 7), WeeklyFee: 450000, NoticeDays: 28})
+	_, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: now.AddDate(0, 0, 7).Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	bids := base + "/bids"
 	if status, out := h.api(http.MethodGet, bids, council, ""); status != http.StatusConflict || !strings.Contains(fmt.Sprint(out), "sealed") {

@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -47,16 +46,12 @@ func (s *Server) apiDecide(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req decisionRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.DecisionInput
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.DecideApproval(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.decision())
-	var fe commissioning.FieldErrors
-	if errors.As(err, &fe) {
-		return apiDecisionFields(fe)
-	}
+	p, err := s.deps.Market.DecideInput(c.Request().Context(), id, currentOrg(c).ID, u.ID, in)
 	if err != nil {
 		return err
 	}
@@ -157,29 +152,21 @@ func (s *Server) apiStart(c echo.Context) error {
 	return s.placementReply(c, http.StatusOK)
 }
 
-type feeRequest struct {
-	EffectiveFrom     string `json:"effective_from" validate:"required,datetime=2006-01-02"`
-	CorePence         int64  `json:"core_pence" validate:"required,gt=0"`
-	OneToOneHours     int    `json:"one_to_one_hours" validate:"min=0,max=168"`
-	OneToOneRatePence int64  `json:"one_to_one_rate_pence" validate:"min=0"`
-	EducationPence    int64  `json:"education_pence" validate:"min=0"`
-	Reason            string `json:"reason" validate:"required,max=500"`
-}
-
 func (s *Server) apiChangeFee(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req feeRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.FeeInput
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	from, _ := time.Parse(time.DateOnly, req.EffectiveFrom)
+	ch, fe := in.Change()
+	if fe != nil {
+		return fe
+	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.ChangeFee(c.Request().Context(), id, currentOrg(c).ID, u.ID, marketplace.FeeChange{EffectiveFrom: from,
-		CorePence: marketplace.Pence(req.CorePence), OneToOneHours: req.OneToOneHours, OneToOneRatePence: marketplace.Pence(req.OneToOneRatePence),
-		EducationPence: marketplace.Pence(req.EducationPence), Reason: req.Reason}); err != nil {
+	if _, err := s.deps.Market.ChangeFee(c.Request().Context(), id, currentOrg(c).ID, u.ID, ch); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)
@@ -234,24 +221,21 @@ func (s *Server) apiEndIncident(c echo.Context) error {
 	return s.placementReply(c, http.StatusOK)
 }
 
-type endRequest struct {
-	EndedOn string `json:"ended_on" validate:"required,datetime=2006-01-02"`
-	Reason  string `json:"reason" validate:"required"`
-	Note    string `json:"note" validate:"max=2000"`
-}
-
 func (s *Server) apiEnd(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req endRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.EndInput
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	on, _ := time.Parse(time.DateOnly, req.EndedOn)
+	e, fe := in.Ending()
+	if fe != nil {
+		return fe
+	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.EndPlacement(c.Request().Context(), id, viewerOf(c), u.ID, marketplace.Ending{EndedOn: on, Reason: req.Reason, Note: req.Note}); err != nil {
+	if _, err := s.deps.Market.EndPlacement(c.Request().Context(), id, viewerOf(c), u.ID, e); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)

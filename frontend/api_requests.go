@@ -1,7 +1,6 @@
 package frontend
 
 import (
-	"errors"
 	"math"
 	"net/http"
 	"strconv"
@@ -102,20 +101,6 @@ func (s *Server) apiInvitation(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type bidRequest struct {
-	HomeID            int64             `json:"home_id" validate:"required,gt=0"`
-	EarliestStart     string            `json:"earliest_start" validate:"required,datetime=2006-01-02"`
-	WeeklyFeePence    int64             `json:"weekly_fee_pence"`
-	OneToOneHours     int               `json:"one_to_one_hours"`
-	OneToOneRatePence int64             `json:"one_to_one_rate_pence"`
-	EducationPence    int64             `json:"education_pence"`
-	NoticeDays        int               `json:"notice_days" validate:"min=0,max=365"`
-	NeedNotes         map[string]string `json:"need_notes"`
-	Justification     string            `json:"justification" validate:"max=4000"`
-	// Alternative offers a home matching did not find for the request.
-	Alternative bool `json:"alternative"`
-}
-
 func toAPIBid(b marketplace.Bid) apitypes.Bid {
 	out := apitypes.Bid{Id: b.ID, RequestId: b.RequestID, HomeId: b.HomeID, Status: apitypes.BidStatus(b.Status), EarliestStart: apiDate(b.EarliestStart),
 		WeeklyFeePence: int64(b.WeeklyFeePence), TotalWeeklyPence: int64(b.TotalWeekly()), NoticeDays: b.NoticeDays, Justification: b.Justification,
@@ -134,15 +119,11 @@ func (s *Server) apiPutBid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req bidRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.BidInput
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	start, _ := time.Parse("2006-01-02", req.EarliestStart)
-	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, marketplace.BidInput{HomeID: req.HomeID, EarliestStart: start,
-		WeeklyFee: marketplace.Pence(req.WeeklyFeePence), OneToOneHours: req.OneToOneHours, OneToOneRate: marketplace.Pence(req.OneToOneRatePence),
-		Education: marketplace.Pence(req.EducationPence), NoticeDays: req.NoticeDays, NeedNotes: req.NeedNotes, Justification: req.Justification,
-		Alternative: req.Alternative})
+	b, err := s.deps.Market.SubmitBid(c.Request().Context(), id, currentOrg(c).ID, in)
 	if err != nil {
 		return err
 	}
@@ -160,21 +141,16 @@ func (s *Server) apiWithdrawBid(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-type declineRequest struct {
-	Reason string `json:"reason" validate:"required,oneof=no_vacancy cannot_meet_needs risk_to_others location price staffing other"`
-	Detail string `json:"detail" validate:"max=4000"`
-}
-
 func (s *Server) apiDecline(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
-	var req declineRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.DeclineInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	if err := s.deps.Market.Decline(c.Request().Context(), id, currentOrg(c).ID, req.Reason, req.Detail); err != nil {
+	if err := s.deps.Market.Decline(c.Request().Context(), id, currentOrg(c).ID, in); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -299,27 +275,20 @@ func (s *Server) apiCancelRequest(c echo.Context) error {
 		CancelledAt: derefOr(r.CancelledAt, time.Time{})})
 }
 
-type awardRequest struct {
-	BidID int64 `json:"bid_id" validate:"required,gt=0"`
-}
-
 // apiAward awards a bid: 201 with the placement, or 409 if another award took the bed.
 func (s *Server) apiAward(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
-	var req awardRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.AwardInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, req.BidID, u.ID)
-	if errors.Is(err, marketplace.ErrBidNotAvailable) {
-		return commissioning.Invalid("bid_id", "That bid has been withdrawn or is not for this request")
-	}
+	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID)
 	if err != nil {
-		return err
+		return marketplace.AwardError(err)
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", p.ID))
 	return c.JSON(http.StatusCreated, apitypes.Award{PlacementId: p.ID, Status: apitypes.AwardStatus(p.Status),

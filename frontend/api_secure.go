@@ -13,33 +13,6 @@ import (
 
 // The secure welfare API: the same domain calls as the pages, with the same rules.
 
-type referralRequest struct {
-	ChildRef           string   `json:"child_ref" validate:"required"`
-	AgeYears           int      `json:"age_years" validate:"required"`
-	BirthMonth         int      `json:"birth_month" validate:"required"`
-	BirthYear          int      `json:"birth_year" validate:"required"`
-	Sex                string   `json:"sex" validate:"required,oneof=male female"`
-	LegalPosition      string   `json:"legal_position" validate:"required,oneof=order_granted hearing_listed applying"`
-	OrderStart         string   `json:"order_start" validate:"omitempty,datetime=2006-01-02"`
-	OrderKind          string   `json:"order_kind" validate:"omitempty,oneof=first renewal"`
-	OrderExpiry        string   `json:"order_expiry" validate:"omitempty,datetime=2006-01-02"`
-	HearingDate        string   `json:"hearing_date" validate:"omitempty,datetime=2006-01-02"`
-	Court              string   `json:"court" validate:"max=200"`
-	Urgency            string   `json:"urgency" validate:"required,oneof=emergency urgent planned"`
-	Needs              []string `json:"needs"`
-	NeedsDetail        string   `json:"needs_detail" validate:"max=4000"`
-	CurrentOutcode     string   `json:"current_outcode" validate:"required"`
-	PreferredMiles     int      `json:"preferred_miles" validate:"required"`
-	SocialWorker       string   `json:"social_worker" validate:"required,max=300"`
-	SanctioningOfficer string   `json:"sanctioning_officer" validate:"required,max=300"`
-	ChildrensGuardian  string   `json:"childrens_guardian" validate:"max=300"`
-	Solicitor          string   `json:"solicitor" validate:"max=300"`
-	Emergency72h       bool     `json:"emergency_72h"`
-	SOSApprovalRef     string   `json:"sos_approval_ref" validate:"max=100"`
-	SOSRequestedOn     string   `json:"sos_requested_on" validate:"omitempty,datetime=2006-01-02"`
-	SOSGrantedOn       string   `json:"sos_granted_on" validate:"omitempty,datetime=2006-01-02"`
-}
-
 func optionalDate(s string) *time.Time {
 	if s == "" {
 		return nil
@@ -79,17 +52,16 @@ func waitingChild(r apitypes.Referral, days int, suitable []int64) apitypes.Wait
 }
 
 func (s *Server) apiSubmitReferral(c echo.Context) error {
-	var req referralRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var n secure.NewReferral
+	if err := readJSON(c, &n); err != nil {
 		return err
 	}
+	in, fe := n.Input(s.today())
+	if fe != nil {
+		return fe
+	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Secure.Submit(c.Request().Context(), currentOrg(c).ID, u.ID, secure.ReferralInput{ChildRef: req.ChildRef, AgeYears: req.AgeYears,
-		BirthMonth: req.BirthMonth, BirthYear: req.BirthYear, Sex: req.Sex, LegalPosition: req.LegalPosition, OrderExpiry: optionalDate(req.OrderExpiry),
-		HearingDate: optionalDate(req.HearingDate), Court: req.Court, Urgency: req.Urgency, Needs: req.Needs, NeedsDetail: req.NeedsDetail,
-		CurrentOutcode: req.CurrentOutcode, PreferredMiles: req.PreferredMiles, SocialWorker: req.SocialWorker, SanctioningOfficer: req.SanctioningOfficer,
-		ChildrensGuardian: req.ChildrensGuardian, Solicitor: req.Solicitor, Emergency72h: req.Emergency72h, SOSApprovalRef: req.SOSApprovalRef,
-		OrderStart: optionalDate(req.OrderStart), OrderKind: req.OrderKind, SOSRequestedOn: optionalDate(req.SOSRequestedOn), SOSGrantedOn: optionalDate(req.SOSGrantedOn)})
+	r, err := s.deps.Secure.Submit(c.Request().Context(), currentOrg(c).ID, u.ID, in)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	home := h.addHome(h.orgs["providerx"].ID, "SC980001", "M20 2AB", 1)
 	id := h.openRequestFor(t)
 	// Over the £5,000 ceiling, so the award needs approval.
-	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
 	must(t, err)
 	h.passDeadline(t, id)
 	_, err = h.deps.Market.CloseDue(ctx)

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/go-playground/validator/v10"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // newValidator returns a validator that names fields by their form or JSON names.
@@ -30,49 +33,225 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-// check validates dst's `validate` tags and returns the problems in field order, with
-// messages from each field's `msg` tag ("required=Enter your email|email=Enter an…").
+// check validates dst, an action's input, with commissioning.Check (the one validation
+// the API, the web and CSV import share) and gives each problem its form element id.
 func (s *Server) check(dst any) commissioning.FieldErrors {
-	err := s.validate.Struct(dst)
-	var ves validator.ValidationErrors
-	if !errors.As(err, &ves) {
+	return withFormIDs(commissioning.Check(dst), dst)
+}
+
+// withFormIDs sets the form element id of each field error from dst's `form` tags: a
+// field's form name, and a date input's day box.
+func withFormIDs(fe commissioning.FieldErrors, dst any) commissioning.FieldErrors {
+	return withFormIDsSuffixed(fe, dst, "")
+}
+
+// withFormIDsSuffixed is withFormIDs for a page with one form per item, whose fields'
+// names end in sfx ("_42").
+func withFormIDsSuffixed(fe commissioning.FieldErrors, dst any, sfx string) commissioning.FieldErrors {
+	ids := map[string]string{}
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		tag := parseFormTag(f)
+		if tag.name == "" || tag.json == "" {
+			return
+		}
+		id := tag.name + sfx
+		if tag.date {
+			id += "-day"
+		}
+		ids[tag.json] = id
+	})
+	if fe == nil {
 		return nil
 	}
-	t := reflect.TypeOf(dst)
-	if t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var fe commissioning.FieldErrors
-	for _, ve := range ves {
-		if fe.Has(ve.Field()) {
-			continue
+	out := make(commissioning.FieldErrors, len(fe)) // fe may be a shared, declared error
+	for i, e := range fe {
+		if id, ok := ids[e.Field]; ok && (e.FormID == "" || sfx != "") && id != e.Field {
+			e.FormID = id
 		}
-		fe.Add(ve.Field(), messageFor(t, ve))
+		out[i] = e
 	}
+	return out
+}
+
+type formTag struct {
+	name, json           string
+	date, pounds, prefix bool
+}
+
+func parseFormTag(f reflect.StructField) formTag {
+	var t formTag
+	parts := strings.Split(f.Tag.Get("form"), ",")
+	t.name = parts[0]
+	if t.name == "-" {
+		t.name = ""
+	}
+	for _, o := range parts[1:] {
+		switch o {
+		case "date":
+			t.date = true
+		case "pounds":
+			t.pounds = true
+		case "prefix":
+			t.prefix = true
+		}
+	}
+	t.json, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	if t.json == "" || t.json == "-" {
+		t.json = t.name
+	}
+	return t
+}
+
+func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
+	v := reflect.ValueOf(dst)
+	if v.Kind() == reflect.Pointer {
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Type().Field(i); f.IsExported() {
+			fn(f, v.Field(i))
+		}
+	}
+}
+
+// decodeForm reads a submitted form into dst, an action's input struct (the same one
+// the API decodes from JSON), by its `form` tags, then validates it with check. Every
+// problem comes back at once: a value that cannot be read (an amount, a number, a
+// date) is a field error like the validator's, never a 400 or a 500. It also returns
+// the typed values to re-show. Supported fields: strings; whole numbers, and optional
+// ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
+// string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
+// (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
+// starting with the name ("note_autism" → "autism").
+func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commissioning.FieldErrors, error) {
+	return s.decodeFormSuffixed(c, dst, "")
+}
+
+// decodeFormSuffixed is decodeForm for a page with one form per item, whose fields'
+// names end in sfx ("_42").
+func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, commissioning.FieldErrors, error) {
+	vals, err := c.FormParams()
+	if err != nil {
+		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	form := make(map[string]string, len(vals))
+	for k, v := range vals {
+		if k == "_csrf" || strings.Contains(k, "password") || k == "confirm" {
+			continue // never echo secrets back into a page
+		}
+		form[k] = strings.Join(v, ",")
+	}
+	fe := decodeValues(vals, dst, sfx)
+	for _, e := range withFormIDsSuffixed(commissioning.Check(dst), dst, sfx) {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return form, fe, nil
+}
+
+// decodeValues sets dst's fields from vals, returning the values that cannot be read.
+func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldErrors {
+	var fe commissioning.FieldErrors
+	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
+	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
+		tag := parseFormTag(f)
+		if tag.name == "" {
+			return
+		}
+		tag.name += sfx
+		bad := func(code commissioning.Code, msg string) {
+			id := tag.name
+			if tag.date {
+				id += "-day"
+			}
+			fe = append(fe, commissioning.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
+		}
+		switch {
+		case tag.date:
+			form := map[string]string{tag.name + "-day": get(tag.name + "-day"), tag.name + "-month": get(tag.name + "-month"), tag.name + "-year": get(tag.name + "-year")}
+			t, msg := dateParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"))
+			switch {
+			case t != nil:
+				v.SetString(t.Format("2006-01-02"))
+			case msg != "":
+				bad(commissioning.CodeBadDate, msg)
+			}
+		case tag.prefix && v.Kind() == reflect.Map:
+			m := reflect.MakeMap(v.Type())
+			for k := range vals {
+				if key, ok := strings.CutPrefix(k, tag.name); ok && key != "" && get(k) != "" {
+					m.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(get(k)))
+				}
+			}
+			v.Set(m)
+		case tag.pounds:
+			if raw := get(tag.name); raw != "" {
+				p, err := parsePounds(raw)
+				if err != nil {
+					bad(commissioning.CodeBadAmount, commissioning.Message(commissioning.CodeBadAmount))
+					return
+				}
+				v.SetInt(p)
+			}
+		case v.Kind() == reflect.String:
+			v.SetString(vals.Get(tag.name))
+		case v.Kind() == reflect.Bool:
+			switch strings.ToLower(get(tag.name)) {
+			case "yes", "true", "on", "1":
+				v.SetBool(true)
+			}
+		case v.Kind() == reflect.Int || v.Kind() == reflect.Int64 || v.Kind() == reflect.Int32:
+			if raw := get(tag.name); raw != "" {
+				n, err := strconv.ParseInt(strings.ReplaceAll(raw, ",", ""), 10, 64)
+				if err != nil {
+					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					return
+				}
+				v.SetInt(n)
+			}
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.String:
+			var out []string
+			for _, x := range vals[tag.name] {
+				if x = strings.TrimSpace(x); x != "" {
+					out = append(out, x)
+				}
+			}
+			v.Set(reflect.ValueOf(out).Convert(v.Type()))
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
+			if raw := get(tag.name); raw != "" {
+				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))
+				if err != nil {
+					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					return
+				}
+				v.Set(reflect.ValueOf(&n))
+			}
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Bool:
+			switch strings.ToLower(get(tag.name)) {
+			case "yes", "true":
+				b := true
+				v.Set(reflect.ValueOf(&b))
+			case "no", "false":
+				b := false
+				v.Set(reflect.ValueOf(&b))
+			}
+		}
+	})
 	return fe
 }
 
-func messageFor(t reflect.Type, ve validator.FieldError) string {
-	if f, ok := t.FieldByName(ve.StructField()); ok {
-		for _, part := range strings.Split(f.Tag.Get("msg"), "|") {
-			if tag, msg, ok := strings.Cut(part, "="); ok && (tag == ve.Tag() || tag == "*") {
-				return msg
-			}
+// msgTag is the wording a field's `msg` tag gives for key, or "".
+func msgTag(f reflect.StructField, key string) string {
+	for _, part := range strings.Split(f.Tag.Get("msg"), "|") {
+		if k, msg, ok := strings.Cut(part, "="); ok && k == key {
+			return msg
 		}
 	}
-	switch ve.Tag() {
-	case "required":
-		return fmt.Sprintf("Enter %s", ve.Field())
-	case "email":
-		return "Enter an email address in the correct format, like name@example.com"
-	case "max":
-		return fmt.Sprintf("%s must be %s characters or fewer", ve.Field(), ve.Param())
-	case "min":
-		return fmt.Sprintf("%s must be at least %s", ve.Field(), ve.Param())
-	case "oneof":
-		return fmt.Sprintf("%s must be one of: %s", ve.Field(), ve.Param())
-	}
-	return fmt.Sprintf("%s is not valid", ve.Field())
+	return ""
 }
 
 // bindForm reads a submitted form into dst (fields tagged `form:"name"`, all strings
@@ -95,23 +274,31 @@ func bindForm(c echo.Context, dst any) (map[string]string, error) {
 	return form, nil
 }
 
-// apiError is the JSON body of every API error: the code for status, the message,
-// the field errors of err when it has some, and the request id.
+// apiError is the JSON body of every API error: the code for status, the domain error's
+// own code (reason) when it has one, the message and the request id; for invalid input,
+// every field problem at once, each named by its JSON field (never a form element id).
 func apiError(status int, msg, requestID string, err error) apitypes.Error {
 	body := apitypes.ErrorBody{Code: codeFor(status), Message: msg}
 	if requestID != "" {
 		body.RequestId = &requestID
 	}
+	if reason := string(commissioning.CodeOf(err)); status < 500 && reason != "" {
+		body.Reason = &reason
+	}
+	out := apitypes.Error{Error: body}
 	var fe commissioning.FieldErrors
 	if errors.As(err, &fe) {
-		body.Message = "The request has invalid fields."
+		out.Error.Message = "The request has invalid fields."
 		fields := make([]apitypes.FieldError, len(fe))
-		for i, f := range fe {
-			fields[i] = apitypes.FieldError{Field: f.Field, Message: f.Message}
+		for i, e := range fe {
+			fields[i] = apitypes.FieldError{Field: e.Field, Code: string(e.Code), Message: e.Text()}
+			if fields[i].Code == "" {
+				fields[i].Code = string(commissioning.CodeInvalid)
+			}
 		}
-		body.Fields = &fields
+		out.Errors = &fields
 	}
-	return apitypes.Error{Error: body}
+	return out
 }
 
 func codeFor(status int) apitypes.ErrorCode {
@@ -140,6 +327,18 @@ func codeFor(status int) apitypes.ErrorCode {
 // decodeJSON reads a JSON body into dst strictly (unknown fields refused) and then
 // validates it. Malformed JSON is a 400 naming the field; invalid values a 422.
 func (s *Server) decodeJSON(c echo.Context, dst any) error {
+	if err := readJSON(c, dst); err != nil {
+		return err
+	}
+	if fe := s.check(dst); fe != nil {
+		return fe
+	}
+	return nil
+}
+
+// readJSON reads a JSON body into dst strictly, without validating it: for an input
+// whose domain method checks it (its tags and its rules, every problem at once).
+func readJSON(c echo.Context, dst any) error {
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -147,9 +346,6 @@ func (s *Server) decodeJSON(c echo.Context, dst any) error {
 	}
 	if dec.More() {
 		return &jsonError{commissioning.Invalid("body", "The body must hold exactly one JSON object.")}
-	}
-	if fe := s.check(dst); fe != nil {
-		return fe
 	}
 	return nil
 }
@@ -195,4 +391,10 @@ func jsonKind(t reflect.Type) string {
 		return "list"
 	}
 	return "object"
+}
+
+// parsePounds reads an amount typed in pounds ("4,750", "£4750.50") as pence.
+func parsePounds(s string) (int64, error) {
+	p, err := marketplace.ParsePounds(s)
+	return int64(p), err
 }

@@ -44,7 +44,7 @@ func TestAdjacencyOverridesPageAndAPI(t *testing.T) {
 		t.Fatalf("API list: %d %v", status, body)
 	}
 	status, body = h.api(http.MethodPost, "/api/v1/adjacency-overrides", tok, `{"council_a": "E08000003", "council_b": "E99999999", "reason": ""}`)
-	if fields := fmt.Sprint(body["error"]); status != http.StatusUnprocessableEntity || !strings.Contains(fields, "council_b") || !strings.Contains(fields, "reason") {
+	if fields := fmt.Sprint(body["errors"]); status != http.StatusUnprocessableEntity || !strings.Contains(fields, "council_b") || !strings.Contains(fields, "reason") {
 		t.Fatalf("API bad add: %d %v", status, body)
 	}
 	status, body = h.api(http.MethodPost, "/api/v1/adjacency-overrides", tok, `{"council_a": "E06000034", "council_b": "E08000003", "reason": "Policy"}`)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,35 +37,22 @@ func (s *Server) decideApproval(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	form, err := bindForm(c, &struct{}{})
+	// The page has a form per award: its fields end in the placement's id.
+	sfx := "_" + c.Param("id")
+	var in marketplace.DecisionInput
+	form, fe, err := s.decodeFormSuffixed(c, &in, sfx)
 	if err != nil {
 		return err
 	}
-	field := "decision_" + c.Param("id")
-	var fe commissioning.FieldErrors
-	decision := form[field]
-	if decision != "approve" && decision != "refuse" {
-		fe.Add(field, "Select approve or refuse")
+	if fe != nil {
 		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
 	}
 	u, _ := currentUser(c)
-	ctx := c.Request().Context()
-	sfx := "_" + c.Param("id")
-	answer := func(q string) marketplace.Consultation {
-		return marketplace.Consultation{Answer: form[q+sfx], On: isoDate(form, q+"_on"+sfx), Note: form[q+"_note"+sfx]}
-	}
-	_, err = s.deps.Market.DecideApproval(ctx, id, currentOrg(c).ID, u.ID, marketplace.Decision{Approve: decision == "approve", Reason: form["reason"+sfx],
-		Reg11: marketplace.Regulation11Record{Wishes: answer("wishes"), IRO: answer("iro"), Host: answer("host"),
-			Emergency: form["emergency"+sfx], EmergencyPlacedOn: isoDate(form, "emergency_placed_on"+sfx)}})
+	_, err = s.deps.Market.DecideInput(c.Request().Context(), id, currentOrg(c).ID, u.ID, in)
+	decision := in.Decision
 	switch {
 	case errors.As(err, &fe):
-		for i := range fe {
-			fe[i].Field += sfx
-			if strings.HasSuffix(fe[i].Field, "_on"+sfx) {
-				fe[i].Field += "-day"
-			}
-		}
-		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
+		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, withFormIDsSuffixed(fe, &in, sfx))
 	case errors.Is(err, marketplace.ErrNotAwaiting):
 		s.flash(c, "That award had already been decided")
 	case err != nil:

@@ -106,29 +106,19 @@ func (s *Server) saveHome(c echo.Context) error {
 		}
 		existing = &h
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.HomeInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	vals, _ := c.FormParams()
 	data, lotMap, err := s.homeFormData(c, existing)
 	if err != nil {
 		return err
 	}
-	in := marketplace.HomeInput{Name: form["name"], OfstedURN: form["ofsted_urn"], HomeType: form["home_type"], OfstedRating: form["ofsted_rating"],
-		RegisteredPlaces: form["registered_places"], MinAge: form["min_age"], MaxAge: form["max_age"], Sexes: form["sexes"], Postcode: form["postcode"],
-		Needs: vals["needs"], Lots: vals["lots"]}
-	insp, msg := dateParts(form, "inspection_date", "The inspection date")
-	if insp != nil {
-		in.InspectionDate = insp.Format("2006-01-02")
-	}
-	f, fe := marketplace.ParseHome(in, lotMap, s.today())
-	if msg != "" {
-		fe = append(commissioning.FieldErrors{{Field: "inspection_date-day", Message: msg}}, fe...)
-	}
-	for i := range fe {
-		if fe[i].Field == "inspection_date" {
-			fe[i].Field = "inspection_date-day"
+	f, pfe := marketplace.ParseHome(in, lotMap, s.today())
+	for _, e := range withFormIDs(pfe, &in) {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
 		}
 	}
 	title := "Add a home"
@@ -217,11 +207,6 @@ func (s *Server) setVacancy(c echo.Context) error {
 		_, err := s.deps.Market.SetVacancy(c.Request().Context(), h, v, "web", u.ID)
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
-		}
-		for i := range fe {
-			if fe[i].Field == "next_free_date" {
-				fe[i].Field = "next_free_date-day"
-			}
 		}
 	}
 	if fe != nil {

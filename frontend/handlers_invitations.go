@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -87,6 +88,15 @@ func (s *Server) invitationPage(c echo.Context) error {
 			"one_to_one_hours": strconv.Itoa(b.OneToOneHours), "one_to_one_rate": penceField(b.OneToOneRatePence),
 			"education": penceField(b.EducationPence), "notice_days": strconv.Itoa(b.NoticeDays), "justification": b.Justification}
 		setDateParts(form, "earliest_start", &b.EarliestStart)
+		var notes map[string]string
+		if len(b.NeedNotes) > 0 {
+			if err := json.Unmarshal(b.NeedNotes, &notes); err != nil {
+				return fmt.Errorf("bid %d need notes: %w", b.ID, err)
+			}
+		}
+		for need, note := range notes {
+			form["note_"+need] = note
+		}
 		if b.Alternative {
 			form["alternative"] = "yes"
 		}
@@ -109,70 +119,29 @@ func penceField(p marketplace.Pence) string {
 	return strings.TrimPrefix(strings.ReplaceAll(p.String(), ",", ""), "£")
 }
 
-// pounds reads an optional amount in pounds from a form field.
-func poundsField(form map[string]string, field string, fe *commissioning.FieldErrors) marketplace.Pence {
-	v := strings.TrimSpace(form[field])
-	if v == "" {
-		return 0
-	}
-	p, err := marketplace.ParsePounds(v)
-	if err != nil {
-		fe.Add(field, "Enter an amount in pounds, like 4,750 or 4750.50")
-	}
-	return p
-}
-
+// bid places or changes the provider's bid from the form: the API's input, decoded
+// from the form and checked by the same rules, every problem shown at once.
 func (s *Server) bid(c echo.Context) error {
 	inv, err := s.invitation(c)
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.BidInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
-	homeID, err := strconv.ParseInt(form["home_id"], 10, 64)
-	if err != nil {
-		fe.Add("home_id", "Select the home you are offering")
-	}
-	start, msg := dateParts(form, "earliest_start", "The earliest start date")
-	if start == nil {
-		fe.Add("earliest_start-day", firstNonEmpty(msg, "Enter the earliest date the child could move in"))
-	}
-	fee := poundsField(form, "weekly_fee", &fe)
-	if strings.TrimSpace(form["weekly_fee"]) == "" {
-		fe.Add("weekly_fee", "Enter the weekly core fee")
-	}
-	rate, edu := poundsField(form, "one_to_one_rate", &fe), poundsField(form, "education", &fe)
-	hours, notice := 0, 0
-	if v := strings.TrimSpace(form["one_to_one_hours"]); v != "" {
-		if hours, err = strconv.Atoi(v); err != nil {
-			fe.Add("one_to_one_hours", "Enter 1:1 hours per week as a whole number")
-		}
-	}
-	if notice, err = strconv.Atoi(strings.TrimSpace(form["notice_days"])); err != nil {
-		fe.Add("notice_days", "Enter the notice period in days, like 28")
-	}
 	if fe == nil {
-		notes := map[string]string{}
-		for _, n := range inv.Needs {
-			if v := strings.TrimSpace(form["note_"+n]); v != "" {
-				notes[n] = v
-			}
-		}
-		_, err = s.deps.Market.SubmitBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID, marketplace.BidInput{HomeID: homeID, EarliestStart: *start,
-			WeeklyFee: fee, OneToOneHours: hours, OneToOneRate: rate, Education: edu, NoticeDays: notice, NeedNotes: notes, Justification: form["justification"],
-			Alternative: form["alternative"] == "yes"})
+		_, err = s.deps.Market.SubmitBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID, in)
 		switch {
 		case errors.Is(err, marketplace.ErrBiddingClosed):
-			fe = commissioning.FieldErrors{{Field: "weekly_fee", Message: "The deadline has passed: your bid was not accepted"}}
+			fe = commissioning.FieldErrors{{Field: "weekly_fee_pence", FormID: "weekly_fee", Code: commissioning.CodeOf(err), Message: "The deadline has passed: your bid was not accepted"}}
 		case err != nil && !asFieldErrors(err, &fe):
 			return err
 		}
 	}
 	if fe != nil {
-		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, fe)
+		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, withFormIDs(fe, &in))
 	}
 	s.flash(c, "Your bid has been sent. It stays sealed until the deadline; you can change or withdraw it until then.")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/invitations/%d", inv.RequestID))
@@ -195,14 +164,15 @@ func (s *Server) decline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.DeclineInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	err = s.deps.Market.Decline(c.Request().Context(), inv.RequestID, currentOrg(c).ID, form["reason"], form["detail"])
-	var fe commissioning.FieldErrors
-	if err != nil && !asFieldErrors(err, &fe) {
-		return err
+	if fe == nil {
+		if err := s.deps.Market.Decline(c.Request().Context(), inv.RequestID, currentOrg(c).ID, in); err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
 	}
 	if fe != nil {
 		return s.renderInvitation(c, inv, http.StatusUnprocessableEntity, form, fe)

@@ -260,42 +260,28 @@ func (s *Server) renderFee(c echo.Context, status int, v marketplace.PlacementVi
 }
 
 func (s *Server) changeFee(c echo.Context) error {
-	id, form, err := placementForm(c)
+	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	ch := marketplace.FeeChange{Reason: form["reason"]}
-	from, fe := requiredDate(form, "effective_from", "The date the new fee applies from", "Enter the date the new fee applies from")
-	if from != nil {
-		ch.EffectiveFrom = *from
+	var in marketplace.FeeInput
+	form, fe, err := s.decodeForm(c, &in)
+	if err != nil {
+		return err
 	}
-	if strings.TrimSpace(form["core_fee"]) == "" {
-		fe.Add("core_fee", "Enter the weekly core fee in pounds, like 4250 or 4250.50")
+	ch, cfe := in.Change()
+	if fe == nil {
+		fe = withFormIDs(cfe, &in)
 	}
-	ch.CorePence = poundsField(form, "core_fee", &fe)
-	ch.OneToOneRatePence = poundsField(form, "one_to_one_rate", &fe)
-	ch.EducationPence = poundsField(form, "education", &fe)
-	if h := strings.TrimSpace(form["one_to_one_hours"]); h != "" {
-		n, err := strconv.Atoi(h)
-		if err != nil {
-			fe.Add("one_to_one_hours", "Enter 1:1 hours a week as a whole number, like 10")
-		}
-		ch.OneToOneHours = n
-	}
-	u, _ := currentUser(c)
-	if len(fe) == 0 {
-		_, err = s.deps.Market.ChangeFee(ctx, id, currentOrg(c).ID, u.ID, ch)
+	if fe == nil {
+		u, _ := currentUser(c)
+		_, err = s.deps.Market.ChangeFee(c.Request().Context(), id, currentOrg(c).ID, u.ID, ch)
 		if !errors.As(err, &fe) && err != nil {
 			return err
 		}
+		fe = withFormIDs(fe, &in)
 	}
 	if len(fe) > 0 {
-		for i := range fe {
-			if fe[i].Field == "effective_from" {
-				fe[i].Field = "effective_from-day"
-			}
-		}
 		v, err := s.placementView(c)
 		if err != nil {
 			return err
@@ -324,24 +310,24 @@ func (s *Server) renderEnd(c echo.Context, status int, form map[string]string, f
 }
 
 func (s *Server) endPlacement(c echo.Context) error {
-	id, form, err := placementForm(c)
+	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	on, fe := requiredDate(form, "ended_on", "The end date", "Enter the date the placement ended")
+	var in marketplace.EndInput
+	form, fe, err := s.decodeForm(c, &in)
+	if err != nil {
+		return err
+	}
 	if fe != nil {
 		return s.renderEnd(c, http.StatusUnprocessableEntity, form, fe)
 	}
+	e, _ := in.Ending()
 	u, _ := currentUser(c)
-	_, err = s.deps.Market.EndPlacement(c.Request().Context(), id, viewerOf(c), u.ID, marketplace.Ending{EndedOn: *on, Reason: form["reason"], Note: form["note"]})
+	_, err = s.deps.Market.EndPlacement(c.Request().Context(), id, viewerOf(c), u.ID, e)
 	switch {
 	case errors.As(err, &fe):
-		for i := range fe {
-			if fe[i].Field == "ended_on" {
-				fe[i].Field = "ended_on-day"
-			}
-		}
-		return s.renderEnd(c, http.StatusUnprocessableEntity, form, fe)
+		return s.renderEnd(c, http.StatusUnprocessableEntity, form, withFormIDs(fe, &in))
 	case errors.Is(err, marketplace.ErrPlacementOver):
 		s.flash(c, "The placement had already ended")
 	case err != nil:

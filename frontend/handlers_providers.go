@@ -302,11 +302,6 @@ func (s *Server) applyDeclarations(c echo.Context) error {
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-		for i := range fe {
-			if fe[i].Field == "insurance_expiry" || fe[i].Field == "safeguarding_policy_date" {
-				fe[i].Field += "-day"
-			}
-		}
 	} else if strings.TrimSpace(form["responsible_individual"]) == "" {
 		fe.Add("responsible_individual", "Enter the name of your responsible individual")
 	}

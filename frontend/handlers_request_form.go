@@ -3,6 +3,7 @@ package frontend
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -153,26 +154,25 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 	}
 	switch step {
 	case "child":
-		r.ChildRef = form["child_ref"]
-		r.AgeYears, r.BirthMonth, r.BirthYear = num("age_years"), num("birth_month"), num("birth_year")
-		r.Sex, r.LegalStatus = str("sex"), str("legal_status")
-		r.SchoolYear = strings.TrimSpace(form["school_year"])
-		r.EHCP = nil
-		if v := form["ehcp"]; v == "yes" || v == "no" {
-			b := v == "yes"
-			r.EHCP = &b
+		var in commissioning.RequestChild
+		if form, fe, err = s.decodeForm(c, &in); err != nil {
+			return err
 		}
-		for _, f := range []struct{ field, msg string }{{"age_years", "Enter the child's age in years"}, {"sex", "Select the child's sex"}, {"legal_status", "Select the child's legal status"}} {
-			if strings.TrimSpace(form[f.field]) == "" && !fe.Has(f.field) {
-				fe.Add(f.field, f.msg)
+		in.Apply(&r)
+		// The month and year of birth are one question on the page.
+		if i := slices.IndexFunc(fe, func(e commissioning.FieldError) bool { return e.Field == "birth_year" }); i >= 0 {
+			if fe.Has("birth_month") {
+				fe = slices.Delete(fe, i, i+1)
+			} else {
+				fe[i].FormID = "birth_month"
 			}
 		}
-		if r.BirthMonth == nil || r.BirthYear == nil {
-			fe.Add("birth_month", "Enter the month and year of the child's birth")
-		}
 	case "needs":
-		r.Needs = commissioning.StringArray(vals["needs"])
-		r.NeedsDetail, r.FamilyDetails = strings.TrimSpace(form["needs_detail"]), strings.TrimSpace(form["family_details"])
+		var in commissioning.RequestNeeds
+		if form, fe, err = s.decodeForm(c, &in); err != nil {
+			return err
+		}
+		in.Apply(&r)
 	case "placement":
 		r.HomeOutcode, r.HomeLat, r.HomeLon = nil, nil, nil
 		if err := r.SetHome(form["home_outcode"]); err != nil {

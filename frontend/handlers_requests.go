@@ -99,16 +99,21 @@ func (s *Server) award(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.AwardInput
+	_, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	bidID, _ := strconv.ParseInt(form["bid_id"], 10, 64)
+	if fe != nil {
+		return s.renderRequest(c, http.StatusUnprocessableEntity, fe)
+	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, bidID, u.ID)
+	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID)
 	switch {
-	case errors.Is(err, marketplace.ErrBedTaken), errors.Is(err, marketplace.ErrBidNotAvailable):
-		return s.renderRequest(c, http.StatusConflict, commissioning.FieldErrors{{Field: "bid_id", Message: userMessage(err)}})
+	case errors.Is(err, marketplace.ErrBedTaken):
+		return s.renderRequest(c, http.StatusConflict, commissioning.FieldErrors{{Field: "bid_id", Code: commissioning.CodeOf(err), Message: userMessage(err)}})
+	case errors.As(marketplace.AwardError(err), &fe):
+		return s.renderRequest(c, http.StatusConflict, fe)
 	case err != nil:
 		return err
 	}
@@ -182,11 +187,6 @@ func (s *Server) amend(c echo.Context) error {
 		_, err = s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
 		switch {
 		case errors.As(err, &fe):
-			for i := range fe {
-				if fe[i].Field == "deadline" {
-					fe[i].Field = "deadline-day"
-				}
-			}
 		case err != nil:
 			return err
 		}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -72,33 +71,16 @@ func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]
 }
 
 func (s *Server) submitReferral(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var n secure.NewReferral
+	form, fe, err := s.decodeForm(c, &n)
 	if err != nil {
 		return err
 	}
-	vals, _ := c.FormParams()
-	var fe commissioning.FieldErrors
-	in := secure.ReferralInput{ChildRef: strings.TrimSpace(form["child_ref"]), Sex: form["sex"], LegalPosition: form["legal_position"], Court: form["court"],
-		Urgency: form["urgency"], Needs: vals["needs"], NeedsDetail: form["needs_detail"], CurrentOutcode: form["current_outcode"],
-		SocialWorker: form["social_worker"], SanctioningOfficer: form["sanctioning_officer"], ChildrensGuardian: form["childrens_guardian"],
-		Solicitor: form["solicitor"], Emergency72h: form["emergency_72h"] == "yes", SOSApprovalRef: form["sos_approval_ref"], OrderKind: form["order_kind"]}
-	in.AgeYears, _ = strconv.Atoi(strings.TrimSpace(form["age_years"]))
-	in.BirthMonth, _ = strconv.Atoi(strings.TrimSpace(form["birth_month"]))
-	in.BirthYear, _ = strconv.Atoi(strings.TrimSpace(form["birth_year"]))
-	in.PreferredMiles, _ = strconv.Atoi(strings.TrimSpace(form["preferred_miles"]))
-	for _, d := range []struct {
-		name, label string
-		dst         **time.Time
-	}{{"order_start", "The order's start date", &in.OrderStart}, {"order_expiry", "The order's expiry date", &in.OrderExpiry}, {"hearing_date", "The hearing date", &in.HearingDate},
-		{"sos_requested_on", "The date approval was asked for", &in.SOSRequestedOn}, {"sos_granted_on", "The date approval was granted", &in.SOSGrantedOn}} {
-		t, msg := dateParts(form, d.name, d.label)
-		if msg != "" {
-			fe.Add(d.name+"-day", msg)
+	in, rfe := n.Input(s.today())
+	for _, e := range withFormIDs(rfe, &n) {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
 		}
-		*d.dst = t
-	}
-	if len(fe) == 0 {
-		fe = in.Validate(s.today())
 	}
 	if len(fe) > 0 {
 		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)

@@ -48,7 +48,7 @@ func (h *harness) closedSalfordBid(t *testing.T) (requestID, bidID int64) {
 	ctx := context.Background()
 	home := h.addHome(h.orgs["providerx"].ID, "SC971001", "M6 5AB", 1)
 	id := h.openRequestFor(t)
-	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7),
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly),
 		WeeklyFee: 420000, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, id)
@@ -393,8 +393,8 @@ func TestMailboxDirectory(t *testing.T) {
 	}
 	tok := h.token("admin@consortium.test")
 	status, body := h.api(http.MethodPut, "/api/v1/mailboxes", tok, `{"mailboxes": [{"ons_code": "E08000002", "email": "notices@bury.example"}, {"ons_code": "E08000004", "email": "oldham"}]}`)
-	fields, _ := body["error"].(map[string]any)["fields"].([]any)
-	if status != http.StatusUnprocessableEntity || len(fields) != 1 || fields[0].(map[string]any)["Field"] != "mailboxes[1].email" {
+	fields, _ := body["errors"].([]any)
+	if status != http.StatusUnprocessableEntity || len(fields) != 1 || fields[0].(map[string]any)["field"] != "mailboxes[1].email" {
 		t.Fatalf("bad PUT: %d %v", status, body)
 	}
 	if status, _ := h.api(http.MethodPut, "/api/v1/mailboxes", tok, `{"mailboxes": [{"ons_code": "E08000002", "email": "notices@bury.example"}]}`); status != http.StatusOK {

@@ -57,7 +57,7 @@ func (h *harness) awardInto(t *testing.T, ref, urn, postcode string) marketplace
 	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
 	must(t, err)
-	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start, WeeklyFee: 410000, NoticeDays: 28})
+	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 410000, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, r.ID)
 	_, err = h.deps.Market.CloseDue(ctx)

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/notify"
 )
@@ -40,8 +41,8 @@ func TestCreateUserAPIRejectsBadInput(t *testing.T) {
 			if status != tt.status {
 				t.Fatalf("status %d, want %d: %v", status, tt.status, body)
 			}
-			fields, _ := body["error"].(map[string]any)["fields"].([]any)
-			if len(fields) == 0 || fields[0].(map[string]any)["Field"] != tt.field {
+			fields, _ := body["errors"].([]any)
+			if len(fields) == 0 || fields[0].(map[string]any)["field"] != tt.field {
 				t.Fatalf("fields = %v, want first %q", fields, tt.field)
 			}
 		})
@@ -175,5 +176,55 @@ func TestOpenAPIDescribesEveryAPIRoute(t *testing.T) {
 		if _, ok := doc.Paths[p][strings.ToLower(r.Method)]; !ok {
 			t.Errorf("%s %s is not in /api/openapi.json", r.Method, p)
 		}
+	}
+}
+
+// TestAPIFieldErrorsNameJSONFieldsNotFormIDs: the API reports every invalid field by
+// its snake_case JSON name, never by a form element id such as "order_expiry-day"
+// (issue 13), with a code and words for each.
+func TestAPIFieldErrorsNameJSONFieldsNotFormIDs(t *testing.T) {
+	h := newHarness(t)
+	h.withEstate(t)
+	home := h.addHome(h.orgs["providerx"].ID, "SC960001", "M20 2AB", 1)
+	id := h.openRequestFor(t)
+	now := time.Now().In(london)
+	council, provider := h.token("commissioner@manchester.test"), h.token("staff@providerx.test")
+	referral := func(expiry string) string {
+		return fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":4,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
+		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO"}`,
+			now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), expiry)
+	}
+	tests := []struct {
+		name, method, path, token, body string
+		fields                          []string
+	}{
+		{"ErrOrderExpiresBeforeHearing", "POST", "/api/v1/secure/referrals", council, referral(now.AddDate(0, 0, 2).Format(time.DateOnly)), []string{"order_expiry"}},
+		{"ErrOrderExpiryNotADate", "POST", "/api/v1/secure/referrals", council, referral("27/03/2026"), []string{"order_expiry"}},
+		{"ErrBidEverythingAtOnce", "PUT", fmt.Sprintf("/api/v1/invitations/%d/bid", id), provider,
+			fmt.Sprintf(`{"home_id": %d, "earliest_start": "2026-02-30", "weekly_fee_pence": 0, "notice_days": 400}`, home.ID),
+			[]string{"earliest_start", "weekly_fee_pence", "notice_days"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := h.api(tt.method, tt.path, tt.token, tt.body)
+			if status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d: %v", status, body)
+			}
+			errs, _ := body["errors"].([]any)
+			got := map[string]bool{}
+			for _, e := range errs {
+				e := e.(map[string]any)
+				field, _ := e["field"].(string)
+				if regexp.MustCompile(`-(day|month|year)$`).MatchString(field) || e["code"] == "" || e["message"] == "" {
+					t.Errorf("field error %v: want a JSON name, a code and a message", e)
+				}
+				got[field] = true
+			}
+			for _, f := range tt.fields {
+				if !got[f] {
+					t.Errorf("no error for %s in %v", f, errs)
+				}
+			}
+		})
 	}
 }

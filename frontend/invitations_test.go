@@ -2,9 +2,12 @@ package frontend
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -82,5 +85,40 @@ func TestProviderRespondsToAnInvitation(t *testing.T) {
 	r = b.post(page, page+"/bid", form)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "The deadline has passed") {
 		t.Fatalf("late bid: %d", r.Status)
+	}
+}
+
+// TestChangingABidKeepsItsNeedNotes: the change form shows the notes already given for
+// each need, so saving it unchanged keeps them (issue 14: they were shown empty and
+// saved as {}).
+func TestChangingABidKeepsItsNeedNotes(t *testing.T) {
+	h := newHarness(t)
+	home := h.addHome(h.orgs["providerx"].ID, "SC960001", "M20 2AB", 1)
+	id := h.openRequestFor(t)
+	page := fmt.Sprintf("/invitations/%d", id)
+	b := h.signIn("staff@providerx.test")
+	start := time.Now().AddDate(0, 0, 7)
+	form := url.Values{"home_id": {fmt.Sprint(home.ID)}, "earliest_start-day": {fmt.Sprint(start.Day())}, "earliest_start-month": {fmt.Sprint(int(start.Month()))},
+		"earliest_start-year": {fmt.Sprint(start.Year())}, "weekly_fee": {"4,750"}, "notice_days": {"28"}, "note_autism": {"Staff trained in autism"}}
+	if r := b.post(page, page+"/bid", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("bid: %d", r.Status)
+	}
+	r := b.get(page)
+	m := regexp.MustCompile(`(?s)<textarea[^>]*name="note_autism"[^>]*>([^<]*)</textarea>`).FindStringSubmatch(r.Body)
+	if m == nil || html.UnescapeString(m[1]) != "Staff trained in autism" {
+		t.Fatalf("change form's note for autism = %q, want the note given", m)
+	}
+	// Change the fee, sending the note as the change form shows it.
+	form.Set("weekly_fee", "4,700")
+	form.Set("note_autism", html.UnescapeString(m[1]))
+	if r := b.post(page, page+"/bid", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("change: %d", r.Status)
+	}
+	bid, err := h.deps.Market.OwnBid(context.Background(), id, h.orgs["providerx"].ID)
+	must(t, err)
+	var notes map[string]string
+	must(t, json.Unmarshal(bid.NeedNotes, &notes))
+	if notes["autism"] != "Staff trained in autism" || bid.Revision < 2 {
+		t.Fatalf("after change: notes %v, revision %d", notes, bid.Revision)
 	}
 }

@@ -29,7 +29,7 @@ func (h *harness) awardedIntoSalford(t *testing.T) int64 {
 	h.users[u.Email] = u
 	home := h.addHome(h.orgs["providerx"].ID, "SC970001", "M6 5AB", 1)
 	id := h.openRequestFor(t)
-	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7),
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly),
 		WeeklyFee: 420000, OneToOneHours: 10, OneToOneRate: 2500, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, id)
@@ -257,7 +257,7 @@ func TestApprovalAndAmendmentAPI(t *testing.T) {
 	if r := h.signIn("staff@providerx.test").get(fmt.Sprintf("/invitations/%d", id)); !strings.Contains(r.Body, "Longer plan agreed") || !strings.Contains(r.Body, "52 weeks") {
 		t.Fatal("the invited provider sees the amendment")
 	}
-	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
+	bid, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly), WeeklyFee: 560000, NoticeDays: 28, Justification: "Waking nights"})
 	must(t, err)
 	h.passDeadline(t, id)
 	_, err = h.deps.Market.CloseDue(ctx)

@@ -41,7 +41,7 @@ func TestHomePagesShowEachRoleItsWorkQueue(t *testing.T) {
 	px := h.orgs["providerx"].ID
 	home := h.addHome(px, "SC970002", "M20 2AB", 3)
 	bidOn := func(id int64) marketplace.Bid {
-		b, err := h.deps.Market.SubmitBid(ctx, id, px, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 400000, NoticeDays: 28})
+		b, err := h.deps.Market.SubmitBid(ctx, id, px, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly), WeeklyFee: 400000, NoticeDays: 28})
 		must(t, err)
 		h.passDeadline(t, id)
 		_, err = h.deps.Market.CloseDue(ctx)

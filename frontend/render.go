@@ -46,15 +46,9 @@ var funcs = template.FuncMap{
 		}
 		return m, nil
 	},
-	"errorFor": func(errs commissioning.FieldErrors, field string) string {
-		for _, e := range errs {
-			if e.Field == field {
-				return e.Message
-			}
-		}
-		return ""
-	},
-	"value": func(form map[string]string, field string) string { return form[field] },
+	"errorFor": errorFor,
+	"message":  func(code string) string { return commissioning.Message(commissioning.Code(code)) },
+	"value":    func(form map[string]string, field string) string { return form[field] },
 	"checked": func(form map[string]string, field, v string) bool {
 		for _, x := range strings.Split(form[field], ",") {
 			if x == v {
@@ -314,14 +308,44 @@ func (s *Server) fragment(c echo.Context, status int, name, block string, data a
 	return c.HTMLBlob(status, b.Bytes())
 }
 
-// withForm re-shows typed values and field errors.
+// errorFor is the message for the form element id (or the field whose element it
+// is), "" when it has none.
+func errorFor(errs commissioning.FieldErrors, id string) string {
+	for _, e := range errs {
+		if e.ID() == id || e.Field == id || e.Field+"-day" == id {
+			return e.Text()
+		}
+	}
+	return ""
+}
+
+// withForm re-shows typed values and field errors, each beside its form element: a
+// field whose form holds a GOV.UK date input (name-day, -month, -year) links to its
+// day box.
 func withForm(form map[string]string, errs commissioning.FieldErrors) func(*View) {
 	return func(v *View) {
 		if form != nil {
 			v.Form = form
 		}
-		v.Errors = errs
+		v.Errors = formIDs(errs, form)
 	}
+}
+
+// formIDs fills in the form element id of each field error that lacks one.
+func formIDs(errs commissioning.FieldErrors, form map[string]string) commissioning.FieldErrors {
+	if errs == nil {
+		return nil
+	}
+	out := make(commissioning.FieldErrors, len(errs))
+	for i, e := range errs {
+		if e.FormID == "" {
+			if _, ok := form[e.Field+"-day"]; ok {
+				e.FormID = e.Field + "-day"
+			}
+		}
+		out[i] = e
+	}
+	return out
 }
 
 // flash sets a success message for the next page.
@@ -329,7 +353,21 @@ func (s *Server) flash(c echo.Context, msg string) {
 	s.sessions.Put(c.Request().Context(), sessFlash, msg)
 }
 
-// statusFor maps domain errors to HTTP statuses: the one table for the whole server.
+// statusTable maps each error kind to its HTTP status: the one table for the whole
+// server. Domain errors (commissioning.Error) and field errors match by their kind.
+var statusTable = []struct {
+	kind   error
+	status int
+}{
+	{commissioning.ErrNotFound, http.StatusNotFound},
+	{commissioning.ErrForbidden, http.StatusForbidden},
+	{commissioning.ErrConflict, http.StatusConflict},
+	{commissioning.ErrInvalid, http.StatusUnprocessableEntity},
+	{auth.ErrThrottled, http.StatusTooManyRequests},
+}
+
+// statusFor is err's HTTP status: echo's own, 400 for malformed JSON, then the first
+// kind in statusTable that err matches, else 500.
 func statusFor(err error) int {
 	var he *echo.HTTPError
 	var je *jsonError
@@ -338,16 +376,11 @@ func statusFor(err error) int {
 		return he.Code
 	case errors.As(err, &je):
 		return http.StatusBadRequest
-	case errors.Is(err, commissioning.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, commissioning.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, commissioning.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, commissioning.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, auth.ErrThrottled):
-		return http.StatusTooManyRequests
+	}
+	for _, row := range statusTable {
+		if errors.Is(err, row.kind) {
+			return row.status
+		}
 	}
 	return http.StatusInternalServerError
 }
@@ -406,9 +439,14 @@ func errorText(status int, msg string) (string, []string) {
 	return "There is a problem", []string{firstNonEmpty(msg, http.StatusText(status))}
 }
 
-// userMessage is a domain error's text for people: errors are worded for them, with the
-// kind ("conflict", "not found"…) as a suffix that is dropped here.
+// userMessage is a domain error's text for people: its code's message from the message
+// table, so context wrapped around it never shows. Errors not yet declared with a code
+// are worded for people, with the kind ("conflict", "not found"…) as a suffix that is
+// dropped here.
 func userMessage(err error) string {
+	if code := commissioning.CodeOf(err); code != "" {
+		return commissioning.Message(code)
+	}
 	s := err.Error()
 	for _, k := range []error{commissioning.ErrNotFound, commissioning.ErrForbidden, commissioning.ErrConflict, commissioning.ErrInvalid} {
 		s = strings.TrimSuffix(s, ": "+k.Error())

@@ -29,7 +29,7 @@ func TestCommissionerSeesReachSealedCountsThenScoredBidsAndAwards(t *testing.T) 
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Provider X (1 home fits)") || !strings.Contains(r.Body, "No home within the distance limit") || !strings.Contains(r.Body, `data-testid="sealed"`) {
 		t.Fatalf("open request page: %d", r.Status)
 	}
-	_, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7), WeeklyFee: 470000, NoticeDays: 28})
+	_, err := h.deps.Market.SubmitBid(ctx, id, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: time.Now().AddDate(0, 0, 7).Format(time.DateOnly), WeeklyFee: 470000, NoticeDays: 28})
 	must(t, err)
 	if r := b.get(page); strings.Contains(r.Body, "£4,700") || !strings.Contains(r.Body, "1 bid and 0 declines so far") {
 		t.Fatal("a sealed bid's content was shown before the deadline")

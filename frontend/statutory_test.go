@@ -30,7 +30,7 @@ func (h *harness) distantAward(t *testing.T, urn string) marketplace.Placement {
 	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
 	must(t, err)
-	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start, WeeklyFee: 450000, NoticeDays: 28})
+	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, r.ID)
 	_, err = h.deps.Market.CloseDue(ctx)
@@ -103,7 +103,7 @@ func TestApproverRecordsRegulation11(t *testing.T) {
 		t.Fatalf("API approve without the record: %d %v", st, body)
 	}
 	for _, f := range []string{"wishes_consulted", "iro_consulted", "host_consulted", "emergency"} {
-		if !strings.Contains(fmt.Sprint(body), "Field:"+f+" ") {
+		if !strings.Contains(fmt.Sprint(body), "field:"+f+" ") {
 			t.Errorf("API: no error for %s in %v", f, body)
 		}
 	}

@@ -95,7 +95,7 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err = m.SubmitRequest(ctx, r.ID, s.leeds.ID)
 	must(t, err)
-	bid, err := m.SubmitBid(ctx, r.ID, provider, marketplace.BidInput{HomeID: home.ID, EarliestStart: start, WeeklyFee: 410000, NoticeDays: 28})
+	bid, err := m.SubmitBid(ctx, r.ID, provider, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 410000, NoticeDays: 28})
 	must(t, err)
 	h.passDeadline(t, r.ID)
 	_, err = m.CloseDue(ctx)

@@ -29,7 +29,7 @@ func (w *world) awardInto(t *testing.T, council commissioning.Organisation, chil
 	must(t, commissioning.NewRequests(w.db.Gorm).SaveDraft(ctx, &r))
 	_, _, err := w.mk.SubmitRequest(ctx, r.ID, council.ID)
 	must(t, err)
-	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start, WeeklyFee: 450000, NoticeDays: 28})
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	w.closeNow(t, r.ID)
 	p, err := w.mk.Award(ctx, r.ID, council.ID, b.ID, 0)

@@ -97,7 +97,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 		if !in.StartDate.Equal(deref(r.StartDate)) {
 			if in.StartDate.Before(today) {
-				fe.Add("start_date-day", "The start date must be today or in the future")
+				fe.Add("start_date", "The start date must be today or in the future")
 			}
 			changes = append(changes, Change{"start_date", "Start date", dateOf(r.StartDate), in.StartDate.Format(day)})
 		}
@@ -134,7 +134,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 			fe.Add("reason", "Enter the reason for the amendment, in 1,000 characters or fewer; providers will see it")
 		}
 		if len(changes) == 0 && len(fe) == 0 {
-			fe.Add("start_date-day", "Change at least one thing, or go back to the request")
+			fe.Add("start_date", "Change at least one thing, or go back to the request")
 		}
 		if len(fe) > 0 {
 			return fe

@@ -20,11 +20,11 @@ import (
 
 // Errors about awards.
 var (
-	ErrNotClosed       = fmt.Errorf("bids are sealed until the request closes at its deadline: %w", commissioning.ErrConflict)
-	ErrAlreadyAwarded  = fmt.Errorf("this request has already been awarded: %w", commissioning.ErrConflict)
-	ErrBidNotAvailable = fmt.Errorf("that bid has been withdrawn or is not for this request: %w", commissioning.ErrInvalid)
-	ErrBedTaken        = fmt.Errorf("the home has no bed left to reserve: another award took it: %w", commissioning.ErrConflict)
-	ErrNotAwaiting     = fmt.Errorf("this placement is not awaiting approval: %w", commissioning.ErrConflict)
+	ErrNotClosed       = commissioning.NewError(commissioning.ErrConflict, "not_closed", "Bids are sealed until the request closes at its deadline.")
+	ErrAlreadyAwarded  = commissioning.NewError(commissioning.ErrConflict, "already_awarded", "This request has already been awarded.")
+	ErrBidNotAvailable = commissioning.NewError(commissioning.ErrInvalid, "bid_not_available", "That bid has been withdrawn or is not for this request.")
+	ErrBedTaken        = commissioning.NewError(commissioning.ErrConflict, "no_bed_left", "The home has no bed left to reserve: another award took it.")
+	ErrNotAwaiting     = commissioning.NewError(commissioning.ErrConflict, "not_awaiting", "This placement is not awaiting approval.")
 )
 
 // The rules that make an award wait for an approver, as stored on the placement when
@@ -143,6 +143,20 @@ func (p Placement) NeedsRegulation11() bool { return p.ApprovalReasons.Has(RuleR
 // last bed at the same moment — from any number of processes — cannot both succeed:
 // the second finds no bed and gets ErrBedTaken. Bids can be awarded only once the
 // request has closed.
+// AwardInput is the commissioner's choice of bid, from the request page or the API.
+type AwardInput struct {
+	BidID int64 `json:"bid_id" form:"bid_id" validate:"required,gt=0" msg:"*=Select the bid to award"`
+}
+
+// AwardError is err as a problem with the chosen bid, when it is one (the bid has been
+// withdrawn or is not for this request), else err.
+func AwardError(err error) error {
+	if errors.Is(err, ErrBidNotAvailable) {
+		return commissioning.FieldErrors{{Field: "bid_id", Code: commissioning.CodeOf(err), Message: commissioning.Message(commissioning.CodeOf(err))}}
+	}
+	return err
+}
+
 func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int64) (Placement, error) {
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -368,6 +382,67 @@ func pastDate(s string, today time.Time, label string) (*time.Time, string) {
 // it can approve only an award that reg. 11 does not cover. See DecideApproval.
 func (s *Service) DecideAward(ctx context.Context, placementID, councilID, by int64, approve bool, reason string) (Placement, error) {
 	return s.DecideApproval(ctx, placementID, councilID, by, Decision{Approve: approve, Reason: reason})
+}
+
+// DecisionInput is an approver's decision as the approvals page and the API send it.
+// Approving a reg. 11 placement needs wishes_consulted, iro_consulted and
+// host_consulted (each with its date when true, or a note when false) and emergency
+// (with emergency_placed_on when true).
+type DecisionInput struct {
+	Decision          string `json:"decision" form:"decision" validate:"required,oneof=approve refuse" msg:"*=Select approve or refuse"`
+	Reason            string `json:"reason" form:"reason" validate:"max=2000" msg:"*=The reason must be 2,000 characters or fewer"`
+	WishesConsulted   *bool  `json:"wishes_consulted" form:"wishes"`
+	WishesOn          string `json:"wishes_on" form:"wishes_on,date" label:"The date the child's wishes were ascertained" validate:"omitempty,datetime=2006-01-02"`
+	WishesNote        string `json:"wishes_note" form:"wishes_note" validate:"max=2000"`
+	IROConsulted      *bool  `json:"iro_consulted" form:"iro"`
+	IROOn             string `json:"iro_on" form:"iro_on,date" label:"The date the IRO was consulted" validate:"omitempty,datetime=2006-01-02"`
+	IRONote           string `json:"iro_note" form:"iro_note" validate:"max=2000"`
+	HostConsulted     *bool  `json:"host_consulted" form:"host"`
+	HostOn            string `json:"host_on" form:"host_on,date" label:"The date the host council was consulted" validate:"omitempty,datetime=2006-01-02"`
+	HostNote          string `json:"host_note" form:"host_note" validate:"max=2000"`
+	Emergency         *bool  `json:"emergency" form:"emergency"`
+	EmergencyPlacedOn string `json:"emergency_placed_on" form:"emergency_placed_on,date" label:"The date of the emergency placement" validate:"omitempty,datetime=2006-01-02"`
+}
+
+func yesNo(b *bool) string {
+	switch {
+	case b == nil:
+		return ""
+	case *b:
+		return "yes"
+	}
+	return "no"
+}
+
+// decision is the input as the domain's Decision.
+func (in DecisionInput) decision() Decision {
+	return Decision{Approve: in.Decision == "approve", Reason: in.Reason, Reg11: Regulation11Record{
+		Wishes:    Consultation{Answer: yesNo(in.WishesConsulted), On: in.WishesOn, Note: in.WishesNote},
+		IRO:       Consultation{Answer: yesNo(in.IROConsulted), On: in.IROOn, Note: in.IRONote},
+		Host:      Consultation{Answer: yesNo(in.HostConsulted), On: in.HostOn, Note: in.HostNote},
+		Emergency: yesNo(in.Emergency), EmergencyPlacedOn: in.EmergencyPlacedOn}}
+}
+
+// DecideInput checks an approver's decision (every problem at once, by JSON name) and
+// makes it with DecideApproval.
+func (s *Service) DecideInput(ctx context.Context, placementID, councilID, by int64, in DecisionInput) (Placement, error) {
+	if fe := commissioning.Check(&in); fe != nil {
+		return Placement{}, fe
+	}
+	p, err := s.DecideApproval(ctx, placementID, councilID, by, in.decision())
+	var fe commissioning.FieldErrors
+	if errors.As(err, &fe) {
+		out := make(commissioning.FieldErrors, len(fe))
+		for i, e := range fe {
+			switch e.Field {
+			case "wishes", "iro", "host":
+				e.Field += "_consulted"
+			}
+			out[i] = e
+		}
+		return p, out
+	}
+	return p, err
 }
 
 // DecideApproval approves or refuses an award awaiting approval, by an approver of the placing

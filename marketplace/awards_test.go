@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/geo"
@@ -98,7 +99,7 @@ func TestTwoAwardsOfTheLastBedAtOnce(t *testing.T) {
 	r2, _ := w.openRequest(t, salford)
 	var bids []marketplace.Bid
 	for _, r := range []commissioning.PlacementRequest{r1, r2} {
-		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28})
+		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 		must(t, err)
 		bids = append(bids, b)
 		if _, err := w.mk.Award(ctx, r.ID, r.CouncilID, b.ID, 0); !errors.Is(err, marketplace.ErrNotClosed) {
@@ -147,7 +148,7 @@ func TestAwardNeedsApprovalAndRefusalGivesTheBedBack(t *testing.T) {
 	near := w.home(t, w.provider.ID, "SC940001", "M20 2AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, manchester)
 	// The provider bids over the £5,000 ceiling with a justification.
-	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: near.ID, EarliestStart: *r.StartDate, WeeklyFee: 550000, NoticeDays: 28, Justification: "Waking nights"})
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: near.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 550000, NoticeDays: 28, Justification: "Waking nights"})
 	must(t, err)
 	w.closeNow(t, r.ID)
 	if _, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID+999, 0); !errors.Is(err, marketplace.ErrBidNotAvailable) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,10 +18,13 @@ import (
 
 // Errors about bidding.
 var (
-	ErrBiddingClosed = fmt.Errorf("the deadline for responses has passed: %w", commissioning.ErrConflict)
-	ErrNotInvited    = fmt.Errorf("your organisation was not invited to this request: %w", commissioning.ErrNotFound)
-	ErrNoBid         = fmt.Errorf("there is no active bid: %w", commissioning.ErrNotFound)
+	ErrBiddingClosed = commissioning.NewError(commissioning.ErrConflict, "bidding_closed", "The deadline for responses has passed.")
+	ErrNotInvited    = commissioning.NewError(commissioning.ErrNotFound, "not_invited", "Your organisation was not invited to this request.")
+	ErrNoBid         = commissioning.NewError(commissioning.ErrNotFound, "no_bid", "There is no active bid.")
 )
+
+// CodeOverCeiling is a bid above the framework's ceiling without a justification.
+const CodeOverCeiling commissioning.Code = "over_ceiling"
 
 // MaxWeeklyFee is the largest weekly fee Hearth accepts (£50,000): above it is a typo.
 const MaxWeeklyFee Pence = 5_000_000
@@ -58,20 +62,22 @@ func (b Bid) TotalWeekly() Pence {
 	return b.WeeklyFeePence + Pence(b.OneToOneHours)*b.OneToOneRatePence + b.EducationPence
 }
 
-// BidInput is what a provider offers.
+// BidInput is what a provider offers: the bid form, the API and tests all send it.
+// Amounts are pence (typed in pounds on the form); the date is "2006-01-02".
 type BidInput struct {
-	HomeID        int64
-	EarliestStart time.Time
-	WeeklyFee     Pence
-	OneToOneHours int
-	OneToOneRate  Pence
-	Education     Pence
-	NoticeDays    int
-	NeedNotes     map[string]string
-	Justification string
+	HomeID        int64  `json:"home_id" form:"home_id" validate:"required,gt=0" msg:"*=Select the home you are offering"`
+	EarliestStart string `json:"earliest_start" form:"earliest_start,date" label:"The earliest start date" validate:"required,datetime=2006-01-02" msg:"required=Enter the earliest date the child could move in|*=The earliest start date must be a real date"`
+	WeeklyFee     Pence  `json:"weekly_fee_pence" form:"weekly_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee|gt=Enter a weekly fee of more than £0|lte=A weekly fee must be £50,000 or less"`
+	OneToOneHours int    `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours per week from 0 to 168"`
+	OneToOneRate  Pence  `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=100000" msg:"*=Enter the hourly rate for 1:1 support, up to £1,000"`
+	Education     Pence  `json:"education_pence" form:"education,pounds" validate:"min=0,max=2000000" msg:"*=Enter a weekly education cost up to £20,000"`
+	NoticeDays    int    `json:"notice_days" form:"notice_days" validate:"min=0,max=365" msg:"*=Enter a notice period from 0 to 365 days"`
+	// NeedNotes say how the home will meet each of the child's needs, by need code.
+	NeedNotes     map[string]string `json:"need_notes" form:"note_,prefix" validate:"max=50,dive,max=4000" msg:"*=Each note must be 4,000 characters or fewer"`
+	Justification string            `json:"justification" form:"justification" validate:"max=4000" msg:"*=The justification must be 4,000 characters or fewer"`
 	// Alternative offers a home that matching did not find for the request; without
 	// it such a home is refused.
-	Alternative bool
+	Alternative bool `json:"alternative" form:"alternative"`
 }
 
 // DeclineReasons are the fixed reasons a provider gives for declining.
@@ -114,37 +120,30 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		if !r.Status.IsOpen() {
 			return ErrBiddingClosed
 		}
-		var fe commissioning.FieldErrors
+		fe := commissioning.Check(&in)
+		start := commissioning.Day(&fe, "earliest_start", in.EarliestStart, "The earliest start date")
 		var home Home
 		var alt []Failure
-		if err := tx.Where("id = ? AND provider_id = ?", in.HomeID, providerID).First(&home).Error; err != nil {
+		if fe.Has("home_id") {
+			// nothing to look up
+		} else if err := tx.Where("id = ? AND provider_id = ?", in.HomeID, providerID).First(&home).Error; err != nil {
 			fe.Add("home_id", "Select one of your homes")
 		} else if alt, err = s.unmatched(ctx, tx, r, providerID, in.HomeID); err != nil {
 			return err
 		} else if len(alt) > 0 && !in.Alternative {
 			fe.Add("home_id", fmt.Sprintf("%s was not matched to this request: %s. Choose a matched home, or offer it as an alternative", home.Name, failureText(alt)))
 		}
-		switch {
-		case in.WeeklyFee <= 0:
-			fe.Add("weekly_fee", "Enter a weekly fee of more than £0")
-		case in.WeeklyFee > MaxWeeklyFee:
-			fe.Add("weekly_fee", "A weekly fee must be £50,000 or less")
+		if in.OneToOneHours > 0 && in.OneToOneRate == 0 && !fe.Has("one_to_one_rate_pence") {
+			fe.AddCode("one_to_one_rate_pence", commissioning.CodeRequired, "Enter the hourly rate for 1:1 support, up to £1,000")
 		}
-		if in.OneToOneHours < 0 || in.OneToOneHours > 168 {
-			fe.Add("one_to_one_hours", "Enter 1:1 hours per week from 0 to 168")
+		for need := range in.NeedNotes {
+			if !slices.Contains(r.Needs, need) && !fe.Has("need_notes") {
+				fe.AddCode("need_notes", commissioning.CodeNotInList, fmt.Sprintf("%q is not one of the child's needs", need))
+			}
 		}
-		if in.OneToOneRate < 0 || in.OneToOneRate > 100_000 || (in.OneToOneHours > 0 && in.OneToOneRate == 0) {
-			fe.Add("one_to_one_rate", "Enter the hourly rate for 1:1 support, up to £1,000")
-		}
-		if in.Education < 0 || in.Education > 2_000_000 {
-			fe.Add("education", "Enter a weekly education cost up to £20,000")
-		}
-		if in.NoticeDays < 0 || in.NoticeDays > 365 {
-			fe.Add("notice_days", "Enter a notice period from 0 to 365 days")
-		}
-		if r.StartDate != nil && in.EarliestStart.Before(*r.StartDate) {
+		if start != nil && r.StartDate != nil && start.Before(*r.StartDate) {
 			// Offering a later start than asked is allowed; an earlier one means nothing.
-			in.EarliestStart = *r.StartDate
+			start = r.StartDate
 		}
 		var lot Lot
 		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
@@ -152,8 +151,8 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		}
 		ceiling, _ := lot.Ceiling(*r.Tier)
 		total := Bid{WeeklyFeePence: in.WeeklyFee, OneToOneHours: in.OneToOneHours, OneToOneRatePence: in.OneToOneRate, EducationPence: in.Education}.TotalWeekly()
-		if ceiling > 0 && total > ceiling && strings.TrimSpace(in.Justification) == "" {
-			fe.Add("justification", fmt.Sprintf("The total weekly cost %s is above the framework's ceiling of %s: explain why", total, ceiling))
+		if ceiling > 0 && total > ceiling && strings.TrimSpace(in.Justification) == "" && !fe.Has("weekly_fee_pence") {
+			fe.AddCode("justification", CodeOverCeiling, fmt.Sprintf("The total weekly cost %s is above the framework's ceiling of %s: explain why", total, ceiling))
 		}
 		if err := fe.Err(); err != nil {
 			return err
@@ -171,7 +170,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
                 education_pence = EXCLUDED.education_pence, notice_days = EXCLUDED.notice_days, need_notes = EXCLUDED.need_notes,
                 justification = EXCLUDED.justification, alternative = EXCLUDED.alternative, alternative_rules = EXCLUDED.alternative_rules,
                 alternative_detail = EXCLUDED.alternative_detail, revision = bids.revision + 1, updated_at = now()
-            RETURNING *`, requestID, providerID, in.HomeID, in.EarliestStart, in.WeeklyFee, in.OneToOneHours, in.OneToOneRate,
+            RETURNING *`, requestID, providerID, in.HomeID, *start, in.WeeklyFee, in.OneToOneHours, in.OneToOneRate,
 			in.Education, in.NoticeDays, string(notes), strings.TrimSpace(in.Justification), len(alt) > 0, rules, failureText(alt)).Scan(&out).Error
 		if err != nil {
 			return closedErr(err)
@@ -233,14 +232,23 @@ func (s *Service) WithdrawBid(ctx context.Context, requestID, providerID int64) 
 	})
 }
 
+// DeclineInput is a provider's reason for not bidding: a code from DeclineReasons, and
+// words (required for "other").
+type DeclineInput struct {
+	Reason string `json:"reason" form:"reason" validate:"required,oneof=no_vacancy cannot_meet_needs risk_to_others location price staffing other" msg:"*=Select why you are declining"`
+	Detail string `json:"detail" form:"detail" validate:"max=4000" msg:"*=The detail must be 4,000 characters or fewer"`
+}
+
 // Decline records that the provider will not bid, with a reason from the fixed list.
-func (s *Service) Decline(ctx context.Context, requestID, providerID int64, reason, detail string) error {
-	if !validCode(DeclineReasons, reason) {
-		return commissioning.Invalid("reason", "Select why you are declining")
+func (s *Service) Decline(ctx context.Context, requestID, providerID int64, in DeclineInput) error {
+	fe := commissioning.Check(&in)
+	if in.Reason == "other" && strings.TrimSpace(in.Detail) == "" {
+		fe.AddCode("detail", commissioning.CodeRequired, "Say why you are declining")
 	}
-	if reason == "other" && strings.TrimSpace(detail) == "" {
-		return commissioning.Invalid("detail", "Say why you are declining")
+	if err := fe.Err(); err != nil {
+		return err
 	}
+	reason, detail := in.Reason, in.Detail
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if _, err := s.invitation(ctx, tx, requestID, providerID); err != nil {
 			return err

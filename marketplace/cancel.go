@@ -16,8 +16,8 @@ import (
 
 // Errors about cancelling a request.
 var (
-	ErrNotCancellable   = fmt.Errorf("only a request that has not been awarded can be cancelled: %w", commissioning.ErrConflict)
-	ErrRequestCancelled = fmt.Errorf("this request has been cancelled: %w", commissioning.ErrConflict)
+	ErrNotCancellable   = commissioning.NewError(commissioning.ErrConflict, "not_cancellable", "Only a request that has not been awarded can be cancelled.")
+	ErrRequestCancelled = commissioning.NewError(commissioning.ErrConflict, "request_cancelled", "This request has been cancelled.")
 )
 
 // MaxCancelReason is the longest reason for cancelling a request, in characters.

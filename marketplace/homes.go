@@ -63,10 +63,20 @@ func stale(confirmedAt *time.Time, now time.Time) bool {
 
 // HomeInput is a home as typed into a form, an API request or a CSV row: every
 // field as text, parsed and checked by ParseHome so each path validates the same way.
+// The form decoder reads it by its `form` tags.
 type HomeInput struct {
-	Name, OfstedURN, HomeType, OfstedRating, InspectionDate string
-	RegisteredPlaces, MinAge, MaxAge, Sexes, Postcode       string
-	Needs, Lots                                             []string // codes; lot codes or ids
+	Name             string   `json:"name" form:"name"`
+	OfstedURN        string   `json:"ofsted_urn" form:"ofsted_urn"`
+	HomeType         string   `json:"home_type" form:"home_type"`
+	OfstedRating     string   `json:"ofsted_rating" form:"ofsted_rating"`
+	InspectionDate   string   `json:"inspection_date" form:"inspection_date,date" label:"The inspection date"`
+	RegisteredPlaces string   `json:"registered_places" form:"registered_places"`
+	MinAge           string   `json:"min_age" form:"min_age"`
+	MaxAge           string   `json:"max_age" form:"max_age"`
+	Sexes            string   `json:"sexes" form:"sexes"`
+	Postcode         string   `json:"postcode" form:"postcode"`
+	Needs            []string `json:"needs" form:"needs"` // codes
+	Lots             []string `json:"lots" form:"lots"`   // lot codes or ids
 }
 
 // HomeFields are the home's fields, parsed.

@@ -68,7 +68,7 @@ func TestABidNamesOnlyAHomeMatchingFound(t *testing.T) {
 	if got := res.Invited[w.provider.ID]; len(got) != 1 || got[0] != matched.ID {
 		t.Fatalf("matched homes %v, want only %d", got, matched.ID)
 	}
-	bid := marketplace.BidInput{HomeID: far.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28}
+	bid := marketplace.BidInput{HomeID: far.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28}
 
 	t.Run("ErrRawInsertOfAnUnmatchedHome", func(t *testing.T) {
 		err := w.exec(`INSERT INTO bids (request_id, provider_id, home_id, earliest_start, weekly_fee_pence, notice_days)
@@ -198,7 +198,7 @@ func TestCancelARequestBeforeAward(t *testing.T) {
 	// raw SQL.
 	homes, err := w.mk.BidHomes(ctx, r.ID, other.ID)
 	must(t, err)
-	if _, err := w.mk.SubmitBid(ctx, r.ID, other.ID, marketplace.BidInput{HomeID: homes[0].HomeID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28}); !errors.Is(err, marketplace.ErrBiddingClosed) {
+	if _, err := w.mk.SubmitBid(ctx, r.ID, other.ID, marketplace.BidInput{HomeID: homes[0].HomeID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28}); !errors.Is(err, marketplace.ErrBiddingClosed) {
 		t.Fatalf("bid on a cancelled request: %v", err)
 	}
 	if _, err := w.mk.CancelRequest(ctx, r.ID, manchester.ID, 0, "Again"); !errors.Is(err, marketplace.ErrRequestCancelled) {
@@ -220,7 +220,7 @@ func TestCancelAndAwardAtOnceOneWins(t *testing.T) {
 	home := w.home(t, w.provider.ID, "SC980001", "M20 2AB", []string{"cse_risk"}, 4)
 	for round := 0; round < 4; round++ {
 		r, _ := w.openRequest(t, manchester)
-		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28})
+		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 		must(t, err)
 		w.closeNow(t, r.ID)
 		var wg sync.WaitGroup
@@ -325,7 +325,7 @@ func TestBoardMatchingAndApprovalAgreeAt20Miles(t *testing.T) {
 	}
 
 	// The approval rule: the home 20.01 miles away needs an approver, the other not.
-	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: outside.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28, Alternative: true})
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: outside.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28, Alternative: true})
 	must(t, err)
 	if strings.Join(b.AlternativeRules, ",") != "distance" {
 		t.Fatalf("the 20.01-mile home fails %v", b.AlternativeRules)
@@ -353,7 +353,7 @@ func TestDistanceScoreUsesExactMiles(t *testing.T) {
 	home := w.home(t, w.provider.ID, "SC990101", "M20 2AB", []string{"cse_risk"}, 1)
 	w.moveHome(t, home.ID, north(m14.Centroid, 19.96))
 	r, _ := w.openRequest(t, manchester)
-	_, err = w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 450000, NoticeDays: 28})
+	_, err = w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	w.closeNow(t, r.ID)
 	ev, err := w.mk.Evaluate(ctx, r.ID, manchester.ID)

@@ -21,9 +21,9 @@ import (
 
 // Errors about placements.
 var (
-	ErrNotAwarded    = fmt.Errorf("the placement has not been awarded, or has started already: %w", commissioning.ErrConflict)
-	ErrNotStarted    = fmt.Errorf("the placement has not started: %w", commissioning.ErrConflict)
-	ErrPlacementOver = fmt.Errorf("the placement has ended: %w", commissioning.ErrConflict)
+	ErrNotAwarded    = commissioning.NewError(commissioning.ErrConflict, "not_awarded", "The placement has not been awarded, or has started already.")
+	ErrNotStarted    = commissioning.NewError(commissioning.ErrConflict, "not_started", "The placement has not started.")
+	ErrPlacementOver = commissioning.NewError(commissioning.ErrConflict, "placement_over", "The placement has ended.")
 )
 
 // IncidentKinds are the episodes a provider reports.
@@ -573,25 +573,40 @@ type FeeChange struct {
 	Reason            string
 }
 
-// Validate checks a fee change, by field.
+// FeeInput is a fee change as the fee page and the API send it: amounts in pence
+// (typed in pounds on the page), the date as "2006-01-02".
+type FeeInput struct {
+	EffectiveFrom     string `json:"effective_from" form:"effective_from,date" label:"The date the new fee applies from" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the new fee applies from|*=The date the new fee applies from must be a real date"`
+	CorePence         Pence  `json:"core_pence" form:"core_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee in pounds, like 4250 or 4250.50|*=Enter a weekly core fee more than £0 and no more than £50,000"`
+	OneToOneHours     int    `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours a week from 0 to 168"`
+	OneToOneRatePence Pence  `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=50000" msg:"*=Enter an hourly 1:1 rate from £0 to £500"`
+	EducationPence    Pence  `json:"education_pence" form:"education,pounds" validate:"min=0,max=1000000" msg:"*=Enter a weekly education cost from £0 to £10,000"`
+	Reason            string `json:"reason" form:"reason" validate:"required,max=500" msg:"*=Enter the reason for the change, in 500 characters or fewer"`
+}
+
+// Change checks the input (every problem at once, by JSON name) and returns it as a
+// FeeChange.
+func (in FeeInput) Change() (FeeChange, commissioning.FieldErrors) {
+	fe := commissioning.Check(&in)
+	c := FeeChange{CorePence: in.CorePence, OneToOneHours: in.OneToOneHours, OneToOneRatePence: in.OneToOneRatePence,
+		EducationPence: in.EducationPence, Reason: in.Reason}
+	if t := commissioning.Day(&fe, "effective_from", in.EffectiveFrom, "The date the new fee applies from"); t != nil {
+		c.EffectiveFrom = *t
+	}
+	if fe == nil {
+		fe = c.Validate()
+	}
+	return c, fe
+}
+
+// Validate checks a fee change, by field (JSON names, as FeeInput's).
 func (c FeeChange) Validate() commissioning.FieldErrors {
-	var fe commissioning.FieldErrors
-	if c.CorePence <= 0 || c.CorePence > MaxWeeklyFee {
-		fe.Add("core_fee", "Enter a weekly core fee more than £0 and no more than £50,000")
+	in := FeeInput{EffectiveFrom: c.EffectiveFrom.Format(time.DateOnly), CorePence: c.CorePence, OneToOneHours: c.OneToOneHours,
+		OneToOneRatePence: c.OneToOneRatePence, EducationPence: c.EducationPence, Reason: strings.TrimSpace(c.Reason)}
+	if c.EffectiveFrom.IsZero() {
+		in.EffectiveFrom = ""
 	}
-	if c.OneToOneHours < 0 || c.OneToOneHours > 168 {
-		fe.Add("one_to_one_hours", "Enter 1:1 hours a week from 0 to 168")
-	}
-	if c.OneToOneRatePence < 0 || c.OneToOneRatePence > 50000 {
-		fe.Add("one_to_one_rate", "Enter an hourly 1:1 rate from £0 to £500")
-	}
-	if c.EducationPence < 0 || c.EducationPence > 1000000 {
-		fe.Add("education", "Enter a weekly education cost from £0 to £10,000")
-	}
-	if strings.TrimSpace(c.Reason) == "" || len(c.Reason) > 500 {
-		fe.Add("reason", "Enter the reason for the change, in 500 characters or fewer")
-	}
-	return fe
+	return commissioning.Check(&in)
 }
 
 // ChangeFee records an agreed fee change by the placing council, audits it, issues the
@@ -745,6 +760,24 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 		}
 	}
 	return nil
+}
+
+// EndInput is the end of a placement as the end page and the API send it.
+type EndInput struct {
+	EndedOn string `json:"ended_on" form:"ended_on,date" label:"The end date" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the placement ended|*=The end date must be a real date"`
+	Reason  string `json:"reason" form:"reason" validate:"required" msg:"*=Select why the placement ended"`
+	Note    string `json:"note" form:"note" validate:"max=2000" msg:"*=The note must be 2,000 characters or fewer"`
+}
+
+// Ending checks the input's form (every problem at once, by JSON name) and returns it
+// as an Ending; EndPlacement checks it against the placement.
+func (in EndInput) Ending() (Ending, commissioning.FieldErrors) {
+	fe := commissioning.Check(&in)
+	e := Ending{Reason: in.Reason, Note: in.Note}
+	if t := commissioning.Day(&fe, "ended_on", in.EndedOn, "The end date"); t != nil {
+		e.EndedOn = *t
+	}
+	return e, fe
 }
 
 // Ending is how and when a placement ends.

@@ -66,7 +66,7 @@ func newPlacement(t *testing.T) placed {
 	w.user(t, w.provider, commissioning.RoleProviderAdmin, "admin@bw.test")
 	pl.home = w.home(t, w.provider.ID, "SC950001", "M6 5AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, pl.manchester)
-	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: pl.home.ID, EarliestStart: *r.StartDate, WeeklyFee: 420000,
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: pl.home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 420000,
 		OneToOneHours: 10, OneToOneRate: 2500, NoticeDays: 28})
 	must(t, err)
 	w.closeNow(t, r.ID)
@@ -276,7 +276,7 @@ func TestChildHistoryCountsMovesForTheirCouncilOnly(t *testing.T) {
 	must(t, err)
 	// The same child is placed again, in the bed now free, and arrives: one move.
 	r, _ := w.openRequest(t, pl.manchester)
-	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: pl.home.ID, EarliestStart: *r.StartDate, WeeklyFee: 420000, NoticeDays: 28})
+	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: pl.home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 420000, NoticeDays: 28})
 	must(t, err)
 	w.closeNow(t, r.ID)
 	p2, err := w.mk.Award(ctx, r.ID, pl.manchester.ID, b.ID, 0)
@@ -316,10 +316,10 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 		edit  func(*marketplace.AmendInput)
 		field string
 	}{
-		{"NothingChanged", func(*marketplace.AmendInput) {}, "start_date-day"},
+		{"NothingChanged", func(*marketplace.AmendInput) {}, "start_date"},
 		{"NoReason", func(a *marketplace.AmendInput) { a.DurationWeeks = 52; a.Reason = " " }, "reason"},
 		{"EarlierDeadline", func(a *marketplace.AmendInput) { a.Deadline = &earlier }, "deadline"},
-		{"StartInThePast", func(a *marketplace.AmendInput) { a.StartDate = time.Now().AddDate(0, 0, -3).Truncate(24 * time.Hour) }, "start_date-day"},
+		{"StartInThePast", func(a *marketplace.AmendInput) { a.StartDate = time.Now().AddDate(0, 0, -3).Truncate(24 * time.Hour) }, "start_date"},
 		{"DurationOutOfRange", func(a *marketplace.AmendInput) { a.DurationWeeks = 0 }, "duration_weeks"},
 	}
 	for _, tt := range tests {

@@ -156,7 +156,7 @@ func TestSubmitRequestRejectsBadInput(t *testing.T) {
 	if !errors.As(err, &fe) {
 		t.Fatalf("err = %v", err)
 	}
-	for _, f := range []string{"birth_month", "legal_status", "home_outcode", "within_miles", "start_date-day", "deadline"} {
+	for _, f := range []string{"birth_month", "legal_status", "home_outcode", "within_miles", "start_date", "deadline"} {
 		if !fe.Has(f) {
 			t.Errorf("no error for %s: %v", f, fe)
 		}
@@ -197,7 +197,7 @@ func TestBidsAreSealedAndRefusedAfterTheDeadline(t *testing.T) {
 	w.admit(t, outsider.ID, w.residential.ID)
 	otherHome := w.home(t, outsider.ID, "SC910002", "CA1 1AA", nil, 1)
 	r, _ := w.openRequest(t, manchester)
-	bid := marketplace.BidInput{HomeID: home.ID, EarliestStart: *r.StartDate, WeeklyFee: 480000, NoticeDays: 28, NeedNotes: map[string]string{"cse_risk": "Trained staff, CSE champion"}}
+	bid := marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 480000, NoticeDays: 28, NeedNotes: map[string]string{"cse_risk": "Trained staff, CSE champion"}}
 
 	if _, err := w.mk.SubmitBid(ctx, r.ID, outsider.ID, marketplace.BidInput{HomeID: otherHome.ID, WeeklyFee: 400000, NoticeDays: 28}); !errors.Is(err, marketplace.ErrNotInvited) {
 		t.Fatalf("uninvited bid: %v", err)
@@ -275,19 +275,19 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	manchester := w.member(t, "E08000003")
 	home := w.home(t, w.provider.ID, "SC920001", "M20 2AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, manchester)
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, "whatever", ""); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "whatever", Detail: ""}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("unknown reason: %v", err)
 	}
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, "other", " "); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "other", Detail: " "}); !errors.Is(err, commissioning.ErrInvalid) {
 		t.Fatalf("other without detail: %v", err)
 	}
-	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, WeeklyFee: 450000, NoticeDays: 28})
+	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 	must(t, err)
 	must(t, w.mk.WithdrawBid(ctx, r.ID, w.provider.ID))
 	if err := w.mk.WithdrawBid(ctx, r.ID, w.provider.ID); !errors.Is(err, marketplace.ErrNoBid) {
 		t.Fatalf("second withdrawal: %v", err)
 	}
-	must(t, w.mk.Decline(ctx, r.ID, w.provider.ID, "risk_to_others", "Two boys with HSB in the home"))
+	must(t, w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "risk_to_others", Detail: "Two boys with HSB in the home"}))
 	resp, _ := w.mk.ResponsesFor(ctx, r.ID, manchester.ID)
 	if resp.Bids != 0 || resp.Declines != 1 {
 		t.Fatalf("responses %+v", resp)

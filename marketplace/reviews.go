@@ -62,10 +62,12 @@ func (p Placement) ReviewsFrom() time.Time {
 	return p.StartDate
 }
 
-// NewReview is a review the council records as held.
+// NewReview is a review the council records as held: the review's one input, for the
+// placement page and the API. RecordReview checks it against the placement, every
+// problem at once.
 type NewReview struct {
-	HeldOn string // YYYY-MM-DD
-	Notes  string
+	HeldOn string `json:"held_on" form:"held_on,date" label:"Date the review was held"` // YYYY-MM-DD
+	Notes  string `json:"notes" form:"notes"`
 }
 
 // Reviews lists the reviews held for a placement, oldest first.

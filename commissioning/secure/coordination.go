@@ -284,9 +284,9 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 				fe.Add("bed_id", "Select a free welfare bed")
 			}
 			if resp.EarliestAdmission == nil {
-				fe.Add("earliest_admission-day", "Enter the earliest date the child can be admitted")
+				fe.Add("earliest_admission", "Enter the earliest date the child can be admitted")
 			} else if resp.EarliestAdmission.Before(s.today()) {
-				fe.Add("earliest_admission-day", "The earliest admission date must be today or later")
+				fe.Add("earliest_admission", "The earliest admission date must be today or later")
 			}
 			upd["response"], upd["bed_id"], upd["earliest_admission"], upd["decline_reason"] = "accepted", resp.BedID, resp.EarliestAdmission, nil
 		} else {
@@ -468,7 +468,7 @@ func (s *Service) Admit(ctx context.Context, referralID, providerID, by int64, o
 			return err
 		}
 		if on.Before(s.today()) {
-			return commissioning.Invalid("admitted_on-day", "The admission date cannot be in the past: record today's date when the child arrives")
+			return commissioning.Invalid("admitted_on", "The admission date cannot be in the past: record today's date when the child arrives")
 		}
 		if r.AgeYears < 13 && r.SOSGrantedOn == nil {
 			return ErrNeedsSOSApproval
@@ -517,7 +517,7 @@ func (s *Service) Discharge(ctx context.Context, referralID, providerID, by int6
 			fe.Add("discharge_reason", "Select why the child left")
 		}
 		if on.Before(admitted) || on.After(s.today()) {
-			fe.Add("discharged_on-day", "The discharge date must be between the admission, "+admitted.Format(day)+", and today")
+			fe.Add("discharged_on", "The discharge date must be between the admission, "+admitted.Format(day)+", and today")
 		}
 		if len(fe) > 0 {
 			return fe

@@ -22,22 +22,22 @@ import (
 
 // Errors about beds.
 var (
-	ErrBedTaken   = fmt.Errorf("that bed is no longer free: another allocation or a change by the home took it: %w", commissioning.ErrConflict)
-	ErrStale      = fmt.Errorf("someone else changed this bed since you opened the page; check it and try again: %w", commissioning.ErrConflict)
-	ErrNotWaiting = fmt.Errorf("this child is no longer waiting: they have been allocated a bed, placed or withdrawn: %w", commissioning.ErrConflict)
-	ErrBedInUse   = fmt.Errorf("this bed has a child in it or is held for an allocated child, so it cannot be marked free or closed: record the discharge, or ask the coordinator to release the held bed: %w", commissioning.ErrConflict)
-	ErrNotOffered = fmt.Errorf("the home has not offered this bed to this child: circulate the referral to the home and allocate the bed once it offers it (a home can always refuse): %w", commissioning.ErrConflict)
-	ErrNotHeld    = fmt.Errorf("no bed is held for this child: %w", commissioning.ErrConflict)
+	ErrBedTaken   = commissioning.NewError(commissioning.ErrConflict, "bed_taken", "That bed is no longer free: another allocation or a change by the home took it.")
+	ErrStale      = commissioning.NewError(commissioning.ErrConflict, "stale", "Someone else changed this bed since you opened the page; check it and try again.")
+	ErrNotWaiting = commissioning.NewError(commissioning.ErrConflict, "not_waiting", "This child is no longer waiting: they have been allocated a bed, placed or withdrawn.")
+	ErrBedInUse   = commissioning.NewError(commissioning.ErrConflict, "bed_in_use", "This bed has a child in it or is held for an allocated child, so it cannot be marked free or closed: record the discharge, or ask the coordinator to release the held bed.")
+	ErrNotOffered = commissioning.NewError(commissioning.ErrConflict, "not_offered", "The home has not offered this bed to this child: circulate the referral to the home and allocate the bed once it offers it (a home can always refuse).")
+	ErrNotHeld    = commissioning.NewError(commissioning.ErrConflict, "not_held", "No bed is held for this child.")
 	// ErrNeedsSOSApproval: a child under 13 is placed in secure accommodation only with the
 	// Secretary of State's prior approval (Children (Secure Accommodation) Regulations 1991, reg. 4).
-	ErrNeedsSOSApproval = fmt.Errorf("a child under 13 needs the Secretary of State's approval before a bed is allocated or the child admitted (Children (Secure Accommodation) Regulations 1991, reg. 4): record the approval first: %w", commissioning.ErrConflict)
+	ErrNeedsSOSApproval = commissioning.NewError(commissioning.ErrConflict, "needs_sos_approval", "A child under 13 needs the Secretary of State's approval before a bed is allocated or the child admitted (Children (Secure Accommodation) Regulations 1991, reg. 4): record the approval first.")
 	// ErrNeedsScottishApproval: a Scottish unit takes a child from England or Wales only with
 	// the Scottish Ministers' approval (Children and Social Work Act 2017, Sch. 1).
-	ErrNeedsScottishApproval = fmt.Errorf("a secure unit in Scotland needs the Scottish Ministers' approval for this child (Children and Social Work Act 2017, Sch. 1): record it first: %w", commissioning.ErrConflict)
+	ErrNeedsScottishApproval = commissioning.NewError(commissioning.ErrConflict, "needs_scottish_approval", "A secure unit in Scotland needs the Scottish Ministers' approval for this child (Children and Social Work Act 2017, Sch. 1): record it first.")
 	// ErrNoOrderHoursUsed: without a court order a child is kept in secure accommodation at
 	// most 72 hours in any 28 days (Children (Secure Accommodation) Regulations 1991, reg. 10).
-	ErrNoOrderHoursUsed = fmt.Errorf("the child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order: %w", commissioning.ErrConflict)
-	errOrderStart       = commissioning.Invalid("order_start-day", "Enter the date the order started")
+	ErrNoOrderHoursUsed = commissioning.NewError(commissioning.ErrConflict, "no_order_hours_used", "The child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order.")
+	errOrderStart       = commissioning.Invalid("order_start", "Enter the date the order started")
 )
 
 // ruleErr names the statutory or Hearth rule a database trigger refused (SQLSTATE HS0nn,
@@ -342,9 +342,9 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 				fe.Add("closed_reason", "Select why the bed is closed")
 			}
 			if u.ReopensOn == nil {
-				fe.Add("reopens_on-day", "Enter the date the bed is expected to reopen")
+				fe.Add("reopens_on", "Enter the date the bed is expected to reopen")
 			} else if u.ReopensOn.Before(today) {
-				fe.Add("reopens_on-day", "The reopening date must be today or later")
+				fe.Add("reopens_on", "The reopening date must be today or later")
 			}
 			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = &u.ClosedReason, u.ReopensOn, nil
 		default:

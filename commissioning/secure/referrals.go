@@ -180,6 +180,59 @@ type ReferralInput struct {
 	SOSGrantedOn       *time.Time
 }
 
+// NewReferral is a council's secure referral as the referral form and the API send it:
+// dates as "2006-01-02" (GOV.UK date inputs on the form).
+type NewReferral struct {
+	ChildRef           string   `json:"child_ref" form:"child_ref" validate:"required" msg:"*=Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)"`
+	AgeYears           int      `json:"age_years" form:"age_years" validate:"required" msg:"*=Enter the child's age: secure children's homes take children from 10 to 17"`
+	BirthMonth         int      `json:"birth_month" form:"birth_month" validate:"required" msg:"*=Enter the month and year of the child's birth"`
+	BirthYear          int      `json:"birth_year" form:"birth_year" validate:"required" msg:"*=Enter the month and year of the child's birth"`
+	Sex                string   `json:"sex" form:"sex" validate:"required,oneof=male female" msg:"*=Select the child's sex"`
+	LegalPosition      string   `json:"legal_position" form:"legal_position" validate:"required,oneof=order_granted hearing_listed applying" msg:"*=Select where the secure order stands"`
+	OrderStart         string   `json:"order_start" form:"order_start,date" label:"The order's start date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's start date must be a real date"`
+	OrderKind          string   `json:"order_kind" form:"order_kind" validate:"omitempty,oneof=first renewal" msg:"*=Select whether this is the first order or a renewal"`
+	OrderExpiry        string   `json:"order_expiry" form:"order_expiry,date" label:"The order's expiry date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's expiry date must be a real date"`
+	HearingDate        string   `json:"hearing_date" form:"hearing_date,date" label:"The hearing date" validate:"omitempty,datetime=2006-01-02" msg:"*=The hearing date must be a real date"`
+	Court              string   `json:"court" form:"court" validate:"max=200" msg:"*=The court must be 200 characters or fewer"`
+	Urgency            string   `json:"urgency" form:"urgency" validate:"required,oneof=emergency urgent planned" msg:"*=Select how urgent the referral is"`
+	Needs              []string `json:"needs" form:"needs"`
+	NeedsDetail        string   `json:"needs_detail" form:"needs_detail" validate:"max=4000" msg:"*=The needs detail must be 4,000 characters or fewer"`
+	CurrentOutcode     string   `json:"current_outcode" form:"current_outcode" validate:"required" msg:"*=Enter the first part of the postcode where the child is now, like M14"`
+	PreferredMiles     int      `json:"preferred_miles" form:"preferred_miles" validate:"required" msg:"*=Enter how far from home, in miles, a bed would suit"`
+	SocialWorker       string   `json:"social_worker" form:"social_worker" validate:"required,max=300" msg:"*=Enter the social worker's name and contact, in 300 characters or fewer"`
+	SanctioningOfficer string   `json:"sanctioning_officer" form:"sanctioning_officer" validate:"required,max=300" msg:"*=Enter the sanctioning officer's name and contact, in 300 characters or fewer"`
+	ChildrensGuardian  string   `json:"childrens_guardian" form:"childrens_guardian" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
+	Solicitor          string   `json:"solicitor" form:"solicitor" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
+	Emergency72h       bool     `json:"emergency_72h" form:"emergency_72h"`
+	SOSApprovalRef     string   `json:"sos_approval_ref" form:"sos_approval_ref" validate:"max=100" msg:"*=Must be 100 characters or fewer"`
+	SOSRequestedOn     string   `json:"sos_requested_on" form:"sos_requested_on,date" label:"The date approval was asked for" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was asked for must be a real date"`
+	SOSGrantedOn       string   `json:"sos_granted_on" form:"sos_granted_on,date" label:"The date approval was granted" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was granted must be a real date"`
+}
+
+// Input checks the referral as typed and by the referral rules on today's date, and
+// returns every problem at once, by JSON name; or the ReferralInput to submit.
+func (n NewReferral) Input(today time.Time) (ReferralInput, commissioning.FieldErrors) {
+	fe := commissioning.Check(&n)
+	in := ReferralInput{ChildRef: strings.TrimSpace(n.ChildRef), AgeYears: n.AgeYears, BirthMonth: n.BirthMonth, BirthYear: n.BirthYear, Sex: n.Sex,
+		LegalPosition: n.LegalPosition, OrderKind: n.OrderKind, Court: n.Court, Urgency: n.Urgency, Needs: n.Needs, NeedsDetail: n.NeedsDetail,
+		CurrentOutcode: n.CurrentOutcode, PreferredMiles: n.PreferredMiles, SocialWorker: n.SocialWorker, SanctioningOfficer: n.SanctioningOfficer,
+		ChildrensGuardian: n.ChildrensGuardian, Solicitor: n.Solicitor, Emergency72h: n.Emergency72h, SOSApprovalRef: n.SOSApprovalRef}
+	var dates commissioning.FieldErrors
+	in.OrderStart = commissioning.Day(&dates, "order_start", n.OrderStart, "The order's start date")
+	in.OrderExpiry = commissioning.Day(&dates, "order_expiry", n.OrderExpiry, "The order's expiry date")
+	in.HearingDate = commissioning.Day(&dates, "hearing_date", n.HearingDate, "The hearing date")
+	in.SOSRequestedOn = commissioning.Day(&dates, "sos_requested_on", n.SOSRequestedOn, "The date approval was asked for")
+	in.SOSGrantedOn = commissioning.Day(&dates, "sos_granted_on", n.SOSGrantedOn, "The date approval was granted")
+	for _, more := range []commissioning.FieldErrors{dates, in.Validate(today)} {
+		for _, e := range more {
+			if !fe.Has(e.Field) {
+				fe = append(fe, e)
+			}
+		}
+	}
+	return in, fe
+}
+
 // Validate checks a referral by field, on today's date.
 func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	var fe commissioning.FieldErrors
@@ -198,27 +251,27 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	switch in.LegalPosition {
 	case "order_granted":
 		if in.OrderStart == nil {
-			fe.Add("order_start-day", "Enter the date the order started")
+			fe.Add("order_start", "Enter the date the order started")
 		}
 		if !commissioning.ValidCode(OrderKinds, in.OrderKind) {
 			fe.Add("order_kind", "Select whether this is the first order or a renewal")
 		}
 		if in.OrderExpiry == nil {
-			fe.Add("order_expiry-day", "Enter the date the order expires")
+			fe.Add("order_expiry", "Enter the date the order expires")
 		} else if in.OrderExpiry.Before(today) {
-			fe.Add("order_expiry-day", "The order has expired: the expiry date must be today or later")
+			fe.Add("order_expiry", "The order has expired: the expiry date must be today or later")
 		} else if in.OrderStart != nil && !in.OrderExpiry.After(*in.OrderStart) {
-			fe.Add("order_expiry-day", "The order must expire after it starts")
+			fe.Add("order_expiry", "The order must expire after it starts")
 		} else if in.OrderStart != nil && commissioning.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
-			fe.Add("order_expiry-day", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
+			fe.Add("order_expiry", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
 				map[string]string{"first": "first", "renewal": "renewed"}[in.OrderKind], orderMonths[in.OrderKind], map[string]string{"first": "11", "renewal": "12"}[in.OrderKind],
 				MaxOrderEnd(*in.OrderStart, in.OrderKind).Format(day)))
 		}
 	case "hearing_listed":
 		if in.HearingDate == nil {
-			fe.Add("hearing_date-day", "Enter the date of the hearing")
+			fe.Add("hearing_date", "Enter the date of the hearing")
 		} else if in.HearingDate.Before(today) {
-			fe.Add("hearing_date-day", "The hearing date must be today or later; if it has happened, give the order")
+			fe.Add("hearing_date", "The hearing date must be today or later; if it has happened, give the order")
 		}
 		if strings.TrimSpace(in.Court) == "" {
 			fe.Add("court", "Enter the court")
@@ -228,7 +281,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 		fe.Add("legal_position", "Select where the secure order stands")
 	}
 	if in.OrderExpiry != nil && in.HearingDate != nil && in.OrderExpiry.Before(*in.HearingDate) {
-		fe.Add("order_expiry-day", "The order cannot expire before the hearing date")
+		fe.Add("order_expiry", "The order cannot expire before the hearing date")
 	}
 	if !commissioning.ValidCode(Urgencies, in.Urgency) {
 		fe.Add("urgency", "Select how urgent the referral is")
@@ -267,7 +320,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 			fe.Add("sos_approval_ref", "Enter the reference of the Secretary of State's approval")
 		}
 		if in.SOSGrantedOn.After(today) {
-			fe.Add("sos_granted_on-day", "The approval's date must be today or earlier")
+			fe.Add("sos_granted_on", "The approval's date must be today or earlier")
 		}
 	}
 	return fe

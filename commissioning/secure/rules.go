@@ -122,10 +122,10 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 		in.Reference = strings.TrimSpace(in.Reference)
 		var fe commissioning.FieldErrors
 		if in.GrantedOn != nil && in.GrantedOn.After(today) {
-			fe.Add("granted_on-day", "The approval's date must be today or earlier")
+			fe.Add("granted_on", "The approval's date must be today or earlier")
 		}
 		if in.RequestedOn != nil && in.RequestedOn.After(today) {
-			fe.Add("requested_on-day", "The date it was asked for must be today or earlier")
+			fe.Add("requested_on", "The date it was asked for must be today or earlier")
 		}
 		if len(in.Reference) > 100 {
 			fe.Add("reference", "The reference must be 100 characters or fewer")
@@ -133,7 +133,7 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 		switch in.Kind {
 		case "sos":
 			if in.GrantedOn == nil && in.RequestedOn == nil {
-				fe.Add("requested_on-day", "Enter the date the approval was asked for, or the date it was granted")
+				fe.Add("requested_on", "Enter the date the approval was asked for, or the date it was granted")
 			}
 			if in.GrantedOn != nil && in.Reference == "" {
 				fe.Add("reference", "Enter the approval's reference")
@@ -144,7 +144,7 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 				fe.Add("home_id", "Select the Scottish unit the approval is for")
 			}
 			if in.GrantedOn == nil {
-				fe.Add("granted_on-day", "Enter the date the Scottish Ministers gave their approval")
+				fe.Add("granted_on", "Enter the date the Scottish Ministers gave their approval")
 			}
 			if in.Reference == "" {
 				fe.Add("reference", "Enter the approval's reference")
@@ -326,14 +326,14 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 		now := s.Now()
 		var fe commissioning.FieldErrors
 		if start == nil {
-			fe.Add("held_from-day", "Enter the date and time the child was first held without an order")
+			fe.Add("held_from", "Enter the date and time the child was first held without an order")
 		} else if start.After(now) {
-			fe.Add("held_from-day", "The start must be now or earlier")
+			fe.Add("held_from", "The start must be now or earlier")
 		}
 		if end != nil && start != nil && !end.After(*start) {
-			fe.Add("held_until-day", "The end must be after the start")
+			fe.Add("held_until", "The end must be after the start")
 		} else if end != nil && end.After(now) {
-			fe.Add("held_until-day", "The end must be now or earlier; leave it blank while the child is still held")
+			fe.Add("held_until", "The end must be now or earlier; leave it blank while the child is still held")
 		}
 		if len(fe) > 0 {
 			return fe
@@ -343,7 +343,7 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 			return err
 		}
 		if overlap > 0 {
-			return commissioning.Invalid("held_from-day", "This period overlaps one already recorded")
+			return commissioning.Invalid("held_from", "This period overlaps one already recorded")
 		}
 		if err := tx.Create(&Hold{ReferralID: r.ID, StartedAt: *start, EndedAt: end, RecordedBy: nullID(by)}).Error; err != nil {
 			return err
@@ -371,7 +371,7 @@ func (s *Service) EndHold(ctx context.Context, referralID int64, v Viewer, at ti
 			return fmt.Errorf("no period without an order is running: %w", commissioning.ErrConflict)
 		}
 		if !at.After(h.StartedAt) || at.After(s.Now()) {
-			return commissioning.Invalid("held_until-day", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
+			return commissioning.Invalid("held_until", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
 		}
 		if err := tx.Model(&Hold{}).Where("id = ?", h.ID).Update("ended_at", at).Error; err != nil {
 			return err

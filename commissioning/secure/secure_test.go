@@ -117,8 +117,8 @@ func TestReferralValidation(t *testing.T) {
 			h := today.AddDate(0, 0, 10)
 			e := today.AddDate(0, 0, 5)
 			in.LegalPosition, in.HearingDate, in.OrderExpiry, in.Court = "hearing_listed", &h, &e, "Manchester Family Court"
-		}, "order_expiry-day"},
-		{"ExpiredOrder", func(in *secure.ReferralInput) { e := today.AddDate(0, 0, -1); in.OrderExpiry = &e }, "order_expiry-day"},
+		}, "order_expiry"},
+		{"ExpiredOrder", func(in *secure.ReferralInput) { e := today.AddDate(0, 0, -1); in.OrderExpiry = &e }, "order_expiry"},
 		{"HearingWithoutCourt", func(in *secure.ReferralInput) {
 			h := today.AddDate(0, 0, 3)
 			in.LegalPosition, in.HearingDate = "hearing_listed", &h
@@ -127,13 +127,13 @@ func TestReferralValidation(t *testing.T) {
 			in.AgeYears, in.BirthYear, in.SOSGrantedOn = 12, today.Year()-12, &today
 		}, "sos_approval_ref"},
 		// Children (Secure Accommodation) Regulations 1991, reg. 11: a first order runs at most 3 months.
-		{"FirstOrderOver3Months", func(in *secure.ReferralInput) { e := today.AddDate(0, 3, 2); in.OrderExpiry = &e }, "order_expiry-day"},
+		{"FirstOrderOver3Months", func(in *secure.ReferralInput) { e := today.AddDate(0, 3, 2); in.OrderExpiry = &e }, "order_expiry"},
 		// Reg. 12: a renewal runs at most 6 months.
 		{"RenewalOver6Months", func(in *secure.ReferralInput) {
 			e := today.AddDate(0, 6, 2)
 			in.OrderKind, in.OrderExpiry = "renewal", &e
-		}, "order_expiry-day"},
-		{"OrderWithoutStart", func(in *secure.ReferralInput) { in.OrderStart = nil }, "order_start-day"},
+		}, "order_expiry"},
+		{"OrderWithoutStart", func(in *secure.ReferralInput) { in.OrderStart = nil }, "order_start"},
 		{"OrderWithoutKind", func(in *secure.ReferralInput) { in.OrderKind = "" }, "order_kind"},
 		{"TooYoung", func(in *secure.ReferralInput) { in.AgeYears = 9 }, "age_years"},
 		{"UnknownDistrict", func(in *secure.ReferralInput) { in.CurrentOutcode = "ZZ99" }, "current_outcode"},

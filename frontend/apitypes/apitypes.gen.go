@@ -2264,23 +2264,29 @@ type EndRequestReason string
 // Error defines model for Error.
 type Error struct {
 	Error ErrorBody `json:"error"`
+
+	// Errors Every invalid field at once, named by its JSON field (snake_case).
+	Errors *[]FieldError `json:"errors,omitempty"`
 }
 
 // ErrorCode defines model for Error.error.code.
 type ErrorCode string
 
-// FieldError defines model for Error.error.fields.
-type FieldError struct {
-	Field   string `json:"Field"`
-	Message string `json:"Message"`
-}
-
 // ErrorBody defines model for Error.error.
 type ErrorBody struct {
-	Code      ErrorCode     `json:"code"`
-	Fields    *[]FieldError `json:"fields,omitempty"`
-	Message   string        `json:"message"`
-	RequestId *string       `json:"request_id,omitempty"`
+	Code    ErrorCode `json:"code"`
+	Message string    `json:"message"`
+
+	// Reason The domain error's code, when it has one (for example bidding_closed, bed_taken); stable for machines.
+	Reason    *string `json:"reason,omitempty"`
+	RequestId *string `json:"request_id,omitempty"`
+}
+
+// FieldError defines model for Error.errors.
+type FieldError struct {
+	Code    string `json:"code"`
+	Field   string `json:"field"`
+	Message string `json:"message"`
 }
 
 // Evaluation defines model for Evaluation.
@@ -3298,6 +3304,12 @@ type SuggestionAccepted struct {
 // SuggestionAcceptedAction defines model for SuggestionAccepted.Action.
 type SuggestionAcceptedAction string
 
+// SuspensionRequest defines model for SuspensionRequest.
+type SuspensionRequest struct {
+	// Reason Why the provider is suspended; it is emailed to the provider's administrators
+	Reason string `json:"reason"`
+}
+
 // User defines model for User.
 type User struct {
 	Email          openapi_types.Email `json:"email"`
@@ -3426,6 +3438,12 @@ type ListApplicationsResponse struct {
 
 // DecideApplicationParams defines parameters for DecideApplication.
 type DecideApplicationParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SuspendProviderParams defines parameters for SuspendProvider.
+type SuspendProviderParams struct {
 	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -4070,6 +4088,9 @@ type AddAdjacencyOverrideJSONRequestBody = NewAdjacencyOverride
 
 // DecideApplicationJSONRequestBody defines body for DecideApplication for application/json ContentType.
 type DecideApplicationJSONRequestBody = ApplicationDecisionRequest
+
+// SuspendProviderJSONRequestBody defines body for SuspendProvider for application/json ContentType.
+type SuspendProviderJSONRequestBody = SuspensionRequest
 
 // DecideApprovalJSONRequestBody defines body for DecideApproval for application/json ContentType.
 type DecideApprovalJSONRequestBody = DecisionRequest

@@ -139,7 +139,7 @@ func newWorld(t *testing.T) *world {
 		must(t, commissioning.NewRequests(db.Gorm).SaveDraft(ctx, &r))
 		_, _, err := w.mk.SubmitRequest(ctx, r.ID, w.council.ID)
 		must(t, err)
-		bid, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start, WeeklyFee: 400000, NoticeDays: 28})
+		bid, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 400000, NoticeDays: 28})
 		must(t, err)
 		must(t, db.Gorm.Exec("UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second', status = 'closed' WHERE id = ?", r.ID).Error)
 		p, err := w.mk.Award(ctx, r.ID, w.council.ID, bid.ID, 0)

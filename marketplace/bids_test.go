@@ -1,0 +1,70 @@
+package marketplace_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace"
+)
+
+// TestBidInput: a bid is checked once, by its input's rules and the request's, and
+// every problem comes back at once, by JSON name and code.
+func TestBidInput(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	manchester := w.member(t, "E08000003")
+	home := w.home(t, w.provider.ID, "SC910001", "M20 2AB", []string{"cse_risk"}, 1)
+	r, _ := w.openRequest(t, manchester)
+	ok := marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 480000, NoticeDays: 28,
+		NeedNotes: map[string]string{"cse_risk": "Trained staff"}}
+	tests := []struct {
+		name   string
+		change func(*marketplace.BidInput)
+		want   map[string]commissioning.Code // field → code; none for OK
+	}{
+		{"OK", func(*marketplace.BidInput) {}, nil},
+		{"ErrHomeRequired", func(in *marketplace.BidInput) { in.HomeID = 0 }, map[string]commissioning.Code{"home_id": commissioning.CodeRequired}},
+		{"ErrEarliestStartRequired", func(in *marketplace.BidInput) { in.EarliestStart = "" }, map[string]commissioning.Code{"earliest_start": commissioning.CodeRequired}},
+		{"ErrEarliestStartNotADate", func(in *marketplace.BidInput) { in.EarliestStart = "2026-02-30" }, map[string]commissioning.Code{"earliest_start": commissioning.CodeBadDate}},
+		{"ErrWeeklyFeeRequired", func(in *marketplace.BidInput) { in.WeeklyFee = 0 }, map[string]commissioning.Code{"weekly_fee_pence": commissioning.CodeRequired}},
+		{"ErrWeeklyFeeTooHigh", func(in *marketplace.BidInput) { in.WeeklyFee = 5_000_001 }, map[string]commissioning.Code{"weekly_fee_pence": commissioning.CodeOutOfRange}},
+		{"ErrOneToOneRateRequired", func(in *marketplace.BidInput) { in.OneToOneHours = 10 }, map[string]commissioning.Code{"one_to_one_rate_pence": commissioning.CodeRequired}},
+		{"ErrNoteForANeedTheChildDoesNotHave", func(in *marketplace.BidInput) { in.NeedNotes = map[string]string{"autism": "x"} }, map[string]commissioning.Code{"need_notes": commissioning.CodeNotInList}},
+		{"ErrOverCeiling", func(in *marketplace.BidInput) { in.WeeklyFee = 520000 }, map[string]commissioning.Code{"justification": marketplace.CodeOverCeiling}},
+		{"ErrEverythingAtOnce", func(in *marketplace.BidInput) { in.HomeID, in.EarliestStart, in.NoticeDays = 0, "", 400 },
+			map[string]commissioning.Code{"home_id": commissioning.CodeRequired, "earliest_start": commissioning.CodeRequired, "notice_days": commissioning.CodeOutOfRange}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := ok
+			tt.change(&in)
+			_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, in)
+			var fe commissioning.FieldErrors
+			if tt.want == nil {
+				must(t, err)
+				return
+			}
+			if !errors.As(err, &fe) {
+				t.Fatalf("err = %v, want field errors", err)
+			}
+			got := map[string]commissioning.Code{}
+			for _, e := range fe {
+				got[e.Field] = e.Code
+				if e.FormID != "" || e.Text() == "" {
+					t.Errorf("%s: form id %q, text %q: the domain names fields by JSON name, with words", e.Field, e.FormID, e.Text())
+				}
+			}
+			for f, code := range tt.want {
+				if got[f] != code {
+					t.Errorf("%s: code %q, want %q (all: %v)", f, got[f], code, fe)
+				}
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("problems %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
