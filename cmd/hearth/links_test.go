@@ -52,8 +52,7 @@ func TestNoLinkADemoRoleSeesIsRefused(t *testing.T) {
 	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), nil)
 	must(t, err)
 	err = withApp(ctx, cfg, func(a *app) error {
-		srv, err := frontend.New(frontend.Config{BaseURL: "http://hearth.test"},
-			frontend.Deps{DB: a.db, Orgs: a.orgs, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing})
+		srv, err := frontend.New(frontend.Config{BaseURL: "http://hearth.test"}, a.deps())
 		if err != nil {
 			return err
 		}

@@ -178,7 +178,7 @@ test('the approver records what regulation 11 asks and approves; the agreement i
 
 test('the host council sees the notice, and only what it says', async () => {
   await as(sefton, async (page) => {
-    await page.getByRole('link', { name: 'Notices', exact: true }).click();
+    await page.getByRole('link', { name: /^Notices( \d+ unread)?$/ }).click();
     await expectAccessible(page, 'notices (host)');
     await page.getByRole('link', { name: /Placement into your area: Marine Lodge/ }).click();
     const body = await page.getByTestId('notice-body').textContent();
@@ -212,7 +212,7 @@ test('the provider confirms the start and ends the placement; the host council i
     assert.equal(await page.getByTestId('placement-status').textContent(), 'Ended');
   });
   await as(sefton, async (page) => {
-    await page.getByRole('link', { name: 'Notices', exact: true }).click();
+    await page.getByRole('link', { name: /^Notices( \d+ unread)?$/ }).click();
     const list = await page.getByTestId('notices').textContent();
     assert.match(list, /Placement in your area ended: Marine Lodge/);
     assert.match(list, /Child arrived in your area: Marine Lodge/);
