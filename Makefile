@@ -16,7 +16,7 @@ STRIPE_MOCK_PORT ?= 12111
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 # The packages whose tests run goroutines against each other, checked by the race detector.
-RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
+RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/kernel/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
@@ -94,7 +94,7 @@ e2e: build browser-deps $(STRIPE_MOCK)
 	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth STRIPE_MOCK_BIN=$(STRIPE_MOCK) node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout e2e/
 
 fuzz: assets
-	go test ./commissioning/geo/ -run '^$$' -fuzz FuzzNormalise -fuzztime 30s
+	go test ./commissioning/kernel/geo/ -run '^$$' -fuzz FuzzNormalise -fuzztime 30s
 
 clean:
 	rm -rf bin $(ASSETS) .hearth

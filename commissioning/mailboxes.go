@@ -14,8 +14,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/csvsafe"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
 )
 
 // Mailbox is a council's statutory notification address: where host notices of
@@ -76,7 +77,7 @@ func (e *ImportError) Error() string {
 }
 
 // Is makes an ImportError match ErrInvalid.
-func (e *ImportError) Is(target error) bool { return target == ErrInvalid }
+func (e *ImportError) Is(target error) bool { return target == kernel.ErrInvalid }
 
 // MailboxEntry is one council's address to set; Row numbers it for errors.
 type MailboxEntry struct {
@@ -106,7 +107,7 @@ func (s *Service) MailboxOf(ctx context.Context, councilID int64) (Mailbox, erro
 		return Mailbox{}, fmt.Errorf("mailbox of %d: %w", councilID, err)
 	}
 	if len(out) == 0 {
-		return Mailbox{}, fmt.Errorf("council %d: %w", councilID, ErrNotFound)
+		return Mailbox{}, fmt.Errorf("council %d: %w", councilID, kernel.ErrNotFound)
 	}
 	return out[0], nil
 }
@@ -134,7 +135,7 @@ func (s *Service) SetMailbox(ctx context.Context, consortiumID, councilID int64,
 	if email != "" {
 		var err error
 		if email, err = ParseMailbox(email); err != nil {
-			return Mailbox{}, Invalid("email", MailboxHint)
+			return Mailbox{}, kernel.Invalid("email", MailboxHint)
 		}
 	}
 	mb, err := s.MailboxOf(ctx, councilID)
@@ -142,7 +143,7 @@ func (s *Service) SetMailbox(ctx context.Context, consortiumID, councilID int64,
 		return mb, err
 	}
 	if !mb.EditableBy(consortiumID) {
-		return mb, fmt.Errorf("mailbox of %s, another consortium's member: %w", mb.Council, ErrForbidden)
+		return mb, fmt.Errorf("mailbox of %s, another consortium's member: %w", mb.Council, kernel.ErrForbidden)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return setMailbox(ctx, tx, mb, email, by)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -24,14 +25,14 @@ func mailboxWorld(t *testing.T) (*migrations.DB, *commissioning.Service, commiss
 	if err := s.SyncCouncils(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cons, err := s.Create(ctx, commissioning.KindConsortium, "Consortium A")
+	cons, err := s.Create(ctx, kernel.KindConsortium, "Consortium A")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := s.JoinConsortium(ctx, cons.ID, []string{"E08000010", "E08000001"}); err != nil {
 		t.Fatal(err)
 	}
-	other, err := s.Create(ctx, commissioning.KindConsortium, "Consortium B")
+	other, err := s.Create(ctx, kernel.KindConsortium, "Consortium B")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestMailboxCSVRefusedWhole(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			n, err := s.ImportMailboxes(ctx, cons.ID, strings.NewReader(tt.csv), 0)
 			var ie *commissioning.ImportError
-			if !errors.As(err, &ie) || !errors.Is(err, commissioning.ErrInvalid) || n != 0 {
+			if !errors.As(err, &ie) || !errors.Is(err, kernel.ErrInvalid) || n != 0 {
 				t.Fatalf("import = %d, %v; want an ImportError", n, err)
 			}
 			if tt.rows == nil {
@@ -140,11 +141,11 @@ func TestSetMailbox(t *testing.T) {
 	db.Gorm.Where("ons_code = 'E08000006'").First(&salford)
 
 	_, err := s.SetMailbox(ctx, cons.ID, wigan.ID, "notices at wigan", 0)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if !errors.As(err, &fe) || !fe.Has("email") {
 		t.Fatalf("bad address: %v", err)
 	}
-	if _, err := s.SetMailbox(ctx, cons.ID, salford.ID, "notices@salford.gov.uk", 0); !errors.Is(err, commissioning.ErrForbidden) {
+	if _, err := s.SetMailbox(ctx, cons.ID, salford.ID, "notices@salford.gov.uk", 0); !errors.Is(err, kernel.ErrForbidden) {
 		t.Fatalf("another consortium's member: %v", err)
 	}
 	mb, err := s.SetMailbox(ctx, cons.ID, wigan.ID, " notices@wigan.gov.uk ", 0)
@@ -163,7 +164,7 @@ func TestMailboxDatabaseChecks(t *testing.T) {
 	db, s, cons := mailboxWorld(t)
 	var wigan commissioning.Organisation
 	db.Gorm.Where("ons_code = 'E08000010'").First(&wigan)
-	provider, err := s.Create(ctx, commissioning.KindProvider, "Provider P")
+	provider, err := s.Create(ctx, kernel.KindProvider, "Provider P")
 	if err != nil {
 		t.Fatal(err)
 	}

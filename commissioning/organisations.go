@@ -1,6 +1,8 @@
-// Package commissioning holds the buyers' side of Hearth: consortia and their member
-// councils, the organisations and roles everyone acts through, and (in subpackages)
-// geography, the audit log and notifications.
+// Package commissioning holds what a consortium does as commissioner: its organisations
+// (consortia, councils, providers, the SWCU) and the people who act for them, and councils'
+// notification mailboxes; secure welfare coordination is in commissioning/secure. The
+// shared kernel beneath every process is commissioning/kernel. It never imports the
+// marketplace (cmd/hearth/architecture_test.go).
 package commissioning
 
 import (
@@ -12,13 +14,14 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // Organisation is a consortium, council, provider or the SWCU.
 type Organisation struct {
 	ID           int64 `gorm:"primaryKey"`
-	Kind         OrgKind
+	Kind         kernel.OrgKind
 	Name         string
 	ONSCode      *string `gorm:"column:ons_code"`
 	Region       *string
@@ -44,7 +47,7 @@ func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, err
 	var o Organisation
 	err := s.db.WithContext(ctx).First(&o, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return o, fmt.Errorf("organisation %d: %w", id, ErrNotFound)
+		return o, fmt.Errorf("organisation %d: %w", id, kernel.ErrNotFound)
 	}
 	if err != nil {
 		return o, fmt.Errorf("organisation %d: %w", id, err)
@@ -53,24 +56,24 @@ func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, err
 }
 
 // OrganisationByName returns the organisation of kind with the given name.
-func (s *Service) OrganisationByName(ctx context.Context, kind OrgKind, name string) (Organisation, error) {
+func (s *Service) OrganisationByName(ctx context.Context, kind kernel.OrgKind, name string) (Organisation, error) {
 	var o Organisation
 	err := s.db.WithContext(ctx).Where("kind = ? AND name = ?", kind, name).First(&o).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return o, fmt.Errorf("%s %q: %w", kind, name, ErrNotFound)
+		return o, fmt.Errorf("%s %q: %w", kind, name, kernel.ErrNotFound)
 	}
 	return o, err
 }
 
 // Create adds an organisation of any kind but council (councils are reference data).
-func (s *Service) Create(ctx context.Context, kind OrgKind, name string) (Organisation, error) {
+func (s *Service) Create(ctx context.Context, kind kernel.OrgKind, name string) (Organisation, error) {
 	o := Organisation{Kind: kind, Name: name}
-	if kind == KindCouncil {
-		return o, Invalid("kind", "councils are reference data; they cannot be created")
+	if kind == kernel.KindCouncil {
+		return o, kernel.Invalid("kind", "councils are reference data; they cannot be created")
 	}
 	if err := s.db.WithContext(ctx).Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "CreatedAt").Create(&o).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return o, fmt.Errorf("%s %q already exists: %w", kind, name, ErrConflict)
+			return o, fmt.Errorf("%s %q already exists: %w", kind, name, kernel.ErrConflict)
 		}
 		return o, fmt.Errorf("create %s %q: %w", kind, name, err)
 	}
@@ -83,7 +86,7 @@ func (s *Service) SyncCouncils(ctx context.Context) error {
 	var rows []Organisation
 	for _, c := range geo.Councils() {
 		c := c
-		rows = append(rows, Organisation{Kind: KindCouncil, Name: c.Name, ONSCode: &c.ONSCode, Region: &c.Region,
+		rows = append(rows, Organisation{Kind: kernel.KindCouncil, Name: c.Name, ONSCode: &c.ONSCode, Region: &c.Region,
 			CentroidLat: &c.Centroid.Lat, CentroidLon: &c.Centroid.Lon})
 	}
 	err := s.db.WithContext(ctx).Omit("ConsortiumID", "CreatedAt", "ID").Clauses(clause.OnConflict{
@@ -104,7 +107,7 @@ func (s *Service) JoinConsortium(ctx context.Context, consortiumID int64, onsCod
 		return fmt.Errorf("join consortium %d: %w", consortiumID, res.Error)
 	}
 	if int(res.RowsAffected) != len(onsCodes) {
-		return fmt.Errorf("join consortium: %d of %d councils found: %w", res.RowsAffected, len(onsCodes), ErrNotFound)
+		return fmt.Errorf("join consortium: %d of %d councils found: %w", res.RowsAffected, len(onsCodes), kernel.ErrNotFound)
 	}
 	return nil
 }
@@ -123,7 +126,7 @@ func (s *Service) Councils(ctx context.Context, consortiumID int64) ([]Organisat
 }
 
 // Organisations lists organisations of a kind, by name.
-func (s *Service) Organisations(ctx context.Context, kind OrgKind) ([]Organisation, error) {
+func (s *Service) Organisations(ctx context.Context, kind kernel.OrgKind) ([]Organisation, error) {
 	var out []Organisation
 	if err := s.db.WithContext(ctx).Where("kind = ?", kind).Order("name").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("list %s organisations: %w", kind, err)
@@ -134,11 +137,11 @@ func (s *Service) Organisations(ctx context.Context, kind OrgKind) ([]Organisati
 // CanView reports whether a user of viewer's organisation, in role, may see target's
 // details and users: their own organisation always; a consortium admin also the
 // consortium's member councils. Everyone else's organisation is another tenant.
-func CanView(role Role, viewer, target Organisation) bool {
+func CanView(role kernel.Role, viewer, target Organisation) bool {
 	if viewer.ID == target.ID {
 		return true
 	}
-	return role == RoleConsortiumAdmin && target.Kind == KindCouncil &&
+	return role == kernel.RoleConsortiumAdmin && target.Kind == kernel.KindCouncil &&
 		target.ConsortiumID != nil && *target.ConsortiumID == viewer.ID
 }
 
@@ -158,6 +161,6 @@ func (s *Service) HostCouncils(ctx context.Context, consortiumID int64) ([]Organ
 // CanHostUsers reports whether consortium's admin may give council's staff the
 // host-council user role (see HostCouncils).
 func CanHostUsers(consortium, council Organisation) bool {
-	return consortium.Kind == KindConsortium && council.Kind == KindCouncil && council.ONSCode != nil && (*council.ONSCode)[0] == 'E' &&
+	return consortium.Kind == kernel.KindConsortium && council.Kind == kernel.KindCouncil && council.ONSCode != nil && (*council.ONSCode)[0] == 'E' &&
 		(council.ConsortiumID == nil || *council.ConsortiumID == consortium.ID)
 }

@@ -9,6 +9,7 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
@@ -71,7 +72,7 @@ func (s *Server) apiCreateUser(c echo.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	u, err := s.inviteUser(c, auth.NewUser{Email: req.Email, Name: req.Name, Role: commissioning.Role(req.Role), OrganisationID: req.OrganisationID})
+	u, err := s.inviteUser(c, auth.NewUser{Email: req.Email, Name: req.Name, Role: kernel.Role(req.Role), OrganisationID: req.OrganisationID})
 	if err != nil {
 		return err
 	}
@@ -80,6 +81,6 @@ func (s *Server) apiCreateUser(c echo.Context) error {
 }
 
 // asFieldErrors reports whether err carries field errors, and puts them in fe.
-func asFieldErrors(err error, fe *commissioning.FieldErrors) bool {
+func asFieldErrors(err error, fe *kernel.FieldErrors) bool {
 	return errors.As(err, fe)
 }

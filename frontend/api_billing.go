@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
@@ -117,7 +117,7 @@ func (s *Server) apiRunInvoices(c echo.Context) error {
 		start, _ = time.Parse(time.DateOnly, req.From)
 		last, _ := time.Parse(time.DateOnly, req.To)
 		if last.Before(start) {
-			return commissioning.Invalid("to", "The last day must be on or after the first")
+			return kernel.Invalid("to", "The last day must be on or after the first")
 		}
 		end = last.AddDate(0, 0, 1)
 	} else {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -40,12 +40,12 @@ func (s *Server) apiRequests(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := commissioning.RequestFilter{Statuses: queryCodes(c, "status"), ChildRef: c.QueryParam("child_ref")}
+	f := marketplace.RequestFilter{Statuses: queryCodes(c, "status"), ChildRef: c.QueryParam("child_ref")}
 	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
 	if err != nil {
 		return err
 	}
-	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r commissioning.PlacementRequest) int64 { return r.ID })); err != nil {
+	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
 		return err
 	}
 	pg = pg.counted(c, total)
@@ -184,7 +184,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 	ctx := c.Request().Context()
 	if req.Offered {
 		if req.BedID <= 0 {
-			return commissioning.Invalid("bed_id", "Give the offered bed to allocate")
+			return kernel.Invalid("bed_id", "Give the offered bed to allocate")
 		}
 		r, err := s.deps.Secure.Allocate(ctx, req.ReferralID, req.BedID, u.ID)
 		if err != nil {
@@ -193,7 +193,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 		return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionAllocated, Referral: toAPIReferral(r, s.now())})
 	}
 	if req.HomeID <= 0 {
-		return commissioning.Invalid("home_id", "Give the home to ask for the bed")
+		return kernel.Invalid("home_id", "Give the home to ask for the bed")
 	}
 	if _, err := s.deps.Secure.Circulate(ctx, req.ReferralID, []int64{req.HomeID}, u.ID); err != nil {
 		return err
@@ -208,7 +208,7 @@ func (s *Server) apiAcceptSuggestion(c echo.Context) error {
 // referralResponses are the homes' answers to a referral, for its council and the
 // SWCU; nil for a home, which sees only its own part.
 func (s *Server) referralResponses(c echo.Context, id int64) (*[]apitypes.ReferralResponse, error) {
-	if k := secureViewer(c).Kind; k != commissioning.KindCouncil && k != commissioning.KindSWCU {
+	if k := secureViewer(c).Kind; k != kernel.KindCouncil && k != kernel.KindSWCU {
 		return nil, nil
 	}
 	circs, err := s.deps.Secure.Circulations(c.Request().Context(), id)

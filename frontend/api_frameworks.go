@@ -13,7 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -58,7 +58,7 @@ func toAPIApplication(f marketplace.Framework, a marketplace.Application, provid
 func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error) {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
-	if u, _ := currentUser(c); u.Role == commissioning.RoleConsortiumAdmin {
+	if u, _ := currentUser(c); u.Role == kernel.RoleConsortiumAdmin {
 		fws, err := s.deps.Market.Frameworks(ctx, org.ID)
 		if err != nil {
 			return nil, err
@@ -82,7 +82,7 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error)
 			app := toAPIApplication(f, a, org.Name)
 			af.Application = &app
 			out = append(out, af)
-		case !errors.Is(err, commissioning.ErrNotFound):
+		case !errors.Is(err, kernel.ErrNotFound):
 			return nil, err
 		case f.OpenForApplications:
 			out = append(out, toAPIFramework(f))
@@ -120,7 +120,7 @@ func (s *Server) apiFramework(c echo.Context) error {
 			return c.JSON(http.StatusOK, f)
 		}
 	}
-	return fmt.Errorf("framework %d: %w", id, commissioning.ErrNotFound)
+	return fmt.Errorf("framework %d: %w", id, kernel.ErrNotFound)
 }
 
 // applicationStatuses are the codes GET /api/v1/applications?status= accepts.
@@ -132,7 +132,7 @@ func (s *Server) apiApplications(c echo.Context) error {
 	ctx := c.Request().Context()
 	status := c.QueryParam("status")
 	if status != "" && applicationStatusLabels[status] == "" {
-		return commissioning.Invalid("status", "status must be one of "+strings.Join(applicationStatuses, ", "))
+		return kernel.Invalid("status", "status must be one of "+strings.Join(applicationStatuses, ", "))
 	}
 	pg, err := listPager(c)
 	if err != nil {
@@ -178,7 +178,7 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	f, a, err := s.reviewedApplication(c)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && he.Code == http.StatusForbidden {
-		return fmt.Errorf("application %s: %w", c.Param("id"), commissioning.ErrNotFound)
+		return fmt.Errorf("application %s: %w", c.Param("id"), kernel.ErrNotFound)
 	}
 	if err != nil {
 		return err
@@ -187,7 +187,7 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	if err := s.decodeJSON(c, &req); err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if strings.TrimSpace(req.Reason) == "" {
 		fe.Add("reason", "Enter the reason for your decision; the provider will see it")
 	}
@@ -246,7 +246,7 @@ func (s *Server) apiSuspension(c echo.Context, change func(context.Context, mark
 	f, a, err := s.reviewedApplication(c)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && he.Code == http.StatusForbidden {
-		return fmt.Errorf("application %s: %w", c.Param("id"), commissioning.ErrNotFound)
+		return fmt.Errorf("application %s: %w", c.Param("id"), kernel.ErrNotFound)
 	}
 	if err != nil {
 		return err
@@ -282,7 +282,7 @@ func (s *Server) apiSetBillingContact(c echo.Context) error {
 		return err
 	}
 	if !member {
-		return fmt.Errorf("council %d: %w", id, commissioning.ErrNotFound)
+		return fmt.Errorf("council %d: %w", id, kernel.ErrNotFound)
 	}
 	var req billingContactRequest
 	if err := s.decodeJSON(c, &req); err != nil {
@@ -346,10 +346,10 @@ func (s *Server) apiApply(c echo.Context) error {
 		return marketplace.ErrSubmitted
 	}
 	ctx := c.Request().Context()
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		m := s.deps.Market.WithTx(tx)
-		var lfe commissioning.FieldErrors
+		var lfe kernel.FieldErrors
 		if err := m.ChooseLots(ctx, a, req.LotIDs); err != nil && !asFieldErrors(err, &lfe) {
 			return err
 		}

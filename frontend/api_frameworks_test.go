@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -18,15 +18,15 @@ import (
 func (h *harness) otherConsortium(t *testing.T) (adminToken string, fw marketplace.Framework) {
 	t.Helper()
 	ctx := context.Background()
-	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Other Consortium")
+	cons, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Other Consortium")
 	must(t, err)
 	must(t, h.deps.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000035"})) // Leeds
-	u, err := h.quiet.Create(ctx, newUser("admin@other.test", string(commissioning.RoleConsortiumAdmin), cons.ID))
+	u, err := h.quiet.Create(ctx, newUser("admin@other.test", string(kernel.RoleConsortiumAdmin), cons.ID))
 	must(t, err)
 	h.users[u.Email] = u
 	fw, err = h.deps.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Other DPS", WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 100, NoDistancePolicy: true})
 	must(t, err)
-	_, err = h.deps.Market.AddLot(ctx, fw.ID, marketplace.NewLot{Code: "fostering", Name: "Fostering", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 100000}})
+	_, err = h.deps.Market.AddLot(ctx, fw.ID, marketplace.NewLot{Code: "fostering", Name: "Fostering", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 100000}})
 	must(t, err)
 	return h.token(u.Email), fw
 }

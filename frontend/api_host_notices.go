@@ -8,7 +8,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -97,7 +98,7 @@ func (s *Server) apiPutMailboxes(c echo.Context) error {
 	n, err := s.deps.Orgs.SetMailboxes(c.Request().Context(), currentOrg(c).ID, entries, u.ID)
 	var ie *commissioning.ImportError
 	if errors.As(err, &ie) {
-		fe := commissioning.FieldErrors{}
+		fe := kernel.FieldErrors{}
 		for _, r := range ie.Rows {
 			fe.Add(fmtField(r), r.Message)
 		}

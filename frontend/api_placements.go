@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -61,7 +61,7 @@ func (s *Server) apiDecide(c echo.Context) error {
 func (s *Server) apiPlacements(c echo.Context) error {
 	status := c.QueryParam("status")
 	if status != "" && !validStatus(status) {
-		return commissioning.Invalid("status", "Status must be one of awaiting_approval, awarded, started or ended")
+		return kernel.Invalid("status", "Status must be one of awaiting_approval, awarded, started or ended")
 	}
 	p, err := newPager(c.QueryParams(), defaultPerPage)
 	if err != nil {
@@ -262,7 +262,7 @@ func (s *Server) apiNotices(c echo.Context) error {
 func (s *Server) apiChild(c echo.Context) error {
 	ref := strings.TrimSpace(c.QueryParam("ref"))
 	if ref == "" {
-		return commissioning.Invalid("ref", "Give the child's reference, as ?ref=")
+		return kernel.Invalid("ref", "Give the child's reference, as ?ref=")
 	}
 	rec, err := s.deps.Market.ChildHistory(c.Request().Context(), currentOrg(c).ID, ref)
 	if err != nil {

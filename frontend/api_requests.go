@@ -8,8 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -188,10 +188,10 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 	start, _ := time.Parse("2006-01-02", req.StartDate)
 	deadline, _ := time.Parse(time.RFC3339, req.Deadline)
 	u, _ := currentUser(c)
-	r := commissioning.PlacementRequest{CouncilID: currentOrg(c).ID, CreatedBy: &u.ID, ChildRef: req.ChildRef, AgeYears: &req.AgeYears,
-		BirthMonth: &req.BirthMonth, BirthYear: &req.BirthYear, Sex: &req.Sex, Needs: commissioning.StringArray(req.Needs), NeedsDetail: req.NeedsDetail,
+	r := marketplace.PlacementRequest{CouncilID: currentOrg(c).ID, CreatedBy: &u.ID, ChildRef: req.ChildRef, AgeYears: &req.AgeYears,
+		BirthMonth: &req.BirthMonth, BirthYear: &req.BirthYear, Sex: &req.Sex, Needs: kernel.StringArray(req.Needs), NeedsDetail: req.NeedsDetail,
 		LegalStatus: &req.LegalStatus, SchoolYear: req.SchoolYear, EHCP: req.EHCP, WithinMiles: &req.WithinMiles,
-		AvoidCouncils: commissioning.Int64Array(req.AvoidCouncils), LotID: &req.LotID, Tier: &req.Tier, StartDate: &start,
+		AvoidCouncils: kernel.Int64Array(req.AvoidCouncils), LotID: &req.LotID, Tier: &req.Tier, StartDate: &start,
 		DurationWeeks: &req.DurationWeeks, Deadline: &deadline, Emergency: req.Emergency, FamilyDetails: req.FamilyDetails}
 	if err := r.SetHome(req.HomeOutcode); err != nil {
 		return err

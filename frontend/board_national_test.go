@@ -14,8 +14,9 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -49,7 +50,7 @@ func nationalBoard(tb testing.TB) (base string, client *http.Client) {
 		tb.Fatal(err)
 	}
 	deps := wiredDeps(tb, db, notify.NewOutbox(db.Gorm, false), billing.Config{})
-	if _, err := deps.Users.Create(ctx, auth.NewUser{Email: "commissioner@manchester.test", Name: "Commissioner", Role: commissioning.RoleCommissioner, OrganisationID: manchester.ID, Password: testPassword}); err != nil {
+	if _, err := deps.Users.Create(ctx, auth.NewUser{Email: "commissioner@manchester.test", Name: "Commissioner", Role: kernel.RoleCommissioner, OrganisationID: manchester.ID, Password: testPassword}); err != nil {
 		tb.Fatal(err)
 	}
 	s, err := New(Config{BaseURL: "http://hearth.test"}, deps)

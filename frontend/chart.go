@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
-	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
@@ -71,7 +71,7 @@ func spendChart(rows []billing.LotMonth) template.HTML {
 	var b strings.Builder
 	var alt []string
 	for _, m := range months {
-		alt = append(alt, m+" "+marketplace.Pence(sumOf(by[m])).String())
+		alt = append(alt, m+" "+kernel.Pence(sumOf(by[m])).String())
 	}
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" height="%.0f" role="img" aria-label="%s" data-testid="spend-chart">`, w, h+40, h+40,
 		template.HTMLEscapeString("Monthly spend: "+strings.Join(alt, "; ")))
@@ -86,7 +86,7 @@ func spendChart(rows []billing.LotMonth) template.HTML {
 			hh := h * float64(v) / float64(top)
 			y -= hh
 			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="%s"><title>%s</title></rect>`, x, y, barW, hh, colours[j%len(colours)],
-				template.HTMLEscapeString(fmt.Sprintf("%s, %s: %s", m, lot, marketplace.Pence(v))))
+				template.HTMLEscapeString(fmt.Sprintf("%s, %s: %s", m, lot, kernel.Pence(v))))
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle">%s</text>`, x+barW/2, h+16, template.HTMLEscapeString(m))
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // dateParts reads a GOV.UK date input (name-day, name-month, name-year). It returns
@@ -51,12 +51,12 @@ func setDateParts(form map[string]string, name string, t *time.Time) {
 func (s *Server) now() time.Time { return s.deps.Clock.Now() }
 
 // today is the date in England by the injected clock.
-func (s *Server) today() time.Time { return commissioning.DateOf(s.now()) }
+func (s *Server) today() time.Time { return kernel.DateOf(s.now()) }
 
 // dateTimeParts reads a GOV.UK date input (name-day, -month, -year) with a time field
 // (name_time, like 17:30) as a time in England. It adds a problem to fe, against the
 // field to fix, when either part is missing or wrong.
-func dateTimeParts(form map[string]string, name, label, missing string, fe *commissioning.FieldErrors) *time.Time {
+func dateTimeParts(form map[string]string, name, label, missing string, fe *kernel.FieldErrors) *time.Time {
 	day, msg := dateParts(form, name, label)
 	t, terr := time.Parse("15:04", strings.TrimSpace(form[name+"_time"]))
 	switch {

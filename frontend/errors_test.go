@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -22,9 +22,9 @@ func TestErrorsMapToOneStatusAndOneMessage(t *testing.T) {
 	}{
 		{"BiddingClosed409", fmt.Errorf("bid on request 12: %w", marketplace.ErrBiddingClosed), http.StatusConflict, "The deadline for responses has passed."},
 		{"NotInvited404", fmt.Errorf("request 12 for provider 3: %w", marketplace.ErrNotInvited), http.StatusNotFound, "Your organisation was not invited to this request."},
-		{"BedTaken409", fmt.Errorf("allocate: %w", fmt.Errorf("bed 4: %w", secure.ErrBedTaken)), http.StatusConflict, commissioning.Message("bed_taken")},
+		{"BedTaken409", fmt.Errorf("allocate: %w", fmt.Errorf("bed 4: %w", secure.ErrBedTaken)), http.StatusConflict, kernel.Message("bed_taken")},
 		{"BidNotAvailable422", marketplace.ErrBidNotAvailable, http.StatusUnprocessableEntity, "That bid has been withdrawn or is not for this request."},
-		{"FieldErrors422", fmt.Errorf("save: %w", commissioning.Invalid("name", "Enter the name")), http.StatusUnprocessableEntity, ""},
+		{"FieldErrors422", fmt.Errorf("save: %w", kernel.Invalid("name", "Enter the name")), http.StatusUnprocessableEntity, ""},
 		{"Unknown500", errors.New("database on fire"), http.StatusInternalServerError, ""},
 	}
 	for _, tt := range tests {

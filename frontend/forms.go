@@ -14,9 +14,8 @@ import (
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
-	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // newValidator returns a validator that names fields by their form or JSON names.
@@ -33,21 +32,21 @@ func newValidator() *validator.Validate {
 	return v
 }
 
-// check validates dst, an action's input, with commissioning.Check (the one validation
+// check validates dst, an action's input, with kernel.Check (the one validation
 // the API, the web and CSV import share) and gives each problem its form element id.
-func (s *Server) check(dst any) commissioning.FieldErrors {
-	return withFormIDs(commissioning.Check(dst), dst)
+func (s *Server) check(dst any) kernel.FieldErrors {
+	return withFormIDs(kernel.Check(dst), dst)
 }
 
 // withFormIDs sets the form element id of each field error from dst's `form` tags: a
 // field's form name, and a date input's day box.
-func withFormIDs(fe commissioning.FieldErrors, dst any) commissioning.FieldErrors {
+func withFormIDs(fe kernel.FieldErrors, dst any) kernel.FieldErrors {
 	return withFormIDsSuffixed(fe, dst, "")
 }
 
 // withFormIDsSuffixed is withFormIDs for a page with one form per item, whose fields'
 // names end in sfx ("_42").
-func withFormIDsSuffixed(fe commissioning.FieldErrors, dst any, sfx string) commissioning.FieldErrors {
+func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.FieldErrors {
 	ids := map[string]string{}
 	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
 		tag := parseFormTag(f)
@@ -63,7 +62,7 @@ func withFormIDsSuffixed(fe commissioning.FieldErrors, dst any, sfx string) comm
 	if fe == nil {
 		return nil
 	}
-	out := make(commissioning.FieldErrors, len(fe)) // fe may be a shared, declared error
+	out := make(kernel.FieldErrors, len(fe)) // fe may be a shared, declared error
 	for i, e := range fe {
 		if id, ok := ids[e.Field]; ok && (e.FormID == "" || sfx != "") && id != e.Field {
 			e.FormID = id
@@ -126,13 +125,13 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
 // (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
 // starting with the name ("note_autism" → "autism").
-func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, commissioning.FieldErrors, error) {
+func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.FieldErrors, error) {
 	return s.decodeFormSuffixed(c, dst, "")
 }
 
 // decodeFormSuffixed is decodeForm for a page with one form per item, whose fields'
 // names end in sfx ("_42").
-func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, commissioning.FieldErrors, error) {
+func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, kernel.FieldErrors, error) {
 	vals, err := c.FormParams()
 	if err != nil {
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
@@ -145,7 +144,7 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 		form[k] = strings.Join(v, ",")
 	}
 	fe := decodeValues(vals, dst, sfx)
-	for _, e := range withFormIDsSuffixed(commissioning.Check(dst), dst, sfx) {
+	for _, e := range withFormIDsSuffixed(kernel.Check(dst), dst, sfx) {
 		if !fe.Has(e.Field) {
 			fe = append(fe, e)
 		}
@@ -154,8 +153,8 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
-func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldErrors {
-	var fe commissioning.FieldErrors
+func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
+	var fe kernel.FieldErrors
 	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
 	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
 		tag := parseFormTag(f)
@@ -163,12 +162,12 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 			return
 		}
 		tag.name += sfx
-		bad := func(code commissioning.Code, msg string) {
+		bad := func(code kernel.Code, msg string) {
 			id := tag.name
 			if tag.date {
 				id += "-day"
 			}
-			fe = append(fe, commissioning.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
+			fe = append(fe, kernel.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
 		}
 		switch {
 		case tag.date:
@@ -178,7 +177,7 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 			case t != nil:
 				v.SetString(t.Format("2006-01-02"))
 			case msg != "":
-				bad(commissioning.CodeBadDate, msg)
+				bad(kernel.CodeBadDate, msg)
 			}
 		case tag.prefix && v.Kind() == reflect.Map:
 			m := reflect.MakeMap(v.Type())
@@ -192,7 +191,7 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 			if raw := get(tag.name); raw != "" {
 				p, err := parsePounds(raw)
 				if err != nil {
-					bad(commissioning.CodeBadAmount, commissioning.Message(commissioning.CodeBadAmount))
+					bad(kernel.CodeBadAmount, kernel.Message(kernel.CodeBadAmount))
 					return
 				}
 				v.SetInt(p)
@@ -208,7 +207,7 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.ParseInt(strings.ReplaceAll(raw, ",", ""), 10, 64)
 				if err != nil {
-					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					bad(kernel.CodeBadNumber, kernel.Message(kernel.CodeBadNumber))
 					return
 				}
 				v.SetInt(n)
@@ -225,7 +224,7 @@ func decodeValues(vals url.Values, dst any, sfx string) commissioning.FieldError
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))
 				if err != nil {
-					bad(commissioning.CodeBadNumber, commissioning.Message(commissioning.CodeBadNumber))
+					bad(kernel.CodeBadNumber, kernel.Message(kernel.CodeBadNumber))
 					return
 				}
 				v.Set(reflect.ValueOf(&n))
@@ -282,18 +281,18 @@ func apiError(status int, msg, requestID string, err error) apitypes.Error {
 	if requestID != "" {
 		body.RequestId = &requestID
 	}
-	if reason := string(commissioning.CodeOf(err)); status < 500 && reason != "" {
+	if reason := string(kernel.CodeOf(err)); status < 500 && reason != "" {
 		body.Reason = &reason
 	}
 	out := apitypes.Error{Error: body}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if errors.As(err, &fe) {
 		out.Error.Message = "The request has invalid fields."
 		fields := make([]apitypes.FieldError, len(fe))
 		for i, e := range fe {
 			fields[i] = apitypes.FieldError{Field: e.Field, Code: string(e.Code), Message: e.Text()}
 			if fields[i].Code == "" {
-				fields[i].Code = string(commissioning.CodeInvalid)
+				fields[i].Code = string(kernel.CodeInvalid)
 			}
 		}
 		out.Errors = &fields
@@ -345,7 +344,7 @@ func readJSON(c echo.Context, dst any) error {
 		return badJSON(err)
 	}
 	if dec.More() {
-		return &jsonError{commissioning.Invalid("body", "The body must hold exactly one JSON object.")}
+		return &jsonError{kernel.Invalid("body", "The body must hold exactly one JSON object.")}
 	}
 	return nil
 }
@@ -365,16 +364,16 @@ func badJSON(err error) error {
 		if field == "" {
 			field = "body"
 		}
-		return &jsonError{commissioning.Invalid(field, fmt.Sprintf("%s must be a %s, not a JSON %s", field, jsonKind(te.Type), te.Value))}
+		return &jsonError{kernel.Invalid(field, fmt.Sprintf("%s must be a %s, not a JSON %s", field, jsonKind(te.Type), te.Value))}
 	case errors.As(err, &se):
-		return &jsonError{commissioning.Invalid("body", fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset))}
+		return &jsonError{kernel.Invalid("body", fmt.Sprintf("The body is not valid JSON (at byte %d).", se.Offset))}
 	case errors.Is(err, io.EOF):
-		return &jsonError{commissioning.Invalid("body", "The body is empty; send a JSON object.")}
+		return &jsonError{kernel.Invalid("body", "The body is empty; send a JSON object.")}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &jsonError{commissioning.Invalid(field, fmt.Sprintf("%s is not a field of this request", field))}
+		return &jsonError{kernel.Invalid(field, fmt.Sprintf("%s is not a field of this request", field))}
 	}
-	return &jsonError{commissioning.Invalid("body", "The body is not valid JSON.")}
+	return &jsonError{kernel.Invalid("body", "The body is not valid JSON.")}
 }
 
 func jsonKind(t reflect.Type) string {
@@ -395,6 +394,6 @@ func jsonKind(t reflect.Type) string {
 
 // parsePounds reads an amount typed in pounds ("4,750", "£4750.50") as pence.
 func parsePounds(s string) (int64, error) {
-	p, err := marketplace.ParsePounds(s)
+	p, err := kernel.ParsePounds(s)
 	return int64(p), err
 }

@@ -4,7 +4,7 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -23,13 +23,13 @@ func TestDecodeFormIntoBidInput(t *testing.T) {
 		name          string
 		vals          url.Values
 		field, formID string
-		code          commissioning.Code
+		code          kernel.Code
 	}{
 		{"OK", form(), "", "", ""},
-		{"ErrWeeklyFeeNotAnAmount", form("weekly_fee", "lots"), "weekly_fee_pence", "weekly_fee", commissioning.CodeBadAmount},
-		{"ErrEarliestStartNotADate", form("earliest_start-day", "31", "earliest_start-month", "2"), "earliest_start", "earliest_start-day", commissioning.CodeBadDate},
-		{"ErrEarliestStartPartMissing", form("earliest_start-year", ""), "earliest_start", "earliest_start-day", commissioning.CodeBadDate},
-		{"ErrNoticeDaysNotANumber", form("notice_days", "four weeks"), "notice_days", "notice_days", commissioning.CodeBadNumber},
+		{"ErrWeeklyFeeNotAnAmount", form("weekly_fee", "lots"), "weekly_fee_pence", "weekly_fee", kernel.CodeBadAmount},
+		{"ErrEarliestStartNotADate", form("earliest_start-day", "31", "earliest_start-month", "2"), "earliest_start", "earliest_start-day", kernel.CodeBadDate},
+		{"ErrEarliestStartPartMissing", form("earliest_start-year", ""), "earliest_start", "earliest_start-day", kernel.CodeBadDate},
+		{"ErrNoticeDaysNotANumber", form("notice_days", "four weeks"), "notice_days", "notice_days", kernel.CodeBadNumber},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -56,13 +56,13 @@ func TestDecodeFormIntoBidInput(t *testing.T) {
 // name) is shown beside its date input's day box, and ids given by the form stay.
 func TestFieldErrorsSitBesideTheirFormElements(t *testing.T) {
 	var in marketplace.FeeInput
-	fe := withFormIDs(commissioning.FieldErrors{{Field: "effective_from"}, {Field: "core_pence"}, {Field: "reason"}}, &in)
+	fe := withFormIDs(kernel.FieldErrors{{Field: "effective_from"}, {Field: "core_pence"}, {Field: "reason"}}, &in)
 	for i, want := range []string{"effective_from-day", "core_fee", "reason"} {
 		if fe[i].ID() != want {
 			t.Errorf("%s beside %q, want %q", fe[i].Field, fe[i].ID(), want)
 		}
 	}
-	got := formIDs(commissioning.FieldErrors{{Field: "ended_on", Message: "Enter the end date"}, {Field: "note"}}, map[string]string{"ended_on-day": "", "note": ""})
+	got := formIDs(kernel.FieldErrors{{Field: "ended_on", Message: "Enter the end date"}, {Field: "note"}}, map[string]string{"ended_on-day": "", "note": ""})
 	if got[0].ID() != "ended_on-day" || got[1].ID() != "note" {
 		t.Errorf("form ids %+v", got)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -27,10 +27,10 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	u, _ := currentUser(c)
 	err = s.deps.Users.ChangePassword(c.Request().Context(), u, f, s.sessionKey(c), c.RealIP())
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
-		fe = commissioning.FieldErrors{{Field: "current_password", Message: "Too many wrong passwords. " + auth.ThrottleAdvice}}
+		fe = kernel.FieldErrors{{Field: "current_password", Message: "Too many wrong passwords. " + auth.ThrottleAdvice}}
 		return s.page(c, http.StatusTooManyRequests, "account_password", "Change your password", nil, withForm(form, fe))
 	case asFieldErrors(err, &fe):
 		return s.page(c, http.StatusUnprocessableEntity, "account_password", "Change your password", nil, withForm(form, fe))

@@ -9,15 +9,15 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
 // consortiumUsers lists one page of the users a consortium admin manages, with their
 // organisations' names, and counts them all.
-func (s *Server) consortiumUsers(c echo.Context, page commissioning.Page) ([]auth.User, map[int64]string, int64, error) {
+func (s *Server) consortiumUsers(c echo.Context, page kernel.Page) ([]auth.User, map[int64]string, int64, error) {
 	ctx := c.Request().Context()
 	consortium := currentOrg(c)
 	orgs, err := s.manageableOrganisations(ctx, consortium)
@@ -61,7 +61,7 @@ type newUserForm struct {
 }
 
 // invitableRoles are the roles a consortium admin gives, in the order the form offers them.
-var invitableRoles = []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleHostCouncilUser, commissioning.RoleConsortiumAdmin}
+var invitableRoles = []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleHostCouncilUser, kernel.RoleConsortiumAdmin}
 
 // newUserData is the Add a user form's choices: the consortium and its member councils,
 // then every other English council outside a consortium, whose staff can only be
@@ -114,7 +114,7 @@ func (s *Server) newUser(c echo.Context) error {
 	fe := s.check(&f)
 	if fe == nil {
 		orgID, _ := strconv.ParseInt(f.OrganisationID, 10, 64)
-		_, err = s.inviteUser(c, auth.NewUser{Email: f.Email, Name: f.Name, Role: commissioning.Role(f.Role), OrganisationID: orgID})
+		_, err = s.inviteUser(c, auth.NewUser{Email: f.Email, Name: f.Name, Role: kernel.Role(f.Role), OrganisationID: orgID})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
@@ -127,9 +127,9 @@ func (s *Server) newUser(c echo.Context) error {
 }
 
 // auditFilter reads the audit log's filters from the query, reporting bad dates.
-func auditFilter(q url.Values) (audit.Filter, commissioning.FieldErrors) {
+func auditFilter(q url.Values) (audit.Filter, kernel.FieldErrors) {
 	f := audit.Filter{Action: q.Get("action"), ActorEmail: q.Get("actor"), EntityType: q.Get("entity_type"), EntityID: q.Get("entity_id")}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	parse := func(field string) time.Time {
 		v := q.Get(field)
 		if v == "" {
@@ -154,9 +154,9 @@ func auditFilter(q url.Values) (audit.Filter, commissioning.FieldErrors) {
 func auditView(c echo.Context) (audit.Scope, string) {
 	u, _ := currentUser(c)
 	switch u.Role {
-	case commissioning.RoleConsortiumAdmin:
+	case kernel.RoleConsortiumAdmin:
 		return audit.ConsortiumScope(currentOrg(c).ID), "/admin/audit"
-	case commissioning.RoleSWCUCoordinator:
+	case kernel.RoleSWCUCoordinator:
 		return audit.SecureWelfareScope, "/secure/audit"
 	}
 	return audit.Scope{}, "/"
@@ -251,7 +251,7 @@ func (s *Server) emailPage(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	e, err := s.deps.Outbox.Get(c.Request().Context(), notify.ConsortiumMail(currentOrg(c).ID), id)
-	if errors.Is(err, commissioning.ErrNotFound) {
+	if errors.Is(err, kernel.ErrNotFound) {
 		return echo.ErrNotFound
 	}
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -19,7 +19,7 @@ func (s *Server) approvalsPage(c echo.Context) error {
 	return s.renderApprovals(c, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderApprovals(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderApprovals(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	pg, err := listPager(c)
 	if err != nil {
 		return err

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -39,10 +39,10 @@ func (s *Server) signIn(c echo.Context) error {
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
 		return s.page(c, http.StatusTooManyRequests, "sign_in", "Sign in", nil,
-			withForm(form, commissioning.FieldErrors{{Field: "email", Message: "Too many failed attempts to sign in to this account or from this network. " + auth.ThrottleAdvice}}))
+			withForm(form, kernel.FieldErrors{{Field: "email", Message: "Too many failed attempts to sign in to this account or from this network. " + auth.ThrottleAdvice}}))
 	case errors.Is(err, auth.ErrBadCredentials):
 		return s.page(c, http.StatusUnprocessableEntity, "sign_in", "Sign in", nil,
-			withForm(form, commissioning.FieldErrors{{Field: "email", Message: "Enter a correct email address and password"}}))
+			withForm(form, kernel.FieldErrors{{Field: "email", Message: "Enter a correct email address and password"}}))
 	case err != nil:
 		return err
 	}
@@ -121,10 +121,10 @@ func (s *Server) mfaVerify(c echo.Context) error {
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
 		return s.page(c, http.StatusTooManyRequests, "mfa_verify", "Enter your security code", nil,
-			withForm(form, commissioning.FieldErrors{{Field: "code", Message: "Too many wrong codes. " + auth.ThrottleAdvice}}), noNav)
+			withForm(form, kernel.FieldErrors{{Field: "code", Message: "Too many wrong codes. " + auth.ThrottleAdvice}}), noNav)
 	case errors.Is(err, auth.ErrBadCode):
 		return s.page(c, http.StatusUnprocessableEntity, "mfa_verify", "Enter your security code", nil,
-			withForm(form, commissioning.FieldErrors{{Field: "code", Message: "The security code is wrong or has expired: enter the code your app shows now"}}), noNav)
+			withForm(form, kernel.FieldErrors{{Field: "code", Message: "The security code is wrong or has expired: enter the code your app shows now"}}), noNav)
 	case err != nil:
 		return err
 	}
@@ -156,7 +156,7 @@ func (s *Server) enrolmentSecret(c echo.Context, u auth.User) string {
 	return secret
 }
 
-func (s *Server) renderMFASetup(c echo.Context, u auth.User, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderMFASetup(c echo.Context, u auth.User, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	secret := s.enrolmentSecret(c, u)
 	en, err := auth.NewEnrolment(u)
@@ -200,7 +200,7 @@ func (s *Server) mfaSetup(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, "/account/mfa")
 	}
 	if err := s.deps.Users.EnableMFA(ctx, u, secret, f.Code); errors.Is(err, auth.ErrBadCode) {
-		return s.renderMFASetup(c, u, http.StatusUnprocessableEntity, form, commissioning.FieldErrors{{Field: "code", Message: "The security code is wrong or has expired: enter the code your app shows now"}})
+		return s.renderMFASetup(c, u, http.StatusUnprocessableEntity, form, kernel.FieldErrors{{Field: "code", Message: "The security code is wrong or has expired: enter the code your app shows now"}})
 	} else if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func (s *Server) forgot(c echo.Context) error {
 	// Requests are limited per address and per email, whether or not the account exists.
 	if err := s.deps.Users.AllowRequest(ctx, auth.RequestPasswordReset, f.Email, c.RealIP()); errors.Is(err, auth.ErrThrottled) {
 		return s.page(c, http.StatusTooManyRequests, "forgot_password", "Reset your password", map[string]any{"Sent": false},
-			withForm(form, commissioning.FieldErrors{{Field: "email", Message: "Too many reset links were asked for this email address or from this network. " + auth.RequestAdvice}}))
+			withForm(form, kernel.FieldErrors{{Field: "email", Message: "Too many reset links were asked for this email address or from this network. " + auth.RequestAdvice}}))
 	} else if err != nil {
 		return err
 	}
@@ -293,7 +293,7 @@ func (s *Server) reset(c echo.Context) error {
 	fe := s.check(&f)
 	if fe == nil {
 		if msg := auth.CheckPassword(f.Password, u.Email); msg != "" {
-			fe = commissioning.FieldErrors{{Field: "password", Message: msg}}
+			fe = kernel.FieldErrors{{Field: "password", Message: msg}}
 		}
 	}
 	if fe != nil {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
@@ -49,7 +49,7 @@ func (s *Server) billingPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if org.Kind == commissioning.KindProvider {
+	if org.Kind == kernel.KindProvider {
 		acct, ok, err := s.deps.Billing.AccountOf(ctx, org.ID)
 		if err != nil {
 			return err
@@ -108,7 +108,7 @@ func (s *Server) adminBilling(c echo.Context) error {
 	return s.renderAdminBilling(c, http.StatusOK, nil, nil, nil)
 }
 
-func (s *Server) renderAdminBilling(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors, res *billing.RunResult) error {
+func (s *Server) renderAdminBilling(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors, res *billing.RunResult) error {
 	o, err := s.deps.Billing.Overview(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return err
@@ -141,7 +141,7 @@ func (s *Server) runInvoices(c echo.Context) error {
 	switch {
 	case from != nil || to != nil || fromMsg != "" || toMsg != "":
 		// Another period than a calendar month: from the first day to the last, inclusive.
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if from == nil {
 			fe.Add("from-day", firstNonEmpty(fromMsg, "Enter the first day of the period"))
 		}
@@ -157,7 +157,7 @@ func (s *Server) runInvoices(c echo.Context) error {
 	default:
 		m, err := time.Parse("2006-01", form["month"])
 		if err != nil {
-			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, commissioning.FieldErrors{{Field: "month", Message: "Select the month to invoice"}}, nil)
+			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, kernel.FieldErrors{{Field: "month", Message: "Select the month to invoice"}}, nil)
 		}
 		start, end = billing.MonthOf(m)
 	}
@@ -178,7 +178,7 @@ func (s *Server) setBillingContact(c echo.Context) error {
 	}
 	id, _ := strconv.ParseInt(form["council_id"], 10, 64)
 	email := strings.TrimSpace(form["billing_email"])
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	member, err := s.memberCouncil(c.Request().Context(), currentOrg(c).ID, id)
 	if err != nil {
 		return err

@@ -11,9 +11,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/csvsafe"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -22,9 +22,9 @@ import (
 func consortiumOf(c echo.Context) (int64, bool) {
 	org := currentOrg(c)
 	switch org.Kind {
-	case commissioning.KindConsortium:
+	case kernel.KindConsortium:
 		return org.ID, true
-	case commissioning.KindCouncil:
+	case kernel.KindCouncil:
 		if org.ConsortiumID != nil {
 			return *org.ConsortiumID, true
 		}
@@ -34,9 +34,9 @@ func consortiumOf(c echo.Context) (int64, bool) {
 
 // parseBoardQuery reads the board's filters from a query string: the same names on
 // the page, in the CSV export and in GET /api/v1/vacancies.
-func parseBoardQuery(q url.Values) (marketplace.BoardQuery, commissioning.FieldErrors) {
+func parseBoardQuery(q url.Values) (marketplace.BoardQuery, kernel.FieldErrors) {
 	var bq marketplace.BoardQuery
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if v := q.Get("lot"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
@@ -62,7 +62,7 @@ func parseBoardQuery(q url.Values) (marketplace.BoardQuery, commissioning.FieldE
 			if code = strings.TrimSpace(code); code == "" {
 				continue
 			}
-			if marketplace.Label(marketplace.Needs, code) == code {
+			if kernel.Label(kernel.Needs, code) == code {
 				fe.Add("needs", fmt.Sprintf("%q is not a need in Hearth's list", code))
 				break
 			}
@@ -70,7 +70,7 @@ func parseBoardQuery(q url.Values) (marketplace.BoardQuery, commissioning.FieldE
 		}
 	}
 	if v := q.Get("rating"); v != "" {
-		if marketplace.Label(marketplace.Ratings, v) == v || v == "not_yet_inspected" {
+		if kernel.Label(marketplace.Ratings, v) == v || v == "not_yet_inspected" {
 			fe.Add("rating", "Select a rating from the list")
 		}
 		bq.MinRating = v
@@ -256,7 +256,7 @@ func (s *Server) board(c echo.Context) error {
 	data := map[string]any{
 		"Homes": homes, "Total": total, "Pager": pg.withTotal(int64(total), "/board", qs), "Query": qs.Encode(),
 		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": mapSVG, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view),
-		"Lots": lotOpts, "Needs": marketplace.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
+		"Lots": lotOpts, "Needs": kernel.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
 		"Now": s.now(), "Near": bq.Near != nil,
 	}
 	status := http.StatusOK
@@ -299,7 +299,7 @@ func (s *Server) boardCSV(c echo.Context) error {
 			if h.VacancyConfirmedAt != nil {
 				confirmed = h.VacancyConfirmedAt.UTC().Format(time.RFC3339)
 			}
-			_ = w.Write(h.Name, h.ProviderName, marketplace.Label(marketplace.HomeTypes, h.HomeType), marketplace.Label(marketplace.Ratings, h.OfstedRating),
+			_ = w.Write(h.Name, h.ProviderName, kernel.Label(marketplace.HomeTypes, h.HomeType), kernel.Label(marketplace.Ratings, h.OfstedRating),
 				h.Outcode, h.HostCouncil, miles, fmt.Sprintf("%d-%d", h.MinAge, h.MaxAge), accepts(h.AcceptsMale, h.AcceptsFemale),
 				strconv.Itoa(h.BedsFree), next, nextBeds, confirmed, strconv.FormatBool(h.Stale(s.now())), strings.Join(h.LotCodes, ";"))
 		}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -59,8 +59,8 @@ func milesField(m *float64) string {
 }
 
 // parseTerms reads the framework terms form, reporting numbers that are not numbers.
-func parseTerms(form map[string]string) (marketplace.FrameworkTerms, commissioning.FieldErrors) {
-	var fe commissioning.FieldErrors
+func parseTerms(form map[string]string) (marketplace.FrameworkTerms, kernel.FieldErrors) {
+	var fe kernel.FieldErrors
 	num := func(field string) int {
 		n, err := strconv.Atoi(form[field])
 		if err != nil {
@@ -117,7 +117,7 @@ func (s *Server) frameworkPage(c echo.Context) error {
 	return s.renderFramework(c, f, http.StatusOK, termsForm(f), nil)
 }
 
-func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
 	apps, err := s.deps.Market.Applications(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status
 		}
 	}
 	return s.page(c, status, "admin_framework", f.Name, map[string]any{"F": f, "Apps": apps, "Names": names, "Types": options(marketplace.PlacementTypes), "Tiers": marketplace.Tiers,
-		"TypeLabel": func(code string) string { return marketplace.Label(marketplace.PlacementTypes, code) }}, withForm(form, fe))
+		"TypeLabel": func(code string) string { return kernel.Label(marketplace.PlacementTypes, code) }}, withForm(form, fe))
 }
 
 func (s *Server) updateFramework(c echo.Context) error {
@@ -192,13 +192,13 @@ func (s *Server) addLot(c echo.Context) error {
 
 // parseCeilings reads ceiling_<tier> fields (pounds) into pence; prefix scopes the
 // field names to one form on the page.
-func parseCeilings(form map[string]string, prefix string) (map[string]marketplace.Pence, commissioning.FieldErrors) {
-	var fe commissioning.FieldErrors
-	ceilings := map[string]marketplace.Pence{}
+func parseCeilings(form map[string]string, prefix string) (map[string]kernel.Pence, kernel.FieldErrors) {
+	var fe kernel.FieldErrors
+	ceilings := map[string]kernel.Pence{}
 	for _, t := range marketplace.Tiers {
 		field := prefix + "ceiling_" + t.Code
 		if v := strings.TrimSpace(form[field]); v != "" {
-			p, err := marketplace.ParsePounds(v)
+			p, err := kernel.ParsePounds(v)
 			if err != nil {
 				fe.Add(field, "Enter the weekly ceiling in pounds, like 5,250")
 			}
@@ -274,7 +274,7 @@ func (s *Server) applicationPage(c echo.Context) error {
 	return s.renderApplication(c, f, a, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderApplication(c echo.Context, f marketplace.Framework, a marketplace.Application, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderApplication(c echo.Context, f marketplace.Framework, a marketplace.Application, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
 	if err != nil {
@@ -295,7 +295,7 @@ func (s *Server) decide(c echo.Context) error {
 		return err
 	}
 	lotID, _ := strconv.ParseInt(form["lot_id"], 10, 64)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	decision := form["decision_"+form["lot_id"]]
 	if decision != "admit" && decision != "reject" {
 		fe.Add("decision_"+form["lot_id"], "Select admit or reject")
@@ -326,7 +326,7 @@ func (s *Server) suspend(c echo.Context) error {
 		return err
 	}
 	if err := s.deps.Market.Suspend(c.Request().Context(), a, form["reason"]); err != nil {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err
 		}

@@ -6,8 +6,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -19,7 +19,7 @@ func (s *Server) geographyPage(c echo.Context) error {
 	return s.renderGeography(c, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderGeography(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderGeography(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	list, err := s.deps.Market.AdjacencyOverrides(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return err
@@ -44,7 +44,7 @@ func (s *Server) addAdjacencyOverride(c echo.Context) error {
 	u, _ := currentUser(c)
 	o, err := s.deps.Market.AddAdjacencyOverride(c.Request().Context(), currentOrg(c).ID, u.ID,
 		marketplace.NewAdjacencyOverride{CouncilA: form["council_a"], CouncilB: form["council_b"], Reason: form["reason"]})
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if err != nil && !asFieldErrors(err, &fe) {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -35,10 +35,10 @@ func (s *Server) homeFormData(c echo.Context, h *marketplace.Home) (map[string]a
 	if err != nil {
 		return nil, nil, err
 	}
-	return map[string]any{"Home": h, "Lots": lots, "Needs": marketplace.Needs, "Ratings": options(marketplace.Ratings), "Types": options(marketplace.HomeTypes)}, lotMap, nil
+	return map[string]any{"Home": h, "Lots": lots, "Needs": kernel.Needs, "Ratings": options(marketplace.Ratings), "Types": options(marketplace.HomeTypes)}, lotMap, nil
 }
 
-func options(opts []marketplace.Option) [][2]string {
+func options(opts []kernel.Option) [][2]string {
 	out := make([][2]string, len(opts))
 	for i, o := range opts {
 		out[i] = [2]string{o.Code, o.Label}
@@ -132,7 +132,7 @@ func (s *Server) saveHome(c echo.Context) error {
 		h, err := s.deps.Market.SaveHome(c.Request().Context(), currentOrg(c).ID, id, version, f)
 		switch {
 		case errors.Is(err, marketplace.ErrStale):
-			fe = commissioning.FieldErrors{{Field: "name", Message: "Someone else changed this home while you were editing it. Your changes are below but were not saved: check the home's current details in another tab, then save again."}}
+			fe = kernel.FieldErrors{{Field: "name", Message: "Someone else changed this home while you were editing it. Your changes are below but were not saved: check the home's current details in another tab, then save again."}}
 			if cur, err := s.deps.Market.Home(c.Request().Context(), id); err == nil {
 				form["version"] = strconv.Itoa(cur.Version)
 			}
@@ -158,7 +158,7 @@ func (s *Server) homePage(c echo.Context) error {
 	return s.renderHome(c, h, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderHome(c echo.Context, h marketplace.Home, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderHome(c echo.Context, h marketplace.Home, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	hist, err := s.deps.Market.VacancyHistory(ctx, h.ID, 20)
 	if err != nil {
@@ -200,7 +200,7 @@ func (s *Server) setVacancy(c echo.Context) error {
 	}
 	v, fe := marketplace.ParseVacancy(form["beds_free"], nextDate, form["next_free_beds"])
 	if msg != "" {
-		fe = append(fe, commissioning.FieldError{Field: "next_free_date-day", Message: msg})
+		fe = append(fe, kernel.FieldError{Field: "next_free_date-day", Message: msg})
 	}
 	if fe == nil {
 		u, _ := currentUser(c)
@@ -242,7 +242,7 @@ func (s *Server) upload(kind string) echo.HandlerFunc {
 		data := map[string]any{"Kind": kind, "Columns": uploadColumns(kind)}
 		fh, err := c.FormFile("file")
 		if err != nil {
-			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, commissioning.FieldErrors{{Field: "file", Message: "Select a CSV file"}}))
+			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: "Select a CSV file"}}))
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -265,7 +265,7 @@ func (s *Server) upload(kind string) echo.HandlerFunc {
 			if msg == "" {
 				msg = fmt.Sprintf("The file has %d problems, listed below. Nothing was saved: correct the file and upload it again.", len(ie.Rows))
 			}
-			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, commissioning.FieldErrors{{Field: "file", Message: msg}}))
+			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: msg}}))
 		}
 		if err != nil {
 			return err

@@ -10,7 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -62,7 +63,7 @@ func (s *Server) mailboxCouncil(c echo.Context) (commissioning.Mailbox, error) {
 		return mb, err
 	}
 	if !mb.EditableBy(currentOrg(c).ID) {
-		return mb, fmt.Errorf("the mailbox of %s is kept by its own consortium: %w", mb.Council, commissioning.ErrForbidden)
+		return mb, fmt.Errorf("the mailbox of %s is kept by its own consortium: %w", mb.Council, kernel.ErrForbidden)
 	}
 	return mb, nil
 }
@@ -86,7 +87,7 @@ func (s *Server) saveMailbox(c echo.Context) error {
 	}
 	u, _ := currentUser(c)
 	_, err = s.deps.Orgs.SetMailbox(c.Request().Context(), currentOrg(c).ID, mb.CouncilID, form["email"], u.ID)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if errors.As(err, &fe) {
 		return s.page(c, http.StatusUnprocessableEntity, "admin_mailbox", "Notification mailbox of "+mb.Council, map[string]any{"M": mb}, withForm(form, fe))
 	}
@@ -111,7 +112,7 @@ func (s *Server) uploadMailboxes(c echo.Context) error {
 	title := "Upload notification mailboxes"
 	fh, err := c.FormFile("file")
 	if err != nil {
-		return s.page(c, http.StatusUnprocessableEntity, "admin_mailboxes_upload", title, data, withForm(nil, commissioning.FieldErrors{{Field: "file", Message: "Select a CSV file"}}))
+		return s.page(c, http.StatusUnprocessableEntity, "admin_mailboxes_upload", title, data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: "Select a CSV file"}}))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -127,7 +128,7 @@ func (s *Server) uploadMailboxes(c echo.Context) error {
 		if msg == "" {
 			msg = fmt.Sprintf("The file has %d problems, listed below. Nothing was saved: correct the file and upload it again.", len(ie.Rows))
 		}
-		return s.page(c, http.StatusUnprocessableEntity, "admin_mailboxes_upload", title, data, withForm(nil, commissioning.FieldErrors{{Field: "file", Message: msg}}))
+		return s.page(c, http.StatusUnprocessableEntity, "admin_mailboxes_upload", title, data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: msg}}))
 	}
 	if err != nil {
 		return err
@@ -147,7 +148,7 @@ func (s *Server) linkGone(c echo.Context, err error) error {
 	case errors.Is(err, notify.ErrLinkExpired):
 		return s.page(c, http.StatusGone, "error", "This link has expired", map[string]any{"Heading": "This link has expired",
 			"Paragraphs": []string{"Links in Hearth notices work for 30 days.", "If you need the notice again, ask the placing council to send it."}})
-	case errors.Is(err, commissioning.ErrNotFound):
+	case errors.Is(err, kernel.ErrNotFound):
 		return s.page(c, http.StatusNotFound, "error", "Link not found", map[string]any{"Heading": "Link not found",
 			"Paragraphs": []string{"This link does not open anything. If you copied it from an email, check you copied all of it."}})
 	}
@@ -209,7 +210,7 @@ func (s *Server) answerConsultation(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	q, err := s.deps.Market.AnswerConsultation(ctx, c.Param("token"), form["answer"], c.RealIP())
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if errors.As(err, &fe) {
 		return s.page(c, http.StatusUnprocessableEntity, "consultation", "Your view on a placement into your area", map[string]any{"Q": q}, withForm(form, fe))
 	}
@@ -232,7 +233,7 @@ func (s *Server) consultHost(c echo.Context) error {
 	u, _ := currentUser(c)
 	field := "question_" + c.Param("id")
 	_, err = s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, form[field])
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case errors.As(err, &fe):
 		for i := range fe {

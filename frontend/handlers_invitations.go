@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -107,7 +107,7 @@ func (s *Server) invitationPage(c echo.Context) error {
 }
 
 // renderInvitation shows an invitation page, with a form's values and problems if any.
-func (s *Server) renderInvitation(c echo.Context, inv marketplace.Invitation, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderInvitation(c echo.Context, inv marketplace.Invitation, status int, form map[string]string, fe kernel.FieldErrors) error {
 	data, err := s.invitationData(c, inv)
 	if err != nil {
 		return err
@@ -115,7 +115,7 @@ func (s *Server) renderInvitation(c echo.Context, inv marketplace.Invitation, st
 	return s.page(c, status, "invitation", "Placement request", data, withForm(form, fe))
 }
 
-func penceField(p marketplace.Pence) string {
+func penceField(p kernel.Pence) string {
 	return strings.TrimPrefix(strings.ReplaceAll(p.String(), ",", ""), "£")
 }
 
@@ -135,7 +135,7 @@ func (s *Server) bid(c echo.Context) error {
 		_, err = s.deps.Market.SubmitBid(c.Request().Context(), inv.RequestID, currentOrg(c).ID, in)
 		switch {
 		case errors.Is(err, marketplace.ErrBiddingClosed):
-			fe = commissioning.FieldErrors{{Field: "weekly_fee_pence", FormID: "weekly_fee", Code: commissioning.CodeOf(err), Message: "The deadline has passed: your bid was not accepted"}}
+			fe = kernel.FieldErrors{{Field: "weekly_fee_pence", FormID: "weekly_fee", Code: kernel.CodeOf(err), Message: "The deadline has passed: your bid was not accepted"}}
 		case err != nil && !asFieldErrors(err, &fe):
 			return err
 		}

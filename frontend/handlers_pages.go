@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -21,7 +22,7 @@ func (s *Server) home(c echo.Context) error {
 	org := currentOrg(c)
 	data := map[string]any{}
 	switch u.Role {
-	case commissioning.RoleConsortiumAdmin:
+	case kernel.RoleConsortiumAdmin:
 		councils, err := s.deps.Orgs.Councils(c.Request().Context(), org.ID)
 		if err != nil {
 			return err
@@ -36,26 +37,26 @@ func (s *Server) home(c echo.Context) error {
 			{"Read the audit log", "/admin/audit", "Who did what, to which record, when and from where; download it as CSV."},
 			{"Check the email outbox", "/admin/outbox", "Every message Hearth has sent or is holding."},
 		}
-	case commissioning.RoleCommissioner:
+	case kernel.RoleCommissioner:
 		data["Heading"] = "Placements for " + org.Name
 		data["Lead"] = "Find homes for the children your council looks after, with the other councils of your consortium as one buyer."
 		data["Tasks"] = []task{{"Your placement requests", "/requests", "Whom each request reached, the responses, and after the deadline the bids side by side."}, {"Find a vacancy", "/board", "Search every home admitted to your consortium's frameworks by distance, needs, age and rating."},
 			{"Secure welfare referrals", "/secure/referrals", "Refer a child for a secure welfare bed (section 25) and follow the search."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
-	case commissioning.RoleApprover:
+	case kernel.RoleApprover:
 		data["Heading"] = "Approvals for " + org.Name
 		data["Lead"] = "Approve or refuse placements that are distant from a child's home or above the framework's price ceiling."
 		data["Tasks"] = []task{{"Decide on awards", "/approvals", "Distant or over-ceiling placements waiting for your approval."}, {"See the vacancy board", "/board", "The consortium's beds, by area and lot."}, {"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "Your council's details and the people who use Hearth there."}}
-	case commissioning.RoleProviderAdmin, commissioning.RoleProviderUser:
+	case kernel.RoleProviderAdmin, kernel.RoleProviderUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your homes and vacancies current and respond to placement requests that match them."
 		data["Tasks"] = []task{
 			{"Keep your vacancies current", "/homes", "Confirm or change each home's beds free; councils see vacancies not confirmed for 7 days as out of date."},
 			{"Connect your own systems", "/account/tokens", "Create an API token so your case management system can publish vacancies."},
 		}
-		if u.Role == commissioning.RoleProviderAdmin {
+		if u.Role == kernel.RoleProviderAdmin {
 			data["Tasks"] = append([]task{{"Join a framework", "/provider/frameworks", "Apply to a consortium's dynamic purchasing system, lot by lot."}}, data["Tasks"].([]task)...)
 		}
-	case commissioning.RoleSWCUCoordinator:
+	case kernel.RoleSWCUCoordinator:
 		data["Heading"] = "Secure Welfare Coordination Unit"
 		data["Lead"] = "See every secure bed in the country, receive section 25 referrals and allocate beds from the waiting list."
 		data["Tasks"] = []task{
@@ -64,7 +65,7 @@ func (s *Server) home(c echo.Context) error {
 			{"Suggested allocation", "/secure/suggestions", "The best assignment of the whole waiting list to the beds offered or free, with the reasons."},
 			{"Daily report", "/secure/report", "Beds, children waiting, allocations and declines; download it or have it emailed each morning."},
 			{"Your organisation", "/organisations/" + strconv.FormatInt(org.ID, 10), "The unit's details and coordinators."}}
-	case commissioning.RoleHostCouncilUser:
+	case kernel.RoleHostCouncilUser:
 		if err := s.hostWorkList(c, data); err != nil {
 			return err
 		}
@@ -74,7 +75,7 @@ func (s *Server) home(c echo.Context) error {
 			{"Notices to your council", "/notices", "Placements into your area, arrivals, ends and missing episodes, newest first."},
 			{"Placements into your area", "/placements", "Every placement by another council into a home in your area, as its notices describe it."},
 			{"Connect your own systems", "/account/tokens", "Create an API token to read placements into your area and notices from your case management system."}}
-	case commissioning.RoleSecureHomeUser:
+	case kernel.RoleSecureHomeUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your secure beds' states current and answer referrals the SWCU circulates to your home."
 		data["Tasks"] = []task{
@@ -152,7 +153,7 @@ func (s *Server) tokensPage(c echo.Context) error {
 	return s.renderTokens(c, http.StatusOK, nil, "", nil, nil)
 }
 
-func (s *Server) renderTokens(c echo.Context, status int, created *auth.APIToken, newToken string, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderTokens(c echo.Context, status int, created *auth.APIToken, newToken string, form map[string]string, fe kernel.FieldErrors) error {
 	u, _ := currentUser(c)
 	toks, err := s.deps.Users.APITokens(c.Request().Context(), u)
 	if err != nil {
@@ -190,10 +191,10 @@ func (s *Server) createToken(c echo.Context) error {
 	}
 	delete(form, "code") // a used code is no use to show again
 	tok, t, err := s.deps.Users.CreateAPIToken(c.Request().Context(), u, auth.NewAPIToken{Name: f.Name, Days: days, Code: f.Code, IP: c.RealIP()})
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
-		return s.renderTokens(c, http.StatusTooManyRequests, nil, "", form, commissioning.FieldErrors{{Field: "code", Message: "Too many wrong codes. " + auth.ThrottleAdvice}})
+		return s.renderTokens(c, http.StatusTooManyRequests, nil, "", form, kernel.FieldErrors{{Field: "code", Message: "Too many wrong codes. " + auth.ThrottleAdvice}})
 	case asFieldErrors(err, &fe):
 		return s.renderTokens(c, http.StatusUnprocessableEntity, nil, "", form, fe)
 	case err != nil:
@@ -232,13 +233,13 @@ func (s *Server) manageableOrganisations(ctx context.Context, consortium commiss
 func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) {
 	ctx := c.Request().Context()
 	consortium := currentOrg(c)
-	if nu.Role == commissioning.RoleHostCouncilUser {
+	if nu.Role == kernel.RoleHostCouncilUser {
 		council, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
-		if err != nil && !errors.Is(err, commissioning.ErrNotFound) {
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return auth.User{}, err
 		}
 		if err != nil || !commissioning.CanHostUsers(consortium, council) {
-			return auth.User{}, commissioning.Invalid("organisation_id", "Select a council in England that is in your consortium or in none: host council users belong to a council")
+			return auth.User{}, kernel.Invalid("organisation_id", "Select a council in England that is in your consortium or in none: host council users belong to a council")
 		}
 		nu.ManagedBy = consortium.ID
 	} else {
@@ -251,7 +252,7 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 			allowed = allowed || o.ID == nu.OrganisationID
 		}
 		if !allowed {
-			return auth.User{}, commissioning.Invalid("organisation_id", "Select the consortium or one of its member councils: a council outside it can only have host council users")
+			return auth.User{}, kernel.Invalid("organisation_id", "Select the consortium or one of its member councils: a council outside it can only have host council users")
 		}
 	}
 	inviter, _ := currentUser(c)

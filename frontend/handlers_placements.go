@@ -11,8 +11,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -24,14 +24,14 @@ import (
 func viewerOf(c echo.Context) marketplace.Viewer {
 	o := currentOrg(c)
 	u, _ := currentUser(c)
-	return marketplace.Viewer{OrgID: o.ID, Kind: o.Kind, HostOnly: u.Role == commissioning.RoleHostCouncilUser}
+	return marketplace.Viewer{OrgID: o.ID, Kind: o.Kind, HostOnly: u.Role == kernel.RoleHostCouncilUser}
 }
 
 // inboxOf is the signed-in user's share of their organisation's notices: a host-council
 // user reads only the host notices.
 func (s *Server) inboxOf(c echo.Context) *notify.Inbox {
 	in := s.deps.Inbox
-	if u, _ := currentUser(c); u.Role == commissioning.RoleHostCouncilUser {
+	if u, _ := currentUser(c); u.Role == kernel.RoleHostCouncilUser {
 		return in.HostNoticesOnly()
 	}
 	return in
@@ -65,10 +65,10 @@ func placementForm(c echo.Context) (int64, map[string]string, error) {
 }
 
 // requiredDate reads a GOV.UK date input that must be filled in.
-func requiredDate(form map[string]string, name, label, missing string) (*time.Time, commissioning.FieldErrors) {
+func requiredDate(form map[string]string, name, label, missing string) (*time.Time, kernel.FieldErrors) {
 	d, msg := dateParts(form, name, label)
 	if d == nil {
-		return nil, commissioning.FieldErrors{{Field: name + "-day", Message: firstNonEmpty(msg, missing)}}
+		return nil, kernel.FieldErrors{{Field: name + "-day", Message: firstNonEmpty(msg, missing)}}
 	}
 	return d, nil
 }
@@ -112,7 +112,7 @@ func (s *Server) placementPage(c echo.Context) error {
 
 func ptrTo[T any](v T) *T { return &v }
 
-func (s *Server) renderPlacement(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderPlacement(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	v, err := s.placementView(c)
 	if err != nil {
 		return err
@@ -171,7 +171,7 @@ func dateFields(names ...string) map[string]string {
 // placementOutcome turns a lifecycle error into the page to show: problems with the form
 // re-render the placement with what was typed; a conflict is a flash message.
 func (s *Server) placementOutcome(c echo.Context, form map[string]string, err error, fields map[string]string) (bool, error) {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case err == nil:
 		return false, nil
@@ -182,7 +182,7 @@ func (s *Server) placementOutcome(c echo.Context, form map[string]string, err er
 			}
 		}
 		return true, s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
-	case errors.Is(err, commissioning.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		s.flash(c, userMessage(err))
 		return true, c.Redirect(http.StatusSeeOther, "/placements/"+c.Param("id"))
 	}
@@ -194,7 +194,7 @@ func (s *Server) reportIncident(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	r := marketplace.IncidentReport{Kind: form["kind"], Note: form["note"]}
 	if started := dateTimeParts(form, "started_at", "When the episode began", "Enter the date the episode began", &fe); started != nil {
 		r.StartedAt = *started
@@ -224,7 +224,7 @@ func (s *Server) endIncident(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	name := fmt.Sprintf("returned_%d", incident)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	at := dateTimeParts(form, name, "When the child returned", "Enter the date the child returned", &fe)
 	if at == nil {
 		return s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
@@ -252,7 +252,7 @@ func (s *Server) feePage(c echo.Context) error {
 	return s.renderFee(c, http.StatusOK, v, form, nil)
 }
 
-func (s *Server) renderFee(c echo.Context, status int, v marketplace.PlacementView, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderFee(c echo.Context, status int, v marketplace.PlacementView, form map[string]string, fe kernel.FieldErrors) error {
 	if v.Access != marketplace.AccessCouncil || !v.Open() {
 		return echo.ErrNotFound
 	}
@@ -298,7 +298,7 @@ func (s *Server) endPage(c echo.Context) error {
 	return s.renderEnd(c, http.StatusOK, form, nil)
 }
 
-func (s *Server) renderEnd(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderEnd(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	v, err := s.placementView(c)
 	if err != nil {
 		return err

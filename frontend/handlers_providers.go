@@ -11,8 +11,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -43,7 +43,7 @@ func (s *Server) signUp(c echo.Context) error {
 	}
 	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
 	if errors.Is(err, auth.ErrThrottled) {
-		fe = commissioning.FieldErrors{{Field: "admin_email", Message: msgSignUpThrottled}}
+		fe = kernel.FieldErrors{{Field: "admin_email", Message: msgSignUpThrottled}}
 		return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
 	}
 	if err != nil {
@@ -63,7 +63,7 @@ var msgSignUpThrottled = "Too many registrations were tried with this email addr
 // email already has an account (ASVS V2.2, V3.3): the mail tells the owner of an
 // existing account that someone tried to register with it. Sign-ups are limited per
 // client address and per email.
-func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (commissioning.FieldErrors, error) {
+func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (kernel.FieldErrors, error) {
 	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
 		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
 	fe := p.Validate()
@@ -86,16 +86,16 @@ func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) 
 			taken = true
 			users.SpendHashTime(f.Password)
 			return nil
-		} else if !errors.Is(err, commissioning.ErrNotFound) {
+		} else if !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
 		org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
 		if err != nil {
 			return err
 		}
-		user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
+		user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: kernel.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
 		if err != nil {
-			var ufe commissioning.FieldErrors
+			var ufe kernel.FieldErrors
 			if errors.As(err, &ufe) {
 				rename := map[string]string{"email": "admin_email", "name": "admin_name"}
 				for i := range ufe {
@@ -249,7 +249,7 @@ func (s *Server) applyLots(c echo.Context) error {
 		}
 	}
 	if err := s.deps.Market.ChooseLots(c.Request().Context(), a, ids); err != nil {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err
 		}
@@ -284,7 +284,7 @@ func (s *Server) applyDeclarations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if form["ofsted_registered"] != "yes" && form["ofsted_registered"] != "no" {
 		fe.Add("ofsted_registered", "Select yes if your organisation is registered with Ofsted")
 	}
@@ -333,7 +333,7 @@ func (s *Server) applySubmit(c echo.Context) error {
 		return err
 	}
 	if err := s.deps.Market.Submit(c.Request().Context(), a); err != nil {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err
 		}

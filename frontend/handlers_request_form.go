@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -24,20 +24,20 @@ func (s *Server) newRequestPage(c echo.Context) error {
 }
 
 // draftRequest loads the council's draft in the URL.
-func (s *Server) draftRequest(c echo.Context) (commissioning.PlacementRequest, error) {
+func (s *Server) draftRequest(c echo.Context) (marketplace.PlacementRequest, error) {
 	id, err := requestID(c)
 	if err != nil {
-		return commissioning.PlacementRequest{}, err
+		return marketplace.PlacementRequest{}, err
 	}
 	r, err := s.deps.Requests.Request(c.Request().Context(), id, currentOrg(c).ID)
 	if err == nil && !r.Status.IsDraft() {
-		return r, commissioning.ErrNotDraft
+		return r, marketplace.ErrNotDraft
 	}
 	return r, err
 }
 
-func (s *Server) requestFormData(c echo.Context, r *commissioning.PlacementRequest) map[string]any {
-	data := map[string]any{"R": r, "Legal": commissioning.LegalStatuses, "Needs": marketplace.Needs, "Tiers": options(marketplace.Tiers)}
+func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest) map[string]any {
+	data := map[string]any{"R": r, "Legal": marketplace.LegalStatuses, "Needs": kernel.Needs, "Tiers": options(marketplace.Tiers)}
 	ctx := c.Request().Context()
 	if consortium, ok := consortiumOf(c); ok {
 		var lots [][2]string
@@ -63,7 +63,7 @@ func (s *Server) requestFormData(c echo.Context, r *commissioning.PlacementReque
 }
 
 // requestForm is a draft as the form shows it.
-func requestForm(r commissioning.PlacementRequest) map[string]string {
+func requestForm(r marketplace.PlacementRequest) map[string]string {
 	f := map[string]string{"child_ref": r.ChildRef, "needs": strings.Join(r.Needs, ","), "needs_detail": r.NeedsDetail, "school_year": r.SchoolYear, "family_details": r.FamilyDetails}
 	itoa := func(p *int) string {
 		if p == nil {
@@ -118,7 +118,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 	if _, ok := requestSteps[step]; !ok {
 		return echo.ErrNotFound
 	}
-	r := commissioning.PlacementRequest{CouncilID: currentOrg(c).ID}
+	r := marketplace.PlacementRequest{CouncilID: currentOrg(c).ID}
 	if c.Param("id") != "" {
 		var err error
 		if r, err = s.draftRequest(c); err != nil {
@@ -133,7 +133,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		return err
 	}
 	vals, _ := c.FormParams()
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	num := func(field string) *int {
 		v := strings.TrimSpace(form[field])
 		if v == "" {
@@ -154,13 +154,13 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 	}
 	switch step {
 	case "child":
-		var in commissioning.RequestChild
+		var in marketplace.RequestChild
 		if form, fe, err = s.decodeForm(c, &in); err != nil {
 			return err
 		}
 		in.Apply(&r)
 		// The month and year of birth are one question on the page.
-		if i := slices.IndexFunc(fe, func(e commissioning.FieldError) bool { return e.Field == "birth_year" }); i >= 0 {
+		if i := slices.IndexFunc(fe, func(e kernel.FieldError) bool { return e.Field == "birth_year" }); i >= 0 {
 			if fe.Has("birth_month") {
 				fe = slices.Delete(fe, i, i+1)
 			} else {
@@ -168,7 +168,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 			}
 		}
 	case "needs":
-		var in commissioning.RequestNeeds
+		var in marketplace.RequestNeeds
 		if form, fe, err = s.decodeForm(c, &in); err != nil {
 			return err
 		}

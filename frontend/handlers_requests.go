@@ -9,7 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -22,12 +22,12 @@ func (s *Server) requestsPage(c echo.Context) error {
 		return err
 	}
 	// ?status= (codes) narrows the list, as the home page's work queue links it.
-	f := commissioning.RequestFilter{Statuses: queryCodes(c, "status")}
+	f := marketplace.RequestFilter{Statuses: queryCodes(c, "status")}
 	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
 	if err != nil {
 		return err
 	}
-	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r commissioning.PlacementRequest) int64 { return r.ID })); err != nil {
+	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Pager": pg.counted(c, total)})
@@ -37,7 +37,7 @@ func (s *Server) requestPage(c echo.Context) error {
 	return s.renderRequest(c, http.StatusOK, nil)
 }
 
-func (s *Server) renderRequest(c echo.Context, status int, fe commissioning.FieldErrors) error {
+func (s *Server) renderRequest(c echo.Context, status int, fe kernel.FieldErrors) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
@@ -83,7 +83,7 @@ func (s *Server) submitRequest(c echo.Context) error {
 		return err
 	}
 	_, _, err = s.deps.Market.SubmitRequest(c.Request().Context(), id, currentOrg(c).ID)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if errors.As(err, &fe) {
 		return s.renderRequest(c, http.StatusUnprocessableEntity, fe)
 	}
@@ -111,7 +111,7 @@ func (s *Server) award(c echo.Context) error {
 	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID)
 	switch {
 	case errors.Is(err, marketplace.ErrBedTaken):
-		return s.renderRequest(c, http.StatusConflict, commissioning.FieldErrors{{Field: "bid_id", Code: commissioning.CodeOf(err), Message: userMessage(err)}})
+		return s.renderRequest(c, http.StatusConflict, kernel.FieldErrors{{Field: "bid_id", Code: kernel.CodeOf(err), Message: userMessage(err)}})
 	case errors.As(marketplace.AwardError(err), &fe):
 		return s.renderRequest(c, http.StatusConflict, fe)
 	case err != nil:
@@ -145,7 +145,7 @@ func (s *Server) amendPage(c echo.Context) error {
 	return s.renderAmend(c, http.StatusOK, r, form, nil)
 }
 
-func (s *Server) renderAmend(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderAmend(c echo.Context, status int, r marketplace.PlacementRequest, form map[string]string, fe kernel.FieldErrors) error {
 	if !r.Status.Amendable() {
 		s.flash(c, userMessage(marketplace.ErrNotAmendable))
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
@@ -167,7 +167,7 @@ func (s *Server) amend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	in := marketplace.AmendInput{NeedsDetail: form["needs_detail"], FamilyDetails: form["family_details"], Reason: form["reason"]}
 	if d, msg := dateParts(form, "start_date", "The start date"); d != nil {
 		in.StartDate = *d
@@ -213,7 +213,7 @@ func (s *Server) cancelRequestPage(c echo.Context) error {
 	return s.renderCancel(c, http.StatusOK, r, map[string]string{}, nil)
 }
 
-func (s *Server) renderCancel(c echo.Context, status int, r commissioning.PlacementRequest, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderCancel(c echo.Context, status int, r marketplace.PlacementRequest, form map[string]string, fe kernel.FieldErrors) error {
 	if !r.Status.Cancellable() {
 		s.flash(c, userMessage(marketplace.ErrNotCancellable))
 		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", r.ID))
@@ -237,7 +237,7 @@ func (s *Server) cancelRequest(c echo.Context) error {
 	}
 	u, _ := currentUser(c)
 	_, err = s.deps.Market.CancelRequest(ctx, id, currentOrg(c).ID, u.ID, form["reason"])
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case errors.Is(err, marketplace.ErrNotCancellable), errors.Is(err, marketplace.ErrRequestCancelled):
 		s.flash(c, userMessage(err))

@@ -10,7 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 )
 
@@ -65,9 +65,9 @@ func (s *Server) newReferralPage(c echo.Context) error {
 	return s.renderReferralForm(c, http.StatusOK, map[string]string{"preferred_miles": "50"}, nil)
 }
 
-func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
-		"Urgencies": options(secure.Urgencies), "Needs": options(commissioning.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe))
+		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe))
 }
 
 func (s *Server) submitReferral(c echo.Context) error {
@@ -103,7 +103,7 @@ func (s *Server) secureReferralPage(c echo.Context) error {
 	return s.renderReferral(c, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderReferral(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderReferral(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
@@ -116,7 +116,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 	}
 	data := map[string]any{"R": r, "Kind": string(v.Kind), "Paused": r.Paused(s.now()), "Days": r.DaysWaiting(s.now()),
 		"DeclineReasons": options(secure.DeclineReasons)}
-	if v.Kind != commissioning.KindProvider {
+	if v.Kind != kernel.KindProvider {
 		clock, err := s.deps.Secure.NoOrderClock(ctx, id)
 		if err != nil {
 			return err
@@ -139,7 +139,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		return s.fragment(c, http.StatusOK, "secure_referral", "secure_referral_status", map[string]any{"R": r, "Paused": data["Paused"]})
 	}
 	switch v.Kind {
-	case commissioning.KindSWCU:
+	case kernel.KindSWCU:
 		circs, err := s.deps.Secure.Circulations(ctx, id)
 		if err != nil {
 			return err
@@ -158,7 +158,7 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		// Only a bed a home offered this child can be allocated: a home not yet asked
 		// is asked by circulating the referral to it.
 		data["Beds"] = beds
-	case commissioning.KindProvider:
+	case kernel.KindProvider:
 		home, beds, err := s.deps.Secure.HomeOf(ctx, v.OrgID)
 		if err != nil {
 			return err
@@ -197,11 +197,11 @@ func (s *Server) referralAction(c echo.Context, step func(id int64, form map[str
 	}
 	u, _ := currentUser(c)
 	msg, err := step(id, form, u.ID)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	switch {
 	case errors.As(err, &fe):
 		return s.renderReferral(c, http.StatusUnprocessableEntity, form, fe)
-	case errors.Is(err, commissioning.ErrConflict):
+	case errors.Is(err, kernel.ErrConflict):
 		s.flash(c, userMessage(err))
 	case err != nil:
 		return err
@@ -243,12 +243,12 @@ func (s *Server) allocateBed(c echo.Context) error {
 	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
 		bed, _ := strconv.ParseInt(form["bed_id"], 10, 64)
 		if bed == 0 {
-			return "", commissioning.Invalid("bed_id", "Select the bed to allocate")
+			return "", kernel.Invalid("bed_id", "Select the bed to allocate")
 		}
 		_, err := s.deps.Secure.Allocate(c.Request().Context(), id, bed, by)
 		for _, e := range []error{secure.ErrBedTaken, secure.ErrNotOffered, secure.ErrNeedsSOSApproval, secure.ErrNeedsScottishApproval} {
 			if errors.Is(err, e) {
-				return "", commissioning.Invalid("bed_id", userMessage(err))
+				return "", kernel.Invalid("bed_id", userMessage(err))
 			}
 		}
 		return "The bed is held for the child; the council, the home and the host council have been told", err
@@ -271,7 +271,7 @@ func (s *Server) recordApproval(c echo.Context) error {
 			in.Reference = form["scottish_reference"]
 		}
 		in.HomeID, _ = strconv.ParseInt(form["home_id"], 10, 64)
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		prefix := map[string]string{"sos": "", "scottish": "scottish_"}[in.Kind]
 		for _, d := range []struct {
 			name, label string
@@ -301,7 +301,7 @@ func (s *Server) recordApproval(c echo.Context) error {
 // recordHold records a period the child was held without a court order (reg. 10).
 func (s *Server) recordHold(c echo.Context) error {
 	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		from := dateTimeParts(form, "held_from", "The start", "Enter the date and time the child was first held without an order", &fe)
 		var until *time.Time
 		if form["held_until-day"]+form["held_until-month"]+form["held_until-year"]+form["held_until_time"] != "" {
@@ -321,7 +321,7 @@ func hoursLeft(h float64) string { return strconv.FormatFloat(math.Floor(h*10)/1
 // child left).
 func (s *Server) endHold(c echo.Context) error {
 	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		at := dateTimeParts(form, "held_until", "The end", "Enter the date and time the period ended", &fe)
 		if len(fe) > 0 {
 			return "", fe
@@ -338,12 +338,12 @@ func (s *Server) respondToReferral(c echo.Context) error {
 			resp.BedID, _ = strconv.ParseInt(form["bed_id"], 10, 64)
 			d, msg := dateParts(form, "earliest_admission", "The earliest admission date")
 			if msg != "" {
-				return "", commissioning.Invalid("earliest_admission-day", msg)
+				return "", kernel.Invalid("earliest_admission-day", msg)
 			}
 			resp.EarliestAdmission = d
 		case "decline":
 		default:
-			return "", commissioning.Invalid("response", "Select whether you can offer a bed")
+			return "", kernel.Invalid("response", "Select whether you can offer a bed")
 		}
 		err := s.deps.Secure.Respond(c.Request().Context(), id, currentOrg(c).ID, by, resp)
 		return map[bool]string{true: "You have offered a bed; the SWCU has been told", false: "You have declined; the SWCU has been told"}[resp.Accept], err
@@ -381,7 +381,7 @@ func (s *Server) dischargeChild(c echo.Context) error {
 			for i := range fe {
 				fe[i].Field = p + fe[i].Field
 			}
-		case errors.Is(err, commissioning.ErrConflict):
+		case errors.Is(err, kernel.ErrConflict):
 			s.flash(c, userMessage(err))
 			return c.Redirect(http.StatusSeeOther, "/secure/home")
 		case err != nil:
@@ -455,8 +455,8 @@ func (s *Server) acceptSuggestion(c echo.Context) error {
 			s.flash(c, "The home has been asked; allocate when it offers the bed")
 		}
 	}
-	var fe commissioning.FieldErrors
-	if errors.As(err, &fe) || errors.Is(err, commissioning.ErrConflict) {
+	var fe kernel.FieldErrors
+	if errors.As(err, &fe) || errors.Is(err, kernel.ErrConflict) {
 		s.flash(c, userMessage(err))
 	} else if err != nil {
 		return err
@@ -524,7 +524,7 @@ func (s *Server) secureHomePage(c echo.Context) error {
 	return s.renderSecureHome(c, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderSecureHome(c echo.Context, status int, form map[string]string, fe commissioning.FieldErrors) error {
+func (s *Server) renderSecureHome(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	home, beds, err := s.deps.Secure.HomeOf(ctx, org.ID)
@@ -559,7 +559,7 @@ func (s *Server) setSecureBed(c echo.Context) error {
 	prefix := fmt.Sprintf("bed_%d_", id)
 	u := secure.BedUpdate{Status: secure.BedStatus(form[prefix+"status"]), ClosedReason: form[prefix+"closed_reason"]}
 	u.Version, _ = strconv.Atoi(form[prefix+"version"])
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	for _, d := range []struct {
 		name string
 		dst  **time.Time
@@ -578,7 +578,7 @@ func (s *Server) setSecureBed(c echo.Context) error {
 			for i := range fe {
 				fe[i].Field = prefix + fe[i].Field
 			}
-		case errors.Is(err, commissioning.ErrConflict):
+		case errors.Is(err, kernel.ErrConflict):
 			s.flash(c, userMessage(err))
 			return c.Redirect(http.StatusSeeOther, "/secure/home")
 		case err != nil:

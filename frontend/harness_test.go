@@ -24,8 +24,9 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -58,7 +59,7 @@ type harness struct {
 	quiet *auth.Service        // the users Service without mail, for setting tests up
 	// clock is the one clock of the services and the server: it runs with the wall
 	// clock until a test sets or advances it.
-	clock *commissioning.FakeClock
+	clock *kernel.FakeClock
 
 	framework marketplace.Framework
 	lot       marketplace.Lot
@@ -101,19 +102,19 @@ func (h *harness) addHome(provider int64, urn, postcode string, beds int) market
 
 var harnessUsers = []struct {
 	email string
-	role  commissioning.Role
+	role  kernel.Role
 	org   string
 }{
-	{"admin@consortium.test", commissioning.RoleConsortiumAdmin, "consortium"},
-	{"commissioner@manchester.test", commissioning.RoleCommissioner, "manchester"},
-	{"approver@manchester.test", commissioning.RoleApprover, "manchester"},
-	{"commissioner@liverpool.test", commissioning.RoleCommissioner, "liverpool"},
-	{"admin@providerx.test", commissioning.RoleProviderAdmin, "providerx"},
-	{"staff@providerx.test", commissioning.RoleProviderUser, "providerx"},
-	{"admin@providery.test", commissioning.RoleProviderAdmin, "providery"},
-	{"coordinator@swcu.test", commissioning.RoleSWCUCoordinator, "swcu"},
-	{"manager@securehome.test", commissioning.RoleSecureHomeUser, "securehome"},
-	{"host@cumberland.test", commissioning.RoleHostCouncilUser, "cumberland"}, // a council outside the consortium
+	{"admin@consortium.test", kernel.RoleConsortiumAdmin, "consortium"},
+	{"commissioner@manchester.test", kernel.RoleCommissioner, "manchester"},
+	{"approver@manchester.test", kernel.RoleApprover, "manchester"},
+	{"commissioner@liverpool.test", kernel.RoleCommissioner, "liverpool"},
+	{"admin@providerx.test", kernel.RoleProviderAdmin, "providerx"},
+	{"staff@providerx.test", kernel.RoleProviderUser, "providerx"},
+	{"admin@providery.test", kernel.RoleProviderAdmin, "providery"},
+	{"coordinator@swcu.test", kernel.RoleSWCUCoordinator, "swcu"},
+	{"manager@securehome.test", kernel.RoleSecureHomeUser, "securehome"},
+	{"host@cumberland.test", kernel.RoleHostCouncilUser, "cumberland"}, // a council outside the consortium
 }
 
 func newHarness(t *testing.T) *harness {
@@ -125,9 +126,9 @@ func newHarness(t *testing.T) *harness {
 	h.deps = wiredDeps(t, db, outbox, billing.Config{SecretKey: "sk_test_123", APIBase: "http://127.0.0.1:1", WebhookSecret: testWebhookSecret})
 	// The people are set up without mail; the server's Service emails credential changes.
 	h.quiet = h.deps.Users.WithoutMail()
-	h.clock = h.deps.Clock.(*commissioning.FakeClock)
+	h.clock = h.deps.Clock.(*kernel.FakeClock)
 	must(t, h.deps.Orgs.SyncCouncils(ctx))
-	cons, err := h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Test Consortium")
+	cons, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Test Consortium")
 	must(t, err)
 	must(t, h.deps.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000003", "E08000012"})) // Manchester, Liverpool
 	h.orgs["consortium"] = cons
@@ -137,16 +138,16 @@ func newHarness(t *testing.T) *harness {
 		h.orgs[key] = o
 	}
 	for key, name := range map[string]string{"providerx": "Provider X", "providery": "Provider Y", "securehome": "Secure Home Z"} {
-		o, err := h.deps.Orgs.Create(ctx, commissioning.KindProvider, name)
+		o, err := h.deps.Orgs.Create(ctx, kernel.KindProvider, name)
 		must(t, err)
 		h.orgs[key] = o
 	}
-	swcu, err := h.deps.Orgs.Create(ctx, commissioning.KindSWCU, "SWCU")
+	swcu, err := h.deps.Orgs.Create(ctx, kernel.KindSWCU, "SWCU")
 	must(t, err)
 	h.orgs["swcu"] = swcu
 	for _, hu := range harnessUsers {
 		nu := auth.NewUser{Email: hu.email, Name: "Test " + string(hu.role), Role: hu.role, OrganisationID: h.orgs[hu.org].ID, Password: testPassword}
-		if hu.role == commissioning.RoleHostCouncilUser {
+		if hu.role == kernel.RoleHostCouncilUser {
 			nu.ManagedBy = cons.ID
 		}
 		u, err := h.quiet.Create(ctx, nu)
@@ -162,7 +163,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	h.framework, err = h.deps.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Test DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000}})
+	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
 	must(t, err)
 	h.admit(h.orgs["providerx"].ID)
 	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
@@ -183,8 +184,8 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 	users.Keys = testSeedKeys(tb)
 	// One clock, running with the wall clock until a test moves it, for every service and
 	// the server alike.
-	clock := commissioning.NewRunningFakeClock()
-	d := Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: commissioning.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
+	clock := kernel.NewRunningFakeClock()
+	d := Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
 		Market:  marketplace.NewService(db.Gorm).WithMail(outbox, base),
 		Secure:  secure.NewService(db.Gorm).WithMail(outbox, base),
 		Billing: billing.NewService(db.Gorm, bc),
@@ -358,7 +359,7 @@ func apiRouter(t *testing.T) routers.Router {
 }
 
 func newUser(email, role string, org int64) auth.NewUser {
-	return auth.NewUser{Email: email, Name: "Test", Role: commissioning.Role(role), OrganisationID: org, Password: testPassword}
+	return auth.NewUser{Email: email, Name: "Test", Role: kernel.Role(role), OrganisationID: org, Password: testPassword}
 }
 
 // passDeadline moves a request's deadline just into the past (by the database clock),

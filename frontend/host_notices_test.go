@@ -13,7 +13,8 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -82,12 +83,12 @@ func TestHostNoticesReachMailboxWithoutUsers(t *testing.T) {
 	pid := h.awardBid(t, rid, bid)
 	provider := h.orgs["providerx"].ID
 	market := h.s.deps.Market // the server's, which emails
-	_, err := market.ConfirmStart(ctx, pid, provider, 0, commissioning.DateOf(time.Now()))
+	_, err := market.ConfirmStart(ctx, pid, provider, 0, kernel.DateOf(time.Now()))
 	must(t, err)
 	_, err = market.ReportIncident(ctx, pid, provider, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-time.Minute)})
 	must(t, err)
-	_, err = market.EndPlacement(ctx, pid, marketplace.Viewer{OrgID: provider, Kind: commissioning.KindProvider}, 0,
-		marketplace.Ending{EndedOn: commissioning.DateOf(time.Now()), Reason: "planned_move"})
+	_, err = market.EndPlacement(ctx, pid, marketplace.Viewer{OrgID: provider, Kind: kernel.KindProvider}, 0,
+		marketplace.Ending{EndedOn: kernel.DateOf(time.Now()), Reason: "planned_move"})
 	must(t, err)
 
 	var users int64

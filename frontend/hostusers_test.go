@@ -12,7 +12,8 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -34,7 +35,7 @@ func (h *harness) hostUser(t *testing.T, email, ons string) commissioning.Organi
 	t.Helper()
 	var o commissioning.Organisation
 	must(t, h.deps.DB.Gorm.Where("ons_code = ?", ons).First(&o).Error)
-	u, err := h.deps.Users.Create(context.Background(), auth.NewUser{Email: email, Name: "Host " + o.Name, Role: commissioning.RoleHostCouncilUser,
+	u, err := h.deps.Users.Create(context.Background(), auth.NewUser{Email: email, Name: "Host " + o.Name, Role: kernel.RoleHostCouncilUser,
 		OrganisationID: o.ID, Password: testPassword, ManagedBy: h.orgs["consortium"].ID})
 	must(t, err)
 	h.users[email] = u
@@ -50,11 +51,11 @@ func (h *harness) awardInto(t *testing.T, ref, urn, postcode string) marketplace
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 13, int(now.Month()), now.Year()-13, "male", "s20", 20, "standard", 26
 	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: ref, AgeYears: &age, BirthMonth: &month, BirthYear: &year,
-		Sex: &sex, Needs: commissioning.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
+	r := marketplace.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: ref, AgeYears: &age, BirthMonth: &month, BirthYear: &year,
+		Sex: &sex, Needs: kernel.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
 		StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
 	must(t, err)
 	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 410000, NoticeDays: 28})
@@ -75,7 +76,7 @@ func (h *harness) hostWorld(t *testing.T) hosts {
 	ctx := context.Background()
 	var w hosts
 	w.salford = h.awardedIntoSalford(t)
-	p, err := h.deps.Market.PlacementFor(ctx, w.salford, marketplace.Viewer{OrgID: h.orgs["manchester"].ID, Kind: commissioning.KindCouncil})
+	p, err := h.deps.Market.PlacementFor(ctx, w.salford, marketplace.Viewer{OrgID: h.orgs["manchester"].ID, Kind: kernel.KindCouncil})
 	must(t, err)
 	w.request = p.RequestID
 	other := h.awardInto(t, "MCR-OTHER-7", "SC970002", "SK4 1AA")
@@ -84,7 +85,7 @@ func (h *harness) hostWorld(t *testing.T) hosts {
 	w.stockOrg = h.hostUser(t, "host@stockport.test", "E08000007")
 	h.hostUser(t, "host@manchester.test", "E08000003")
 	staff, provider := h.users["staff@providerx.test"].ID, h.orgs["providerx"].ID
-	_, err = h.deps.Market.ConfirmStart(ctx, w.salford, provider, staff, commissioning.DateOf(time.Now()))
+	_, err = h.deps.Market.ConfirmStart(ctx, w.salford, provider, staff, kernel.DateOf(time.Now()))
 	must(t, err)
 	in, err := h.deps.Market.ReportIncident(ctx, w.salford, provider, staff, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-2 * time.Hour), Note: "Left after tea"})
 	must(t, err)
@@ -111,7 +112,7 @@ func TestHostCouncilUsersHaveExactlyTheHostRoutes(t *testing.T) {
 	var got []string
 	for _, r := range h.s.Routes() {
 		p, ok := h.s.PolicyFor(r.Method, r.Path)
-		if ok && !p.Public && p.admits(commissioning.RoleHostCouncilUser) {
+		if ok && !p.Public && p.admits(kernel.RoleHostCouncilUser) {
 			got = append(got, r.Method+" "+r.Path)
 		}
 	}
@@ -414,7 +415,7 @@ func TestConsortiumAdminInvitesHostCouncilUsers(t *testing.T) {
 			}
 			u, err := h.deps.Users.ByEmail(ctx, tt.email)
 			must(t, err)
-			if u.Role != commissioning.RoleHostCouncilUser || u.ManagedBy == nil || *u.ManagedBy != h.orgs["consortium"].ID || u.PasswordHash != nil {
+			if u.Role != kernel.RoleHostCouncilUser || u.ManagedBy == nil || *u.ManagedBy != h.orgs["consortium"].ID || u.PasswordHash != nil {
 				t.Fatalf("user %+v", u)
 			}
 			mails := h.mailsTo(tt.email)

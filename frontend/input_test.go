@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 func TestCreateUserAPIRejectsBadInput(t *testing.T) {

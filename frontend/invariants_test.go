@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // TestAHomeThatWasNotMatchedIsOnlyAnAlternativeOffer: on the bid form and in the API a

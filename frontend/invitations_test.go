@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // openRequestFor submits a request from Manchester that providerX's home near M20 fits.
@@ -22,11 +23,11 @@ func (h *harness) openRequestFor(t *testing.T) int64 {
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26
 	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: "MCR-SECRET-9", AgeYears: &age, BirthMonth: &month, BirthYear: &year,
-		Sex: &sex, Needs: commissioning.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
+	r := marketplace.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: "MCR-SECRET-9", AgeYears: &age, BirthMonth: &month, BirthYear: &year,
+		Sex: &sex, Needs: kernel.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
 		StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
 	must(t, err)
 	return r.ID

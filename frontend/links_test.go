@@ -8,8 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 var anchorHrefRe = regexp.MustCompile(`<a\s[^>]*href="(/[^"]*)"[^>]*>`)
@@ -87,7 +86,7 @@ func TestCanFollowAsksTheRouteTable(t *testing.T) {
 		{"commissioner", "/api/v1/requests", false},
 	}
 	for _, tt := range tests {
-		if got := h.s.CanFollow(commissioning.Role(tt.role), tt.path); got != tt.want {
+		if got := h.s.CanFollow(kernel.Role(tt.role), tt.path); got != tt.want {
 			t.Errorf("CanFollow(%s, %s) = %v, want %v", tt.role, tt.path, got, tt.want)
 		}
 	}
@@ -144,7 +143,7 @@ func TestStatusTagsAndMoneyHaveOneWording(t *testing.T) {
 		}
 	}
 	pounds := funcs["pounds"].(func(any) string)
-	for _, in := range []any{int64(540000), marketplace.Pence(540000)} {
+	for _, in := range []any{int64(540000), kernel.Pence(540000)} {
 		if got := pounds(in); got != "£5,400.00" {
 			t.Errorf("pounds(%T) = %q", in, got)
 		}

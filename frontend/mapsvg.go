@@ -9,7 +9,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // TestProviderJourney: sign up, apply, be admitted, add a home, publish a vacancy, and

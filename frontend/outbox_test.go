@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
-	"github.com/hearth-placements/hearth/commissioning/notify/smtptest"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify/smtptest"
 )
 
 // harnessMailKey seals the links of every harness's outbox, which queues mail for

@@ -6,7 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // Page sizes: every list, on a page or in the API, shows at most this many rows at a
@@ -42,8 +42,8 @@ func newPager(q url.Values, size int) (pager, error) {
 func (p pager) Offset() int { return (p.Page - 1) * p.Size }
 
 // rows is the page for a domain service's list, which pages it in SQL.
-func (p pager) rows() commissioning.Page {
-	return commissioning.Page{Offset: p.Offset(), Limit: p.Size}
+func (p pager) rows() kernel.Page {
+	return kernel.Page{Offset: p.Offset(), Limit: p.Size}
 }
 
 // listPager is the pager of a list route: ?page= and ?per_page=, 50 rows by default.

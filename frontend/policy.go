@@ -13,7 +13,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -25,7 +26,7 @@ type Policy struct {
 	// API routes authenticate with a bearer token instead of a session.
 	API bool
 	// Roles that may use the route; empty means any signed-in user.
-	Roles []commissioning.Role
+	Roles []kernel.Role
 	// MFAPending routes are reachable after the password but before the second
 	// factor (the MFA pages themselves).
 	MFAPending bool
@@ -38,13 +39,13 @@ var Public = Policy{Public: true}
 var SignedIn = Policy{}
 
 // Roles returns a policy admitting only signed-in users with one of roles.
-func Roles(roles ...commissioning.Role) Policy { return Policy{Roles: roles} }
+func Roles(roles ...kernel.Role) Policy { return Policy{Roles: roles} }
 
 // APIRoles returns a policy for API routes admitting bearer tokens of users with one
 // of roles (any role when none is given).
-func APIRoles(roles ...commissioning.Role) Policy { return Policy{API: true, Roles: roles} }
+func APIRoles(roles ...kernel.Role) Policy { return Policy{API: true, Roles: roles} }
 
-func (p Policy) admits(r commissioning.Role) bool {
+func (p Policy) admits(r kernel.Role) bool {
 	return len(p.Roles) == 0 || slices.Contains(p.Roles, r)
 }
 
@@ -231,13 +232,13 @@ func safeNext(next string) string {
 // (a path, with or without a query): the route it reaches admits the role. Pages use
 // it, through View.Can, so that no menu item or action link leads to a 403. Public
 // routes are always followable; a path that matches no page route is not.
-func (s *Server) CanFollow(role commissioning.Role, target string) bool {
+func (s *Server) CanFollow(role kernel.Role, target string) bool {
 	return s.CanUse(role, http.MethodGet, target)
 }
 
 // CanUse reports whether a signed-in user with role may send a method request to
 // target (a form's action, for POST).
-func (s *Server) CanUse(role commissioning.Role, method, target string) bool {
+func (s *Server) CanUse(role kernel.Role, method, target string) bool {
 	p, ok := s.policyOfLink(method, target)
 	if !ok {
 		return false

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // TestEveryRouteHasAPolicy walks every route echo knows and fails if one was
@@ -32,13 +32,13 @@ func TestEveryRouteHasAPolicy(t *testing.T) {
 // endpoints with restricted policies.
 func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	h := newHarness(t)
-	admin := []commissioning.Role{commissioning.RoleConsortiumAdmin}
-	board := []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleApprover, commissioning.RoleConsortiumAdmin}
-	providers := []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser}
-	provAdmin := []commissioning.Role{commissioning.RoleProviderAdmin}
+	admin := []kernel.Role{kernel.RoleConsortiumAdmin}
+	board := []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin}
+	providers := []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser}
+	provAdmin := []kernel.Role{kernel.RoleProviderAdmin}
 	web := []struct {
 		path    string
-		allowed []commissioning.Role // nil: every role
+		allowed []kernel.Role // nil: every role
 	}{
 		{"/", nil},
 		{"/account", nil},
@@ -57,12 +57,12 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/homes/upload", providers},
 		{"/provider/frameworks", provAdmin},
 		{"/invitations", providers},
-		{"/requests", []commissioning.Role{commissioning.RoleCommissioner}},
-		{"/approvals", []commissioning.Role{commissioning.RoleApprover}},
+		{"/requests", []kernel.Role{kernel.RoleCommissioner}},
+		{"/approvals", []kernel.Role{kernel.RoleApprover}},
 	}
 	api := []struct {
 		path    string
-		allowed []commissioning.Role
+		allowed []kernel.Role
 	}{
 		{"/api/v1/me", nil},
 		{"/api/v1/users", admin},
@@ -107,7 +107,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	}
 }
 
-func contains(rs []commissioning.Role, r commissioning.Role) bool {
+func contains(rs []kernel.Role, r kernel.Role) bool {
 	for _, x := range rs {
 		if x == r {
 			return true

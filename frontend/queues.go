@@ -8,8 +8,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -51,13 +51,13 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 	m, sec := s.deps.Market, s.deps.Secure
 	q := &queued{}
 	switch u.Role {
-	case commissioning.RoleCommissioner:
+	case kernel.RoleCommissioner:
 		q.add("Requests closing today", "/requests?status=open", func() (int64, error) { return m.RequestsClosingToday(ctx, org.ID) })
 		q.add("Requests with bids ready to compare", "/requests?status=closed", func() (int64, error) { return m.RequestsReadyToCompare(ctx, org.ID) })
 		q.add("Placements starting this week", "/placements?status=awarded", func() (int64, error) { return m.PlacementsStarting(ctx, org.ID, false) })
 		q.add("Notices unread", "/notices", func() (int64, error) { return s.inboxOf(c).Unread(ctx, org.ID) })
 		q.add("Secure referral updates due", "/secure/referrals", func() (int64, error) { return sec.UpdatesDue(ctx, org.ID) })
-	case commissioning.RoleApprover:
+	case kernel.RoleApprover:
 		var oldest *time.Time
 		it := q.add("Decisions waiting", "/approvals", func() (n int64, err error) {
 			n, oldest, err = m.ApprovalsWaiting(ctx, org.ID)
@@ -66,7 +66,7 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 		if oldest != nil {
 			it.Hint = "The oldest has waited since " + formatTime(*oldest, "2 January 2006 15:04") + "."
 		}
-	case commissioning.RoleProviderAdmin, commissioning.RoleProviderUser:
+	case kernel.RoleProviderAdmin, kernel.RoleProviderUser:
 		var first *time.Time
 		it := q.add("Requests awaiting your response", "/invitations", func() (n int64, err error) {
 			n, first, err = m.InvitationsAwaitingResponse(ctx, org.ID)
@@ -77,7 +77,7 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 		}
 		q.add("Vacancies going out of date", "/homes", func() (int64, error) { return m.VacanciesGoingStale(ctx, org.ID) })
 		q.add("Placements starting this week", "/placements?status=awarded", func() (int64, error) { return m.PlacementsStarting(ctx, org.ID, true) })
-	case commissioning.RoleSWCUCoordinator:
+	case kernel.RoleSWCUCoordinator:
 		var by map[string]int64
 		it := q.add("Children waiting", "/secure/waiting", func() (int64, error) {
 			var err error
@@ -99,16 +99,16 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 		}
 		q.add("Referrals with offers to act on", "/secure/suggestions", func() (int64, error) { return sec.ReferralsWithOffers(ctx) })
 		q.add("Beds freeing this week", "/secure/board", func() (int64, error) { return sec.BedsFreeingWithin(ctx, marketplace.StartWindow) })
-	case commissioning.RoleSecureHomeUser:
+	case kernel.RoleSecureHomeUser:
 		q.add("Referrals to answer", "/secure/home", func() (int64, error) { return sec.ReferralsToAnswer(ctx, org.ID) })
 		q.add("Admissions expected", "/secure/home", func() (int64, error) { return sec.AdmissionsExpected(ctx, org.ID) })
-	case commissioning.RoleConsortiumAdmin:
+	case kernel.RoleConsortiumAdmin:
 		q.add("Applications to decide", "/admin/frameworks", func() (int64, error) { return m.ApplicationsToDecide(ctx, org.ID) })
 		q.add("Emails that failed", "/admin/outbox", func() (int64, error) { return s.deps.Outbox.Failed(ctx, notify.ConsortiumMail(org.ID)) })
 		q.add("Stripe calls that failed", "/admin/billing", func() (int64, error) { return s.deps.Billing.FailedStripeCalls(ctx, org.ID) })
 		q.add("Councils with no billing contact", "/admin/billing", func() (int64, error) { return s.deps.Billing.CouncilsWithoutBillingContact(ctx, org.ID) })
 		q.add("Councils with no host notice mailbox", "/admin/mailboxes", func() (int64, error) { return s.deps.Orgs.CouncilsWithoutMailbox(ctx, org.ID) })
-	case commissioning.RoleHostCouncilUser:
+	case kernel.RoleHostCouncilUser:
 		q.add("Notices unread", "/notices", func() (int64, error) { return s.inboxOf(c).Unread(ctx, org.ID) })
 	}
 	return q.items, q.err

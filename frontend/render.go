@@ -17,7 +17,8 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -29,7 +30,7 @@ type views struct {
 	pages map[string]*template.Template
 }
 
-var london = commissioning.London
+var london = kernel.London
 
 var funcs = template.FuncMap{
 	"dict": func(kv ...any) (map[string]any, error) {
@@ -47,7 +48,7 @@ var funcs = template.FuncMap{
 		return m, nil
 	},
 	"errorFor": errorFor,
-	"message":  func(code string) string { return commissioning.Message(commissioning.Code(code)) },
+	"message":  func(code string) string { return kernel.Message(kernel.Code(code)) },
 	"value":    func(form map[string]string, field string) string { return form[field] },
 	"checked": func(form map[string]string, field, v string) bool {
 		for _, x := range strings.Split(form[field], ",") {
@@ -59,7 +60,7 @@ var funcs = template.FuncMap{
 	},
 	"label": func(kind string, v any) string {
 		code := codeOf(v)
-		return marketplace.Label(map[string][]marketplace.Option{"need": marketplace.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
+		return kernel.Label(map[string][]kernel.Option{"need": kernel.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "end": marketplace.EndReasons,
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
@@ -81,10 +82,10 @@ var funcs = template.FuncMap{
 	"pounds": func(p any) string {
 		switch v := p.(type) {
 		case int64:
-			return marketplace.Pence(v).String()
-		case marketplace.Pence:
+			return kernel.Pence(v).String()
+		case kernel.Pence:
 			return v.String()
-		case *marketplace.Pence:
+		case *kernel.Pence:
 			if v != nil {
 				return v.String()
 			}
@@ -127,7 +128,7 @@ var funcs = template.FuncMap{
 	// alternative labels an alternative offer with the matching rules its home fails.
 	"alternative": marketplace.AlternativeLabel,
 	"append2":     func(opts [][2]string, value, label string) [][2]string { return append(opts, [2]string{value, label}) },
-	"ceiling": func(l marketplace.Lot, tier string) *marketplace.Pence {
+	"ceiling": func(l marketplace.Lot, tier string) *kernel.Pence {
 		if p, ok := l.Ceiling(tier); ok {
 			return &p
 		}
@@ -163,7 +164,7 @@ var funcs = template.FuncMap{
 	"hours":    func(h float64) string { return hoursLeft(h) },
 	"statusTag": func(v any) string {
 		switch st := v.(type) {
-		case commissioning.RequestStatus:
+		case marketplace.RequestStatus:
 			return tagOr(requestTags[st])
 		case marketplace.PlacementStatus:
 			return tagOr(placementTags[st])
@@ -235,7 +236,7 @@ type View struct {
 	Nav       []NavItem
 	CSRF      string
 	Flash     string
-	Errors    commissioning.FieldErrors
+	Errors    kernel.FieldErrors
 	Form      map[string]string // what the user typed, re-shown on error
 	Data      any
 	RequestID string
@@ -310,7 +311,7 @@ func (s *Server) fragment(c echo.Context, status int, name, block string, data a
 
 // errorFor is the message for the form element id (or the field whose element it
 // is), "" when it has none.
-func errorFor(errs commissioning.FieldErrors, id string) string {
+func errorFor(errs kernel.FieldErrors, id string) string {
 	for _, e := range errs {
 		if e.ID() == id || e.Field == id || e.Field+"-day" == id {
 			return e.Text()
@@ -322,7 +323,7 @@ func errorFor(errs commissioning.FieldErrors, id string) string {
 // withForm re-shows typed values and field errors, each beside its form element: a
 // field whose form holds a GOV.UK date input (name-day, -month, -year) links to its
 // day box.
-func withForm(form map[string]string, errs commissioning.FieldErrors) func(*View) {
+func withForm(form map[string]string, errs kernel.FieldErrors) func(*View) {
 	return func(v *View) {
 		if form != nil {
 			v.Form = form
@@ -332,11 +333,11 @@ func withForm(form map[string]string, errs commissioning.FieldErrors) func(*View
 }
 
 // formIDs fills in the form element id of each field error that lacks one.
-func formIDs(errs commissioning.FieldErrors, form map[string]string) commissioning.FieldErrors {
+func formIDs(errs kernel.FieldErrors, form map[string]string) kernel.FieldErrors {
 	if errs == nil {
 		return nil
 	}
-	out := make(commissioning.FieldErrors, len(errs))
+	out := make(kernel.FieldErrors, len(errs))
 	for i, e := range errs {
 		if e.FormID == "" {
 			if _, ok := form[e.Field+"-day"]; ok {
@@ -354,15 +355,15 @@ func (s *Server) flash(c echo.Context, msg string) {
 }
 
 // statusTable maps each error kind to its HTTP status: the one table for the whole
-// server. Domain errors (commissioning.Error) and field errors match by their kind.
+// server. Domain errors (kernel.Error) and field errors match by their kind.
 var statusTable = []struct {
 	kind   error
 	status int
 }{
-	{commissioning.ErrNotFound, http.StatusNotFound},
-	{commissioning.ErrForbidden, http.StatusForbidden},
-	{commissioning.ErrConflict, http.StatusConflict},
-	{commissioning.ErrInvalid, http.StatusUnprocessableEntity},
+	{kernel.ErrNotFound, http.StatusNotFound},
+	{kernel.ErrForbidden, http.StatusForbidden},
+	{kernel.ErrConflict, http.StatusConflict},
+	{kernel.ErrInvalid, http.StatusUnprocessableEntity},
 	{auth.ErrThrottled, http.StatusTooManyRequests},
 }
 
@@ -444,11 +445,11 @@ func errorText(status int, msg string) (string, []string) {
 // are worded for people, with the kind ("conflict", "not found"…) as a suffix that is
 // dropped here.
 func userMessage(err error) string {
-	if code := commissioning.CodeOf(err); code != "" {
-		return commissioning.Message(code)
+	if code := kernel.CodeOf(err); code != "" {
+		return kernel.Message(code)
 	}
 	s := err.Error()
-	for _, k := range []error{commissioning.ErrNotFound, commissioning.ErrForbidden, commissioning.ErrConflict, commissioning.ErrInvalid} {
+	for _, k := range []error{kernel.ErrNotFound, kernel.ErrForbidden, kernel.ErrConflict, kernel.ErrInvalid} {
 		s = strings.TrimSuffix(s, ": "+k.Error())
 	}
 	if s == "" {
@@ -469,30 +470,30 @@ func firstNonEmpty(s ...string) string {
 func isAPI(p string) bool { return strings.HasPrefix(p, "/api/") }
 
 // navFor is the service navigation for a role.
-func navFor(r commissioning.Role, current string) []NavItem {
+func navFor(r kernel.Role, current string) []NavItem {
 	items := []NavItem{{Text: "Home", Href: "/"}}
 	switch r {
-	case commissioning.RoleConsortiumAdmin:
+	case kernel.RoleConsortiumAdmin:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"})
-	case commissioning.RoleCommissioner:
+	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"})
-	case commissioning.RoleApprover:
+	case kernel.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"})
-	case commissioning.RoleProviderAdmin:
+	case kernel.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"}, NavItem{Text: "Payments", Href: "/billing"})
-	case commissioning.RoleSWCUCoordinator:
+	case kernel.RoleSWCUCoordinator:
 		items = append(items, NavItem{Text: "Waiting list", Href: "/secure/waiting"}, NavItem{Text: "Bed board", Href: "/secure/board"},
 			NavItem{Text: "Suggested allocation", Href: "/secure/suggestions"}, NavItem{Text: "Daily report", Href: "/secure/report"},
 			NavItem{Text: "Measures", Href: "/secure/metrics"}, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Audit log", Href: "/secure/audit"})
-	case commissioning.RoleSecureHomeUser:
+	case kernel.RoleSecureHomeUser:
 		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
-	case commissioning.RoleHostCouncilUser:
+	case kernel.RoleHostCouncilUser:
 		items = append(items, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Placements into your area", Href: "/placements"})
-	case commissioning.RoleProviderUser:
+	case kernel.RoleProviderUser:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"})
 	}

@@ -26,8 +26,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -63,7 +64,7 @@ type Deps struct {
 	DB   *migrations.DB
 	Orgs *commissioning.Service
 	// Requests is the store of placement requests and their drafts.
-	Requests *commissioning.Requests
+	Requests *marketplace.Requests
 	// Inbox reads organisations' notices and acknowledges host notices.
 	Inbox   *notify.Inbox
 	Users   *auth.Service
@@ -72,9 +73,9 @@ type Deps struct {
 	Market  *marketplace.Service
 	Secure  *secure.Service
 	Billing *billing.Service
-	// Clock is the one clock that the services were given too (see commissioning.Clock);
+	// Clock is the one clock that the services were given too (see kernel.Clock);
 	// the system clock if nil.
-	Clock commissioning.Clock
+	Clock kernel.Clock
 }
 
 // check refuses Deps with a service missing: New fills nothing in, so that cmd/hearth
@@ -118,7 +119,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cfg.SessionIdle = 30 * time.Minute
 	}
 	if deps.Clock == nil {
-		deps.Clock = commissioning.SystemClock
+		deps.Clock = kernel.SystemClock
 	}
 	if cfg.SessionLifetime == 0 {
 		cfg.SessionLifetime = 12 * time.Hour

@@ -3,7 +3,6 @@ package frontend
 import (
 	"reflect"
 
-	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -13,8 +12,8 @@ import (
 // (statusText words them). Pages never compare a status with a string: they ask
 // the status's predicates (IsOpen, Awarded, Live…), which live with its transitions.
 var (
-	requestTags = map[commissioning.RequestStatus]string{
-		commissioning.RequestOpen: "govuk-tag--yellow", commissioning.RequestAwarded: "govuk-tag--green",
+	requestTags = map[marketplace.RequestStatus]string{
+		marketplace.RequestOpen: "govuk-tag--yellow", marketplace.RequestAwarded: "govuk-tag--green",
 	}
 	placementTags = map[marketplace.PlacementStatus]string{
 		marketplace.PlacementAwaitingApproval: "govuk-tag--yellow", marketplace.PlacementAwarded: "govuk-tag--green",

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"text/template/parse"
 
-	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -191,7 +190,7 @@ func TestStateDiagramsMatchTables(t *testing.T) {
 	for _, tc := range []struct {
 		file, name, mermaid string
 	}{
-		{"../commissioning/request_states.go", "RequestMachine", commissioning.RequestMachine.Mermaid()},
+		{"../marketplace/request_states.go", "RequestMachine", marketplace.RequestMachine.Mermaid()},
 		{"../marketplace/invitation_states.go", "InvitationMachine", marketplace.InvitationMachine.Mermaid()},
 		{"../marketplace/bid_states.go", "BidMachine", marketplace.BidMachine.Mermaid()},
 		{"../marketplace/placement_states.go", "PlacementMachine", marketplace.PlacementMachine.Mermaid()},

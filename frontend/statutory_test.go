@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -23,11 +23,11 @@ func (h *harness) distantAward(t *testing.T, urn string) marketplace.Placement {
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 50, "standard", 26
 	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: "MCR-FAR-" + urn, AgeYears: &age, BirthMonth: &month, BirthYear: &year,
-		Sex: &sex, Needs: commissioning.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
+	r := marketplace.PlacementRequest{CouncilID: h.orgs["manchester"].ID, ChildRef: "MCR-FAR-" + urn, AgeYears: &age, BirthMonth: &month, BirthYear: &year,
+		Sex: &sex, Needs: kernel.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &h.lot.ID, Tier: &tier,
 		StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err := h.deps.Market.SubmitRequest(ctx, r.ID, h.orgs["manchester"].ID)
 	must(t, err)
 	bid, err := h.deps.Market.SubmitBid(ctx, r.ID, h.orgs["providerx"].ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
@@ -71,7 +71,7 @@ func TestApproverRecordsRegulation11(t *testing.T) {
 	if !strings.Contains(r.Body, "Tried Liverpool twice") {
 		t.Error("what was typed is lost")
 	}
-	today := time.Now().In(commissioning.London)
+	today := time.Now().In(kernel.London)
 	day := func(name string, v url.Values) {
 		v.Set(name+"-day", strconv.Itoa(today.Day()))
 		v.Set(name+"-month", strconv.Itoa(int(today.Month())))
@@ -127,7 +127,7 @@ func TestCouncilRecordsReviews(t *testing.T) {
 	p := h.distantAward(t, "SC970003")
 	_, err := h.deps.DB.Pool.Exec(ctx, `UPDATE placements SET status = 'started', start_date = current_date - 40, started_on = current_date - 40, approved_before_record = true WHERE id = $1`, p.ID)
 	must(t, err)
-	arrived := commissioning.DateOf(time.Now()).AddDate(0, 0, -40)
+	arrived := kernel.DateOf(time.Now()).AddDate(0, 0, -40)
 	first := marketplace.NextReviewDue(arrived, nil)
 	b := h.signIn("commissioner@manchester.test")
 	page := fmt.Sprintf("/placements/%d", p.ID)
@@ -137,7 +137,7 @@ func TestCouncilRecordsReviews(t *testing.T) {
 	if r := b.get("/children?ref=MCR-FAR-SC970003"); !strings.Contains(r.Body, first.Format("2 January 2006")) {
 		t.Fatal("child page lacks the next review")
 	}
-	tomorrow := time.Now().In(commissioning.London).AddDate(0, 0, 1)
+	tomorrow := time.Now().In(kernel.London).AddDate(0, 0, 1)
 	r := b.post(page, page+"/reviews", url.Values{"held_on-day": {strconv.Itoa(tomorrow.Day())}, "held_on-month": {strconv.Itoa(int(tomorrow.Month()))},
 		"held_on-year": {strconv.Itoa(tomorrow.Year())}, "notes": {"Plan kept"}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#held_on-day"`) || !strings.Contains(r.Body, "Plan kept") {
@@ -148,7 +148,7 @@ func TestCouncilRecordsReviews(t *testing.T) {
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("record review: %d", r.Status)
 	}
-	second := commissioning.AddMonths(held, 3)
+	second := kernel.AddMonths(held, 3)
 	if r := b.get(page); !strings.Contains(r.Body, second.Format("2 January 2006")) {
 		t.Fatal("the next review did not move on")
 	}
@@ -157,8 +157,8 @@ func TestCouncilRecordsReviews(t *testing.T) {
 	if st != http.StatusUnprocessableEntity {
 		t.Fatalf("API: a second review the same day: %d %v", st, body)
 	}
-	st, body = h.api("POST", fmt.Sprintf("/api/v1/placements/%d/reviews", p.ID), tok, `{"held_on":"`+commissioning.DateOf(time.Now()).Format(time.DateOnly)+`","notes":"Second review"}`)
-	if st != http.StatusCreated || body["next_review_date"] != commissioning.AddMonths(commissioning.DateOf(time.Now()), 6).Format(time.DateOnly) {
+	st, body = h.api("POST", fmt.Sprintf("/api/v1/placements/%d/reviews", p.ID), tok, `{"held_on":"`+kernel.DateOf(time.Now()).Format(time.DateOnly)+`","notes":"Second review"}`)
+	if st != http.StatusCreated || body["next_review_date"] != kernel.AddMonths(kernel.DateOf(time.Now()), 6).Format(time.DateOnly) {
 		t.Fatalf("API review: %d %v", st, body)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -50,14 +51,14 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	ctx := context.Background()
 	var s second
 	var err error
-	s.consortium, err = h.deps.Orgs.Create(ctx, commissioning.KindConsortium, "Second Consortium")
+	s.consortium, err = h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Second Consortium")
 	must(t, err)
 	must(t, h.deps.Orgs.JoinConsortium(ctx, s.consortium.ID, []string{"E08000035", "E08000032"}))
 	must(t, h.deps.DB.Gorm.Where("ons_code = 'E08000035'").First(&s.leeds).Error)
 	must(t, h.deps.DB.Gorm.Where("ons_code = 'E08000032'").First(&s.bradford).Error)
 	for _, nu := range []auth.NewUser{
-		{Email: "admin@second.test", Name: "Second Admin", Role: commissioning.RoleConsortiumAdmin, OrganisationID: s.consortium.ID, Password: testPassword},
-		{Email: "commissioner@leeds.test", Name: "Leeds Commissioner", Role: commissioning.RoleCommissioner, OrganisationID: s.leeds.ID, Password: testPassword},
+		{Email: "admin@second.test", Name: "Second Admin", Role: kernel.RoleConsortiumAdmin, OrganisationID: s.consortium.ID, Password: testPassword},
+		{Email: "commissioner@leeds.test", Name: "Leeds Commissioner", Role: kernel.RoleCommissioner, OrganisationID: s.leeds.ID, Password: testPassword},
 	} {
 		u, err := h.deps.Users.Create(ctx, nu)
 		must(t, err)
@@ -70,7 +71,7 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	m := h.deps.Market
 	s.framework, err = m.CreateFramework(ctx, s.consortium.ID, marketplace.FrameworkTerms{Name: "Second DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	lot, err := m.AddLot(ctx, s.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000}})
+	lot, err := m.AddLot(ctx, s.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
 	must(t, err)
 	provider := h.orgs["providery"].ID
 	a, err := m.ApplicationFor(ctx, s.framework.ID, provider)
@@ -88,11 +89,11 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 15, int(now.Month()), now.Year()-15, "male", "s20", 20, "standard", 26
 	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: s.leeds.ID, ChildRef: "LDS-SECOND-1", AgeYears: &age, BirthMonth: &month, BirthYear: &year,
-		Sex: &sex, Needs: commissioning.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &lot.ID, Tier: &tier,
+	r := marketplace.PlacementRequest{CouncilID: s.leeds.ID, ChildRef: "LDS-SECOND-1", AgeYears: &age, BirthMonth: &month, BirthYear: &year,
+		Sex: &sex, Needs: kernel.StringArray{"autism"}, LegalStatus: &legal, WithinMiles: &within, LotID: &lot.ID, Tier: &tier,
 		StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 	must(t, r.SetHome("LS1"))
-	must(t, commissioning.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(h.deps.DB.Gorm).SaveDraft(ctx, &r))
 	_, _, err = m.SubmitRequest(ctx, r.ID, s.leeds.ID)
 	must(t, err)
 	bid, err := m.SubmitBid(ctx, r.ID, provider, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 410000, NoticeDays: 28})

@@ -11,8 +11,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // AdjacencyOverride is a pair of councils a consortium treats as adjoining for the
@@ -81,7 +82,7 @@ func adjacencyOf(db *gorm.DB, consortiumID int64) (geo.Adjacency, error) {
 // that already shares a border, or is already an override, is refused beside the field.
 func (s *Service) AddAdjacencyOverride(ctx context.Context, consortiumID, by int64, in NewAdjacencyOverride) (AdjacencyOverride, error) {
 	in.CouncilA, in.CouncilB, in.Reason = strings.TrimSpace(in.CouncilA), strings.TrimSpace(in.CouncilB), strings.TrimSpace(in.Reason)
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	a, okA := geo.CouncilByONS(in.CouncilA)
 	b, okB := geo.CouncilByONS(in.CouncilB)
 	if !okA {
@@ -125,7 +126,7 @@ func (s *Service) AddAdjacencyOverride(ctx context.Context, consortiumID, by int
 			map[string]any{"override_id": o.ID, "ons_a": o.ONSA, "ons_b": o.ONSB, "reason": o.Reason})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return AdjacencyOverride{}, commissioning.Invalid("council_b", fmt.Sprintf("Your consortium already treats %s and %s as adjoining", a.Name, b.Name))
+		return AdjacencyOverride{}, kernel.Invalid("council_b", fmt.Sprintf("Your consortium already treats %s and %s as adjoining", a.Name, b.Name))
 	}
 	if err != nil {
 		return AdjacencyOverride{}, fmt.Errorf("add adjacency override: %w", err)
@@ -142,7 +143,7 @@ func (s *Service) RemoveAdjacencyOverride(ctx context.Context, consortiumID, id 
 			return fmt.Errorf("remove adjacency override %d: %w", id, err)
 		}
 		if len(rows) == 0 {
-			return fmt.Errorf("adjacency override %d: %w", id, commissioning.ErrNotFound)
+			return fmt.Errorf("adjacency override %d: %w", id, kernel.ErrNotFound)
 		}
 		o := rows[0]
 		return audit.New(tx).Record(ctx, "adjacency_override.delete", "consortium", fmt.Sprint(consortiumID),
@@ -163,7 +164,7 @@ func (s *Service) SyncHostCouncils(ctx context.Context) (int64, error) {
 	}
 	res := s.db.WithContext(ctx).Exec(`UPDATE homes h SET host_council_id = o.id, updated_at = now()
         FROM unnest(?::text[], ?::text[]) AS m(outcode, ons_code) JOIN organisations o ON o.ons_code = m.ons_code
-        WHERE h.outcode = m.outcode AND h.host_council_id IS DISTINCT FROM o.id`, commissioning.StringArray(codes), commissioning.StringArray(councils))
+        WHERE h.outcode = m.outcode AND h.host_council_id IS DISTINCT FROM o.id`, kernel.StringArray(codes), kernel.StringArray(councils))
 	if res.Error != nil {
 		return 0, fmt.Errorf("sync host councils: %w", res.Error)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -22,11 +23,11 @@ func (w *world) awardInto(t *testing.T, council commissioning.Organisation, chil
 	home := w.home(t, w.provider.ID, urn, postcode, []string{"cse_risk"}, 1)
 	start := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour)
 	deadline := time.Now().Add(3 * time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: council.ID, ChildRef: "LIV-" + urn, AgeYears: ptr(14), BirthMonth: ptr(int(time.Now().Month())), BirthYear: ptr(time.Now().Year() - 14),
-		Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(15),
+	r := marketplace.PlacementRequest{CouncilID: council.ID, ChildRef: "LIV-" + urn, AgeYears: ptr(14), BirthMonth: ptr(int(time.Now().Month())), BirthYear: ptr(time.Now().Year() - 14),
+		Sex: ptr("female"), Needs: kernel.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(15),
 		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &start, DurationWeeks: ptr(26), Deadline: &deadline}
 	must(t, r.SetHome(childOutcode))
-	must(t, commissioning.NewRequests(w.db.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(w.db.Gorm).SaveDraft(ctx, &r))
 	_, _, err := w.mk.SubmitRequest(ctx, r.ID, council.ID)
 	must(t, err)
 	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
@@ -58,7 +59,7 @@ func TestAdjacencyOverrideAppliesToTheDistantRule(t *testing.T) {
 		t.Fatalf("with the override: %s %v, want no approval", p.Status, p.ApprovalReasons)
 	}
 	// Another consortium's overrides do not count.
-	other, err := w.orgs.Create(ctx, commissioning.KindConsortium, "Elsewhere")
+	other, err := w.orgs.Create(ctx, kernel.KindConsortium, "Elsewhere")
 	must(t, err)
 	adj, err := w.mk.Adjacency(ctx, other.ID)
 	must(t, err)
@@ -90,7 +91,7 @@ func TestAddAdjacencyOverrideRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := w.mk.AddAdjacencyOverride(ctx, w.consortium.ID, 0, tt.in)
-			var fe commissioning.FieldErrors
+			var fe kernel.FieldErrors
 			if !errors.As(err, &fe) || !fe.Has(tt.field) {
 				t.Fatalf("got %v, want an error on %s", err, tt.field)
 			}
@@ -107,13 +108,13 @@ func TestAddAdjacencyOverrideRules(t *testing.T) {
 	if len(list) != 1 || list[0].ONSA != liverpoolONS || list[0].ONSB != wirralONS {
 		t.Fatalf("overrides %+v", list)
 	}
-	other, err := w.orgs.Create(ctx, commissioning.KindConsortium, "Elsewhere")
+	other, err := w.orgs.Create(ctx, kernel.KindConsortium, "Elsewhere")
 	must(t, err)
-	if err := w.mk.RemoveAdjacencyOverride(ctx, other.ID, list[0].ID); !errors.Is(err, commissioning.ErrNotFound) {
+	if err := w.mk.RemoveAdjacencyOverride(ctx, other.ID, list[0].ID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another consortium removed it: %v", err)
 	}
 	must(t, w.mk.RemoveAdjacencyOverride(ctx, w.consortium.ID, list[0].ID))
-	if err := w.mk.RemoveAdjacencyOverride(ctx, w.consortium.ID, list[0].ID); !errors.Is(err, commissioning.ErrNotFound) {
+	if err := w.mk.RemoveAdjacencyOverride(ctx, w.consortium.ID, list[0].ID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("removed twice: %v", err)
 	}
 	var actions []string
@@ -175,7 +176,7 @@ func TestAddTheSameOverrideTwiceAtOnce(t *testing.T) {
 		t.Fatalf("stored %d, errors %v", len(list), errs)
 	}
 	for _, err := range errs {
-		if err != nil && !errors.Is(err, commissioning.ErrInvalid) {
+		if err != nil && !errors.Is(err, kernel.ErrInvalid) {
 			t.Fatalf("the loser's error %v, want a field error", err)
 		}
 	}

@@ -12,14 +12,14 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // ErrNotAmendable is returned for a request that is a draft (edit it instead) or already
 // awarded or cancelled.
-var ErrNotAmendable = fmt.Errorf("only a sent request that has not been awarded can be amended: %w", commissioning.ErrConflict)
+var ErrNotAmendable = fmt.Errorf("only a sent request that has not been awarded can be amended: %w", kernel.ErrConflict)
 
 // Amendment is a visible, audited change to a sent request.
 type Amendment struct {
@@ -78,10 +78,10 @@ type AmendInput struct {
 func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int64, in AmendInput) (Amendment, error) {
 	var a Amendment
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var r commissioning.PlacementRequest
+		var r PlacementRequest
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+				return fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
 			}
 			return err
 		}
@@ -92,7 +92,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 		if err := tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
 			return err
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		var changes Changes
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 		if !in.StartDate.Equal(deref(r.StartDate)) {
@@ -139,7 +139,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 		if len(fe) > 0 {
 			return fe
 		}
-		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Updates(map[string]any{"start_date": in.StartDate,
+		if err := tx.Model(&PlacementRequest{}).Where("id = ?", r.ID).Updates(map[string]any{"start_date": in.StartDate,
 			"duration_weeks": in.DurationWeeks, "deadline": in.Deadline, "needs_detail": in.NeedsDetail, "family_details": in.FamilyDetails,
 			"version": gorm.Expr("version + 1")}).Error; err != nil {
 			return err
@@ -160,7 +160,7 @@ func (s *Service) AmendRequest(ctx context.Context, requestID, councilID, by int
 			lines[i] = fmt.Sprintf("- %s: %s (was: %s)", c.Label, orNone(c.To), orNone(c.From))
 		}
 		for _, pid := range invited {
-			if err := s.tell(ctx, tx, r.ID, notify.Message{OrgID: pid, Kind: "amendment", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+			if err := s.tell(ctx, tx, r.ID, notify.Message{OrgID: pid, Kind: "amendment", Inbox: true, Roles: []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser},
 				Subject: fmt.Sprintf("Placement request %d has been amended", r.ID), Path: fmt.Sprintf("/invitations/%d", r.ID),
 				Body: fmt.Sprintf("The council has amended placement request %d.\n\n%s\n\nReason: %s\n\nCheck your bid still stands.", r.ID, strings.Join(lines, "\n"), in.Reason)}); err != nil {
 				return err

@@ -13,18 +13,19 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Errors about awards.
 var (
-	ErrNotClosed       = commissioning.NewError(commissioning.ErrConflict, "not_closed", "Bids are sealed until the request closes at its deadline.")
-	ErrAlreadyAwarded  = commissioning.NewError(commissioning.ErrConflict, "already_awarded", "This request has already been awarded.")
-	ErrBidNotAvailable = commissioning.NewError(commissioning.ErrInvalid, "bid_not_available", "That bid has been withdrawn or is not for this request.")
-	ErrBedTaken        = commissioning.NewError(commissioning.ErrConflict, "no_bed_left", "The home has no bed left to reserve: another award took it.")
-	ErrNotAwaiting     = commissioning.NewError(commissioning.ErrConflict, "not_awaiting", "This placement is not awaiting approval.")
+	ErrNotClosed       = kernel.NewError(kernel.ErrConflict, "not_closed", "Bids are sealed until the request closes at its deadline.")
+	ErrAlreadyAwarded  = kernel.NewError(kernel.ErrConflict, "already_awarded", "This request has already been awarded.")
+	ErrBidNotAvailable = kernel.NewError(kernel.ErrInvalid, "bid_not_available", "That bid has been withdrawn or is not for this request.")
+	ErrBedTaken        = kernel.NewError(kernel.ErrConflict, "no_bed_left", "The home has no bed left to reserve: another award took it.")
+	ErrNotAwaiting     = kernel.NewError(kernel.ErrConflict, "not_awaiting", "This placement is not awaiting approval.")
 )
 
 // The rules that make an award wait for an approver, as stored on the placement when
@@ -50,11 +51,11 @@ type Placement struct {
 	ProviderID      int64
 	HomeID          int64
 	Status          PlacementStatus
-	WeeklyFeePence  Pence
+	WeeklyFeePence  kernel.Pence
 	StartDate       time.Time
 	Miles           float64
-	ApprovalReasons Codes    `gorm:"type:text[]"`
-	PolicyMiles     *float64 // the framework's distance policy when the award was made
+	ApprovalReasons kernel.Codes `gorm:"type:text[]"`
+	PolicyMiles     *float64     // the framework's distance policy when the award was made
 	AwardedBy       *int64
 	AwardedAt       time.Time `gorm:"->"`
 	DecidedBy       *int64
@@ -94,7 +95,7 @@ func (Placement) TableName() string { return "placements" }
 // in an adjoining one (adj: the ONS boundaries and the consortium's overrides); the
 // consortium's policy when it is more than policyMiles from the child's home (nil: no
 // policy); Hearth's when the fee is above the ceiling.
-func ApprovalReasons(miles float64, policyMiles *float64, placingONS, hostONS string, adj geo.Adjacency, total, ceiling Pence) []string {
+func ApprovalReasons(miles float64, policyMiles *float64, placingONS, hostONS string, adj geo.Adjacency, total, ceiling kernel.Pence) []string {
 	var out []string
 	if hostONS != placingONS && !adj.Adjoining(placingONS, hostONS) {
 		out = append(out, RuleRegulation11)
@@ -152,7 +153,7 @@ type AwardInput struct {
 // withdrawn or is not for this request), else err.
 func AwardError(err error) error {
 	if errors.Is(err, ErrBidNotAvailable) {
-		return commissioning.FieldErrors{{Field: "bid_id", Code: commissioning.CodeOf(err), Message: commissioning.Message(commissioning.CodeOf(err))}}
+		return kernel.FieldErrors{{Field: "bid_id", Code: kernel.CodeOf(err), Message: kernel.Message(kernel.CodeOf(err))}}
 	}
 	return err
 }
@@ -160,10 +161,10 @@ func AwardError(err error) error {
 func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int64) (Placement, error) {
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var r commissioning.PlacementRequest
+		var r PlacementRequest
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+				return fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
 			}
 			return err
 		}
@@ -172,7 +173,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return ErrAlreadyAwarded
 		case r.Status.Cancelled():
 			return ErrRequestCancelled
-		case r.Status.CanTransition(commissioning.RequestAwarded) != nil:
+		case r.Status.CanTransition(RequestAwarded) != nil:
 			return ErrNotClosed
 		}
 		var b Bid
@@ -227,7 +228,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
 		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: PlacementAwarded,
-			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: Codes(reasons), AwardedBy: nullID(by),
+			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: kernel.Codes(reasons), AwardedBy: nullID(by),
 			PolicyMiles:   fw.DistantMiles,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
@@ -248,10 +249,10 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		if err := tx.Omit("TotalPence", "ChangedAt").Create(&fee).Error; err != nil {
 			return err
 		}
-		if err := r.Transition(commissioning.RequestAwarded); err != nil {
+		if err := r.Transition(RequestAwarded); err != nil {
 			return err
 		}
-		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).Update("status", r.Status).Error; err != nil {
+		if err := tx.Model(&PlacementRequest{}).Where("id = ?", r.ID).Update("status", r.Status).Error; err != nil {
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
@@ -259,7 +260,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		if p.Status.AwaitingApproval() {
-			return s.tell(ctx, tx, r.ID, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []commissioning.Role{commissioning.RoleApprover},
+			return s.tell(ctx, tx, r.ID, notify.Message{OrgID: councilID, PlacementID: p.ID, Kind: "approval", Roles: []kernel.Role{kernel.RoleApprover},
 				Subject: fmt.Sprintf("Placement request %d: an award waits for your approval", r.ID), Path: "/approvals",
 				Body: fmt.Sprintf("An award of placement request %d (%s) needs a senior approver: %s.", r.ID, r.ChildRef, strings.Join(p.ApprovalRules(), "; "))})
 		}
@@ -307,8 +308,8 @@ type consultation struct {
 
 // validate checks the record for approving p today, all problems at once, by field:
 // wishes, wishes_on, wishes_note, iro…, host…, emergency, emergency_placed_on.
-func (r Regulation11Record) validate(today time.Time) (map[string]consultation, *time.Time, commissioning.FieldErrors) {
-	var fe commissioning.FieldErrors
+func (r Regulation11Record) validate(today time.Time) (map[string]consultation, *time.Time, kernel.FieldErrors) {
+	var fe kernel.FieldErrors
 	out := map[string]consultation{}
 	for _, q := range []struct {
 		field, ask string
@@ -349,9 +350,9 @@ func (r Regulation11Record) validate(today time.Time) (map[string]consultation, 
 		switch {
 		case msg != "":
 			fe.Add("emergency_placed_on", msg)
-		case today.After(commissioning.AddWorkingDays(*on, EmergencyWorkingDays)):
+		case today.After(kernel.AddWorkingDays(*on, EmergencyWorkingDays)):
 			fe.Add("emergency_placed_on", fmt.Sprintf("An emergency placement must be approved within %d working days: the last day was %s. Refuse it, or record that it was not an emergency",
-				EmergencyWorkingDays, commissioning.AddWorkingDays(*on, EmergencyWorkingDays).Format(day)))
+				EmergencyWorkingDays, kernel.AddWorkingDays(*on, EmergencyWorkingDays).Format(day)))
 		default:
 			placed = on
 		}
@@ -426,13 +427,13 @@ func (in DecisionInput) decision() Decision {
 // DecideInput checks an approver's decision (every problem at once, by JSON name) and
 // makes it with DecideApproval.
 func (s *Service) DecideInput(ctx context.Context, placementID, councilID, by int64, in DecisionInput) (Placement, error) {
-	if fe := commissioning.Check(&in); fe != nil {
+	if fe := kernel.Check(&in); fe != nil {
 		return Placement{}, fe
 	}
 	p, err := s.DecideApproval(ctx, placementID, councilID, by, in.decision())
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if errors.As(err, &fe) {
-		out := make(commissioning.FieldErrors, len(fe))
+		out := make(kernel.FieldErrors, len(fe))
 		for i, e := range fe {
 			switch e.Field {
 			case "wishes", "iro", "host":
@@ -455,7 +456,7 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
-			return fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
+			return fmt.Errorf("placement %d: %w", placementID, kernel.ErrNotFound)
 		}
 		if !p.Status.AwaitingApproval() {
 			return ErrNotAwaiting
@@ -468,7 +469,7 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 				return err
 			}
 			if p.NeedsRegulation11() {
-				answers, placed, fe := d.Reg11.validate(commissioning.DateOf(now))
+				answers, placed, fe := d.Reg11.validate(kernel.DateOf(now))
 				if err := fe.Err(); err != nil {
 					return err
 				}
@@ -476,7 +477,7 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 				p.IROConsulted, p.IROOn, p.IRONote = answers["iro"].consulted, answers["iro"].on, answers["iro"].note
 				p.HostConsulted, p.HostOn, p.HostNote = answers["host"].consulted, answers["host"].on, answers["host"].note
 				if placed != nil {
-					deadline := commissioning.AddWorkingDays(*placed, EmergencyWorkingDays)
+					deadline := kernel.AddWorkingDays(*placed, EmergencyWorkingDays)
 					p.Emergency, p.EmergencyPlacedOn, p.EmergencyDeadline = true, placed, &deadline
 				}
 				cols = append(cols, "wishes_consulted", "wishes_on", "wishes_note", "iro_consulted", "iro_on", "iro_note",
@@ -484,7 +485,7 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 			}
 		} else {
 			if reason == "" {
-				return commissioning.Invalid("reason", "Enter the reason for refusing; the commissioner will see it")
+				return kernel.Invalid("reason", "Enter the reason for refusing; the commissioner will see it")
 			}
 			if err := p.Transition(PlacementRefused); err != nil {
 				return err
@@ -496,14 +497,14 @@ func (s *Service) DecideApproval(ctx context.Context, placementID, councilID, by
 			if _, err := recordVacancy(tx, p.HomeID, "refusal", by); err != nil {
 				return err
 			}
-			var r commissioning.PlacementRequest
+			var r PlacementRequest
 			if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, p.RequestID).Error; err != nil {
 				return err
 			}
-			if err := r.Transition(commissioning.RequestClosed); err != nil {
+			if err := r.Transition(RequestClosed); err != nil {
 				return err
 			}
-			if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", r.Status).Error; err != nil {
+			if err := tx.Model(&PlacementRequest{}).Where("id = ?", p.RequestID).Update("status", r.Status).Error; err != nil {
 				return err
 			}
 		}
@@ -539,7 +540,7 @@ type Pending struct {
 	HomeName string
 	Provider string
 	HostName string
-	Ceiling  Pence
+	Ceiling  kernel.Pence
 	// Alternative is, for an alternative offer, the matching rules its home fails.
 	Alternative string
 	// HostHasMailbox says whether the host council can be consulted through Hearth, and
@@ -550,9 +551,9 @@ type Pending struct {
 
 // AwaitingApproval lists one page of a council's awards waiting for an approver,
 // oldest first, and counts them all.
-func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page commissioning.Page) ([]Pending, int64, error) {
+func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page kernel.Page) ([]Pending, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Placement{}).Where("council_id = ? AND status = 'awaiting_approval'", councilID).Order("awarded_at, id")
-	ps, total, err := commissioning.FindPage[Placement](q, page)
+	ps, total, err := kernel.FindPage[Placement](q, page)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -29,7 +29,7 @@ func TestApprovalReasons(t *testing.T) {
 		policy         *float64
 		placing, host  string
 		adj            geo.Adjacency
-		total, ceiling marketplace.Pence
+		total, ceiling kernel.Pence
 		want           []string
 	}{
 		{"InArea", 5, &twenty, manchester, manchester, ons, 400000, 500000, nil},
@@ -71,7 +71,7 @@ func TestApprovalReasons(t *testing.T) {
 
 func TestRuleLabels(t *testing.T) {
 	fifteen := 15.5
-	p := marketplace.Placement{ApprovalReasons: marketplace.Codes{"regulation_11", "consortium_miles", "over_ceiling"}, PolicyMiles: &fifteen}
+	p := marketplace.Placement{ApprovalReasons: kernel.Codes{"regulation_11", "consortium_miles", "over_ceiling"}, PolicyMiles: &fifteen}
 	want := []string{"Regulation 11: out of area and not adjoining", "Consortium policy: more than 15.5 miles", "Over the price ceiling"}
 	got := p.ApprovalRules()
 	for i := range want {
@@ -98,7 +98,7 @@ func TestTwoAwardsOfTheLastBedAtOnce(t *testing.T) {
 	r1, _ := w.openRequest(t, manchester)
 	r2, _ := w.openRequest(t, salford)
 	var bids []marketplace.Bid
-	for _, r := range []commissioning.PlacementRequest{r1, r2} {
+	for _, r := range []marketplace.PlacementRequest{r1, r2} {
 		b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
 		must(t, err)
 		bids = append(bids, b)
@@ -111,7 +111,7 @@ func TestTwoAwardsOfTheLastBedAtOnce(t *testing.T) {
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	start := make(chan struct{})
-	for i, r := range []commissioning.PlacementRequest{r1, r2} {
+	for i, r := range []marketplace.PlacementRequest{r1, r2} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -162,10 +162,10 @@ func TestAwardNeedsApprovalAndRefusalGivesTheBedBack(t *testing.T) {
 	if _, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0); !errors.Is(err, marketplace.ErrAlreadyAwarded) {
 		t.Fatalf("second award: %v", err)
 	}
-	if _, err := w.mk.DecideAward(ctx, p.ID, manchester.ID, 0, false, " "); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.DecideAward(ctx, p.ID, manchester.ID, 0, false, " "); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("refusal without reason: %v", err)
 	}
-	if _, err := w.mk.DecideAward(ctx, p.ID, w.member(t, "E08000012").ID, 0, true, ""); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.DecideAward(ctx, p.ID, w.member(t, "E08000012").ID, 0, true, ""); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another council's approver: %v", err)
 	}
 	p, err = w.mk.DecideAward(ctx, p.ID, manchester.ID, 0, false, "Find a placement within the ceiling first")

@@ -1,6 +1,8 @@
 package marketplace
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // BidStatus is where a provider's bid stands. The database's CHECK on bids.status
 // allows exactly BidMachine.States.
@@ -26,7 +28,7 @@ const (
 //	    [*] --> active
 //	    active --> withdrawn
 //	    withdrawn --> active
-var BidMachine = commissioning.Machine[BidStatus]{
+var BidMachine = kernel.Machine[BidStatus]{
 	Object: "bid",
 	States: []BidStatus{BidActive, BidWithdrawn},
 	Next: map[BidStatus][]BidStatus{
@@ -36,10 +38,10 @@ var BidMachine = commissioning.Machine[BidStatus]{
 }
 
 // CanTransition returns nil if a bid may move from s to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (s BidStatus) CanTransition(to BidStatus) error { return BidMachine.Check(s, to) }
 
-// Transition moves b to status to, or returns an *commissioning.IllegalTransition.
+// Transition moves b to status to, or returns an *kernel.IllegalTransition.
 func (b *Bid) Transition(to BidStatus) error {
 	if err := b.Status.CanTransition(to); err != nil {
 		return err

@@ -12,22 +12,22 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // Errors about bidding.
 var (
-	ErrBiddingClosed = commissioning.NewError(commissioning.ErrConflict, "bidding_closed", "The deadline for responses has passed.")
-	ErrNotInvited    = commissioning.NewError(commissioning.ErrNotFound, "not_invited", "Your organisation was not invited to this request.")
-	ErrNoBid         = commissioning.NewError(commissioning.ErrNotFound, "no_bid", "There is no active bid.")
+	ErrBiddingClosed = kernel.NewError(kernel.ErrConflict, "bidding_closed", "The deadline for responses has passed.")
+	ErrNotInvited    = kernel.NewError(kernel.ErrNotFound, "not_invited", "Your organisation was not invited to this request.")
+	ErrNoBid         = kernel.NewError(kernel.ErrNotFound, "no_bid", "There is no active bid.")
 )
 
 // CodeOverCeiling is a bid above the framework's ceiling without a justification.
-const CodeOverCeiling commissioning.Code = "over_ceiling"
+const CodeOverCeiling kernel.Code = "over_ceiling"
 
 // MaxWeeklyFee is the largest weekly fee Hearth accepts (£50,000): above it is a typo.
-const MaxWeeklyFee Pence = 5_000_000
+const MaxWeeklyFee kernel.Pence = 5_000_000
 
 // Bid is a provider's sealed offer for a request.
 type Bid struct {
@@ -37,10 +37,10 @@ type Bid struct {
 	HomeID            int64
 	Status            BidStatus
 	EarliestStart     time.Time
-	WeeklyFeePence    Pence
+	WeeklyFeePence    kernel.Pence
 	OneToOneHours     int
-	OneToOneRatePence Pence
-	EducationPence    Pence
+	OneToOneRatePence kernel.Pence
+	EducationPence    kernel.Pence
 	NoticeDays        int
 	NeedNotes         json.RawMessage `gorm:"type:jsonb"`
 	Justification     string
@@ -48,7 +48,7 @@ type Bid struct {
 	// An alternative offer names a home matching did not find for the request, with
 	// the rules it fails (codes, and as people read them).
 	Alternative       bool
-	AlternativeRules  Codes `gorm:"type:text[]"`
+	AlternativeRules  kernel.Codes `gorm:"type:text[]"`
 	AlternativeDetail string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -58,20 +58,20 @@ type Bid struct {
 func (Bid) TableName() string { return "bids" }
 
 // TotalWeekly is the weekly cost: core fee, 1:1 support and education.
-func (b Bid) TotalWeekly() Pence {
-	return b.WeeklyFeePence + Pence(b.OneToOneHours)*b.OneToOneRatePence + b.EducationPence
+func (b Bid) TotalWeekly() kernel.Pence {
+	return b.WeeklyFeePence + kernel.Pence(b.OneToOneHours)*b.OneToOneRatePence + b.EducationPence
 }
 
 // BidInput is what a provider offers: the bid form, the API and tests all send it.
 // Amounts are pence (typed in pounds on the form); the date is "2006-01-02".
 type BidInput struct {
-	HomeID        int64  `json:"home_id" form:"home_id" validate:"required,gt=0" msg:"*=Select the home you are offering"`
-	EarliestStart string `json:"earliest_start" form:"earliest_start,date" label:"The earliest start date" validate:"required,datetime=2006-01-02" msg:"required=Enter the earliest date the child could move in|*=The earliest start date must be a real date"`
-	WeeklyFee     Pence  `json:"weekly_fee_pence" form:"weekly_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee|gt=Enter a weekly fee of more than £0|lte=A weekly fee must be £50,000 or less"`
-	OneToOneHours int    `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours per week from 0 to 168"`
-	OneToOneRate  Pence  `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=100000" msg:"*=Enter the hourly rate for 1:1 support, up to £1,000"`
-	Education     Pence  `json:"education_pence" form:"education,pounds" validate:"min=0,max=2000000" msg:"*=Enter a weekly education cost up to £20,000"`
-	NoticeDays    int    `json:"notice_days" form:"notice_days" validate:"min=0,max=365" msg:"*=Enter a notice period from 0 to 365 days"`
+	HomeID        int64        `json:"home_id" form:"home_id" validate:"required,gt=0" msg:"*=Select the home you are offering"`
+	EarliestStart string       `json:"earliest_start" form:"earliest_start,date" label:"The earliest start date" validate:"required,datetime=2006-01-02" msg:"required=Enter the earliest date the child could move in|*=The earliest start date must be a real date"`
+	WeeklyFee     kernel.Pence `json:"weekly_fee_pence" form:"weekly_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee|gt=Enter a weekly fee of more than £0|lte=A weekly fee must be £50,000 or less"`
+	OneToOneHours int          `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours per week from 0 to 168"`
+	OneToOneRate  kernel.Pence `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=100000" msg:"*=Enter the hourly rate for 1:1 support, up to £1,000"`
+	Education     kernel.Pence `json:"education_pence" form:"education,pounds" validate:"min=0,max=2000000" msg:"*=Enter a weekly education cost up to £20,000"`
+	NoticeDays    int          `json:"notice_days" form:"notice_days" validate:"min=0,max=365" msg:"*=Enter a notice period from 0 to 365 days"`
 	// NeedNotes say how the home will meet each of the child's needs, by need code.
 	NeedNotes     map[string]string `json:"need_notes" form:"note_,prefix" validate:"max=50,dive,max=4000" msg:"*=Each note must be 4,000 characters or fewer"`
 	Justification string            `json:"justification" form:"justification" validate:"max=4000" msg:"*=The justification must be 4,000 characters or fewer"`
@@ -97,8 +97,8 @@ func closedErr(err error) error {
 }
 
 // invitation returns the provider's invitation and the request, or ErrNotInvited.
-func (s *Service) invitation(ctx context.Context, tx *gorm.DB, requestID, providerID int64) (commissioning.PlacementRequest, error) {
-	var r commissioning.PlacementRequest
+func (s *Service) invitation(ctx context.Context, tx *gorm.DB, requestID, providerID int64) (PlacementRequest, error) {
+	var r PlacementRequest
 	err := tx.WithContext(ctx).Joins("JOIN request_invitations i ON i.request_id = placement_requests.id AND i.provider_id = ?", providerID).
 		Where("placement_requests.id = ?", requestID).First(&r).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -120,8 +120,8 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 		if !r.Status.IsOpen() {
 			return ErrBiddingClosed
 		}
-		fe := commissioning.Check(&in)
-		start := commissioning.Day(&fe, "earliest_start", in.EarliestStart, "The earliest start date")
+		fe := kernel.Check(&in)
+		start := kernel.Day(&fe, "earliest_start", in.EarliestStart, "The earliest start date")
 		var home Home
 		var alt []Failure
 		if fe.Has("home_id") {
@@ -134,11 +134,11 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 			fe.Add("home_id", fmt.Sprintf("%s was not matched to this request: %s. Choose a matched home, or offer it as an alternative", home.Name, failureText(alt)))
 		}
 		if in.OneToOneHours > 0 && in.OneToOneRate == 0 && !fe.Has("one_to_one_rate_pence") {
-			fe.AddCode("one_to_one_rate_pence", commissioning.CodeRequired, "Enter the hourly rate for 1:1 support, up to £1,000")
+			fe.AddCode("one_to_one_rate_pence", kernel.CodeRequired, "Enter the hourly rate for 1:1 support, up to £1,000")
 		}
 		for need := range in.NeedNotes {
 			if !slices.Contains(r.Needs, need) && !fe.Has("need_notes") {
-				fe.AddCode("need_notes", commissioning.CodeNotInList, fmt.Sprintf("%q is not one of the child's needs", need))
+				fe.AddCode("need_notes", kernel.CodeNotInList, fmt.Sprintf("%q is not one of the child's needs", need))
 			}
 		}
 		if start != nil && r.StartDate != nil && start.Before(*r.StartDate) {
@@ -158,7 +158,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 			return err
 		}
 		notes, _ := json.Marshal(in.NeedNotes)
-		rules := make(Codes, len(alt))
+		rules := make(kernel.Codes, len(alt))
 		for i, f := range alt {
 			rules[i] = f.Rule
 		}
@@ -191,7 +191,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 
 // unmatched returns the rules the provider's home fails for request r, or none when
 // matching found the home for the provider's invitation.
-func (s *Service) unmatched(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID, homeID int64) ([]Failure, error) {
+func (s *Service) unmatched(ctx context.Context, tx *gorm.DB, r PlacementRequest, providerID, homeID int64) ([]Failure, error) {
 	homes, err := s.bidHomes(ctx, tx, r, providerID)
 	if err != nil {
 		return nil, err
@@ -201,7 +201,7 @@ func (s *Service) unmatched(ctx context.Context, tx *gorm.DB, r commissioning.Pl
 			return h.Failures, nil
 		}
 	}
-	return nil, fmt.Errorf("home %d of provider %d: %w", homeID, providerID, commissioning.ErrNotFound)
+	return nil, fmt.Errorf("home %d of provider %d: %w", homeID, providerID, kernel.ErrNotFound)
 }
 
 // AlternativeLabel is how an alternative offer is shown to the commissioner and the
@@ -241,9 +241,9 @@ type DeclineInput struct {
 
 // Decline records that the provider will not bid, with a reason from the fixed list.
 func (s *Service) Decline(ctx context.Context, requestID, providerID int64, in DeclineInput) error {
-	fe := commissioning.Check(&in)
+	fe := kernel.Check(&in)
 	if in.Reason == "other" && strings.TrimSpace(in.Detail) == "" {
-		fe.AddCode("detail", commissioning.CodeRequired, "Say why you are declining")
+		fe.AddCode("detail", kernel.CodeRequired, "Say why you are declining")
 	}
 	if err := fe.Err(); err != nil {
 		return err
@@ -287,9 +287,9 @@ type Responses struct {
 // ResponsesFor returns the responses to a council's own request. Bids are sealed: while
 // the request is open nobody but the bidding provider sees their content.
 func (s *Service) ResponsesFor(ctx context.Context, requestID, councilID int64) (Responses, error) {
-	var r commissioning.PlacementRequest
+	var r PlacementRequest
 	if err := s.db.WithContext(ctx).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
-		return Responses{}, fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+		return Responses{}, fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
 	}
 	var out Responses
 	var nb, nd int64
@@ -337,11 +337,11 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 type Invitation struct {
 	RequestID     int64
 	CouncilName   string
-	Status        commissioning.RequestStatus
+	Status        RequestStatus
 	Outcome       InvitationOutcome
 	AgeYears      int
 	Sex           string
-	Needs         Codes `gorm:"type:text[]"`
+	Needs         kernel.Codes `gorm:"type:text[]"`
 	NeedsDetail   string
 	LegalStatus   string
 	SchoolYear    string
@@ -353,7 +353,7 @@ type Invitation struct {
 	Deadline      time.Time
 	Emergency     bool
 	FamilyDetails string
-	HomeIDs       commissioning.Int64Array `gorm:"type:bigint[]"`
+	HomeIDs       kernel.Int64Array `gorm:"type:bigint[]"`
 	HomeLat       float64
 	HomeLon       float64
 	CancelReason  *string // why the council cancelled the request, if it did
@@ -387,8 +387,8 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
 
 // Invitations lists one page of the requests a provider was invited to, newest
 // first, and counts them all.
-func (s *Service) Invitations(ctx context.Context, providerID int64, page commissioning.Page) ([]Invitation, int64, error) {
-	out, total, err := commissioning.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
+func (s *Service) Invitations(ctx context.Context, providerID int64, page kernel.Page) ([]Invitation, int64, error) {
+	out, total, err := kernel.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
 	for i := range out {
 		out[i].withhold()
 	}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -23,26 +23,26 @@ func TestBidInput(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*marketplace.BidInput)
-		want   map[string]commissioning.Code // field → code; none for OK
+		want   map[string]kernel.Code // field → code; none for OK
 	}{
 		{"OK", func(*marketplace.BidInput) {}, nil},
-		{"ErrHomeRequired", func(in *marketplace.BidInput) { in.HomeID = 0 }, map[string]commissioning.Code{"home_id": commissioning.CodeRequired}},
-		{"ErrEarliestStartRequired", func(in *marketplace.BidInput) { in.EarliestStart = "" }, map[string]commissioning.Code{"earliest_start": commissioning.CodeRequired}},
-		{"ErrEarliestStartNotADate", func(in *marketplace.BidInput) { in.EarliestStart = "2026-02-30" }, map[string]commissioning.Code{"earliest_start": commissioning.CodeBadDate}},
-		{"ErrWeeklyFeeRequired", func(in *marketplace.BidInput) { in.WeeklyFee = 0 }, map[string]commissioning.Code{"weekly_fee_pence": commissioning.CodeRequired}},
-		{"ErrWeeklyFeeTooHigh", func(in *marketplace.BidInput) { in.WeeklyFee = 5_000_001 }, map[string]commissioning.Code{"weekly_fee_pence": commissioning.CodeOutOfRange}},
-		{"ErrOneToOneRateRequired", func(in *marketplace.BidInput) { in.OneToOneHours = 10 }, map[string]commissioning.Code{"one_to_one_rate_pence": commissioning.CodeRequired}},
-		{"ErrNoteForANeedTheChildDoesNotHave", func(in *marketplace.BidInput) { in.NeedNotes = map[string]string{"autism": "x"} }, map[string]commissioning.Code{"need_notes": commissioning.CodeNotInList}},
-		{"ErrOverCeiling", func(in *marketplace.BidInput) { in.WeeklyFee = 520000 }, map[string]commissioning.Code{"justification": marketplace.CodeOverCeiling}},
+		{"ErrHomeRequired", func(in *marketplace.BidInput) { in.HomeID = 0 }, map[string]kernel.Code{"home_id": kernel.CodeRequired}},
+		{"ErrEarliestStartRequired", func(in *marketplace.BidInput) { in.EarliestStart = "" }, map[string]kernel.Code{"earliest_start": kernel.CodeRequired}},
+		{"ErrEarliestStartNotADate", func(in *marketplace.BidInput) { in.EarliestStart = "2026-02-30" }, map[string]kernel.Code{"earliest_start": kernel.CodeBadDate}},
+		{"ErrWeeklyFeeRequired", func(in *marketplace.BidInput) { in.WeeklyFee = 0 }, map[string]kernel.Code{"weekly_fee_pence": kernel.CodeRequired}},
+		{"ErrWeeklyFeeTooHigh", func(in *marketplace.BidInput) { in.WeeklyFee = 5_000_001 }, map[string]kernel.Code{"weekly_fee_pence": kernel.CodeOutOfRange}},
+		{"ErrOneToOneRateRequired", func(in *marketplace.BidInput) { in.OneToOneHours = 10 }, map[string]kernel.Code{"one_to_one_rate_pence": kernel.CodeRequired}},
+		{"ErrNoteForANeedTheChildDoesNotHave", func(in *marketplace.BidInput) { in.NeedNotes = map[string]string{"autism": "x"} }, map[string]kernel.Code{"need_notes": kernel.CodeNotInList}},
+		{"ErrOverCeiling", func(in *marketplace.BidInput) { in.WeeklyFee = 520000 }, map[string]kernel.Code{"justification": marketplace.CodeOverCeiling}},
 		{"ErrEverythingAtOnce", func(in *marketplace.BidInput) { in.HomeID, in.EarliestStart, in.NoticeDays = 0, "", 400 },
-			map[string]commissioning.Code{"home_id": commissioning.CodeRequired, "earliest_start": commissioning.CodeRequired, "notice_days": commissioning.CodeOutOfRange}},
+			map[string]kernel.Code{"home_id": kernel.CodeRequired, "earliest_start": kernel.CodeRequired, "notice_days": kernel.CodeOutOfRange}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := ok
 			tt.change(&in)
 			_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, in)
-			var fe commissioning.FieldErrors
+			var fe kernel.FieldErrors
 			if tt.want == nil {
 				must(t, err)
 				return
@@ -50,7 +50,7 @@ func TestBidInput(t *testing.T) {
 			if !errors.As(err, &fe) {
 				t.Fatalf("err = %v, want field errors", err)
 			}
-			got := map[string]commissioning.Code{}
+			got := map[string]kernel.Code{}
 			for _, e := range fe {
 				got[e.Field] = e.Code
 				if e.FormID != "" || e.Text() == "" {

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // BoardQuery filters the vacancy board. Zero values do not filter.
@@ -45,7 +46,7 @@ type BoardHome struct {
 	MinAge, MaxAge     int
 	AcceptsMale        bool
 	AcceptsFemale      bool
-	Needs              Codes `gorm:"type:text[]"`
+	Needs              kernel.Codes `gorm:"type:text[]"`
 	Outcode            string
 	Lat, Lon           float64
 	HostCouncilID      *int64
@@ -56,7 +57,7 @@ type BoardHome struct {
 	NextFreeBeds       *int
 	VacancyConfirmedAt *time.Time
 	Miles              *float64
-	LotCodes           Codes `gorm:"type:text[]"`
+	LotCodes           kernel.Codes `gorm:"type:text[]"`
 	Total              int
 }
 
@@ -121,14 +122,14 @@ func boardSQL(q BoardQuery) (string, map[string]any) {
 		where = append(where, "h.accepts_female")
 	}
 	if len(q.Needs) > 0 {
-		where = append(where, "h.needs @> CAST("+arg(Codes(q.Needs))+" AS text[])")
+		where = append(where, "h.needs @> CAST("+arg(kernel.Codes(q.Needs))+" AS text[])")
 	}
 	if q.MinRating != "" {
 		var ok []string
 		for _, r := range Ratings[:RatingRank(q.MinRating)+1] {
 			ok = append(ok, r.Code)
 		}
-		where = append(where, "h.ofsted_rating = ANY(CAST("+arg(Codes(ok))+" AS text[]))")
+		where = append(where, "h.ofsted_rating = ANY(CAST("+arg(kernel.Codes(ok))+" AS text[]))")
 	}
 	if q.Region != "" {
 		where = append(where, "hc.region = "+arg(q.Region))
@@ -243,7 +244,7 @@ func literal(v any) string {
 	switch x := v.(type) {
 	case string:
 		return quote(x)
-	case Codes:
+	case kernel.Codes:
 		parts := make([]string, len(x))
 		for i, c := range x {
 			parts[i] = quote(c)

@@ -9,15 +9,15 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Errors about cancelling a request.
 var (
-	ErrNotCancellable   = commissioning.NewError(commissioning.ErrConflict, "not_cancellable", "Only a request that has not been awarded can be cancelled.")
-	ErrRequestCancelled = commissioning.NewError(commissioning.ErrConflict, "request_cancelled", "This request has been cancelled.")
+	ErrNotCancellable   = kernel.NewError(kernel.ErrConflict, "not_cancellable", "Only a request that has not been awarded can be cancelled.")
+	ErrRequestCancelled = kernel.NewError(kernel.ErrConflict, "request_cancelled", "This request has been cancelled.")
 )
 
 // MaxCancelReason is the longest reason for cancelling a request, in characters.
@@ -28,17 +28,17 @@ const MaxCancelReason = 1000
 // cancel is one conditional update, from draft, open or closed only, so a cancel racing
 // an award cannot both win: the loser gets ErrNotCancellable or ErrRequestCancelled.
 // Returns ErrNotFound for another council's request.
-func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by int64, reason string) (commissioning.PlacementRequest, error) {
+func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by int64, reason string) (PlacementRequest, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
-		return commissioning.PlacementRequest{}, commissioning.Invalid("reason", "Enter why you are cancelling the request; the invited providers will see it")
+		return PlacementRequest{}, kernel.Invalid("reason", "Enter why you are cancelling the request; the invited providers will see it")
 	case utf8.RuneCountInString(reason) > MaxCancelReason:
-		return commissioning.PlacementRequest{}, commissioning.Invalid("reason", fmt.Sprintf("The reason must be %d characters or fewer", MaxCancelReason))
+		return PlacementRequest{}, kernel.Invalid("reason", fmt.Sprintf("The reason must be %d characters or fewer", MaxCancelReason))
 	}
-	var r commissioning.PlacementRequest
+	var r PlacementRequest
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []commissioning.PlacementRequest
+		var rows []PlacementRequest
 		err := tx.Raw(`UPDATE placement_requests SET status = 'cancelled', cancel_reason = ?, cancelled_at = now(), cancelled_by = ?
             WHERE id = ? AND council_id = ? AND status IN ('draft', 'open', 'closed') RETURNING *`, reason, nullID(by), requestID, councilID).Scan(&rows).Error
 		if err != nil {
@@ -47,7 +47,7 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 		if len(rows) == 0 {
 			if err := tx.Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
 				if errors.Is(err, gorm.ErrRecordNotFound) {
-					return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+					return fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
 				}
 				return err
 			}
@@ -56,7 +56,7 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 			}
 			if r.Status.Cancellable() {
 				// The table allows it but the UPDATE's condition did not: they disagree.
-				return fmt.Errorf("cancel placement request %d from %s: %w", r.ID, r.Status, commissioning.ErrConflict)
+				return fmt.Errorf("cancel placement request %d from %s: %w", r.ID, r.Status, kernel.ErrConflict)
 			}
 			return ErrNotCancellable
 		}
@@ -70,7 +70,7 @@ func (s *Service) CancelRequest(ctx context.Context, requestID, councilID, by in
 		}
 		for _, pid := range invited {
 			if err := s.tell(ctx, tx, r.ID, notify.Message{OrgID: pid, Kind: "request_cancelled", Inbox: true,
-				Roles:   []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+				Roles:   []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser},
 				Subject: fmt.Sprintf("Placement request %d has been cancelled", r.ID), Path: fmt.Sprintf("/invitations/%d", r.ID),
 				Body: fmt.Sprintf("The council has cancelled placement request %d. No bid will be awarded and no response is needed.\n\nReason: %s",
 					r.ID, reason)}); err != nil {

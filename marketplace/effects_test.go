@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 

@@ -8,7 +8,8 @@ import (
 	"sort"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // ScoreFormula explains the evaluation to commissioners; the page shows it verbatim.
@@ -45,7 +46,7 @@ func (x ScoreInput) HostWithoutMailbox() bool { return x.HostCouncil != "" && !x
 // Scored is a bid with its criterion scores, weighted score and rank (1 is best).
 type Scored struct {
 	ScoreInput
-	Total                         Pence
+	Total                         kernel.Pence
 	VsCeilingPct                  float64 // total as a percentage of the ceiling
 	Price, Quality, Distance, Fit float64
 	Score                         float64
@@ -55,9 +56,9 @@ type Scored struct {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // Score evaluates bids with the framework's weights; a pure function.
-func Score(in []ScoreInput, w Framework, ceiling Pence, withinMiles int) []Scored {
+func Score(in []ScoreInput, w Framework, ceiling kernel.Pence, withinMiles int) []Scored {
 	out := make([]Scored, len(in))
-	lowest := Pence(math.MaxInt64)
+	lowest := kernel.Pence(math.MaxInt64)
 	for _, x := range in {
 		if t := x.Bid.TotalWeekly(); t < lowest {
 			lowest = t
@@ -102,9 +103,9 @@ func Score(in []ScoreInput, w Framework, ceiling Pence, withinMiles int) []Score
 
 // Evaluation is a closed request's bids, scored, with what the page shows beside them.
 type Evaluation struct {
-	Request   commissioning.PlacementRequest
+	Request   PlacementRequest
 	Framework Framework
-	Ceiling   Pence
+	Ceiling   kernel.Pence
 	Bids      []Scored
 	Declines  int
 }

@@ -10,9 +10,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Framework is a consortium's framework agreement or dynamic purchasing system.
@@ -53,14 +53,14 @@ func (Lot) TableName() string { return "lots" }
 type LotTier struct {
 	LotID        int64  `gorm:"primaryKey"`
 	Tier         string `gorm:"primaryKey"`
-	CeilingPence Pence
+	CeilingPence kernel.Pence
 }
 
 // TableName is the lot_tiers table.
 func (LotTier) TableName() string { return "lot_tiers" }
 
 // Ceiling returns the lot's ceiling for tier.
-func (l Lot) Ceiling(tier string) (Pence, bool) {
+func (l Lot) Ceiling(tier string) (kernel.Pence, bool) {
 	for _, t := range l.Tiers {
 		if t.Tier == tier {
 			return t.CeilingPence, true
@@ -110,18 +110,18 @@ func (s *Service) WithTx(tx *gorm.DB) *Service {
 
 // Frameworks lists a consortium's frameworks (0: every consortium's) with lots and tiers.
 func (s *Service) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {
-	out, _, err := s.FrameworksPage(ctx, consortiumID, commissioning.AllRows)
+	out, _, err := s.FrameworksPage(ctx, consortiumID, kernel.AllRows)
 	return out, err
 }
 
 // FrameworksPage lists one page of a consortium's frameworks by name, with lots and
 // tiers, and counts them all.
-func (s *Service) FrameworksPage(ctx context.Context, consortiumID int64, page commissioning.Page) ([]Framework, int64, error) {
+func (s *Service) FrameworksPage(ctx context.Context, consortiumID int64, page kernel.Page) ([]Framework, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Framework{}).Order("name, id")
 	if consortiumID != 0 {
 		q = q.Where("consortium_id = ?", consortiumID)
 	}
-	out, total, err := commissioning.FindPage[Framework](q, page, func(db *gorm.DB) *gorm.DB {
+	out, total, err := kernel.FindPage[Framework](q, page, func(db *gorm.DB) *gorm.DB {
 		return db.Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers")
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Service) Framework(ctx context.Context, id int64) (Framework, error) {
 	var f Framework
 	err := s.db.WithContext(ctx).Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers").First(&f, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return f, fmt.Errorf("framework %d: %w", id, commissioning.ErrNotFound)
+		return f, fmt.Errorf("framework %d: %w", id, kernel.ErrNotFound)
 	}
 	return f, err
 }
@@ -170,7 +170,7 @@ func (t FrameworkTerms) distantMiles() *float64 {
 
 // Validate reports problems with the terms, by form field.
 func (t FrameworkTerms) Validate() error {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if n := len(strings.TrimSpace(t.Name)); n < 3 || n > 200 {
 		fe.Add("name", "Enter a framework name of 3 to 200 characters")
 	}
@@ -205,7 +205,7 @@ func (s *Service) CreateFramework(ctx context.Context, consortiumID int64, t Fra
 		return audit.New(tx).Record(ctx, "framework.create", "framework", fmt.Sprint(f.ID), map[string]any{"name": f.Name})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return f, commissioning.Invalid("name", "The consortium already has a framework with this name")
+		return f, kernel.Invalid("name", "The consortium already has a framework with this name")
 	}
 	return f, err
 }
@@ -222,7 +222,7 @@ func (s *Service) UpdateFramework(ctx context.Context, id int64, t FrameworkTerm
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return commissioning.ErrNotFound
+			return kernel.ErrNotFound
 		}
 		return audit.New(tx).Record(ctx, "framework.update", "framework", fmt.Sprint(id), map[string]any{"terms": t})
 	})
@@ -231,12 +231,12 @@ func (s *Service) UpdateFramework(ctx context.Context, id int64, t FrameworkTerm
 // NewLot is a lot to add, with ceilings (pence) for the tiers it prices.
 type NewLot struct {
 	Code, Name, PlacementType string
-	Ceilings                  map[string]Pence
+	Ceilings                  map[string]kernel.Pence
 }
 
 // AddLot adds a lot with its tiers' ceilings to a framework.
 func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot, error) {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	nl.Code = strings.TrimSpace(strings.ToLower(nl.Code))
 	if !lotCode.MatchString(nl.Code) {
 		fe.Add("code", "Enter a code of 2 to 40 lower-case letters, digits or underscores, like residential_solo")
@@ -274,14 +274,14 @@ func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot
 		return audit.New(tx).Record(ctx, "lot.create", "lot", fmt.Sprint(l.ID), map[string]any{"framework_id": frameworkID, "code": l.Code, "ceilings": nl.Ceilings})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return l, commissioning.Invalid("code", "The framework already has a lot with this code")
+		return l, kernel.Invalid("code", "The framework already has a lot with this code")
 	}
 	return l, err
 }
 
 // SetCeilings replaces a lot's weekly price ceilings.
-func (s *Service) SetCeilings(ctx context.Context, lotID int64, ceilings map[string]Pence) error {
-	var fe commissioning.FieldErrors
+func (s *Service) SetCeilings(ctx context.Context, lotID int64, ceilings map[string]kernel.Pence) error {
+	var fe kernel.FieldErrors
 	for tier, p := range ceilings {
 		if !validCode(Tiers, tier) || p < 100 || p > 5_000_000 {
 			fe.Add("ceiling_"+tier, "A weekly ceiling must be between £1 and £50,000")

@@ -14,8 +14,9 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // Home is one registered setting run by a provider.
@@ -31,7 +32,7 @@ type Home struct {
 	MinAge, MaxAge     int
 	AcceptsMale        bool
 	AcceptsFemale      bool
-	Needs              Codes `gorm:"type:text[]"`
+	Needs              kernel.Codes `gorm:"type:text[]"`
 	Postcode           string
 	Outcode            string
 	Lat, Lon           float64
@@ -94,9 +95,9 @@ type HomeFields struct {
 // ParseHome checks a home's input. lots maps each lot code (and id as text) the
 // provider may serve to its ids: a code names that lot in every framework the provider
 // is admitted to. Problems come back by field name.
-func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFields, commissioning.FieldErrors) {
+func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFields, kernel.FieldErrors) {
 	var f HomeFields
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	text := func(field, v string, max int) string {
 		v = strings.TrimSpace(v)
 		if !utf8.ValidString(v) || strings.ContainsAny(v, "\x00") {
@@ -237,7 +238,7 @@ func (s *Service) hostCouncil(ctx context.Context, oc geo.Outcode) (*int64, erro
 }
 
 // ErrStale is returned when a home was changed by someone else since it was read.
-var ErrStale = fmt.Errorf("the home was changed by someone else: %w", commissioning.ErrConflict)
+var ErrStale = fmt.Errorf("the home was changed by someone else: %w", kernel.ErrConflict)
 
 // SaveHome creates a home (h.ID == 0) or updates it if its version still matches.
 func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version int, f HomeFields) (Home, error) {
@@ -247,7 +248,7 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 	}
 	h := Home{ID: id, ProviderID: providerID, Name: f.Name, OfstedURN: f.OfstedURN, HomeType: f.HomeType, OfstedRating: f.OfstedRating,
 		InspectionDate: f.InspectionDate, RegisteredPlaces: f.RegisteredPlaces, MinAge: f.MinAge, MaxAge: f.MaxAge,
-		AcceptsMale: f.AcceptsMale, AcceptsFemale: f.AcceptsFemale, Needs: Codes(f.Needs), Postcode: f.Postcode,
+		AcceptsMale: f.AcceptsMale, AcceptsFemale: f.AcceptsFemale, Needs: kernel.Codes(f.Needs), Postcode: f.Postcode,
 		Outcode: f.Outcode.Code, Lat: f.Outcode.Centroid.Lat, Lon: f.Outcode.Centroid.Lon, HostCouncilID: host, LotIDs: f.LotIDs}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		action := "home.update"
@@ -259,10 +260,10 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 		} else {
 			var cur Home
 			if err := tx.Select("registered_places", "beds_free").Where("id = ? AND provider_id = ?", id, providerID).First(&cur).Error; err != nil {
-				return fmt.Errorf("home %d: %w", id, commissioning.ErrNotFound)
+				return fmt.Errorf("home %d: %w", id, kernel.ErrNotFound)
 			}
 			if cur.BedsFree > f.RegisteredPlaces {
-				return commissioning.Invalid("registered_places", fmt.Sprintf("The home has %d beds free now; lower its vacancy before its registered places", cur.BedsFree))
+				return kernel.Invalid("registered_places", fmt.Sprintf("The home has %d beds free now; lower its vacancy before its registered places", cur.BedsFree))
 			}
 			res := tx.Model(&Home{}).Where("id = ? AND provider_id = ? AND version = ?", id, providerID, version).Updates(map[string]any{
 				"name": h.Name, "ofsted_urn": h.OfstedURN, "home_type": h.HomeType, "ofsted_rating": h.OfstedRating, "inspection_date": h.InspectionDate,
@@ -287,7 +288,7 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 		return audit.New(tx).Record(ctx, action, "home", fmt.Sprint(h.ID), map[string]any{"name": h.Name, "urn": h.OfstedURN})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return h, commissioning.Invalid("ofsted_urn", "Another home on Hearth has this Ofsted URN")
+		return h, kernel.Invalid("ofsted_urn", "Another home on Hearth has this Ofsted URN")
 	}
 	if err != nil {
 		return h, err
@@ -307,7 +308,7 @@ func (s *Service) Home(ctx context.Context, id int64) (Home, error) {
 	var h Home
 	err := s.db.WithContext(ctx).First(&h, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return h, fmt.Errorf("home %d: %w", id, commissioning.ErrNotFound)
+		return h, fmt.Errorf("home %d: %w", id, kernel.ErrNotFound)
 	}
 	if err != nil {
 		return h, err
@@ -320,21 +321,21 @@ func (s *Service) Home(ctx context.Context, id int64) (Home, error) {
 func (s *Service) ProviderHome(ctx context.Context, providerID, id int64) (Home, error) {
 	h, err := s.Home(ctx, id)
 	if err == nil && h.ProviderID != providerID {
-		return Home{}, fmt.Errorf("home %d belongs to another provider: %w", id, commissioning.ErrNotFound)
+		return Home{}, fmt.Errorf("home %d belongs to another provider: %w", id, kernel.ErrNotFound)
 	}
 	return h, err
 }
 
 // Homes lists all of a provider's homes by name.
 func (s *Service) Homes(ctx context.Context, providerID int64) ([]Home, error) {
-	out, _, err := s.HomesPage(ctx, providerID, commissioning.AllRows)
+	out, _, err := s.HomesPage(ctx, providerID, kernel.AllRows)
 	return out, err
 }
 
 // HomesPage lists one page of a provider's homes by name, and counts them all.
-func (s *Service) HomesPage(ctx context.Context, providerID int64, page commissioning.Page) ([]Home, int64, error) {
+func (s *Service) HomesPage(ctx context.Context, providerID int64, page kernel.Page) ([]Home, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Home{}).Where("provider_id = ?", providerID).Order("name, id")
-	out, total, err := commissioning.FindPage[Home](q, page)
+	out, total, err := kernel.FindPage[Home](q, page)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list homes: %w", err)
 	}
@@ -350,7 +351,7 @@ type Vacancy struct {
 
 // Validate checks a vacancy against the home's registered places.
 func (v Vacancy) Validate(h Home, today time.Time) error {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if v.BedsFree < 0 || v.BedsFree > h.RegisteredPlaces {
 		fe.Add("beds_free", fmt.Sprintf("Beds free now must be between 0 and the home's %d registered places", h.RegisteredPlaces))
 	}
@@ -368,7 +369,7 @@ func (v Vacancy) Validate(h Home, today time.Time) error {
 
 // ErrNotActive is returned when a provider that is not admitted to any framework lot,
 // or is suspended, tries to publish a vacancy.
-var ErrNotActive = fmt.Errorf("your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies: %w", commissioning.ErrForbidden)
+var ErrNotActive = fmt.Errorf("your organisation is not admitted to a framework, or is suspended, so it cannot publish vacancies: %w", kernel.ErrForbidden)
 
 // SetVacancy records a home's vacancy (also when unchanged: it confirms it). It is
 // idempotent: the same vacancy sent twice leaves the same state. Returns ErrNotActive

@@ -10,9 +10,9 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Host councils hear of placements into their area through their statutory
@@ -86,16 +86,16 @@ func (s *Service) ConsultHost(ctx context.Context, placementID, councilID, by in
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var p Placement
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", placementID, councilID).First(&p).Error; err != nil {
-			return fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
+			return fmt.Errorf("placement %d: %w", placementID, kernel.ErrNotFound)
 		}
 		if !p.Status.AwaitingApproval() {
 			return ErrNotAwaiting
 		}
 		if !p.NeedsRegulation11() || p.HostCouncilID == nil || *p.HostCouncilID == p.CouncilID {
-			return commissioning.Invalid("question", "Only a placement out of your area and not adjoining it (regulation 11) is sent to the host council for its view")
+			return kernel.Invalid("question", "Only a placement out of your area and not adjoining it (regulation 11) is sent to the host council for its view")
 		}
 		if len([]rune(question)) > MaxConsultationText {
-			return commissioning.Invalid("question", fmt.Sprintf("The question must be %d characters or fewer", MaxConsultationText))
+			return kernel.Invalid("question", fmt.Sprintf("The question must be %d characters or fewer", MaxConsultationText))
 		}
 		f, err := facts(ctx, tx, p)
 		if err != nil {
@@ -106,7 +106,7 @@ func (s *Service) ConsultHost(ctx context.Context, placementID, councilID, by in
 			return err
 		}
 		if addr == "" {
-			return commissioning.FieldErrors{{Field: "question", Message: f.HostCouncil + " has no notification mailbox in Hearth, so it cannot be asked from here: ask your consortium admin to add it, or consult the council another way and record it below"}}
+			return kernel.FieldErrors{{Field: "question", Message: f.HostCouncil + " has no notification mailbox in Hearth, so it cannot be asked from here: ask your consortium admin to add it, or consult the council another way and record it below"}}
 		}
 		tok, hash, err := notify.NewLinkToken()
 		if err != nil {
@@ -172,7 +172,7 @@ type ConsultationRequest struct {
 }
 
 // ConsultationByLink returns the consultation a link's token opens, without using it.
-// Returns commissioning.ErrNotFound for a token that opens nothing, notify.ErrLinkUsed
+// Returns kernel.ErrNotFound for a token that opens nothing, notify.ErrLinkUsed
 // once answered and notify.ErrLinkExpired after it expired.
 func (s *Service) ConsultationByLink(ctx context.Context, tok string) (ConsultationRequest, error) {
 	return consultationByLink(ctx, s.db, tok)
@@ -188,7 +188,7 @@ func consultationByLink(ctx context.Context, db *gorm.DB, tok string) (Consultat
 	case err != nil:
 		return ConsultationRequest{}, fmt.Errorf("consultation by link: %w", err)
 	case len(rows) == 0:
-		return ConsultationRequest{}, fmt.Errorf("consultation link: %w", commissioning.ErrNotFound)
+		return ConsultationRequest{}, fmt.Errorf("consultation link: %w", kernel.ErrNotFound)
 	case rows[0].AnsweredAt != nil:
 		return ConsultationRequest{}, notify.ErrLinkUsed
 	case !rows[0].Live:
@@ -221,9 +221,9 @@ func (s *Service) AnswerConsultation(ctx context.Context, tok, answer, ip string
 		}
 		switch {
 		case answer == "":
-			return commissioning.Invalid("answer", "Enter your council's answer")
+			return kernel.Invalid("answer", "Enter your council's answer")
 		case len([]rune(answer)) > MaxConsultationText:
-			return commissioning.Invalid("answer", fmt.Sprintf("The answer must be %d characters or fewer", MaxConsultationText))
+			return kernel.Invalid("answer", fmt.Sprintf("The answer must be %d characters or fewer", MaxConsultationText))
 		}
 		var ipArg any
 		if ip != "" {
@@ -241,7 +241,7 @@ func (s *Service) AnswerConsultation(ctx context.Context, tok, answer, ip string
 		if err := tx.First(&p, done[0].PlacementID).Error; err != nil {
 			return err
 		}
-		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.CouncilID, PlacementID: p.ID, Kind: "approval", Inbox: true, Roles: []commissioning.Role{commissioning.RoleApprover},
+		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.CouncilID, PlacementID: p.ID, Kind: "approval", Inbox: true, Roles: []kernel.Role{kernel.RoleApprover},
 			Subject: fmt.Sprintf("%s answered your consultation: %s", cr.HostCouncil, cr.ChildRef),
 			Body:    fmt.Sprintf("%s has answered your consultation about placing %s at %s:\n\n%s", cr.HostCouncil, cr.ChildRef, cr.HomeName, answer),
 			Path:    "/approvals"}); err != nil {

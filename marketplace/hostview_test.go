@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -20,7 +21,7 @@ func TestHostViewIsOnlyWhatTheNoticeSays(t *testing.T) {
 	w := pl.w
 	liverpool := w.member(t, "E08000012")
 	hostOnly := func(org commissioning.Organisation) marketplace.Viewer {
-		return marketplace.Viewer{OrgID: org.ID, Kind: commissioning.KindCouncil, HostOnly: true}
+		return marketplace.Viewer{OrgID: org.ID, Kind: kernel.KindCouncil, HostOnly: true}
 	}
 	tests := []struct {
 		name   string
@@ -38,11 +39,11 @@ func TestHostViewIsOnlyWhatTheNoticeSays(t *testing.T) {
 			rows, n, lerr := w.mk.Placements(ctx, tt.viewer, "", 0, 10)
 			must(t, lerr)
 			_, pdfErr := w.mk.AgreementPDF(ctx, pl.p.ID, 0, tt.viewer)
-			if !errors.Is(pdfErr, commissioning.ErrNotFound) {
+			if !errors.Is(pdfErr, kernel.ErrNotFound) {
 				t.Errorf("agreement: %v, want not found", pdfErr)
 			}
 			if !tt.sees {
-				if !errors.Is(err, commissioning.ErrNotFound) || n != 0 {
+				if !errors.Is(err, kernel.ErrNotFound) || n != 0 {
 					t.Fatalf("got %v and %d rows, want not found and none", err, n)
 				}
 				return

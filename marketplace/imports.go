@@ -11,8 +11,8 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/csvsafe"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
 )
 
 // MaxImportRows is the most rows one CSV upload may hold.
@@ -38,8 +38,8 @@ func (e *ImportError) Error() string {
 	return fmt.Sprintf("%d problems in the file", len(e.Rows))
 }
 
-// Is makes an ImportError match commissioning.ErrInvalid.
-func (e *ImportError) Is(target error) bool { return target == commissioning.ErrInvalid }
+// Is makes an ImportError match kernel.ErrInvalid.
+func (e *ImportError) Is(target error) bool { return target == kernel.ErrInvalid }
 
 // HomeColumns and VacancyColumns are the CSV headers Hearth reads and writes.
 var (
@@ -140,7 +140,7 @@ func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader
 		for i, f := range parsed {
 			h := byURN[f.OfstedURN]
 			if _, err := ts.SaveHome(ctx, providerID, h.ID, h.Version, f); err != nil {
-				var fe commissioning.FieldErrors
+				var fe kernel.FieldErrors
 				if errors.As(err, &fe) {
 					return &ImportError{Rows: []RowError{{Row: rows[i].line, Column: fe[0].Field, Message: fe[0].Message}}}
 				}
@@ -220,9 +220,9 @@ func (s *Service) ImportVacancies(ctx context.Context, providerID int64, r io.Re
 
 // ParseVacancy reads a vacancy typed as text (beds free now; optionally a date in
 // YYYY-MM-DD and the beds becoming free then).
-func ParseVacancy(bedsFree, nextDate, nextBeds string) (Vacancy, commissioning.FieldErrors) {
+func ParseVacancy(bedsFree, nextDate, nextBeds string) (Vacancy, kernel.FieldErrors) {
 	var v Vacancy
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	n, err := strconv.Atoi(strings.TrimSpace(bedsFree))
 	if err != nil || n < 0 {
 		fe.Add("beds_free", "Enter the number of beds free now, like 0 or 2")

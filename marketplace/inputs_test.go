@@ -3,20 +3,20 @@ package marketplace_test
 import (
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // codes returns each field's code.
-func codes(fe commissioning.FieldErrors) map[string]commissioning.Code {
-	out := map[string]commissioning.Code{}
+func codes(fe kernel.FieldErrors) map[string]kernel.Code {
+	out := map[string]kernel.Code{}
 	for _, e := range fe {
 		out[e.Field] = e.Code
 	}
 	return out
 }
 
-func sameCodes(t *testing.T, got commissioning.FieldErrors, want map[string]commissioning.Code) {
+func sameCodes(t *testing.T, got kernel.FieldErrors, want map[string]kernel.Code) {
 	t.Helper()
 	g := codes(got)
 	if len(g) != len(want) {
@@ -35,19 +35,19 @@ func TestFeeInput(t *testing.T) {
 	tests := []struct {
 		name   string
 		change func(*marketplace.FeeInput)
-		want   map[string]commissioning.Code
+		want   map[string]kernel.Code
 	}{
 		{"OK", func(*marketplace.FeeInput) {}, nil},
-		{"ErrEffectiveFromRequired", func(in *marketplace.FeeInput) { in.EffectiveFrom = "" }, map[string]commissioning.Code{"effective_from": commissioning.CodeRequired}},
-		{"ErrEffectiveFromNotADate", func(in *marketplace.FeeInput) { in.EffectiveFrom = "2026-02-30" }, map[string]commissioning.Code{"effective_from": commissioning.CodeBadDate}},
-		{"ErrCoreRequired", func(in *marketplace.FeeInput) { in.CorePence = 0 }, map[string]commissioning.Code{"core_pence": commissioning.CodeRequired}},
-		{"ErrCoreTooHigh", func(in *marketplace.FeeInput) { in.CorePence = 5_000_001 }, map[string]commissioning.Code{"core_pence": commissioning.CodeOutOfRange}},
-		{"ErrReasonRequired", func(in *marketplace.FeeInput) { in.Reason = "" }, map[string]commissioning.Code{"reason": commissioning.CodeRequired}},
+		{"ErrEffectiveFromRequired", func(in *marketplace.FeeInput) { in.EffectiveFrom = "" }, map[string]kernel.Code{"effective_from": kernel.CodeRequired}},
+		{"ErrEffectiveFromNotADate", func(in *marketplace.FeeInput) { in.EffectiveFrom = "2026-02-30" }, map[string]kernel.Code{"effective_from": kernel.CodeBadDate}},
+		{"ErrCoreRequired", func(in *marketplace.FeeInput) { in.CorePence = 0 }, map[string]kernel.Code{"core_pence": kernel.CodeRequired}},
+		{"ErrCoreTooHigh", func(in *marketplace.FeeInput) { in.CorePence = 5_000_001 }, map[string]kernel.Code{"core_pence": kernel.CodeOutOfRange}},
+		{"ErrReasonRequired", func(in *marketplace.FeeInput) { in.Reason = "" }, map[string]kernel.Code{"reason": kernel.CodeRequired}},
 		{"ErrEverythingAtOnce", func(in *marketplace.FeeInput) {
 			in.EffectiveFrom, in.CorePence, in.OneToOneHours, in.Reason = "", -1, 200, ""
 		},
-			map[string]commissioning.Code{"effective_from": commissioning.CodeRequired, "core_pence": commissioning.CodeOutOfRange,
-				"one_to_one_hours": commissioning.CodeOutOfRange, "reason": commissioning.CodeRequired}},
+			map[string]kernel.Code{"effective_from": kernel.CodeRequired, "core_pence": kernel.CodeOutOfRange,
+				"one_to_one_hours": kernel.CodeOutOfRange, "reason": kernel.CodeRequired}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -67,12 +67,12 @@ func TestEndInput(t *testing.T) {
 	tests := []struct {
 		name string
 		in   marketplace.EndInput
-		want map[string]commissioning.Code
+		want map[string]kernel.Code
 	}{
 		{"OK", marketplace.EndInput{EndedOn: "2026-04-01", Reason: "planned"}, nil},
-		{"ErrEndedOnRequired", marketplace.EndInput{Reason: "planned"}, map[string]commissioning.Code{"ended_on": commissioning.CodeRequired}},
-		{"ErrReasonRequired", marketplace.EndInput{EndedOn: "2026-04-01"}, map[string]commissioning.Code{"reason": commissioning.CodeRequired}},
-		{"ErrEndedOnNotADate", marketplace.EndInput{EndedOn: "1/4/2026", Reason: "planned"}, map[string]commissioning.Code{"ended_on": commissioning.CodeBadDate}},
+		{"ErrEndedOnRequired", marketplace.EndInput{Reason: "planned"}, map[string]kernel.Code{"ended_on": kernel.CodeRequired}},
+		{"ErrReasonRequired", marketplace.EndInput{EndedOn: "2026-04-01"}, map[string]kernel.Code{"reason": kernel.CodeRequired}},
+		{"ErrEndedOnNotADate", marketplace.EndInput{EndedOn: "1/4/2026", Reason: "planned"}, map[string]kernel.Code{"ended_on": kernel.CodeBadDate}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

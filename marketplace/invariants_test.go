@@ -14,9 +14,10 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -86,7 +87,7 @@ func TestABidNamesOnlyAHomeMatchingFound(t *testing.T) {
 	})
 	t.Run("ErrUnmatchedHomeWithoutAlternative", func(t *testing.T) {
 		_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, bid)
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) || len(fe) != 1 || fe[0].Field != "home_id" {
 			t.Fatalf("bid on an unmatched home: %v", err)
 		}
@@ -127,7 +128,7 @@ func TestABidNamesOnlyAHomeMatchingFound(t *testing.T) {
 	}
 	p, err := w.mk.Award(ctx, r.ID, manchester.ID, ev.Bids[0].Bid.ID, 0)
 	must(t, err)
-	pending, _, err := w.mk.AwaitingApproval(ctx, manchester.ID, commissioning.Page{Limit: 10})
+	pending, _, err := w.mk.AwaitingApproval(ctx, manchester.ID, kernel.Page{Limit: 10})
 	must(t, err)
 	if p.Status != "awaiting_approval" || len(pending) != 1 || !strings.Contains(pending[0].Alternative, "miles from the child's home") {
 		t.Fatalf("approver's view %+v", pending)
@@ -140,8 +141,8 @@ func TestCancelARequestBeforeAward(t *testing.T) {
 	w.mk = w.mk.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
 	manchester := w.member(t, "E08000003")
 	other := w.secondProvider(t, "Moorland")
-	w.user(t, w.provider, commissioning.RoleProviderAdmin, "admin@bw.test")
-	w.user(t, other, commissioning.RoleProviderUser, "staff@moorland.test")
+	w.user(t, w.provider, kernel.RoleProviderAdmin, "admin@bw.test")
+	w.user(t, other, kernel.RoleProviderUser, "staff@moorland.test")
 	w.home(t, w.provider.ID, "SC970001", "M20 2AB", []string{"cse_risk"}, 1)
 	w.home(t, other.ID, "SC970002", "M19 1AA", []string{"cse_risk"}, 1)
 	r, res := w.openRequest(t, manchester)
@@ -154,9 +155,9 @@ func TestCancelARequestBeforeAward(t *testing.T) {
 		reason  string
 		want    error
 	}{
-		{"ErrReasonRequired", manchester.ID, "  ", commissioning.ErrInvalid},
-		{"ErrReasonTooLong", manchester.ID, strings.Repeat("é", marketplace.MaxCancelReason+1), commissioning.ErrInvalid},
-		{"ErrAnotherCouncil", w.member(t, "E08000006").ID, "Not ours", commissioning.ErrNotFound},
+		{"ErrReasonRequired", manchester.ID, "  ", kernel.ErrInvalid},
+		{"ErrReasonTooLong", manchester.ID, strings.Repeat("é", marketplace.MaxCancelReason+1), kernel.ErrInvalid},
+		{"ErrAnotherCouncil", w.member(t, "E08000006").ID, "Not ours", kernel.ErrNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

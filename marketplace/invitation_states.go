@@ -1,6 +1,8 @@
 package marketplace
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // InvitationOutcome is where an invitation stands for the invited provider. It is
 // derived, not stored: from whether a final award exists for the request and whose
@@ -31,7 +33,7 @@ const (
 //	    pending --> not_successful
 //	    successful --> [*]
 //	    not_successful --> [*]
-var InvitationMachine = commissioning.Machine[InvitationOutcome]{
+var InvitationMachine = kernel.Machine[InvitationOutcome]{
 	Object: "invitation",
 	States: []InvitationOutcome{OutcomePending, OutcomeSuccessful, OutcomeNotSuccessful},
 	Next: map[InvitationOutcome][]InvitationOutcome{
@@ -40,7 +42,7 @@ var InvitationMachine = commissioning.Machine[InvitationOutcome]{
 }
 
 // CanTransition returns nil if an invitation may move from o to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (o InvitationOutcome) CanTransition(to InvitationOutcome) error {
 	return InvitationMachine.Check(o, to)
 }

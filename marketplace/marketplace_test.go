@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -37,13 +38,13 @@ func newWorld(t *testing.T) *world {
 	w := &world{db: db, mk: marketplace.NewService(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
 	must(t, w.orgs.SyncCouncils(ctx))
 	var err error
-	w.consortium, err = w.orgs.Create(ctx, commissioning.KindConsortium, "NW")
+	w.consortium, err = w.orgs.Create(ctx, kernel.KindConsortium, "NW")
 	must(t, err)
 	w.framework, err = w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	w.residential, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 500000, "complex": 750000}})
+	w.residential, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000, "complex": 750000}})
 	must(t, err)
-	w.fostering, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "fostering_ifa", Name: "Fostering", PlacementType: "fostering", Ceilings: map[string]marketplace.Pence{"standard": 100000}})
+	w.fostering, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "fostering_ifa", Name: "Fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 100000}})
 	must(t, err)
 	w.provider, err = w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
 	must(t, err)
@@ -178,7 +179,7 @@ func TestBoardFilters(t *testing.T) {
 		}
 	})
 	t.Run("OtherConsortiumSeesNothing", func(t *testing.T) {
-		other, _ := w.orgs.Create(ctx, commissioning.KindConsortium, "Elsewhere")
+		other, _ := w.orgs.Create(ctx, kernel.KindConsortium, "Elsewhere")
 		if got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: other.ID}); len(got) != 0 {
 			t.Fatalf("another consortium sees %v", ids(got))
 		}
@@ -205,17 +206,17 @@ func TestHomeRules(t *testing.T) {
 	})
 	t.Run("BedsFreeCannotExceedPlaces", func(t *testing.T) {
 		_, err := w.mk.SetVacancy(ctx, h, marketplace.Vacancy{BedsFree: 5}, "web", 0)
-		if !errors.Is(err, commissioning.ErrInvalid) {
+		if !errors.Is(err, kernel.ErrInvalid) {
 			t.Fatalf("5 beds in a 4-place home: %v", err)
 		}
 	})
 	t.Run("OtherProviderCannotReadOrEdit", func(t *testing.T) {
 		other, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Other", RegistrationKind: "charity", RegistrationNumber: "1123456", ContactName: "O", ContactEmail: "o@o.test", ContactPhone: "01614960000"})
-		if _, err := w.mk.ProviderHome(ctx, other.ID, h.ID); !errors.Is(err, commissioning.ErrNotFound) {
+		if _, err := w.mk.ProviderHome(ctx, other.ID, h.ID); !errors.Is(err, kernel.ErrNotFound) {
 			t.Fatalf("other provider read: %v", err)
 		}
 		cur, _ := w.mk.Home(ctx, h.ID)
-		if _, err := w.mk.SaveHome(ctx, other.ID, h.ID, cur.Version, f); !errors.Is(err, commissioning.ErrNotFound) {
+		if _, err := w.mk.SaveHome(ctx, other.ID, h.ID, cur.Version, f); !errors.Is(err, kernel.ErrNotFound) {
 			t.Fatalf("other provider save: %v", err)
 		}
 	})
@@ -280,7 +281,7 @@ func TestApplicationRules(t *testing.T) {
 	p, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Newcomer", RegistrationKind: "company", RegistrationNumber: "SC123456", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "0161 496 0001"})
 	must(t, err)
 	a, _ := w.mk.ApplicationFor(ctx, w.framework.ID, p.ID)
-	if err := w.mk.Submit(ctx, a); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Submit(ctx, a); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("empty application submitted: %v", err)
 	}
 	if err := w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(0, 0, -1), SafeguardingPolicyDate: time.Now().AddDate(0, 0, 1)}); err == nil {
@@ -289,13 +290,13 @@ func TestApplicationRules(t *testing.T) {
 	if err := w.mk.ChooseLots(ctx, a, []int64{999999}); err == nil {
 		t.Fatal("a lot of no framework accepted")
 	}
-	if _, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Bad", RegistrationKind: "company", RegistrationNumber: "123", ContactName: "", ContactEmail: "x", ContactPhone: "12"}); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Bad", RegistrationKind: "company", RegistrationNumber: "123", ContactName: "", ContactEmail: "x", ContactPhone: "12"}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("bad sign-up: %v", err)
 	}
-	if err := w.mk.Decide(ctx, a, w.residential.ID, true, "ok", 0); !errors.Is(err, commissioning.ErrConflict) {
+	if err := w.mk.Decide(ctx, a, w.residential.ID, true, "ok", 0); !errors.Is(err, kernel.ErrConflict) {
 		t.Fatalf("deciding a draft: %v", err)
 	}
-	if _, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("weights summing to 110: %v", err)
 	}
 }
@@ -352,10 +353,10 @@ func TestDatabaseKeepsBedsWithinPlaces(t *testing.T) {
 func TestALotCodeMeansThatLotInEveryFramework(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	other, _ := w.orgs.Create(ctx, commissioning.KindConsortium, "Yorkshire")
+	other, _ := w.orgs.Create(ctx, kernel.KindConsortium, "Yorkshire")
 	f2, err := w.mk.CreateFramework(ctx, other.ID, marketplace.FrameworkTerms{Name: "Y DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25, LevyBPS: 100})
 	must(t, err)
-	res2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 480000}})
+	res2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 480000}})
 	must(t, err)
 	a, _ := w.mk.ApplicationFor(ctx, f2.ID, w.provider.ID)
 	must(t, w.mk.ChooseLots(ctx, a, []int64{res2.ID}))

@@ -13,9 +13,10 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // The matching rules, in the order they are applied. A provider admitted to the lot is
@@ -77,7 +78,7 @@ type MatchResult struct {
 
 // check returns how many rules h passes in order (8 when it fits) and, if it fails
 // one, that rule.
-func check(r commissioning.PlacementRequest, avoid map[int64]bool, h Candidate) (int, string) {
+func check(r PlacementRequest, avoid map[int64]bool, h Candidate) (int, string) {
 	switch {
 	case !h.ServesLot:
 		return 0, RuleServesLot
@@ -100,7 +101,7 @@ func check(r commissioning.PlacementRequest, avoid map[int64]bool, h Candidate) 
 }
 
 // detail explains why rule excluded home h.
-func detail(r commissioning.PlacementRequest, h Candidate, rule string) string {
+func detail(r PlacementRequest, h Candidate, rule string) string {
 	switch rule {
 	case RuleServesLot:
 		return "none of its homes serves the lot"
@@ -128,7 +129,7 @@ func detail(r commissioning.PlacementRequest, h Candidate, rule string) string {
 
 // Match decides, for every provider admitted to the lot, whether the request invites
 // it (and with which homes) or which rule excluded it. It is a pure function.
-func Match(r commissioning.PlacementRequest, admitted []int64, cands []Candidate) MatchResult {
+func Match(r PlacementRequest, admitted []int64, cands []Candidate) MatchResult {
 	res := MatchResult{Invited: map[int64][]int64{}, Excluded: map[int64]Exclusion{}}
 	avoid := map[int64]bool{}
 	for _, c := range r.AvoidCouncils {
@@ -200,7 +201,7 @@ const candidateColumns = `h.id AS home_id, h.provider_id, EXISTS (SELECT 1 FROM 
 // it (a provider with none is excluded by the first rule), and
 // measures its distance from the child's home (haversine, in Go: cheaper than asking
 // PostgreSQL for thousands of distances).
-func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest) ([]Candidate, error) {
+func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r PlacementRequest) ([]Candidate, error) {
 	rows, err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id, hl.home_id IS NOT NULL AS serves_lot,
             h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
             h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date
@@ -208,7 +209,7 @@ func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.P
         JOIN (SELECT a.provider_id FROM framework_applications a
               JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
               WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
-        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs)}).Rows()
+        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs)}).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("matching candidates: %w", err)
 	}
@@ -226,7 +227,7 @@ func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r commissioning.P
 	return out, rows.Err()
 }
 
-func scanCandidate(rows interface{ Scan(...any) error }, r commissioning.PlacementRequest) (Candidate, error) {
+func scanCandidate(rows interface{ Scan(...any) error }, r PlacementRequest) (Candidate, error) {
 	var c Candidate
 	var missing int64
 	if err := rows.Scan(&c.HomeID, &c.ProviderID, &c.ServesLot, &c.MinAge, &c.MaxAge, &c.AcceptsMale, &c.AcceptsFemale,
@@ -235,7 +236,7 @@ func scanCandidate(rows interface{ Scan(...any) error }, r commissioning.Placeme
 	}
 	c.MeetsNeeds = missing == 0
 	if !c.MeetsNeeds {
-		codes := commissioning.NeedsFromMask(missing)
+		codes := kernel.NeedsFromMask(missing)
 		c.MissingNeed, c.MissingCount = codes[0], len(codes)
 	}
 	c.Miles = geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: c.Lat, Lon: c.Lon})
@@ -244,9 +245,9 @@ func scanCandidate(rows interface{ Scan(...any) error }, r commissioning.Placeme
 
 // providerCandidates loads every home of a provider as matching sees it for request r,
 // whether or not it serves the lot.
-func (s *Service) providerCandidates(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) ([]Candidate, error) {
+func (s *Service) providerCandidates(ctx context.Context, tx *gorm.DB, r PlacementRequest, providerID int64) ([]Candidate, error) {
 	rows, err := tx.WithContext(ctx).Raw(`SELECT `+candidateColumns+` FROM homes h WHERE h.provider_id = @provider ORDER BY h.name, h.id`,
-		map[string]any{"lot": *r.LotID, "mask": commissioning.NeedsMask(r.Needs), "provider": providerID}).Rows()
+		map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs), "provider": providerID}).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("homes of provider %d: %w", providerID, err)
 	}
@@ -273,7 +274,7 @@ const RuleNotMatched = "not_matched"
 
 // Failures lists every matching rule home h fails for request r, in the rules' order;
 // none when the home fits.
-func Failures(r commissioning.PlacementRequest, h Candidate) []Failure {
+func Failures(r PlacementRequest, h Candidate) []Failure {
 	avoid := map[int64]bool{}
 	for _, c := range r.AvoidCouncils {
 		avoid[c] = true
@@ -344,7 +345,7 @@ func (s *Service) BidHomes(ctx context.Context, requestID, providerID int64) ([]
 	return s.bidHomes(ctx, s.db, r, providerID)
 }
 
-func (s *Service) bidHomes(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) ([]BidHome, error) {
+func (s *Service) bidHomes(ctx context.Context, tx *gorm.DB, r PlacementRequest, providerID int64) ([]BidHome, error) {
 	var matched []struct{ HomeID int64 }
 	if err := tx.WithContext(ctx).Raw("SELECT home_id FROM invitation_homes WHERE request_id = ? AND provider_id = ? ORDER BY rank", r.ID, providerID).
 		Scan(&matched).Error; err != nil {
@@ -390,7 +391,7 @@ func (s *Service) bidHomes(ctx context.Context, tx *gorm.DB, r commissioning.Pla
 
 // MatchRequest runs matching for a request without saving anything (for benchmarks
 // and previews).
-func (s *Service) MatchRequest(ctx context.Context, r commissioning.PlacementRequest) (MatchResult, error) {
+func (s *Service) MatchRequest(ctx context.Context, r PlacementRequest) (MatchResult, error) {
 	admitted, err := s.admittedTo(ctx, s.db, *r.LotID)
 	if err != nil {
 		return MatchResult{}, err
@@ -407,18 +408,18 @@ func (s *Service) MatchRequest(ctx context.Context, r commissioning.PlacementReq
 // consortium, opens it, and invites every eligible provider at once — one invitation
 // per provider, however many of its homes fit — recording why each other provider
 // admitted to the lot was excluded. All in one transaction.
-func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64) (commissioning.PlacementRequest, MatchResult, error) {
-	var r commissioning.PlacementRequest
+func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64) (PlacementRequest, MatchResult, error) {
+	var r PlacementRequest
 	var res MatchResult
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
-				return fmt.Errorf("placement request %d: %w", requestID, commissioning.ErrNotFound)
+				return fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
 			}
 			return err
 		}
-		if r.Status.CanTransition(commissioning.RequestOpen) != nil {
-			return commissioning.ErrNotDraft
+		if r.Status.CanTransition(RequestOpen) != nil {
+			return ErrNotDraft
 		}
 		var now time.Time
 		if err := tx.Raw("SELECT now()").Scan(&now).Error; err != nil {
@@ -447,8 +448,8 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		if fe != nil {
 			return fe
 		}
-		if err := tx.Model(&commissioning.PlacementRequest{}).Where("id = ?", r.ID).
-			Updates(map[string]any{"status": commissioning.RequestOpen, "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
+		if err := tx.Model(&PlacementRequest{}).Where("id = ?", r.ID).
+			Updates(map[string]any{"status": RequestOpen, "submitted_at": now, "framework_id": r.FrameworkID}).Error; err != nil {
 			return s25Err(err)
 		}
 		admitted, err := s.admittedTo(ctx, tx, *r.LotID)
@@ -470,7 +471,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 			}
 			// The matched homes, nearest first: the only homes a bid may name.
 			if err := tx.Exec(`INSERT INTO invitation_homes (request_id, provider_id, home_id, rank)
-                SELECT ?, ?, m.home_id, m.rank FROM unnest(CAST(? AS bigint[])) WITH ORDINALITY AS m(home_id, rank)`, r.ID, p, commissioning.Int64Array(homes)).Error; err != nil {
+                SELECT ?, ?, m.home_id, m.rank FROM unnest(CAST(? AS bigint[])) WITH ORDINALITY AS m(home_id, rank)`, r.ID, p, kernel.Int64Array(homes)).Error; err != nil {
 				return err
 			}
 			if err := log.Record(ctx, "request.invite", "placement_request", fmt.Sprint(r.ID), map[string]any{"provider_id": p, "homes": homes}); err != nil {
@@ -493,12 +494,12 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 
 // tellInvited emails a provider's administrators that it is invited to respond to
 // request r, inside the submission's transaction: whichever channel submitted it.
-func (s *Service) tellInvited(ctx context.Context, tx *gorm.DB, r commissioning.PlacementRequest, providerID int64) error {
+func (s *Service) tellInvited(ctx context.Context, tx *gorm.DB, r PlacementRequest, providerID int64) error {
 	var council string
 	if err := tx.WithContext(ctx).Raw("SELECT name FROM organisations WHERE id = ?", r.CouncilID).Scan(&council).Error; err != nil {
 		return fmt.Errorf("council of request %d: %w", r.ID, err)
 	}
-	return s.tell(ctx, tx, r.ID, notify.Message{OrgID: providerID, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+	return s.tell(ctx, tx, r.ID, notify.Message{OrgID: providerID, Roles: []kernel.Role{kernel.RoleProviderAdmin},
 		Subject: "New placement request from " + council,
 		Body:    "You have been invited to respond to a placement request. Respond by " + r.Deadline.In(london).Format("2 January 2006 at 15:04") + ".",
 		Path:    fmt.Sprintf("/invitations/%d", r.ID)})
@@ -514,7 +515,7 @@ const S25NeedsSecure = "A section 25 order authorises only secure accommodation,
 func s25Err(err error) error {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && pg.Code == "HS006" {
-		return commissioning.Invalid("legal_status", S25NeedsSecure)
+		return kernel.Invalid("legal_status", S25NeedsSecure)
 	}
 	return err
 }

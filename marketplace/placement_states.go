@@ -1,6 +1,8 @@
 package marketplace
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // PlacementStatus is where a placement stands. The database's CHECK on
 // placements.status allows exactly PlacementMachine.States.
@@ -36,7 +38,7 @@ const (
 //	    started --> ended
 //	    refused --> [*]
 //	    ended --> [*]
-var PlacementMachine = commissioning.Machine[PlacementStatus]{
+var PlacementMachine = kernel.Machine[PlacementStatus]{
 	Object: "placement",
 	States: []PlacementStatus{PlacementAwaitingApproval, PlacementAwarded, PlacementRefused, PlacementStarted, PlacementEnded},
 	Start:  []PlacementStatus{PlacementAwaitingApproval, PlacementAwarded},
@@ -48,12 +50,12 @@ var PlacementMachine = commissioning.Machine[PlacementStatus]{
 }
 
 // CanTransition returns nil if a placement may move from s to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (s PlacementStatus) CanTransition(to PlacementStatus) error {
 	return PlacementMachine.Check(s, to)
 }
 
-// Transition moves p to status to, or returns an *commissioning.IllegalTransition.
+// Transition moves p to status to, or returns an *kernel.IllegalTransition.
 func (p *Placement) Transition(to PlacementStatus) error {
 	if err := p.Status.CanTransition(to); err != nil {
 		return err

@@ -13,17 +13,17 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace/agreement"
 )
 
 // Errors about placements.
 var (
-	ErrNotAwarded    = commissioning.NewError(commissioning.ErrConflict, "not_awarded", "The placement has not been awarded, or has started already.")
-	ErrNotStarted    = commissioning.NewError(commissioning.ErrConflict, "not_started", "The placement has not started.")
-	ErrPlacementOver = commissioning.NewError(commissioning.ErrConflict, "placement_over", "The placement has ended.")
+	ErrNotAwarded    = kernel.NewError(kernel.ErrConflict, "not_awarded", "The placement has not been awarded, or has started already.")
+	ErrNotStarted    = kernel.NewError(kernel.ErrConflict, "not_started", "The placement has not started.")
+	ErrPlacementOver = kernel.NewError(kernel.ErrConflict, "placement_over", "The placement has ended.")
 )
 
 // IncidentKinds are the episodes a provider reports.
@@ -37,11 +37,11 @@ type PlacementFee struct {
 	ID                int64 `gorm:"primaryKey"`
 	PlacementID       int64
 	EffectiveFrom     time.Time
-	CorePence         Pence
+	CorePence         kernel.Pence
 	OneToOneHours     int
-	OneToOneRatePence Pence
-	EducationPence    Pence
-	TotalPence        Pence `gorm:"->"`
+	OneToOneRatePence kernel.Pence
+	EducationPence    kernel.Pence
+	TotalPence        kernel.Pence `gorm:"->"`
 	Reason            string
 	ChangedBy         *int64
 	ChangedAt         time.Time `gorm:"->"`
@@ -51,8 +51,8 @@ type PlacementFee struct {
 func (PlacementFee) TableName() string { return "placement_fees" }
 
 // Total is the weekly cost the fee comes to.
-func (f PlacementFee) Total() Pence {
-	return f.CorePence + Pence(f.OneToOneHours)*f.OneToOneRatePence + f.EducationPence
+func (f PlacementFee) Total() kernel.Pence {
+	return f.CorePence + kernel.Pence(f.OneToOneHours)*f.OneToOneRatePence + f.EducationPence
 }
 
 // Agreement is one issue of a placement's Individual Placement Agreement.
@@ -135,7 +135,7 @@ type placementFacts struct {
 	HomeName, HomeURN, HomeOutcode, HomeRating, HostCouncil       string
 	AgeYears                                                      int
 	Sex, LegalStatus                                              string
-	Needs                                                         Codes `gorm:"type:text[]"`
+	Needs                                                         kernel.Codes `gorm:"type:text[]"`
 	DurationWeeks                                                 *int
 	Framework, Lot, Tier                                          string
 }
@@ -168,7 +168,7 @@ func (f placementFacts) contact() string {
 // Viewer is the organisation asking to see placements.
 type Viewer struct {
 	OrgID int64
-	Kind  commissioning.OrgKind
+	Kind  kernel.OrgKind
 	// HostOnly is a host-council user: they see placements by other councils into
 	// their council's area as the host does, and nothing of their own council's
 	// children, even when their council places children too.
@@ -181,18 +181,18 @@ var hostStatuses = finalPlacementStatuses
 
 func accessTo(p Placement, v Viewer) (Access, bool) {
 	if v.HostOnly {
-		if v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID && p.CouncilID != v.OrgID &&
+		if v.Kind == kernel.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID && p.CouncilID != v.OrgID &&
 			slices.Contains(hostStatuses, p.Status) {
 			return AccessHost, true
 		}
 		return "", false
 	}
 	switch {
-	case v.Kind == commissioning.KindCouncil && p.CouncilID == v.OrgID:
+	case v.Kind == kernel.KindCouncil && p.CouncilID == v.OrgID:
 		return AccessCouncil, true
-	case v.Kind == commissioning.KindProvider && p.ProviderID == v.OrgID && p.Status.Final():
+	case v.Kind == kernel.KindProvider && p.ProviderID == v.OrgID && p.Status.Final():
 		return AccessProvider, true
-	case v.Kind == commissioning.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID &&
+	case v.Kind == kernel.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID &&
 		p.Status.Final():
 		return AccessHost, true
 	}
@@ -208,7 +208,7 @@ func (s *Service) PlacementFor(ctx context.Context, id int64, v Viewer) (Placeme
 	}
 	access, ok := accessTo(view.Placement, v)
 	if !ok {
-		return PlacementView{}, fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+		return PlacementView{}, fmt.Errorf("placement %d: %w", id, kernel.ErrNotFound)
 	}
 	view.Access = access
 	if access == AccessHost {
@@ -261,7 +261,7 @@ func hostProjection(p Placement) Placement {
 
 func placementNotFound(id int64, err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+		return fmt.Errorf("placement %d: %w", id, kernel.ErrNotFound)
 	}
 	return err
 }
@@ -277,7 +277,7 @@ type PlacementRow struct {
 	HostCouncil    string
 	StartDate      time.Time
 	EndedOn        *time.Time
-	WeeklyFeePence Pence
+	WeeklyFeePence kernel.Pence
 	Access         Access `gorm:"-"`
 	CouncilID      int64
 	ProviderID     int64
@@ -293,11 +293,11 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 		Joins("JOIN homes h ON h.id = p.home_id").
 		Joins("LEFT JOIN organisations hc ON hc.id = p.host_council_id")
 	switch {
-	case v.Kind == commissioning.KindCouncil && v.HostOnly:
+	case v.Kind == kernel.KindCouncil && v.HostOnly:
 		q = q.Where("p.host_council_id = ? AND p.council_id <> ? AND p.status IN ?", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == commissioning.KindCouncil:
+	case v.Kind == kernel.KindCouncil:
 		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ?)", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == commissioning.KindProvider:
+	case v.Kind == kernel.KindProvider:
 		q = q.Where("p.provider_id = ? AND p.status IN ('awarded', 'started', 'ended')", v.OrgID)
 	default:
 		return nil, 0, nil
@@ -315,7 +315,7 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 		Order("p.awarded_at DESC, p.id DESC").Offset(offset).Limit(limit).Scan(&rows).Error
 	for i := range rows {
 		switch {
-		case v.Kind == commissioning.KindProvider:
+		case v.Kind == kernel.KindProvider:
 			rows[i].Access = AccessProvider
 		case rows[i].CouncilID == v.OrgID && !v.HostOnly:
 			rows[i].Access = AccessCouncil
@@ -335,16 +335,16 @@ func lockPlacement(ctx context.Context, tx *gorm.DB, id int64, v Viewer) (Placem
 		return p, placementNotFound(id, err)
 	}
 	if a, ok := accessTo(p, v); !ok || a == AccessHost {
-		return Placement{}, fmt.Errorf("placement %d: %w", id, commissioning.ErrNotFound)
+		return Placement{}, fmt.Errorf("placement %d: %w", id, kernel.ErrNotFound)
 	}
 	return p, nil
 }
 
 // today is the current date in the service's clock, at midnight UTC (dates are stored
 // as dates).
-func (s *Service) today() time.Time { return commissioning.DateOf(s.Now()) }
+func (s *Service) today() time.Time { return kernel.DateOf(s.Now()) }
 
-var london = commissioning.London
+var london = kernel.London
 
 const day = "2 January 2006"
 
@@ -368,7 +368,7 @@ func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) er
 		return err
 	}
 	for _, b := range bids {
-		m := notify.Message{OrgID: b.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+		m := notify.Message{OrgID: b.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []kernel.Role{kernel.RoleProviderAdmin},
 			Subject: fmt.Sprintf("Placement request %d: your bid was not chosen", p.RequestID),
 			Body:    fmt.Sprintf("%s has awarded placement request %d to another provider. Thank you for your bid.", f.PlacingCouncil, p.RequestID)}
 		if b.ID == p.BidID {
@@ -398,7 +398,7 @@ func (s *Service) tellHost(ctx context.Context, tx *gorm.DB, p Placement, f plac
 	body := fmt.Sprintf("%s\n\nPlacing council: %s\nPlacing council's reference for the child: %s\nProvider: %s\nHome: %s, postcode district %s\nStart date: %s\nContact at the placing council: %s",
 		what, f.PlacingCouncil, f.ChildRef, f.Provider, f.HomeName, f.HomeOutcode, p.StartDate.Format(day), f.contact())
 	return s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: *p.HostCouncilID, PlacementID: p.ID, Kind: kind, Subject: subject, Body: body, Inbox: true, Mailbox: true,
-		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []commissioning.Role{commissioning.RoleCommissioner, commissioning.RoleHostCouncilUser}})
+		Path: fmt.Sprintf("/placements/%d", p.ID), Roles: []kernel.Role{kernel.RoleCommissioner, kernel.RoleHostCouncilUser}})
 }
 
 // issueAgreement renders the placement's agreement as it now stands and keeps it as the
@@ -423,7 +423,7 @@ func (s *Service) issueAgreement(ctx context.Context, tx *gorm.DB, p Placement, 
 	lines := []agreement.Line{{Label: "Core fee", Amount: fee.CorePence.String()}}
 	if fee.OneToOneHours > 0 {
 		lines = append(lines, agreement.Line{Label: fmt.Sprintf("1:1 support, %d hours at %s", fee.OneToOneHours, fee.OneToOneRatePence),
-			Amount: (Pence(fee.OneToOneHours) * fee.OneToOneRatePence).String()})
+			Amount: (kernel.Pence(fee.OneToOneHours) * fee.OneToOneRatePence).String()})
 	}
 	if fee.EducationPence > 0 {
 		lines = append(lines, agreement.Line{Label: "Education", Amount: fee.EducationPence.String()})
@@ -457,7 +457,7 @@ func sexLabel(code string) string {
 }
 
 func legalLabel(code string) string {
-	for _, l := range commissioning.LegalStatuses {
+	for _, l := range LegalStatuses {
 		if l[0] == code {
 			return l[1]
 		}
@@ -481,7 +481,7 @@ func (s *Service) AgreementPDF(ctx context.Context, placementID int64, version i
 		return Agreement{}, placementNotFound(placementID, err)
 	}
 	if a, ok := accessTo(p, v); !ok || a == AccessHost {
-		return Agreement{}, fmt.Errorf("placement %d: %w", placementID, commissioning.ErrNotFound)
+		return Agreement{}, fmt.Errorf("placement %d: %w", placementID, kernel.ErrNotFound)
 	}
 	q := s.db.WithContext(ctx).Where("placement_id = ?", placementID)
 	if version > 0 {
@@ -490,7 +490,7 @@ func (s *Service) AgreementPDF(ctx context.Context, placementID int64, version i
 	var a Agreement
 	if err := q.Order("version DESC").First(&a).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return a, fmt.Errorf("agreement version %d of placement %d: %w", version, placementID, commissioning.ErrNotFound)
+			return a, fmt.Errorf("agreement version %d of placement %d: %w", version, placementID, kernel.ErrNotFound)
 		}
 		return a, err
 	}
@@ -506,17 +506,17 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		if p, err = lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider}); err != nil {
+		if p, err = lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: kernel.KindProvider}); err != nil {
 			return err
 		}
 		if p.Status.CanTransition(PlacementStarted) != nil {
 			return ErrNotAwarded
 		}
 		if on.After(s.today()) {
-			return commissioning.Invalid("started_on", "The start date must be today or in the past")
+			return kernel.Invalid("started_on", "The start date must be today or in the past")
 		}
 		if on.Before(p.AwardedAt.AddDate(0, 0, -1).Truncate(24 * time.Hour)) {
-			return commissioning.Invalid("started_on", "The start date must be on or after the day the placement was awarded")
+			return kernel.Invalid("started_on", "The start date must be on or after the day the placement was awarded")
 		}
 		agreed := p.StartDate
 		if on.Before(agreed) {
@@ -541,7 +541,7 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 		}
 		if on.Before(agreed) {
 			if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.CouncilID, PlacementID: p.ID, Kind: "start_moved", Inbox: true,
-				Roles:   []commissioning.Role{commissioning.RoleCommissioner},
+				Roles:   []kernel.Role{kernel.RoleCommissioner},
 				Subject: fmt.Sprintf("Placement IPA-%06d started early, on %s", p.ID, on.Format(day)),
 				Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s, before the agreed start of %s. The placement and its weekly fee of %s now start on %s.",
 					f.Provider, f.ChildRef, f.HomeName, on.Format(day), agreed.Format(day), p.WeeklyFeePence, on.Format(day)),
@@ -566,31 +566,31 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 // FeeChange is an agreed new weekly fee from a date.
 type FeeChange struct {
 	EffectiveFrom     time.Time
-	CorePence         Pence
+	CorePence         kernel.Pence
 	OneToOneHours     int
-	OneToOneRatePence Pence
-	EducationPence    Pence
+	OneToOneRatePence kernel.Pence
+	EducationPence    kernel.Pence
 	Reason            string
 }
 
 // FeeInput is a fee change as the fee page and the API send it: amounts in pence
 // (typed in pounds on the page), the date as "2006-01-02".
 type FeeInput struct {
-	EffectiveFrom     string `json:"effective_from" form:"effective_from,date" label:"The date the new fee applies from" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the new fee applies from|*=The date the new fee applies from must be a real date"`
-	CorePence         Pence  `json:"core_pence" form:"core_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee in pounds, like 4250 or 4250.50|*=Enter a weekly core fee more than £0 and no more than £50,000"`
-	OneToOneHours     int    `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours a week from 0 to 168"`
-	OneToOneRatePence Pence  `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=50000" msg:"*=Enter an hourly 1:1 rate from £0 to £500"`
-	EducationPence    Pence  `json:"education_pence" form:"education,pounds" validate:"min=0,max=1000000" msg:"*=Enter a weekly education cost from £0 to £10,000"`
-	Reason            string `json:"reason" form:"reason" validate:"required,max=500" msg:"*=Enter the reason for the change, in 500 characters or fewer"`
+	EffectiveFrom     string       `json:"effective_from" form:"effective_from,date" label:"The date the new fee applies from" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the new fee applies from|*=The date the new fee applies from must be a real date"`
+	CorePence         kernel.Pence `json:"core_pence" form:"core_fee,pounds" validate:"required,gt=0,lte=5000000" msg:"required=Enter the weekly core fee in pounds, like 4250 or 4250.50|*=Enter a weekly core fee more than £0 and no more than £50,000"`
+	OneToOneHours     int          `json:"one_to_one_hours" form:"one_to_one_hours" validate:"min=0,max=168" msg:"*=Enter 1:1 hours a week from 0 to 168"`
+	OneToOneRatePence kernel.Pence `json:"one_to_one_rate_pence" form:"one_to_one_rate,pounds" validate:"min=0,max=50000" msg:"*=Enter an hourly 1:1 rate from £0 to £500"`
+	EducationPence    kernel.Pence `json:"education_pence" form:"education,pounds" validate:"min=0,max=1000000" msg:"*=Enter a weekly education cost from £0 to £10,000"`
+	Reason            string       `json:"reason" form:"reason" validate:"required,max=500" msg:"*=Enter the reason for the change, in 500 characters or fewer"`
 }
 
 // Change checks the input (every problem at once, by JSON name) and returns it as a
 // FeeChange.
-func (in FeeInput) Change() (FeeChange, commissioning.FieldErrors) {
-	fe := commissioning.Check(&in)
+func (in FeeInput) Change() (FeeChange, kernel.FieldErrors) {
+	fe := kernel.Check(&in)
 	c := FeeChange{CorePence: in.CorePence, OneToOneHours: in.OneToOneHours, OneToOneRatePence: in.OneToOneRatePence,
 		EducationPence: in.EducationPence, Reason: in.Reason}
-	if t := commissioning.Day(&fe, "effective_from", in.EffectiveFrom, "The date the new fee applies from"); t != nil {
+	if t := kernel.Day(&fe, "effective_from", in.EffectiveFrom, "The date the new fee applies from"); t != nil {
 		c.EffectiveFrom = *t
 	}
 	if fe == nil {
@@ -600,13 +600,13 @@ func (in FeeInput) Change() (FeeChange, commissioning.FieldErrors) {
 }
 
 // Validate checks a fee change, by field (JSON names, as FeeInput's).
-func (c FeeChange) Validate() commissioning.FieldErrors {
+func (c FeeChange) Validate() kernel.FieldErrors {
 	in := FeeInput{EffectiveFrom: c.EffectiveFrom.Format(time.DateOnly), CorePence: c.CorePence, OneToOneHours: c.OneToOneHours,
 		OneToOneRatePence: c.OneToOneRatePence, EducationPence: c.EducationPence, Reason: strings.TrimSpace(c.Reason)}
 	if c.EffectiveFrom.IsZero() {
 		in.EffectiveFrom = ""
 	}
-	return commissioning.Check(&in)
+	return kernel.Check(&in)
 }
 
 // ChangeFee records an agreed fee change by the placing council, audits it, issues the
@@ -614,7 +614,7 @@ func (c FeeChange) Validate() commissioning.FieldErrors {
 func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeChange) (Agreement, error) {
 	var a Agreement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: councilID, Kind: commissioning.KindCouncil})
+		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: councilID, Kind: kernel.KindCouncil})
 		if err != nil {
 			return err
 		}
@@ -644,7 +644,7 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		if a, err = s.issueAgreement(ctx, tx, p, "fee_change"); err != nil {
 			return err
 		}
-		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []commissioning.Role{commissioning.RoleProviderAdmin},
+		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []kernel.Role{kernel.RoleProviderAdmin},
 			Subject: fmt.Sprintf("Placement IPA-%06d: fee changed from %s", p.ID, c.EffectiveFrom.Format(day)),
 			Body: fmt.Sprintf("The weekly fee changes from %s to %s from %s (%s). Version %d of the placement agreement replaces the last.",
 				last.Total(), fee.Total(), c.EffectiveFrom.Format(day), fee.Reason, a.Version), Path: fmt.Sprintf("/placements/%d", p.ID)}); err != nil {
@@ -669,14 +669,14 @@ type IncidentReport struct {
 func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, r IncidentReport) (Incident, error) {
 	var in Incident
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: commissioning.KindProvider})
+		p, err := lockPlacement(ctx, tx, id, Viewer{OrgID: providerID, Kind: kernel.KindProvider})
 		if err != nil {
 			return err
 		}
 		if !p.Status.Started() {
 			return ErrNotStarted
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if !validCode(IncidentKinds, r.Kind) {
 			fe.Add("kind", "Select missing or absent")
 		}
@@ -710,18 +710,18 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 func (s *Service) EndIncident(ctx context.Context, placementID, incidentID, providerID, by int64, endedAt time.Time) (Incident, error) {
 	var in Incident
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: providerID, Kind: commissioning.KindProvider})
+		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: providerID, Kind: kernel.KindProvider})
 		if err != nil {
 			return err
 		}
 		if err := tx.Where("id = ? AND placement_id = ?", incidentID, placementID).First(&in).Error; err != nil {
-			return fmt.Errorf("incident %d: %w", incidentID, commissioning.ErrNotFound)
+			return fmt.Errorf("incident %d: %w", incidentID, kernel.ErrNotFound)
 		}
 		if in.EndedAt != nil {
-			return fmt.Errorf("the episode has already ended: %w", commissioning.ErrConflict)
+			return fmt.Errorf("the episode has already ended: %w", kernel.ErrConflict)
 		}
 		if !endedAt.After(in.StartedAt) || endedAt.After(s.Now()) {
-			return commissioning.Invalid("ended_at", "Enter when the child returned: after the episode began and not in the future")
+			return kernel.Invalid("ended_at", "Enter when the child returned: after the episode began and not in the future")
 		}
 		in.EndedAt = &endedAt
 		if err := tx.Model(&in).Update("ended_at", endedAt).Error; err != nil {
@@ -755,7 +755,7 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 	for _, org := range orgs {
 		// The host council's mailbox hears of it too, users or not; the placing council's own users do.
 		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: org, PlacementID: p.ID, Kind: "incident", Subject: subject, Body: body, Path: path, Inbox: true,
-			Mailbox: org != p.CouncilID, Roles: []commissioning.Role{commissioning.RoleCommissioner}}); err != nil {
+			Mailbox: org != p.CouncilID, Roles: []kernel.Role{kernel.RoleCommissioner}}); err != nil {
 			return err
 		}
 	}
@@ -771,10 +771,10 @@ type EndInput struct {
 
 // Ending checks the input's form (every problem at once, by JSON name) and returns it
 // as an Ending; EndPlacement checks it against the placement.
-func (in EndInput) Ending() (Ending, commissioning.FieldErrors) {
-	fe := commissioning.Check(&in)
+func (in EndInput) Ending() (Ending, kernel.FieldErrors) {
+	fe := kernel.Check(&in)
 	e := Ending{Reason: in.Reason, Note: in.Note}
-	if t := commissioning.Day(&fe, "ended_on", in.EndedOn, "The end date"); t != nil {
+	if t := kernel.Day(&fe, "ended_on", in.EndedOn, "The end date"); t != nil {
 		e.EndedOn = *t
 	}
 	return e, fe
@@ -799,7 +799,7 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		if p.Status.CanTransition(PlacementEnded) != nil {
 			return ErrPlacementOver
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		switch {
 		case !validCode(EndReasons, e.Reason):
 			fe.Add("reason", "Select why the placement ended")
@@ -846,10 +846,10 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		}
 		other := notify.Message{Subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), Path: fmt.Sprintf("/placements/%d", p.ID),
 			Body: fmt.Sprintf("The placement of %s at %s ended on %s. Reason: %s.", f.ChildRef, f.HomeName, e.EndedOn.Format(day), reason)}
-		if v.Kind == commissioning.KindProvider {
+		if v.Kind == kernel.KindProvider {
 			err = s.tellUser(ctx, tx, p.RequestID, p.AwardedBy, other)
 		} else {
-			other.OrgID, other.PlacementID, other.Kind, other.Inbox, other.Roles = p.ProviderID, p.ID, "award_outcome", true, []commissioning.Role{commissioning.RoleProviderAdmin}
+			other.OrgID, other.PlacementID, other.Kind, other.Inbox, other.Roles = p.ProviderID, p.ID, "award_outcome", true, []kernel.Role{kernel.RoleProviderAdmin}
 			err = s.tell(ctx, tx, p.RequestID, other)
 		}
 		if err != nil {
@@ -901,7 +901,7 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 		return rec, err
 	}
 	if len(all) == 0 {
-		return rec, fmt.Errorf("no placements for %q: %w", ref, commissioning.ErrNotFound)
+		return rec, fmt.Errorf("no placements for %q: %w", ref, kernel.ErrNotFound)
 	}
 	started := 0
 	for _, cp := range all {

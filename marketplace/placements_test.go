@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // user adds an active user to an organisation, for the emails a change sends.
-func (w *world) user(t *testing.T, org commissioning.Organisation, role commissioning.Role, email string) {
+func (w *world) user(t *testing.T, org commissioning.Organisation, role kernel.Role, email string) {
 	t.Helper()
 	must(t, w.db.Gorm.Exec("INSERT INTO users (organisation_id, org_kind, email, name, role) VALUES (?, ?, ?, ?, ?)", org.ID, org.Kind, email, "User "+email, role).Error)
 }
@@ -61,9 +62,9 @@ func newPlacement(t *testing.T) placed {
 	w := newWorld(t)
 	w.mk = w.mk.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
 	pl := placed{w: w, manchester: w.member(t, "E08000003"), salford: w.member(t, "E08000006")}
-	w.user(t, pl.salford, commissioning.RoleCommissioner, "host@salford.test")
-	w.user(t, pl.manchester, commissioning.RoleCommissioner, "placing@manchester.test")
-	w.user(t, w.provider, commissioning.RoleProviderAdmin, "admin@bw.test")
+	w.user(t, pl.salford, kernel.RoleCommissioner, "host@salford.test")
+	w.user(t, pl.manchester, kernel.RoleCommissioner, "placing@manchester.test")
+	w.user(t, w.provider, kernel.RoleProviderAdmin, "admin@bw.test")
 	pl.home = w.home(t, w.provider.ID, "SC950001", "M6 5AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, pl.manchester)
 	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: pl.home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 420000,
@@ -81,13 +82,13 @@ func newPlacement(t *testing.T) placed {
 }
 
 func (pl placed) council() marketplace.Viewer {
-	return marketplace.Viewer{OrgID: pl.manchester.ID, Kind: commissioning.KindCouncil}
+	return marketplace.Viewer{OrgID: pl.manchester.ID, Kind: kernel.KindCouncil}
 }
 func (pl placed) host() marketplace.Viewer {
-	return marketplace.Viewer{OrgID: pl.salford.ID, Kind: commissioning.KindCouncil}
+	return marketplace.Viewer{OrgID: pl.salford.ID, Kind: kernel.KindCouncil}
 }
 func (pl placed) provider() marketplace.Viewer {
-	return marketplace.Viewer{OrgID: pl.w.provider.ID, Kind: commissioning.KindProvider}
+	return marketplace.Viewer{OrgID: pl.w.provider.ID, Kind: kernel.KindProvider}
 }
 
 func TestAwardIssuesTheAgreementAndTellsTheHostCouncil(t *testing.T) {
@@ -102,7 +103,7 @@ func TestAwardIssuesTheAgreementAndTellsTheHostCouncil(t *testing.T) {
 	if _, err := w.mk.AgreementPDF(ctx, pl.p.ID, 0, pl.provider()); err != nil {
 		t.Fatalf("the provider downloads the agreement: %v", err)
 	}
-	if _, err := w.mk.AgreementPDF(ctx, pl.p.ID, 0, pl.host()); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.AgreementPDF(ctx, pl.p.ID, 0, pl.host()); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("the host council downloads the agreement: %v", err)
 	}
 	ns := w.notices(t, pl.salford.ID, "host_award")
@@ -143,15 +144,15 @@ func TestEachOrganisationSeesOnlyItsShareOfAPlacement(t *testing.T) {
 		{"PlacingCouncil", pl.council(), marketplace.AccessCouncil},
 		{"Provider", pl.provider(), marketplace.AccessProvider},
 		{"HostCouncil", pl.host(), marketplace.AccessHost},
-		{"AnotherCouncil", marketplace.Viewer{OrgID: liverpool.ID, Kind: commissioning.KindCouncil}, ""},
-		{"AnotherProvider", marketplace.Viewer{OrgID: other.ID, Kind: commissioning.KindProvider}, ""},
-		{"ConsortiumWithTheSameID", marketplace.Viewer{OrgID: pl.manchester.ID, Kind: commissioning.KindConsortium}, ""},
+		{"AnotherCouncil", marketplace.Viewer{OrgID: liverpool.ID, Kind: kernel.KindCouncil}, ""},
+		{"AnotherProvider", marketplace.Viewer{OrgID: other.ID, Kind: kernel.KindProvider}, ""},
+		{"ConsortiumWithTheSameID", marketplace.Viewer{OrgID: pl.manchester.ID, Kind: kernel.KindConsortium}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			v, err := w.mk.PlacementFor(ctx, pl.p.ID, tt.viewer)
 			if tt.access == "" {
-				if !errors.Is(err, commissioning.ErrNotFound) {
+				if !errors.Is(err, kernel.ErrNotFound) {
 					t.Fatalf("got %v, want not found", err)
 				}
 				return
@@ -183,10 +184,10 @@ func TestPlacementLifecycle(t *testing.T) {
 	today := time.Now().UTC().Truncate(24 * time.Hour)
 
 	// Start: only the provider, only today or before.
-	if _, err := w.mk.ConfirmStart(ctx, pl.p.ID, pl.manchester.ID, 0, today); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.ConfirmStart(ctx, pl.p.ID, pl.manchester.ID, 0, today); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("the council confirms the start: %v", err)
 	}
-	if _, err := w.mk.ConfirmStart(ctx, pl.p.ID, w.provider.ID, 0, today.AddDate(0, 0, 2)); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.ConfirmStart(ctx, pl.p.ID, w.provider.ID, 0, today.AddDate(0, 0, 2)); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("a start in the future: %v", err)
 	}
 	if _, err := w.mk.ReportIncident(ctx, pl.p.ID, w.provider.ID, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-time.Hour)}); !errors.Is(err, marketplace.ErrNotStarted) {
@@ -204,10 +205,10 @@ func TestPlacementLifecycle(t *testing.T) {
 	// Fee change: after the current fee's date (the arrival: the child came before the
 	// agreed start, which moved the fee's start); re-issues the agreement.
 	change := marketplace.FeeChange{EffectiveFrom: p.StartDate, CorePence: 430000, Reason: "Waking night staff added"}
-	if _, err := w.mk.ChangeFee(ctx, pl.p.ID, pl.manchester.ID, 0, change); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.ChangeFee(ctx, pl.p.ID, pl.manchester.ID, 0, change); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("a change on the same date as the current fee: %v", err)
 	}
-	if _, err := w.mk.ChangeFee(ctx, pl.p.ID, w.provider.ID, 0, change); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.ChangeFee(ctx, pl.p.ID, w.provider.ID, 0, change); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("the provider changes the fee: %v", err)
 	}
 	change.EffectiveFrom = pl.p.StartDate.AddDate(0, 0, 14)
@@ -227,7 +228,7 @@ func TestPlacementLifecycle(t *testing.T) {
 	if len(w.notices(t, pl.manchester.ID, "incident")) != 1 || len(w.notices(t, pl.salford.ID, "incident")) != 1 {
 		t.Fatal("both councils are told of the missing episode")
 	}
-	if _, err := w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, in.StartedAt.Add(-time.Minute)); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, in.StartedAt.Add(-time.Minute)); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("an episode ending before it began: %v", err)
 	}
 	_, err = w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, time.Now().Add(-time.Hour))
@@ -241,10 +242,10 @@ func TestPlacementLifecycle(t *testing.T) {
 	if h, _ := w.mk.Home(ctx, pl.home.ID); h.BedsFree != 0 {
 		t.Fatalf("beds free while placed: %d", h.BedsFree)
 	}
-	if _, err := w.mk.EndPlacement(ctx, pl.p.ID, pl.provider(), 0, marketplace.Ending{EndedOn: today, Reason: "did_not_start"}); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.EndPlacement(ctx, pl.p.ID, pl.provider(), 0, marketplace.Ending{EndedOn: today, Reason: "did_not_start"}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("did not start, after it started: %v", err)
 	}
-	if _, err := w.mk.EndPlacement(ctx, pl.p.ID, pl.host(), 0, marketplace.Ending{EndedOn: today, Reason: "planned_move"}); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.EndPlacement(ctx, pl.p.ID, pl.host(), 0, marketplace.Ending{EndedOn: today, Reason: "planned_move"}); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("the host council ends the placement: %v", err)
 	}
 	p, err = w.mk.EndPlacement(ctx, pl.p.ID, pl.provider(), 0, marketplace.Ending{EndedOn: today, Reason: "planned_move"})
@@ -289,7 +290,7 @@ func TestChildHistoryCountsMovesForTheirCouncilOnly(t *testing.T) {
 	if len(rec.Placements) != 2 || rec.Moves != 1 || rec.Placements[0].ID != p2.ID {
 		t.Fatalf("record: %d placements, %d moves", len(rec.Placements), rec.Moves)
 	}
-	if _, err := w.mk.ChildHistory(ctx, pl.salford.ID, "MCR-00042"); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.ChildHistory(ctx, pl.salford.ID, "MCR-00042"); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("the host council reads the child's history: %v", err)
 	}
 	if _, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read", EntityType: "child"}, 0, 1); n != 1 {
@@ -302,7 +303,7 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 	w := newWorld(t)
 	w.mk = w.mk.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
 	manchester := w.member(t, "E08000003")
-	w.user(t, w.provider, commissioning.RoleProviderAdmin, "admin@bw.test")
+	w.user(t, w.provider, kernel.RoleProviderAdmin, "admin@bw.test")
 	w.home(t, w.provider.ID, "SC960001", "M20 2AB", []string{"cse_risk"}, 1)
 	r, res := w.openRequest(t, manchester)
 	if len(res.Invited) != 1 {
@@ -327,7 +328,7 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 			in := base
 			tt.edit(&in)
 			_, err := w.mk.AmendRequest(ctx, r.ID, manchester.ID, 0, in)
-			var fe commissioning.FieldErrors
+			var fe kernel.FieldErrors
 			if !errors.As(err, &fe) || fe[0].Field != tt.field {
 				t.Fatalf("got %v, want a problem with %s", err, tt.field)
 			}
@@ -335,7 +336,7 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 	}
 	in := base
 	in.DurationWeeks, in.Deadline, in.NeedsDetail = 52, &later, "Needs a calm home with few children"
-	if _, err := w.mk.AmendRequest(ctx, r.ID, w.member(t, "E08000006").ID, 0, in); !errors.Is(err, commissioning.ErrNotFound) {
+	if _, err := w.mk.AmendRequest(ctx, r.ID, w.member(t, "E08000006").ID, 0, in); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another council amends: %v", err)
 	}
 	a, err := w.mk.AmendRequest(ctx, r.ID, manchester.ID, 0, in)
@@ -355,7 +356,7 @@ func TestAmendingASentRequestIsVisibleAndTellsInvitees(t *testing.T) {
 		t.Fatal("invitee's in-app notice")
 	}
 	// The extended deadline holds: a bid after the old one is still accepted.
-	got, _ := commissioning.NewRequests(w.db.Gorm).Request(ctx, r.ID, manchester.ID)
+	got, _ := marketplace.NewRequests(w.db.Gorm).Request(ctx, r.ID, manchester.ID)
 	if !got.Deadline.Equal(later) || got.Version != r.Version+1 {
 		t.Fatalf("request after amendment: deadline %v version %d", got.Deadline, got.Version)
 	}

@@ -12,7 +12,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 var (
@@ -42,8 +43,8 @@ type ProviderSignUp struct {
 }
 
 // Validate checks a sign-up, by form field.
-func (p *ProviderSignUp) Validate() commissioning.FieldErrors {
-	var fe commissioning.FieldErrors
+func (p *ProviderSignUp) Validate() kernel.FieldErrors {
+	var fe kernel.FieldErrors
 	p.Name = strings.TrimSpace(p.Name)
 	p.RegistrationNumber = strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(p.RegistrationNumber), " ", ""))
 	if n := len(p.Name); n < 2 || n > 200 {
@@ -86,9 +87,9 @@ func (s *Service) CreateProvider(ctx context.Context, p ProviderSignUp) (commiss
 	if fe := p.Validate(); fe != nil {
 		return commissioning.Organisation{}, fe
 	}
-	org, err := commissioning.NewService(s.db).Create(ctx, commissioning.KindProvider, p.Name)
-	if errors.Is(err, commissioning.ErrConflict) {
-		return org, commissioning.Invalid("organisation_name", "An organisation with this name is already on Hearth; ask its administrator to add you")
+	org, err := commissioning.NewService(s.db).Create(ctx, kernel.KindProvider, p.Name)
+	if errors.Is(err, kernel.ErrConflict) {
+		return org, kernel.Invalid("organisation_name", "An organisation with this name is already on Hearth; ask its administrator to add you")
 	}
 	if err != nil {
 		return org, err
@@ -106,7 +107,7 @@ func (s *Service) Profile(ctx context.Context, providerID int64) (ProviderProfil
 	var p ProviderProfile
 	err := s.db.WithContext(ctx).First(&p, providerID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, commissioning.ErrNotFound
+		return p, kernel.ErrNotFound
 	}
 	return p, err
 }
@@ -173,7 +174,7 @@ func (s *Service) ExistingApplication(ctx context.Context, frameworkID, provider
 	var a Application
 	err := s.db.WithContext(ctx).Preload("Admissions").Where("framework_id = ? AND provider_id = ?", frameworkID, providerID).First(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, commissioning.ErrNotFound
+		return a, kernel.ErrNotFound
 	}
 	return a, err
 }
@@ -201,7 +202,7 @@ func (s *Service) Application(ctx context.Context, id int64) (Application, error
 	var a Application
 	err := s.db.WithContext(ctx).Preload("Admissions").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, fmt.Errorf("application %d: %w", id, commissioning.ErrNotFound)
+		return a, fmt.Errorf("application %d: %w", id, kernel.ErrNotFound)
 	}
 	return a, err
 }
@@ -214,7 +215,7 @@ func (s *Service) Applications(ctx context.Context, frameworkID int64) ([]Applic
 }
 
 // ErrSubmitted is returned when changing an application that has been submitted.
-var ErrSubmitted = fmt.Errorf("the application has been submitted: %w", commissioning.ErrConflict)
+var ErrSubmitted = fmt.Errorf("the application has been submitted: %w", kernel.ErrConflict)
 
 // ChooseLots sets the lots a draft application asks for.
 func (s *Service) ChooseLots(ctx context.Context, a Application, lotIDs []int64) error {
@@ -222,7 +223,7 @@ func (s *Service) ChooseLots(ctx context.Context, a Application, lotIDs []int64)
 		return ErrSubmitted
 	}
 	if len(lotIDs) == 0 {
-		return commissioning.Invalid("lots", "Select at least one lot")
+		return kernel.Invalid("lots", "Select at least one lot")
 	}
 	f, err := s.Framework(ctx, a.FrameworkID)
 	if err != nil {
@@ -238,7 +239,7 @@ func (s *Service) ChooseLots(ctx context.Context, a Application, lotIDs []int64)
 		}
 		for _, id := range lotIDs {
 			if !valid[id] {
-				return commissioning.Invalid("lots", "Select lots of this framework")
+				return kernel.Invalid("lots", "Select lots of this framework")
 			}
 			if err := tx.Omit("DecidedBy", "DecidedAt").Create(&Admission{ApplicationID: a.ID, LotID: id, Status: "requested"}).Error; err != nil {
 				return err
@@ -261,7 +262,7 @@ func (s *Service) Declare(ctx context.Context, a Application, d Declarations) er
 	if a.SubmittedAt != nil {
 		return ErrSubmitted
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	today := s.Now()
 	if !d.InsuranceExpiry.After(today) {
 		fe.Add("insurance_expiry", "Your insurance must not have expired")
@@ -287,7 +288,7 @@ func (s *Service) Submit(ctx context.Context, a Application) error {
 	if a.SubmittedAt != nil {
 		return ErrSubmitted
 	}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if len(a.Admissions) == 0 {
 		fe.Add("lots", "Choose the lots you are applying for")
 	}
@@ -318,7 +319,7 @@ func (s *Service) Submit(ctx context.Context, a Application) error {
 // mailProviderAdmins emails every administrator of a provider, inside tx, about the
 // business of consortiumID (whose admin alone sees the emails in the outbox).
 func (s *Service) mailProviderAdmins(ctx context.Context, tx *gorm.DB, consortiumID, providerID int64, subject, body string) error {
-	return s.notify.MailRoles(ctx, tx, providerID, consortiumID, []commissioning.Role{commissioning.RoleProviderAdmin}, subject, body)
+	return s.notify.MailRoles(ctx, tx, providerID, consortiumID, []kernel.Role{kernel.RoleProviderAdmin}, subject, body)
 }
 
 // frameworkIn returns a framework with its lots, read inside tx.
@@ -339,11 +340,11 @@ func lotName(f Framework, id int64) string {
 // Decide admits or rejects one lot of a submitted application, with a written reason.
 func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit bool, reason string, by int64) error {
 	if a.SubmittedAt == nil {
-		return fmt.Errorf("application %d is a draft: %w", a.ID, commissioning.ErrConflict)
+		return fmt.Errorf("application %d is a draft: %w", a.ID, kernel.ErrConflict)
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return commissioning.Invalid(fmt.Sprintf("reason_%d", lotID), "Enter the reason for your decision; the provider will see it")
+		return kernel.Invalid(fmt.Sprintf("reason_%d", lotID), "Enter the reason for your decision; the provider will see it")
 	}
 	status := "rejected"
 	if admit {
@@ -356,7 +357,7 @@ func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit 
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("lot %d is not in application %d: %w", lotID, a.ID, commissioning.ErrNotFound)
+			return fmt.Errorf("lot %d is not in application %d: %w", lotID, a.ID, kernel.ErrNotFound)
 		}
 		if err := audit.New(tx).Record(ctx, "admission."+map[bool]string{true: "admit", false: "reject"}[admit], "application", fmt.Sprint(a.ID),
 			map[string]any{"lot_id": lotID, "reason": reason}); err != nil {
@@ -378,7 +379,7 @@ func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit 
 func (s *Service) Suspend(ctx context.Context, a Application, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return commissioning.Invalid("reason", "Enter the reason for suspending the provider")
+		return kernel.Invalid("reason", "Enter the reason for suspending the provider")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Application{}).Where("id = ?", a.ID).Updates(map[string]any{"suspended_at": s.Now(), "suspension_reason": reason}).Error; err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // reminderLock is the advisory-lock key of the stale-vacancy reminder job.
@@ -52,7 +52,7 @@ func (s *Service) RemindStale(ctx context.Context) (int, error) {
 			if err := tx.Model(&Home{}).Where("id IN ?", ids).Update("stale_reminded_at", s.Now()).Error; err != nil {
 				return err
 			}
-			if err := s.notify.MailRoles(ctx, tx, p, 0, []commissioning.Role{commissioning.RoleProviderAdmin, commissioning.RoleProviderUser},
+			if err := s.notify.MailRoles(ctx, tx, p, 0, []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser},
 				fmt.Sprintf("Confirm the vacancies of %d of your homes", len(by[p])), ReminderText(by[p], s.baseURL)); err != nil {
 				return fmt.Errorf("remind provider %d: %w", p, err)
 			}

@@ -11,7 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -19,8 +20,8 @@ func ptr[T any](v T) *T { return &v }
 
 func TestMatchRules(t *testing.T) {
 	start := time.Date(2027, 1, 10, 0, 0, 0, 0, time.UTC)
-	req := commissioning.PlacementRequest{AgeYears: ptr(14), Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"},
-		WithinMiles: ptr(20), AvoidCouncils: commissioning.Int64Array{99}, StartDate: &start}
+	req := marketplace.PlacementRequest{AgeYears: ptr(14), Sex: ptr("female"), Needs: kernel.StringArray{"cse_risk"},
+		WithinMiles: ptr(20), AvoidCouncils: kernel.Int64Array{99}, StartDate: &start}
 	fits := marketplace.Candidate{ServesLot: true, MinAge: 11, MaxAge: 17, AcceptsFemale: true, MeetsNeeds: true, Miles: 5, OfstedRating: "good", BedsFree: 1}
 	tests := []struct {
 		name string
@@ -70,17 +71,17 @@ func TestMatchRules(t *testing.T) {
 
 // openRequest writes and submits a request from Manchester for a 14-year-old girl
 // with a CSE risk, within 20 miles of M14, residential standard tier.
-func (w *world) openRequest(t *testing.T, council commissioning.Organisation) (commissioning.PlacementRequest, marketplace.MatchResult) {
+func (w *world) openRequest(t *testing.T, council commissioning.Organisation) (marketplace.PlacementRequest, marketplace.MatchResult) {
 	t.Helper()
 	ctx := context.Background()
 	start := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour)
 	deadline := time.Now().Add(3 * time.Hour)
 	now := time.Now()
-	r := commissioning.PlacementRequest{CouncilID: council.ID, ChildRef: "MCR-00042", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
-		Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(20),
+	r := marketplace.PlacementRequest{CouncilID: council.ID, ChildRef: "MCR-00042", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
+		Sex: ptr("female"), Needs: kernel.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(20),
 		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &start, DurationWeeks: ptr(26), Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	reqs := commissioning.NewRequests(w.db.Gorm)
+	reqs := marketplace.NewRequests(w.db.Gorm)
 	must(t, reqs.SaveDraft(ctx, &r))
 	got, res, err := w.mk.SubmitRequest(ctx, r.ID, council.ID)
 	must(t, err)
@@ -117,12 +118,12 @@ func TestSubmitRequestInvitesAndExplainsExclusions(t *testing.T) {
 	if res.Excluded[far.ID].Rule != marketplace.RuleDistance || res.Excluded[noNeeds.ID].Rule != marketplace.RuleNeeds {
 		t.Fatalf("exclusions %+v", res.Excluded)
 	}
-	if _, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID); !errors.Is(err, commissioning.ErrNotDraft) {
+	if _, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID); !errors.Is(err, marketplace.ErrNotDraft) {
 		t.Fatalf("second submission: %v", err)
 	}
 	// Another council cannot read it; its own council's read is audited.
-	reqs := commissioning.NewRequests(w.db.Gorm)
-	if _, err := reqs.Request(ctx, r.ID, w.member(t, "E08000012").ID); !errors.Is(err, commissioning.ErrNotFound) {
+	reqs := marketplace.NewRequests(w.db.Gorm)
+	if _, err := reqs.Request(ctx, r.ID, w.member(t, "E08000012").ID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another council read the request: %v", err)
 	}
 	_, err := reqs.Request(ctx, r.ID, manchester.ID)
@@ -136,18 +137,18 @@ func TestSubmitRequestRejectsBadInput(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	manchester := w.member(t, "E08000003")
-	reqs := commissioning.NewRequests(w.db.Gorm)
+	reqs := marketplace.NewRequests(w.db.Gorm)
 	past := time.Now().Add(-time.Hour)
 	soon := time.Now().Add(30 * time.Minute)
 	yesterday := time.Now().AddDate(0, 0, -1)
-	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-1", AgeYears: ptr(14), BirthMonth: ptr(1), BirthYear: ptr(1990),
-		Sex: ptr("female"), Needs: commissioning.StringArray{"dragons"}, LegalStatus: ptr("s99"), WithinMiles: ptr(0),
+	r := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-1", AgeYears: ptr(14), BirthMonth: ptr(1), BirthYear: ptr(1990),
+		Sex: ptr("female"), Needs: kernel.StringArray{"dragons"}, LegalStatus: ptr("s99"), WithinMiles: ptr(0),
 		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &yesterday, DurationWeeks: ptr(26), Deadline: &past}
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if err := reqs.SaveDraft(ctx, &r); !errors.As(err, &fe) || !fe.Has("needs") || !fe.Has("legal_status") || !fe.Has("within_miles") {
 		t.Fatalf("bad draft saved: %v", err)
 	}
-	r.Needs, r.LegalStatus, r.WithinMiles = commissioning.StringArray{"cse_risk"}, ptr("s31"), ptr(20)
+	r.Needs, r.LegalStatus, r.WithinMiles = kernel.StringArray{"cse_risk"}, ptr("s31"), ptr(20)
 	must(t, reqs.SaveDraft(ctx, &r))
 	r.Needs, r.LegalStatus, r.WithinMiles, r.HomeOutcode, r.HomeLat = nil, nil, nil, nil, nil
 	_, err := w.db.Pool.Exec(ctx, "UPDATE placement_requests SET legal_status = NULL, within_miles = NULL WHERE id = $1", r.ID)
@@ -171,14 +172,14 @@ func TestSubmitRequestRejectsBadInput(t *testing.T) {
 		t.Fatalf("30-minute emergency deadline: %v", err)
 	}
 	// A lot of another consortium's framework is refused.
-	other, err := w.orgs.Create(ctx, commissioning.KindConsortium, "Other")
+	other, err := w.orgs.Create(ctx, kernel.KindConsortium, "Other")
 	must(t, err)
 	f2, err := w.mk.CreateFramework(ctx, other.ID, marketplace.FrameworkTerms{Name: "Other DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25})
 	must(t, err)
-	l2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 400000}})
+	l2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 400000}})
 	must(t, err)
 	now := time.Now()
-	ok := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-2", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
+	ok := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-2", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
 		Sex: ptr("male"), LegalStatus: ptr("s20"), WithinMiles: ptr(30), LotID: &l2.ID, Tier: ptr("standard"),
 		StartDate: ptr(now.AddDate(0, 0, 3)), DurationWeeks: ptr(10), Deadline: ptr(now.Add(5 * time.Hour))}
 	must(t, ok.SetHome("M1"))
@@ -204,19 +205,19 @@ func TestBidsAreSealedAndRefusedAfterTheDeadline(t *testing.T) {
 	}
 	bad := bid
 	bad.HomeID = otherHome.ID
-	if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, bad); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, bad); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("bid with another provider's home: %v", err)
 	}
-	for _, fee := range []marketplace.Pence{0, -5, 5_000_001} {
+	for _, fee := range []kernel.Pence{0, -5, 5_000_001} {
 		bad = bid
 		bad.WeeklyFee = fee
-		if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, bad); !errors.Is(err, commissioning.ErrInvalid) {
+		if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, bad); !errors.Is(err, kernel.ErrInvalid) {
 			t.Fatalf("fee %d accepted: %v", fee, err)
 		}
 	}
 	over := bid
 	over.WeeklyFee = 520000 // ceiling is £5,000
-	if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, over); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, over); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("over the ceiling without justification: %v", err)
 	}
 	over.Justification = "Waking night staff needed for this child"
@@ -275,10 +276,10 @@ func TestDeclineAndWithdraw(t *testing.T) {
 	manchester := w.member(t, "E08000003")
 	home := w.home(t, w.provider.ID, "SC920001", "M20 2AB", []string{"cse_risk"}, 1)
 	r, _ := w.openRequest(t, manchester)
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "whatever", Detail: ""}); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "whatever", Detail: ""}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("unknown reason: %v", err)
 	}
-	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "other", Detail: " "}); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.mk.Decline(ctx, r.ID, w.provider.ID, marketplace.DeclineInput{Reason: "other", Detail: " "}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("other without detail: %v", err)
 	}
 	_, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: r.StartDate.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
@@ -305,13 +306,13 @@ func TestSection25ChildIsNotTenderedToOpenHomes(t *testing.T) {
 	start := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour)
 	deadline := time.Now().Add(3 * time.Hour)
 	now := time.Now()
-	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-S25", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
-		Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"}, LegalStatus: ptr("s25"), WithinMiles: ptr(20),
+	r := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-S25", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
+		Sex: ptr("female"), Needs: kernel.StringArray{"cse_risk"}, LegalStatus: ptr("s25"), WithinMiles: ptr(20),
 		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &start, DurationWeeks: ptr(26), Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	reqs := commissioning.NewRequests(w.db.Gorm)
+	reqs := marketplace.NewRequests(w.db.Gorm)
 	must(t, reqs.SaveDraft(ctx, &r))
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if _, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID); !errors.As(err, &fe) || !fe.Has("legal_status") || !strings.Contains(fe.Error(), "/secure/referrals/new") {
 		t.Fatalf("s25 on the residential lot: %v", err)
 	}
@@ -327,7 +328,7 @@ func TestSection25ChildIsNotTenderedToOpenHomes(t *testing.T) {
 		t.Fatalf("database opened an s25 request on an open lot: %v", err)
 	}
 	// The same child on a secure welfare lot is another matter.
-	secureLot, err := w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "secure", Name: "Secure welfare", PlacementType: "secure_welfare", Ceilings: map[string]marketplace.Pence{"standard": 900000}})
+	secureLot, err := w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "secure", Name: "Secure welfare", PlacementType: "secure_welfare", Ceilings: map[string]kernel.Pence{"standard": 900000}})
 	must(t, err)
 	_, err = w.db.Pool.Exec(ctx, "UPDATE placement_requests SET lot_id = $1, status = 'open', submitted_at = now() WHERE id = $2", secureLot.ID, r.ID)
 	must(t, err)

@@ -11,8 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // The review timetable of the Care Planning, Placement and Case Review (England)
@@ -30,13 +30,13 @@ const (
 // one place the timetable is computed; pages, the API and the agreement all use it.
 func NextReviewDue(from time.Time, held []time.Time) time.Time {
 	if len(held) == 0 {
-		return commissioning.AddWorkingDays(from, FirstReviewWorkingDays)
+		return kernel.AddWorkingDays(from, FirstReviewWorkingDays)
 	}
 	last := slices.MaxFunc(held, func(a, b time.Time) int { return a.Compare(b) })
 	if len(held) == 1 {
-		return commissioning.AddMonths(last, SecondReviewMonths)
+		return kernel.AddMonths(last, SecondReviewMonths)
 	}
-	return commissioning.AddMonths(last, LaterReviewMonths)
+	return kernel.AddMonths(last, LaterReviewMonths)
 }
 
 // Review is a statutory review of the child's care plan that the placing council held.
@@ -100,11 +100,11 @@ func (s *Service) NextReview(ctx context.Context, p Placement) (*time.Time, []Re
 func (s *Service) RecordReview(ctx context.Context, placementID, councilID, by int64, nr NewReview) (Review, error) {
 	var r Review
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: councilID, Kind: commissioning.KindCouncil})
+		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: councilID, Kind: kernel.KindCouncil})
 		if err != nil {
 			return err
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		held, perr := time.Parse(time.DateOnly, strings.TrimSpace(nr.HeldOn))
 		switch {
 		case strings.TrimSpace(nr.HeldOn) == "":
@@ -141,9 +141,9 @@ func reviewRefused(err error) error {
 	var pg *pgconn.PgError
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return commissioning.Invalid("held_on", "A review on that date is already recorded")
+		return kernel.Invalid("held_on", "A review on that date is already recorded")
 	case errors.As(err, &pg) && pg.Code == "23514":
-		return fmt.Errorf("%w (%s)", commissioning.Invalid("held_on", "Date the review was held must be between the child's arrival and today"), pg.ConstraintName)
+		return fmt.Errorf("%w (%s)", kernel.Invalid("held_on", "Date the review was held must be between the child's arrival and today"), pg.ConstraintName)
 	}
 	return err
 }

@@ -6,14 +6,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 // checkMachine holds every pair of m's statuses against legal: a change is allowed
 // exactly when legal lists it (with why), and is an IllegalTransition otherwise.
-func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map[[2]S]string) {
+func checkMachine[S ~string](t *testing.T, m kernel.Machine[S], legal map[[2]S]string) {
 	t.Helper()
 	for pair := range legal {
 		if !m.Known(pair[0]) || !m.Known(pair[1]) {
@@ -28,7 +28,7 @@ func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map
 				switch {
 				case ok && err != nil:
 					t.Errorf("%s: %v", why, err)
-				case !ok && !errors.Is(err, commissioning.ErrIllegalTransition):
+				case !ok && !errors.Is(err, kernel.ErrIllegalTransition):
 					t.Errorf("Check = %v, want ErrIllegalTransition", err)
 				}
 			})
@@ -37,7 +37,7 @@ func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map
 }
 
 // agrees holds a machine's statuses against the database's CHECK on table.column.
-func agrees[S ~string](t *testing.T, m commissioning.Machine[S], table, column string) {
+func agrees[S ~string](t *testing.T, m kernel.Machine[S], table, column string) {
 	t.Helper()
 	var goSide []string
 	for _, s := range m.States {
@@ -55,7 +55,7 @@ func TestBidTransitions(t *testing.T) {
 		{marketplace.BidWithdrawn, marketplace.BidActive}: "bid again before the deadline",
 	})
 	b := marketplace.Bid{Status: marketplace.BidWithdrawn}
-	if err := b.Transition(marketplace.BidWithdrawn); !errors.Is(err, commissioning.ErrIllegalTransition) || b.Status != marketplace.BidWithdrawn {
+	if err := b.Transition(marketplace.BidWithdrawn); !errors.Is(err, kernel.ErrIllegalTransition) || b.Status != marketplace.BidWithdrawn {
 		t.Errorf("withdrawing a withdrawn bid: %v, %s", err, b.Status)
 	}
 }
@@ -76,7 +76,7 @@ func TestPlacementTransitions(t *testing.T) {
 		{started, ended}:   "the child leaves",
 	})
 	p := marketplace.Placement{Status: ended}
-	if err := p.Transition(started); !errors.Is(err, commissioning.ErrIllegalTransition) || p.Status != ended {
+	if err := p.Transition(started); !errors.Is(err, kernel.ErrIllegalTransition) || p.Status != ended {
 		t.Errorf("restarting an ended placement: %v, %s", err, p.Status)
 	}
 	for _, tc := range []struct {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -140,11 +141,11 @@ func reg11Award(t *testing.T, w *world) (marketplace.Placement, commissioning.Or
 	home := w.home(t, w.provider.ID, "SC950001", "L1 8JQ", []string{"cse_risk"}, 1)
 	start := time.Now().AddDate(0, 0, 7).Truncate(24 * time.Hour)
 	deadline := time.Now().Add(3 * time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-00911", AgeYears: ptr(14), BirthMonth: ptr(int(time.Now().Month())), BirthYear: ptr(time.Now().Year() - 14),
-		Sex: ptr("female"), Needs: commissioning.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(50),
+	r := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-00911", AgeYears: ptr(14), BirthMonth: ptr(int(time.Now().Month())), BirthYear: ptr(time.Now().Year() - 14),
+		Sex: ptr("female"), Needs: kernel.StringArray{"cse_risk"}, LegalStatus: ptr("s31"), WithinMiles: ptr(50),
 		LotID: &w.residential.ID, Tier: ptr("standard"), StartDate: &start, DurationWeeks: ptr(26), Deadline: &deadline}
 	must(t, r.SetHome("M14"))
-	must(t, commissioning.NewRequests(w.db.Gorm).SaveDraft(ctx, &r))
+	must(t, marketplace.NewRequests(w.db.Gorm).SaveDraft(ctx, &r))
 	_, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID)
 	must(t, err)
 	b, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 450000, NoticeDays: 28})
@@ -172,7 +173,7 @@ func TestApprovalRecordsWhatRegulation11Asks(t *testing.T) {
 	}
 
 	_, err := w.mk.DecideApproval(ctx, p.ID, manchester.ID, 0, marketplace.Decision{Approve: true})
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if !errors.As(err, &fe) {
 		t.Fatalf("approval without the reg. 11 record: %v", err)
 	}
@@ -181,7 +182,7 @@ func TestApprovalRecordsWhatRegulation11Asks(t *testing.T) {
 			t.Errorf("no error for %s in %v", f, fe)
 		}
 	}
-	today := commissioning.DateOf(time.Now())
+	today := kernel.DateOf(time.Now())
 	yes := func(d time.Time) marketplace.Consultation {
 		return marketplace.Consultation{Answer: "yes", On: d.Format(time.DateOnly)}
 	}
@@ -200,7 +201,7 @@ func TestApprovalRecordsWhatRegulation11Asks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := w.mk.DecideApproval(ctx, p.ID, manchester.ID, 0, marketplace.Decision{Approve: true, Reg11: tt.rec})
-			var fe commissioning.FieldErrors
+			var fe kernel.FieldErrors
 			if !errors.As(err, &fe) || !fe.Has(tt.field) {
 				t.Fatalf("want an error for %s, got %v", tt.field, err)
 			}
@@ -222,10 +223,10 @@ func TestApprovalRecordsWhatRegulation11Asks(t *testing.T) {
 
 	// An emergency placement two working days ago, consulted on the way: approved, and
 	// the deadline kept is 5 working days from the placement.
-	placed := commissioning.DateOf(time.Now())
+	placed := kernel.DateOf(time.Now())
 	for n := 0; n < 2; {
 		placed = placed.AddDate(0, 0, -1)
-		if commissioning.IsWorkingDay(placed) {
+		if kernel.IsWorkingDay(placed) {
 			n++
 		}
 	}
@@ -233,7 +234,7 @@ func TestApprovalRecordsWhatRegulation11Asks(t *testing.T) {
 		Wishes: yes(placed), IRO: yes(today), Host: marketplace.Consultation{Answer: "no", Note: "Liverpool told on the day; consultation booked"},
 		Emergency: "yes", EmergencyPlacedOn: placed.Format(time.DateOnly)}})
 	must(t, err)
-	if got.Status != "awarded" || !got.Emergency || !got.EmergencyDeadline.Equal(commissioning.AddWorkingDays(placed, 5)) {
+	if got.Status != "awarded" || !got.Emergency || !got.EmergencyDeadline.Equal(kernel.AddWorkingDays(placed, 5)) {
 		t.Fatalf("approved %+v", got)
 	}
 	var rules []string
@@ -265,7 +266,7 @@ func TestDistancePolicyPerFramework(t *testing.T) {
 		t.Fatalf("with the policy off: %v (%v)", p.ApprovalReasons, p.PolicyMiles)
 	}
 	must(t, w.mk.UpdateFramework(ctx, f.ID, marketplace.FrameworkTerms{Name: f.Name, OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150, DistantMiles: 10}))
-	again, err := w.mk.PlacementFor(ctx, p.ID, marketplace.Viewer{OrgID: p.CouncilID, Kind: commissioning.KindCouncil})
+	again, err := w.mk.PlacementFor(ctx, p.ID, marketplace.Viewer{OrgID: p.CouncilID, Kind: kernel.KindCouncil})
 	must(t, err)
 	if !slices.Equal(again.ApprovalRules(), []string{"Regulation 11: out of area and not adjoining"}) {
 		t.Fatalf("rules after the policy changed: %v", again.ApprovalRules())
@@ -294,8 +295,8 @@ func TestReviewsHeldMoveTheNextDueDate(t *testing.T) {
 	if want := marketplace.NextReviewDue(p.StartDate, nil); p.ReviewDate == nil || !p.ReviewDate.Equal(want) {
 		t.Fatalf("first review on the agreement %v, want %v (20 working days)", p.ReviewDate, want)
 	}
-	today := commissioning.DateOf(time.Now())
-	if _, err := w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: today.Format(time.DateOnly)}); !errors.Is(err, commissioning.ErrInvalid) {
+	today := kernel.DateOf(time.Now())
+	if _, err := w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: today.Format(time.DateOnly)}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("review before the child arrived: %v", err)
 	}
 	_, err = w.mk.ConfirmStart(ctx, p.ID, w.provider.ID, 0, today)
@@ -304,7 +305,7 @@ func TestReviewsHeldMoveTheNextDueDate(t *testing.T) {
 	must(t, err)
 	arrived := today.AddDate(0, 0, -200)
 	view := func() marketplace.PlacementView {
-		v, err := w.mk.PlacementFor(ctx, p.ID, marketplace.Viewer{OrgID: manchester.ID, Kind: commissioning.KindCouncil})
+		v, err := w.mk.PlacementFor(ctx, p.ID, marketplace.Viewer{OrgID: manchester.ID, Kind: kernel.KindCouncil})
 		must(t, err)
 		return v
 	}
@@ -319,7 +320,7 @@ func TestReviewsHeldMoveTheNextDueDate(t *testing.T) {
 		{"before the child arrived", arrived.AddDate(0, 0, -1).Format(time.DateOnly), "held_on"},
 		{"in the future", today.AddDate(0, 0, 1).Format(time.DateOnly), "held_on"},
 	} {
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if _, err := w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: tt.on}); !errors.As(err, &fe) || !fe.Has(tt.field) {
 			t.Errorf("%s: %v", tt.name, err)
 		}
@@ -327,16 +328,16 @@ func TestReviewsHeldMoveTheNextDueDate(t *testing.T) {
 	first := arrived.AddDate(0, 0, 20)
 	_, err = w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: first.Format(time.DateOnly), Notes: "Care plan confirmed"})
 	must(t, err)
-	if v := view(); !v.NextReview.Equal(commissioning.AddMonths(first, 3)) || len(v.Reviews) != 1 {
+	if v := view(); !v.NextReview.Equal(kernel.AddMonths(first, 3)) || len(v.Reviews) != 1 {
 		t.Fatalf("after the first review: next %v, reviews %d", v.NextReview, len(v.Reviews))
 	}
-	if _, err := w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: first.Format(time.DateOnly)}); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: first.Format(time.DateOnly)}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("a second review the same day: %v", err)
 	}
 	second := first.AddDate(0, 3, 0)
 	_, err = w.mk.RecordReview(ctx, p.ID, manchester.ID, 0, marketplace.NewReview{HeldOn: second.Format(time.DateOnly)})
 	must(t, err)
-	if v := view(); !v.NextReview.Equal(commissioning.AddMonths(second, 6)) {
+	if v := view(); !v.NextReview.Equal(kernel.AddMonths(second, 6)) {
 		t.Fatalf("after the second review: next %v", v.NextReview)
 	}
 
@@ -367,10 +368,10 @@ func TestMigrationCarriesEndReasons(t *testing.T) {
 	w.closeNow(t, r.ID)
 	p, err := w.mk.Award(ctx, r.ID, manchester.ID, b.ID, 0)
 	must(t, err)
-	today := commissioning.DateOf(time.Now())
+	today := kernel.DateOf(time.Now())
 	_, err = w.mk.ConfirmStart(ctx, p.ID, w.provider.ID, 0, today)
 	must(t, err)
-	_, err = w.mk.EndPlacement(ctx, p.ID, marketplace.Viewer{OrgID: manchester.ID, Kind: commissioning.KindCouncil}, 0, marketplace.Ending{EndedOn: today, Reason: "return_home"})
+	_, err = w.mk.EndPlacement(ctx, p.ID, marketplace.Viewer{OrgID: manchester.ID, Kind: kernel.KindCouncil}, 0, marketplace.Ending{EndedOn: today, Reason: "return_home"})
 	must(t, err)
 
 	owner, err := migrations.Connect(ctx, dbtest.OwnerURL("postgres:///"+w.db.Pool.Config().ConnConfig.Database))

@@ -1,21 +1,26 @@
-// Package marketplace holds the exchange side of Hearth: frameworks (a DPS / dynamic
-// market) with lots and price ceilings, providers' applications and admissions, homes
-// and their vacancies, and the regional vacancy board. It imports commissioning
-// (organisations, geography, audit), never the other way round.
+// Package marketplace is the trading floor from end to end. Supply: frameworks (a DPS /
+// dynamic market) with lots and price ceilings, providers' applications and admissions,
+// homes and their vacancies, the regional vacancy board and CSV imports. The call-off:
+// the placement request, matching, invitations, sealed bids, evaluation, award, approval,
+// amendment and cancellation, the placement and its lifecycle, with the agreement and
+// billing in subpackages. Each stateful object's legal moves are in its *_states.go file.
+// It imports commissioning (organisations) and the kernel, never the web layer.
 package marketplace
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // Option is a code stored in the database and the label shown to people.
-type Option = commissioning.Option
+type Option = kernel.Option
 
 // Label returns the label of code among opts, or the code itself.
-func Label(opts []Option, code string) string { return commissioning.Label(opts, code) }
+func Label(opts []Option, code string) string { return kernel.Label(opts, code) }
 
-func validCode(opts []Option, code string) bool { return commissioning.ValidCode(opts, code) }
+func validCode(opts []Option, code string) bool { return kernel.ValidCode(opts, code) }
 
 // Needs is Hearth's fixed needs and risks taxonomy.
-var Needs = commissioning.Needs
+var Needs = kernel.Needs
 
 // Ratings are Ofsted's overall judgements, best first.
 var Ratings = []Option{

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -81,10 +81,10 @@ func TestNeedsTaxonomyMatchesTheDatabase(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, "SELECT hearth_need_codes()").Scan(&codes); err != nil {
 		t.Fatal(err)
 	}
-	if len(codes) != len(commissioning.Needs) {
-		t.Fatalf("database has %d codes, Go %d", len(codes), len(commissioning.Needs))
+	if len(codes) != len(kernel.Needs) {
+		t.Fatalf("database has %d codes, Go %d", len(codes), len(kernel.Needs))
 	}
-	for i, o := range commissioning.Needs {
+	for i, o := range kernel.Needs {
 		if codes[i] != o.Code {
 			t.Fatalf("code %d: database %q, Go %q", i, codes[i], o.Code)
 		}
@@ -93,7 +93,7 @@ func TestNeedsTaxonomyMatchesTheDatabase(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, "SELECT hearth_needs_mask(ARRAY['autism','cse_risk'])").Scan(&mask); err != nil {
 		t.Fatal(err)
 	}
-	if want := commissioning.NeedsMask([]string{"cse_risk", "autism"}); mask != want {
+	if want := kernel.NeedsMask([]string{"cse_risk", "autism"}); mask != want {
 		t.Fatalf("mask %b, want %b", mask, want)
 	}
 }

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -17,14 +17,14 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 	if err := d.Orgs.SyncCouncils(ctx); err != nil {
 		return 0, nil, 0, err
 	}
-	cons, err := d.Orgs.Create(ctx, commissioning.KindConsortium, "Storm consortium")
+	cons, err := d.Orgs.Create(ctx, kernel.KindConsortium, "Storm consortium")
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	if err := d.Orgs.JoinConsortium(ctx, cons.ID, []string{"E08000003"}); err != nil {
 		return 0, nil, 0, err
 	}
-	manchester, err := d.Orgs.OrganisationByName(ctx, commissioning.KindCouncil, "Manchester")
+	manchester, err := d.Orgs.OrganisationByName(ctx, kernel.KindCouncil, "Manchester")
 	if err != nil {
 		return 0, nil, 0, err
 	}
@@ -32,7 +32,7 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	lot, err := d.Market.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 600000}})
+	lot, err := d.Market.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
 	if err != nil {
 		return 0, nil, 0, err
 	}
@@ -62,7 +62,7 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 		if _, err := d.Market.SetVacancy(ctx, h, marketplace.Vacancy{BedsFree: 1}, "seed", 0); err != nil {
 			return 0, nil, 0, err
 		}
-		u, err := d.Users.Create(ctx, auth.NewUser{Email: fmt.Sprintf("bidder%d@storm.example", i), Name: "Bidder", Role: commissioning.RoleProviderUser, OrganisationID: p.ID})
+		u, err := d.Users.Create(ctx, auth.NewUser{Email: fmt.Sprintf("bidder%d@storm.example", i), Name: "Bidder", Role: kernel.RoleProviderUser, OrganisationID: p.ID})
 		if err != nil {
 			return 0, nil, 0, err
 		}
@@ -75,12 +75,12 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26
 	start, deadline := now.AddDate(0, 0, 7), now.Add(3*time.Hour)
-	r := commissioning.PlacementRequest{CouncilID: manchester.ID, ChildRef: "STORM-1", AgeYears: &age, BirthMonth: &month, BirthYear: &year, Sex: &sex,
+	r := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "STORM-1", AgeYears: &age, BirthMonth: &month, BirthYear: &year, Sex: &sex,
 		LegalStatus: &legal, WithinMiles: &within, LotID: &lot.ID, Tier: &tier, StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 	if err := r.SetHome("M14"); err != nil {
 		return 0, nil, 0, err
 	}
-	if err := commissioning.NewRequests(d.DB.Gorm).SaveDraft(ctx, &r); err != nil {
+	if err := marketplace.NewRequests(d.DB.Gorm).SaveDraft(ctx, &r); err != nil {
 		return 0, nil, 0, err
 	}
 	_, res, err := d.Market.SubmitRequest(ctx, r.ID, manchester.ID)

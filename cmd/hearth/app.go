@@ -12,8 +12,9 @@ import (
 
 	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
@@ -31,7 +32,7 @@ type app struct {
 	ownerURL string
 	db       *migrations.DB
 	orgs     *commissioning.Service
-	requests *commissioning.Requests
+	requests *marketplace.Requests
 	inbox    *notify.Inbox
 	users    *auth.Service
 	audit    *audit.Log
@@ -43,13 +44,13 @@ type app struct {
 	// transactions; serve starts it (startJobs).
 	queue *jobs.Queue
 	// clock is the one clock every service and the web layer take (see
-	// commissioning.Clock); setClock hands it out.
-	clock commissioning.Clock
+	// kernel.Clock); setClock hands it out.
+	clock kernel.Clock
 }
 
 // setClock gives c to every service, so that they and the web layer (Deps.Clock) tell
 // the same time. Deadlines stay on the database's clock.
-func (a *app) setClock(c commissioning.Clock) {
+func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
 	a.users.Now, a.market.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now
 }
@@ -102,13 +103,13 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 	users.Keys = keys
 	a := &app{cfg: cfg, db: db, users: users, audit: audit.New(db.Gorm), outbox: outbox,
 		orgs:     commissioning.NewService(db.Gorm),
-		requests: commissioning.NewRequests(db.Gorm),
+		requests: marketplace.NewRequests(db.Gorm),
 		inbox:    notify.NewInbox(db.Gorm),
 		market:   marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		secure:   secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		billing:  billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
 		queue:    queue}
-	a.setClock(commissioning.SystemClock)
+	a.setClock(kernel.SystemClock)
 	return a
 }
 

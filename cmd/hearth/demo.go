@@ -11,7 +11,8 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
@@ -28,9 +29,9 @@ const (
 
 type demoAccount struct {
 	Email, Name string
-	Role        commissioning.Role
+	Role        kernel.Role
 	Org         string
-	Kind        commissioning.OrgKind
+	Kind        kernel.OrgKind
 }
 
 var demoProviders = []string{
@@ -46,27 +47,27 @@ var demoProviders = []string{
 const demoSWCU = "Secure Welfare Coordination Unit"
 
 var demoAccounts = []demoAccount{
-	{"admin@nw-consortium.example", "Alex Admin", commissioning.RoleConsortiumAdmin, demoConsortium, commissioning.KindConsortium},
-	{"commissioner@manchester.example", "Chris Commissioner", commissioning.RoleCommissioner, "Manchester", commissioning.KindCouncil},
-	{"approver@manchester.example", "Dana Director", commissioning.RoleApprover, "Manchester", commissioning.KindCouncil},
-	{"commissioner@liverpool.example", "Lee Commissioner", commissioning.RoleCommissioner, "Liverpool", commissioning.KindCouncil},
-	{"admin@brightwater.example", "Pat Provider", commissioning.RoleProviderAdmin, demoProviders[0], commissioning.KindProvider},
-	{"staff@brightwater.example", "Sam Staff", commissioning.RoleProviderUser, demoProviders[0], commissioning.KindProvider},
-	{"admin@pennine.example", "Robin Pennine", commissioning.RoleProviderAdmin, demoProviders[1], commissioning.KindProvider},
-	{"coordinator@swcu.example", "Jo Coordinator", commissioning.RoleSWCUCoordinator, demoSWCU, commissioning.KindSWCU},
-	{"manager@oakfield.example", "Morgan Manager", commissioning.RoleSecureHomeUser, demoProviders[3], commissioning.KindProvider},
-	{"admin@moorland.example", "Mo Moorland", commissioning.RoleProviderAdmin, demoProviders[4], commissioning.KindProvider},
-	{"admin@northernlights.example", "Nat Northern", commissioning.RoleProviderAdmin, demoProviders[5], commissioning.KindProvider},
-	{"commissioner@sefton.example", "Sol Sefton", commissioning.RoleCommissioner, "Sefton", commissioning.KindCouncil},
-	{"manager@heroncourt.example", "Harper Heron", commissioning.RoleSecureHomeUser, secure.Estate[1].Name, commissioning.KindProvider},
+	{"admin@nw-consortium.example", "Alex Admin", kernel.RoleConsortiumAdmin, demoConsortium, kernel.KindConsortium},
+	{"commissioner@manchester.example", "Chris Commissioner", kernel.RoleCommissioner, "Manchester", kernel.KindCouncil},
+	{"approver@manchester.example", "Dana Director", kernel.RoleApprover, "Manchester", kernel.KindCouncil},
+	{"commissioner@liverpool.example", "Lee Commissioner", kernel.RoleCommissioner, "Liverpool", kernel.KindCouncil},
+	{"admin@brightwater.example", "Pat Provider", kernel.RoleProviderAdmin, demoProviders[0], kernel.KindProvider},
+	{"staff@brightwater.example", "Sam Staff", kernel.RoleProviderUser, demoProviders[0], kernel.KindProvider},
+	{"admin@pennine.example", "Robin Pennine", kernel.RoleProviderAdmin, demoProviders[1], kernel.KindProvider},
+	{"coordinator@swcu.example", "Jo Coordinator", kernel.RoleSWCUCoordinator, demoSWCU, kernel.KindSWCU},
+	{"manager@oakfield.example", "Morgan Manager", kernel.RoleSecureHomeUser, demoProviders[3], kernel.KindProvider},
+	{"admin@moorland.example", "Mo Moorland", kernel.RoleProviderAdmin, demoProviders[4], kernel.KindProvider},
+	{"admin@northernlights.example", "Nat Northern", kernel.RoleProviderAdmin, demoProviders[5], kernel.KindProvider},
+	{"commissioner@sefton.example", "Sol Sefton", kernel.RoleCommissioner, "Sefton", kernel.KindCouncil},
+	{"manager@heroncourt.example", "Harper Heron", kernel.RoleSecureHomeUser, secure.Estate[1].Name, kernel.KindProvider},
 	// Derbyshire is outside the North West consortium: its staff see only placements
 	// by the consortium's councils into Derbyshire, and the notices about them.
-	{"host@derbyshire.example", "Dev Derbyshire", commissioning.RoleHostCouncilUser, "Derbyshire", commissioning.KindCouncil},
+	{"host@derbyshire.example", "Dev Derbyshire", kernel.RoleHostCouncilUser, "Derbyshire", kernel.KindCouncil},
 }
 
 // hasDemo reports whether the demo consortium is in the database.
 func hasDemo(ctx context.Context, a *app) bool {
-	_, err := a.orgs.OrganisationByName(ctx, commissioning.KindConsortium, demoConsortium)
+	_, err := a.orgs.OrganisationByName(ctx, kernel.KindConsortium, demoConsortium)
 	return err == nil
 }
 
@@ -81,7 +82,7 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	if others > 0 {
 		return false, nil
 	}
-	cons, err := a.orgs.Create(ctx, commissioning.KindConsortium, demoConsortium)
+	cons, err := a.orgs.Create(ctx, kernel.KindConsortium, demoConsortium)
 	if err != nil {
 		return false, err
 	}
@@ -95,11 +96,11 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 		return false, err
 	}
 	for _, p := range demoProviders {
-		if _, err := a.orgs.Create(ctx, commissioning.KindProvider, p); err != nil {
+		if _, err := a.orgs.Create(ctx, kernel.KindProvider, p); err != nil {
 			return false, err
 		}
 	}
-	if _, err := a.orgs.Create(ctx, commissioning.KindSWCU, demoSWCU); err != nil {
+	if _, err := a.orgs.Create(ctx, kernel.KindSWCU, demoSWCU); err != nil {
 		return false, err
 	}
 	if err := loadDemoMailboxes(ctx, a, cons); err != nil {
@@ -117,7 +118,7 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 			return false, err
 		}
 		nu := auth.NewUser{Email: acc.Email, Name: acc.Name, Role: acc.Role, OrganisationID: org.ID, Password: demoPassword}
-		if acc.Role == commissioning.RoleHostCouncilUser {
+		if acc.Role == kernel.RoleHostCouncilUser {
 			nu.ManagedBy = cons.ID
 		}
 		u, err := a.users.Create(ctx, nu)

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // demoMailbox is a council's fictional notification address in the demo, like

@@ -6,15 +6,16 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // The demo framework: lots priced within DOMAIN.md's typical ranges (integer pence).
 var demoLots = []marketplace.NewLot{
-	{Code: "residential", Name: "Residential (shared homes)", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
-	{Code: "residential_solo", Name: "Solo and specialist residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
-	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]marketplace.Pence{"standard": 950_00, "complex": 1_200_00}},
-	{Code: "supported_16_17", Name: "Supported accommodation 16 to 17", PlacementType: "supported_16_17", Ceilings: map[string]marketplace.Pence{"standard": 1_800_00, "complex": 2_800_00}},
+	{Code: "residential", Name: "Residential (shared homes)", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
+	{Code: "residential_solo", Name: "Solo and specialist residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
+	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 950_00, "complex": 1_200_00}},
+	{Code: "supported_16_17", Name: "Supported accommodation 16 to 17", PlacementType: "supported_16_17", Ceilings: map[string]kernel.Pence{"standard": 1_800_00, "complex": 2_800_00}},
 }
 
 type demoHome struct {
@@ -74,7 +75,7 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		}
 	}
 	for name, codes := range admit {
-		org, err := a.orgs.OrganisationByName(ctx, commissioning.KindProvider, name)
+		org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, name)
 		if err != nil {
 			return err
 		}
@@ -83,7 +84,7 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		}
 	}
 	for _, dh := range demoHomes {
-		org, err := a.orgs.OrganisationByName(ctx, commissioning.KindProvider, dh.provider)
+		org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, dh.provider)
 		if err != nil {
 			return err
 		}
@@ -114,7 +115,7 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 
 // createDemoProvider gives a demo provider organisation (created by loadDemo) its profile.
 func (a *app) createDemoProvider(ctx context.Context, name string) error {
-	org, err := a.orgs.OrganisationByName(ctx, commissioning.KindProvider, name)
+	org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, name)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 )
 
@@ -40,7 +40,7 @@ func loadDemoSecure(ctx context.Context, a *app) error {
 		return fmt.Errorf("demo secure estate: %w", err)
 	}
 	for _, d := range demoReferrals(now) {
-		council, err := a.orgs.OrganisationByName(ctx, commissioning.KindCouncil, d.council)
+		council, err := a.orgs.OrganisationByName(ctx, kernel.KindCouncil, d.council)
 		if err != nil {
 			return err
 		}

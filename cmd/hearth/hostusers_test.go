@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -34,11 +35,11 @@ func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
 	must(t, err)
 	defer db.Close()
 	orgs, users := commissioning.NewService(db.Gorm), auth.NewService(db.Gorm)
-	cons, err := orgs.OrganisationByName(ctx, commissioning.KindConsortium, demoConsortium)
+	cons, err := orgs.OrganisationByName(ctx, kernel.KindConsortium, demoConsortium)
 	must(t, err)
 	u, err := users.ByEmail(ctx, "host@derbyshire.example")
 	must(t, err)
-	if u.Role != commissioning.RoleHostCouncilUser || u.ManagedBy == nil || *u.ManagedBy != cons.ID {
+	if u.Role != kernel.RoleHostCouncilUser || u.ManagedBy == nil || *u.ManagedBy != cons.ID {
 		t.Fatalf("demo host-council user %+v", u)
 	}
 

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend"
 )
 

@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -136,12 +137,12 @@ func TestMFARotateKeyCommand(t *testing.T) {
 	users := auth.NewService(db.Gorm)
 	users.Keys, err = auth.NewSeedKeys(oldKey)
 	must(t, err)
-	org, err := commissioning.NewService(db.Gorm).Create(ctx, commissioning.KindProvider, "Provider")
+	org, err := commissioning.NewService(db.Gorm).Create(ctx, kernel.KindProvider, "Provider")
 	must(t, err)
 	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 	var ids []int64
 	for _, email := range []string{"a@p.test", "b@p.test"} {
-		u, err := users.Create(ctx, auth.NewUser{Email: email, Name: "T", Role: commissioning.RoleProviderAdmin, OrganisationID: org.ID, Password: "correct horse battery"})
+		u, err := users.Create(ctx, auth.NewUser{Email: email, Name: "T", Role: kernel.RoleProviderAdmin, OrganisationID: org.ID, Password: "correct horse battery"})
 		must(t, err)
 		code, _ := totp.GenerateCode(secret, time.Now().Add(-30*time.Second))
 		must(t, users.EnableMFA(ctx, u, secret, code))

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/nationalseed"
 )
@@ -43,7 +44,7 @@ func seedNational(ctx context.Context, fs *flag.FlagSet, args []string, out io.W
 // typicalBoardQuery is the search the benchmark and load test use: the North West
 // consortium's board, a girl of 14 with a CSE risk, beds free now, within 50 miles of M14.
 func typicalBoardQuery(ctx context.Context, orgs *commissioning.Service) (marketplace.BoardQuery, error) {
-	nw, err := orgs.OrganisationByName(ctx, commissioning.KindConsortium, "North West consortium (synthetic)")
+	nw, err := orgs.OrganisationByName(ctx, kernel.KindConsortium, "North West consortium (synthetic)")
 	if err != nil {
 		return marketplace.BoardQuery{}, fmt.Errorf("run `hearth seed national` first: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -26,7 +27,7 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	if *email == "" || *role == "" || *org == "" {
 		return fmt.Errorf("user create needs --email, --role and --org")
 	}
-	r := commissioning.Role(*role)
+	r := kernel.Role(*role)
 	if !r.Valid() {
 		return fmt.Errorf("unknown role %q", *role)
 	}
@@ -40,8 +41,8 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("no %s organisation called %q (a %s belongs to one)", r.OrgKind(), *org, r)
 		}
 		nu := auth.NewUser{Email: *email, Name: *name, Role: r, OrganisationID: o.ID}
-		if r == commissioning.RoleHostCouncilUser {
-			c, err := a.orgs.OrganisationByName(ctx, commissioning.KindConsortium, *consortium)
+		if r == kernel.RoleHostCouncilUser {
+			c, err := a.orgs.OrganisationByName(ctx, kernel.KindConsortium, *consortium)
 			if err != nil {
 				return fmt.Errorf("a host_council_user needs --consortium, the exact name of the consortium that manages them: %w", err)
 			}

@@ -1,6 +1,8 @@
 package secure
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // BedStatus is where a secure bed stands. The database's CHECK on secure_beds.status
 // allows exactly BedMachine.States.
@@ -36,7 +38,7 @@ const (
 //	    held --> free
 //	    closed --> free
 //	    closed --> occupied
-var BedMachine = commissioning.Machine[BedStatus]{
+var BedMachine = kernel.Machine[BedStatus]{
 	Object: "secure bed",
 	States: []BedStatus{BedFree, BedOccupied, BedHeld, BedClosed},
 	Next: map[BedStatus][]BedStatus{
@@ -48,10 +50,10 @@ var BedMachine = commissioning.Machine[BedStatus]{
 }
 
 // CanTransition returns nil if a bed may move from s to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (s BedStatus) CanTransition(to BedStatus) error { return BedMachine.Check(s, to) }
 
-// Transition moves b to status to, or returns an *commissioning.IllegalTransition.
+// Transition moves b to status to, or returns an *kernel.IllegalTransition.
 // A home's report that keeps the status (a new expected date) is not a transition.
 func (b *Bed) Transition(to BedStatus) error {
 	if err := b.Status.CanTransition(to); err != nil {

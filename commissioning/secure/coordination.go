@@ -11,21 +11,21 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure/allocate"
 )
 
 // DeclineReasons are why a home declines a referral.
-var DeclineReasons = []commissioning.Option{
+var DeclineReasons = []kernel.Option{
 	{Code: "no_bed", Label: "No bed"}, {Code: "staffing", Label: "Staffing"}, {Code: "mix_of_children", Label: "Mix of children"},
 	{Code: "needs_beyond_home", Label: "Needs beyond the home"}, {Code: "distance", Label: "Distance"}, {Code: "other", Label: "Other"},
 }
 
 // DischargeReasons are why a child leaves a secure bed.
-var DischargeReasons = []commissioning.Option{
+var DischargeReasons = []kernel.Option{
 	{Code: "order_ended", Label: "Order ended"}, {Code: "step_down", Label: "Stepped down to another placement"},
 	{Code: "moved_secure", Label: "Moved to another secure home"}, {Code: "returned_home", Label: "Returned home"}, {Code: "other", Label: "Other"},
 }
@@ -204,15 +204,15 @@ func (s *Service) Circulate(ctx context.Context, referralID int64, homeIDs []int
 			return ErrNotWaiting
 		}
 		if len(homeIDs) == 0 {
-			return commissioning.Invalid("home_ids", "Select at least one home to send the referral to")
+			return kernel.Invalid("home_ids", "Select at least one home to send the referral to")
 		}
 		for _, hid := range homeIDs {
 			var h Home
 			if err := tx.First(&h, hid).Error; err != nil {
-				return commissioning.Invalid("home_ids", "Select homes from the list")
+				return kernel.Invalid("home_ids", "Select homes from the list")
 			}
 			if !h.Takes(r.AgeYears, r.Sex) {
-				return commissioning.Invalid("home_ids", fmt.Sprintf("%s does not take a %d-year-old %s", h.Name, r.AgeYears, map[string]string{"male": "boy", "female": "girl"}[r.Sex]))
+				return kernel.Invalid("home_ids", fmt.Sprintf("%s does not take a %d-year-old %s", h.Name, r.AgeYears, map[string]string{"male": "boy", "female": "girl"}[r.Sex]))
 			}
 			res := tx.Exec("INSERT INTO secure_circulations (referral_id, home_id, circulated_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", r.ID, h.ID, nullID(by))
 			if res.Error != nil {
@@ -222,7 +222,7 @@ func (s *Service) Circulate(ctx context.Context, referralID int64, homeIDs []int
 				continue
 			}
 			sent++
-			if err := s.notify.Send(ctx, tx, notify.Message{OrgID: h.ProviderID, Kind: "secure", Inbox: true, Roles: []commissioning.Role{commissioning.RoleSecureHomeUser},
+			if err := s.notify.Send(ctx, tx, notify.Message{OrgID: h.ProviderID, Kind: "secure", Inbox: true, Roles: []kernel.Role{kernel.RoleSecureHomeUser},
 				Subject: fmt.Sprintf("Secure referral %d: can you offer a bed?", r.ID), Path: "/secure/home",
 				Body: fmt.Sprintf("The Secure Welfare Coordination Unit asks whether %s can take a %d-year-old %s (%s, %s). Accept with a bed and the earliest admission date, or decline with a reason.",
 					h.Name, r.AgeYears, map[string]string{"male": "boy", "female": "girl"}[r.Sex], Label(Urgencies, r.Urgency), Label(LegalPositions, r.LegalPosition))}); err != nil {
@@ -260,11 +260,11 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var h Home
 		if err := tx.Where("provider_id = ?", providerID).First(&h).Error; err != nil {
-			return fmt.Errorf("secure referral %d: %w", referralID, commissioning.ErrNotFound)
+			return fmt.Errorf("secure referral %d: %w", referralID, kernel.ErrNotFound)
 		}
 		var c Circulation
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("referral_id = ? AND home_id = ?", referralID, h.ID).First(&c).Error; err != nil {
-			return fmt.Errorf("secure referral %d: %w", referralID, commissioning.ErrNotFound)
+			return fmt.Errorf("secure referral %d: %w", referralID, kernel.ErrNotFound)
 		}
 		var r Referral
 		if err := tx.First(&r, referralID).Error; err != nil {
@@ -273,7 +273,7 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 		if !r.Waiting() {
 			return ErrNotWaiting
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		now := s.Now()
 		upd := map[string]any{"responded_at": now, "responded_by": nullID(by), "detail": strings.TrimSpace(resp.Detail)}
 		if resp.Accept {
@@ -290,7 +290,7 @@ func (s *Service) Respond(ctx context.Context, referralID, providerID, by int64,
 			}
 			upd["response"], upd["bed_id"], upd["earliest_admission"], upd["decline_reason"] = "accepted", resp.BedID, resp.EarliestAdmission, nil
 		} else {
-			if !commissioning.ValidCode(DeclineReasons, resp.DeclineReason) {
+			if !kernel.ValidCode(DeclineReasons, resp.DeclineReason) {
 				fe.Add("decline_reason", "Select why you are declining")
 			} else if resp.DeclineReason == "other" && strings.TrimSpace(resp.Detail) == "" {
 				fe.Add("detail", "Say why you are declining")
@@ -340,7 +340,7 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		}
 		var b Bed
 		if err := tx.First(&b, bedID).Error; err != nil {
-			return commissioning.Invalid("bed_id", "Select a bed from the list")
+			return kernel.Invalid("bed_id", "Select a bed from the list")
 		}
 		var h Home
 		if err := tx.First(&h, b.HomeID).Error; err != nil {
@@ -348,11 +348,11 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		}
 		switch {
 		case b.Status.Closed():
-			return commissioning.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is closed (%s) until %s", b.Label, h.Name, Label(ClosedReasons, deref(b.ClosedReason)), b.ReopensOn.Format(day)))
+			return kernel.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is closed (%s) until %s", b.Label, h.Name, Label(ClosedReasons, deref(b.ClosedReason)), b.ReopensOn.Format(day)))
 		case b.Designation != "welfare":
-			return commissioning.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is contracted for youth justice, not welfare", b.Label, h.Name))
+			return kernel.Invalid("bed_id", fmt.Sprintf("Bed %s at %s is contracted for youth justice, not welfare", b.Label, h.Name))
 		case !h.Takes(r.AgeYears, r.Sex):
-			return commissioning.Invalid("bed_id", fmt.Sprintf("%s takes %s aged %d to %d: not this child", h.Name, strings.ToLower(h.Sexes()), h.MinAge, h.MaxAge))
+			return kernel.Invalid("bed_id", fmt.Sprintf("%s takes %s aged %d to %d: not this child", h.Name, strings.ToLower(h.Sexes()), h.MinAge, h.MaxAge))
 		}
 		if err := s.mayAllocate(ctx, tx, r, h, b); err != nil {
 			return err
@@ -432,11 +432,11 @@ func deref[T any](p *T) T {
 // tellParties tells the placing council, the home and the host council of a step.
 func (s *Service) tellParties(ctx context.Context, tx *gorm.DB, r Referral, h Home, b Bed, step, what string) error {
 	council, home := fmt.Sprintf("/secure/referrals/%d", r.ID), "/secure/home"
-	if err := s.notify.Send(ctx, tx, notify.Message{OrgID: r.CouncilID, Kind: "secure", Inbox: true, Roles: []commissioning.Role{commissioning.RoleCommissioner},
+	if err := s.notify.Send(ctx, tx, notify.Message{OrgID: r.CouncilID, Kind: "secure", Inbox: true, Roles: []kernel.Role{kernel.RoleCommissioner},
 		Subject: fmt.Sprintf("Secure referral %s: %s", r.ChildRef, step), Body: what, Path: council}); err != nil {
 		return err
 	}
-	if err := s.notify.Send(ctx, tx, notify.Message{OrgID: h.ProviderID, Kind: "secure", Inbox: true, Roles: []commissioning.Role{commissioning.RoleSecureHomeUser},
+	if err := s.notify.Send(ctx, tx, notify.Message{OrgID: h.ProviderID, Kind: "secure", Inbox: true, Roles: []kernel.Role{kernel.RoleSecureHomeUser},
 		Subject: fmt.Sprintf("Secure referral %d: %s", r.ID, step), Body: what, Path: home}); err != nil {
 		return err
 	}
@@ -447,7 +447,7 @@ func (s *Service) tellParties(ctx context.Context, tx *gorm.DB, r Referral, h Ho
 	if err := tx.Raw("SELECT name FROM organisations WHERE id = ?", r.CouncilID).Scan(&placing).Error; err != nil {
 		return err
 	}
-	return s.notify.Send(ctx, tx, notify.Message{OrgID: *h.HostCouncilID, Kind: "host_secure", Inbox: true, Mailbox: true, Roles: []commissioning.Role{commissioning.RoleCommissioner},
+	return s.notify.Send(ctx, tx, notify.Message{OrgID: *h.HostCouncilID, Kind: "host_secure", Inbox: true, Mailbox: true, Roles: []kernel.Role{kernel.RoleCommissioner},
 		Subject: fmt.Sprintf("Secure placement in your area: %s, %s", h.Name, step),
 		Body: fmt.Sprintf("%s has a child (reference %s) %s at %s, a secure children's home in your area. Social worker: %s.",
 			placing, r.ChildRef, step, h.Name, r.SocialWorker)})
@@ -462,13 +462,13 @@ func (s *Service) Admit(ctx context.Context, referralID, providerID, by int64, o
 			return err
 		}
 		if r.Status.CanTransition(ReferralPlaced) != nil {
-			return fmt.Errorf("the child has been admitted already: %w", commissioning.ErrConflict)
+			return fmt.Errorf("the child has been admitted already: %w", kernel.ErrConflict)
 		}
 		if err := b.Transition(BedOccupied); err != nil {
 			return err
 		}
 		if on.Before(s.today()) {
-			return commissioning.Invalid("admitted_on", "The admission date cannot be in the past: record today's date when the child arrives")
+			return kernel.Invalid("admitted_on", "The admission date cannot be in the past: record today's date when the child arrives")
 		}
 		if r.AgeYears < 13 && r.SOSGrantedOn == nil {
 			return ErrNeedsSOSApproval
@@ -510,10 +510,10 @@ func (s *Service) Discharge(ctx context.Context, referralID, providerID, by int6
 		}
 		var admitted time.Time
 		if err := tx.Raw("SELECT admitted_on FROM secure_placements WHERE referral_id = ? AND discharged_on IS NULL", r.ID).Scan(&admitted).Error; err != nil || admitted.IsZero() {
-			return fmt.Errorf("the child is not in a bed here: %w", commissioning.ErrConflict)
+			return fmt.Errorf("the child is not in a bed here: %w", kernel.ErrConflict)
 		}
-		var fe commissioning.FieldErrors
-		if !commissioning.ValidCode(DischargeReasons, reason) {
+		var fe kernel.FieldErrors
+		if !kernel.ValidCode(DischargeReasons, reason) {
 			fe.Add("discharge_reason", "Select why the child left")
 		}
 		if on.Before(admitted) || on.After(s.today()) {
@@ -547,13 +547,13 @@ func (s *Service) allocatedHere(ctx context.Context, tx *gorm.DB, referralID, pr
 	var b Bed
 	var h Home
 	if err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, referralID).Error; err != nil || r.AllocatedBedID == nil {
-		return r, b, h, fmt.Errorf("secure referral %d: %w", referralID, commissioning.ErrNotFound)
+		return r, b, h, fmt.Errorf("secure referral %d: %w", referralID, kernel.ErrNotFound)
 	}
 	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&b, *r.AllocatedBedID).Error; err != nil {
 		return r, b, h, err
 	}
 	if err := tx.Where("id = ? AND provider_id = ?", b.HomeID, providerID).First(&h).Error; err != nil {
-		return r, b, h, fmt.Errorf("secure referral %d: %w", referralID, commissioning.ErrNotFound)
+		return r, b, h, fmt.Errorf("secure referral %d: %w", referralID, kernel.ErrNotFound)
 	}
 	return r, b, h, nil
 }

@@ -15,29 +15,29 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Errors about beds.
 var (
-	ErrBedTaken   = commissioning.NewError(commissioning.ErrConflict, "bed_taken", "That bed is no longer free: another allocation or a change by the home took it.")
-	ErrStale      = commissioning.NewError(commissioning.ErrConflict, "stale", "Someone else changed this bed since you opened the page; check it and try again.")
-	ErrNotWaiting = commissioning.NewError(commissioning.ErrConflict, "not_waiting", "This child is no longer waiting: they have been allocated a bed, placed or withdrawn.")
-	ErrBedInUse   = commissioning.NewError(commissioning.ErrConflict, "bed_in_use", "This bed has a child in it or is held for an allocated child, so it cannot be marked free or closed: record the discharge, or ask the coordinator to release the held bed.")
-	ErrNotOffered = commissioning.NewError(commissioning.ErrConflict, "not_offered", "The home has not offered this bed to this child: circulate the referral to the home and allocate the bed once it offers it (a home can always refuse).")
-	ErrNotHeld    = commissioning.NewError(commissioning.ErrConflict, "not_held", "No bed is held for this child.")
+	ErrBedTaken   = kernel.NewError(kernel.ErrConflict, "bed_taken", "That bed is no longer free: another allocation or a change by the home took it.")
+	ErrStale      = kernel.NewError(kernel.ErrConflict, "stale", "Someone else changed this bed since you opened the page; check it and try again.")
+	ErrNotWaiting = kernel.NewError(kernel.ErrConflict, "not_waiting", "This child is no longer waiting: they have been allocated a bed, placed or withdrawn.")
+	ErrBedInUse   = kernel.NewError(kernel.ErrConflict, "bed_in_use", "This bed has a child in it or is held for an allocated child, so it cannot be marked free or closed: record the discharge, or ask the coordinator to release the held bed.")
+	ErrNotOffered = kernel.NewError(kernel.ErrConflict, "not_offered", "The home has not offered this bed to this child: circulate the referral to the home and allocate the bed once it offers it (a home can always refuse).")
+	ErrNotHeld    = kernel.NewError(kernel.ErrConflict, "not_held", "No bed is held for this child.")
 	// ErrNeedsSOSApproval: a child under 13 is placed in secure accommodation only with the
 	// Secretary of State's prior approval (Children (Secure Accommodation) Regulations 1991, reg. 4).
-	ErrNeedsSOSApproval = commissioning.NewError(commissioning.ErrConflict, "needs_sos_approval", "A child under 13 needs the Secretary of State's approval before a bed is allocated or the child admitted (Children (Secure Accommodation) Regulations 1991, reg. 4): record the approval first.")
+	ErrNeedsSOSApproval = kernel.NewError(kernel.ErrConflict, "needs_sos_approval", "A child under 13 needs the Secretary of State's approval before a bed is allocated or the child admitted (Children (Secure Accommodation) Regulations 1991, reg. 4): record the approval first.")
 	// ErrNeedsScottishApproval: a Scottish unit takes a child from England or Wales only with
 	// the Scottish Ministers' approval (Children and Social Work Act 2017, Sch. 1).
-	ErrNeedsScottishApproval = commissioning.NewError(commissioning.ErrConflict, "needs_scottish_approval", "A secure unit in Scotland needs the Scottish Ministers' approval for this child (Children and Social Work Act 2017, Sch. 1): record it first.")
+	ErrNeedsScottishApproval = kernel.NewError(kernel.ErrConflict, "needs_scottish_approval", "A secure unit in Scotland needs the Scottish Ministers' approval for this child (Children and Social Work Act 2017, Sch. 1): record it first.")
 	// ErrNoOrderHoursUsed: without a court order a child is kept in secure accommodation at
 	// most 72 hours in any 28 days (Children (Secure Accommodation) Regulations 1991, reg. 10).
-	ErrNoOrderHoursUsed = commissioning.NewError(commissioning.ErrConflict, "no_order_hours_used", "The child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order.")
-	errOrderStart       = commissioning.Invalid("order_start", "Enter the date the order started")
+	ErrNoOrderHoursUsed = kernel.NewError(kernel.ErrConflict, "no_order_hours_used", "The child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order.")
+	errOrderStart       = kernel.Invalid("order_start", "Enter the date the order started")
 )
 
 // ruleErr names the statutory or Hearth rule a database trigger refused (SQLSTATE HS0nn,
@@ -65,18 +65,18 @@ func ruleErr(err error) error {
 }
 
 // BedStatuses are a secure bed's states.
-var BedStatuses = []commissioning.Option{
+var BedStatuses = []kernel.Option{
 	{Code: "free", Label: "Free"}, {Code: "occupied", Label: "Occupied"},
 	{Code: "held", Label: "Held for an allocated child"}, {Code: "closed", Label: "Closed"},
 }
 
 // ClosedReasons say why a bed is closed.
-var ClosedReasons = []commissioning.Option{
+var ClosedReasons = []kernel.Option{
 	{Code: "staffing", Label: "Staffing"}, {Code: "maintenance", Label: "Maintenance"}, {Code: "other", Label: "Other"},
 }
 
 // Designations are what a bed is contracted for.
-var Designations = []commissioning.Option{
+var Designations = []kernel.Option{
 	{Code: "welfare", Label: "Welfare"}, {Code: "youth_justice", Label: "Youth justice"},
 }
 
@@ -177,9 +177,9 @@ func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
 	return &c
 }
 
-func (s *Service) today() time.Time { return commissioning.DateOf(s.Now()) }
+func (s *Service) today() time.Time { return kernel.DateOf(s.Now()) }
 
-var london = commissioning.London
+var london = kernel.London
 
 const day = "2 January 2006"
 
@@ -284,7 +284,7 @@ func (s *Service) HomeOf(ctx context.Context, providerID int64) (Home, []Bed, er
 	var h Home
 	if err := s.db.WithContext(ctx).Where("provider_id = ?", providerID).First(&h).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return h, nil, fmt.Errorf("no secure home for organisation %d: %w", providerID, commissioning.ErrNotFound)
+			return h, nil, fmt.Errorf("no secure home for organisation %d: %w", providerID, kernel.ErrNotFound)
 		}
 		return h, nil, err
 	}
@@ -309,13 +309,13 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND home_id = (SELECT id FROM secure_homes WHERE provider_id = ?)", bedID, providerID).First(&b).Error
 		if err != nil {
-			return fmt.Errorf("bed %d: %w", bedID, commissioning.ErrNotFound)
+			return fmt.Errorf("bed %d: %w", bedID, kernel.ErrNotFound)
 		}
 		if u.Version != 0 && u.Version != b.Version {
 			return ErrStale
 		}
 		if b.Status.Held() {
-			return fmt.Errorf("this bed is held for an allocated child: confirm the admission, or ask the coordinator to release it: %w", commissioning.ErrConflict)
+			return fmt.Errorf("this bed is held for an allocated child: confirm the admission, or ask the coordinator to release it: %w", kernel.ErrConflict)
 		}
 		if u.Status.IsFree() || u.Status.Closed() {
 			var inUse bool
@@ -327,7 +327,7 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 				return ErrBedInUse
 			}
 		}
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		today := s.today()
 		switch u.Status {
 		case BedFree:
@@ -338,7 +338,7 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 			}
 			b.ClosedReason, b.ReopensOn, b.ExpectedFreeOn = nil, nil, u.ExpectedFreeOn
 		case BedClosed:
-			if !commissioning.ValidCode(ClosedReasons, u.ClosedReason) {
+			if !kernel.ValidCode(ClosedReasons, u.ClosedReason) {
 				fe.Add("closed_reason", "Select why the bed is closed")
 			}
 			if u.ReopensOn == nil {

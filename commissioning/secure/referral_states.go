@@ -1,6 +1,8 @@
 package secure
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // ReferralStatus is where a secure welfare referral stands. The database's CHECK on
 // secure_referrals.status allows exactly ReferralMachine.States.
@@ -50,7 +52,7 @@ const (
 //	    placed --> [*]
 //	    withdrawn --> [*]
 //	    placed_elsewhere --> [*]
-var ReferralMachine = commissioning.Machine[ReferralStatus]{
+var ReferralMachine = kernel.Machine[ReferralStatus]{
 	Object: "secure referral",
 	States: []ReferralStatus{ReferralReceived, ReferralCirculated, ReferralOffers, ReferralAllocated, ReferralPlaced,
 		ReferralWithdrawn, ReferralPlacedElsewhere},
@@ -67,10 +69,10 @@ var ReferralMachine = commissioning.Machine[ReferralStatus]{
 var waitingStatuses = []ReferralStatus{ReferralReceived, ReferralCirculated, ReferralOffers}
 
 // CanTransition returns nil if a referral may move from s to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (s ReferralStatus) CanTransition(to ReferralStatus) error { return ReferralMachine.Check(s, to) }
 
-// Transition moves r to status to, or returns an *commissioning.IllegalTransition.
+// Transition moves r to status to, or returns an *kernel.IllegalTransition.
 func (r *Referral) Transition(to ReferralStatus) error {
 	if err := r.Status.CanTransition(to); err != nil {
 		return err

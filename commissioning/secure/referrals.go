@@ -11,10 +11,10 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/geo"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // UpdateEvery is how often a council must update an open referral; ReviewEvery how often
@@ -25,14 +25,14 @@ const (
 )
 
 // LegalPositions are where a secure order stands.
-var LegalPositions = []commissioning.Option{
+var LegalPositions = []kernel.Option{
 	{Code: "order_granted", Label: "Section 25 order granted"},
 	{Code: "hearing_listed", Label: "Hearing listed"},
 	{Code: "applying", Label: "Applying for an order"},
 }
 
 // OrderKinds say whether a section 25 order is the first authorisation or a renewal.
-var OrderKinds = []commissioning.Option{
+var OrderKinds = []kernel.Option{
 	{Code: "first", Label: "First order (at most 3 months)"},
 	{Code: "renewal", Label: "Renewal (at most 6 months)"},
 }
@@ -51,14 +51,14 @@ func MaxOrderEnd(start time.Time, kind string) time.Time {
 }
 
 // Urgencies rank referrals.
-var Urgencies = []commissioning.Option{
+var Urgencies = []kernel.Option{
 	{Code: "emergency", Label: "Emergency (today)"},
 	{Code: "urgent", Label: "Urgent (within days)"},
 	{Code: "planned", Label: "Planned"},
 }
 
 // Statuses are a referral's states as the council sees them.
-var Statuses = []commissioning.Option{
+var Statuses = []kernel.Option{
 	{Code: "received", Label: "Received"}, {Code: "circulated", Label: "Circulated to homes"},
 	{Code: "offers", Label: "Offers received"}, {Code: "allocated", Label: "Bed allocated"},
 	{Code: "placed", Label: "Placed"}, {Code: "withdrawn", Label: "Withdrawn"},
@@ -83,7 +83,7 @@ type Referral struct {
 	HearingDate        *time.Time
 	Court              string
 	Urgency            string
-	Needs              commissioning.StringArray `gorm:"type:text[]"`
+	Needs              kernel.StringArray `gorm:"type:text[]"`
 	NeedsDetail        string
 	CurrentOutcode     string
 	Lat, Lon           float64
@@ -211,19 +211,19 @@ type NewReferral struct {
 
 // Input checks the referral as typed and by the referral rules on today's date, and
 // returns every problem at once, by JSON name; or the ReferralInput to submit.
-func (n NewReferral) Input(today time.Time) (ReferralInput, commissioning.FieldErrors) {
-	fe := commissioning.Check(&n)
+func (n NewReferral) Input(today time.Time) (ReferralInput, kernel.FieldErrors) {
+	fe := kernel.Check(&n)
 	in := ReferralInput{ChildRef: strings.TrimSpace(n.ChildRef), AgeYears: n.AgeYears, BirthMonth: n.BirthMonth, BirthYear: n.BirthYear, Sex: n.Sex,
 		LegalPosition: n.LegalPosition, OrderKind: n.OrderKind, Court: n.Court, Urgency: n.Urgency, Needs: n.Needs, NeedsDetail: n.NeedsDetail,
 		CurrentOutcode: n.CurrentOutcode, PreferredMiles: n.PreferredMiles, SocialWorker: n.SocialWorker, SanctioningOfficer: n.SanctioningOfficer,
 		ChildrensGuardian: n.ChildrensGuardian, Solicitor: n.Solicitor, Emergency72h: n.Emergency72h, SOSApprovalRef: n.SOSApprovalRef}
-	var dates commissioning.FieldErrors
-	in.OrderStart = commissioning.Day(&dates, "order_start", n.OrderStart, "The order's start date")
-	in.OrderExpiry = commissioning.Day(&dates, "order_expiry", n.OrderExpiry, "The order's expiry date")
-	in.HearingDate = commissioning.Day(&dates, "hearing_date", n.HearingDate, "The hearing date")
-	in.SOSRequestedOn = commissioning.Day(&dates, "sos_requested_on", n.SOSRequestedOn, "The date approval was asked for")
-	in.SOSGrantedOn = commissioning.Day(&dates, "sos_granted_on", n.SOSGrantedOn, "The date approval was granted")
-	for _, more := range []commissioning.FieldErrors{dates, in.Validate(today)} {
+	var dates kernel.FieldErrors
+	in.OrderStart = kernel.Day(&dates, "order_start", n.OrderStart, "The order's start date")
+	in.OrderExpiry = kernel.Day(&dates, "order_expiry", n.OrderExpiry, "The order's expiry date")
+	in.HearingDate = kernel.Day(&dates, "hearing_date", n.HearingDate, "The hearing date")
+	in.SOSRequestedOn = kernel.Day(&dates, "sos_requested_on", n.SOSRequestedOn, "The date approval was asked for")
+	in.SOSGrantedOn = kernel.Day(&dates, "sos_granted_on", n.SOSGrantedOn, "The date approval was granted")
+	for _, more := range []kernel.FieldErrors{dates, in.Validate(today)} {
 		for _, e := range more {
 			if !fe.Has(e.Field) {
 				fe = append(fe, e)
@@ -234,8 +234,8 @@ func (n NewReferral) Input(today time.Time) (ReferralInput, commissioning.FieldE
 }
 
 // Validate checks a referral by field, on today's date.
-func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
-	var fe commissioning.FieldErrors
+func (in ReferralInput) Validate(today time.Time) kernel.FieldErrors {
+	var fe kernel.FieldErrors
 	if !childRef.MatchString(in.ChildRef) {
 		fe.Add("child_ref", "Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)")
 	}
@@ -253,7 +253,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 		if in.OrderStart == nil {
 			fe.Add("order_start", "Enter the date the order started")
 		}
-		if !commissioning.ValidCode(OrderKinds, in.OrderKind) {
+		if !kernel.ValidCode(OrderKinds, in.OrderKind) {
 			fe.Add("order_kind", "Select whether this is the first order or a renewal")
 		}
 		if in.OrderExpiry == nil {
@@ -262,7 +262,7 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 			fe.Add("order_expiry", "The order has expired: the expiry date must be today or later")
 		} else if in.OrderStart != nil && !in.OrderExpiry.After(*in.OrderStart) {
 			fe.Add("order_expiry", "The order must expire after it starts")
-		} else if in.OrderStart != nil && commissioning.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
+		} else if in.OrderStart != nil && kernel.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
 			fe.Add("order_expiry", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
 				map[string]string{"first": "first", "renewal": "renewed"}[in.OrderKind], orderMonths[in.OrderKind], map[string]string{"first": "11", "renewal": "12"}[in.OrderKind],
 				MaxOrderEnd(*in.OrderStart, in.OrderKind).Format(day)))
@@ -283,11 +283,11 @@ func (in ReferralInput) Validate(today time.Time) commissioning.FieldErrors {
 	if in.OrderExpiry != nil && in.HearingDate != nil && in.OrderExpiry.Before(*in.HearingDate) {
 		fe.Add("order_expiry", "The order cannot expire before the hearing date")
 	}
-	if !commissioning.ValidCode(Urgencies, in.Urgency) {
+	if !kernel.ValidCode(Urgencies, in.Urgency) {
 		fe.Add("urgency", "Select how urgent the referral is")
 	}
 	for _, n := range in.Needs {
-		if !commissioning.ValidCode(commissioning.Needs, n) {
+		if !kernel.ValidCode(kernel.Needs, n) {
 			fe.Add("needs", "Select needs and risks from the list")
 			break
 		}
@@ -343,7 +343,7 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 		r.OrderStart, r.OrderKind = in.OrderStart, &in.OrderKind
 	}
 	if r.Needs == nil {
-		r.Needs = commissioning.StringArray{}
+		r.Needs = kernel.StringArray{}
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.Now()
@@ -368,7 +368,7 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 }
 
 // Label returns the label of a code.
-func Label(opts []commissioning.Option, code string) string { return commissioning.Label(opts, code) }
+func Label(opts []kernel.Option, code string) string { return kernel.Label(opts, code) }
 
 // tellSWCU emails every SWCU coordinator (and leaves a notice in the unit's inbox).
 func (s *Service) tellSWCU(ctx context.Context, tx *gorm.DB, subject, body, path string) error {
@@ -378,7 +378,7 @@ func (s *Service) tellSWCU(ctx context.Context, tx *gorm.DB, subject, body, path
 	}
 	for _, u := range units {
 		if err := s.notify.Send(ctx, tx, notify.Message{OrgID: u, Kind: "secure", Subject: subject, Body: body, Path: path, Inbox: true,
-			Roles: []commissioning.Role{commissioning.RoleSWCUCoordinator}}); err != nil {
+			Roles: []kernel.Role{kernel.RoleSWCUCoordinator}}); err != nil {
 			return err
 		}
 	}
@@ -388,7 +388,7 @@ func (s *Service) tellSWCU(ctx context.Context, tx *gorm.DB, subject, body, path
 // Viewer is the organisation asking.
 type Viewer struct {
 	OrgID int64
-	Kind  commissioning.OrgKind
+	Kind  kernel.OrgKind
 }
 
 // Referral returns a referral to its own council, to the SWCU, or to a secure home it
@@ -400,11 +400,11 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 	}
 	allowed := false
 	switch v.Kind {
-	case commissioning.KindCouncil:
+	case kernel.KindCouncil:
 		allowed = r.CouncilID == v.OrgID
-	case commissioning.KindSWCU:
+	case kernel.KindSWCU:
 		allowed = true
-	case commissioning.KindProvider:
+	case kernel.KindProvider:
 		var n int64
 		if err := s.db.WithContext(ctx).Table("secure_circulations c").Joins("JOIN secure_homes h ON h.id = c.home_id").
 			Where("c.referral_id = ? AND h.provider_id = ?", id, v.OrgID).Count(&n).Error; err != nil {
@@ -413,36 +413,36 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 		allowed = n > 0
 	}
 	if !allowed {
-		return Referral{}, fmt.Errorf("secure referral %d: %w", id, commissioning.ErrNotFound)
+		return Referral{}, fmt.Errorf("secure referral %d: %w", id, kernel.ErrNotFound)
 	}
 	return r, audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind)})
 }
 
 func notFound(id int64, err error) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return fmt.Errorf("secure referral %d: %w", id, commissioning.ErrNotFound)
+		return fmt.Errorf("secure referral %d: %w", id, kernel.ErrNotFound)
 	}
 	return err
 }
 
 // ForCouncil lists one page of a council's referrals, newest first, and counts them all.
-func (s *Service) ForCouncil(ctx context.Context, councilID int64, page commissioning.Page) ([]Referral, int64, error) {
+func (s *Service) ForCouncil(ctx context.Context, councilID int64, page kernel.Page) ([]Referral, int64, error) {
 	return s.ForCouncilWhere(ctx, councilID, nil, page)
 }
 
 // ForCouncilWhere lists a council's referrals in any of statuses (codes; none: every
 // referral), newest first; a status that is not a referral status is a field error.
-func (s *Service) ForCouncilWhere(ctx context.Context, councilID int64, statuses []string, page commissioning.Page) ([]Referral, int64, error) {
+func (s *Service) ForCouncilWhere(ctx context.Context, councilID int64, statuses []string, page kernel.Page) ([]Referral, int64, error) {
 	for _, st := range statuses {
-		if !commissioning.ValidCode(Statuses, st) {
-			return nil, 0, commissioning.Invalid("status", fmt.Sprintf("%q is not a referral status: use received, circulated, offers, allocated, placed, withdrawn or placed_elsewhere", st))
+		if !kernel.ValidCode(Statuses, st) {
+			return nil, 0, kernel.Invalid("status", fmt.Sprintf("%q is not a referral status: use received, circulated, offers, allocated, placed, withdrawn or placed_elsewhere", st))
 		}
 	}
 	q := s.db.WithContext(ctx).Model(&Referral{}).Where("council_id = ?", councilID).Order("submitted_at DESC, id DESC")
 	if len(statuses) > 0 {
 		q = q.Where("status IN ?", statuses)
 	}
-	return commissioning.FindPage[Referral](q, page)
+	return kernel.FindPage[Referral](q, page)
 }
 
 // lockOwn reads a council's referral for update.
@@ -465,7 +465,7 @@ func (s *Service) Refresh(ctx context.Context, id, councilID, by int64, reviewed
 			return ErrNotWaiting
 		}
 		if note = strings.TrimSpace(note); note == "" || len(note) > 2000 {
-			return commissioning.Invalid("note", "Say what has changed, or that nothing has, in 2,000 characters or fewer")
+			return kernel.Invalid("note", "Say what has changed, or that nothing has, in 2,000 characters or fewer")
 		}
 		now := s.Now()
 		upd := map[string]any{"updated_at": now, "version": gorm.Expr("version + 1")}
@@ -503,7 +503,7 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 			return ErrNotWaiting
 		}
 		if reason = strings.TrimSpace(reason); reason == "" {
-			return commissioning.Invalid("reason", "Enter why the referral is withdrawn")
+			return kernel.Invalid("reason", "Enter why the referral is withdrawn")
 		}
 		held := r.AllocatedBedID
 		to := ReferralWithdrawn

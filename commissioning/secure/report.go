@@ -9,9 +9,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/csvsafe"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // Report is the daily national report.
@@ -292,7 +292,7 @@ func (s *Service) RemindDue(ctx context.Context) (int, error) {
 				if now.After(due.at) {
 					verb = "was due on"
 				}
-				if err := s.notify.Send(ctx, tx, notify.Message{OrgID: r.CouncilID, Kind: "secure", Inbox: true, Roles: []commissioning.Role{commissioning.RoleCommissioner},
+				if err := s.notify.Send(ctx, tx, notify.Message{OrgID: r.CouncilID, Kind: "secure", Inbox: true, Roles: []kernel.Role{kernel.RoleCommissioner},
 					Subject: fmt.Sprintf("Secure referral %s: the %s %s %s", r.ChildRef, due.what, verb, due.at.In(london).Format(day)),
 					Body:    fmt.Sprintf("The %s of secure referral %s %s %s. When it is overdue the search pauses until you update the referral.", due.what, r.ChildRef, verb, due.at.In(london).Format(day)),
 					Path:    fmt.Sprintf("/secure/referrals/%d", r.ID)}); err != nil {

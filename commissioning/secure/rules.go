@@ -10,8 +10,8 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // The statutory rules of secure accommodation beyond the bed board: releasing a held bed,
@@ -32,7 +32,7 @@ func (s *Service) Release(ctx context.Context, referralID, by int64, reason stri
 			return ErrNotHeld
 		}
 		if reason = strings.TrimSpace(reason); reason == "" || len(reason) > 2000 {
-			return commissioning.Invalid("release_reason", "Enter why the bed is released, in 2,000 characters or fewer")
+			return kernel.Invalid("release_reason", "Enter why the bed is released, in 2,000 characters or fewer")
 		}
 		var b Bed
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&b, *r.AllocatedBedID).Error; err != nil {
@@ -82,7 +82,7 @@ func (s *Service) Release(ctx context.Context, referralID, by int64, reason stri
 // OrderInForce reports whether a section 25 order authorises keeping the child in secure
 // accommodation on day.
 func (r Referral) OrderInForce(day time.Time) bool {
-	return r.LegalPosition == "order_granted" && r.OrderExpiry != nil && !r.OrderExpiry.Before(commissioning.DateOf(day))
+	return r.LegalPosition == "order_granted" && r.OrderExpiry != nil && !r.OrderExpiry.Before(kernel.DateOf(day))
 }
 
 // Approvals the council or the SWCU records for a referral.
@@ -120,7 +120,7 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 		}
 		today := s.today()
 		in.Reference = strings.TrimSpace(in.Reference)
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if in.GrantedOn != nil && in.GrantedOn.After(today) {
 			fe.Add("granted_on", "The approval's date must be today or earlier")
 		}
@@ -208,14 +208,14 @@ func (s *Service) ScottishUnits(ctx context.Context) ([]Home, error) {
 // lockFor reads a referral for update on behalf of its council or the SWCU.
 func lockFor(ctx context.Context, tx *gorm.DB, id int64, v Viewer) (Referral, error) {
 	switch v.Kind {
-	case commissioning.KindCouncil:
+	case kernel.KindCouncil:
 		return lockOwn(ctx, tx, id, v.OrgID)
-	case commissioning.KindSWCU:
+	case kernel.KindSWCU:
 		var r Referral
 		err := tx.WithContext(ctx).Clauses(clause.Locking{Strength: "UPDATE"}).First(&r, id).Error
 		return r, notFound(id, err)
 	}
-	return Referral{}, fmt.Errorf("secure referral %d: %w", id, commissioning.ErrNotFound)
+	return Referral{}, fmt.Errorf("secure referral %d: %w", id, kernel.ErrNotFound)
 }
 
 // The 72-hour clock (Children (Secure Accommodation) Regulations 1991, reg. 10): without
@@ -324,7 +324,7 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 			return err
 		}
 		now := s.Now()
-		var fe commissioning.FieldErrors
+		var fe kernel.FieldErrors
 		if start == nil {
 			fe.Add("held_from", "Enter the date and time the child was first held without an order")
 		} else if start.After(now) {
@@ -343,7 +343,7 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 			return err
 		}
 		if overlap > 0 {
-			return commissioning.Invalid("held_from", "This period overlaps one already recorded")
+			return kernel.Invalid("held_from", "This period overlaps one already recorded")
 		}
 		if err := tx.Create(&Hold{ReferralID: r.ID, StartedAt: *start, EndedAt: end, RecordedBy: nullID(by)}).Error; err != nil {
 			return err
@@ -368,10 +368,10 @@ func (s *Service) EndHold(ctx context.Context, referralID int64, v Viewer, at ti
 		}
 		var h Hold
 		if err := tx.Where("referral_id = ? AND ended_at IS NULL", r.ID).First(&h).Error; err != nil {
-			return fmt.Errorf("no period without an order is running: %w", commissioning.ErrConflict)
+			return fmt.Errorf("no period without an order is running: %w", kernel.ErrConflict)
 		}
 		if !at.After(h.StartedAt) || at.After(s.Now()) {
-			return commissioning.Invalid("held_until", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
+			return kernel.Invalid("held_until", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
 		}
 		if err := tx.Model(&Hold{}).Where("id = ?", h.ID).Update("ended_at", at).Error; err != nil {
 			return err

@@ -12,7 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 )
 
@@ -60,7 +61,7 @@ func TestBedWithAChildCannotBeFreedOrClosed(t *testing.T) {
 		{"HeldToFree", heldBed, secure.BedUpdate{Status: "free"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := w.s.SetBed(ctx, tt.bed.ID, w.oakfield.ProviderID, 0, tt.u); !errors.Is(err, commissioning.ErrConflict) {
+			if _, err := w.s.SetBed(ctx, tt.bed.ID, w.oakfield.ProviderID, 0, tt.u); !errors.Is(err, kernel.ErrConflict) {
 				t.Fatalf("home marks the bed %s: %v", tt.u.Status, err)
 			}
 		})
@@ -89,7 +90,7 @@ func TestCoordinatorReleasesAHeldBed(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	r, bed := w.allocated(t, "MCR-R-3")
-	if _, err := w.s.Release(ctx, r.ID, 0, " "); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.s.Release(ctx, r.ID, 0, " "); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("release without a reason: %v", err)
 	}
 	got, err := w.s.Release(ctx, r.ID, 0, "The home cannot staff the admission this week")
@@ -184,8 +185,8 @@ func TestUnder13NeedsApprovalBeforePlacementNotReferral(t *testing.T) {
 		t.Fatalf("database allowed allocation: %v", err)
 	}
 	must(t, tx.Rollback())
-	council := secure.Viewer{OrgID: w.manchester.ID, Kind: commissioning.KindCouncil}
-	if _, err := w.s.RecordApproval(ctx, r.ID, council, 0, secure.ApprovalInput{Kind: "sos", GrantedOn: ptr(today())}); !errors.Is(err, commissioning.ErrInvalid) {
+	council := secure.Viewer{OrgID: w.manchester.ID, Kind: kernel.KindCouncil}
+	if _, err := w.s.RecordApproval(ctx, r.ID, council, 0, secure.ApprovalInput{Kind: "sos", GrantedOn: ptr(today())}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("granted without a reference: %v", err)
 	}
 	_, err = w.s.RecordApproval(ctx, r.ID, council, 0, secure.ApprovalInput{Kind: "sos", GrantedOn: ptr(today()), Reference: "SOS/2026/118"})
@@ -226,8 +227,8 @@ func TestScottishUnitNeedsScottishMinistersApproval(t *testing.T) {
 		t.Fatalf("database allowed it: %v", err)
 	}
 	must(t, tx.Rollback())
-	swcu := secure.Viewer{OrgID: w.swcu.ID, Kind: commissioning.KindSWCU}
-	if _, err := w.s.RecordApproval(ctx, r.ID, swcu, 0, secure.ApprovalInput{Kind: "scottish", HomeID: w.oakfield.ID, GrantedOn: ptr(today()), Reference: "SG/1"}); !errors.Is(err, commissioning.ErrInvalid) {
+	swcu := secure.Viewer{OrgID: w.swcu.ID, Kind: kernel.KindSWCU}
+	if _, err := w.s.RecordApproval(ctx, r.ID, swcu, 0, secure.ApprovalInput{Kind: "scottish", HomeID: w.oakfield.ID, GrantedOn: ptr(today()), Reference: "SG/1"}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("approval for an English home: %v", err)
 	}
 	_, err = w.s.RecordApproval(ctx, r.ID, swcu, 0, secure.ApprovalInput{Kind: "scottish", HomeID: glen.ID, GrantedOn: ptr(today()), Reference: "SG/CSWA/2026/7"})
@@ -317,7 +318,7 @@ func TestAdmissionWithoutAnOrderStopsAt72Hours(t *testing.T) {
 	w.offer(t, r, w.oakfield, bed)
 	_, err = w.s.Allocate(ctx, r.ID, bed.ID, 0)
 	must(t, err)
-	council := secure.Viewer{OrgID: w.manchester.ID, Kind: commissioning.KindCouncil}
+	council := secure.Viewer{OrgID: w.manchester.ID, Kind: kernel.KindCouncil}
 	now := time.Now()
 	// 40 hours ten days ago, then 32 hours ending an hour ago: 72 in 28 days.
 	c, err := w.s.RecordHold(ctx, r.ID, council, 0, ptr(now.Add(-240*time.Hour)), ptr(now.Add(-200*time.Hour)))
@@ -325,7 +326,7 @@ func TestAdmissionWithoutAnOrderStopsAt72Hours(t *testing.T) {
 	if math.Abs(c.Remaining-32) > 0.01 {
 		t.Fatalf("remaining after 40 hours: %v", c.Remaining)
 	}
-	if _, err := w.s.RecordHold(ctx, r.ID, council, 0, ptr(now.Add(-210*time.Hour)), ptr(now.Add(-190*time.Hour))); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.s.RecordHold(ctx, r.ID, council, 0, ptr(now.Add(-210*time.Hour)), ptr(now.Add(-190*time.Hour))); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("overlapping period: %v", err)
 	}
 	c, err = w.s.RecordHold(ctx, r.ID, council, 0, ptr(now.Add(-33*time.Hour)), ptr(now.Add(-time.Hour)))

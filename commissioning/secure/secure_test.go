@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -43,7 +44,7 @@ func newWorld(t *testing.T) *world {
 	must(t, db.Gorm.Where("ons_code = 'E08000003'").First(&w.manchester).Error)
 	must(t, db.Gorm.Where("ons_code = 'E08000035'").First(&w.leeds).Error)
 	var err error
-	w.swcu, err = orgs.Create(ctx, commissioning.KindSWCU, "SWCU")
+	w.swcu, err = orgs.Create(ctx, kernel.KindSWCU, "SWCU")
 	must(t, err)
 	must(t, secure.SeedEstate(ctx, db.Gorm, time.Now()))
 	w.oakfield, w.oakBeds = w.home(t, "Oakfield Secure Children's Home (demo)")
@@ -177,16 +178,16 @@ func TestWhoSeesAReferral(t *testing.T) {
 		v    secure.Viewer
 		ok   bool
 	}{
-		{"OwnCouncil", secure.Viewer{OrgID: w.manchester.ID, Kind: commissioning.KindCouncil}, true},
-		{"AnotherCouncil", secure.Viewer{OrgID: w.leeds.ID, Kind: commissioning.KindCouncil}, false},
-		{"SWCU", secure.Viewer{OrgID: w.swcu.ID, Kind: commissioning.KindSWCU}, true},
-		{"HomeItWentTo", secure.Viewer{OrgID: w.oakfield.ProviderID, Kind: commissioning.KindProvider}, true},
-		{"HomeItDidNotGoTo", secure.Viewer{OrgID: w.heron.ProviderID, Kind: commissioning.KindProvider}, false},
+		{"OwnCouncil", secure.Viewer{OrgID: w.manchester.ID, Kind: kernel.KindCouncil}, true},
+		{"AnotherCouncil", secure.Viewer{OrgID: w.leeds.ID, Kind: kernel.KindCouncil}, false},
+		{"SWCU", secure.Viewer{OrgID: w.swcu.ID, Kind: kernel.KindSWCU}, true},
+		{"HomeItWentTo", secure.Viewer{OrgID: w.oakfield.ProviderID, Kind: kernel.KindProvider}, true},
+		{"HomeItDidNotGoTo", secure.Viewer{OrgID: w.heron.ProviderID, Kind: kernel.KindProvider}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := w.s.Referral(ctx, r.ID, tt.v)
-			if tt.ok != (err == nil) || (!tt.ok && !errors.Is(err, commissioning.ErrNotFound)) {
+			if tt.ok != (err == nil) || (!tt.ok && !errors.Is(err, kernel.ErrNotFound)) {
 				t.Fatalf("got %v", err)
 			}
 		})
@@ -207,17 +208,17 @@ func TestCirculateRespondAllocateAdmitDischarge(t *testing.T) {
 		t.Fatalf("circulating again sent %d", n)
 	}
 	// Heron Court declines; a decline needs a reason.
-	if err := w.s.Respond(ctx, r.ID, w.heron.ProviderID, 0, secure.Response{}); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.s.Respond(ctx, r.ID, w.heron.ProviderID, 0, secure.Response{}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("decline without reason: %v", err)
 	}
 	must(t, w.s.Respond(ctx, r.ID, w.heron.ProviderID, 0, secure.Response{DeclineReason: "staffing"}))
 	// Oakfield accepts with a free welfare bed; not a past date, not someone else's bed.
 	bed := w.freeWelfare(t, w.oakfield)
 	past := time.Now().AddDate(0, 0, -2)
-	if err := w.s.Respond(ctx, r.ID, w.oakfield.ProviderID, 0, secure.Response{Accept: true, BedID: bed.ID, EarliestAdmission: &past}); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.s.Respond(ctx, r.ID, w.oakfield.ProviderID, 0, secure.Response{Accept: true, BedID: bed.ID, EarliestAdmission: &past}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("past admission date: %v", err)
 	}
-	if err := w.s.Respond(ctx, r.ID, w.oakfield.ProviderID, 0, secure.Response{Accept: true, BedID: w.heronBeds[0].ID, EarliestAdmission: &past}); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.s.Respond(ctx, r.ID, w.oakfield.ProviderID, 0, secure.Response{Accept: true, BedID: w.heronBeds[0].ID, EarliestAdmission: &past}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("another home's bed: %v", err)
 	}
 	today := time.Now().UTC().Truncate(24 * time.Hour)
@@ -237,12 +238,12 @@ func TestCirculateRespondAllocateAdmitDischarge(t *testing.T) {
 		if id == 0 {
 			continue
 		}
-		if _, err := w.s.Allocate(ctx, r.ID, id, 0); !errors.Is(err, commissioning.ErrInvalid) {
+		if _, err := w.s.Allocate(ctx, r.ID, id, 0); !errors.Is(err, kernel.ErrInvalid) {
 			t.Fatalf("allocating a %s bed: %v", name, err)
 		}
 	}
 	yew, _ := w.home(t, "Yew Tree Secure (demo)") // boys only
-	if _, err := w.s.Allocate(ctx, r.ID, w.freeWelfare(t, yew).ID, 0); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, err := w.s.Allocate(ctx, r.ID, w.freeWelfare(t, yew).ID, 0); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("a girl to a boys' home: %v", err)
 	}
 	// Bolton, the host council, has a notification mailbox (and no Hearth users).
@@ -269,10 +270,10 @@ func TestCirculateRespondAllocateAdmitDischarge(t *testing.T) {
 		t.Fatalf("host mailbox: %d emails, %d deliveries; want 1 each", mailed, delivered)
 	}
 	// Admission: not in the past; the bed becomes occupied.
-	if err := w.s.Admit(ctx, r.ID, w.oakfield.ProviderID, 0, today.AddDate(0, 0, -1)); !errors.Is(err, commissioning.ErrInvalid) {
+	if err := w.s.Admit(ctx, r.ID, w.oakfield.ProviderID, 0, today.AddDate(0, 0, -1)); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("admission in the past: %v", err)
 	}
-	if err := w.s.Admit(ctx, r.ID, w.heron.ProviderID, 0, today); !errors.Is(err, commissioning.ErrNotFound) {
+	if err := w.s.Admit(ctx, r.ID, w.heron.ProviderID, 0, today); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another home admits: %v", err)
 	}
 	must(t, w.s.Admit(ctx, r.ID, w.oakfield.ProviderID, 0, today))

@@ -8,7 +8,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
 // EstateHome is a secure home of the reference estate.
@@ -63,9 +64,9 @@ func SeedEstate(ctx context.Context, db *gorm.DB, now time.Time) error {
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	for hi, eh := range Estate {
-		org, err := orgs.OrganisationByName(ctx, commissioning.KindProvider, eh.Name)
+		org, err := orgs.OrganisationByName(ctx, kernel.KindProvider, eh.Name)
 		if err != nil {
-			if org, err = orgs.Create(ctx, commissioning.KindProvider, eh.Name); err != nil {
+			if org, err = orgs.Create(ctx, kernel.KindProvider, eh.Name); err != nil {
 				return fmt.Errorf("secure home %s: %w", eh.Name, err)
 			}
 		}

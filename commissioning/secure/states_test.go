@@ -5,14 +5,14 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 // checkMachine holds every pair of m's statuses against legal: a change is allowed
 // exactly when legal lists it (with why), and is an IllegalTransition otherwise.
-func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map[[2]S]string) {
+func checkMachine[S ~string](t *testing.T, m kernel.Machine[S], legal map[[2]S]string) {
 	t.Helper()
 	for _, from := range m.States {
 		for _, to := range m.States {
@@ -22,7 +22,7 @@ func checkMachine[S ~string](t *testing.T, m commissioning.Machine[S], legal map
 				switch {
 				case ok && err != nil:
 					t.Errorf("%s: %v", why, err)
-				case !ok && !errors.Is(err, commissioning.ErrIllegalTransition):
+				case !ok && !errors.Is(err, kernel.ErrIllegalTransition):
 					t.Errorf("Check = %v, want ErrIllegalTransition", err)
 				}
 			})
@@ -55,7 +55,7 @@ func TestReferralTransitions(t *testing.T) {
 	}
 	checkMachine(t, secure.ReferralMachine, legal)
 	r := secure.Referral{Status: placed}
-	if err := r.Transition(withdrawn); !errors.Is(err, commissioning.ErrIllegalTransition) || r.Status != placed {
+	if err := r.Transition(withdrawn); !errors.Is(err, kernel.ErrIllegalTransition) || r.Status != placed {
 		t.Errorf("withdrawing a placed referral: %v, %s", err, r.Status)
 	}
 }
@@ -79,7 +79,7 @@ func TestBedTransitions(t *testing.T) {
 		{held, free}:       "the coordinator releases it",
 	})
 	b := secure.Bed{Status: closed}
-	if err := b.Transition(held); !errors.Is(err, commissioning.ErrIllegalTransition) || b.Status != closed {
+	if err := b.Transition(held); !errors.Is(err, kernel.ErrIllegalTransition) || b.Status != closed {
 		t.Errorf("holding a closed bed: %v, %s", err, b.Status)
 	}
 }
@@ -91,7 +91,7 @@ func TestSecureStatusesAgreeWithTheDatabase(t *testing.T) {
 	for _, tc := range []struct {
 		table  string
 		states []string
-		labels []commissioning.Option
+		labels []kernel.Option
 	}{
 		{"secure_referrals", strs(secure.ReferralMachine.States), secure.Statuses},
 		{"secure_beds", strs(secure.BedMachine.States), secure.BedStatuses},

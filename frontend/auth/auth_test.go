@@ -14,7 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -47,7 +48,7 @@ func newWorld(t *testing.T) *world {
 	w.users.Keys = mustKeys(t, newKey(t))
 	w.users.Now = func() time.Time { return w.now }
 	var err error
-	if w.org, err = commissioning.NewService(db.Gorm).Create(context.Background(), commissioning.KindProvider, "Provider"); err != nil {
+	if w.org, err = commissioning.NewService(db.Gorm).Create(context.Background(), kernel.KindProvider, "Provider"); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -55,7 +56,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) user(t *testing.T, email string) auth.User {
 	t.Helper()
-	u, err := w.users.Create(context.Background(), auth.NewUser{Email: email, Name: "Test", Role: commissioning.RoleProviderAdmin, OrganisationID: w.org.ID, Password: testPassword})
+	u, err := w.users.Create(context.Background(), auth.NewUser{Email: email, Name: "Test", Role: kernel.RoleProviderAdmin, OrganisationID: w.org.ID, Password: testPassword})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +371,7 @@ func TestAPITokenExpiry(t *testing.T) {
 	if _, err := w.users.AuthenticateAPIToken(ctx, tok); !errors.Is(err, auth.ErrNoToken) {
 		t.Fatalf("expired token = %v, want ErrNoToken", err)
 	}
-	if _, _, err := w.users.CreateAPIToken(ctx, u, auth.NewAPIToken{Name: "x", Days: 1000}); !errors.Is(err, commissioning.ErrInvalid) {
+	if _, _, err := w.users.CreateAPIToken(ctx, u, auth.NewAPIToken{Name: "x", Days: 1000}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("1000 days = %v, want invalid", err)
 	}
 	for _, m := range w.mails(t) {

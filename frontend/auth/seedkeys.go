@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hearth-placements/hearth/commissioning/seal"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 )
 
 // SeedKeySize is the length of a TOTP seed key: AES-256.

@@ -13,9 +13,9 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/seal"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 )
 
 // SessionKey is how a session token is stored: the hex SHA-256 of it. The token has
@@ -114,13 +114,13 @@ func (s *Service) Sessions(ctx context.Context, u User) ([]Session, error) {
 	return out, nil
 }
 
-// EndSession signs out one of u's sessions by its id. Returns commissioning.ErrNotFound
+// EndSession signs out one of u's sessions by its id. Returns kernel.ErrNotFound
 // for a session that is not u's.
 func (s *Service) EndSession(ctx context.Context, u User, id int64) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var key string
 		if err := tx.Raw("SELECT token_hash FROM user_sessions WHERE id = ? AND user_id = ?", id, u.ID).Row().Scan(&key); err != nil {
-			return fmt.Errorf("session %d: %w", id, commissioning.ErrNotFound)
+			return fmt.Errorf("session %d: %w", id, kernel.ErrNotFound)
 		}
 		if err := deleteSessions(tx, "token_hash = ?", key); err != nil {
 			return err

@@ -11,9 +11,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/seal"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 )
 
 var gormSession = gorm.Session{}
@@ -68,7 +68,7 @@ type NewAPIToken struct {
 // once. u is emailed that a token was made (never the token). Returns FieldErrors for
 // a bad name, lifetime or code, and ErrThrottled after too many wrong codes.
 func (s *Service) CreateAPIToken(ctx context.Context, u User, nt NewAPIToken) (string, APIToken, error) {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	name := strings.TrimSpace(nt.Name)
 	if name == "" || len(name) > 100 {
 		fe.Add("name", "Enter a name for the token, like \"Case management system\" (100 characters or fewer)")
@@ -89,7 +89,7 @@ func (s *Service) CreateAPIToken(ctx context.Context, u User, nt NewAPIToken) (s
 	if needCode {
 		switch err := s.CheckMFA(ctx, u, nt.Code, nt.IP); {
 		case errors.Is(err, ErrBadCode):
-			return "", APIToken{}, commissioning.Invalid("code", "The security code is wrong or has expired: enter the code your app shows now")
+			return "", APIToken{}, kernel.Invalid("code", "The security code is wrong or has expired: enter the code your app shows now")
 		case err != nil:
 			return "", APIToken{}, err
 		}
@@ -133,7 +133,7 @@ func (s *Service) RevokeAPIToken(ctx context.Context, u User, id int64) error {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return fmt.Errorf("API token %d: %w", id, commissioning.ErrNotFound)
+			return fmt.Errorf("API token %d: %w", id, kernel.ErrNotFound)
 		}
 		return audit.New(tx).Record(ctx, "api_token.revoke", "api_token", fmt.Sprint(id), nil)
 	})
@@ -214,7 +214,7 @@ func (s *Service) ResetPassword(ctx context.Context, tok, password, keep string)
 		return User{}, err
 	}
 	if msg := CheckPassword(password, u.Email); msg != "" {
-		return User{}, commissioning.Invalid("password", msg)
+		return User{}, kernel.Invalid("password", msg)
 	}
 	h, err := hashPassword(password)
 	if err != nil {

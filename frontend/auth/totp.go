@@ -14,7 +14,7 @@ import (
 	"github.com/pquerna/otp/totp"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // Issuer names Hearth in authenticator apps.

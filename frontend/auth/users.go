@@ -20,18 +20,19 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
-	"github.com/hearth-placements/hearth/commissioning/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 )
 
 // User is a person who signs in.
 type User struct {
 	ID             int64 `gorm:"primaryKey"`
 	OrganisationID int64
-	OrgKind        commissioning.OrgKind
+	OrgKind        kernel.OrgKind
 	Email          string
 	Name           string
-	Role           commissioning.Role
+	Role           kernel.Role
 	ManagedBy      *int64 // the consortium managing a host-council user; nil for every other role
 	PasswordHash   *string
 	TOTPSecret     *string    `gorm:"column:totp_secret"`
@@ -82,7 +83,7 @@ func NewService(db *gorm.DB) *Service {
 type NewUser struct {
 	Email          string
 	Name           string
-	Role           commissioning.Role
+	Role           kernel.Role
 	OrganisationID int64
 	Password       string // empty: the user sets one from an emailed link
 	// ManagedBy is the consortium that invites and manages a host-council user; it is
@@ -116,10 +117,10 @@ func CheckPassword(password, email string) string {
 	return ""
 }
 
-// Create adds a user. Returns commissioning.FieldErrors for bad input and ErrConflict
+// Create adds a user. Returns kernel.FieldErrors for bad input and ErrConflict
 // when the email is taken.
 func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	nu.Email = strings.TrimSpace(nu.Email)
 	if a, err := mail.ParseAddress(nu.Email); err != nil || a.Address != nu.Email {
 		fe.Add("email", "Enter an email address in the correct format, like name@example.com")
@@ -140,13 +141,13 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 	}
 	var org commissioning.Organisation
 	if err := s.db.WithContext(ctx).First(&org, nu.OrganisationID).Error; err != nil {
-		return User{}, commissioning.Invalid("organisation_id", "Select an organisation that exists")
+		return User{}, kernel.Invalid("organisation_id", "Select an organisation that exists")
 	}
 	if org.Kind != nu.Role.OrgKind() {
-		return User{}, commissioning.Invalid("role", fmt.Sprintf("A %s cannot belong to a %s organisation", nu.Role.Label(), org.Kind))
+		return User{}, kernel.Invalid("role", fmt.Sprintf("A %s cannot belong to a %s organisation", nu.Role.Label(), org.Kind))
 	}
-	if (nu.Role == commissioning.RoleHostCouncilUser) != (nu.ManagedBy != 0) {
-		return User{}, commissioning.Invalid("role", "Only a host council user is managed by a consortium")
+	if (nu.Role == kernel.RoleHostCouncilUser) != (nu.ManagedBy != 0) {
+		return User{}, kernel.Invalid("role", "Only a host council user is managed by a consortium")
 	}
 	u := User{OrganisationID: org.ID, OrgKind: org.Kind, Email: nu.Email, Name: strings.TrimSpace(nu.Name), Role: nu.Role}
 	if nu.ManagedBy != 0 {
@@ -166,7 +167,7 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 		return audit.New(tx).Record(ctx, "user.create", "user", fmt.Sprint(u.ID), map[string]any{"email": u.Email, "role": u.Role, "organisation_id": u.OrganisationID, "managed_by": u.ManagedBy})
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return User{}, commissioning.Invalid("email", MsgEmailTaken)
+		return User{}, kernel.Invalid("email", MsgEmailTaken)
 	}
 	if err != nil {
 		return User{}, fmt.Errorf("create user %s: %w", nu.Email, err)
@@ -174,12 +175,12 @@ func (s *Service) Create(ctx context.Context, nu NewUser) (User, error) {
 	return u, nil
 }
 
-// ByID returns a user. Returns commissioning.ErrNotFound when there is none.
+// ByID returns a user. Returns kernel.ErrNotFound when there is none.
 func (s *Service) ByID(ctx context.Context, id int64) (User, error) {
 	var u User
 	err := s.db.WithContext(ctx).First(&u, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, fmt.Errorf("user %d: %w", id, commissioning.ErrNotFound)
+		return u, fmt.Errorf("user %d: %w", id, kernel.ErrNotFound)
 	}
 	return u, err
 }
@@ -189,7 +190,7 @@ func (s *Service) ByEmail(ctx context.Context, email string) (User, error) {
 	var u User
 	err := s.db.WithContext(ctx).Where("email = ?", strings.TrimSpace(email)).First(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return u, fmt.Errorf("user %q: %w", email, commissioning.ErrNotFound)
+		return u, fmt.Errorf("user %q: %w", email, kernel.ErrNotFound)
 	}
 	return u, err
 }
@@ -216,7 +217,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password, ip string) 
 		if err != nil {
 			return User{}, fmt.Errorf("check password: %w", err)
 		}
-	case err == nil || errors.Is(err, commissioning.ErrNotFound):
+	case err == nil || errors.Is(err, kernel.ErrNotFound):
 		_, _ = argon2id.ComparePasswordAndHash(password, s.dummy)
 	default:
 		return User{}, err
@@ -246,11 +247,11 @@ type PasswordChange struct {
 }
 
 // ChangePassword sets u's password after checking the current one (ASVS V2.1.5, V2.1.6).
-// Every problem is returned at once as commissioning.FieldErrors. Wrong current
+// Every problem is returned at once as kernel.FieldErrors. Wrong current
 // passwords count as failed sign-ins, so they are throttled (ErrThrottled). On success
 // every other session of u ends (keep is the current session's key) and u is emailed.
 func (s *Service) ChangePassword(ctx context.Context, u User, pc PasswordChange, keep, ip string) error {
-	var fe commissioning.FieldErrors
+	var fe kernel.FieldErrors
 	if pc.Current == "" {
 		fe.Add("current_password", "Enter your current password")
 	}
@@ -283,7 +284,7 @@ func (s *Service) ChangePassword(ctx context.Context, u User, pc PasswordChange,
 			return err
 		}
 		if !ok {
-			fe = append(commissioning.FieldErrors{{Field: "current_password", Message: "Your current password is wrong"}}, fe...)
+			fe = append(kernel.FieldErrors{{Field: "current_password", Message: "Your current password is wrong"}}, fe...)
 		}
 	}
 	if err := fe.Err(); err != nil {

@@ -14,15 +14,15 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // ErrStripe is Stripe refusing or failing a call made while someone waits for it.
 var ErrStripe = errors.New("the payment provider (Stripe) could not complete the request")
 
 // ErrNotConfigured is returned when no Stripe key is set.
-var ErrNotConfigured = fmt.Errorf("billing is not configured: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for stripe-mock): %w", commissioning.ErrConflict)
+var ErrNotConfigured = fmt.Errorf("billing is not configured: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for stripe-mock): %w", kernel.ErrConflict)
 
 // Config is how Hearth reaches Stripe.
 type Config struct {
@@ -228,7 +228,7 @@ func MonthOf(t time.Time) (time.Time, time.Time) {
 func (s *Service) Run(ctx context.Context, consortiumID int64, start, end time.Time, by int64) (RunResult, error) {
 	var res RunResult
 	if !end.After(start) {
-		return res, commissioning.Invalid("period", "The period must end after it starts")
+		return res, kernel.Invalid("period", "The period must end after it starts")
 	}
 	terms, err := s.billable(ctx, consortiumID, start, end)
 	if err != nil {

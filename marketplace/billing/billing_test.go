@@ -16,7 +16,8 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations"
@@ -100,13 +101,13 @@ func newWorld(t *testing.T) *world {
 	must(t, orgs.SyncCouncils(ctx))
 	w := &world{db: db, mk: marketplace.NewService(db.Gorm), b: billing.NewService(db.Gorm, config())}
 	var err error
-	w.consortium, err = orgs.Create(ctx, commissioning.KindConsortium, "NW")
+	w.consortium, err = orgs.Create(ctx, kernel.KindConsortium, "NW")
 	must(t, err)
 	must(t, orgs.JoinConsortium(ctx, w.consortium.ID, []string{"E08000003"}))
 	must(t, db.Gorm.Where("ons_code = 'E08000003'").First(&w.council).Error)
 	f, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	lot, err := w.mk.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 600000}})
+	lot, err := w.mk.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
 	must(t, err)
 	w.provider, err = w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
 	must(t, err)
@@ -133,10 +134,10 @@ func newWorld(t *testing.T) *world {
 		now := time.Now()
 		start, deadline := now.AddDate(0, 0, 7).Truncate(24*time.Hour), now.Add(3*time.Hour)
 		age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26
-		r := commissioning.PlacementRequest{CouncilID: w.council.ID, ChildRef: fmt.Sprintf("MCR-B-%d", i+1), AgeYears: &age, BirthMonth: &month, BirthYear: &year, Sex: &sex,
+		r := marketplace.PlacementRequest{CouncilID: w.council.ID, ChildRef: fmt.Sprintf("MCR-B-%d", i+1), AgeYears: &age, BirthMonth: &month, BirthYear: &year, Sex: &sex,
 			LegalStatus: &legal, WithinMiles: &within, LotID: &lot.ID, Tier: &tier, StartDate: &start, DurationWeeks: &weeks, Deadline: &deadline}
 		must(t, r.SetHome("M14"))
-		must(t, commissioning.NewRequests(db.Gorm).SaveDraft(ctx, &r))
+		must(t, marketplace.NewRequests(db.Gorm).SaveDraft(ctx, &r))
 		_, _, err := w.mk.SubmitRequest(ctx, r.ID, w.council.ID)
 		must(t, err)
 		bid, err := w.mk.SubmitBid(ctx, r.ID, w.provider.ID, marketplace.BidInput{HomeID: home.ID, EarliestStart: start.Format(time.DateOnly), WeeklyFee: 400000, NoticeDays: 28})

@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // Fee is a weekly fee from a date.
@@ -106,7 +106,7 @@ func Lines(t Terms, start, end time.Time) []Line {
 		out = append(out, Line{PlacementID: t.PlacementID, ProviderID: t.ProviderID, LotID: t.LotID, From: segFrom, To: segTo, Days: n,
 			WeeklyPence: f.WeeklyPence, AmountPence: amount, LevyPence: Levy(amount, t.LevyBPS),
 			Description: fmt.Sprintf("%s (%s): %d nights %s to %s at %s a week", t.Reference, t.ChildRef, n,
-				segFrom.Format("2 Jan"), segTo.AddDate(0, 0, -1).Format("2 Jan 2006"), marketplace.Pence(f.WeeklyPence))})
+				segFrom.Format("2 Jan"), segTo.AddDate(0, 0, -1).Format("2 Jan 2006"), kernel.Pence(f.WeeklyPence))})
 	}
 	return out
 }

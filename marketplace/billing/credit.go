@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // Invoices bill a period in advance, so some nights invoiced may not happen as billed: the
@@ -127,7 +127,7 @@ func Credits(t Terms, l Invoiced) []CreditLine {
 	spread(out, total, levy, t.LevyBPS)
 	for i, c := range out {
 		out[i].Description = fmt.Sprintf("%s (%s): credit for %d %s %s to %s at %s a week (%s)", t.Reference, t.ChildRef, c.Days, plural(c.Days, "night", "nights"),
-			c.From.Format("2 Jan"), c.To.AddDate(0, 0, -1).Format("2 Jan 2006"), marketplace.Pence(c.WeeklyPence), CreditReasons[c.Reason])
+			c.From.Format("2 Jan"), c.To.AddDate(0, 0, -1).Format("2 Jan 2006"), kernel.Pence(c.WeeklyPence), CreditReasons[c.Reason])
 	}
 	return out
 }

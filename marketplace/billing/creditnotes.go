@@ -10,7 +10,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // CreditNote is a credit against one invoice for nights of one placement that did not

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
@@ -72,7 +72,7 @@ func TestCreditNoteWhenAPlacementEndsEarly(t *testing.T) {
 	w.history(t)
 	w.invoiceAhead(t)
 	a := w.placements[0]
-	_, err := w.mk.EndPlacement(ctx, a.ID, marketplace.Viewer{OrgID: w.council.ID, Kind: commissioning.KindCouncil}, 0,
+	_, err := w.mk.EndPlacement(ctx, a.ID, marketplace.Viewer{OrgID: w.council.ID, Kind: kernel.KindCouncil}, 0,
 		marketplace.Ending{EndedOn: d("2026-11-20"), Reason: endReason(), Note: "Ended early"})
 	must(t, err)
 	if n := w.pendingCreditJobs(t); n != 1 {
@@ -341,7 +341,7 @@ func TestTheProviderGivesBackItsShareOfACredit(t *testing.T) {
 	}
 	pay(byMonth["Nov"])
 	a := w.placements[0]
-	_, err = w.mk.EndPlacement(ctx, a.ID, marketplace.Viewer{OrgID: w.council.ID, Kind: commissioning.KindCouncil}, 0,
+	_, err = w.mk.EndPlacement(ctx, a.ID, marketplace.Viewer{OrgID: w.council.ID, Kind: kernel.KindCouncil}, 0,
 		marketplace.Ending{EndedOn: d("2026-11-20"), Reason: endReason(), Note: "Ended early"})
 	must(t, err)
 	_, err = w.b.ProcessJobs(ctx)

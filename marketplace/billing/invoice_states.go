@@ -1,6 +1,8 @@
 package billing
 
-import "github.com/hearth-placements/hearth/commissioning"
+import (
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
 
 // InvoiceStatus is where a council's monthly invoice stands. The database's CHECK on
 // invoices.status allows exactly InvoiceMachine.States.
@@ -45,7 +47,7 @@ const (
 //	    payment_failed --> void
 //	    paid --> [*]
 //	    void --> [*]
-var InvoiceMachine = commissioning.Machine[InvoiceStatus]{
+var InvoiceMachine = kernel.Machine[InvoiceStatus]{
 	Object: "invoice",
 	States: []InvoiceStatus{InvoicePending, InvoiceSent, InvoiceOpen, InvoicePaid, InvoicePaymentFailed, InvoiceVoid},
 	Next: map[InvoiceStatus][]InvoiceStatus{
@@ -57,10 +59,10 @@ var InvoiceMachine = commissioning.Machine[InvoiceStatus]{
 }
 
 // CanTransition returns nil if an invoice may move from s to to, and an
-// *commissioning.IllegalTransition otherwise.
+// *kernel.IllegalTransition otherwise.
 func (s InvoiceStatus) CanTransition(to InvoiceStatus) error { return InvoiceMachine.Check(s, to) }
 
-// Transition moves inv to status to, or returns an *commissioning.IllegalTransition.
+// Transition moves inv to status to, or returns an *kernel.IllegalTransition.
 func (inv *Invoice) Transition(to InvoiceStatus) error {
 	if err := inv.Status.CanTransition(to); err != nil {
 		return err

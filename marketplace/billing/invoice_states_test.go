@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -35,7 +35,7 @@ func TestInvoiceTransitions(t *testing.T) {
 			ok := legal[[2]billing.InvoiceStatus{from, to}]
 			t.Run(string(from)+"_to_"+string(to), func(t *testing.T) {
 				err := from.CanTransition(to)
-				if ok != (err == nil) || (!ok && !errors.Is(err, commissioning.ErrIllegalTransition)) {
+				if ok != (err == nil) || (!ok && !errors.Is(err, kernel.ErrIllegalTransition)) {
 					t.Errorf("CanTransition = %v, want legal %v", err, ok)
 				}
 				inv := billing.Invoice{Status: from}

@@ -8,21 +8,21 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/csvsafe"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
 )
 
 // CouncilInvoices lists all of a council's invoices, newest first, with their lines.
 func (s *Service) CouncilInvoices(ctx context.Context, councilID int64) ([]Invoice, error) {
-	out, _, err := s.CouncilInvoicesPage(ctx, councilID, commissioning.AllRows)
+	out, _, err := s.CouncilInvoicesPage(ctx, councilID, kernel.AllRows)
 	return out, err
 }
 
 // CouncilInvoicesPage lists one page of a council's invoices, newest first, with their
 // lines, and counts them all.
-func (s *Service) CouncilInvoicesPage(ctx context.Context, councilID int64, page commissioning.Page) ([]Invoice, int64, error) {
+func (s *Service) CouncilInvoicesPage(ctx context.Context, councilID int64, page kernel.Page) ([]Invoice, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Invoice{}).Where("council_id = ?", councilID).Order("period_start DESC, id DESC")
-	return commissioning.FindPage[Invoice](q, page, func(db *gorm.DB) *gorm.DB {
+	return kernel.FindPage[Invoice](q, page, func(db *gorm.DB) *gorm.DB {
 		return db.Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("placement_id, from_date") }).
 			Preload("CreditNotes", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
 			Preload("CreditNotes.Lines", func(db *gorm.DB) *gorm.DB { return db.Order("invoice_line_id, from_date") })
@@ -67,16 +67,16 @@ type Payment struct {
 
 // ProviderPayments lists all of a provider's lines: expected (not yet paid over) and received.
 func (s *Service) ProviderPayments(ctx context.Context, providerID int64) ([]Payment, error) {
-	out, _, err := s.ProviderPaymentsPage(ctx, providerID, commissioning.AllRows)
+	out, _, err := s.ProviderPaymentsPage(ctx, providerID, kernel.AllRows)
 	return out, err
 }
 
 // ProviderPaymentsPage lists one page of a provider's lines, newest period first, and
 // counts them all.
-func (s *Service) ProviderPaymentsPage(ctx context.Context, providerID int64, page commissioning.Page) ([]Payment, int64, error) {
+func (s *Service) ProviderPaymentsPage(ctx context.Context, providerID int64, page kernel.Page) ([]Payment, int64, error) {
 	q := s.db.WithContext(ctx).Table("invoice_lines l").Joins("JOIN invoices i ON i.id = l.invoice_id").Joins("JOIN organisations c ON c.id = i.council_id").
 		Where("l.provider_id = ?", providerID).Order("i.period_start DESC, l.id")
-	return commissioning.FindPage[Payment](q, page, func(db *gorm.DB) *gorm.DB {
+	return kernel.FindPage[Payment](q, page, func(db *gorm.DB) *gorm.DB {
 		return db.Select("l.*, i.period_start, i.status AS invoice_status, c.name AS council")
 	})
 }

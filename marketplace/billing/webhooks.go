@@ -12,7 +12,7 @@ import (
 	"github.com/stripe/stripe-go/v76/webhook"
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
 
 // ErrBadSignature is a webhook whose signature does not verify: nothing is processed.

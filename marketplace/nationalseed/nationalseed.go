@@ -15,7 +15,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -25,10 +26,10 @@ type Summary struct {
 }
 
 var lots = []marketplace.NewLot{
-	{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
-	{Code: "residential_solo", Name: "Solo residential", PlacementType: "residential", Ceilings: map[string]marketplace.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
-	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]marketplace.Pence{"standard": 950_00, "complex": 1_200_00}},
-	{Code: "supported_16_17", Name: "Supported 16 to 17", PlacementType: "supported_16_17", Ceilings: map[string]marketplace.Pence{"standard": 1_800_00, "complex": 2_800_00}},
+	{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
+	{Code: "residential_solo", Name: "Solo residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
+	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 950_00, "complex": 1_200_00}},
+	{Code: "supported_16_17", Name: "Supported 16 to 17", PlacementType: "supported_16_17", Ceilings: map[string]kernel.Pence{"standard": 1_800_00, "complex": 2_800_00}},
 }
 
 // Load creates the data in an empty database (councils must be synced). It refuses to
@@ -49,7 +50,7 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	// A consortium and framework per region.
 	var frameworks []marketplace.Framework
 	for _, region := range geo.Regions() {
-		cons, err := orgs.Create(ctx, commissioning.KindConsortium, region+" consortium (synthetic)")
+		cons, err := orgs.Create(ctx, kernel.KindConsortium, region+" consortium (synthetic)")
 		if err != nil {
 			return sum, err
 		}
@@ -80,7 +81,7 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	providers := max(homes/6, 1)
 	providerIDs := make([]int64, providers)
 	for i := range providers {
-		p, err := orgs.Create(ctx, commissioning.KindProvider, fmt.Sprintf("Synthetic Provider %04d", i+1))
+		p, err := orgs.Create(ctx, kernel.KindProvider, fmt.Sprintf("Synthetic Provider %04d", i+1))
 		if err != nil {
 			return sum, err
 		}
@@ -235,7 +236,7 @@ func synthHome(rng *rand.Rand, i int, oc geo.Outcode, now time.Time) (marketplac
 	}
 	needs := map[string]bool{}
 	for range 2 + rng.IntN(6) {
-		needs[marketplace.Needs[rng.IntN(len(marketplace.Needs))].Code] = true
+		needs[kernel.Needs[rng.IntN(len(kernel.Needs))].Code] = true
 	}
 	for n := range needs {
 		h.Needs = append(h.Needs, n)

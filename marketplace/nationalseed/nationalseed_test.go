@@ -6,7 +6,8 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/geo"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/nationalseed"
 	"github.com/hearth-placements/hearth/migrations"
@@ -32,7 +33,7 @@ func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, national
 		tb.Fatal(err)
 	}
 	dbtest.Analyze(tb, url) // realistic plans, as a live database would have
-	nw, err := commissioning.NewService(db.Gorm).OrganisationByName(ctx, commissioning.KindConsortium, "North West consortium (synthetic)")
+	nw, err := commissioning.NewService(db.Gorm).OrganisationByName(ctx, kernel.KindConsortium, "North West consortium (synthetic)")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func BenchmarkMatching(b *testing.B) {
 	}
 	age, sex, within, tier := 14, "female", 40, "standard"
 	start := time.Now().AddDate(0, 0, 14)
-	r := commissioning.PlacementRequest{AgeYears: &age, Sex: &sex, Needs: commissioning.StringArray{"cse_risk", "missing_episodes"},
+	r := marketplace.PlacementRequest{AgeYears: &age, Sex: &sex, Needs: kernel.StringArray{"cse_risk", "missing_episodes"},
 		WithinMiles: &within, LotID: &lot, Tier: &tier, StartDate: &start}
 	if err := r.SetHome("M14"); err != nil {
 		b.Fatal(err)

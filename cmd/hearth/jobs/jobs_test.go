@@ -14,8 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
-	"github.com/hearth-placements/hearth/commissioning/notify"
-	"github.com/hearth-placements/hearth/commissioning/notify/smtptest"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify/smtptest"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
