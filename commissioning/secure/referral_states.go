@@ -65,9 +65,6 @@ var ReferralMachine = kernel.Machine[ReferralStatus]{
 	},
 }
 
-// waitingStatuses are the statuses of a child still waiting for a bed, for SQL.
-var waitingStatuses = []ReferralStatus{ReferralReceived, ReferralCirculated, ReferralOffers}
-
 // CanTransition returns nil if a referral may move from s to to, and an
 // *kernel.IllegalTransition otherwise.
 func (s ReferralStatus) CanTransition(to ReferralStatus) error { return ReferralMachine.Check(s, to) }
