@@ -37,7 +37,7 @@ func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) api
 	// The pseudonymised child the invitation is about.
 	out.AgeYears, out.Sex, out.Needs, out.NeedsDetail = &inv.AgeYears, (*apitypes.InvitationSex)(&inv.Sex), ptrTo(nonNil([]string(inv.Needs))), &inv.NeedsDetail
 	out.LegalStatus, out.SchoolYear, out.Ehcp, out.Tier = &inv.LegalStatus, &inv.SchoolYear, inv.EHCP, &inv.Tier
-	out.DurationWeeks, out.FamilyDetails = &inv.DurationWeeks, &inv.FamilyDetails
+	out.DurationWeeks, out.FamilyDetails, out.FirstLanguage = &inv.DurationWeeks, &inv.FamilyDetails, &inv.FirstLanguage
 	for _, id := range inv.HomeIDs {
 		if h, err := s.deps.Market.Home(c.Request().Context(), id); err == nil {
 			m := geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})
@@ -166,6 +166,7 @@ type createRequest struct {
 	NeedsDetail   string   `json:"needs_detail" validate:"max=4000"`
 	LegalStatus   string   `json:"legal_status" validate:"required,oneof=s20 s31 ico s25 remand epo"`
 	SchoolYear    string   `json:"school_year" validate:"max=20"`
+	FirstLanguage string   `json:"first_language" validate:"max=60"`
 	EHCP          *bool    `json:"ehcp"`
 	HomeOutcode   string   `json:"home_outcode" validate:"required"`
 	WithinMiles   int      `json:"within_miles" validate:"min=1,max=500"`
@@ -190,7 +191,7 @@ func (s *Server) apiCreateRequest(c echo.Context) error {
 	u, _ := currentUser(c)
 	r := marketplace.PlacementRequest{CouncilID: currentOrg(c).ID, CreatedBy: &u.ID, ChildRef: req.ChildRef, AgeYears: &req.AgeYears,
 		BirthMonth: &req.BirthMonth, BirthYear: &req.BirthYear, Sex: &req.Sex, Needs: kernel.StringArray(req.Needs), NeedsDetail: req.NeedsDetail,
-		LegalStatus: &req.LegalStatus, SchoolYear: req.SchoolYear, EHCP: req.EHCP, WithinMiles: &req.WithinMiles,
+		LegalStatus: &req.LegalStatus, SchoolYear: req.SchoolYear, FirstLanguage: req.FirstLanguage, EHCP: req.EHCP, WithinMiles: &req.WithinMiles,
 		AvoidCouncils: kernel.Int64Array(req.AvoidCouncils), LotID: &req.LotID, Tier: &req.Tier, StartDate: &start,
 		DurationWeeks: &req.DurationWeeks, Deadline: &deadline, Emergency: req.Emergency, FamilyDetails: req.FamilyDetails}
 	if err := r.SetHome(req.HomeOutcode); err != nil {

@@ -64,7 +64,7 @@ func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest
 
 // requestForm is a draft as the form shows it.
 func requestForm(r marketplace.PlacementRequest) map[string]string {
-	f := map[string]string{"child_ref": r.ChildRef, "needs": strings.Join(r.Needs, ","), "needs_detail": r.NeedsDetail, "school_year": r.SchoolYear, "family_details": r.FamilyDetails}
+	f := map[string]string{"child_ref": r.ChildRef, "needs": strings.Join(r.Needs, ","), "needs_detail": r.NeedsDetail, "school_year": r.SchoolYear, "first_language": r.FirstLanguage, "family_details": r.FamilyDetails}
 	itoa := func(p *int) string {
 		if p == nil {
 			return ""

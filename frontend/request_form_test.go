@@ -15,9 +15,10 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 	h.addHome(h.orgs["providerx"].ID, "SC990001", "M20 2AB", 1)
 	b := h.signIn("commissioner@manchester.test")
 	now := time.Now()
-	child := url.Values{"child_ref": {"MCR-4242"}, "age_years": {""}, "birth_month": {fmt.Sprint(int(now.Month()))}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"}}
+	child := url.Values{"child_ref": {"MCR-4242"}, "age_years": {""}, "birth_month": {fmt.Sprint(int(now.Month()))}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"},
+		"first_language": {"Tigrinya"}}
 	r := b.post("/requests/new", "/requests/new", child)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the child&#39;s age in years") || !strings.Contains(r.Body, `value="MCR-4242"`) ||
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the child&#39;s age in years") || !strings.Contains(r.Body, `value="MCR-4242"`) || !strings.Contains(r.Body, `value="Tigrinya"`) ||
 		!strings.Contains(r.Body, `action="/requests/new"`) {
 		t.Fatalf("child page errors: %d", r.Status)
 	}
@@ -47,7 +48,8 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 		t.Fatalf("placement: %d %q\n%s", r.Status, r.Location, r.Body)
 	}
 	check := b.get("/requests/" + id)
-	if !strings.Contains(check.Body, "Check your answers before sending") || !strings.Contains(check.Body, "Autism spectrum condition") || !strings.Contains(check.Body, "M14") {
+	if !strings.Contains(check.Body, "Check your answers before sending") || !strings.Contains(check.Body, "Autism spectrum condition") || !strings.Contains(check.Body, "M14") ||
+		!strings.Contains(check.Body, "Tigrinya") {
 		t.Fatalf("check your answers: %d", check.Status)
 	}
 	if r := b.post("/requests/"+id, "/requests/"+id+"/submit", url.Values{}); r.Status != http.StatusSeeOther {

@@ -346,6 +346,7 @@ type Invitation struct {
 	LegalStatus   string
 	SchoolYear    string
 	EHCP          *bool `gorm:"column:ehcp"`
+	FirstLanguage string
 	LotID         int64
 	Tier          string
 	StartDate     time.Time
@@ -378,7 +379,7 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
              WHEN EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended') AND p.provider_id = i.provider_id) THEN 'successful'
              ELSE 'not_successful' END AS outcome,
         r.age_years, r.sex, r.needs, r.needs_detail,
-        r.legal_status, r.school_year, r.ehcp, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
+        r.legal_status, r.school_year, r.ehcp, r.first_language, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
         r.family_details, r.home_lat, r.home_lon, r.cancel_reason,
         (SELECT array_agg(ih.home_id ORDER BY ih.rank) FROM invitation_homes ih
           WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS home_ids

@@ -33,6 +33,8 @@ type PlacementRequest struct {
 	LegalStatus   *string
 	SchoolYear    string
 	EHCP          *bool `gorm:"column:ehcp"`
+	// FirstLanguage is the child's first language, by name ("" when not given).
+	FirstLanguage string
 	HomeOutcode   *string
 	HomeLat       *float64
 	HomeLon       *float64
@@ -69,6 +71,8 @@ type RequestChild struct {
 	LegalStatus string `json:"legal_status" form:"legal_status" validate:"required" msg:"*=Select the child's legal status"`
 	SchoolYear  string `json:"school_year" form:"school_year" validate:"max=20" msg:"*=The school year must be 20 characters or fewer"`
 	EHCP        *bool  `json:"ehcp" form:"ehcp"`
+	// FirstLanguage is optional: the language's name, like "English" or "Tigrinya".
+	FirstLanguage string `json:"first_language" form:"first_language" validate:"max=60" msg:"*=The first language must be 60 characters or fewer"`
 }
 
 // Apply sets the draft's child fields from the page.
@@ -81,6 +85,7 @@ func (in RequestChild) Apply(r *PlacementRequest) {
 	}
 	r.ChildRef, r.AgeYears, r.BirthMonth, r.BirthYear = strings.TrimSpace(in.ChildRef), in.AgeYears, in.BirthMonth, in.BirthYear
 	r.Sex, r.LegalStatus, r.SchoolYear, r.EHCP = opt(in.Sex), opt(in.LegalStatus), strings.TrimSpace(in.SchoolYear), in.EHCP
+	r.FirstLanguage = strings.TrimSpace(in.FirstLanguage)
 }
 
 // RequestNeeds is the request form's second page: the child's needs.

@@ -2500,13 +2500,16 @@ type Invitation struct {
 	AgeYears *int `json:"age_years,omitempty"`
 
 	// CancelReason Why the council cancelled the request (status cancelled).
-	CancelReason  *string          `json:"cancel_reason,omitempty"`
-	Council       string           `json:"council"`
-	Deadline      time.Time        `json:"deadline"`
-	DurationWeeks *int             `json:"duration_weeks,omitempty"`
-	Ehcp          *bool            `json:"ehcp,omitempty"`
-	Emergency     bool             `json:"emergency"`
-	FamilyDetails *string          `json:"family_details,omitempty"`
+	CancelReason  *string   `json:"cancel_reason,omitempty"`
+	Council       string    `json:"council"`
+	Deadline      time.Time `json:"deadline"`
+	DurationWeeks *int      `json:"duration_weeks,omitempty"`
+	Ehcp          *bool     `json:"ehcp,omitempty"`
+	Emergency     bool      `json:"emergency"`
+	FamilyDetails *string   `json:"family_details,omitempty"`
+
+	// FirstLanguage The child's first language, by name (optional).
+	FirstLanguage *string          `json:"first_language,omitempty"`
 	Homes         []InvitationHome `json:"homes"`
 	LegalStatus   *string          `json:"legal_status,omitempty"`
 	LotId         int64            `json:"lot_id"`
@@ -2680,12 +2683,15 @@ type NewRequest struct {
 	BirthYear     int      `json:"birth_year"`
 
 	// ChildRef your council's reference for the child; never a name
-	ChildRef      string                `json:"child_ref"`
-	Deadline      time.Time             `json:"deadline"`
-	DurationWeeks int                   `json:"duration_weeks"`
-	Ehcp          *bool                 `json:"ehcp,omitempty"`
-	Emergency     *bool                 `json:"emergency,omitempty"`
-	FamilyDetails *string               `json:"family_details,omitempty"`
+	ChildRef      string    `json:"child_ref"`
+	Deadline      time.Time `json:"deadline"`
+	DurationWeeks int       `json:"duration_weeks"`
+	Ehcp          *bool     `json:"ehcp,omitempty"`
+	Emergency     *bool     `json:"emergency,omitempty"`
+	FamilyDetails *string   `json:"family_details,omitempty"`
+
+	// FirstLanguage The child's first language, by name (optional).
+	FirstLanguage *string               `json:"first_language,omitempty"`
 	HomeOutcode   string                `json:"home_outcode"`
 	LegalStatus   NewRequestLegalStatus `json:"legal_status"`
 	LotId         int64                 `json:"lot_id"`
