@@ -111,7 +111,7 @@ func (s *Server) renderAwardConfirm(c echo.Context, status int, form map[string]
 		return err
 	}
 	return s.page(c, status, "award_confirm", "Award to "+sc.HomeName, map[string]any{
-		"R": r, "Ev": ev, "S": sc, "Need": need, "Max": marketplace.MaxAwardReason}, withForm(form, fe))
+		"R": r, "Ev": ev, "S": sc, "Need": need}, withForm(form, fe))
 }
 
 func (s *Server) awardConfirmed(c echo.Context) error {

@@ -113,7 +113,7 @@ test('after the deadline the commissioner awards the home 34 miles away, which w
     assert.match(await page.locator('main').textContent(), /1 decline/);
     await expectAccessible(page, 'request: bids side by side');
     // The bid's detail: what the provider said, need by need, and the evaluation.
-    await page.getByRole('link', { name: 'Marine Lodge: see the bid' }).click();
+    await page.locator(`a[href^="/requests/${requestID}/bids/"]`, { hasText: 'Marine Lodge' }).first().click();
     await page.getByTestId('need-notes').waitFor();
     assert.match(await page.getByTestId('justification').textContent(), /Waking night staff/);
     await page.getByTestId('breakdown').waitFor();
