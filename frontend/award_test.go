@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +139,8 @@ func TestAwardingANonTopBidNeedsAReasonAndWaitsForApproval(t *testing.T) {
 			}
 		})
 	}
+	need, err := h.deps.Market.AwardNeeds(ctx, id, h.orgs["manchester"].ID, far.ID)
+	must(t, err)
 	r := b.post(page, page, url.Values{"reason": {"Her sister lives in Liverpool."}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
@@ -146,6 +149,9 @@ func TestAwardingANonTopBidNeedsAReasonAndWaitsForApproval(t *testing.T) {
 	must(t, err)
 	if p.BidID != far.ID || !p.Status.AwaitingApproval() || p.AwardReason != "Her sister lives in Liverpool." {
 		t.Fatalf("placement: bid %d, %s, reason %q", p.BidID, p.Status, p.AwardReason)
+	}
+	if !slices.Equal(need.Rules, p.ApprovalReasons) || need.Miles != p.Miles {
+		t.Fatalf("the confirmation said %v at %.1f miles; the award applied %v at %.1f", need.Rules, need.Miles, p.ApprovalReasons, p.Miles)
 	}
 	rp := b.get(fmt.Sprintf("/requests/%d", id))
 	if !strings.Contains(rp.Body, `data-testid="request-status">Awaiting approval`) {
