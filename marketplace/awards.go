@@ -70,6 +70,9 @@ type Placement struct {
 	EndReason       *string
 	EndNote         string
 	EndedBy         *int64
+	// AwardReason is why the commissioner chose this bid (required when it was not the
+	// top score).
+	AwardReason string
 
 	// What the approver recorded for reg. 11 (see Regulation11Record).
 	WishesConsulted      *bool      `gorm:"column:wishes_consulted"`
@@ -139,11 +142,6 @@ func (p Placement) ApprovalRules() []string {
 // approver records what reg. 11 asks.
 func (p Placement) NeedsRegulation11() bool { return p.ApprovalReasons.Has(RuleRegulation11) }
 
-// Award reserves a bed in the bid's home and creates the placement, in one
-// transaction. The reservation is a conditional update, so two awards of a home's
-// last bed at the same moment — from any number of processes — cannot both succeed:
-// the second finds no bed and gets ErrBedTaken. Bids can be awarded only once the
-// request has closed.
 // AwardInput is the commissioner's choice of bid, from the request page or the API.
 type AwardInput struct {
 	BidID int64 `json:"bid_id" form:"bid_id" validate:"required,gt=0" msg:"*=Select the bid to award"`
@@ -158,7 +156,130 @@ func AwardError(err error) error {
 	return err
 }
 
+// Award reserves a bed in the bid's home and creates the placement, in one
+// transaction. The reservation is a conditional update, so two awards of a home's
+// last bed at the same moment — from any number of processes — cannot both succeed:
+// the second finds no bed and gets ErrBedTaken. Bids can be awarded only once the
+// request has closed.
 func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int64) (Placement, error) {
+	return s.award(ctx, requestID, councilID, bidID, by, "")
+}
+
+// MaxAwardReason is the longest reason for an award Hearth keeps.
+const MaxAwardReason = 2000
+
+// AwardConfirmed is the award step's award: like Award, with the commissioner's reason
+// for the choice, which is required when the bid is not ranked first (FieldErrors on
+// "reason"). The reason is kept on the placement.
+func (s *Service) AwardConfirmed(ctx context.Context, requestID, councilID, bidID, by int64, reason string) (Placement, error) {
+	reason = strings.TrimSpace(reason)
+	ev, err := s.Evaluate(ctx, requestID, councilID)
+	if err != nil {
+		return Placement{}, err
+	}
+	rank := 0
+	for _, b := range ev.Bids {
+		if b.Bid.ID == bidID {
+			rank = b.Rank
+		}
+	}
+	if rank == 0 {
+		return Placement{}, ErrBidNotAvailable
+	}
+	if err := CheckAwardReason(rank, reason); err != nil {
+		return Placement{}, err
+	}
+	return s.award(ctx, requestID, councilID, bidID, by, reason)
+}
+
+// CheckAwardReason checks the reason for awarding a bid of the given rank: required
+// below rank 1, at most MaxAwardReason characters. Returns FieldErrors on "reason".
+func CheckAwardReason(rank int, reason string) error {
+	reason = strings.TrimSpace(reason)
+	switch {
+	case rank > 1 && reason == "":
+		return kernel.Invalid("reason", "Enter why you are awarding this bid: it is not the top score")
+	case len([]rune(reason)) > MaxAwardReason:
+		return kernel.Invalid("reason", "The reason must be 2,000 characters or fewer")
+	}
+	return nil
+}
+
+// AwardNeed is what awarding a bid would need: the rules under which the award would
+// wait for an approver (none: it stands at once), with the distance they were judged on.
+type AwardNeed struct {
+	Rules       kernel.Codes
+	PolicyMiles *float64 // the framework's distance policy (nil: none)
+	Miles       float64  // from the child's home, to 0.1 mile
+}
+
+// NeedsApproval says whether the award would wait for an approver.
+func (n AwardNeed) NeedsApproval() bool { return len(n.Rules) > 0 }
+
+// RuleLabels names the rules, as the placement will once awarded.
+func (n AwardNeed) RuleLabels() []string {
+	out := make([]string, len(n.Rules))
+	for i, c := range n.Rules {
+		out[i] = RuleLabel(c, n.PolicyMiles)
+	}
+	return out
+}
+
+// AwardNeeds says, without changing anything, what awarding a bid on a council's
+// request would need, by the same rules Award applies. Returns ErrNotFound for
+// another council's request and ErrBidNotAvailable for a bid not active on it.
+func (s *Service) AwardNeeds(ctx context.Context, requestID, councilID, bidID int64) (AwardNeed, error) {
+	tx := s.db.WithContext(ctx)
+	var r PlacementRequest
+	if err := tx.Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return AwardNeed{}, fmt.Errorf("placement request %d: %w", requestID, kernel.ErrNotFound)
+		}
+		return AwardNeed{}, err
+	}
+	var b Bid
+	if err := tx.Where("id = ? AND request_id = ? AND status = 'active'", bidID, requestID).First(&b).Error; err != nil {
+		return AwardNeed{}, ErrBidNotAvailable
+	}
+	var home Home
+	if err := tx.First(&home, b.HomeID).Error; err != nil {
+		return AwardNeed{}, err
+	}
+	return awardNeeds(tx, r, councilID, b, home)
+}
+
+// awardNeeds applies ApprovalReasons to a bid's home for a request: the one place
+// Award and AwardNeeds judge an award.
+func awardNeeds(tx *gorm.DB, r PlacementRequest, councilID int64, b Bid, home Home) (AwardNeed, error) {
+	var placing, host commissioning.Organisation
+	if err := tx.First(&placing, councilID).Error; err != nil {
+		return AwardNeed{}, err
+	}
+	hostONS := ""
+	if home.HostCouncilID != nil && tx.First(&host, *home.HostCouncilID).Error == nil && host.ONSCode != nil {
+		hostONS = *host.ONSCode
+	}
+	var lot Lot
+	if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
+		return AwardNeed{}, err
+	}
+	var fw Framework
+	if err := tx.Select("id", "consortium_id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
+		return AwardNeed{}, err
+	}
+	adj, err := adjacencyOf(tx, fw.ConsortiumID)
+	if err != nil {
+		return AwardNeed{}, err
+	}
+	ceiling, _ := lot.Ceiling(*r.Tier)
+	// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
+	exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
+	reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
+	return AwardNeed{Rules: kernel.Codes(reasons), PolicyMiles: fw.DistantMiles, Miles: math.Round(exact*10) / 10}, nil
+}
+
+// award is Award, keeping the commissioner's reason for the choice.
+func (s *Service) award(ctx context.Context, requestID, councilID, bidID, by int64, reason string) (Placement, error) {
 	var p Placement
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r PlacementRequest
@@ -201,41 +322,21 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 		if err != nil {
 			return err
 		}
-		var placing, host commissioning.Organisation
-		if err := tx.First(&placing, councilID).Error; err != nil {
-			return err
-		}
-		hostONS := ""
-		if home.HostCouncilID != nil && tx.First(&host, *home.HostCouncilID).Error == nil && host.ONSCode != nil {
-			hostONS = *host.ONSCode
-		}
-		var lot Lot
-		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
-			return err
-		}
-		var fw Framework
-		if err := tx.Select("id", "consortium_id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
-			return err
-		}
-		adj, err := adjacencyOf(tx, fw.ConsortiumID)
+		need, err := awardNeeds(tx, r, councilID, b, home)
 		if err != nil {
 			return err
 		}
-		ceiling, _ := lot.Ceiling(*r.Tier)
-		// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
-		exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
-		miles := math.Round(exact*10) / 10
-		reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
+		miles, reasons := need.Miles, []string(need.Rules)
 		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: PlacementAwarded,
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: kernel.Codes(reasons), AwardedBy: nullID(by),
-			PolicyMiles:   fw.DistantMiles,
+			PolicyMiles: need.PolicyMiles, AwardReason: reason,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
 			p.Status = PlacementAwaitingApproval
 		}
 		if err := tx.Select("RequestID", "BidID", "CouncilID", "ProviderID", "HomeID", "Status", "WeeklyFeePence", "StartDate", "Miles",
-			"ApprovalReasons", "PolicyMiles", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
+			"ApprovalReasons", "PolicyMiles", "AwardReason", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return ErrAlreadyAwarded
 			}
@@ -256,7 +357,7 @@ func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
-			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status}); err != nil {
+			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status, "reason": reason}); err != nil {
 			return err
 		}
 		if p.Status.AwaitingApproval() {

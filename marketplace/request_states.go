@@ -84,3 +84,9 @@ func (s RequestStatus) Amendable() bool { return s == RequestOpen || s == Reques
 
 // Cancellable says whether the council may still cancel the request.
 func (s RequestStatus) Cancellable() bool { return RequestMachine.Check(s, RequestCancelled) == nil }
+
+// AwaitingApproval says whether an awarded request waits for the approver: its live
+// award (award, the status of the placement LiveAward finds) does.
+func (s RequestStatus) AwaitingApproval(award PlacementStatus) bool {
+	return s.Awarded() && award.AwaitingApproval()
+}

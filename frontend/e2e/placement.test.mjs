@@ -1,9 +1,11 @@
 // Issue 4 end to end in a real browser: a request reaches three providers (a fourth,
 // rated Inadequate, is excluded with its reason); two bid — one above the ceiling with
-// a justification — and one declines; the deadline passes; the commissioner awards the
-// home 34 miles away; the approver approves; the agreement PDF downloads; the host
-// council (Sefton) sees the notice; the provider confirms the start and ends the
-// placement; the host council sees the end notice. axe-core checks every page.
+// a justification — and one declines; the deadline passes; the commissioner reads the
+// bid's detail and awards the home 34 miles away through the confirmation page, which
+// says beforehand which rules need approval; the approver approves; the agreement PDF
+// downloads; the host council (Sefton) sees the notice; the provider confirms the start
+// and ends the placement; the host council sees the end notice. axe-core checks every
+// page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -110,8 +112,28 @@ test('after the deadline the commissioner awards the home 34 miles away, which w
     assert.match(rows.join(' '), /Above ceiling: Waking night staff/);
     assert.match(await page.locator('main').textContent(), /1 decline/);
     await expectAccessible(page, 'request: bids side by side');
-    await page.getByRole('button', { name: 'Award to Marine Lodge' }).click();
+    // The bid's detail: what the provider said, need by need, and the evaluation.
+    await page.locator(`a[href^="/requests/${requestID}/bids/"]`, { hasText: 'Marine Lodge' }).first().click();
+    await page.getByTestId('need-notes').waitFor();
+    assert.match(await page.getByTestId('justification').textContent(), /Waking night staff/);
+    await page.getByTestId('breakdown').waitFor();
+    await expectAccessible(page, 'bid detail');
+    // The confirmation says, before the click, that the award will need the approver and why.
+    await page.getByRole('button', { name: 'Award this bid' }).click();
+    const approval = await page.getByTestId('approval').textContent();
+    assert.match(approval, /will need your council's approver/);
+    assert.match(approval, /Regulation 11: out of area and not adjoining/);
+    assert.match(approval, /Consortium policy: more than 20 miles/);
+    await expectAccessible(page, 'award confirmation');
+    if (/not the top score/.test(await page.locator('main').textContent())) {
+      await page.getByRole('button', { name: 'Award the placement' }).click();
+      await page.locator('.govuk-error-summary').waitFor();
+      await expectAccessible(page, 'award confirmation: reason missing');
+    }
+    await page.getByLabel(/Why you/).fill('Near the child\'s sister, who she sees weekly.');
+    await page.getByRole('button', { name: 'Award the placement' }).click();
     await page.getByText('waits for your council').waitFor();
+    assert.equal((await page.getByTestId('request-status').textContent()).trim(), 'Awaiting approval');
     const award = await page.getByTestId('award').textContent();
     assert.match(award, /Regulation 11: out of area and not adjoining/);
     assert.match(award, /Consortium policy: more than 20 miles/);
