@@ -116,7 +116,9 @@ func TestAPIResidentialStory(t *testing.T) {
 	if len(scored) != 2 || scored[0]["rank"] != float64(1) || scored[0]["score"] == nil || scored[0]["miles"] == nil || scored[0]["vs_ceiling_pct"] == nil {
 		t.Fatalf("scored bids: %v", scored)
 	}
-	award := s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d}`, bidY), http.StatusCreated)
+	// Not the top score: the award needs a reason, through the API as on the confirmation page.
+	s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d}`, bidY), http.StatusUnprocessableEntity)
+	award := s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d, "reason": "Nearer her school than the top score"}`, bidY), http.StatusCreated)
 	if award["status"] != "awaiting_approval" {
 		t.Fatalf("award: %v", award)
 	}

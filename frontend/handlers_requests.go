@@ -108,7 +108,8 @@ func (s *Server) award(c echo.Context) error {
 		return s.renderRequest(c, http.StatusUnprocessableEntity, fe)
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.Award(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID)
+	// The same rules as the confirmation page: a bid that is not the top score needs a reason.
+	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID, in.Reason)
 	switch {
 	case errors.Is(err, marketplace.ErrBedTaken):
 		return s.renderRequest(c, http.StatusConflict, kernel.FieldErrors{{Field: "bid_id", Code: kernel.CodeOf(err), Message: userMessage(err)}})

@@ -145,6 +145,8 @@ func (p Placement) NeedsRegulation11() bool { return p.ApprovalReasons.Has(RuleR
 // AwardInput is the commissioner's choice of bid, from the request page or the API.
 type AwardInput struct {
 	BidID int64 `json:"bid_id" form:"bid_id" validate:"required,gt=0" msg:"*=Select the bid to award"`
+	// Reason is why this bid: required when it is not the top score (CheckAwardReason).
+	Reason string `json:"reason" form:"reason"`
 }
 
 // AwardError is err as a problem with the chosen bid, when it is one (the bid has been

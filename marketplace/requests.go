@@ -19,20 +19,20 @@ import (
 // (the council's reference, age, birth month and year, sex — never a name), needs,
 // legal status, location constraints, the lot and tier, and the response deadline.
 type PlacementRequest struct {
-	ID            int64 `gorm:"primaryKey"`
-	CouncilID     int64
-	CreatedBy     *int64
-	Status        RequestStatus
-	ChildRef      string
-	AgeYears      *int
-	BirthMonth    *int
-	BirthYear     *int
-	Sex           *string
-	Needs         kernel.StringArray `gorm:"type:text[]"`
-	NeedsDetail   string
-	LegalStatus   *string
-	SchoolYear    string
-	EHCP          *bool `gorm:"column:ehcp"`
+	ID          int64 `gorm:"primaryKey"`
+	CouncilID   int64
+	CreatedBy   *int64
+	Status      RequestStatus
+	ChildRef    string
+	AgeYears    *int
+	BirthMonth  *int
+	BirthYear   *int
+	Sex         *string
+	Needs       kernel.StringArray `gorm:"type:text[]"`
+	NeedsDetail string
+	LegalStatus *string
+	SchoolYear  string
+	EHCP        *bool `gorm:"column:ehcp"`
 	// FirstLanguage is the child's first language, by name ("" when not given).
 	FirstLanguage string
 	HomeOutcode   *string

@@ -2006,6 +2006,9 @@ type AwardStatus string
 // AwardRequest defines model for AwardRequest.
 type AwardRequest struct {
 	BidId int64 `json:"bid_id"`
+
+	// Reason Why this bid: required (422 on reason) when the bid is not the top score; stored on the placement and shown to the approver.
+	Reason *string `json:"reason,omitempty"`
 }
 
 // BedRequest defines model for BedRequest.
