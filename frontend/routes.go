@@ -175,6 +175,7 @@ func (s *Server) routes() {
 	s.route(get, "/secure/home", homes, s.secureHomePage)
 	s.route(get, "/secure/audit", swcu, s.auditPage) // the same page as /admin/audit, scoped to secure welfare
 	s.route(get, "/secure/audit.csv", swcu, s.auditCSV)
+	s.route(post, "/secure/beds", homes, s.saveSecureBeds)
 	s.route(post, "/secure/beds/:id", homes, s.setSecureBed)
 
 	// Billing through Stripe Connect.
