@@ -176,7 +176,6 @@ func (s *Server) routes() {
 	s.route(get, "/secure/audit", swcu, s.auditPage) // the same page as /admin/audit, scoped to secure welfare
 	s.route(get, "/secure/audit.csv", swcu, s.auditCSV)
 	s.route(post, "/secure/beds", homes, s.saveSecureBeds)
-	s.route(post, "/secure/beds/:id", homes, s.setSecureBed)
 
 	// Billing through Stripe Connect.
 	s.route(post, "/stripe/webhook", Public, s.stripeWebhook) // verified by its Stripe signature
