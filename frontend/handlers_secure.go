@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -543,51 +544,103 @@ func (s *Server) renderSecureHome(c echo.Context, status int, form map[string]st
 	if err := s.auditList(c, "secure_referral", append(ids, idsOf(children, func(a secure.Allocated) int64 { return a.ID })...)); err != nil {
 		return err
 	}
+	// Each bed's row starts at its current state; what was typed overrides it.
+	shown := bedForm(beds)
+	for k, v := range form {
+		shown[k] = v
+	}
 	return s.page(c, status, "secure_home", home.Name, map[string]any{"Home": home, "Beds": beds, "Incoming": incoming, "Children": children,
-		"ClosedReasons": options(secure.ClosedReasons), "DischargeReasons": options(secure.DischargeReasons)}, withForm(form, fe))
+		"ClosedReasons": options(secure.ClosedReasons), "DischargeReasons": options(secure.DischargeReasons)}, withForm(shown, fe))
 }
 
-func (s *Server) setSecureBed(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil {
-		return echo.ErrNotFound
+// bedForm is the beds table's fields as the beds stand now, so each row's controls are
+// preselected to its current state.
+func bedForm(beds []secure.Bed) map[string]string {
+	form := map[string]string{}
+	date := func(name string, t *time.Time) {
+		if t != nil {
+			form[name+"-day"], form[name+"-month"], form[name+"-year"] = strconv.Itoa(t.Day()), strconv.Itoa(int(t.Month())), strconv.Itoa(t.Year())
+		}
 	}
+	for _, b := range beds {
+		form[secure.BedField(b.ID, "status")] = string(b.Status)
+		form[secure.BedField(b.ID, "version")] = strconv.Itoa(b.Version)
+		if b.ClosedReason != nil {
+			form[secure.BedField(b.ID, "closed_reason")] = *b.ClosedReason
+		}
+		date(secure.BedField(b.ID, "reopens_on"), b.ReopensOn)
+		date(secure.BedField(b.ID, "expected_free_on"), b.ExpectedFreeOn)
+	}
+	return form
+}
+
+// saveSecureBeds handles the home's beds table: "Save changes" saves every bed whose row
+// changed, all or nothing, with every problem shown beside its bed; "Confirm, no
+// changes" records that every bed is as shown. Only the home's own beds are read from
+// the form.
+func (s *Server) saveSecureBeds(c echo.Context) error {
 	form, err := bindForm(c, &struct{}{})
 	if err != nil {
 		return err
 	}
-	prefix := fmt.Sprintf("bed_%d_", id)
-	u := secure.BedUpdate{Status: secure.BedStatus(form[prefix+"status"]), ClosedReason: form[prefix+"closed_reason"]}
-	u.Version, _ = strconv.Atoi(form[prefix+"version"])
-	var fe kernel.FieldErrors
-	for _, d := range []struct {
-		name string
-		dst  **time.Time
-	}{{"reopens_on", &u.ReopensOn}, {"expected_free_on", &u.ExpectedFreeOn}} {
-		t, msg := dateParts(form, prefix+d.name, "The date")
-		if msg != "" {
-			fe.Add(prefix+d.name+"-day", msg)
-		}
-		*d.dst = t
-	}
-	if len(fe) == 0 {
-		user, _ := currentUser(c)
-		_, err = s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, user.ID, u)
-		switch {
-		case errors.As(err, &fe):
-			for i := range fe {
-				fe[i].Field = prefix + fe[i].Field
-			}
-		case errors.Is(err, kernel.ErrConflict):
-			s.flash(c, userMessage(err))
-			return c.Redirect(http.StatusSeeOther, "/secure/home")
-		case err != nil:
+	ctx := c.Request().Context()
+	org := currentOrg(c)
+	user, _ := currentUser(c)
+	if form["action"] == "confirm" {
+		n, err := s.deps.Secure.ConfirmBeds(ctx, org.ID, user.ID)
+		if err != nil {
 			return err
+		}
+		s.flash(c, fmt.Sprintf("All %d beds are confirmed as shown; the national board shows them as checked now", n))
+		return c.Redirect(http.StatusSeeOther, "/secure/home")
+	}
+	_, beds, err := s.deps.Secure.HomeOf(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	updates := map[int64]secure.BedUpdate{}
+	var fe kernel.FieldErrors
+	for _, b := range beds {
+		f := func(name string) string { return secure.BedField(b.ID, name) }
+		if _, ok := form[f("status")]; !ok || b.Status.Held() {
+			continue
+		}
+		u := secure.BedUpdate{Status: secure.BedStatus(form[f("status")]), ClosedReason: form[f("closed_reason")]}
+		u.Version, _ = strconv.Atoi(form[f("version")])
+		for _, d := range []struct {
+			name string
+			dst  **time.Time
+		}{{"reopens_on", &u.ReopensOn}, {"expected_free_on", &u.ExpectedFreeOn}} {
+			t, msg := dateParts(form, f(d.name), "The date")
+			if msg != "" {
+				fe.Add(f(d.name)+"-day", msg)
+			}
+			*d.dst = t
+		}
+		updates[b.ID] = u
+	}
+	var changed []secure.Bed
+	if len(fe) == 0 {
+		changed, err = s.deps.Secure.SetBeds(ctx, org.ID, user.ID, updates)
+		if err != nil && !errors.As(err, &fe) {
+			return err
+		}
+		for i, e := range fe { // the dates' errors link to their day boxes
+			if strings.HasSuffix(e.Field, "_on") && e.FormID == "" {
+				fe[i].FormID = e.Field + "-day"
+			}
 		}
 	}
 	if len(fe) > 0 {
 		return s.renderSecureHome(c, http.StatusUnprocessableEntity, form, fe)
 	}
-	s.flash(c, "The bed's state is saved; the national board shows it now")
+	switch len(changed) {
+	case 0:
+		s.flash(c, "No bed changed. If every bed is as shown, use Confirm, no changes")
+	case 1:
+		s.flash(c, "Bed "+changed[0].Label+" is saved; the national board shows it now")
+	default:
+		s.flash(c, fmt.Sprintf("%d beds are saved; the national board shows them now", len(changed)))
+	}
 	return c.Redirect(http.StatusSeeOther, "/secure/home")
 }

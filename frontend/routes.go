@@ -178,7 +178,7 @@ func (s *Server) routes() {
 	s.route(get, "/secure/home", homes, s.secureHomePage)
 	s.route(get, "/secure/audit", swcu, s.auditPage) // the same page as /admin/audit, scoped to secure welfare
 	s.route(get, "/secure/audit.csv", swcu, s.auditCSV)
-	s.route(post, "/secure/beds/:id", homes, s.setSecureBed)
+	s.route(post, "/secure/beds", homes, s.saveSecureBeds)
 
 	// Billing through Stripe Connect.
 	s.route(post, "/stripe/webhook", Public, s.stripeWebhook) // verified by its Stripe signature

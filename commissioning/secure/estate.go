@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -307,10 +308,25 @@ type BedUpdate struct {
 func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u BedUpdate) (Bed, error) {
 	var b Bed
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		b, _, err = s.setBed(ctx, tx, bedID, providerID, by, u, false)
+		return err
+	})
+	return b, err
+}
+
+// setBed changes one bed inside tx. With onlyChanged, a report that matches the bed's
+// current state writes nothing, and changed is false.
+func (s *Service) setBed(ctx context.Context, tx *gorm.DB, bedID, providerID, by int64, u BedUpdate, onlyChanged bool) (b Bed, changed bool, err error) {
+	err = func() error {
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND home_id = (SELECT id FROM secure_homes WHERE provider_id = ?)", bedID, providerID).First(&b).Error
 		if err != nil {
 			return fmt.Errorf("bed %d: %w", bedID, kernel.ErrNotFound)
 		}
+		if onlyChanged && b.Matches(u) {
+			return nil
+		}
+		changed = true
 		if u.Version != 0 && u.Version != b.Version {
 			return ErrStale
 		}
@@ -370,6 +386,121 @@ func (s *Service) SetBed(ctx context.Context, bedID, providerID, by int64, u Bed
 			return err
 		}
 		return audit.New(tx).Record(ctx, "secure.bed", "secure_bed", fmt.Sprint(b.ID), map[string]any{"status": b.Status, "closed_reason": u.ClosedReason})
+	}()
+	return b, changed && err == nil, err
+}
+
+// Matches reports whether a home's report u says what the bed already says, so saving
+// it would change nothing.
+func (b Bed) Matches(u BedUpdate) bool {
+	sameDay := func(a, b *time.Time) bool {
+		return (a == nil) == (b == nil) && (a == nil || a.Format(time.DateOnly) == b.Format(time.DateOnly))
+	}
+	if u.Status != b.Status {
+		return false
+	}
+	switch b.Status {
+	case BedOccupied:
+		return sameDay(b.ExpectedFreeOn, u.ExpectedFreeOn)
+	case BedClosed:
+		return b.ClosedReason != nil && *b.ClosedReason == u.ClosedReason && sameDay(b.ReopensOn, u.ReopensOn)
+	}
+	return true
+}
+
+// BedField names a field of one bed on a form that shows all of a home's beds.
+func BedField(bedID int64, field string) string { return fmt.Sprintf("bed_%d_%s", bedID, field) }
+
+// SetBeds records a home's report on several of its beds at once, all or nothing: a bed
+// whose report matches its state is left alone, and if any bed's change is refused
+// nothing is saved. Every refusal comes back at once as FieldErrors named by BedField
+// (a refused transition, a stale version or a bed in use beside the bed's status).
+// Returns ErrNotFound if a bed is not the home's. The beds changed are returned.
+func (s *Service) SetBeds(ctx context.Context, providerID, by int64, updates map[int64]BedUpdate) ([]Bed, error) {
+	ids := make([]int64, 0, len(updates))
+	for id := range updates {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids) // lock in one order, so two saves cannot deadlock
+	var changed []Bed
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var all kernel.FieldErrors
+		for _, id := range ids {
+			var (
+				b  Bed
+				ch bool
+			)
+			// Each bed in its own savepoint: a refusal by the database leaves the
+			// transaction usable, so the other beds are checked too.
+			err := tx.Transaction(func(tx *gorm.DB) error {
+				var err error
+				b, ch, err = s.setBed(ctx, tx, id, providerID, by, updates[id], true)
+				return err
+			})
+			var fe kernel.FieldErrors
+			switch {
+			case err == nil:
+				if ch {
+					changed = append(changed, b)
+				}
+			case errors.As(err, &fe):
+				for _, e := range fe {
+					all = append(all, kernel.NewFieldError(BedField(id, e.Field)+strings.TrimPrefix(e.FormID, e.Field), e.Code, e.Message))
+				}
+			case errors.Is(err, kernel.ErrConflict):
+				all = append(all, kernel.NewFieldError(BedField(id, "status"), kernel.CodeOf(err), conflictText(err)))
+			default:
+				return err
+			}
+		}
+		return all.Err()
 	})
-	return b, err
+	if err != nil {
+		return nil, err
+	}
+	return changed, nil
+}
+
+// conflictText is a refusal's message for the person who made the change.
+func conflictText(err error) string {
+	if c := kernel.CodeOf(err); c != "" {
+		return kernel.Message(c)
+	}
+	var it *kernel.IllegalTransition
+	if errors.As(err, &it) {
+		return fmt.Sprintf("A bed cannot go from %s to %s", it.From, it.To)
+	}
+	t := strings.TrimSuffix(err.Error(), ": "+kernel.ErrConflict.Error())
+	return strings.ToUpper(t[:1]) + t[1:]
+}
+
+// ConfirmBeds records that a home checked every one of its beds and found nothing to
+// change: each bed's updated_at and updated_by move on, as a save with no change does,
+// and the boards see the beds as current. Returns the number of beds confirmed.
+func (s *Service) ConfirmBeds(ctx context.Context, providerID, by int64) (int, error) {
+	var n int
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var beds []Bed
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("home_id = (SELECT id FROM secure_homes WHERE provider_id = ?)", providerID).Order("id").Find(&beds).Error; err != nil {
+			return err
+		}
+		if len(beds) == 0 {
+			return fmt.Errorf("no secure beds for organisation %d: %w", providerID, kernel.ErrNotFound)
+		}
+		ids := make([]int64, len(beds))
+		for i, b := range beds {
+			ids[i] = b.ID
+		}
+		if err := tx.Model(&Bed{}).Where("id IN ?", ids).Updates(map[string]any{"updated_by": nullID(by), "version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()")}).Error; err != nil {
+			return err
+		}
+		for _, b := range beds {
+			if err := recordBed(tx, b, "confirmed, no changes", by); err != nil {
+				return err
+			}
+		}
+		n = len(beds)
+		return audit.New(tx).Record(ctx, "secure.beds_confirmed", "secure_home", fmt.Sprint(beds[0].HomeID), map[string]any{"beds": ids})
+	})
+	return n, err
 }

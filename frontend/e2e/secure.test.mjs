@@ -162,3 +162,40 @@ test('the home confirms the admission and the daily report shows it', async () =
     await expectAccessible(page, 'secure measures');
   });
 });
+
+// Issue 14: the home keeps its beds current in one table — each row preselected to the
+// bed's state, one save for every change (all or nothing, each error beside its bed),
+// and "Confirm, no changes" — without sideways scrolling at 390 px.
+test('the home updates its beds in one table and confirms them', async () => {
+  await as(oakfield, async (page) => {
+    await nav(page, 'Your home');
+    const state = (bed) => page.getByLabel(`State of bed ${bed}`, { exact: true });
+    assert.equal(await state('B8').inputValue(), 'occupied');
+    assert.equal(await page.locator('form[action="/secure/beds"]').count(), 1);
+    await state('B8').selectOption('closed');
+    await state('B7').selectOption('free');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    const summary = await page.locator('.govuk-error-summary').textContent();
+    assert.match(summary, /Select why the bed is closed/);
+    assert.match(summary, /Enter the date the bed is expected to reopen/);
+    assert.match(await page.getByTestId('bed-B8').textContent(), /Select why the bed is closed/);
+    assert.equal(await state('B7').inputValue(), 'free', 'what was typed is kept');
+    assert.match(await page.getByTestId('bed-B7').textContent(), /Occupied/, 'nothing was saved');
+    await expectAccessible(page, 'beds table with errors');
+    await page.getByLabel('Why closed (bed B8)').selectOption('staffing');
+    const reopens = new Date(Date.now() + 7 * 86400e3);
+    await fillDate(page, 'Reopens on (bed B8, day month year)', reopens);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('2 beds are saved').waitFor();
+    assert.match(await page.getByTestId('bed-B8').textContent(), /Closed/);
+    assert.match(await page.getByTestId('bed-B7').textContent(), /Free/);
+    assert.equal(await state('B8').inputValue(), 'closed');
+    await page.getByRole('button', { name: 'Confirm, no changes' }).click();
+    await page.getByText(/All \d+ beds are confirmed as shown/).waitFor();
+    await expectAccessible(page, 'beds table');
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page scrolls ${overflow} px sideways at 390 px`);
+  });
+});
