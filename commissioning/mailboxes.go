@@ -56,28 +56,11 @@ func ParseMailbox(s string) (string, error) {
 	return s, nil
 }
 
-// RowError is a problem with one row of an uploaded file (row 1 is the header).
-type RowError struct {
-	Row     int
-	Column  string
-	Message string
-}
-
-// ImportError refuses a whole file: nothing in it was saved.
-type ImportError struct {
-	Problem string     // a problem with the file as a whole
-	Rows    []RowError // or problems with rows
-}
-
-func (e *ImportError) Error() string {
-	if e.Problem != "" {
-		return e.Problem
-	}
-	return fmt.Sprintf("%d problems in the file", len(e.Rows))
-}
-
-// Is makes an ImportError match ErrInvalid.
-func (e *ImportError) Is(target error) bool { return target == kernel.ErrInvalid }
+// RowError and ImportError are the one way every CSV upload reports its problems.
+type (
+	RowError    = csvsafe.RowError
+	ImportError = csvsafe.ImportError
+)
 
 // MailboxEntry is one council's address to set; Row numbers it for errors.
 type MailboxEntry struct {
@@ -204,19 +187,19 @@ func (s *Service) SetMailboxes(ctx context.Context, consortiumID int64, entries 
 		mb, ok := byCode[code]
 		switch {
 		case code == "":
-			rows = append(rows, RowError{e.Row, "ons_code", "Enter the council's ONS code, like E08000010"})
+			rows = append(rows, RowError{Row: e.Row, Column: "ons_code", Message: "Enter the council's ONS code, like E08000010"})
 		case !ok:
-			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%q is not the ONS code of a council", code)})
+			rows = append(rows, RowError{Row: e.Row, Column: "ons_code", Message: fmt.Sprintf("%q is not the ONS code of a council", code)})
 		case !mb.EditableBy(consortiumID):
-			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%s (%s) belongs to another consortium, whose admins keep its mailbox", code, mb.Council)})
+			rows = append(rows, RowError{Row: e.Row, Column: "ons_code", Message: fmt.Sprintf("%s (%s) belongs to another consortium, whose admins keep its mailbox", code, mb.Council)})
 		case seen[code] != 0:
-			rows = append(rows, RowError{e.Row, "ons_code", fmt.Sprintf("%s (%s) is already in row %d", code, mb.Council, seen[code])})
+			rows = append(rows, RowError{Row: e.Row, Column: "ons_code", Message: fmt.Sprintf("%s (%s) is already in row %d", code, mb.Council, seen[code])})
 		default:
 			seen[code] = e.Row
 		}
 		email, err := ParseMailbox(e.Email)
 		if err != nil {
-			rows = append(rows, RowError{e.Row, "email", MailboxHint})
+			rows = append(rows, RowError{Row: e.Row, Column: "email", Message: MailboxHint})
 		}
 		if ok {
 			changes = append(changes, change{mb, email})
@@ -273,7 +256,7 @@ func ReadMailboxCSV(r io.Reader) ([]MailboxEntry, error) {
 		// Report the rows' own problems with those of the others, all at once.
 		var all []RowError
 		for _, sr := range fe.Rows {
-			all = append(all, RowError{sr.Line, "", fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", sr.Values, len(MailboxColumns))})
+			all = append(all, RowError{Row: sr.Line, Column: "", Message: fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", sr.Values, len(MailboxColumns))})
 		}
 		all = append(all, checkEntriesShape(out)...)
 		slices.SortStableFunc(all, func(a, b RowError) int { return a.Row - b.Row })
@@ -288,7 +271,7 @@ func checkEntriesShape(entries []MailboxEntry) []RowError {
 	var out []RowError
 	for _, e := range entries {
 		if _, err := ParseMailbox(e.Email); err != nil {
-			out = append(out, RowError{e.Row, "email", err.Error()})
+			out = append(out, RowError{Row: e.Row, Column: "email", Message: err.Error()})
 		}
 	}
 	return out

@@ -18,28 +18,11 @@ import (
 // MaxImportRows is the most rows one CSV upload may hold.
 const MaxImportRows = 5000
 
-// RowError is a problem with one row of an uploaded file (row 1 is the header).
-type RowError struct {
-	Row     int
-	Column  string
-	Message string
-}
-
-// ImportError refuses a whole file: nothing in it was applied.
-type ImportError struct {
-	Problem string     // a problem with the file as a whole
-	Rows    []RowError // or problems with rows
-}
-
-func (e *ImportError) Error() string {
-	if e.Problem != "" {
-		return e.Problem
-	}
-	return fmt.Sprintf("%d problems in the file", len(e.Rows))
-}
-
-// Is makes an ImportError match kernel.ErrInvalid.
-func (e *ImportError) Is(target error) bool { return target == kernel.ErrInvalid }
+// RowError and ImportError are the one way every CSV upload reports its problems.
+type (
+	RowError    = csvsafe.RowError
+	ImportError = csvsafe.ImportError
+)
 
 // HomeColumns and VacancyColumns are the CSV headers Hearth reads and writes.
 var (

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
 // Record is one row of an uploaded file, its cells trimmed, with the line it came from
@@ -101,3 +103,27 @@ func Read(r io.Reader, columns []string, maxBytes int64, maxRows int) ([]Record,
 	}
 	return out, nil
 }
+
+// RowError is a problem with one row of an uploaded file (row 1 is the header).
+type RowError struct {
+	Row     int
+	Column  string
+	Message string
+}
+
+// ImportError refuses a whole upload: nothing in it was saved. Problem is a problem with
+// the file as a whole; otherwise Rows lists every row's problems at once.
+type ImportError struct {
+	Problem string
+	Rows    []RowError
+}
+
+func (e *ImportError) Error() string {
+	if e.Problem != "" {
+		return e.Problem
+	}
+	return fmt.Sprintf("%d problems in the file", len(e.Rows))
+}
+
+// Is makes an ImportError match kernel.ErrInvalid (a 422 with the problems shown).
+func (e *ImportError) Is(target error) bool { return target == kernel.ErrInvalid }
