@@ -33,6 +33,7 @@ type views struct {
 var london = kernel.London
 
 var funcs = template.FuncMap{
+	"trimSpace": strings.TrimSpace,
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict: odd number of arguments")
