@@ -34,21 +34,25 @@ func queryCodes(c echo.Context, name string) []string {
 }
 
 // apiRequests lists the council's own requests, newest first, as the requests page
-// does; ?status= (codes) and ?child_ref= narrow it.
+// does, with the same ?q=, ?status= (codes), ?sort= and ?order=; ?child_ref= names
+// one child exactly.
 func (s *Server) apiRequests(c echo.Context) error {
-	pg, err := listPager(c)
+	lv, err := requestAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
-	f := marketplace.RequestFilter{Statuses: queryCodes(c, "status"), ChildRef: c.QueryParam("child_ref")}
-	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
+	if ref := strings.TrimSpace(c.QueryParam("child_ref")); ref != "" {
+		lv.Query.Filters["child_ref"] = []string{ref}
+		lv.values.Set("child_ref", ref)
+	}
+	reqs, total, err := s.deps.Requests.ForCouncilList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
 	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
 		return err
 	}
-	pg = pg.counted(c, total)
+	pg := lv.counted(total).Pager
 	out := apitypes.ListRequestsResponse{Requests: make([]apitypes.RequestRow, 0, len(reqs)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, r := range reqs {
 		out.Requests = append(out.Requests, apitypes.RequestRow{Id: r.ID, Status: apitypes.RequestRowStatus(r.Status), ChildRef: r.ChildRef, LotId: r.LotID,

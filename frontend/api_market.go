@@ -32,15 +32,15 @@ func toAPIVacancy(bedsFree int, nextFreeDate *time.Time, nextFreeBeds *int, conf
 }
 
 func (s *Server) apiHomes(c echo.Context) error {
-	pg, err := listPager(c)
+	lv, err := homeAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
-	homes, total, err := s.deps.Market.HomesPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	homes, total, err := s.deps.Market.HomesList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
-	pg = pg.counted(c, total)
+	pg := lv.counted(total).Pager
 	out := apitypes.ListHomesResponse{Homes: make([]apitypes.Home, 0, len(homes)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, h := range homes {
 		full, err := s.deps.Market.Home(c.Request().Context(), h.ID)

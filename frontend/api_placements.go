@@ -59,22 +59,18 @@ func (s *Server) apiDecide(c echo.Context) error {
 }
 
 func (s *Server) apiPlacements(c echo.Context) error {
-	status := c.QueryParam("status")
-	if status != "" && !validStatus(status) {
-		return kernel.Invalid("status", "Status must be one of awaiting_approval, awarded, started or ended")
-	}
-	p, err := newPager(c.QueryParams(), defaultPerPage)
+	lv, err := placementAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
-	rows, total, err := s.deps.Market.Placements(c.Request().Context(), viewerOf(c), status, p.Offset(), p.Size)
+	rows, total, err := s.deps.Market.PlacementsList(c.Request().Context(), viewerOf(c), lv.Query)
 	if err != nil {
 		return err
 	}
 	if err := s.auditList(c, "placement", idsOf(rows, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
 		return err
 	}
-	p = p.counted(c, total)
+	p := lv.counted(total).Pager
 	out := apitypes.PlacementPage{Placements: make([]apitypes.PlacementRow, 0, len(rows)), Page: p.Page, PerPage: p.Size, Total: int(p.Total), Next: p.next()}
 	for _, r := range rows {
 		out.Placements = append(out.Placements, apitypes.PlacementRow{Id: r.ID, Status: apitypes.PlacementRowStatus(r.Status), Access: apitypes.PlacementRowAccess(r.Access),
@@ -242,15 +238,15 @@ func (s *Server) apiEnd(c echo.Context) error {
 }
 
 func (s *Server) apiNotices(c echo.Context) error {
-	p, err := newPager(c.QueryParams(), defaultPerPage)
+	lv, err := noticeAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
-	list, total, unread, err := s.inboxOf(c).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
+	list, total, unread, err := s.inboxOf(c).ListWhere(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
-	p = p.counted(c, total)
+	p := lv.counted(total).Pager
 	out := apitypes.NoticePage{Notices: make([]apitypes.Notice, 0, len(list)), Unread: int(unread), Page: p.Page, PerPage: p.Size, Total: int(p.Total), Next: p.next()}
 	for _, n := range list {
 		out.Notices = append(out.Notices, apitypes.Notice{Id: n.ID, Kind: apitypes.NoticeKind(n.Kind), Subject: n.Subject, Body: n.Body, PlacementId: n.PlacementID,

@@ -48,15 +48,15 @@ func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) api
 }
 
 func (s *Server) apiInvitations(c echo.Context) error {
-	pg, err := listPager(c)
+	lv, err := invitationAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
-	invs, total, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	invs, total, err := s.deps.Market.InvitationsList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
-	pg = pg.counted(c, total)
+	pg := lv.counted(total).Pager
 	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
 		return err
 	}

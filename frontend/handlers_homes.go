@@ -13,12 +13,16 @@ import (
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
+// homeList is a provider's homes: searched by name, URN or postcode, filtered by
+// vacancy, sorted by a column.
+var homeList = listSpec{Path: "/homes", Noun: [2]string{"home", "homes"},
+	Search: "Home", SearchHint: "All or part of its name, Ofsted URN or postcode",
+	Filters: []listFilter{{Name: "vacancy", Legend: "Vacancy", Options: marketplace.HomeVacancyFilters}},
+	Sorts:   marketplace.HomeSorts}
+
 func (s *Server) homesPage(c echo.Context) error {
-	pg, err := listPager(c)
-	if err != nil {
-		return err
-	}
-	homes, total, err := s.deps.Market.HomesPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	lv := homeList.listPage(c)
+	homes, total, err := s.deps.Market.HomesList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
@@ -26,7 +30,9 @@ func (s *Server) homesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": s.today(), "Pager": pg.counted(c, total)})
+	lv = lv.counted(total)
+	return s.page(c, lv.status(), "homes", "Your homes", map[string]any{"Homes": homes, "Active": active, "Now": s.today(), "List": lv, "Pager": lv.Pager},
+		withForm(lv.Form, lv.Errors))
 }
 
 // homeFormData is what the home form needs besides the typed values.

@@ -17,19 +17,25 @@ import (
 // The provider's side of placement requests: the requests it was invited to, and its
 // sealed bid or decline for each.
 
+// invitationList is the requests a provider was invited to: searched by council,
+// filtered by the request's status and the outcome, sorted by a column.
+var invitationList = listSpec{Path: "/invitations", Noun: [2]string{"request", "requests"},
+	Search: "Council", SearchHint: "All or part of its name",
+	Filters: []listFilter{{Name: "status", Legend: "Request status", Options: marketplace.RequestStatuses[1:]},
+		{Name: "outcome", Legend: "Outcome", Options: marketplace.InvitationOutcomes}},
+	Sorts: marketplace.InvitationSorts}
+
 func (s *Server) invitationsPage(c echo.Context) error {
-	pg, err := listPager(c)
-	if err != nil {
-		return err
-	}
-	invs, total, err := s.deps.Market.Invitations(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	lv := invitationList.listPage(c)
+	invs, total, err := s.deps.Market.InvitationsList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
 	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total)})
+	lv = lv.counted(total)
+	return s.page(c, lv.status(), "invitations", "Placement requests", map[string]any{"Invitations": invs, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 // homeOptions are the bid form's homes: the matched ones, then the others with the

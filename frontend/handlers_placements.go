@@ -73,35 +73,24 @@ func requiredDate(form map[string]string, name, label, missing string) (*time.Ti
 	return d, nil
 }
 
-var placementStatuses = [][2]string{{"", "All"}, {"awaiting_approval", "Awaiting approval"}, {"awarded", "Awarded"}, {"started", "Started"}, {"ended", "Ended"}}
+// placementList is the placements an organisation may see: searched by the child's
+// reference or the home, filtered by status, sorted by a column.
+var placementList = listSpec{Path: "/placements", Noun: [2]string{"placement", "placements"}, PerPage: 25,
+	Search: "Child's reference or home", SearchHint: "All or part of either",
+	Filters: []listFilter{{Name: "status", Legend: "Status", Options: marketplace.PlacementStatusCodes}},
+	Sorts:   marketplace.PlacementSorts}
 
 func (s *Server) placementsPage(c echo.Context) error {
-	status := c.QueryParam("status")
-	if !validStatus(status) {
-		status = ""
-	}
-	p, err := newPager(c.QueryParams(), 25)
-	if err != nil {
-		return err
-	}
-	rows, total, err := s.deps.Market.Placements(c.Request().Context(), viewerOf(c), status, p.Offset(), p.Size)
+	lv := placementList.listPage(c)
+	rows, total, err := s.deps.Market.PlacementsList(c.Request().Context(), viewerOf(c), lv.Query)
 	if err != nil {
 		return err
 	}
 	if err := s.auditList(c, "placement", idsOf(rows, func(r marketplace.PlacementRow) int64 { return r.ID })); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "placements", "Placements", map[string]any{"Rows": rows, "Status": status, "Statuses": placementStatuses,
-		"Pager": p.withTotal(total, "/placements", c.QueryParams())})
-}
-
-func validStatus(s string) bool {
-	for _, o := range placementStatuses {
-		if o[0] == s {
-			return true
-		}
-	}
-	return false
+	lv = lv.counted(total)
+	return s.page(c, lv.status(), "placements", "Placements", map[string]any{"Rows": rows, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 func (s *Server) placementPage(c echo.Context) error {
@@ -340,16 +329,21 @@ func (s *Server) endPlacement(c echo.Context) error {
 
 // Notices: an organisation's in-app inbox.
 
+// noticeList is an organisation's notices: searched by subject, filtered by kind and
+// whether read, sorted by a column.
+var noticeList = listSpec{Path: "/notices", Noun: [2]string{"notice", "notices"}, PerPage: 25,
+	Search: "Subject", SearchHint: "All or part of it",
+	Filters: []listFilter{{Name: "read", Legend: "Read", Options: notify.NoticeReadStates}, {Name: "kind", Legend: "Kind", Options: notify.NoticeKinds}},
+	Sorts:   notify.NoticeSorts}
+
 func (s *Server) noticesPage(c echo.Context) error {
-	p, err := newPager(c.QueryParams(), 25)
+	lv := noticeList.listPage(c)
+	list, total, unread, err := s.inboxOf(c).ListWhere(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
-	list, total, unread, err := s.inboxOf(c).List(c.Request().Context(), currentOrg(c).ID, p.Offset(), p.Size)
-	if err != nil {
-		return err
-	}
-	return s.page(c, http.StatusOK, "notices", "Notices", map[string]any{"Notices": list, "Unread": unread, "Pager": p.withTotal(total, "/notices", c.QueryParams())})
+	lv = lv.counted(total)
+	return s.page(c, lv.status(), "notices", "Notices", map[string]any{"Notices": list, "Unread": unread, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 func (s *Server) noticePage(c echo.Context) error {

@@ -16,21 +16,24 @@ import (
 // The commissioner's side of placement requests: the council's requests, whom each
 // reached, the sealed responses, and after the deadline the bids side by side.
 
+// requestList is the council's list of requests: searched by the child's reference,
+// filtered by status, sorted by a column.
+var requestList = listSpec{Path: "/requests", Noun: [2]string{"request", "requests"},
+	Search: "Child's reference", SearchHint: "All or part of it",
+	Filters: []listFilter{{Name: "status", Legend: "Status", Options: marketplace.RequestStatuses}},
+	Sorts:   marketplace.RequestSorts}
+
 func (s *Server) requestsPage(c echo.Context) error {
-	pg, err := listPager(c)
-	if err != nil {
-		return err
-	}
-	// ?status= (codes) narrows the list, as the home page's work queue links it.
-	f := marketplace.RequestFilter{Statuses: queryCodes(c, "status")}
-	reqs, total, err := s.deps.Requests.ForCouncilWhere(c.Request().Context(), currentOrg(c).ID, f, pg.rows())
+	lv := requestList.listPage(c)
+	reqs, total, err := s.deps.Requests.ForCouncilList(c.Request().Context(), currentOrg(c).ID, lv.Query)
 	if err != nil {
 		return err
 	}
 	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Pager": pg.counted(c, total)})
+	lv = lv.counted(total)
+	return s.page(c, lv.status(), "requests", "Placement requests", map[string]any{"Requests": reqs, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 func (s *Server) requestPage(c echo.Context) error {

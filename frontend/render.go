@@ -479,10 +479,11 @@ func navFor(r kernel.Role, current string) []NavItem {
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"})
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"})
+			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},
+			NavItem{Text: "Find a child", Href: "/children/search"})
 	case kernel.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Vacancies", Href: "/board"})
+			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"})
 	case kernel.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"}, NavItem{Text: "Payments", Href: "/billing"})

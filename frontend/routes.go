@@ -140,6 +140,7 @@ func (s *Server) routes() {
 	s.route(get, "/notices", hostViewers, s.noticesPage)
 	s.route(get, "/notices/:id", hostViewers, s.noticePage)
 	s.route(get, "/children", councils, s.childPage)
+	s.route(get, "/children/search", councils, s.childSearchPage)
 
 	// Approvers' decisions on distant or over-ceiling awards.
 	s.route(get, "/approvals", Roles(kernel.RoleApprover), s.approvalsPage)

@@ -380,7 +380,7 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
              ELSE 'not_successful' END AS outcome,
         r.age_years, r.sex, r.needs, r.needs_detail,
         r.legal_status, r.school_year, r.ehcp, r.first_language, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
-        r.family_details, r.home_lat, r.home_lon, r.cancel_reason,
+        r.family_details, r.home_lat, r.home_lon, r.cancel_reason, r.submitted_at,
         (SELECT array_agg(ih.home_id ORDER BY ih.rank) FROM invitation_homes ih
           WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS home_ids
     FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id
@@ -389,7 +389,42 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
 // Invitations lists one page of the requests a provider was invited to, newest
 // first, and counts them all.
 func (s *Service) Invitations(ctx context.Context, providerID int64, page kernel.Page) ([]Invitation, int64, error) {
-	out, total, err := kernel.RawPage[Invitation](s.db.WithContext(ctx), page, invitationSQL+" ORDER BY r.submitted_at DESC, r.id DESC", providerID)
+	return s.InvitationsList(ctx, providerID, kernel.ListQuery{Page: page})
+}
+
+// InvitationSorts are the orders a provider's invitation list can be sorted in.
+var InvitationSorts = kernel.Sorts{"council": "council_name", "deadline": "deadline", "start": "start_date", "received": "submitted_at"}
+
+// InvitationOutcomes are the outcomes an invitation list can be filtered by.
+var InvitationOutcomes = []Option{{Code: "pending", Label: "Not decided"}, {Code: "successful", Label: "Successful"}, {Code: "not_successful", Label: "Not successful"}}
+
+// InvitationsList is one page of the requests a provider was invited to, narrowed by
+// lq: filters "status" (request status codes) and "outcome" (InvitationOutcomes), a
+// search in the council's name, sorted by a key of InvitationSorts (newest first
+// otherwise).
+func (s *Service) InvitationsList(ctx context.Context, providerID int64, lq kernel.ListQuery) ([]Invitation, int64, error) {
+	for _, f := range []struct {
+		name string
+		opts []Option
+	}{{"status", RequestStatuses}, {"outcome", InvitationOutcomes}} {
+		for _, v := range lq.Values(f.name) {
+			if !kernel.ValidCode(f.opts, v) {
+				return nil, 0, kernel.Invalid(f.name, fmt.Sprintf("%q is not a request %s", v, f.name))
+			}
+		}
+	}
+	sql, args := "SELECT * FROM ("+invitationSQL+") AS inv WHERE true", []any{providerID}
+	if v := lq.Values("status"); len(v) > 0 {
+		sql, args = sql+" AND status IN ?", append(args, v)
+	}
+	if v := lq.Values("outcome"); len(v) > 0 {
+		sql, args = sql+" AND outcome IN ?", append(args, v)
+	}
+	if like := lq.Like(); like != "" {
+		sql, args = sql+" AND council_name ILIKE ?", append(args, like)
+	}
+	sql += " ORDER BY " + InvitationSorts.OrderBy(lq, "submitted_at DESC", "request_id DESC")
+	out, total, err := kernel.RawPage[Invitation](s.db.WithContext(ctx), lq.Page, sql, args...)
 	for i := range out {
 		out[i].withhold()
 	}

@@ -334,8 +334,41 @@ func (s *Service) Homes(ctx context.Context, providerID int64) ([]Home, error) {
 
 // HomesPage lists one page of a provider's homes by name, and counts them all.
 func (s *Service) HomesPage(ctx context.Context, providerID int64, page kernel.Page) ([]Home, int64, error) {
-	q := s.db.WithContext(ctx).Model(&Home{}).Where("provider_id = ?", providerID).Order("name, id")
-	out, total, err := kernel.FindPage[Home](q, page)
+	return s.HomesList(ctx, providerID, kernel.ListQuery{Page: page})
+}
+
+// HomeSorts are the orders a provider's list of homes can be sorted in.
+var HomeSorts = kernel.Sorts{"name": "name", "postcode": "postcode", "beds": "beds_free", "confirmed": "vacancy_confirmed_at"}
+
+// HomeVacancyFilters are the vacancy states a list of homes can be filtered by.
+var HomeVacancyFilters = []Option{{Code: "free", Label: "Beds free now"}, {Code: "full", Label: "No beds free"}, {Code: "stale", Label: "Confirm now"}}
+
+// HomesList is one page of a provider's homes narrowed by lq: filter "vacancy"
+// (HomeVacancyFilters, as of today), a search in the name, Ofsted URN and postcode,
+// sorted by a key of HomeSorts (by name otherwise).
+func (s *Service) HomesList(ctx context.Context, providerID int64, lq kernel.ListQuery) ([]Home, int64, error) {
+	q := s.db.WithContext(ctx).Model(&Home{}).Where("provider_id = ?", providerID).Order(HomeSorts.OrderBy(lq, "name", "id"))
+	var conds []string
+	var args []any
+	for _, v := range lq.Values("vacancy") {
+		switch v {
+		case "free":
+			conds = append(conds, "beds_free > 0")
+		case "full":
+			conds = append(conds, "beds_free = 0")
+		case "stale":
+			conds, args = append(conds, "(vacancy_confirmed_at IS NULL OR vacancy_confirmed_at < ?)"), append(args, s.today().Add(-StaleAfter))
+		default:
+			return nil, 0, kernel.Invalid("vacancy", fmt.Sprintf("%q is not a vacancy filter: use free, full or stale", v))
+		}
+	}
+	if len(conds) > 0 {
+		q = q.Where("("+strings.Join(conds, " OR ")+")", args...)
+	}
+	if like := lq.Like(); like != "" {
+		q = q.Where("(name ILIKE ? OR ofsted_urn ILIKE ? OR postcode ILIKE ?)", like, like, like)
+	}
+	out, total, err := kernel.FindPage[Home](q, lq.Page)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list homes: %w", err)
 	}

@@ -286,6 +286,30 @@ type PlacementRow struct {
 // Placements lists the placements v may see, newest first: a council's own and those
 // into its area; a provider's own.
 func (s *Service) Placements(ctx context.Context, v Viewer, status string, offset, limit int) ([]PlacementRow, int64, error) {
+	lq := kernel.ListQuery{Page: kernel.Page{Offset: offset, Limit: limit}}
+	if status != "" {
+		lq.Filters = map[string][]string{"status": {status}}
+	}
+	return s.PlacementsList(ctx, v, lq)
+}
+
+// PlacementSorts are the orders a placement list can be sorted in.
+var PlacementSorts = kernel.Sorts{"child": "r.child_ref", "home": "h.name", "council": "pc.name", "start": "p.start_date", "status": "p.status", "awarded": "p.awarded_at"}
+
+// PlacementStatusCodes are the statuses a placement list can be filtered by.
+var PlacementStatusCodes = []Option{{Code: "awaiting_approval", Label: "Awaiting approval"}, {Code: "awarded", Label: "Awarded"},
+	{Code: "started", Label: "Started"}, {Code: "ended", Label: "Ended"}}
+
+// PlacementsList is one page of the placements v may see, narrowed by lq: filter
+// "status" (codes), a search in the child's reference and the home's name, sorted by a
+// key of PlacementSorts (the newest award first otherwise).
+func (s *Service) PlacementsList(ctx context.Context, v Viewer, lq kernel.ListQuery) ([]PlacementRow, int64, error) {
+	statuses := lq.Values("status")
+	for _, st := range statuses {
+		if !kernel.ValidCode(PlacementStatusCodes, st) {
+			return nil, 0, kernel.Invalid("status", fmt.Sprintf("%q is not a placement status: use awaiting_approval, awarded, started or ended", st))
+		}
+	}
 	q := s.db.WithContext(ctx).Table("placements p").
 		Joins("JOIN placement_requests r ON r.id = p.request_id").
 		Joins("JOIN organisations pc ON pc.id = p.council_id").
@@ -302,8 +326,11 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 	default:
 		return nil, 0, nil
 	}
-	if status != "" {
-		q = q.Where("p.status = ?", status)
+	if len(statuses) > 0 {
+		q = q.Where("p.status IN ?", statuses)
+	}
+	if like := lq.Like(); like != "" {
+		q = q.Where("(r.child_ref ILIKE ? OR h.name ILIKE ?)", like, like)
 	}
 	var total int64
 	if err := q.Count(&total).Error; err != nil {
@@ -312,7 +339,7 @@ func (s *Service) Placements(ctx context.Context, v Viewer, status string, offse
 	var rows []PlacementRow
 	err := q.Select(`p.id, p.status, r.child_ref, pc.name AS placing_council, pr.name AS provider, h.name AS home_name,
             coalesce(hc.name, '') AS host_council, p.start_date, p.ended_on, p.weekly_fee_pence, p.council_id, p.provider_id`).
-		Order("p.awarded_at DESC, p.id DESC").Offset(offset).Limit(limit).Scan(&rows).Error
+		Order(PlacementSorts.OrderBy(lq, "p.awarded_at DESC", "p.id DESC")).Scopes(lq.Page.Scope).Scan(&rows).Error
 	for i := range rows {
 		switch {
 		case v.Kind == kernel.KindProvider:

@@ -314,17 +314,60 @@ func (s *Requests) ForCouncil(ctx context.Context, councilID int64, page kernel.
 // ForCouncilWhere lists a council's requests that pass f, newest first; a status that
 // is not a request status is a field error on "status".
 func (s *Requests) ForCouncilWhere(ctx context.Context, councilID int64, f RequestFilter, page kernel.Page) ([]PlacementRequest, int64, error) {
-	for _, st := range f.Statuses {
+	lq := kernel.ListQuery{Filters: map[string][]string{"status": f.Statuses}, Page: page}
+	if ref := strings.TrimSpace(f.ChildRef); ref != "" {
+		lq.Filters["child_ref"] = []string{ref}
+	}
+	return s.ForCouncilList(ctx, councilID, lq)
+}
+
+// RequestSorts are the orders a council's request list can be sorted in.
+var RequestSorts = kernel.Sorts{"child": "child_ref", "deadline": "deadline", "start": "start_date", "status": "status", "created": "id"}
+
+// ForCouncilList lists one page of a council's requests narrowed by lq: filters
+// "status" (codes) and "child_ref" (exact), a search in the child's reference, sorted
+// by a key of RequestSorts (newest first otherwise). A status that is not a request
+// status is a field error on "status".
+func (s *Requests) ForCouncilList(ctx context.Context, councilID int64, lq kernel.ListQuery) ([]PlacementRequest, int64, error) {
+	statuses := lq.Values("status")
+	for _, st := range statuses {
 		if !kernel.ValidCode(RequestStatuses, st) {
 			return nil, 0, kernel.Invalid("status", fmt.Sprintf("%q is not a request status: use draft, open, closed, awarded or cancelled", st))
 		}
 	}
-	q := s.db.WithContext(ctx).Model(&PlacementRequest{}).Where("council_id = ?", councilID).Order("id DESC")
-	if len(f.Statuses) > 0 {
-		q = q.Where("status IN ?", f.Statuses)
+	q := s.db.WithContext(ctx).Model(&PlacementRequest{}).Where("council_id = ?", councilID).
+		Order(RequestSorts.OrderBy(lq, "id DESC", "id DESC"))
+	if len(statuses) > 0 {
+		q = q.Where("status IN ?", statuses)
 	}
-	if ref := strings.TrimSpace(f.ChildRef); ref != "" {
-		q = q.Where("child_ref = ?", ref)
+	if refs := lq.Values("child_ref"); len(refs) > 0 {
+		q = q.Where("child_ref IN ?", refs)
 	}
-	return kernel.FindPage[PlacementRequest](q, page)
+	if like := lq.Like(); like != "" {
+		q = q.Where("child_ref ILIKE ?", like)
+	}
+	return kernel.FindPage[PlacementRequest](q, lq.Page)
+}
+
+// FindChild is a council's requests and placements whose child's reference contains
+// search (at most kernel.MaxChildMatches of each), by reference then newest first.
+// Only the council's own records are searched; the caller audits what it shows.
+func (s *Requests) FindChild(ctx context.Context, councilID int64, search string) ([]kernel.ChildMatch, error) {
+	like := kernel.ListQuery{Search: search}.Like()
+	if like == "" {
+		return nil, nil
+	}
+	var out []kernel.ChildMatch
+	err := s.db.WithContext(ctx).Raw(`(SELECT 'placement_request' AS kind, r.id, r.child_ref, r.status::text AS status, r.created_at AS at
+            FROM placement_requests r WHERE r.council_id = ? AND r.child_ref ILIKE ? ORDER BY r.child_ref, r.id DESC LIMIT ?)
+        UNION ALL
+        (SELECT 'placement', p.id, r.child_ref, p.status::text, p.awarded_at
+            FROM placements p JOIN placement_requests r ON r.id = p.request_id
+            WHERE p.council_id = ? AND r.council_id = ? AND r.child_ref ILIKE ? ORDER BY r.child_ref, p.id DESC LIMIT ?)
+        ORDER BY child_ref, at DESC, id DESC`,
+		councilID, like, kernel.MaxChildMatches, councilID, councilID, like, kernel.MaxChildMatches).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("find child: %w", err)
+	}
+	return out, nil
 }

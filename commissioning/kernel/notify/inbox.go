@@ -191,14 +191,54 @@ func (i *Inbox) of(ctx context.Context, orgID int64) *gorm.DB {
 
 // List returns an organisation's notices, newest first, with the number unread.
 func (i *Inbox) List(ctx context.Context, orgID int64, offset, limit int) (list []Notice, total, unread int64, err error) {
+	return i.ListWhere(ctx, orgID, kernel.ListQuery{Page: kernel.Page{Offset: offset, Limit: limit}})
+}
+
+// NoticeSorts are the orders a list of notices can be sorted in.
+var NoticeSorts = kernel.Sorts{"received": "created_at", "subject": "subject", "kind": "kind"}
+
+// NoticeReadStates are the read states a list of notices can be filtered by.
+var NoticeReadStates = []kernel.Option{{Code: "unread", Label: "Unread"}, {Code: "read", Label: "Read"}}
+
+// ListWhere is one page of an organisation's notices narrowed by lq: filters "kind"
+// (NoticeKinds) and "read" (NoticeReadStates), a search in the subject, sorted by a
+// key of NoticeSorts (newest first otherwise), with the number unread in all.
+func (i *Inbox) ListWhere(ctx context.Context, orgID int64, lq kernel.ListQuery) (list []Notice, total, unread int64, err error) {
 	q := i.of(ctx, orgID)
+	if kinds := lq.Values("kind"); len(kinds) > 0 {
+		for _, k := range kinds {
+			if !kernel.ValidCode(NoticeKinds, k) {
+				return nil, 0, 0, kernel.Invalid("kind", fmt.Sprintf("%q is not a kind of notice", k))
+			}
+		}
+		q = q.Where("kind IN ?", kinds)
+	}
+	if rs := lq.Values("read"); len(rs) == 1 {
+		switch rs[0] {
+		case "unread":
+			q = q.Where("read_at IS NULL")
+		case "read":
+			q = q.Where("read_at IS NOT NULL")
+		default:
+			return nil, 0, 0, kernel.Invalid("read", fmt.Sprintf("%q is not a read state: use read or unread", rs[0]))
+		}
+	} else {
+		for _, r := range rs {
+			if !kernel.ValidCode(NoticeReadStates, r) {
+				return nil, 0, 0, kernel.Invalid("read", fmt.Sprintf("%q is not a read state: use read or unread", r))
+			}
+		}
+	}
+	if like := lq.Like(); like != "" {
+		q = q.Where("subject ILIKE ?", like)
+	}
 	if err = q.Count(&total).Error; err != nil {
 		return
 	}
 	if unread, err = i.Unread(ctx, orgID); err != nil {
 		return
 	}
-	err = q.Order("created_at DESC, id DESC").Offset(offset).Limit(limit).Find(&list).Error
+	err = q.Order(NoticeSorts.OrderBy(lq, "created_at DESC", "id DESC")).Scopes(lq.Page.Scope).Find(&list).Error
 	return
 }
 
