@@ -139,9 +139,12 @@ func splitCodes(vs []string) []string {
 // panel with a 400, never a 500: the list itself shows with what was valid.
 func (sp *listSpec) listPage(c echo.Context) listView { return sp.read(c.QueryParams()) }
 
-// listAPI reads the list's query for the API: any problem is a field error (a 400
-// problem naming the parameter) before a query runs.
+// listAPI reads the list's query for the API: a page out of range is a 400, any other
+// problem a field error (a 422 problem naming the parameter), before a query runs.
 func (sp *listSpec) listAPI(c echo.Context) (listView, error) {
+	if _, err := newPager(c.QueryParams(), defaultPerPage); err != nil {
+		return listView{}, err // a page out of range is a 400, as on every list
+	}
 	lv := sp.read(c.QueryParams())
 	if len(lv.Errors) > 0 {
 		return lv, lv.Errors

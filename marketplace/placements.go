@@ -298,7 +298,7 @@ var PlacementSorts = kernel.Sorts{"child": "r.child_ref", "home": "h.name", "cou
 
 // PlacementStatusCodes are the statuses a placement list can be filtered by.
 var PlacementStatusCodes = []Option{{Code: "awaiting_approval", Label: "Awaiting approval"}, {Code: "awarded", Label: "Awarded"},
-	{Code: "started", Label: "Started"}, {Code: "ended", Label: "Ended"}}
+	{Code: "refused", Label: "Refused"}, {Code: "started", Label: "Started"}, {Code: "ended", Label: "Ended"}}
 
 // PlacementsList is one page of the placements v may see, narrowed by lq: filter
 // "status" (codes), a search in the child's reference and the home's name, sorted by a
@@ -307,7 +307,7 @@ func (s *Service) PlacementsList(ctx context.Context, v Viewer, lq kernel.ListQu
 	statuses := lq.Values("status")
 	for _, st := range statuses {
 		if !kernel.ValidCode(PlacementStatusCodes, st) {
-			return nil, 0, kernel.Invalid("status", fmt.Sprintf("%q is not a placement status: use awaiting_approval, awarded, started or ended", st))
+			return nil, 0, kernel.Invalid("status", fmt.Sprintf("%q is not a placement status: use awaiting_approval, awarded, refused, started or ended", st))
 		}
 	}
 	q := s.db.WithContext(ctx).Table("placements p").

@@ -1674,6 +1674,24 @@ func (e SuggestionAcceptedAction) Valid() bool {
 	}
 }
 
+// Defines values for Order.
+const (
+	OrderAsc  Order = "asc"
+	OrderDesc Order = "desc"
+)
+
+// Valid indicates whether the value is a known member of the Order enum.
+func (e Order) Valid() bool {
+	switch e {
+	case OrderAsc:
+		return true
+	case OrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListApplicationsParamsStatus.
 const (
 	ListApplicationsParamsStatusAdmitted    ListApplicationsParamsStatus = "admitted"
@@ -1695,6 +1713,129 @@ func (e ListApplicationsParamsStatus) Valid() bool {
 	case ListApplicationsParamsStatusSubmitted:
 		return true
 	case ListApplicationsParamsStatusSuspended:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListHomesParamsSort.
+const (
+	ListHomesParamsSortBeds      ListHomesParamsSort = "beds"
+	ListHomesParamsSortConfirmed ListHomesParamsSort = "confirmed"
+	ListHomesParamsSortName      ListHomesParamsSort = "name"
+	ListHomesParamsSortPostcode  ListHomesParamsSort = "postcode"
+)
+
+// Valid indicates whether the value is a known member of the ListHomesParamsSort enum.
+func (e ListHomesParamsSort) Valid() bool {
+	switch e {
+	case ListHomesParamsSortBeds:
+		return true
+	case ListHomesParamsSortConfirmed:
+		return true
+	case ListHomesParamsSortName:
+		return true
+	case ListHomesParamsSortPostcode:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListHomesParamsOrder.
+const (
+	ListHomesParamsOrderAsc  ListHomesParamsOrder = "asc"
+	ListHomesParamsOrderDesc ListHomesParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListHomesParamsOrder enum.
+func (e ListHomesParamsOrder) Valid() bool {
+	switch e {
+	case ListHomesParamsOrderAsc:
+		return true
+	case ListHomesParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvitationsParamsSort.
+const (
+	ListInvitationsParamsSortCouncil  ListInvitationsParamsSort = "council"
+	ListInvitationsParamsSortDeadline ListInvitationsParamsSort = "deadline"
+	ListInvitationsParamsSortReceived ListInvitationsParamsSort = "received"
+	ListInvitationsParamsSortStart    ListInvitationsParamsSort = "start"
+)
+
+// Valid indicates whether the value is a known member of the ListInvitationsParamsSort enum.
+func (e ListInvitationsParamsSort) Valid() bool {
+	switch e {
+	case ListInvitationsParamsSortCouncil:
+		return true
+	case ListInvitationsParamsSortDeadline:
+		return true
+	case ListInvitationsParamsSortReceived:
+		return true
+	case ListInvitationsParamsSortStart:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListInvitationsParamsOrder.
+const (
+	ListInvitationsParamsOrderAsc  ListInvitationsParamsOrder = "asc"
+	ListInvitationsParamsOrderDesc ListInvitationsParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListInvitationsParamsOrder enum.
+func (e ListInvitationsParamsOrder) Valid() bool {
+	switch e {
+	case ListInvitationsParamsOrderAsc:
+		return true
+	case ListInvitationsParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListNoticesParamsSort.
+const (
+	ListNoticesParamsSortKind     ListNoticesParamsSort = "kind"
+	ListNoticesParamsSortReceived ListNoticesParamsSort = "received"
+	ListNoticesParamsSortSubject  ListNoticesParamsSort = "subject"
+)
+
+// Valid indicates whether the value is a known member of the ListNoticesParamsSort enum.
+func (e ListNoticesParamsSort) Valid() bool {
+	switch e {
+	case ListNoticesParamsSortKind:
+		return true
+	case ListNoticesParamsSortReceived:
+		return true
+	case ListNoticesParamsSortSubject:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListNoticesParamsOrder.
+const (
+	ListNoticesParamsOrderAsc  ListNoticesParamsOrder = "asc"
+	ListNoticesParamsOrderDesc ListNoticesParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListNoticesParamsOrder enum.
+func (e ListNoticesParamsOrder) Valid() bool {
+	switch e {
+	case ListNoticesParamsOrderAsc:
+		return true
+	case ListNoticesParamsOrderDesc:
 		return true
 	default:
 		return false
@@ -1725,27 +1866,93 @@ func (e TransferStatus) Valid() bool {
 	}
 }
 
-// Defines values for ListPlacementsParamsStatus.
+// Defines values for ListPlacementsParamsSort.
 const (
-	ListPlacementsParamsStatusAwaitingApproval ListPlacementsParamsStatus = "awaiting_approval"
-	ListPlacementsParamsStatusAwarded          ListPlacementsParamsStatus = "awarded"
-	ListPlacementsParamsStatusEnded            ListPlacementsParamsStatus = "ended"
-	ListPlacementsParamsStatusRefused          ListPlacementsParamsStatus = "refused"
-	ListPlacementsParamsStatusStarted          ListPlacementsParamsStatus = "started"
+	ListPlacementsParamsSortAwarded ListPlacementsParamsSort = "awarded"
+	ListPlacementsParamsSortChild   ListPlacementsParamsSort = "child"
+	ListPlacementsParamsSortCouncil ListPlacementsParamsSort = "council"
+	ListPlacementsParamsSortHome    ListPlacementsParamsSort = "home"
+	ListPlacementsParamsSortStart   ListPlacementsParamsSort = "start"
+	ListPlacementsParamsSortStatus  ListPlacementsParamsSort = "status"
 )
 
-// Valid indicates whether the value is a known member of the ListPlacementsParamsStatus enum.
-func (e ListPlacementsParamsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the ListPlacementsParamsSort enum.
+func (e ListPlacementsParamsSort) Valid() bool {
 	switch e {
-	case ListPlacementsParamsStatusAwaitingApproval:
+	case ListPlacementsParamsSortAwarded:
 		return true
-	case ListPlacementsParamsStatusAwarded:
+	case ListPlacementsParamsSortChild:
 		return true
-	case ListPlacementsParamsStatusEnded:
+	case ListPlacementsParamsSortCouncil:
 		return true
-	case ListPlacementsParamsStatusRefused:
+	case ListPlacementsParamsSortHome:
 		return true
-	case ListPlacementsParamsStatusStarted:
+	case ListPlacementsParamsSortStart:
+		return true
+	case ListPlacementsParamsSortStatus:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListPlacementsParamsOrder.
+const (
+	ListPlacementsParamsOrderAsc  ListPlacementsParamsOrder = "asc"
+	ListPlacementsParamsOrderDesc ListPlacementsParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListPlacementsParamsOrder enum.
+func (e ListPlacementsParamsOrder) Valid() bool {
+	switch e {
+	case ListPlacementsParamsOrderAsc:
+		return true
+	case ListPlacementsParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRequestsParamsSort.
+const (
+	ListRequestsParamsSortChild    ListRequestsParamsSort = "child"
+	ListRequestsParamsSortCreated  ListRequestsParamsSort = "created"
+	ListRequestsParamsSortDeadline ListRequestsParamsSort = "deadline"
+	ListRequestsParamsSortStart    ListRequestsParamsSort = "start"
+	ListRequestsParamsSortStatus   ListRequestsParamsSort = "status"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsSort enum.
+func (e ListRequestsParamsSort) Valid() bool {
+	switch e {
+	case ListRequestsParamsSortChild:
+		return true
+	case ListRequestsParamsSortCreated:
+		return true
+	case ListRequestsParamsSortDeadline:
+		return true
+	case ListRequestsParamsSortStart:
+		return true
+	case ListRequestsParamsSortStatus:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListRequestsParamsOrder.
+const (
+	ListRequestsParamsOrderAsc  ListRequestsParamsOrder = "asc"
+	ListRequestsParamsOrderDesc ListRequestsParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListRequestsParamsOrder enum.
+func (e ListRequestsParamsOrder) Valid() bool {
+	switch e {
+	case ListRequestsParamsOrderAsc:
+		return true
+	case ListRequestsParamsOrderDesc:
 		return true
 	default:
 		return false
@@ -3405,11 +3612,17 @@ type WithdrawReferralRequest struct {
 // IdempotencyKey defines model for IdempotencyKey.
 type IdempotencyKey = string
 
+// Order defines model for Order.
+type Order string
+
 // Page defines model for Page.
 type Page = int
 
 // PerPage defines model for PerPage.
 type PerPage = int
+
+// Search defines model for Search.
+type Search = string
 
 // ListAdjacencyOverridesResponse defines parameters for ListAdjacencyOverrides.
 type ListAdjacencyOverridesResponse struct {
@@ -3544,7 +3757,25 @@ type ListHomesParams struct {
 
 	// PerPage rows per page (default 50, at most 200); out of range is a 400
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Vacancy vacancy states (stale: not confirmed for 7 days): free, full, stale; repeatable or comma-separated; an unknown code is a 422
+	Vacancy *string `form:"vacancy,omitempty" json:"vacancy,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (by name otherwise); a key not listed is a 422
+	Sort *ListHomesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListHomesParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
+
+// ListHomesParamsSort defines parameters for ListHomes.
+type ListHomesParamsSort string
+
+// ListHomesParamsOrder defines parameters for ListHomes.
+type ListHomesParamsOrder string
 
 // ListHomesResponse defines parameters for ListHomes.
 type ListHomesResponse struct {
@@ -3576,7 +3807,28 @@ type ListInvitationsParams struct {
 
 	// PerPage rows per page (default 50, at most 200); out of range is a 400
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Status request status codes: open, closed, awarded, cancelled; repeatable or comma-separated; an unknown code is a 422
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Outcome outcomes for your organisation: pending, successful, not_successful; repeatable or comma-separated; an unknown code is a 422
+	Outcome *string `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (newest first otherwise); a key not listed is a 422
+	Sort *ListInvitationsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListInvitationsParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
+
+// ListInvitationsParamsSort defines parameters for ListInvitations.
+type ListInvitationsParamsSort string
+
+// ListInvitationsParamsOrder defines parameters for ListInvitations.
+type ListInvitationsParamsOrder string
 
 // ListInvitationsResponse defines parameters for ListInvitations.
 type ListInvitationsResponse struct {
@@ -3649,7 +3901,28 @@ type ListNoticesParams struct {
 
 	// PerPage rows per page (default 50, at most 200); out of range is a 400
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Read read states: read, unread; repeatable or comma-separated; an unknown code is a 422
+	Read *string `form:"read,omitempty" json:"read,omitempty"`
+
+	// Kind kinds of notice: host_award, host_start, host_end, incident, award_outcome, approval, amendment, secure, host_secure, request_cancelled, start_moved; repeatable or comma-separated; an unknown code is a 422
+	Kind *string `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (newest first otherwise); a key not listed is a 422
+	Sort *ListNoticesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListNoticesParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
+
+// ListNoticesParamsSort defines parameters for ListNotices.
+type ListNoticesParamsSort string
+
+// ListNoticesParamsOrder defines parameters for ListNotices.
+type ListNoticesParamsOrder string
 
 // ListPaymentsParams defines parameters for ListPayments.
 type ListPaymentsParams struct {
@@ -3703,17 +3976,30 @@ type StartOnboardingResponse struct {
 
 // ListPlacementsParams defines parameters for ListPlacements.
 type ListPlacementsParams struct {
-	Status *ListPlacementsParamsStatus `form:"status,omitempty" json:"status,omitempty"`
-
 	// Page page number (default 1); out of range is a 400
 	Page *Page `form:"page,omitempty" json:"page,omitempty"`
 
 	// PerPage rows per page (default 50, at most 200); out of range is a 400
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Status placement status codes: awaiting_approval, awarded, refused, started, ended; repeatable or comma-separated; an unknown code is a 422
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (newest award first otherwise); a key not listed is a 422
+	Sort *ListPlacementsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListPlacementsParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
 
-// ListPlacementsParamsStatus defines parameters for ListPlacements.
-type ListPlacementsParamsStatus string
+// ListPlacementsParamsSort defines parameters for ListPlacements.
+type ListPlacementsParamsSort string
+
+// ListPlacementsParamsOrder defines parameters for ListPlacements.
+type ListPlacementsParamsOrder string
 
 // GetAgreementParams defines parameters for GetAgreement.
 type GetAgreementParams struct {
@@ -3769,7 +4055,22 @@ type ListRequestsParams struct {
 
 	// ChildRef one child's reference
 	ChildRef *string `form:"child_ref,omitempty" json:"child_ref,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (newest first otherwise); a key not listed is a 422
+	Sort *ListRequestsParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListRequestsParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
+
+// ListRequestsParamsSort defines parameters for ListRequests.
+type ListRequestsParamsSort string
+
+// ListRequestsParamsOrder defines parameters for ListRequests.
+type ListRequestsParamsOrder string
 
 // ListRequestsResponse defines parameters for ListRequests.
 type ListRequestsResponse struct {
