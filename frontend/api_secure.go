@@ -135,10 +135,15 @@ func (s *Server) apiSetSecureBed(c echo.Context) error {
 }
 
 func (s *Server) apiWaiting(c echo.Context) error {
-	w, pg, err := s.waitingPage(c)
+	lv, err := waitingAPIList.listAPI(c)
 	if err != nil {
 		return err
 	}
+	w, lv, err := s.waitingPage(c, lv)
+	if err != nil {
+		return err
+	}
+	pg := lv.Pager
 	out := apitypes.WaitingListResponse{Waiting: make([]apitypes.WaitingChild, 0, len(w)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, x := range w {
 		homes := []int64{}

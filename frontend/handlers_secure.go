@@ -398,31 +398,41 @@ func (s *Server) dischargeChild(c echo.Context) error {
 
 // The SWCU's waiting list, suggestion, report and metrics.
 
-// waitingPage reads one page of the waiting list, for the page and the API, and audits
-// it as a read of the children on it.
-func (s *Server) waitingPage(c echo.Context) ([]secure.WaitingChild, pager, error) {
-	pg, err := listPager(c)
-	if err != nil {
-		return nil, pg, err
-	}
+// waitingListSpec is the SWCU's waiting list: searched by child or council, filtered
+// by urgency, status and whether the search is paused, sorted by a column (most
+// pressing first otherwise).
+var waitingListSpec = listSpec{Path: "/secure/waiting", Noun: [2]string{"child waiting", "children waiting"},
+	Search: "Child's reference or council", SearchHint: "All or part of either",
+	Filters: []listFilter{{Name: "urgency", Legend: "Urgency", Options: secure.Urgencies}, {Name: "status", Legend: "Status", Options: secure.WaitingStatuses},
+		{Name: "paused", Legend: "Search", Options: secure.WaitingPaused}},
+	Sorts: secure.WaitingSorts}
+
+var waitingAPIList = waitingListSpec.forAPI("/api/v1/secure/waiting")
+
+// waitingPage reads one page of the waiting list as lv asks, for the page and the API,
+// and audits it as a read of the children on it.
+func (s *Server) waitingPage(c echo.Context, lv listView) ([]secure.WaitingChild, listView, error) {
 	all, err := s.deps.Secure.WaitingList(c.Request().Context())
 	if err != nil {
-		return nil, pg, err
+		return nil, lv, err
 	}
-	pg = pg.counted(c, int64(len(all)))
-	w := window(pg, all)
+	if all, err = secure.FilterWaiting(all, lv.Query); err != nil {
+		return nil, lv, err
+	}
+	lv = lv.counted(int64(len(all)))
+	w := window(lv.Pager, all)
 	if err := s.auditList(c, "secure_referral", idsOf(w, func(r secure.WaitingChild) int64 { return r.ID })); err != nil {
-		return nil, pg, err
+		return nil, lv, err
 	}
-	return w, pg, nil
+	return w, lv, nil
 }
 
 func (s *Server) waitingList(c echo.Context) error {
-	w, pg, err := s.waitingPage(c)
+	w, lv, err := s.waitingPage(c, waitingListSpec.listPage(c))
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "secure_waiting", "Waiting list", map[string]any{"Waiting": w, "Pager": pg})
+	return s.page(c, lv.status(), "secure_waiting", "Waiting list", map[string]any{"Waiting": w, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 func (s *Server) suggestions(c echo.Context) error {

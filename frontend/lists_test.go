@@ -253,6 +253,20 @@ func TestChildSearchIsAuditedAndScoped(t *testing.T) {
 			}
 		})
 	}
+	t.Run("waiting list", func(t *testing.T) {
+		swcu := w.signIn("coordinator@swcu.test")
+		expectRows(t, swcu, "/secure/waiting?q=secret&urgency=urgent&status=received&sort=days&order=desc", "waiting", 200, "MCR-SECRET-9")
+		expectRows(t, swcu, "/secure/waiting?urgency=planned", "waiting", 200)
+		expectRows(t, swcu, "/secure/waiting?q=leeds", "waiting", 200)
+		expectRows(t, swcu, "/secure/waiting?urgency=soon", "waiting", 400, "MCR-SECRET-9")
+		tok := w.token("coordinator@swcu.test")
+		if status, body := w.api(http.MethodGet, "/api/v1/secure/waiting?q=MCR&sort=expiry", tok, ""); status != 200 || body["total"] != 1.0 {
+			t.Errorf("API: %d %v", status, body["total"])
+		}
+		if status, _ := w.api(http.MethodGet, "/api/v1/secure/waiting?paused=maybe", tok, ""); status != http.StatusUnprocessableEntity {
+			t.Errorf("API paused=maybe: %d", status)
+		}
+	})
 	var detail string
 	must(t, w.deps.DB.Pool.QueryRow(ctx, `SELECT detail::text FROM audit_log WHERE entity_type = 'child_search' AND detail->>'search' = 'secret'`).Scan(&detail))
 	for _, kind := range []string{"placement", "placement_request", "secure_referral"} {

@@ -1959,6 +1959,48 @@ func (e ListRequestsParamsOrder) Valid() bool {
 	}
 }
 
+// Defines values for WaitingListParamsSort.
+const (
+	WaitingListParamsSortChild   WaitingListParamsSort = "child"
+	WaitingListParamsSortCouncil WaitingListParamsSort = "council"
+	WaitingListParamsSortDays    WaitingListParamsSort = "days"
+	WaitingListParamsSortExpiry  WaitingListParamsSort = "expiry"
+)
+
+// Valid indicates whether the value is a known member of the WaitingListParamsSort enum.
+func (e WaitingListParamsSort) Valid() bool {
+	switch e {
+	case WaitingListParamsSortChild:
+		return true
+	case WaitingListParamsSortCouncil:
+		return true
+	case WaitingListParamsSortDays:
+		return true
+	case WaitingListParamsSortExpiry:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WaitingListParamsOrder.
+const (
+	WaitingListParamsOrderAsc  WaitingListParamsOrder = "asc"
+	WaitingListParamsOrderDesc WaitingListParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the WaitingListParamsOrder enum.
+func (e WaitingListParamsOrder) Valid() bool {
+	switch e {
+	case WaitingListParamsOrderAsc:
+		return true
+	case WaitingListParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListVacanciesParamsSex.
 const (
 	ListVacanciesParamsSexFemale ListVacanciesParamsSex = "female"
@@ -4287,7 +4329,31 @@ type WaitingListParams struct {
 
 	// PerPage rows per page (default 50, at most 200); out of range is a 400
 	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Urgency urgencies: emergency, urgent, planned; repeatable or comma-separated; an unknown code is a 422
+	Urgency *string `form:"urgency,omitempty" json:"urgency,omitempty"`
+
+	// Status referral statuses: received, circulated, offers; repeatable or comma-separated; an unknown code is a 422
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Paused whether the search is paused: paused, searching; repeatable or comma-separated; an unknown code is a 422
+	Paused *string `form:"paused,omitempty" json:"paused,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort the column to order by (most pressing first otherwise); a key not listed is a 422
+	Sort *WaitingListParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *WaitingListParamsOrder `form:"order,omitempty" json:"order,omitempty"`
 }
+
+// WaitingListParamsSort defines parameters for WaitingList.
+type WaitingListParamsSort string
+
+// WaitingListParamsOrder defines parameters for WaitingList.
+type WaitingListParamsOrder string
 
 // WaitingListResponse defines parameters for WaitingList.
 type WaitingListResponse struct {
