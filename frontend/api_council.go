@@ -21,17 +21,7 @@ import (
 
 // queryCodes reads a repeatable, comma-separated query parameter (?status=open,closed
 // or ?status=open&status=closed) as a list of codes.
-func queryCodes(c echo.Context, name string) []string {
-	var out []string
-	for _, v := range c.QueryParams()[name] {
-		for _, code := range strings.Split(v, ",") {
-			if code = strings.TrimSpace(code); code != "" {
-				out = append(out, code)
-			}
-		}
-	}
-	return out
-}
+func queryCodes(c echo.Context, name string) []string { return splitCodes(c.QueryParams()[name]) }
 
 // apiRequests lists the council's own requests, newest first, as the requests page
 // does, with the same ?q=, ?status= (codes), ?sort= and ?order=; ?child_ref= names

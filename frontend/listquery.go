@@ -264,17 +264,6 @@ func (lv listView) Count() string {
 // Filtered reports whether a search or filter narrows the list.
 func (lv listView) Filtered() bool { return len(lv.Tags()) > 0 }
 
-// optionsOf turns [code, label] pairs (a select's options) into options.
-func optionsOf(pairs [][2]string) []kernel.Option {
-	out := make([]kernel.Option, 0, len(pairs))
-	for _, p := range pairs {
-		if p[0] != "" {
-			out = append(out, kernel.Option{Code: p[0], Label: p[1]})
-		}
-	}
-	return out
-}
-
 // forAPI is the list as the API serves it at path: the same search, filters and sort
 // keys, 50 rows a page unless ?per_page= says otherwise.
 func (sp listSpec) forAPI(path string) *listSpec {
