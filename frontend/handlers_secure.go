@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,6 +94,19 @@ func (s *Server) readReferral(vals url.Values) (secure.ReferralInput, map[string
 			fe = append(fe, e)
 		}
 	}
+	// The error summary lists problems in the form's order, which check your answers follows.
+	order := map[string]int{}
+	for i, a := range referralAnswers(in) {
+		order[strings.TrimSuffix(a.Field, "-day")] = i + 1
+	}
+	order["birth_year"] = order["birth_month"]
+	at := func(e kernel.FieldError) int {
+		if i, ok := order[e.Field]; ok {
+			return i
+		}
+		return len(order) + 1
+	}
+	slices.SortStableFunc(fe, func(a, b kernel.FieldError) int { return at(a) - at(b) })
 	return in, form, fe
 }
 

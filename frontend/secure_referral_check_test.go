@@ -56,6 +56,15 @@ func TestSecureReferralCheckYourAnswers(t *testing.T) {
 			t.Errorf("the form with problems lacks %q", want)
 		}
 	}
+	// The summary lists them in the form's order.
+	last := -1
+	for _, id := range []string{"age_years", "ethnicity", "religion", "child_protection_plan", "primary_reason", "order_start-day", "order_expiry-day"} {
+		i := strings.Index(r.Body, `href="#`+id+`"`)
+		if i < last {
+			t.Errorf("the error summary lists %s out of the form's order", id)
+		}
+		last = i
+	}
 	if n := strings.Count(r.Body, `govuk-error-message`); n < 7 {
 		t.Errorf("%d errors beside their fields, want every one (7)", n)
 	}
