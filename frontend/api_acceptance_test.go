@@ -167,9 +167,9 @@ func TestAPISecureStory(t *testing.T) {
 	date := func(d time.Time) string { return d.Format(time.DateOnly) }
 
 	// The council refers a child on a listed hearing.
-	ref := s.call(http.MethodPost, "/api/v1/secure/referrals", council, fmt.Sprintf(`{"child_ref": "MCR-SECURE-1", "age_years": 15, "birth_month": 4, "birth_year": %d, "sex": "male",
+	ref := s.call(http.MethodPost, "/api/v1/secure/referrals", council, fmt.Sprintf(`{"child_ref": "MCR-SECURE-1", "age_years": 15, "birth_month": 1, "birth_year": %d, "sex": "male",
         "legal_position": "hearing_listed", "hearing_date": %q, "order_expiry": %q, "court": "Manchester", "urgency": "emergency", "current_outcode": "M14",
-        "preferred_miles": 40, "social_worker": "SW", "sanctioning_officer": "SO"}`, today.Year()-15, date(today.AddDate(0, 0, 5)), date(today.AddDate(0, 1, 0))), http.StatusCreated)
+        "preferred_miles": 40, "social_worker": "SW", "sanctioning_officer": "SO", "ethnicity": "WBRI", "child_protection_plan": false, "primary_reason": "injure_self"}`, today.Year()-15, date(today.AddDate(0, 0, 5)), date(today.AddDate(0, 1, 0))), http.StatusCreated)
 	path := fmt.Sprintf("/api/v1/secure/referrals/%d", id(ref["id"]))
 	if mine := s.call(http.MethodGet, "/api/v1/secure/referrals", council, "", http.StatusOK); !strings.Contains(fmt.Sprint(mine), "MCR-SECURE-1") {
 		t.Fatalf("the council's referrals: %v", mine)

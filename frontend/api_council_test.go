@@ -137,8 +137,8 @@ func TestCouncilSecureReferralsAPI(t *testing.T) {
 	oak, heron := h.withEstate(t)
 	now := time.Now().In(london)
 	council, other, swcu, oakTok := h.token("commissioner@manchester.test"), h.token("commissioner@liverpool.test"), h.token("coordinator@swcu.test"), h.token("manager@oakfield.test")
-	body := fmt.Sprintf(`{"child_ref":"MCR-SR-1","age_years":15,"birth_month":4,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
-		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO"}`,
+	body := fmt.Sprintf(`{"child_ref":"MCR-SR-1","age_years":15,"birth_month":1,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
+		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO","ethnicity":"WBRI","child_protection_plan":false,"primary_reason":"injure_self"}`,
 		now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), now.AddDate(0, 1, 0).Format(time.DateOnly))
 	st, loc := h.createdAt("/api/v1/secure/referrals", council, body)
 	if st != http.StatusCreated || !strings.HasPrefix(loc, "/api/v1/secure/referrals/") {

@@ -29,7 +29,9 @@ func toAPIReferral(r secure.Referral, now time.Time) apitypes.Referral {
 		OrderExpiry: apiDateOrNil(r.OrderExpiry), HearingDate: apiDateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
 		PreferredMiles: r.PreferredMiles, SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue(), ReviewDue: r.ReviewDue(), Paused: r.Paused(now),
 		AllocatedBedId: r.AllocatedBedID, AllocatedAt: r.AllocatedAt, OrderStart: apiDateOrNil(r.OrderStart), OrderKind: (*apitypes.OrderKind)(r.OrderKind),
-		SosRequestedOn: apiDateOrNil(r.SOSRequestedOn), SosGrantedOn: apiDateOrNil(r.SOSGrantedOn), SosApprovalRef: &r.SOSApprovalRef}
+		SosRequestedOn: apiDateOrNil(r.SOSRequestedOn), SosGrantedOn: apiDateOrNil(r.SOSGrantedOn), SosApprovalRef: &r.SOSApprovalRef,
+		Ethnicity: r.Ethnicity, Religion: r.Religion, FirstLanguage: r.FirstLanguage, ChildProtectionPlan: r.ChildProtectionPlan,
+		PrimaryReason: (*apitypes.PrimaryReason)(r.PrimaryReason)}
 }
 
 // withResponses is the referral with the homes' answers (nil: not shown to the caller).
@@ -38,7 +40,8 @@ func withResponses(r apitypes.Referral, responses *[]apitypes.ReferralResponse) 
 		OrderExpiry: r.OrderExpiry, HearingDate: r.HearingDate, Urgency: r.Urgency, Needs: r.Needs, PreferredMiles: r.PreferredMiles,
 		SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue, ReviewDue: r.ReviewDue, Paused: r.Paused, AllocatedBedId: r.AllocatedBedId,
 		AllocatedAt: r.AllocatedAt, OrderStart: r.OrderStart, OrderKind: r.OrderKind, SosRequestedOn: r.SosRequestedOn, SosGrantedOn: r.SosGrantedOn,
-		SosApprovalRef: r.SosApprovalRef, Responses: responses}
+		SosApprovalRef: r.SosApprovalRef, Responses: responses,
+		Ethnicity: r.Ethnicity, Religion: r.Religion, FirstLanguage: r.FirstLanguage, ChildProtectionPlan: r.ChildProtectionPlan, PrimaryReason: r.PrimaryReason}
 }
 
 // waitingChild is the referral on the waiting list, with the days it has waited and
@@ -48,7 +51,8 @@ func waitingChild(r apitypes.Referral, days int, suitable []int64) apitypes.Wait
 		OrderExpiry: r.OrderExpiry, HearingDate: r.HearingDate, Urgency: r.Urgency, Needs: r.Needs, PreferredMiles: r.PreferredMiles,
 		SubmittedAt: r.SubmittedAt, UpdateDue: r.UpdateDue, ReviewDue: r.ReviewDue, Paused: r.Paused, AllocatedBedId: r.AllocatedBedId,
 		AllocatedAt: r.AllocatedAt, OrderStart: r.OrderStart, OrderKind: r.OrderKind, SosRequestedOn: r.SosRequestedOn, SosGrantedOn: r.SosGrantedOn,
-		SosApprovalRef: r.SosApprovalRef, DaysWaiting: days, SuitableHomeIds: suitable}
+		SosApprovalRef: r.SosApprovalRef, DaysWaiting: days, SuitableHomeIds: suitable,
+		Ethnicity: r.Ethnicity, Religion: r.Religion, FirstLanguage: r.FirstLanguage, ChildProtectionPlan: r.ChildProtectionPlan, PrimaryReason: r.PrimaryReason}
 }
 
 func (s *Server) apiSubmitReferral(c echo.Context) error {

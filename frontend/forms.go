@@ -136,6 +136,12 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 	if err != nil {
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
+	form, fe := decodeFormValues(vals, dst, sfx)
+	return form, fe, nil
+}
+
+// decodeFormValues is decodeForm for values already read (a form kept between pages).
+func decodeFormValues(vals url.Values, dst any, sfx string) (map[string]string, kernel.FieldErrors) {
 	form := make(map[string]string, len(vals))
 	for k, v := range vals {
 		if k == "_csrf" || strings.Contains(k, "password") || k == "confirm" {
@@ -149,7 +155,7 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 			fe = append(fe, e)
 		}
 	}
-	return form, fe, nil
+	return form, fe
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,38 +64,116 @@ func (s *Server) secureReferrals(c echo.Context) error {
 	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": s.now(), "Pager": pg.counted(c, total)})
 }
 
+// A council's referral is two steps: the form (step 1), then check your answers (step 2),
+// which sends it. The form, once it has no problems, is kept in the user's session (held
+// server-side, gone at sign-out) until it is sent, so going back to change an answer,
+// or forward again, loses nothing.
+const sessReferralDraft = "secure_referral_draft"
+
 func (s *Server) newReferralPage(c echo.Context) error {
-	return s.renderReferralForm(c, http.StatusOK, map[string]string{"preferred_miles": "50"}, nil)
+	form := map[string]string{"preferred_miles": "50"}
+	if vals, ok := s.referralDraft(c); ok {
+		form, _ = decodeFormValues(vals, &secure.NewReferral{}, "")
+	}
+	return s.renderReferralForm(c, http.StatusOK, form, nil)
 }
 
 func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
-		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe))
+		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds),
+		"Reasons": options(secure.PrimaryReasons), "Ethnicities": options(kernel.Ethnicities)}, withForm(form, fe))
 }
 
-func (s *Server) submitReferral(c echo.Context) error {
+// readReferral checks a referral as typed, every problem at once, each by its form field.
+func (s *Server) readReferral(vals url.Values) (secure.ReferralInput, map[string]string, kernel.FieldErrors) {
 	var n secure.NewReferral
-	form, fe, err := s.decodeForm(c, &n)
-	if err != nil {
-		return err
-	}
+	form, fe := decodeFormValues(vals, &n, "")
 	in, rfe := n.Input(s.today())
 	for _, e := range withFormIDs(rfe, &n) {
 		if !fe.Has(e.Field) {
 			fe = append(fe, e)
 		}
 	}
+	// The error summary lists problems in the form's order, which check your answers follows.
+	order := map[string]int{}
+	for i, a := range referralAnswers(in) {
+		order[strings.TrimSuffix(a.Field, "-day")] = i + 1
+	}
+	order["birth_year"] = order["birth_month"]
+	at := func(e kernel.FieldError) int {
+		if i, ok := order[e.Field]; ok {
+			return i
+		}
+		return len(order) + 1
+	}
+	slices.SortStableFunc(fe, func(a, b kernel.FieldError) int { return at(a) - at(b) })
+	return in, form, fe
+}
+
+// referralDraft is the referral form kept for check your answers, if any.
+func (s *Server) referralDraft(c echo.Context) (url.Values, bool) {
+	raw := s.sessions.GetString(c.Request().Context(), sessReferralDraft)
+	if raw == "" {
+		return nil, false
+	}
+	vals, err := url.ParseQuery(raw)
+	return vals, err == nil
+}
+
+// submitReferral checks step 1 and, with no problem, keeps it and goes on to check your
+// answers.
+func (s *Server) submitReferral(c echo.Context) error {
+	vals, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	_, form, fe := s.readReferral(vals)
+	if len(fe) > 0 {
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	kept := url.Values{}
+	for k, v := range vals {
+		if k != "_csrf" {
+			kept[k] = v
+		}
+	}
+	s.sessions.Put(c.Request().Context(), sessReferralDraft, kept.Encode())
+	return c.Redirect(http.StatusSeeOther, "/secure/referrals/new/check")
+}
+
+// checkReferralPage is step 2: every answer, each with a Change link back to its field.
+func (s *Server) checkReferralPage(c echo.Context) error {
+	vals, ok := s.referralDraft(c)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, "/secure/referrals/new")
+	}
+	in, form, fe := s.readReferral(vals)
+	if len(fe) > 0 { // a date has passed since step 1, say
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	return s.page(c, http.StatusOK, "secure_referral_check", "Check your answers: secure referral", map[string]any{"Answers": referralAnswers(in)})
+}
+
+// sendReferral sends the kept referral from check your answers.
+func (s *Server) sendReferral(c echo.Context) error {
+	vals, ok := s.referralDraft(c)
+	if !ok {
+		return c.Redirect(http.StatusSeeOther, "/secure/referrals/new")
+	}
+	in, form, fe := s.readReferral(vals)
 	if len(fe) > 0 {
 		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
 	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Secure.Submit(c.Request().Context(), currentOrg(c).ID, u.ID, in)
+	ctx := c.Request().Context()
+	r, err := s.deps.Secure.Submit(ctx, currentOrg(c).ID, u.ID, in)
 	if errors.As(err, &fe) {
-		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, withFormIDs(fe, &secure.NewReferral{}))
 	}
 	if err != nil {
 		return err
 	}
+	s.sessions.Remove(ctx, sessReferralDraft)
 	s.flash(c, "The referral has been sent to the Secure Welfare Coordination Unit")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", r.ID))
 }

@@ -190,8 +190,8 @@ func TestAPIFieldErrorsNameJSONFieldsNotFormIDs(t *testing.T) {
 	now := time.Now().In(london)
 	council, provider := h.token("commissioner@manchester.test"), h.token("staff@providerx.test")
 	referral := func(expiry string) string {
-		return fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":4,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
-		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO"}`,
+		return fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":1,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
+		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO","ethnicity":"WBRI","child_protection_plan":false,"primary_reason":"injure_self"}`,
 			now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), expiry)
 	}
 	tests := []struct {

@@ -72,10 +72,10 @@ func TestHomePagesShowEachRoleItsWorkQueue(t *testing.T) {
 
 	// A Manchester secure referral, circulated to Oakfield, its 14-day update due.
 	now := time.Now().In(london)
-	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"14"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"},
+	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"14"}, "birth_month": {"1"}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"},
 		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"}, "order_kind": {"first"},
-		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_expiry", now.AddDate(0, 2, 0)), formDate("order_start", now))
-	r := h.signIn("commissioner@manchester.test").post("/secure/referrals/new", "/secure/referrals/new", form)
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}, "ethnicity": {"WBRI"}, "child_protection_plan": {"no"}, "primary_reason": {"injure_self"}}, formDate("order_expiry", now.AddDate(0, 2, 0)), formDate("order_start", now))
+	r := h.signIn("commissioner@manchester.test").sendReferral(form)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("referral: %d", r.Status)
 	}

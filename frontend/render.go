@@ -65,7 +65,8 @@ var funcs = template.FuncMap{
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "end": marketplace.EndReasons,
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
-			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons}[kind], code)
+			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons, "primary_reason": secure.PrimaryReasons,
+			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds}[kind], code)
 	},
 	"consulted": func(yes *bool, on *time.Time, note string) string {
 		switch {

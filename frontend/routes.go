@@ -156,6 +156,8 @@ func (s *Server) routes() {
 	s.route(get, "/secure/referrals", commissioners, s.secureReferrals)
 	s.route(get, "/secure/referrals/new", commissioners, s.newReferralPage)
 	s.route(post, "/secure/referrals/new", commissioners, s.submitReferral)
+	s.route(get, "/secure/referrals/new/check", commissioners, s.checkReferralPage)
+	s.route(post, "/secure/referrals/new/check", commissioners, s.sendReferral)
 	// Each party sees a referral as the domain allows: its council, the SWCU, a home it went to.
 	s.route(get, "/secure/referrals/:id", Roles(kernel.RoleCommissioner, kernel.RoleSWCUCoordinator, kernel.RoleSecureHomeUser), s.secureReferralPage)
 	s.route(post, "/secure/referrals/:id/update", commissioners, s.refreshReferral)

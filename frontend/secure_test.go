@@ -96,21 +96,21 @@ func TestSecureReferralJourneyInTheBrowser(t *testing.T) {
 
 	// A granted order needs its start and whether it is a first order (at most 3 months,
 	// reg. 11) or a renewal (6, reg. 12); what was typed is kept.
-	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"12"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
+	form := merge(url.Values{"child_ref": {"MCR-SEC-1"}, "age_years": {"12"}, "birth_month": {"1"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
 		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"},
-		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_expiry", now.AddDate(0, 4, 0)),
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}, "ethnicity": {"WBRI"}, "child_protection_plan": {"no"}, "primary_reason": {"injure_self"}}, formDate("order_expiry", now.AddDate(0, 4, 0)),
 		formDate("sos_requested_on", now))
-	r := council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	r := council.sendReferral(form)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the date the order started") || !strings.Contains(r.Body, `value="MCR-SEC-1"`) {
 		t.Fatalf("order without start: %d", r.Status)
 	}
 	form = merge(form, formDate("order_start", now), url.Values{"order_kind": {"first"}})
-	if r = council.post("/secure/referrals/new", "/secure/referrals/new", form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at most 3 months") {
+	if r = council.sendReferral(form); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "at most 3 months") {
 		t.Fatalf("a 4-month first order: %d", r.Status)
 	}
 	// A child under 13 is referred while the Secretary of State's approval is sought (reg. 4).
 	form = merge(form, formDate("order_expiry", now.AddDate(0, 2, 0)))
-	r = council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	r = council.sendReferral(form)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", r.Status)
 	}
@@ -232,8 +232,8 @@ func TestSecureAPI(t *testing.T) {
 	oak, heron := h.withEstate(t)
 	now := time.Now().In(london)
 	council, swcu, oakTok := h.token("commissioner@manchester.test"), h.token("coordinator@swcu.test"), h.token("manager@oakfield.test")
-	body := fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":4,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
-		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO"}`,
+	body := fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":1,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
+		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO","ethnicity":"WBRI","child_protection_plan":false,"primary_reason":"injure_self"}`,
 		now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), now.AddDate(0, 0, 2).Format(time.DateOnly))
 	if st, out := h.api("POST", "/api/v1/secure/referrals", council, body); st != 422 || !strings.Contains(fmt.Sprint(out), "order_expiry") {
 		t.Fatalf("expiry before hearing: %d %v", st, out)

@@ -263,9 +263,9 @@ func TestSecureAuditView(t *testing.T) {
 	h.awardedIntoSalford(t)
 	oak, _ := h.withEstate(t)
 	now := time.Now().In(london)
-	r := h.signIn("commissioner@manchester.test").post("/secure/referrals/new", "/secure/referrals/new", merge(url.Values{"child_ref": {"MCR-SEC-3"}, "age_years": {"14"},
-		"birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"}, "legal_position": {"order_granted"}, "urgency": {"urgent"},
-		"current_outcode": {"M14"}, "preferred_miles": {"50"}, "social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}},
+	r := h.signIn("commissioner@manchester.test").sendReferral(merge(url.Values{"child_ref": {"MCR-SEC-3"}, "age_years": {"14"},
+		"birth_month": {"1"}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"}, "legal_position": {"order_granted"}, "urgency": {"urgent"},
+		"current_outcode": {"M14"}, "preferred_miles": {"50"}, "social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}, "ethnicity": {"WBRI"}, "child_protection_plan": {"no"}, "primary_reason": {"injure_self"}},
 		formDate("order_expiry", now.AddDate(0, 2, 0)), formDate("order_start", now), url.Values{"order_kind": {"first"}}))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("referral: %d", r.Status)

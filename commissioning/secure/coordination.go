@@ -603,6 +603,7 @@ func (s *Service) IncomingFor(ctx context.Context, providerID int64) ([]Incoming
 		if !r.Waiting() && c.Response == nil {
 			continue // the child was placed or withdrawn before the home answered
 		}
+		r.Ethnicity, r.Religion = "", "" // a home deciding does not see them (see Referral)
 		out = append(out, Incoming{Circulation: c, Referral: r, Miles: round1(geo.Miles(geo.Point{Lat: r.Lat, Lon: r.Lon}, geo.Point{Lat: h.Lat, Lon: h.Lon}))})
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package secure_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -13,9 +14,15 @@ import (
 func TestNewReferralInput(t *testing.T) {
 	today := kernel.DateOf(time.Now())
 	day := func(d int) string { return today.AddDate(0, 0, d).Format(time.DateOnly) }
-	ok := secure.NewReferral{ChildRef: "MCR-S-1", AgeYears: 15, BirthMonth: 4, BirthYear: today.Year() - 15, Sex: "male", LegalPosition: "hearing_listed",
+	no := false
+	month := int(today.Month()) // born this month: 15 or 14 today
+	ok := secure.NewReferral{ChildRef: "MCR-S-1", AgeYears: 15, BirthMonth: month, BirthYear: today.Year() - 15, Sex: "male", LegalPosition: "hearing_listed",
+		Ethnicity: "WBRI", Religion: "", FirstLanguage: "English", ChildProtectionPlan: &no, PrimaryReason: "absconding_harm",
 		HearingDate: day(5), OrderExpiry: day(30), Court: "Manchester", Urgency: "urgent", CurrentOutcode: "M14", PreferredMiles: 40,
 		SocialWorker: "SW", SanctioningOfficer: "SO"}
+	granted := func(n *secure.NewReferral) {
+		n.LegalPosition, n.OrderKind, n.HearingDate, n.Court = "order_granted", "first", "", ""
+	}
 	tests := []struct {
 		name   string
 		change func(*secure.NewReferral)
@@ -28,6 +35,26 @@ func TestNewReferralInput(t *testing.T) {
 		{"ErrEverythingAtOnce", func(n *secure.NewReferral) { n.Sex, n.Urgency, n.HearingDate, n.SocialWorker = "", "soon", "", "" },
 			map[string]kernel.Code{"sex": kernel.CodeRequired, "urgency": kernel.CodeNotInList, "hearing_date": kernel.CodeInvalid,
 				"social_worker": kernel.CodeRequired}},
+		{"ErrSANFieldsMissing", func(n *secure.NewReferral) { n.Ethnicity, n.ChildProtectionPlan, n.PrimaryReason = "", nil, "" },
+			map[string]kernel.Code{"ethnicity": kernel.CodeRequired, "child_protection_plan": kernel.CodeRequired, "primary_reason": kernel.CodeRequired}},
+		{"ErrSANCodesNotInList", func(n *secure.NewReferral) { n.Ethnicity, n.PrimaryReason = "White", "risky" },
+			map[string]kernel.Code{"ethnicity": kernel.CodeNotInList, "primary_reason": kernel.CodeNotInList}},
+		{"ErrReligionAndLanguageTooLong", func(n *secure.NewReferral) {
+			n.Religion, n.FirstLanguage = strings.Repeat("é", 61), strings.Repeat("x", 61)
+		},
+			map[string]kernel.Code{"religion": kernel.CodeTooLong, "first_language": kernel.CodeTooLong}},
+		{"OKReligionAndLanguage60Runes", func(n *secure.NewReferral) {
+			n.Religion, n.FirstLanguage = strings.Repeat("é", 60), strings.Repeat("x", 60)
+		}, nil},
+		{"OKBornThisMonthEitherAge", func(n *secure.NewReferral) { n.AgeYears = 14 }, nil},
+		{"ErrAgeDoesNotFitBirth", func(n *secure.NewReferral) { n.AgeYears = 10 },
+			map[string]kernel.Code{"age_years": kernel.CodeInvalid}},
+		{"ErrOrderStartsAfterExpiry", func(n *secure.NewReferral) { granted(n); n.OrderStart, n.OrderExpiry = day(10), day(5) },
+			map[string]kernel.Code{"order_start": kernel.CodeInvalid, "order_expiry": kernel.CodeInvalid}},
+		{"ErrOrderStartsBeforeBirth", func(n *secure.NewReferral) {
+			granted(n)
+			n.OrderStart, n.OrderExpiry, n.BirthYear, n.AgeYears = today.AddDate(-16, 0, 0).Format(time.DateOnly), day(30), today.Year()-15, 15
+		}, map[string]kernel.Code{"order_start": kernel.CodeInvalid, "order_expiry": kernel.CodeInvalid}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

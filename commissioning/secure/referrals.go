@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -50,6 +51,21 @@ func MaxOrderEnd(start time.Time, kind string) time.Time {
 	return time.Date(first.Year(), first.Month(), min(start.Day(), last), 0, 0, 0, 0, start.Location())
 }
 
+// PrimaryReasons are the section 25(1) criterion a secure order rests on, as the Secure
+// Accommodation Network's referral form asks for it: (a) a history of absconding, likely
+// to abscond from other accommodation and to suffer significant harm if they do; or (b)
+// likely to injure themselves or others if kept in any other accommodation. The
+// database's CHECK on secure_referrals.primary_reason holds the same codes.
+var PrimaryReasons = []kernel.Option{
+	{Code: "absconding_harm", Label: "History of absconding and likely to suffer significant harm if they abscond (s25(1)(a))"},
+	{Code: "injure_self", Label: "Likely to injure themselves in other accommodation (s25(1)(b))"},
+	{Code: "injure_others", Label: "Likely to injure others in other accommodation (s25(1)(b))"},
+	{Code: "injure_self_and_others", Label: "Likely to injure themselves and others in other accommodation (s25(1)(b))"},
+}
+
+// MaxNameLen is the most characters a religion or a language's name may have.
+const MaxNameLen = 60
+
 // Urgencies rank referrals.
 var Urgencies = []kernel.Option{
 	{Code: "emergency", Label: "Emergency (today)"},
@@ -67,44 +83,55 @@ var Statuses = []kernel.Option{
 
 // Referral is a council's section 25 secure welfare referral.
 type Referral struct {
-	ID                 int64 `gorm:"primaryKey"`
-	CouncilID          int64
-	CreatedBy          *int64
-	Status             ReferralStatus
-	ChildRef           string
-	AgeYears           int
-	BirthMonth         int
-	BirthYear          int
-	Sex                string
-	LegalPosition      string
-	OrderStart         *time.Time
-	OrderKind          *string
-	OrderExpiry        *time.Time
-	HearingDate        *time.Time
-	Court              string
-	Urgency            string
-	Needs              kernel.StringArray `gorm:"type:text[]"`
-	NeedsDetail        string
-	CurrentOutcode     string
-	Lat, Lon           float64
-	PreferredMiles     int
-	SocialWorker       string
-	SanctioningOfficer string
-	ChildrensGuardian  string
-	Solicitor          string
-	Emergency72h       bool       `gorm:"column:emergency_72h"`
-	SOSApprovalRef     string     `gorm:"column:sos_approval_ref"`
-	SOSRequestedOn     *time.Time `gorm:"column:sos_requested_on"`
-	SOSGrantedOn       *time.Time `gorm:"column:sos_granted_on"`
-	SubmittedAt        time.Time  `gorm:"->"`
-	UpdatedAt          time.Time  `gorm:"autoUpdateTime:false"`
-	ReviewedAt         time.Time
-	AllocatedBedID     *int64
-	AllocatedAt        *time.Time
-	AllocatedBy        *int64
-	ClosedAt           *time.Time
-	Version            int
+	ID                  int64 `gorm:"primaryKey"`
+	CouncilID           int64
+	CreatedBy           *int64
+	Status              ReferralStatus
+	ChildRef            string
+	AgeYears            int
+	BirthMonth          int
+	BirthYear           int
+	Sex                 string
+	Ethnicity           string // SSDA903 ETHNIC code: special category, see Referral
+	Religion            string // special category, see Referral
+	FirstLanguage       string
+	LegalPosition       string
+	PrimaryReason       *string // nil: sent before the form asked
+	ChildProtectionPlan *bool   // nil: sent before the form asked
+	OrderStart          *time.Time
+	OrderKind           *string
+	OrderExpiry         *time.Time
+	HearingDate         *time.Time
+	Court               string
+	Urgency             string
+	Needs               kernel.StringArray `gorm:"type:text[]"`
+	NeedsDetail         string
+	CurrentOutcode      string
+	Lat, Lon            float64
+	PreferredMiles      int
+	SocialWorker        string
+	SanctioningOfficer  string
+	ChildrensGuardian   string
+	Solicitor           string
+	Emergency72h        bool       `gorm:"column:emergency_72h"`
+	SOSApprovalRef      string     `gorm:"column:sos_approval_ref"`
+	SOSRequestedOn      *time.Time `gorm:"column:sos_requested_on"`
+	SOSGrantedOn        *time.Time `gorm:"column:sos_granted_on"`
+	SubmittedAt         time.Time  `gorm:"->"`
+	UpdatedAt           time.Time  `gorm:"autoUpdateTime:false"`
+	ReviewedAt          time.Time
+	AllocatedBedID      *int64
+	AllocatedAt         *time.Time
+	AllocatedBy         *int64
+	ClosedAt            *time.Time
+	Version             int
+
+	special bool // Service.Referral left Ethnicity and Religion in for its viewer
 }
+
+// ShowsSpecial reports whether the viewer the referral was read for may see the child's
+// ethnicity and religion (see Service.Referral).
+func (r Referral) ShowsSpecial() bool { return r.special }
 
 // TableName is the secure_referrals table.
 func (Referral) TableName() string { return "secure_referrals" }
@@ -154,59 +181,69 @@ var childRef = regexp.MustCompile(`^[A-Za-z0-9/_-]{2,40}$`)
 
 // ReferralInput is what a council sends.
 type ReferralInput struct {
-	ChildRef           string
-	AgeYears           int
-	BirthMonth         int
-	BirthYear          int
-	Sex                string
-	LegalPosition      string
-	OrderStart         *time.Time
-	OrderKind          string // first or renewal
-	OrderExpiry        *time.Time
-	HearingDate        *time.Time
-	Court              string
-	Urgency            string
-	Needs              []string
-	NeedsDetail        string
-	CurrentOutcode     string
-	PreferredMiles     int
-	SocialWorker       string
-	SanctioningOfficer string
-	ChildrensGuardian  string
-	Solicitor          string
-	Emergency72h       bool
-	SOSApprovalRef     string
-	SOSRequestedOn     *time.Time
-	SOSGrantedOn       *time.Time
+	ChildRef            string
+	AgeYears            int
+	BirthMonth          int
+	BirthYear           int
+	Sex                 string
+	Ethnicity           string
+	Religion            string
+	FirstLanguage       string
+	LegalPosition       string
+	PrimaryReason       string
+	ChildProtectionPlan *bool
+	OrderStart          *time.Time
+	OrderKind           string // first or renewal
+	OrderExpiry         *time.Time
+	HearingDate         *time.Time
+	Court               string
+	Urgency             string
+	Needs               []string
+	NeedsDetail         string
+	CurrentOutcode      string
+	PreferredMiles      int
+	SocialWorker        string
+	SanctioningOfficer  string
+	ChildrensGuardian   string
+	Solicitor           string
+	Emergency72h        bool
+	SOSApprovalRef      string
+	SOSRequestedOn      *time.Time
+	SOSGrantedOn        *time.Time
 }
 
 // NewReferral is a council's secure referral as the referral form and the API send it:
 // dates as "2006-01-02" (GOV.UK date inputs on the form).
 type NewReferral struct {
-	ChildRef           string   `json:"child_ref" form:"child_ref" validate:"required" msg:"*=Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)"`
-	AgeYears           int      `json:"age_years" form:"age_years" validate:"required" msg:"*=Enter the child's age: secure children's homes take children from 10 to 17"`
-	BirthMonth         int      `json:"birth_month" form:"birth_month" validate:"required" msg:"*=Enter the month and year of the child's birth"`
-	BirthYear          int      `json:"birth_year" form:"birth_year" validate:"required" msg:"*=Enter the month and year of the child's birth"`
-	Sex                string   `json:"sex" form:"sex" validate:"required,oneof=male female" msg:"*=Select the child's sex"`
-	LegalPosition      string   `json:"legal_position" form:"legal_position" validate:"required,oneof=order_granted hearing_listed applying" msg:"*=Select where the secure order stands"`
-	OrderStart         string   `json:"order_start" form:"order_start,date" label:"The order's start date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's start date must be a real date"`
-	OrderKind          string   `json:"order_kind" form:"order_kind" validate:"omitempty,oneof=first renewal" msg:"*=Select whether this is the first order or a renewal"`
-	OrderExpiry        string   `json:"order_expiry" form:"order_expiry,date" label:"The order's expiry date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's expiry date must be a real date"`
-	HearingDate        string   `json:"hearing_date" form:"hearing_date,date" label:"The hearing date" validate:"omitempty,datetime=2006-01-02" msg:"*=The hearing date must be a real date"`
-	Court              string   `json:"court" form:"court" validate:"max=200" msg:"*=The court must be 200 characters or fewer"`
-	Urgency            string   `json:"urgency" form:"urgency" validate:"required,oneof=emergency urgent planned" msg:"*=Select how urgent the referral is"`
-	Needs              []string `json:"needs" form:"needs"`
-	NeedsDetail        string   `json:"needs_detail" form:"needs_detail" validate:"max=4000" msg:"*=The needs detail must be 4,000 characters or fewer"`
-	CurrentOutcode     string   `json:"current_outcode" form:"current_outcode" validate:"required" msg:"*=Enter the first part of the postcode where the child is now, like M14"`
-	PreferredMiles     int      `json:"preferred_miles" form:"preferred_miles" validate:"required" msg:"*=Enter how far from home, in miles, a bed would suit"`
-	SocialWorker       string   `json:"social_worker" form:"social_worker" validate:"required,max=300" msg:"*=Enter the social worker's name and contact, in 300 characters or fewer"`
-	SanctioningOfficer string   `json:"sanctioning_officer" form:"sanctioning_officer" validate:"required,max=300" msg:"*=Enter the sanctioning officer's name and contact, in 300 characters or fewer"`
-	ChildrensGuardian  string   `json:"childrens_guardian" form:"childrens_guardian" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
-	Solicitor          string   `json:"solicitor" form:"solicitor" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
-	Emergency72h       bool     `json:"emergency_72h" form:"emergency_72h"`
-	SOSApprovalRef     string   `json:"sos_approval_ref" form:"sos_approval_ref" validate:"max=100" msg:"*=Must be 100 characters or fewer"`
-	SOSRequestedOn     string   `json:"sos_requested_on" form:"sos_requested_on,date" label:"The date approval was asked for" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was asked for must be a real date"`
-	SOSGrantedOn       string   `json:"sos_granted_on" form:"sos_granted_on,date" label:"The date approval was granted" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was granted must be a real date"`
+	ChildRef            string   `json:"child_ref" form:"child_ref" validate:"required" msg:"*=Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)"`
+	AgeYears            int      `json:"age_years" form:"age_years" validate:"required" msg:"*=Enter the child's age: secure children's homes take children from 10 to 17"`
+	BirthMonth          int      `json:"birth_month" form:"birth_month" validate:"required" msg:"*=Enter the month and year of the child's birth"`
+	BirthYear           int      `json:"birth_year" form:"birth_year" validate:"required" msg:"*=Enter the month and year of the child's birth"`
+	Sex                 string   `json:"sex" form:"sex" validate:"required,oneof=male female" msg:"*=Select the child's sex"`
+	Ethnicity           string   `json:"ethnicity" form:"ethnicity" validate:"required" msg:"*=Select the child's ethnicity: Refused if they or their family will not say, Not yet obtained if you do not know"`
+	Religion            string   `json:"religion" form:"religion" validate:"max=60" msg:"*=The religion must be 60 characters or fewer"`
+	FirstLanguage       string   `json:"first_language" form:"first_language" validate:"max=60" msg:"*=The first language must be 60 characters or fewer"`
+	ChildProtectionPlan *bool    `json:"child_protection_plan" form:"child_protection_plan" validate:"required" msg:"*=Select whether the child is on a child protection plan"`
+	LegalPosition       string   `json:"legal_position" form:"legal_position" validate:"required,oneof=order_granted hearing_listed applying" msg:"*=Select where the secure order stands"`
+	PrimaryReason       string   `json:"primary_reason" form:"primary_reason" validate:"required" msg:"*=Select the primary reason for the order"`
+	OrderStart          string   `json:"order_start" form:"order_start,date" label:"The order's start date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's start date must be a real date"`
+	OrderKind           string   `json:"order_kind" form:"order_kind" validate:"omitempty,oneof=first renewal" msg:"*=Select whether this is the first order or a renewal"`
+	OrderExpiry         string   `json:"order_expiry" form:"order_expiry,date" label:"The order's expiry date" validate:"omitempty,datetime=2006-01-02" msg:"*=The order's expiry date must be a real date"`
+	HearingDate         string   `json:"hearing_date" form:"hearing_date,date" label:"The hearing date" validate:"omitempty,datetime=2006-01-02" msg:"*=The hearing date must be a real date"`
+	Court               string   `json:"court" form:"court" validate:"max=200" msg:"*=The court must be 200 characters or fewer"`
+	Urgency             string   `json:"urgency" form:"urgency" validate:"required,oneof=emergency urgent planned" msg:"*=Select how urgent the referral is"`
+	Needs               []string `json:"needs" form:"needs"`
+	NeedsDetail         string   `json:"needs_detail" form:"needs_detail" validate:"max=4000" msg:"*=The needs detail must be 4,000 characters or fewer"`
+	CurrentOutcode      string   `json:"current_outcode" form:"current_outcode" validate:"required" msg:"*=Enter the first part of the postcode where the child is now, like M14"`
+	PreferredMiles      int      `json:"preferred_miles" form:"preferred_miles" validate:"required" msg:"*=Enter how far from home, in miles, a bed would suit"`
+	SocialWorker        string   `json:"social_worker" form:"social_worker" validate:"required,max=300" msg:"*=Enter the social worker's name and contact, in 300 characters or fewer"`
+	SanctioningOfficer  string   `json:"sanctioning_officer" form:"sanctioning_officer" validate:"required,max=300" msg:"*=Enter the sanctioning officer's name and contact, in 300 characters or fewer"`
+	ChildrensGuardian   string   `json:"childrens_guardian" form:"childrens_guardian" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
+	Solicitor           string   `json:"solicitor" form:"solicitor" validate:"max=300" msg:"*=Must be 300 characters or fewer"`
+	Emergency72h        bool     `json:"emergency_72h" form:"emergency_72h"`
+	SOSApprovalRef      string   `json:"sos_approval_ref" form:"sos_approval_ref" validate:"max=100" msg:"*=Must be 100 characters or fewer"`
+	SOSRequestedOn      string   `json:"sos_requested_on" form:"sos_requested_on,date" label:"The date approval was asked for" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was asked for must be a real date"`
+	SOSGrantedOn        string   `json:"sos_granted_on" form:"sos_granted_on,date" label:"The date approval was granted" validate:"omitempty,datetime=2006-01-02" msg:"*=The date approval was granted must be a real date"`
 }
 
 // Input checks the referral as typed and by the referral rules on today's date, and
@@ -214,7 +251,8 @@ type NewReferral struct {
 func (n NewReferral) Input(today time.Time) (ReferralInput, kernel.FieldErrors) {
 	fe := kernel.Check(&n)
 	in := ReferralInput{ChildRef: strings.TrimSpace(n.ChildRef), AgeYears: n.AgeYears, BirthMonth: n.BirthMonth, BirthYear: n.BirthYear, Sex: n.Sex,
-		LegalPosition: n.LegalPosition, OrderKind: n.OrderKind, Court: n.Court, Urgency: n.Urgency, Needs: n.Needs, NeedsDetail: n.NeedsDetail,
+		Ethnicity: n.Ethnicity, Religion: strings.TrimSpace(n.Religion), FirstLanguage: strings.TrimSpace(n.FirstLanguage), ChildProtectionPlan: n.ChildProtectionPlan,
+		PrimaryReason: n.PrimaryReason, LegalPosition: n.LegalPosition, OrderKind: n.OrderKind, Court: n.Court, Urgency: n.Urgency, Needs: n.Needs, NeedsDetail: n.NeedsDetail,
 		CurrentOutcode: n.CurrentOutcode, PreferredMiles: n.PreferredMiles, SocialWorker: n.SocialWorker, SanctioningOfficer: n.SanctioningOfficer,
 		ChildrensGuardian: n.ChildrensGuardian, Solicitor: n.Solicitor, Emergency72h: n.Emergency72h, SOSApprovalRef: n.SOSApprovalRef}
 	var dates kernel.FieldErrors
@@ -244,14 +282,34 @@ func (in ReferralInput) Validate(today time.Time) kernel.FieldErrors {
 	}
 	if in.BirthMonth < 1 || in.BirthMonth > 12 || in.BirthYear < today.Year()-19 || in.BirthYear > today.Year()-9 {
 		fe.Add("birth_month", "Enter the month and year of the child's birth")
+	} else if in.AgeYears >= 10 && in.AgeYears <= 17 && !AgeFits(in.AgeYears, in.BirthMonth, in.BirthYear, today) {
+		fe.Add("age_years", fmt.Sprintf("A child born in %s is %s today: check the age and the month and year of birth",
+			time.Date(in.BirthYear, time.Month(in.BirthMonth), 1, 0, 0, 0, 0, time.UTC).Format("January 2006"), agesFor(in.BirthMonth, in.BirthYear, today)))
 	}
 	if in.Sex != "male" && in.Sex != "female" {
 		fe.Add("sex", "Select the child's sex")
+	}
+	if !kernel.ValidCode(kernel.Ethnicities, in.Ethnicity) {
+		fe.AddCode("ethnicity", kernel.CodeNotInList, "Select the child's ethnicity: Refused if they or their family will not say, Not yet obtained if you do not know")
+	}
+	if utf8.RuneCountInString(in.Religion) > MaxNameLen {
+		fe.AddCode("religion", kernel.CodeTooLong, "The religion must be 60 characters or fewer")
+	}
+	if utf8.RuneCountInString(in.FirstLanguage) > MaxNameLen {
+		fe.AddCode("first_language", kernel.CodeTooLong, "The first language must be 60 characters or fewer")
+	}
+	if in.ChildProtectionPlan == nil {
+		fe.AddCode("child_protection_plan", kernel.CodeRequired, "Select whether the child is on a child protection plan")
+	}
+	if !kernel.ValidCode(PrimaryReasons, in.PrimaryReason) {
+		fe.AddCode("primary_reason", kernel.CodeNotInList, "Select the primary reason for the order")
 	}
 	switch in.LegalPosition {
 	case "order_granted":
 		if in.OrderStart == nil {
 			fe.Add("order_start", "Enter the date the order started")
+		} else if in.BirthMonth >= 1 && in.BirthMonth <= 12 && in.OrderStart.Before(time.Date(in.BirthYear, time.Month(in.BirthMonth), 1, 0, 0, 0, 0, in.OrderStart.Location())) {
+			fe.Add("order_start", "The order cannot start before the child was born: check the start date and the year of birth")
 		}
 		if !kernel.ValidCode(OrderKinds, in.OrderKind) {
 			fe.Add("order_kind", "Select whether this is the first order or a renewal")
@@ -261,6 +319,7 @@ func (in ReferralInput) Validate(today time.Time) kernel.FieldErrors {
 		} else if in.OrderExpiry.Before(today) {
 			fe.Add("order_expiry", "The order has expired: the expiry date must be today or later")
 		} else if in.OrderStart != nil && !in.OrderExpiry.After(*in.OrderStart) {
+			fe.Add("order_start", "The order must start before it expires")
 			fe.Add("order_expiry", "The order must expire after it starts")
 		} else if in.OrderStart != nil && kernel.ValidCode(OrderKinds, in.OrderKind) && in.OrderExpiry.After(MaxOrderEnd(*in.OrderStart, in.OrderKind)) {
 			fe.Add("order_expiry", fmt.Sprintf("A %s order runs at most %d months (Children (Secure Accommodation) Regulations 1991, reg. %s): it must expire by %s",
@@ -326,6 +385,33 @@ func (in ReferralInput) Validate(today time.Time) kernel.FieldErrors {
 	return fe
 }
 
+// AgeFits reports whether a child born in month/year can be age years old on today: in
+// the birth month the birthday may or may not have passed, so two ages fit.
+func AgeFits(age, month, year int, today time.Time) bool {
+	after, before := agesOn(month, year, today)
+	return age == after || age == before
+}
+
+// agesOn is the child's age on today if their birthday this year has passed, and if not.
+func agesOn(month, year int, today time.Time) (after, before int) {
+	after = today.Year() - year
+	switch m := int(today.Month()); {
+	case m > month:
+		return after, after
+	case m < month:
+		return after - 1, after - 1
+	}
+	return after, after - 1
+}
+
+func agesFor(month, year int, today time.Time) string {
+	after, before := agesOn(month, year, today)
+	if after == before {
+		return fmt.Sprint(after)
+	}
+	return fmt.Sprintf("%d or %d", before, after)
+}
+
 // Submit records a council's referral, audits it and tells the SWCU.
 func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralInput) (Referral, error) {
 	if fe := in.Validate(s.today()); fe != nil {
@@ -333,7 +419,8 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 	}
 	oc, _ := geo.LookupOutcode(in.CurrentOutcode)
 	r := Referral{CouncilID: councilID, CreatedBy: nullID(by), Status: "received", ChildRef: in.ChildRef, AgeYears: in.AgeYears, BirthMonth: in.BirthMonth,
-		BirthYear: in.BirthYear, Sex: in.Sex, LegalPosition: in.LegalPosition, OrderExpiry: in.OrderExpiry, HearingDate: in.HearingDate,
+		BirthYear: in.BirthYear, Sex: in.Sex, Ethnicity: in.Ethnicity, Religion: strings.TrimSpace(in.Religion), FirstLanguage: strings.TrimSpace(in.FirstLanguage),
+		PrimaryReason: &in.PrimaryReason, ChildProtectionPlan: in.ChildProtectionPlan, LegalPosition: in.LegalPosition, OrderExpiry: in.OrderExpiry, HearingDate: in.HearingDate,
 		Court: strings.TrimSpace(in.Court), Urgency: in.Urgency, Needs: in.Needs, NeedsDetail: strings.TrimSpace(in.NeedsDetail), CurrentOutcode: oc.Code,
 		Lat: oc.Centroid.Lat, Lon: oc.Centroid.Lon, PreferredMiles: in.PreferredMiles, SocialWorker: strings.TrimSpace(in.SocialWorker),
 		SanctioningOfficer: strings.TrimSpace(in.SanctioningOfficer), ChildrensGuardian: strings.TrimSpace(in.ChildrensGuardian),
@@ -393,6 +480,11 @@ type Viewer struct {
 
 // Referral returns a referral to its own council, to the SWCU, or to a secure home it
 // was circulated to; anyone else gets ErrNotFound. The read is audited.
+//
+// Ethnicity and religion are special-category data (UK GDPR art. 9). The council and the
+// SWCU see them; a secure home sees them only once the child is allocated a bed there, to
+// plan the child's care: a home deciding whether to offer a bed does not need them, and
+// must not decide on them (Equality Act 2010). The audit records whether they were shown.
 func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, error) {
 	var r Referral
 	if err := s.db.WithContext(ctx).First(&r, id).Error; err != nil {
@@ -415,7 +507,21 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 	if !allowed {
 		return Referral{}, fmt.Errorf("secure referral %d: %w", id, kernel.ErrNotFound)
 	}
-	return r, audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind)})
+	if v.Kind == kernel.KindProvider && r.AllocatedBedID != nil {
+		var n int64
+		if err := s.db.WithContext(ctx).Table("secure_beds b").Joins("JOIN secure_homes h ON h.id = b.home_id").
+			Where("b.id = ? AND h.provider_id = ?", *r.AllocatedBedID, v.OrgID).Count(&n).Error; err != nil {
+			return r, err
+		}
+		r.special = n > 0
+	} else {
+		r.special = v.Kind != kernel.KindProvider
+	}
+	if !r.special {
+		r.Ethnicity, r.Religion = "", ""
+	}
+	return r, audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind),
+		"special_category": r.special})
 }
 
 func notFound(id int64, err error) error {

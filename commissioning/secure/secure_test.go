@@ -95,7 +95,9 @@ func input(ref string) secure.ReferralInput {
 	now := time.Now()
 	start := now.UTC().Truncate(24 * time.Hour)
 	expiry := secure.MaxOrderEnd(start, "first")
+	no := false
 	return secure.ReferralInput{ChildRef: ref, AgeYears: 14, BirthMonth: int(now.Month()), BirthYear: now.Year() - 14, Sex: "female",
+		Ethnicity: "WBRI", PrimaryReason: "injure_self", ChildProtectionPlan: &no,
 		LegalPosition: "order_granted", OrderStart: &start, OrderKind: "first", OrderExpiry: &expiry, Urgency: "urgent", Needs: []string{"self_harm"}, CurrentOutcode: "M14", PreferredMiles: 50,
 		SocialWorker: "Sam Worker 0161 496 0000", SanctioningOfficer: "Head of Service 0161 496 0001"}
 }

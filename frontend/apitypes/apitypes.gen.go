@@ -1350,6 +1350,30 @@ func (e OrderKind) Valid() bool {
 	}
 }
 
+// Defines values for PrimaryReason.
+const (
+	PrimaryReasonAbscondingHarm      PrimaryReason = "absconding_harm"
+	PrimaryReasonInjureOthers        PrimaryReason = "injure_others"
+	PrimaryReasonInjureSelf          PrimaryReason = "injure_self"
+	PrimaryReasonInjureSelfAndOthers PrimaryReason = "injure_self_and_others"
+)
+
+// Valid indicates whether the value is a known member of the PrimaryReason enum.
+func (e PrimaryReason) Valid() bool {
+	switch e {
+	case PrimaryReasonAbscondingHarm:
+		return true
+	case PrimaryReasonInjureOthers:
+		return true
+	case PrimaryReasonInjureSelf:
+		return true
+	case PrimaryReasonInjureSelfAndOthers:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReferralStatus.
 const (
 	ReferralStatusAllocated       ReferralStatus = "allocated"
@@ -1377,6 +1401,78 @@ func (e ReferralStatus) Valid() bool {
 	case ReferralStatusReceived:
 		return true
 	case ReferralStatusWithdrawn:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReferralRequestEthnicity.
+const (
+	ABAN ReferralRequestEthnicity = "ABAN"
+	AIND ReferralRequestEthnicity = "AIND"
+	AOTH ReferralRequestEthnicity = "AOTH"
+	APKN ReferralRequestEthnicity = "APKN"
+	BAFR ReferralRequestEthnicity = "BAFR"
+	BCRB ReferralRequestEthnicity = "BCRB"
+	BOTH ReferralRequestEthnicity = "BOTH"
+	CHNE ReferralRequestEthnicity = "CHNE"
+	MOTH ReferralRequestEthnicity = "MOTH"
+	MWAS ReferralRequestEthnicity = "MWAS"
+	MWBA ReferralRequestEthnicity = "MWBA"
+	MWBC ReferralRequestEthnicity = "MWBC"
+	NOBT ReferralRequestEthnicity = "NOBT"
+	OOTH ReferralRequestEthnicity = "OOTH"
+	REFU ReferralRequestEthnicity = "REFU"
+	WBRI ReferralRequestEthnicity = "WBRI"
+	WIRI ReferralRequestEthnicity = "WIRI"
+	WIRT ReferralRequestEthnicity = "WIRT"
+	WOTH ReferralRequestEthnicity = "WOTH"
+	WROM ReferralRequestEthnicity = "WROM"
+)
+
+// Valid indicates whether the value is a known member of the ReferralRequestEthnicity enum.
+func (e ReferralRequestEthnicity) Valid() bool {
+	switch e {
+	case ABAN:
+		return true
+	case AIND:
+		return true
+	case AOTH:
+		return true
+	case APKN:
+		return true
+	case BAFR:
+		return true
+	case BCRB:
+		return true
+	case BOTH:
+		return true
+	case CHNE:
+		return true
+	case MOTH:
+		return true
+	case MWAS:
+		return true
+	case MWBA:
+		return true
+	case MWBC:
+		return true
+	case NOBT:
+		return true
+	case OOTH:
+		return true
+	case REFU:
+		return true
+	case WBRI:
+		return true
+	case WIRI:
+		return true
+	case WIRT:
+		return true
+	case WOTH:
+		return true
+	case WROM:
 		return true
 	default:
 		return false
@@ -1416,6 +1512,30 @@ func (e ReferralRequestOrderKind) Valid() bool {
 	case ReferralRequestOrderKindFirst:
 		return true
 	case ReferralRequestOrderKindRenewal:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReferralRequestPrimaryReason.
+const (
+	ReferralRequestPrimaryReasonAbscondingHarm      ReferralRequestPrimaryReason = "absconding_harm"
+	ReferralRequestPrimaryReasonInjureOthers        ReferralRequestPrimaryReason = "injure_others"
+	ReferralRequestPrimaryReasonInjureSelf          ReferralRequestPrimaryReason = "injure_self"
+	ReferralRequestPrimaryReasonInjureSelfAndOthers ReferralRequestPrimaryReason = "injure_self_and_others"
+)
+
+// Valid indicates whether the value is a known member of the ReferralRequestPrimaryReason enum.
+func (e ReferralRequestPrimaryReason) Valid() bool {
+	switch e {
+	case ReferralRequestPrimaryReasonAbscondingHarm:
+		return true
+	case ReferralRequestPrimaryReasonInjureOthers:
+		return true
+	case ReferralRequestPrimaryReasonInjureSelf:
+		return true
+	case ReferralRequestPrimaryReasonInjureSelfAndOthers:
 		return true
 	default:
 		return false
@@ -3179,15 +3299,24 @@ type ProviderRegistration struct {
 
 // Referral defines model for Referral.
 type Referral struct {
-	AgeYears       int                 `json:"age_years"`
-	AllocatedAt    *time.Time          `json:"allocated_at"`
-	AllocatedBedId *int64              `json:"allocated_bed_id"`
-	ChildRef       string              `json:"child_ref"`
-	HearingDate    *openapi_types.Date `json:"hearing_date"`
-	Id             int64               `json:"id"`
-	LegalPosition  string              `json:"legal_position"`
-	Needs          []string            `json:"needs"`
-	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
+	AgeYears       int        `json:"age_years"`
+	AllocatedAt    *time.Time `json:"allocated_at"`
+	AllocatedBedId *int64     `json:"allocated_bed_id"`
+
+	// ChildProtectionPlan null for a referral sent before the form asked
+	ChildProtectionPlan *bool  `json:"child_protection_plan"`
+	ChildRef            string `json:"child_ref"`
+
+	// Ethnicity DfE SSDA903 ETHNIC code; empty when the caller may not see it (a secure home before the child has a bed there)
+	Ethnicity string `json:"ethnicity"`
+
+	// FirstLanguage empty when not given
+	FirstLanguage string              `json:"first_language"`
+	HearingDate   *openapi_types.Date `json:"hearing_date"`
+	Id            int64               `json:"id"`
+	LegalPosition string              `json:"legal_position"`
+	Needs         []string            `json:"needs"`
+	OrderExpiry   *openapi_types.Date `json:"order_expiry"`
 
 	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
 	OrderKind *OrderKind `json:"order_kind,omitempty"`
@@ -3196,8 +3325,14 @@ type Referral struct {
 	OrderStart *openapi_types.Date `json:"order_start,omitempty"`
 
 	// Paused why the search is paused; empty when it is not
-	Paused         string    `json:"paused"`
-	PreferredMiles int       `json:"preferred_miles"`
+	Paused         string `json:"paused"`
+	PreferredMiles int    `json:"preferred_miles"`
+
+	// PrimaryReason the section 25(1) criterion (see ReferralRequest); null for a referral sent before the form asked
+	PrimaryReason *PrimaryReason `json:"primary_reason"`
+
+	// Religion empty when not given, or when the caller may not see it (as ethnicity)
+	Religion       string    `json:"religion"`
 	ReviewDue      time.Time `json:"review_due"`
 	Sex            string    `json:"sex"`
 	SosApprovalRef *string   `json:"sos_approval_ref,omitempty"`
@@ -3214,23 +3349,35 @@ type Referral struct {
 // OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
 type OrderKind string
 
+// PrimaryReason the section 25(1) criterion (see ReferralRequest); null for a referral sent before the form asked
+type PrimaryReason string
+
 // ReferralStatus defines model for Referral.status.
 type ReferralStatus string
 
 // ReferralRequest defines model for ReferralRequest.
 type ReferralRequest struct {
-	AgeYears          int                          `json:"age_years"`
-	BirthMonth        int                          `json:"birth_month"`
-	BirthYear         int                          `json:"birth_year"`
-	ChildRef          string                       `json:"child_ref"`
-	ChildrensGuardian *string                      `json:"childrens_guardian,omitempty"`
-	Court             *string                      `json:"court,omitempty"`
-	CurrentOutcode    string                       `json:"current_outcode"`
-	Emergency72h      *bool                        `json:"emergency_72h,omitempty"`
-	HearingDate       *openapi_types.Date          `json:"hearing_date,omitempty"`
-	LegalPosition     ReferralRequestLegalPosition `json:"legal_position"`
-	Needs             *[]string                    `json:"needs,omitempty"`
-	NeedsDetail       *string                      `json:"needs_detail,omitempty"`
+	AgeYears   int `json:"age_years"`
+	BirthMonth int `json:"birth_month"`
+	BirthYear  int `json:"birth_year"`
+
+	// ChildProtectionPlan whether the child is on a child protection plan
+	ChildProtectionPlan bool    `json:"child_protection_plan"`
+	ChildRef            string  `json:"child_ref"`
+	ChildrensGuardian   *string `json:"childrens_guardian,omitempty"`
+	Court               *string `json:"court,omitempty"`
+	CurrentOutcode      string  `json:"current_outcode"`
+	Emergency72h        *bool   `json:"emergency_72h,omitempty"`
+
+	// Ethnicity the child's ethnicity as a DfE SSDA903 ETHNIC code (REFU: refused; NOBT: not yet obtained). Special-category data: shown to the council and the SWCU, and to a secure home only once the child has a bed there. Contains public sector information licensed under the Open Government Licence v3.0.
+	Ethnicity ReferralRequestEthnicity `json:"ethnicity"`
+
+	// FirstLanguage optional, a language's name
+	FirstLanguage *string                      `json:"first_language,omitempty"`
+	HearingDate   *openapi_types.Date          `json:"hearing_date,omitempty"`
+	LegalPosition ReferralRequestLegalPosition `json:"legal_position"`
+	Needs         *[]string                    `json:"needs,omitempty"`
+	NeedsDetail   *string                      `json:"needs_detail,omitempty"`
 
 	// OrderExpiry required when an order is granted; not before the hearing
 	OrderExpiry *openapi_types.Date `json:"order_expiry,omitempty"`
@@ -3238,13 +3385,19 @@ type ReferralRequest struct {
 	// OrderKind required when the order is granted
 	OrderKind *ReferralRequestOrderKind `json:"order_kind,omitempty"`
 
-	// OrderStart required when the order is granted
-	OrderStart         *openapi_types.Date `json:"order_start,omitempty"`
-	PreferredMiles     int                 `json:"preferred_miles"`
-	SanctioningOfficer string              `json:"sanctioning_officer"`
-	Sex                ReferralRequestSex  `json:"sex"`
-	SocialWorker       string              `json:"social_worker"`
-	Solicitor          *string             `json:"solicitor,omitempty"`
+	// OrderStart required when the order is granted; before the order's expiry
+	OrderStart     *openapi_types.Date `json:"order_start,omitempty"`
+	PreferredMiles int                 `json:"preferred_miles"`
+
+	// PrimaryReason the section 25(1) criterion the order rests on: (a) absconding_harm: a history of absconding, likely to abscond from other accommodation and to suffer significant harm if they do; (b) injure_self, injure_others or injure_self_and_others: likely to injure themselves or others if kept in other accommodation
+	PrimaryReason ReferralRequestPrimaryReason `json:"primary_reason"`
+
+	// Religion optional, as the child describes it; special-category data, shown as ethnicity is
+	Religion           *string            `json:"religion,omitempty"`
+	SanctioningOfficer string             `json:"sanctioning_officer"`
+	Sex                ReferralRequestSex `json:"sex"`
+	SocialWorker       string             `json:"social_worker"`
+	Solicitor          *string            `json:"solicitor,omitempty"`
 
 	// SosApprovalRef the Secretary of State's approval, required for a child under 13
 	SosApprovalRef *string                `json:"sos_approval_ref,omitempty"`
@@ -3253,11 +3406,17 @@ type ReferralRequest struct {
 	Urgency        ReferralRequestUrgency `json:"urgency"`
 }
 
+// ReferralRequestEthnicity the child's ethnicity as a DfE SSDA903 ETHNIC code (REFU: refused; NOBT: not yet obtained). Special-category data: shown to the council and the SWCU, and to a secure home only once the child has a bed there. Contains public sector information licensed under the Open Government Licence v3.0.
+type ReferralRequestEthnicity string
+
 // ReferralRequestLegalPosition defines model for ReferralRequest.LegalPosition.
 type ReferralRequestLegalPosition string
 
 // ReferralRequestOrderKind required when the order is granted
 type ReferralRequestOrderKind string
+
+// ReferralRequestPrimaryReason the section 25(1) criterion the order rests on: (a) absconding_harm: a history of absconding, likely to abscond from other accommodation and to suffer significant harm if they do; (b) injure_self, injure_others or injure_self_and_others: likely to injure themselves or others if kept in other accommodation
+type ReferralRequestPrimaryReason string
 
 // ReferralRequestSex defines model for ReferralRequest.Sex.
 type ReferralRequestSex string
@@ -3285,15 +3444,24 @@ type ReferralResponse struct {
 
 // ReferralWithResponses defines model for ReferralWithResponses.
 type ReferralWithResponses struct {
-	AgeYears       int                 `json:"age_years"`
-	AllocatedAt    *time.Time          `json:"allocated_at"`
-	AllocatedBedId *int64              `json:"allocated_bed_id"`
-	ChildRef       string              `json:"child_ref"`
-	HearingDate    *openapi_types.Date `json:"hearing_date"`
-	Id             int64               `json:"id"`
-	LegalPosition  string              `json:"legal_position"`
-	Needs          []string            `json:"needs"`
-	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
+	AgeYears       int        `json:"age_years"`
+	AllocatedAt    *time.Time `json:"allocated_at"`
+	AllocatedBedId *int64     `json:"allocated_bed_id"`
+
+	// ChildProtectionPlan null for a referral sent before the form asked
+	ChildProtectionPlan *bool  `json:"child_protection_plan"`
+	ChildRef            string `json:"child_ref"`
+
+	// Ethnicity DfE SSDA903 ETHNIC code; empty when the caller may not see it (a secure home before the child has a bed there)
+	Ethnicity string `json:"ethnicity"`
+
+	// FirstLanguage empty when not given
+	FirstLanguage string              `json:"first_language"`
+	HearingDate   *openapi_types.Date `json:"hearing_date"`
+	Id            int64               `json:"id"`
+	LegalPosition string              `json:"legal_position"`
+	Needs         []string            `json:"needs"`
+	OrderExpiry   *openapi_types.Date `json:"order_expiry"`
 
 	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
 	OrderKind *OrderKind `json:"order_kind,omitempty"`
@@ -3304,6 +3472,12 @@ type ReferralWithResponses struct {
 	// Paused why the search is paused; empty when it is not
 	Paused         string `json:"paused"`
 	PreferredMiles int    `json:"preferred_miles"`
+
+	// PrimaryReason the section 25(1) criterion (see ReferralRequest); null for a referral sent before the form asked
+	PrimaryReason *PrimaryReason `json:"primary_reason"`
+
+	// Religion empty when not given, or when the caller may not see it (as ethnicity)
+	Religion string `json:"religion"`
 
 	// Responses the homes' answers to the circulated referral; for its council and the SWCU only
 	Responses      *[]ReferralResponse `json:"responses,omitempty"`
@@ -3610,16 +3784,25 @@ type VacancyRequest struct {
 
 // WaitingChild defines model for WaitingChild.
 type WaitingChild struct {
-	AgeYears       int                 `json:"age_years"`
-	AllocatedAt    *time.Time          `json:"allocated_at"`
-	AllocatedBedId *int64              `json:"allocated_bed_id"`
-	ChildRef       string              `json:"child_ref"`
-	DaysWaiting    int                 `json:"days_waiting"`
-	HearingDate    *openapi_types.Date `json:"hearing_date"`
-	Id             int64               `json:"id"`
-	LegalPosition  string              `json:"legal_position"`
-	Needs          []string            `json:"needs"`
-	OrderExpiry    *openapi_types.Date `json:"order_expiry"`
+	AgeYears       int        `json:"age_years"`
+	AllocatedAt    *time.Time `json:"allocated_at"`
+	AllocatedBedId *int64     `json:"allocated_bed_id"`
+
+	// ChildProtectionPlan null for a referral sent before the form asked
+	ChildProtectionPlan *bool  `json:"child_protection_plan"`
+	ChildRef            string `json:"child_ref"`
+	DaysWaiting         int    `json:"days_waiting"`
+
+	// Ethnicity DfE SSDA903 ETHNIC code; empty when the caller may not see it (a secure home before the child has a bed there)
+	Ethnicity string `json:"ethnicity"`
+
+	// FirstLanguage empty when not given
+	FirstLanguage string              `json:"first_language"`
+	HearingDate   *openapi_types.Date `json:"hearing_date"`
+	Id            int64               `json:"id"`
+	LegalPosition string              `json:"legal_position"`
+	Needs         []string            `json:"needs"`
+	OrderExpiry   *openapi_types.Date `json:"order_expiry"`
 
 	// OrderKind first authorisation (at most 3 months, reg. 11) or renewal (at most 6, reg. 12)
 	OrderKind *OrderKind `json:"order_kind,omitempty"`
@@ -3628,8 +3811,14 @@ type WaitingChild struct {
 	OrderStart *openapi_types.Date `json:"order_start,omitempty"`
 
 	// Paused why the search is paused; empty when it is not
-	Paused         string    `json:"paused"`
-	PreferredMiles int       `json:"preferred_miles"`
+	Paused         string `json:"paused"`
+	PreferredMiles int    `json:"preferred_miles"`
+
+	// PrimaryReason the section 25(1) criterion (see ReferralRequest); null for a referral sent before the form asked
+	PrimaryReason *PrimaryReason `json:"primary_reason"`
+
+	// Religion empty when not given, or when the caller may not see it (as ethnicity)
+	Religion       string    `json:"religion"`
 	ReviewDue      time.Time `json:"review_due"`
 	Sex            string    `json:"sex"`
 	SosApprovalRef *string   `json:"sos_approval_ref,omitempty"`

@@ -35,7 +35,8 @@ test('a council sends a secure referral', async () => {
     await expectAccessible(page, 'secure referrals');
     await page.getByRole('button', { name: 'Send a secure referral' }).click();
     await page.getByLabel("Your council's reference for the child").fill('MCR-E2E-SEC');
-    await page.getByRole('button', { name: 'Send the referral' }).click();
+    assert.equal(await page.locator('.govuk-caption-l').textContent(), 'Step 1 of 2');
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.locator('.govuk-error-summary').waitFor();
     assert.equal(await page.getByLabel("Your council's reference for the child").inputValue(), 'MCR-E2E-SEC');
     await expectAccessible(page, 'secure referral with errors');
@@ -44,7 +45,12 @@ test('a council sends a secure referral', async () => {
     await page.getByLabel('Month of birth (1 to 12)').fill(String(now.getMonth() + 1));
     await page.getByLabel('Year of birth').fill(String(now.getFullYear() - 14));
     await page.getByLabel('Female', { exact: true }).check();
+    await page.getByLabel('Ethnicity (DfE SSDA903 categories)').selectOption('MWBA');
+    await page.getByLabel('Religion (optional)').fill('Muslim');
+    await page.getByLabel('First language (optional)').fill('Arabic');
+    await page.getByRole('group', { name: 'Is the child on a child protection plan?' }).getByLabel('Yes').check();
     await page.getByLabel('Section 25 order granted').check();
+    await page.getByLabel('Likely to injure themselves in other accommodation (s25(1)(b))').check();
     await fillDate(page, 'Order started on (if granted)', new Date());
     await page.getByLabel('First order (at most 3 months)').check();
     await fillDate(page, 'Order expires on (if granted)', new Date(Date.now() + 60 * 864e5));
@@ -53,9 +59,28 @@ test('a council sends a secure referral', async () => {
     await page.getByLabel('Postcode district where the child is now').fill('M14');
     await page.getByLabel('Social worker: name and phone or email').fill('Chris Social Worker, 0161 496 0100');
     await page.getByLabel('Sanctioning officer: name and phone or email').fill('Head of Service, 0161 496 0101');
-    await page.getByRole('button', { name: 'Send the referral' }).click();
+    await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForLoadState();
     if (await page.locator('.govuk-error-summary').count()) throw new Error(await page.locator('.govuk-error-summary').textContent());
+
+    // Check your answers: every answer with its own Change link; changing one loses nothing.
+    await page.getByRole('heading', { name: 'Check your answers before sending the referral' }).waitFor();
+    assert.equal(await page.locator('.govuk-caption-l').textContent(), 'Step 2 of 2');
+    const answers = page.getByTestId('referral-answers');
+    assert.equal(await answers.locator('.govuk-summary-list__row').count(), await answers.getByRole('link', { name: /^Change/ }).count());
+    assert.match(await answers.textContent(), /White and Black African/);
+    assert.match(await answers.textContent(), /Arabic/);
+    await expectAccessible(page, 'secure referral: check your answers');
+    await answers.getByRole('link', { name: "Change the child's first language" }).click();
+    await page.waitForURL(/\/secure\/referrals\/new#first_language$/);
+    assert.equal(await page.getByLabel("Your council's reference for the child").inputValue(), 'MCR-E2E-SEC');
+    assert.equal(await page.getByLabel('Ethnicity (DfE SSDA903 categories)').inputValue(), 'MWBA');
+    assert.ok(await page.getByLabel('Self-harm or suicidal ideation').isChecked());
+    await page.getByLabel('First language (optional)').fill('Arabic and English');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Check your answers before sending the referral' }).waitFor();
+    assert.match(await page.getByTestId('referral-answers').textContent(), /Arabic and English/);
+    await page.getByRole('button', { name: 'Send the referral' }).click();
     await page.getByText('The referral has been sent to the Secure Welfare Coordination Unit').waitFor();
     assert.equal(await page.getByTestId('referral-status').textContent(), 'Received');
     referralPath = new URL(page.url()).pathname;
@@ -82,6 +107,10 @@ test('one home declines with a reason and the other offers a bed', async () => {
     await nav(page, 'Your home');
     await expectAccessible(page, 'secure home');
     await page.locator(`a[href="${referralPath}"]`).first().click();
+    // A home deciding sees why the order is sought, not the child's ethnicity or religion.
+    const summary = await page.getByTestId('referral-summary').textContent();
+    assert.match(summary, /Likely to injure themselves in other accommodation/);
+    assert.doesNotMatch(summary, /White and Black African|Muslim/);
     await page.getByLabel('No, we decline').check();
     await page.getByLabel('Staffing').check();
     await expectAccessible(page, 'secure referral (home)');
