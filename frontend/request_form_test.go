@@ -40,7 +40,7 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 		"deadline-year": {fmt.Sprint(deadline.Year())}, "deadline_time": {deadline.Format("15:04")}}
 	page := "/requests/" + id + "/edit/placement"
 	r = b.post(page, page, placement)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "postcode district of the child&#39;s home that we know") || !strings.Contains(r.Body, `value="ZZ9"`) {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "We do not know postcode district ZZ9") || !strings.Contains(r.Body, `value="ZZ9"`) {
 		t.Fatalf("placement errors: %d", r.Status)
 	}
 	placement.Set("home_outcode", "m14")
