@@ -40,6 +40,8 @@ type PlacementRequest struct {
 	EHCP        *bool              `gorm:"column:ehcp" invited:"ehcp"`
 	// FirstLanguage is the child's first language, by name ("" when not given).
 	FirstLanguage string `invited:"first_language"`
+	// Religion is the child's religion, by name ("" when not given).
+	Religion      string `invited:"religion"`
 	HomeOutcode   *string
 	HomeLat       *float64
 	HomeLon       *float64
@@ -83,19 +85,21 @@ type RequestChild struct {
 	EHCP        *bool  `json:"ehcp" form:"ehcp"`
 	// FirstLanguage is optional: the language's name, like "English" or "Tigrinya".
 	FirstLanguage string `json:"first_language" form:"first_language" validate:"max=60" msg:"*=The first language must be 60 characters or fewer"`
+	// Religion is optional: its name, like "Muslim" or "Church of England".
+	Religion string `json:"religion" form:"religion" validate:"max=60" msg:"*=The religion must be 60 characters or fewer"`
 }
 
 // Apply sets the draft's child fields from the page.
 func (in RequestChild) Apply(r *PlacementRequest) {
 	r.ChildRef, r.AgeYears, r.BirthMonth, r.BirthYear = strings.TrimSpace(in.ChildRef), in.AgeYears, in.BirthMonth, in.BirthYear
 	r.Sex, r.LegalStatus, r.SchoolYear, r.EHCP = optional(in.Sex), optional(in.LegalStatus), strings.TrimSpace(in.SchoolYear), in.EHCP
-	r.FirstLanguage = strings.TrimSpace(in.FirstLanguage)
+	r.FirstLanguage, r.Religion = strings.TrimSpace(in.FirstLanguage), strings.TrimSpace(in.Religion)
 }
 
 // ChildOf is the draft's child page as saved.
 func ChildOf(r PlacementRequest) RequestChild {
 	return RequestChild{ChildRef: r.ChildRef, AgeYears: r.AgeYears, BirthMonth: r.BirthMonth, BirthYear: r.BirthYear, Sex: deref(r.Sex),
-		LegalStatus: deref(r.LegalStatus), SchoolYear: r.SchoolYear, EHCP: r.EHCP, FirstLanguage: r.FirstLanguage}
+		LegalStatus: deref(r.LegalStatus), SchoolYear: r.SchoolYear, EHCP: r.EHCP, FirstLanguage: r.FirstLanguage, Religion: r.Religion}
 }
 
 // Check compares the page's fields: the month and year of birth must agree with the
