@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -171,30 +172,16 @@ var funcs = template.FuncMap{
 		h, _ := href.(string)
 		return map[string]any{"Key": key, "Value": value, "Href": h, "Field": field}
 	},
+	// deref is what a pointer points to, "" for nil.
 	"deref": func(p any) any {
-		switch v := p.(type) {
-		case *string:
-			if v == nil {
-				return ""
-			}
-			return *v
-		case *float64:
-			if v == nil {
-				return ""
-			}
-			return *v
-		case *int:
-			if v == nil {
-				return ""
-			}
-			return *v
-		case *int64:
-			if v == nil {
-				return ""
-			}
-			return *v
+		v := reflect.ValueOf(p)
+		if v.Kind() != reflect.Pointer {
+			return p
 		}
-		return p
+		if v.IsNil() {
+			return ""
+		}
+		return v.Elem().Interface()
 	},
 	"date":     func(t any) string { return formatTime(t, "2 January 2006") },
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },

@@ -26,6 +26,14 @@ func draftFor(t *testing.T, b *browser, child url.Values) string {
 	return m[1]
 }
 
+// newDraft signs a commissioner in and saves a draft's child page.
+func newDraft(t *testing.T) (*harness, *browser, time.Time, string) {
+	h := newHarness(t)
+	b := h.signIn("commissioner@manchester.test")
+	now := h.clock.Now()
+	return h, b, now, draftFor(t, b, childPage(now))
+}
+
 func childPage(now time.Time) url.Values {
 	return url.Values{"child_ref": {"MCR-5150"}, "age_years": {"14"}, "birth_month": {fmt.Sprint(int(now.Month()))}, "birth_year": {fmt.Sprint(now.Year() - 14)},
 		"sex": {"male"}, "legal_status": {"s20"}, "school_year": {"Year 9"}, "ehcp": {"yes"}, "first_language": {"Arabic"}, "religion": {"Muslim"}}
@@ -69,10 +77,7 @@ func TestRequestChildPageChecksAgeAgainstBirthInOnePass(t *testing.T) {
 // The placement page reads through decodeForm: every problem at once, the deadline
 // compared with the start date on the page, and what was typed kept.
 func TestRequestPlacementPageShowsEveryProblemAtOnce(t *testing.T) {
-	h := newHarness(t)
-	b := h.signIn("commissioner@manchester.test")
-	now := h.clock.Now()
-	id := draftFor(t, b, childPage(now))
+	h, b, now, id := newDraft(t)
 	page := "/requests/" + id + "/edit/placement"
 	start := now.AddDate(0, 0, 7)
 	p := placementPage(h.lot.ID, start, start.AddDate(0, 0, 2).Add(time.Hour)) // responses due after the start
@@ -115,10 +120,7 @@ func TestRequestPlacementPageShowsEveryProblemAtOnce(t *testing.T) {
 // Check your answers shows every field, grouped by page, each row with its own Change
 // link to its page and field; the page opened from it comes back to it.
 func TestCheckYourAnswersShowsEveryFieldWithItsChangeLink(t *testing.T) {
-	h := newHarness(t)
-	b := h.signIn("commissioner@manchester.test")
-	now := h.clock.Now()
-	id := draftFor(t, b, childPage(now))
+	h, b, now, id := newDraft(t)
 	needs := "/requests/" + id + "/edit/needs"
 	if r := b.post(needs, needs, url.Values{"needs": {"autism", "cse_risk"}, "needs_detail": {"Needs a quiet home"}, "family_details": {"A brother, 9"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("needs: %d", r.Status)
@@ -160,9 +162,7 @@ func TestCheckYourAnswersShowsEveryFieldWithItsChangeLink(t *testing.T) {
 // Long text has the GOV.UK character count with maxlength, and a needs detail over the
 // limit (300 KB) is refused beside its field with what was typed kept.
 func TestRequestNeedsDetailHasAMaximumAndKeepsInput(t *testing.T) {
-	h := newHarness(t)
-	b := h.signIn("commissioner@manchester.test")
-	id := draftFor(t, b, childPage(h.clock.Now()))
+	_, b, _, id := newDraft(t)
 	page := "/requests/" + id + "/edit/needs"
 	got := b.get(page)
 	for _, want := range []string{`maxlength="4000"`, `data-module="govuk-character-count"`, "Step 2 of 3", `class="govuk-back-link" href="/requests/` + id + `/edit/child"`} {
