@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -262,6 +263,19 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 			}
 		}
 	})
+	return fe
+}
+
+// inFormOrder sorts fe by the order of dst's fields (the page's order), so that the
+// error summary lists a rule that compares fields where its field is, not last.
+func inFormOrder(fe kernel.FieldErrors, dst any) kernel.FieldErrors {
+	pos := map[string]int{}
+	i := 0
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		pos[parseFormTag(f).json] = i
+		i++
+	})
+	slices.SortStableFunc(fe, func(a, b kernel.FieldError) int { return pos[a.Field] - pos[b.Field] })
 	return fe
 }
 

@@ -130,7 +130,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 			return err
 		}
 		in.Apply(&r)
-		fe = fe.Merge(withFormIDs(in.Check(s.now()), &in))
+		fe = inFormOrder(fe.Merge(withFormIDs(in.Check(s.now()), &in)), &in)
 		// The month and year of birth are one question on the page.
 		if i := slices.IndexFunc(fe, func(e kernel.FieldError) bool { return e.Field == "birth_year" }); i >= 0 {
 			if fe.Has("birth_month") {
@@ -150,7 +150,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		if form, fe, err = s.decodeForm(c, &in); err != nil {
 			return err
 		}
-		fe = fe.Merge(withFormIDs(in.Apply(&r), &in)).Merge(withFormIDs(in.Check(), &in))
+		fe = inFormOrder(fe.Merge(withFormIDs(in.Apply(&r), &in)).Merge(withFormIDs(in.Check(), &in)), &in)
 	}
 	if fe == nil {
 		err := s.deps.Requests.SaveDraft(c.Request().Context(), &r)

@@ -67,6 +67,10 @@ func TestRequestChildPageChecksAgeAgainstBirthInOnePass(t *testing.T) {
 			t.Errorf("child page lacks %q", want)
 		}
 	}
+	// The error summary follows the page: birth before sex before religion.
+	if i, j, k := strings.Index(r.Body, `href="#birth_month"`), strings.Index(r.Body, `href="#sex"`), strings.Index(r.Body, `href="#religion"`); i > j || j > k {
+		t.Errorf("error summary out of page order: %d %d %d", i, j, k)
+	}
 	// Corrected, it saves, and the draft keeps the religion.
 	id := draftFor(t, b, childPage(now))
 	if r := b.get("/requests/" + id + "/edit/child"); !strings.Contains(r.Body, `value="Muslim"`) || !strings.Contains(r.Body, `value="14"`) || !strings.Contains(r.Body, "Step 1 of 3") {
