@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
@@ -8,7 +9,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -34,10 +34,12 @@ func (s *Server) toAPIInvitation(c echo.Context, inv marketplace.Invitation) api
 	if inv.Withheld() {
 		return out
 	}
-	// The pseudonymised child the invitation is about.
-	out.AgeYears, out.Sex, out.Needs, out.NeedsDetail = &inv.AgeYears, (*apitypes.InvitationSex)(&inv.Sex), ptrTo(nonNil([]string(inv.Needs))), &inv.NeedsDetail
-	out.LegalStatus, out.SchoolYear, out.Ehcp, out.Tier = &inv.LegalStatus, &inv.SchoolYear, inv.EHCP, &inv.Tier
-	out.DurationWeeks, out.FamilyDetails, out.FirstLanguage = &inv.DurationWeeks, &inv.FamilyDetails, &inv.FirstLanguage
+	// The pseudonymised child the invitation is about: every field the request shows
+	// invited providers, by its API name (a new one needs no change here).
+	if raw, err := json.Marshal(inv.Shown()); err == nil {
+		_ = json.Unmarshal(raw, &out) // the spec's Invitation holds every `invited` field (TestInvitationShowsEveryInvitedField)
+	}
+	out.Needs = ptrTo(nonNil([]string(inv.Profile.Needs)))
 	for _, id := range inv.HomeIDs {
 		if h, err := s.deps.Market.Home(c.Request().Context(), id); err == nil {
 			m := geo.Miles(geo.Point{Lat: inv.HomeLat, Lon: inv.HomeLon}, geo.Point{Lat: h.Lat, Lon: h.Lon})
@@ -156,46 +158,28 @@ func (s *Server) apiDecline(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-type createRequest struct {
-	ChildRef      string   `json:"child_ref" validate:"required"`
-	AgeYears      int      `json:"age_years" validate:"min=0,max=25"`
-	BirthMonth    int      `json:"birth_month" validate:"min=1,max=12"`
-	BirthYear     int      `json:"birth_year" validate:"min=1990,max=2100"`
-	Sex           string   `json:"sex" validate:"required,oneof=male female"`
-	Needs         []string `json:"needs"`
-	NeedsDetail   string   `json:"needs_detail" validate:"max=4000"`
-	LegalStatus   string   `json:"legal_status" validate:"required,oneof=s20 s31 ico s25 remand epo"`
-	SchoolYear    string   `json:"school_year" validate:"max=20"`
-	FirstLanguage string   `json:"first_language" validate:"max=60"`
-	EHCP          *bool    `json:"ehcp"`
-	HomeOutcode   string   `json:"home_outcode" validate:"required"`
-	WithinMiles   int      `json:"within_miles" validate:"min=1,max=500"`
-	AvoidCouncils []int64  `json:"avoid_councils"`
-	LotID         int64    `json:"lot_id" validate:"required,gt=0"`
-	Tier          string   `json:"tier" validate:"required,oneof=standard complex specialist"`
-	StartDate     string   `json:"start_date" validate:"required,datetime=2006-01-02"`
-	DurationWeeks int      `json:"duration_weeks" validate:"min=1,max=520"`
-	Deadline      string   `json:"deadline" validate:"required,datetime=2006-01-02T15:04:05Z07:00"`
-	Emergency     bool     `json:"emergency"`
-	FamilyDetails string   `json:"family_details" validate:"max=4000"`
+// newRequest is POST /api/v1/requests: the request form's three pages in one object.
+type newRequest struct {
+	marketplace.RequestChild
+	marketplace.RequestNeeds
+	marketplace.RequestPlacement
 }
 
-// apiCreateRequest saves a council's draft request (submit it separately).
+// apiCreateRequest saves a council's draft request (submit it separately). Its body is
+// the form's three page inputs, validated as the pages are: every problem at once.
 func (s *Server) apiCreateRequest(c echo.Context) error {
-	var req createRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in newRequest
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	start, _ := time.Parse("2006-01-02", req.StartDate)
-	deadline, _ := time.Parse(time.RFC3339, req.Deadline)
 	u, _ := currentUser(c)
-	r := marketplace.PlacementRequest{CouncilID: currentOrg(c).ID, CreatedBy: &u.ID, ChildRef: req.ChildRef, AgeYears: &req.AgeYears,
-		BirthMonth: &req.BirthMonth, BirthYear: &req.BirthYear, Sex: &req.Sex, Needs: kernel.StringArray(req.Needs), NeedsDetail: req.NeedsDetail,
-		LegalStatus: &req.LegalStatus, SchoolYear: req.SchoolYear, FirstLanguage: req.FirstLanguage, EHCP: req.EHCP, WithinMiles: &req.WithinMiles,
-		AvoidCouncils: kernel.Int64Array(req.AvoidCouncils), LotID: &req.LotID, Tier: &req.Tier, StartDate: &start,
-		DurationWeeks: &req.DurationWeeks, Deadline: &deadline, Emergency: req.Emergency, FamilyDetails: req.FamilyDetails}
-	if err := r.SetHome(req.HomeOutcode); err != nil {
-		return err
+	r := marketplace.PlacementRequest{CouncilID: currentOrg(c).ID, CreatedBy: &u.ID}
+	fe := append(append(s.check(&in.RequestChild), s.check(&in.RequestNeeds)...), s.check(&in.RequestPlacement)...)
+	in.RequestChild.Apply(&r)
+	in.RequestNeeds.Apply(&r)
+	fe = fe.Merge(in.RequestPlacement.Apply(&r)).Merge(in.RequestChild.Check(s.now())).Merge(in.RequestPlacement.Check())
+	if fe != nil {
+		return fe
 	}
 	if err := s.deps.Requests.SaveDraft(c.Request().Context(), &r); err != nil {
 		return err

@@ -8,8 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -54,7 +56,7 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 			return
 		}
 		id := tag.name + sfx
-		if tag.date {
+		if tag.date || tag.datetime {
 			id += "-day"
 		}
 		ids[tag.json] = id
@@ -73,8 +75,8 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 }
 
 type formTag struct {
-	name, json           string
-	date, pounds, prefix bool
+	name, json                     string
+	date, datetime, pounds, prefix bool
 }
 
 func parseFormTag(f reflect.StructField) formTag {
@@ -88,6 +90,8 @@ func parseFormTag(f reflect.StructField) formTag {
 		switch o {
 		case "date":
 			t.date = true
+		case "datetime":
+			t.datetime = true
 		case "pounds":
 			t.pounds = true
 		case "prefix":
@@ -170,7 +174,7 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		tag.name += sfx
 		bad := func(code kernel.Code, msg string) {
 			id := tag.name
-			if tag.date {
+			if tag.date || tag.datetime {
 				id += "-day"
 			}
 			fe = append(fe, kernel.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
@@ -184,6 +188,17 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 				v.SetString(t.Format("2006-01-02"))
 			case msg != "":
 				bad(kernel.CodeBadDate, msg)
+			}
+		case tag.datetime:
+			form := map[string]string{tag.name + "_time": get(tag.name + "_time")}
+			for _, p := range []string{"-day", "-month", "-year"} {
+				form[tag.name+p] = get(tag.name + p)
+			}
+			var dfe kernel.FieldErrors
+			if t := dateTimeParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"), firstNonEmpty(msgTag(f, "required"), "Enter the date and time"), &dfe); t != nil {
+				v.SetString(t.Format(time.RFC3339))
+			} else if len(dfe) > 0 && (form[tag.name+"-day"] != "" || form[tag.name+"-month"] != "" || form[tag.name+"-year"] != "" || form[tag.name+"_time"] != "") {
+				fe = append(fe, kernel.FieldError{Field: tag.json, FormID: dfe[0].Field, Code: kernel.CodeBadDate, Message: dfe[0].Message})
 			}
 		case tag.prefix && v.Kind() == reflect.Map:
 			m := reflect.MakeMap(v.Type())
@@ -226,6 +241,14 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 				}
 			}
 			v.Set(reflect.ValueOf(out).Convert(v.Type()))
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Int64:
+			out := reflect.MakeSlice(v.Type(), 0, len(vals[tag.name]))
+			for _, x := range vals[tag.name] {
+				if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+					out = reflect.Append(out, reflect.ValueOf(n).Convert(v.Type().Elem()))
+				}
+			}
+			v.Set(out)
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))
@@ -247,6 +270,67 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		}
 	})
 	return fe
+}
+
+// inFormOrder sorts fe by the order of dst's fields (the page's order), so that the
+// error summary lists a rule that compares fields where its field is, not last.
+func inFormOrder(fe kernel.FieldErrors, dst any) kernel.FieldErrors {
+	pos := map[string]int{}
+	i := 0
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		pos[parseFormTag(f).json] = i
+		i++
+	})
+	slices.SortStableFunc(fe, func(a, b kernel.FieldError) int { return pos[a.Field] - pos[b.Field] })
+	return fe
+}
+
+// formValues is the form that shows in (an action's input, as saved), by its `form`
+// tags: the reverse of decodeForm, so that a page is prefilled from the same struct it
+// is read into and a new field needs no code here.
+func formValues(in any) map[string]string {
+	form := map[string]string{}
+	forEachField(in, func(f reflect.StructField, v reflect.Value) {
+		tag := parseFormTag(f)
+		if tag.name == "" {
+			return
+		}
+		switch {
+		case tag.date:
+			if t, err := time.Parse("2006-01-02", v.String()); err == nil {
+				setDateParts(form, tag.name, &t)
+			}
+		case tag.datetime:
+			if t, err := time.Parse(time.RFC3339, v.String()); err == nil {
+				setDateTimeParts(form, tag.name, &t)
+			}
+		case tag.pounds:
+			if v.Int() != 0 {
+				form[tag.name] = fmt.Sprintf("%d.%02d", v.Int()/100, v.Int()%100)
+			}
+		case v.Kind() == reflect.String:
+			form[tag.name] = v.String()
+		case v.Kind() == reflect.Bool:
+			if v.Bool() {
+				form[tag.name] = "yes"
+			}
+		case v.Kind() == reflect.Int || v.Kind() == reflect.Int64 || v.Kind() == reflect.Int32:
+			if v.Int() != 0 {
+				form[tag.name] = strconv.FormatInt(v.Int(), 10)
+			}
+		case v.Kind() == reflect.Slice:
+			parts := make([]string, v.Len())
+			for i := range parts {
+				parts[i] = fmt.Sprint(v.Index(i).Interface())
+			}
+			form[tag.name] = strings.Join(parts, ",")
+		case v.Kind() == reflect.Pointer && !v.IsNil() && v.Elem().Kind() == reflect.Bool:
+			form[tag.name] = map[bool]string{true: "yes", false: "no"}[v.Elem().Bool()]
+		case v.Kind() == reflect.Pointer && !v.IsNil():
+			form[tag.name] = fmt.Sprint(v.Elem().Interface())
+		}
+	})
+	return form
 }
 
 // msgTag is the wording a field's `msg` tag gives for key, or "".

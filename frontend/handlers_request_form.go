@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -14,8 +13,9 @@ import (
 )
 
 // The commissioner's request form: three short pages (the child, their needs, the
-// placement wanted), each saving the draft, then check your answers on the request's
-// own page, from which it is sent.
+// placement wanted), each read into its own input struct from marketplace (the one the
+// API decodes too) and prefilled from it, each saving the draft; then check your
+// answers on the request's own page, from which it is sent.
 
 var requestSteps = map[string]string{"child": "About the child", "needs": "Needs and risks", "placement": "The placement"}
 
@@ -36,8 +36,12 @@ func (s *Server) draftRequest(c echo.Context) (marketplace.PlacementRequest, err
 	return r, err
 }
 
+// requestFormData is what the form's pages and check your answers show: the options,
+// with the lots' and councils' names by id, and whether the page was opened from check
+// your answers (then saving goes back there).
 func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest) map[string]any {
-	data := map[string]any{"R": r, "Legal": marketplace.LegalStatuses, "Needs": kernel.Needs, "Tiers": options(marketplace.Tiers)}
+	data := map[string]any{"R": r, "Legal": marketplace.LegalStatuses, "Needs": kernel.Needs, "Tiers": options(marketplace.Tiers),
+		"Check": c.QueryParam("check") == "1"}
 	ctx := c.Request().Context()
 	if consortium, ok := consortiumOf(c); ok {
 		var lots [][2]string
@@ -48,7 +52,6 @@ func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest
 				}
 			}
 		}
-		data["Lots"] = lots
 		var councils [][2]string
 		if cs, err := s.deps.Orgs.Councils(ctx, consortium); err == nil {
 			for _, co := range cs {
@@ -57,43 +60,29 @@ func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest
 				}
 			}
 		}
-		data["Councils"] = councils
+		data["Lots"], data["Councils"], data["LotNames"], data["CouncilNames"] = lots, councils, namesByID(lots), namesByID(councils)
 	}
 	return data
 }
 
-// requestForm is a draft as the form shows it.
-func requestForm(r marketplace.PlacementRequest) map[string]string {
-	f := map[string]string{"child_ref": r.ChildRef, "needs": strings.Join(r.Needs, ","), "needs_detail": r.NeedsDetail, "school_year": r.SchoolYear, "first_language": r.FirstLanguage, "family_details": r.FamilyDetails}
-	itoa := func(p *int) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.Itoa(*p)
+func namesByID(opts [][2]string) map[int64]string {
+	out := make(map[int64]string, len(opts))
+	for _, o := range opts {
+		id, _ := strconv.ParseInt(o[0], 10, 64)
+		out[id] = o[1]
 	}
-	f["age_years"], f["birth_month"], f["birth_year"], f["within_miles"], f["duration_weeks"] = itoa(r.AgeYears), itoa(r.BirthMonth), itoa(r.BirthYear), itoa(r.WithinMiles), itoa(r.DurationWeeks)
-	for k, p := range map[string]*string{"sex": r.Sex, "legal_status": r.LegalStatus, "home_outcode": r.HomeOutcode, "tier": r.Tier} {
-		if p != nil {
-			f[k] = *p
-		}
+	return out
+}
+
+// requestForm is a draft's page as the form shows it: the page's input as saved.
+func requestForm(step string, r marketplace.PlacementRequest) map[string]string {
+	switch step {
+	case "child":
+		return formValues(marketplace.ChildOf(r))
+	case "needs":
+		return formValues(marketplace.NeedsOf(r))
 	}
-	if r.EHCP != nil {
-		f["ehcp"] = map[bool]string{true: "yes", false: "no"}[*r.EHCP]
-	}
-	if r.LotID != nil {
-		f["lot_id"] = strconv.FormatInt(*r.LotID, 10)
-	}
-	var avoid []string
-	for _, a := range r.AvoidCouncils {
-		avoid = append(avoid, strconv.FormatInt(a, 10))
-	}
-	f["avoid"] = strings.Join(avoid, ",")
-	setDateParts(f, "start_date", r.StartDate)
-	setDateTimeParts(f, "deadline", r.Deadline)
-	if r.Emergency {
-		f["emergency"] = "yes"
-	}
-	return f
+	return formValues(marketplace.PlacementOf(r))
 }
 
 func (s *Server) requestStepPage(c echo.Context) error {
@@ -105,11 +94,12 @@ func (s *Server) requestStepPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "request_"+step, requestSteps[step], s.requestFormData(c, &r), withForm(requestForm(r), nil))
+	return s.page(c, http.StatusOK, "request_"+step, requestSteps[step], s.requestFormData(c, &r), withForm(requestForm(step, r), nil))
 }
 
 // saveRequestStep applies one page of the form to the draft (creating it from the first
-// page) and goes on to the next page, or back to check your answers.
+// page) and goes on to the next page, or back to check your answers. Every problem on
+// the page comes back at once: the input's own, then the rules that compare its fields.
 func (s *Server) saveRequestStep(c echo.Context) error {
 	step := c.Param("step")
 	if step == "" {
@@ -128,30 +118,11 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		u, _ := currentUser(c)
 		r.CreatedBy = &u.ID
 	}
-	form, err := bindForm(c, &struct{}{})
-	if err != nil {
-		return err
-	}
-	vals, _ := c.FormParams()
-	var fe kernel.FieldErrors
-	num := func(field string) *int {
-		v := strings.TrimSpace(form[field])
-		if v == "" {
-			return nil
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			fe.Add(field, "Enter a whole number")
-			return nil
-		}
-		return &n
-	}
-	str := func(field string) *string {
-		if v := strings.TrimSpace(form[field]); v != "" {
-			return &v
-		}
-		return nil
-	}
+	var (
+		form map[string]string
+		fe   kernel.FieldErrors
+		err  error
+	)
 	switch step {
 	case "child":
 		var in marketplace.RequestChild
@@ -159,6 +130,7 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 			return err
 		}
 		in.Apply(&r)
+		fe = inFormOrder(fe.Merge(withFormIDs(in.Check(s.now()), &in)), &in)
 		// The month and year of birth are one question on the page.
 		if i := slices.IndexFunc(fe, func(e kernel.FieldError) bool { return e.Field == "birth_year" }); i >= 0 {
 			if fe.Has("birth_month") {
@@ -174,34 +146,11 @@ func (s *Server) saveRequestStep(c echo.Context) error {
 		}
 		in.Apply(&r)
 	case "placement":
-		r.HomeOutcode, r.HomeLat, r.HomeLon = nil, nil, nil
-		if err := r.SetHome(form["home_outcode"]); err != nil {
-			fe.Add("home_outcode", "Enter the postcode district of the child's home that we know, like M14")
+		var in marketplace.RequestPlacement
+		if form, fe, err = s.decodeForm(c, &in); err != nil {
+			return err
 		}
-		r.WithinMiles, r.DurationWeeks, r.Tier = num("within_miles"), num("duration_weeks"), str("tier")
-		if id, err := strconv.ParseInt(form["lot_id"], 10, 64); err == nil {
-			r.LotID = &id
-		} else {
-			fe.Add("lot_id", "Select the lot")
-		}
-		r.AvoidCouncils = nil
-		for _, v := range vals["avoid"] {
-			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-				r.AvoidCouncils = append(r.AvoidCouncils, id)
-			}
-		}
-		start, msg := dateParts(form, "start_date", "The start date")
-		if start == nil {
-			fe.Add("start_date-day", firstNonEmpty(msg, "Enter the date the placement should start"))
-		}
-		r.StartDate = start
-		r.Emergency = form["emergency"] == "yes"
-		r.Deadline = dateTimeParts(form, "deadline", "The response deadline", "Enter the date by which providers must respond", &fe)
-		for _, f := range []struct{ field, msg string }{{"within_miles", "Enter how many miles from home the placement must be within"}, {"tier", "Select the needs tier"}, {"duration_weeks", "Enter the expected duration in weeks"}} {
-			if strings.TrimSpace(form[f.field]) == "" && !fe.Has(f.field) {
-				fe.Add(f.field, f.msg)
-			}
-		}
+		fe = inFormOrder(fe.Merge(withFormIDs(in.Apply(&r), &in)).Merge(withFormIDs(in.Check(), &in)), &in)
 	}
 	if fe == nil {
 		err := s.deps.Requests.SaveDraft(c.Request().Context(), &r)

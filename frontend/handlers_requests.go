@@ -50,7 +50,8 @@ func (s *Server) renderRequest(c echo.Context, status int, fe kernel.FieldErrors
 	if err != nil {
 		return err
 	}
-	data := map[string]any{"R": r, "Formula": marketplace.ScoreFormula, "Rules": marketplace.RuleLabels}
+	form := s.requestFormData(c, &r)
+	data := map[string]any{"R": r, "Formula": marketplace.ScoreFormula, "Rules": marketplace.RuleLabels, "LotNames": form["LotNames"], "CouncilNames": form["CouncilNames"]}
 	if !r.Status.IsDraft() {
 		invited, excluded, err := s.deps.Market.Reach(ctx, id)
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +67,8 @@ var funcs = template.FuncMap{
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
 			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons, "primary_reason": secure.PrimaryReasons,
-			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds}[kind], code)
+			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds, "legal": legalStatuses,
+			"sex": {{Code: "female", Label: "Female"}, {Code: "male", Label: "Male"}}}[kind], code)
 	},
 	"consulted": func(yes *bool, on *time.Time, note string) string {
 		switch {
@@ -146,20 +148,42 @@ var funcs = template.FuncMap{
 		}
 		return out
 	},
-	"deref": func(p any) any {
-		switch v := p.(type) {
-		case *string:
-			if v == nil {
-				return ""
-			}
-			return *v
-		case *float64:
-			if v == nil {
-				return ""
-			}
-			return *v
+	// yesno is an optional yes or no question's answer ("" when not answered).
+	"yesno": func(b *bool) string {
+		if b == nil {
+			return ""
 		}
-		return p
+		return map[bool]string{true: "Yes", false: "No"}[*b]
+	},
+	// withUnit is a number and its unit, like "26 weeks" ("" when not given).
+	"withUnit": func(n *int, unit string) string {
+		if n == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d %s", *n, unit)
+	},
+	// monthYear is a month and year, like "3/2012" ("" when either is missing).
+	"monthYear": func(m, y *int) string {
+		if m == nil || y == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d/%d", *m, *y)
+	},
+	// answer is one row of a GOV.UK summary list (see the "answer" partial).
+	"answer": func(key string, value, href any, field string) map[string]any {
+		h, _ := href.(string)
+		return map[string]any{"Key": key, "Value": value, "Href": h, "Field": field}
+	},
+	// deref is what a pointer points to, "" for nil.
+	"deref": func(p any) any {
+		v := reflect.ValueOf(p)
+		if v.Kind() != reflect.Pointer {
+			return p
+		}
+		if v.IsNil() {
+			return ""
+		}
+		return v.Elem().Interface()
 	},
 	"date":     func(t any) string { return formatTime(t, "2 January 2006") },
 	"datetime": func(t any) string { return formatTime(t, "2 Jan 2006 15:04") },
@@ -506,3 +530,12 @@ func navFor(r kernel.Role, current string) []NavItem {
 	}
 	return items
 }
+
+// legalStatuses are a child's legal statuses as options, for the "legal" label.
+var legalStatuses = func() []kernel.Option {
+	out := make([]kernel.Option, len(marketplace.LegalStatuses))
+	for i, l := range marketplace.LegalStatuses {
+		out[i] = kernel.Option{Code: l[0], Label: l[1]}
+	}
+	return out
+}()

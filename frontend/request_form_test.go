@@ -16,7 +16,7 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 	b := h.signIn("commissioner@manchester.test")
 	now := time.Now()
 	child := url.Values{"child_ref": {"MCR-4242"}, "age_years": {""}, "birth_month": {fmt.Sprint(int(now.Month()))}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"},
-		"first_language": {"Tigrinya"}}
+		"first_language": {"Tigrinya"}, "religion": {"Orthodox Christian"}}
 	r := b.post("/requests/new", "/requests/new", child)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the child&#39;s age in years") || !strings.Contains(r.Body, `value="MCR-4242"`) || !strings.Contains(r.Body, `value="Tigrinya"`) ||
 		!strings.Contains(r.Body, `action="/requests/new"`) {
@@ -40,7 +40,7 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 		"deadline-year": {fmt.Sprint(deadline.Year())}, "deadline_time": {deadline.Format("15:04")}}
 	page := "/requests/" + id + "/edit/placement"
 	r = b.post(page, page, placement)
-	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "postcode district of the child&#39;s home that we know") || !strings.Contains(r.Body, `value="ZZ9"`) {
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "We do not know postcode district ZZ9") || !strings.Contains(r.Body, `value="ZZ9"`) {
 		t.Fatalf("placement errors: %d", r.Status)
 	}
 	placement.Set("home_outcode", "m14")
@@ -49,7 +49,7 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 	}
 	check := b.get("/requests/" + id)
 	if !strings.Contains(check.Body, "Check your answers before sending") || !strings.Contains(check.Body, "Autism spectrum condition") || !strings.Contains(check.Body, "M14") ||
-		!strings.Contains(check.Body, "Tigrinya") {
+		!strings.Contains(check.Body, "Tigrinya") || !strings.Contains(check.Body, "Orthodox Christian") {
 		t.Fatalf("check your answers: %d", check.Status)
 	}
 	if r := b.post("/requests/"+id, "/requests/"+id+"/submit", url.Values{}); r.Status != http.StatusSeeOther {
@@ -57,6 +57,12 @@ func TestCommissionerWritesAndSendsARequest(t *testing.T) {
 	}
 	if r := b.get("/requests/" + id); !strings.Contains(r.Body, "Provider X (1 home fits)") || !strings.Contains(r.Body, "sent to every provider") {
 		t.Fatal("sent request does not show whom it reached")
+	}
+	// The invited provider sees the child's first language and religion, never the reference.
+	inv := h.signIn("admin@providerx.test").get("/invitations/" + id)
+	if inv.Status != http.StatusOK || !strings.Contains(inv.Body, "Tigrinya") || !strings.Contains(inv.Body, "Orthodox Christian") || strings.Contains(inv.Body, "MCR-4242") ||
+		strings.Contains(inv.Body, "M14") || strings.Contains(inv.Body, "Change") {
+		t.Fatalf("invitation: %d", inv.Status)
 	}
 	// Once sent it cannot be edited.
 	if r := b.get("/requests/" + id + "/edit/child"); r.Status != http.StatusConflict {

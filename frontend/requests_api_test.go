@@ -20,7 +20,7 @@ func TestRequestAndBidAPI(t *testing.T) {
 	h.addHome(h.orgs["providery"].ID, "SC950002", "CA1 1AA", 1) // too far: excluded
 	council := h.token("commissioner@manchester.test")
 	now := time.Now()
-	body := fmt.Sprintf(`{"child_ref": "MCR-77", "age_years": 14, "birth_month": %d, "birth_year": %d, "sex": "female", "needs": ["autism"], "first_language": "Tigrinya",
+	body := fmt.Sprintf(`{"child_ref": "MCR-77", "age_years": 14, "birth_month": %d, "birth_year": %d, "sex": "female", "needs": ["autism"], "first_language": "Tigrinya", "religion": "Orthodox Christian",
         "legal_status": "s31", "home_outcode": "M14", "within_miles": 20, "lot_id": %d, "tier": "standard",
         "start_date": "%s", "duration_weeks": 26, "deadline": "%s"}`,
 		int(now.Month()), now.Year()-14, h.lot.ID, now.AddDate(0, 0, 7).Format("2006-01-02"), now.Add(3*time.Hour).UTC().Format(time.RFC3339))
@@ -30,6 +30,18 @@ func TestRequestAndBidAPI(t *testing.T) {
 	long := strings.Replace(body, `"Tigrinya"`, `"`+strings.Repeat("x", 61)+`"`, 1)
 	if status, b := h.api(http.MethodPost, "/api/v1/requests", council, long); status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(b), "first_language") {
 		t.Fatalf("a 61-character first language: %d %v", status, b)
+	}
+	long = strings.Replace(body, `"Orthodox Christian"`, `"`+strings.Repeat("x", 61)+`"`, 1)
+	if status, b := h.api(http.MethodPost, "/api/v1/requests", council, long); status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(b), "religion") {
+		t.Fatalf("a 61-character religion: %d %v", status, b)
+	}
+	// The pages' rules that compare fields hold for the API too, all in one answer.
+	bad := strings.Replace(body, fmt.Sprintf(`"birth_year": %d`, now.Year()-14), fmt.Sprintf(`"birth_year": %d`, now.Year()-5), 1)
+	bad = strings.Replace(bad, now.AddDate(0, 0, 7).Format("2006-01-02"), now.Format("2006-01-02"), 1)
+	bad = strings.Replace(bad, now.Add(3*time.Hour).UTC().Format(time.RFC3339), now.AddDate(0, 0, 2).UTC().Format(time.RFC3339), 1)
+	if status, b := h.api(http.MethodPost, "/api/v1/requests", council, bad); status != http.StatusUnprocessableEntity ||
+		!strings.Contains(fmt.Sprint(b), "field:birth_month") || !strings.Contains(fmt.Sprint(b), "field:deadline") {
+		t.Fatalf("age against birth and deadline after start: %d %v", status, b)
 	}
 	status, created := h.api(http.MethodPost, "/api/v1/requests", council, body)
 	if status != http.StatusCreated {
@@ -48,7 +60,7 @@ func TestRequestAndBidAPI(t *testing.T) {
 	provider := h.token("admin@providerx.test")
 	inv := fmt.Sprintf("/api/v1/invitations/%d", id)
 	status, got := h.api(http.MethodGet, inv, provider, "")
-	if status != http.StatusOK || got["age_years"].(float64) != 14 || got["first_language"] != "Tigrinya" || strings.Contains(fmt.Sprint(got), "MCR-77") || strings.Contains(fmt.Sprint(got), "M14") {
+	if status != http.StatusOK || got["age_years"].(float64) != 14 || got["first_language"] != "Tigrinya" || got["religion"] != "Orthodox Christian" || strings.Contains(fmt.Sprint(got), "MCR-77") || strings.Contains(fmt.Sprint(got), "M14") {
 		t.Fatalf("invitation: %d %v", status, got)
 	}
 	if status, _ := h.api(http.MethodGet, inv, h.token("admin@providery.test"), ""); status != http.StatusNotFound {

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
@@ -335,30 +338,57 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 // Once the award is final, a provider whose bid was not chosen sees only the outcome,
 // the request's reference and dates: the child's profile is withheld (see Withheld).
 type Invitation struct {
-	RequestID     int64
-	CouncilName   string
-	Status        RequestStatus
-	Outcome       InvitationOutcome
-	AgeYears      int
-	Sex           string
-	Needs         kernel.Codes `gorm:"type:text[]"`
-	NeedsDetail   string
-	LegalStatus   string
-	SchoolYear    string
-	EHCP          *bool `gorm:"column:ehcp"`
-	FirstLanguage string
-	LotID         int64
-	Tier          string
-	StartDate     time.Time
-	DurationWeeks int
-	Deadline      time.Time
-	Emergency     bool
-	FamilyDetails string
-	HomeIDs       kernel.Int64Array `gorm:"type:bigint[]"`
-	HomeLat       float64
-	HomeLon       float64
-	CancelReason  *string // why the council cancelled the request, if it did
+	RequestID   int64
+	CouncilName string
+	Status      RequestStatus
+	Outcome     InvitationOutcome
+	// Profile is the request's pseudonymised profile: only its fields tagged `invited`
+	// are read (see PlacementRequest); the rest stay zero.
+	Profile      PlacementRequest `gorm:"embedded;embeddedPrefix:profile_"`
+	LotID        int64
+	StartDate    time.Time
+	Deadline     time.Time
+	Emergency    bool
+	HomeIDs      kernel.Int64Array `gorm:"type:bigint[]"`
+	HomeLat      float64
+	HomeLon      float64
+	CancelReason *string // why the council cancelled the request, if it did
 }
+
+// Shown is the invitation's profile by the API's names: the fields tagged `invited`.
+func (inv Invitation) Shown() map[string]any {
+	out := map[string]any{}
+	v := reflect.ValueOf(inv.Profile)
+	for _, f := range invitedFields() {
+		out[f.Tag.Get("invited")] = v.FieldByIndex(f.Index).Interface()
+	}
+	return out
+}
+
+// invitedFields are PlacementRequest's fields tagged `invited`.
+func invitedFields() []reflect.StructField {
+	var out []reflect.StructField
+	for _, f := range reflect.VisibleFields(reflect.TypeOf(PlacementRequest{})) {
+		if f.Tag.Get("invited") != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// invitedColumns selects the profile's columns of placement_requests r as Profile's.
+var invitedColumns = func() string {
+	sch, err := schema.Parse(&PlacementRequest{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		panic(err)
+	}
+	var cols []string
+	for _, f := range invitedFields() {
+		col := sch.LookUpField(f.Name).DBName
+		cols = append(cols, fmt.Sprintf("r.%s AS profile_%s", col, col))
+	}
+	return strings.Join(cols, ", ")
+}()
 
 // Withheld says whether the child's profile is hidden from this provider: the award is
 // final and went to someone else, so the provider has no more need of it.
@@ -374,13 +404,12 @@ func (inv *Invitation) withhold() {
 		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency, CancelReason: inv.CancelReason}
 }
 
-const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status,
+var invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status,
         CASE WHEN NOT EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended')) THEN 'pending'
              WHEN EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended') AND p.provider_id = i.provider_id) THEN 'successful'
              ELSE 'not_successful' END AS outcome,
-        r.age_years, r.sex, r.needs, r.needs_detail,
-        r.legal_status, r.school_year, r.ehcp, r.first_language, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
-        r.family_details, r.home_lat, r.home_lon, r.cancel_reason, r.submitted_at,
+        ` + invitedColumns + `,
+        r.lot_id, r.start_date, r.deadline, r.emergency, r.home_lat, r.home_lon, r.cancel_reason, r.submitted_at,
         (SELECT array_agg(ih.home_id ORDER BY ih.rank) FROM invitation_homes ih
           WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS home_ids
     FROM request_invitations i JOIN placement_requests r ON r.id = i.request_id JOIN organisations c ON c.id = r.council_id

@@ -18,23 +18,30 @@ import (
 // PlacementRequest is a council's call-off for one child: a pseudonymised profile
 // (the council's reference, age, birth month and year, sex — never a name), needs,
 // legal status, location constraints, the lot and tier, and the response deadline.
+//
+// A field tagged `invited:"name"` is part of the pseudonymised profile that invited
+// providers read (Invitation.Profile), under that JSON name: a new column that
+// providers should see needs only the tag. Untagged fields (the reference, the birth
+// month and year, the home district, the areas to avoid…) never leave the council.
 type PlacementRequest struct {
 	ID          int64 `gorm:"primaryKey"`
 	CouncilID   int64
 	CreatedBy   *int64
 	Status      RequestStatus
 	ChildRef    string
-	AgeYears    *int
+	AgeYears    *int `invited:"age_years"`
 	BirthMonth  *int
 	BirthYear   *int
-	Sex         *string
-	Needs       kernel.StringArray `gorm:"type:text[]"`
-	NeedsDetail string
-	LegalStatus *string
-	SchoolYear  string
-	EHCP        *bool `gorm:"column:ehcp"`
+	Sex         *string            `invited:"sex"`
+	Needs       kernel.StringArray `gorm:"type:text[]" invited:"needs"`
+	NeedsDetail string             `invited:"needs_detail"`
+	LegalStatus *string            `invited:"legal_status"`
+	SchoolYear  string             `invited:"school_year"`
+	EHCP        *bool              `gorm:"column:ehcp" invited:"ehcp"`
 	// FirstLanguage is the child's first language, by name ("" when not given).
-	FirstLanguage string
+	FirstLanguage string `invited:"first_language"`
+	// Religion is the child's religion, by name ("" when not given).
+	Religion      string `invited:"religion"`
 	HomeOutcode   *string
 	HomeLat       *float64
 	HomeLon       *float64
@@ -42,12 +49,12 @@ type PlacementRequest struct {
 	AvoidCouncils kernel.Int64Array `gorm:"type:bigint[]"`
 	FrameworkID   *int64
 	LotID         *int64
-	Tier          *string
+	Tier          *string `invited:"tier"`
 	StartDate     *time.Time
-	DurationWeeks *int
+	DurationWeeks *int `invited:"duration_weeks"`
 	Deadline      *time.Time
 	Emergency     bool
-	FamilyDetails string
+	FamilyDetails string `invited:"family_details"`
 	SubmittedAt   *time.Time
 	ClosedAt      *time.Time
 	Version       int
@@ -60,32 +67,60 @@ type PlacementRequest struct {
 // TableName is the placement_requests table.
 func (PlacementRequest) TableName() string { return "placement_requests" }
 
-// RequestChild is the request form's first page, about the child, with the API's
-// names for its fields.
+// The request form's three pages (the child, their needs, the placement) are three
+// input structs, each with the API's names for its fields: the web form decodes one page
+// into one of them, and POST /api/v1/requests decodes all three from one JSON object.
+// Each has Apply (onto the draft) and a reader from the draft (to prefill its page), and
+// Check for the rules that compare its fields, run on the page where the fields are.
+
+// RequestChild is the request form's first page, about the child.
 type RequestChild struct {
 	ChildRef    string `json:"child_ref" form:"child_ref" validate:"max=40" msg:"*=Enter the child's reference in your council's system: 2 to 40 letters, digits, / _ or - (never a name)"`
 	AgeYears    *int   `json:"age_years" form:"age_years" validate:"required,min=0,max=25" msg:"required=Enter the child's age in years|*=Enter the child's age in years, from 0 to 25"`
 	BirthMonth  *int   `json:"birth_month" form:"birth_month" validate:"required,min=1,max=12" msg:"*=Enter the month and year of the child's birth"`
 	BirthYear   *int   `json:"birth_year" form:"birth_year" validate:"required,min=1990,max=2100" msg:"*=Enter the month and year of the child's birth"`
 	Sex         string `json:"sex" form:"sex" validate:"required,oneof=male female" msg:"*=Select the child's sex"`
-	LegalStatus string `json:"legal_status" form:"legal_status" validate:"required" msg:"*=Select the child's legal status"`
+	LegalStatus string `json:"legal_status" form:"legal_status" validate:"required,oneof=s20 s31 ico s25 remand epo" msg:"*=Select the child's legal status"`
 	SchoolYear  string `json:"school_year" form:"school_year" validate:"max=20" msg:"*=The school year must be 20 characters or fewer"`
 	EHCP        *bool  `json:"ehcp" form:"ehcp"`
 	// FirstLanguage is optional: the language's name, like "English" or "Tigrinya".
 	FirstLanguage string `json:"first_language" form:"first_language" validate:"max=60" msg:"*=The first language must be 60 characters or fewer"`
+	// Religion is optional: its name, like "Muslim" or "Church of England".
+	Religion string `json:"religion" form:"religion" validate:"max=60" msg:"*=The religion must be 60 characters or fewer"`
 }
 
 // Apply sets the draft's child fields from the page.
 func (in RequestChild) Apply(r *PlacementRequest) {
-	opt := func(s string) *string {
-		if s = strings.TrimSpace(s); s != "" {
-			return &s
-		}
-		return nil
-	}
 	r.ChildRef, r.AgeYears, r.BirthMonth, r.BirthYear = strings.TrimSpace(in.ChildRef), in.AgeYears, in.BirthMonth, in.BirthYear
-	r.Sex, r.LegalStatus, r.SchoolYear, r.EHCP = opt(in.Sex), opt(in.LegalStatus), strings.TrimSpace(in.SchoolYear), in.EHCP
-	r.FirstLanguage = strings.TrimSpace(in.FirstLanguage)
+	r.Sex, r.LegalStatus, r.SchoolYear, r.EHCP = optional(in.Sex), optional(in.LegalStatus), strings.TrimSpace(in.SchoolYear), in.EHCP
+	r.FirstLanguage, r.Religion = strings.TrimSpace(in.FirstLanguage), strings.TrimSpace(in.Religion)
+}
+
+// ChildOf is the draft's child page as saved.
+func ChildOf(r PlacementRequest) RequestChild {
+	return RequestChild{ChildRef: r.ChildRef, AgeYears: r.AgeYears, BirthMonth: r.BirthMonth, BirthYear: r.BirthYear, Sex: deref(r.Sex),
+		LegalStatus: deref(r.LegalStatus), SchoolYear: r.SchoolYear, EHCP: r.EHCP, FirstLanguage: r.FirstLanguage, Religion: r.Religion}
+}
+
+// Check compares the page's fields: the month and year of birth must agree with the
+// age (within a year either way), by the date now.
+func (in RequestChild) Check(now time.Time) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	if in.AgeYears != nil && in.BirthMonth != nil && in.BirthYear != nil && !ageMatches(*in.AgeYears, *in.BirthMonth, *in.BirthYear, now) {
+		fe.Add("birth_month", errAgeMismatch)
+	}
+	return fe
+}
+
+const errAgeMismatch = "The month and year of birth do not match the child's age"
+
+// ageMatches says whether a child born in month/year is age, give or take a year, on now.
+func ageMatches(age, month, year int, now time.Time) bool {
+	got := now.Year() - year
+	if int(now.Month()) < month {
+		got--
+	}
+	return got >= age-1 && got <= age+1
 }
 
 // RequestNeeds is the request form's second page: the child's needs.
@@ -98,6 +133,92 @@ type RequestNeeds struct {
 // Apply sets the draft's needs from the page.
 func (in RequestNeeds) Apply(r *PlacementRequest) {
 	r.Needs, r.NeedsDetail, r.FamilyDetails = kernel.StringArray(in.Needs), strings.TrimSpace(in.NeedsDetail), strings.TrimSpace(in.FamilyDetails)
+}
+
+// NeedsOf is the draft's needs page as saved.
+func NeedsOf(r PlacementRequest) RequestNeeds {
+	return RequestNeeds{Needs: r.Needs, NeedsDetail: r.NeedsDetail, FamilyDetails: r.FamilyDetails}
+}
+
+// RequestPlacement is the request form's third page: the placement wanted. The start
+// date is a day ("2006-01-02"); the response deadline a time (RFC 3339).
+type RequestPlacement struct {
+	HomeOutcode   string  `json:"home_outcode" form:"home_outcode" validate:"required,max=8" msg:"*=Enter the postcode district of the child's home that we know, like M14"`
+	WithinMiles   *int    `json:"within_miles" form:"within_miles" validate:"required,min=1,max=500" msg:"required=Enter how many miles from home the placement must be within|*=Enter how many miles from home the placement must be within, more than 0 and up to 500"`
+	AvoidCouncils []int64 `json:"avoid_councils" form:"avoid"`
+	LotID         int64   `json:"lot_id" form:"lot_id" validate:"required,gt=0" msg:"*=Select the lot"`
+	Tier          string  `json:"tier" form:"tier" validate:"required,oneof=standard complex specialist" msg:"*=Select the needs tier"`
+	StartDate     string  `json:"start_date" form:"start_date,date" label:"The start date" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the placement should start|*=The start date must be a real date"`
+	DurationWeeks *int    `json:"duration_weeks" form:"duration_weeks" validate:"required,min=1,max=520" msg:"required=Enter the expected duration in weeks|*=Enter the expected duration in weeks, from 1 to 520"`
+	Deadline      string  `json:"deadline" form:"deadline,datetime" label:"The response deadline" validate:"required,datetime=2006-01-02T15:04:05Z07:00" msg:"required=Enter the date and time by which providers must respond|*=Enter the response deadline as a date and time"`
+	Emergency     bool    `json:"emergency" form:"emergency"`
+}
+
+// Apply sets the draft's placement fields from the page; a district Hearth does not
+// know is a field error (the draft's home is then cleared).
+func (in RequestPlacement) Apply(r *PlacementRequest) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	r.HomeOutcode, r.HomeLat, r.HomeLon = nil, nil, nil
+	if err := r.SetHome(in.HomeOutcode); err != nil && strings.TrimSpace(in.HomeOutcode) != "" {
+		var e kernel.FieldErrors
+		if errors.As(err, &e) {
+			fe = append(fe, e...)
+		}
+	}
+	r.WithinMiles, r.DurationWeeks, r.Tier, r.Emergency = in.WithinMiles, in.DurationWeeks, optional(in.Tier), in.Emergency
+	r.AvoidCouncils, r.LotID = kernel.Int64Array(in.AvoidCouncils), nil
+	if in.LotID > 0 {
+		r.LotID = &in.LotID
+	}
+	r.StartDate, r.Deadline = nil, nil
+	if t, err := time.Parse("2006-01-02", in.StartDate); err == nil {
+		r.StartDate = &t
+	}
+	if t, err := time.Parse(time.RFC3339, in.Deadline); err == nil {
+		r.Deadline = &t
+	}
+	return fe
+}
+
+// PlacementOf is the draft's placement page as saved.
+func PlacementOf(r PlacementRequest) RequestPlacement {
+	in := RequestPlacement{HomeOutcode: deref(r.HomeOutcode), WithinMiles: r.WithinMiles, AvoidCouncils: r.AvoidCouncils, Tier: deref(r.Tier),
+		DurationWeeks: r.DurationWeeks, Emergency: r.Emergency}
+	if r.LotID != nil {
+		in.LotID = *r.LotID
+	}
+	if r.StartDate != nil {
+		in.StartDate = r.StartDate.Format("2006-01-02")
+	}
+	if r.Deadline != nil {
+		in.Deadline = r.Deadline.Format(time.RFC3339)
+	}
+	return in
+}
+
+// Check compares the page's fields: providers must respond on or before the day the
+// placement should start (a day in England).
+func (in RequestPlacement) Check() kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	start, e1 := time.Parse("2006-01-02", in.StartDate)
+	deadline, e2 := time.Parse(time.RFC3339, in.Deadline)
+	if e1 == nil && e2 == nil && deadlineAfterStart(deadline, start) {
+		fe.Add("deadline", errDeadlineAfterStart)
+	}
+	return fe
+}
+
+const errDeadlineAfterStart = "The response deadline must be on or before the wanted start date"
+
+func deadlineAfterStart(deadline, start time.Time) bool {
+	return kernel.DateOf(deadline).After(kernel.DateOf(start))
+}
+
+func optional(s string) *string {
+	if s = strings.TrimSpace(s); s != "" {
+		return &s
+	}
+	return nil
 }
 
 // LegalStatuses are the codes of a child's legal status, with labels.
@@ -123,14 +244,8 @@ func (r PlacementRequest) ValidateForSubmission(now time.Time) kernel.FieldError
 	}
 	if r.BirthMonth == nil || r.BirthYear == nil || *r.BirthMonth < 1 || *r.BirthMonth > 12 {
 		fe.Add("birth_month", "Enter the month and year of the child's birth")
-	} else if r.AgeYears != nil {
-		age := now.Year() - *r.BirthYear
-		if int(now.Month()) < *r.BirthMonth {
-			age--
-		}
-		if age < *r.AgeYears-1 || age > *r.AgeYears+1 {
-			fe.Add("birth_month", "The month and year of birth do not match the child's age")
-		}
+	} else if r.AgeYears != nil && !ageMatches(*r.AgeYears, *r.BirthMonth, *r.BirthYear, now) {
+		fe.Add("birth_month", errAgeMismatch)
 	}
 	if r.Sex == nil || (*r.Sex != "male" && *r.Sex != "female") {
 		fe.Add("sex", "Select the child's sex")
@@ -174,6 +289,8 @@ func (r PlacementRequest) ValidateForSubmission(now time.Time) kernel.FieldError
 		fe.Add("deadline", "Enter the date and time by which providers must respond")
 	case !r.Deadline.After(now):
 		fe.Add("deadline", "The response deadline must be in the future")
+	case r.StartDate != nil && deadlineAfterStart(*r.Deadline, *r.StartDate):
+		fe.Add("deadline", errDeadlineAfterStart)
 	case r.Deadline.Sub(now) < minNotice:
 		if r.Emergency {
 			fe.Add("deadline", "Give providers at least 1 hour to respond to a same-day emergency")

@@ -163,6 +163,17 @@ func (fe FieldErrors) Has(field string) bool {
 	return false
 }
 
+// Merge appends the problems of more whose fields have none in fe yet, so that each
+// field shows its first problem: the input's own before the rules that compare fields.
+func (fe FieldErrors) Merge(more FieldErrors) FieldErrors {
+	for _, e := range more {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return fe
+}
+
 // Err returns fe as an error, or nil when empty.
 func (fe FieldErrors) Err() error {
 	if len(fe) == 0 {

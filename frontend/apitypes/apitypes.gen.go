@@ -2892,7 +2892,10 @@ type Invitation struct {
 	OtherHomes *[]InvitationOtherHome `json:"other_homes,omitempty"`
 
 	// Outcome The invited provider's outcome: pending until an award is final, then successful or not_successful. After not_successful the child's profile fields (age_years to family_details) are absent and homes is empty.
-	Outcome    InvitationOutcome  `json:"outcome"`
+	Outcome InvitationOutcome `json:"outcome"`
+
+	// Religion The child's religion, by name (optional), so that a provider can say how its home will support the child's faith.
+	Religion   *string            `json:"religion,omitempty"`
 	RequestId  int64              `json:"request_id"`
 	SchoolYear *string            `json:"school_year,omitempty"`
 	Sex        *InvitationSex     `json:"sex,omitempty"`
@@ -3069,11 +3072,14 @@ type NewRequest struct {
 	LotId         int64                 `json:"lot_id"`
 	Needs         *[]string             `json:"needs,omitempty"`
 	NeedsDetail   *string               `json:"needs_detail,omitempty"`
-	SchoolYear    *string               `json:"school_year,omitempty"`
-	Sex           NewRequestSex         `json:"sex"`
-	StartDate     openapi_types.Date    `json:"start_date"`
-	Tier          NewRequestTier        `json:"tier"`
-	WithinMiles   int                   `json:"within_miles"`
+
+	// Religion The child's religion, by name (optional), so that a provider can say how its home will support the child's faith.
+	Religion    *string            `json:"religion,omitempty"`
+	SchoolYear  *string            `json:"school_year,omitempty"`
+	Sex         NewRequestSex      `json:"sex"`
+	StartDate   openapi_types.Date `json:"start_date"`
+	Tier        NewRequestTier     `json:"tier"`
+	WithinMiles int                `json:"within_miles"`
 }
 
 // NewRequestLegalStatus defines model for NewRequest.LegalStatus.

@@ -245,8 +245,10 @@ test('a commissioner writes a request in three pages, checks it and sends it', a
   await page.getByLabel('Year', { exact: true }).fill(String(now.getFullYear() - 15));
   await page.getByLabel('Male', { exact: true }).check();
   await page.getByLabel('Section 20 (accommodated)').check();
+  await page.getByLabel('Religion (optional)').fill('Muslim');
   await page.getByRole('button', { name: 'Save and continue' }).click();
   await page.waitForURL('**/edit/needs');
+  await page.getByText('Step 2 of 3').waitFor();
   await expectAccessible(page, 'request: needs');
   await page.getByLabel('History of going missing').check();
   await page.getByRole('button', { name: 'Save and continue' }).click();
@@ -271,6 +273,22 @@ test('a commissioner writes a request in three pages, checks it and sends it', a
   await page.getByRole('button', { name: 'Save and check your answers' }).click();
   await page.getByRole('heading', { name: 'Check your answers before sending' }).waitFor();
   await expectAccessible(page, 'request: check your answers');
+  // Every answer has its own Change link, to its page and field, and the page comes back.
+  assert.match(await page.getByTestId('answers-child').textContent(), /Muslim/);
+  assert.match(await page.getByTestId('answers-placement').textContent(), /Residential \(shared homes\)/);
+  await page.getByRole('link', { name: 'Change religion' }).click();
+  await page.waitForURL(/\/edit\/child\?check=1#religion$/);
+  await page.getByText('Step 1 of 3').waitFor();
+  assert.equal(await page.getByLabel('Religion (optional)').inputValue(), 'Muslim');
+  assert.equal(await page.getByLabel('Age in years').inputValue(), '15');
+  await page.getByLabel('Religion (optional)').fill('Sikh');
+  await page.getByRole('button', { name: 'Save and check your answers' }).click();
+  await page.getByRole('heading', { name: 'Check your answers before sending' }).waitFor();
+  assert.match(await page.getByTestId('answers-child').textContent(), /Sikh/);
+  await page.getByRole('link', { name: 'Change providers must respond by' }).click();
+  await page.waitForURL(/\/edit\/placement\?check=1#deadline-day$/);
+  await page.getByRole('link', { name: 'Back' }).click();
+  await page.getByRole('heading', { name: 'Check your answers before sending' }).waitFor();
   await page.getByRole('button', { name: 'Send to providers' }).click();
   await page.getByText('The request has been sent to every provider with a home that fits').waitFor();
   await expectAccessible(page, 'request: sent');
