@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -115,4 +117,58 @@ func TestBoardPagesCardsAndSendsDeltas(t *testing.T) {
 			t.Errorf("%s for a council in no consortium: %d", p, r.Status)
 		}
 	}
+}
+
+var partRe = regexp.MustCompile(`data-v="([0-9a-z]+)" data-part="([^"]+)"`)
+
+// The secure bed board refreshes by parts: unchanged, nothing comes back; when a home
+// changes a bed, its row and the summary do, and no other home's row.
+func TestSecureBoardSendsChangedParts(t *testing.T) {
+	h := newHarness(t)
+	oak, heron := h.withEstate(t)
+	swcu := h.signIn("coordinator@swcu.test")
+	page := swcu.get("/secure/board")
+	var have []string
+	keys := 0
+	for _, m := range partRe.FindAllStringSubmatch(page.Body, -1) {
+		have = append(have, m[2]+"."+m[1])
+		keys++
+	}
+	if page.Status != http.StatusOK || keys != len(secureEstateNames())+2 {
+		t.Fatalf("board: %d, %d parts", page.Status, keys)
+	}
+	get := func() partsDelta {
+		r := swcu.get("/secure/board?partial=delta&have=" + strings.Join(have, ","))
+		var d partsDelta
+		if r.Status != http.StatusOK || json.Unmarshal([]byte(r.Body), &d) != nil {
+			t.Fatalf("delta: %d %s", r.Status, r.Body)
+		}
+		return d
+	}
+	if d := get(); len(d.Parts) != 0 || len(d.Keys) != keys {
+		t.Fatalf("unchanged: %+v", d)
+	}
+	_, beds, err := h.deps.Secure.HomeOf(context.Background(), oak.ProviderID)
+	must(t, err)
+	freed := false
+	for _, b := range beds {
+		if b.Status == "occupied" && !freed {
+			_, err := h.deps.Secure.SetBed(context.Background(), b.ID, oak.ProviderID, 0, secure.BedUpdate{Status: "free"})
+			must(t, err)
+			freed = true
+		}
+	}
+	d := get()
+	oakKey, heronKey := fmt.Sprintf("home-%d", oak.ID), fmt.Sprintf("home-%d", heron.ID)
+	if _, ok := d.Parts[oakKey]; !ok || d.Parts[heronKey] != "" || len(d.Parts) > 3 {
+		t.Errorf("after Oakfield frees a bed: parts %v", slices.Sorted(maps.Keys(d.Parts)))
+	}
+}
+
+func secureEstateNames() []string {
+	var out []string
+	for _, e := range secure.Estate {
+		out = append(out, e.Name)
+	}
+	return out
 }

@@ -3,7 +3,6 @@ package frontend
 import (
 	"bytes"
 	"fmt"
-	"hash/fnv"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -212,9 +211,7 @@ func (s *Server) boardCards(homes []marketplace.BoardHome) ([]boardCard, error) 
 		if err := s.views.pages["board"].ExecuteTemplate(&b, "card", map[string]any{"H": h, "Now": now}); err != nil {
 			return nil, fmt.Errorf("render board card: %w", err)
 		}
-		sum := fnv.New64a()
-		sum.Write(b.Bytes())
-		v := strconv.FormatUint(sum.Sum64(), 36)
+		v := version(b.Bytes())
 		cards = append(cards, boardCard{ID: h.ID, Version: v, HTML: template.HTML(fmt.Sprintf(
 			`<div class="hearth-home-card" id="home-%d" data-home="%d" data-v="%s" data-testid="home-card">%s</div>`, h.ID, h.ID, v, b.String()))})
 	}
@@ -305,12 +302,7 @@ func (s *Server) boardDelta(c echo.Context) error {
 	if r.fe != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, r.fe.Error())
 	}
-	have := map[string]string{}
-	for _, part := range strings.Split(r.q.Get("have"), ",") {
-		if id, v, ok := strings.Cut(part, "."); ok {
-			have[id] = v
-		}
-	}
+	have := parseHave(r.q.Get("have"))
 	homes, total, err := s.deps.Market.Board(c.Request().Context(), r.bq)
 	if err != nil {
 		return err
