@@ -63,6 +63,11 @@ func TestBoardPagesCardsAndSendsDeltas(t *testing.T) {
 	if p2, _ := cardsOn(b.get("/board?near=M1&within=20&page=2").Body); len(p2) != 2 || slices.Contains(ids, p2[0]) {
 		t.Errorf("page 2 has %v", p2)
 	}
+	// The results alone, for a live reload: the same cards, without the page around them.
+	r := b.get("/board?near=M1&within=20&partial=1")
+	if _, fragHave := cardsOn(r.Body); strings.Contains(r.Body, "<html") || strings.Contains(r.Body, "lot-totals") || fragHave != have {
+		t.Errorf("results fragment: %d", r.Status)
+	}
 	// Nothing changed: the page's ids and no cards.
 	q := "near=M1&within=20&have=" + have
 	if d := delta(t, b, q); d.Total != boardPageSize+2 || len(d.Cards) != 0 || fmt.Sprint(d.IDs) != "["+strings.Join(ids, " ")+"]" {

@@ -225,7 +225,8 @@ func (s *Server) board(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	// The consortium's totals do not depend on the filters: the database finds them
-	// while it searches.
+	// while it searches. The results alone (a live reload) do not show them.
+	partial := r.q.Get("partial") == "1"
 	type totals struct {
 		lots  []marketplace.LotTotal
 		areas []marketplace.AreaTotal
@@ -233,6 +234,10 @@ func (s *Server) board(c echo.Context) error {
 	}
 	totalsc := make(chan totals, 1)
 	go func() {
+		if partial {
+			totalsc <- totals{}
+			return
+		}
 		lots, areas, err := s.deps.Market.Totals(ctx, r.consortium)
 		totalsc <- totals{lots, areas, err}
 	}()
@@ -261,7 +266,7 @@ func (s *Server) board(c echo.Context) error {
 	if r.fe != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	if r.q.Get("partial") == "1" {
+	if partial {
 		return s.fragment(c, status, "board", "results", data, withForm(r.form(), r.fe))
 	}
 	councils, err := s.deps.Orgs.Councils(ctx, 0)
