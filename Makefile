@@ -132,6 +132,7 @@ load: system-deps build $(HEY)
 bench: assets
 	go test ./marketplace/nationalseed/ -run '^$$' -bench 'BoardSearch|Matching' -benchtime 1000x
 	go test ./commissioning/secure/allocate/ -run '^$$' -bench 'Suggest' -benchtime 2000x
+	go test ./commissioning/secure/ -run '^$$' -bench 'Metrics' -benchtime 200x
 
 # Bid storm (loopback only): 500 providers bid and revise over HTTP in the last 60 s
 # before a deadline; reports accepted, refused as late, lost (must be 0) and accepted

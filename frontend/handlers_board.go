@@ -3,6 +3,7 @@ package frontend
 import (
 	"bytes"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -144,23 +145,88 @@ func parseBoardQuery(q url.Values) (marketplace.BoardQuery, kernel.FieldErrors) 
 	return bq, fe
 }
 
-func (s *Server) board(c echo.Context) error {
+// boardPageSize is how many homes' cards the board shows a page: compact cards, so a
+// page fits a screen or two, with GOV.UK pagination below them.
+const boardPageSize = 10
+
+// boardRequest is the board's filters from the query string, for the signed-in user's
+// consortium. fe holds the filters' errors; err is a refusal.
+type boardRequest struct {
+	consortium int64
+	q, qs      url.Values // qs: the filters alone, less page, partial and what the map or delta add
+	bq         marketplace.BoardQuery
+	fe         kernel.FieldErrors
+	pg         pager
+}
+
+func (s *Server) boardRequest(c echo.Context) (boardRequest, error) {
 	consortium, ok := consortiumOf(c)
 	if !ok {
-		return echo.NewHTTPError(http.StatusForbidden, "Your council is not a member of a consortium on Hearth, so it has no vacancy board.")
+		return boardRequest{}, echo.NewHTTPError(http.StatusForbidden, "Your council is not a member of a consortium on Hearth, so it has no vacancy board.")
 	}
-	ctx := c.Request().Context()
 	q := c.QueryParams()
 	bq, fe := parseBoardQuery(q)
 	bq.ConsortiumID = consortium
-	pg, err := newPager(q, 20)
+	pg, err := newPager(q, boardPageSize)
 	if err != nil {
-		return err
+		return boardRequest{}, err
 	}
 	bq.Offset, bq.Limit = pg.Offset(), pg.Size
 	bq.NoLotCodes = true // the page does not show them
+	qs := url.Values{}
+	for k, v := range q {
+		switch k {
+		case "page", "partial", "have":
+		default:
+			qs[k] = v
+		}
+	}
+	return boardRequest{consortium: consortium, q: q, qs: qs, bq: bq, fe: fe, pg: pg}, nil
+}
+
+// form is what the user typed into the filters, to show them again.
+func (r boardRequest) form() map[string]string {
+	form := map[string]string{}
+	for k := range r.q {
+		form[k] = strings.Join(r.q[k], ",")
+	}
+	return form
+}
+
+// boardCard is one home's card as HTML, and its version: a digest of the HTML, so the
+// live board can ask for only the cards that changed.
+type boardCard struct {
+	ID      int64
+	Version string
+	HTML    template.HTML
+}
+
+// boardCards renders each home's compact card.
+func (s *Server) boardCards(homes []marketplace.BoardHome) ([]boardCard, error) {
+	now := s.now()
+	cards := make([]boardCard, 0, len(homes))
+	var b bytes.Buffer
+	for _, h := range homes {
+		b.Reset()
+		if err := s.views.pages["board"].ExecuteTemplate(&b, "card", map[string]any{"H": h, "Now": now}); err != nil {
+			return nil, fmt.Errorf("render board card: %w", err)
+		}
+		v := version(b.Bytes())
+		cards = append(cards, boardCard{ID: h.ID, Version: v, HTML: template.HTML(fmt.Sprintf(
+			`<div class="hearth-home-card" id="home-%d" data-home="%d" data-v="%s" data-testid="home-card">%s</div>`, h.ID, h.ID, v, b.String()))})
+	}
+	return cards, nil
+}
+
+func (s *Server) board(c echo.Context) error {
+	r, err := s.boardRequest(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
 	// The consortium's totals do not depend on the filters: the database finds them
-	// while it searches.
+	// while it searches. The results alone (a live reload) do not show them.
+	partial := r.q.Get("partial") == "1"
 	type totals struct {
 		lots  []marketplace.LotTotal
 		areas []marketplace.AreaTotal
@@ -168,23 +234,18 @@ func (s *Server) board(c echo.Context) error {
 	}
 	totalsc := make(chan totals, 1)
 	go func() {
-		lots, areas, err := s.deps.Market.Totals(ctx, consortium)
+		if partial {
+			totalsc <- totals{}
+			return
+		}
+		lots, areas, err := s.deps.Market.Totals(ctx, r.consortium)
 		totalsc <- totals{lots, areas, err}
 	}()
-	var homes, mapHomes []marketplace.BoardHome
+	var homes []marketplace.BoardHome
 	total := 0
-	if fe == nil {
-		// The map shows the first 500 matching homes in the list's order; the page is
-		// cut from them unless it lies beyond them, saving the database a second search.
-		all := bq
-		all.Offset, all.Limit = 0, 500
-		var err error
-		if mapHomes, total, err = s.deps.Market.Board(ctx, all); err != nil {
-			return err
-		}
-		if end := bq.Offset + bq.Limit; end <= len(mapHomes) || len(mapHomes) < all.Limit {
-			homes = mapHomes[min(bq.Offset, len(mapHomes)):min(end, len(mapHomes))]
-		} else if homes, total, err = s.deps.Market.Board(ctx, bq); err != nil {
+	if r.fe == nil {
+		if homes, total, err = s.deps.Market.Board(ctx, r.bq); err != nil {
+			<-totalsc
 			return err
 		}
 	}
@@ -192,36 +253,31 @@ func (s *Server) board(c echo.Context) error {
 	if t.err != nil {
 		return t.err
 	}
-	lotTotals, areaTotals := t.lots, t.areas
+	cards, err := s.boardCards(homes)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{
+		"Cards": cards, "Total": total, "Pager": r.pg.withTotal(int64(total), "/board", r.qs),
+		"CSVHref": withQuery("/board.csv", r.qs), "MapHref": withQuery("/board/map", r.qs), "MapFragment": withQuery("/board/map", r.qs, "partial", "1"),
+		"LotTotals": t.lots, "AreaTotals": t.areas, "Near": r.bq.Near != nil,
+	}
+	status := http.StatusOK
+	if r.fe != nil {
+		status = http.StatusUnprocessableEntity
+	}
+	if partial {
+		return s.fragment(c, status, "board", "results", data, withForm(r.form(), r.fe))
+	}
 	councils, err := s.deps.Orgs.Councils(ctx, 0)
 	if err != nil {
 		return err
 	}
-	onsByID, names := map[int64]string{}, map[string]string{}
-	members, councilLinks := map[string]bool{}, map[string]string{}
 	var councilOpts [][2]string
 	for _, co := range councils {
 		councilOpts = append(councilOpts, [2]string{strconv.FormatInt(co.ID, 10), co.Name})
-		if co.ONSCode == nil {
-			continue
-		}
-		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
-		members[*co.ONSCode] = co.ConsortiumID != nil && *co.ConsortiumID == consortium
-		// Selecting a council on the map filters the board to it.
-		filtered := url.Values{}
-		for k, v := range q {
-			if k != "page" && k != "partial" && k != "council" {
-				filtered[k] = v
-			}
-		}
-		filtered.Set("council", strconv.FormatInt(co.ID, 10))
-		councilLinks[*co.ONSCode] = "/board?" + filtered.Encode()
 	}
-	beds := map[string]int{}
-	for _, a := range areaTotals {
-		beds[onsByID[a.CouncilID]] = a.BedsFree
-	}
-	fws, err := s.deps.Market.Frameworks(ctx, consortium)
+	fws, err := s.deps.Market.Frameworks(ctx, r.consortium)
 	if err != nil {
 		return err
 	}
@@ -232,41 +288,135 @@ func (s *Server) board(c echo.Context) error {
 		}
 	}
 	regionOpts := [][2]string{}
-	for _, r := range geo.Regions() {
-		regionOpts = append(regionOpts, [2]string{r, r})
+	for _, reg := range geo.Regions() {
+		regionOpts = append(regionOpts, [2]string{reg, reg})
 	}
-	form := map[string]string{}
-	for k := range q {
-		form[k] = strings.Join(q[k], ",")
+	data["Lots"], data["Needs"], data["Ratings"], data["Regions"], data["Councils"] = lotOpts, kernel.Needs, options(marketplace.Ratings[:4]), regionOpts, councilOpts
+	return s.page(c, status, "board", "Vacancy board", data, withForm(r.form(), r.fe))
+}
+
+// boardDelta is what the live board fetches when a vacancy changes: the ids of the homes
+// on its page now, in order, and the cards whose version differs from the one the
+// page has (?have=id.version,…). The page reloads its results only when the ids or the
+// total differ; otherwise it swaps the changed cards.
+func (s *Server) boardDelta(c echo.Context) error {
+	r, err := s.boardRequest(c)
+	if err != nil {
+		return err
 	}
-	qs := url.Values{}
-	for k, v := range q {
-		if k != "page" && k != "partial" {
-			qs[k] = v
+	if r.fe != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, r.fe.Error())
+	}
+	have := parseHave(r.q.Get("have"))
+	homes, total, err := s.deps.Market.Board(c.Request().Context(), r.bq)
+	if err != nil {
+		return err
+	}
+	cards, err := s.boardCards(homes)
+	if err != nil {
+		return err
+	}
+	out := boardDelta{Total: total, IDs: []int64{}, Cards: map[string]string{}}
+	for _, card := range cards {
+		id := strconv.FormatInt(card.ID, 10)
+		out.IDs = append(out.IDs, card.ID)
+		if have[id] != card.Version {
+			out.Cards[id] = string(card.HTML)
 		}
 	}
-	view := parseMapView(q.Get("map"))
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, out)
+}
+
+// boardDelta is the live board's answer: the page's homes and the cards that changed.
+type boardDelta struct {
+	Total int               `json:"total"`
+	IDs   []int64           `json:"ids"`
+	Cards map[string]string `json:"cards"`
+}
+
+// boardMap is the map of the homes matching the board's filters (the first 500), with
+// the council areas shaded by beds free: a page of its own, or with ?partial=1 the
+// fragment the board loads when asked.
+func (s *Server) boardMap(c echo.Context) error {
+	r, err := s.boardRequest(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var mapHomes []marketplace.BoardHome
+	if r.fe == nil {
+		all := r.bq
+		all.Offset, all.Limit = 0, 500
+		if mapHomes, _, err = s.deps.Market.Board(ctx, all); err != nil {
+			return err
+		}
+	}
+	_, areaTotals, err := s.deps.Market.Totals(ctx, r.consortium)
+	if err != nil {
+		return err
+	}
+	councils, err := s.deps.Orgs.Councils(ctx, 0)
+	if err != nil {
+		return err
+	}
+	onsByID, names := map[int64]string{}, map[string]string{}
+	members, councilLinks := map[string]bool{}, map[string]string{}
+	for _, co := range councils {
+		if co.ONSCode == nil {
+			continue
+		}
+		onsByID[co.ID], names[*co.ONSCode] = *co.ONSCode, co.Name
+		members[*co.ONSCode] = co.ConsortiumID != nil && *co.ConsortiumID == r.consortium
+		// Selecting a council on the map filters the board to it.
+		filtered := url.Values{}
+		for k, v := range r.qs {
+			if k != "council" && k != "map" {
+				filtered[k] = v
+			}
+		}
+		filtered.Set("council", strconv.FormatInt(co.ID, 10))
+		councilLinks[*co.ONSCode] = "/board?" + filtered.Encode()
+	}
+	beds := map[string]int{}
+	for _, a := range areaTotals {
+		beds[onsByID[a.CouncilID]] = a.BedsFree
+	}
+	view := parseMapView(r.q.Get("map"))
 	zoomQuery := url.Values{}
-	for k, v := range qs {
+	for k, v := range r.qs {
 		if k != "map" {
 			zoomQuery[k] = v
 		}
 	}
-	mapSVG := vacancyMap(mapInput{View: view, Homes: mapHomes, Beds: beds, Names: names, Links: councilLinks, Members: members})
 	data := map[string]any{
-		"Homes": homes, "Total": total, "Pager": pg.withTotal(int64(total), "/board", qs), "Query": qs.Encode(),
-		"LotTotals": lotTotals, "AreaTotals": areaTotals, "Map": mapSVG, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view),
-		"Lots": lotOpts, "Needs": kernel.Needs, "Ratings": options(marketplace.Ratings[:4]), "Regions": regionOpts, "Councils": councilOpts,
-		"Now": s.now(), "Near": bq.Near != nil,
+		"Map":      vacancyMap(mapInput{View: view, Homes: mapHomes, Beds: beds, Names: names, Links: councilLinks, Members: members}),
+		"MapHomes": mapHomes, "MapCount": len(mapHomes), "MapZooms": mapZooms(zoomQuery.Encode(), view), "AreaTotals": areaTotals,
+		"ListHref": withQuery("/board", zoomQuery),
 	}
 	status := http.StatusOK
-	if fe != nil {
+	if r.fe != nil {
 		status = http.StatusUnprocessableEntity
 	}
-	if q.Get("partial") == "1" {
-		return s.fragment(c, status, "board", "results", data, withForm(form, fe))
+	if r.q.Get("partial") == "1" {
+		return s.fragment(c, status, "board_map", "map", data, withForm(r.form(), r.fe))
 	}
-	return s.page(c, status, "board", "Vacancy board", data, withForm(form, fe))
+	return s.page(c, status, "board_map", "Map of vacancies", data, withForm(r.form(), r.fe))
+}
+
+// withQuery is path with the query q, and any more name and value pairs.
+func withQuery(path string, q url.Values, more ...string) string {
+	v := url.Values{}
+	for k, vs := range q {
+		v[k] = vs
+	}
+	for i := 0; i+1 < len(more); i += 2 {
+		v.Set(more[i], more[i+1])
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
 }
 
 // boardCSV exports what the board shows for the same filters, every page.

@@ -42,10 +42,28 @@ func (s *Server) secureBoard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.QueryParam("partial") == "1" {
-		return s.fragment(c, http.StatusOK, "secure_board", "secure_board_results", map[string]any{"B": b})
+	// The board's live parts: the summary, a row per home and the time it stands at.
+	var parts liveParts
+	if err := parts.add(s, "secure_board", "secure_board_summary", "summary", b); err != nil {
+		return err
 	}
-	return s.page(c, http.StatusOK, "secure_board", "Secure bed board", map[string]any{"B": b})
+	for _, h := range b.Homes {
+		if err := parts.add(s, "secure_board", "secure_board_row", fmt.Sprintf("home-%d", h.ID), h); err != nil {
+			return err
+		}
+	}
+	if err := parts.add(s, "secure_board", "secure_board_asof", "asof", b); err != nil {
+		return err
+	}
+	data := map[string]any{"B": b, "Parts": parts.HTML}
+	switch c.QueryParam("partial") {
+	case "delta":
+		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+		return c.JSON(http.StatusOK, parts.delta(parseHave(c.QueryParam("have"))))
+	case "1":
+		return s.fragment(c, http.StatusOK, "secure_board", "secure_board_results", data)
+	}
+	return s.page(c, http.StatusOK, "secure_board", "Secure bed board", data)
 }
 
 func (s *Server) secureEvents(c echo.Context) error { return s.stream(c, s.secureHub, "secure") }

@@ -1,8 +1,14 @@
 package frontend
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"hash/fnv"
+	"html/template"
 	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -117,4 +123,65 @@ func (sc *streamCounts) acquire(user int64) (release func(), ok bool) {
 			}
 		})
 	}, true
+}
+
+// version is a short digest of a live part's HTML: the page sends the versions it has,
+// and the server sends back only the parts whose version differs.
+func version(html []byte) string {
+	sum := fnv.New64a()
+	sum.Write(html)
+	return strconv.FormatUint(sum.Sum64(), 36)
+}
+
+// parseHave reads the versions a live page has (?have=key.version,…).
+func parseHave(have string) map[string]string {
+	out := map[string]string{}
+	for _, part := range strings.Split(have, ",") {
+		if key, v, ok := strings.Cut(part, "."); ok {
+			out[key] = v
+		}
+	}
+	return out
+}
+
+// liveParts are the parts of a live region in page order, each rendered alone with
+// its version set beside its data-part attribute.
+type liveParts struct {
+	Keys     []string
+	HTML     map[string]template.HTML
+	Versions map[string]string
+}
+
+// add renders block of page with data as the part key.
+func (lp *liveParts) add(s *Server, page, block, key string, data any) error {
+	var b bytes.Buffer
+	if err := s.views.pages[page].ExecuteTemplate(&b, block, data); err != nil {
+		return fmt.Errorf("render %s/%s: %w", page, block, err)
+	}
+	v := version(b.Bytes())
+	if lp.HTML == nil {
+		lp.HTML, lp.Versions = map[string]template.HTML{}, map[string]string{}
+	}
+	lp.Keys = append(lp.Keys, key)
+	lp.HTML[key] = template.HTML(strings.Replace(b.String(), `data-part="`, `data-v="`+v+`" data-part="`, 1))
+	lp.Versions[key] = v
+	return nil
+}
+
+// partsDelta is a live region's answer to ?partial=delta: its parts' keys in order and
+// the parts whose version differs from the page's. The page reloads the region when
+// the keys differ, and otherwise swaps the parts.
+type partsDelta struct {
+	Keys  []string          `json:"keys"`
+	Parts map[string]string `json:"parts"`
+}
+
+func (lp liveParts) delta(have map[string]string) partsDelta {
+	d := partsDelta{Keys: lp.Keys, Parts: map[string]string{}}
+	for _, k := range lp.Keys {
+		if have[k] != lp.Versions[k] {
+			d.Parts[k] = string(lp.HTML[k])
+		}
+	}
+	return d
 }

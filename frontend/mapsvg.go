@@ -310,7 +310,7 @@ func vacancyMap(in mapInput) template.HTML {
 			continue
 		}
 		label := template.HTMLEscapeString(fmt.Sprintf("%s, %s: %s", hm.Name, hm.Outcode, availabilityLabel(hm)))
-		fmt.Fprintf(&b, `<a href="#home-%d" class="hearth-map__home" data-home="%d" aria-label="%s"><circle cx="%.2f" cy="%.2f" r="%.2f" class="hearth-map__point--%s"><title>%s</title></circle></a>`,
+		fmt.Fprintf(&b, `<a href="#map-home-%d" class="hearth-map__home" data-home="%d" aria-label="%s"><circle cx="%.2f" cy="%.2f" r="%.2f" class="hearth-map__point--%s"><title>%s</title></circle></a>`,
 			hm.ID, hm.ID, label, x, y, r, hm.Availability(), label)
 	}
 	b.WriteString(`</svg>`)
@@ -330,14 +330,14 @@ func mapZooms(query string, current mapView) []mapZoom {
 	href := func(v string) string {
 		if v == "" {
 			if query == "" {
-				return "/board"
+				return "/board/map"
 			}
-			return "/board?" + query
+			return "/board/map?" + query
 		}
 		if query == "" {
-			return "/board?map=" + url.QueryEscape(v)
+			return "/board/map?map=" + url.QueryEscape(v)
 		}
-		return "/board?" + query + "&map=" + url.QueryEscape(v)
+		return "/board/map?" + query + "&map=" + url.QueryEscape(v)
 	}
 	zooms := []mapZoom{
 		{Label: "Matching homes", Href: href(""), Current: current.Kind == ""},

@@ -197,6 +197,8 @@ func (s *Server) routes() {
 	s.route(get, "/board", boardRoles, s.board)
 	s.route(get, "/board.csv", boardRoles, s.boardCSV)
 	s.route(get, "/board/events", boardRoles, s.boardEvents)
+	s.route(get, "/board/delta", boardRoles, s.boardDelta)
+	s.route(get, "/board/map", boardRoles, s.boardMap)
 
 	// The consortium's frameworks and admissions.
 	s.route(get, "/admin/frameworks", admin, s.adminFrameworks)

@@ -64,5 +64,92 @@ func loadDemoSecure(ctx context.Context, a *app) error {
 			return err
 		}
 	}
+	return loadPastReferrals(ctx, a, now)
+}
+
+// pastReferral is a child placed in a secure bed in the last two months and since
+// discharged: its wait, the homes that declined first and why.
+type pastReferral struct {
+	council  string
+	daysAgo  int     // submitted
+	waitDays float64 // to allocation
+	home     string  // that offered the bed
+	declines []string
+}
+
+var pastReferrals = []pastReferral{
+	{"Manchester", 58, 1.5, "Oakfield Secure Children's Home (demo)", []string{"no_bed", "staffing"}},
+	{"Liverpool", 55, 4, "Heron Court Secure Children's Home (demo)", []string{"no_bed"}},
+	{"Salford", 51, 0.5, "Oakfield Secure Children's Home (demo)", nil},
+	{"Bolton", 47, 9, "Millbrook Secure Children's Home (demo)", []string{"mix_of_children", "no_bed", "distance"}},
+	{"Wigan", 44, 2, "Kestrel House Secure (demo)", []string{"no_bed"}},
+	{"Manchester", 40, 6.5, "Riverside Secure Children's Home (demo)", []string{"needs_beyond_home", "no_bed"}},
+	{"Stockport", 36, 1, "Alder Grange Secure (demo)", nil},
+	{"Liverpool", 31, 3, "Hollins Secure Children's Home (demo)", []string{"staffing"}},
+	{"Oldham", 27, 12, "Penrose Secure (demo)", []string{"no_bed", "mix_of_children", "staffing", "distance"}},
+	{"Trafford", 22, 2.5, "Thornbury Lodge Secure (demo)", []string{"no_bed"}},
+	{"Salford", 17, 5, "Heron Court Secure Children's Home (demo)", []string{"mix_of_children"}},
+	{"Bolton", 12, 0.5, "Oakfield Secure Children's Home (demo)", nil},
+	{"Wigan", 8, 3.5, "Millbrook Secure Children's Home (demo)", []string{"no_bed", "staffing"}},
+}
+
+// loadPastReferrals gives the SWCU's measures a history: children referred, offered a
+// bed after some days (after other homes declined), admitted and since discharged.
+func loadPastReferrals(ctx context.Context, a *app, now time.Time) error {
+	db := a.db.Gorm.WithContext(ctx)
+	var homes []secure.Home
+	if err := db.Order("name").Find(&homes).Error; err != nil {
+		return err
+	}
+	template := demoReferrals(now)[0].in
+	for i, p := range pastReferrals {
+		council, err := a.orgs.OrganisationByName(ctx, kernel.KindCouncil, p.council)
+		if err != nil {
+			return err
+		}
+		in := template
+		in.ChildRef = fmt.Sprintf("PAST-S-%03d", i+1)
+		r, err := a.secure.Submit(ctx, council.ID, 0, in)
+		if err != nil {
+			return fmt.Errorf("demo past referral %s: %w", in.ChildRef, err)
+		}
+		submitted := now.AddDate(0, 0, -p.daysAgo)
+		allocated := submitted.Add(time.Duration(p.waitDays * float64(24*time.Hour)))
+		var bed secure.Bed
+		if err := db.Raw(`SELECT b.* FROM secure_beds b JOIN secure_homes h ON h.id = b.home_id
+            WHERE h.name = ? AND b.designation = 'welfare' ORDER BY b.label OFFSET ? LIMIT 1`, p.home, i%3).Scan(&bed).Error; err != nil || bed.ID == 0 {
+			return fmt.Errorf("demo past referral %s: no bed at %s: %v", in.ChildRef, p.home, err)
+		}
+		k := 0
+		for _, h := range homes {
+			response, reason := "", ""
+			switch {
+			case h.ID == bed.HomeID:
+				response = "accepted"
+			case k < len(p.declines) && h.Country == "england" && (int(h.ID)+i)%3 == 0:
+				response, reason = "declined", p.declines[k]
+				k++
+			default:
+				continue
+			}
+			if err := db.Exec(`INSERT INTO secure_circulations (referral_id, home_id, circulated_at, response, bed_id, earliest_admission, decline_reason, responded_at)
+                VALUES (?, ?, ?, ?, ?, ?, NULLIF(?, ''), ?)`, r.ID, h.ID, submitted.Add(2*time.Hour), response,
+				map[bool]any{true: bed.ID, false: nil}[response == "accepted"], map[bool]any{true: allocated, false: nil}[response == "accepted"], reason, allocated.Add(-time.Hour)).Error; err != nil {
+				return fmt.Errorf("demo past referral %s: %w", in.ChildRef, err)
+			}
+		}
+		discharged := allocated.AddDate(0, 0, 5+i%4)
+		if discharged.After(now) {
+			discharged = now.AddDate(0, 0, -1)
+		}
+		if err := db.Exec(`UPDATE secure_referrals SET status = 'placed', submitted_at = ?, updated_at = ?, reviewed_at = ?, allocated_bed_id = ?, allocated_at = ?, closed_at = ? WHERE id = ?`,
+			submitted, submitted, submitted, bed.ID, allocated, allocated, r.ID).Error; err != nil {
+			return fmt.Errorf("demo past referral %s: %w", in.ChildRef, err)
+		}
+		if err := db.Exec(`INSERT INTO secure_placements (referral_id, bed_id, admitted_on, discharged_on, discharge_reason) VALUES (?, ?, ?, ?, 'order_ended')`,
+			r.ID, bed.ID, allocated, discharged).Error; err != nil {
+			return fmt.Errorf("demo past referral %s: %w", in.ChildRef, err)
+		}
+	}
 	return nil
 }

@@ -3,6 +3,7 @@ package secure
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"gorm.io/gorm"
@@ -51,7 +52,7 @@ var Estate = []EstateHome{
 // SeedEstate creates the estate's homes (and their provider organisations, unless they
 // exist already) with beds in a plausible state: nearly full, a few free welfare beds,
 // some closed for staffing, some expected to free up this week. Each bed's state is in
-// its history from a month ago, so occupancy charts have a start.
+// its history over the last month, ending in that state, so occupancy charts vary.
 func SeedEstate(ctx context.Context, db *gorm.DB, now time.Time) error {
 	orgs := commissioning.NewService(db)
 	var councils []commissioning.Organisation
@@ -88,6 +89,7 @@ func SeedEstate(ctx context.Context, db *gorm.DB, now time.Time) error {
 		if err := db.WithContext(ctx).Create(&h).Error; err != nil {
 			return fmt.Errorf("secure home %s: %w", eh.Name, err)
 		}
+		var history []map[string]any
 		for i := range eh.Welfare + eh.Justice {
 			b := Bed{HomeID: h.ID, Label: fmt.Sprintf("%c%d", 'A'+i/8, i%8+1), Designation: "welfare", Status: "occupied", Version: 1}
 			if i >= eh.Welfare {
@@ -106,11 +108,58 @@ func SeedEstate(ctx context.Context, db *gorm.DB, now time.Time) error {
 			if err := db.WithContext(ctx).Omit("UpdatedAt", "UpdatedBy", "HeldFor").Create(&b).Error; err != nil {
 				return err
 			}
-			if err := db.WithContext(ctx).Exec("INSERT INTO secure_bed_changes (bed_id, home_id, status, detail, changed_at) VALUES (?, ?, ?, 'seed', ?)",
-				b.ID, h.ID, b.Status, now.AddDate(0, 0, -30)).Error; err != nil {
-				return err
+			for _, c := range bedHistory(rand.New(rand.NewPCG(uint64(hi), uint64(i))), b.Status, now, 30) {
+				history = append(history, map[string]any{"bed_id": b.ID, "home_id": h.ID, "status": string(c.Status), "detail": "seed", "changed_at": c.At})
 			}
+		}
+		if err := db.WithContext(ctx).Table("secure_bed_changes").Create(history).Error; err != nil {
+			return fmt.Errorf("secure home %s: history: %w", eh.Name, err)
 		}
 	}
 	return nil
+}
+
+// seededChange is a bed's state from a moment on, in a seeded history.
+type seededChange struct {
+	Status BedStatus
+	At     time.Time
+}
+
+// bedHistory is a plausible month for a bed ending in its state now: it starts a number
+// of days ago mostly occupied, and every few days a child leaves (the bed is free for a
+// day or two, sometimes held first) or one arrives, the last change before now giving
+// the bed its present state.
+func bedHistory(r *rand.Rand, now BedStatus, at time.Time, days int) []seededChange {
+	t := at.AddDate(0, 0, -days)
+	state := BedStatus("occupied")
+	if r.IntN(5) == 0 {
+		state = "free"
+	}
+	out := []seededChange{{state, t}}
+	end := at.Add(-time.Duration(1+r.IntN(36)) * time.Hour)
+	for {
+		stay := 24 * time.Hour * time.Duration(2+r.IntN(9))
+		if state != "occupied" {
+			stay = time.Duration(12+r.IntN(60)) * time.Hour
+		}
+		if t = t.Add(stay); !t.Before(end) {
+			break
+		}
+		switch state {
+		case "occupied":
+			state = "free"
+		case "free":
+			state = "occupied"
+			if r.IntN(3) == 0 {
+				state = "held"
+			}
+		default:
+			state = "occupied"
+		}
+		out = append(out, seededChange{state, t})
+	}
+	if state != now {
+		out = append(out, seededChange{now, end})
+	}
+	return out
 }

@@ -137,25 +137,41 @@ test('a commissioner finds it by distance on the board and map, and the board up
   assert.match(await card.getByTestId('beds').textContent(), /1 free now/);
   // Far homes are filtered out: Fellside is in Kendal.
   assert.equal(await page.getByText('Fellside').count(), 0);
-  // The map shows the home as a point; selecting it brings its card into view.
+  // The board pages its cards and leaves the map until asked: opening "Show these homes
+  // on a map" fetches it in place.
+  assert.equal(await page.locator('a.hearth-map__area').count(), 0);
+  await page.getByText('Show these homes on a map').click();
   const point = page.locator(`a.hearth-map__home[data-home="${homeId}"]`);
+  await point.waitFor();
+  await expectAccessible(page, 'board with its map open');
+  // Selecting the home's point brings its row in the map's list of homes into view.
   await point.click();
-  assert.equal(new URL(page.url()).hash, `#home-${homeId}`);
+  assert.equal(new URL(page.url()).hash, `#map-home-${homeId}`);
   // Council areas are drawn from the ONS boundaries: each is reachable by keyboard and
   // named below the map when focused; the licence notice is under the map.
   const wigan = page.locator('a.hearth-map__area', { has: page.locator('[data-council="E08000010"]') });
   await wigan.focus();
   assert.match(await page.locator('#map-focus-name').textContent(), /^Wigan: \d+ beds? free$/);
   assert.match(await page.getByTestId('map-attribution').textContent(), /Contains OS data © Crown copyright/);
-  // Zooming out to England keeps the filters: the home is still the one found.
+  // Zooming out to England opens the map page, keeping the filters: the home is still
+  // the one found.
   await page.getByRole('link', { name: 'England', exact: true }).click();
-  await page.waitForURL(/map=national/);
+  await page.waitForURL(/\/board\/map\?.*map=national/);
   assert.match(page.url(), /within=5/);
   await page.locator(`a.hearth-map__home[data-home="${homeId}"]`).waitFor();
   assert.equal(await page.locator('a.hearth-map__area').count(), 153);
-  await expectAccessible(page, 'board with the map of England');
+  await expectAccessible(page, 'map of England');
+  await page.getByRole('link', { name: 'Back to the list of homes' }).click();
+  await page.waitForURL(/\/board\?.*within=5/);
   // Live: wait until the event stream is connected, then the provider changes the vacancy.
+  // The change arrives as a delta: the home's card is swapped, every other card and the
+  // page itself stay as they were (no reload of the page or of the results).
   await page.waitForFunction(() => document.getElementById('board-results').dataset.live === 'connected');
+  await page.evaluate(() => {
+    window.stillThisPage = true;
+    for (const card of document.querySelectorAll('[data-testid="home-card"]')) card.kept = true;
+  });
+  const others = await page.locator('[data-testid="home-card"]').count() - 1;
   const changed = Date.now();
   await provider.goto(`/homes/${homeId}`);
   await provider.getByLabel('Beds free now').fill('2');
@@ -165,6 +181,16 @@ test('a commissioner finds it by distance on the board and map, and the board up
   const took = Date.now() - changed;
   console.log(`board updated ${took} ms after the provider's change (including the provider's page load)`);
   assert.ok(took < 5000);
+  const after = await page.evaluate((id) => ({
+    stillThisPage: window.stillThisPage === true,
+    deltas: document.getElementById('board-results').dataset.deltas,
+    reloaded: document.getElementById('board-results').dataset.reloaded,
+    kept: [...document.querySelectorAll('[data-testid="home-card"]')].filter((c) => c.kept).map((c) => c.id),
+    changedKept: document.getElementById(`home-${id}`).kept === true,
+  }), homeId);
+  assert.ok(Number(after.deltas) >= 1, 'the card came in a delta');
+  assert.deepEqual({ ...after, deltas: undefined }, { stillThisPage: true, deltas: undefined, reloaded: undefined, kept: after.kept, changedKept: false });
+  assert.equal(after.kept.length, others, 'every other card stayed in place');
   assert.match(await page.locator('#board-updated').textContent(), /Updated at/);
   await expectAccessible(page, 'board after live update');
   assert.deepEqual(page.externalRequests, []);

@@ -135,6 +135,10 @@ test('the coordinator allocates the bed and the national board updates live', as
   const region = board.locator('#secure-board');
   await board.waitForFunction(() => document.getElementById('secure-board')?.dataset.live === 'connected');
   const heldBefore = Number(await board.locator(`tr[data-home="${OAKFIELD}"] [data-testid="held"]`).textContent());
+  // The refresh swaps only the parts that changed: the other homes' rows stay in place.
+  await board.evaluate((home) => {
+    for (const row of document.querySelectorAll('#secure-board tr[data-part]')) if (row.dataset.home !== home) row.kept = true;
+  }, OAKFIELD);
 
   await as(coordinator, async (page) => {
     await nav(page, 'Suggested allocation');
@@ -152,6 +156,10 @@ test('the coordinator allocates the bed and the national board updates live', as
     return cell && Number(cell.textContent) === before + 1;
   }, [OAKFIELD, heldBefore], { timeout: 5000 });
   assert.ok(Number(await region.getAttribute('data-refreshed')) >= 1);
+  assert.ok(Number(await region.getAttribute('data-deltas')) >= 1, 'the refresh came as a delta');
+  assert.equal(await region.getAttribute('data-reloaded'), null, 'the board was not reloaded whole');
+  const rows = await board.evaluate(() => [...document.querySelectorAll('#secure-board tr[data-part]')].map((r) => r.kept === true));
+  assert.equal(rows.filter((kept) => !kept).length, 1, "only Oakfield's row was swapped");
   await expectAccessible(board, 'secure bed board after a live update');
   await board.context().close();
 });
