@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,7 +23,7 @@ import (
 // billing contacts; providers' registration, applications and homes. Each handler
 // calls the same domain functions as the matching page.
 
-func toAPIFramework(f marketplace.Framework) apitypes.Framework {
+func toAPIFramework(f commissioning.Framework) apitypes.Framework {
 	out := apitypes.Framework{Id: f.ID, ConsortiumId: f.ConsortiumID, Name: f.Name, OpenForApplications: f.OpenForApplications,
 		Weights: apitypes.FrameworkWeights{Price: f.WeightPrice, Quality: f.WeightQuality, Distance: f.WeightDistance, Fit: f.WeightFit},
 		LevyBps: f.LevyBPS, DistantMiles: f.DistantMiles, Lots: []apitypes.Lot{}}
@@ -36,7 +37,7 @@ func toAPIFramework(f marketplace.Framework) apitypes.Framework {
 	return out
 }
 
-func toAPIApplication(f marketplace.Framework, a marketplace.Application, provider string) apitypes.Application {
+func toAPIApplication(f commissioning.Framework, a commissioning.Application, provider string) apitypes.Application {
 	codes := map[int64]string{}
 	for _, l := range f.Lots {
 		codes[l.ID] = l.Code
@@ -59,7 +60,7 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error)
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	if u, _ := currentUser(c); u.Role == kernel.RoleConsortiumAdmin {
-		fws, err := s.deps.Market.Frameworks(ctx, org.ID)
+		fws, err := s.deps.Frameworks.Frameworks(ctx, org.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -69,13 +70,13 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error)
 		}
 		return out, nil
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
 	out := []apitypes.Framework{}
 	for _, f := range fws {
-		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, org.ID)
+		a, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, org.ID)
 		switch {
 		case err == nil:
 			af := toAPIFramework(f)
@@ -138,14 +139,14 @@ func (s *Server) apiApplications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, currentOrg(c).ID)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
 	names := map[int64]string{}
 	all := []apitypes.Application{}
 	for _, f := range fws {
-		apps, err := s.deps.Market.Applications(ctx, f.ID)
+		apps, err := s.deps.Frameworks.Applications(ctx, f.ID)
 		if err != nil {
 			return err
 		}
@@ -208,7 +209,7 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 			return err
 		}
 	}
-	a, err = s.deps.Market.Application(c.Request().Context(), a.ID)
+	a, err = s.deps.Frameworks.Application(c.Request().Context(), a.ID)
 	if err != nil {
 		return err
 	}
@@ -226,23 +227,23 @@ type suspensionRequest struct {
 // apiSuspend suspends an admitted provider from the framework of one of the admin's
 // applications; the service emails the provider's administrators, as from the page.
 func (s *Server) apiSuspend(c echo.Context) error {
-	return s.apiSuspension(c, func(ctx context.Context, a marketplace.Application) error {
+	return s.apiSuspension(c, func(ctx context.Context, a commissioning.Application) error {
 		var req suspensionRequest
 		if err := s.decodeJSON(c, &req); err != nil {
 			return err
 		}
-		return s.deps.Market.Suspend(ctx, a, req.Reason)
+		return s.deps.Frameworks.Suspend(ctx, a, req.Reason)
 	})
 }
 
 // apiReinstate lifts a suspension; the service emails the provider's administrators.
 func (s *Server) apiReinstate(c echo.Context) error {
-	return s.apiSuspension(c, s.deps.Market.Reinstate)
+	return s.apiSuspension(c, s.deps.Frameworks.Reinstate)
 }
 
 // apiSuspension loads one of the admin's applications (another consortium's is a 404),
 // applies change and answers with the application as it now is.
-func (s *Server) apiSuspension(c echo.Context, change func(context.Context, marketplace.Application) error) error {
+func (s *Server) apiSuspension(c echo.Context, change func(context.Context, commissioning.Application) error) error {
 	f, a, err := s.reviewedApplication(c)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && he.Code == http.StatusForbidden {
@@ -255,7 +256,7 @@ func (s *Server) apiSuspension(c echo.Context, change func(context.Context, mark
 	if err := change(ctx, a); err != nil {
 		return err
 	}
-	if a, err = s.deps.Market.Application(ctx, a.ID); err != nil {
+	if a, err = s.deps.Frameworks.Application(ctx, a.ID); err != nil {
 		return err
 	}
 	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
@@ -343,12 +344,12 @@ func (s *Server) apiApply(c echo.Context) error {
 	}
 	declFE := s.check(&req.Declarations)
 	if a.SubmittedAt != nil {
-		return marketplace.ErrSubmitted
+		return commissioning.ErrSubmitted
 	}
 	ctx := c.Request().Context()
 	var fe kernel.FieldErrors
 	err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m := s.deps.Market.WithTx(tx)
+		m := s.deps.Frameworks.WithTx(tx)
 		var lfe kernel.FieldErrors
 		if err := m.ChooseLots(ctx, a, req.LotIDs); err != nil && !asFieldErrors(err, &lfe) {
 			return err
@@ -359,7 +360,7 @@ func (s *Server) apiApply(c echo.Context) error {
 		if declFE == nil {
 			ins, _ := time.Parse(time.DateOnly, req.Declarations.InsuranceExpiry)
 			pol, _ := time.Parse(time.DateOnly, req.Declarations.SafeguardingPolicyDate)
-			if err := m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: *req.Declarations.OfstedRegistered, InsuranceExpiry: ins,
+			if err := m.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: *req.Declarations.OfstedRegistered, InsuranceExpiry: ins,
 				SafeguardingPolicyDate: pol, ResponsibleIndividual: req.Declarations.ResponsibleIndividual}); err != nil && !asFieldErrors(err, &declFE) {
 				return err
 			}
@@ -381,7 +382,7 @@ func (s *Server) apiApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err = s.deps.Market.Application(ctx, a.ID)
+	a, err = s.deps.Frameworks.Application(ctx, a.ID)
 	if err != nil {
 		return err
 	}

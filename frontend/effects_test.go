@@ -3,6 +3,7 @@ package frontend
 import (
 	"context"
 	"fmt"
+	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"net/url"
 	"os"
@@ -68,40 +69,40 @@ func TestSubmittingARequestEmailsEveryInvitedProviderWhateverTheChannel(t *testi
 func TestAdmissionAndSuspensionEmailTheProviderWhateverTheChannel(t *testing.T) {
 	type change struct {
 		name    string
-		web     func(h *harness, b *browser, a marketplace.Application) int
-		api     func(h *harness, token string, a marketplace.Application) int
+		web     func(h *harness, b *browser, a commissioning.Application) int
+		api     func(h *harness, token string, a commissioning.Application) int
 		subject string
 	}
 	changes := []change{
 		{"admit",
-			func(h *harness, b *browser, a marketplace.Application) int {
+			func(h *harness, b *browser, a commissioning.Application) int {
 				page, lot := fmt.Sprintf("/admin/applications/%d", a.ID), fmt.Sprint(h.lot.ID)
 				return b.post(page, page+"/decide", url.Values{"lot_id": {lot}, "decision_" + lot: {"admit"}, "reason_" + lot: {"Meets the standard"}}).Status
 			},
-			func(h *harness, token string, a marketplace.Application) int {
+			func(h *harness, token string, a commissioning.Application) int {
 				status, _ := h.api(http.MethodPost, fmt.Sprintf("/api/v1/applications/%d/decision", a.ID), token,
 					fmt.Sprintf(`{"decision": "admit", "reason": "Meets the standard", "lot_ids": [%d]}`, h.lot.ID))
 				return status
 			},
 			"Test DPS: you have been admitted to Residential"},
 		{"suspend",
-			func(h *harness, b *browser, a marketplace.Application) int {
+			func(h *harness, b *browser, a commissioning.Application) int {
 				page := fmt.Sprintf("/admin/applications/%d", a.ID)
 				return b.post(page, page+"/suspend", url.Values{"reason": {"Inadequate inspection"}}).Status
 			},
-			func(h *harness, token string, a marketplace.Application) int {
+			func(h *harness, token string, a commissioning.Application) int {
 				status, _ := h.api(http.MethodPost, fmt.Sprintf("/api/v1/applications/%d/suspension", a.ID), token, `{"reason": "Inadequate inspection"}`)
 				return status
 			},
 			"Test DPS: your organisation has been suspended"},
 		{"reinstate",
-			func(h *harness, b *browser, a marketplace.Application) int {
-				must(h.t, h.deps.Market.WithoutMail().Suspend(context.Background(), a, "Inadequate inspection"))
+			func(h *harness, b *browser, a commissioning.Application) int {
+				must(h.t, h.deps.Frameworks.WithoutMail().Suspend(context.Background(), a, "Inadequate inspection"))
 				page := fmt.Sprintf("/admin/applications/%d", a.ID)
 				return b.post(page, page+"/reinstate", url.Values{}).Status
 			},
-			func(h *harness, token string, a marketplace.Application) int {
-				must(h.t, h.deps.Market.WithoutMail().Suspend(context.Background(), a, "Inadequate inspection"))
+			func(h *harness, token string, a commissioning.Application) int {
+				must(h.t, h.deps.Frameworks.WithoutMail().Suspend(context.Background(), a, "Inadequate inspection"))
 				status, _ := h.api(http.MethodDelete, fmt.Sprintf("/api/v1/applications/%d/suspension", a.ID), token, "")
 				return status
 			},
@@ -130,14 +131,14 @@ func TestAdmissionAndSuspensionEmailTheProviderWhateverTheChannel(t *testing.T) 
 }
 
 // application files a complete application for provider to the lot, undecided.
-func (h *harness) application(provider int64) marketplace.Application {
+func (h *harness) application(provider int64) commissioning.Application {
 	h.t.Helper()
 	ctx := context.Background()
-	m := h.deps.Market.WithoutMail()
+	m := h.deps.Frameworks.WithoutMail()
 	a, err := m.ApplicationFor(ctx, h.framework.ID, provider)
 	must(h.t, err)
 	must(h.t, m.ChooseLots(ctx, a, []int64{h.lot.ID}))
-	must(h.t, m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
+	must(h.t, m.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
 	a, _ = m.Application(ctx, a.ID)
 	must(h.t, m.Submit(ctx, a))
 	a, err = m.Application(ctx, a.ID)

@@ -66,7 +66,7 @@ func TestFrameworkAdministration(t *testing.T) {
 	if r := ob.post("/admin/frameworks", page, terms); r.Status != http.StatusForbidden {
 		t.Fatalf("other consortium changes the framework: %d", r.Status)
 	}
-	app, _ := h.deps.Market.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
+	app, _ := h.deps.Frameworks.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
 	if r := ob.get(fmt.Sprintf("/admin/applications/%d", app.ID)); r.Status != http.StatusForbidden {
 		t.Fatalf("other consortium reads an application: %d", r.Status)
 	}

@@ -221,7 +221,7 @@ func (s *Server) board(c echo.Context) error {
 	for _, a := range areaTotals {
 		beds[onsByID[a.CouncilID]] = a.BedsFree
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, consortium)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, consortium)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,12 +16,12 @@ import (
 
 // consortiumFramework loads the framework in the URL if it belongs to the admin's
 // consortium (another consortium's is refused).
-func (s *Server) consortiumFramework(c echo.Context, param string) (marketplace.Framework, error) {
+func (s *Server) consortiumFramework(c echo.Context, param string) (commissioning.Framework, error) {
 	id, err := strconv.ParseInt(c.Param(param), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, echo.ErrNotFound
+		return commissioning.Framework{}, echo.ErrNotFound
 	}
-	f, err := s.deps.Market.Framework(c.Request().Context(), id)
+	f, err := s.deps.Frameworks.Framework(c.Request().Context(), id)
 	if err != nil {
 		return f, err
 	}
@@ -35,14 +36,14 @@ func (s *Server) adminFrameworks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fws, total, err := s.deps.Market.FrameworksPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	fws, total, err := s.deps.Frameworks.FrameworksPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
 	if err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "admin_frameworks", "Frameworks", map[string]any{"Frameworks": fws, "Pager": pg.counted(c, total)})
 }
 
-func termsForm(f marketplace.Framework) map[string]string {
+func termsForm(f commissioning.Framework) map[string]string {
 	open := "no"
 	if f.OpenForApplications {
 		open = "yes"
@@ -59,7 +60,7 @@ func milesField(m *float64) string {
 }
 
 // parseTerms reads the framework terms form, reporting numbers that are not numbers.
-func parseTerms(form map[string]string) (marketplace.FrameworkTerms, kernel.FieldErrors) {
+func parseTerms(form map[string]string) (commissioning.FrameworkTerms, kernel.FieldErrors) {
 	var fe kernel.FieldErrors
 	num := func(field string) int {
 		n, err := strconv.Atoi(form[field])
@@ -68,7 +69,7 @@ func parseTerms(form map[string]string) (marketplace.FrameworkTerms, kernel.Fiel
 		}
 		return n
 	}
-	t := marketplace.FrameworkTerms{Name: form["name"], OpenForApplications: form["open"] == "yes",
+	t := commissioning.FrameworkTerms{Name: form["name"], OpenForApplications: form["open"] == "yes",
 		WeightPrice: num("weight_price"), WeightQuality: num("weight_quality"), WeightDistance: num("weight_distance"), WeightFit: num("weight_fit"), LevyBPS: num("levy_bps")}
 	if v := strings.TrimSpace(form["distant_miles"]); v == "" {
 		t.NoDistancePolicy = true
@@ -97,7 +98,7 @@ func (s *Server) newFramework(c echo.Context) error {
 	}
 	t, fe := parseTerms(form)
 	if fe == nil {
-		f, err := s.deps.Market.CreateFramework(c.Request().Context(), currentOrg(c).ID, t)
+		f, err := s.deps.Frameworks.CreateFramework(c.Request().Context(), currentOrg(c).ID, t)
 		if err == nil {
 			s.flash(c, f.Name+" has been created. Now add its lots.")
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
@@ -117,8 +118,8 @@ func (s *Server) frameworkPage(c echo.Context) error {
 	return s.renderFramework(c, f, http.StatusOK, termsForm(f), nil)
 }
 
-func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
-	apps, err := s.deps.Market.Applications(c.Request().Context(), f.ID)
+func (s *Server) renderFramework(c echo.Context, f commissioning.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
+	apps, err := s.deps.Frameworks.Applications(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func (s *Server) updateFramework(c echo.Context) error {
 	}
 	t, fe := parseTerms(form)
 	if fe == nil {
-		if err := s.deps.Market.UpdateFramework(c.Request().Context(), f.ID, t); err != nil && !asFieldErrors(err, &fe) {
+		if err := s.deps.Frameworks.UpdateFramework(c.Request().Context(), f.ID, t); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
 	}
@@ -170,7 +171,7 @@ func (s *Server) addLot(c echo.Context) error {
 	}
 	ceilings, fe := parseCeilings(form, "")
 	if fe == nil {
-		_, err := s.deps.Market.AddLot(c.Request().Context(), f.ID, marketplace.NewLot{Code: form["code"], Name: form["lot_name"], PlacementType: form["placement_type"], Ceilings: ceilings})
+		_, err := s.deps.Frameworks.AddLot(c.Request().Context(), f.ID, commissioning.NewLot{Code: form["code"], Name: form["lot_name"], PlacementType: form["placement_type"], Ceilings: ceilings})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
@@ -227,7 +228,7 @@ func (s *Server) setCeilings(c echo.Context) error {
 	if fe == nil {
 		if len(ceilings) == 0 {
 			fe.Add(prefix+"ceiling_standard", "Enter at least one weekly ceiling")
-		} else if err := s.deps.Market.SetCeilings(c.Request().Context(), lotID, ceilings); err != nil {
+		} else if err := s.deps.Frameworks.SetCeilings(c.Request().Context(), lotID, ceilings); err != nil {
 			if !asFieldErrors(err, &fe) {
 				return err
 			}
@@ -247,16 +248,16 @@ func (s *Server) setCeilings(c echo.Context) error {
 }
 
 // reviewedApplication loads an application to one of the admin's frameworks.
-func (s *Server) reviewedApplication(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+func (s *Server) reviewedApplication(c echo.Context) (commissioning.Framework, commissioning.Application, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+		return commissioning.Framework{}, commissioning.Application{}, echo.ErrNotFound
 	}
-	a, err := s.deps.Market.Application(c.Request().Context(), id)
+	a, err := s.deps.Frameworks.Application(c.Request().Context(), id)
 	if err != nil {
-		return marketplace.Framework{}, a, err
+		return commissioning.Framework{}, a, err
 	}
-	f, err := s.deps.Market.Framework(c.Request().Context(), a.FrameworkID)
+	f, err := s.deps.Frameworks.Framework(c.Request().Context(), a.FrameworkID)
 	if err != nil {
 		return f, a, err
 	}
@@ -274,13 +275,13 @@ func (s *Server) applicationPage(c echo.Context) error {
 	return s.renderApplication(c, f, a, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderApplication(c echo.Context, f marketplace.Framework, a marketplace.Application, status int, form map[string]string, fe kernel.FieldErrors) error {
+func (s *Server) renderApplication(c echo.Context, f commissioning.Framework, a commissioning.Application, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
 	if err != nil {
 		return err
 	}
-	prof, _ := s.deps.Market.Profile(ctx, a.ProviderID)
+	prof, _ := s.deps.Frameworks.Profile(ctx, a.ProviderID)
 	return s.page(c, status, "admin_application", org.Name, map[string]any{"F": f, "A": a, "Org": org, "Profile": prof, "LotNames": lotNames(f), "Status": applicationStatus(a)}, withForm(form, fe))
 }
 
@@ -311,9 +312,9 @@ func (s *Server) decide(c echo.Context) error {
 
 // decideLot admits or rejects one lot of an application; the service emails the
 // provider's administrators the decision and its reason (the page and the API both call it).
-func (s *Server) decideLot(c echo.Context, a marketplace.Application, lotID int64, admit bool, reason string) error {
+func (s *Server) decideLot(c echo.Context, a commissioning.Application, lotID int64, admit bool, reason string) error {
 	u, _ := currentUser(c)
-	return s.deps.Market.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID)
+	return s.deps.Frameworks.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID)
 }
 
 func (s *Server) suspend(c echo.Context) error {
@@ -325,7 +326,7 @@ func (s *Server) suspend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Suspend(c.Request().Context(), a, form["reason"]); err != nil {
+	if err := s.deps.Frameworks.Suspend(c.Request().Context(), a, form["reason"]); err != nil {
 		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err
@@ -341,7 +342,7 @@ func (s *Server) reinstate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Reinstate(c.Request().Context(), a); err != nil {
+	if err := s.deps.Frameworks.Reinstate(c.Request().Context(), a); err != nil {
 		return err
 	}
 	s.flash(c, "The provider has been reinstated")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +15,6 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
-	"github.com/hearth-placements/hearth/marketplace"
 )
 
 type signUpForm struct {
@@ -64,7 +64,7 @@ var msgSignUpThrottled = "Too many registrations were tried with this email addr
 // existing account that someone tried to register with it. Sign-ups are limited per
 // client address and per email.
 func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (kernel.FieldErrors, error) {
-	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
+	p := commissioning.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
 		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
 	fe := p.Validate()
 	fe = append(fe, s.check(&f)...)
@@ -89,7 +89,7 @@ func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) 
 		} else if !errors.Is(err, kernel.ErrNotFound) {
 			return err
 		}
-		org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
+		org, err := s.deps.Frameworks.WithTx(tx).CreateProvider(ctx, p)
 		if err != nil {
 			return err
 		}
@@ -132,19 +132,19 @@ func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) 
 // application to each.
 func (s *Server) providerFrameworks(c echo.Context) error {
 	ctx := c.Request().Context()
-	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, 0)
 	if err != nil {
 		return err
 	}
 	type row struct {
-		F      marketplace.Framework
-		App    *marketplace.Application
+		F      commissioning.Framework
+		App    *commissioning.Application
 		Status string
 	}
 	var rows []row
 	for _, f := range fws {
 		r := row{F: f, Status: "Not started"}
-		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID)
+		a, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, currentOrg(c).ID)
 		if err == nil {
 			r.App = &a
 			r.Status = applicationStatus(a)
@@ -156,7 +156,7 @@ func (s *Server) providerFrameworks(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_frameworks", "Frameworks", map[string]any{"Rows": rows})
 }
 
-func applicationStatus(a marketplace.Application) string {
+func applicationStatus(a commissioning.Application) string {
 	return applicationStatusLabels[applicationStatusCode(a)]
 }
 
@@ -164,7 +164,7 @@ func applicationStatus(a marketplace.Application) string {
 var applicationStatusLabels = map[string]string{"in_progress": "In progress", "submitted": "Submitted", "admitted": "Admitted", "not_admitted": "Not admitted", "suspended": "Suspended"}
 
 // applicationStatusCode is where an application stands, as a code (the API's word).
-func applicationStatusCode(a marketplace.Application) string {
+func applicationStatusCode(a commissioning.Application) string {
 	switch {
 	case a.SuspendedAt != nil:
 		return "suspended"
@@ -185,23 +185,23 @@ func applicationStatusCode(a marketplace.Application) string {
 }
 
 // application loads the provider's application to the framework in the URL.
-func (s *Server) application(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+func (s *Server) application(c echo.Context) (commissioning.Framework, commissioning.Application, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+		return commissioning.Framework{}, commissioning.Application{}, echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	f, err := s.deps.Market.Framework(ctx, id)
+	f, err := s.deps.Frameworks.Framework(ctx, id)
 	if err != nil {
-		return f, marketplace.Application{}, err
+		return f, commissioning.Application{}, err
 	}
-	if existing, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID); err == nil {
+	if existing, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, currentOrg(c).ID); err == nil {
 		return f, existing, nil
 	}
 	if !f.OpenForApplications {
-		return f, marketplace.Application{}, echo.NewHTTPError(http.StatusForbidden, "This framework is closed for applications.")
+		return f, commissioning.Application{}, echo.NewHTTPError(http.StatusForbidden, "This framework is closed for applications.")
 	}
-	a, err := s.deps.Market.ApplicationFor(ctx, f.ID, currentOrg(c).ID)
+	a, err := s.deps.Frameworks.ApplicationFor(ctx, f.ID, currentOrg(c).ID)
 	return f, a, err
 }
 
@@ -213,7 +213,7 @@ func (s *Server) applyTasks(c echo.Context) error {
 	return s.page(c, http.StatusOK, "apply_tasks", "Apply to "+f.Name, map[string]any{"F": f, "A": a, "Status": applicationStatus(a), "LotNames": lotNames(f)})
 }
 
-func lotNames(f marketplace.Framework) map[int64]string {
+func lotNames(f commissioning.Framework) map[int64]string {
 	m := map[int64]string{}
 	for _, l := range f.Lots {
 		m[l.ID] = l.Name
@@ -248,7 +248,7 @@ func (s *Server) applyLots(c echo.Context) error {
 			ids = append(ids, l.ID)
 		}
 	}
-	if err := s.deps.Market.ChooseLots(c.Request().Context(), a, ids); err != nil {
+	if err := s.deps.Frameworks.ChooseLots(c.Request().Context(), a, ids); err != nil {
 		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err
@@ -297,7 +297,7 @@ func (s *Server) applyDeclarations(c echo.Context) error {
 		fe.Add("safeguarding_policy_date-day", firstNonEmpty(msg, "Enter the date your safeguarding policy was last reviewed"))
 	}
 	if fe == nil {
-		err = s.deps.Market.Declare(c.Request().Context(), a, marketplace.Declarations{OfstedRegistered: form["ofsted_registered"] == "yes",
+		err = s.deps.Frameworks.Declare(c.Request().Context(), a, commissioning.Declarations{OfstedRegistered: form["ofsted_registered"] == "yes",
 			InsuranceExpiry: *ins, SafeguardingPolicyDate: *pol, ResponsibleIndividual: form["responsible_individual"]})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
@@ -319,8 +319,8 @@ func (s *Server) applyCheck(c echo.Context) error {
 	return s.page(c, http.StatusOK, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)})
 }
 
-func (s *Server) profile(c echo.Context) *marketplace.ProviderProfile {
-	p, err := s.deps.Market.Profile(c.Request().Context(), currentOrg(c).ID)
+func (s *Server) profile(c echo.Context) *commissioning.ProviderProfile {
+	p, err := s.deps.Frameworks.Profile(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return nil
 	}
@@ -332,7 +332,7 @@ func (s *Server) applySubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Submit(c.Request().Context(), a); err != nil {
+	if err := s.deps.Frameworks.Submit(c.Request().Context(), a); err != nil {
 		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err

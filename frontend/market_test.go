@@ -181,9 +181,9 @@ func TestVacancyAPI(t *testing.T) {
 		}
 	}
 	// A suspended provider's token can still read but no longer write, and its homes leave the board.
-	app, err := h.deps.Market.ExistingApplication(context.Background(), h.framework.ID, h.orgs["providerx"].ID)
+	app, err := h.deps.Frameworks.ExistingApplication(context.Background(), h.framework.ID, h.orgs["providerx"].ID)
 	must(t, err)
-	must(t, h.deps.Market.Suspend(context.Background(), app, "Inadequate inspection"))
+	must(t, h.deps.Frameworks.Suspend(context.Background(), app, "Inadequate inspection"))
 	if status, _ := h.api(http.MethodPut, path, tok, `{"beds_free": 1}`); status != http.StatusForbidden {
 		t.Fatalf("suspended provider's write: %d", status)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
@@ -145,7 +146,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 			// Offering a later start than asked is allowed; an earlier one means nothing.
 			start = r.StartDate
 		}
-		var lot Lot
+		var lot commissioning.Lot
 		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
 			return err
 		}
