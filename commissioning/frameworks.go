@@ -76,8 +76,11 @@ func (l Lot) Ceiling(tier string) (kernel.Pence, bool) {
 type Frameworks struct {
 	db  *gorm.DB
 	Now func() time.Time
-	// notify writes the emails a decision causes in its transaction (nil: none).
-	notify *notify.Notifier
+	// notify writes the emails a decision causes in its transaction (nil: none), and
+	// outbox those of a sign-up, with links to baseURL.
+	notify  *notify.Notifier
+	outbox  *notify.Outbox
+	baseURL string
 }
 
 // NewFrameworks returns a Frameworks on db, on the wall clock until its Now is set.
@@ -88,6 +91,7 @@ func NewFrameworks(db *gorm.DB) *Frameworks { return &Frameworks{db: db, Now: ti
 func (s *Frameworks) WithMail(outbox *notify.Outbox, baseURL string) *Frameworks {
 	c := *s
 	c.notify = notify.NewNotifier(outbox, baseURL)
+	c.outbox, c.baseURL = outbox, strings.TrimRight(baseURL, "/")
 	return &c
 }
 
@@ -95,7 +99,7 @@ func (s *Frameworks) WithMail(outbox *notify.Outbox, baseURL string) *Frameworks
 // tests) without mailing its people.
 func (s *Frameworks) WithoutMail() *Frameworks {
 	c := *s
-	c.notify = nil
+	c.notify, c.outbox = nil, nil
 	return &c
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -300,20 +300,20 @@ func (s *Server) apiSetBillingContact(c echo.Context) error {
 // sign-up page does: it answers the same whether or not the email already has an
 // account (the mail says which), so it is 202 with no Location either way.
 func (s *Server) apiRegisterProvider(c echo.Context) error {
-	var f signUpForm
+	var in commissioning.ProviderRegistration
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&in); err != nil {
 		return badJSON(err)
 	}
-	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	fe, err := s.registerProvider(c.Request().Context(), in, c.RealIP())
 	if err != nil {
 		return err
 	}
 	if fe != nil {
 		return fe
 	}
-	return c.JSON(http.StatusAccepted, apitypes.Accepted{Message: "Check your email: if the organisation could be registered, " + strings.TrimSpace(f.AdminEmail) +
+	return c.JSON(http.StatusAccepted, apitypes.Accepted{Message: "Check your email: if the organisation could be registered, " + strings.TrimSpace(in.AdminEmail) +
 		" has been sent how to sign in."})
 }
 

@@ -3,13 +3,13 @@ package frontend
 import (
 	"context"
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 

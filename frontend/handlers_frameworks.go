@@ -3,13 +3,13 @@ package frontend
 import (
 	"errors"
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )

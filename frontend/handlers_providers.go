@@ -4,30 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
-	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
-
-type signUpForm struct {
-	OrganisationName   string `form:"organisation_name" json:"organisation_name"`
-	RegistrationKind   string `form:"registration_kind" json:"registration_kind"`
-	RegistrationNumber string `form:"registration_number" json:"registration_number"`
-	ContactName        string `form:"contact_name" json:"contact_name"`
-	ContactEmail       string `form:"contact_email" json:"contact_email"`
-	ContactPhone       string `form:"contact_phone" json:"contact_phone"`
-	AdminName          string `form:"admin_name" json:"admin_name" validate:"required,max=200" msg:"*=Enter your full name"`
-	AdminEmail         string `form:"admin_email" json:"admin_email" validate:"required,email,max=254" msg:"required=Enter your email address|*=Enter an email address in the correct format, like name@example.com"`
-	Password           string `form:"password" json:"password" validate:"required" msg:"required=Choose a password"`
-}
 
 func (s *Server) signUpPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_sign_up", "Register your organisation", nil)
@@ -36,12 +22,12 @@ func (s *Server) signUpPage(c echo.Context) error {
 // signUp registers a provider organisation and its first administrator (see
 // registerProvider). The page says to check email whether or not the email was taken.
 func (s *Server) signUp(c echo.Context) error {
-	var f signUpForm
-	form, err := bindForm(c, &f)
+	var in commissioning.ProviderRegistration
+	form, _, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	fe, err := s.registerProvider(c.Request().Context(), in, c.RealIP())
 	if errors.Is(err, auth.ErrThrottled) {
 		fe = kernel.FieldErrors{{Field: "admin_email", Message: msgSignUpThrottled}}
 		return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
@@ -52,80 +38,27 @@ func (s *Server) signUp(c echo.Context) error {
 	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
 	}
-	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(f.AdminEmail)})
+	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(in.AdminEmail)})
 }
 
 var msgSignUpThrottled = "Too many registrations were tried with this email address or from this network. " + auth.RequestAdvice
 
-// registerProvider registers a provider organisation and its first administrator, in
-// one transaction or not at all; the sign-up page and the API both call it. It returns
-// every field error at once, or auth.ErrThrottled. Its result does not tell whether the
-// email already has an account (ASVS V2.2, V3.3): the mail tells the owner of an
-// existing account that someone tried to register with it. Sign-ups are limited per
-// client address and per email.
-func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (kernel.FieldErrors, error) {
-	p := commissioning.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
-		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
-	fe := p.Validate()
-	fe = append(fe, s.check(&f)...)
-	if f.Password != "" {
-		if msg := auth.CheckPassword(f.Password, f.AdminEmail); msg != "" {
-			fe.Add("password", msg)
-		}
-	}
-	if fe != nil {
+// registerProvider registers a provider organisation and its first administrator
+// (commissioning's RegisterProvider, in one transaction); the sign-up page and the API
+// both call it. It returns every field error at once, or auth.ErrThrottled: sign-ups
+// are limited per client address and per email, once the input is valid.
+func (s *Server) registerProvider(ctx context.Context, in commissioning.ProviderRegistration, ip string) (kernel.FieldErrors, error) {
+	if fe := withFormIDs(in.Validate(s.deps.Users), &in); fe != nil {
 		return fe, nil
 	}
-	if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, f.AdminEmail, ip); err != nil {
+	if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, in.AdminEmail, ip); err != nil {
 		return nil, fmt.Errorf("sign up: %w", err)
 	}
-	taken := false
-	err := s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		users := s.deps.Users.WithTx(tx)
-		if _, err := users.ByEmail(ctx, f.AdminEmail); err == nil {
-			taken = true
-			users.SpendHashTime(f.Password)
-			return nil
-		} else if !errors.Is(err, kernel.ErrNotFound) {
-			return err
-		}
-		org, err := s.deps.Frameworks.WithTx(tx).CreateProvider(ctx, p)
-		if err != nil {
-			return err
-		}
-		user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: kernel.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
-		if err != nil {
-			var ufe kernel.FieldErrors
-			if errors.As(err, &ufe) {
-				rename := map[string]string{"email": "admin_email", "name": "admin_name"}
-				for i := range ufe {
-					if r, ok := rename[ufe[i].Field]; ok {
-						ufe[i].Field = r
-					}
-				}
-				return ufe
-			}
-			return err
-		}
-		body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
-		return s.deps.Outbox.WithTx(tx).Send(ctx, notify.Mail{To: user.Email, Subject: "Your organisation is registered on Hearth", Body: body, ToOrgID: org.ID})
-	})
-	if err != nil && !asFieldErrors(err, &fe) {
+	var fe kernel.FieldErrors
+	if err := s.deps.Frameworks.RegisterProvider(ctx, in, s.deps.Users); err != nil && !asFieldErrors(err, &fe) {
 		return nil, err
 	}
-	if fe.Has("admin_email") && len(fe) == 1 && fe[0].Message == auth.MsgEmailTaken {
-		taken, fe = true, nil // registered by someone else at the same moment
-	}
-	if fe != nil {
-		return fe, nil
-	}
-	if taken {
-		body := fmt.Sprintf("Hello,\n\nSomeone tried to register an organisation on Hearth with this email address, which already has an account. If it was you, sign in at %s/sign-in, or reset your password at %s/password/forgot. If it was not you, you need do nothing: nothing was registered and your account has not changed.\n\nHearth", s.cfg.BaseURL, s.cfg.BaseURL)
-		if err := s.deps.Outbox.Send(ctx, notify.Mail{To: strings.TrimSpace(f.AdminEmail), Subject: "Someone tried to register on Hearth with your email address", Body: body}); err != nil {
-			return nil, err
-		}
-	}
-	return nil, nil
+	return fe, nil
 }
 
 // providerFrameworks lists frameworks open for applications and the provider's own

@@ -3,7 +3,6 @@ package frontend
 import (
 	"context"
 	"fmt"
-	"github.com/hearth-placements/hearth/commissioning"
 	"html"
 	"net/http"
 	"net/url"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
