@@ -222,7 +222,7 @@ func (s *Frameworks) ChooseLots(ctx context.Context, a Application, lotIDs []int
 		return ErrSubmitted
 	}
 	if len(lotIDs) == 0 {
-		return kernel.Invalid("lots", "Select at least one lot")
+		return kernel.Invalid("lot_ids", "Select at least one lot")
 	}
 	f, err := s.Framework(ctx, a.FrameworkID)
 	if err != nil {
@@ -238,7 +238,7 @@ func (s *Frameworks) ChooseLots(ctx context.Context, a Application, lotIDs []int
 		}
 		for _, id := range lotIDs {
 			if !valid[id] {
-				return kernel.Invalid("lots", "Select lots of this framework")
+				return kernel.Invalid("lot_ids", "Select lots of this framework")
 			}
 			if err := tx.Omit("DecidedBy", "DecidedAt").Create(&Admission{ApplicationID: a.ID, LotID: id, Status: "requested"}).Error; err != nil {
 				return err

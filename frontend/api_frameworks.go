@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
@@ -167,12 +166,6 @@ func (s *Server) apiApplications(c echo.Context) error {
 		Next: pg.next()})
 }
 
-type decisionOnApplication struct {
-	Decision string  `json:"decision" validate:"required,oneof=admit reject"`
-	Reason   string  `json:"reason"`
-	LotIDs   []int64 `json:"lot_ids" validate:"required,min=1"`
-}
-
 // apiDecideApplication admits the application to, or rejects it from, the lots named,
 // with one reason the provider is emailed. Another consortium's application is a 404.
 func (s *Server) apiDecideApplication(c echo.Context) error {
@@ -184,30 +177,13 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req decisionOnApplication
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in commissioning.AdmissionDecision
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	var fe kernel.FieldErrors
-	if strings.TrimSpace(req.Reason) == "" {
-		fe.Add("reason", "Enter the reason for your decision; the provider will see it")
-	}
-	applied := map[int64]bool{}
-	for _, ad := range a.Admissions {
-		applied[ad.LotID] = true
-	}
-	for _, id := range req.LotIDs {
-		if !applied[id] {
-			fe.Add("lot_ids", fmt.Sprintf("Lot %d is not one this application asks for", id))
-		}
-	}
-	if err := fe.Err(); err != nil {
+	u, _ := currentUser(c)
+	if err := s.deps.Frameworks.DecideInput(c.Request().Context(), a, in, u.ID); err != nil {
 		return err
-	}
-	for _, id := range req.LotIDs {
-		if err := s.decideLot(c, a, id, req.Decision == "admit", req.Reason); err != nil {
-			return err
-		}
 	}
 	a, err = s.deps.Frameworks.Application(c.Request().Context(), a.ID)
 	if err != nil {
@@ -220,19 +196,15 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIApplication(f, a, org.Name))
 }
 
-type suspensionRequest struct {
-	Reason string `json:"reason"`
-}
-
 // apiSuspend suspends an admitted provider from the framework of one of the admin's
 // applications; the service emails the provider's administrators, as from the page.
 func (s *Server) apiSuspend(c echo.Context) error {
 	return s.apiSuspension(c, func(ctx context.Context, a commissioning.Application) error {
-		var req suspensionRequest
-		if err := s.decodeJSON(c, &req); err != nil {
+		var in commissioning.Suspension
+		if err := s.decodeJSON(c, &in); err != nil {
 			return err
 		}
-		return s.deps.Frameworks.Suspend(ctx, a, req.Reason)
+		return s.deps.Frameworks.Suspend(ctx, a, in.Reason)
 	})
 }
 
@@ -317,16 +289,9 @@ func (s *Server) apiRegisterProvider(c echo.Context) error {
 		" has been sent how to sign in."})
 }
 
-type declarationsRequest struct {
-	OfstedRegistered       *bool  `json:"ofsted_registered" validate:"required" msg:"*=Say whether your organisation is registered with Ofsted"`
-	InsuranceExpiry        string `json:"insurance_expiry" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your insurance expires, like 2027-03-31"`
-	SafeguardingPolicyDate string `json:"safeguarding_policy_date" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your safeguarding policy was last reviewed, like 2026-01-31"`
-	ResponsibleIndividual  string `json:"responsible_individual"`
-}
-
 type applicationRequest struct {
-	LotIDs       []int64             `json:"lot_ids"`
-	Declarations declarationsRequest `json:"declarations"`
+	LotIDs       []int64                         `json:"lot_ids"`
+	Declarations commissioning.DeclarationsInput `json:"declarations"`
 }
 
 // apiApply files and submits the provider's application to a framework: its lots and
@@ -358,14 +323,9 @@ func (s *Server) apiApply(c echo.Context) error {
 			fe.Add("lot_ids", e.Message)
 		}
 		if declFE == nil {
-			ins, _ := time.Parse(time.DateOnly, req.Declarations.InsuranceExpiry)
-			pol, _ := time.Parse(time.DateOnly, req.Declarations.SafeguardingPolicyDate)
-			if err := m.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: *req.Declarations.OfstedRegistered, InsuranceExpiry: ins,
-				SafeguardingPolicyDate: pol, ResponsibleIndividual: req.Declarations.ResponsibleIndividual}); err != nil && !asFieldErrors(err, &declFE) {
+			if err := m.Declare(ctx, a, req.Declarations.Declarations()); err != nil && !asFieldErrors(err, &declFE) {
 				return err
 			}
-		} else if strings.TrimSpace(req.Declarations.ResponsibleIndividual) == "" {
-			declFE.Add("responsible_individual", "Enter the name of your responsible individual")
 		}
 		for _, e := range declFE {
 			fe.Add("declarations."+e.Field, e.Message)

@@ -39,7 +39,7 @@ func TestFrameworkAdministration(t *testing.T) {
 	}
 	var lotID int64
 	must(t, h.deps.DB.Pool.QueryRow(t.Context(), "SELECT id FROM lots WHERE code = 'residential_solo'").Scan(&lotID))
-	field := fmt.Sprintf("lot%d_ceiling_specialist", lotID)
+	field := fmt.Sprintf("ceiling_specialist_%d", lotID)
 	ceil := fmt.Sprintf("%s/lots/%d/ceilings", page, lotID)
 	if r := b.post(page, ceil, url.Values{field: {"lots"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#`+field+`"`) {
 		t.Fatalf("bad ceiling: %d", r.Status)

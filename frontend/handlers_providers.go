@@ -159,11 +159,11 @@ func (s *Server) applyLotsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := map[string]string{}
+	var ids []string
 	for _, ad := range a.Admissions {
-		form[fmt.Sprintf("lot_%d", ad.LotID)] = "on"
+		ids = append(ids, strconv.FormatInt(ad.LotID, 10))
 	}
-	return s.page(c, http.StatusOK, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, nil))
+	return s.page(c, http.StatusOK, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(map[string]string{"lot_ids": strings.Join(ids, ",")}, nil))
 }
 
 func (s *Server) applyLots(c echo.Context) error {
@@ -171,22 +171,18 @@ func (s *Server) applyLots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.LotChoice
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for _, l := range f.Lots {
-		if form[fmt.Sprintf("lot_%d", l.ID)] != "" {
-			ids = append(ids, l.ID)
-		}
-	}
-	if err := s.deps.Frameworks.ChooseLots(c.Request().Context(), a, ids); err != nil {
-		var fe kernel.FieldErrors
-		if !errors.As(err, &fe) {
+	if fe == nil {
+		if err := s.deps.Frameworks.ChooseLots(c.Request().Context(), a, in.LotIDs); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-		return s.page(c, http.StatusUnprocessableEntity, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, fe))
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, withFormIDs(fe, &in)))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
 }
@@ -213,33 +209,18 @@ func (s *Server) applyDeclarations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.DeclarationsInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var fe kernel.FieldErrors
-	if form["ofsted_registered"] != "yes" && form["ofsted_registered"] != "no" {
-		fe.Add("ofsted_registered", "Select yes if your organisation is registered with Ofsted")
-	}
-	ins, msg := dateParts(form, "insurance_expiry", "The insurance expiry date")
-	if ins == nil {
-		fe.Add("insurance_expiry-day", firstNonEmpty(msg, "Enter the date your insurance expires"))
-	}
-	pol, msg := dateParts(form, "safeguarding_policy_date", "The safeguarding policy date")
-	if pol == nil {
-		fe.Add("safeguarding_policy_date-day", firstNonEmpty(msg, "Enter the date your safeguarding policy was last reviewed"))
-	}
 	if fe == nil {
-		err = s.deps.Frameworks.Declare(c.Request().Context(), a, commissioning.Declarations{OfstedRegistered: form["ofsted_registered"] == "yes",
-			InsuranceExpiry: *ins, SafeguardingPolicyDate: *pol, ResponsibleIndividual: form["responsible_individual"]})
-		if err != nil && !asFieldErrors(err, &fe) {
+		if err := s.deps.Frameworks.DeclareInput(c.Request().Context(), a, in); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-	} else if strings.TrimSpace(form["responsible_individual"]) == "" {
-		fe.Add("responsible_individual", "Enter the name of your responsible individual")
 	}
 	if fe != nil {
-		return s.page(c, http.StatusUnprocessableEntity, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, fe))
+		return s.page(c, http.StatusUnprocessableEntity, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, withFormIDs(fe, &in)))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
 }

@@ -47,7 +47,7 @@ func TestProviderJourney(t *testing.T) {
 	if r := b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("no lots chosen: %d", r.Status)
 	}
-	b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{fmt.Sprintf("lot_%d", h.lot.ID): {"on"}})
+	b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{"lot_ids": {fmt.Sprint(h.lot.ID)}})
 	decl := url.Values{"ofsted_registered": {"yes"}, "insurance_expiry-day": {"1"}, "insurance_expiry-month": {"1"}, "insurance_expiry-year": {"2020"},
 		"safeguarding_policy_date-day": {"1"}, "safeguarding_policy_date-month": {"6"}, "safeguarding_policy_date-year": {fmt.Sprint(time.Now().Year() - 1)}, "responsible_individual": {"Ray RI"}}
 	r = b.post("/provider/frameworks/"+fw+"/apply/declarations", "/provider/frameworks/"+fw+"/apply/declarations", decl)
