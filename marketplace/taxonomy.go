@@ -1,9 +1,10 @@
 // Package marketplace is the trading floor from end to end. Supply: homes and their
-// vacancies (offered under the frameworks and admissions of commissioning), the regional vacancy board and CSV imports. The call-off:
-// the placement request, matching, invitations, sealed bids, evaluation, award, approval,
-// amendment and cancellation, the placement and its lifecycle, with the agreement and
-// billing in subpackages. Each stateful object's legal moves are in its *_states.go file.
-// It imports commissioning (organisations) and the kernel, never the web layer.
+// vacancies (offered under commissioning's frameworks and admissions), the regional
+// vacancy board and CSV imports. The call-off: the placement request, matching,
+// invitations, sealed bids, evaluation, award, approval, amendment and cancellation, the
+// placement and its lifecycle, with the agreement and billing in subpackages. Each
+// stateful object's legal moves are in its *_states.go file. It imports commissioning
+// (organisations, frameworks) and the kernel, never the web layer.
 package marketplace
 
 import (
