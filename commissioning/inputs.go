@@ -2,6 +2,7 @@ package commissioning
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -80,4 +81,47 @@ type Suspension struct {
 // LotChoice is the lots a draft application asks for.
 type LotChoice struct {
 	LotIDs []int64 `form:"lot_ids" json:"lot_ids"`
+}
+
+// ApplicationInput is a whole application at once (the API's): its lots and its
+// declarations.
+type ApplicationInput struct {
+	LotIDs       []int64           `json:"lot_ids"`
+	Declarations DeclarationsInput `json:"declarations"`
+}
+
+// Apply files a draft application's lots and declarations and submits it, all in one
+// transaction or nothing, with every problem at once (a declaration's field named
+// declarations.<field>).
+func (s *Frameworks) Apply(ctx context.Context, a Application, in ApplicationInput) error {
+	if a.SubmittedAt != nil {
+		return ErrSubmitted
+	}
+	declFE := kernel.Check(&in.Declarations)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		m := s.WithTx(tx)
+		var fe, lfe kernel.FieldErrors
+		if err := m.ChooseLots(ctx, a, in.LotIDs); err != nil && !errors.As(err, &lfe) {
+			return err
+		}
+		for _, e := range lfe {
+			fe.Add("lot_ids", e.Message)
+		}
+		if declFE == nil {
+			if err := m.Declare(ctx, a, in.Declarations.Declarations()); err != nil && !errors.As(err, &declFE) {
+				return err
+			}
+		}
+		for _, e := range declFE {
+			fe.Add("declarations."+e.Field, e.Message)
+		}
+		if err := fe.Err(); err != nil {
+			return err
+		}
+		cur, err := m.Application(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		return m.Submit(ctx, cur)
+	})
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -289,11 +288,6 @@ func (s *Server) apiRegisterProvider(c echo.Context) error {
 		" has been sent how to sign in."})
 }
 
-type applicationRequest struct {
-	LotIDs       []int64                         `json:"lot_ids"`
-	Declarations commissioning.DeclarationsInput `json:"declarations"`
-}
-
 // apiApply files and submits the provider's application to a framework: its lots and
 // declarations, as the apply pages take them, then the submission, all or nothing.
 func (s *Server) apiApply(c echo.Context) error {
@@ -301,45 +295,12 @@ func (s *Server) apiApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	var req applicationRequest
-	if err := dec.Decode(&req); err != nil {
-		return badJSON(err)
-	}
-	declFE := s.check(&req.Declarations)
-	if a.SubmittedAt != nil {
-		return commissioning.ErrSubmitted
+	var in commissioning.ApplicationInput
+	if err := readJSON(c, &in); err != nil {
+		return err
 	}
 	ctx := c.Request().Context()
-	var fe kernel.FieldErrors
-	err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m := s.deps.Frameworks.WithTx(tx)
-		var lfe kernel.FieldErrors
-		if err := m.ChooseLots(ctx, a, req.LotIDs); err != nil && !asFieldErrors(err, &lfe) {
-			return err
-		}
-		for _, e := range lfe {
-			fe.Add("lot_ids", e.Message)
-		}
-		if declFE == nil {
-			if err := m.Declare(ctx, a, req.Declarations.Declarations()); err != nil && !asFieldErrors(err, &declFE) {
-				return err
-			}
-		}
-		for _, e := range declFE {
-			fe.Add("declarations."+e.Field, e.Message)
-		}
-		if fe != nil {
-			return fe
-		}
-		cur, err := m.Application(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		return m.Submit(ctx, cur)
-	})
-	if err != nil {
+	if err := s.deps.Frameworks.Apply(ctx, a, in); err != nil {
 		return err
 	}
 	a, err = s.deps.Frameworks.Application(ctx, a.ID)
