@@ -71,3 +71,29 @@ func TestFrameworkAdministration(t *testing.T) {
 		t.Fatalf("other consortium reads an application: %d", r.Status)
 	}
 }
+
+// TestAdmissionFormsKeepTheirErrorsApart proves a page with a form per item shows each
+// error beside its own element only: a decision on a lot without a reason is not also
+// an error on the suspension's reason, and a per-lot ceiling not on the add-a-lot form.
+func TestAdmissionFormsKeepTheirErrorsApart(t *testing.T) {
+	h := newHarness(t)
+	a, err := h.deps.Frameworks.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
+	must(t, err)
+	b := h.signIn("admin@consortium.test")
+	page, lot := fmt.Sprintf("/admin/applications/%d", a.ID), fmt.Sprint(h.lot.ID)
+	r := b.post(page, page+"/decide", url.Values{"lot_id": {lot}, "reason_" + lot: {""}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#reason_`+lot+`"`) || !strings.Contains(r.Body, `href="#decision_`+lot+`"`) {
+		t.Fatalf("decision without a reason: %d", r.Status)
+	}
+	if strings.Contains(r.Body, `id="reason-error"`) {
+		t.Error("the decision's error is also shown on the suspension's reason")
+	}
+	fw := fmt.Sprintf("/admin/frameworks/%d", h.framework.ID)
+	r = b.post(fw, fmt.Sprintf("%s/lots/%d/ceilings", fw, h.lot.ID), url.Values{})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#ceiling_standard_`+lot+`"`) {
+		t.Fatalf("no ceilings: %d", r.Status)
+	}
+	if strings.Contains(r.Body, `id="ceiling_standard-error"`) {
+		t.Error("the lot's ceiling error is also shown on the add-a-lot form")
+	}
+}

@@ -258,6 +258,10 @@ func (s *Server) setCeilings(c echo.Context) error {
 		}
 	}
 	if fe != nil {
+		// The page also has the add-a-lot form's ceilings: name each error by its element only.
+		for i := range fe {
+			fe[i].Field = fe[i].ID()
+		}
 		for k, v := range termsForm(f) {
 			form[k] = v
 		}
@@ -332,6 +336,10 @@ func (s *Server) decide(c echo.Context) error {
 		fe = withFormIDsSuffixed(fe, &in, sfx)
 	}
 	if fe != nil {
+		// The page also has the suspension's reason: name each error by its element only.
+		for i := range fe {
+			fe[i].Field = fe[i].ID()
+		}
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
 	s.flash(c, "Your decision on "+lotNames(f)[which.LotID]+" has been recorded and the provider emailed")
