@@ -241,24 +241,17 @@ const maxMailboxRows = 1000
 // ReadMailboxCSV reads a mailbox CSV into entries numbered by row.
 func ReadMailboxCSV(r io.Reader) ([]MailboxEntry, error) {
 	recs, err := csvsafe.Read(r, MailboxColumns, 1<<20, maxMailboxRows)
-	var fe *csvsafe.FileError
-	if err != nil && !errors.As(err, &fe) {
+	var ie *ImportError
+	if err != nil && (!errors.As(err, &ie) || ie.Problem != "") {
 		return nil, err
-	}
-	if fe != nil && fe.Problem != "" {
-		return nil, &ImportError{Problem: fe.Problem}
 	}
 	out := make([]MailboxEntry, 0, len(recs))
 	for _, rec := range recs {
 		out = append(out, MailboxEntry{Row: rec.Line, ONSCode: rec.Cells[0], Email: rec.Cells[1]})
 	}
-	if fe != nil {
+	if ie != nil {
 		// Report the rows' own problems with those of the others, all at once.
-		var all []RowError
-		for _, sr := range fe.Rows {
-			all = append(all, RowError{Row: sr.Line, Column: "", Message: fmt.Sprintf("The row has %d values; it needs %d (ons_code,email)", sr.Values, len(MailboxColumns))})
-		}
-		all = append(all, checkEntriesShape(out)...)
+		all := append(ie.Rows, checkEntriesShape(out)...)
 		slices.SortStableFunc(all, func(a, b RowError) int { return a.Row - b.Row })
 		return nil, &ImportError{Rows: all}
 	}

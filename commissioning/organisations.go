@@ -1,6 +1,8 @@
 // Package commissioning holds what a consortium does as commissioner: its organisations
-// (consortia, councils, providers, the SWCU) and the people who act for them, and councils'
-// notification mailboxes; secure welfare coordination is in commissioning/secure. The
+// (consortia, councils, providers, the SWCU) and the people who act for them, councils'
+// notification mailboxes, and (Frameworks) its frameworks with their lots and ceilings,
+// providers' sign-up, applications and admissions; secure welfare coordination is in
+// commissioning/secure. The
 // shared kernel beneath every process is commissioning/kernel. It never imports the
 // marketplace (cmd/hearth/architecture_test.go).
 package commissioning

@@ -8,11 +8,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -22,7 +21,7 @@ import (
 // billing contacts; providers' registration, applications and homes. Each handler
 // calls the same domain functions as the matching page.
 
-func toAPIFramework(f marketplace.Framework) apitypes.Framework {
+func toAPIFramework(f commissioning.Framework) apitypes.Framework {
 	out := apitypes.Framework{Id: f.ID, ConsortiumId: f.ConsortiumID, Name: f.Name, OpenForApplications: f.OpenForApplications,
 		Weights: apitypes.FrameworkWeights{Price: f.WeightPrice, Quality: f.WeightQuality, Distance: f.WeightDistance, Fit: f.WeightFit},
 		LevyBps: f.LevyBPS, DistantMiles: f.DistantMiles, Lots: []apitypes.Lot{}}
@@ -36,7 +35,7 @@ func toAPIFramework(f marketplace.Framework) apitypes.Framework {
 	return out
 }
 
-func toAPIApplication(f marketplace.Framework, a marketplace.Application, provider string) apitypes.Application {
+func toAPIApplication(f commissioning.Framework, a commissioning.Application, provider string) apitypes.Application {
 	codes := map[int64]string{}
 	for _, l := range f.Lots {
 		codes[l.ID] = l.Code
@@ -59,7 +58,7 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error)
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	if u, _ := currentUser(c); u.Role == kernel.RoleConsortiumAdmin {
-		fws, err := s.deps.Market.Frameworks(ctx, org.ID)
+		fws, err := s.deps.Frameworks.Frameworks(ctx, org.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -69,13 +68,13 @@ func (s *Server) visibleFrameworks(c echo.Context) ([]apitypes.Framework, error)
 		}
 		return out, nil
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
 	out := []apitypes.Framework{}
 	for _, f := range fws {
-		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, org.ID)
+		a, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, org.ID)
 		switch {
 		case err == nil:
 			af := toAPIFramework(f)
@@ -138,14 +137,14 @@ func (s *Server) apiApplications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, currentOrg(c).ID)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, currentOrg(c).ID)
 	if err != nil {
 		return err
 	}
 	names := map[int64]string{}
 	all := []apitypes.Application{}
 	for _, f := range fws {
-		apps, err := s.deps.Market.Applications(ctx, f.ID)
+		apps, err := s.deps.Frameworks.Applications(ctx, f.ID)
 		if err != nil {
 			return err
 		}
@@ -166,12 +165,6 @@ func (s *Server) apiApplications(c echo.Context) error {
 		Next: pg.next()})
 }
 
-type decisionOnApplication struct {
-	Decision string  `json:"decision" validate:"required,oneof=admit reject"`
-	Reason   string  `json:"reason"`
-	LotIDs   []int64 `json:"lot_ids" validate:"required,min=1"`
-}
-
 // apiDecideApplication admits the application to, or rejects it from, the lots named,
 // with one reason the provider is emailed. Another consortium's application is a 404.
 func (s *Server) apiDecideApplication(c echo.Context) error {
@@ -183,32 +176,15 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req decisionOnApplication
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in commissioning.AdmissionDecision
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	var fe kernel.FieldErrors
-	if strings.TrimSpace(req.Reason) == "" {
-		fe.Add("reason", "Enter the reason for your decision; the provider will see it")
-	}
-	applied := map[int64]bool{}
-	for _, ad := range a.Admissions {
-		applied[ad.LotID] = true
-	}
-	for _, id := range req.LotIDs {
-		if !applied[id] {
-			fe.Add("lot_ids", fmt.Sprintf("Lot %d is not one this application asks for", id))
-		}
-	}
-	if err := fe.Err(); err != nil {
+	u, _ := currentUser(c)
+	if err := s.deps.Frameworks.DecideInput(c.Request().Context(), a, in, u.ID); err != nil {
 		return err
 	}
-	for _, id := range req.LotIDs {
-		if err := s.decideLot(c, a, id, req.Decision == "admit", req.Reason); err != nil {
-			return err
-		}
-	}
-	a, err = s.deps.Market.Application(c.Request().Context(), a.ID)
+	a, err = s.deps.Frameworks.Application(c.Request().Context(), a.ID)
 	if err != nil {
 		return err
 	}
@@ -219,30 +195,26 @@ func (s *Server) apiDecideApplication(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIApplication(f, a, org.Name))
 }
 
-type suspensionRequest struct {
-	Reason string `json:"reason"`
-}
-
 // apiSuspend suspends an admitted provider from the framework of one of the admin's
 // applications; the service emails the provider's administrators, as from the page.
 func (s *Server) apiSuspend(c echo.Context) error {
-	return s.apiSuspension(c, func(ctx context.Context, a marketplace.Application) error {
-		var req suspensionRequest
-		if err := s.decodeJSON(c, &req); err != nil {
+	return s.apiSuspension(c, func(ctx context.Context, a commissioning.Application) error {
+		var in commissioning.Suspension
+		if err := s.decodeJSON(c, &in); err != nil {
 			return err
 		}
-		return s.deps.Market.Suspend(ctx, a, req.Reason)
+		return s.deps.Frameworks.Suspend(ctx, a, in.Reason)
 	})
 }
 
 // apiReinstate lifts a suspension; the service emails the provider's administrators.
 func (s *Server) apiReinstate(c echo.Context) error {
-	return s.apiSuspension(c, s.deps.Market.Reinstate)
+	return s.apiSuspension(c, s.deps.Frameworks.Reinstate)
 }
 
 // apiSuspension loads one of the admin's applications (another consortium's is a 404),
 // applies change and answers with the application as it now is.
-func (s *Server) apiSuspension(c echo.Context, change func(context.Context, marketplace.Application) error) error {
+func (s *Server) apiSuspension(c echo.Context, change func(context.Context, commissioning.Application) error) error {
 	f, a, err := s.reviewedApplication(c)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && he.Code == http.StatusForbidden {
@@ -255,7 +227,7 @@ func (s *Server) apiSuspension(c echo.Context, change func(context.Context, mark
 	if err := change(ctx, a); err != nil {
 		return err
 	}
-	if a, err = s.deps.Market.Application(ctx, a.ID); err != nil {
+	if a, err = s.deps.Frameworks.Application(ctx, a.ID); err != nil {
 		return err
 	}
 	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
@@ -299,33 +271,21 @@ func (s *Server) apiSetBillingContact(c echo.Context) error {
 // sign-up page does: it answers the same whether or not the email already has an
 // account (the mail says which), so it is 202 with no Location either way.
 func (s *Server) apiRegisterProvider(c echo.Context) error {
-	var f signUpForm
+	var in commissioning.ProviderRegistration
 	dec := json.NewDecoder(c.Request().Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(&in); err != nil {
 		return badJSON(err)
 	}
-	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	fe, err := s.registerProvider(c.Request().Context(), in, c.RealIP())
 	if err != nil {
 		return err
 	}
 	if fe != nil {
 		return fe
 	}
-	return c.JSON(http.StatusAccepted, apitypes.Accepted{Message: "Check your email: if the organisation could be registered, " + strings.TrimSpace(f.AdminEmail) +
+	return c.JSON(http.StatusAccepted, apitypes.Accepted{Message: "Check your email: if the organisation could be registered, " + strings.TrimSpace(in.AdminEmail) +
 		" has been sent how to sign in."})
-}
-
-type declarationsRequest struct {
-	OfstedRegistered       *bool  `json:"ofsted_registered" validate:"required" msg:"*=Say whether your organisation is registered with Ofsted"`
-	InsuranceExpiry        string `json:"insurance_expiry" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your insurance expires, like 2027-03-31"`
-	SafeguardingPolicyDate string `json:"safeguarding_policy_date" validate:"required,datetime=2006-01-02" msg:"*=Enter the date your safeguarding policy was last reviewed, like 2026-01-31"`
-	ResponsibleIndividual  string `json:"responsible_individual"`
-}
-
-type applicationRequest struct {
-	LotIDs       []int64             `json:"lot_ids"`
-	Declarations declarationsRequest `json:"declarations"`
 }
 
 // apiApply files and submits the provider's application to a framework: its lots and
@@ -335,53 +295,15 @@ func (s *Server) apiApply(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	var req applicationRequest
-	if err := dec.Decode(&req); err != nil {
-		return badJSON(err)
-	}
-	declFE := s.check(&req.Declarations)
-	if a.SubmittedAt != nil {
-		return marketplace.ErrSubmitted
-	}
-	ctx := c.Request().Context()
-	var fe kernel.FieldErrors
-	err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		m := s.deps.Market.WithTx(tx)
-		var lfe kernel.FieldErrors
-		if err := m.ChooseLots(ctx, a, req.LotIDs); err != nil && !asFieldErrors(err, &lfe) {
-			return err
-		}
-		for _, e := range lfe {
-			fe.Add("lot_ids", e.Message)
-		}
-		if declFE == nil {
-			ins, _ := time.Parse(time.DateOnly, req.Declarations.InsuranceExpiry)
-			pol, _ := time.Parse(time.DateOnly, req.Declarations.SafeguardingPolicyDate)
-			if err := m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: *req.Declarations.OfstedRegistered, InsuranceExpiry: ins,
-				SafeguardingPolicyDate: pol, ResponsibleIndividual: req.Declarations.ResponsibleIndividual}); err != nil && !asFieldErrors(err, &declFE) {
-				return err
-			}
-		} else if strings.TrimSpace(req.Declarations.ResponsibleIndividual) == "" {
-			declFE.Add("responsible_individual", "Enter the name of your responsible individual")
-		}
-		for _, e := range declFE {
-			fe.Add("declarations."+e.Field, e.Message)
-		}
-		if fe != nil {
-			return fe
-		}
-		cur, err := m.Application(ctx, a.ID)
-		if err != nil {
-			return err
-		}
-		return m.Submit(ctx, cur)
-	})
-	if err != nil {
+	var in commissioning.ApplicationInput
+	if err := readJSON(c, &in); err != nil {
 		return err
 	}
-	a, err = s.deps.Market.Application(ctx, a.ID)
+	ctx := c.Request().Context()
+	if err := s.deps.Frameworks.Apply(ctx, a, in); err != nil {
+		return err
+	}
+	a, err = s.deps.Frameworks.Application(ctx, a.ID)
 	if err != nil {
 		return err
 	}

@@ -9,13 +9,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
-	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // otherConsortium gives the harness a second consortium with its own admin and a
 // closed framework, for cross-tenant probes.
-func (h *harness) otherConsortium(t *testing.T) (adminToken string, fw marketplace.Framework) {
+func (h *harness) otherConsortium(t *testing.T) (adminToken string, fw commissioning.Framework) {
 	t.Helper()
 	ctx := context.Background()
 	cons, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Other Consortium")
@@ -24,9 +24,9 @@ func (h *harness) otherConsortium(t *testing.T) (adminToken string, fw marketpla
 	u, err := h.quiet.Create(ctx, newUser("admin@other.test", string(kernel.RoleConsortiumAdmin), cons.ID))
 	must(t, err)
 	h.users[u.Email] = u
-	fw, err = h.deps.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Other DPS", WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 100, NoDistancePolicy: true})
+	fw, err = h.deps.Frameworks.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: "Other DPS", WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 100, NoDistancePolicy: true})
 	must(t, err)
-	_, err = h.deps.Market.AddLot(ctx, fw.ID, marketplace.NewLot{Code: "fostering", Name: "Fostering", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 100000}})
+	_, err = h.deps.Frameworks.AddLot(ctx, fw.ID, commissioning.NewLot{Code: "fostering", Name: "Fostering", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 100000}})
 	must(t, err)
 	return h.token(u.Email), fw
 }

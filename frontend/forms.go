@@ -126,7 +126,8 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // date) is a field error like the validator's, never a 400 or a 500. It also returns
 // the typed values to re-show. Supported fields: strings; whole numbers, and optional
 // ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
-// string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
+// string lists and id lists ([]int64: checkboxes); optional decimals (*float64);
+// ",pounds" amounts in pence; ",date" GOV.UK date inputs
 // (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
 // starting with the name ("note_autism" → "autism").
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.FieldErrors, error) {
@@ -244,11 +245,26 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Int64:
 			out := reflect.MakeSlice(v.Type(), 0, len(vals[tag.name]))
 			for _, x := range vals[tag.name] {
-				if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
-					out = reflect.Append(out, reflect.ValueOf(n).Convert(v.Type().Elem()))
+				if x = strings.TrimSpace(x); x == "" {
+					continue
 				}
+				n, err := strconv.ParseInt(x, 10, 64)
+				if err != nil {
+					bad(kernel.CodeBadNumber, kernel.Message(kernel.CodeBadNumber))
+					return
+				}
+				out = reflect.Append(out, reflect.ValueOf(n).Convert(v.Type().Elem()))
 			}
 			v.Set(out)
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Float64:
+			if raw := get(tag.name); raw != "" {
+				f, err := strconv.ParseFloat(strings.ReplaceAll(raw, ",", ""), 64)
+				if err != nil {
+					bad(kernel.CodeBadNumber, kernel.Message(kernel.CodeBadNumber))
+					return
+				}
+				v.Set(reflect.ValueOf(&f))
+			}
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))

@@ -39,7 +39,7 @@ func TestFrameworkAdministration(t *testing.T) {
 	}
 	var lotID int64
 	must(t, h.deps.DB.Pool.QueryRow(t.Context(), "SELECT id FROM lots WHERE code = 'residential_solo'").Scan(&lotID))
-	field := fmt.Sprintf("lot%d_ceiling_specialist", lotID)
+	field := fmt.Sprintf("ceiling_specialist_%d", lotID)
 	ceil := fmt.Sprintf("%s/lots/%d/ceilings", page, lotID)
 	if r := b.post(page, ceil, url.Values{field: {"lots"}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#`+field+`"`) {
 		t.Fatalf("bad ceiling: %d", r.Status)
@@ -66,8 +66,34 @@ func TestFrameworkAdministration(t *testing.T) {
 	if r := ob.post("/admin/frameworks", page, terms); r.Status != http.StatusForbidden {
 		t.Fatalf("other consortium changes the framework: %d", r.Status)
 	}
-	app, _ := h.deps.Market.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
+	app, _ := h.deps.Frameworks.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
 	if r := ob.get(fmt.Sprintf("/admin/applications/%d", app.ID)); r.Status != http.StatusForbidden {
 		t.Fatalf("other consortium reads an application: %d", r.Status)
+	}
+}
+
+// TestAdmissionFormsKeepTheirErrorsApart proves a page with a form per item shows each
+// error beside its own element only: a decision on a lot without a reason is not also
+// an error on the suspension's reason, and a per-lot ceiling not on the add-a-lot form.
+func TestAdmissionFormsKeepTheirErrorsApart(t *testing.T) {
+	h := newHarness(t)
+	a, err := h.deps.Frameworks.ExistingApplication(t.Context(), h.framework.ID, h.orgs["providerx"].ID)
+	must(t, err)
+	b := h.signIn("admin@consortium.test")
+	page, lot := fmt.Sprintf("/admin/applications/%d", a.ID), fmt.Sprint(h.lot.ID)
+	r := b.post(page, page+"/decide", url.Values{"lot_id": {lot}, "reason_" + lot: {""}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#reason_`+lot+`"`) || !strings.Contains(r.Body, `href="#decision_`+lot+`"`) {
+		t.Fatalf("decision without a reason: %d", r.Status)
+	}
+	if strings.Contains(r.Body, `id="reason-error"`) {
+		t.Error("the decision's error is also shown on the suspension's reason")
+	}
+	fw := fmt.Sprintf("/admin/frameworks/%d", h.framework.ID)
+	r = b.post(fw, fmt.Sprintf("%s/lots/%d/ceilings", fw, h.lot.ID), url.Values{})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `href="#ceiling_standard_`+lot+`"`) {
+		t.Fatalf("no ceilings: %d", r.Status)
+	}
+	if strings.Contains(r.Body, `id="ceiling_standard-error"`) {
+		t.Error("the lot's ceiling error is also shown on the add-a-lot form")
 	}
 }

@@ -277,7 +277,7 @@ func (s *Server) board(c echo.Context) error {
 	for _, co := range councils {
 		councilOpts = append(councilOpts, [2]string{strconv.FormatInt(co.ID, 10), co.Name})
 	}
-	fws, err := s.deps.Market.Frameworks(ctx, r.consortium)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, r.consortium)
 	if err != nil {
 		return err
 	}

@@ -1,26 +1,25 @@
 package frontend
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // consortiumFramework loads the framework in the URL if it belongs to the admin's
 // consortium (another consortium's is refused).
-func (s *Server) consortiumFramework(c echo.Context, param string) (marketplace.Framework, error) {
+func (s *Server) consortiumFramework(c echo.Context, param string) (commissioning.Framework, error) {
 	id, err := strconv.ParseInt(c.Param(param), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, echo.ErrNotFound
+		return commissioning.Framework{}, echo.ErrNotFound
 	}
-	f, err := s.deps.Market.Framework(c.Request().Context(), id)
+	f, err := s.deps.Frameworks.Framework(c.Request().Context(), id)
 	if err != nil {
 		return f, err
 	}
@@ -35,14 +34,14 @@ func (s *Server) adminFrameworks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	fws, total, err := s.deps.Market.FrameworksPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
+	fws, total, err := s.deps.Frameworks.FrameworksPage(c.Request().Context(), currentOrg(c).ID, pg.rows())
 	if err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "admin_frameworks", "Frameworks", map[string]any{"Frameworks": fws, "Pager": pg.counted(c, total)})
 }
 
-func termsForm(f marketplace.Framework) map[string]string {
+func termsForm(f commissioning.Framework) map[string]string {
 	open := "no"
 	if f.OpenForApplications {
 		open = "yes"
@@ -58,31 +57,47 @@ func milesField(m *float64) string {
 	return strconv.FormatFloat(*m, 'f', -1, 64)
 }
 
-// parseTerms reads the framework terms form, reporting numbers that are not numbers.
-func parseTerms(form map[string]string) (marketplace.FrameworkTerms, kernel.FieldErrors) {
-	var fe kernel.FieldErrors
-	num := func(field string) int {
-		n, err := strconv.Atoi(form[field])
-		if err != nil {
-			fe.Add(field, "Enter a whole number")
+// termsInput is the framework terms form. Every number is required (zero is a weight);
+// an empty distance policy is none.
+type termsInput struct {
+	Name           string   `form:"name" json:"name"`
+	Open           bool     `form:"open" json:"open_for_applications"`
+	WeightPrice    *int     `form:"weight_price" json:"weight_price" validate:"required" msg:"*=Enter a whole number"`
+	WeightQuality  *int     `form:"weight_quality" json:"weight_quality" validate:"required" msg:"*=Enter a whole number"`
+	WeightDistance *int     `form:"weight_distance" json:"weight_distance" validate:"required" msg:"*=Enter a whole number"`
+	WeightFit      *int     `form:"weight_fit" json:"weight_fit" validate:"required" msg:"*=Enter a whole number"`
+	LevyBPS        *int     `form:"levy_bps" json:"levy_bps" validate:"required" msg:"*=Enter a whole number"`
+	DistantMiles   *float64 `form:"distant_miles" json:"distant_miles" validate:"omitempty,gt=0" msg:"*=Distance policy must be a number of miles more than 0, like 20, or empty for none"`
+}
+
+// terms are the terms in, once decodeForm has passed them; the service's rules follow.
+func (in termsInput) terms() commissioning.FrameworkTerms {
+	n := func(p *int) int {
+		if p == nil {
+			return 0
 		}
-		return n
+		return *p
 	}
-	t := marketplace.FrameworkTerms{Name: form["name"], OpenForApplications: form["open"] == "yes",
-		WeightPrice: num("weight_price"), WeightQuality: num("weight_quality"), WeightDistance: num("weight_distance"), WeightFit: num("weight_fit"), LevyBPS: num("levy_bps")}
-	if v := strings.TrimSpace(form["distant_miles"]); v == "" {
-		t.NoDistancePolicy = true
-	} else if m, err := strconv.ParseFloat(v, 64); err != nil || m <= 0 {
-		fe.Add("distant_miles", "Distance policy must be a number of miles more than 0, like 20, or empty for none")
-	} else {
-		t.DistantMiles = m
+	t := commissioning.FrameworkTerms{Name: in.Name, OpenForApplications: in.Open, WeightPrice: n(in.WeightPrice), WeightQuality: n(in.WeightQuality),
+		WeightDistance: n(in.WeightDistance), WeightFit: n(in.WeightFit), LevyBPS: n(in.LevyBPS), NoDistancePolicy: in.DistantMiles == nil}
+	if in.DistantMiles != nil {
+		t.DistantMiles = *in.DistantMiles
 	}
-	if fe == nil {
-		if err := t.Validate(); err != nil {
-			errors.As(err, &fe)
-		}
+	return t
+}
+
+// readTerms decodes the terms form and checks the terms, every problem at once.
+func (s *Server) readTerms(c echo.Context) (commissioning.FrameworkTerms, map[string]string, kernel.FieldErrors, error) {
+	var in termsInput
+	form, fe, err := s.decodeForm(c, &in)
+	if err != nil || fe != nil {
+		return commissioning.FrameworkTerms{}, form, fe, err
 	}
-	return t, fe
+	t := in.terms()
+	if err := t.Validate(); err != nil && !asFieldErrors(err, &fe) {
+		return t, form, nil, err
+	}
+	return t, form, fe, nil
 }
 
 func (s *Server) newFrameworkPage(c echo.Context) error {
@@ -91,13 +106,12 @@ func (s *Server) newFrameworkPage(c echo.Context) error {
 }
 
 func (s *Server) newFramework(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	t, form, fe, err := s.readTerms(c)
 	if err != nil {
 		return err
 	}
-	t, fe := parseTerms(form)
 	if fe == nil {
-		f, err := s.deps.Market.CreateFramework(c.Request().Context(), currentOrg(c).ID, t)
+		f, err := s.deps.Frameworks.CreateFramework(c.Request().Context(), currentOrg(c).ID, t)
 		if err == nil {
 			s.flash(c, f.Name+" has been created. Now add its lots.")
 			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
@@ -117,8 +131,8 @@ func (s *Server) frameworkPage(c echo.Context) error {
 	return s.renderFramework(c, f, http.StatusOK, termsForm(f), nil)
 }
 
-func (s *Server) renderFramework(c echo.Context, f marketplace.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
-	apps, err := s.deps.Market.Applications(c.Request().Context(), f.ID)
+func (s *Server) renderFramework(c echo.Context, f commissioning.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
+	apps, err := s.deps.Frameworks.Applications(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
 	}
@@ -142,13 +156,12 @@ func (s *Server) updateFramework(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	t, form, fe, err := s.readTerms(c)
 	if err != nil {
 		return err
 	}
-	t, fe := parseTerms(form)
 	if fe == nil {
-		if err := s.deps.Market.UpdateFramework(c.Request().Context(), f.ID, t); err != nil && !asFieldErrors(err, &fe) {
+		if err := s.deps.Frameworks.UpdateFramework(c.Request().Context(), f.ID, t); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
 	}
@@ -159,26 +172,53 @@ func (s *Server) updateFramework(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
 }
 
+// lotInput is the add-a-lot form (its ceilings are a ceilingsInput).
+type lotInput struct {
+	Code          string `form:"code" json:"code"`
+	Name          string `form:"lot_name" json:"name"`
+	PlacementType string `form:"placement_type" json:"placement_type"`
+}
+
+// ceilingsInput is a lot's weekly ceilings, one per needs tier (marketplace.Tiers), in
+// pounds; an empty one is a tier the lot does not price.
+type ceilingsInput struct {
+	Standard   kernel.Pence `form:"ceiling_standard,pounds" json:"ceiling_standard"`
+	Complex    kernel.Pence `form:"ceiling_complex,pounds" json:"ceiling_complex"`
+	Specialist kernel.Pence `form:"ceiling_specialist,pounds" json:"ceiling_specialist"`
+}
+
+// ceilings are the tiers priced, by tier code.
+func (in ceilingsInput) ceilings() map[string]kernel.Pence {
+	out := map[string]kernel.Pence{}
+	for tier, p := range map[string]kernel.Pence{"standard": in.Standard, "complex": in.Complex, "specialist": in.Specialist} {
+		if p != 0 {
+			out[tier] = p
+		}
+	}
+	return out
+}
+
 func (s *Server) addLot(c echo.Context) error {
 	f, err := s.consortiumFramework(c, "id")
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in lotInput
+	var ceil ceilingsInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	ceilings, fe := parseCeilings(form, "")
-	if fe == nil {
-		_, err := s.deps.Market.AddLot(c.Request().Context(), f.ID, marketplace.NewLot{Code: form["code"], Name: form["lot_name"], PlacementType: form["placement_type"], Ceilings: ceilings})
+	_, cfe, err := s.decodeForm(c, &ceil)
+	if err != nil {
+		return err
+	}
+	if fe = append(fe, cfe...); fe == nil {
+		_, err := s.deps.Frameworks.AddLot(c.Request().Context(), f.ID, commissioning.NewLot{Code: in.Code, Name: in.Name, PlacementType: in.PlacementType, Ceilings: ceil.ceilings()})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-		for i := range fe {
-			if fe[i].Field == "name" {
-				fe[i].Field = "lot_name"
-			}
-		}
+		fe = withFormIDs(fe, &in)
 	}
 	if fe != nil {
 		for k, v := range termsForm(f) {
@@ -190,25 +230,8 @@ func (s *Server) addLot(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/frameworks/%d", f.ID))
 }
 
-// parseCeilings reads ceiling_<tier> fields (pounds) into pence; prefix scopes the
-// field names to one form on the page.
-func parseCeilings(form map[string]string, prefix string) (map[string]kernel.Pence, kernel.FieldErrors) {
-	var fe kernel.FieldErrors
-	ceilings := map[string]kernel.Pence{}
-	for _, t := range marketplace.Tiers {
-		field := prefix + "ceiling_" + t.Code
-		if v := strings.TrimSpace(form[field]); v != "" {
-			p, err := kernel.ParsePounds(v)
-			if err != nil {
-				fe.Add(field, "Enter the weekly ceiling in pounds, like 5,250")
-			}
-			ceilings[t.Code] = p
-		}
-	}
-	return ceilings, fe
-}
-
-// setCeilings changes the weekly price ceilings of one of the framework's lots.
+// setCeilings changes the weekly price ceilings of one of the framework's lots. The
+// page has a form per lot: its fields end in the lot's id.
 func (s *Server) setCeilings(c echo.Context) error {
 	f, err := s.consortiumFramework(c, "id")
 	if err != nil {
@@ -218,25 +241,27 @@ func (s *Server) setCeilings(c echo.Context) error {
 	if err != nil || lotNames(f)[lotID] == "" {
 		return echo.ErrNotFound
 	}
-	form, err := bindForm(c, &struct{}{})
+	sfx := "_" + c.Param("lot")
+	var in ceilingsInput
+	form, fe, err := s.decodeFormSuffixed(c, &in, sfx)
 	if err != nil {
 		return err
 	}
-	prefix := fmt.Sprintf("lot%d_", lotID)
-	ceilings, fe := parseCeilings(form, prefix)
 	if fe == nil {
-		if len(ceilings) == 0 {
-			fe.Add(prefix+"ceiling_standard", "Enter at least one weekly ceiling")
-		} else if err := s.deps.Market.SetCeilings(c.Request().Context(), lotID, ceilings); err != nil {
+		if ceilings := in.ceilings(); len(ceilings) == 0 {
+			fe = kernel.FieldErrors{{Field: "ceiling_standard", FormID: "ceiling_standard" + sfx, Message: "Enter at least one weekly ceiling"}}
+		} else if err := s.deps.Frameworks.SetCeilings(c.Request().Context(), lotID, ceilings); err != nil {
 			if !asFieldErrors(err, &fe) {
 				return err
 			}
-			for i := range fe {
-				fe[i].Field = prefix + fe[i].Field
-			}
+			fe = withFormIDsSuffixed(fe, &in, sfx)
 		}
 	}
 	if fe != nil {
+		// The page also has the add-a-lot form's ceilings: name each error by its element only.
+		for i := range fe {
+			fe[i].Field = fe[i].ID()
+		}
 		for k, v := range termsForm(f) {
 			form[k] = v
 		}
@@ -247,16 +272,16 @@ func (s *Server) setCeilings(c echo.Context) error {
 }
 
 // reviewedApplication loads an application to one of the admin's frameworks.
-func (s *Server) reviewedApplication(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+func (s *Server) reviewedApplication(c echo.Context) (commissioning.Framework, commissioning.Application, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+		return commissioning.Framework{}, commissioning.Application{}, echo.ErrNotFound
 	}
-	a, err := s.deps.Market.Application(c.Request().Context(), id)
+	a, err := s.deps.Frameworks.Application(c.Request().Context(), id)
 	if err != nil {
-		return marketplace.Framework{}, a, err
+		return commissioning.Framework{}, a, err
 	}
-	f, err := s.deps.Market.Framework(c.Request().Context(), a.FrameworkID)
+	f, err := s.deps.Frameworks.Framework(c.Request().Context(), a.FrameworkID)
 	if err != nil {
 		return f, a, err
 	}
@@ -274,46 +299,51 @@ func (s *Server) applicationPage(c echo.Context) error {
 	return s.renderApplication(c, f, a, http.StatusOK, nil, nil)
 }
 
-func (s *Server) renderApplication(c echo.Context, f marketplace.Framework, a marketplace.Application, status int, form map[string]string, fe kernel.FieldErrors) error {
+func (s *Server) renderApplication(c echo.Context, f commissioning.Framework, a commissioning.Application, status int, form map[string]string, fe kernel.FieldErrors) error {
 	ctx := c.Request().Context()
 	org, err := s.deps.Orgs.Organisation(ctx, a.ProviderID)
 	if err != nil {
 		return err
 	}
-	prof, _ := s.deps.Market.Profile(ctx, a.ProviderID)
+	prof, _ := s.deps.Frameworks.Profile(ctx, a.ProviderID)
 	return s.page(c, status, "admin_application", org.Name, map[string]any{"F": f, "A": a, "Org": org, "Profile": prof, "LotNames": lotNames(f), "Status": applicationStatus(a)}, withForm(form, fe))
 }
 
-// decide admits or rejects one lot, then emails the provider's administrators.
+// decide admits or rejects one lot, then emails the provider's administrators. The
+// page has a form per lot: its fields end in the lot's id, which the form also carries.
 func (s *Server) decide(c echo.Context) error {
 	f, a, err := s.reviewedApplication(c)
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var which struct {
+		LotID int64 `form:"lot_id" json:"lot_id"`
+	}
+	if _, fe, err := s.decodeForm(c, &which); err != nil || fe != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
+	}
+	sfx := fmt.Sprintf("_%d", which.LotID)
+	in := commissioning.AdmissionDecision{LotIDs: []int64{which.LotID}}
+	form, fe, err := s.decodeFormSuffixed(c, &in, sfx)
 	if err != nil {
 		return err
 	}
-	lotID, _ := strconv.ParseInt(form["lot_id"], 10, 64)
-	var fe kernel.FieldErrors
-	decision := form["decision_"+form["lot_id"]]
-	if decision != "admit" && decision != "reject" {
-		fe.Add("decision_"+form["lot_id"], "Select admit or reject")
-	} else if err := s.decideLot(c, a, lotID, decision == "admit", form[fmt.Sprintf("reason_%d", lotID)]); err != nil && !asFieldErrors(err, &fe) {
-		return err
+	if fe == nil {
+		u, _ := currentUser(c)
+		if err := s.deps.Frameworks.DecideInput(c.Request().Context(), a, in, u.ID); err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
+		fe = withFormIDsSuffixed(fe, &in, sfx)
 	}
 	if fe != nil {
+		// The page also has the suspension's reason: name each error by its element only.
+		for i := range fe {
+			fe[i].Field = fe[i].ID()
+		}
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
-	s.flash(c, "Your decision on "+lotNames(f)[lotID]+" has been recorded and the provider emailed")
+	s.flash(c, "Your decision on "+lotNames(f)[which.LotID]+" has been recorded and the provider emailed")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/admin/applications/%d", a.ID))
-}
-
-// decideLot admits or rejects one lot of an application; the service emails the
-// provider's administrators the decision and its reason (the page and the API both call it).
-func (s *Server) decideLot(c echo.Context, a marketplace.Application, lotID int64, admit bool, reason string) error {
-	u, _ := currentUser(c)
-	return s.deps.Market.Decide(c.Request().Context(), a, lotID, admit, reason, u.ID)
 }
 
 func (s *Server) suspend(c echo.Context) error {
@@ -321,15 +351,17 @@ func (s *Server) suspend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.Suspension
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Suspend(c.Request().Context(), a, form["reason"]); err != nil {
-		var fe kernel.FieldErrors
-		if !errors.As(err, &fe) {
+	if fe == nil {
+		if err := s.deps.Frameworks.Suspend(c.Request().Context(), a, in.Reason); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
+	}
+	if fe != nil {
 		return s.renderApplication(c, f, a, http.StatusUnprocessableEntity, form, fe)
 	}
 	s.flash(c, "The provider has been suspended")
@@ -341,7 +373,7 @@ func (s *Server) reinstate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Reinstate(c.Request().Context(), a); err != nil {
+	if err := s.deps.Frameworks.Reinstate(c.Request().Context(), a); err != nil {
 		return err
 	}
 	s.flash(c, "The provider has been reinstated")

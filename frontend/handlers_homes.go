@@ -26,7 +26,7 @@ func (s *Server) homesPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	active, err := s.deps.Market.ActiveOnAnyFramework(c.Request().Context(), currentOrg(c).ID)
+	active, err := s.deps.Frameworks.ActiveOnAnyFramework(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return err
 	}

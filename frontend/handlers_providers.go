@@ -9,25 +9,11 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
-	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend/auth"
-	"github.com/hearth-placements/hearth/marketplace"
 )
-
-type signUpForm struct {
-	OrganisationName   string `form:"organisation_name" json:"organisation_name"`
-	RegistrationKind   string `form:"registration_kind" json:"registration_kind"`
-	RegistrationNumber string `form:"registration_number" json:"registration_number"`
-	ContactName        string `form:"contact_name" json:"contact_name"`
-	ContactEmail       string `form:"contact_email" json:"contact_email"`
-	ContactPhone       string `form:"contact_phone" json:"contact_phone"`
-	AdminName          string `form:"admin_name" json:"admin_name" validate:"required,max=200" msg:"*=Enter your full name"`
-	AdminEmail         string `form:"admin_email" json:"admin_email" validate:"required,email,max=254" msg:"required=Enter your email address|*=Enter an email address in the correct format, like name@example.com"`
-	Password           string `form:"password" json:"password" validate:"required" msg:"required=Choose a password"`
-}
 
 func (s *Server) signUpPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_sign_up", "Register your organisation", nil)
@@ -36,12 +22,12 @@ func (s *Server) signUpPage(c echo.Context) error {
 // signUp registers a provider organisation and its first administrator (see
 // registerProvider). The page says to check email whether or not the email was taken.
 func (s *Server) signUp(c echo.Context) error {
-	var f signUpForm
-	form, err := bindForm(c, &f)
+	var in commissioning.ProviderRegistration
+	form, _, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	fe, err := s.registerProvider(c.Request().Context(), f, c.RealIP())
+	fe, err := s.registerProvider(c.Request().Context(), in, c.RealIP())
 	if errors.Is(err, auth.ErrThrottled) {
 		fe = kernel.FieldErrors{{Field: "admin_email", Message: msgSignUpThrottled}}
 		return s.page(c, http.StatusTooManyRequests, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
@@ -52,99 +38,46 @@ func (s *Server) signUp(c echo.Context) error {
 	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "provider_sign_up", "Register your organisation", nil, withForm(form, fe))
 	}
-	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(f.AdminEmail)})
+	return s.page(c, http.StatusOK, "provider_sign_up", "Check your email", map[string]any{"Sent": true, "Email": strings.TrimSpace(in.AdminEmail)})
 }
 
 var msgSignUpThrottled = "Too many registrations were tried with this email address or from this network. " + auth.RequestAdvice
 
-// registerProvider registers a provider organisation and its first administrator, in
-// one transaction or not at all; the sign-up page and the API both call it. It returns
-// every field error at once, or auth.ErrThrottled. Its result does not tell whether the
-// email already has an account (ASVS V2.2, V3.3): the mail tells the owner of an
-// existing account that someone tried to register with it. Sign-ups are limited per
-// client address and per email.
-func (s *Server) registerProvider(ctx context.Context, f signUpForm, ip string) (kernel.FieldErrors, error) {
-	p := marketplace.ProviderSignUp{Name: f.OrganisationName, RegistrationKind: f.RegistrationKind, RegistrationNumber: f.RegistrationNumber,
-		ContactName: f.ContactName, ContactEmail: f.ContactEmail, ContactPhone: f.ContactPhone}
-	fe := p.Validate()
-	fe = append(fe, s.check(&f)...)
-	if f.Password != "" {
-		if msg := auth.CheckPassword(f.Password, f.AdminEmail); msg != "" {
-			fe.Add("password", msg)
-		}
-	}
-	if fe != nil {
+// registerProvider registers a provider organisation and its first administrator
+// (commissioning's RegisterProvider, in one transaction); the sign-up page and the API
+// both call it. It returns every field error at once, or auth.ErrThrottled: sign-ups
+// are limited per client address and per email, once the input is valid.
+func (s *Server) registerProvider(ctx context.Context, in commissioning.ProviderRegistration, ip string) (kernel.FieldErrors, error) {
+	if fe := withFormIDs(in.Validate(s.deps.Users), &in); fe != nil {
 		return fe, nil
 	}
-	if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, f.AdminEmail, ip); err != nil {
+	if err := s.deps.Users.AllowRequest(ctx, auth.RequestSignUp, in.AdminEmail, ip); err != nil {
 		return nil, fmt.Errorf("sign up: %w", err)
 	}
-	taken := false
-	err := s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		users := s.deps.Users.WithTx(tx)
-		if _, err := users.ByEmail(ctx, f.AdminEmail); err == nil {
-			taken = true
-			users.SpendHashTime(f.Password)
-			return nil
-		} else if !errors.Is(err, kernel.ErrNotFound) {
-			return err
-		}
-		org, err := s.deps.Market.WithTx(tx).CreateProvider(ctx, p)
-		if err != nil {
-			return err
-		}
-		user, err := users.Create(ctx, auth.NewUser{Email: f.AdminEmail, Name: f.AdminName, Role: kernel.RoleProviderAdmin, OrganisationID: org.ID, Password: f.Password})
-		if err != nil {
-			var ufe kernel.FieldErrors
-			if errors.As(err, &ufe) {
-				rename := map[string]string{"email": "admin_email", "name": "admin_name"}
-				for i := range ufe {
-					if r, ok := rename[ufe[i].Field]; ok {
-						ufe[i].Field = r
-					}
-				}
-				return ufe
-			}
-			return err
-		}
-		body := fmt.Sprintf("Hello %s,\n\n%s is registered on Hearth, with you as its administrator. Sign in with the password you chose to apply to join a framework:\n\n%s/sign-in\n\nHearth", user.Name, org.Name, s.cfg.BaseURL)
-		return s.deps.Outbox.WithTx(tx).Send(ctx, notify.Mail{To: user.Email, Subject: "Your organisation is registered on Hearth", Body: body, ToOrgID: org.ID})
-	})
-	if err != nil && !asFieldErrors(err, &fe) {
+	var fe kernel.FieldErrors
+	if err := s.deps.Frameworks.RegisterProvider(ctx, in, s.deps.Users); err != nil && !asFieldErrors(err, &fe) {
 		return nil, err
 	}
-	if fe.Has("admin_email") && len(fe) == 1 && fe[0].Message == auth.MsgEmailTaken {
-		taken, fe = true, nil // registered by someone else at the same moment
-	}
-	if fe != nil {
-		return fe, nil
-	}
-	if taken {
-		body := fmt.Sprintf("Hello,\n\nSomeone tried to register an organisation on Hearth with this email address, which already has an account. If it was you, sign in at %s/sign-in, or reset your password at %s/password/forgot. If it was not you, you need do nothing: nothing was registered and your account has not changed.\n\nHearth", s.cfg.BaseURL, s.cfg.BaseURL)
-		if err := s.deps.Outbox.Send(ctx, notify.Mail{To: strings.TrimSpace(f.AdminEmail), Subject: "Someone tried to register on Hearth with your email address", Body: body}); err != nil {
-			return nil, err
-		}
-	}
-	return nil, nil
+	return fe, nil
 }
 
 // providerFrameworks lists frameworks open for applications and the provider's own
 // application to each.
 func (s *Server) providerFrameworks(c echo.Context) error {
 	ctx := c.Request().Context()
-	fws, err := s.deps.Market.Frameworks(ctx, 0)
+	fws, err := s.deps.Frameworks.Frameworks(ctx, 0)
 	if err != nil {
 		return err
 	}
 	type row struct {
-		F      marketplace.Framework
-		App    *marketplace.Application
+		F      commissioning.Framework
+		App    *commissioning.Application
 		Status string
 	}
 	var rows []row
 	for _, f := range fws {
 		r := row{F: f, Status: "Not started"}
-		a, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID)
+		a, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, currentOrg(c).ID)
 		if err == nil {
 			r.App = &a
 			r.Status = applicationStatus(a)
@@ -156,7 +89,7 @@ func (s *Server) providerFrameworks(c echo.Context) error {
 	return s.page(c, http.StatusOK, "provider_frameworks", "Frameworks", map[string]any{"Rows": rows})
 }
 
-func applicationStatus(a marketplace.Application) string {
+func applicationStatus(a commissioning.Application) string {
 	return applicationStatusLabels[applicationStatusCode(a)]
 }
 
@@ -164,7 +97,7 @@ func applicationStatus(a marketplace.Application) string {
 var applicationStatusLabels = map[string]string{"in_progress": "In progress", "submitted": "Submitted", "admitted": "Admitted", "not_admitted": "Not admitted", "suspended": "Suspended"}
 
 // applicationStatusCode is where an application stands, as a code (the API's word).
-func applicationStatusCode(a marketplace.Application) string {
+func applicationStatusCode(a commissioning.Application) string {
 	switch {
 	case a.SuspendedAt != nil:
 		return "suspended"
@@ -185,23 +118,23 @@ func applicationStatusCode(a marketplace.Application) string {
 }
 
 // application loads the provider's application to the framework in the URL.
-func (s *Server) application(c echo.Context) (marketplace.Framework, marketplace.Application, error) {
+func (s *Server) application(c echo.Context) (commissioning.Framework, commissioning.Application, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return marketplace.Framework{}, marketplace.Application{}, echo.ErrNotFound
+		return commissioning.Framework{}, commissioning.Application{}, echo.ErrNotFound
 	}
 	ctx := c.Request().Context()
-	f, err := s.deps.Market.Framework(ctx, id)
+	f, err := s.deps.Frameworks.Framework(ctx, id)
 	if err != nil {
-		return f, marketplace.Application{}, err
+		return f, commissioning.Application{}, err
 	}
-	if existing, err := s.deps.Market.ExistingApplication(ctx, f.ID, currentOrg(c).ID); err == nil {
+	if existing, err := s.deps.Frameworks.ExistingApplication(ctx, f.ID, currentOrg(c).ID); err == nil {
 		return f, existing, nil
 	}
 	if !f.OpenForApplications {
-		return f, marketplace.Application{}, echo.NewHTTPError(http.StatusForbidden, "This framework is closed for applications.")
+		return f, commissioning.Application{}, echo.NewHTTPError(http.StatusForbidden, "This framework is closed for applications.")
 	}
-	a, err := s.deps.Market.ApplicationFor(ctx, f.ID, currentOrg(c).ID)
+	a, err := s.deps.Frameworks.ApplicationFor(ctx, f.ID, currentOrg(c).ID)
 	return f, a, err
 }
 
@@ -213,7 +146,7 @@ func (s *Server) applyTasks(c echo.Context) error {
 	return s.page(c, http.StatusOK, "apply_tasks", "Apply to "+f.Name, map[string]any{"F": f, "A": a, "Status": applicationStatus(a), "LotNames": lotNames(f)})
 }
 
-func lotNames(f marketplace.Framework) map[int64]string {
+func lotNames(f commissioning.Framework) map[int64]string {
 	m := map[int64]string{}
 	for _, l := range f.Lots {
 		m[l.ID] = l.Name
@@ -226,11 +159,11 @@ func (s *Server) applyLotsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := map[string]string{}
+	var ids []string
 	for _, ad := range a.Admissions {
-		form[fmt.Sprintf("lot_%d", ad.LotID)] = "on"
+		ids = append(ids, strconv.FormatInt(ad.LotID, 10))
 	}
-	return s.page(c, http.StatusOK, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, nil))
+	return s.page(c, http.StatusOK, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(map[string]string{"lot_ids": strings.Join(ids, ",")}, nil))
 }
 
 func (s *Server) applyLots(c echo.Context) error {
@@ -238,22 +171,18 @@ func (s *Server) applyLots(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.LotChoice
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var ids []int64
-	for _, l := range f.Lots {
-		if form[fmt.Sprintf("lot_%d", l.ID)] != "" {
-			ids = append(ids, l.ID)
-		}
-	}
-	if err := s.deps.Market.ChooseLots(c.Request().Context(), a, ids); err != nil {
-		var fe kernel.FieldErrors
-		if !errors.As(err, &fe) {
+	if fe == nil {
+		if err := s.deps.Frameworks.ChooseLots(c.Request().Context(), a, in.LotIDs); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-		return s.page(c, http.StatusUnprocessableEntity, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, fe))
+	}
+	if fe != nil {
+		return s.page(c, http.StatusUnprocessableEntity, "apply_lots", "Choose lots", map[string]any{"F": f}, withForm(form, withFormIDs(fe, &in)))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
 }
@@ -280,33 +209,18 @@ func (s *Server) applyDeclarations(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.DeclarationsInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var fe kernel.FieldErrors
-	if form["ofsted_registered"] != "yes" && form["ofsted_registered"] != "no" {
-		fe.Add("ofsted_registered", "Select yes if your organisation is registered with Ofsted")
-	}
-	ins, msg := dateParts(form, "insurance_expiry", "The insurance expiry date")
-	if ins == nil {
-		fe.Add("insurance_expiry-day", firstNonEmpty(msg, "Enter the date your insurance expires"))
-	}
-	pol, msg := dateParts(form, "safeguarding_policy_date", "The safeguarding policy date")
-	if pol == nil {
-		fe.Add("safeguarding_policy_date-day", firstNonEmpty(msg, "Enter the date your safeguarding policy was last reviewed"))
-	}
 	if fe == nil {
-		err = s.deps.Market.Declare(c.Request().Context(), a, marketplace.Declarations{OfstedRegistered: form["ofsted_registered"] == "yes",
-			InsuranceExpiry: *ins, SafeguardingPolicyDate: *pol, ResponsibleIndividual: form["responsible_individual"]})
-		if err != nil && !asFieldErrors(err, &fe) {
+		if err := s.deps.Frameworks.DeclareInput(c.Request().Context(), a, in); err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
-	} else if strings.TrimSpace(form["responsible_individual"]) == "" {
-		fe.Add("responsible_individual", "Enter the name of your responsible individual")
 	}
 	if fe != nil {
-		return s.page(c, http.StatusUnprocessableEntity, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, fe))
+		return s.page(c, http.StatusUnprocessableEntity, "apply_declarations", "Declarations", map[string]any{"F": f}, withForm(form, withFormIDs(fe, &in)))
 	}
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/provider/frameworks/%d/apply", f.ID))
 }
@@ -319,8 +233,8 @@ func (s *Server) applyCheck(c echo.Context) error {
 	return s.page(c, http.StatusOK, "apply_check", "Check your answers", map[string]any{"F": f, "A": a, "LotNames": lotNames(f), "Profile": s.profile(c)})
 }
 
-func (s *Server) profile(c echo.Context) *marketplace.ProviderProfile {
-	p, err := s.deps.Market.Profile(c.Request().Context(), currentOrg(c).ID)
+func (s *Server) profile(c echo.Context) *commissioning.ProviderProfile {
+	p, err := s.deps.Frameworks.Profile(c.Request().Context(), currentOrg(c).ID)
 	if err != nil {
 		return nil
 	}
@@ -332,7 +246,7 @@ func (s *Server) applySubmit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.deps.Market.Submit(c.Request().Context(), a); err != nil {
+	if err := s.deps.Frameworks.Submit(c.Request().Context(), a); err != nil {
 		var fe kernel.FieldErrors
 		if !errors.As(err, &fe) {
 			return err

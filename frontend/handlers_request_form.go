@@ -45,7 +45,7 @@ func (s *Server) requestFormData(c echo.Context, r *marketplace.PlacementRequest
 	ctx := c.Request().Context()
 	if consortium, ok := consortiumOf(c); ok {
 		var lots [][2]string
-		if fws, err := s.deps.Market.Frameworks(ctx, consortium); err == nil {
+		if fws, err := s.deps.Frameworks.Frameworks(ctx, consortium); err == nil {
 			for _, f := range fws {
 				for _, l := range f.Lots {
 					lots = append(lots, [2]string{strconv.FormatInt(l.ID, 10), l.Name})

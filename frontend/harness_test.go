@@ -61,24 +61,17 @@ type harness struct {
 	// clock until a test sets or advances it.
 	clock *kernel.FakeClock
 
-	framework marketplace.Framework
-	lot       marketplace.Lot
+	framework commissioning.Framework
+	lot       commissioning.Lot
 }
 
 // admit files a complete application for provider and admits it to the lot.
-func (h *harness) admit(provider int64) marketplace.Application {
+func (h *harness) admit(provider int64) commissioning.Application {
 	h.t.Helper()
 	ctx := context.Background()
-	m := h.deps.Market.WithoutMail() // a world set up, not a decision to tell of
-	a, err := m.ApplicationFor(ctx, h.framework.ID, provider)
+	a, err := h.deps.Frameworks.WithoutMail().AdmitOutright(ctx, h.framework.ID, provider, []int64{h.lot.ID}, // a world set up, not a decision to tell of
+		commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}, "ok")
 	must(h.t, err)
-	must(h.t, m.ChooseLots(ctx, a, []int64{h.lot.ID}))
-	must(h.t, m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
-	a, _ = m.Application(ctx, a.ID)
-	must(h.t, m.Submit(ctx, a))
-	a, _ = m.Application(ctx, a.ID)
-	must(h.t, m.Decide(ctx, a, h.lot.ID, true, "ok", 0))
-	a, _ = m.Application(ctx, a.ID)
 	return a
 }
 
@@ -161,9 +154,9 @@ func newHarness(t *testing.T) *harness {
 		}
 		h.users[hu.email] = u
 	}
-	h.framework, err = h.deps.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Test DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	h.framework, err = h.deps.Frameworks.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: "Test DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	h.lot, err = h.deps.Market.AddLot(ctx, h.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
+	h.lot, err = h.deps.Frameworks.AddLot(ctx, h.framework.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
 	must(t, err)
 	h.admit(h.orgs["providerx"].ID)
 	h.s, err = New(Config{BaseURL: "http://hearth.test"}, h.deps)
@@ -186,11 +179,12 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 	// the server alike.
 	clock := kernel.NewRunningFakeClock()
 	d := Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
-		Market:  marketplace.NewService(db.Gorm).WithMail(outbox, base),
-		Secure:  secure.NewService(db.Gorm).WithMail(outbox, base),
-		Billing: billing.NewService(db.Gorm, bc),
-		Clock:   clock}
-	d.Users.Now, d.Market.Now, d.Secure.Now, d.Billing.Now = clock.Now, clock.Now, clock.Now, clock.Now
+		Market:     marketplace.NewService(db.Gorm).WithMail(outbox, base),
+		Frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, base),
+		Secure:     secure.NewService(db.Gorm).WithMail(outbox, base),
+		Billing:    billing.NewService(db.Gorm, bc),
+		Clock:      clock}
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
 

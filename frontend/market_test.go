@@ -47,7 +47,7 @@ func TestProviderJourney(t *testing.T) {
 	if r := b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{}); r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("no lots chosen: %d", r.Status)
 	}
-	b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{fmt.Sprintf("lot_%d", h.lot.ID): {"on"}})
+	b.post("/provider/frameworks/"+fw+"/apply/lots", "/provider/frameworks/"+fw+"/apply/lots", url.Values{"lot_ids": {fmt.Sprint(h.lot.ID)}})
 	decl := url.Values{"ofsted_registered": {"yes"}, "insurance_expiry-day": {"1"}, "insurance_expiry-month": {"1"}, "insurance_expiry-year": {"2020"},
 		"safeguarding_policy_date-day": {"1"}, "safeguarding_policy_date-month": {"6"}, "safeguarding_policy_date-year": {fmt.Sprint(time.Now().Year() - 1)}, "responsible_individual": {"Ray RI"}}
 	r = b.post("/provider/frameworks/"+fw+"/apply/declarations", "/provider/frameworks/"+fw+"/apply/declarations", decl)
@@ -181,9 +181,9 @@ func TestVacancyAPI(t *testing.T) {
 		}
 	}
 	// A suspended provider's token can still read but no longer write, and its homes leave the board.
-	app, err := h.deps.Market.ExistingApplication(context.Background(), h.framework.ID, h.orgs["providerx"].ID)
+	app, err := h.deps.Frameworks.ExistingApplication(context.Background(), h.framework.ID, h.orgs["providerx"].ID)
 	must(t, err)
-	must(t, h.deps.Market.Suspend(context.Background(), app, "Inadequate inspection"))
+	must(t, h.deps.Frameworks.Suspend(context.Background(), app, "Inadequate inspection"))
 	if status, _ := h.api(http.MethodPut, path, tok, `{"beds_free": 1}`); status != http.StatusForbidden {
 		t.Fatalf("suspended provider's write: %d", status)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -59,12 +60,12 @@ func TestHomePagesShowEachRoleItsWorkQueue(t *testing.T) {
 	// Provider X has a home not confirmed for 8 days.
 	must(t, db.Exec("UPDATE homes SET vacancy_confirmed_at = now() - interval '8 days' WHERE ofsted_urn = 'SC970001'").Error)
 	// Provider Y's application waits for the consortium's decision.
-	a, err := h.deps.Market.ApplicationFor(ctx, h.framework.ID, h.orgs["providery"].ID)
+	a, err := h.deps.Frameworks.ApplicationFor(ctx, h.framework.ID, h.orgs["providery"].ID)
 	must(t, err)
-	must(t, h.deps.Market.ChooseLots(ctx, a, []int64{h.lot.ID}))
-	must(t, h.deps.Market.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
-	a, _ = h.deps.Market.Application(ctx, a.ID)
-	must(t, h.deps.Market.Submit(ctx, a))
+	must(t, h.deps.Frameworks.ChooseLots(ctx, a, []int64{h.lot.ID}))
+	must(t, h.deps.Frameworks.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
+	a, _ = h.deps.Frameworks.Application(ctx, a.ID)
+	must(t, h.deps.Frameworks.Submit(ctx, a))
 	// A failed email about the consortium; Manchester's mailbox and billing contact set.
 	must(t, db.Exec("INSERT INTO emails (to_address, subject, body, status, consortium_id) VALUES ('x@example.test', 'S', 'B', 'failed', ?)", h.orgs["consortium"].ID).Error)
 	h.setMailbox(t, h.orgs["manchester"], "notices@manchester.test")

@@ -132,7 +132,7 @@ var funcs = template.FuncMap{
 	// alternative labels an alternative offer with the matching rules its home fails.
 	"alternative": marketplace.AlternativeLabel,
 	"append2":     func(opts [][2]string, value, label string) [][2]string { return append(opts, [2]string{value, label}) },
-	"ceiling": func(l marketplace.Lot, tier string) *kernel.Pence {
+	"ceiling": func(l commissioning.Lot, tier string) *kernel.Pence {
 		if p, ok := l.Ceiling(tier); ok {
 			return &p
 		}
@@ -141,7 +141,7 @@ var funcs = template.FuncMap{
 	"appStatus": applicationStatus,
 	"title":     func(s string) string { return strings.ToUpper(s[:1]) + s[1:] },
 	"opts":      options,
-	"lotOpts": func(lots []marketplace.Lot) [][2]string {
+	"lotOpts": func(lots []commissioning.Lot) [][2]string {
 		out := make([][2]string, len(lots))
 		for i, l := range lots {
 			out[i] = [2]string{strconv.FormatInt(l.ID, 10), l.Name}

@@ -66,13 +66,15 @@ type Deps struct {
 	// Requests is the store of placement requests and their drafts.
 	Requests *marketplace.Requests
 	// Inbox reads organisations' notices and acknowledges host notices.
-	Inbox   *notify.Inbox
-	Users   *auth.Service
-	Audit   *audit.Log
-	Outbox  *notify.Outbox
-	Market  *marketplace.Service
-	Secure  *secure.Service
-	Billing *billing.Service
+	Inbox  *notify.Inbox
+	Users  *auth.Service
+	Audit  *audit.Log
+	Outbox *notify.Outbox
+	Market *marketplace.Service
+	// Frameworks is commissioning's frameworks, providers' sign-up and admissions.
+	Frameworks *commissioning.Frameworks
+	Secure     *secure.Service
+	Billing    *billing.Service
 	// Clock is the one clock that the services were given too (see kernel.Clock);
 	// the system clock if nil.
 	Clock kernel.Clock
@@ -83,7 +85,7 @@ type Deps struct {
 func (d Deps) check() error {
 	missing := []string{}
 	for name, absent := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
-		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
+		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Frameworks": d.Frameworks == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
 		if absent {
 			missing = append(missing, name)
 		}

@@ -179,7 +179,7 @@ func TestFrameworkDistancePolicy(t *testing.T) {
 	if r := b.post(page, page, terms); r.Status != http.StatusSeeOther {
 		t.Fatalf("policy off: %d", r.Status)
 	}
-	f, err := h.deps.Market.Framework(context.Background(), h.framework.ID)
+	f, err := h.deps.Frameworks.Framework(context.Background(), h.framework.ID)
 	must(t, err)
 	if f.DistantMiles != nil {
 		t.Fatalf("policy %v, want off", *f.DistantMiles)

@@ -22,8 +22,8 @@ import (
 // framework and provider (Provider Y), a placement in Leeds and its invoice.
 type second struct {
 	consortium, leeds, bradford commissioning.Organisation
-	framework                   marketplace.Framework
-	application                 marketplace.Application
+	framework                   commissioning.Framework
+	application                 commissioning.Application
 	placement                   int64
 }
 
@@ -68,21 +68,16 @@ func (h *harness) secondConsortium(t *testing.T) second {
 		}
 		h.users[nu.Email] = u
 	}
-	m := h.deps.Market
-	s.framework, err = m.CreateFramework(ctx, s.consortium.ID, marketplace.FrameworkTerms{Name: "Second DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	fw := h.deps.Frameworks
+	s.framework, err = fw.CreateFramework(ctx, s.consortium.ID, commissioning.FrameworkTerms{Name: "Second DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	lot, err := m.AddLot(ctx, s.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
+	lot, err := fw.AddLot(ctx, s.framework.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000}})
 	must(t, err)
 	provider := h.orgs["providery"].ID
-	a, err := m.ApplicationFor(ctx, s.framework.ID, provider)
+	s.application, err = fw.AdmitOutright(ctx, s.framework.ID, provider, []int64{lot.ID}, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
+		SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}, "ok")
 	must(t, err)
-	must(t, m.ChooseLots(ctx, a, []int64{lot.ID}))
-	must(t, m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R I"}))
-	a, _ = m.Application(ctx, a.ID)
-	must(t, m.Submit(ctx, a))
-	a, _ = m.Application(ctx, a.ID)
-	must(t, m.Decide(ctx, a, lot.ID, true, "ok", 0))
-	s.application, _ = m.Application(ctx, a.ID)
+	m := h.deps.Market
 	home := h.addHome(provider, "SC990001", "LS6 1AA", 1)
 
 	// A request from Leeds, Provider Y's bid, the award, the start and the invoice.

@@ -261,11 +261,11 @@ func awardNeeds(tx *gorm.DB, r PlacementRequest, councilID int64, b Bid, home Ho
 	if home.HostCouncilID != nil && tx.First(&host, *home.HostCouncilID).Error == nil && host.ONSCode != nil {
 		hostONS = *host.ONSCode
 	}
-	var lot Lot
+	var lot commissioning.Lot
 	if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
 		return AwardNeed{}, err
 	}
-	var fw Framework
+	var fw commissioning.Framework
 	if err := tx.Select("id", "consortium_id", "distant_miles").First(&fw, lot.FrameworkID).Error; err != nil {
 		return AwardNeed{}, err
 	}
@@ -675,7 +675,7 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page ke
 		if err != nil {
 			return nil, 0, err
 		}
-		var lot Lot
+		var lot commissioning.Lot
 		if err := s.db.WithContext(ctx).Preload("Tiers").First(&lot, row.LotID).Error; err != nil {
 			return nil, 0, err
 		}

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/schema"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
@@ -148,7 +149,7 @@ func (s *Service) SubmitBid(ctx context.Context, requestID, providerID int64, in
 			// Offering a later start than asked is allowed; an earlier one means nothing.
 			start = r.StartDate
 		}
-		var lot Lot
+		var lot commissioning.Lot
 		if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -17,29 +18,29 @@ func TestProviderDecisionsEmailInsideTheirTransaction(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
 		name    string
-		change  func(*marketplace.Service, marketplace.Application, int64) error
+		change  func(*commissioning.Frameworks, commissioning.Application, int64) error
 		subject string
 		// unchanged reports whether the application is as it was before the change.
-		unchanged func(marketplace.Application) bool
+		unchanged func(commissioning.Application) bool
 	}{
-		{"reject", func(m *marketplace.Service, a marketplace.Application, lot int64) error {
+		{"reject", func(m *commissioning.Frameworks, a commissioning.Application, lot int64) error {
 			return m.Decide(ctx, a, lot, false, "Inspection overdue", 0)
-		}, "you have been not admitted to Residential", func(a marketplace.Application) bool { return a.Admissions[0].Status == "admitted" }},
-		{"suspend", func(m *marketplace.Service, a marketplace.Application, _ int64) error {
+		}, "you have been not admitted to Residential", func(a commissioning.Application) bool { return a.Admissions[0].Status == "admitted" }},
+		{"suspend", func(m *commissioning.Frameworks, a commissioning.Application, _ int64) error {
 			return m.Suspend(ctx, a, "Ofsted inadequate judgement")
-		}, "your organisation has been suspended", func(a marketplace.Application) bool { return a.SuspendedAt == nil }},
-		{"reinstate", func(m *marketplace.Service, a marketplace.Application, _ int64) error {
+		}, "your organisation has been suspended", func(a commissioning.Application) bool { return a.SuspendedAt == nil }},
+		{"reinstate", func(m *commissioning.Frameworks, a commissioning.Application, _ int64) error {
 			if err := m.WithoutMail().Suspend(ctx, a, "Ofsted inadequate judgement"); err != nil {
 				return err
 			}
 			return m.Reinstate(ctx, a)
-		}, "your organisation has been reinstated", func(a marketplace.Application) bool { return a.SuspendedAt != nil }},
+		}, "your organisation has been reinstated", func(a commissioning.Application) bool { return a.SuspendedAt != nil }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name+"/OK", func(t *testing.T) {
 			w := newWorld(t)
 			admin := w.providerAdmin(t, "pat@bw.test")
-			must(t, tc.change(w.mailed(), w.app, w.residential.ID))
+			must(t, tc.change(w.mailedFrameworks(), w.app, w.residential.ID))
 			if subjects := w.mailTo(t, admin); len(subjects) != 1 || !strings.Contains(subjects[0], tc.subject) {
 				t.Fatalf("mail to the provider's administrator: %q", subjects)
 			}
@@ -48,10 +49,10 @@ func TestProviderDecisionsEmailInsideTheirTransaction(t *testing.T) {
 			w := newWorld(t)
 			// The database takes this address; the outbox refuses it.
 			w.providerAdmin(t, "pat<bad@bw.test")
-			if err := tc.change(w.mailed(), w.app, w.residential.ID); err == nil {
+			if err := tc.change(w.mailedFrameworks(), w.app, w.residential.ID); err == nil {
 				t.Fatal("the change succeeded though its email could not be queued")
 			}
-			a, err := w.mk.Application(ctx, w.app.ID)
+			a, err := w.fw.Application(ctx, w.app.ID)
 			must(t, err)
 			if !tc.unchanged(a) {
 				t.Fatalf("the change was kept without its email: %+v", a)
@@ -68,7 +69,7 @@ func TestApplyingEmailsTheProviderInsideTheSubmission(t *testing.T) {
 	p, err := w.orgs.Create(ctx, "provider", "Second Provider")
 	must(t, err)
 	w.userOf(t, p.ID, "ri@second.test")
-	w.mk = w.mailed()
+	w.fw = w.mailedFrameworks()
 	w.admit(t, p.ID, w.residential.ID)
 	subjects := w.mailTo(t, "ri@second.test")
 	if len(subjects) != 2 || !strings.Contains(subjects[0], "Your application to NW DPS has been received") || !strings.Contains(subjects[1], "you have been admitted to Residential") {
@@ -79,6 +80,11 @@ func TestApplyingEmailsTheProviderInsideTheSubmission(t *testing.T) {
 // mailed is the world's service writing its email through an outbox.
 func (w *world) mailed() *marketplace.Service {
 	return w.mk.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
+}
+
+// mailedFrameworks is the world's frameworks service writing its email through an outbox.
+func (w *world) mailedFrameworks() *commissioning.Frameworks {
+	return w.fw.WithMail(notify.NewOutbox(w.db.Gorm, false), "https://hearth.test")
 }
 
 // providerAdmin gives the world's provider an administrator with email address.

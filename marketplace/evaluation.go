@@ -56,7 +56,7 @@ type Scored struct {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 // Score evaluates bids with the framework's weights; a pure function.
-func Score(in []ScoreInput, w Framework, ceiling kernel.Pence, withinMiles int) []Scored {
+func Score(in []ScoreInput, w commissioning.Framework, ceiling kernel.Pence, withinMiles int) []Scored {
 	out := make([]Scored, len(in))
 	lowest := kernel.Pence(math.MaxInt64)
 	for _, x := range in {
@@ -104,7 +104,7 @@ func Score(in []ScoreInput, w Framework, ceiling kernel.Pence, withinMiles int) 
 // Evaluation is a closed request's bids, scored, with what the page shows beside them.
 type Evaluation struct {
 	Request   PlacementRequest
-	Framework Framework
+	Framework commissioning.Framework
 	Ceiling   kernel.Pence
 	Bids      []Scored
 	Declines  int

@@ -3,10 +3,12 @@ package marketplace
 import (
 	"testing"
 	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
 )
 
 func TestScore(t *testing.T) {
-	w := Framework{WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10}
+	w := commissioning.Framework{WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10}
 	t0 := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	in := []ScoreInput{
 		{Bid: Bid{ID: 1, WeeklyFeePence: 500000, CreatedAt: t0}, Rating: "good", Miles: 10, NeedsMet: 2, NeedsListed: 2},

@@ -212,8 +212,8 @@ var urnPattern = regexp.MustCompile(`^(SC[0-9]{6}|[0-9]{6,7})$`)
 
 // AdmittedLots maps the codes (and ids as text) of the lots a provider is admitted to,
 // on any framework, to their ids.
-func (s *Service) AdmittedLots(ctx context.Context, providerID int64) (map[string][]int64, []Lot, error) {
-	var lots []Lot
+func (s *Service) AdmittedLots(ctx context.Context, providerID int64) (map[string][]int64, []commissioning.Lot, error) {
+	var lots []commissioning.Lot
 	err := s.db.WithContext(ctx).Preload("Tiers").Joins("JOIN admissions ad ON ad.lot_id = lots.id").Joins("JOIN framework_applications a ON a.id = ad.application_id").
 		Where("a.provider_id = ? AND ad.status = 'admitted' AND a.suspended_at IS NULL", providerID).Order("lots.code").Find(&lots).Error
 	if err != nil {

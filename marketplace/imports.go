@@ -39,16 +39,7 @@ type csvRow struct {
 // readCSV reads a whole upload and checks its encoding, header and size.
 func readCSV(r io.Reader, columns []string) ([]csvRow, error) {
 	recs, err := csvsafe.Read(r, columns, 4<<20, MaxImportRows)
-	var fe *csvsafe.FileError
 	switch {
-	case errors.As(err, &fe) && fe.Problem != "":
-		return nil, &ImportError{Problem: fe.Problem}
-	case fe != nil:
-		var errs []RowError
-		for _, sr := range fe.Rows {
-			errs = append(errs, RowError{Row: sr.Line, Message: fmt.Sprintf("has %d values, not %d", sr.Values, len(columns))})
-		}
-		return nil, &ImportError{Rows: errs}
 	case err != nil:
 		return nil, err
 	case len(recs) == 0:

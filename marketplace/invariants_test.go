@@ -39,7 +39,7 @@ func (w *world) exec(sql string, args ...any) error {
 // secondProvider admits another provider to the residential lot.
 func (w *world) secondProvider(t *testing.T, name string) commissioning.Organisation {
 	t.Helper()
-	p, err := w.mk.CreateProvider(context.Background(), marketplace.ProviderSignUp{Name: name, RegistrationKind: "company", RegistrationNumber: "07654321",
+	p, err := w.fw.CreateProvider(context.Background(), commissioning.ProviderSignUp{Name: name, RegistrationKind: "company", RegistrationNumber: "07654321",
 		ContactName: "Jo", ContactEmail: "jo@" + strings.ToLower(name) + ".test", ContactPhone: "0161 496 0001"})
 	must(t, err)
 	w.admit(t, p.ID, w.residential.ID)

@@ -22,54 +22,47 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type world struct {
 	db          *migrations.DB
 	mk          *marketplace.Service
+	fw          *commissioning.Frameworks
 	orgs        *commissioning.Service
 	consortium  commissioning.Organisation
-	framework   marketplace.Framework
-	residential marketplace.Lot
-	fostering   marketplace.Lot
+	framework   commissioning.Framework
+	residential commissioning.Lot
+	fostering   commissioning.Lot
 	provider    commissioning.Organisation
-	app         marketplace.Application
+	app         commissioning.Application
 }
 
 func newWorld(t *testing.T) *world {
 	t.Helper()
 	ctx := context.Background()
 	db := dbtest.Open(t)
-	w := &world{db: db, mk: marketplace.NewService(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
+	w := &world{db: db, mk: marketplace.NewService(db.Gorm), fw: commissioning.NewFrameworks(db.Gorm), orgs: commissioning.NewService(db.Gorm)}
 	must(t, w.orgs.SyncCouncils(ctx))
 	var err error
 	w.consortium, err = w.orgs.Create(ctx, kernel.KindConsortium, "NW")
 	must(t, err)
-	w.framework, err = w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	w.framework, err = w.fw.CreateFramework(ctx, w.consortium.ID, commissioning.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	w.residential, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000, "complex": 750000}})
+	w.residential, err = w.fw.AddLot(ctx, w.framework.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 500000, "complex": 750000}})
 	must(t, err)
-	w.fostering, err = w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "fostering_ifa", Name: "Fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 100000}})
+	w.fostering, err = w.fw.AddLot(ctx, w.framework.ID, commissioning.NewLot{Code: "fostering_ifa", Name: "Fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 100000}})
 	must(t, err)
-	w.provider, err = w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
+	w.provider, err = w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
 	must(t, err)
 	w.app = w.admit(t, w.provider.ID, w.residential.ID)
 	return w
 }
 
-func (w *world) admit(t *testing.T, providerID int64, lots ...int64) marketplace.Application {
+func (w *world) admit(t *testing.T, providerID int64, lots ...int64) commissioning.Application {
 	return w.admitTo(t, w.framework.ID, providerID, lots...)
 }
 
-func (w *world) admitTo(t *testing.T, frameworkID, providerID int64, lots ...int64) marketplace.Application {
+func (w *world) admitTo(t *testing.T, frameworkID, providerID int64, lots ...int64) commissioning.Application {
 	t.Helper()
 	ctx := context.Background()
-	a, err := w.mk.ApplicationFor(ctx, frameworkID, providerID)
+	a, err := w.fw.AdmitOutright(ctx, frameworkID, providerID, lots, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
+		SafeguardingPolicyDate: time.Now().AddDate(0, -2, 0), ResponsibleIndividual: "Sam RI"}, "Meets the criteria")
 	must(t, err)
-	must(t, w.mk.ChooseLots(ctx, a, lots))
-	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -2, 0), ResponsibleIndividual: "Sam RI"}))
-	a, _ = w.mk.Application(ctx, a.ID)
-	must(t, w.mk.Submit(ctx, a))
-	a, _ = w.mk.Application(ctx, a.ID)
-	for _, l := range lots {
-		must(t, w.mk.Decide(ctx, a, l, true, "Meets the criteria", 0))
-	}
-	a, _ = w.mk.Application(ctx, a.ID)
 	return a
 }
 
@@ -165,15 +158,15 @@ func TestBoardFilters(t *testing.T) {
 	}
 
 	t.Run("SuspendedProviderVanishes", func(t *testing.T) {
-		must(t, w.mk.Suspend(ctx, w.app, "Ofsted inadequate judgement"))
+		must(t, w.fw.Suspend(ctx, w.app, "Ofsted inadequate judgement"))
 		got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID})
 		if len(got) != 0 {
 			t.Fatalf("suspended provider's homes on the board: %v", ids(got))
 		}
-		if ok, _ := w.mk.ActiveOnAnyFramework(ctx, w.provider.ID); ok {
+		if ok, _ := w.fw.ActiveOnAnyFramework(ctx, w.provider.ID); ok {
 			t.Fatal("suspended provider still active")
 		}
-		must(t, w.mk.Reinstate(ctx, w.app))
+		must(t, w.fw.Reinstate(ctx, w.app))
 		if got, _, _ := w.mk.Board(ctx, marketplace.BoardQuery{ConsortiumID: w.consortium.ID}); len(got) != 3 {
 			t.Fatalf("after reinstatement: %v", ids(got))
 		}
@@ -211,7 +204,7 @@ func TestHomeRules(t *testing.T) {
 		}
 	})
 	t.Run("OtherProviderCannotReadOrEdit", func(t *testing.T) {
-		other, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Other", RegistrationKind: "charity", RegistrationNumber: "1123456", ContactName: "O", ContactEmail: "o@o.test", ContactPhone: "01614960000"})
+		other, _ := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Other", RegistrationKind: "charity", RegistrationNumber: "1123456", ContactName: "O", ContactEmail: "o@o.test", ContactPhone: "01614960000"})
 		if _, err := w.mk.ProviderHome(ctx, other.ID, h.ID); !errors.Is(err, kernel.ErrNotFound) {
 			t.Fatalf("other provider read: %v", err)
 		}
@@ -278,25 +271,25 @@ func TestHomeRules(t *testing.T) {
 func TestApplicationRules(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	p, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Newcomer", RegistrationKind: "company", RegistrationNumber: "SC123456", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "0161 496 0001"})
+	p, err := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Newcomer", RegistrationKind: "company", RegistrationNumber: "SC123456", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "0161 496 0001"})
 	must(t, err)
-	a, _ := w.mk.ApplicationFor(ctx, w.framework.ID, p.ID)
-	if err := w.mk.Submit(ctx, a); !errors.Is(err, kernel.ErrInvalid) {
+	a, _ := w.fw.ApplicationFor(ctx, w.framework.ID, p.ID)
+	if err := w.fw.Submit(ctx, a); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("empty application submitted: %v", err)
 	}
-	if err := w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(0, 0, -1), SafeguardingPolicyDate: time.Now().AddDate(0, 0, 1)}); err == nil {
+	if err := w.fw.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(0, 0, -1), SafeguardingPolicyDate: time.Now().AddDate(0, 0, 1)}); err == nil {
 		t.Fatal("expired insurance and future policy accepted")
 	}
-	if err := w.mk.ChooseLots(ctx, a, []int64{999999}); err == nil {
+	if err := w.fw.ChooseLots(ctx, a, []int64{999999}); err == nil {
 		t.Fatal("a lot of no framework accepted")
 	}
-	if _, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Bad", RegistrationKind: "company", RegistrationNumber: "123", ContactName: "", ContactEmail: "x", ContactPhone: "12"}); !errors.Is(err, kernel.ErrInvalid) {
+	if _, err := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Bad", RegistrationKind: "company", RegistrationNumber: "123", ContactName: "", ContactEmail: "x", ContactPhone: "12"}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("bad sign-up: %v", err)
 	}
-	if err := w.mk.Decide(ctx, a, w.residential.ID, true, "ok", 0); !errors.Is(err, kernel.ErrConflict) {
+	if err := w.fw.Decide(ctx, a, w.residential.ID, true, "ok", 0); !errors.Is(err, kernel.ErrConflict) {
 		t.Fatalf("deciding a draft: %v", err)
 	}
-	if _, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, kernel.ErrInvalid) {
+	if _, err := w.fw.CreateFramework(ctx, w.consortium.ID, commissioning.FrameworkTerms{Name: "Bad weights", WeightPrice: 50, WeightQuality: 50, WeightDistance: 10, LevyBPS: 100}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("weights summing to 110: %v", err)
 	}
 }
@@ -354,17 +347,17 @@ func TestALotCodeMeansThatLotInEveryFramework(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
 	other, _ := w.orgs.Create(ctx, kernel.KindConsortium, "Yorkshire")
-	f2, err := w.mk.CreateFramework(ctx, other.ID, marketplace.FrameworkTerms{Name: "Y DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25, LevyBPS: 100})
+	f2, err := w.fw.CreateFramework(ctx, other.ID, commissioning.FrameworkTerms{Name: "Y DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25, LevyBPS: 100})
 	must(t, err)
-	res2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 480000}})
+	res2, err := w.fw.AddLot(ctx, f2.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 480000}})
 	must(t, err)
-	a, _ := w.mk.ApplicationFor(ctx, f2.ID, w.provider.ID)
-	must(t, w.mk.ChooseLots(ctx, a, []int64{res2.ID}))
-	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}))
-	a, _ = w.mk.Application(ctx, a.ID)
-	must(t, w.mk.Submit(ctx, a))
-	a, _ = w.mk.Application(ctx, a.ID)
-	must(t, w.mk.Decide(ctx, a, res2.ID, true, "ok", 0))
+	a, _ := w.fw.ApplicationFor(ctx, f2.ID, w.provider.ID)
+	must(t, w.fw.ChooseLots(ctx, a, []int64{res2.ID}))
+	must(t, w.fw.Declare(ctx, a, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}))
+	a, _ = w.fw.Application(ctx, a.ID)
+	must(t, w.fw.Submit(ctx, a))
+	a, _ = w.fw.Application(ctx, a.ID)
+	must(t, w.fw.Decide(ctx, a, res2.ID, true, "ok", 0))
 	h := w.home(t, w.provider.ID, "SC800001", "LS1 1AA", nil, 1)
 	full, _ := w.mk.Home(ctx, h.ID)
 	if len(full.LotIDs) != 2 {

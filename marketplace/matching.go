@@ -427,7 +427,7 @@ func (s *Service) SubmitRequest(ctx context.Context, requestID, councilID int64)
 		}
 		fe := r.ValidateForSubmission(now)
 		if fe == nil {
-			var lot Lot
+			var lot commissioning.Lot
 			var council commissioning.Organisation
 			if err := tx.Preload("Tiers").First(&lot, *r.LotID).Error; err != nil {
 				fe.Add("lot_id", "Select a lot of your consortium's framework")
@@ -520,12 +520,12 @@ func s25Err(err error) error {
 	return err
 }
 
-func (s *Service) lotOfConsortium(ctx context.Context, tx *gorm.DB, lot Lot, consortiumID *int64) (bool, error) {
+func (s *Service) lotOfConsortium(ctx context.Context, tx *gorm.DB, lot commissioning.Lot, consortiumID *int64) (bool, error) {
 	if consortiumID == nil {
 		return false, nil
 	}
 	var n int64
-	err := tx.WithContext(ctx).Model(&Framework{}).Where("id = ? AND consortium_id = ?", lot.FrameworkID, *consortiumID).Count(&n).Error
+	err := tx.WithContext(ctx).Model(&commissioning.Framework{}).Where("id = ? AND consortium_id = ?", lot.FrameworkID, *consortiumID).Count(&n).Error
 	return n == 1, err
 }
 

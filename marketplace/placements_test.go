@@ -134,7 +134,7 @@ func TestEachOrganisationSeesOnlyItsShareOfAPlacement(t *testing.T) {
 	pl := newPlacement(t)
 	w := pl.w
 	liverpool := w.member(t, "E08000012")
-	other, err := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Other Care", RegistrationKind: "company", RegistrationNumber: "07654321", ContactName: "Sam", ContactEmail: "sam@o.test", ContactPhone: "0161 496 0001"})
+	other, err := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Other Care", RegistrationKind: "company", RegistrationNumber: "07654321", ContactName: "Sam", ContactEmail: "sam@o.test", ContactPhone: "0161 496 0001"})
 	must(t, err)
 	tests := []struct {
 		name   string

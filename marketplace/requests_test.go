@@ -104,10 +104,10 @@ func TestSubmitRequestInvitesAndExplainsExclusions(t *testing.T) {
 	manchester := w.member(t, "E08000003")
 	w.home(t, w.provider.ID, "SC900001", "M20 2AB", []string{"cse_risk"}, 1)  // fits
 	w.home(t, w.provider.ID, "SC900002", "SK10 1AB", []string{"cse_risk"}, 1) // also fits, further
-	far, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Far Away Care", RegistrationKind: "company", RegistrationNumber: "22222222", ContactName: "F", ContactEmail: "f@f.test", ContactPhone: "01614960000"})
+	far, _ := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Far Away Care", RegistrationKind: "company", RegistrationNumber: "22222222", ContactName: "F", ContactEmail: "f@f.test", ContactPhone: "01614960000"})
 	w.admit(t, far.ID, w.residential.ID)
 	w.home(t, far.ID, "SC900003", "CA1 1AA", []string{"cse_risk"}, 1)
-	noNeeds, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "No Needs Care", RegistrationKind: "company", RegistrationNumber: "33333333", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "01614960000"})
+	noNeeds, _ := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "No Needs Care", RegistrationKind: "company", RegistrationNumber: "33333333", ContactName: "N", ContactEmail: "n@n.test", ContactPhone: "01614960000"})
 	w.admit(t, noNeeds.ID, w.residential.ID)
 	w.home(t, noNeeds.ID, "SC900004", "M1 1AE", []string{"autism"}, 1)
 
@@ -174,9 +174,9 @@ func TestSubmitRequestRejectsBadInput(t *testing.T) {
 	// A lot of another consortium's framework is refused.
 	other, err := w.orgs.Create(ctx, kernel.KindConsortium, "Other")
 	must(t, err)
-	f2, err := w.mk.CreateFramework(ctx, other.ID, marketplace.FrameworkTerms{Name: "Other DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25})
+	f2, err := w.fw.CreateFramework(ctx, other.ID, commissioning.FrameworkTerms{Name: "Other DPS", WeightPrice: 25, WeightQuality: 25, WeightDistance: 25, WeightFit: 25})
 	must(t, err)
-	l2, err := w.mk.AddLot(ctx, f2.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 400000}})
+	l2, err := w.fw.AddLot(ctx, f2.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 400000}})
 	must(t, err)
 	now := time.Now()
 	ok := marketplace.PlacementRequest{CouncilID: manchester.ID, ChildRef: "MCR-2", AgeYears: ptr(14), BirthMonth: ptr(int(now.Month())), BirthYear: ptr(now.Year() - 14),
@@ -194,7 +194,7 @@ func TestBidsAreSealedAndRefusedAfterTheDeadline(t *testing.T) {
 	w := newWorld(t)
 	manchester := w.member(t, "E08000003")
 	home := w.home(t, w.provider.ID, "SC910001", "M20 2AB", []string{"cse_risk"}, 1)
-	outsider, _ := w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Not Invited", RegistrationKind: "company", RegistrationNumber: "44444444", ContactName: "X", ContactEmail: "x@x.test", ContactPhone: "01614960000"})
+	outsider, _ := w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Not Invited", RegistrationKind: "company", RegistrationNumber: "44444444", ContactName: "X", ContactEmail: "x@x.test", ContactPhone: "01614960000"})
 	w.admit(t, outsider.ID, w.residential.ID)
 	otherHome := w.home(t, outsider.ID, "SC910002", "CA1 1AA", nil, 1)
 	r, _ := w.openRequest(t, manchester)
@@ -328,7 +328,7 @@ func TestSection25ChildIsNotTenderedToOpenHomes(t *testing.T) {
 		t.Fatalf("database opened an s25 request on an open lot: %v", err)
 	}
 	// The same child on a secure welfare lot is another matter.
-	secureLot, err := w.mk.AddLot(ctx, w.framework.ID, marketplace.NewLot{Code: "secure", Name: "Secure welfare", PlacementType: "secure_welfare", Ceilings: map[string]kernel.Pence{"standard": 900000}})
+	secureLot, err := w.fw.AddLot(ctx, w.framework.ID, commissioning.NewLot{Code: "secure", Name: "Secure welfare", PlacementType: "secure_welfare", Ceilings: map[string]kernel.Pence{"standard": 900000}})
 	must(t, err)
 	_, err = w.db.Pool.Exec(ctx, "UPDATE placement_requests SET lot_id = $1, status = 'open', submitted_at = now() WHERE id = $2", secureLot.ID, r.ID)
 	must(t, err)

@@ -1,36 +1,19 @@
 package marketplace
 
+import "github.com/hearth-placements/hearth/commissioning/kernel"
+
 // Hearth's placement types and end reasons, each with the code it reports as in the
 // DfE's looked-after children return (SSDA903). The codes and labels are the DfE's
 // (Crown copyright, Open Government Licence v3.0; see README "SSDA903 codes").
 
-// DfE is an SSDA903 field and one of its codes: PLACE (placement type), REC (reason
-// episode ceased) or REASON_PLACE_CHANGE (reason for placement change).
-type DfE struct{ Field, Code string }
-
-// Coded is a Hearth code, the label people see, and the SSDA903 code it reports as (none
-// for a Hearth-only code that makes no return, such as a placement that did not start).
-type Coded struct {
-	Code, Label string
-	DfE         DfE
-}
-
-// Shown is the label with the DfE code beside it.
-func (c Coded) Shown() string {
-	if c.DfE.Code == "" {
-		return c.Label + " (not reported to the DfE)"
-	}
-	return c.Label + " (DfE " + c.DfE.Code + ")"
-}
+// DfE and Coded are the kernel's (placement types are shared with commissioning's lots).
+type (
+	DfE   = kernel.DfE
+	Coded = kernel.Coded
+)
 
 // Shown lists codes as options whose labels carry the DfE code.
-func Shown(codes []Coded) []Option {
-	out := make([]Option, len(codes))
-	for i, c := range codes {
-		out[i] = Option{Code: c.Code, Label: c.Shown()}
-	}
-	return out
-}
+func Shown(codes []Coded) []Option { return kernel.Shown(codes) }
 
 // CodesOf lists the Hearth codes, in order.
 func CodesOf(codes []Coded) []string {
@@ -62,42 +45,42 @@ const (
 // REC X1 with a reason for placement change; leaving care reports its REC code.
 var EndReasonCodes = []Coded{
 	// The child moves to another placement and stays looked after.
-	{"planned_move", "Planned move to another placement in the care plan", DfE{FieldPlaceChange, "CARPL"}},
-	{"provision_closed", "The carer resigned or the home closed", DfE{FieldPlaceChange, "CLOSE"}},
-	{"allegation", "Allegation (section 47 enquiry)", DfE{FieldPlaceChange, "ALLEG"}},
-	{"standards_concern", "Standards of care concern", DfE{FieldPlaceChange, "STAND"}},
-	{"approval_removed", "The home's or carer's approval or registration was removed", DfE{FieldPlaceChange, "APPRR"}},
-	{"breakdown", "The home asked to end it because of the child's behaviour", DfE{FieldPlaceChange, "CREQB"}},
-	{"provider_ended", "The home asked to end it for another reason", DfE{FieldPlaceChange, "CREQO"}},
-	{"child_requested", "The child asked to end it", DfE{FieldPlaceChange, "CHILD"}},
-	{"council_ended", "The council ended it: it no longer meets the child's needs", DfE{FieldPlaceChange, "LAREQ"}},
-	{"status_change", "Change in the status of the placement only", DfE{FieldPlaceChange, "PLACE"}},
-	{"custody", "Custody arrangement (the child stays looked after)", DfE{FieldPlaceChange, "CUSTOD"}},
-	{"other", "Other move (exceptional)", DfE{FieldPlaceChange, "OTHER"}},
+	{Code: "planned_move", Label: "Planned move to another placement in the care plan", DfE: DfE{Field: FieldPlaceChange, Code: "CARPL"}},
+	{Code: "provision_closed", Label: "The carer resigned or the home closed", DfE: DfE{Field: FieldPlaceChange, Code: "CLOSE"}},
+	{Code: "allegation", Label: "Allegation (section 47 enquiry)", DfE: DfE{Field: FieldPlaceChange, Code: "ALLEG"}},
+	{Code: "standards_concern", Label: "Standards of care concern", DfE: DfE{Field: FieldPlaceChange, Code: "STAND"}},
+	{Code: "approval_removed", Label: "The home's or carer's approval or registration was removed", DfE: DfE{Field: FieldPlaceChange, Code: "APPRR"}},
+	{Code: "breakdown", Label: "The home asked to end it because of the child's behaviour", DfE: DfE{Field: FieldPlaceChange, Code: "CREQB"}},
+	{Code: "provider_ended", Label: "The home asked to end it for another reason", DfE: DfE{Field: FieldPlaceChange, Code: "CREQO"}},
+	{Code: "child_requested", Label: "The child asked to end it", DfE: DfE{Field: FieldPlaceChange, Code: "CHILD"}},
+	{Code: "council_ended", Label: "The council ended it: it no longer meets the child's needs", DfE: DfE{Field: FieldPlaceChange, Code: "LAREQ"}},
+	{Code: "status_change", Label: "Change in the status of the placement only", DfE: DfE{Field: FieldPlaceChange, Code: "PLACE"}},
+	{Code: "custody", Label: "Custody arrangement (the child stays looked after)", DfE: DfE{Field: FieldPlaceChange, Code: "CUSTOD"}},
+	{Code: "other", Label: "Other move (exceptional)", DfE: DfE{Field: FieldPlaceChange, Code: "OTHER"}},
 	// The child leaves care.
-	{"return_home", "Returned home to parents or others with parental responsibility, in the care plan", DfE{FieldREC, "E4A"}},
-	{"return_home_unplanned", "Returned home to parents or others with parental responsibility, not in the care plan", DfE{FieldREC, "E4B"}},
-	{"lives_with_others", "Left care to live with parents, relatives or others without parental responsibility", DfE{FieldREC, "E13"}},
-	{"adopted", "Adopted: application unopposed", DfE{FieldREC, "E11"}},
-	{"adopted_consent_dispensed", "Adopted: consent dispensed with by the court", DfE{FieldREC, "E12"}},
-	{"child_arrangements_order", "Child arrangements (residence) order granted", DfE{FieldREC, "E41"}},
-	{"sgo_foster_relative", "Special guardianship order to former foster carers who are relatives or friends", DfE{FieldREC, "E45"}},
-	{"sgo_foster_other", "Special guardianship order to former foster carers, not relatives or friends", DfE{FieldREC, "E46"}},
-	{"sgo_relative", "Special guardianship order to other carers who are relatives or friends", DfE{FieldREC, "E47"}},
-	{"sgo_other", "Special guardianship order to other carers, not relatives or friends", DfE{FieldREC, "E48"}},
-	{"independence", "Moved to independent living with formal support (hostel, foyer, staying close)", DfE{FieldREC, "E5"}},
-	{"independence_unsupported", "Moved to independent living without formal support (own flat, bedsit, friends)", DfE{FieldREC, "E6"}},
-	{"staying_put", "Aged 18 or over and stayed with current carers (staying put)", DfE{FieldREC, "E17"}},
-	{"adult_care", "Moved to residential care funded by adult social care", DfE{FieldREC, "E7"}},
-	{"remand_ended", "Accommodation on remand ended", DfE{FieldREC, "E14"}},
-	{"sentenced_custody", "Sentenced to custody (left care)", DfE{FieldREC, "E9"}},
-	{"other_council", "Care taken over by another council", DfE{FieldREC, "E3"}},
-	{"age_assessed_adult", "Age assessment found the child is 18 or over", DfE{FieldREC, "E15"}},
-	{"moved_abroad", "Moved abroad", DfE{FieldREC, "E16"}},
-	{"died", "Died", DfE{FieldREC, "E2"}},
-	{"left_care_other", "Left care for any other reason", DfE{FieldREC, "E8"}},
+	{Code: "return_home", Label: "Returned home to parents or others with parental responsibility, in the care plan", DfE: DfE{Field: FieldREC, Code: "E4A"}},
+	{Code: "return_home_unplanned", Label: "Returned home to parents or others with parental responsibility, not in the care plan", DfE: DfE{Field: FieldREC, Code: "E4B"}},
+	{Code: "lives_with_others", Label: "Left care to live with parents, relatives or others without parental responsibility", DfE: DfE{Field: FieldREC, Code: "E13"}},
+	{Code: "adopted", Label: "Adopted: application unopposed", DfE: DfE{Field: FieldREC, Code: "E11"}},
+	{Code: "adopted_consent_dispensed", Label: "Adopted: consent dispensed with by the court", DfE: DfE{Field: FieldREC, Code: "E12"}},
+	{Code: "child_arrangements_order", Label: "Child arrangements (residence) order granted", DfE: DfE{Field: FieldREC, Code: "E41"}},
+	{Code: "sgo_foster_relative", Label: "Special guardianship order to former foster carers who are relatives or friends", DfE: DfE{Field: FieldREC, Code: "E45"}},
+	{Code: "sgo_foster_other", Label: "Special guardianship order to former foster carers, not relatives or friends", DfE: DfE{Field: FieldREC, Code: "E46"}},
+	{Code: "sgo_relative", Label: "Special guardianship order to other carers who are relatives or friends", DfE: DfE{Field: FieldREC, Code: "E47"}},
+	{Code: "sgo_other", Label: "Special guardianship order to other carers, not relatives or friends", DfE: DfE{Field: FieldREC, Code: "E48"}},
+	{Code: "independence", Label: "Moved to independent living with formal support (hostel, foyer, staying close)", DfE: DfE{Field: FieldREC, Code: "E5"}},
+	{Code: "independence_unsupported", Label: "Moved to independent living without formal support (own flat, bedsit, friends)", DfE: DfE{Field: FieldREC, Code: "E6"}},
+	{Code: "staying_put", Label: "Aged 18 or over and stayed with current carers (staying put)", DfE: DfE{Field: FieldREC, Code: "E17"}},
+	{Code: "adult_care", Label: "Moved to residential care funded by adult social care", DfE: DfE{Field: FieldREC, Code: "E7"}},
+	{Code: "remand_ended", Label: "Accommodation on remand ended", DfE: DfE{Field: FieldREC, Code: "E14"}},
+	{Code: "sentenced_custody", Label: "Sentenced to custody (left care)", DfE: DfE{Field: FieldREC, Code: "E9"}},
+	{Code: "other_council", Label: "Care taken over by another council", DfE: DfE{Field: FieldREC, Code: "E3"}},
+	{Code: "age_assessed_adult", Label: "Age assessment found the child is 18 or over", DfE: DfE{Field: FieldREC, Code: "E15"}},
+	{Code: "moved_abroad", Label: "Moved abroad", DfE: DfE{Field: FieldREC, Code: "E16"}},
+	{Code: "died", Label: "Died", DfE: DfE{Field: FieldREC, Code: "E2"}},
+	{Code: "left_care_other", Label: "Left care for any other reason", DfE: DfE{Field: FieldREC, Code: "E8"}},
 	// Hearth only: no episode began, so nothing is reported.
-	{"did_not_start", "Did not start", DfE{}},
+	{Code: "did_not_start", Label: "Did not start"},
 }
 
 // EndReasons are why a placement ends, labelled with their DfE codes.

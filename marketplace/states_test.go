@@ -11,31 +11,6 @@ import (
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
-// checkMachine holds every pair of m's statuses against legal: a change is allowed
-// exactly when legal lists it (with why), and is an IllegalTransition otherwise.
-func checkMachine[S ~string](t *testing.T, m kernel.Machine[S], legal map[[2]S]string) {
-	t.Helper()
-	for pair := range legal {
-		if !m.Known(pair[0]) || !m.Known(pair[1]) {
-			t.Fatalf("the test's table names an unknown status: %v", pair)
-		}
-	}
-	for _, from := range m.States {
-		for _, to := range m.States {
-			why, ok := legal[[2]S{from, to}]
-			t.Run(string(from)+"_to_"+string(to), func(t *testing.T) {
-				err := m.Check(from, to)
-				switch {
-				case ok && err != nil:
-					t.Errorf("%s: %v", why, err)
-				case !ok && !errors.Is(err, kernel.ErrIllegalTransition):
-					t.Errorf("Check = %v, want ErrIllegalTransition", err)
-				}
-			})
-		}
-	}
-}
-
 // agrees holds a machine's statuses against the database's CHECK on table.column.
 func agrees[S ~string](t *testing.T, m kernel.Machine[S], table, column string) {
 	t.Helper()
@@ -50,7 +25,7 @@ func agrees[S ~string](t *testing.T, m kernel.Machine[S], table, column string) 
 }
 
 func TestBidTransitions(t *testing.T) {
-	checkMachine(t, marketplace.BidMachine, map[[2]marketplace.BidStatus]string{
+	marketplace.BidMachine.Verify(t, map[[2]marketplace.BidStatus]string{
 		{marketplace.BidActive, marketplace.BidWithdrawn}: "withdraw, or decline",
 		{marketplace.BidWithdrawn, marketplace.BidActive}: "bid again before the deadline",
 	})
@@ -68,7 +43,7 @@ func TestPlacementTransitions(t *testing.T) {
 		started = marketplace.PlacementStarted
 		ended   = marketplace.PlacementEnded
 	)
-	checkMachine(t, marketplace.PlacementMachine, map[[2]marketplace.PlacementStatus]string{
+	marketplace.PlacementMachine.Verify(t, map[[2]marketplace.PlacementStatus]string{
 		{waiting, awarded}: "the approver approves",
 		{waiting, refused}: "the approver refuses",
 		{awarded, started}: "the child moves in",
@@ -90,7 +65,7 @@ func TestPlacementTransitions(t *testing.T) {
 }
 
 func TestInvitationTransitions(t *testing.T) {
-	checkMachine(t, marketplace.InvitationMachine, map[[2]marketplace.InvitationOutcome]string{
+	marketplace.InvitationMachine.Verify(t, map[[2]marketplace.InvitationOutcome]string{
 		{marketplace.OutcomePending, marketplace.OutcomeSuccessful}:    "the provider's bid is awarded, finally",
 		{marketplace.OutcomePending, marketplace.OutcomeNotSuccessful}: "another bid is awarded, finally",
 	})

@@ -255,17 +255,17 @@ func TestDistancePolicyPerFramework(t *testing.T) {
 			t.Errorf("accepted: %s", sql)
 		}
 	}
-	f, err := w.mk.Framework(ctx, w.framework.ID)
+	f, err := w.fw.Framework(ctx, w.framework.ID)
 	must(t, err)
 	if f.DistantMiles == nil || *f.DistantMiles != 20 {
 		t.Fatalf("default policy %v, want 20", f.DistantMiles)
 	}
-	must(t, w.mk.UpdateFramework(ctx, f.ID, marketplace.FrameworkTerms{Name: f.Name, OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150, NoDistancePolicy: true}))
+	must(t, w.fw.UpdateFramework(ctx, f.ID, commissioning.FrameworkTerms{Name: f.Name, OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150, NoDistancePolicy: true}))
 	p, _ := reg11Award(t, w)
 	if !slices.Equal([]string(p.ApprovalReasons), []string{"regulation_11"}) || p.PolicyMiles != nil {
 		t.Fatalf("with the policy off: %v (%v)", p.ApprovalReasons, p.PolicyMiles)
 	}
-	must(t, w.mk.UpdateFramework(ctx, f.ID, marketplace.FrameworkTerms{Name: f.Name, OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150, DistantMiles: 10}))
+	must(t, w.fw.UpdateFramework(ctx, f.ID, commissioning.FrameworkTerms{Name: f.Name, OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150, DistantMiles: 10}))
 	again, err := w.mk.PlacementFor(ctx, p.ID, marketplace.Viewer{OrgID: p.CouncilID, Kind: kernel.KindCouncil})
 	must(t, err)
 	if !slices.Equal(again.ApprovalRules(), []string{"Regulation 11: out of area and not adjoining"}) {

@@ -1,13 +1,14 @@
-// Package marketplace is the trading floor from end to end. Supply: frameworks (a DPS /
-// dynamic market) with lots and price ceilings, providers' applications and admissions,
-// homes and their vacancies, the regional vacancy board and CSV imports. The call-off:
-// the placement request, matching, invitations, sealed bids, evaluation, award, approval,
-// amendment and cancellation, the placement and its lifecycle, with the agreement and
-// billing in subpackages. Each stateful object's legal moves are in its *_states.go file.
-// It imports commissioning (organisations) and the kernel, never the web layer.
+// Package marketplace is the trading floor from end to end. Supply: homes and their
+// vacancies (offered under commissioning's frameworks and admissions), the regional
+// vacancy board and CSV imports. The call-off: the placement request, matching,
+// invitations, sealed bids, evaluation, award, approval, amendment and cancellation, the
+// placement and its lifecycle, with the agreement and billing in subpackages. Each
+// stateful object's legal moves are in its *_states.go file. It imports commissioning
+// (organisations, frameworks) and the kernel, never the web layer.
 package marketplace
 
 import (
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
@@ -49,23 +50,10 @@ var HomeTypes = []Option{
 	{Code: "secure_childrens_home", Label: "Secure children's home"},
 }
 
-// PlacementTypes are what a lot buys, each with the SSDA903 placement type (PLACE) it
-// reports as.
-var PlacementTypes = Shown(PlacementTypeCodes)
-
-// PlacementTypeCodes is the one list of placement types; the database's
-// hearth_placement_type_codes() holds the same codes.
-var PlacementTypeCodes = []Coded{
-	{Code: "residential", Label: "Residential (children's homes)", DfE: DfE{"PLACE", "K2"}},
-	{Code: "fostering", Label: "Fostering (not long term)", DfE: DfE{"PLACE", "U6"}},
-	{Code: "fostering_long_term", Label: "Fostering (long term)", DfE: DfE{"PLACE", "U4"}},
-	{Code: "supported_16_17", Label: "Registered supported accommodation 16 to 17", DfE: DfE{"PLACE", "K3"}},
-	{Code: "secure_welfare", Label: "Secure children's home", DfE: DfE{"PLACE", "K1"}},
-}
-
-// Tiers are the needs tiers a lot is priced by.
-var Tiers = []Option{
-	{Code: "standard", Label: "Standard"},
-	{Code: "complex", Label: "Complex"},
-	{Code: "specialist", Label: "Specialist"},
-}
+// PlacementTypes, PlacementTypeCodes and Tiers are commissioning's: what a framework's
+// lots buy and the needs tiers they are priced by, which requests and placements use too.
+var (
+	PlacementTypes     = commissioning.PlacementTypes
+	PlacementTypeCodes = commissioning.PlacementTypeCodes
+	Tiers              = commissioning.Tiers
+)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
@@ -28,22 +29,23 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	f, err := d.Market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "Storm DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	f, err := d.Frameworks.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: "Storm DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	lot, err := d.Market.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
+	lot, err := d.Frameworks.AddLot(ctx, f.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	results := make([]result, n)
 	for i := range n {
-		p, err := d.Market.CreateProvider(ctx, marketplace.ProviderSignUp{Name: fmt.Sprintf("Storm Provider %04d", i+1), RegistrationKind: "company",
+		p, err := d.Frameworks.CreateProvider(ctx, commissioning.ProviderSignUp{Name: fmt.Sprintf("Storm Provider %04d", i+1), RegistrationKind: "company",
 			RegistrationNumber: fmt.Sprintf("%08d", 10000000+i), ContactName: "C", ContactEmail: fmt.Sprintf("c%d@storm.example", i), ContactPhone: "0161 496 0000"})
 		if err != nil {
 			return 0, nil, 0, err
 		}
-		if err := admit(ctx, d.Market, f.ID, p.ID, lot.ID); err != nil {
+		if _, err := d.Frameworks.AdmitOutright(ctx, f.ID, p.ID, []int64{lot.ID}, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
+			SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}, "storm"); err != nil {
 			return 0, nil, 0, err
 		}
 		lots, _, err := d.Market.AdmittedLots(ctx, p.ID)
@@ -91,27 +93,4 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 		return 0, nil, 0, fmt.Errorf("%d providers invited, want %d", len(res.Invited), n)
 	}
 	return r.ID, results, manchester.ID, nil
-}
-
-func admit(ctx context.Context, m *marketplace.Service, frameworkID, providerID, lotID int64) error {
-	a, err := m.ApplicationFor(ctx, frameworkID, providerID)
-	if err != nil {
-		return err
-	}
-	if err := m.ChooseLots(ctx, a, []int64{lotID}); err != nil {
-		return err
-	}
-	if err := m.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "R"}); err != nil {
-		return err
-	}
-	if a, err = m.Application(ctx, a.ID); err != nil {
-		return err
-	}
-	if err := m.Submit(ctx, a); err != nil {
-		return err
-	}
-	if a, err = m.Application(ctx, a.ID); err != nil {
-		return err
-	}
-	return m.Decide(ctx, a, lotID, true, "storm", 0)
 }

@@ -38,8 +38,10 @@ type app struct {
 	audit    *audit.Log
 	outbox   *notify.Outbox
 	market   *marketplace.Service
-	secure   *secure.Service
-	billing  *billing.Service
+	// frameworks is commissioning's frameworks, sign-up and admissions.
+	frameworks *commissioning.Frameworks
+	secure     *secure.Service
+	billing    *billing.Service
 	// queue is the job queue: the outbox and billing enqueue on it in their own
 	// transactions; serve starts it (startJobs).
 	queue *jobs.Queue
@@ -52,7 +54,7 @@ type app struct {
 // the same time. Deadlines stay on the database's clock.
 func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
-	a.users.Now, a.market.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now
+	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -102,13 +104,14 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 	users := auth.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL)
 	users.Keys = keys
 	a := &app{cfg: cfg, db: db, users: users, audit: audit.New(db.Gorm), outbox: outbox,
-		orgs:     commissioning.NewService(db.Gorm),
-		requests: marketplace.NewRequests(db.Gorm),
-		inbox:    notify.NewInbox(db.Gorm),
-		market:   marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		secure:   secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		billing:  billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
-		queue:    queue}
+		orgs:       commissioning.NewService(db.Gorm),
+		requests:   marketplace.NewRequests(db.Gorm),
+		inbox:      notify.NewInbox(db.Gorm),
+		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		billing:    billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
+		queue:      queue}
 	a.setClock(kernel.SystemClock)
 	return a
 }
@@ -118,13 +121,14 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 func (a *app) withoutMail() *app {
 	c := *a
 	c.market = a.market.WithoutMail()
+	c.frameworks = a.frameworks.WithoutMail()
 	c.secure = secure.NewService(a.db.Gorm)
 	return &c
 }
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Secure: a.secure, Billing: a.billing, Clock: a.clock}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

@@ -11,7 +11,7 @@ import (
 )
 
 // The demo framework: lots priced within DOMAIN.md's typical ranges (integer pence).
-var demoLots = []marketplace.NewLot{
+var demoLots = []commissioning.NewLot{
 	{Code: "residential", Name: "Residential (shared homes)", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
 	{Code: "residential_solo", Name: "Solo and specialist residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
 	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 950_00, "complex": 1_200_00}},
@@ -45,14 +45,14 @@ var demoHomes = []demoHome{
 // loadDemoMarket creates the consortium's framework, admits the demo providers and
 // gives them homes with vacancies.
 func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation) error {
-	f, err := a.market.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: "North West Placements DPS (demo)", OpenForApplications: true,
+	f, err := a.frameworks.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: "North West Placements DPS (demo)", OpenForApplications: true,
 		WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	if err != nil {
 		return err
 	}
 	lots := map[string]int64{}
 	for _, nl := range demoLots {
-		l, err := a.market.AddLot(ctx, f.ID, nl)
+		l, err := a.frameworks.AddLot(ctx, f.ID, nl)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		if err != nil {
 			return err
 		}
-		if err := admitProvider(ctx, a.market, f.ID, org.ID, codes, lots); err != nil {
+		if err := admitProvider(ctx, a.frameworks, f.ID, org.ID, codes, lots); err != nil {
 			return err
 		}
 	}
@@ -119,40 +119,17 @@ func (a *app) createDemoProvider(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return a.db.Gorm.WithContext(ctx).Create(&marketplace.ProviderProfile{OrganisationID: org.ID, RegistrationKind: "company",
+	return a.db.Gorm.WithContext(ctx).Create(&commissioning.ProviderProfile{OrganisationID: org.ID, RegistrationKind: "company",
 		RegistrationNumber: fmt.Sprintf("%08d", 9000000+org.ID), ContactName: "Demo contact", ContactEmail: "contact@provider.example", ContactPhone: "0161 496 0000"}).Error
 }
 
-// admitProvider files a complete application and admits it to the given lots.
-func admitProvider(ctx context.Context, m *marketplace.Service, frameworkID, providerID int64, codes []string, lots map[string]int64) error {
-	app, err := m.ApplicationFor(ctx, frameworkID, providerID)
-	if err != nil {
-		return err
-	}
+// admitProvider files a complete application and admits it to the lots of codes.
+func admitProvider(ctx context.Context, fw *commissioning.Frameworks, frameworkID, providerID int64, codes []string, lots map[string]int64) error {
 	var ids []int64
 	for _, c := range codes {
 		ids = append(ids, lots[c])
 	}
-	if err := m.ChooseLots(ctx, app, ids); err != nil {
-		return err
-	}
-	if err := m.Declare(ctx, app, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
-		SafeguardingPolicyDate: time.Now().AddDate(0, -3, 0), ResponsibleIndividual: "Demo Responsible Individual"}); err != nil {
-		return err
-	}
-	if app, err = m.Application(ctx, app.ID); err != nil {
-		return err
-	}
-	if err := m.Submit(ctx, app); err != nil {
-		return err
-	}
-	if app, err = m.Application(ctx, app.ID); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := m.Decide(ctx, app, id, true, "Meets the framework's quality and safeguarding criteria (demo)", 0); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := fw.AdmitOutright(ctx, frameworkID, providerID, ids, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
+		SafeguardingPolicyDate: time.Now().AddDate(0, -3, 0), ResponsibleIndividual: "Demo Responsible Individual"}, "Meets the framework's quality and safeguarding criteria (demo)")
+	return err
 }

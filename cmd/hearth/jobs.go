@@ -71,7 +71,7 @@ func (a *app) startJobs(ctx context.Context) (stop func(), err error) {
 		if a.cfg.MailKeyEphemeral {
 			slog.Warn("HEARTH_MAIL_KEY is unset: a random key seals reset and invitation links, so those queued before a restart are not sent")
 		}
-		if err := a.queue.DeliverMail(notify.NewWorker(a.db.Gorm, a.cfg.SMTP), mailSweepEvery); err != nil {
+		if err := a.queue.DeliverMail(notify.NewWorker(a.db.Gorm, a.cfg.SMTP).WithClock(a.clock), mailSweepEvery); err != nil {
 			return nil, err
 		}
 	}

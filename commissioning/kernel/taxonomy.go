@@ -69,3 +69,31 @@ func NeedsFromMask(m int64) []string {
 	}
 	return out
 }
+
+// DfE is an SSDA903 field and one of its codes: PLACE (placement type), REC (reason
+// episode ceased) or REASON_PLACE_CHANGE (reason for placement change).
+type DfE struct{ Field, Code string }
+
+// Coded is a Hearth code, the label people see, and the SSDA903 code it reports as (none
+// for a Hearth-only code that makes no return, such as a placement that did not start).
+type Coded struct {
+	Code, Label string
+	DfE         DfE
+}
+
+// Shown is the label with the DfE code beside it.
+func (c Coded) Shown() string {
+	if c.DfE.Code == "" {
+		return c.Label + " (not reported to the DfE)"
+	}
+	return c.Label + " (DfE " + c.DfE.Code + ")"
+}
+
+// Shown lists codes as options whose labels carry the DfE code.
+func Shown(codes []Coded) []Option {
+	out := make([]Option, len(codes))
+	for i, c := range codes {
+		out[i] = Option{Code: c.Code, Label: c.Shown()}
+	}
+	return out
+}

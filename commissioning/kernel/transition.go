@@ -80,3 +80,34 @@ func (m Machine[S]) Mermaid() string {
 	}
 	return b.String()
 }
+
+// TB is the part of *testing.T that Verify needs (the kernel does not import testing).
+type TB interface {
+	Helper()
+	Errorf(format string, args ...any)
+}
+
+// Verify holds every pair of m's statuses against legal, the transitions a test
+// expects with why each is allowed: a change must pass Check exactly when legal lists
+// it, and fail as an IllegalTransition otherwise. A pair naming an unknown status is an
+// error in the test's own table. It reports each disagreement on t.
+func (m Machine[S]) Verify(t TB, legal map[[2]S]string) {
+	t.Helper()
+	for pair := range legal {
+		if !m.Known(pair[0]) || !m.Known(pair[1]) {
+			t.Errorf("%s: the test's table names an unknown status: %v", m.Object, pair)
+		}
+	}
+	for _, from := range m.States {
+		for _, to := range m.States {
+			why, ok := legal[[2]S{from, to}]
+			err := m.Check(from, to)
+			switch {
+			case ok && err != nil:
+				t.Errorf("%s %s to %s (%s): %v", m.Object, from, to, why, err)
+			case !ok && !errors.Is(err, ErrIllegalTransition):
+				t.Errorf("%s %s to %s: Check = %v, want ErrIllegalTransition", m.Object, from, to, err)
+			}
+		}
+	}
+}

@@ -57,3 +57,33 @@ func TestMachineMermaidDrawsEveryTransition(t *testing.T) {
 		}
 	}
 }
+
+// recorder is a TB that keeps what Verify reports.
+type recorder struct{ errs []string }
+
+func (r *recorder) Helper()                           {}
+func (r *recorder) Errorf(format string, args ...any) { r.errs = append(r.errs, format) }
+
+// TestMachineVerify proves Verify passes a machine against its own table and reports a
+// missing transition, an extra one and an unknown status.
+func TestMachineVerify(t *testing.T) {
+	exact := map[[2]light]string{{"red", "green"}: "go", {"green", "amber"}: "slow", {"amber", "red"}: "stop"}
+	for _, tc := range []struct {
+		name  string
+		legal map[[2]light]string
+		errs  int
+	}{
+		{"OK", exact, 0},
+		{"ErrMissing", map[[2]light]string{{"red", "green"}: "go", {"green", "amber"}: "slow"}, 1},
+		{"ErrExtra", map[[2]light]string{{"red", "green"}: "go", {"green", "amber"}: "slow", {"amber", "red"}: "stop", {"red", "amber"}: "skip"}, 1},
+		{"ErrUnknown", map[[2]light]string{{"red", "green"}: "go", {"green", "amber"}: "slow", {"amber", "red"}: "stop", {"blue", "red"}: "?"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var r recorder
+			lights.Verify(&r, tc.legal)
+			if len(r.errs) != tc.errs {
+				t.Errorf("Verify reported %d problems (%v), want %d", len(r.errs), r.errs, tc.errs)
+			}
+		})
+	}
+}

@@ -10,26 +10,6 @@ import (
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
-// checkMachine holds every pair of m's statuses against legal: a change is allowed
-// exactly when legal lists it (with why), and is an IllegalTransition otherwise.
-func checkMachine[S ~string](t *testing.T, m kernel.Machine[S], legal map[[2]S]string) {
-	t.Helper()
-	for _, from := range m.States {
-		for _, to := range m.States {
-			why, ok := legal[[2]S{from, to}]
-			t.Run(string(from)+"_to_"+string(to), func(t *testing.T) {
-				err := m.Check(from, to)
-				switch {
-				case ok && err != nil:
-					t.Errorf("%s: %v", why, err)
-				case !ok && !errors.Is(err, kernel.ErrIllegalTransition):
-					t.Errorf("Check = %v, want ErrIllegalTransition", err)
-				}
-			})
-		}
-	}
-}
-
 func TestReferralTransitions(t *testing.T) {
 	const (
 		received   = secure.ReferralReceived
@@ -53,7 +33,7 @@ func TestReferralTransitions(t *testing.T) {
 		legal[[2]secure.ReferralStatus{a, withdrawn}] = "the council withdraws"
 		legal[[2]secure.ReferralStatus{a, elsewhere}] = "the child is placed elsewhere"
 	}
-	checkMachine(t, secure.ReferralMachine, legal)
+	secure.ReferralMachine.Verify(t, legal)
 	r := secure.Referral{Status: placed}
 	if err := r.Transition(withdrawn); !errors.Is(err, kernel.ErrIllegalTransition) || r.Status != placed {
 		t.Errorf("withdrawing a placed referral: %v, %s", err, r.Status)
@@ -67,7 +47,7 @@ func TestBedTransitions(t *testing.T) {
 		held     = secure.BedHeld
 		closed   = secure.BedClosed
 	)
-	checkMachine(t, secure.BedMachine, map[[2]secure.BedStatus]string{
+	secure.BedMachine.Verify(t, map[[2]secure.BedStatus]string{
 		{free, occupied}:   "the home reports a child in it",
 		{free, closed}:     "the home closes it",
 		{occupied, free}:   "the child leaves",

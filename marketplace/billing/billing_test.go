@@ -81,6 +81,7 @@ func must(t *testing.T, err error) {
 type world struct {
 	db                  *migrations.DB
 	mk                  *marketplace.Service
+	fw                  *commissioning.Frameworks
 	b                   *billing.Service
 	consortium, council commissioning.Organisation
 	provider            commissioning.Organisation
@@ -99,26 +100,21 @@ func newWorld(t *testing.T) *world {
 	db := dbtest.Open(t)
 	orgs := commissioning.NewService(db.Gorm)
 	must(t, orgs.SyncCouncils(ctx))
-	w := &world{db: db, mk: marketplace.NewService(db.Gorm), b: billing.NewService(db.Gorm, config())}
+	w := &world{db: db, mk: marketplace.NewService(db.Gorm), fw: commissioning.NewFrameworks(db.Gorm), b: billing.NewService(db.Gorm, config())}
 	var err error
 	w.consortium, err = orgs.Create(ctx, kernel.KindConsortium, "NW")
 	must(t, err)
 	must(t, orgs.JoinConsortium(ctx, w.consortium.ID, []string{"E08000003"}))
 	must(t, db.Gorm.Where("ons_code = 'E08000003'").First(&w.council).Error)
-	f, err := w.mk.CreateFramework(ctx, w.consortium.ID, marketplace.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+	f, err := w.fw.CreateFramework(ctx, w.consortium.ID, commissioning.FrameworkTerms{Name: "NW DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 	must(t, err)
-	lot, err := w.mk.AddLot(ctx, f.ID, marketplace.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
+	lot, err := w.fw.AddLot(ctx, f.ID, commissioning.NewLot{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 600000}})
 	must(t, err)
-	w.provider, err = w.mk.CreateProvider(ctx, marketplace.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
+	w.provider, err = w.fw.CreateProvider(ctx, commissioning.ProviderSignUp{Name: "Brightwater", RegistrationKind: "company", RegistrationNumber: "01234567", ContactName: "Pat", ContactEmail: "pat@bw.test", ContactPhone: "0161 496 0000"})
 	must(t, err)
-	a, err := w.mk.ApplicationFor(ctx, f.ID, w.provider.ID)
+	_, err = w.fw.AdmitOutright(ctx, f.ID, w.provider.ID, []int64{lot.ID}, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
+		SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "RI"}, "Meets the criteria")
 	must(t, err)
-	must(t, w.mk.ChooseLots(ctx, a, []int64{lot.ID}))
-	must(t, w.mk.Declare(ctx, a, marketplace.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0), SafeguardingPolicyDate: time.Now().AddDate(0, -1, 0), ResponsibleIndividual: "RI"}))
-	a, _ = w.mk.Application(ctx, a.ID)
-	must(t, w.mk.Submit(ctx, a))
-	a, _ = w.mk.Application(ctx, a.ID)
-	must(t, w.mk.Decide(ctx, a, lot.ID, true, "Meets the criteria", 0))
 	lots, _, err := w.mk.AdmittedLots(ctx, w.provider.ID)
 	must(t, err)
 	fields, fe := marketplace.ParseHome(marketplace.HomeInput{Name: "Larch House", OfstedURN: "SC990001", HomeType: "childrens_home", OfstedRating: "good", InspectionDate: "2025-01-10",

@@ -25,7 +25,7 @@ type Summary struct {
 	Consortia, Providers, Homes, Places, BedsFree int
 }
 
-var lots = []marketplace.NewLot{
+var lots = []commissioning.NewLot{
 	{Code: "residential", Name: "Residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"standard": 5_250_00, "complex": 6_500_00, "specialist": 8_000_00}},
 	{Code: "residential_solo", Name: "Solo residential", PlacementType: "residential", Ceilings: map[string]kernel.Pence{"complex": 9_500_00, "specialist": 14_000_00}},
 	{Code: "fostering_ifa", Name: "Independent fostering", PlacementType: "fostering", Ceilings: map[string]kernel.Pence{"standard": 950_00, "complex": 1_200_00}},
@@ -46,9 +46,9 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	}
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	orgs := commissioning.NewService(db)
-	mk := marketplace.NewService(db)
+	fw := commissioning.NewFrameworks(db)
 	// A consortium and framework per region.
-	var frameworks []marketplace.Framework
+	var frameworks []commissioning.Framework
 	for _, region := range geo.Regions() {
 		cons, err := orgs.Create(ctx, kernel.KindConsortium, region+" consortium (synthetic)")
 		if err != nil {
@@ -63,12 +63,12 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 		if err := orgs.JoinConsortium(ctx, cons.ID, codes); err != nil {
 			return sum, err
 		}
-		f, err := mk.CreateFramework(ctx, cons.ID, marketplace.FrameworkTerms{Name: region + " DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+		f, err := fw.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: region + " DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
 		if err != nil {
 			return sum, err
 		}
 		for _, nl := range lots {
-			l, err := mk.AddLot(ctx, f.ID, nl)
+			l, err := fw.AddLot(ctx, f.ID, nl)
 			if err != nil {
 				return sum, err
 			}
@@ -166,22 +166,22 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	return sum, nil
 }
 
-func admitAll(ctx context.Context, db *gorm.DB, providers []int64, frameworks []marketplace.Framework) error {
+func admitAll(ctx context.Context, db *gorm.DB, providers []int64, frameworks []commissioning.Framework) error {
 	now := time.Now().UTC()
 	yes := true
 	ins, pol, ri := now.AddDate(1, 0, 0), now.AddDate(0, -2, 0), "Synthetic RI"
 	for _, f := range frameworks {
-		apps := make([]marketplace.Application, len(providers))
+		apps := make([]commissioning.Application, len(providers))
 		for i, p := range providers {
-			apps[i] = marketplace.Application{FrameworkID: f.ID, ProviderID: p, OfstedRegistered: &yes, InsuranceExpiry: &ins, SafeguardingPolicyDate: &pol, ResponsibleIndividual: &ri, SubmittedAt: &now}
+			apps[i] = commissioning.Application{FrameworkID: f.ID, ProviderID: p, OfstedRegistered: &yes, InsuranceExpiry: &ins, SafeguardingPolicyDate: &pol, ResponsibleIndividual: &ri, SubmittedAt: &now}
 		}
 		if err := db.WithContext(ctx).Omit("CreatedAt", "Admissions", "SuspendedAt", "SuspensionReason").CreateInBatches(&apps, 500).Error; err != nil {
 			return err
 		}
-		var ads []marketplace.Admission
+		var ads []commissioning.Admission
 		for _, a := range apps {
 			for _, l := range f.Lots {
-				ads = append(ads, marketplace.Admission{ApplicationID: a.ID, LotID: l.ID, Status: "admitted", Reason: "Synthetic admission", DecidedAt: &now})
+				ads = append(ads, commissioning.Admission{ApplicationID: a.ID, LotID: l.ID, Status: "admitted", Reason: "Synthetic admission", DecidedAt: &now})
 			}
 		}
 		if err := db.WithContext(ctx).Omit("DecidedBy").CreateInBatches(&ads, 1000).Error; err != nil {

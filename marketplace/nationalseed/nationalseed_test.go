@@ -16,7 +16,7 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, nationalseed.Summary, int64) {
+func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, nationalseed.Summary, int64, *commissioning.Frameworks) {
 	tb.Helper()
 	ctx := context.Background()
 	url := dbtest.New(tb)
@@ -37,16 +37,16 @@ func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, national
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return marketplace.NewService(db.Gorm), sum, nw.ID
+	return marketplace.NewService(db.Gorm), sum, nw.ID, commissioning.NewFrameworks(db.Gorm)
 }
 
 func TestLoadIsDeterministic(t *testing.T) {
-	_, a, _ := load(t, 300, 7)
-	_, b, _ := load(t, 300, 7)
+	_, a, _, _ := load(t, 300, 7)
+	_, b, _, _ := load(t, 300, 7)
 	if a != b || a.Homes != 300 || a.Consortia != 9 || a.Providers != 50 {
 		t.Fatalf("summaries differ or are wrong: %+v vs %+v", a, b)
 	}
-	_, c, _ := load(t, 300, 8)
+	_, c, _, _ := load(t, 300, 8)
 	if c == a {
 		t.Fatal("a different seed gave the same data")
 	}
@@ -66,7 +66,7 @@ func typicalQuery(consortium int64) marketplace.BoardQuery {
 //
 //	go test ./marketplace/nationalseed/ -run '^$' -bench BoardSearch -benchtime 2000x
 func BenchmarkBoardSearch(b *testing.B) {
-	mk, sum, nw := load(b, 3000, 1)
+	mk, sum, nw, _ := load(b, 3000, 1)
 	q := typicalQuery(nw)
 	ctx := context.Background()
 	if _, total, err := mk.Board(ctx, q); err != nil || total == 0 {
@@ -83,9 +83,9 @@ func BenchmarkBoardSearch(b *testing.B) {
 //
 //	go test ./marketplace/nationalseed/ -run '^$' -bench Matching -benchtime 1000x
 func BenchmarkMatching(b *testing.B) {
-	mk, _, nw := load(b, 3000, 1)
+	mk, _, nw, fw := load(b, 3000, 1)
 	ctx := context.Background()
-	fws, err := mk.Frameworks(ctx, nw)
+	fws, err := fw.Frameworks(ctx, nw)
 	if err != nil || len(fws) != 1 {
 		b.Fatalf("frameworks: %v", err)
 	}

@@ -20,30 +20,12 @@ type Record struct {
 	Cells []string
 }
 
-// ShortRow is a row with the wrong number of values.
-type ShortRow struct {
-	Line, Values int
-}
-
-// FileError refuses a whole upload: a problem with the file itself (Problem), or rows
-// whose number of values does not match the header (Rows).
-type FileError struct {
-	Problem string
-	Rows    []ShortRow
-}
-
-func (e *FileError) Error() string {
-	if e.Problem != "" {
-		return e.Problem
-	}
-	return fmt.Sprintf("%d rows have the wrong number of values", len(e.Rows))
-}
-
 // Read reads a whole upload of at most maxBytes and maxRows rows whose header must be
 // columns, in order (compared without case or surrounding space). It accepts a UTF-8
-// byte-order mark, skips blank lines, and returns *FileError for a file a person must fix:
+// byte-order mark, skips blank lines, and returns *ImportError for a file a person must fix:
 // not UTF-8, not CSV, empty, the wrong header, too many rows, or rows of the wrong width
-// (all of those listed at once).
+// (all of those listed at once, by row, with the rows of the right width returned too, so
+// a caller can add their own problems to the list).
 func Read(r io.Reader, columns []string, maxBytes int64, maxRows int) ([]Record, error) {
 	raw, err := io.ReadAll(io.LimitReader(r, maxBytes))
 	if err != nil {
@@ -51,25 +33,25 @@ func Read(r io.Reader, columns []string, maxBytes int64, maxRows int) ([]Record,
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(raw) {
-		return nil, &FileError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
+		return nil, &ImportError{Problem: "The file is not UTF-8 text. Save it from your spreadsheet as \"CSV UTF-8 (comma delimited)\" and upload it again."}
 	}
 	cr := csv.NewReader(bytes.NewReader(raw))
 	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
-		return nil, &FileError{Problem: "The file is empty."}
+		return nil, &ImportError{Problem: "The file is empty."}
 	}
 	if err != nil {
-		return nil, &FileError{Problem: "The file is not a CSV file: " + err.Error()}
+		return nil, &ImportError{Problem: "The file is not a CSV file: " + err.Error()}
 	}
 	for i := range header {
 		header[i] = strings.ToLower(strings.TrimSpace(header[i]))
 	}
 	if !slices.Equal(header, columns) {
-		return nil, &FileError{Problem: "The first row must name these columns, in this order: " + strings.Join(columns, ", ") + "."}
+		return nil, &ImportError{Problem: "The first row must name these columns, in this order: " + strings.Join(columns, ", ") + "."}
 	}
 	var out []Record
-	var short []ShortRow
+	var short []RowError
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -78,19 +60,19 @@ func Read(r io.Reader, columns []string, maxBytes int64, maxRows int) ([]Record,
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
-				return nil, &FileError{Problem: fmt.Sprintf("Row %d cannot be read: %v", pe.StartLine, pe.Err)}
+				return nil, &ImportError{Problem: fmt.Sprintf("Row %d cannot be read: %v", pe.StartLine, pe.Err)}
 			}
-			return nil, &FileError{Problem: "The file cannot be read: " + err.Error()}
+			return nil, &ImportError{Problem: "The file cannot be read: " + err.Error()}
 		}
 		line, _ := cr.FieldPos(0)
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // a blank line
 		}
 		if len(out)+len(short) >= maxRows {
-			return nil, &FileError{Problem: fmt.Sprintf("The file has more than %d rows. Split it into smaller files.", maxRows)}
+			return nil, &ImportError{Problem: fmt.Sprintf("The file has more than %d rows. Split it into smaller files.", maxRows)}
 		}
 		if len(rec) != len(columns) {
-			short = append(short, ShortRow{Line: line, Values: len(rec)})
+			short = append(short, RowError{Row: line, Message: fmt.Sprintf("The row has %d values; it needs %d (%s)", len(rec), len(columns), strings.Join(columns, ","))})
 			continue
 		}
 		for i := range rec {
@@ -99,7 +81,7 @@ func Read(r io.Reader, columns []string, maxBytes int64, maxRows int) ([]Record,
 		out = append(out, Record{Line: line, Cells: rec})
 	}
 	if len(short) > 0 {
-		return out, &FileError{Rows: short}
+		return out, &ImportError{Rows: short}
 	}
 	return out, nil
 }

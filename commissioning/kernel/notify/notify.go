@@ -248,20 +248,32 @@ type Worker struct {
 	cfg         SMTPConfig
 	MaxAttempts int
 	Backoff     func(attempt int) time.Duration
+	// Clock decides when a failed message is tried again (now plus Backoff) and the
+	// sent_at it records: cmd/hearth gives it the app's one Clock. A message is due once
+	// its next_try_at has passed on this clock or the database's (a new message's
+	// next_try_at is the database's now(), so a clock a little behind the database's
+	// never holds it back; a test moves a FakeClock on to bring a retry forward).
+	Clock kernel.Clock
 }
 
-// NewWorker returns a Worker delivering through cfg.
+// NewWorker returns a Worker delivering through cfg, on the wall clock until WithClock.
 func NewWorker(db *gorm.DB, cfg SMTPConfig) *Worker {
-	return &Worker{db: db, cfg: cfg, MaxAttempts: 8, Backoff: func(n int) time.Duration {
+	return &Worker{db: db, cfg: cfg, MaxAttempts: 8, Clock: kernel.SystemClock, Backoff: func(n int) time.Duration {
 		return time.Duration(1<<min(n, 10)) * 15 * time.Second // 30s, 1m, 2m … capped at ~4h
 	}}
+}
+
+// WithClock sets the worker's clock and returns it.
+func (w *Worker) WithClock(c kernel.Clock) *Worker {
+	w.Clock = c
+	return w
 }
 
 // DeliverDue sends every queued message whose time has come and returns how many were sent.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 	sent := 0
 	for {
-		found, ok, err := w.deliverNext(ctx, "status = 'queued' AND next_try_at <= now()")
+		found, ok, err := w.deliverNext(ctx, "status = 'queued' AND next_try_at <= greatest(now(), ?::timestamptz)", w.Clock.Now())
 		if err != nil {
 			return sent, err
 		}
@@ -278,7 +290,7 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 // A message another process is sending, already sent, or waiting for its next try is
 // left alone; a failed attempt is recorded on the message (see DeliverDue), not returned.
 func (w *Worker) DeliverOne(ctx context.Context, id int64) (bool, error) {
-	_, ok, err := w.deliverNext(ctx, "id = ? AND status = 'queued' AND next_try_at <= now()", id)
+	_, ok, err := w.deliverNext(ctx, "id = ? AND status = 'queued' AND next_try_at <= greatest(now(), ?::timestamptz)", id, w.Clock.Now())
 	return ok, err
 }
 
@@ -286,7 +298,7 @@ func (w *Worker) DeliverOne(ctx context.Context, id int64) (bool, error) {
 // most limit of them: the job queue's sweep enqueues a delivery for each.
 func (w *Worker) DueIDs(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
-	err := w.db.WithContext(ctx).Model(&Email{}).Where("status = 'queued' AND next_try_at <= now()").
+	err := w.db.WithContext(ctx).Model(&Email{}).Where("status = 'queued' AND next_try_at <= greatest(now(), ?::timestamptz)", w.Clock.Now()).
 		Order("id").Limit(limit).Pluck("id", &ids).Error
 	if err != nil {
 		return nil, fmt.Errorf("due mail: %w", err)
@@ -312,7 +324,7 @@ func (w *Worker) deliverNext(ctx context.Context, where string, args ...any) (fo
 		if err := w.deliver(e); err != nil {
 			e.Attempts++
 			upd := map[string]any{"attempts": e.Attempts, "last_error": err.Error(),
-				"next_try_at": time.Now().Add(w.Backoff(e.Attempts))}
+				"next_try_at": w.Clock.Now().Add(w.Backoff(e.Attempts))}
 			if e.Attempts >= w.MaxAttempts || errors.Is(err, ErrLinkUnsealable) {
 				// A failed message's secret is wiped: it will never be sent.
 				upd["status"] = "failed"
@@ -322,7 +334,7 @@ func (w *Worker) deliverNext(ctx context.Context, where string, args ...any) (fo
 			return tx.Model(&e).Updates(upd).Error
 		}
 		sent = true
-		return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": time.Now(), "attempts": e.Attempts + 1, "last_error": "",
+		return tx.Model(&e).Updates(map[string]any{"status": "sent", "sent_at": w.Clock.Now(), "attempts": e.Attempts + 1, "last_error": "",
 			"secret_sealed": nil}).Error
 	})
 	if err != nil {

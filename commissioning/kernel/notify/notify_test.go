@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify/smtptest"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -87,5 +88,46 @@ func TestOutboxWithoutSMTPStoresMail(t *testing.T) {
 	list, total, _ := out.List(ctx, notify.AllMail, 0, 10)
 	if total != 1 || list[0].Status != "stored" {
 		t.Fatalf("outbox = %+v (total %d)", list, total)
+	}
+}
+
+// TestWorkerBackoffAndSentAtFollowTheClock proves the worker's retry time and sent_at
+// come from its injected Clock: a failed message waits its backoff on that clock, and
+// moving a FakeClock past it (not waiting) brings the retry.
+func TestWorkerBackoffAndSentAtFollowTheClock(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	down := l.Addr().String()
+	l.Close()
+	out := notify.NewOutbox(db.Gorm, true)
+	if err := out.Send(ctx, notify.Mail{To: "dee@example.org", Subject: "Retry", Body: "Body"}); err != nil {
+		t.Fatal(err)
+	}
+	clock := kernel.NewFakeClock(time.Now().Add(time.Hour).Truncate(time.Second))
+	start := clock.Now()
+	failing := notify.NewWorker(db.Gorm, notify.SMTPConfig{Addr: down, From: "no-reply@hearth.example"}).WithClock(clock)
+	if _, err := failing.DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	row := func() notify.Email {
+		list, _, _ := out.List(ctx, notify.AllMail, 0, 1)
+		return list[0]
+	}
+	if r := row(); r.Attempts != 1 || !r.NextTryAt.Equal(start.Add(30*time.Second)) {
+		t.Fatalf("after one failure: attempts %d, next try %v; want 1 and %v (the clock plus 30s)", r.Attempts, r.NextTryAt, start.Add(30*time.Second))
+	}
+	srv := smtptest.Start(t)
+	up := notify.NewWorker(db.Gorm, notify.SMTPConfig{Addr: srv.Addr, From: "no-reply@hearth.example"}).WithClock(clock)
+	clock.Advance(29 * time.Second)
+	if n, err := up.DeliverDue(ctx); err != nil || n != 0 {
+		t.Fatalf("1s before the retry: sent %d, %v; want nothing", n, err)
+	}
+	clock.Advance(2 * time.Second)
+	if n, err := up.DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("after the backoff: sent %d, %v; want 1", n, err)
+	}
+	if r := row(); r.Status != "sent" || r.SentAt == nil || !r.SentAt.Equal(clock.Now()) {
+		t.Fatalf("sent row = %+v; want sent_at %v", r, clock.Now())
 	}
 }

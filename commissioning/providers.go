@@ -1,4 +1,4 @@
-package marketplace
+package commissioning
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 )
@@ -83,11 +82,11 @@ func (p *ProviderSignUp) Validate() kernel.FieldErrors {
 }
 
 // CreateProvider adds a provider organisation with its profile.
-func (s *Service) CreateProvider(ctx context.Context, p ProviderSignUp) (commissioning.Organisation, error) {
+func (s *Frameworks) CreateProvider(ctx context.Context, p ProviderSignUp) (Organisation, error) {
 	if fe := p.Validate(); fe != nil {
-		return commissioning.Organisation{}, fe
+		return Organisation{}, fe
 	}
-	org, err := commissioning.NewService(s.db).Create(ctx, kernel.KindProvider, p.Name)
+	org, err := NewService(s.db).Create(ctx, kernel.KindProvider, p.Name)
 	if errors.Is(err, kernel.ErrConflict) {
 		return org, kernel.Invalid("organisation_name", "An organisation with this name is already on Hearth; ask its administrator to add you")
 	}
@@ -103,7 +102,7 @@ func (s *Service) CreateProvider(ctx context.Context, p ProviderSignUp) (commiss
 }
 
 // Profile returns a provider's profile.
-func (s *Service) Profile(ctx context.Context, providerID int64) (ProviderProfile, error) {
+func (s *Frameworks) Profile(ctx context.Context, providerID int64) (ProviderProfile, error) {
 	var p ProviderProfile
 	err := s.db.WithContext(ctx).First(&p, providerID).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -170,7 +169,7 @@ func (a Application) AdmittedLots() []int64 {
 }
 
 // ExistingApplication returns the provider's application to a framework, if any.
-func (s *Service) ExistingApplication(ctx context.Context, frameworkID, providerID int64) (Application, error) {
+func (s *Frameworks) ExistingApplication(ctx context.Context, frameworkID, providerID int64) (Application, error) {
 	var a Application
 	err := s.db.WithContext(ctx).Preload("Admissions").Where("framework_id = ? AND provider_id = ?", frameworkID, providerID).First(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -180,7 +179,7 @@ func (s *Service) ExistingApplication(ctx context.Context, frameworkID, provider
 }
 
 // ApplicationFor returns the provider's application to a framework, creating a draft.
-func (s *Service) ApplicationFor(ctx context.Context, frameworkID, providerID int64) (Application, error) {
+func (s *Frameworks) ApplicationFor(ctx context.Context, frameworkID, providerID int64) (Application, error) {
 	var a Application
 	err := s.db.WithContext(ctx).Preload("Admissions").Where("framework_id = ? AND provider_id = ?", frameworkID, providerID).First(&a).Error
 	if err == nil {
@@ -198,7 +197,7 @@ func (s *Service) ApplicationFor(ctx context.Context, frameworkID, providerID in
 }
 
 // Application returns one application with its admissions.
-func (s *Service) Application(ctx context.Context, id int64) (Application, error) {
+func (s *Frameworks) Application(ctx context.Context, id int64) (Application, error) {
 	var a Application
 	err := s.db.WithContext(ctx).Preload("Admissions").First(&a, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -208,7 +207,7 @@ func (s *Service) Application(ctx context.Context, id int64) (Application, error
 }
 
 // Applications lists applications to a framework, submitted ones first.
-func (s *Service) Applications(ctx context.Context, frameworkID int64) ([]Application, error) {
+func (s *Frameworks) Applications(ctx context.Context, frameworkID int64) ([]Application, error) {
 	var out []Application
 	err := s.db.WithContext(ctx).Preload("Admissions").Where("framework_id = ?", frameworkID).Order("submitted_at DESC NULLS LAST, id").Find(&out).Error
 	return out, err
@@ -218,12 +217,12 @@ func (s *Service) Applications(ctx context.Context, frameworkID int64) ([]Applic
 var ErrSubmitted = fmt.Errorf("the application has been submitted: %w", kernel.ErrConflict)
 
 // ChooseLots sets the lots a draft application asks for.
-func (s *Service) ChooseLots(ctx context.Context, a Application, lotIDs []int64) error {
+func (s *Frameworks) ChooseLots(ctx context.Context, a Application, lotIDs []int64) error {
 	if a.SubmittedAt != nil {
 		return ErrSubmitted
 	}
 	if len(lotIDs) == 0 {
-		return kernel.Invalid("lots", "Select at least one lot")
+		return kernel.Invalid("lot_ids", "Select at least one lot")
 	}
 	f, err := s.Framework(ctx, a.FrameworkID)
 	if err != nil {
@@ -239,7 +238,7 @@ func (s *Service) ChooseLots(ctx context.Context, a Application, lotIDs []int64)
 		}
 		for _, id := range lotIDs {
 			if !valid[id] {
-				return kernel.Invalid("lots", "Select lots of this framework")
+				return kernel.Invalid("lot_ids", "Select lots of this framework")
 			}
 			if err := tx.Omit("DecidedBy", "DecidedAt").Create(&Admission{ApplicationID: a.ID, LotID: id, Status: "requested"}).Error; err != nil {
 				return err
@@ -258,7 +257,7 @@ type Declarations struct {
 }
 
 // Declare saves a draft application's declarations.
-func (s *Service) Declare(ctx context.Context, a Application, d Declarations) error {
+func (s *Frameworks) Declare(ctx context.Context, a Application, d Declarations) error {
 	if a.SubmittedAt != nil {
 		return ErrSubmitted
 	}
@@ -284,7 +283,7 @@ func (s *Service) Declare(ctx context.Context, a Application, d Declarations) er
 }
 
 // Submit sends a complete application to the consortium.
-func (s *Service) Submit(ctx context.Context, a Application) error {
+func (s *Frameworks) Submit(ctx context.Context, a Application) error {
 	if a.SubmittedAt != nil {
 		return ErrSubmitted
 	}
@@ -318,12 +317,12 @@ func (s *Service) Submit(ctx context.Context, a Application) error {
 
 // mailProviderAdmins emails every administrator of a provider, inside tx, about the
 // business of consortiumID (whose admin alone sees the emails in the outbox).
-func (s *Service) mailProviderAdmins(ctx context.Context, tx *gorm.DB, consortiumID, providerID int64, subject, body string) error {
+func (s *Frameworks) mailProviderAdmins(ctx context.Context, tx *gorm.DB, consortiumID, providerID int64, subject, body string) error {
 	return s.notify.MailRoles(ctx, tx, providerID, consortiumID, []kernel.Role{kernel.RoleProviderAdmin}, subject, body)
 }
 
 // frameworkIn returns a framework with its lots, read inside tx.
-func (s *Service) frameworkIn(ctx context.Context, tx *gorm.DB, id int64) (Framework, error) {
+func (s *Frameworks) frameworkIn(ctx context.Context, tx *gorm.DB, id int64) (Framework, error) {
 	return s.WithTx(tx).Framework(ctx, id)
 }
 
@@ -338,7 +337,7 @@ func lotName(f Framework, id int64) string {
 }
 
 // Decide admits or rejects one lot of a submitted application, with a written reason.
-func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit bool, reason string, by int64) error {
+func (s *Frameworks) Decide(ctx context.Context, a Application, lotID int64, admit bool, reason string, by int64) error {
 	if a.SubmittedAt == nil {
 		return fmt.Errorf("application %d is a draft: %w", a.ID, kernel.ErrConflict)
 	}
@@ -352,7 +351,7 @@ func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit 
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&Admission{}).Where("application_id = ? AND lot_id = ?", a.ID, lotID).
-			Updates(map[string]any{"status": status, "reason": reason, "decided_by": nullID(by), "decided_at": s.Now()})
+			Updates(map[string]any{"status": status, "reason": reason, "decided_by": kernel.NullID(by), "decided_at": s.Now()})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -376,7 +375,7 @@ func (s *Service) Decide(ctx context.Context, a Application, lotID int64, admit 
 
 // Suspend takes an admitted provider off a framework (its homes leave the board and its
 // API tokens can no longer write); Reinstate undoes it.
-func (s *Service) Suspend(ctx context.Context, a Application, reason string) error {
+func (s *Frameworks) Suspend(ctx context.Context, a Application, reason string) error {
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return kernel.Invalid("reason", "Enter the reason for suspending the provider")
@@ -398,7 +397,7 @@ func (s *Service) Suspend(ctx context.Context, a Application, reason string) err
 }
 
 // Reinstate lifts a suspension.
-func (s *Service) Reinstate(ctx context.Context, a Application) error {
+func (s *Frameworks) Reinstate(ctx context.Context, a Application) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&Application{}).Where("id = ?", a.ID).Updates(map[string]any{"suspended_at": nil, "suspension_reason": nil}).Error; err != nil {
 			return err
@@ -417,17 +416,41 @@ func (s *Service) Reinstate(ctx context.Context, a Application) error {
 
 // ActiveOnAnyFramework reports whether a provider is admitted to at least one lot of a
 // framework and not suspended there: the test for writing vacancies.
-func (s *Service) ActiveOnAnyFramework(ctx context.Context, providerID int64) (bool, error) {
+func (s *Frameworks) ActiveOnAnyFramework(ctx context.Context, providerID int64) (bool, error) {
 	var n int64
 	err := s.db.WithContext(ctx).Table("framework_applications a").Joins("JOIN admissions ad ON ad.application_id = a.id").
 		Where("a.provider_id = ? AND a.suspended_at IS NULL AND ad.status = 'admitted'", providerID).Count(&n).Error
 	return n > 0, err
 }
 
-// nullID is NULL for the system (0) and the id otherwise.
-func nullID(id int64) *int64 {
-	if id == 0 {
-		return nil
+// AdmitOutright files a complete application from a provider to lots of a framework,
+// with declarations d, and admits it to each lot for reason, step by step as a provider
+// and an admin would: for setting up a world (the demo, the load test, tests) in which
+// nobody applies by hand.
+func (s *Frameworks) AdmitOutright(ctx context.Context, frameworkID, providerID int64, lotIDs []int64, d Declarations, reason string) (Application, error) {
+	a, err := s.ApplicationFor(ctx, frameworkID, providerID)
+	if err != nil {
+		return a, err
 	}
-	return &id
+	if err := s.ChooseLots(ctx, a, lotIDs); err != nil {
+		return a, err
+	}
+	if err := s.Declare(ctx, a, d); err != nil {
+		return a, err
+	}
+	if a, err = s.Application(ctx, a.ID); err != nil {
+		return a, err
+	}
+	if err := s.Submit(ctx, a); err != nil {
+		return a, err
+	}
+	if a, err = s.Application(ctx, a.ID); err != nil {
+		return a, err
+	}
+	for _, id := range lotIDs {
+		if err := s.Decide(ctx, a, id, true, reason, 0); err != nil {
+			return a, err
+		}
+	}
+	return s.Application(ctx, a.ID)
 }

@@ -1,4 +1,4 @@
-package marketplace
+package commissioning
 
 import (
 	"context"
@@ -69,54 +69,77 @@ func (l Lot) Ceiling(tier string) (kernel.Pence, bool) {
 	return 0, false
 }
 
-// Service is the marketplace's domain service.
-type Service struct {
+// Frameworks is the consortium's commissioning of providers: its frameworks (lots,
+// ceilings, award weights, levy, distance policy), providers' sign-up, their applications
+// and the admissions, suspensions and reinstatements decided on them. The emails these
+// decisions cause are queued in the decision's own transaction.
+type Frameworks struct {
 	db  *gorm.DB
 	Now func() time.Time
-	// notify writes notices and their emails in the transaction of the change they tell
-	// of (nil: inbox rows only, no email).
-	notify *notify.Notifier
-	// baseURL is where users reach Hearth, for links in the emails notify does not
-	// compose itself.
+	// notify writes the emails a decision causes in its transaction (nil: none), and
+	// outbox those of a sign-up, with links to baseURL.
+	notify  *notify.Notifier
+	outbox  *notify.Outbox
 	baseURL string
 }
 
-// NewService returns a Service on db.
-func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
+// NewFrameworks returns a Frameworks on db, on the wall clock until its Now is set.
+func NewFrameworks(db *gorm.DB) *Frameworks { return &Frameworks{db: db, Now: time.Now} }
 
-// WithMail returns a Service that emails the people a change concerns through outbox,
-// with links to baseURL.
-func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {
+// WithMail returns a Frameworks that emails providers through outbox, with links to
+// baseURL.
+func (s *Frameworks) WithMail(outbox *notify.Outbox, baseURL string) *Frameworks {
 	c := *s
 	c.notify = notify.NewNotifier(outbox, baseURL)
-	c.baseURL = strings.TrimRight(baseURL, "/")
+	c.outbox, c.baseURL = outbox, strings.TrimRight(baseURL, "/")
 	return &c
 }
 
-// WithoutMail returns a Service that writes notices but emails nobody, for setting up
-// a world (the demo, tests) without mailing its people.
-func (s *Service) WithoutMail() *Service {
+// WithoutMail returns a Frameworks that emails nobody, for setting up a world (the demo,
+// tests) without mailing its people.
+func (s *Frameworks) WithoutMail() *Frameworks {
 	c := *s
-	c.notify = nil
+	c.notify, c.outbox = nil, nil
 	return &c
 }
 
-// WithTx returns a Service working inside tx.
-func (s *Service) WithTx(tx *gorm.DB) *Service {
+// WithTx returns a Frameworks working inside tx.
+func (s *Frameworks) WithTx(tx *gorm.DB) *Frameworks {
 	c := *s
 	c.db = tx
 	return &c
 }
 
+// PlacementTypes are what a lot buys, each with the SSDA903 placement type (PLACE) it
+// reports as.
+var PlacementTypes = kernel.Shown(PlacementTypeCodes)
+
+// PlacementTypeCodes is the one list of placement types; the database's
+// hearth_placement_type_codes() holds the same codes.
+var PlacementTypeCodes = []kernel.Coded{
+	{Code: "residential", Label: "Residential (children's homes)", DfE: kernel.DfE{Field: "PLACE", Code: "K2"}},
+	{Code: "fostering", Label: "Fostering (not long term)", DfE: kernel.DfE{Field: "PLACE", Code: "U6"}},
+	{Code: "fostering_long_term", Label: "Fostering (long term)", DfE: kernel.DfE{Field: "PLACE", Code: "U4"}},
+	{Code: "supported_16_17", Label: "Registered supported accommodation 16 to 17", DfE: kernel.DfE{Field: "PLACE", Code: "K3"}},
+	{Code: "secure_welfare", Label: "Secure children's home", DfE: kernel.DfE{Field: "PLACE", Code: "K1"}},
+}
+
+// Tiers are the needs tiers a lot is priced by.
+var Tiers = []kernel.Option{
+	{Code: "standard", Label: "Standard"},
+	{Code: "complex", Label: "Complex"},
+	{Code: "specialist", Label: "Specialist"},
+}
+
 // Frameworks lists a consortium's frameworks (0: every consortium's) with lots and tiers.
-func (s *Service) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {
+func (s *Frameworks) Frameworks(ctx context.Context, consortiumID int64) ([]Framework, error) {
 	out, _, err := s.FrameworksPage(ctx, consortiumID, kernel.AllRows)
 	return out, err
 }
 
 // FrameworksPage lists one page of a consortium's frameworks by name, with lots and
 // tiers, and counts them all.
-func (s *Service) FrameworksPage(ctx context.Context, consortiumID int64, page kernel.Page) ([]Framework, int64, error) {
+func (s *Frameworks) FrameworksPage(ctx context.Context, consortiumID int64, page kernel.Page) ([]Framework, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Framework{}).Order("name, id")
 	if consortiumID != 0 {
 		q = q.Where("consortium_id = ?", consortiumID)
@@ -131,7 +154,7 @@ func (s *Service) FrameworksPage(ctx context.Context, consortiumID int64, page k
 }
 
 // Framework returns one framework with its lots and tiers.
-func (s *Service) Framework(ctx context.Context, id int64) (Framework, error) {
+func (s *Frameworks) Framework(ctx context.Context, id int64) (Framework, error) {
 	var f Framework
 	err := s.db.WithContext(ctx).Preload("Lots", func(db *gorm.DB) *gorm.DB { return db.Order("code") }).Preload("Lots.Tiers").First(&f, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -192,7 +215,7 @@ func (t FrameworkTerms) Validate() error {
 }
 
 // CreateFramework adds a framework to a consortium.
-func (s *Service) CreateFramework(ctx context.Context, consortiumID int64, t FrameworkTerms) (Framework, error) {
+func (s *Frameworks) CreateFramework(ctx context.Context, consortiumID int64, t FrameworkTerms) (Framework, error) {
 	if err := t.Validate(); err != nil {
 		return Framework{}, err
 	}
@@ -211,7 +234,7 @@ func (s *Service) CreateFramework(ctx context.Context, consortiumID int64, t Fra
 }
 
 // UpdateFramework changes a framework's terms.
-func (s *Service) UpdateFramework(ctx context.Context, id int64, t FrameworkTerms) error {
+func (s *Frameworks) UpdateFramework(ctx context.Context, id int64, t FrameworkTerms) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -235,7 +258,7 @@ type NewLot struct {
 }
 
 // AddLot adds a lot with its tiers' ceilings to a framework.
-func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot, error) {
+func (s *Frameworks) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot, error) {
 	var fe kernel.FieldErrors
 	nl.Code = strings.TrimSpace(strings.ToLower(nl.Code))
 	if !lotCode.MatchString(nl.Code) {
@@ -244,14 +267,14 @@ func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot
 	if n := len(strings.TrimSpace(nl.Name)); n < 2 || n > 200 {
 		fe.Add("name", "Enter the lot's name")
 	}
-	if !validCode(PlacementTypes, nl.PlacementType) {
+	if !kernel.ValidCode(PlacementTypes, nl.PlacementType) {
 		fe.Add("placement_type", "Select a placement type")
 	}
 	if len(nl.Ceilings) == 0 {
 		fe.Add("ceiling_standard", "Enter a weekly price ceiling for at least one needs tier")
 	}
 	for tier, p := range nl.Ceilings {
-		if !validCode(Tiers, tier) {
+		if !kernel.ValidCode(Tiers, tier) {
 			fe.Add("ceiling_"+tier, "Unknown needs tier")
 		} else if p < 100 || p > 5_000_000 {
 			fe.Add("ceiling_"+tier, "A weekly ceiling must be between £1 and £50,000")
@@ -280,10 +303,10 @@ func (s *Service) AddLot(ctx context.Context, frameworkID int64, nl NewLot) (Lot
 }
 
 // SetCeilings replaces a lot's weekly price ceilings.
-func (s *Service) SetCeilings(ctx context.Context, lotID int64, ceilings map[string]kernel.Pence) error {
+func (s *Frameworks) SetCeilings(ctx context.Context, lotID int64, ceilings map[string]kernel.Pence) error {
 	var fe kernel.FieldErrors
 	for tier, p := range ceilings {
-		if !validCode(Tiers, tier) || p < 100 || p > 5_000_000 {
+		if !kernel.ValidCode(Tiers, tier) || p < 100 || p > 5_000_000 {
 			fe.Add("ceiling_"+tier, "A weekly ceiling must be between £1 and £50,000")
 		}
 	}
