@@ -94,38 +94,6 @@ func (s *Server) submitRequest(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
 }
 
-func (s *Server) award(c echo.Context) error {
-	id, err := requestID(c)
-	if err != nil {
-		return err
-	}
-	var in marketplace.AwardInput
-	_, fe, err := s.decodeForm(c, &in)
-	if err != nil {
-		return err
-	}
-	if fe != nil {
-		return s.renderRequest(c, http.StatusUnprocessableEntity, fe)
-	}
-	u, _ := currentUser(c)
-	// The same rules as the confirmation page: a bid that is not the top score needs a reason.
-	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID, in.Reason)
-	switch {
-	case errors.Is(err, marketplace.ErrBedTaken):
-		return s.renderRequest(c, http.StatusConflict, kernel.FieldErrors{{Field: "bid_id", Code: kernel.CodeOf(err), Message: userMessage(err)}})
-	case errors.As(marketplace.AwardError(err), &fe):
-		return s.renderRequest(c, http.StatusConflict, fe)
-	case err != nil:
-		return err
-	}
-	if p.Status.AwaitingApproval() {
-		s.flash(c, "The bed is reserved. The award now waits for your council's approver under: "+strings.Join(p.ApprovalRules(), "; ")+".")
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
-	}
-	s.flash(c, "The placement has been awarded and the bed reserved. The agreement is issued; the providers and the host council have been told.")
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", p.ID))
-}
-
 // Amendments: once sent, a request changes only by an amendment that invitees see.
 
 func (s *Server) amendPage(c echo.Context) error {

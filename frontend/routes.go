@@ -110,7 +110,6 @@ func (s *Server) routes() {
 	s.route(get, "/requests/:id/edit/:step", commissioners, s.requestStepPage)
 	s.route(post, "/requests/:id/edit/:step", commissioners, s.saveRequestStep)
 	s.route(post, "/requests/:id/submit", commissioners, s.submitRequest)
-	s.route(post, "/requests/:id/award", commissioners, s.award)
 	s.route(get, "/requests/:id/bids/:bid", commissioners, s.bidPage)
 	s.route(get, "/requests/:id/bids/:bid/award", commissioners, s.awardConfirmPage)
 	s.route(post, "/requests/:id/bids/:bid/award", commissioners, s.awardConfirmed)
@@ -143,6 +142,7 @@ func (s *Server) routes() {
 
 	// Approvers' decisions on distant or over-ceiling awards.
 	s.route(get, "/approvals", Roles(kernel.RoleApprover), s.approvalsPage)
+	s.route(get, "/approvals/:id", Roles(kernel.RoleApprover), s.approvalPage)
 	s.route(post, "/approvals/:id", Roles(kernel.RoleApprover), s.decideApproval)
 	s.route(post, "/approvals/:id/consult", Roles(kernel.RoleApprover), s.consultHost)
 

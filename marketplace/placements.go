@@ -889,6 +889,18 @@ type ChildRecord struct {
 // ChildHistory returns a child's placements over the last two years, for their own
 // council only (by the council's reference), and audits the read.
 func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string) (ChildRecord, error) {
+	rec, err := s.childHistory(ctx, councilID, ref)
+	if err != nil {
+		return rec, err
+	}
+	if len(rec.Placements) == 0 {
+		return rec, fmt.Errorf("no placements for %q: %w", ref, kernel.ErrNotFound)
+	}
+	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
+}
+
+// childHistory is ChildHistory without the audit: a child with no placements has none.
+func (s *Service) childHistory(ctx context.Context, councilID int64, ref string) (ChildRecord, error) {
 	rec := ChildRecord{Ref: ref, Since: s.today().AddDate(-2, 0, 0)}
 	var all []ChildPlacement
 	err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.request_id, p.status, h.name AS home_name, pr.name AS provider, coalesce(hc.name, '') AS host_council,
@@ -899,9 +911,6 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
         ORDER BY coalesce(p.started_on, p.start_date), p.id`, councilID, councilID, ref).Scan(&all).Error
 	if err != nil {
 		return rec, err
-	}
-	if len(all) == 0 {
-		return rec, fmt.Errorf("no placements for %q: %w", ref, kernel.ErrNotFound)
 	}
 	started := 0
 	for _, cp := range all {
@@ -936,7 +945,7 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 		}
 	}
 	rec.Incidents = int(n)
-	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
+	return rec, nil
 }
 
 // LivePlacement returns the id of a request's placement that has not been refused (0:
