@@ -22,6 +22,7 @@ func (h *harness) approverAt(t *testing.T, email string, council int64) {
 	must(t, err)
 	code, _ := totp.GenerateCode(testTOTP, time.Now())
 	must(t, h.deps.Users.EnableMFA(ctx, u, testTOTP, code))
+	h.users[email] = u
 }
 
 // distantChoice awards the far, rank-2 bid of twoBids through the confirmation page,
@@ -114,6 +115,27 @@ func TestApproverDecisionPageShowsTheAlternatives(t *testing.T) {
 				t.Fatalf("got %d, want %d", r.Status, tc.want)
 			}
 		})
+	}
+
+	// The API gives the same evidence, to the same approvers only.
+	api := fmt.Sprintf("/api/v1/approvals/%d", p.ID)
+	st, got := h.api(http.MethodGet, api, h.token("approver@manchester.test"), "")
+	if st != http.StatusOK {
+		t.Fatalf("API approval: %d %v", st, got)
+	}
+	ev, _ := got["evaluation"].(map[string]any)
+	bids, _ := ev["bids"].([]any)
+	rules, _ := got["rules"].([]any)
+	notes, _ := got["need_notes"].([]any)
+	hist, _ := got["child_history"].(map[string]any)
+	if len(bids) != 2 || got["chosen_bid_id"] != float64(far.ID) || got["award_reason"] != "Her sister lives in Liverpool and she asked to be near her." ||
+		len(rules) != 2 || len(notes) != 1 || notes[0].(map[string]any)["note"] != "Visual timetables and a sensory garden." || len(hist["placements"].([]any)) != 1 {
+		t.Fatalf("API approval lacks the evidence: %v", got)
+	}
+	for _, who := range []string{"approver@leeds.test", "approver@liverpool.test"} {
+		if st, _ := h.api(http.MethodGet, api, h.token(who), ""); st != http.StatusNotFound {
+			t.Errorf("API approval for %s: %d, want 404", who, st)
+		}
 	}
 
 	if r := b.post(page, page, url.Values{"decision": {"refuse"}, "reason": {"Look nearer first"}}); r.Status != http.StatusSeeOther {

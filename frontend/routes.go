@@ -238,6 +238,7 @@ func (s *Server) routes() {
 	apiPlacementRoles := APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser)
 	apiHostViewers := APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser, kernel.RoleHostCouncilUser)
 	s.route(get, "/api/v1/approvals", APIRoles(kernel.RoleApprover), s.apiApprovals)
+	s.route(get, "/api/v1/approvals/:id", APIRoles(kernel.RoleApprover), s.apiApproval)
 	s.route(post, "/api/v1/approvals/:id", APIRoles(kernel.RoleApprover), s.apiDecide)
 	s.route(post, "/api/v1/approvals/:id/consultations", APIRoles(kernel.RoleApprover), s.apiConsultHost)
 	s.route(get, "/api/v1/placements", apiHostViewers, s.apiPlacements)

@@ -720,7 +720,7 @@ type Approval struct {
 	Pending
 	Evaluation Evaluation
 	Chosen     int
-	History    []ChildPlacement
+	History    ChildRecord
 }
 
 // ChosenBid is the bid the commissioner chose, scored among the others.
@@ -778,12 +778,10 @@ func (s *Service) Approval(ctx context.Context, placementID, councilID int64) (A
 	if a.Chosen < 0 {
 		return a, fmt.Errorf("award %d: bid %d is not among the request's bids", p.ID, p.BidID)
 	}
-	rec, err := s.childHistory(ctx, councilID, a.ChildRef)
-	if err != nil {
+	if a.History, err = s.childHistory(ctx, councilID, a.ChildRef); err != nil {
 		return a, err
 	}
-	a.History = rec.Placements
-	return a, audit.New(s.db).Record(ctx, "child.read", "child", a.ChildRef, map[string]any{"placements": len(a.History), "approval": p.ID})
+	return a, audit.New(s.db).Record(ctx, "child.read", "child", a.ChildRef, map[string]any{"placements": len(a.History.Placements), "approval": p.ID})
 }
 
 // recordVacancy adds a history row with a home's vacancy as it now stands, after Hearth
