@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/pquerna/otp/totp"
 
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -146,5 +148,53 @@ func TestApproverDecisionPageShowsTheAlternatives(t *testing.T) {
 	}
 	if got, err := h.deps.Market.LiveAward(ctx, p.RequestID); err != nil || got.ID != 0 || far.ID == 0 {
 		t.Fatalf("after refusal the request still has award %d (%v)", got.ID, err)
+	}
+}
+
+// The council's requests list says what the request page says while the award waits for
+// approval, and each invited provider's list shows its own response and the outcome for
+// it: the provider whose bid lost reads "Not chosen", never "Awarded".
+func TestListsSayWhereAnAwardStands(t *testing.T) {
+	h := newHarness(t)
+	p, _, _ := h.distantChoice(t, "Her sister lives in Liverpool.")
+	status := func(email, path, testid string) string {
+		t.Helper()
+		r := h.signIn(email).get(path)
+		m := regexp.MustCompile(`data-testid="` + testid + `">([^<]*)<`).FindStringSubmatch(r.Body)
+		if m == nil {
+			t.Fatalf("%s: no %s on %s (%d)", email, testid, path, r.Status)
+		}
+		return strings.ReplaceAll(m[1], "&#39;", "'")
+	}
+	for _, tc := range []struct{ who, path, testid, want string }{
+		{"commissioner@manchester.test", "/requests", "request-status", "Awaiting approval"},
+		{"admin@providerx.test", "/invitations", "response", "Bid"},
+		{"admin@providerx.test", "/invitations", "outcome", "Awaiting the council's approval"},
+		{"admin@providery.test", "/invitations", "outcome", "Awaiting the council's approval"},
+	} {
+		if got := status(tc.who, tc.path, tc.testid); got != tc.want {
+			t.Errorf("before approval, %s's %s says %q, want %q", tc.who, tc.testid, got, tc.want)
+		}
+	}
+	page := fmt.Sprintf("/approvals/%d", p.ID)
+	today := time.Now().In(kernel.London)
+	form := url.Values{"decision": {"approve"}, "wishes": {"yes"}, "iro": {"yes"}, "host": {"no"}, "host_note": {"No mailbox; phoned"}, "emergency": {"no"}}
+	for _, f := range []string{"wishes_on", "iro_on"} {
+		form.Set(f+"-day", fmt.Sprint(today.Day()))
+		form.Set(f+"-month", fmt.Sprint(int(today.Month())))
+		form.Set(f+"-year", fmt.Sprint(today.Year()))
+	}
+	if r := h.signIn("approver@manchester.test").post(page, page, form); r.Status != http.StatusSeeOther {
+		t.Fatalf("approve: %d", r.Status)
+	}
+	for _, tc := range []struct{ who, path, testid, want string }{
+		{"commissioner@manchester.test", "/requests", "request-status", "Awarded"},
+		{"admin@providerx.test", "/invitations", "response", "Bid"},
+		{"admin@providerx.test", "/invitations", "outcome", "Not chosen"},
+		{"admin@providery.test", "/invitations", "outcome", "Awarded to you"},
+	} {
+		if got := status(tc.who, tc.path, tc.testid); got != tc.want {
+			t.Errorf("after approval, %s's %s says %q, want %q", tc.who, tc.testid, got, tc.want)
+		}
 	}
 }

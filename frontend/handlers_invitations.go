@@ -29,7 +29,8 @@ func (s *Server) invitationsPage(c echo.Context) error {
 	if err := s.auditList(c, "placement_request", profilesShown(invs)); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total)})
+	return s.page(c, http.StatusOK, "invitations", "Placement requests", map[string]any{"Invitations": invs, "Pager": pg.counted(c, total),
+		"Responses": invitationResponses, "Standings": invitationStandings})
 }
 
 // homeOptions are the bid form's homes: the matched ones, then the others with the

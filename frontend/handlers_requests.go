@@ -27,10 +27,15 @@ func (s *Server) requestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
+	ids := idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })
+	if err := s.auditList(c, "placement_request", ids); err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Pager": pg.counted(c, total)})
+	awards, err := s.deps.Market.LiveAwardStatuses(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "requests", "Placement requests", map[string]any{"Requests": reqs, "Awards": awards, "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) requestPage(c echo.Context) error {

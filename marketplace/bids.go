@@ -339,6 +339,7 @@ type Invitation struct {
 	CouncilName   string
 	Status        RequestStatus
 	Outcome       InvitationOutcome
+	Response      InvitationResponse
 	AgeYears      int
 	Sex           string
 	Needs         kernel.Codes `gorm:"type:text[]"`
@@ -370,7 +371,7 @@ func (inv *Invitation) withhold() {
 	if !inv.Withheld() {
 		return
 	}
-	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
+	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome, Response: inv.Response,
 		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency, CancelReason: inv.CancelReason}
 }
 
@@ -378,6 +379,10 @@ const invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.stat
         CASE WHEN NOT EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended')) THEN 'pending'
              WHEN EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended') AND p.provider_id = i.provider_id) THEN 'successful'
              ELSE 'not_successful' END AS outcome,
+        CASE WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id AND b.status = 'active') THEN 'bid'
+             WHEN EXISTS (SELECT 1 FROM declines d WHERE d.request_id = r.id AND d.provider_id = i.provider_id) THEN 'declined'
+             WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id) THEN 'withdrawn'
+             ELSE 'none' END AS response,
         r.age_years, r.sex, r.needs, r.needs_detail,
         r.legal_status, r.school_year, r.ehcp, r.first_language, r.lot_id, r.tier, r.start_date, r.duration_weeks, r.deadline, r.emergency,
         r.family_details, r.home_lat, r.home_lon, r.cancel_reason,

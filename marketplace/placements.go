@@ -964,6 +964,26 @@ func (s *Service) LiveAward(ctx context.Context, requestID int64) (Placement, er
 	return p, err
 }
 
+// LiveAwardStatuses gives, for each of the requests that has one, the status of its
+// live award (the placement LiveAward finds), so a list can say what the request page
+// says (RequestStatus.AwaitingApproval).
+func (s *Service) LiveAwardStatuses(ctx context.Context, requestIDs []int64) (map[int64]PlacementStatus, error) {
+	out := map[int64]PlacementStatus{}
+	if len(requestIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		RequestID int64
+		Status    PlacementStatus
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT ON (request_id) request_id, status FROM placements
+        WHERE request_id IN ? AND status <> 'refused' ORDER BY request_id, id DESC`, requestIDs).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.RequestID] = r.Status
+	}
+	return out, err
+}
+
 // approvalLines are the agreement's account of why the award needed an approver and,
 // under reg. 11, what the approver recorded.
 func approvalLines(p Placement) [][2]string {
