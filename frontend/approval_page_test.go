@@ -166,16 +166,21 @@ func TestListsSayWhereAnAwardStands(t *testing.T) {
 		}
 		return strings.ReplaceAll(m[1], "&#39;", "'")
 	}
-	for _, tc := range []struct{ who, path, testid, want string }{
+	type says struct{ who, path, testid, want string }
+	check := func(when string, cases []says) {
+		t.Helper()
+		for _, tc := range cases {
+			if got := status(tc.who, tc.path, tc.testid); got != tc.want {
+				t.Errorf("%s, %s's %s says %q, want %q", when, tc.who, tc.testid, got, tc.want)
+			}
+		}
+	}
+	check("before approval", []says{
 		{"commissioner@manchester.test", "/requests", "request-status", "Awaiting approval"},
 		{"admin@providerx.test", "/invitations", "response", "Bid"},
 		{"admin@providerx.test", "/invitations", "outcome", "Awaiting the council's approval"},
 		{"admin@providery.test", "/invitations", "outcome", "Awaiting the council's approval"},
-	} {
-		if got := status(tc.who, tc.path, tc.testid); got != tc.want {
-			t.Errorf("before approval, %s's %s says %q, want %q", tc.who, tc.testid, got, tc.want)
-		}
-	}
+	})
 	page := fmt.Sprintf("/approvals/%d", p.ID)
 	today := time.Now().In(kernel.London)
 	form := url.Values{"decision": {"approve"}, "wishes": {"yes"}, "iro": {"yes"}, "host": {"no"}, "host_note": {"No mailbox; phoned"}, "emergency": {"no"}}
@@ -187,14 +192,10 @@ func TestListsSayWhereAnAwardStands(t *testing.T) {
 	if r := h.signIn("approver@manchester.test").post(page, page, form); r.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d", r.Status)
 	}
-	for _, tc := range []struct{ who, path, testid, want string }{
+	check("after approval", []says{
 		{"commissioner@manchester.test", "/requests", "request-status", "Awarded"},
 		{"admin@providerx.test", "/invitations", "response", "Bid"},
 		{"admin@providerx.test", "/invitations", "outcome", "Not chosen"},
 		{"admin@providery.test", "/invitations", "outcome", "Awarded to you"},
-	} {
-		if got := status(tc.who, tc.path, tc.testid); got != tc.want {
-			t.Errorf("after approval, %s's %s says %q, want %q", tc.who, tc.testid, got, tc.want)
-		}
-	}
+	})
 }
