@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"flag"
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/secure"
-	"github.com/hearth-placements/hearth/frontend/auth"
-	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
 // TestTheDemoLeavesWorkInEachQueue loads the demo and counts each role's work as its
@@ -19,17 +15,7 @@ func TestTheDemoLeavesWorkInEachQueue(t *testing.T) {
 		t.Skip("loads the demo consortium")
 	}
 	ctx := context.Background()
-	enc, err := auth.NewSeedKey()
-	must(t, err)
-	for k, v := range map[string]string{"HEARTH_TOTP_KEY": enc, "HEARTH_TOTP_KEY_FILE": "", "DATABASE_URL_FILE": "", "DATABASE_URL": dbtest.New(t), "HEARTH_DEMO": "true"} {
-		t.Setenv(k, v)
-	}
-	var out bytes.Buffer
-	if err := run(ctx, []string{"seed", "demo"}, &out); err != nil {
-		t.Fatalf("seed demo: %v", err)
-	}
-	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), nil)
-	must(t, err)
+	cfg := seededDemo(t)
 	must(t, withApp(ctx, cfg, func(a *app) error {
 		org := func(kind kernel.OrgKind, name string) int64 {
 			o, err := a.orgs.OrganisationByName(ctx, kind, name)
