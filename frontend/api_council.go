@@ -77,14 +77,19 @@ func (s *Server) apiRequestBids(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, toAPIEvaluation(ev))
+}
+
+// toAPIEvaluation is a closed request's bids, scored, best first.
+func toAPIEvaluation(ev marketplace.Evaluation) apitypes.Evaluation {
 	w := ev.Framework
-	out := apitypes.Evaluation{RequestId: id, Status: apitypes.EvaluationStatus(ev.Request.Status), CeilingPence: int64(ev.Ceiling),
+	out := apitypes.Evaluation{RequestId: ev.Request.ID, Status: apitypes.EvaluationStatus(ev.Request.Status), CeilingPence: int64(ev.Ceiling),
 		Weights: apitypes.EvaluationWeights{Price: w.WeightPrice, Quality: w.WeightQuality, Distance: w.WeightDistance, Fit: w.WeightFit},
 		Formula: marketplace.ScoreFormula, Declines: ev.Declines, Bids: make([]apitypes.ScoredBid, 0, len(ev.Bids))}
 	for _, b := range ev.Bids {
 		out.Bids = append(out.Bids, toAPIScoredBid(b))
 	}
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 // apiSecureReferrals lists the council's own secure referrals, newest first, as its

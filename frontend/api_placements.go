@@ -29,14 +29,47 @@ func (s *Server) apiApprovals(c echo.Context) error {
 	pg = pg.counted(c, total)
 	out := apitypes.ListApprovalsResponse{AwaitingApproval: make([]apitypes.PendingApproval, 0, len(pending)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for _, p := range pending {
-		a := apitypes.PendingApproval{PlacementId: p.ID, RequestId: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
-			Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: enums[apitypes.PendingApprovalApprovalReasons](p.ApprovalReasons),
-			ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: apiDate(p.StartDate),
-			HostMailbox: p.HostHasMailbox, HostConsultations: toAPIConsultations(p.Consultations)}
-		if p.Alternative != "" {
-			a.Alternative = ptrTo(marketplace.AlternativeLabel(p.Alternative))
-		}
-		out.AwaitingApproval = append(out.AwaitingApproval, a)
+		out.AwaitingApproval = append(out.AwaitingApproval, toAPIPending(p))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func toAPIPending(p marketplace.Pending) apitypes.PendingApproval {
+	a := apitypes.PendingApproval{PlacementId: p.ID, RequestId: p.RequestID, ChildRef: p.ChildRef, Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostName,
+		Miles: p.Miles, WeeklyFeePence: int64(p.WeeklyFeePence), CeilingPence: int64(p.Ceiling), ApprovalReasons: enums[apitypes.PendingApprovalApprovalReasons](p.ApprovalReasons),
+		ApprovalRules: toAPIRules(p.Placement), PolicyMiles: p.PolicyMiles, Regulation11: p.NeedsRegulation11(), StartDate: apiDate(p.StartDate),
+		HostMailbox: p.HostHasMailbox, HostConsultations: toAPIConsultations(p.Consultations)}
+	if p.Alternative != "" {
+		a.Alternative = ptrTo(marketplace.AlternativeLabel(p.Alternative))
+	}
+	return a
+}
+
+// apiApproval is the decision page's evidence: the award, every bid with the chosen one
+// among them, both sides' reasons, why each rule applies, and the child's history (an
+// audited read). Another council's award, or a decided one, is 404.
+func (s *Server) apiApproval(c echo.Context) error {
+	id, err := approvalID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	a, err := s.deps.Market.Approval(ctx, id, currentOrg(c).ID)
+	if err != nil {
+		return err
+	}
+	needs, err := s.needNotes(ctx, a.Evaluation.Request.Needs, a.ChosenBid().Bid)
+	if err != nil {
+		return err
+	}
+	out := apitypes.Approval{Award: toAPIPending(a.Pending), ChosenBidId: a.BidID, AwardReason: a.AwardReason,
+		Rules: make([]apitypes.ApprovalRuleWhy, 0, len(a.ApprovalReasons)), NeedNotes: make([]apitypes.ApprovalNeedNote, 0, len(needs)),
+		Evaluation: toAPIEvaluation(a.Evaluation), ChildHistory: toAPIChildHistory(a.History)}
+	for _, w := range a.Why() {
+		out.Rules = append(out.Rules, apitypes.ApprovalRuleWhy{Code: apitypes.ApprovalRulesCode(w.Code), Label: w.Label, Why: w.Why})
+	}
+	for _, n := range needs {
+		out.NeedNotes = append(out.NeedNotes, apitypes.ApprovalNeedNote{Need: n.Need, HomeListsIt: n.Met, Note: n.Note})
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -264,6 +297,10 @@ func (s *Server) apiChild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(http.StatusOK, toAPIChildHistory(rec))
+}
+
+func toAPIChildHistory(rec marketplace.ChildRecord) apitypes.ChildHistory {
 	out := apitypes.ChildHistory{ChildRef: rec.Ref, Since: apiDate(rec.Since), Moves: rec.Moves, Incidents: rec.Incidents,
 		Placements: make([]apitypes.ChildHistoryPlacement, 0, len(rec.Placements))}
 	for _, p := range rec.Placements {
@@ -271,7 +308,7 @@ func (s *Server) apiChild(c echo.Context) error {
 			Home: p.HomeName, Provider: p.Provider, HostCouncil: p.HostCouncil, Miles: p.Miles, StartedOn: apiDateOrNil(p.StartedOn),
 			EndedOn: apiDateOrNil(p.EndedOn), EndReason: p.EndReason, Move: p.Move, NextReviewDate: apiDateOrNil(p.NextReview)})
 	}
-	return c.JSON(http.StatusOK, out)
+	return out
 }
 
 // amendRequest changes only the fields given; the rest stay as they are.

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/marketplace"
 )
@@ -36,23 +34,20 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	}
 	b := h.signIn("approver@manchester.test")
 	page := b.get("/approvals")
-	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Over the price ceiling") || !strings.Contains(page.Body, "£5,600.00") {
+	action := fmt.Sprintf("/approvals/%d", p.ID)
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, "Over the price ceiling") || !strings.Contains(page.Body, "£5,600.00") || !strings.Contains(page.Body, `href="`+action+`"`) {
 		t.Fatalf("approvals page: %d", page.Status)
 	}
-	action := fmt.Sprintf("/approvals/%d", p.ID)
-	r := b.post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"refuse"}})
+	r := b.post(action, action, url.Values{"decision": {"refuse"}})
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the reason for refusing") {
 		t.Fatalf("refusal without reason: %d", r.Status)
 	}
 	// An approver of another council cannot decide it.
-	other, err := h.deps.Users.Create(ctx, newUser("approver@liverpool.test", "approver", h.orgs["liverpool"].ID))
-	must(t, err)
-	code, _ := totp.GenerateCode(testTOTP, time.Now())
-	must(t, h.deps.Users.EnableMFA(ctx, other, testTOTP, code))
-	if r := h.signIn("approver@liverpool.test").post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"approve"}}); r.Status != http.StatusNotFound {
+	h.approverAt(t, "approver@liverpool.test", h.orgs["liverpool"].ID)
+	if r := h.signIn("approver@liverpool.test").post("/approvals", action, url.Values{"decision": {"approve"}}); r.Status != http.StatusNotFound {
 		t.Fatalf("another council's approver: %d", r.Status)
 	}
-	r = b.post("/approvals", action, url.Values{fmt.Sprintf("decision_%d", p.ID): {"refuse"}, fmt.Sprintf("reason_%d", p.ID): {"Look for a home within the ceiling"}})
+	r = b.post(action, action, url.Values{"decision": {"refuse"}, "reason": {"Look for a home within the ceiling"}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("refuse: %d", r.Status)
 	}
@@ -62,7 +57,7 @@ func TestApproverRefusesThenApproves(t *testing.T) {
 	// The commissioner awards again; the approver approves.
 	p, err = h.deps.Market.Award(ctx, id, h.orgs["manchester"].ID, bid.ID, 0)
 	must(t, err)
-	if r := b.post("/approvals", fmt.Sprintf("/approvals/%d", p.ID), url.Values{fmt.Sprintf("decision_%d", p.ID): {"approve"}}); r.Status != http.StatusSeeOther {
+	if r := b.post(fmt.Sprintf("/approvals/%d", p.ID), fmt.Sprintf("/approvals/%d", p.ID), url.Values{"decision": {"approve"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("approve: %d", r.Status)
 	}
 	if r := b.get("/approvals"); !strings.Contains(r.Body, "The award is approved") || !strings.Contains(r.Body, "Nothing is waiting for you") {

@@ -1,6 +1,7 @@
 package frontend
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,24 +60,34 @@ type needNote struct {
 	Met        bool
 }
 
+// needNotes are the child's needs beside what bid b's provider said about each, and
+// whether its home lists the need.
+func (s *Server) needNotes(ctx context.Context, childNeeds []string, b marketplace.Bid) ([]needNote, error) {
+	notes := map[string]string{}
+	if len(b.NeedNotes) > 0 {
+		if err := json.Unmarshal(b.NeedNotes, &notes); err != nil {
+			return nil, fmt.Errorf("need notes of bid %d: %w", b.ID, err)
+		}
+	}
+	home, err := s.deps.Market.Home(ctx, b.HomeID)
+	if err != nil {
+		return nil, err
+	}
+	needs := make([]needNote, len(childNeeds))
+	for i, n := range childNeeds {
+		needs[i] = needNote{Need: n, Note: notes[n], Met: home.Needs.Has(n)}
+	}
+	return needs, nil
+}
+
 func (s *Server) bidPage(c echo.Context) error {
 	r, ev, sc, err := s.scoredBid(c)
 	if err != nil {
 		return err
 	}
-	notes := map[string]string{}
-	if len(sc.Bid.NeedNotes) > 0 {
-		if err := json.Unmarshal(sc.Bid.NeedNotes, &notes); err != nil {
-			return fmt.Errorf("need notes of bid %d: %w", sc.Bid.ID, err)
-		}
-	}
-	home, err := s.deps.Market.Home(c.Request().Context(), sc.Bid.HomeID)
+	needs, err := s.needNotes(c.Request().Context(), r.Needs, sc.Bid)
 	if err != nil {
 		return err
-	}
-	needs := make([]needNote, len(r.Needs))
-	for i, n := range r.Needs {
-		needs[i] = needNote{Need: n, Note: notes[n], Met: home.Needs.Has(n)}
 	}
 	host := sc.HostCouncil
 	if host == "" {

@@ -222,30 +222,29 @@ func (s *Server) answerConsultation(c echo.Context) error {
 
 // consultHost emails the host council of a distant placement for its view.
 func (s *Server) consultHost(c echo.Context) error {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	id, err := approvalID(c)
 	if err != nil {
-		return echo.ErrNotFound
+		return err
 	}
 	form, err := bindForm(c, &struct{}{})
 	if err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	field := "question_" + c.Param("id")
-	_, err = s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, form[field])
+	_, err = s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, form["question"])
 	var fe kernel.FieldErrors
 	switch {
 	case errors.As(err, &fe):
 		for i := range fe {
-			fe[i].Field = field
+			fe[i].Field = "question"
 		}
-		return s.renderApprovals(c, http.StatusUnprocessableEntity, form, fe)
+		return s.renderApproval(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrNotAwaiting):
 		s.flash(c, "That award had already been decided")
+		return c.Redirect(http.StatusSeeOther, "/approvals")
 	case err != nil:
 		return err
-	default:
-		s.flash(c, "The host council has been asked for its view by email")
 	}
-	return c.Redirect(http.StatusSeeOther, "/approvals")
+	s.flash(c, "The host council has been asked for its view by email")
+	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/approvals/%d", id))
 }

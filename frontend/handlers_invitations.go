@@ -35,7 +35,8 @@ func (s *Server) invitationsPage(c echo.Context) error {
 		return err
 	}
 	lv = lv.counted(total)
-	return s.page(c, lv.status(), "invitations", "Placement requests", map[string]any{"Invitations": invs, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
+	return s.page(c, lv.status(), "invitations", "Placement requests", map[string]any{"Invitations": invs, "List": lv, "Pager": lv.Pager,
+		"Responses": invitationResponses, "Standings": invitationStandings}, withForm(lv.Form, lv.Errors))
 }
 
 // homeOptions are the bid form's homes: the matched ones, then the others with the

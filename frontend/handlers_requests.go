@@ -29,11 +29,16 @@ func (s *Server) requestsPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.auditList(c, "placement_request", idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })); err != nil {
+	ids := idsOf(reqs, func(r marketplace.PlacementRequest) int64 { return r.ID })
+	if err := s.auditList(c, "placement_request", ids); err != nil {
+		return err
+	}
+	awards, err := s.deps.Market.LiveAwardStatuses(c.Request().Context(), ids)
+	if err != nil {
 		return err
 	}
 	lv = lv.counted(total)
-	return s.page(c, lv.status(), "requests", "Placement requests", map[string]any{"Requests": reqs, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
+	return s.page(c, lv.status(), "requests", "Placement requests", map[string]any{"Requests": reqs, "Awards": awards, "List": lv, "Pager": lv.Pager}, withForm(lv.Form, lv.Errors))
 }
 
 func (s *Server) requestPage(c echo.Context) error {
@@ -96,38 +101,6 @@ func (s *Server) submitRequest(c echo.Context) error {
 	}
 	s.flash(c, "The request has been sent to every provider with a home that fits")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
-}
-
-func (s *Server) award(c echo.Context) error {
-	id, err := requestID(c)
-	if err != nil {
-		return err
-	}
-	var in marketplace.AwardInput
-	_, fe, err := s.decodeForm(c, &in)
-	if err != nil {
-		return err
-	}
-	if fe != nil {
-		return s.renderRequest(c, http.StatusUnprocessableEntity, fe)
-	}
-	u, _ := currentUser(c)
-	// The same rules as the confirmation page: a bid that is not the top score needs a reason.
-	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID, in.Reason)
-	switch {
-	case errors.Is(err, marketplace.ErrBedTaken):
-		return s.renderRequest(c, http.StatusConflict, kernel.FieldErrors{{Field: "bid_id", Code: kernel.CodeOf(err), Message: userMessage(err)}})
-	case errors.As(marketplace.AwardError(err), &fe):
-		return s.renderRequest(c, http.StatusConflict, fe)
-	case err != nil:
-		return err
-	}
-	if p.Status.AwaitingApproval() {
-		s.flash(c, "The bed is reserved. The award now waits for your council's approver under: "+strings.Join(p.ApprovalRules(), "; ")+".")
-		return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/requests/%d", id))
-	}
-	s.flash(c, "The placement has been awarded and the bed reserved. The agreement is issued; the providers and the host council have been told.")
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", p.ID))
 }
 
 // Amendments: once sent, a request changes only by an amendment that invitees see.

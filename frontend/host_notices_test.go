@@ -60,7 +60,8 @@ func (h *harness) closedSalfordBid(t *testing.T) (requestID, bidID int64) {
 
 func (h *harness) awardBid(t *testing.T, requestID, bidID int64) int64 {
 	t.Helper()
-	r := h.signIn("commissioner@manchester.test").post(fmt.Sprintf("/requests/%d", requestID), fmt.Sprintf("/requests/%d/award", requestID), url.Values{"bid_id": {fmt.Sprint(bidID)}})
+	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", requestID, bidID)
+	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/placements/") {
 		t.Fatalf("award: %d %q", r.Status, r.Location)
 	}
@@ -281,21 +282,22 @@ func TestConsultHostRoundTrip(t *testing.T) {
 		t.Fatalf("consult without a host mailbox: %d %v", status, body)
 	}
 	b := h.signIn("approver@manchester.test")
-	if r := b.get("/approvals"); !strings.Contains(r.Body, `data-testid="no-host-mailbox"`) {
-		t.Fatal("the approvals page does not say Liverpool has no mailbox")
+	sfx := strconv.FormatInt(viaPage.ID, 10)
+	page := "/approvals/" + sfx
+	if r := b.get(page); !strings.Contains(r.Body, `data-testid="no-host-mailbox"`) {
+		t.Fatal("the decision page does not say Liverpool has no mailbox")
 	}
 	h.setMailbox(t, h.orgs["liverpool"], "placements@liverpool.example")
 
-	sfx := strconv.FormatInt(viaPage.ID, 10)
 	question := "Is there capacity in your CAMHS for this child?"
-	if r := b.post("/approvals", "/approvals/"+sfx+"/consult", url.Values{"question_" + sfx: {strings.Repeat("x", 2001)}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="question_`+sfx+`-error"`) {
+	if r := b.post(page, page+"/consult", url.Values{"question": {strings.Repeat("x", 2001)}}); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, `id="question-error"`) {
 		t.Fatalf("long question: %d", r.Status)
 	}
-	if r := b.post("/approvals", "/approvals/"+sfx+"/consult", url.Values{"question_" + sfx: {question}}); r.Status != http.StatusSeeOther {
+	if r := b.post(page, page+"/consult", url.Values{"question": {question}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("consult: %d", r.Status)
 	}
-	if r := b.get("/approvals"); !strings.Contains(r.Body, "No answer yet") || !strings.Contains(r.Body, question) {
-		t.Fatal("the approvals page does not show the open consultation")
+	if r := b.get(page); !strings.Contains(r.Body, "No answer yet") || !strings.Contains(r.Body, question) {
+		t.Fatal("the decision page does not show the open consultation")
 	}
 	if status, body := h.api(http.MethodPost, consultAPI, approverTok, `{}`); status != http.StatusCreated || body["answered"] != false {
 		t.Fatalf("consult by API: %d %v", status, body)
@@ -341,7 +343,7 @@ func TestConsultHostRoundTrip(t *testing.T) {
 	if r := anon.get("/consultations/" + other[:40] + "AAA"); r.Status != http.StatusNotFound {
 		t.Fatalf("guessed consultation token: %d", r.Status)
 	}
-	if r := b.get("/approvals"); !strings.Contains(r.Body, answer) || !strings.Contains(r.Body, "Answered") {
+	if r := b.get(page); !strings.Contains(r.Body, answer) || !strings.Contains(r.Body, "Answered") {
 		t.Fatal("the approver does not see the answer")
 	}
 	_, body := h.api(http.MethodGet, "/api/v1/approvals", approverTok, "")

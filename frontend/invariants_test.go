@@ -81,7 +81,8 @@ func TestAHomeThatWasNotMatchedIsOnlyAnAlternativeOffer(t *testing.T) {
 	}
 	bid, err := h.deps.Market.OwnBid(ctx, id, h.orgs["providerx"].ID)
 	must(t, err)
-	r = council.post(fmt.Sprintf("/requests/%d", id), fmt.Sprintf("/requests/%d/award", id), url.Values{"bid_id": {fmt.Sprint(bid.ID)}})
+	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", id, bid.ID)
+	r = council.post(confirm, confirm, url.Values{})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}

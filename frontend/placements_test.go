@@ -35,7 +35,8 @@ func (h *harness) awardedIntoSalford(t *testing.T) int64 {
 	h.passDeadline(t, id)
 	_, err = h.deps.Market.CloseDue(ctx)
 	must(t, err)
-	r := h.signIn("commissioner@manchester.test").post(fmt.Sprintf("/requests/%d", id), fmt.Sprintf("/requests/%d/award", id), url.Values{"bid_id": {fmt.Sprint(bid.ID)}})
+	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", id, bid.ID)
+	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/placements/") {
 		t.Fatalf("award: %d %q", r.Status, r.Location)
 	}

@@ -21,6 +21,8 @@ type queueItem struct {
 	Count int64
 	Href  string
 	Hint  string // more about the first of them, when there is any
+	// Next is a link straight to the first of them (NextHref), when there is one.
+	Next, NextHref string
 }
 
 // queued is a helper for building items from count functions, stopping at the first error.
@@ -58,13 +60,14 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 		q.add("Notices unread", "/notices", func() (int64, error) { return s.inboxOf(c).Unread(ctx, org.ID) })
 		q.add("Secure referral updates due", "/secure/referrals", func() (int64, error) { return sec.UpdatesDue(ctx, org.ID) })
 	case kernel.RoleApprover:
-		var oldest *time.Time
+		var w marketplace.Waiting
 		it := q.add("Decisions waiting", "/approvals", func() (n int64, err error) {
-			n, oldest, err = m.ApprovalsWaiting(ctx, org.ID)
-			return n, err
+			w, err = m.ApprovalsWaiting(ctx, org.ID)
+			return w.N, err
 		})
-		if oldest != nil {
-			it.Hint = "The oldest has waited since " + formatTime(*oldest, "2 January 2006 15:04") + "."
+		if w.Oldest != nil {
+			it.Hint = "The oldest has waited since " + formatTime(*w.Oldest, "2 January 2006 15:04") + "."
+			it.Next, it.NextHref = "Decide the oldest", fmt.Sprintf("/approvals/%d", w.OldestID)
 		}
 	case kernel.RoleProviderAdmin, kernel.RoleProviderUser:
 		var first *time.Time

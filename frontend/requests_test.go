@@ -45,7 +45,8 @@ func TestCommissionerSeesReachSealedCountsThenScoredBidsAndAwards(t *testing.T) 
 		t.Fatalf("closed request page: %d", r.Status)
 	}
 	bid, _ := h.deps.Market.OwnBid(ctx, id, h.orgs["providerx"].ID)
-	if r := b.post(page, page+"/award", url.Values{"bid_id": {fmt.Sprint(bid.ID)}}); r.Status != http.StatusSeeOther {
+	confirm := fmt.Sprintf("%s/bids/%d/award", page, bid.ID)
+	if r := b.post(confirm, confirm, url.Values{}); r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}
 	if r := b.get(page); !strings.Contains(r.Body, "has been awarded") && !strings.Contains(r.Body, "waits for your council") {

@@ -110,7 +110,6 @@ func (s *Server) routes() {
 	s.route(get, "/requests/:id/edit/:step", commissioners, s.requestStepPage)
 	s.route(post, "/requests/:id/edit/:step", commissioners, s.saveRequestStep)
 	s.route(post, "/requests/:id/submit", commissioners, s.submitRequest)
-	s.route(post, "/requests/:id/award", commissioners, s.award)
 	s.route(get, "/requests/:id/bids/:bid", commissioners, s.bidPage)
 	s.route(get, "/requests/:id/bids/:bid/award", commissioners, s.awardConfirmPage)
 	s.route(post, "/requests/:id/bids/:bid/award", commissioners, s.awardConfirmed)
@@ -144,6 +143,7 @@ func (s *Server) routes() {
 
 	// Approvers' decisions on distant or over-ceiling awards.
 	s.route(get, "/approvals", Roles(kernel.RoleApprover), s.approvalsPage)
+	s.route(get, "/approvals/:id", Roles(kernel.RoleApprover), s.approvalPage)
 	s.route(post, "/approvals/:id", Roles(kernel.RoleApprover), s.decideApproval)
 	s.route(post, "/approvals/:id/consult", Roles(kernel.RoleApprover), s.consultHost)
 
@@ -243,6 +243,7 @@ func (s *Server) routes() {
 	apiPlacementRoles := APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser)
 	apiHostViewers := APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser, kernel.RoleHostCouncilUser)
 	s.route(get, "/api/v1/approvals", APIRoles(kernel.RoleApprover), s.apiApprovals)
+	s.route(get, "/api/v1/approvals/:id", APIRoles(kernel.RoleApprover), s.apiApproval)
 	s.route(post, "/api/v1/approvals/:id", APIRoles(kernel.RoleApprover), s.apiDecide)
 	s.route(post, "/api/v1/approvals/:id/consultations", APIRoles(kernel.RoleApprover), s.apiConsultHost)
 	s.route(get, "/api/v1/placements", apiHostViewers, s.apiPlacements)

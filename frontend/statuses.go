@@ -25,6 +25,20 @@ var (
 	}
 )
 
+// How an invited provider's list words its response and where the request stands for
+// it (Invitation.Standing): text and tag.
+var (
+	invitationResponses = map[marketplace.InvitationResponse]string{
+		marketplace.ResponseBid: "Bid", marketplace.ResponseDeclined: "Declined", marketplace.ResponseWithdrawn: "Bid withdrawn", marketplace.ResponseNone: "None yet",
+	}
+	invitationStandings = map[string][2]string{
+		"open": {"Open", "govuk-tag--green"}, "closed": {"Closed: being compared", "govuk-tag--grey"},
+		"awaiting_approval": {"Awaiting the council's approval", "govuk-tag--yellow"}, "cancelled": {"Cancelled", "govuk-tag--grey"},
+		"successful": {"Awarded to you", "govuk-tag--green"}, "not_chosen": {"Not chosen", "govuk-tag--grey"},
+		"awarded_to_another": {"Awarded to another provider", "govuk-tag--grey"},
+	}
+)
+
 // codeOf is the code a template passes: a string, a named string type (a status), or
 // a pointer to one ("" when nil).
 func codeOf(v any) string {

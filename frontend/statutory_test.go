@@ -51,15 +51,15 @@ func TestApproverRecordsRegulation11(t *testing.T) {
 	h := newHarness(t)
 	viaPage, viaAPI := h.distantAward(t, "SC970001"), h.distantAward(t, "SC970002")
 	b := h.signIn("approver@manchester.test")
-	page := b.get("/approvals")
+	page := b.get(fmt.Sprintf("/approvals/%d", viaPage.ID))
 	for _, want := range []string{"Regulation 11: out of area and not adjoining", "Consortium policy: more than 20 miles", `data-testid="regulation-11"`} {
 		if !strings.Contains(page.Body, want) {
-			t.Fatalf("approvals page lacks %q", want)
+			t.Fatalf("decision page lacks %q", want)
 		}
 	}
-	sfx := "_" + strconv.FormatInt(viaPage.ID, 10)
+	sfx := ""
 	action := fmt.Sprintf("/approvals/%d", viaPage.ID)
-	r := b.post("/approvals", action, url.Values{"decision" + sfx: {"approve"}, "wishes" + sfx: {"no"}, "iro" + sfx: {"yes"}, "host_note" + sfx: {"Tried Liverpool twice"}})
+	r := b.post(action, action, url.Values{"decision" + sfx: {"approve"}, "wishes" + sfx: {"no"}, "iro" + sfx: {"yes"}, "host_note" + sfx: {"Tried Liverpool twice"}})
 	if r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("approve without the record: %d", r.Status)
 	}
@@ -81,7 +81,7 @@ func TestApproverRecordsRegulation11(t *testing.T) {
 		"host_note" + sfx: {"Tried Liverpool twice"}, "emergency" + sfx: {"no"}}
 	day("wishes_on"+sfx, form)
 	day("iro_on"+sfx, form)
-	if r := b.post("/approvals", action, form); r.Status != http.StatusSeeOther {
+	if r := b.post(action, action, form); r.Status != http.StatusSeeOther {
 		t.Fatalf("approve with the record: %d", r.Status)
 	}
 	council := h.signIn("commissioner@manchester.test")

@@ -96,7 +96,8 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	h.passDeadline(t, r.ID)
 	_, err = m.CloseDue(ctx)
 	must(t, err)
-	res := h.signIn("commissioner@leeds.test").post(fmt.Sprintf("/requests/%d", r.ID), fmt.Sprintf("/requests/%d/award", r.ID), url.Values{"bid_id": {fmt.Sprint(bid.ID)}})
+	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", r.ID, bid.ID)
+	res := h.signIn("commissioner@leeds.test").post(confirm, confirm, url.Values{})
 	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/placements/") {
 		t.Fatalf("award in Leeds: %d %q", res.Status, res.Location)
 	}

@@ -1,10 +1,12 @@
 package marketplace
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -660,6 +662,12 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page ke
 	if err != nil {
 		return nil, 0, err
 	}
+	out, err := s.pending(ctx, ps)
+	return out, total, err
+}
+
+// pending adds to awards waiting for an approver what the approver weighs.
+func (s *Service) pending(ctx context.Context, ps []Placement) ([]Pending, error) {
 	out := make([]Pending, 0, len(ps))
 	for _, p := range ps {
 		var row struct {
@@ -673,11 +681,11 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page ke
             FROM placement_requests r JOIN homes h ON h.id = ? JOIN organisations o ON o.id = h.provider_id JOIN bids b ON b.id = ?
             LEFT JOIN organisations hc ON hc.id = h.host_council_id WHERE r.id = ?`, p.HomeID, p.BidID, p.RequestID).Scan(&row).Error
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		var lot commissioning.Lot
 		if err := s.db.WithContext(ctx).Preload("Tiers").First(&lot, row.LotID).Error; err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		ceiling, _ := lot.Ceiling(row.Tier)
 		out = append(out, Pending{Placement: p, ChildRef: row.ChildRef, HomeName: row.HomeName, Provider: row.Provider, HostName: row.HostName, Ceiling: ceiling,
@@ -692,17 +700,88 @@ func (s *Service) AwaitingApproval(ctx context.Context, councilID int64, page ke
 	}
 	consulted, err := s.Consultations(ctx, ids)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	mailboxes, err := hostMailboxes(ctx, s.db, hosts)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	for i := range out {
 		out[i].Consultations = consulted[out[i].ID]
 		out[i].HostHasMailbox = out[i].HostCouncilID != nil && mailboxes[*out[i].HostCouncilID]
 	}
-	return out, total, nil
+	return out, nil
+}
+
+// Approval is one award waiting for its council's approver, with the evidence the
+// approver decides on: the request's evaluation with the chosen bid among the others
+// (Chosen, its index in Evaluation.Bids), and the child's earlier placements.
+type Approval struct {
+	Pending
+	Evaluation Evaluation
+	Chosen     int
+	History    ChildRecord
+}
+
+// ChosenBid is the bid the commissioner chose, scored among the others.
+func (a Approval) ChosenBid() Scored { return a.Evaluation.Bids[a.Chosen] }
+
+// RuleWhy is a rule that sent an award to the approver, with the facts that met it.
+type RuleWhy struct {
+	Code, Label, Why string
+}
+
+// Why says, for each rule that sent the award to the approver, why it applies.
+func (a Approval) Why() []RuleWhy {
+	out := make([]RuleWhy, 0, len(a.ApprovalReasons))
+	for _, code := range a.ApprovalReasons {
+		w := RuleWhy{Code: code, Label: RuleLabel(code, a.PolicyMiles)}
+		switch code {
+		case RuleRegulation11:
+			w.Why = fmt.Sprintf("The home is in %s, which is neither your council's area nor adjoining it.", cmp.Or(a.HostName, "another council's area"))
+		case RuleConsortiumMiles:
+			w.Why = fmt.Sprintf("The home is %.1f miles from the child's home", a.Miles)
+			if a.PolicyMiles != nil {
+				w.Why += fmt.Sprintf("; the consortium's policy is %s miles", strconv.FormatFloat(*a.PolicyMiles, 'f', -1, 64))
+			}
+			w.Why += "."
+		case RuleOverCeiling:
+			w.Why = fmt.Sprintf("%s a week is above the lot's ceiling of %s.", a.ChosenBid().Total, a.Ceiling)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// Approval returns a council's award waiting for an approver, with its evidence; the
+// child's history is a read of the child's record, so it is audited. Another council's
+// award, or one already decided, is not found.
+func (s *Service) Approval(ctx context.Context, placementID, councilID int64) (Approval, error) {
+	var a Approval
+	var p Placement
+	err := s.db.WithContext(ctx).Where("id = ? AND council_id = ? AND status = 'awaiting_approval'", placementID, councilID).Take(&p).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, fmt.Errorf("award %d awaiting approval: %w", placementID, kernel.ErrNotFound)
+	}
+	if err != nil {
+		return a, err
+	}
+	ps, err := s.pending(ctx, []Placement{p})
+	if err != nil {
+		return a, err
+	}
+	a.Pending = ps[0]
+	if a.Evaluation, err = s.Evaluate(ctx, p.RequestID, councilID); err != nil {
+		return a, err
+	}
+	a.Chosen = slices.IndexFunc(a.Evaluation.Bids, func(b Scored) bool { return b.Bid.ID == p.BidID })
+	if a.Chosen < 0 {
+		return a, fmt.Errorf("award %d: bid %d is not among the request's bids", p.ID, p.BidID)
+	}
+	if a.History, err = s.childHistory(ctx, councilID, a.ChildRef); err != nil {
+		return a, err
+	}
+	return a, audit.New(s.db).Record(ctx, "child.read", "child", a.ChildRef, map[string]any{"placements": len(a.History.Placements), "approval": p.ID})
 }
 
 // recordVacancy adds a history row with a home's vacancy as it now stands, after Hearth

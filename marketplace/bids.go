@@ -343,6 +343,7 @@ type Invitation struct {
 	CouncilName string
 	Status      RequestStatus
 	Outcome     InvitationOutcome
+	Response    InvitationResponse
 	// Profile is the request's pseudonymised profile: only its fields tagged `invited`
 	// are read (see PlacementRequest); the rest stay zero.
 	Profile      PlacementRequest `gorm:"embedded;embeddedPrefix:profile_"`
@@ -401,7 +402,7 @@ func (inv *Invitation) withhold() {
 	if !inv.Withheld() {
 		return
 	}
-	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome,
+	*inv = Invitation{RequestID: inv.RequestID, CouncilName: inv.CouncilName, Status: inv.Status, Outcome: inv.Outcome, Response: inv.Response,
 		LotID: inv.LotID, StartDate: inv.StartDate, Deadline: inv.Deadline, Emergency: inv.Emergency, CancelReason: inv.CancelReason}
 }
 
@@ -409,7 +410,11 @@ var invitationSQL = `SELECT r.id AS request_id, c.name AS council_name, r.status
         CASE WHEN NOT EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended')) THEN 'pending'
              WHEN EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status IN ('awarded', 'started', 'ended') AND p.provider_id = i.provider_id) THEN 'successful'
              ELSE 'not_successful' END AS outcome,
-        ` + invitedColumns + `,
+        CASE WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id AND b.status = 'active') THEN 'bid'
+             WHEN EXISTS (SELECT 1 FROM declines d WHERE d.request_id = r.id AND d.provider_id = i.provider_id) THEN 'declined'
+             WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id) THEN 'withdrawn'
+             ELSE 'none' END AS response,
+                ` + invitedColumns + `,
         r.lot_id, r.start_date, r.deadline, r.emergency, r.home_lat, r.home_lon, r.cancel_reason, r.submitted_at,
         (SELECT array_agg(ih.home_id ORDER BY ih.rank) FROM invitation_homes ih
           WHERE ih.request_id = i.request_id AND ih.provider_id = i.provider_id) AS home_ids

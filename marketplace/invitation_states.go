@@ -56,6 +56,40 @@ func (o InvitationOutcome) Successful() bool { return o == OutcomeSuccessful }
 // NotSuccessful says whether another provider's bid won.
 func (o InvitationOutcome) NotSuccessful() bool { return o == OutcomeNotSuccessful }
 
+// InvitationResponse is what the invited provider did with the request (derived, like
+// the outcome): bid (an active bid), declined, withdrew its bid, or nothing yet.
+type InvitationResponse string
+
+// The responses of an invited provider.
+const (
+	ResponseBid       InvitationResponse = "bid"
+	ResponseDeclined  InvitationResponse = "declined"
+	ResponseWithdrawn InvitationResponse = "withdrawn"
+	ResponseNone      InvitationResponse = "none"
+)
+
+// InvitationResponses are all the responses, as the invitations query gives them.
+var InvitationResponses = []InvitationResponse{ResponseBid, ResponseDeclined, ResponseWithdrawn, ResponseNone}
+
+// Standing is where the request stands for the invited provider, as its list shows it:
+// once an award is final, won ("successful"), lost after bidding ("not_chosen") or
+// awarded to another provider; before, the request's own status, except that an
+// awarded request whose award is not final waits for the council's approver
+// ("awaiting_approval": an award waiting for approval leaves the outcome pending).
+func (inv Invitation) Standing() string {
+	switch {
+	case inv.Outcome.Successful():
+		return "successful"
+	case inv.Outcome.NotSuccessful() && inv.Response == ResponseBid:
+		return "not_chosen"
+	case inv.Outcome.NotSuccessful():
+		return "awarded_to_another"
+	case inv.Status.Awarded():
+		return "awaiting_approval"
+	}
+	return string(inv.Status)
+}
+
 // Open says whether the provider may still respond: the request is open. The
 // deadline itself is the database's (see RequestStatus and the bids trigger); a page
 // also compares it with the injected clock to stop showing the form.

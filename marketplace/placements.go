@@ -916,6 +916,18 @@ type ChildRecord struct {
 // ChildHistory returns a child's placements over the last two years, for their own
 // council only (by the council's reference), and audits the read.
 func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string) (ChildRecord, error) {
+	rec, err := s.childHistory(ctx, councilID, ref)
+	if err != nil {
+		return rec, err
+	}
+	if len(rec.Placements) == 0 {
+		return rec, fmt.Errorf("no placements for %q: %w", ref, kernel.ErrNotFound)
+	}
+	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
+}
+
+// childHistory is ChildHistory without the audit: a child with no placements has none.
+func (s *Service) childHistory(ctx context.Context, councilID int64, ref string) (ChildRecord, error) {
 	rec := ChildRecord{Ref: ref, Since: s.today().AddDate(-2, 0, 0)}
 	var all []ChildPlacement
 	err := s.db.WithContext(ctx).Raw(`SELECT p.id, p.request_id, p.status, h.name AS home_name, pr.name AS provider, coalesce(hc.name, '') AS host_council,
@@ -926,9 +938,6 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
         ORDER BY coalesce(p.started_on, p.start_date), p.id`, councilID, councilID, ref).Scan(&all).Error
 	if err != nil {
 		return rec, err
-	}
-	if len(all) == 0 {
-		return rec, fmt.Errorf("no placements for %q: %w", ref, kernel.ErrNotFound)
 	}
 	started := 0
 	for _, cp := range all {
@@ -963,7 +972,7 @@ func (s *Service) ChildHistory(ctx context.Context, councilID int64, ref string)
 		}
 	}
 	rec.Incidents = int(n)
-	return rec, audit.New(s.db).Record(ctx, "child.read", "child", ref, map[string]any{"placements": len(rec.Placements)})
+	return rec, nil
 }
 
 // LivePlacement returns the id of a request's placement that has not been refused (0:
@@ -980,6 +989,26 @@ func (s *Service) LiveAward(ctx context.Context, requestID int64) (Placement, er
 	var p Placement
 	err := s.db.WithContext(ctx).Where("request_id = ? AND status <> 'refused'", requestID).Order("id DESC").Limit(1).Find(&p).Error
 	return p, err
+}
+
+// LiveAwardStatuses gives, for each of the requests that has one, the status of its
+// live award (the placement LiveAward finds), so a list can say what the request page
+// says (RequestStatus.AwaitingApproval).
+func (s *Service) LiveAwardStatuses(ctx context.Context, requestIDs []int64) (map[int64]PlacementStatus, error) {
+	out := map[int64]PlacementStatus{}
+	if len(requestIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		RequestID int64
+		Status    PlacementStatus
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT ON (request_id) request_id, status FROM placements
+        WHERE request_id IN ? AND status <> 'refused' ORDER BY request_id, id DESC`, requestIDs).Scan(&rows).Error
+	for _, r := range rows {
+		out[r.RequestID] = r.Status
+	}
+	return out, err
 }
 
 // approvalLines are the agreement's account of why the award needed an approver and,

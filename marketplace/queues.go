@@ -53,19 +53,23 @@ func (s *Service) PlacementsStarting(ctx context.Context, orgID int64, provider 
 		WHERE `+col+` = ? AND status = 'awarded' AND start_date <= `+londonToday+` + ?::int`, orgID, StartWindow)
 }
 
-// ApprovalsWaiting counts the council's awards waiting for an approver, and when the
-// oldest was made (nil when none wait).
-func (s *Service) ApprovalsWaiting(ctx context.Context, councilID int64) (int64, *time.Time, error) {
-	var row struct {
-		N      int64
-		Oldest *time.Time
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT count(*) AS n, min(awarded_at) AS oldest FROM placements
-		WHERE council_id = ? AND status = 'awaiting_approval'`, councilID).Scan(&row).Error
+// ApprovalsWaiting counts the council's awards waiting for an approver, and says which
+// has waited longest and since when (ID 0 and nil when none wait).
+func (s *Service) ApprovalsWaiting(ctx context.Context, councilID int64) (Waiting, error) {
+	var w Waiting
+	err := s.db.WithContext(ctx).Raw(`SELECT count(*) OVER () AS n, id AS oldest_id, awarded_at AS oldest FROM placements
+		WHERE council_id = ? AND status = 'awaiting_approval' ORDER BY awarded_at, id LIMIT 1`, councilID).Scan(&w).Error
 	if err != nil {
-		return 0, nil, fmt.Errorf("count approvals waiting: %w", err)
+		return w, fmt.Errorf("count approvals waiting: %w", err)
 	}
-	return row.N, row.Oldest, nil
+	return w, nil
+}
+
+// Waiting is how many things wait, and the one that has waited longest.
+type Waiting struct {
+	N        int64
+	OldestID int64
+	Oldest   *time.Time
 }
 
 // InvitationsAwaitingResponse counts the open requests the provider was invited to and

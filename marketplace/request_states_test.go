@@ -90,3 +90,29 @@ func TestRequestStatusesAgreeWithTheDatabase(t *testing.T) {
 		t.Errorf("Go statuses %v, labelled %v", goSide, labels)
 	}
 }
+
+// An invited provider's list says where the request stands for it: a request it lost
+// never reads "awarded", and an award waiting for approval is not yet anyone's.
+func TestInvitationStanding(t *testing.T) {
+	for _, tc := range []struct {
+		status   marketplace.RequestStatus
+		outcome  marketplace.InvitationOutcome
+		response marketplace.InvitationResponse
+		want     string
+	}{
+		{marketplace.RequestOpen, marketplace.OutcomePending, marketplace.ResponseNone, "open"},
+		{marketplace.RequestClosed, marketplace.OutcomePending, marketplace.ResponseBid, "closed"},
+		{marketplace.RequestAwarded, marketplace.OutcomePending, marketplace.ResponseBid, "awaiting_approval"},
+		{marketplace.RequestAwarded, marketplace.OutcomeSuccessful, marketplace.ResponseBid, "successful"},
+		{marketplace.RequestAwarded, marketplace.OutcomeNotSuccessful, marketplace.ResponseBid, "not_chosen"},
+		{marketplace.RequestAwarded, marketplace.OutcomeNotSuccessful, marketplace.ResponseDeclined, "awarded_to_another"},
+		{marketplace.RequestAwarded, marketplace.OutcomeNotSuccessful, marketplace.ResponseNone, "awarded_to_another"},
+		{marketplace.RequestCancelled, marketplace.OutcomePending, marketplace.ResponseWithdrawn, "cancelled"},
+	} {
+		t.Run(tc.want+"/"+string(tc.response), func(t *testing.T) {
+			if got := (marketplace.Invitation{Status: tc.status, Outcome: tc.outcome, Response: tc.response}).Standing(); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -76,20 +77,34 @@ func TestStatusesAgreeWithTheDatabase(t *testing.T) {
 	agrees(t, marketplace.PlacementMachine, "placements", "status")
 }
 
-// TestInvitationOutcomesAreTheQuerys holds the invitation's outcomes, which are
-// derived rather than stored, against the values the invitations query gives.
+// TestInvitationOutcomesAreTheQuerys holds the invitation's outcomes and the provider's
+// responses, which are derived rather than stored, against the values the invitations
+// query gives.
 func TestInvitationOutcomesAreTheQuerys(t *testing.T) {
-	var got []string
-	for _, m := range regexp.MustCompile(`(?:THEN|ELSE) '([a-z_]+)'`).FindAllStringSubmatch(marketplace.InvitationSQL, -1) {
-		got = append(got, m[1])
+	values := func(sql string) []string {
+		var got []string
+		for _, m := range regexp.MustCompile(`(?:THEN|ELSE) '([a-z_]+)'`).FindAllStringSubmatch(sql, -1) {
+			got = append(got, m[1])
+		}
+		slices.Sort(got)
+		return got
 	}
+	outcomes, rest, _ := strings.Cut(marketplace.InvitationSQL, "AS outcome")
+	responses, _, _ := strings.Cut(rest, "AS response")
 	var want []string
 	for _, o := range marketplace.InvitationMachine.States {
 		want = append(want, string(o))
 	}
-	slices.Sort(got)
 	slices.Sort(want)
-	if !slices.Equal(got, want) {
+	if got := values(outcomes); !slices.Equal(got, want) {
 		t.Errorf("the query's outcomes %v, the machine's %v", got, want)
+	}
+	want = want[:0]
+	for _, r := range marketplace.InvitationResponses {
+		want = append(want, string(r))
+	}
+	slices.Sort(want)
+	if got := values(responses); !slices.Equal(got, want) {
+		t.Errorf("the query's responses %v, the code's %v", got, want)
 	}
 }

@@ -31,13 +31,13 @@ var demoHomes = []demoHome{
 	{demoProviders[0], "Brightwater Cottage", "SC500103", "childrens_home", "good", "2025-02-20", "2", "10", "16", "any", "WN1 2AB", []string{"autism", "learning_disability", "sen_ehcp"}, []string{"residential"}, 2, 0, 0},
 	{demoProviders[0], "Fellside", "SC500104", "childrens_home", "requires_improvement", "2025-08-01", "4", "13", "17", "male", "LA9 4AA", []string{"offending", "cce_risk", "substance_misuse", "violence_aggression"}, []string{"residential"}, 1, 0, 0},
 	{demoProviders[0], "Ribble View", "SC500105", "childrens_home", "good", "2025-04-15", "1", "8", "17", "any", "PR1 3AA", []string{"solo_placement", "harmful_sexual_behaviour", "trauma_therapeutic", "violence_aggression"}, []string{"residential_solo"}, 1, 0, 0},
-	{demoProviders[1], "Pennine Fostering — Oldham carers", "2700101", "fostering_agency", "good", "2025-03-10", "6", "0", "17", "any", "OL8 1AA", []string{"sibling_group", "uasc", "sen_ehcp"}, []string{"fostering_ifa"}, 2, 0, 0},
+	{demoProviders[1], "Pennine Fostering — Oldham carers", "2700101", "fostering_agency", "good", "2025-03-10", "6", "0", "17", "any", "OL8 1AA", []string{"sibling_group", "uasc", "sen_ehcp"}, []string{"fostering_ifa"}, 3, 0, 0}, // one reserved by demoWork
 	{demoProviders[1], "Pennine Fostering — Bury carers", "2700102", "fostering_agency", "outstanding", "2024-09-18", "5", "0", "17", "any", "BL9 0AA", []string{"parent_and_child", "sibling_group"}, []string{"fostering_ifa"}, 0, 21, 2},
 	{demoProviders[2], "Harbourside Flats", "1800101", "supported_accommodation", "not_yet_inspected", "", "6", "16", "17", "any", "L8 5AA", []string{"uasc", "missing_episodes", "substance_misuse"}, []string{"supported_16_17"}, 3, 0, 0},
 	// Three more residential providers: one 35 miles away in Southport (Sefton), one in
 	// Bolton, and one rated Inadequate, which matching never invites.
 	{demoProviders[4], "Marine Lodge", "SC500201", "childrens_home", "good", "2025-05-02", "3", "11", "17", "any", "PR9 0AA", []string{"cse_risk", "missing_episodes", "self_harm", "mental_health"}, []string{"residential"}, 1, 0, 0},
-	{demoProviders[5], "Northern Lights House", "SC500301", "childrens_home", "good", "2025-01-22", "4", "12", "17", "any", "BL1 4AA", []string{"cse_risk", "missing_episodes", "offending"}, []string{"residential"}, 1, 0, 0},
+	{demoProviders[5], "Northern Lights House", "SC500301", "childrens_home", "good", "2025-01-22", "4", "12", "17", "any", "BL1 4AA", []string{"cse_risk", "missing_episodes", "offending"}, []string{"residential"}, 2, 0, 0}, // one bed reserved by the demo's award (demoWork)
 	{demoProviders[6], "Greenacre House", "SC500401", "childrens_home", "inadequate", "2025-09-09", "4", "11", "17", "any", "SK2 6AA", []string{"cse_risk", "missing_episodes", "self_harm"}, []string{"residential"}, 2, 0, 0},
 	{demoProviders[2], "Harbourside Wirral", "1800102", "supported_accommodation", "good", "2025-07-07", "4", "16", "17", "any", "CH41 6AA", []string{"uasc", "mental_health"}, []string{"supported_16_17"}, 0, 0, 0},
 }
@@ -110,7 +110,7 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 			return err
 		}
 	}
-	return nil
+	return loadDemoWork(ctx, a, lots)
 }
 
 // createDemoProvider gives a demo provider organisation (created by loadDemo) its profile.

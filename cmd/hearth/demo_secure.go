@@ -50,6 +50,7 @@ func loadDemoSecure(ctx context.Context, a *app) error {
 	if err := secure.SeedEstate(ctx, a.db.Gorm, now); err != nil {
 		return fmt.Errorf("demo secure estate: %w", err)
 	}
+	ids := map[string]int64{}
 	for _, d := range demoReferrals(now) {
 		council, err := a.orgs.OrganisationByName(ctx, kernel.KindCouncil, d.council)
 		if err != nil {
@@ -63,8 +64,47 @@ func loadDemoSecure(ctx context.Context, a *app) error {
 		if err := a.db.Gorm.WithContext(ctx).Exec("UPDATE secure_referrals SET submitted_at = ?, updated_at = ?, reviewed_at = ? WHERE id = ?", at, at, at, r.ID).Error; err != nil {
 			return err
 		}
+		ids[d.in.ChildRef] = r.ID
+	}
+	if err := circulateDemoReferrals(ctx, a, ids, now); err != nil {
+		return err
 	}
 	return loadPastReferrals(ctx, a, now)
+}
+
+// circulateDemoReferrals leaves the secure homes and the SWCU work: the urgent Liverpool
+// referral and the Manchester emergency have gone to Oakfield and Heron Court (both to
+// answer), and on the Liverpool one the first of them with a free welfare bed has
+// offered it (for the SWCU to act on).
+func circulateDemoReferrals(ctx context.Context, a *app, ids map[string]int64, now time.Time) error {
+	var homes []secure.Home
+	if err := a.db.Gorm.WithContext(ctx).Where("name IN ?", []string{secure.Estate[0].Name, secure.Estate[1].Name}).Order("id").Find(&homes).Error; err != nil {
+		return err
+	}
+	homeIDs := []int64{}
+	for _, h := range homes {
+		homeIDs = append(homeIDs, h.ID)
+	}
+	for _, ref := range []string{"LIV-S-0419", "MCR-S-0388"} {
+		if _, err := a.secure.Circulate(ctx, ids[ref], homeIDs, 0); err != nil {
+			return fmt.Errorf("demo circulation of %s: %w", ref, err)
+		}
+	}
+	var offer struct {
+		ID, ProviderID int64
+	}
+	if err := a.db.Gorm.WithContext(ctx).Raw(`SELECT b.id, h.provider_id FROM secure_beds b JOIN secure_homes h ON h.id = b.home_id
+        WHERE b.home_id IN ? AND b.designation = 'welfare' AND b.status = 'free' ORDER BY b.home_id, b.id LIMIT 1`, homeIDs).Scan(&offer).Error; err != nil {
+		return err
+	}
+	if offer.ID == 0 {
+		return nil // no free welfare bed to offer today
+	}
+	when := now.AddDate(0, 0, 2).Truncate(24 * time.Hour)
+	if err := a.secure.Respond(ctx, ids["LIV-S-0419"], offer.ProviderID, 0, secure.Response{Accept: true, BedID: offer.ID, EarliestAdmission: &when}); err != nil {
+		return fmt.Errorf("demo offer: %w", err)
+	}
+	return nil
 }
 
 // pastReferral is a child placed in a secure bed in the last two months and since

@@ -39,19 +39,8 @@ func TestNoLinkADemoRoleSeesIsRefused(t *testing.T) {
 		t.Skip("loads the demo consortium")
 	}
 	ctx := context.Background()
-	dsn := dbtest.New(t)
-	enc, err := auth.NewSeedKey()
-	must(t, err)
-	for k, v := range map[string]string{"HEARTH_TOTP_KEY": enc, "HEARTH_TOTP_KEY_FILE": "", "DATABASE_URL_FILE": "", "DATABASE_URL": dsn, "HEARTH_DEMO": "true"} {
-		t.Setenv(k, v)
-	}
-	var out bytes.Buffer
-	if err := run(ctx, []string{"seed", "demo"}, &out); err != nil {
-		t.Fatalf("seed demo: %v", err)
-	}
-	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), nil)
-	must(t, err)
-	err = withApp(ctx, cfg, func(a *app) error {
+	cfg := seededDemo(t)
+	err := withApp(ctx, cfg, func(a *app) error {
 		srv, err := frontend.New(frontend.Config{BaseURL: "http://hearth.test"}, a.deps())
 		if err != nil {
 			return err
@@ -70,6 +59,24 @@ func TestNoLinkADemoRoleSeesIsRefused(t *testing.T) {
 		return nil
 	})
 	must(t, err)
+}
+
+// seededDemo loads the demo consortium into a new test database and returns the
+// configuration that reaches it.
+func seededDemo(t *testing.T) Config {
+	t.Helper()
+	enc, err := auth.NewSeedKey()
+	must(t, err)
+	for k, v := range map[string]string{"HEARTH_TOTP_KEY": enc, "HEARTH_TOTP_KEY_FILE": "", "DATABASE_URL_FILE": "", "DATABASE_URL": dbtest.New(t), "HEARTH_DEMO": "true"} {
+		t.Setenv(k, v)
+	}
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"seed", "demo"}, &out); err != nil {
+		t.Fatalf("seed demo: %v", err)
+	}
+	cfg, err := loadConfig(flag.NewFlagSet("serve", flag.ContinueOnError), nil)
+	must(t, err)
+	return cfg
 }
 
 // signInDemo returns a client signed in as a demo account.

@@ -93,6 +93,27 @@ func (e ApplicationDecisionRequestDecision) Valid() bool {
 	}
 }
 
+// Defines values for ApprovalRulesCode.
+const (
+	ApprovalRulesCodeConsortiumMiles ApprovalRulesCode = "consortium_miles"
+	ApprovalRulesCodeOverCeiling     ApprovalRulesCode = "over_ceiling"
+	ApprovalRulesCodeRegulation11    ApprovalRulesCode = "regulation_11"
+)
+
+// Valid indicates whether the value is a known member of the ApprovalRulesCode enum.
+func (e ApprovalRulesCode) Valid() bool {
+	switch e {
+	case ApprovalRulesCodeConsortiumMiles:
+		return true
+	case ApprovalRulesCodeOverCeiling:
+		return true
+	case ApprovalRulesCodeRegulation11:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ApprovalRequestKind.
 const (
 	Scottish ApprovalRequestKind = "scottish"
@@ -2340,6 +2361,46 @@ type ApplicationRequestDeclarations struct {
 	OfstedRegistered       bool               `json:"ofsted_registered"`
 	ResponsibleIndividual  string             `json:"responsible_individual"`
 	SafeguardingPolicyDate openapi_types.Date `json:"safeguarding_policy_date"`
+}
+
+// Approval defines model for Approval.
+type Approval struct {
+	Award PendingApproval `json:"award"`
+
+	// AwardReason why the commissioner chose this bid (required when it is not the top score; may be empty otherwise)
+	AwardReason  string       `json:"award_reason"`
+	ChildHistory ChildHistory `json:"child_history"`
+
+	// ChosenBidId the awarded bid, one of evaluation.bids
+	ChosenBidId int64      `json:"chosen_bid_id"`
+	Evaluation  Evaluation `json:"evaluation"`
+
+	// NeedNotes the child's needs, in the request's order, with what the chosen bid's provider said about each
+	NeedNotes []ApprovalNeedNote `json:"need_notes"`
+
+	// Rules each rule that sent the award to the approver, with why it applies
+	Rules []ApprovalRuleWhy `json:"rules"`
+}
+
+// ApprovalNeedNote defines model for Approval.need_notes.
+type ApprovalNeedNote struct {
+	HomeListsIt bool `json:"home_lists_it"`
+
+	// Need need code
+	Need string `json:"need"`
+	Note string `json:"note"`
+}
+
+// ApprovalRulesCode defines model for Approval.Rules.Code.
+type ApprovalRulesCode string
+
+// ApprovalRuleWhy defines model for Approval.rules.
+type ApprovalRuleWhy struct {
+	Code  ApprovalRulesCode `json:"code"`
+	Label string            `json:"label"`
+
+	// Why the facts that met the rule
+	Why string `json:"why"`
 }
 
 // ApprovalRequest defines model for ApprovalRequest.

@@ -35,8 +35,12 @@ for (const account of ACCOUNTS) {
     await expectAccessible(page, `${account.role} account page`);
     if (account.role === 'approver') {
       await page.getByRole('link', { name: 'Approvals' }).click();
-      await page.getByText('Nothing is waiting for you').waitFor();
+      // The demo leaves one decision waiting: a distant, over-ceiling award.
+      await page.getByRole('link', { name: /MCR-DEMO-0377/ }).waitFor();
       await expectAccessible(page, 'approvals');
+      await page.getByRole('link', { name: /MCR-DEMO-0377/ }).click();
+      await page.getByTestId('evaluation').waitFor();
+      await expectAccessible(page, 'approval decision page');
     }
     if (account.role !== 'consortium_admin') {
       await page.goto('/admin/audit');

@@ -2,7 +2,9 @@
 // rated Inadequate, is excluded with its reason); two bid — one above the ceiling with
 // a justification — and one declines; the deadline passes; the commissioner reads the
 // bid's detail and awards the home 34 miles away through the confirmation page, which
-// says beforehand which rules need approval; the approver approves; the agreement PDF
+// says beforehand which rules need approval; the approver opens the decision page, sees
+// the other bid, the commissioner's reason and the provider's justification, and
+// approves; the request then reads awarded; the agreement PDF
 // downloads; the host council (Sefton) sees the notice; the provider confirms the start
 // and ends the placement; the host council sees the end notice. axe-core checks every
 // page.
@@ -138,18 +140,36 @@ test('after the deadline the commissioner awards the home 34 miles away, which w
     assert.match(award, /Regulation 11: out of area and not adjoining/);
     assert.match(award, /Consortium policy: more than 20 miles/);
     await expectAccessible(page, 'request: award waiting for approval');
+    // The list says what the request page says: not "Awarded" until the approver decides.
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    assert.equal((await page.getByRole('row', { name: /MCR-STORY-1/ }).getByTestId('request-status').textContent()).trim(), 'Awaiting approval');
   });
 });
 
-test('the approver records what regulation 11 asks and approves; the agreement is issued and downloads as a PDF', async () => {
+test('the approver decides with the alternatives in front of them: records what regulation 11 asks and approves; the agreement is issued and downloads as a PDF', async () => {
   await as(approver, async (page) => {
     await page.getByRole('link', { name: 'Approvals', exact: true }).click();
-    const main = await page.locator('main').textContent();
+    const list = await page.locator('main').textContent();
     // Each rule named for what it is: the law, the consortium's policy, the ceiling.
-    assert.match(main, /Regulation 11: out of area and not adjoining/);
-    assert.match(main, /Consortium policy: more than 20 miles/);
-    assert.match(main, /Over the price ceiling/);
+    assert.match(list, /Regulation 11: out of area and not adjoining/);
+    assert.match(list, /Consortium policy: more than 20 miles/);
+    assert.match(list, /Over the price ceiling/);
     await expectAccessible(page, 'approvals');
+    // The decision page: every bid, the chosen one marked, and both sides' reasons.
+    await page.getByRole('link', { name: /MCR-STORY-1/ }).click();
+    await page.getByRole('heading', { name: 'Decide the award to Marine Lodge' }).waitFor();
+    const rows = await page.getByTestId('evaluation').locator('tbody tr').allTextContents();
+    assert.equal(rows.length, 2, rows.join(' | '));
+    assert.match(rows.join(' '), /Brightwater House/);
+    assert.match(await page.getByTestId('chosen').textContent(), /Chosen\s*Marine Lodge/);
+    assert.match(await page.getByTestId('award-reason').textContent(), /Near the child's sister, who she sees weekly\./);
+    assert.match(await page.getByTestId('justification').textContent(), /Waking night staff and a dedicated CSE worker/);
+    const rules = await page.getByTestId('rules').textContent();
+    assert.match(rules, /Sefton, which is neither your council's area nor adjoining it/);
+    assert.match(rules, /above the lot's ceiling/);
+    assert.match(await page.getByTestId('where').textContent(), /Sefton, 3[3-5]\.\d miles/);
+    await page.getByTestId('history').waitFor();
+    await expectAccessible(page, 'approval decision page');
     await page.getByLabel('Approve').check();
     await page.getByRole('button', { name: /Record decision/ }).click();
     // Without the regulation 11 record: every missing answer at once, beside its field.
@@ -161,7 +181,8 @@ test('the approver records what regulation 11 asks and approves; the agreement i
     assert.match(problems.join(' '), /independent reviewing officer/);
     assert.match(problems.join(' '), /host council/);
     assert.match(problems.join(' '), /emergency/);
-    await expectAccessible(page, 'approvals, with errors');
+    await expectAccessible(page, 'approval decision page, with errors');
+    assert.equal(await page.getByTestId('evaluation').locator('tbody tr').count(), 2); // the evidence stays beside the errors
     const today = new Date();
     const fillDate = async (name) => {
       const g = page.getByRole('group', { name });
@@ -180,6 +201,11 @@ test('the approver records what regulation 11 asks and approves; the agreement i
     await page.getByText('The award is approved').waitFor();
   });
   await as(commissioner, async (page) => {
+    await page.goto(`/requests/${requestID}`);
+    assert.equal((await page.getByTestId('request-status').textContent()).trim(), 'Awarded');
+    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    assert.equal((await page.getByRole('row', { name: /MCR-STORY-1/ }).getByTestId('request-status').textContent()).trim(), 'Awarded');
+
     await page.getByRole('link', { name: 'Placements', exact: true }).click();
     await expectAccessible(page, 'placements');
     await page.getByRole('link', { name: 'MCR-STORY-1' }).click();
