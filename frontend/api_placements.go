@@ -131,22 +131,17 @@ func (s *Server) placementReply(c echo.Context, status int) error {
 	return c.JSON(status, toAPIPlacement(v))
 }
 
-type startRequest struct {
-	StartedOn string `json:"started_on" validate:"required,datetime=2006-01-02"`
-}
-
 func (s *Server) apiStart(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req startRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.StartInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	on, _ := time.Parse(time.DateOnly, req.StartedOn)
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.ConfirmStart(c.Request().Context(), id, currentOrg(c).ID, u.ID, on); err != nil {
+	if _, err := s.deps.Market.ConfirmStart(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Day()); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)
@@ -172,33 +167,21 @@ func (s *Server) apiChangeFee(c echo.Context) error {
 	return s.placementReply(c, http.StatusOK)
 }
 
-type incidentRequest struct {
-	Kind      string     `json:"kind" validate:"required,oneof=missing absent"`
-	StartedAt time.Time  `json:"started_at" validate:"required"`
-	EndedAt   *time.Time `json:"ended_at"`
-	Note      string     `json:"note" validate:"max=2000"`
-}
-
 func (s *Server) apiReportIncident(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req incidentRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.IncidentReport
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.ReportIncident(c.Request().Context(), id, currentOrg(c).ID, u.ID,
-		marketplace.IncidentReport{Kind: req.Kind, StartedAt: req.StartedAt, EndedAt: req.EndedAt, Note: req.Note}); err != nil {
+	if _, err := s.deps.Market.ReportIncident(c.Request().Context(), id, currentOrg(c).ID, u.ID, in); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", id))
 	return s.placementReply(c, http.StatusCreated)
-}
-
-type incidentEndRequest struct {
-	EndedAt time.Time `json:"ended_at" validate:"required"`
 }
 
 func (s *Server) apiEndIncident(c echo.Context) error {
@@ -210,12 +193,12 @@ func (s *Server) apiEndIncident(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	var req incidentEndRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.IncidentEnd
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, req.EndedAt); err != nil {
+	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, in.EndedAt); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)

@@ -80,3 +80,25 @@ func setDateTimeParts(form map[string]string, name string, t *time.Time) {
 	setDateParts(form, name, &d)
 	form[name+"_time"] = d.Format("15:04")
 }
+
+// dateTimeValue reads a GOV.UK date input (name-day, -month, -year) with its time box
+// (name_time) as a time in England: nil and no problem when all four are empty, and
+// otherwise a problem beside the box to fix (the day box for the date, the time box
+// for the time).
+func dateTimeValue(get func(string) string, name, label string) (*time.Time, *kernel.FieldError) {
+	form := map[string]string{name + "-day": get(name + "-day"), name + "-month": get(name + "-month"), name + "-year": get(name + "-year")}
+	clock := get(name + "_time")
+	day, msg := dateParts(form, name, label)
+	switch {
+	case day == nil && msg == "" && clock == "":
+		return nil, nil
+	case day == nil:
+		return nil, &kernel.FieldError{FormID: name + "-day", Code: kernel.CodeBadDate, Message: firstNonEmpty(msg, label+" must include a day, month and year")}
+	}
+	t, err := time.Parse("15:04", clock)
+	if err != nil {
+		return nil, &kernel.FieldError{FormID: name + "_time", Code: kernel.CodeBadTime, Message: "Enter the time like 17:30"}
+	}
+	d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, london)
+	return &d, nil
+}

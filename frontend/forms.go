@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/labstack/echo/v4"
@@ -33,9 +34,37 @@ func newValidator() *validator.Validate {
 }
 
 // check validates dst, an action's input, with kernel.Check (the one validation
-// the API, the web and CSV import share) and gives each problem its form element id.
+// the API, the web and CSV import share) and its Rules, and gives each problem its form
+// element id.
 func (s *Server) check(dst any) kernel.FieldErrors {
-	return withFormIDs(kernel.Check(dst), dst)
+	return s.checkSuffixed(dst, "")
+}
+
+// ruled is an input with rules beyond its tags that need no stored record (a time that
+// has passed, an end after a start, a field needed by another's answer). They are
+// checked with the tags, once, for the web and the API alike; a rule must not report a
+// field whose tags already failed (it is only added when the field has no problem yet).
+type ruled interface {
+	Rules(now time.Time) kernel.FieldErrors
+}
+
+func (s *Server) checkSuffixed(dst any, sfx string) kernel.FieldErrors {
+	fe := kernel.Check(dst)
+	if r, ok := dst.(ruled); ok {
+		fe = mergeFieldErrors(fe, r.Rules(s.now()))
+	}
+	return withFormIDsSuffixed(fe, dst, sfx)
+}
+
+// mergeFieldErrors adds to fe the problems in more with fields fe does not have yet:
+// one problem per field, the first found.
+func mergeFieldErrors(fe, more kernel.FieldErrors) kernel.FieldErrors {
+	for _, e := range more {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return fe
 }
 
 // withFormIDs sets the form element id of each field error from dst's `form` tags: a
@@ -54,7 +83,7 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 			return
 		}
 		id := tag.name + sfx
-		if tag.date {
+		if tag.date || tag.datetime {
 			id += "-day"
 		}
 		ids[tag.json] = id
@@ -73,8 +102,8 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 }
 
 type formTag struct {
-	name, json           string
-	date, pounds, prefix bool
+	name, json                     string
+	date, datetime, pounds, prefix bool
 }
 
 func parseFormTag(f reflect.StructField) formTag {
@@ -88,6 +117,8 @@ func parseFormTag(f reflect.StructField) formTag {
 		switch o {
 		case "date":
 			t.date = true
+		case "datetime":
+			t.datetime = true
 		case "pounds":
 			t.pounds = true
 		case "prefix":
@@ -123,7 +154,9 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // the typed values to re-show. Supported fields: strings; whole numbers, and optional
 // ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
 // string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
-// (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
+// (name-day, -month, -year) as "2006-01-02"; ",datetime" GOV.UK date inputs with a
+// time box (name_time, like 17:30) as a time.Time or *time.Time in England (left zero
+// or nil when all four are empty); and ",prefix" maps of every field
 // starting with the name ("note_autism" → "autism").
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.FieldErrors, error) {
 	return s.decodeFormSuffixed(c, dst, "")
@@ -144,12 +177,10 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 		form[k] = strings.Join(v, ",")
 	}
 	fe := decodeValues(vals, dst, sfx)
-	for _, e := range withFormIDsSuffixed(kernel.Check(dst), dst, sfx) {
-		if !fe.Has(e.Field) {
-			fe = append(fe, e)
-		}
+	if fe == nil {
+		return form, s.checkSuffixed(dst, sfx), nil
 	}
-	return form, fe, nil
+	return form, mergeFieldErrors(fe, withFormIDsSuffixed(kernel.Check(dst), dst, sfx)), nil
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
@@ -164,12 +195,24 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		tag.name += sfx
 		bad := func(code kernel.Code, msg string) {
 			id := tag.name
-			if tag.date {
+			if tag.date || tag.datetime {
 				id += "-day"
 			}
 			fe = append(fe, kernel.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
 		}
 		switch {
+		case tag.datetime:
+			if t, e := dateTimeValue(get, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date")); e != nil {
+				e.Field = tag.json
+				e.Message = firstNonEmpty(msgTag(f, string(e.Code)), e.Message)
+				fe = append(fe, *e)
+			} else if t != nil {
+				if v.Kind() == reflect.Pointer {
+					v.Set(reflect.ValueOf(t))
+				} else {
+					v.Set(reflect.ValueOf(*t))
+				}
+			}
 		case tag.date:
 			form := map[string]string{tag.name + "-day": get(tag.name + "-day"), tag.name + "-month": get(tag.name + "-month"), tag.name + "-year": get(tag.name + "-year")}
 			t, msg := dateParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"))
