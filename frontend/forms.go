@@ -37,7 +37,7 @@ func newValidator() *validator.Validate {
 // the API, the web and CSV import share) and its Rules, and gives each problem its form
 // element id.
 func (s *Server) check(dst any) kernel.FieldErrors {
-	return s.checkSuffixed(dst, "")
+	return s.checkNamed(dst, nil)
 }
 
 // ruled is an input with rules beyond its tags that need no stored record (a time that
@@ -48,23 +48,12 @@ type ruled interface {
 	Rules(now time.Time) kernel.FieldErrors
 }
 
-func (s *Server) checkSuffixed(dst any, sfx string) kernel.FieldErrors {
+func (s *Server) checkNamed(dst any, name fieldNames) kernel.FieldErrors {
 	fe := kernel.Check(dst)
 	if r, ok := dst.(ruled); ok {
-		fe = mergeFieldErrors(fe, r.Rules(s.now()))
+		fe = fe.With(r.Rules(s.now()))
 	}
-	return withFormIDsSuffixed(fe, dst, sfx)
-}
-
-// mergeFieldErrors adds to fe the problems in more with fields fe does not have yet:
-// one problem per field, the first found.
-func mergeFieldErrors(fe, more kernel.FieldErrors) kernel.FieldErrors {
-	for _, e := range more {
-		if !fe.Has(e.Field) {
-			fe = append(fe, e)
-		}
-	}
-	return fe
+	return withFormIDsNamed(fe, dst, name)
 }
 
 // withFormIDs sets the form element id of each field error from dst's `form` tags: a
@@ -76,13 +65,44 @@ func withFormIDs(fe kernel.FieldErrors, dst any) kernel.FieldErrors {
 // withFormIDsSuffixed is withFormIDs for a page with one form per item, whose fields'
 // names end in sfx ("_42").
 func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.FieldErrors {
+	return withFormIDsNamed(fe, dst, suffixed(sfx))
+}
+
+// fieldNames gives a field's name in a page's form from its `form` tag, for a page with
+// one form per item ("question" → "question_42", "discharged_on" → "d7_discharged_on");
+// nil keeps the tag's name.
+type fieldNames func(string) string
+
+func (n fieldNames) of(tag string) string {
+	if n == nil {
+		return tag
+	}
+	return n(tag)
+}
+
+func suffixed(sfx string) fieldNames {
+	if sfx == "" {
+		return nil
+	}
+	return func(n string) string { return n + sfx }
+}
+
+func prefixed(pfx string) fieldNames {
+	if pfx == "" {
+		return nil
+	}
+	return func(n string) string { return pfx + n }
+}
+
+// withFormIDsNamed is withFormIDs for a page whose fields are named by name.
+func withFormIDsNamed(fe kernel.FieldErrors, dst any, name fieldNames) kernel.FieldErrors {
 	ids := map[string]string{}
 	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
 		tag := parseFormTag(f)
 		if tag.name == "" || tag.json == "" {
 			return
 		}
-		id := tag.name + sfx
+		id := name.of(tag.name)
 		if tag.date || tag.datetime {
 			id += "-day"
 		}
@@ -93,7 +113,7 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 	}
 	out := make(kernel.FieldErrors, len(fe)) // fe may be a shared, declared error
 	for i, e := range fe {
-		if id, ok := ids[e.Field]; ok && (e.FormID == "" || sfx != "") && id != e.Field {
+		if id, ok := ids[e.Field]; ok && (e.FormID == "" || name != nil) && id != e.Field {
 			e.FormID = id
 		}
 		out[i] = e
@@ -153,7 +173,7 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // date) is a field error like the validator's, never a 400 or a 500. It also returns
 // the typed values to re-show. Supported fields: strings; whole numbers, and optional
 // ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
-// string lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
+// string and whole-number lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
 // (name-day, -month, -year) as "2006-01-02"; ",datetime" GOV.UK date inputs with a
 // time box (name_time, like 17:30) as a time.Time or *time.Time in England (left zero
 // or nil when all four are empty); and ",prefix" maps of every field
@@ -165,6 +185,11 @@ func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.
 // decodeFormSuffixed is decodeForm for a page with one form per item, whose fields'
 // names end in sfx ("_42").
 func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, kernel.FieldErrors, error) {
+	return s.decodeFormNamed(c, dst, suffixed(sfx))
+}
+
+// decodeFormNamed is decodeForm for a page whose fields are named by name.
+func (s *Server) decodeFormNamed(c echo.Context, dst any, name fieldNames) (map[string]string, kernel.FieldErrors, error) {
 	vals, err := c.FormParams()
 	if err != nil {
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
@@ -176,15 +201,15 @@ func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[st
 		}
 		form[k] = strings.Join(v, ",")
 	}
-	fe := decodeValues(vals, dst, sfx)
+	fe := decodeValues(vals, dst, name)
 	if fe == nil {
-		return form, s.checkSuffixed(dst, sfx), nil
+		return form, s.checkNamed(dst, name), nil
 	}
-	return form, mergeFieldErrors(fe, withFormIDsSuffixed(kernel.Check(dst), dst, sfx)), nil
+	return form, fe.With(withFormIDsNamed(kernel.Check(dst), dst, name)), nil
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
-func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
+func decodeValues(vals url.Values, dst any, name fieldNames) kernel.FieldErrors {
 	var fe kernel.FieldErrors
 	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
 	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
@@ -192,7 +217,7 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		if tag.name == "" {
 			return
 		}
-		tag.name += sfx
+		tag.name = name.of(tag.name)
 		bad := func(code kernel.Code, msg string) {
 			id := tag.name
 			if tag.date || tag.datetime {
@@ -263,6 +288,20 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 				}
 			}
 			v.Set(reflect.ValueOf(out).Convert(v.Type()))
+		case v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Int64:
+			out := reflect.MakeSlice(v.Type(), 0, len(vals[tag.name]))
+			for _, x := range vals[tag.name] {
+				if x = strings.TrimSpace(x); x == "" {
+					continue
+				}
+				n, err := strconv.ParseInt(x, 10, 64)
+				if err != nil {
+					bad(kernel.CodeBadNumber, kernel.Message(kernel.CodeBadNumber))
+					return
+				}
+				out = reflect.Append(out, reflect.ValueOf(n).Convert(v.Type().Elem()))
+			}
+			v.Set(out)
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,15 +51,6 @@ func (s *Server) placementView(c echo.Context) (marketplace.PlacementView, error
 		return marketplace.PlacementView{}, err
 	}
 	return s.deps.Market.PlacementFor(c.Request().Context(), id, viewerOf(c))
-}
-
-// requiredDate reads a GOV.UK date input that must be filled in.
-func requiredDate(form map[string]string, name, label, missing string) (*time.Time, kernel.FieldErrors) {
-	d, msg := dateParts(form, name, label)
-	if d == nil {
-		return nil, kernel.FieldErrors{{Field: name + "-day", Message: firstNonEmpty(msg, missing)}}
-	}
-	return d, nil
 }
 
 var placementStatuses = [][2]string{{"", "All"}, {"awaiting_approval", "Awaiting approval"}, {"awarded", "Awarded"}, {"started", "Started"}, {"ended", "Ended"}}

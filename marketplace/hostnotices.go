@@ -74,12 +74,12 @@ const MaxConsultationText = 2000
 // ConsultInput is the question a commissioner sends the host council with a distant
 // placement, as the approvals page and the API send it.
 type ConsultInput struct {
-	Question string `json:"question" form:"question" validate:"max=2000" msg:"*=The question must be 2,000 characters or fewer"`
+	Question string `json:"question" form:"question" validate:"max=2000" msg:"*=The question must be 2000 characters or fewer"`
 }
 
 // ConsultationAnswer is a host council's answer, as the consultation page sends it.
 type ConsultationAnswer struct {
-	Answer string `json:"answer" form:"answer" validate:"max=2000" msg:"*=The answer must be 2,000 characters or fewer"`
+	Answer string `json:"answer" form:"answer" validate:"max=2000" msg:"*=The answer must be 2000 characters or fewer"`
 }
 
 // Rules: an answer that is not only spaces.

@@ -718,12 +718,7 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 		if !p.Status.Started() {
 			return ErrNotStarted
 		}
-		fe := kernel.Check(&r)
-		for _, e := range r.Rules(s.Now()) {
-			if !fe.Has(e.Field) {
-				fe = append(fe, e)
-			}
-		}
+		fe := kernel.Check(&r).With(r.Rules(s.Now()))
 		if !fe.Has("started_at") && p.StartedOn != nil && r.StartedAt.Before(*p.StartedOn) {
 			fe.Add("started_at", "The episode must begin after the placement started on "+p.StartedOn.Format(day))
 		}

@@ -156,6 +156,17 @@ func (fe *FieldErrors) AddCode(field string, code Code, message string) {
 }
 
 // Has reports whether field (a JSON name or a form id) already has a problem.
+// With is fe and the problems in more with fields fe does not have yet: one problem
+// per field, the first found (a tag's before a rule's).
+func (fe FieldErrors) With(more FieldErrors) FieldErrors {
+	for _, e := range more {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return fe
+}
+
 func (fe FieldErrors) Has(field string) bool {
 	for _, e := range fe {
 		if e.Field == field || e.FormID == field {
