@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -262,39 +261,21 @@ func (s *Server) apiChild(c echo.Context) error {
 }
 
 // amendRequest changes only the fields given; the rest stay as they are.
-type amendRequest struct {
-	StartDate     *string    `json:"start_date" validate:"omitempty,datetime=2006-01-02"`
-	DurationWeeks *int       `json:"duration_weeks"`
-	Deadline      *time.Time `json:"deadline"`
-	NeedsDetail   *string    `json:"needs_detail"`
-	FamilyDetails *string    `json:"family_details"`
-	Reason        string     `json:"reason" validate:"required,max=1000"`
-}
-
 func (s *Server) apiAmend(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	var req amendRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID) // authorised before validated
 	if err != nil {
 		return err
 	}
-	in := marketplace.AmendInput{DurationWeeks: derefOr(r.DurationWeeks, 0), NeedsDetail: r.NeedsDetail, FamilyDetails: r.FamilyDetails, Reason: req.Reason, Deadline: req.Deadline}
-	if r.StartDate != nil {
-		in.StartDate = *r.StartDate
+	var ch marketplace.AmendChanges
+	if err := s.decodeJSON(c, &ch); err != nil {
+		return err
 	}
-	if req.StartDate != nil {
-		in.StartDate, _ = time.Parse(time.DateOnly, *req.StartDate)
-	}
-	in.DurationWeeks = derefOr(req.DurationWeeks, in.DurationWeeks)
-	in.NeedsDetail = derefOr(req.NeedsDetail, in.NeedsDetail)
-	in.FamilyDetails = derefOr(req.FamilyDetails, in.FamilyDetails)
+	in := ch.Onto(r)
 	u, _ := currentUser(c)
 	a, err := s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
 	if err != nil {

@@ -13,17 +13,6 @@ import (
 
 // The secure welfare API: the same domain calls as the pages, with the same rules.
 
-func optionalDate(s string) *time.Time {
-	if s == "" {
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return nil
-	}
-	return &t
-}
-
 func toAPIReferral(r secure.Referral, now time.Time) apitypes.Referral {
 	return apitypes.Referral{Id: r.ID, Status: apitypes.ReferralStatus(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: apiDateOrNil(r.OrderExpiry), HearingDate: apiDateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
@@ -108,26 +97,17 @@ func (s *Server) apiSecureBoard(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type bedRequest struct {
-	Status         string `json:"status" validate:"required,oneof=free occupied closed"`
-	ClosedReason   string `json:"closed_reason"`
-	ReopensOn      string `json:"reopens_on" validate:"omitempty,datetime=2006-01-02"`
-	ExpectedFreeOn string `json:"expected_free_on" validate:"omitempty,datetime=2006-01-02"`
-	Version        int    `json:"version"`
-}
-
 func (s *Server) apiSetSecureBed(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	var req bedRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.BedInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: secure.BedStatus(req.Status), ClosedReason: req.ClosedReason,
-		ReopensOn: optionalDate(req.ReopensOn), ExpectedFreeOn: optionalDate(req.ExpectedFreeOn), Version: req.Version})
+	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Update())
 	if err != nil {
 		return err
 	}

@@ -171,7 +171,8 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // the API decodes from JSON), by its `form` tags, then validates it with check. Every
 // problem comes back at once: a value that cannot be read (an amount, a number, a
 // date) is a field error like the validator's, never a 400 or a 500. It also returns
-// the typed values to re-show. Supported fields: strings; whole numbers, and optional
+// the typed values to re-show. Supported fields: strings, and optional ones (*string,
+// nil when the form has no such field); whole numbers, and optional
 // ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
 // string and whole-number lists (checkboxes); ",pounds" amounts in pence; ",date" GOV.UK date inputs
 // (name-day, -month, -year) as "2006-01-02"; ",datetime" GOV.UK date inputs with a
@@ -242,6 +243,9 @@ func decodeValues(vals url.Values, dst any, name fieldNames) kernel.FieldErrors 
 			form := map[string]string{tag.name + "-day": get(tag.name + "-day"), tag.name + "-month": get(tag.name + "-month"), tag.name + "-year": get(tag.name + "-year")}
 			t, msg := dateParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"))
 			switch {
+			case t != nil && v.Kind() == reflect.Pointer:
+				d := t.Format("2006-01-02")
+				v.Set(reflect.ValueOf(&d))
 			case t != nil:
 				v.SetString(t.Format("2006-01-02"))
 			case msg != "":
@@ -302,6 +306,11 @@ func decodeValues(vals url.Values, dst any, name fieldNames) kernel.FieldErrors 
 				out = reflect.Append(out, reflect.ValueOf(n).Convert(v.Type().Elem()))
 			}
 			v.Set(out)
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.String:
+			if _, ok := vals[tag.name]; ok {
+				x := vals.Get(tag.name)
+				v.Set(reflect.ValueOf(&x))
+			}
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
 			if raw := get(tag.name); raw != "" {
 				n, err := strconv.Atoi(strings.ReplaceAll(raw, ",", ""))

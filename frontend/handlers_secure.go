@@ -546,14 +546,17 @@ func bedForm(beds []secure.Bed) map[string]string {
 // changes" records that every bed is as shown. Only the home's own beds are read from
 // the form.
 func (s *Server) saveSecureBeds(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var action struct {
+		Action string `form:"action"`
+	}
+	form, _, err := s.decodeForm(c, &action)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	user, _ := currentUser(c)
-	if form["action"] == "confirm" {
+	if action.Action == "confirm" {
 		n, err := s.deps.Secure.ConfirmBeds(ctx, org.ID, user.ID)
 		if err != nil {
 			return err
@@ -568,23 +571,19 @@ func (s *Server) saveSecureBeds(c echo.Context) error {
 	updates := map[int64]secure.BedUpdate{}
 	var fe kernel.FieldErrors
 	for _, b := range beds {
-		f := func(name string) string { return secure.BedField(b.ID, name) }
-		if _, ok := form[f("status")]; !ok || b.Status.Held() {
-			continue
+		if b.Status.Held() {
+			continue // a held bed's row has no controls: allocation holds it
 		}
-		u := secure.BedUpdate{Status: secure.BedStatus(form[f("status")]), ClosedReason: form[f("closed_reason")]}
-		u.Version, _ = strconv.Atoi(form[f("version")])
-		for _, d := range []struct {
-			name string
-			dst  **time.Time
-		}{{"reopens_on", &u.ReopensOn}, {"expected_free_on", &u.ExpectedFreeOn}} {
-			t, msg := dateParts(form, f(d.name), "The date")
-			if msg != "" {
-				fe.Add(f(d.name)+"-day", msg)
-			}
-			*d.dst = t
+		var in secure.BedInput
+		_, bfe, err := s.decodeFormNamed(c, &in, func(n string) string { return secure.BedField(b.ID, n) })
+		if err != nil {
+			return err
 		}
-		updates[b.ID] = u
+		for _, e := range bfe { // each bed's problems by its own names, as SetBeds names them
+			e.Field = secure.BedField(b.ID, e.Field)
+			fe = append(fe, e)
+		}
+		updates[b.ID] = in.Update()
 	}
 	var changed []secure.Bed
 	if len(fe) == 0 {

@@ -79,15 +79,7 @@ type ConsultInput struct {
 
 // ConsultationAnswer is a host council's answer, as the consultation page sends it.
 type ConsultationAnswer struct {
-	Answer string `json:"answer" form:"answer" validate:"max=2000" msg:"*=The answer must be 2000 characters or fewer"`
-}
-
-// Rules: an answer that is not only spaces.
-func (in ConsultationAnswer) Rules(time.Time) kernel.FieldErrors {
-	if strings.TrimSpace(in.Answer) == "" {
-		return kernel.FieldErrors{{Field: "answer", Code: kernel.CodeRequired, Message: "Enter your council's answer"}}
-	}
-	return nil
+	Answer string `json:"answer" form:"answer" validate:"notblank,max=2000" msg:"notblank=Enter your council's answer|*=The answer must be 2000 characters or fewer"`
 }
 
 // ErrNoHostMailbox is returned when a host council with no notification mailbox would

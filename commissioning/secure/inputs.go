@@ -14,23 +14,13 @@ import (
 // RefreshInput is the council's 14-day update, and its 3-monthly review.
 type RefreshInput struct {
 	Reviewed bool   `json:"reviewed" form:"reviewed"`
-	Note     string `json:"note" form:"note" validate:"max=2000" msg:"*=Say what has changed, or that nothing has, in 2,000 characters or fewer"`
-}
-
-// Rules: a note that is not only spaces.
-func (in RefreshInput) Rules(time.Time) kernel.FieldErrors {
-	return required("note", in.Note, "Say what has changed, or that nothing has, in 2,000 characters or fewer")
+	Note     string `json:"note" form:"note" validate:"notblank,max=2000" msg:"*=Say what has changed, or that nothing has, in 2,000 characters or fewer"`
 }
 
 // WithdrawInput ends a council's referral: withdrawn, or placed elsewhere.
 type WithdrawInput struct {
 	PlacedElsewhere bool   `json:"placed_elsewhere" form:"placed_elsewhere"`
-	Reason          string `json:"reason" form:"reason" validate:"max=2000" msg:"*=The reason must be 2,000 characters or fewer"`
-}
-
-// Rules: a reason.
-func (in WithdrawInput) Rules(time.Time) kernel.FieldErrors {
-	return required("reason", in.Reason, "Enter why the referral is withdrawn")
+	Reason          string `json:"reason" form:"reason" validate:"notblank,max=2000" msg:"notblank=Enter why the referral is withdrawn|*=The reason must be 2,000 characters or fewer"`
 }
 
 // CirculateInput is the homes the coordinator sends a referral to.
@@ -45,12 +35,7 @@ type AllocateInput struct {
 
 // ReleaseInput is why the coordinator releases the bed held for a child.
 type ReleaseInput struct {
-	Reason string `json:"reason" form:"release_reason" validate:"max=2000" msg:"*=Enter why the bed is released, in 2,000 characters or fewer"`
-}
-
-// Rules: a reason.
-func (in ReleaseInput) Rules(time.Time) kernel.FieldErrors {
-	return required("reason", in.Reason, "Enter why the bed is released, in 2,000 characters or fewer")
+	Reason string `json:"reason" form:"release_reason" validate:"notblank,max=2000" msg:"*=Enter why the bed is released, in 2,000 characters or fewer"`
 }
 
 // ApprovalRequest is an approval as the referral page and the API send it; Input gives
@@ -216,16 +201,25 @@ func (in SuggestionInput) Rules(time.Time) kernel.FieldErrors {
 	return nil
 }
 
+// BedInput is a home's report on one bed, as a row of its beds table and the API send
+// it; Update gives the BedUpdate SetBed checks against the bed.
+type BedInput struct {
+	Status         string `json:"status" form:"status" validate:"required,oneof=free occupied closed" msg:"*=Select whether the bed is free, occupied or closed"`
+	ClosedReason   string `json:"closed_reason" form:"closed_reason"`
+	ReopensOn      string `json:"reopens_on" form:"reopens_on,date" label:"The date" validate:"omitempty,datetime=2006-01-02" msg:"*=The date must be a real date"`
+	ExpectedFreeOn string `json:"expected_free_on" form:"expected_free_on,date" label:"The date" validate:"omitempty,datetime=2006-01-02" msg:"*=The date must be a real date"`
+	Version        int    `json:"version" form:"version"`
+}
+
+// Update is the input as SetBed and SetBeds take it.
+func (in BedInput) Update() BedUpdate {
+	return BedUpdate{Status: BedStatus(in.Status), ClosedReason: in.ClosedReason, ReopensOn: dateOf(in.ReopensOn), ExpectedFreeOn: dateOf(in.ExpectedFreeOn),
+		Version: in.Version}
+}
+
 // SubscribeInput turns the daily report's email on or off for the signed-in user.
 type SubscribeInput struct {
 	Subscribe bool `json:"subscribe" form:"subscribe"`
-}
-
-func required(field, v, msg string) kernel.FieldErrors {
-	if strings.TrimSpace(v) == "" {
-		return kernel.FieldErrors{{Field: field, Code: kernel.CodeRequired, Message: msg}}
-	}
-	return nil
 }
 
 // dateOf reads a checked "2006-01-02" date; nil when empty or not a date.
