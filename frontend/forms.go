@@ -204,9 +204,14 @@ func (s *Server) decodeFormNamed(c echo.Context, dst any, name fieldNames) (map[
 	}
 	fe := decodeValues(vals, dst, name)
 	if fe == nil {
-		return form, s.checkNamed(dst, name), nil
+		fe = s.checkNamed(dst, name)
+	} else {
+		fe = fe.With(withFormIDsNamed(kernel.Check(dst), dst, name))
 	}
-	return form, fe.With(withFormIDsNamed(kernel.Check(dst), dst, name)), nil
+	if cut, ok := c.Get(cutField).(string); ok {
+		fe = fe.With(cutError(dst, name, cut))
+	}
+	return form, fe, nil
 }
 
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
@@ -487,4 +492,17 @@ func jsonKind(t reflect.Type) string {
 func parsePounds(s string) (int64, error) {
 	p, err := kernel.ParsePounds(s)
 	return int64(p), err
+}
+
+// cutError is the problem with a form cut at the body limit (formLimit) in the field
+// named cut: beside that field, when it is one of dst's, that it is too long.
+func cutError(dst any, name fieldNames, cut string) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		if tag := parseFormTag(f); tag.name != "" && name.of(tag.name) == cut {
+			fe = kernel.FieldErrors{{Field: tag.json, FormID: cut, Code: kernel.CodeTooLong,
+				Message: "This is far too long to send: shorten it and try again"}}
+		}
+	})
+	return fe
 }

@@ -574,8 +574,18 @@ func (s *Server) saveSecureBeds(c echo.Context) error {
 		if b.Status.Held() {
 			continue // a held bed's row has no controls: allocation holds it
 		}
+		name := func(n string) string { return secure.BedField(b.ID, n) }
+		var row struct {
+			Status *string `form:"status"`
+		}
+		if _, _, err := s.decodeFormNamed(c, &row, name); err != nil {
+			return err
+		}
+		if row.Status == nil {
+			continue // a bed the form does not show is left as it is
+		}
 		var in secure.BedInput
-		_, bfe, err := s.decodeFormNamed(c, &in, func(n string) string { return secure.BedField(b.ID, n) })
+		_, bfe, err := s.decodeFormNamed(c, &in, name)
 		if err != nil {
 			return err
 		}
