@@ -150,3 +150,70 @@ func TestConvertedFormsShowEveryErrorBesideItsField(t *testing.T) {
 		})
 	}
 }
+
+// TestSecureFormsShowEveryErrorBesideItsField: the referral page's action forms, posted
+// with mistakes, answer 422 with each problem beside its field and what was typed kept.
+func TestSecureFormsShowEveryErrorBesideItsField(t *testing.T) {
+	h := newHarness(t)
+	h.withEstate(t)
+	now := time.Now().In(london)
+	council := h.signIn("commissioner@manchester.test")
+	form := merge(url.Values{"child_ref": {"MCR-SEC-2"}, "age_years": {"12"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
+		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"}, "order_kind": {"first"},
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_start", now), formDate("order_expiry", now.AddDate(0, 2, 0)),
+		formDate("sos_requested_on", now))
+	r := council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", r.Status)
+	}
+	page := r.Location
+	swcu := h.signIn("coordinator@swcu.test")
+	hour := func(d time.Duration) url.Values {
+		at := now.Add(d)
+		return url.Values{"-day": {fmt.Sprint(at.Day())}, "-month": {fmt.Sprint(int(at.Month()))}, "-year": {fmt.Sprint(at.Year())}, "_time": {at.Format("15:04")}}
+	}
+	named := func(name string, v url.Values) url.Values {
+		out := url.Values{}
+		for k, x := range v {
+			out[name+k] = x
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		b      *browser
+		path   string
+		form   url.Values
+		errors []string
+		kept   []string
+	}{
+		{"UpdateBlankNote", council, "/update", url.Values{"note": {"   "}, "reviewed": {"yes"}}, []string{"note"}, nil},
+		{"WithdrawLongReason", council, "/withdraw", url.Values{"reason": {strings.Repeat("w", 2001)}}, []string{"reason"}, []string{strings.Repeat("w", 2001)}},
+		{"HoldBadTime", council, "/holds", merge(named("held_from", hour(-time.Hour)), url.Values{"held_from_time": {"25:00"}}), []string{"held_from_time"}, []string{`value="25:00"`}},
+		{"HoldEndsBeforeItBegins", council, "/holds", merge(named("held_from", hour(-time.Hour)), named("held_until", hour(-2*time.Hour))), []string{"held_until"}, nil},
+		{"ApprovalAllAtOnce", council, "/approvals", merge(url.Values{"kind": {"sos"}, "reference": {""}}, formDate("granted_on", now.AddDate(0, 0, 3))),
+			[]string{"granted_on", "reference"}, nil},
+		{"CirculateNotAHome", swcu, "/circulate", url.Values{"home_ids": {"x"}}, []string{"home_ids"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.b.post(page, page+tt.path, tt.form)
+			if r.Status != http.StatusUnprocessableEntity {
+				t.Fatalf("status %d, want 422", r.Status)
+			}
+			for _, id := range tt.errors {
+				if !strings.Contains(r.Body, fmt.Sprintf(`id="%s-error"`, id)) {
+					t.Errorf("no error beside %s", id)
+				}
+			}
+			if n := strings.Count(r.Body, `class="govuk-error-message"`); n != len(tt.errors) {
+				t.Errorf("%d errors shown, want %d", n, len(tt.errors))
+			}
+			for _, k := range tt.kept {
+				if !strings.Contains(r.Body, k) {
+					t.Errorf("what was typed is lost: %.40s…", k)
+				}
+			}
+		})
+	}
+}
