@@ -42,6 +42,22 @@ var mailboxRe = regexp.MustCompile(`^[^@\s<>(),;:"]+@[^@\s<>(),;:"]+\.[^@\s<>(),
 // MailboxHint is what a user is told when a mailbox is not a single bare address.
 const MailboxHint = "Enter the mailbox as an email address, like notices@council.gov.uk"
 
+// MailboxInput is one council's mailbox as the mailbox page sends it: an address, or
+// nothing to remove it.
+type MailboxInput struct {
+	Email string `json:"email" form:"email"`
+}
+
+// Rules: the address, if any, is one bare email address.
+func (in MailboxInput) Rules(time.Time) kernel.FieldErrors {
+	if e := strings.TrimSpace(in.Email); e != "" {
+		if _, err := ParseMailbox(e); err != nil {
+			return kernel.FieldErrors{{Field: "email", Message: MailboxHint}}
+		}
+	}
+	return nil
+}
+
 // ErrBadMailbox is a mailbox that is not one bare email address.
 var ErrBadMailbox = errors.New("mailbox is not a single bare email address")
 

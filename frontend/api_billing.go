@@ -4,11 +4,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
@@ -100,30 +98,12 @@ func (s *Server) apiOnboard(c echo.Context) error {
 	return c.JSON(http.StatusCreated, apitypes.StartOnboardingResponse{Url: url})
 }
 
-// runRequest names a calendar month, or another period by its first and last days.
-type runRequest struct {
-	Month string `json:"month" validate:"required_without=From,omitempty,datetime=2006-01"`
-	From  string `json:"from" validate:"required_with=To,omitempty,datetime=2006-01-02"`
-	To    string `json:"to" validate:"required_with=From,omitempty,datetime=2006-01-02"`
-}
-
 func (s *Server) apiRunInvoices(c echo.Context) error {
-	var req runRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in billing.RunInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	var start, end time.Time
-	if req.From != "" {
-		start, _ = time.Parse(time.DateOnly, req.From)
-		last, _ := time.Parse(time.DateOnly, req.To)
-		if last.Before(start) {
-			return kernel.Invalid("to", "The last day must be on or after the first")
-		}
-		end = last.AddDate(0, 0, 1)
-	} else {
-		m, _ := time.Parse("2006-01", req.Month)
-		start, end = billing.MonthOf(m)
-	}
+	start, end := in.Period()
 	u, _ := currentUser(c)
 	res, err := s.deps.Billing.Run(c.Request().Context(), currentOrg(c).ID, start, end, u.ID)
 	if err != nil {

@@ -162,42 +162,27 @@ func (s *Server) apiWithdrawReferral(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
 }
 
-type acceptSuggestionRequest struct {
-	ReferralID int64 `json:"referral_id" validate:"required,gt=0"`
-	HomeID     int64 `json:"home_id"`
-	BedID      int64 `json:"bed_id"`
-	// Offered: the home offered the bed, so accepting allocates it; otherwise the
-	// referral is circulated to the home to ask for it.
-	Offered bool `json:"offered"`
-}
-
 // apiAcceptSuggestion takes one suggested pair, as the suggestions page does: an
 // offered bed is allocated; a bed not yet asked for is asked for by circulating the
 // referral to its home.
 func (s *Server) apiAcceptSuggestion(c echo.Context) error {
-	var req acceptSuggestionRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.SuggestionInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
 	ctx := c.Request().Context()
-	if req.Offered {
-		if req.BedID <= 0 {
-			return kernel.Invalid("bed_id", "Give the offered bed to allocate")
-		}
-		r, err := s.deps.Secure.Allocate(ctx, req.ReferralID, req.BedID, u.ID)
+	if in.Offered {
+		r, err := s.deps.Secure.Allocate(ctx, in.ReferralID, in.BedID, u.ID)
 		if err != nil {
 			return err
 		}
 		return c.JSON(http.StatusOK, apitypes.SuggestionAccepted{Action: apitypes.SuggestionAcceptedActionAllocated, Referral: toAPIReferral(r, s.now())})
 	}
-	if req.HomeID <= 0 {
-		return kernel.Invalid("home_id", "Give the home to ask for the bed")
-	}
-	if _, err := s.deps.Secure.Circulate(ctx, req.ReferralID, []int64{req.HomeID}, u.ID); err != nil {
+	if _, err := s.deps.Secure.Circulate(ctx, in.ReferralID, []int64{in.HomeID}, u.ID); err != nil {
 		return err
 	}
-	r, err := s.deps.Secure.Referral(ctx, req.ReferralID, secureViewer(c))
+	r, err := s.deps.Secure.Referral(ctx, in.ReferralID, secureViewer(c))
 	if err != nil {
 		return err
 	}

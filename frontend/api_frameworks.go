@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 // The frameworks API: the consortium admin's frameworks, applications and decisions,
@@ -237,10 +238,6 @@ func (s *Server) apiSuspension(c echo.Context, change func(context.Context, comm
 	return c.JSON(http.StatusOK, toAPIApplication(f, a, org.Name))
 }
 
-type billingContactRequest struct {
-	BillingEmail string `json:"billing_email" validate:"required,email,max=254" msg:"*=Enter the email address invoices should go to, like invoices@council.gov.uk"`
-}
-
 // apiSetBillingContact sets where a member council's invoices go. A council outside
 // the admin's consortium is a 404.
 func (s *Server) apiSetBillingContact(c echo.Context) error {
@@ -256,11 +253,11 @@ func (s *Server) apiSetBillingContact(c echo.Context) error {
 	if !member {
 		return fmt.Errorf("council %d: %w", id, kernel.ErrNotFound)
 	}
-	var req billingContactRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	in := billing.ContactInput{CouncilID: id}
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	email := strings.TrimSpace(req.BillingEmail)
+	email := in.Email()
 	if err := s.deps.Billing.SetBillingContact(ctx, id, email); err != nil {
 		return err
 	}

@@ -39,10 +39,6 @@ func toAPIConsultation(c marketplace.HostConsultation) apitypes.HostConsultation
 		Answered: c.Answered(), Answer: c.Answer, AnsweredAt: c.AnsweredAt}
 }
 
-type consultRequest struct {
-	Question string `json:"question" validate:"max=2000"`
-}
-
 // apiConsultHost asks the host council of a distant placement for its view: 201 with
 // the consultation, 422 without a mailbox, 409 once decided.
 func (s *Server) apiConsultHost(c echo.Context) error {
@@ -50,12 +46,12 @@ func (s *Server) apiConsultHost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req consultRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.ConsultInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	hc, err := s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Question)
+	hc, err := s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Question)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package frontend
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -60,12 +59,6 @@ func (s *Server) apiHome(c echo.Context) error {
 	return c.JSON(http.StatusOK, toAPIHome(h, s.now()))
 }
 
-type vacancyRequest struct {
-	BedsFree     *int    `json:"beds_free" validate:"required,min=0"`
-	NextFreeDate *string `json:"next_free_date"`
-	NextFreeBeds *int    `json:"next_free_beds"`
-}
-
 // apiSetVacancy sets a home's vacancy. It is idempotent: sending the same body twice
 // leaves the same state (and confirms the vacancy again).
 func (s *Server) apiSetVacancy(c echo.Context) error {
@@ -73,21 +66,11 @@ func (s *Server) apiSetVacancy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req vacancyRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.VacancyInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	date, beds := "", ""
-	if req.NextFreeDate != nil {
-		date = *req.NextFreeDate
-	}
-	if req.NextFreeBeds != nil {
-		beds = strconv.Itoa(*req.NextFreeBeds)
-	}
-	v, fe := marketplace.ParseVacancy(strconv.Itoa(*req.BedsFree), date, beds)
-	if fe != nil {
-		return fe
-	}
+	v := in.Vacancy()
 	u, _ := currentUser(c)
 	h, err = s.deps.Market.SetVacancy(c.Request().Context(), h, v, "api", u.ID)
 	if err != nil {

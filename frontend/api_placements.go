@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -160,22 +159,17 @@ func (s *Server) placementReply(c echo.Context, status int) error {
 	return c.JSON(status, toAPIPlacement(v))
 }
 
-type startRequest struct {
-	StartedOn string `json:"started_on" validate:"required,datetime=2006-01-02"`
-}
-
 func (s *Server) apiStart(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req startRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.StartInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
-	on, _ := time.Parse(time.DateOnly, req.StartedOn)
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.ConfirmStart(c.Request().Context(), id, currentOrg(c).ID, u.ID, on); err != nil {
+	if _, err := s.deps.Market.ConfirmStart(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Day()); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)
@@ -201,33 +195,21 @@ func (s *Server) apiChangeFee(c echo.Context) error {
 	return s.placementReply(c, http.StatusOK)
 }
 
-type incidentRequest struct {
-	Kind      string     `json:"kind" validate:"required,oneof=missing absent"`
-	StartedAt time.Time  `json:"started_at" validate:"required"`
-	EndedAt   *time.Time `json:"ended_at"`
-	Note      string     `json:"note" validate:"max=2000"`
-}
-
 func (s *Server) apiReportIncident(c echo.Context) error {
 	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	var req incidentRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.IncidentReport
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.ReportIncident(c.Request().Context(), id, currentOrg(c).ID, u.ID,
-		marketplace.IncidentReport{Kind: req.Kind, StartedAt: req.StartedAt, EndedAt: req.EndedAt, Note: req.Note}); err != nil {
+	if _, err := s.deps.Market.ReportIncident(c.Request().Context(), id, currentOrg(c).ID, u.ID, in); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/placements/%d", id))
 	return s.placementReply(c, http.StatusCreated)
-}
-
-type incidentEndRequest struct {
-	EndedAt time.Time `json:"ended_at" validate:"required"`
 }
 
 func (s *Server) apiEndIncident(c echo.Context) error {
@@ -239,12 +221,12 @@ func (s *Server) apiEndIncident(c echo.Context) error {
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	var req incidentEndRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in marketplace.IncidentEnd
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, req.EndedAt); err != nil {
+	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, in.EndedAt); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)
@@ -312,39 +294,21 @@ func toAPIChildHistory(rec marketplace.ChildRecord) apitypes.ChildHistory {
 }
 
 // amendRequest changes only the fields given; the rest stay as they are.
-type amendRequest struct {
-	StartDate     *string    `json:"start_date" validate:"omitempty,datetime=2006-01-02"`
-	DurationWeeks *int       `json:"duration_weeks"`
-	Deadline      *time.Time `json:"deadline"`
-	NeedsDetail   *string    `json:"needs_detail"`
-	FamilyDetails *string    `json:"family_details"`
-	Reason        string     `json:"reason" validate:"required,max=1000"`
-}
-
 func (s *Server) apiAmend(c echo.Context) error {
 	id, err := requestID(c)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	var req amendRequest
-	if err := s.decodeJSON(c, &req); err != nil {
-		return err
-	}
-	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID)
+	r, err := s.deps.Requests.Request(ctx, id, currentOrg(c).ID) // authorised before validated
 	if err != nil {
 		return err
 	}
-	in := marketplace.AmendInput{DurationWeeks: derefOr(r.DurationWeeks, 0), NeedsDetail: r.NeedsDetail, FamilyDetails: r.FamilyDetails, Reason: req.Reason, Deadline: req.Deadline}
-	if r.StartDate != nil {
-		in.StartDate = *r.StartDate
+	var ch marketplace.AmendChanges
+	if err := s.decodeJSON(c, &ch); err != nil {
+		return err
 	}
-	if req.StartDate != nil {
-		in.StartDate, _ = time.Parse(time.DateOnly, *req.StartDate)
-	}
-	in.DurationWeeks = derefOr(req.DurationWeeks, in.DurationWeeks)
-	in.NeedsDetail = derefOr(req.NeedsDetail, in.NeedsDetail)
-	in.FamilyDetails = derefOr(req.FamilyDetails, in.FamilyDetails)
+	in := ch.Onto(r)
 	u, _ := currentUser(c)
 	a, err := s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
 	if err != nil {

@@ -236,10 +236,6 @@ func (s *Server) apiRequest(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type cancelRequest struct {
-	Reason string `json:"reason"`
-}
-
 // apiCancelRequest cancels a council's own request before award, with a reason the
 // invited providers are told: 200 with the request, 409 once awarded or cancelled.
 func (s *Server) apiCancelRequest(c echo.Context) error {
@@ -247,12 +243,15 @@ func (s *Server) apiCancelRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req cancelRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	if _, err := s.deps.Requests.Request(c.Request().Context(), id, currentOrg(c).ID); err != nil {
+		return err // authorised before validated
+	}
+	var in marketplace.CancelInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Market.CancelRequest(c.Request().Context(), id, currentOrg(c).ID, u.ID, req.Reason)
+	r, err := s.deps.Market.CancelRequest(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Reason)
 	if err != nil {
 		return err
 	}

@@ -13,17 +13,6 @@ import (
 
 // The secure welfare API: the same domain calls as the pages, with the same rules.
 
-func optionalDate(s string) *time.Time {
-	if s == "" {
-		return nil
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return nil
-	}
-	return &t
-}
-
 func toAPIReferral(r secure.Referral, now time.Time) apitypes.Referral {
 	return apitypes.Referral{Id: r.ID, Status: apitypes.ReferralStatus(r.Status), ChildRef: r.ChildRef, AgeYears: r.AgeYears, Sex: r.Sex, LegalPosition: r.LegalPosition,
 		OrderExpiry: apiDateOrNil(r.OrderExpiry), HearingDate: apiDateOrNil(r.HearingDate), Urgency: r.Urgency, Needs: nonNil([]string(r.Needs)),
@@ -112,26 +101,17 @@ func (s *Server) apiSecureBoard(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type bedRequest struct {
-	Status         string `json:"status" validate:"required,oneof=free occupied closed"`
-	ClosedReason   string `json:"closed_reason"`
-	ReopensOn      string `json:"reopens_on" validate:"omitempty,datetime=2006-01-02"`
-	ExpectedFreeOn string `json:"expected_free_on" validate:"omitempty,datetime=2006-01-02"`
-	Version        int    `json:"version"`
-}
-
 func (s *Server) apiSetSecureBed(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	var req bedRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.BedInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.BedUpdate{Status: secure.BedStatus(req.Status), ClosedReason: req.ClosedReason,
-		ReopensOn: optionalDate(req.ReopensOn), ExpectedFreeOn: optionalDate(req.ExpectedFreeOn), Version: req.Version})
+	b, err := s.deps.Secure.SetBed(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Update())
 	if err != nil {
 		return err
 	}
@@ -159,33 +139,21 @@ func (s *Server) apiWaiting(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-type circulateRequest struct {
-	HomeIDs []int64 `json:"home_ids" validate:"required,min=1"`
-}
-
 func (s *Server) apiCirculate(c echo.Context) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
 	}
-	var req circulateRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.CirculateInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	n, err := s.deps.Secure.Circulate(c.Request().Context(), id, req.HomeIDs, u.ID)
+	n, err := s.deps.Secure.Circulate(c.Request().Context(), id, in.HomeIDs, u.ID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, apitypes.CirculateReferralResponse{Sent: n})
-}
-
-type respondRequest struct {
-	Response          string `json:"response" validate:"required,oneof=accept decline"`
-	BedID             int64  `json:"bed_id"`
-	EarliestAdmission string `json:"earliest_admission" validate:"omitempty,datetime=2006-01-02"`
-	DeclineReason     string `json:"decline_reason"`
-	Detail            string `json:"detail" validate:"max=2000"`
 }
 
 func (s *Server) apiRespond(c echo.Context) error {
@@ -193,20 +161,15 @@ func (s *Server) apiRespond(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req respondRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.ResponseInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if err := s.deps.Secure.Respond(c.Request().Context(), id, currentOrg(c).ID, u.ID, secure.Response{Accept: req.Response == "accept", BedID: req.BedID,
-		EarliestAdmission: optionalDate(req.EarliestAdmission), DeclineReason: req.DeclineReason, Detail: req.Detail}); err != nil {
+	if err := s.deps.Secure.Respond(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Answer()); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type allocateRequest struct {
-	BedID int64 `json:"bed_id" validate:"required,gt=0"`
 }
 
 func (s *Server) apiAllocate(c echo.Context) error {
@@ -214,20 +177,16 @@ func (s *Server) apiAllocate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req allocateRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.AllocateInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Secure.Allocate(c.Request().Context(), id, req.BedID, u.ID)
+	r, err := s.deps.Secure.Allocate(c.Request().Context(), id, in.BedID, u.ID)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
-}
-
-type releaseRequest struct {
-	Reason string `json:"reason" validate:"required,max=2000"`
 }
 
 // apiRelease releases the bed held for an allocated child; the child goes back on the
@@ -237,24 +196,16 @@ func (s *Server) apiRelease(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req releaseRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.ReleaseInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Secure.Release(c.Request().Context(), id, u.ID, req.Reason)
+	r, err := s.deps.Secure.Release(c.Request().Context(), id, u.ID, in.Reason)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
-}
-
-type approvalRequest struct {
-	Kind        string `json:"kind" validate:"required,oneof=sos scottish"`
-	HomeID      int64  `json:"home_id"`
-	RequestedOn string `json:"requested_on" validate:"omitempty,datetime=2006-01-02"`
-	GrantedOn   string `json:"granted_on" validate:"omitempty,datetime=2006-01-02"`
-	Reference   string `json:"reference" validate:"max=100"`
 }
 
 // apiRecordApproval records the Secretary of State's approval for an under-13 (reg. 4)
@@ -264,22 +215,16 @@ func (s *Server) apiRecordApproval(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req approvalRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.ApprovalRequest
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	r, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), u.ID, secure.ApprovalInput{Kind: req.Kind, HomeID: req.HomeID,
-		RequestedOn: optionalDate(req.RequestedOn), GrantedOn: optionalDate(req.GrantedOn), Reference: req.Reference})
+	r, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), u.ID, in.Input())
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, toAPIReferral(r, s.now()))
-}
-
-type holdRequest struct {
-	From  time.Time  `json:"from" validate:"required"`
-	Until *time.Time `json:"until"`
 }
 
 // apiRecordHold records a period held without a court order and returns the 72-hour
@@ -289,21 +234,17 @@ func (s *Server) apiRecordHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req holdRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.HoldInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), u.ID, &req.From, req.Until)
+	clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), u.ID, &in.From, in.Until)
 	if err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, apiPath("/api/v1/secure/referrals/%d", id))
 	return c.JSON(http.StatusCreated, toAPIClock(clock))
-}
-
-type endHoldRequest struct {
-	At time.Time `json:"at" validate:"required"`
 }
 
 // apiEndHold ends the running period held without an order and returns the clock.
@@ -312,12 +253,12 @@ func (s *Server) apiEndHold(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req endHoldRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.EndHoldInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	if err := s.deps.Secure.EndHold(ctx, id, secureViewer(c), req.At); err != nil {
+	if err := s.deps.Secure.EndHold(ctx, id, secureViewer(c), in.At); err != nil {
 		return err
 	}
 	clock, err := s.deps.Secure.NoOrderClock(ctx, id)
@@ -331,29 +272,20 @@ func toAPIClock(c secure.Clock) apitypes.NoOrderClock {
 	return apitypes.NoOrderClock{HoursUsed28Days: c.Used, HoursRemaining: c.Remaining, Running: c.Running, LimitExceeded: c.Exceeded}
 }
 
-type admitRequest struct {
-	AdmittedOn string `json:"admitted_on" validate:"required,datetime=2006-01-02"`
-}
-
 func (s *Server) apiAdmit(c echo.Context) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
 	}
-	var req admitRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.AdmitInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if err := s.deps.Secure.Admit(c.Request().Context(), id, currentOrg(c).ID, u.ID, *optionalDate(req.AdmittedOn)); err != nil {
+	if err := s.deps.Secure.Admit(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Day()); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type dischargeRequest struct {
-	DischargedOn string `json:"discharged_on" validate:"required,datetime=2006-01-02"`
-	Reason       string `json:"reason" validate:"required"`
 }
 
 func (s *Server) apiDischarge(c echo.Context) error {
@@ -361,12 +293,12 @@ func (s *Server) apiDischarge(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var req dischargeRequest
-	if err := s.decodeJSON(c, &req); err != nil {
+	var in secure.DischargeInput
+	if err := s.decodeJSON(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	if err := s.deps.Secure.Discharge(c.Request().Context(), id, currentOrg(c).ID, u.ID, *optionalDate(req.DischargedOn), req.Reason); err != nil {
+	if err := s.deps.Secure.Discharge(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Day(), in.Reason); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

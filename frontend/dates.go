@@ -53,24 +53,6 @@ func (s *Server) now() time.Time { return s.deps.Clock.Now() }
 // today is the date in England by the injected clock.
 func (s *Server) today() time.Time { return kernel.DateOf(s.now()) }
 
-// dateTimeParts reads a GOV.UK date input (name-day, -month, -year) with a time field
-// (name_time, like 17:30) as a time in England. It adds a problem to fe, against the
-// field to fix, when either part is missing or wrong.
-func dateTimeParts(form map[string]string, name, label, missing string, fe *kernel.FieldErrors) *time.Time {
-	day, msg := dateParts(form, name, label)
-	t, terr := time.Parse("15:04", strings.TrimSpace(form[name+"_time"]))
-	switch {
-	case day == nil:
-		fe.Add(name+"-day", firstNonEmpty(msg, missing))
-	case terr != nil:
-		fe.Add(name+"_time", "Enter the time like 17:30")
-	default:
-		d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, london)
-		return &d
-	}
-	return nil
-}
-
 // setDateTimeParts fills a date input and its time field from t, in England's time.
 func setDateTimeParts(form map[string]string, name string, t *time.Time) {
 	if t == nil {
@@ -79,4 +61,26 @@ func setDateTimeParts(form map[string]string, name string, t *time.Time) {
 	d := t.In(london)
 	setDateParts(form, name, &d)
 	form[name+"_time"] = d.Format("15:04")
+}
+
+// dateTimeValue reads a GOV.UK date input (name-day, -month, -year) with its time box
+// (name_time) as a time in England: nil and no problem when all four are empty, and
+// otherwise a problem beside the box to fix (the day box for the date, the time box
+// for the time).
+func dateTimeValue(get func(string) string, name, label string) (*time.Time, *kernel.FieldError) {
+	form := map[string]string{name + "-day": get(name + "-day"), name + "-month": get(name + "-month"), name + "-year": get(name + "-year")}
+	clock := get(name + "_time")
+	day, msg := dateParts(form, name, label)
+	switch {
+	case day == nil && msg == "" && clock == "":
+		return nil, nil
+	case day == nil:
+		return nil, &kernel.FieldError{FormID: name + "-day", Code: kernel.CodeBadDate, Message: firstNonEmpty(msg, label+" must include a day, month and year")}
+	}
+	t, err := time.Parse("15:04", clock)
+	if err != nil {
+		return nil, &kernel.FieldError{FormID: name + "_time", Code: kernel.CodeBadTime, Message: "Enter the time like 17:30"}
+	}
+	d := time.Date(day.Year(), day.Month(), day.Day(), t.Hour(), t.Minute(), 0, 0, london)
+	return &d, nil
 }

@@ -35,9 +35,26 @@ func newValidator() *validator.Validate {
 }
 
 // check validates dst, an action's input, with kernel.Check (the one validation
-// the API, the web and CSV import share) and gives each problem its form element id.
+// the API, the web and CSV import share) and its Rules, and gives each problem its form
+// element id.
 func (s *Server) check(dst any) kernel.FieldErrors {
-	return withFormIDs(kernel.Check(dst), dst)
+	return s.checkNamed(dst, nil)
+}
+
+// ruled is an input with rules beyond its tags that need no stored record (a time that
+// has passed, an end after a start, a field needed by another's answer). They are
+// checked with the tags, once, for the web and the API alike; a rule must not report a
+// field whose tags already failed (it is only added when the field has no problem yet).
+type ruled interface {
+	Rules(now time.Time) kernel.FieldErrors
+}
+
+func (s *Server) checkNamed(dst any, name fieldNames) kernel.FieldErrors {
+	fe := kernel.Check(dst)
+	if r, ok := dst.(ruled); ok {
+		fe = fe.With(r.Rules(s.now()))
+	}
+	return withFormIDsNamed(fe, dst, name)
 }
 
 // withFormIDs sets the form element id of each field error from dst's `form` tags: a
@@ -49,13 +66,44 @@ func withFormIDs(fe kernel.FieldErrors, dst any) kernel.FieldErrors {
 // withFormIDsSuffixed is withFormIDs for a page with one form per item, whose fields'
 // names end in sfx ("_42").
 func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.FieldErrors {
+	return withFormIDsNamed(fe, dst, suffixed(sfx))
+}
+
+// fieldNames gives a field's name in a page's form from its `form` tag, for a page with
+// one form per item ("question" → "question_42", "discharged_on" → "d7_discharged_on");
+// nil keeps the tag's name.
+type fieldNames func(string) string
+
+func (n fieldNames) of(tag string) string {
+	if n == nil {
+		return tag
+	}
+	return n(tag)
+}
+
+func suffixed(sfx string) fieldNames {
+	if sfx == "" {
+		return nil
+	}
+	return func(n string) string { return n + sfx }
+}
+
+func prefixed(pfx string) fieldNames {
+	if pfx == "" {
+		return nil
+	}
+	return func(n string) string { return pfx + n }
+}
+
+// withFormIDsNamed is withFormIDs for a page whose fields are named by name.
+func withFormIDsNamed(fe kernel.FieldErrors, dst any, name fieldNames) kernel.FieldErrors {
 	ids := map[string]string{}
 	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
 		tag := parseFormTag(f)
 		if tag.name == "" || tag.json == "" {
 			return
 		}
-		id := tag.name + sfx
+		id := name.of(tag.name)
 		if tag.date || tag.datetime {
 			id += "-day"
 		}
@@ -66,7 +114,7 @@ func withFormIDsSuffixed(fe kernel.FieldErrors, dst any, sfx string) kernel.Fiel
 	}
 	out := make(kernel.FieldErrors, len(fe)) // fe may be a shared, declared error
 	for i, e := range fe {
-		if id, ok := ids[e.Field]; ok && (e.FormID == "" || sfx != "") && id != e.Field {
+		if id, ok := ids[e.Field]; ok && (e.FormID == "" || name != nil) && id != e.Field {
 			e.FormID = id
 		}
 		out[i] = e
@@ -124,11 +172,13 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // the API decodes from JSON), by its `form` tags, then validates it with check. Every
 // problem comes back at once: a value that cannot be read (an amount, a number, a
 // date) is a field error like the validator's, never a 400 or a 500. It also returns
-// the typed values to re-show. Supported fields: strings; whole numbers, and optional
+// the typed values to re-show. Supported fields: strings, and optional ones (*string,
+// nil when the form has no such field); whole numbers, and optional
 // ones (*int, nil when empty); bools ("yes", "true", "on") and *bool ("yes", "no");
-// string lists and id lists ([]int64: checkboxes); optional decimals (*float64);
-// ",pounds" amounts in pence; ",date" GOV.UK date inputs
-// (name-day, -month, -year) as "2006-01-02"; and ",prefix" maps of every field
+// string and whole-number lists (checkboxes); optional decimals (*float64); ",pounds" amounts in pence; ",date" GOV.UK date inputs
+// (name-day, -month, -year) as "2006-01-02"; ",datetime" GOV.UK date inputs with a
+// time box (name_time, like 17:30) as a time.Time or *time.Time in England (left zero
+// or nil when all four are empty); and ",prefix" maps of every field
 // starting with the name ("note_autism" → "autism").
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.FieldErrors, error) {
 	return s.decodeFormSuffixed(c, dst, "")
@@ -137,16 +187,22 @@ func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.
 // decodeFormSuffixed is decodeForm for a page with one form per item, whose fields'
 // names end in sfx ("_42").
 func (s *Server) decodeFormSuffixed(c echo.Context, dst any, sfx string) (map[string]string, kernel.FieldErrors, error) {
+	return s.decodeFormNamed(c, dst, suffixed(sfx))
+}
+
+// decodeFormNamed is decodeForm for a page whose fields are named by name.
+func (s *Server) decodeFormNamed(c echo.Context, dst any, name fieldNames) (map[string]string, kernel.FieldErrors, error) {
 	vals, err := c.FormParams()
 	if err != nil {
 		return nil, nil, echo.NewHTTPError(http.StatusBadRequest, "The form could not be read.")
 	}
-	form, fe := decodeFormValues(vals, dst, sfx)
+	form, fe := s.decodeFormValues(c, vals, dst, name)
 	return form, fe, nil
 }
 
-// decodeFormValues is decodeForm for values already read (a form kept between pages).
-func decodeFormValues(vals url.Values, dst any, sfx string) (map[string]string, kernel.FieldErrors) {
+// decodeFormValues is decodeForm for values already read (a form kept between pages;
+// c is nil then, as no body was cut).
+func (s *Server) decodeFormValues(c echo.Context, vals url.Values, dst any, name fieldNames) (map[string]string, kernel.FieldErrors) {
 	form := make(map[string]string, len(vals))
 	for k, v := range vals {
 		if k == "_csrf" || strings.Contains(k, "password") || k == "confirm" {
@@ -154,17 +210,27 @@ func decodeFormValues(vals url.Values, dst any, sfx string) (map[string]string, 
 		}
 		form[k] = strings.Join(v, ",")
 	}
-	fe := decodeValues(vals, dst, sfx)
-	for _, e := range withFormIDsSuffixed(kernel.Check(dst), dst, sfx) {
-		if !fe.Has(e.Field) {
-			fe = append(fe, e)
-		}
+	fe := decodeValues(vals, dst, name)
+	if fe == nil {
+		fe = s.checkNamed(dst, name)
+	} else {
+		fe = fe.With(withFormIDsNamed(kernel.Check(dst), dst, name))
+	}
+	if cut, ok := ctxValue(c, cutField).(string); ok {
+		fe = fe.With(cutError(dst, name, cut))
 	}
 	return form, fe
 }
 
+func ctxValue(c echo.Context, key string) any {
+	if c == nil {
+		return nil
+	}
+	return c.Get(key)
+}
+
 // decodeValues sets dst's fields from vals, returning the values that cannot be read.
-func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
+func decodeValues(vals url.Values, dst any, name fieldNames) kernel.FieldErrors {
 	var fe kernel.FieldErrors
 	get := func(name string) string { return strings.TrimSpace(vals.Get(name)) }
 	forEachField(dst, func(f reflect.StructField, v reflect.Value) {
@@ -172,7 +238,7 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 		if tag.name == "" {
 			return
 		}
-		tag.name += sfx
+		tag.name = name.of(tag.name)
 		bad := func(code kernel.Code, msg string) {
 			id := tag.name
 			if tag.date || tag.datetime {
@@ -181,25 +247,32 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 			fe = append(fe, kernel.FieldError{Field: tag.json, FormID: id, Code: code, Message: firstNonEmpty(msgTag(f, string(code)), msg)})
 		}
 		switch {
+		case tag.datetime:
+			if t, e := dateTimeValue(get, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date")); e != nil {
+				e.Field = tag.json
+				e.Message = firstNonEmpty(msgTag(f, string(e.Code)), e.Message)
+				fe = append(fe, *e)
+			} else if t != nil {
+				switch v.Kind() {
+				case reflect.Pointer:
+					v.Set(reflect.ValueOf(t))
+				case reflect.String: // an RFC 3339 string, as the API sends it
+					v.SetString(t.Format(time.RFC3339))
+				default:
+					v.Set(reflect.ValueOf(*t))
+				}
+			}
 		case tag.date:
 			form := map[string]string{tag.name + "-day": get(tag.name + "-day"), tag.name + "-month": get(tag.name + "-month"), tag.name + "-year": get(tag.name + "-year")}
 			t, msg := dateParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"))
 			switch {
+			case t != nil && v.Kind() == reflect.Pointer:
+				d := t.Format("2006-01-02")
+				v.Set(reflect.ValueOf(&d))
 			case t != nil:
 				v.SetString(t.Format("2006-01-02"))
 			case msg != "":
 				bad(kernel.CodeBadDate, msg)
-			}
-		case tag.datetime:
-			form := map[string]string{tag.name + "_time": get(tag.name + "_time")}
-			for _, p := range []string{"-day", "-month", "-year"} {
-				form[tag.name+p] = get(tag.name + p)
-			}
-			var dfe kernel.FieldErrors
-			if t := dateTimeParts(form, tag.name, firstNonEmpty(f.Tag.Get("label"), "The date"), firstNonEmpty(msgTag(f, "required"), "Enter the date and time"), &dfe); t != nil {
-				v.SetString(t.Format(time.RFC3339))
-			} else if len(dfe) > 0 && (form[tag.name+"-day"] != "" || form[tag.name+"-month"] != "" || form[tag.name+"-year"] != "" || form[tag.name+"_time"] != "") {
-				fe = append(fe, kernel.FieldError{Field: tag.json, FormID: dfe[0].Field, Code: kernel.CodeBadDate, Message: dfe[0].Message})
 			}
 		case tag.prefix && v.Kind() == reflect.Map:
 			m := reflect.MakeMap(v.Type())
@@ -264,6 +337,11 @@ func decodeValues(vals url.Values, dst any, sfx string) kernel.FieldErrors {
 					return
 				}
 				v.Set(reflect.ValueOf(&f))
+			}
+		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.String:
+			if _, ok := vals[tag.name]; ok {
+				x := vals.Get(tag.name)
+				v.Set(reflect.ValueOf(&x))
 			}
 		case v.Kind() == reflect.Pointer && v.Type().Elem().Kind() == reflect.Int:
 			if raw := get(tag.name); raw != "" {
@@ -502,4 +580,17 @@ func jsonKind(t reflect.Type) string {
 func parsePounds(s string) (int64, error) {
 	p, err := kernel.ParsePounds(s)
 	return int64(p), err
+}
+
+// cutError is the problem with a form cut at the body limit (formLimit) in the field
+// named cut: beside that field, when it is one of dst's, that it is too long.
+func cutError(dst any, name fieldNames, cut string) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	forEachField(dst, func(f reflect.StructField, _ reflect.Value) {
+		if tag := parseFormTag(f); tag.name != "" && name.of(tag.name) == cut {
+			fe = kernel.FieldErrors{{Field: tag.json, FormID: cut, Code: kernel.CodeTooLong,
+				Message: "This is far too long to send: shorten it and try again"}}
+		}
+	})
+	return fe
 }

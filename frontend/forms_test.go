@@ -34,7 +34,7 @@ func TestDecodeFormIntoBidInput(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var in marketplace.BidInput
-			fe := decodeValues(tt.vals, &in, "")
+			fe := decodeValues(tt.vals, &in, nil)
 			if tt.field == "" {
 				if fe != nil {
 					t.Fatalf("problems %v", fe)

@@ -126,18 +126,23 @@ func (s *Server) renderAwardConfirm(c echo.Context, status int, form map[string]
 }
 
 func (s *Server) awardConfirmed(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	r, _, sc, err := s.scoredBid(c) // authorised before validated
 	if err != nil {
 		return err
 	}
-	r, _, sc, err := s.scoredBid(c)
+	in := marketplace.AwardInput{BidID: sc.Bid.ID} // the bid is the page's, never the form's
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), r.ID, currentOrg(c).ID, sc.Bid.ID, u.ID, form["reason"])
-	var fe kernel.FieldErrors
+	var p marketplace.Placement
+	if fe == nil {
+		u, _ := currentUser(c)
+		p, err = s.deps.Market.AwardConfirmed(c.Request().Context(), r.ID, currentOrg(c).ID, sc.Bid.ID, u.ID, in.Reason)
+	}
 	switch {
+	case fe != nil:
+		return s.renderAwardConfirm(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrBedTaken), errors.Is(err, marketplace.ErrAlreadyAwarded), errors.Is(err, marketplace.ErrBidNotAvailable),
 		errors.Is(err, marketplace.ErrRequestCancelled), errors.Is(err, marketplace.ErrNotClosed):
 		s.flash(c, userMessage(err))

@@ -8,8 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -131,36 +129,15 @@ func (s *Server) renderAdminBilling(c echo.Context, status int, form map[string]
 }
 
 func (s *Server) runInvoices(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var in billing.RunInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	var start, end time.Time
-	from, fromMsg := dateParts(form, "from", "The first day")
-	to, toMsg := dateParts(form, "to", "The last day")
-	switch {
-	case from != nil || to != nil || fromMsg != "" || toMsg != "":
-		// Another period than a calendar month: from the first day to the last, inclusive.
-		var fe kernel.FieldErrors
-		if from == nil {
-			fe.Add("from-day", firstNonEmpty(fromMsg, "Enter the first day of the period"))
-		}
-		if to == nil {
-			fe.Add("to-day", firstNonEmpty(toMsg, "Enter the last day of the period"))
-		} else if from != nil && to.Before(*from) {
-			fe.Add("to-day", "The last day must be on or after the first")
-		}
-		if len(fe) > 0 {
-			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, fe, nil)
-		}
-		start, end = *from, to.AddDate(0, 0, 1)
-	default:
-		m, err := time.Parse("2006-01", form["month"])
-		if err != nil {
-			return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, kernel.FieldErrors{{Field: "month", Message: "Select the month to invoice"}}, nil)
-		}
-		start, end = billing.MonthOf(m)
+	if fe != nil {
+		return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, fe, nil)
 	}
+	start, end := in.Period()
 	u, _ := currentUser(c)
 	res, err := s.deps.Billing.Run(c.Request().Context(), currentOrg(c).ID, start, end, u.ID)
 	if err != nil {
@@ -172,27 +149,24 @@ func (s *Server) runInvoices(c echo.Context) error {
 }
 
 func (s *Server) setBillingContact(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var in billing.ContactInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	id, _ := strconv.ParseInt(form["council_id"], 10, 64)
-	email := strings.TrimSpace(form["billing_email"])
-	var fe kernel.FieldErrors
-	member, err := s.memberCouncil(c.Request().Context(), currentOrg(c).ID, id)
-	if err != nil {
-		return err
-	}
-	if !member {
-		fe.Add("council_id", "Select a member council")
-	}
-	if err := s.validate.Var(email, "required,email"); err != nil {
-		fe.Add("billing_email", "Enter the email address invoices should go to, like invoices@council.gov.uk")
+	if !fe.Has("council_id") {
+		member, err := s.memberCouncil(c.Request().Context(), currentOrg(c).ID, in.CouncilID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			fe.Add("council_id", "Select a member council")
+		}
 	}
 	if len(fe) > 0 {
 		return s.renderAdminBilling(c, http.StatusUnprocessableEntity, form, fe, nil)
 	}
-	if err := s.deps.Billing.SetBillingContact(c.Request().Context(), id, email); err != nil {
+	if err := s.deps.Billing.SetBillingContact(c.Request().Context(), in.CouncilID, in.Email()); err != nil {
 		return err
 	}
 	s.flash(c, "The billing contact is saved")

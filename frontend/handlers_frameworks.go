@@ -131,7 +131,7 @@ func (s *Server) frameworkPage(c echo.Context) error {
 	return s.renderFramework(c, f, http.StatusOK, termsForm(f), nil)
 }
 
-func (s *Server) renderFramework(c echo.Context, f commissioning.Framework, status int, form map[string]string, fe kernel.FieldErrors) error {
+func (s *Server) renderFramework(c echo.Context, f commissioning.Framework, status int, shown map[string]string, fe kernel.FieldErrors) error {
 	apps, err := s.deps.Frameworks.Applications(c.Request().Context(), f.ID)
 	if err != nil {
 		return err
@@ -142,13 +142,11 @@ func (s *Server) renderFramework(c echo.Context, f commissioning.Framework, stat
 			names[a.ProviderID] = o.Name
 		}
 	}
-	if _, ok := form["placement_type"]; !ok {
-		for k, v := range map[string]string{"placement_type": "residential"} {
-			form[k] = v
-		}
+	if _, ok := shown["placement_type"]; !ok {
+		shown["placement_type"] = "residential" // the add-a-lot form's default
 	}
 	return s.page(c, status, "admin_framework", f.Name, map[string]any{"F": f, "Apps": apps, "Names": names, "Types": options(marketplace.PlacementTypes), "Tiers": marketplace.Tiers,
-		"TypeLabel": func(code string) string { return kernel.Label(marketplace.PlacementTypes, code) }}, withForm(form, fe))
+		"TypeLabel": func(code string) string { return kernel.Label(marketplace.PlacementTypes, code) }}, withForm(shown, fe))
 }
 
 func (s *Server) updateFramework(c echo.Context) error {

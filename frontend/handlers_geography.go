@@ -37,16 +37,18 @@ func (s *Server) renderGeography(c echo.Context, status int, form map[string]str
 }
 
 func (s *Server) addAdjacencyOverride(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.NewAdjacencyOverride
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	o, err := s.deps.Market.AddAdjacencyOverride(c.Request().Context(), currentOrg(c).ID, u.ID,
-		marketplace.NewAdjacencyOverride{CouncilA: form["council_a"], CouncilB: form["council_b"], Reason: form["reason"]})
-	var fe kernel.FieldErrors
-	if err != nil && !asFieldErrors(err, &fe) {
-		return err
+	var o marketplace.AdjacencyOverride
+	if fe == nil {
+		u, _ := currentUser(c)
+		o, err = s.deps.Market.AddAdjacencyOverride(c.Request().Context(), currentOrg(c).ID, u.ID, in)
+		if err != nil && !asFieldErrors(err, &fe) {
+			return err
+		}
 	}
 	if fe != nil {
 		return s.renderGeography(c, http.StatusUnprocessableEntity, form, fe)

@@ -132,7 +132,7 @@ func (s *Server) saveHome(c echo.Context) error {
 	version := 0
 	if existing != nil {
 		title, id = "Change "+existing.Name, existing.ID
-		version, _ = strconv.Atoi(form["version"])
+		version = in.Version
 	}
 	if fe == nil {
 		h, err := s.deps.Market.SaveHome(c.Request().Context(), currentOrg(c).ID, id, version, f)
@@ -195,25 +195,19 @@ func (s *Server) setVacancy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.VacancyInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	next, msg := dateParts(form, "next_free_date", "The date beds become free")
-	nextDate := ""
-	if next != nil {
-		nextDate = next.Format("2006-01-02")
-	}
-	v, fe := marketplace.ParseVacancy(form["beds_free"], nextDate, form["next_free_beds"])
-	if msg != "" {
-		fe = append(fe, kernel.FieldError{Field: "next_free_date-day", Message: msg})
-	}
+	v := in.Vacancy()
 	if fe == nil {
 		u, _ := currentUser(c)
 		_, err := s.deps.Market.SetVacancy(c.Request().Context(), h, v, "web", u.ID)
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}
+		fe = withFormIDs(fe, &in)
 	}
 	if fe != nil {
 		return s.renderHome(c, h, http.StatusUnprocessableEntity, form, fe)

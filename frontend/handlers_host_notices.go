@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -81,20 +82,22 @@ func (s *Server) saveMailbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in commissioning.MailboxInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Orgs.SetMailbox(c.Request().Context(), currentOrg(c).ID, mb.CouncilID, form["email"], u.ID)
-	var fe kernel.FieldErrors
-	if errors.As(err, &fe) {
+	if fe == nil {
+		u, _ := currentUser(c)
+		_, err = s.deps.Orgs.SetMailbox(c.Request().Context(), currentOrg(c).ID, mb.CouncilID, in.Email, u.ID)
+		if err != nil && !errors.As(err, &fe) {
+			return err
+		}
+	}
+	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "admin_mailbox", "Notification mailbox of "+mb.Council, map[string]any{"M": mb}, withForm(form, fe))
 	}
-	if err != nil {
-		return err
-	}
-	if form["email"] == "" {
+	if strings.TrimSpace(in.Email) == "" {
 		s.flash(c, fmt.Sprintf("The mailbox of %s was removed", mb.Council))
 	} else {
 		s.flash(c, fmt.Sprintf("The mailbox of %s was saved", mb.Council))
@@ -204,14 +207,22 @@ func (s *Server) answerConsultation(c echo.Context) error {
 	if err := s.allowLink(c); err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.ConsultationAnswer
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	q, err := s.deps.Market.AnswerConsultation(ctx, c.Param("token"), form["answer"], c.RealIP())
-	var fe kernel.FieldErrors
-	if errors.As(err, &fe) {
+	var q marketplace.ConsultationRequest
+	if fe == nil {
+		q, err = s.deps.Market.AnswerConsultation(ctx, c.Param("token"), in.Answer, c.RealIP())
+	} else {
+		q, err = s.deps.Market.ConsultationByLink(ctx, c.Param("token"))
+	}
+	if err != nil && !errors.As(err, &fe) {
+		return s.linkGone(c, err)
+	}
+	if fe != nil {
 		return s.page(c, http.StatusUnprocessableEntity, "consultation", "Your view on a placement into your area", map[string]any{"Q": q}, withForm(form, fe))
 	}
 	if err != nil {
@@ -226,18 +237,20 @@ func (s *Server) consultHost(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.ConsultInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, form["question"])
-	var fe kernel.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		for i := range fe {
-			fe[i].Field = "question"
+	if fe == nil {
+		u, _ := currentUser(c)
+		_, err = s.deps.Market.ConsultHost(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Question)
+		if errors.As(err, &fe) {
+			fe = withFormIDs(fe, &in)
 		}
+	}
+	switch {
+	case fe != nil:
 		return s.renderApproval(c, http.StatusUnprocessableEntity, form, fe)
 	case errors.Is(err, marketplace.ErrNotAwaiting):
 		s.flash(c, "That award had already been decided")

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -52,25 +51,6 @@ func (s *Server) placementView(c echo.Context) (marketplace.PlacementView, error
 		return marketplace.PlacementView{}, err
 	}
 	return s.deps.Market.PlacementFor(c.Request().Context(), id, viewerOf(c))
-}
-
-// placementForm reads the placement id in the URL and the posted form.
-func placementForm(c echo.Context) (int64, map[string]string, error) {
-	id, err := placementID(c)
-	if err != nil {
-		return 0, nil, err
-	}
-	form, err := bindForm(c, &struct{}{})
-	return id, form, err
-}
-
-// requiredDate reads a GOV.UK date input that must be filled in.
-func requiredDate(form map[string]string, name, label, missing string) (*time.Time, kernel.FieldErrors) {
-	d, msg := dateParts(form, name, label)
-	if d == nil {
-		return nil, kernel.FieldErrors{{Field: name + "-day", Message: firstNonEmpty(msg, missing)}}
-	}
-	return d, nil
 }
 
 // placementList is the placements an organisation may see: searched by the child's
@@ -131,100 +111,64 @@ func (s *Server) agreementPDF(c echo.Context) error {
 }
 
 func (s *Server) startPlacement(c echo.Context) error {
-	id, form, err := placementForm(c)
+	var in marketplace.StartInput
+	return s.placementAction(c, &in, "", func(id, org, by int64) error {
+		_, err := s.deps.Market.ConfirmStart(c.Request().Context(), id, org, by, in.Day())
+		return err
+	}, "The start is confirmed; the council and the host council have been told")
+}
+
+// placementAction reads the placement in the URL and the posted form into in (its
+// fields' names ending in sfx), then does the action: problems with the form, found by
+// the input's checks or by the placement, re-render the placement page with what was
+// typed, each beside its field; a conflict is a flash message.
+func (s *Server) placementAction(c echo.Context, in any, sfx string, do func(id, org, by int64) error, done string) error {
+	id, err := placementID(c)
 	if err != nil {
 		return err
 	}
-	on, fe := requiredDate(form, "started_on", "The date the child arrived", "Enter the date the child arrived")
+	form, fe, err := s.decodeFormSuffixed(c, in, sfx)
+	if err != nil {
+		return err
+	}
+	if fe == nil {
+		u, _ := currentUser(c)
+		err = do(id, currentOrg(c).ID, u.ID)
+		switch {
+		case errors.As(err, &fe):
+			fe = withFormIDsSuffixed(fe, in, sfx)
+		case errors.Is(err, kernel.ErrConflict):
+			s.flash(c, userMessage(err))
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", id))
+		case err != nil:
+			return err
+		}
+	}
 	if fe != nil {
 		return s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
 	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Market.ConfirmStart(c.Request().Context(), id, currentOrg(c).ID, u.ID, *on)
-	if done, err := s.placementOutcome(c, form, err, dateFields("started_on")); done {
-		return err
-	}
-	s.flash(c, "The start is confirmed; the council and the host council have been told")
+	s.flash(c, done)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", id))
-}
-
-// dateFields maps a domain field that is a date to its GOV.UK date input's first box.
-func dateFields(names ...string) map[string]string {
-	m := map[string]string{}
-	for _, n := range names {
-		m[n] = n + "-day"
-	}
-	return m
-}
-
-// placementOutcome turns a lifecycle error into the page to show: problems with the form
-// re-render the placement with what was typed; a conflict is a flash message.
-func (s *Server) placementOutcome(c echo.Context, form map[string]string, err error, fields map[string]string) (bool, error) {
-	var fe kernel.FieldErrors
-	switch {
-	case err == nil:
-		return false, nil
-	case errors.As(err, &fe):
-		for i := range fe {
-			if f, ok := fields[fe[i].Field]; ok {
-				fe[i].Field = f
-			}
-		}
-		return true, s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
-	case errors.Is(err, kernel.ErrConflict):
-		s.flash(c, userMessage(err))
-		return true, c.Redirect(http.StatusSeeOther, "/placements/"+c.Param("id"))
-	}
-	return true, err
 }
 
 func (s *Server) reportIncident(c echo.Context) error {
-	id, form, err := placementForm(c)
-	if err != nil {
+	var in marketplace.IncidentReport
+	return s.placementAction(c, &in, "", func(id, org, by int64) error {
+		_, err := s.deps.Market.ReportIncident(c.Request().Context(), id, org, by, in)
 		return err
-	}
-	var fe kernel.FieldErrors
-	r := marketplace.IncidentReport{Kind: form["kind"], Note: form["note"]}
-	if started := dateTimeParts(form, "started_at", "When the episode began", "Enter the date the episode began", &fe); started != nil {
-		r.StartedAt = *started
-	}
-	if strings.TrimSpace(form["ended_at-day"]+form["ended_at-month"]+form["ended_at-year"]+form["ended_at_time"]) != "" {
-		r.EndedAt = dateTimeParts(form, "ended_at", "When the child returned", "Enter the date the child returned", &fe)
-	}
-	if len(fe) > 0 {
-		return s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
-	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Market.ReportIncident(c.Request().Context(), id, currentOrg(c).ID, u.ID, r)
-	if done, err := s.placementOutcome(c, form, err, dateFields("started_at", "ended_at")); done {
-		return err
-	}
-	s.flash(c, "The episode is reported; the placing council and the host council have been told")
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", id))
+	}, "The episode is reported; the placing council and the host council have been told")
 }
 
 func (s *Server) endIncident(c echo.Context) error {
-	id, form, err := placementForm(c)
-	if err != nil {
-		return err
-	}
 	incident, err := strconv.ParseInt(c.Param("incident"), 10, 64)
 	if err != nil {
 		return echo.ErrNotFound
 	}
-	name := fmt.Sprintf("returned_%d", incident)
-	var fe kernel.FieldErrors
-	at := dateTimeParts(form, name, "When the child returned", "Enter the date the child returned", &fe)
-	if at == nil {
-		return s.renderPlacement(c, http.StatusUnprocessableEntity, form, fe)
-	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, *at)
-	if done, err := s.placementOutcome(c, form, err, map[string]string{"ended_at": name + "-day"}); done {
+	var in marketplace.IncidentEnd
+	return s.placementAction(c, &in, fmt.Sprintf("_%d", incident), func(id, org, by int64) error {
+		_, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, org, by, in.EndedAt)
 		return err
-	}
-	s.flash(c, "The child's return is recorded; the councils have been told")
-	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/placements/%d", id))
+	}, "The child's return is recorded; the councils have been told")
 }
 
 func (s *Server) feePage(c echo.Context) error {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -55,8 +54,8 @@ func (s *Server) renderRequest(c echo.Context, status int, fe kernel.FieldErrors
 	if err != nil {
 		return err
 	}
-	form := s.requestFormData(c, &r)
-	data := map[string]any{"R": r, "Formula": marketplace.ScoreFormula, "Rules": marketplace.RuleLabels, "LotNames": form["LotNames"], "CouncilNames": form["CouncilNames"]}
+	names := s.requestFormData(c, &r)
+	data := map[string]any{"R": r, "Formula": marketplace.ScoreFormula, "Rules": marketplace.RuleLabels, "LotNames": names["LotNames"], "CouncilNames": names["CouncilNames"]}
 	if !r.Status.IsDraft() {
 		invited, excluded, err := s.deps.Market.Reach(ctx, id)
 		if err != nil {
@@ -141,30 +140,18 @@ func (s *Server) amend(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var ch marketplace.AmendChanges
+	form, fe, err := s.decodeForm(c, &ch)
 	if err != nil {
 		return err
 	}
-	var fe kernel.FieldErrors
-	in := marketplace.AmendInput{NeedsDetail: form["needs_detail"], FamilyDetails: form["family_details"], Reason: form["reason"]}
-	if d, msg := dateParts(form, "start_date", "The start date"); d != nil {
-		in.StartDate = *d
-	} else {
-		fe.Add("start_date-day", firstNonEmpty(msg, "Enter the date the placement should start"))
-	}
-	if n, err := strconv.Atoi(strings.TrimSpace(form["duration_weeks"])); err == nil {
-		in.DurationWeeks = n
-	} else {
-		fe.Add("duration_weeks", "Enter the expected duration in weeks, like 26")
-	}
-	if r.Status.IsOpen() {
-		in.Deadline = dateTimeParts(form, "deadline", "The response deadline", "Enter the date by which providers must respond", &fe)
-	}
-	u, _ := currentUser(c)
+	fe = fe.With(ch.Whole())
 	if len(fe) == 0 {
-		_, err = s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, in)
+		u, _ := currentUser(c)
+		_, err = s.deps.Market.AmendRequest(ctx, id, currentOrg(c).ID, u.ID, ch.Onto(r))
 		switch {
 		case errors.As(err, &fe):
+			fe = withFormIDs(fe, &ch)
 		case err != nil:
 			return err
 		}
@@ -209,13 +196,15 @@ func (s *Server) cancelRequest(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in marketplace.CancelInput
+	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	_, err = s.deps.Market.CancelRequest(ctx, id, currentOrg(c).ID, u.ID, form["reason"])
-	var fe kernel.FieldErrors
+	if fe == nil {
+		u, _ := currentUser(c)
+		_, err = s.deps.Market.CancelRequest(ctx, id, currentOrg(c).ID, u.ID, in.Reason)
+	}
 	switch {
 	case errors.Is(err, marketplace.ErrNotCancellable), errors.Is(err, marketplace.ErrRequestCancelled):
 		s.flash(c, userMessage(err))

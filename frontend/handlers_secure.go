@@ -91,7 +91,7 @@ const sessReferralDraft = "secure_referral_draft"
 func (s *Server) newReferralPage(c echo.Context) error {
 	form := map[string]string{"preferred_miles": "50"}
 	if vals, ok := s.referralDraft(c); ok {
-		form, _ = decodeFormValues(vals, &secure.NewReferral{}, "")
+		form, _ = s.decodeFormValues(nil, vals, &secure.NewReferral{}, nil)
 	}
 	return s.renderReferralForm(c, http.StatusOK, form, nil)
 }
@@ -105,7 +105,7 @@ func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]
 // readReferral checks a referral as typed, every problem at once, each by its form field.
 func (s *Server) readReferral(vals url.Values) (secure.ReferralInput, map[string]string, kernel.FieldErrors) {
 	var n secure.NewReferral
-	form, fe := decodeFormValues(vals, &n, "")
+	form, fe := s.decodeFormValues(nil, vals, &n, nil)
 	in, rfe := n.Input(s.today())
 	for _, e := range withFormIDs(rfe, &n) {
 		if !fe.Has(e.Field) {
@@ -283,68 +283,68 @@ func bedIn(beds []secure.Bed, id int64) bool {
 	return false
 }
 
-// referralAction runs one step on the referral in the URL and shows its outcome: field
-// problems re-render the page with what was typed; conflicts are a flash message.
-func (s *Server) referralAction(c echo.Context, step func(id int64, form map[string]string, userID int64) (string, error)) error {
+// referralAction reads the posted form into in (fields named by name), then runs one
+// step on the referral in the URL and shows its outcome: problems with the form, found
+// by the input's checks or by the step, re-render the page with what was typed, each
+// beside its field; conflicts are a flash message.
+func (s *Server) referralAction(c echo.Context, in any, name fieldNames, step func(id, by int64) (string, error)) error {
 	id, err := referralID(c)
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	form, fe, err := s.decodeFormNamed(c, in, name)
 	if err != nil {
 		return err
 	}
-	u, _ := currentUser(c)
-	msg, err := step(id, form, u.ID)
-	var fe kernel.FieldErrors
-	switch {
-	case errors.As(err, &fe):
-		return s.renderReferral(c, http.StatusUnprocessableEntity, form, fe)
-	case errors.Is(err, kernel.ErrConflict):
-		s.flash(c, userMessage(err))
-	case err != nil:
-		return err
-	default:
-		s.flash(c, msg)
+	msg := ""
+	if fe == nil {
+		u, _ := currentUser(c)
+		msg, err = step(id, u.ID)
+		switch {
+		case errors.As(err, &fe):
+			fe = withFormIDsNamed(fe, in, name)
+		case errors.Is(err, kernel.ErrConflict):
+			s.flash(c, userMessage(err))
+			return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", id))
+		case err != nil:
+			return err
+		}
 	}
+	if fe != nil {
+		return s.renderReferral(c, http.StatusUnprocessableEntity, form, fe)
+	}
+	s.flash(c, msg)
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", id))
 }
 
 func (s *Server) refreshReferral(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		_, err := s.deps.Secure.Refresh(c.Request().Context(), id, currentOrg(c).ID, by, form["reviewed"] == "yes", form["note"])
+	var in secure.RefreshInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		_, err := s.deps.Secure.Refresh(c.Request().Context(), id, currentOrg(c).ID, by, in.Reviewed, in.Note)
 		return "The referral is updated; the search carries on", err
 	})
 }
 
 func (s *Server) withdrawReferral(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		_, err := s.deps.Secure.Withdraw(c.Request().Context(), id, currentOrg(c).ID, by, form["placed_elsewhere"] == "yes", form["reason"])
+	var in secure.WithdrawInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		_, err := s.deps.Secure.Withdraw(c.Request().Context(), id, currentOrg(c).ID, by, in.PlacedElsewhere, in.Reason)
 		return "The referral is withdrawn; the SWCU has been told", err
 	})
 }
 
 func (s *Server) circulateReferral(c echo.Context) error {
-	return s.referralAction(c, func(id int64, _ map[string]string, by int64) (string, error) {
-		vals, _ := c.FormParams()
-		var homes []int64
-		for _, v := range vals["home_ids"] {
-			if h, err := strconv.ParseInt(v, 10, 64); err == nil {
-				homes = append(homes, h)
-			}
-		}
-		n, err := s.deps.Secure.Circulate(c.Request().Context(), id, homes, by)
+	var in secure.CirculateInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		n, err := s.deps.Secure.Circulate(c.Request().Context(), id, in.HomeIDs, by)
 		return fmt.Sprintf("The referral has been sent to %d %s", n, map[bool]string{true: "home", false: "homes"}[n == 1]), err
 	})
 }
 
 func (s *Server) allocateBed(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		bed, _ := strconv.ParseInt(form["bed_id"], 10, 64)
-		if bed == 0 {
-			return "", kernel.Invalid("bed_id", "Select the bed to allocate")
-		}
-		_, err := s.deps.Secure.Allocate(c.Request().Context(), id, bed, by)
+	var in secure.AllocateInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		_, err := s.deps.Secure.Allocate(c.Request().Context(), id, in.BedID, by)
 		for _, e := range []error{secure.ErrBedTaken, secure.ErrNotOffered, secure.ErrNeedsSOSApproval, secure.ErrNeedsScottishApproval} {
 			if errors.Is(err, e) {
 				return "", kernel.Invalid("bed_id", userMessage(err))
@@ -356,60 +356,43 @@ func (s *Server) allocateBed(c echo.Context) error {
 
 // releaseBed lets the coordinator release the bed held for an allocated child.
 func (s *Server) releaseBed(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		_, err := s.deps.Secure.Release(c.Request().Context(), id, by, form["release_reason"])
+	var in secure.ReleaseInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		_, err := s.deps.Secure.Release(c.Request().Context(), id, by, in.Reason)
 		return "The bed is released and the child is back on the waiting list; the council, the home and the host council have been told", err
 	})
 }
 
 // recordApproval records the Secretary of State's or the Scottish Ministers' approval.
+// The page has a form for each, the Scottish one's fields named scottish_….
 func (s *Server) recordApproval(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		in := secure.ApprovalInput{Kind: form["kind"], Reference: form["reference"]}
-		if in.Kind == "scottish" {
-			in.Reference = form["scottish_reference"]
-		}
-		in.HomeID, _ = strconv.ParseInt(form["home_id"], 10, 64)
-		var fe kernel.FieldErrors
-		prefix := map[string]string{"sos": "", "scottish": "scottish_"}[in.Kind]
-		for _, d := range []struct {
-			name, label string
-			dst         **time.Time
-		}{{"requested_on", "The date it was asked for", &in.RequestedOn}, {"granted_on", "The date it was granted", &in.GrantedOn}} {
-			t, msg := dateParts(form, prefix+d.name, d.label)
-			if msg != "" {
-				fe.Add(prefix+d.name+"-day", msg)
+	var kind struct {
+		Kind string `form:"kind"`
+	}
+	if _, _, err := s.decodeForm(c, &kind); err != nil {
+		return err
+	}
+	var name fieldNames
+	if kind.Kind == "scottish" {
+		name = func(n string) string {
+			if n == "kind" {
+				return n
 			}
-			*d.dst = t
+			return "scottish_" + n
 		}
-		if len(fe) > 0 {
-			return "", fe
-		}
-		_, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), by, in)
-		if errors.As(err, &fe) && prefix != "" {
-			for i := range fe {
-				if fe[i].Field != "home_id" {
-					fe[i].Field = prefix + fe[i].Field
-				}
-			}
-		}
+	}
+	var in secure.ApprovalRequest
+	return s.referralAction(c, &in, name, func(id, by int64) (string, error) {
+		_, err := s.deps.Secure.RecordApproval(c.Request().Context(), id, secureViewer(c), by, in.Input())
 		return "The approval is recorded", err
 	})
 }
 
 // recordHold records a period the child was held without a court order (reg. 10).
 func (s *Server) recordHold(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		var fe kernel.FieldErrors
-		from := dateTimeParts(form, "held_from", "The start", "Enter the date and time the child was first held without an order", &fe)
-		var until *time.Time
-		if form["held_until-day"]+form["held_until-month"]+form["held_until-year"]+form["held_until_time"] != "" {
-			until = dateTimeParts(form, "held_until", "The end", "Enter the date the period ended, or leave the end blank while the child is still held", &fe)
-		}
-		if len(fe) > 0 {
-			return "", fe
-		}
-		clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), by, from, until)
+	var in secure.HoldInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		clock, err := s.deps.Secure.RecordHold(c.Request().Context(), id, secureViewer(c), by, &in.From, in.Until)
 		return fmt.Sprintf("The period is recorded: %s hours of the 72 remain in the last 28 days", hoursLeft(clock.Remaining)), err
 	})
 }
@@ -419,43 +402,25 @@ func hoursLeft(h float64) string { return strconv.FormatFloat(math.Floor(h*10)/1
 // endHold ends the running period held without an order (an order was made, or the
 // child left).
 func (s *Server) endHold(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		var fe kernel.FieldErrors
-		at := dateTimeParts(form, "held_until", "The end", "Enter the date and time the period ended", &fe)
-		if len(fe) > 0 {
-			return "", fe
-		}
-		return "The period has ended", s.deps.Secure.EndHold(c.Request().Context(), id, secureViewer(c), *at)
+	var in secure.EndHoldInput
+	return s.referralAction(c, &in, nil, func(id, _ int64) (string, error) {
+		return "The period has ended", s.deps.Secure.EndHold(c.Request().Context(), id, secureViewer(c), in.At)
 	})
 }
 
 func (s *Server) respondToReferral(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		resp := secure.Response{Accept: form["response"] == "accept", DeclineReason: form["decline_reason"], Detail: form["detail"]}
-		switch form["response"] {
-		case "accept":
-			resp.BedID, _ = strconv.ParseInt(form["bed_id"], 10, 64)
-			d, msg := dateParts(form, "earliest_admission", "The earliest admission date")
-			if msg != "" {
-				return "", kernel.Invalid("earliest_admission-day", msg)
-			}
-			resp.EarliestAdmission = d
-		case "decline":
-		default:
-			return "", kernel.Invalid("response", "Select whether you can offer a bed")
-		}
+	var in secure.ResponseInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		resp := in.Answer()
 		err := s.deps.Secure.Respond(c.Request().Context(), id, currentOrg(c).ID, by, resp)
 		return map[bool]string{true: "You have offered a bed; the SWCU has been told", false: "You have declined; the SWCU has been told"}[resp.Accept], err
 	})
 }
 
 func (s *Server) admitChild(c echo.Context) error {
-	return s.referralAction(c, func(id int64, form map[string]string, by int64) (string, error) {
-		on, fe := requiredDate(form, "admitted_on", "The admission date", "Enter the date the child was admitted")
-		if fe != nil {
-			return "", fe
-		}
-		return "The admission is confirmed: the bed is occupied", s.deps.Secure.Admit(c.Request().Context(), id, currentOrg(c).ID, by, *on)
+	var in secure.AdmitInput
+	return s.referralAction(c, &in, nil, func(id, by int64) (string, error) {
+		return "The admission is confirmed: the bed is occupied", s.deps.Secure.Admit(c.Request().Context(), id, currentOrg(c).ID, by, in.Day())
 	})
 }
 
@@ -466,20 +431,18 @@ func (s *Server) dischargeChild(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form, err := bindForm(c, &struct{}{})
+	var in secure.DischargeInput
+	name := prefixed(fmt.Sprintf("d%d_", id))
+	form, fe, err := s.decodeFormNamed(c, &in, name)
 	if err != nil {
 		return err
 	}
-	p := fmt.Sprintf("d%d_", id)
-	on, fe := requiredDate(form, p+"discharged_on", "The discharge date", "Enter the date the child left")
 	if fe == nil {
 		u, _ := currentUser(c)
-		err = s.deps.Secure.Discharge(c.Request().Context(), id, currentOrg(c).ID, u.ID, *on, form[p+"discharge_reason"])
+		err = s.deps.Secure.Discharge(c.Request().Context(), id, currentOrg(c).ID, u.ID, in.Day(), in.Reason)
 		switch {
 		case errors.As(err, &fe):
-			for i := range fe {
-				fe[i].Field = p + fe[i].Field
-			}
+			fe = withFormIDsNamed(fe, &in, name)
 		case errors.Is(err, kernel.ErrConflict):
 			s.flash(c, userMessage(err))
 			return c.Redirect(http.StatusSeeOther, "/secure/home")
@@ -544,29 +507,33 @@ func (s *Server) suggestions(c echo.Context) error {
 // acceptSuggestion takes one suggested pair: an offered bed is allocated; a bed not yet
 // asked for is asked for, by circulating the referral to its home.
 func (s *Server) acceptSuggestion(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var in secure.SuggestionInput
+	_, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
 	}
-	ref, _ := strconv.ParseInt(form["referral_id"], 10, 64)
-	bed, _ := strconv.ParseInt(form["bed_id"], 10, 64)
-	home, _ := strconv.ParseInt(form["home_id"], 10, 64)
-	u, _ := currentUser(c)
-	ctx := c.Request().Context()
-	if form["offered"] == "yes" {
-		_, err = s.deps.Secure.Allocate(ctx, ref, bed, u.ID)
-		if err == nil {
-			s.flash(c, "The bed is allocated; the council, the home and the host council have been told")
-		}
-	} else {
-		_, err = s.deps.Secure.Circulate(ctx, ref, []int64{home}, u.ID)
-		if err == nil {
-			s.flash(c, "The home has been asked; allocate when it offers the bed")
+	if fe == nil {
+		u, _ := currentUser(c)
+		ctx := c.Request().Context()
+		if in.Offered {
+			_, err = s.deps.Secure.Allocate(ctx, in.ReferralID, in.BedID, u.ID)
+			if err == nil {
+				s.flash(c, "The bed is allocated; the council, the home and the host council have been told")
+			}
+		} else {
+			_, err = s.deps.Secure.Circulate(ctx, in.ReferralID, []int64{in.HomeID}, u.ID)
+			if err == nil {
+				s.flash(c, "The home has been asked; allocate when it offers the bed")
+			}
 		}
 	}
-	var fe kernel.FieldErrors
-	if errors.As(err, &fe) || errors.Is(err, kernel.ErrConflict) {
-		s.flash(c, userMessage(err))
+	// The page's forms are buttons with hidden fields: a problem is a message above the list.
+	if fe != nil || errors.As(err, &fe) || errors.Is(err, kernel.ErrConflict) {
+		if fe != nil {
+			s.flash(c, fe[0].Text())
+		} else {
+			s.flash(c, userMessage(err))
+		}
 	} else if err != nil {
 		return err
 	}
@@ -606,12 +573,12 @@ func (s *Server) dailyReportCSV(c echo.Context) error {
 }
 
 func (s *Server) subscribeReport(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
-	if err != nil {
+	var in secure.SubscribeInput
+	if _, _, err := s.decodeForm(c, &in); err != nil {
 		return err
 	}
 	u, _ := currentUser(c)
-	on := form["subscribe"] == "yes"
+	on := in.Subscribe
 	if err := s.deps.Secure.Subscribe(c.Request().Context(), u.ID, on); err != nil {
 		return err
 	}
@@ -687,14 +654,17 @@ func bedForm(beds []secure.Bed) map[string]string {
 // changes" records that every bed is as shown. Only the home's own beds are read from
 // the form.
 func (s *Server) saveSecureBeds(c echo.Context) error {
-	form, err := bindForm(c, &struct{}{})
+	var action struct {
+		Action string `form:"action"`
+	}
+	form, _, err := s.decodeForm(c, &action)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	org := currentOrg(c)
 	user, _ := currentUser(c)
-	if form["action"] == "confirm" {
+	if action.Action == "confirm" {
 		n, err := s.deps.Secure.ConfirmBeds(ctx, org.ID, user.ID)
 		if err != nil {
 			return err
@@ -709,23 +679,29 @@ func (s *Server) saveSecureBeds(c echo.Context) error {
 	updates := map[int64]secure.BedUpdate{}
 	var fe kernel.FieldErrors
 	for _, b := range beds {
-		f := func(name string) string { return secure.BedField(b.ID, name) }
-		if _, ok := form[f("status")]; !ok || b.Status.Held() {
-			continue
+		if b.Status.Held() {
+			continue // a held bed's row has no controls: allocation holds it
 		}
-		u := secure.BedUpdate{Status: secure.BedStatus(form[f("status")]), ClosedReason: form[f("closed_reason")]}
-		u.Version, _ = strconv.Atoi(form[f("version")])
-		for _, d := range []struct {
-			name string
-			dst  **time.Time
-		}{{"reopens_on", &u.ReopensOn}, {"expected_free_on", &u.ExpectedFreeOn}} {
-			t, msg := dateParts(form, f(d.name), "The date")
-			if msg != "" {
-				fe.Add(f(d.name)+"-day", msg)
-			}
-			*d.dst = t
+		name := func(n string) string { return secure.BedField(b.ID, n) }
+		var row struct {
+			Status *string `form:"status"`
 		}
-		updates[b.ID] = u
+		if _, _, err := s.decodeFormNamed(c, &row, name); err != nil {
+			return err
+		}
+		if row.Status == nil {
+			continue // a bed the form does not show is left as it is
+		}
+		var in secure.BedInput
+		_, bfe, err := s.decodeFormNamed(c, &in, name)
+		if err != nil {
+			return err
+		}
+		for _, e := range bfe { // each bed's problems by its own names, as SetBeds names them
+			e.Field = secure.BedField(b.ID, e.Field)
+			fe = append(fe, e)
+		}
+		updates[b.ID] = in.Update()
 	}
 	var changed []secure.Bed
 	if len(fe) == 0 {

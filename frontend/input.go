@@ -106,3 +106,59 @@ func queryInt(q url.Values, name string, def, lo, hi int) (int, error) {
 	}
 	return n, nil
 }
+
+// maxBody is the largest request body Hearth reads (a CSV upload of about 5,000 rows).
+const maxBody = 2_000_000 // the BodyLimit of server.go, "2M"
+
+// cutField is the context key of the form field an over-long form was cut in.
+const cutField = "hearth.cut_field"
+
+// formLimit keeps an ordinary form (URL-encoded, not the API) that is larger than the
+// body limit from becoming an error page that loses what was typed (issue 14): the form
+// is read up to the limit and cut there, and the handler runs with it; decodeForm then
+// puts the problem beside the field that was cut (its own length rule, or "too long"),
+// with the text kept. The rest of the body is read and dropped, up to a hard cap, so
+// that the browser gets the page rather than a reset connection. Uploads and the API
+// keep the body limit's 413.
+func formLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		mt, _, _ := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+		if r.Method != http.MethodPost || mt != echo.MIMEApplicationForm || isAPI(r.URL.Path) || r.Body == nil || r.Body == http.NoBody ||
+			(r.ContentLength >= 0 && r.ContentLength <= maxBody) {
+			return next(c)
+		}
+		raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil {
+			return err
+		}
+		if len(raw) > maxBody {
+			if n, _ := io.Copy(io.Discard, io.LimitReader(r.Body, 16*maxBody)); n == 16*maxBody {
+				return echo.ErrStatusRequestEntityTooLarge
+			}
+			raw = cutForm(raw[:maxBody])
+			key, _, _ := strings.Cut(string(raw[bytes.LastIndexByte(raw, '&')+1:]), "=")
+			if k, err := url.QueryUnescape(key); err == nil {
+				c.Set(cutField, k)
+			}
+		}
+		r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(raw)), int64(len(raw))
+		return next(c)
+	}
+}
+
+// cutForm drops a %-escape or a UTF-8 character split by a cut at the end of raw, a
+// URL-encoded form, so that what is left still decodes.
+func cutForm(raw []byte) []byte {
+	if i := bytes.LastIndexByte(raw, '%'); i >= 0 && i >= len(raw)-2 {
+		raw = raw[:i]
+	}
+	for len(raw) >= 3 {
+		s, err := url.QueryUnescape(string(raw[bytes.LastIndexByte(raw, '&')+1:]))
+		if err == nil && utf8.ValidString(s) {
+			return raw
+		}
+		raw = raw[:len(raw)-3] // the last escape of a character cut in two
+	}
+	return raw[:0]
+}

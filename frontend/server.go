@@ -166,6 +166,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}))
 	// Sessions load first so that every error page, even for a refused body, can render.
 	e.Use(echo.WrapMiddleware(s.sessions.LoadAndSave))
+	e.Use(formLimit) // an ordinary form over the limit is cut, not refused: see formLimit
 	e.Use(middleware.BodyLimit("2M"))
 	e.Use(cleanText)
 	e.Use(middleware.CSRFWithConfig(middleware.CSRFConfig{

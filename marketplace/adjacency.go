@@ -45,9 +45,36 @@ const MaxOverrideReason = 1000
 // NewAdjacencyOverride is what a consortium admin asks for: two councils by ONS code,
 // in either order, and why they count as adjoining.
 type NewAdjacencyOverride struct {
-	CouncilA string `json:"council_a"`
-	CouncilB string `json:"council_b"`
-	Reason   string `json:"reason"`
+	CouncilA string `json:"council_a" form:"council_a"`
+	CouncilB string `json:"council_b" form:"council_b"`
+	Reason   string `json:"reason" form:"reason"`
+}
+
+// Rules are every check of the override that needs no stored record, at once: two
+// different councils by ONS code that do not already share a border, and a reason.
+func (in NewAdjacencyOverride) Rules(time.Time) kernel.FieldErrors {
+	in.CouncilA, in.CouncilB, in.Reason = strings.TrimSpace(in.CouncilA), strings.TrimSpace(in.CouncilB), strings.TrimSpace(in.Reason)
+	var fe kernel.FieldErrors
+	a, okA := geo.CouncilByONS(in.CouncilA)
+	b, okB := geo.CouncilByONS(in.CouncilB)
+	if !okA {
+		fe.Add("council_a", "Select the first council")
+	}
+	switch {
+	case !okB:
+		fe.Add("council_b", "Select the second council")
+	case okA && a.ONSCode == b.ONSCode:
+		fe.Add("council_b", "Select a different council from the first")
+	case okA && geo.Adjoining(a.ONSCode, b.ONSCode):
+		fe.Add("council_b", fmt.Sprintf("%s and %s already share a border: no override is needed", a.Name, b.Name))
+	}
+	switch {
+	case in.Reason == "":
+		fe.Add("reason", "Enter why your consortium treats these councils as adjoining")
+	case utf8.RuneCountInString(in.Reason) > MaxOverrideReason:
+		fe.Add("reason", fmt.Sprintf("The reason must be %d characters or fewer", MaxOverrideReason))
+	}
+	return fe
 }
 
 // AdjacencyOverrides lists a consortium's overrides, by the first council's name.
@@ -81,30 +108,13 @@ func adjacencyOf(db *gorm.DB, consortiumID int64) (geo.Adjacency, error) {
 // the reason, and audits it. At least one of the two must be a member council; a pair
 // that already shares a border, or is already an override, is refused beside the field.
 func (s *Service) AddAdjacencyOverride(ctx context.Context, consortiumID, by int64, in NewAdjacencyOverride) (AdjacencyOverride, error) {
-	in.CouncilA, in.CouncilB, in.Reason = strings.TrimSpace(in.CouncilA), strings.TrimSpace(in.CouncilB), strings.TrimSpace(in.Reason)
-	var fe kernel.FieldErrors
-	a, okA := geo.CouncilByONS(in.CouncilA)
-	b, okB := geo.CouncilByONS(in.CouncilB)
-	if !okA {
-		fe.Add("council_a", "Select the first council")
-	}
-	switch {
-	case !okB:
-		fe.Add("council_b", "Select the second council")
-	case okA && a.ONSCode == b.ONSCode:
-		fe.Add("council_b", "Select a different council from the first")
-	case okA && geo.Adjoining(a.ONSCode, b.ONSCode):
-		fe.Add("council_b", fmt.Sprintf("%s and %s already share a border: no override is needed", a.Name, b.Name))
-	}
-	switch {
-	case in.Reason == "":
-		fe.Add("reason", "Enter why your consortium treats these councils as adjoining")
-	case utf8.RuneCountInString(in.Reason) > MaxOverrideReason:
-		fe.Add("reason", fmt.Sprintf("The reason must be %d characters or fewer", MaxOverrideReason))
-	}
+	fe := in.Rules(time.Time{})
 	if fe.Has("council_a") || fe.Has("council_b") {
 		return AdjacencyOverride{}, fe
 	}
+	in.CouncilA, in.CouncilB, in.Reason = strings.TrimSpace(in.CouncilA), strings.TrimSpace(in.CouncilB), strings.TrimSpace(in.Reason)
+	a, _ := geo.CouncilByONS(in.CouncilA)
+	b, _ := geo.CouncilByONS(in.CouncilB)
 	var members int64
 	if err := s.db.WithContext(ctx).Model(&commissioning.Organisation{}).
 		Where("kind = 'council' AND consortium_id = ? AND ons_code IN ?", consortiumID, []string{a.ONSCode, b.ONSCode}).Count(&members).Error; err != nil {

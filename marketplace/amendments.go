@@ -62,6 +62,50 @@ func (c Changes) Value() (driver.Value, error) {
 	return string(b), err
 }
 
+// AmendChanges is an amendment as the amend page and the API send it: each field given
+// replaces the request's, and a field left out (the API may) keeps it. Onto gives the
+// AmendInput that AmendRequest checks against the request.
+type AmendChanges struct {
+	StartDate     *string    `json:"start_date" form:"start_date,date" label:"The start date" validate:"omitempty,datetime=2006-01-02" msg:"*=The start date must be a real date"`
+	DurationWeeks *int       `json:"duration_weeks" form:"duration_weeks" validate:"omitempty,min=1,max=520" msg:"*=Enter the expected duration in weeks, from 1 to 520"`
+	Deadline      *time.Time `json:"deadline" form:"deadline,datetime" label:"The response deadline"`
+	NeedsDetail   *string    `json:"needs_detail" form:"needs_detail" validate:"omitempty,max=4000" msg:"*=The detail must be 4,000 characters or fewer"`
+	FamilyDetails *string    `json:"family_details" form:"family_details" validate:"omitempty,max=4000" msg:"*=The detail must be 4,000 characters or fewer"`
+	Reason        string     `json:"reason" form:"reason" validate:"notblank,max=1000" msg:"*=Enter the reason for the amendment, in 1,000 characters or fewer; providers will see it"`
+}
+
+// Whole is every field the amend page sends, for the page: there a start date or a
+// duration left blank is a mistake, not "unchanged".
+func (in AmendChanges) Whole() kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	if in.StartDate == nil {
+		fe.AddCode("start_date", kernel.CodeRequired, "Enter the date the placement should start")
+	}
+	if in.DurationWeeks == nil {
+		fe.AddCode("duration_weeks", kernel.CodeRequired, "Enter the expected duration in weeks, like 26")
+	}
+	return fe
+}
+
+// Onto is the request r as these changes leave it.
+func (in AmendChanges) Onto(r PlacementRequest) AmendInput {
+	a := AmendInput{StartDate: deref(r.StartDate), DurationWeeks: deref(r.DurationWeeks), NeedsDetail: r.NeedsDetail, FamilyDetails: r.FamilyDetails,
+		Reason: in.Reason, Deadline: in.Deadline}
+	if in.StartDate != nil {
+		a.StartDate, _ = time.Parse(time.DateOnly, *in.StartDate)
+	}
+	if in.DurationWeeks != nil {
+		a.DurationWeeks = *in.DurationWeeks
+	}
+	if in.NeedsDetail != nil {
+		a.NeedsDetail = *in.NeedsDetail
+	}
+	if in.FamilyDetails != nil {
+		a.FamilyDetails = *in.FamilyDetails
+	}
+	return a
+}
+
 // AmendInput is what a commissioner may change once a request is sent: the facts that
 // do not change who was invited. A change of needs, age, place or lot is a new request.
 type AmendInput struct {

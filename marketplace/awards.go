@@ -148,7 +148,7 @@ func (p Placement) NeedsRegulation11() bool { return p.ApprovalReasons.Has(RuleR
 type AwardInput struct {
 	BidID int64 `json:"bid_id" form:"bid_id" validate:"required,gt=0" msg:"*=Select the bid to award"`
 	// Reason is why this bid: required when it is not the top score (CheckAwardReason).
-	Reason string `json:"reason" form:"reason"`
+	Reason string `json:"reason" form:"reason" validate:"max=2000" msg:"*=The reason must be 2,000 characters or fewer"`
 }
 
 // AwardError is err as a problem with the chosen bid, when it is one (the bid has been

@@ -23,6 +23,12 @@ var (
 // MaxCancelReason is the longest reason for cancelling a request, in characters.
 const MaxCancelReason = 1000
 
+// CancelInput is why a council cancels its request, as the cancel page and the API send
+// it; the invited providers see it.
+type CancelInput struct {
+	Reason string `json:"reason" form:"reason" validate:"notblank,max=1000" msg:"notblank=Enter why you are cancelling the request; the invited providers will see it|*=The reason must be 1000 characters or fewer"`
+}
+
 // CancelRequest cancels a council's own request before award, with a reason every
 // invited provider is told (a notice and an email, in the same transaction). The
 // cancel is one conditional update, from draft, open or closed only, so a cancel racing

@@ -78,6 +78,9 @@ type HomeInput struct {
 	Postcode         string   `json:"postcode" form:"postcode"`
 	Needs            []string `json:"needs" form:"needs"` // codes
 	Lots             []string `json:"lots" form:"lots"`   // lot codes or ids
+	// Version is the version of the home the change form showed (0: a new home), so a
+	// change saved over someone else's is refused.
+	Version int `json:"-" form:"version"`
 }
 
 // HomeFields are the home's fields, parsed.
@@ -380,6 +383,25 @@ type Vacancy struct {
 	BedsFree     int
 	NextFreeDate *time.Time
 	NextFreeBeds *int
+}
+
+// VacancyInput is a home's vacancy as its page and the API send it: beds free now, and
+// optionally the day more beds become free and how many.
+type VacancyInput struct {
+	BedsFree     *int    `json:"beds_free" form:"beds_free" validate:"required,min=0" msg:"*=Enter the number of beds free now, like 0 or 2"`
+	NextFreeDate *string `json:"next_free_date" form:"next_free_date,date" label:"The date beds become free" validate:"omitempty,datetime=2006-01-02" msg:"*=Enter the date beds become free like 2026-12-01"`
+	NextFreeBeds *int    `json:"next_free_beds" form:"next_free_beds" validate:"omitempty,min=0" msg:"*=Enter the number of beds becoming free as a whole number"`
+}
+
+// Vacancy is the checked input as a Vacancy, which SetVacancy checks against the home.
+func (in VacancyInput) Vacancy() Vacancy {
+	v := Vacancy{BedsFree: deref(in.BedsFree), NextFreeBeds: in.NextFreeBeds}
+	if in.NextFreeDate != nil {
+		if d, err := time.Parse(time.DateOnly, *in.NextFreeDate); err == nil {
+			v.NextFreeDate = &d
+		}
+	}
+	return v
 }
 
 // Validate checks a vacancy against the home's registered places.

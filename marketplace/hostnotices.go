@@ -71,6 +71,17 @@ func (c HostConsultation) Answered() bool { return c.AnsweredAt != nil }
 // MaxConsultationText is the longest question or answer.
 const MaxConsultationText = 2000
 
+// ConsultInput is the question a commissioner sends the host council with a distant
+// placement, as the approvals page and the API send it.
+type ConsultInput struct {
+	Question string `json:"question" form:"question" validate:"max=2000" msg:"*=The question must be 2000 characters or fewer"`
+}
+
+// ConsultationAnswer is a host council's answer, as the consultation page sends it.
+type ConsultationAnswer struct {
+	Answer string `json:"answer" form:"answer" validate:"notblank,max=2000" msg:"notblank=Enter your council's answer|*=The answer must be 2000 characters or fewer"`
+}
+
 // ErrNoHostMailbox is returned when a host council with no notification mailbox would
 // be consulted.
 var ErrNoHostMailbox = errors.New("the host council has no notification mailbox")

@@ -683,12 +683,54 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 	return a, err
 }
 
-// IncidentReport is a provider's report of a missing or absent episode.
+// IncidentReport is a provider's report of a missing or absent episode: the one input
+// of the placement page's form and the API.
 type IncidentReport struct {
-	Kind      string
-	StartedAt time.Time
-	EndedAt   *time.Time
-	Note      string
+	Kind      string     `json:"kind" form:"kind" validate:"required,oneof=missing absent" msg:"*=Select missing or absent"`
+	StartedAt time.Time  `json:"started_at" form:"started_at,datetime" label:"The date the episode began" validate:"required" msg:"required=Enter when the episode began"`
+	EndedAt   *time.Time `json:"ended_at,omitempty" form:"ended_at,datetime" label:"The date the child returned"`
+	Note      string     `json:"note" form:"note" validate:"max=2000" msg:"*=The note must be 2,000 characters or fewer"`
+}
+
+// Rules are the report's checks that need no placement: it began in the past, and
+// ended after it began.
+func (r IncidentReport) Rules(now time.Time) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	if !r.StartedAt.IsZero() && r.StartedAt.After(now) {
+		fe.Add("started_at", "Enter when the episode began: a time that has passed")
+	}
+	if r.EndedAt != nil && !r.StartedAt.IsZero() && !r.EndedAt.After(r.StartedAt) {
+		fe.Add("ended_at", "The episode must end after it began")
+	} else if r.EndedAt != nil && r.EndedAt.After(now) {
+		fe.Add("ended_at", "Enter when the child returned: a time that has passed")
+	}
+	return fe
+}
+
+// IncidentEnd is when the child came back from an open episode: the one input of the
+// placement page's "the child has returned" form and the API.
+type IncidentEnd struct {
+	EndedAt time.Time `json:"ended_at" form:"returned,datetime" label:"The date the child returned" validate:"required" msg:"required=Enter when the child returned"`
+}
+
+// Rules: the child came back at a time that has passed.
+func (e IncidentEnd) Rules(now time.Time) kernel.FieldErrors {
+	if e.EndedAt.After(now) {
+		return kernel.FieldErrors{{Field: "ended_at", Message: "Enter when the child returned: a time that has passed"}}
+	}
+	return nil
+}
+
+// StartInput is the day the child arrived: the one input of the placement page's start
+// form and the API.
+type StartInput struct {
+	StartedOn string `json:"started_on" form:"started_on,date" label:"The date the child arrived" validate:"required,datetime=2006-01-02" msg:"required=Enter the date the child arrived|*=The date the child arrived must be a real date"`
+}
+
+// Day is the day the child arrived (zero if the input was not checked).
+func (in StartInput) Day() time.Time {
+	t, _ := time.Parse(time.DateOnly, in.StartedOn)
+	return t
 }
 
 // ReportIncident records a missing or absent episode of a started placement and tells
@@ -703,20 +745,9 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 		if !p.Status.Started() {
 			return ErrNotStarted
 		}
-		var fe kernel.FieldErrors
-		if !validCode(IncidentKinds, r.Kind) {
-			fe.Add("kind", "Select missing or absent")
-		}
-		if r.StartedAt.IsZero() || r.StartedAt.After(s.Now()) {
-			fe.Add("started_at", "Enter when the episode began: a time that has passed")
-		} else if p.StartedOn != nil && r.StartedAt.Before(*p.StartedOn) {
+		fe := kernel.Check(&r).With(r.Rules(s.Now()))
+		if !fe.Has("started_at") && p.StartedOn != nil && r.StartedAt.Before(*p.StartedOn) {
 			fe.Add("started_at", "The episode must begin after the placement started on "+p.StartedOn.Format(day))
-		}
-		if r.EndedAt != nil && !r.EndedAt.After(r.StartedAt) {
-			fe.Add("ended_at", "The episode must end after it began")
-		}
-		if len(r.Note) > 2000 {
-			fe.Add("note", "The note must be 2,000 characters or fewer")
 		}
 		if len(fe) > 0 {
 			return fe

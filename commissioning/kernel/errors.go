@@ -28,6 +28,7 @@ const (
 	CodeOutOfRange  Code = "out_of_range" // a number or date outside its limits
 	CodeNotInList   Code = "not_in_list"  // not one of the field's codes
 	CodeBadDate     Code = "invalid_date" // not a real date
+	CodeBadTime     Code = "invalid_time" // not a time of day like 17:30
 	CodeBadAmount   Code = "invalid_amount"
 	CodeBadNumber   Code = "invalid_number"
 	CodeUnsafeStart Code = "unsafe_start" // starts with =, +, - or @ (CSV injection)
@@ -42,6 +43,7 @@ var (
 		CodeOutOfRange:  "Enter a value within the allowed range",
 		CodeNotInList:   "Select one of the options",
 		CodeBadDate:     "Enter a real date",
+		CodeBadTime:     "Enter the time like 17:30",
 		CodeBadAmount:   "Enter an amount in pounds, like 4,750 or 4750.50",
 		CodeBadNumber:   "Enter a whole number",
 		CodeUnsafeStart: "Must not start with =, +, - or @",
@@ -154,6 +156,17 @@ func (fe *FieldErrors) AddCode(field string, code Code, message string) {
 }
 
 // Has reports whether field (a JSON name or a form id) already has a problem.
+// With is fe and the problems in more with fields fe does not have yet: one problem
+// per field, the first found (a tag's before a rule's).
+func (fe FieldErrors) With(more FieldErrors) FieldErrors {
+	for _, e := range more {
+		if !fe.Has(e.Field) {
+			fe = append(fe, e)
+		}
+	}
+	return fe
+}
+
 func (fe FieldErrors) Has(field string) bool {
 	for _, e := range fe {
 		if e.Field == field || e.FormID == field {

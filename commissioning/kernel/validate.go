@@ -9,12 +9,14 @@ import (
 	"time"
 
 	"github.com/go-playground/validator/v10"
+	"github.com/go-playground/validator/v10/non-standard/validators"
 )
 
 // An action's input is one struct, used by the web form, the API and CSV import: each
 // field has a `json` tag (its name everywhere: in the API and in field errors), a
 // `form` tag (its form element, ",date" for a GOV.UK date input, ",pounds" for an
-// amount typed in pounds), `validate` tags (validator v10) and a `msg` tag with the
+// amount typed in pounds), `validate` tags (validator v10, and notblank: text that is
+// not only spaces) and a `msg` tag with the
 // wording of each problem ("required=Enter the fee|*=Enter an amount…").
 
 var (
@@ -33,6 +35,10 @@ func validatorV10() *validator.Validate {
 			}
 			return f.Name
 		})
+		// notblank: text that is not only spaces (required takes "  " as given).
+		if err := validate.RegisterValidation("notblank", validators.NotBlank); err != nil {
+			panic(err)
+		}
 	})
 	return validate
 }
@@ -72,7 +78,7 @@ func jsonPath(ve validator.FieldError) string {
 
 func codeFor(ve validator.FieldError) Code {
 	switch ve.Tag() {
-	case "required", "required_if", "required_unless", "required_with":
+	case "required", "required_if", "required_unless", "required_with", "required_without", "notblank":
 		return CodeRequired
 	case "max", "lte", "lt":
 		switch ve.Kind() {

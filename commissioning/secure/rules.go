@@ -32,7 +32,7 @@ func (s *Service) Release(ctx context.Context, referralID, by int64, reason stri
 			return ErrNotHeld
 		}
 		if reason = strings.TrimSpace(reason); reason == "" || len(reason) > 2000 {
-			return kernel.Invalid("release_reason", "Enter why the bed is released, in 2,000 characters or fewer")
+			return kernel.Invalid("reason", "Enter why the bed is released, in 2,000 characters or fewer")
 		}
 		var b Bed
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).First(&b, *r.AllocatedBedID).Error; err != nil {
@@ -118,39 +118,20 @@ func (s *Service) RecordApproval(ctx context.Context, referralID int64, v Viewer
 		if !r.Status.Active() {
 			return ErrNotWaiting
 		}
-		today := s.today()
 		in.Reference = strings.TrimSpace(in.Reference)
-		var fe kernel.FieldErrors
-		if in.GrantedOn != nil && in.GrantedOn.After(today) {
-			fe.Add("granted_on", "The approval's date must be today or earlier")
+		req := ApprovalRequest{Kind: in.Kind, HomeID: in.HomeID, Reference: in.Reference}
+		if in.RequestedOn != nil {
+			req.RequestedOn = in.RequestedOn.Format(time.DateOnly)
 		}
-		if in.RequestedOn != nil && in.RequestedOn.After(today) {
-			fe.Add("requested_on", "The date it was asked for must be today or earlier")
+		if in.GrantedOn != nil {
+			req.GrantedOn = in.GrantedOn.Format(time.DateOnly)
 		}
-		if len(in.Reference) > 100 {
-			fe.Add("reference", "The reference must be 100 characters or fewer")
-		}
-		switch in.Kind {
-		case "sos":
-			if in.GrantedOn == nil && in.RequestedOn == nil {
-				fe.Add("requested_on", "Enter the date the approval was asked for, or the date it was granted")
-			}
-			if in.GrantedOn != nil && in.Reference == "" {
-				fe.Add("reference", "Enter the approval's reference")
-			}
-		case "scottish":
+		fe := kernel.Check(&req).With(req.Rules(s.Now()))
+		if in.Kind == "scottish" && !fe.Has("home_id") {
 			var h Home
 			if err := tx.First(&h, in.HomeID).Error; err != nil || h.Country != "scotland" {
 				fe.Add("home_id", "Select the Scottish unit the approval is for")
 			}
-			if in.GrantedOn == nil {
-				fe.Add("granted_on", "Enter the date the Scottish Ministers gave their approval")
-			}
-			if in.Reference == "" {
-				fe.Add("reference", "Enter the approval's reference")
-			}
-		default:
-			fe.Add("kind", "Select which approval you are recording")
 		}
 		if len(fe) > 0 {
 			return fe
@@ -324,17 +305,11 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 			return err
 		}
 		now := s.Now()
-		var fe kernel.FieldErrors
-		if start == nil {
-			fe.Add("held_from", "Enter the date and time the child was first held without an order")
-		} else if start.After(now) {
-			fe.Add("held_from", "The start must be now or earlier")
+		in := HoldInput{Until: end}
+		if start != nil {
+			in.From = *start
 		}
-		if end != nil && start != nil && !end.After(*start) {
-			fe.Add("held_until", "The end must be after the start")
-		} else if end != nil && end.After(now) {
-			fe.Add("held_until", "The end must be now or earlier; leave it blank while the child is still held")
-		}
+		fe := kernel.Check(&in).With(in.Rules(now))
 		if len(fe) > 0 {
 			return fe
 		}
@@ -343,7 +318,7 @@ func (s *Service) RecordHold(ctx context.Context, referralID int64, v Viewer, by
 			return err
 		}
 		if overlap > 0 {
-			return kernel.Invalid("held_from", "This period overlaps one already recorded")
+			return kernel.Invalid("from", "This period overlaps one already recorded")
 		}
 		if err := tx.Create(&Hold{ReferralID: r.ID, StartedAt: *start, EndedAt: end, RecordedBy: nullID(by)}).Error; err != nil {
 			return err
@@ -371,7 +346,7 @@ func (s *Service) EndHold(ctx context.Context, referralID int64, v Viewer, at ti
 			return fmt.Errorf("no period without an order is running: %w", kernel.ErrConflict)
 		}
 		if !at.After(h.StartedAt) || at.After(s.Now()) {
-			return kernel.Invalid("held_until", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
+			return kernel.Invalid("at", "The end must be after the start, "+h.StartedAt.In(london).Format("2 January 2006 15:04")+", and no later than now")
 		}
 		if err := tx.Model(&Hold{}).Where("id = ?", h.ID).Update("ended_at", at).Error; err != nil {
 			return err
