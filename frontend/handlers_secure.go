@@ -61,6 +61,9 @@ func (s *Server) secureReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "secure_referral", idsOf(refs, func(r secure.Referral) int64 { return r.ID })); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": s.now(), "Pager": pg.counted(c, total)})
 }
 
