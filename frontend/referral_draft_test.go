@@ -68,7 +68,17 @@ func TestReferralDraftKeptSafely(t *testing.T) {
 		if r := b.post("/secure/referrals/new", "/secure/referrals/new", draftForm("MCR-DRAFT-1", now)); r.Status != http.StatusSeeOther {
 			t.Fatalf("step 1: %d", r.Status)
 		}
+		kept := func() (k bool) {
+			must(t, h.deps.DB.Pool.QueryRow(ctx, `SELECT coalesce(bool_or(position('`+sessReferralDraft+`'::bytea in data) > 0), false) FROM sessions`).Scan(&k))
+			return k
+		}
+		if !kept() {
+			t.Fatal("no draft kept before the next sign-in")
+		}
 		b.signInAs("commissioner@liverpool.test")
+		if kept() {
+			t.Error("signing in keeps the previous user's draft in the session")
+		}
 		if r := b.get("/secure/referrals/new/check"); r.Status != http.StatusSeeOther || strings.Contains(r.Body, "MCR-DRAFT-1") {
 			t.Errorf("Liverpool's check your answers: %d, shows Manchester's child: %v", r.Status, strings.Contains(r.Body, "MCR-DRAFT-1"))
 		}
