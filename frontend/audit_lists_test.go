@@ -60,6 +60,8 @@ func TestBulkReadsAudited(t *testing.T) {
 		{"coordinator@swcu.test", "/secure/report", "/secure/report", "secure_referral", referralID, false},
 		{"coordinator@swcu.test", "/secure/report.csv", "/secure/report.csv", "secure_referral", referralID, false},
 		{"coordinator@swcu.test", "/api/v1/secure/report", "/api/v1/secure/report", "secure_referral", referralID, true},
+		{"commissioner@manchester.test", "/secure/referrals", "/secure/referrals", "secure_referral", referralID, false},
+		{"commissioner@manchester.test", "/api/v1/secure/referrals", "/api/v1/secure/referrals", "secure_referral", referralID, true},
 		{"commissioner@manchester.test", "/requests", "/requests", "placement_request", requestID, false},
 		{"commissioner@manchester.test", "/placements", "/placements", "placement", pid, false},
 		{"staff@providerx.test", "/api/v1/placements", "/api/v1/placements", "placement", pid, true},

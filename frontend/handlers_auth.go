@@ -69,6 +69,7 @@ func (s *Server) completeSignIn(c echo.Context, u auth.User) error {
 	}
 	s.sessions.Remove(ctx, sessPendingID)
 	s.sessions.Remove(ctx, sessMFASecret)
+	s.sessions.Remove(ctx, sessReferralDraft) // a form kept by whoever used this browser before
 	s.sessions.Put(ctx, sessUserID, u.ID)
 	if err := s.setPrincipal(c, u); err != nil {
 		return err

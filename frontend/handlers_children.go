@@ -93,11 +93,19 @@ func (s *Server) childSearchPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	found = append(found, refs...)
+	found = s.openable(c, append(found, refs...))
 	if err := s.auditChildSearch(c, in.Q, found); err != nil {
 		return err
 	}
 	return s.page(c, http.StatusOK, "child_search", "Find a child", map[string]any{"Q": in.Q, "Children": groupByChild(found), "Count": len(found)}, withForm(form, nil))
+}
+
+// openable keeps the records the user's role may open (the route policy table, as
+// links are checked): an approver, who cannot open a request or a secure referral, is
+// not told of one by a search either.
+func (s *Server) openable(c echo.Context, found []kernel.ChildMatch) []kernel.ChildMatch {
+	u, _ := currentUser(c)
+	return slices.DeleteFunc(found, func(m kernel.ChildMatch) bool { return !s.CanFollow(u.Role, recordOf(m).Href) })
 }
 
 // auditChildSearch records the search as one read of children's records: what was

@@ -79,19 +79,26 @@ func (s *Server) secureReferrals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.auditList(c, "secure_referral", idsOf(refs, func(r secure.Referral) int64 { return r.ID })); err != nil {
+		return err
+	}
 	return s.page(c, http.StatusOK, "secure_referrals", "Secure referrals", map[string]any{"Refs": refs, "Now": s.now(), "Pager": pg.counted(c, total)})
 }
 
 // A council's referral is two steps: the form (step 1), then check your answers (step 2),
-// which sends it. The form, once it has no problems, is kept in the user's session (held
-// server-side, gone at sign-out) until it is sent, so going back to change an answer,
-// or forward again, loses nothing.
-const sessReferralDraft = "secure_referral_draft"
+// which sends it. The form, once it has no problems, is kept in the user's session
+// (sealed, held server-side, gone at sign-out and at sign-in; referral_draft.go) until it
+// is sent, so going back to change an answer, or forward again, loses nothing. A fresh
+// visit to the form starts again; check your answers' Back and Change links
+// (?change=1) come back to the kept form.
 
 func (s *Server) newReferralPage(c echo.Context) error {
 	form := map[string]string{"preferred_miles": "50"}
-	if vals, ok := s.referralDraft(c); ok {
+	if c.QueryParam("change") != "1" {
+		s.dropReferralDraft(c)
+	} else if vals, ok := s.referralDraft(c); ok {
 		form, _ = s.decodeFormValues(nil, vals, &secure.NewReferral{}, nil)
+		form["_draft"] = "1"
 	}
 	return s.renderReferralForm(c, http.StatusOK, form, nil)
 }
@@ -128,16 +135,6 @@ func (s *Server) readReferral(vals url.Values) (secure.ReferralInput, map[string
 	return in, form, fe
 }
 
-// referralDraft is the referral form kept for check your answers, if any.
-func (s *Server) referralDraft(c echo.Context) (url.Values, bool) {
-	raw := s.sessions.GetString(c.Request().Context(), sessReferralDraft)
-	if raw == "" {
-		return nil, false
-	}
-	vals, err := url.ParseQuery(raw)
-	return vals, err == nil
-}
-
 // submitReferral checks step 1 and, with no problem, keeps it and goes on to check your
 // answers.
 func (s *Server) submitReferral(c echo.Context) error {
@@ -149,13 +146,13 @@ func (s *Server) submitReferral(c echo.Context) error {
 	if len(fe) > 0 {
 		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, fe)
 	}
-	kept := url.Values{}
-	for k, v := range vals {
-		if k != "_csrf" {
-			kept[k] = v
-		}
+	kept, fe := referralFormValues(vals)
+	if len(fe) > 0 {
+		return s.renderReferralForm(c, http.StatusUnprocessableEntity, form, withFormIDs(fe, &secure.NewReferral{}))
 	}
-	s.sessions.Put(c.Request().Context(), sessReferralDraft, kept.Encode())
+	if err := s.keepReferralDraft(c, kept); err != nil {
+		return err
+	}
 	return c.Redirect(http.StatusSeeOther, "/secure/referrals/new/check")
 }
 
@@ -191,7 +188,7 @@ func (s *Server) sendReferral(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	s.sessions.Remove(ctx, sessReferralDraft)
+	s.dropReferralDraft(c)
 	s.flash(c, "The referral has been sent to the Secure Welfare Coordination Unit")
 	return c.Redirect(http.StatusSeeOther, fmt.Sprintf("/secure/referrals/%d", r.ID))
 }

@@ -207,9 +207,10 @@ func TestChildSearchIsAuditedAndScoped(t *testing.T) {
 	ctx := context.Background()
 	now := time.Now().In(london)
 	mcr := w.signIn("commissioner@manchester.test")
-	r := mcr.post("/secure/referrals/new", "/secure/referrals/new", merge(url.Values{"child_ref": {"MCR-SECRET-9"}, "age_years": {"14"},
+	r := mcr.sendReferral(merge(url.Values{"child_ref": {"MCR-SECRET-9"}, "age_years": {"14"},
 		"birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 14)}, "sex": {"female"}, "legal_position": {"order_granted"}, "urgency": {"urgent"},
-		"current_outcode": {"M14"}, "preferred_miles": {"50"}, "social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}},
+		"current_outcode": {"M14"}, "preferred_miles": {"50"}, "social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"},
+		"ethnicity": {"WBRI"}, "child_protection_plan": {"no"}, "primary_reason": {"absconding_harm"}},
 		formDate("order_expiry", now.AddDate(0, 2, 0)), formDate("order_start", now), url.Values{"order_kind": {"first"}}))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("referral: %d", r.Status)
@@ -225,7 +226,9 @@ func TestChildSearchIsAuditedAndScoped(t *testing.T) {
 		none   []string // never in the page
 	}{
 		{"commissioner@manchester.test", "secret", 200, []string{"3 records", "MCR-SECRET-9", "Placement request", `href="/placements/`, "Secure referral", "placement history"}, nil},
-		{"approver@manchester.test", "SECRET-9", 200, []string{"3 records", "MCR-SECRET-9"}, []string{`href="/requests/`, `href="/secure/referrals/`}},
+		// An approver opens placements only (the route policy table): the search shows no
+		// request or secure referral, not even as a row without a link.
+		{"approver@manchester.test", "SECRET-9", 200, []string{"1 record ", "MCR-SECRET-9", `href="/placements/`}, []string{"Placement request", "Secure referral", `href="/requests/`, `href="/secure/referrals/`}},
 		{"commissioner@liverpool.test", "SECRET", 200, []string{"0 records"}, []string{"MCR-SECRET-9"}},
 		{"commissioner@leeds.test", "MCR", 200, []string{"0 records"}, []string{"MCR-"}},
 		{"commissioner@leeds.test", "second", 200, []string{"2 records", "LDS-SECOND-1"}, []string{"MCR-"}},

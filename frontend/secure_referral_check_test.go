@@ -26,7 +26,7 @@ func (b *browser) sendReferral(form url.Values) response {
 	return b.post(r.Location, r.Location, url.Values{})
 }
 
-var changeLinkRe = regexp.MustCompile(`href="/secure/referrals/new#([^"]+)">Change<span class="govuk-visually-hidden"> ([^<]+)</span>`)
+var changeLinkRe = regexp.MustCompile(`href="/secure/referrals/new\?change=1#([^"]+)">Change<span class="govuk-visually-hidden"> ([^<]+)</span>`)
 
 // TestSecureReferralCheckYourAnswers: step 1 shows every problem at once, each by its
 // field, with what was typed kept; step 2 lists every answer with its own Change link to
@@ -81,14 +81,14 @@ func TestSecureReferralCheckYourAnswers(t *testing.T) {
 	if check.Status != http.StatusOK {
 		t.Fatalf("check your answers: %d", check.Status)
 	}
-	for _, want := range []string{"Step 2 of 2", `class="govuk-back-link" href="/secure/referrals/new"`, "MCR-CYA-1", "January " + fmt.Sprint(now.Year()-12),
+	for _, want := range []string{"Step 2 of 2", `class="govuk-back-link" href="/secure/referrals/new?change=1"`, "MCR-CYA-1", "January " + fmt.Sprint(now.Year()-12),
 		"Traveller of Irish heritage", "Catholic", "Polish", "History of absconding", "Line one<br>Line two &lt;b&gt;", "Self-harm", "Open Government Licence"} {
 		if !strings.Contains(check.Body, want) {
 			t.Errorf("check your answers lacks %q", want)
 		}
 	}
 	// Every row has its own Change link, to a field that is on the form.
-	form := council.get("/secure/referrals/new")
+	form := council.get("/secure/referrals/new?change=1")
 	links := changeLinkRe.FindAllStringSubmatch(check.Body, -1)
 	if rows := strings.Count(check.Body, `class="govuk-summary-list__row"`); len(links) != rows || rows < 28 {
 		t.Fatalf("%d Change links for %d rows, want one on each of the 28", len(links), rows)

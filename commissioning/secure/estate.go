@@ -39,7 +39,18 @@ var (
 	// most 72 hours in any 28 days (Children (Secure Accommodation) Regulations 1991, reg. 10).
 	ErrNoOrderHoursUsed = kernel.NewError(kernel.ErrConflict, "no_order_hours_used", "The child has been held 72 hours without a court order in the last 28 days, the most the Children (Secure Accommodation) Regulations 1991 allow (reg. 10): admission needs a section 25 order.")
 	errOrderStart       = kernel.Invalid("order_start", "Enter the date the order started")
+	// ErrActiveReferral: the council already has an active referral for the child (the
+	// unique index secure_referrals_one_active, migration 00031).
+	ErrActiveReferral = kernel.FieldErrors{kernel.NewFieldError("child_ref", CodeActiveReferral, "")}
 )
+
+// CodeActiveReferral names a second active referral of one child by one council.
+const CodeActiveReferral kernel.Code = "active_referral"
+
+func init() {
+	kernel.RegisterMessage(CodeActiveReferral, "Your council has already referred this child and the referral is still active: "+
+		"update that referral from your list of secure referrals instead of sending another")
+}
 
 // ruleErr names the statutory or Hearth rule a database trigger refused (SQLSTATE HS0nn,
 // migration 00013), so a refusal the Go checks missed is still a clear error, never a 500.
@@ -61,6 +72,10 @@ func ruleErr(err error) error {
 		return ErrNoOrderHoursUsed
 	case "HS007":
 		return errOrderStart
+	case "23505": // unique_violation
+		if pg.ConstraintName == "secure_referrals_one_active" {
+			return ErrActiveReferral
+		}
 	}
 	return err
 }

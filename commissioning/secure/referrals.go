@@ -451,7 +451,10 @@ func (s *Service) Submit(ctx context.Context, councilID, by int64, in ReferralIn
 			fmt.Sprintf("A council has sent secure referral %d: %s, age %d, %s.", r.ID, Label(Urgencies, r.Urgency), r.AgeYears, Label(LegalPositions, r.LegalPosition)),
 			fmt.Sprintf("/secure/referrals/%d", r.ID))
 	})
-	return r, err
+	if err != nil {
+		return Referral{}, err // never the child's details with an error
+	}
+	return r, nil
 }
 
 // Label returns the label of a code.
@@ -488,7 +491,7 @@ type Viewer struct {
 func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, error) {
 	var r Referral
 	if err := s.db.WithContext(ctx).First(&r, id).Error; err != nil {
-		return r, notFound(id, err)
+		return Referral{}, notFound(id, err)
 	}
 	allowed := false
 	switch v.Kind {
@@ -500,7 +503,7 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 		var n int64
 		if err := s.db.WithContext(ctx).Table("secure_circulations c").Joins("JOIN secure_homes h ON h.id = c.home_id").
 			Where("c.referral_id = ? AND h.provider_id = ?", id, v.OrgID).Count(&n).Error; err != nil {
-			return r, err
+			return Referral{}, err
 		}
 		allowed = n > 0
 	}
@@ -511,7 +514,7 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 		var n int64
 		if err := s.db.WithContext(ctx).Table("secure_beds b").Joins("JOIN secure_homes h ON h.id = b.home_id").
 			Where("b.id = ? AND h.provider_id = ?", *r.AllocatedBedID, v.OrgID).Count(&n).Error; err != nil {
-			return r, err
+			return Referral{}, err
 		}
 		r.special = n > 0
 	} else {
@@ -520,8 +523,11 @@ func (s *Service) Referral(ctx context.Context, id int64, v Viewer) (Referral, e
 	if !r.special {
 		r.Ethnicity, r.Religion = "", ""
 	}
-	return r, audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind),
-		"special_category": r.special})
+	if err := audit.New(s.db).Record(ctx, "child.read", "secure_referral", fmt.Sprint(id), map[string]any{"child_ref": r.ChildRef, "viewer_kind": string(v.Kind),
+		"special_category": r.special}); err != nil {
+		return Referral{}, err // a read that is not audited shows nothing
+	}
+	return r, nil
 }
 
 func notFound(id int64, err error) error {
@@ -593,7 +599,10 @@ func (s *Service) Refresh(ctx context.Context, id, councilID, by int64, reviewed
 		}
 		return audit.New(tx).Record(ctx, action, "secure_referral", fmt.Sprint(id), map[string]any{"note": note})
 	})
-	return r, err
+	if err != nil {
+		return Referral{}, err
+	}
+	return r, nil
 }
 
 // Withdraw ends a council's referral: withdrawn, or placed elsewhere. A held bed is
@@ -640,7 +649,10 @@ func (s *Service) Withdraw(ctx context.Context, id, councilID, by int64, placedE
 		return s.tellSWCU(ctx, tx, fmt.Sprintf("Secure referral %d withdrawn", id), fmt.Sprintf("The council has withdrawn secure referral %d: %s.", id, reason),
 			fmt.Sprintf("/secure/referrals/%d", id))
 	})
-	return r, err
+	if err != nil {
+		return Referral{}, err
+	}
+	return r, nil
 }
 
 // releaseBed frees a bed held for a referral.

@@ -53,7 +53,7 @@ func TestSANFieldsInTheDatabase(t *testing.T) {
 	const cols = `INSERT INTO secure_referrals (council_id, child_ref, age_years, birth_month, birth_year, sex, legal_position, urgency,
 		current_outcode, lat, lon, preferred_miles, social_worker, sanctioning_officer, primary_reason, child_protection_plan, ethnicity, religion, first_language,
 		order_start, order_kind, order_expiry)
-		VALUES ($1, 'X-1', 14, 1, 2012, 'male', 'applying', 'urgent', 'M14', 53.4, -2.2, 50, 'Sam Worker', 'Head of Service', `
+		VALUES ($1, $2, 14, 1, 2012, 'male', 'applying', 'urgent', 'M14', 53.4, -2.2, 50, 'Sam Worker', 'Head of Service', `
 	tests := []struct {
 		name, values string
 		state        string
@@ -73,16 +73,17 @@ func TestSANFieldsInTheDatabase(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if code := sqlState(t, w, cols+tt.values, w.manchester.ID); code != tt.state {
+			// Each its own child: a council has one active referral of a child (00031).
+			if code := sqlState(t, w, cols+tt.values, w.manchester.ID, "X-"+tt.name); code != tt.state {
 				t.Fatalf("SQLSTATE %q, want %q", code, tt.state)
 			}
 		})
 	}
 	// A referral sent before the form asked (NULLs) can still change state.
-	if code := sqlState(t, w, `UPDATE secure_referrals SET primary_reason = NULL, child_protection_plan = NULL WHERE child_ref = 'X-1'`); code != "" {
+	if code := sqlState(t, w, `UPDATE secure_referrals SET primary_reason = NULL, child_protection_plan = NULL WHERE child_ref = 'X-OKOldDefaults'`); code != "" {
 		t.Fatalf("an old referral cannot be updated: SQLSTATE %q", code)
 	}
-	if code := sqlState(t, w, `UPDATE secure_referrals SET status = 'withdrawn' WHERE child_ref = 'X-1'`); code != "" {
+	if code := sqlState(t, w, `UPDATE secure_referrals SET status = 'withdrawn' WHERE child_ref = 'X-OKOldDefaults'`); code != "" {
 		t.Fatalf("an old referral cannot be withdrawn: SQLSTATE %q", code)
 	}
 }

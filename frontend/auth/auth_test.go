@@ -409,3 +409,32 @@ func TestAllowRequestLimits(t *testing.T) {
 		t.Fatalf("after the window: %v", err)
 	}
 }
+
+// A form draft sealed for a user and organisation opens for them only: not for another
+// user of the organisation, nor for the same user acting for another organisation.
+func TestDraftSealedForItsUserAndOrganisation(t *testing.T) {
+	s := &auth.Service{Keys: mustKeys(t, newKey(t))}
+	u, other := auth.User{ID: 7}, auth.User{ID: 8}
+	sealed, err := s.SealDraft(u, 100, "religion=DraftFaith")
+	if err != nil || strings.Contains(sealed, "DraftFaith") {
+		t.Fatalf("SealDraft = %q, %v", sealed, err)
+	}
+	tests := []struct {
+		name string
+		u    auth.User
+		org  int64
+		want error
+	}{
+		{"OK", u, 100, nil},
+		{"ErrAnotherUser", other, 100, auth.ErrSealedValue},
+		{"ErrAnotherOrganisation", u, 101, auth.ErrSealedValue},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := s.OpenDraft(tt.u, tt.org, sealed)
+			if !errors.Is(err, tt.want) || (tt.want == nil && got != "religion=DraftFaith") {
+				t.Fatalf("OpenDraft = %q, %v; want %v", got, err, tt.want)
+			}
+		})
+	}
+}

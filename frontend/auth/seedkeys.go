@@ -138,6 +138,11 @@ func enrolmentContext(userID int64) string {
 	return fmt.Sprintf("hearth totp enrolment user %d", userID)
 }
 
+// draftContext binds a form draft kept in the session to its user and organisation.
+func draftContext(userID, orgID int64) string {
+	return fmt.Sprintf("hearth form draft user %d organisation %d", userID, orgID)
+}
+
 // KeyID names a key without revealing it (see seal.Key.ID); "" for a malformed key.
 func KeyID(key []byte) string {
 	k, err := seal.NewKey(key)

@@ -85,6 +85,19 @@ func (s *Service) OpenEnrolment(u User, sealed string) (string, error) {
 	return s.Keys.Open(sealed, enrolmentContext(u.ID))
 }
 
+// SealDraft encrypts a form u is filling in for orgID (special-category data, kept in
+// the session until sent) with the key that seals TOTP seeds. It opens only for the same
+// user and organisation: a session row copied, or a browser passed to another user,
+// gives nothing.
+func (s *Service) SealDraft(u User, orgID int64, plain string) (string, error) {
+	return s.Keys.Seal(plain, draftContext(u.ID, orgID))
+}
+
+// OpenDraft decrypts a form sealed by SealDraft for u and orgID.
+func (s *Service) OpenDraft(u User, orgID int64, sealed string) (string, error) {
+	return s.Keys.Open(sealed, draftContext(u.ID, orgID))
+}
+
 // EnableMFA confirms an enrolment with a code from the user's authenticator. The seed
 // is stored sealed, and the code's step is recorded so the same code cannot then sign
 // in. The user is emailed (ASVS V2.5.5: an authenticator changed). Returns ErrBadCode

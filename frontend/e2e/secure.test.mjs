@@ -72,7 +72,8 @@ test('a council sends a secure referral', async () => {
     assert.match(await answers.textContent(), /Arabic/);
     await expectAccessible(page, 'secure referral: check your answers');
     await answers.getByRole('link', { name: "Change the child's first language" }).click();
-    await page.waitForURL(/\/secure\/referrals\/new#first_language$/);
+    await page.waitForURL(/\/secure\/referrals\/new\?change=1#first_language$/);
+    await page.getByRole('link', { name: 'Start again' }).waitFor();
     assert.equal(await page.getByLabel("Your council's reference for the child").inputValue(), 'MCR-E2E-SEC');
     assert.equal(await page.getByLabel('Ethnicity (DfE SSDA903 categories)').inputValue(), 'MWBA');
     assert.ok(await page.getByLabel('Self-harm or suicidal ideation').isChecked());
