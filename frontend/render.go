@@ -34,6 +34,7 @@ var london = kernel.London
 
 var funcs = template.FuncMap{
 	"trimSpace": strings.TrimSpace,
+	"asset":     assetURL,
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict: odd number of arguments")
