@@ -68,7 +68,7 @@ func (s *Server) newReferralPage(c echo.Context) error {
 
 func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
-		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe))
+		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds)}, withForm(form, fe), withBack())
 }
 
 func (s *Server) submitReferral(c echo.Context) error {
@@ -173,7 +173,8 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		data["Home"], data["FreeBeds"] = home, free
 		data["Mine"] = r.AllocatedBedID != nil && bedIn(beds, *r.AllocatedBedID)
 	}
-	return s.page(c, status, "secure_referral", "Secure referral "+r.ChildRef, data, withForm(form, fe))
+	return s.page(c, status, "secure_referral", "Secure referral "+r.ChildRef, data, withForm(form, fe),
+		withCrumbs(Link{Href: "/secure/referrals"}, Link{Href: "/secure/waiting"}, Link{Href: "/secure/home"}))
 }
 
 func bedIn(beds []secure.Bed, id int64) bool {

@@ -230,9 +230,20 @@ func loadViews(fsys fs.FS) (*views, error) {
 	return v, nil
 }
 
+// ServiceName is the service every page belongs to: the header names it, and every
+// page's title reads "<Page> – <ServiceName> – Hearth" (GOV.UK's pattern, with Hearth
+// where GOV.UK has GOV.UK), "Error: " first when the page shows an error summary.
+const ServiceName = "Children's placements marketplace"
+
+// Link is a link in the page furniture: a back link or a breadcrumb.
+type Link struct{ Text, Href string }
+
 // View is what every page template receives.
 type View struct {
 	Title     string
+	Service   string
+	Back      *Link  // a GOV.UK back link above the page (form pages): see withBack
+	Crumbs    []Link // GOV.UK breadcrumbs above the page (detail pages): see withCrumbs
 	User      *auth.User
 	Org       commissioning.Organisation
 	Nav       []NavItem
@@ -243,7 +254,9 @@ type View struct {
 	Data      any
 	RequestID string
 
-	can func(method, path string) bool
+	path   string // the request's path
+	can    func(method, path string) bool
+	isPage func(path string) bool // a page's address, not a pattern's misreading (/homes/:id for /homes/vacancies)
 }
 
 // Can reports whether the signed-in user may follow a link to path: templates show
@@ -262,7 +275,8 @@ type NavItem struct {
 
 // page renders a page template with status.
 func (s *Server) page(c echo.Context, status int, name, title string, data any, opts ...func(*View)) error {
-	v := &View{Title: title, Data: data, Form: map[string]string{}, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	v := &View{Title: title, Service: ServiceName, Data: data, Form: map[string]string{}, RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		path: c.Request().URL.Path}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		v.CSRF = tok
 	}
@@ -270,6 +284,7 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 		v.User = &u
 		v.Org = currentOrg(c)
 		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+		v.isPage = s.isPage
 		for _, item := range navFor(u.Role, c.Request().URL.Path) {
 			if item.Href == "/notices" {
 				item.Count = s.unreadNotices(c, c.Request().Context())
@@ -320,6 +335,57 @@ func errorFor(errs kernel.FieldErrors, id string) string {
 		}
 	}
 	return ""
+}
+
+// withBack puts a GOV.UK back link above a form page, to the nearest page above it the
+// user may follow (/homes/5/edit goes back to /homes/5, /homes/vacancies/upload to
+// /homes); none when that is the home page.
+func withBack() func(*View) {
+	return func(v *View) {
+		for p := path.Dir(v.path); p != "/" && p != "."; p = path.Dir(p) {
+			if v.isPage != nil && v.isPage(p) && v.Can(p) {
+				v.Back = &Link{Text: "Back", Href: p}
+				return
+			}
+		}
+	}
+}
+
+// isPage reports whether p is the address of a page: a GET route whose ids are numbers.
+func (s *Server) isPage(p string) bool {
+	c := s.e.NewContext(nil, nil)
+	s.e.Router().Find(http.MethodGet, p, c)
+	if c.Path() == "" {
+		return false
+	}
+	for _, id := range c.ParamValues() {
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// withCrumbs puts GOV.UK breadcrumbs above a detail page: Home, then each ancestor the
+// user may follow. An ancestor without text is a section of the menu, named as the menu
+// names it for this role (Link{Href: "/placements"}), and left out when the role's menu
+// lacks it. Breadcrumbs replace a back link.
+func withCrumbs(ancestors ...Link) func(*View) {
+	return func(v *View) {
+		v.Crumbs = []Link{{Text: "Home", Href: "/"}}
+		for _, l := range ancestors {
+			if l.Text == "" {
+				for _, item := range v.Nav {
+					if item.Href == l.Href {
+						l.Text = item.Text
+					}
+				}
+			}
+			if l.Text != "" && v.Can(l.Href) {
+				v.Crumbs = append(v.Crumbs, l)
+			}
+		}
+	}
 }
 
 // withForm re-shows typed values and field errors, each beside its form element: a

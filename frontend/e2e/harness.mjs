@@ -92,9 +92,11 @@ export async function launchBrowser() {
   });
 }
 
-// newPage opens a page that fails the test on any request leaving this machine.
-export async function newPage(browser, baseURL) {
-  const context = await browser.newContext({ baseURL });
+// newPage opens a page that fails the test on any request leaving this machine, and
+// weighs every page it visits (see weighPages): closing its context fails the test when
+// a page was too heavy.
+export async function newPage(browser, baseURL, options = {}) {
+  const context = await browser.newContext({ baseURL, ...options });
   const page = await context.newPage();
   const external = [];
   page.on('request', (req) => {
@@ -102,7 +104,70 @@ export async function newPage(browser, baseURL) {
     if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:') external.push(req.url());
   });
   page.externalRequests = external;
+  const visits = await weighPages(page);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    expectLight(visits);
+  };
   return page;
+}
+
+// Page weight (issue 14): a page visited for the first time in a browser moves at most
+// 100 KB over the network, compressed, with its styles, scripts and fonts; visited again,
+// at most 20 KB (its assets come from the cache).
+export const PAGE_WEIGHT = { first: 100 * 1024, repeat: 20 * 1024 };
+
+// weighed lists every page visit weighed, for the summary.
+export const weighed = [];
+const unchecked = new Set();
+
+// weighPages counts the bytes each visit of page moves: every response (with its headers)
+// that Chromium's network log ties to the visit's document, from the document itself to the
+// fonts and any fetch its scripts make. It returns the visits, in order, as they fill in.
+async function weighPages(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  const visits = [];
+  const byLoader = new Map();
+  const loaderOf = new Map();
+  const seen = new Set();
+  cdp.on('Network.requestWillBeSent', (e) => {
+    loaderOf.set(e.requestId, e.loaderId);
+    if (e.type === 'Document' && e.requestId === e.loaderId && !byLoader.has(e.loaderId)) {
+      const path = new URL(e.request.url).pathname;
+      const visit = { path, method: e.request.method, bytes: 0, first: !seen.has(path) };
+      seen.add(path);
+      byLoader.set(e.loaderId, visit);
+      visits.push(visit);
+      weighed.push(visit);
+    }
+  });
+  cdp.on('Network.responseReceived', (e) => {
+    const visit = e.type === 'Document' && byLoader.get(e.loaderId);
+    if (visit) visit.path = new URL(e.response.url).pathname; // after any redirect
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const visit = byLoader.get(loaderOf.get(e.requestId));
+    if (visit) visit.bytes += e.encodedDataLength;
+  });
+  unchecked.add(visits);
+  return visits;
+}
+
+// expectLight fails when a visit moved more than PAGE_WEIGHT allows, naming the page and its bytes.
+export function expectLight(visits) {
+  unchecked.delete(visits);
+  const heavy = visits.filter((v) => v.bytes > (v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat))
+    .map((v) => `${v.method} ${v.path}: ${v.bytes} bytes on ${v.first ? 'first' : 'a repeat'} visit (limit ${v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat})`);
+  assert.deepEqual(heavy, [], `pages too heavy:\n${heavy.join('\n')}`);
+}
+
+function weightSummary() {
+  const heaviest = (first) => weighed.filter((v) => v.first === first).reduce((a, v) => (v.bytes > (a?.bytes ?? -1) ? v : a), null);
+  const f = heaviest(true);
+  const r = heaviest(false);
+  return `page weight: ${weighed.length} visits; heaviest first visit ${f ? `${f.path} ${f.bytes} B` : '-'}, heaviest repeat ${r ? `${r.path} ${r.bytes} B` : '-'}`;
 }
 
 export function totpNow() {
@@ -213,5 +278,7 @@ export function useHearth(ready, options = {}) {
     await browser?.close();
     await hearth?.stop();
     console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+    console.log(weightSummary());
+    for (const visits of unchecked) expectLight(visits); // pages whose context a test left open
   });
 }

@@ -1,0 +1,86 @@
+// Hearth at a phone's width: every demo account, in a 390 px wide window, follows every
+// link it can reach from its home page (two of each shape, as cmd/hearth/links_test.go
+// does) and no page may scroll sideways. Every page visited also passes axe-core and the
+// harness's page-weight check.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ACCOUNTS, newPage, signIn, expectAccessible, useHearth } from './harness.mjs';
+
+let hearth;
+let browser;
+
+useHearth((h, b) => { hearth = h; browser = b; });
+
+const PHONE = { width: 390, height: 844 };
+const MAX_PAGES = 60;
+
+// shape is a link with its ids and query values left out.
+function shape(href) {
+  const u = new URL(href, 'http://x');
+  return u.pathname.replace(/\d+/g, 'N') + '?' + [...u.searchParams.keys()].sort().join('&');
+}
+
+function followable(href) {
+  if (!href.startsWith('/') || href.startsWith('//')) return false;
+  const path = href.split(/[?#]/)[0];
+  return !/^\/(static|assets)\//.test(path) && !path.endsWith('.csv') && !path.endsWith('/agreement') && !path.endsWith('/events');
+}
+
+// overflow names the widest elements sticking out past the window's right edge.
+function overflow() {
+  const w = window.innerWidth;
+  if (document.documentElement.scrollWidth <= w) return null;
+  const out = [];
+  for (const el of document.querySelectorAll('main *, header *, nav *, footer *')) {
+    const r = el.getBoundingClientRect();
+    if (r.right > w + 1 && !out.some((o) => o.el.contains(el))) out.push({ el, right: Math.round(r.right) });
+  }
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + [...el.classList].map((c) => `.${c}`).join('');
+  return `scrollWidth ${document.documentElement.scrollWidth} > ${w}: ${out.slice(0, 4).map((o) => `${name(o.el)} to ${o.right}px`).join(', ')}`;
+}
+
+for (const account of ACCOUNTS) {
+  test(`${account.role}: no page scrolls sideways at 390 px`, async () => {
+    const page = await newPage(browser, hearth.url, { viewport: PHONE });
+    const problems = [];
+    try {
+      await signIn(page, account);
+      const seen = new Set(['/']);
+      const shapes = new Map();
+      const queue = [{ href: '/', from: 'sign-in' }];
+      let visited = 0;
+      while (queue.length && visited < MAX_PAGES) {
+        const { href, from } = queue.shift();
+        const res = await page.goto(href);
+        visited++;
+        if (!res || res.status() >= 400) {
+          problems.push(`${href} (linked from ${from}) answers ${res?.status()}`);
+          continue;
+        }
+        const wide = await page.evaluate(overflow);
+        if (wide) problems.push(`${href} scrolls sideways: ${wide}`);
+        try {
+          await expectAccessible(page, `${href} at 390 px for ${account.role}`);
+        } catch (e) {
+          problems.push(e.message.split('\n').slice(0, 4).join('\n'));
+        }
+        const hrefs = await page.locator('a[href]:not([download])').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+        for (let h of hrefs) {
+          if (!followable(h)) continue;
+          h = h.split('#')[0];
+          if (seen.has(h)) continue;
+          seen.add(h);
+          const s = shape(h);
+          if ((shapes.get(s) ?? 0) < 2) {
+            shapes.set(s, (shapes.get(s) ?? 0) + 1);
+            queue.push({ href: h, from: href });
+          }
+        }
+      }
+      console.log(`${account.role}: ${visited} pages at 390 px`);
+      assert.deepEqual(problems, [], `${account.role} at 390 px:\n${problems.join('\n')}`);
+    } finally {
+      await page.context().close();
+    }
+  });
+}
