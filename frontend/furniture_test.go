@@ -89,3 +89,26 @@ func TestPageFurniture(t *testing.T) {
 		}
 	})
 }
+
+// Every GOV.UK table goes in a focusable scrolling region named by its caption; stacking
+// tables, tables already wrapped and other tables are left alone.
+func TestScrollTables(t *testing.T) {
+	const open = `<div class="hearth-table-scroll" tabindex="0" role="region" aria-label="`
+	for _, tt := range []struct{ name, in, want string }{
+		{"captioned", `<p>x</p><table class="govuk-table"><caption class="c">Bids, <span>best</span>
+  first</caption><tr></tr></table><p>y</p>`,
+			`<p>x</p>` + open + `Bids, best first"><table class="govuk-table"><caption class="c">Bids, <span>best</span>
+  first</caption><tr></tr></table></div><p>y</p>`},
+		{"no caption", `<table class="govuk-table x"><tr></tr></table>`, open + `Table"><table class="govuk-table x"><tr></tr></table></div>`},
+		{"two", `<table class="govuk-table"><caption>A</caption></table><table class="govuk-table"><caption>B &amp; &#34;C&#34;</caption></table>`,
+			open + `A"><table class="govuk-table"><caption>A</caption></table></div>` + open + `B &amp; &#34;C&#34;"><table class="govuk-table"><caption>B &amp; &#34;C&#34;</caption></table></div>`},
+		{"stacking", `<table class="govuk-table hearth-stack"><tr></tr></table>`, `<table class="govuk-table hearth-stack"><tr></tr></table>`},
+		{"already wrapped", `<div class="hearth-table-scroll"><table class="govuk-table"></table></div>`, `<div class="hearth-table-scroll"><table class="govuk-table"></table></div>`},
+		{"not GOV.UK", `<table class="calendar"></table>`, `<table class="calendar"></table>`},
+		{"none", `<p>no tables</p>`, `<p>no tables</p>`},
+	} {
+		if got := string(scrollTables([]byte(tt.in))); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.name, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -306,7 +307,7 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	return c.HTMLBlob(status, b.Bytes())
+	return c.HTMLBlob(status, scrollTables(b.Bytes()))
 }
 
 // fragment renders one named block of a page template without the layout, for
@@ -323,7 +324,47 @@ func (s *Server) fragment(c echo.Context, status int, name, block string, data a
 	if err := s.views.pages[name].ExecuteTemplate(&b, block, v); err != nil {
 		return fmt.Errorf("render %s/%s: %w", name, block, err)
 	}
-	return c.HTMLBlob(status, b.Bytes())
+	return c.HTMLBlob(status, scrollTables(b.Bytes()))
+}
+
+var (
+	tableRe     = regexp.MustCompile(`(?s)<table\b([^>]*)>.*?</table>`)
+	captionRe   = regexp.MustCompile(`(?s)<caption\b[^>]*>(.*?)</caption>`)
+	tagRe       = regexp.MustCompile(`<[^>]*>`)
+	spaceRe     = regexp.MustCompile(`\s+`)
+	scrollerEnd = []byte(`<div class="hearth-table-scroll">`)
+)
+
+// scrollTables puts every GOV.UK table on a page in a scrolling container named by its
+// caption (<div class="hearth-table-scroll" tabindex="0" role="region" aria-label="…">),
+// so a wide table scrolls inside itself at 390 px and the page never scrolls sideways;
+// keyboard users can focus it to scroll. Tables that stack on a phone (hearth-stack) and
+// tables a template already wraps are left as they are.
+func scrollTables(page []byte) []byte {
+	found := tableRe.FindAllSubmatchIndex(page, -1)
+	if found == nil {
+		return page
+	}
+	out := make([]byte, 0, len(page)+len(found)*100)
+	last := 0
+	for _, m := range found {
+		table, attrs := page[m[0]:m[1]], page[m[2]:m[3]]
+		if !bytes.Contains(attrs, []byte("govuk-table")) || bytes.Contains(attrs, []byte("hearth-stack")) || bytes.HasSuffix(page[:m[0]], scrollerEnd) {
+			continue
+		}
+		label := "Table"
+		if c := captionRe.FindSubmatch(table); c != nil {
+			if text := strings.TrimSpace(spaceRe.ReplaceAllString(string(tagRe.ReplaceAll(c[1], nil)), " ")); text != "" {
+				label = strings.ReplaceAll(text, `"`, "&#34;")
+			}
+		}
+		out = append(out, page[last:m[0]]...)
+		out = append(out, `<div class="hearth-table-scroll" tabindex="0" role="region" aria-label="`+label+`">`...)
+		out = append(out, table...)
+		out = append(out, "</div>"...)
+		last = m[1]
+	}
+	return append(out, page[last:]...)
 }
 
 // errorFor is the message for the form element id (or the field whose element it

@@ -135,8 +135,9 @@ async function weighPages(page) {
   cdp.on('Network.requestWillBeSent', (e) => {
     loaderOf.set(e.requestId, e.loaderId);
     if (e.type === 'Document' && e.requestId === e.loaderId && !byLoader.has(e.loaderId)) {
-      const path = new URL(e.request.url).pathname;
-      const visit = { path, method: e.request.method, bytes: 0, first: !seen.has(path) };
+      const u = new URL(e.request.url);
+      const path = u.pathname;
+      const visit = { path, url: path + u.search, method: e.request.method, bytes: 0, first: !seen.has(path) };
       seen.add(path);
       byLoader.set(e.loaderId, visit);
       visits.push(visit);
@@ -145,7 +146,11 @@ async function weighPages(page) {
   });
   cdp.on('Network.responseReceived', (e) => {
     const visit = e.type === 'Document' && byLoader.get(e.loaderId);
-    if (visit) visit.path = new URL(e.response.url).pathname; // after any redirect
+    if (visit) { // after any redirect
+      const u = new URL(e.response.url);
+      visit.path = u.pathname;
+      visit.url = u.pathname + u.search;
+    }
   });
   cdp.on('Network.loadingFinished', (e) => {
     const visit = byLoader.get(loaderOf.get(e.requestId));
@@ -159,7 +164,7 @@ async function weighPages(page) {
 export function expectLight(visits) {
   unchecked.delete(visits);
   const heavy = visits.filter((v) => v.bytes > (v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat))
-    .map((v) => `${v.method} ${v.path}: ${v.bytes} bytes on ${v.first ? 'first' : 'a repeat'} visit (limit ${v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat})`);
+    .map((v) => `${v.method} ${v.url}: ${v.bytes} bytes on ${v.first ? 'first' : 'a repeat'} visit (limit ${v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat})`);
   assert.deepEqual(heavy, [], `pages too heavy:\n${heavy.join('\n')}`);
 }
 
@@ -218,8 +223,19 @@ export async function expectAccessible(page, what) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
   const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(problems, [], `axe found violations on ${what} (${page.url()}):\n${problems.join('\n')}`);
-  checked.push(new URL(page.url()).pathname);
+  const path = new URL(page.url()).pathname;
+  checked.push(path);
+  // One title pattern (GOV.UK's, with Hearth for GOV.UK), "Error: " first when the page
+  // shows an error summary.
+  const withError = (await page.locator('.govuk-error-summary').count()) > 0;
+  if (withError) checkedWithError.push(path);
+  assert.match(await page.title(), withError ? TITLE_WITH_ERROR : TITLE, `title of ${what} (${page.url()})`);
 }
+
+export const SERVICE_NAME = "Children's placements marketplace";
+const TITLE = new RegExp(`^(?!Error: ).+ – ${SERVICE_NAME} – Hearth$`);
+const TITLE_WITH_ERROR = new RegExp(`^Error: .+ – ${SERVICE_NAME} – Hearth$`);
+const checkedWithError = [];
 
 // hearthCommand runs the hearth binary against the running test server's data folder
 // (it shares the server's embedded PostgreSQL) and returns its standard output.
@@ -277,7 +293,7 @@ export function useHearth(ready, options = {}) {
   after(async () => {
     await browser?.close();
     await hearth?.stop();
-    console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+    console.log(`axe-core checked ${checked.length} page views (${checkedWithError.length} with an error shown: ${[...new Set(checkedWithError)].join(', ')}) with 0 violations: ${[...new Set(checked)].join(', ')}`);
     console.log(weightSummary());
     for (const visits of unchecked) expectLight(visits); // pages whose context a test left open
   });
