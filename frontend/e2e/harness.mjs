@@ -215,11 +215,41 @@ export async function signIn(page, account) {
   await page.waitForURL((u) => u.pathname === '/');
 }
 
+// overflow (run in the page) is null when the page does not scroll sideways, else the
+// scroll width and the outermost elements sticking out past the window's right edge.
+export function overflow() {
+  const w = window.innerWidth;
+  if (document.documentElement.scrollWidth <= w) return null;
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    const scrolled = el.parentElement?.closest('.hearth-table-scroll') && getComputedStyle(el).position !== 'absolute';
+    if (r.right > w + 1 && !scrolled && !out.some((o) => o.el.contains(el))) out.push({ el, right: Math.round(r.right) });
+  }
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + [...el.classList].map((c) => `.${c}`).join('');
+  return `scrollWidth ${document.documentElement.scrollWidth} > ${w}: ${out.slice(0, 4).map((o) => `${name(o.el)} to ${o.right}px`).join(', ')}`;
+}
+
+// PHONE is the narrowest width every page must fit without scrolling sideways.
+export const PHONE = { width: 390, height: 844 };
+
+// expectNarrow fails when the page scrolls sideways at PHONE's width (it narrows the
+// window for the check and puts it back).
+export async function expectNarrow(page, what) {
+  const size = page.viewportSize();
+  if (size && size.width !== PHONE.width) await page.setViewportSize({ width: PHONE.width, height: size.height });
+  const wide = await page.evaluate(overflow);
+  if (size && size.width !== PHONE.width) await page.setViewportSize(size);
+  assert.equal(wide, null, `${what} (${page.url()}) scrolls sideways at ${PHONE.width} px: ${wide}`);
+}
+
 // checked lists every page axe has checked, for the summary.
 export const checked = [];
 
-// expectAccessible runs axe-core on the page and fails on any violation.
+// expectAccessible runs axe-core on the page and fails on any violation, on a title out
+// of pattern, or on sideways scrolling at a phone's width.
 export async function expectAccessible(page, what) {
+  await expectNarrow(page, what);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
   const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(problems, [], `axe found violations on ${what} (${page.url()}):\n${problems.join('\n')}`);

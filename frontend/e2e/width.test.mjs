@@ -4,14 +4,13 @@
 // harness's page-weight check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACCOUNTS, newPage, signIn, expectAccessible, useHearth } from './harness.mjs';
+import { ACCOUNTS, newPage, signIn, expectAccessible, useHearth, overflow, PHONE } from './harness.mjs';
 
 let hearth;
 let browser;
 
 useHearth((h, b) => { hearth = h; browser = b; });
 
-const PHONE = { width: 390, height: 844 };
 const MAX_PAGES = 60;
 
 // shape is a link with its ids and query values left out.
@@ -24,20 +23,6 @@ function followable(href) {
   if (!href.startsWith('/') || href.startsWith('//')) return false;
   const path = href.split(/[?#]/)[0];
   return !/^\/(static|assets)\//.test(path) && !path.endsWith('.csv') && !path.endsWith('/agreement') && !path.endsWith('/events');
-}
-
-// overflow names the widest elements sticking out past the window's right edge.
-function overflow() {
-  const w = window.innerWidth;
-  if (document.documentElement.scrollWidth <= w) return null;
-  const out = [];
-  for (const el of document.querySelectorAll('body *')) {
-    const r = el.getBoundingClientRect();
-    const scrolled = el.parentElement?.closest('.hearth-table-scroll') && getComputedStyle(el).position !== 'absolute';
-    if (r.right > w + 1 && !scrolled && !out.some((o) => o.el.contains(el))) out.push({ el, right: Math.round(r.right) });
-  }
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + [...el.classList].map((c) => `.${c}`).join('');
-  return `scrollWidth ${document.documentElement.scrollWidth} > ${w}: ${out.slice(0, 4).map((o) => `${name(o.el)} to ${o.right}px`).join(', ')}`;
 }
 
 for (const account of ACCOUNTS) {
@@ -60,7 +45,7 @@ for (const account of ACCOUNTS) {
           continue;
         }
         const wide = await page.evaluate(overflow);
-        if (wide) problems.push(`${href} scrolls sideways: ${wide}`);
+        if (wide) problems.push(`${href} scrolls sideways: ${wide}`); // expectAccessible checks it too, at 390 px
         try {
           await expectAccessible(page, `${href} at 390 px for ${account.role}`);
         } catch (e) {
