@@ -413,7 +413,7 @@ func (s *Server) isPage(p string) bool {
 // lacks it. Breadcrumbs replace a back link.
 func withCrumbs(ancestors ...Link) func(*View) {
 	return func(v *View) {
-		v.Crumbs = []Link{{Text: "Home", Href: "/"}}
+		v.Back, v.Crumbs = nil, []Link{{Text: "Home", Href: "/"}}
 		for _, l := range ancestors {
 			if l.Text == "" {
 				for _, item := range v.Nav {
