@@ -122,18 +122,24 @@ export const PAGE_WEIGHT = { first: 100 * 1024, repeat: 20 * 1024 };
 export const weighed = [];
 const unchecked = new Set();
 
-// weighPages counts the bytes each visit of page moves: every response (with its headers)
-// that Chromium's network log ties to the visit's document, from the document itself to the
-// fonts and any fetch its scripts make. It returns the visits, in order, as they fill in.
+// weighPages counts the bytes each visit of page moves until it has loaded: every response
+// (with its headers) that Chromium's network log ties to the visit's document and that was
+// asked for before the load event, from the document itself to its styles, scripts, fonts
+// and any fetch its scripts make on the way. What a page fetches later (a live board's
+// refreshes) is not its weight. It returns the visits, in order, as they fill in.
 async function weighPages(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
+  await cdp.send('Page.enable');
   const visits = [];
   const byLoader = new Map();
   const loaderOf = new Map();
   const seen = new Set();
+  cdp.on('Page.loadEventFired', () => {
+    if (visits.length) visits[visits.length - 1].loaded = true;
+  });
   cdp.on('Network.requestWillBeSent', (e) => {
-    loaderOf.set(e.requestId, e.loaderId);
+    if (!byLoader.get(e.loaderId)?.loaded) loaderOf.set(e.requestId, e.loaderId);
     if (e.type === 'Document' && e.requestId === e.loaderId && !byLoader.has(e.loaderId)) {
       const u = new URL(e.request.url);
       const path = u.pathname;
