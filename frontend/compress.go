@@ -4,9 +4,17 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 )
 
-// skipGzip says which responses go uncompressed:
+// gzipMiddleware compresses pages and API responses of 1 KB or more (see skipGzip).
+func gzipMiddleware() echo.MiddlewareFunc {
+	return middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip})
+}
+
+// skipGzip says which responses the gzip middleware leaves alone:
+//   - the static assets, which assetHandler serves already compressed (brotli or gzip at
+//     the best ratio, made once) or, for fonts and images, as they are;
 //   - live event streams (/board/events, /secure/events), which must reach the browser
 //     event by event;
 //   - pages a browser fetches for another site (Sec-Fetch-Site: cross-site or same-site).
@@ -16,6 +24,9 @@ import (
 //     compressed.
 func skipGzip(c echo.Context) bool {
 	r := c.Request()
+	if strings.HasPrefix(r.URL.Path, staticPrefix) || strings.HasPrefix(r.URL.Path, govukPrefix) {
+		return true
+	}
 	if strings.HasSuffix(r.URL.Path, "/events") || strings.Contains(r.Header.Get(echo.HeaderAccept), "text/event-stream") {
 		return true
 	}

@@ -14,7 +14,7 @@ import (
 // A signed-in user's own credentials: their password and their sessions.
 
 func (s *Server) passwordPage(c echo.Context) error {
-	return s.page(c, http.StatusOK, "account_password", "Change your password", nil)
+	return s.page(c, http.StatusOK, "account_password", "Change your password", nil, withBack())
 }
 
 // changePassword sets a new password after checking the current one; every other
@@ -31,9 +31,9 @@ func (s *Server) changePassword(c echo.Context) error {
 	switch {
 	case errors.Is(err, auth.ErrThrottled):
 		fe = kernel.FieldErrors{{Field: "current_password", Message: "Too many wrong passwords. " + auth.ThrottleAdvice}}
-		return s.page(c, http.StatusTooManyRequests, "account_password", "Change your password", nil, withForm(form, fe))
+		return s.page(c, http.StatusTooManyRequests, "account_password", "Change your password", nil, withForm(form, fe), withBack())
 	case asFieldErrors(err, &fe):
-		return s.page(c, http.StatusUnprocessableEntity, "account_password", "Change your password", nil, withForm(form, fe))
+		return s.page(c, http.StatusUnprocessableEntity, "account_password", "Change your password", nil, withForm(form, fe), withBack())
 	case err != nil:
 		return err
 	}

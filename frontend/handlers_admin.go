@@ -98,7 +98,7 @@ func (s *Server) newUserPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_user_new", "Add a user", data)
+	return s.page(c, http.StatusOK, "admin_user_new", "Add a user", data, withBack())
 }
 
 func (s *Server) newUser(c echo.Context) error {
@@ -120,7 +120,7 @@ func (s *Server) newUser(c echo.Context) error {
 		}
 	}
 	if fe != nil {
-		return s.page(c, http.StatusUnprocessableEntity, "admin_user_new", "Add a user", data, withForm(form, fe))
+		return s.page(c, http.StatusUnprocessableEntity, "admin_user_new", "Add a user", data, withForm(form, fe), withBack())
 	}
 	s.flash(c, f.Name+" has been added and sent an invitation")
 	return c.Redirect(http.StatusSeeOther, "/admin/users")

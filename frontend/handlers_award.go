@@ -94,7 +94,8 @@ func (s *Server) bidPage(c echo.Context) error {
 		host = currentOrg(c).Name + " (your council)"
 	}
 	return s.page(c, http.StatusOK, "bid", fmt.Sprintf("Bid %d for %s", sc.Rank, r.ChildRef), map[string]any{
-		"R": r, "Ev": ev, "S": sc, "Needs": needs, "Host": host, "Rules": marketplace.RuleLabels, "Formula": marketplace.ScoreFormula})
+		"R": r, "Ev": ev, "S": sc, "Needs": needs, "Host": host, "Rules": marketplace.RuleLabels, "Formula": marketplace.ScoreFormula},
+		withCrumbs(Link{Href: "/requests"}, Link{Text: "Request " + r.ChildRef, Href: fmt.Sprintf("/requests/%d", r.ID)}))
 }
 
 func (s *Server) awardConfirmPage(c echo.Context) error {

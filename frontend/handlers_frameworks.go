@@ -102,7 +102,7 @@ func (s *Server) readTerms(c echo.Context) (commissioning.FrameworkTerms, map[st
 
 func (s *Server) newFrameworkPage(c echo.Context) error {
 	return s.page(c, http.StatusOK, "admin_framework_new", "New framework", nil,
-		withForm(map[string]string{"open": "yes", "weight_price": "40", "weight_quality": "30", "weight_distance": "20", "weight_fit": "10", "levy_bps": "150", "distant_miles": "20"}, nil))
+		withForm(map[string]string{"open": "yes", "weight_price": "40", "weight_quality": "30", "weight_distance": "20", "weight_fit": "10", "levy_bps": "150", "distant_miles": "20"}, nil), withBack())
 }
 
 func (s *Server) newFramework(c echo.Context) error {
@@ -120,7 +120,7 @@ func (s *Server) newFramework(c echo.Context) error {
 			return err
 		}
 	}
-	return s.page(c, http.StatusUnprocessableEntity, "admin_framework_new", "New framework", nil, withForm(form, fe))
+	return s.page(c, http.StatusUnprocessableEntity, "admin_framework_new", "New framework", nil, withForm(form, fe), withBack())
 }
 
 func (s *Server) frameworkPage(c echo.Context) error {

@@ -78,7 +78,7 @@ func (s *Server) newHomePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "home_form", "Add a home", data, withForm(map[string]string{"sexes": "any"}, nil))
+	return s.page(c, http.StatusOK, "home_form", "Add a home", data, withForm(map[string]string{"sexes": "any"}, nil), withBack())
 }
 
 func (s *Server) editHomePage(c echo.Context) error {
@@ -90,7 +90,7 @@ func (s *Server) editHomePage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "home_form", "Change "+h.Name, data, withForm(homeForm(h), nil))
+	return s.page(c, http.StatusOK, "home_form", "Change "+h.Name, data, withForm(homeForm(h), nil), withBack())
 }
 
 // ownHome loads the home in the URL if the signed-in provider runs it (else 404).
@@ -153,7 +153,7 @@ func (s *Server) saveHome(c echo.Context) error {
 	if len(fe) > 0 && strings.HasPrefix(fe[0].Message, "Someone else changed") {
 		status = http.StatusConflict
 	}
-	return s.page(c, status, "home_form", title, data, withForm(form, fe))
+	return s.page(c, status, "home_form", title, data, withForm(form, fe), withBack())
 }
 
 func (s *Server) homePage(c echo.Context) error {
@@ -187,7 +187,8 @@ func (s *Server) renderHome(c echo.Context, h marketplace.Home, status int, form
 		}
 		setDateParts(form, "next_free_date", h.NextFreeDate)
 	}
-	return s.page(c, status, "home_detail", h.Name, map[string]any{"Home": h, "History": hist, "Lots": lots, "Host": host, "Stale": h.Stale(s.now())}, withForm(form, fe))
+	return s.page(c, status, "home_detail", h.Name, map[string]any{"Home": h, "History": hist, "Lots": lots, "Host": host, "Stale": h.Stale(s.now())}, withForm(form, fe),
+		withCrumbs(Link{Href: "/homes"}))
 }
 
 func (s *Server) setVacancy(c echo.Context) error {
@@ -218,7 +219,7 @@ func (s *Server) setVacancy(c echo.Context) error {
 
 func (s *Server) uploadPage(kind string) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		return s.page(c, http.StatusOK, "upload", uploadTitle(kind), map[string]any{"Kind": kind, "Columns": uploadColumns(kind)})
+		return s.page(c, http.StatusOK, "upload", uploadTitle(kind), map[string]any{"Kind": kind, "Columns": uploadColumns(kind)}, withBack())
 	}
 }
 
@@ -242,7 +243,7 @@ func (s *Server) upload(kind string) echo.HandlerFunc {
 		data := map[string]any{"Kind": kind, "Columns": uploadColumns(kind)}
 		fh, err := c.FormFile("file")
 		if err != nil {
-			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: "Select a CSV file"}}))
+			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: "Select a CSV file"}}), withBack())
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -265,7 +266,7 @@ func (s *Server) upload(kind string) echo.HandlerFunc {
 			if msg == "" {
 				msg = fmt.Sprintf("The file has %d problems, listed below. Nothing was saved: correct the file and upload it again.", len(ie.Rows))
 			}
-			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: msg}}))
+			return s.page(c, http.StatusUnprocessableEntity, "upload", uploadTitle(kind), data, withForm(nil, kernel.FieldErrors{{Field: "file", Message: msg}}), withBack())
 		}
 		if err != nil {
 			return err

@@ -87,7 +87,7 @@ func (s *Server) renderPlacement(c echo.Context, status int, form map[string]str
 		return err
 	}
 	return s.page(c, status, "placement", "Placement "+v.ChildRef, map[string]any{"P": v, "EndReasons": options(marketplace.EndReasons),
-		"IncidentKinds": options(marketplace.IncidentKinds)}, withForm(form, fe))
+		"IncidentKinds": options(marketplace.IncidentKinds)}, withForm(form, fe), withCrumbs(Link{Href: "/placements"}))
 }
 
 func (s *Server) agreementPDF(c echo.Context) error {
@@ -189,7 +189,7 @@ func (s *Server) renderFee(c echo.Context, status int, v marketplace.PlacementVi
 	if v.Access != marketplace.AccessCouncil || !v.Open() {
 		return echo.ErrNotFound
 	}
-	return s.page(c, status, "placement_fee", "Change the fee", map[string]any{"P": v}, withForm(form, fe))
+	return s.page(c, status, "placement_fee", "Change the fee", map[string]any{"P": v}, withForm(form, fe), withBack())
 }
 
 func (s *Server) changeFee(c echo.Context) error {

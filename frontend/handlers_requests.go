@@ -82,7 +82,7 @@ func (s *Server) renderRequest(c echo.Context, status int, fe kernel.FieldErrors
 			data["Evaluation"] = ev
 		}
 	}
-	return s.page(c, status, "request", "Request "+r.ChildRef, data, withForm(nil, fe))
+	return s.page(c, status, "request", "Request "+r.ChildRef, data, withForm(nil, fe), withCrumbs(Link{Href: "/requests"}))
 }
 
 func (s *Server) submitRequest(c echo.Context) error {

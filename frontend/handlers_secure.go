@@ -106,7 +106,7 @@ func (s *Server) newReferralPage(c echo.Context) error {
 func (s *Server) renderReferralForm(c echo.Context, status int, form map[string]string, fe kernel.FieldErrors) error {
 	return s.page(c, status, "secure_referral_new", "Send a secure referral", map[string]any{"Positions": options(secure.LegalPositions),
 		"Urgencies": options(secure.Urgencies), "Needs": options(kernel.Needs), "OrderKinds": options(secure.OrderKinds),
-		"Reasons": options(secure.PrimaryReasons), "Ethnicities": options(kernel.Ethnicities)}, withForm(form, fe))
+		"Reasons": options(secure.PrimaryReasons), "Ethnicities": options(kernel.Ethnicities)}, withForm(form, fe), withBack())
 }
 
 // readReferral checks a referral as typed, every problem at once, each by its form field.
@@ -268,7 +268,8 @@ func (s *Server) renderReferral(c echo.Context, status int, form map[string]stri
 		data["Home"], data["FreeBeds"] = home, free
 		data["Mine"] = r.AllocatedBedID != nil && bedIn(beds, *r.AllocatedBedID)
 	}
-	return s.page(c, status, "secure_referral", "Secure referral "+r.ChildRef, data, withForm(form, fe))
+	return s.page(c, status, "secure_referral", "Secure referral "+r.ChildRef, data, withForm(form, fe),
+		withCrumbs(Link{Href: "/secure/referrals"}, Link{Href: "/secure/waiting"}, Link{Href: "/secure/home"}))
 }
 
 func bedIn(beds []secure.Bed, id int64) bool {

@@ -94,18 +94,18 @@ func TestCanFollowAsksTheRouteTable(t *testing.T) {
 
 var titleRe = regexp.MustCompile(`<title>([^<]*)</title>`)
 
-// TestPageTitlesNameThePageAndHearth: every page is titled "<Page> – Hearth", and each
-// role's home page for that role's work, never just "Home".
+// TestPageTitlesNameThePageAndHearth: every page is titled "<Page> – <Service> – Hearth",
+// and each role's home page for that role's work, never just "Home".
 func TestPageTitlesNameThePageAndHearth(t *testing.T) {
 	h := newHarness(t)
 	want := map[string]string{
-		"admin@consortium.test":        "Consortium administration – Hearth",
-		"commissioner@manchester.test": "Placements for Manchester – Hearth",
-		"approver@manchester.test":     "Approvals for Manchester – Hearth",
-		"staff@providerx.test":         "Provider X – Hearth",
-		"coordinator@swcu.test":        "Secure Welfare Coordination Unit – Hearth",
-		"manager@securehome.test":      "Secure Home Z – Hearth",
-		"host@cumberland.test":         "Children placed in Cumberland – Hearth",
+		"admin@consortium.test":        "Consortium administration – " + ServiceName + " – Hearth",
+		"commissioner@manchester.test": "Placements for Manchester – " + ServiceName + " – Hearth",
+		"approver@manchester.test":     "Approvals for Manchester – " + ServiceName + " – Hearth",
+		"staff@providerx.test":         "Provider X – " + ServiceName + " – Hearth",
+		"coordinator@swcu.test":        "Secure Welfare Coordination Unit – " + ServiceName + " – Hearth",
+		"manager@securehome.test":      "Secure Home Z – " + ServiceName + " – Hearth",
+		"host@cumberland.test":         "Children placed in Cumberland – " + ServiceName + " – Hearth",
 	}
 	for email, home := range want {
 		t.Run(email, func(t *testing.T) {
@@ -125,9 +125,9 @@ func TestPageTitlesNameThePageAndHearth(t *testing.T) {
 					continue
 				}
 				title := html.UnescapeString(m[1])
-				page, ok := strings.CutSuffix(title, " – Hearth")
-				if !ok || page == "" || page == "Home" || strings.Contains(page, "Hearth") {
-					t.Errorf("%s is titled %q, want \"<Page> – Hearth\"", link, title)
+				page, ok := strings.CutSuffix(title, " – "+ServiceName+" – Hearth")
+				if !ok || page == "" || page == "Home" || strings.Contains(page, "Hearth") || strings.HasPrefix(page, "Error: ") {
+					t.Errorf("%s is titled %q, want \"<Page> – %s – Hearth\"", link, title, ServiceName)
 				}
 			}
 		})

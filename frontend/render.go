@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"path"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -35,6 +36,7 @@ var london = kernel.London
 
 var funcs = template.FuncMap{
 	"trimSpace": strings.TrimSpace,
+	"asset":     assetURL,
 	"dict": func(kv ...any) (map[string]any, error) {
 		if len(kv)%2 != 0 {
 			return nil, errors.New("dict: odd number of arguments")
@@ -254,9 +256,20 @@ func loadViews(fsys fs.FS) (*views, error) {
 	return v, nil
 }
 
+// ServiceName is the service every page belongs to: the header names it, and every
+// page's title reads "<Page> – <ServiceName> – Hearth" (GOV.UK's pattern, with Hearth
+// where GOV.UK has GOV.UK), "Error: " first when the page shows an error summary.
+const ServiceName = "Children's placements marketplace"
+
+// Link is a link in the page furniture: a back link or a breadcrumb.
+type Link struct{ Text, Href string }
+
 // View is what every page template receives.
 type View struct {
 	Title     string
+	Service   string
+	Back      *Link  // a GOV.UK back link above the page (form pages): see withBack
+	Crumbs    []Link // GOV.UK breadcrumbs above the page (detail pages): see withCrumbs
 	User      *auth.User
 	Org       commissioning.Organisation
 	Nav       []NavItem
@@ -267,7 +280,9 @@ type View struct {
 	Data      any
 	RequestID string
 
-	can func(method, path string) bool
+	path   string // the request's path
+	can    func(method, path string) bool
+	isPage func(path string) bool // a page's address, not a pattern's misreading (/homes/:id for /homes/vacancies)
 }
 
 // Can reports whether the signed-in user may follow a link to path: templates show
@@ -286,7 +301,8 @@ type NavItem struct {
 
 // page renders a page template with status.
 func (s *Server) page(c echo.Context, status int, name, title string, data any, opts ...func(*View)) error {
-	v := &View{Title: title, Data: data, Form: map[string]string{}, RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
+	v := &View{Title: title, Service: ServiceName, Data: data, Form: map[string]string{}, RequestID: c.Response().Header().Get(echo.HeaderXRequestID),
+		path: c.Request().URL.Path}
 	if tok, ok := c.Get(middleware.DefaultCSRFConfig.ContextKey).(string); ok {
 		v.CSRF = tok
 	}
@@ -294,6 +310,7 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 		v.User = &u
 		v.Org = currentOrg(c)
 		v.can = func(method, path string) bool { return s.CanUse(u.Role, method, path) }
+		v.isPage = s.isPage
 		for _, item := range navFor(u.Role, c.Request().URL.Path) {
 			if item.Href == "/notices" {
 				item.Count = s.unreadNotices(c, c.Request().Context())
@@ -315,7 +332,7 @@ func (s *Server) page(c echo.Context, status int, name, title string, data any, 
 	if err := t.ExecuteTemplate(&b, "layout", v); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
-	return c.HTMLBlob(status, b.Bytes())
+	return c.HTMLBlob(status, scrollTables(b.Bytes()))
 }
 
 // fragment renders one named block of a page template without the layout, for
@@ -332,7 +349,55 @@ func (s *Server) fragment(c echo.Context, status int, name, block string, data a
 	if err := s.views.pages[name].ExecuteTemplate(&b, block, v); err != nil {
 		return fmt.Errorf("render %s/%s: %w", name, block, err)
 	}
-	return c.HTMLBlob(status, b.Bytes())
+	return c.HTMLBlob(status, scrollTables(b.Bytes()))
+}
+
+var (
+	tableRe       = regexp.MustCompile(`(?s)<table\b([^>]*)>.*?</table>`)
+	captionRe     = regexp.MustCompile(`(?s)<caption\b[^>]*>(.*?)</caption>`)
+	tagRe         = regexp.MustCompile(`<[^>]*>`)
+	spaceRe       = regexp.MustCompile(`\s+`)
+	scrollerStart = []byte(`<div class="hearth-table-scroll"`)
+)
+
+// scrollTables puts every GOV.UK table on a page in a scrolling container named by its
+// caption (<div class="hearth-table-scroll" tabindex="0" role="region" aria-label="…">),
+// so a wide table scrolls inside itself at 390 px and the page never scrolls sideways;
+// keyboard users can focus it to scroll. Tables that stack on a phone (hearth-stack) and
+// tables a template already wraps are left as they are.
+// wrapped says whether the table after before is already inside a scrolling region (a
+// template that names its region itself).
+func wrapped(before []byte) bool {
+	before = bytes.TrimRight(before, " \t\r\n")
+	i := bytes.LastIndexByte(before, '<')
+	return i >= 0 && bytes.HasPrefix(before[i:], scrollerStart)
+}
+
+func scrollTables(page []byte) []byte {
+	found := tableRe.FindAllSubmatchIndex(page, -1)
+	if found == nil {
+		return page
+	}
+	out := make([]byte, 0, len(page)+len(found)*100)
+	last := 0
+	for _, m := range found {
+		table, attrs := page[m[0]:m[1]], page[m[2]:m[3]]
+		if !bytes.Contains(attrs, []byte("govuk-table")) || bytes.Contains(attrs, []byte("hearth-stack")) || wrapped(page[:m[0]]) {
+			continue
+		}
+		label := "Table"
+		if c := captionRe.FindSubmatch(table); c != nil {
+			if text := strings.TrimSpace(spaceRe.ReplaceAllString(string(tagRe.ReplaceAll(c[1], nil)), " ")); text != "" {
+				label = strings.ReplaceAll(text, `"`, "&#34;")
+			}
+		}
+		out = append(out, page[last:m[0]]...)
+		out = append(out, `<div class="hearth-table-scroll" tabindex="0" role="region" aria-label="`+label+`">`...)
+		out = append(out, table...)
+		out = append(out, "</div>"...)
+		last = m[1]
+	}
+	return append(out, page[last:]...)
 }
 
 // errorFor is the message for the form element id (or the field whose element it
@@ -344,6 +409,57 @@ func errorFor(errs kernel.FieldErrors, id string) string {
 		}
 	}
 	return ""
+}
+
+// withBack puts a GOV.UK back link above a form page, to the nearest page above it the
+// user may follow (/homes/5/edit goes back to /homes/5, /homes/vacancies/upload to
+// /homes); none when that is the home page.
+func withBack() func(*View) {
+	return func(v *View) {
+		for p := path.Dir(v.path); p != "/" && p != "."; p = path.Dir(p) {
+			if v.isPage != nil && v.isPage(p) && v.Can(p) {
+				v.Back = &Link{Text: "Back", Href: p}
+				return
+			}
+		}
+	}
+}
+
+// isPage reports whether p is the address of a page: a GET route whose ids are numbers.
+func (s *Server) isPage(p string) bool {
+	c := s.e.NewContext(nil, nil)
+	s.e.Router().Find(http.MethodGet, p, c)
+	if c.Path() == "" {
+		return false
+	}
+	for _, id := range c.ParamValues() {
+		if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// withCrumbs puts GOV.UK breadcrumbs above a detail page: Home, then each ancestor the
+// user may follow. An ancestor without text is a section of the menu, named as the menu
+// names it for this role (Link{Href: "/placements"}), and left out when the role's menu
+// lacks it. Breadcrumbs replace a back link.
+func withCrumbs(ancestors ...Link) func(*View) {
+	return func(v *View) {
+		v.Back, v.Crumbs = nil, []Link{{Text: "Home", Href: "/"}}
+		for _, l := range ancestors {
+			if l.Text == "" {
+				for _, item := range v.Nav {
+					if item.Href == l.Href {
+						l.Text = item.Text
+					}
+				}
+			}
+			if l.Text != "" && v.Can(l.Href) {
+				v.Crumbs = append(v.Crumbs, l)
+			}
+		}
+	}
 }
 
 // withForm re-shows typed values and field errors, each beside its form element: a

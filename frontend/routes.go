@@ -18,8 +18,8 @@ func (s *Server) routes() {
 	// Operations and static files.
 	s.route(get, "/healthz", Public, s.healthz)
 	s.route(get, "/readyz", Public, s.readyz)
-	s.route(get, "/static/*", Public, staticHandler("/static/", staticFiles()))
-	s.route(get, "/assets/*", Public, staticHandler("/assets/", govukAssets()))
+	s.route(get, staticPrefix+"*", Public, assetHandler)
+	s.route(get, govukPrefix+"*", Public, assetHandler)
 
 	// Signing in and out.
 	s.route(get, "/sign-in", Public, s.signInPage)

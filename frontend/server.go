@@ -163,7 +163,7 @@ func New(cfg Config, deps Deps) (*Server, error) {
 	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{TargetHeader: echo.HeaderXRequestID}))
 	e.Use(s.observe, s.recoverPanics, securityHeaders(secureCookies(cfg.BaseURL)))
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip}))
+	e.Use(gzipMiddleware())
 	// Sessions load first so that every error page, even for a refused body, can render.
 	e.Use(echo.WrapMiddleware(s.sessions.LoadAndSave))
 	e.Use(formLimit) // an ordinary form over the limit is cut, not refused: see formLimit

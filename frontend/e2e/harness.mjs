@@ -92,9 +92,11 @@ export async function launchBrowser() {
   });
 }
 
-// newPage opens a page that fails the test on any request leaving this machine.
-export async function newPage(browser, baseURL) {
-  const context = await browser.newContext({ baseURL });
+// newPage opens a page that fails the test on any request leaving this machine, and
+// weighs every page it visits (see weighPages): closing its context fails the test when
+// a page was too heavy.
+export async function newPage(browser, baseURL, options = {}) {
+  const context = await browser.newContext({ baseURL, ...options });
   const page = await context.newPage();
   const external = [];
   page.on('request', (req) => {
@@ -102,7 +104,81 @@ export async function newPage(browser, baseURL) {
     if (!['127.0.0.1', 'localhost'].includes(u.hostname) && u.protocol !== 'data:') external.push(req.url());
   });
   page.externalRequests = external;
+  const visits = await weighPages(page);
+  const close = context.close.bind(context);
+  context.close = async (...args) => {
+    await close(...args);
+    expectLight(visits);
+  };
   return page;
+}
+
+// Page weight (issue 14): a page visited for the first time in a browser moves at most
+// 100 KB over the network, compressed, with its styles, scripts and fonts; visited again,
+// at most 20 KB (its assets come from the cache).
+export const PAGE_WEIGHT = { first: 100 * 1024, repeat: 20 * 1024 };
+
+// weighed lists every page visit weighed, for the summary.
+export const weighed = [];
+const unchecked = new Set();
+
+// weighPages counts the bytes each visit of page moves until it has loaded: every response
+// (with its headers) that Chromium's network log ties to the visit's document and that was
+// asked for before the load event, from the document itself to its styles, scripts, fonts
+// and any fetch its scripts make on the way. What a page fetches later (a live board's
+// refreshes) is not its weight. It returns the visits, in order, as they fill in.
+async function weighPages(page) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Page.enable');
+  const visits = [];
+  const byLoader = new Map();
+  const loaderOf = new Map();
+  const seen = new Set();
+  cdp.on('Page.loadEventFired', () => {
+    if (visits.length) visits[visits.length - 1].loaded = true;
+  });
+  cdp.on('Network.requestWillBeSent', (e) => {
+    if (!byLoader.get(e.loaderId)?.loaded) loaderOf.set(e.requestId, e.loaderId);
+    if (e.type === 'Document' && e.requestId === e.loaderId && !byLoader.has(e.loaderId)) {
+      const u = new URL(e.request.url);
+      const path = u.pathname;
+      const visit = { path, url: path + u.search, method: e.request.method, bytes: 0, first: !seen.has(path) };
+      seen.add(path);
+      byLoader.set(e.loaderId, visit);
+      visits.push(visit);
+      weighed.push(visit);
+    }
+  });
+  cdp.on('Network.responseReceived', (e) => {
+    const visit = e.type === 'Document' && byLoader.get(e.loaderId);
+    if (visit) { // after any redirect
+      const u = new URL(e.response.url);
+      visit.path = u.pathname;
+      visit.url = u.pathname + u.search;
+    }
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const visit = byLoader.get(loaderOf.get(e.requestId));
+    if (visit) visit.bytes += e.encodedDataLength;
+  });
+  unchecked.add(visits);
+  return visits;
+}
+
+// expectLight fails when a visit moved more than PAGE_WEIGHT allows, naming the page and its bytes.
+export function expectLight(visits) {
+  unchecked.delete(visits);
+  const heavy = visits.filter((v) => v.bytes > (v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat))
+    .map((v) => `${v.method} ${v.url}: ${v.bytes} bytes on ${v.first ? 'first' : 'a repeat'} visit (limit ${v.first ? PAGE_WEIGHT.first : PAGE_WEIGHT.repeat})`);
+  assert.deepEqual(heavy, [], `pages too heavy:\n${heavy.join('\n')}`);
+}
+
+function weightSummary() {
+  const heaviest = (first) => weighed.filter((v) => v.first === first).reduce((a, v) => (v.bytes > (a?.bytes ?? -1) ? v : a), null);
+  const f = heaviest(true);
+  const r = heaviest(false);
+  return `page weight: ${weighed.length} visits; heaviest first visit ${f ? `${f.path} ${f.bytes} B` : '-'}, heaviest repeat ${r ? `${r.path} ${r.bytes} B` : '-'}`;
 }
 
 export function totpNow() {
@@ -145,16 +221,57 @@ export async function signIn(page, account) {
   await page.waitForURL((u) => u.pathname === '/');
 }
 
+// overflow (run in the page) is null when the page does not scroll sideways, else the
+// scroll width and the outermost elements sticking out past the window's right edge.
+export function overflow() {
+  const w = window.innerWidth;
+  if (document.documentElement.scrollWidth <= w) return null;
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect();
+    const scrolled = el.parentElement?.closest('.hearth-table-scroll') && getComputedStyle(el).position !== 'absolute';
+    if (r.right > w + 1 && !scrolled && !out.some((o) => o.el.contains(el))) out.push({ el, right: Math.round(r.right) });
+  }
+  const name = (el) => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + [...el.classList].map((c) => `.${c}`).join('');
+  return `scrollWidth ${document.documentElement.scrollWidth} > ${w}: ${out.slice(0, 4).map((o) => `${name(o.el)} to ${o.right}px`).join(', ')}`;
+}
+
+// PHONE is the narrowest width every page must fit without scrolling sideways.
+export const PHONE = { width: 390, height: 844 };
+
+// expectNarrow fails when the page scrolls sideways at PHONE's width (it narrows the
+// window for the check and puts it back).
+export async function expectNarrow(page, what) {
+  const size = page.viewportSize();
+  if (size && size.width !== PHONE.width) await page.setViewportSize({ width: PHONE.width, height: size.height });
+  const wide = await page.evaluate(overflow);
+  if (size && size.width !== PHONE.width) await page.setViewportSize(size);
+  assert.equal(wide, null, `${what} (${page.url()}) scrolls sideways at ${PHONE.width} px: ${wide}`);
+}
+
 // checked lists every page axe has checked, for the summary.
 export const checked = [];
 
-// expectAccessible runs axe-core on the page and fails on any violation.
+// expectAccessible runs axe-core on the page and fails on any violation, on a title out
+// of pattern, or on sideways scrolling at a phone's width.
 export async function expectAccessible(page, what) {
+  await expectNarrow(page, what);
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']).analyze();
   const problems = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => n.target.join(' ')).join('\n    ')}`);
   assert.deepEqual(problems, [], `axe found violations on ${what} (${page.url()}):\n${problems.join('\n')}`);
-  checked.push(new URL(page.url()).pathname);
+  const path = new URL(page.url()).pathname;
+  checked.push(path);
+  // One title pattern (GOV.UK's, with Hearth for GOV.UK), "Error: " first when the page
+  // shows an error summary.
+  const withError = (await page.locator('.govuk-error-summary').count()) > 0;
+  if (withError) checkedWithError.push(path);
+  assert.match(await page.title(), withError ? TITLE_WITH_ERROR : TITLE, `title of ${what} (${page.url()})`);
 }
+
+export const SERVICE_NAME = "Children's placements marketplace";
+const TITLE = new RegExp(`^(?!Error: ).+ – ${SERVICE_NAME} – Hearth$`);
+const TITLE_WITH_ERROR = new RegExp(`^Error: .+ – ${SERVICE_NAME} – Hearth$`);
+const checkedWithError = [];
 
 // hearthCommand runs the hearth binary against the running test server's data folder
 // (it shares the server's embedded PostgreSQL) and returns its standard output.
@@ -212,6 +329,8 @@ export function useHearth(ready, options = {}) {
   after(async () => {
     await browser?.close();
     await hearth?.stop();
-    console.log(`axe-core checked ${checked.length} page views with 0 violations: ${[...new Set(checked)].join(', ')}`);
+    console.log(`axe-core checked ${checked.length} page views (${checkedWithError.length} with an error shown: ${[...new Set(checkedWithError)].join(', ')}) with 0 violations: ${[...new Set(checked)].join(', ')}`);
+    console.log(weightSummary());
+    for (const visits of unchecked) expectLight(visits); // pages whose context a test left open
   });
 }
