@@ -14,6 +14,8 @@ import (
 // notAPI are the handlers that answer JSON outside the API, with why.
 var notAPI = map[string]string{
 	"stripeWebhook": "answers Stripe's webhook calls; not part of /api/v1 or openapi.json",
+	"boardDelta":    "the board page's own live refresh (changed card fragments for board.js); not part of /api/v1",
+	"secureBoard":   "the secure board page's own live refresh (changed parts for live.js, ?partial=delta); not part of /api/v1",
 }
 
 // TestAPIResponsesUseGeneratedTypes type-checks this package and lists what every
