@@ -1,0 +1,158 @@
+package nationalseed_test
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/marketplace/nationalseed"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+var historyToday = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// loadHistory seeds homes and then history for the given consortia (nil: all).
+func loadHistory(tb testing.TB, homes int, o nationalseed.HistoryOptions, consortia ...string) (*pgxpool.Pool, nationalseed.HistorySummary) {
+	tb.Helper()
+	ctx := context.Background()
+	url := dbtest.New(tb)
+	db, err := migrations.Connect(ctx, url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(db.Close)
+	orgs := commissioning.NewService(db.Gorm)
+	if err := orgs.SyncCouncils(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := nationalseed.Load(ctx, db.Gorm, homes, o.Seed); err != nil {
+		tb.Fatal(err)
+	}
+	for _, name := range consortia {
+		c, err := orgs.OrganisationByName(ctx, "consortium", name)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		o.Consortia = append(o.Consortia, c.ID)
+	}
+	start := time.Now()
+	sum, err := nationalseed.LoadHistory(ctx, db.Pool, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("history in %s: %+v", time.Since(start).Round(time.Millisecond), sum)
+	return db.Pool, sum
+}
+
+// fingerprint digests every generated table's rows, ids included.
+func fingerprint(t *testing.T, pool *pgxpool.Pool) string {
+	t.Helper()
+	var fp string
+	err := pool.QueryRow(context.Background(), `SELECT md5(string_agg(t, '|' ORDER BY t)) FROM (
+		SELECT r::text AS t FROM placement_requests r UNION ALL SELECT b::text FROM bids b UNION ALL SELECT d::text FROM declines d
+		UNION ALL SELECT i::text FROM request_invitations i UNION ALL SELECT p::text FROM placements p
+		UNION ALL SELECT f.placement_id || f.effective_from::text || f.total_pence FROM placement_fees f
+		UNION ALL SELECT i.placement_id || i.started_at::text || i.ended_at::text FROM placement_incidents i) x`).Scan(&fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fp
+}
+
+func TestHistoryIsDeterministic(t *testing.T) {
+	o := nationalseed.HistoryOptions{Seed: 3, StartsPerYear: 200, Years: 2, Today: historyToday}
+	a, sa := loadHistory(t, 300, o)
+	b, sb := loadHistory(t, 300, o)
+	if sa != sb || sa.Placements != 400 {
+		t.Fatalf("summaries differ or are wrong: %+v vs %+v", sa, sb)
+	}
+	if fa, fb := fingerprint(t, a), fingerprint(t, b); fa != fb {
+		t.Fatalf("same seed, different rows: %s vs %s", fa, fb)
+	}
+	o.Seed = 4
+	c, _ := loadHistory(t, 300, o)
+	if fingerprint(t, c) == fingerprint(t, a) {
+		t.Fatal("a different seed gave the same rows")
+	}
+}
+
+// TestHistoryProportions checks a medium-sized history against the issue's targets.
+func TestHistoryProportions(t *testing.T) {
+	pool, sum := loadHistory(t, 1500, nationalseed.HistoryOptions{Seed: 1, StartsPerYear: 3000, Years: 3, Today: historyToday})
+	if sum.Placements != 9000 {
+		t.Fatalf("placements = %d, want 9000", sum.Placements)
+	}
+	ctx := context.Background()
+	var outShare, meanMiles float64
+	var over10k, ended, incidents int
+	if err := pool.QueryRow(ctx, `SELECT avg((host_council_id <> council_id)::int), avg(miles), count(*) FILTER (WHERE weekly_fee_pence >= 1000000),
+		count(*) FILTER (WHERE status = 'ended'), (SELECT count(*) FROM placement_incidents) FROM placements`).Scan(&outShare, &meanMiles, &over10k, &ended, &incidents); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("out of area %.3f, mean %.1f miles, %d at £10,000+, %d ended, %d missing episodes", outShare, meanMiles, over10k, ended, incidents)
+	if math.Abs(outShare-nationalseed.TargetOutOfArea) > 0.03 {
+		t.Errorf("out-of-area share %.3f, want %.2f ± 0.03", outShare, nationalseed.TargetOutOfArea)
+	}
+	if math.Abs(meanMiles-nationalseed.TargetMeanMiles) > 4 {
+		t.Errorf("mean distance %.1f miles, want %.0f ± 4", meanMiles, nationalseed.TargetMeanMiles)
+	}
+	if over10k == 0 || ended == 0 || incidents == 0 {
+		t.Errorf("want some £10,000+ placements, endings and missing episodes")
+	}
+	rows, err := pool.Query(ctx, `SELECT l.code, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.weekly_fee_pence) / 100
+		FROM placements p JOIN placement_requests r ON r.id = p.request_id JOIN lots l ON l.id = r.lot_id GROUP BY l.code`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"residential": 3800, "fostering_ifa": 820}
+	for rows.Next() {
+		var code string
+		var median float64
+		if err := rows.Scan(&code, &median); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("median weekly fee %s £%.0f", code, median)
+		if w, ok := want[code]; ok && math.Abs(median-w)/w > 0.08 {
+			t.Errorf("median fee %s £%.0f, want £%.0f ± 8%%", code, median, w)
+		}
+		delete(want, code)
+	}
+	if len(want) > 0 {
+		t.Errorf("no placements on lots %v", want)
+	}
+	// Seasonality: August has fewer starts than September.
+	var aug, sep int
+	if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE extract(month FROM start_date) = 8), count(*) FILTER (WHERE extract(month FROM start_date) = 9) FROM placements`).Scan(&aug, &sep); err != nil {
+		t.Fatal(err)
+	}
+	if aug >= sep {
+		t.Errorf("August %d starts, September %d: want seasonality", aug, sep)
+	}
+}
+
+// TestHistoryStaysInItsTenants: history for two consortia places only their own
+// councils' children, on their own frameworks' lots.
+func TestHistoryStaysInItsTenants(t *testing.T) {
+	pool, sum := loadHistory(t, 600, nationalseed.HistoryOptions{Seed: 2, StartsPerYear: 150, Years: 1, Today: historyToday},
+		"North West consortium (synthetic)", "London consortium (synthetic)")
+	if sum.Placements != 150 {
+		t.Fatalf("placements = %d", sum.Placements)
+	}
+	var stray, consortia int
+	if err := pool.QueryRow(context.Background(), `SELECT
+		count(*) FILTER (WHERE f.consortium_id <> c.consortium_id OR cons.name NOT IN ('North West consortium (synthetic)', 'London consortium (synthetic)')
+			OR p.council_id <> r.council_id),
+		count(DISTINCT c.consortium_id)
+		FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN organisations cons ON cons.id = c.consortium_id
+		JOIN frameworks f ON f.id = r.framework_id LEFT JOIN placements p ON p.request_id = r.id`).Scan(&stray, &consortia); err != nil {
+		t.Fatal(err)
+	}
+	if stray != 0 || consortia != 2 {
+		t.Fatalf("%d rows outside their tenant; %d consortia placed, want 2", stray, consortia)
+	}
+}
