@@ -207,7 +207,7 @@ type historyGen struct {
 	sum      HistorySummary
 
 	requests, invitations, invHomes, bids, declines, placements, fees, incidents [][]any
-	cancelled                                                                  []localID
+	cancelled                                                                    []localID
 }
 
 func newHistoryGen(o HistoryOptions, councils []*histCouncil) *historyGen {
@@ -473,10 +473,12 @@ var london = func() *time.Location {
 	return l
 }()
 
-var endReasons = struct{ early, later []struct {
-	code   string
-	weight int
-} }{
+var endReasons = struct {
+	early, later []struct {
+		code   string
+		weight int
+	}
+}{
 	early: []struct {
 		code   string
 		weight int
