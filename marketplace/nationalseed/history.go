@@ -407,7 +407,7 @@ func (g *historyGen) request(day time.Time, award bool) {
 	// Invitations: the chosen home's provider and others near it.
 	invited := map[int64]bool{}
 	var order []histHome
-	want := 4 + g.rng.IntN(7)
+	want := 3 + g.rng.IntN(5) // providers reached: 3 to 7
 	if award {
 		invited[home.provider] = true
 		order = append(order, home)

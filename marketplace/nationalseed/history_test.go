@@ -2,7 +2,11 @@ package nationalseed_test
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -155,4 +159,68 @@ func TestHistoryStaysInItsTenants(t *testing.T) {
 	if stray != 0 || consortia != 2 {
 		t.Fatalf("%d rows outside their tenant; %d consortia placed, want 2", stray, consortia)
 	}
+}
+
+// BenchmarkHistory times the national history (3,000 homes; 30,000 starts a year for
+// three years) and reports the wall time beside the CPU time of the database backend
+// that wrote it, read from /proc: on a shared machine the wall time mostly measures the
+// queue for a core.
+//
+//	go test ./marketplace/nationalseed/ -run '^$' -bench History -benchtime 1x
+func BenchmarkHistory(b *testing.B) {
+	ctx := context.Background()
+	for range b.N {
+		b.StopTimer()
+		url := dbtest.New(b)
+		db, err := migrations.Connect(ctx, url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := commissioning.NewService(db.Gorm).SyncCouncils(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := nationalseed.Load(ctx, db.Gorm, 3000, 1); err != nil {
+			b.Fatal(err)
+		}
+		cfg, err := pgxpool.ParseConfig(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cfg.MaxConns = 1 // one backend, so its CPU time is the history's
+		pool, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var pid int
+		if err := pool.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			b.Fatal(err)
+		}
+		cpu0 := procCPU(b, pid)
+		start := time.Now()
+		b.StartTimer()
+		sum, err := nationalseed.LoadHistory(ctx, pool, nationalseed.HistoryOptions{Seed: 1, Years: 3, StartsPerYear: 30000, Today: historyToday})
+		b.StopTimer()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(time.Since(start).Seconds(), "wall-s")
+		b.ReportMetric(procCPU(b, pid)-cpu0, "backend-cpu-s")
+		b.ReportMetric(float64(sum.Placements), "placements")
+		b.Logf("%+v", sum)
+		pool.Close()
+		db.Close()
+	}
+}
+
+// procCPU is a process's user and system CPU time in seconds, from /proc.
+func procCPU(tb testing.TB, pid int) float64 {
+	tb.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		tb.Skipf("no /proc for the database backend (a remote database?): %v", err)
+	}
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ
 }
