@@ -224,3 +224,61 @@ func procCPU(tb testing.TB, pid int) float64 {
 	stime, _ := strconv.ParseFloat(fields[12], 64)
 	return (utime + stime) / 100 // USER_HZ
 }
+
+// TestReplayKeepsTheDeadline proves migration 00032: replaying history checks a
+// response's recorded time against the deadline, on an open request, never a time in
+// the future; without the setting the database's clock decides, as before.
+func TestReplayKeepsTheDeadline(t *testing.T) {
+	pool, _ := loadHistory(t, 300, nationalseed.HistoryOptions{Seed: 5, StartsPerYear: 20, Years: 1, Today: historyToday})
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name      string
+		replay    bool
+		status    string
+		declined  string // relative to the request's deadline
+		wantError bool
+	}{
+		{"replayed before the deadline", true, "open", "- interval '1 hour'", false},
+		{"replayed at the deadline", true, "open", "", true},
+		{"replayed after the deadline", true, "open", "+ interval '1 minute'", true},
+		{"replayed on an awarded request", true, "awarded", "- interval '1 hour'", true},
+		{"replayed in the future", true, "open", "+ interval '1 year' * 10", true},
+		{"not replayed, deadline passed", false, "open", "- interval '1 hour'", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tx, err := pool.Begin(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Rollback(ctx) //nolint:errcheck
+			if tc.replay {
+				if _, err := tx.Exec(ctx, "SET LOCAL hearth.replay_history = 'on'"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deadline := "now() - interval '2 days'"
+			if tc.name == "replayed in the future" {
+				deadline = "now() + interval '20 years'"
+			}
+			var req, provider int64
+			err = tx.QueryRow(ctx, `WITH r AS (
+				INSERT INTO placement_requests (council_id, status, child_ref, age_years, sex, legal_status, home_outcode, home_lat, home_lon,
+					within_miles, framework_id, lot_id, tier, start_date, duration_weeks, deadline, submitted_at)
+				SELECT council_id, $1, 'REPLAY-1', age_years, sex, legal_status, home_outcode, home_lat, home_lon,
+					within_miles, framework_id, lot_id, tier, start_date, duration_weeks, `+deadline+`, `+deadline+` - interval '1 day'
+				FROM placement_requests LIMIT 1 RETURNING id)
+				SELECT r.id, (SELECT id FROM organisations WHERE kind = 'provider' ORDER BY id LIMIT 1) FROM r`, tc.status).Scan(&req, &provider)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO request_invitations (request_id, provider_id) VALUES ($1, $2)`, req, provider); err != nil {
+				t.Fatal(err)
+			}
+			_, err = tx.Exec(ctx, `INSERT INTO declines (request_id, provider_id, reason, declined_at)
+				SELECT id, $2, 'no_vacancy', deadline `+tc.declined+` FROM placement_requests WHERE id = $1`, req, provider)
+			if (err != nil) != tc.wantError || (err != nil && !strings.Contains(err.Error(), "HB001")) {
+				t.Fatalf("error = %v, want the late-response error (HB001): %v", err, tc.wantError)
+			}
+		})
+	}
+}
