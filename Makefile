@@ -131,6 +131,7 @@ load: system-deps build $(HEY)
 
 bench: assets
 	go test ./marketplace/nationalseed/ -run '^$$' -bench 'BoardSearch|Matching' -benchtime 1000x
+	go test ./marketplace/nationalseed/ -run '^$$' -bench 'History' -benchtime 1x
 	go test ./commissioning/secure/allocate/ -run '^$$' -bench 'Suggest' -benchtime 2000x
 	go test ./commissioning/secure/ -run '^$$' -bench 'Metrics' -benchtime 200x
 

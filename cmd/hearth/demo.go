@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace/nationalseed"
 )
 
 // The demo consortium: the North West's councils commissioning together, a few clearly
@@ -45,6 +46,10 @@ var demoProviders = []string{
 }
 
 const demoSWCU = "Secure Welfare Coordination Unit"
+
+// demoStartsPerCouncil is the demo history's placement starts a year per council: about
+// 60 placements and 600 rows per council over three years.
+const demoStartsPerCouncil = 20
 
 var demoAccounts = []demoAccount{
 	{"admin@nw-consortium.example", "Alex Admin", kernel.RoleConsortiumAdmin, demoConsortium, kernel.KindConsortium},
@@ -108,6 +113,15 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	}
 	if err := loadDemoMarket(ctx, a, cons); err != nil {
 		return false, fmt.Errorf("demo marketplace: %w", err)
+	}
+	// Three years of past trading, so the consortium's charts have data on first start.
+	var councils int64
+	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("consortium_id = ?", cons.ID).Count(&councils).Error; err != nil {
+		return false, err
+	}
+	if _, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
+		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{cons.ID}, Today: a.clock.Now()}); err != nil {
+		return false, fmt.Errorf("demo history: %w", err)
 	}
 	if err := loadDemoSecure(ctx, a); err != nil {
 		return false, err

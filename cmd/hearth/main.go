@@ -30,7 +30,8 @@ const usage = `Usage:
   hearth serve [--addr 127.0.0.1:8080] [--data-dir DIR]   run the web server
   hearth migrate up|down|status [--data-dir DIR]           manage the schema
   hearth seed demo [--data-dir DIR]                        load the demo consortium
-  hearth seed national [--homes 3000] [--seed 1]           synthetic national data for benchmarks
+  hearth seed national [--homes 3000] [--seed 1] [--history-years 3] [--starts-per-year 30000] [--today YYYY-MM-DD]
+                                                            synthetic national data and past trading for benchmarks
   hearth bench sql                                         print the typical board query, for pgbench
   hearth user create --email E --role R --org NAME [--name N]
   hearth token create --email E [--name N] [--days 90]     print a new API token once
