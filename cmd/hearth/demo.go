@@ -78,7 +78,7 @@ func hasDemo(ctx context.Context, a *app) bool {
 
 // loadDemo loads the demo consortium into a database that holds no organisations
 // other than the councils (reference data). It reports whether it loaded anything.
-func loadDemo(ctx context.Context, a *app) (bool, error) {
+func loadDemo(ctx context.Context, a *app, history bool) (bool, error) {
 	a = a.withoutMail()
 	var others int64
 	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("kind <> 'council'").Count(&others).Error; err != nil {
@@ -114,14 +114,13 @@ func loadDemo(ctx context.Context, a *app) (bool, error) {
 	if err := loadDemoMarket(ctx, a, cons); err != nil {
 		return false, fmt.Errorf("demo marketplace: %w", err)
 	}
-	// Three years of past trading, so the consortium's charts have data on first start.
-	var councils int64
-	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("consortium_id = ?", cons.ID).Count(&councils).Error; err != nil {
-		return false, err
-	}
-	if _, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
-		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{cons.ID}, Today: a.clock.Now()}); err != nil {
-		return false, fmt.Errorf("demo history: %w", err)
+	// Three years of past trading, so the consortium's charts have data on first start
+	// (HEARTH_DEMO_HISTORY): off by default until the regional intelligence views read it,
+	// as its live placements join the demo's invoices and work queues.
+	if history {
+		if err := loadDemoHistory(ctx, a, cons.ID); err != nil {
+			return false, err
+		}
 	}
 	if err := loadDemoSecure(ctx, a); err != nil {
 		return false, err
@@ -161,4 +160,18 @@ func printDemoAccounts(out io.Writer, cfg Config) {
 	}
 	tw.Flush()
 	fmt.Fprintf(out, "\nApprover and SWCU accounts use two-factor authentication. Add this setup key to an\nauthenticator app, or run: oathtool --totp -b %s\n  %s\n\n", demoTOTPSecret, demoTOTPSecret)
+}
+
+// loadDemoHistory writes three years of the consortium's past trading
+// (nationalseed.LoadHistory), demoStartsPerCouncil placement starts a year per council.
+func loadDemoHistory(ctx context.Context, a *app, consortium int64) error {
+	var councils int64
+	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("consortium_id = ?", consortium).Count(&councils).Error; err != nil {
+		return err
+	}
+	if _, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
+		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{consortium}, Today: a.clock.Now()}); err != nil {
+		return fmt.Errorf("demo history: %w", err)
+	}
+	return nil
 }

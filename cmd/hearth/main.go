@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		setupLogging(cfg)
 		return withApp(ctx, cfg, func(a *app) error {
-			loaded, err := loadDemo(ctx, a)
+			loaded, err := loadDemo(ctx, a, cfg.DemoHistory)
 			if err == nil && !loaded {
 				fmt.Fprintln(out, "The database already holds data; the demo was not loaded.")
 			} else if err == nil {

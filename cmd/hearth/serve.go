@@ -16,7 +16,7 @@ import (
 func serve(ctx context.Context, cfg Config, out io.Writer) error {
 	return withApp(ctx, cfg, func(a *app) error {
 		if cfg.LoadDemo {
-			loaded, err := loadDemo(ctx, a)
+			loaded, err := loadDemo(ctx, a, cfg.DemoHistory)
 			if err != nil {
 				return err
 			}
