@@ -160,9 +160,10 @@ func TestSecureFormsShowEveryErrorBesideItsField(t *testing.T) {
 	council := h.signIn("commissioner@manchester.test")
 	form := merge(url.Values{"child_ref": {"MCR-SEC-2"}, "age_years": {"12"}, "birth_month": {"2"}, "birth_year": {fmt.Sprint(now.Year() - 12)}, "sex": {"female"},
 		"legal_position": {"order_granted"}, "urgency": {"urgent"}, "current_outcode": {"M14"}, "preferred_miles": {"50"}, "order_kind": {"first"},
-		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"}}, formDate("order_start", now), formDate("order_expiry", now.AddDate(0, 2, 0)),
+		"social_worker": {"Sam Worker 0161 496 0000"}, "sanctioning_officer": {"Head of Service"},
+		"ethnicity": {"WBRI"}, "child_protection_plan": {"no"}, "primary_reason": {"absconding_harm"}}, formDate("order_start", now), formDate("order_expiry", now.AddDate(0, 2, 0)),
 		formDate("sos_requested_on", now))
-	r := council.post("/secure/referrals/new", "/secure/referrals/new", form)
+	r := council.sendReferral(form)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("submit: %d", r.Status)
 	}
