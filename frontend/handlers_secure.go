@@ -647,6 +647,28 @@ func bedForm(beds []secure.Bed) map[string]string {
 	return form
 }
 
+// unsavedBedChanges is an error on each bed whose state in the posted table differs from
+// its state now: "Confirm, no changes" would otherwise drop the change unseen.
+func (s *Server) unsavedBedChanges(c echo.Context, beds []secure.Bed) kernel.FieldErrors {
+	var fe kernel.FieldErrors
+	for _, b := range beds {
+		if b.Status.Held() {
+			continue
+		}
+		var row struct {
+			Status *string `form:"status"`
+		}
+		if _, _, err := s.decodeFormNamed(c, &row, func(n string) string { return secure.BedField(b.ID, n) }); err != nil || row.Status == nil {
+			continue
+		}
+		if *row.Status != string(b.Status) {
+			fe = append(fe, kernel.FieldError{Field: secure.BedField(b.ID, "status"), Code: kernel.CodeInvalid,
+				Message: fmt.Sprintf("You changed bed %s: save your changes, or set it back to confirm that nothing changed", b.Label)})
+		}
+	}
+	return fe
+}
+
 // saveSecureBeds handles the home's beds table: "Save changes" saves every bed whose row
 // changed, all or nothing, with every problem shown beside its bed; "Confirm, no
 // changes" records that every bed is as shown. Only the home's own beds are read from
@@ -663,6 +685,15 @@ func (s *Server) saveSecureBeds(c echo.Context) error {
 	org := currentOrg(c)
 	user, _ := currentUser(c)
 	if action.Action == "confirm" {
+		// A confirmation must not throw away what the user changed in the table: if a row
+		// differs from the bed's state, show the table again with the changes kept.
+		_, beds, err := s.deps.Secure.HomeOf(ctx, org.ID)
+		if err != nil {
+			return err
+		}
+		if fe := s.unsavedBedChanges(c, beds); fe != nil {
+			return s.renderSecureHome(c, http.StatusUnprocessableEntity, form, fe)
+		}
 		n, err := s.deps.Secure.ConfirmBeds(ctx, org.ID, user.ID)
 		if err != nil {
 			return err

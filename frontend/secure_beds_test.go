@@ -153,6 +153,31 @@ func TestSecureBedsTable(t *testing.T) {
 		}
 	})
 
+	t.Run("ConfirmWithUnsavedChangesKeepsThem", func(t *testing.T) {
+		form, _ := bedsTable(t, h, oak)
+		bed := bedByLabel(t, h, oak, "A8")
+		was := bed.Status
+		to := "free"
+		if was == "free" {
+			to = "occupied"
+		}
+		form.Set(fmt.Sprintf("bed_%d_status", bed.ID), to)
+		form.Set("action", "confirm")
+		got := om.post("/secure/home", "/secure/beds", form)
+		if got.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("confirm with a changed row: %d, want 422", got.Status)
+		}
+		if !strings.Contains(got.Body, "You changed bed A8") {
+			t.Error("the page does not say which bed was changed")
+		}
+		if sel := selectOf(t, got.Body, fmt.Sprintf("bed_%d_status", bed.ID)); !strings.Contains(sel, fmt.Sprintf(`value="%s" selected`, to)) {
+			t.Errorf("the unsaved change is lost: %s", sel)
+		}
+		if after := bedByLabel(t, h, oak, "A8"); after.Status != was || after.Version != bed.Version {
+			t.Errorf("a refused confirmation changed A8: %+v", after)
+		}
+	})
+
 	t.Run("ConfirmNoChangesConfirmsEveryBed", func(t *testing.T) {
 		must(t, h.deps.DB.Gorm.Exec("UPDATE secure_beds SET updated_at = now() - interval '3 days' WHERE home_id IN (?, ?)", oak.ID, heron.ID).Error)
 		_, before, err := h.deps.Secure.HomeOf(context.Background(), oak.ProviderID)
