@@ -24,6 +24,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
@@ -179,12 +180,13 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 	// the server alike.
 	clock := kernel.NewRunningFakeClock()
 	d := Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: users, Audit: audit.New(db.Gorm), Outbox: outbox,
-		Market:     marketplace.NewService(db.Gorm).WithMail(outbox, base),
-		Frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, base),
-		Secure:     secure.NewService(db.Gorm).WithMail(outbox, base),
-		Billing:    billing.NewService(db.Gorm, bc),
-		Clock:      clock}
-	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
+		Market:       marketplace.NewService(db.Gorm).WithMail(outbox, base),
+		Frameworks:   commissioning.NewFrameworks(db.Gorm).WithMail(outbox, base),
+		Secure:       secure.NewService(db.Gorm).WithMail(outbox, base),
+		Billing:      billing.NewService(db.Gorm, bc),
+		Intelligence: intelligence.New(db.Gorm),
+		Clock:        clock}
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
 

@@ -617,11 +617,12 @@ func navFor(r kernel.Role, current string) []NavItem {
 	switch r {
 	case kernel.RoleConsortiumAdmin:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
-			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"})
+			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"},
+			NavItem{Text: "Intelligence", Href: "/intelligence"})
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},
-			NavItem{Text: "Find a child", Href: "/children/search"})
+			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"})
 	case kernel.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"})

@@ -192,6 +192,10 @@ func (s *Server) routes() {
 	s.route(post, "/admin/billing/run", admin, s.runInvoices)
 	s.route(post, "/admin/billing/contacts", admin, s.setBillingContact)
 
+	// Regional intelligence: the consortium's admins and its councils' commissioners.
+	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
+	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
 	s.route(get, "/board", boardRoles, s.board)

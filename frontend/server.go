@@ -26,6 +26,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
@@ -75,6 +76,8 @@ type Deps struct {
 	Frameworks *commissioning.Frameworks
 	Secure     *secure.Service
 	Billing    *billing.Service
+	// Intelligence is the consortium's regional picture (commissioning/intelligence).
+	Intelligence *intelligence.Service
 	// Clock is the one clock that the services were given too (see kernel.Clock);
 	// the system clock if nil.
 	Clock kernel.Clock
@@ -85,7 +88,8 @@ type Deps struct {
 func (d Deps) check() error {
 	missing := []string{}
 	for name, absent := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
-		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Frameworks": d.Frameworks == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil} {
+		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Frameworks": d.Frameworks == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil,
+		"Intelligence": d.Intelligence == nil} {
 		if absent {
 			missing = append(missing, name)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hearth-placements/hearth/cmd/hearth/jobs"
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
@@ -41,6 +42,7 @@ type app struct {
 	// frameworks is commissioning's frameworks, sign-up and admissions.
 	frameworks *commissioning.Frameworks
 	secure     *secure.Service
+	intel      *intelligence.Service
 	billing    *billing.Service
 	// queue is the job queue: the outbox and billing enqueue on it in their own
 	// transactions; serve starts it (startJobs).
@@ -54,7 +56,7 @@ type app struct {
 // the same time. Deadlines stay on the database's clock.
 func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
-	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now = c.Now, c.Now, c.Now, c.Now, c.Now
+	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -110,6 +112,7 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, cfg.BaseURL),
 		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		intel:      intelligence.New(db.Gorm),
 		billing:    billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
 		queue:      queue}
 	a.setClock(kernel.SystemClock)
@@ -128,7 +131,7 @@ func (a *app) withoutMail() *app {
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Clock: a.clock}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

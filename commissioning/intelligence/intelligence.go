@@ -1,0 +1,80 @@
+// Package intelligence is the consortium's regional picture: what it buys, where its
+// children go, what it costs, how long placing takes and where the market is thin. It
+// reads the marketplace's and secure welfare's tables (by SQL, never their Go types, so
+// the import rule "commissioning imports nothing of marketplace" holds) and answers in
+// aggregates.
+//
+// Every view is asked for a Scope: the consortium as a whole, or one member council
+// beside the consortium's figures. A council sees child-level rows of its own only; the
+// consortium's figures are aggregates, and any count of children under MinCell is
+// suppressed (Suppressed), as official statistics do.
+package intelligence
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
+
+// MinCell is the smallest count of children a view shows: smaller non-zero counts are
+// suppressed, so that no child can be picked out of an aggregate.
+const MinCell = 5
+
+// Scope is whose figures a view shows: the consortium's, and with Council set, that
+// member council's beside them.
+type Scope struct {
+	Consortium int64
+	Council    int64 // 0: the consortium as a whole
+}
+
+// ErrNoConsortium is asked of a view by an organisation in no consortium.
+var ErrNoConsortium = kernel.NewError(kernel.ErrForbidden, "no_consortium", "Regional intelligence is for councils in a consortium and its admins")
+
+// Count is a count of children (or of their placements) that may be suppressed.
+type Count struct {
+	N          int64 // the count; 0 when Suppressed
+	Suppressed bool  // a non-zero count under MinCell, shown as "fewer than 5"
+}
+
+// Suppressed is n as a Count: a non-zero n under MinCell is suppressed.
+func Suppressed(n int64) Count {
+	if n > 0 && n < MinCell {
+		return Count{Suppressed: true}
+	}
+	return Count{N: n}
+}
+
+// Service answers the views. Now (cmd/hearth gives it the one clock) dates each answer
+// ("data as of") and places "this month" and "the last 12 months".
+type Service struct {
+	db  *gorm.DB
+	Now func() time.Time
+}
+
+// New returns the views over db.
+func New(db *gorm.DB) *Service {
+	return &Service{db: db, Now: time.Now}
+}
+
+// ScopeFor is the scope of an organisation: a consortium's own (its admins), or a member
+// council's beside its consortium; ErrNoConsortium for anyone else.
+func (s *Service) ScopeFor(ctx context.Context, orgID int64) (Scope, error) {
+	var org struct {
+		ID           int64
+		Kind         string
+		ConsortiumID *int64
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, kind, consortium_id FROM organisations WHERE id = ?`, orgID).Scan(&org).Error; err != nil {
+		return Scope{}, err
+	}
+	switch {
+	case org.Kind == string(kernel.KindConsortium):
+		return Scope{Consortium: org.ID}, nil
+	case org.Kind == string(kernel.KindCouncil) && org.ConsortiumID != nil:
+		return Scope{Consortium: *org.ConsortiumID, Council: org.ID}, nil
+	}
+	return Scope{}, ErrNoConsortium
+}

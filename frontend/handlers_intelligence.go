@@ -1,0 +1,32 @@
+package frontend
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
+)
+
+// intelligenceView is one of the regional intelligence views, as the index lists it.
+type intelligenceView struct {
+	Title, Href, About string
+}
+
+// intelligenceViews are the regional intelligence views, in the index's order. Each has
+// its page (a chart with its data table), a CSV and an API route.
+var intelligenceViews = []intelligenceView{}
+
+// intelligenceScope is the scope of the signed-in user's organisation: its consortium,
+// or its council beside its consortium (403 for anyone else).
+func (s *Server) intelligenceScope(c echo.Context) (intelligence.Scope, error) {
+	return s.deps.Intelligence.ScopeFor(c.Request().Context(), currentOrg(c).ID)
+}
+
+// intelligenceIndex lists the views.
+func (s *Server) intelligenceIndex(c echo.Context) error {
+	if _, err := s.intelligenceScope(c); err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "intelligence", "Regional intelligence", map[string]any{"Views": intelligenceViews})
+}
