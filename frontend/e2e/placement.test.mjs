@@ -141,7 +141,7 @@ test('after the deadline the commissioner awards the home 34 miles away, which w
     assert.match(award, /Consortium policy: more than 20 miles/);
     await expectAccessible(page, 'request: award waiting for approval');
     // The list says what the request page says: not "Awarded" until the approver decides.
-    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Requests', exact: true }).click();
     assert.equal((await page.getByRole('row', { name: /MCR-STORY-1/ }).getByTestId('request-status').textContent()).trim(), 'Awaiting approval');
   });
 });
@@ -203,7 +203,7 @@ test('the approver decides with the alternatives in front of them: records what 
   await as(commissioner, async (page) => {
     await page.goto(`/requests/${requestID}`);
     assert.equal((await page.getByTestId('request-status').textContent()).trim(), 'Awarded');
-    await page.getByRole('link', { name: 'Requests', exact: true }).click();
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'Requests', exact: true }).click();
     assert.equal((await page.getByRole('row', { name: /MCR-STORY-1/ }).getByTestId('request-status').textContent()).trim(), 'Awarded');
 
     await page.getByRole('link', { name: 'Placements', exact: true }).click();
