@@ -36,7 +36,7 @@ type mapLevel struct {
 // mapLevels run from the coarsest (all England, about a kilometre a pixel) to the
 // finest (a few councils).
 var mapLevels = []*mapLevel{
-	{minWidthKm: 400, tolerance: 1000, unit: 10},
+	{minWidthKm: 400, tolerance: 1500, unit: 4},
 	{minWidthKm: 150, tolerance: 300, unit: 20},
 	{minWidthKm: 0, tolerance: 100, unit: 50},
 }
