@@ -195,6 +195,8 @@ func (s *Server) routes() {
 	// Regional intelligence: the consortium's admins and its councils' commissioners.
 	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+	s.route(get, "/intelligence/out-of-area", intelRoles, s.outOfArea)
+	s.route(get, "/intelligence/out-of-area.csv", intelRoles, s.outOfAreaCSV)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
