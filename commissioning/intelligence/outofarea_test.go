@@ -183,3 +183,48 @@ func TestOutOfAreaTwoConsortia(t *testing.T) {
 		t.Errorf("B's flows %+v", got.Flows)
 	}
 }
+
+// TestOutOfAreaReturn: in the fixture, with reasons recorded on some placements, the
+// 2025-26 return (1 April 2025 to 31 March 2026) counts Hartlepool's six placements out
+// of its area (Stockton 2, Middlesbrough 1, City of London 2, outside England 1) and
+// Stockton's one; Darlington's five are consortium B's.
+func TestOutOfAreaReturn(t *testing.T) {
+	svc, ids := outOfAreaFixture(t)
+	db := svc.db
+	// Hartlepool's five furthest: near_family on the two in Stockton and the one in
+	// Middlesbrough; no_suitable_in_area on two; the one outside England not recorded.
+	if err := db.Exec(`UPDATE placements SET out_of_area_reason = CASE WHEN miles IN (15, 25, 20) THEN 'near_family' ELSE 'no_suitable_in_area' END
+		WHERE council_id = ? AND miles IN (15, 25, 20, 240, 250)`, ids["Hartlepool"]).Error; err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium A"]}, 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Total.Placed != n(7) || got.Total.ByReason["near_family"] != few || got.Total.ByReason["no_suitable_in_area"] != few || got.Total.ByReason[""] != few {
+		t.Errorf("consortium: %+v, want 7 (3 near family, 2 none suitable, 2 not recorded)", got.Total)
+	}
+	if len(got.Councils) != 2 || got.Councils[0].Name != "Hartlepool" || got.Councils[0].Placed != n(6) || got.Councils[1].Placed != few {
+		t.Errorf("councils: %+v", got.Councils)
+	}
+	mine, err := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium A"], Council: ids["Stockton-on-Tees"]}, 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.Total.Placed != n(7) || len(mine.Councils) != 1 || mine.Councils[0].Name != "Stockton-on-Tees" {
+		t.Errorf("Stockton's return: %+v", mine)
+	}
+	b, err := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium B"]}, 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Total.Placed != n(5) || len(b.Councils) != 1 || b.Councils[0].Name != "Darlington" {
+		t.Errorf("consortium B's return: %+v", b)
+	}
+	if other, _ := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium A"]}, 2024); other.Total.Placed != n(0) {
+		t.Errorf("2024-25: %+v, want none (the one placement of 2024 is in area)", other.Total)
+	}
+	if YearLabel(2025) != "2025-26" || LastCompleteYear(time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)) != 2024 || LastCompleteYear(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) != 2025 {
+		t.Error("financial years")
+	}
+}
