@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning/intelligence"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 func init() {
@@ -56,6 +60,23 @@ type outOfAreaPage struct {
 	Matrix     []flowRow
 	ShareChart template.HTML
 	BandChart  template.HTML
+	Return     outOfAreaReturnView
+}
+
+// outOfAreaReturnView is the annual return's section: the year's table, its columns the
+// reasons in the award page's order, then "not recorded".
+type outOfAreaReturnView struct {
+	Year    int
+	Label   string
+	Years   [][2]string
+	Reasons []string // column headings
+	Rows    []returnLine
+}
+
+type returnLine struct {
+	Name   string
+	Placed string
+	Cells  []string
 }
 
 type flowRow struct {
@@ -91,6 +112,15 @@ func (s *Server) outOfArea(c echo.Context) error {
 	p.Hosts, p.Matrix = flowMatrix(o.Flows)
 	p.ShareChart = shareChart(p.Rows)
 	p.BandChart = bandChart(p.Headline)
+	year, err := s.returnYear(c)
+	if err != nil {
+		return err
+	}
+	ret, err := s.deps.Intelligence.OutOfAreaReturn(c.Request().Context(), scope, year)
+	if err != nil {
+		return err
+	}
+	p.Return = returnView(ret, s.now(), intelCount)
 	return s.page(c, http.StatusOK, "intelligence_out_of_area", "Out of area placements", p)
 }
 
@@ -203,5 +233,84 @@ func (s *Server) outOfAreaCSV(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-out-of-area-`+o.AsOf.In(london).Format("2006-01-02")+`.csv"`)
+	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+}
+
+// returnReasons are the return's columns: the award's reasons, then none recorded.
+func returnReasons() []kernel.Option {
+	return append(slices.Clone(marketplace.OutOfAreaReasons), kernel.Option{Code: "", Label: "Not recorded"})
+}
+
+// returnYear is the financial year of the return asked for (?year=2025 for 2025-26),
+// by default the last complete one; a year that is not a number, or outside the last
+// ten years, is a 400.
+func (s *Server) returnYear(c echo.Context) (int, error) {
+	last := intelligence.LastCompleteYear(s.now())
+	v := c.QueryParam("year")
+	if v == "" {
+		return last, nil
+	}
+	y, err := strconv.Atoi(v)
+	if err != nil || y < last-9 || y > last+1 {
+		return 0, echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Choose a financial year from %s to %s.", intelligence.YearLabel(last-9), intelligence.YearLabel(last+1)))
+	}
+	return y, nil
+}
+
+// returnView lays the return out as a table, each count written by text.
+func returnView(r intelligence.OutOfAreaReturn, now time.Time, text func(intelligence.Count) string) outOfAreaReturnView {
+	v := outOfAreaReturnView{Year: r.Year, Label: intelligence.YearLabel(r.Year)}
+	last := intelligence.LastCompleteYear(now)
+	for y := last + 1; y >= last-9; y-- {
+		v.Years = append(v.Years, [2]string{strconv.Itoa(y), intelligence.YearLabel(y)})
+	}
+	reasons := returnReasons()
+	for _, o := range reasons {
+		v.Reasons = append(v.Reasons, o.Label)
+	}
+	for _, row := range append([]intelligence.ReturnRow{r.Total}, r.Councils...) {
+		line := returnLine{Name: row.Name, Placed: text(row.Placed)}
+		for _, o := range reasons {
+			line.Cells = append(line.Cells, text(row.ByReason[o.Code]))
+		}
+		v.Rows = append(v.Rows, line)
+	}
+	return v
+}
+
+// outOfAreaReturnCSV is GET /intelligence/out-of-area-return.csv?year=: the annual
+// out-of-area return, a row per council (and the consortium's), a column per reason.
+func (s *Server) outOfAreaReturnCSV(c echo.Context) error {
+	scope, err := s.intelligenceScope(c)
+	if err != nil {
+		return err
+	}
+	year, err := s.returnYear(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.Intelligence.OutOfAreaReturn(c.Request().Context(), scope, year)
+	if err != nil {
+		return err
+	}
+	v := returnView(r, s.now(), csvCount)
+	var b bytes.Buffer
+	w := csvsafe.NewWriter(&b)
+	head := []string{"year", "council", "placed_out_of_area"}
+	for _, o := range returnReasons() {
+		code := o.Code
+		if code == "" {
+			code = "not_recorded"
+		}
+		head = append(head, code)
+	}
+	_ = w.Write(head...)
+	for _, line := range v.Rows {
+		_ = w.Write(append([]string{v.Label, line.Name, line.Placed}, line.Cells...)...)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-out-of-area-return-`+v.Label+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 }

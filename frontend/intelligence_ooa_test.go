@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
@@ -66,6 +68,26 @@ func TestOutOfAreaPage(t *testing.T) {
 	if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(csv.Body, "All councils,14,11,[c],[c],13,0.929") || !strings.Contains(csv.Body, "Manchester,8,5,[c],[c],7,0.875") {
 		t.Errorf("CSV: status %d\n%s", csv.Status, csv.Body)
+	}
+	// The return: this financial year's three out of area (all Manchester's, none with a
+	// reason recorded), suppressed; a year that is not one is a 400.
+	year := intelligence.LastCompleteYear(h.clock.Now()) + 1
+	if h.clock.Now().AddDate(0, -2, 0).Before(time.Date(year, time.April, 1, 0, 0, 0, 0, time.UTC)) {
+		year-- // the placements started in the year before
+	}
+	label := intelligence.YearLabel(year)
+	ret := h.signIn("admin@consortium.test").get(fmt.Sprintf("/intelligence/out-of-area?year=%d", year))
+	if ret.Status != http.StatusOK || !strings.Contains(ret.Body, "Annual out-of-area return, "+label) || !strings.Contains(ret.Body, "Not recorded") {
+		t.Errorf("return section: %d", ret.Status)
+	}
+	rcsv := h.signIn("admin@consortium.test").get(fmt.Sprintf("/intelligence/out-of-area-return.csv?year=%d", year))
+	if rcsv.Status != http.StatusOK || !strings.Contains(rcsv.Body, label+",All councils,[c],0,0,0,0,0,0,0,[c]") || !strings.Contains(rcsv.Body, label+",Manchester,[c],") {
+		t.Errorf("return CSV: %d\n%s", rcsv.Status, rcsv.Body)
+	}
+	for _, bad := range []string{"abc", "1990", "2026-27"} {
+		if r := h.signIn("admin@consortium.test").get("/intelligence/out-of-area?year=" + bad); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "Choose a financial year") {
+			t.Errorf("year %q: status %d, want 400", bad, r.Status)
+		}
 	}
 	if idx := h.signIn("admin@consortium.test").get("/intelligence"); !strings.Contains(idx.Body, `href="/intelligence/out-of-area"`) {
 		t.Error("the index does not list the out-of-area view")

@@ -197,6 +197,7 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
 	s.route(get, "/intelligence/out-of-area", intelRoles, s.outOfArea)
 	s.route(get, "/intelligence/out-of-area.csv", intelRoles, s.outOfAreaCSV)
+	s.route(get, "/intelligence/out-of-area-return.csv", intelRoles, s.outOfAreaReturnCSV)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)

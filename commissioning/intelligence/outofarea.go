@@ -77,69 +77,73 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 	}
 	adj := geo.WithOverrides(overrides...)
 
-	// One row per council, host and band: a few hundred rows however long the history.
+	// One row per council, host and band: a few thousand rows however long the history,
+	// grouped by ids (names are looked up once below). A council's view is read from its
+	// consortium's rows, so it costs one query too.
 	var rows []struct {
-		CouncilID           int64
-		CouncilOns, Council string
-		HostOns, Host       *string
-		Band                int
-		N                   int64
+		CouncilID int64
+		HostID    *int64
+		Band      int
+		N         int64
 	}
 	err := s.db.WithContext(ctx).Raw(`
-		SELECT p.council_id, c.ons_code AS council_ons, c.name AS council, h.ons_code AS host_ons, h.name AS host,
+		SELECT p.council_id, p.host_council_id AS host_id,
 		       CASE WHEN p.miles <= 10 THEN 0 WHEN p.miles <= 20 THEN 1 WHEN p.miles <= 50 THEN 2
 		            WHEN p.miles <= 100 THEN 3 ELSE 4 END AS band,
 		       count(*) AS n
 		FROM placements p
-		JOIN organisations c ON c.id = p.council_id
-		LEFT JOIN organisations h ON h.id = p.host_council_id
-		WHERE c.consortium_id = ? AND (? = 0 OR p.council_id = ?)
+		WHERE p.council_id IN (SELECT id FROM organisations WHERE consortium_id = ?)
 		  AND p.status IN ('awarded', 'started', 'ended') AND p.end_reason IS DISTINCT FROM 'did_not_start'
 		  AND p.start_date > ? AND p.start_date <= ?
-		GROUP BY 1, 2, 3, 4, 5, 6`,
-		scope.Consortium, scope.Council, scope.Council, from, now).Scan(&rows).Error
+		GROUP BY 1, 2, 3`,
+		scope.Consortium, from, now).Scan(&rows).Error
 	if err != nil {
 		return OutOfArea{}, err
 	}
+	var orgs []struct {
+		ID            int64
+		Name, OnsCode string
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, name, ons_code FROM organisations WHERE kind = 'council'`).Scan(&orgs).Error; err != nil {
+		return OutOfArea{}, err
+	}
+	type council struct{ name, ons string }
+	councilOf := make(map[int64]council, len(orgs))
+	for _, o := range orgs {
+		councilOf[o.ID] = council{o.Name, o.OnsCode}
+	}
 
 	out := OutOfArea{AsOf: now, From: from, Consortium: newOutOfAreaRow(0, "All councils")}
-	if scope.Council != 0 {
-		// The consortium's own figures beside the council's: all its councils, aggregate only.
-		all, err := s.OutOfArea(ctx, Scope{Consortium: scope.Consortium})
-		if err != nil {
-			return OutOfArea{}, err
-		}
-		out.Consortium = all.Consortium
-	}
 	councils := map[int64]*OutOfAreaRow{}
 	flows := map[[2]string]int64{}
 	for _, r := range rows {
-		row := councils[r.CouncilID]
-		if row == nil {
-			nr := newOutOfAreaRow(r.CouncilID, r.Council)
-			row = &nr
-			councils[r.CouncilID] = row
-		}
+		placing := councilOf[r.CouncilID]
 		where := 2
 		host := OutsideEngland
-		if r.HostOns != nil {
-			host = *r.Host
+		if r.HostID != nil {
+			h := councilOf[*r.HostID]
+			host = h.name
 			switch {
-			case *r.HostOns == r.CouncilOns:
+			case *r.HostID == r.CouncilID:
 				where = 0
-			case adj.Adjoining(*r.HostOns, r.CouncilOns):
+			case adj.Adjoining(h.ons, placing.ons):
 				where = 1
 			}
 		}
-		row.add(where, r.Band, r.N)
-		if scope.Council == 0 {
-			out.Consortium.add(where, r.Band, r.N)
+		out.Consortium.add(where, r.Band, r.N)
+		if scope.Council != 0 && r.CouncilID != scope.Council {
+			continue // a council sees the consortium's totals, never another council's rows
 		}
-		flows[[2]string{r.Council, host}] += r.N
+		row := councils[r.CouncilID]
+		if row == nil {
+			nr := newOutOfAreaRow(r.CouncilID, placing.name)
+			row = &nr
+			councils[r.CouncilID] = row
+		}
+		row.add(where, r.Band, r.N)
+		flows[[2]string{placing.name, host}] += r.N
 	}
-	if scope.Council == 0 {
-		out.Consortium.finish()
-	}
+	out.Consortium.finish()
 	for _, row := range councils {
 		row.finish()
 		out.Councils = append(out.Councils, *row)
