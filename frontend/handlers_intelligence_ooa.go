@@ -15,6 +15,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -313,4 +314,35 @@ func (s *Server) outOfAreaReturnCSV(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="hearth-out-of-area-return-`+v.Label+`.csv"`)
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+}
+
+// apiOutOfArea is GET /api/v1/intelligence/out-of-area: the page's figures.
+func (s *Server) apiOutOfArea(c echo.Context) error {
+	_, o, err := s.outOfAreaFor(c)
+	if err != nil {
+		return err
+	}
+	apiCount := func(n intelligence.Count) apitypes.OutOfAreaCount {
+		return apitypes.OutOfAreaCount{Count: n.N, Suppressed: n.Suppressed}
+	}
+	row := func(r intelligence.OutOfAreaRow) apitypes.OutOfAreaRow {
+		a := apitypes.OutOfAreaRow{Council: r.Name, Placements: apiCount(r.Total), InArea: apiCount(r.InArea), Adjoining: apiCount(r.Adjoining),
+			Further: apiCount(r.Further), Within20Miles: apiCount(r.Within20), Bands: []apitypes.OutOfAreaBand{}}
+		if r.ShareShown {
+			share := float32(r.Within20Share)
+			a.ShareWithin20Miles = &share
+		}
+		for i, b := range r.Bands {
+			a.Bands = append(a.Bands, apitypes.OutOfAreaBand{Band: intelligence.DistanceBands[i].Label, Placements: apiCount(b)})
+		}
+		return a
+	}
+	out := apitypes.OutOfArea{AsOf: o.AsOf, From: o.From, Consortium: row(o.Consortium), Councils: []apitypes.OutOfAreaRow{}, Flows: []apitypes.OutOfAreaFlow{}}
+	for _, r := range o.Councils {
+		out.Councils = append(out.Councils, row(r))
+	}
+	for _, f := range o.Flows {
+		out.Flows = append(out.Flows, apitypes.OutOfAreaFlow{From: f.From, To: f.To, Placements: apiCount(f.Count)})
+	}
+	return c.JSON(http.StatusOK, out)
 }

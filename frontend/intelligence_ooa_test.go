@@ -93,6 +93,16 @@ func TestOutOfAreaPage(t *testing.T) {
 		t.Error("the index does not list the out-of-area view")
 	}
 
+	// The API: the consortium's figures; Manchester's commissioner gets Manchester alone.
+	st, body := h.api(http.MethodGet, "/api/v1/intelligence/out-of-area", h.token("commissioner@manchester.test"), "")
+	if st != http.StatusOK || fmt.Sprint(body["consortium"].(map[string]any)["placements"]) != "map[count:14 suppressed:false]" ||
+		len(body["councils"].([]any)) != 1 || body["councils"].([]any)[0].(map[string]any)["council"] != "Manchester" {
+		t.Errorf("API: %d %v", st, body)
+	}
+	if st, _ := h.api(http.MethodGet, "/api/v1/intelligence/out-of-area", h.token("admin@providerx.test"), ""); st != http.StatusForbidden {
+		t.Errorf("API for a provider: %d, want 403", st)
+	}
+
 	// Neither a provider nor a host council outside the consortium may look.
 	for _, who := range []string{"admin@providerx.test", "host@cumberland.test"} {
 		if res := h.signIn(who).get("/intelligence/out-of-area"); res.Status != http.StatusForbidden {

@@ -3253,6 +3253,65 @@ type Organisation struct {
 // OrganisationKind defines model for Organisation.Kind.
 type OrganisationKind string
 
+// OutOfArea defines model for OutOfArea.
+type OutOfArea struct {
+	AsOf       time.Time       `json:"as_of"`
+	Consortium OutOfAreaRow    `json:"consortium"`
+	Councils   []OutOfAreaRow  `json:"councils"`
+	Flows      []OutOfAreaFlow `json:"flows"`
+	From       time.Time       `json:"from"`
+}
+
+// OutOfAreaBand defines model for OutOfAreaBand.
+type OutOfAreaBand struct {
+	Band string `json:"band"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+}
+
+// OutOfAreaCount A count of children: suppressed (count 0) when under 5 and not zero.
+type OutOfAreaCount struct {
+	Count      int64 `json:"count"`
+	Suppressed bool  `json:"suppressed"`
+}
+
+// OutOfAreaFlow defines model for OutOfAreaFlow.
+type OutOfAreaFlow struct {
+	From string `json:"from"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+
+	// To the host council, or "Outside England"
+	To string `json:"to"`
+}
+
+// OutOfAreaRow defines model for OutOfAreaRow.
+type OutOfAreaRow struct {
+	// Adjoining A count of children: suppressed (count 0) when under 5 and not zero.
+	Adjoining OutOfAreaCount  `json:"adjoining"`
+	Bands     []OutOfAreaBand `json:"bands"`
+
+	// Council the council, or "All councils" for the consortium
+	Council string `json:"council"`
+
+	// Further A count of children: suppressed (count 0) when under 5 and not zero.
+	Further OutOfAreaCount `json:"further"`
+
+	// InArea A count of children: suppressed (count 0) when under 5 and not zero.
+	InArea OutOfAreaCount `json:"in_area"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+
+	// ShareWithin20Miles of placements; absent under 5 placements
+	ShareWithin20Miles *float32 `json:"share_within_20_miles,omitempty"`
+
+	// Within20Miles A count of children: suppressed (count 0) when under 5 and not zero.
+	Within20Miles OutOfAreaCount `json:"within_20_miles"`
+}
+
 // PendingApproval defines model for PendingApproval.
 type PendingApproval struct {
 	// Alternative For an alternative offer: "Alternative offer: " and the rules its home fails.
