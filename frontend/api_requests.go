@@ -270,7 +270,7 @@ func (s *Server) apiAward(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), id, currentOrg(c).ID, in.BidID, u.ID, in.Reason)
+	p, err := s.deps.Market.AwardConfirmed(c.Request().Context(), id, currentOrg(c).ID, u.ID, in)
 	if err != nil {
 		return marketplace.AwardError(err)
 	}

@@ -34,7 +34,7 @@ func (h *harness) distantChoice(t *testing.T, reason string) (marketplace.Placem
 	t.Helper()
 	id, near, far := h.twoBids(t)
 	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", id, far.ID)
-	if r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{"reason": {reason}}); r.Status != http.StatusSeeOther {
+	if r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{"reason": {reason}, "out_of_area_reason": {"no_suitable_in_area"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}
 	p, err := h.deps.Market.LiveAward(context.Background(), id)

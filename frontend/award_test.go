@@ -127,7 +127,7 @@ func TestAwardingANonTopBidNeedsAReasonAndWaitsForApproval(t *testing.T) {
 		{"ErrReasonTooLong", long, "2,000 characters or fewer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := b.post(page, page, url.Values{"reason": {tc.reason}})
+			r := b.post(page, page, url.Values{"reason": {tc.reason}, "out_of_area_reason": {"no_suitable_in_area"}})
 			if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-summary") || !strings.Contains(r.Body, tc.want) {
 				t.Fatalf("got %d, want 422 with %q", r.Status, tc.want)
 			}
@@ -141,7 +141,7 @@ func TestAwardingANonTopBidNeedsAReasonAndWaitsForApproval(t *testing.T) {
 	}
 	need, err := h.deps.Market.AwardNeeds(ctx, id, h.orgs["manchester"].ID, far.ID)
 	must(t, err)
-	r := b.post(page, page, url.Values{"reason": {"Her sister lives in Liverpool."}})
+	r := b.post(page, page, url.Values{"reason": {"Her sister lives in Liverpool."}, "out_of_area_reason": {"no_suitable_in_area"}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}

@@ -123,7 +123,7 @@ func (s *Server) renderAwardConfirm(c echo.Context, status int, form map[string]
 		return err
 	}
 	return s.page(c, status, "award_confirm", "Award to "+sc.HomeName, map[string]any{
-		"R": r, "Ev": ev, "S": sc, "Need": need}, withForm(form, fe))
+		"R": r, "Ev": ev, "S": sc, "Need": need, "OutOfAreaReasons": options(marketplace.OutOfAreaReasons)}, withForm(form, fe))
 }
 
 func (s *Server) awardConfirmed(c echo.Context) error {
@@ -131,7 +131,7 @@ func (s *Server) awardConfirmed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := marketplace.AwardInput{BidID: sc.Bid.ID} // the bid is the page's, never the form's
+	in := marketplace.AwardInput{BidID: sc.Bid.ID, AskOutOfArea: true} // the bid is the page's, never the form's
 	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err
@@ -139,7 +139,7 @@ func (s *Server) awardConfirmed(c echo.Context) error {
 	var p marketplace.Placement
 	if fe == nil {
 		u, _ := currentUser(c)
-		p, err = s.deps.Market.AwardConfirmed(c.Request().Context(), r.ID, currentOrg(c).ID, sc.Bid.ID, u.ID, in.Reason)
+		p, err = s.deps.Market.AwardConfirmed(c.Request().Context(), r.ID, currentOrg(c).ID, u.ID, in)
 	}
 	switch {
 	case fe != nil:

@@ -15,7 +15,10 @@ type intelligenceView struct {
 
 // intelligenceViews are the regional intelligence views, in the index's order. Each has
 // its page (a chart with its data table), a CSV and an API route.
-var intelligenceViews = []intelligenceView{}
+var intelligenceViews = []intelligenceView{
+	{Title: "Out of area", Href: "/intelligence/out-of-area",
+		About: "Where each council's children are placed: in its own area, next door or further away; the share within 20 miles, how far, and which councils place into which."},
+}
 
 // intelligenceScope is the scope of the signed-in user's organisation: its consortium,
 // or its council beside its consortium (403 for anyone else).

@@ -61,7 +61,7 @@ func (h *harness) closedSalfordBid(t *testing.T) (requestID, bidID int64) {
 func (h *harness) awardBid(t *testing.T, requestID, bidID int64) int64 {
 	t.Helper()
 	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", requestID, bidID)
-	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{})
+	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{"out_of_area_reason": {"no_suitable_in_area"}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/placements/") {
 		t.Fatalf("award: %d %q", r.Status, r.Location)
 	}

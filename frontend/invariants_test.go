@@ -82,7 +82,7 @@ func TestAHomeThatWasNotMatchedIsOnlyAnAlternativeOffer(t *testing.T) {
 	bid, err := h.deps.Market.OwnBid(ctx, id, h.orgs["providerx"].ID)
 	must(t, err)
 	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", id, bid.ID)
-	r = council.post(confirm, confirm, url.Values{})
+	r = council.post(confirm, confirm, url.Values{"out_of_area_reason": {"no_suitable_in_area"}})
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}

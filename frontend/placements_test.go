@@ -36,7 +36,7 @@ func (h *harness) awardedIntoSalford(t *testing.T) int64 {
 	_, err = h.deps.Market.CloseDue(ctx)
 	must(t, err)
 	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", id, bid.ID)
-	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{})
+	r := h.signIn("commissioner@manchester.test").post(confirm, confirm, url.Values{"out_of_area_reason": {"no_suitable_in_area"}})
 	if r.Status != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/placements/") {
 		t.Fatalf("award: %d %q", r.Status, r.Location)
 	}

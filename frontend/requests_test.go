@@ -46,7 +46,7 @@ func TestCommissionerSeesReachSealedCountsThenScoredBidsAndAwards(t *testing.T) 
 	}
 	bid, _ := h.deps.Market.OwnBid(ctx, id, h.orgs["providerx"].ID)
 	confirm := fmt.Sprintf("%s/bids/%d/award", page, bid.ID)
-	if r := b.post(confirm, confirm, url.Values{}); r.Status != http.StatusSeeOther {
+	if r := b.post(confirm, confirm, url.Values{"out_of_area_reason": {"no_suitable_in_area"}}); r.Status != http.StatusSeeOther {
 		t.Fatalf("award: %d", r.Status)
 	}
 	if r := b.get(page); !strings.Contains(r.Body, "has been awarded") && !strings.Contains(r.Body, "waits for your council") {

@@ -195,6 +195,9 @@ func (s *Server) routes() {
 	// Regional intelligence: the consortium's admins and its councils' commissioners.
 	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+	s.route(get, "/intelligence/out-of-area", intelRoles, s.outOfArea)
+	s.route(get, "/intelligence/out-of-area.csv", intelRoles, s.outOfAreaCSV)
+	s.route(get, "/intelligence/out-of-area-return.csv", intelRoles, s.outOfAreaReturnCSV)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
@@ -224,6 +227,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/homes", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiHomes)
 	s.route(get, "/api/v1/homes/:id", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiHome)
 	s.route(http.MethodPut, "/api/v1/homes/:id/vacancies", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiSetVacancy)
+	s.route(get, "/api/v1/intelligence/out-of-area", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiOutOfArea)
 	s.route(get, "/api/v1/vacancies", APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin), s.apiVacancies)
 
 	// Placement requests and sealed bids.

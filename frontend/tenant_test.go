@@ -97,7 +97,7 @@ func (h *harness) secondConsortium(t *testing.T) second {
 	_, err = m.CloseDue(ctx)
 	must(t, err)
 	confirm := fmt.Sprintf("/requests/%d/bids/%d/award", r.ID, bid.ID)
-	res := h.signIn("commissioner@leeds.test").post(confirm, confirm, url.Values{})
+	res := h.signIn("commissioner@leeds.test").post(confirm, confirm, url.Values{"out_of_area_reason": {"no_suitable_in_area"}})
 	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Location, "/placements/") {
 		t.Fatalf("award in Leeds: %d %q", res.Status, res.Location)
 	}

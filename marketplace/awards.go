@@ -75,6 +75,11 @@ type Placement struct {
 	// AwardReason is why the commissioner chose this bid (required when it was not the
 	// top score).
 	AwardReason string
+	// OutOfAreaReason is why a child was placed out of the council's area (a code of
+	// OutOfAreaReasons; nil in area, and for awards made before it was asked), with
+	// OutOfAreaNote for "other".
+	OutOfAreaReason *string
+	OutOfAreaNote   string
 
 	// What the approver recorded for reg. 11 (see Regulation11Record).
 	WishesConsulted      *bool      `gorm:"column:wishes_consulted"`
@@ -149,6 +154,52 @@ type AwardInput struct {
 	BidID int64 `json:"bid_id" form:"bid_id" validate:"required,gt=0" msg:"*=Select the bid to award"`
 	// Reason is why this bid: required when it is not the top score (CheckAwardReason).
 	Reason string `json:"reason" form:"reason" validate:"max=2000" msg:"*=The reason must be 2,000 characters or fewer"`
+	// OutOfAreaReason is why the child is placed out of the council's area, a code of
+	// OutOfAreaReasons: required when the home is out of area, ignored when it is not
+	// (CheckOutOfAreaReason). OutOfAreaNote says why in words, for "other" only.
+	OutOfAreaReason string `json:"out_of_area_reason" form:"out_of_area_reason"`
+	OutOfAreaNote   string `json:"out_of_area_note" form:"out_of_area_note" validate:"max=500" msg:"*=The reason must be 500 characters or fewer"`
+	// AskOutOfArea makes OutOfAreaReason required for a home out of area (the award
+	// page asks it); the API accepts it without requiring it.
+	AskOutOfArea bool `json:"-" form:"-"`
+}
+
+// OutOfAreaReasons are why a council places a child outside its area, as the annual
+// out-of-area return counts them (placements.out_of_area_reason's CHECK holds the codes).
+var OutOfAreaReasons = []kernel.Option{
+	{Code: "no_suitable_in_area", Label: "No suitable home in the council's area"},
+	{Code: "specialist_needs", Label: "Specialist care the child needs"},
+	{Code: "safeguarding", Label: "To keep the child safe (away from risk in the area)"},
+	{Code: "near_family", Label: "Near family, friends or school"},
+	{Code: "siblings_together", Label: "To keep brothers and sisters together"},
+	{Code: "child_wishes", Label: "The child's wishes"},
+	{Code: "other", Label: "Other"},
+}
+
+// CheckOutOfAreaReason checks the reason for placing out of area: for a home out of the
+// council's area, a code of OutOfAreaReasons (required when in.AskOutOfArea), with words
+// for "other"; for a home in area, none is kept. Returns the reason and note to keep, or
+// FieldErrors.
+func CheckOutOfAreaReason(outOfArea bool, in AwardInput) (reason *string, note string, err error) {
+	if !outOfArea {
+		return nil, "", nil
+	}
+	code, note := strings.TrimSpace(in.OutOfAreaReason), strings.TrimSpace(in.OutOfAreaNote)
+	switch {
+	case code == "" && !in.AskOutOfArea:
+		return nil, "", nil
+	case code == "":
+		return nil, "", kernel.Invalid("out_of_area_reason", "Select why the child is placed out of your council's area")
+	case kernel.Label(OutOfAreaReasons, code) == code:
+		return nil, "", kernel.Invalid("out_of_area_reason", "Select one of the reasons listed")
+	case code == "other" && note == "":
+		return nil, "", kernel.Invalid("out_of_area_note", "Enter why the child is placed out of your council's area")
+	case len([]rune(note)) > 500:
+		return nil, "", kernel.Invalid("out_of_area_note", "The reason must be 500 characters or fewer")
+	case code != "other":
+		note = ""
+	}
+	return &code, note, nil
 }
 
 // AwardError is err as a problem with the chosen bid, when it is one (the bid has been
@@ -166,7 +217,7 @@ func AwardError(err error) error {
 // the second finds no bed and gets ErrBedTaken. Bids can be awarded only once the
 // request has closed.
 func (s *Service) Award(ctx context.Context, requestID, councilID, bidID, by int64) (Placement, error) {
-	return s.award(ctx, requestID, councilID, bidID, by, "")
+	return s.award(ctx, requestID, councilID, bidID, by, nil)
 }
 
 // MaxAwardReason is the longest reason for an award Hearth keeps.
@@ -175,8 +226,12 @@ const MaxAwardReason = 2000
 // AwardConfirmed is the award step's award: like Award, with the commissioner's reason
 // for the choice, which is required when the bid is not ranked first (FieldErrors on
 // "reason"). The reason is kept on the placement.
-func (s *Service) AwardConfirmed(ctx context.Context, requestID, councilID, bidID, by int64, reason string) (Placement, error) {
-	reason = strings.TrimSpace(reason)
+//
+// When the home is out of the council's area, in.OutOfAreaReason is required too
+// (CheckOutOfAreaReason, FieldErrors on "out_of_area_reason" or "out_of_area_note").
+func (s *Service) AwardConfirmed(ctx context.Context, requestID, councilID, by int64, in AwardInput) (Placement, error) {
+	bidID := in.BidID
+	reason := strings.TrimSpace(in.Reason)
 	ev, err := s.Evaluate(ctx, requestID, councilID)
 	if err != nil {
 		return Placement{}, err
@@ -193,7 +248,8 @@ func (s *Service) AwardConfirmed(ctx context.Context, requestID, councilID, bidI
 	if err := CheckAwardReason(rank, reason); err != nil {
 		return Placement{}, err
 	}
-	return s.award(ctx, requestID, councilID, bidID, by, reason)
+	in.Reason = reason
+	return s.award(ctx, requestID, councilID, bidID, by, &in)
 }
 
 // CheckAwardReason checks the reason for awarding a bid of the given rank: required
@@ -212,6 +268,9 @@ func CheckAwardReason(rank int, reason string) error {
 // AwardNeed is what awarding a bid would need: the rules under which the award would
 // wait for an approver (none: it stands at once), with the distance they were judged on.
 type AwardNeed struct {
+	// OutOfArea: the home is outside the placing council's area (adjoining or not), so
+	// the award asks why (CheckOutOfAreaReason).
+	OutOfArea   bool
 	Rules       kernel.Codes
 	PolicyMiles *float64 // the framework's distance policy (nil: none)
 	Miles       float64  // from the child's home, to 0.1 mile
@@ -279,12 +338,17 @@ func awardNeeds(tx *gorm.DB, r PlacementRequest, councilID int64, b Bid, home Ho
 	// The rule is applied to the exact distance; the placement keeps it to 0.1 mile.
 	exact := geo.Miles(geo.Point{Lat: *r.HomeLat, Lon: *r.HomeLon}, geo.Point{Lat: home.Lat, Lon: home.Lon})
 	reasons := ApprovalReasons(exact, fw.DistantMiles, *placing.ONSCode, hostONS, adj, b.TotalWeekly(), ceiling)
-	return AwardNeed{Rules: kernel.Codes(reasons), PolicyMiles: fw.DistantMiles, Miles: math.Round(exact*10) / 10}, nil
+	return AwardNeed{OutOfArea: hostONS != *placing.ONSCode, Rules: kernel.Codes(reasons), PolicyMiles: fw.DistantMiles, Miles: math.Round(exact*10) / 10}, nil
 }
 
-// award is Award, keeping the commissioner's reason for the choice.
-func (s *Service) award(ctx context.Context, requestID, councilID, bidID, by int64, reason string) (Placement, error) {
+// award is Award, keeping the commissioner's reasons for the choice (in; nil: none
+// asked, as Award).
+func (s *Service) award(ctx context.Context, requestID, councilID, bidID, by int64, in *AwardInput) (Placement, error) {
 	var p Placement
+	reason := ""
+	if in != nil {
+		reason = in.Reason
+	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r PlacementRequest
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND council_id = ?", requestID, councilID).First(&r).Error; err != nil {
@@ -330,17 +394,24 @@ func (s *Service) award(ctx context.Context, requestID, councilID, bidID, by int
 		if err != nil {
 			return err
 		}
+		var ooaReason *string
+		var ooaNote string
+		if in != nil {
+			if ooaReason, ooaNote, err = CheckOutOfAreaReason(need.OutOfArea, *in); err != nil {
+				return err
+			}
+		}
 		miles, reasons := need.Miles, []string(need.Rules)
 		review := NextReviewDue(start, nil)
 		p = Placement{RequestID: r.ID, BidID: b.ID, CouncilID: councilID, ProviderID: b.ProviderID, HomeID: home.ID, Status: PlacementAwarded,
 			WeeklyFeePence: b.TotalWeekly(), StartDate: start, Miles: miles, ApprovalReasons: kernel.Codes(reasons), AwardedBy: nullID(by),
-			PolicyMiles: need.PolicyMiles, AwardReason: reason,
+			PolicyMiles: need.PolicyMiles, AwardReason: reason, OutOfAreaReason: ooaReason, OutOfAreaNote: ooaNote,
 			HostCouncilID: home.HostCouncilID, NoticeDays: b.NoticeDays, ReviewDate: &review}
 		if len(reasons) > 0 {
 			p.Status = PlacementAwaitingApproval
 		}
 		if err := tx.Select("RequestID", "BidID", "CouncilID", "ProviderID", "HomeID", "Status", "WeeklyFeePence", "StartDate", "Miles",
-			"ApprovalReasons", "PolicyMiles", "AwardReason", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
+			"ApprovalReasons", "PolicyMiles", "AwardReason", "OutOfAreaReason", "OutOfAreaNote", "AwardedBy", "HostCouncilID", "NoticeDays", "ReviewDate").Create(&p).Error; err != nil {
 			if errors.Is(err, gorm.ErrDuplicatedKey) {
 				return ErrAlreadyAwarded
 			}
@@ -361,7 +432,8 @@ func (s *Service) award(ctx context.Context, requestID, councilID, bidID, by int
 			return err
 		}
 		if err := audit.New(tx).Record(ctx, "request.award", "placement", fmt.Sprint(p.ID), map[string]any{"request_id": r.ID, "bid_id": b.ID,
-			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status, "reason": reason}); err != nil {
+			"home_id": home.ID, "miles": miles, "approval_reasons": reasons, "status": p.Status, "reason": reason,
+			"out_of_area_reason": ooaReason}); err != nil {
 			return err
 		}
 		if p.Status.AwaitingApproval() {

@@ -128,7 +128,8 @@ func loadDemoWork(ctx context.Context, a *app, lots map[string]int64) error {
 		if d.award == "" {
 			continue
 		}
-		if _, err := a.market.AwardConfirmed(ctx, r.ID, manchester.ID, bids[d.award], 0, d.reason); err != nil {
+		if _, err := a.market.AwardConfirmed(ctx, r.ID, manchester.ID, 0,
+			marketplace.AwardInput{BidID: bids[d.award], Reason: d.reason, OutOfAreaReason: "no_suitable_in_area"}); err != nil { // the reason is kept only when out of area
 			return fmt.Errorf("demo award on %s: %w", d.ref, err)
 		}
 	}

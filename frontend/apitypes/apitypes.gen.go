@@ -171,6 +171,39 @@ func (e AwardStatus) Valid() bool {
 	}
 }
 
+// Defines values for AwardRequestOutOfAreaReason.
+const (
+	AwardRequestOutOfAreaReasonChildWishes      AwardRequestOutOfAreaReason = "child_wishes"
+	AwardRequestOutOfAreaReasonNearFamily       AwardRequestOutOfAreaReason = "near_family"
+	AwardRequestOutOfAreaReasonNoSuitableInArea AwardRequestOutOfAreaReason = "no_suitable_in_area"
+	AwardRequestOutOfAreaReasonOther            AwardRequestOutOfAreaReason = "other"
+	AwardRequestOutOfAreaReasonSafeguarding     AwardRequestOutOfAreaReason = "safeguarding"
+	AwardRequestOutOfAreaReasonSiblingsTogether AwardRequestOutOfAreaReason = "siblings_together"
+	AwardRequestOutOfAreaReasonSpecialistNeeds  AwardRequestOutOfAreaReason = "specialist_needs"
+)
+
+// Valid indicates whether the value is a known member of the AwardRequestOutOfAreaReason enum.
+func (e AwardRequestOutOfAreaReason) Valid() bool {
+	switch e {
+	case AwardRequestOutOfAreaReasonChildWishes:
+		return true
+	case AwardRequestOutOfAreaReasonNearFamily:
+		return true
+	case AwardRequestOutOfAreaReasonNoSuitableInArea:
+		return true
+	case AwardRequestOutOfAreaReasonOther:
+		return true
+	case AwardRequestOutOfAreaReasonSafeguarding:
+		return true
+	case AwardRequestOutOfAreaReasonSiblingsTogether:
+		return true
+	case AwardRequestOutOfAreaReasonSpecialistNeeds:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for BedRequestClosedReason.
 const (
 	BedRequestClosedReasonMaintenance BedRequestClosedReason = "maintenance"
@@ -2437,9 +2470,18 @@ type AwardStatus string
 type AwardRequest struct {
 	BidId int64 `json:"bid_id"`
 
+	// OutOfAreaNote Why, in words: required (422 on out_of_area_note) with out_of_area_reason other, and kept only then.
+	OutOfAreaNote *string `json:"out_of_area_note,omitempty"`
+
+	// OutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): kept only when the home is outside the placing council's area, ignored otherwise. The web form requires it then; the API accepts it.
+	OutOfAreaReason *AwardRequestOutOfAreaReason `json:"out_of_area_reason,omitempty"`
+
 	// Reason Why this bid: required (422 on reason) when the bid is not the top score; stored on the placement and shown to the approver.
 	Reason *string `json:"reason,omitempty"`
 }
+
+// AwardRequestOutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): kept only when the home is outside the placing council's area, ignored otherwise. The web form requires it then; the API accepts it.
+type AwardRequestOutOfAreaReason string
 
 // BedRequest defines model for BedRequest.
 type BedRequest struct {
@@ -3210,6 +3252,65 @@ type Organisation struct {
 
 // OrganisationKind defines model for Organisation.Kind.
 type OrganisationKind string
+
+// OutOfArea defines model for OutOfArea.
+type OutOfArea struct {
+	AsOf       time.Time       `json:"as_of"`
+	Consortium OutOfAreaRow    `json:"consortium"`
+	Councils   []OutOfAreaRow  `json:"councils"`
+	Flows      []OutOfAreaFlow `json:"flows"`
+	From       time.Time       `json:"from"`
+}
+
+// OutOfAreaBand defines model for OutOfAreaBand.
+type OutOfAreaBand struct {
+	Band string `json:"band"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+}
+
+// OutOfAreaCount A count of children: suppressed (count 0) when under 5 and not zero.
+type OutOfAreaCount struct {
+	Count      int64 `json:"count"`
+	Suppressed bool  `json:"suppressed"`
+}
+
+// OutOfAreaFlow defines model for OutOfAreaFlow.
+type OutOfAreaFlow struct {
+	From string `json:"from"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+
+	// To the host council, or "Outside England"
+	To string `json:"to"`
+}
+
+// OutOfAreaRow defines model for OutOfAreaRow.
+type OutOfAreaRow struct {
+	// Adjoining A count of children: suppressed (count 0) when under 5 and not zero.
+	Adjoining OutOfAreaCount  `json:"adjoining"`
+	Bands     []OutOfAreaBand `json:"bands"`
+
+	// Council the council, or "All councils" for the consortium
+	Council string `json:"council"`
+
+	// Further A count of children: suppressed (count 0) when under 5 and not zero.
+	Further OutOfAreaCount `json:"further"`
+
+	// InArea A count of children: suppressed (count 0) when under 5 and not zero.
+	InArea OutOfAreaCount `json:"in_area"`
+
+	// Placements A count of children: suppressed (count 0) when under 5 and not zero.
+	Placements OutOfAreaCount `json:"placements"`
+
+	// ShareWithin20Miles of placements; absent under 5 placements
+	ShareWithin20Miles *float32 `json:"share_within_20_miles,omitempty"`
+
+	// Within20Miles A count of children: suppressed (count 0) when under 5 and not zero.
+	Within20Miles OutOfAreaCount `json:"within_20_miles"`
+}
 
 // PendingApproval defines model for PendingApproval.
 type PendingApproval struct {

@@ -492,6 +492,30 @@ var endReasons = struct {
 
 var medianWeeks = map[string]float64{"fostering": 60, "residential": 34, "supported_16_17": 30}
 
+// outOfAreaReasons weight why councils place out of area (migration 00033's codes;
+// "other" is left out, as it needs words): mostly no suitable home in area.
+var outOfAreaReasons = []struct {
+	code   string
+	weight int
+}{{"no_suitable_in_area", 55}, {"specialist_needs", 15}, {"safeguarding", 12}, {"near_family", 10}, {"siblings_together", 5}, {"child_wishes", 3}}
+
+// outOfAreaReason is the reason recorded on placement id when it is out of area (nil
+// in area), chosen by a hash of the id so that the generator's random stream, and so
+// every other figure of a seed, stays as it was.
+func outOfAreaReason(out bool, id localID) any {
+	if !out {
+		return nil
+	}
+	n := int(uint64(id) * 2654435761 % 100)
+	for _, r := range outOfAreaReasons {
+		if n < r.weight {
+			return r.code
+		}
+		n -= r.weight
+	}
+	return outOfAreaReasons[0].code
+}
+
 func (g *historyGen) placement(c *histCouncil, l histLot, ch child, req, bid localID, home histHome, tier string, fee int64, miles float64, out bool, start, awardedAt time.Time) {
 	id := localID(len(g.placements) + 1)
 	reasons := []string{}
@@ -549,7 +573,7 @@ func (g *historyGen) placement(c *histCouncil, l histLot, ch child, req, bid loc
 		last = end
 	}
 	g.placements = append(g.placements, []any{id, req, bid, c.id, home.provider, home.id, status, fee, start, miles, reasons, awardedAt,
-		decided, home.host, 28, start.AddDate(0, 0, 28), start, endOn, endReason, policy, yes, consulted, yes, consulted, yes, consulted})
+		decided, home.host, 28, start.AddDate(0, 0, 28), start, endOn, endReason, policy, yes, consulted, yes, consulted, yes, consulted, outOfAreaReason(out, id)})
 	g.sum.Placements++
 	// Fees: the award's; an annual uplift on each anniversary; sometimes added support.
 	g.fees = append(g.fees, []any{id, start, fee, "Awarded", awardedAt})
@@ -674,7 +698,7 @@ func (g *historyGen) write(ctx context.Context, tx pgx.Tx) error {
 	}{
 		{"placements", []string{"id", "request_id", "bid_id", "council_id", "provider_id", "home_id", "status", "weekly_fee_pence", "start_date", "miles",
 			"approval_reasons", "awarded_at", "decided_at", "host_council_id", "notice_days", "review_date", "started_on", "ended_on", "end_reason",
-			"policy_miles", "wishes_consulted", "wishes_on", "iro_consulted", "iro_on", "host_consulted", "host_on"}, g.placements},
+			"policy_miles", "wishes_consulted", "wishes_on", "iro_consulted", "iro_on", "host_consulted", "host_on", "out_of_area_reason"}, g.placements},
 		{"placement_fees", []string{"placement_id", "effective_from", "core_pence", "reason", "changed_at"}, g.fees},
 		{"placement_incidents", []string{"placement_id", "kind", "started_at", "ended_at", "reported_at"}, g.incidents},
 	}
