@@ -195,6 +195,9 @@ func (s *Server) routes() {
 	// Regional intelligence: the consortium's admins and its councils' commissioners.
 	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+	s.route(get, "/intelligence/time-to-place", intelRoles, s.timeToPlace)
+	s.route(get, "/intelligence/time-to-place.csv", intelRoles, s.timeToPlaceCSV)
+	s.route(get, "/api/v1/intelligence/time-to-place", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiTimeToPlace)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
