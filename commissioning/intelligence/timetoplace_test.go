@@ -66,9 +66,18 @@ func TestTimeToPlaceTwoConsortia(t *testing.T) {
 	ctx := context.Background()
 	db, svc, ids := historyWorld(t, 600, 400, 1, northWest, london)
 	nw := ids[northWest]
+	if got, err := svc.TimeToPlace(ctx, intelligence.Scope{Consortium: nw}); err != nil || !got.AsOf.IsZero() || len(got.Rows) != 0 {
+		t.Fatalf("before any refresh: %+v, %v", got, err)
+	}
+	if err := svc.RefreshTimeToPlace(ctx); err != nil {
+		t.Fatal(err)
+	}
 	got, err := svc.TimeToPlace(ctx, intelligence.Scope{Consortium: nw})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !got.AsOf.Equal(today) || !got.From.Equal(today.AddDate(-1, 0, 0)) {
+		t.Errorf("as of %s from %s", got.AsOf, got.From)
 	}
 	var total int64
 	for _, r := range got.Rows {
@@ -139,15 +148,32 @@ func TestTimeToPlaceTwoConsortia(t *testing.T) {
 	if own == 0 || own >= cons || cons != total {
 		t.Errorf("council counted %d, consortium %d (want %d)", own, cons, total)
 	}
+	// The summary's invariants are the database's.
+	for name, stmt := range map[string]string{
+		"more started than awarded": `INSERT INTO intel_time_to_place (consortium_id, lot, emergency, awards, award_median_hours, award_p90_hours, started, start_median_days, start_p90_days) VALUES ($1, 'x', true, 1, 1, 2, 2, 1, 1)`,
+		"started without times":     `INSERT INTO intel_time_to_place (consortium_id, lot, emergency, awards, award_median_hours, award_p90_hours, started) VALUES ($1, 'x', true, 3, 1, 2, 2)`,
+		"median over p90":           `INSERT INTO intel_time_to_place (consortium_id, lot, emergency, awards, award_median_hours, award_p90_hours, started) VALUES ($1, 'x', true, 3, 5, 2, 0)`,
+		"a group twice":             `INSERT INTO intel_time_to_place (consortium_id, lot, emergency, awards, award_median_hours, award_p90_hours, started) SELECT consortium_id, lot, emergency, 9, 1, 2, 0 FROM intel_time_to_place WHERE consortium_id = $1 AND council_id IS NULL LIMIT 1`,
+	} {
+		if _, err := db.Pool.Exec(ctx, stmt, nw); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
 }
 
 // BenchmarkTimeToPlace times the view for the largest consortium on national history
-// (3,000 homes; 30,000 starts a year for three years):
+// (3,000 homes; 30,000 starts a year for three years), read from its summary (the
+// refresh's time is logged):
 //
 //	go test ./commissioning/intelligence/ -run '^$' -bench TimeToPlace -benchtime 200x
 func BenchmarkTimeToPlace(b *testing.B) {
 	ctx := context.Background()
 	db, svc, _ := historyWorld(b, 3000, 30000, 3)
+	start := time.Now()
+	if err := svc.RefreshTimeToPlace(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("refresh took %s", time.Since(start).Round(time.Millisecond))
 	var biggest int64
 	if err := db.Pool.QueryRow(ctx, `SELECT c.consortium_id FROM placements p JOIN organisations c ON c.id = p.council_id
 		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`).Scan(&biggest); err != nil {
