@@ -95,21 +95,23 @@ func timeChart(title string, rows []intelligence.PlaceTime) template.HTML {
 	if len(shown) == 0 || top == 0 {
 		return ""
 	}
-	const w, rowH, labelW = 560.0, 34.0, 210.0
+	// Each row: its name above a bar to the median and a lighter bar on to the 90th
+	// percentile, so that long lot names fit a phone's width.
+	const w, rowH = 480.0, 46.0
 	h := rowH * float64(len(shown))
+	scale := (w - 4) / top
 	var alt []string
 	var b strings.Builder
 	for i, r := range shown {
 		name := r.Lot + ", " + strings.ToLower(urgency(r.Emergency))
 		alt = append(alt, fmt.Sprintf("%s: median %s, 90th percentile %s", name, hoursText(r.AwardMedian), hoursText(r.AwardP90)))
 		y := float64(i) * rowH
-		scale := (w - labelW - 10) / top
-		fmt.Fprintf(&b, `<text x="0" y="%.1f" font-size="13">%s</text>`, y+20, template.HTMLEscapeString(name))
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="20" fill="#9fc5e8"/>`, labelW, y+6, r.AwardP90*scale)
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="20" fill="#1d70b8"/>`, labelW, y+6, r.AwardMedian*scale)
+		fmt.Fprintf(&b, `<text x="0" y="%.1f" font-size="16" fill="#0b0c0c">%s</text>`, y+16, template.HTMLEscapeString(name))
+		fmt.Fprintf(&b, `<rect x="0" y="%.1f" width="%.1f" height="18" fill="#9fc5e8"/>`, y+22, r.AwardP90*scale)
+		fmt.Fprintf(&b, `<rect x="0" y="%.1f" width="%.1f" height="18" fill="#1d70b8"/>`, y+22, r.AwardMedian*scale)
 	}
 	label := title + ", request submitted to award: " + strings.Join(alt, "; ")
-	return template.HTML(fmt.Sprintf(`<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="%s" data-testid="time-chart">%s</svg>`+
+	return template.HTML(fmt.Sprintf(`<svg viewBox="0 0 %.0f %.0f" width="100%%" class="hearth-bars" role="img" aria-label="%s" data-testid="time-chart">%s</svg>`+
 		`<ul class="govuk-list hearth-legend"><li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect width="12" height="12" fill="#1d70b8"/></svg> median</li>`+
 		`<li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect width="12" height="12" fill="#9fc5e8"/></svg> 90th percentile</li></ul>`,
 		w, h, template.HTMLEscapeString(label), b.String()))
