@@ -195,6 +195,8 @@ func (s *Server) routes() {
 	// Regional intelligence: the consortium's admins and its councils' commissioners.
 	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+	s.route(get, "/intelligence/market", intelRoles, s.market)
+	s.route(get, "/intelligence/market.csv", intelRoles, s.marketCSV)
 	s.route(get, "/intelligence/time-to-place", intelRoles, s.timeToPlace)
 	s.route(get, "/intelligence/time-to-place.csv", intelRoles, s.timeToPlaceCSV)
 	s.route(get, "/api/v1/intelligence/time-to-place", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiTimeToPlace)
