@@ -198,6 +198,11 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence/out-of-area", intelRoles, s.outOfArea)
 	s.route(get, "/intelligence/out-of-area.csv", intelRoles, s.outOfAreaCSV)
 	s.route(get, "/intelligence/out-of-area-return.csv", intelRoles, s.outOfAreaReturnCSV)
+	s.route(get, "/intelligence/market", intelRoles, s.market)
+	s.route(get, "/intelligence/market.csv", intelRoles, s.marketCSV)
+	s.route(get, "/intelligence/time-to-place", intelRoles, s.timeToPlace)
+	s.route(get, "/intelligence/time-to-place.csv", intelRoles, s.timeToPlaceCSV)
+	s.route(get, "/api/v1/intelligence/time-to-place", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiTimeToPlace)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)

@@ -16,6 +16,8 @@ const (
 	mailSweepEvery   = 15 * time.Second
 	closeDueEvery    = 15 * time.Second
 	stripeCallsEvery = 5 * time.Second
+	// intelligenceEvery is how often the regional intelligence summaries are refreshed.
+	intelligenceEvery = 15 * time.Minute
 )
 
 // stopJobsTimeout is how long running jobs get to finish at shutdown.
@@ -55,6 +57,8 @@ func (a *app) tasks() []jobs.Task {
 			return err
 		}},
 		{Name: "secure_referral_reminders", Every: time.Hour, Run: discard(mailed.RemindDue)},
+		// Regional intelligence's summaries (issue 15): their pages show this refresh's time.
+		{Name: "refresh_time_to_place", Every: intelligenceEvery, Run: a.intel.RefreshTimeToPlace},
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+// TestMain (dbtest.Main) is in timetoplace_test.go: one per test binary.
 
 // outOfAreaFixture is two consortia. A: Hartlepool (E06000001) and Stockton-on-Tees
 // (E06000004, adjoining Hartlepool), with an override making Middlesbrough (E06000002)

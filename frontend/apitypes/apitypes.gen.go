@@ -1173,6 +1173,24 @@ func (e PendingApprovalApprovalReasons) Valid() bool {
 	}
 }
 
+// Defines values for PlaceTimeScope.
+const (
+	PlaceTimeScopeConsortium PlaceTimeScope = "consortium"
+	PlaceTimeScopeCouncil    PlaceTimeScope = "council"
+)
+
+// Valid indicates whether the value is a known member of the PlaceTimeScope enum.
+func (e PlaceTimeScope) Valid() bool {
+	switch e {
+	case PlaceTimeScopeConsortium:
+		return true
+	case PlaceTimeScopeCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for PlacementAccess.
 const (
 	PlacementAccessCouncil  PlacementAccess = "council"
@@ -3345,6 +3363,37 @@ type PendingApproval struct {
 // PendingApprovalApprovalReasons defines model for PendingApproval.ApprovalReasons.
 type PendingApprovalApprovalReasons string
 
+// PlaceTime defines model for PlaceTime.
+type PlaceTime struct {
+	// AwardMedianHours median hours from submission to award
+	AwardMedianHours *float64 `json:"award_median_hours,omitempty"`
+
+	// AwardP90Hours 90th percentile hours from submission to award
+	AwardP90Hours *float64 `json:"award_p90_hours,omitempty"`
+
+	// Awards A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Awards SuppressedCount `json:"awards"`
+
+	// Emergency emergency requests (true) or planned ones
+	Emergency bool   `json:"emergency"`
+	Lot       string `json:"lot"`
+
+	// Scope whose figures: the consortium's or the signed-in council's
+	Scope PlaceTimeScope `json:"scope"`
+
+	// StartMedianDays median days from award to start
+	StartMedianDays *float64 `json:"start_median_days,omitempty"`
+
+	// StartP90Days 90th percentile days from award to start
+	StartP90Days *float64 `json:"start_p90_days,omitempty"`
+
+	// Started A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Started SuppressedCount `json:"started"`
+}
+
+// PlaceTimeScope whose figures: the consortium's or the signed-in council's
+type PlaceTimeScope string
+
 // Placement A placement as the caller may see it. The host council gets no profile, fee or agreement: those properties are absent.
 type Placement struct {
 	// Access council: the placing council; provider; host: the council the home is in, which sees only what the host notice says
@@ -3904,10 +3953,29 @@ type SuggestionAccepted struct {
 // SuggestionAcceptedAction defines model for SuggestionAccepted.Action.
 type SuggestionAcceptedAction string
 
+// SuppressedCount A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+type SuppressedCount struct {
+	// N the count; absent when suppressed
+	N *int64 `json:"n,omitempty"`
+
+	// Suppressed true: fewer than 5, not shown
+	Suppressed bool `json:"suppressed"`
+}
+
 // SuspensionRequest defines model for SuspensionRequest.
 type SuspensionRequest struct {
 	// Reason Why the provider is suspended; it is emailed to the provider's administrators
 	Reason string `json:"reason"`
+}
+
+// TimeToPlace defines model for TimeToPlace.
+type TimeToPlace struct {
+	// AsOf data as of
+	AsOf time.Time `json:"as_of"`
+
+	// From awards from this instant (12 months before as_of)
+	From time.Time   `json:"from"`
+	Rows []PlaceTime `json:"rows"`
 }
 
 // User defines model for User.
