@@ -11,6 +11,9 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
+// ErrNotAnArea is an area filter that is not one of the consortium's councils.
+var ErrNotAnArea = kernel.NewError(kernel.ErrInvalid, "not_an_area", "Choose an area from the list: one of the consortium's councils")
+
 // AgeBands are the sufficiency view's age bands (the children looked after return's).
 var AgeBands = []kernel.Option{{Code: "0-4", Label: "Under 5"}, {Code: "5-9", Label: "5 to 9"}, {Code: "10-15", Label: "10 to 15"}, {Code: "16+", Label: "16 and over"}}
 
@@ -18,10 +21,17 @@ var lotCode = regexp.MustCompile(`^[a-z0-9_]{2,40}$`)
 
 var ageBandRange = map[string][2]int{"0-4": {0, 4}, "5-9": {5, 9}, "10-15": {10, 15}, "16+": {16, 25}}
 
-// SufficiencyFilter narrows demand to a lot (code), a need, an age band and a sex; empty
-// fields do not narrow.
+// SufficiencyFilter narrows demand to a lot (code), a need, an age band, a sex and an
+// area (a member council, by id: the children it placed); empty fields do not narrow.
 type SufficiencyFilter struct {
 	Lot, Need, AgeBand, Sex string
+	Area                    int64
+}
+
+// Area is a member council, as the area filter lists it.
+type Area struct {
+	ID   int64
+	Name string
 }
 
 // Valid reports the first field that is not one of its list (empty is valid).
@@ -112,6 +122,7 @@ type Sufficiency struct {
 	AsOf       time.Time
 	Filter     SufficiencyFilter
 	Lots       []string // the consortium's lot codes, for the filter
+	Areas      []Area   // the consortium's member councils, for the filter
 	Consortium SufficiencyFigures
 	Council    *SufficiencyFigures
 	Supply     []LotSupply
@@ -136,6 +147,12 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		WHERE fw.consortium_id = ? AND l.placement_type <> 'secure_welfare' ORDER BY 1`, sc.Consortium).Scan(&out.Lots).Error; err != nil {
 		return nil, err
 	}
+	if err := db.Raw(`SELECT id, name FROM organisations WHERE kind = 'council' AND consortium_id = ? ORDER BY name`, sc.Consortium).Scan(&out.Areas).Error; err != nil {
+		return nil, err
+	}
+	if f.Area != 0 && !slices.ContainsFunc(out.Areas, func(a Area) bool { return a.ID == f.Area }) {
+		return nil, ErrNotAnArea
+	}
 	lo, hi := 0, 25
 	if r, ok := ageBandRange[f.AgeBand]; ok {
 		lo, hi = r[0], r[1]
@@ -145,7 +162,7 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 			SELECT r.id, r.council_id = ? AS mine, date_trunc('month', r.submitted_at AT TIME ZONE 'UTC') AS month, l.code AS lot
 			FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
 			WHERE c.consortium_id = ? AND r.status <> 'draft' AND r.submitted_at >= ? AND r.submitted_at < ?
-			  AND (? = '' OR ? = ANY (r.needs)) AND (? = '' OR r.sex = ?) AND r.age_years BETWEEN ? AND ?)
+			  AND (? = '' OR ? = ANY (r.needs)) AND (? = '' OR r.sex = ?) AND r.age_years BETWEEN ? AND ? AND (?::bigint = 0 OR r.council_id = ?))
 		SELECT r.month, r.lot, r.mine, count(*) AS requests, coalesce(sum(i.n), 0) AS reached, coalesce(sum(b.n), 0) AS bids,
 			coalesce(sum(d.n), 0) AS declines, count(p.request_id) AS awards, count(*) FILTER (WHERE coalesce(b.n, 0) = 0) AS no_bid
 		FROM r
@@ -154,7 +171,7 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		LEFT JOIN (SELECT request_id, count(*) AS n FROM declines GROUP BY 1) d ON d.request_id = r.id
 		LEFT JOIN (SELECT DISTINCT request_id FROM placements WHERE status <> 'refused') p ON p.request_id = r.id
 		GROUP BY 1, 2, 3`, sc.Council, sc.Consortium, from, this.AddDate(0, 1, 0),
-		f.Need, f.Need, f.Sex, f.Sex, lo, hi).Scan(&rows).Error; err != nil {
+		f.Need, f.Need, f.Sex, f.Sex, lo, hi, f.Area, f.Area).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	var reasons []struct {
@@ -165,12 +182,12 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	year := this.AddDate(-1, 0, 0)
 	if err := db.Raw(`SELECT 'decline' AS kind, d.reason, r.council_id = ? AS mine, count(*) AS n
 		FROM declines d JOIN placement_requests r ON r.id = d.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) GROUP BY 1, 2, 3
+		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3
 		UNION ALL
 		SELECT 'exclusion', e.rule, r.council_id = ?, count(*)
 		FROM request_exclusions e JOIN placement_requests r ON r.id = e.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) GROUP BY 1, 2, 3`,
-		sc.Council, sc.Consortium, year, f.Lot, f.Lot, sc.Council, sc.Consortium, year, f.Lot, f.Lot).Scan(&reasons).Error; err != nil {
+		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3`,
+		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area, sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&reasons).Error; err != nil {
 		return nil, err
 	}
 	var placed []struct {
@@ -180,8 +197,8 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	if err := db.Raw(`SELECT p.council_id = ? AS mine, count(*) AS placed, count(*) FILTER (WHERE h.host_council_id IS DISTINCT FROM p.council_id) AS out
 		FROM placements p JOIN homes h ON h.id = p.home_id JOIN organisations c ON c.id = p.council_id
 		JOIN placement_requests r ON r.id = p.request_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND p.status <> 'refused' AND p.awarded_at >= ? AND (? = '' OR l.code = ?) GROUP BY 1`,
-		sc.Council, sc.Consortium, year, f.Lot, f.Lot).Scan(&placed).Error; err != nil {
+		WHERE c.consortium_id = ? AND p.status <> 'refused' AND p.awarded_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR p.council_id = ?) GROUP BY 1`,
+		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&placed).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Raw(`SELECT l.code AS lot, count(DISTINCT h.id) AS homes, coalesce(sum(h.registered_places), 0) AS beds, coalesce(sum(h.beds_free), 0) AS beds_free

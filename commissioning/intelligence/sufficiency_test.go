@@ -2,6 +2,7 @@ package intelligence_test
 
 import (
 	"context"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -100,6 +101,17 @@ func TestSufficiencyTwoConsortia(t *testing.T) {
 	}
 	if mine.Council == nil || mine.Council.Placed.N > mine.Consortium.Placed.N || mine.Consortium.Placed != after.Consortium.Placed {
 		t.Fatalf("council %+v beside consortium %+v", mine.Council.Placed, mine.Consortium.Placed)
+	}
+	// An area filter narrows to one council; another consortium's council is refused.
+	area, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{Area: council})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if area.Consortium.Placed != mine.Council.Placed {
+		t.Errorf("area %d placed %+v; the council's own figure is %+v", council, area.Consortium.Placed, mine.Council.Placed)
+	}
+	if _, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{Area: bFig.Areas[0].ID}); !errors.Is(err, intelligence.ErrNotAnArea) {
+		t.Errorf("B's council as A's area: %v", err)
 	}
 	// A bad filter is refused by name.
 	if f, ok := (intelligence.SufficiencyFilter{AgeBand: "0-99"}).Valid(); ok || f != "age" {
