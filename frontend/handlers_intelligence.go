@@ -15,7 +15,9 @@ type intelligenceView struct {
 
 // intelligenceViews are the regional intelligence views, in the index's order. Each has
 // its page (a chart with its data table), a CSV and an API route.
-var intelligenceViews = []intelligenceView{}
+var intelligenceViews = []intelligenceView{
+	{Title: "Sufficiency", Href: "/intelligence/sufficiency", About: "Demand against supply by lot, need, age, sex and area, month by month; beds registered and free; a 12-month projection of demand; and a one-page summary for your sufficiency strategy."},
+}
 
 // intelligenceScope is the scope of the signed-in user's organisation: its consortium,
 // or its council beside its consortium (403 for anyone else).

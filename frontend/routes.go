@@ -195,6 +195,9 @@ func (s *Server) routes() {
 	// Regional intelligence: the consortium's admins and its councils' commissioners.
 	intelRoles := Roles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner)
 	s.route(get, "/intelligence", intelRoles, s.intelligenceIndex)
+	s.route(get, "/intelligence/sufficiency", intelRoles, s.sufficiencyPage)
+	s.route(get, "/intelligence/sufficiency.csv", intelRoles, s.sufficiencyCSV)
+	s.route(get, "/intelligence/sufficiency/summary", intelRoles, s.sufficiencySummary)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)

@@ -14,6 +14,9 @@ import (
 // ErrNotAnArea is an area filter that is not one of the consortium's councils.
 var ErrNotAnArea = kernel.NewError(kernel.ErrInvalid, "not_an_area", "Choose an area from the list: one of the consortium's councils")
 
+// ErrNotALot is a lot filter that is not one of the consortium's lots.
+var ErrNotALot = kernel.NewError(kernel.ErrInvalid, "not_a_lot", "Choose a lot from the list: one of the consortium's lots")
+
 // AgeBands are the sufficiency view's age bands (the children looked after return's).
 var AgeBands = []kernel.Option{{Code: "0-4", Label: "Under 5"}, {Code: "5-9", Label: "5 to 9"}, {Code: "10-15", Label: "10 to 15"}, {Code: "16+", Label: "16 and over"}}
 
@@ -149,6 +152,9 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	}
 	if err := db.Raw(`SELECT id, name FROM organisations WHERE kind = 'council' AND consortium_id = ? ORDER BY name`, sc.Consortium).Scan(&out.Areas).Error; err != nil {
 		return nil, err
+	}
+	if f.Lot != "" && !slices.Contains(out.Lots, f.Lot) {
+		return nil, ErrNotALot
 	}
 	if f.Area != 0 && !slices.ContainsFunc(out.Areas, func(a Area) bool { return a.ID == f.Area }) {
 		return nil, ErrNotAnArea

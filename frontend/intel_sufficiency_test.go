@@ -1,0 +1,45 @@
+package frontend
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestSufficiencyPages: a commissioner sees their council beside the consortium, the
+// consortium admin the consortium alone; the summary and the CSV answer; bad filters are
+// a clear 400; a provider is refused.
+func TestSufficiencyPages(t *testing.T) {
+	h := newHarness(t)
+	com := h.signIn("commissioner@manchester.test")
+	r := com.get("/intelligence/sufficiency")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Data as of") || !strings.Contains(r.Body, `data-testid="demand-council"`) ||
+		!strings.Contains(r.Body, `data-testid="method"`) || !strings.Contains(r.Body, "live requests only") {
+		t.Fatalf("commissioner's page: %d\n%s", r.Status, r.Body)
+	}
+	if r := com.get("/intelligence"); !strings.Contains(r.Body, `href="/intelligence/sufficiency"`) {
+		t.Errorf("the index does not list the view")
+	}
+	if r := com.get("/intelligence/sufficiency/summary?lot=residential"); r.Status != http.StatusOK || !strings.Contains(r.Body, "Sufficiency summary: Manchester") {
+		t.Errorf("summary: %d", r.Status)
+	}
+	csv := com.get("/intelligence/sufficiency.csv?sex=female&age=10-15")
+	if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(csv.Body, "Demand by month: your council") || !strings.Contains(csv.Body, "Month,Requests,Providers reached,Bids,Declines,Awards,No bid") {
+		t.Errorf("CSV: %d %q\n%s", csv.Status, csv.Header.Get("Content-Type"), csv.Body)
+	}
+	for _, q := range []string{"age=99", "sex=other", "need=flying", "lot=Robert%27%29", "lot=fostering_ifa", "area=x", "area=" + strconv.FormatInt(h.orgs["leeds"].ID, 10)} {
+		if r := com.get("/intelligence/sufficiency?" + strings.ReplaceAll(q, " ", "+")); r.Status != http.StatusBadRequest || !strings.Contains(strings.ToLower(r.Body), "from the list") {
+			t.Errorf("%s: %d", q, r.Status)
+		}
+	}
+	admin := h.signIn("admin@consortium.test")
+	r = admin.get("/intelligence/sufficiency?area=" + strconv.FormatInt(h.orgs["liverpool"].ID, 10))
+	if r.Status != http.StatusOK || strings.Contains(r.Body, `data-testid="demand-council"`) || !strings.Contains(r.Body, `data-testid="demand-chart"`) {
+		t.Errorf("consortium admin's page: %d", r.Status)
+	}
+	if r := h.signIn("admin@providerx.test").get("/intelligence/sufficiency"); r.Status != http.StatusForbidden {
+		t.Errorf("a provider: %d, want 403", r.Status)
+	}
+}
