@@ -14,6 +14,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
+	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
@@ -287,4 +288,53 @@ func projectionChart(p intelligence.LotProjection) template.HTML {
 	}
 	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1d70b8" stroke-width="2" stroke-dasharray="5 3"/></svg></figure>`, strings.Join(line, " "))
 	return template.HTML(b.String())
+}
+
+// apiSufficiency is GET /api/v1/intelligence/sufficiency.
+func (s *Server) apiSufficiency(c echo.Context) error {
+	v, err := s.sufficiency(c)
+	if err != nil {
+		return err
+	}
+	out := apitypes.Sufficiency{AsOf: v.AsOf, Lots: append([]string{}, v.Lots...), Consortium: apiSufficiencyFigures(v.Consortium), Supply: []apitypes.SufficiencyLotSupply{}}
+	if v.Council != nil {
+		f := apiSufficiencyFigures(*v.Council)
+		out.Council = &f
+	}
+	for _, l := range v.Supply {
+		out.Supply = append(out.Supply, apitypes.SufficiencyLotSupply{Lot: l.Lot, Homes: l.Homes, Beds: l.Beds, BedsFree: l.BedsFree, OccupancyPercent: l.Occupancy()})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func apiSufficiencyFigures(f intelligence.SufficiencyFigures) apitypes.SufficiencyFigures {
+	count := func(c intelligence.Count) apitypes.SufficiencyCount {
+		return apitypes.SufficiencyCount{N: c.N, Suppressed: c.Suppressed}
+	}
+	reasons := func(rs []intelligence.Reason) []apitypes.SufficiencyReason {
+		out := []apitypes.SufficiencyReason{}
+		for _, r := range rs {
+			out = append(out, apitypes.SufficiencyReason{Reason: r.Reason, Count: r.N})
+		}
+		return out
+	}
+	out := apitypes.SufficiencyFigures{Months: []apitypes.SufficiencyMonth{}, Declines: reasons(f.Declines), Exclusions: reasons(f.Exclusions),
+		Projection: []apitypes.SufficiencyProjection{}, Placed: count(f.Placed), OutOfArea: count(f.OutOfArea)}
+	for _, m := range f.Months {
+		out.Months = append(out.Months, apitypes.SufficiencyMonth{Month: m.Month.Format("2006-01"), Requests: count(m.Requests), Reached: m.Reached, Bids: m.Bids,
+			Declines: m.Declines, Awards: count(m.Awards), NoBid: count(m.NoBid)})
+	}
+	for _, p := range f.Projection {
+		ap := apitypes.SufficiencyProjection{Lot: p.Lot, Months: []apitypes.SufficiencyForecast{}}
+		for _, m := range p.Months {
+			fc := apitypes.SufficiencyForecast{Month: m.Month.Format("2006-01"), Point: m.Point}
+			if !m.NoInterval {
+				lo, hi := m.Low, m.High
+				fc.Low, fc.High = &lo, &hi
+			}
+			ap.Months = append(ap.Months, fc)
+		}
+		out.Projection = append(out.Projection, ap)
+	}
+	return out
 }

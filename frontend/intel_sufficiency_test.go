@@ -43,3 +43,24 @@ func TestSufficiencyPages(t *testing.T) {
 		t.Errorf("a provider: %d, want 403", r.Status)
 	}
 }
+
+// TestSufficiencyAPI: the API answers in the documented shape (the harness validates it
+// against openapi.json), the council beside the consortium; a bad filter is a 400.
+func TestSufficiencyAPI(t *testing.T) {
+	h := newHarness(t)
+	tok := h.token("commissioner@manchester.test")
+	status, body := h.api(http.MethodGet, "/api/v1/intelligence/sufficiency?sex=female", tok, "")
+	if status != http.StatusOK || body["council"] == nil || body["consortium"] == nil {
+		t.Fatalf("commissioner: %d %v", status, body)
+	}
+	if status, _ := h.api(http.MethodGet, "/api/v1/intelligence/sufficiency?age=7", tok, ""); status != http.StatusBadRequest {
+		t.Errorf("age=7: %d, want 400", status)
+	}
+	status, body = h.api(http.MethodGet, "/api/v1/intelligence/sufficiency", h.token("admin@consortium.test"), "")
+	if status != http.StatusOK || body["council"] != nil {
+		t.Errorf("consortium admin: %d %v", status, body)
+	}
+	if status, _ := h.api(http.MethodGet, "/api/v1/intelligence/sufficiency", h.token("admin@providerx.test"), ""); status != http.StatusForbidden {
+		t.Errorf("provider: %d, want 403", status)
+	}
+}

@@ -227,6 +227,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/homes", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiHomes)
 	s.route(get, "/api/v1/homes/:id", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiHome)
 	s.route(http.MethodPut, "/api/v1/homes/:id/vacancies", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiSetVacancy)
+	s.route(get, "/api/v1/intelligence/sufficiency", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiSufficiency)
 	s.route(get, "/api/v1/vacancies", APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin), s.apiVacancies)
 
 	// Placement requests and sealed bids.

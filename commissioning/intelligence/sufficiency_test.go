@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -117,4 +118,41 @@ func TestSufficiencyTwoConsortia(t *testing.T) {
 	if f, ok := (intelligence.SufficiencyFilter{AgeBand: "0-99"}).Valid(); ok || f != "age" {
 		t.Errorf("age band 0-99: %q %v", f, ok)
 	}
+}
+
+// BenchmarkSufficiency times the view on national history (3,000 homes; 30,000 starts a
+// year for three years, every consortium) for the largest consortium and one of its
+// councils, and reports the 95th percentile.
+//
+//	go test ./commissioning/intelligence/ -run '^$' -bench Sufficiency -benchtime 100x
+func BenchmarkSufficiency(b *testing.B) {
+	ctx := context.Background()
+	db, svc, _, _ := world(b, 3000)
+	if _, err := nationalseed.LoadHistory(ctx, db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3, StartsPerYear: 30000, Today: today}); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
+		b.Fatal(err)
+	}
+	var big struct{ Consortium, Council int64 }
+	if err := db.Gorm.Raw(`SELECT c.consortium_id AS consortium, max(p.council_id) AS council FROM placements p JOIN organisations c ON c.id = p.council_id
+		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`).Scan(&big).Error; err != nil {
+		b.Fatal(err)
+	}
+	var placements int64
+	db.Gorm.Raw("SELECT count(*) FROM placements").Scan(&placements)
+	scopes := []intelligence.Scope{{Consortium: big.Consortium}, {Consortium: big.Consortium, Council: big.Council}}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := svc.Sufficiency(ctx, scopes[i%2], intelligence.SufficiencyFilter{}); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(placements), "placements")
 }
