@@ -80,7 +80,7 @@ func demandTable(caption, testID string, fig intelligence.SufficiencyFigures) da
 func reasonsTable(caption, testID string, rs []intelligence.Reason, label func(string) string) dataTable {
 	t := dataTable{Caption: caption, TestID: testID, Head: []string{"Reason", "Count"}}
 	for _, r := range rs {
-		t.Rows = append(t.Rows, []string{label(r.Reason), strconv.FormatInt(r.N, 10)})
+		t.Rows = append(t.Rows, []string{label(r.Reason), countText(r.N)})
 	}
 	return t
 }
@@ -215,7 +215,7 @@ func (s *Server) sufficiencyCSV(c echo.Context) error {
 }
 
 // The demand chart's size and margins.
-const chartW, chartH, chartLeft, chartBottom = 640.0, 220.0, 36.0, 24.0
+const chartW, chartH, chartLeft, chartRight, chartBottom = 660.0, 220.0, 36.0, 24.0, 24.0
 
 // demandChart draws monthly requests as bars, with awards and requests that drew no bid
 // as lines on the same scale; suppressed months are drawn at 0 (the table says "fewer
@@ -228,7 +228,7 @@ func demandChart(months []intelligence.DemandMonth) template.HTML {
 	for _, m := range months {
 		top = max(top, m.Requests.N)
 	}
-	step := (chartW - chartLeft) / float64(len(months))
+	step := (chartW - chartLeft - chartRight) / float64(len(months))
 	y := func(n int64) float64 { return chartH - chartH*float64(n)/float64(top) }
 	var b strings.Builder
 	var alt []string
@@ -286,7 +286,8 @@ func projectionChart(p intelligence.LotProjection) template.HTML {
 	if len(upper) > 0 {
 		fmt.Fprintf(&b, `<polygon points="%s %s" fill="#dee0e2"/>`, strings.Join(upper, " "), strings.Join(lower, " "))
 	}
-	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1d70b8" stroke-width="2" stroke-dasharray="5 3"/></svg></figure>`, strings.Join(line, " "))
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1d70b8" stroke-width="2" stroke-dasharray="5 3"/></svg>`, strings.Join(line, " "))
+	fmt.Fprintf(&b, `<p class="govuk-body-s">%s to %s; up to %.0f requests a month</p></figure>`, p.Months[0].Month.Format("Jan 2006"), p.Months[n-1].Month.Format("Jan 2006"), top)
 	return template.HTML(b.String())
 }
 
@@ -314,7 +315,7 @@ func apiSufficiencyFigures(f intelligence.SufficiencyFigures) apitypes.Sufficien
 	reasons := func(rs []intelligence.Reason) []apitypes.SufficiencyReason {
 		out := []apitypes.SufficiencyReason{}
 		for _, r := range rs {
-			out = append(out, apitypes.SufficiencyReason{Reason: r.Reason, Count: r.N})
+			out = append(out, apitypes.SufficiencyReason{Reason: r.Reason, Count: count(r.N)})
 		}
 		return out
 	}

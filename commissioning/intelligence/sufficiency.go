@@ -76,10 +76,12 @@ func (l LotSupply) Occupancy() float64 {
 	return 100 * float64(l.Beds-l.BedsFree) / float64(l.Beds)
 }
 
-// Reason is a count of responses (declines, exclusions) with one reason.
+// Reason is a count of responses (declines, exclusions) with one reason: responses about
+// children's requests, so small counts are suppressed as children's are.
 type Reason struct {
 	Reason string
-	N      int64
+	N      Count
+	n      int64
 }
 
 // Forecast is a month's projected requests: Point is the mean of the same calendar month
@@ -290,11 +292,11 @@ func foldMonths(rows []demandRow, lot string, first, last time.Time) []DemandMon
 func sortReasons(m map[string]int64) []Reason {
 	var out []Reason
 	for r, n := range m {
-		out = append(out, Reason{r, n})
+		out = append(out, Reason{Reason: r, N: Suppressed(n), n: n})
 	}
 	sort.Slice(out, func(i, j int) bool {
-		if out[i].N != out[j].N {
-			return out[i].N > out[j].N
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
 		}
 		return out[i].Reason < out[j].Reason
 	})

@@ -102,3 +102,12 @@ func TestOccupancy(t *testing.T) {
 		t.Errorf("no beds: %v", got)
 	}
 }
+
+// TestSortReasons: most first by the true count; counts under 5 suppressed.
+func TestSortReasons(t *testing.T) {
+	got := sortReasons(map[string]int64{"price": 3, "no_vacancy": 7, "location": 3})
+	want := []Reason{{Reason: "no_vacancy", N: Count{N: 7}, n: 7}, {Reason: "location", N: Count{Suppressed: true}, n: 3}, {Reason: "price", N: Count{Suppressed: true}, n: 3}}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
+		t.Errorf("reasons = %+v, want %+v", got, want)
+	}
+}

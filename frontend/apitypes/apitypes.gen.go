@@ -3878,8 +3878,9 @@ type SufficiencyFigures struct {
 
 // SufficiencyReason defines model for SufficiencyFigures.declines.
 type SufficiencyReason struct {
-	Count  int64  `json:"count"`
-	Reason string `json:"reason"`
+	// Count a count of children: n is 0 when suppressed (a non-zero count under 5)
+	Count  SufficiencyCount `json:"count"`
+	Reason string           `json:"reason"`
 }
 
 // SufficiencyMonth defines model for SufficiencyFigures.months.
