@@ -171,13 +171,12 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 			FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
 			WHERE c.consortium_id = ? AND r.status <> 'draft' AND r.submitted_at >= ? AND r.submitted_at < ?
 			  AND (? = '' OR ? = ANY (r.needs)) AND (? = '' OR r.sex = ?) AND r.age_years BETWEEN ? AND ? AND (?::bigint = 0 OR r.council_id = ?))
-		SELECT r.month, r.lot, r.mine, count(*) AS requests, coalesce(sum(i.n), 0) AS reached, coalesce(sum(b.n), 0) AS bids,
-			coalesce(sum(d.n), 0) AS declines, count(p.request_id) AS awards, count(*) FILTER (WHERE coalesce(b.n, 0) = 0) AS no_bid
-		FROM r
-		LEFT JOIN (SELECT request_id, count(*) AS n FROM request_invitations GROUP BY 1) i ON i.request_id = r.id
-		LEFT JOIN (SELECT request_id, count(*) AS n FROM bids GROUP BY 1) b ON b.request_id = r.id
-		LEFT JOIN (SELECT request_id, count(*) AS n FROM declines GROUP BY 1) d ON d.request_id = r.id
-		LEFT JOIN (SELECT DISTINCT request_id FROM placements WHERE status <> 'refused') p ON p.request_id = r.id
+		SELECT r.month, r.lot, r.mine, count(*) AS requests,
+			sum((SELECT count(*) FROM request_invitations i WHERE i.request_id = r.id)) AS reached, sum(b.n) AS bids,
+			sum((SELECT count(*) FROM declines d WHERE d.request_id = r.id)) AS declines,
+			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status <> 'refused')) AS awards,
+			count(*) FILTER (WHERE b.n = 0) AS no_bid
+		FROM r CROSS JOIN LATERAL (SELECT count(*) AS n FROM bids WHERE bids.request_id = r.id) b
 		GROUP BY 1, 2, 3`, sc.Council, sc.Consortium, from, this.AddDate(0, 1, 0),
 		f.Need, f.Need, f.Sex, f.Sex, lo, hi, f.Area, f.Area).Scan(&rows).Error; err != nil {
 		return nil, err
