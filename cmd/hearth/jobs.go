@@ -55,6 +55,8 @@ func (a *app) tasks() []jobs.Task {
 			return err
 		}},
 		{Name: "secure_referral_reminders", Every: time.Hour, Run: discard(mailed.RemindDue)},
+		// Regional intelligence: the sufficiency view's summary ("data as of").
+		{Name: "refresh_sufficiency", Every: 10 * time.Minute, Run: a.intel.RefreshSufficiency},
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 )
 
@@ -141,7 +143,8 @@ type demandRow struct {
 	Requests, Reached, Bids, Declines, Awards, NoBid int64
 }
 
-// Sufficiency answers the view for a scope and filter.
+// Sufficiency answers the view for a scope and filter. Demand comes from the summary
+// intel_request_facts (AsOf is its last rebuild); the rest is read live.
 func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter) (*Sufficiency, error) {
 	now := s.Now().UTC()
 	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -165,18 +168,17 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	if r, ok := ageBandRange[f.AgeBand]; ok {
 		lo, hi = r[0], r[1]
 	}
+	asOf, err := s.sufficiencyAsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.AsOf = asOf
 	var rows []demandRow
-	if err := db.Raw(`WITH r AS (
-			SELECT r.id, r.council_id = ? AS mine, date_trunc('month', r.submitted_at AT TIME ZONE 'UTC') AS month, l.code AS lot
-			FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-			WHERE c.consortium_id = ? AND r.status <> 'draft' AND r.submitted_at >= ? AND r.submitted_at < ?
-			  AND (? = '' OR ? = ANY (r.needs)) AND (? = '' OR r.sex = ?) AND r.age_years BETWEEN ? AND ? AND (?::bigint = 0 OR r.council_id = ?))
-		SELECT r.month, r.lot, r.mine, count(*) AS requests,
-			sum((SELECT count(*) FROM request_invitations i WHERE i.request_id = r.id)) AS reached, sum(b.n) AS bids,
-			sum((SELECT count(*) FROM declines d WHERE d.request_id = r.id)) AS declines,
-			count(*) FILTER (WHERE EXISTS (SELECT 1 FROM placements p WHERE p.request_id = r.id AND p.status <> 'refused')) AS awards,
-			count(*) FILTER (WHERE b.n = 0) AS no_bid
-		FROM r CROSS JOIN LATERAL (SELECT count(*) AS n FROM bids WHERE bids.request_id = r.id) b
+	if err := db.Raw(`SELECT month, lot, council_id = ? AS mine, count(*) AS requests, sum(reached) AS reached, sum(bids) AS bids,
+			sum(declines) AS declines, count(*) FILTER (WHERE awarded) AS awards, count(*) FILTER (WHERE bids = 0) AS no_bid
+		FROM intel_request_facts
+		WHERE consortium_id = ? AND month >= ? AND month < ?
+		  AND (? = '' OR ? = ANY (needs)) AND (? = '' OR sex = ?) AND age_years BETWEEN ? AND ? AND (?::bigint = 0 OR council_id = ?)
 		GROUP BY 1, 2, 3`, sc.Council, sc.Consortium, from, this.AddDate(0, 1, 0),
 		f.Need, f.Need, f.Sex, f.Sex, lo, hi, f.Area, f.Area).Scan(&rows).Error; err != nil {
 		return nil, err
@@ -187,9 +189,9 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		N            int64
 	}
 	year := this.AddDate(-1, 0, 0)
-	if err := db.Raw(`SELECT 'decline' AS kind, d.reason, r.council_id = ? AS mine, count(*) AS n
-		FROM declines d JOIN placement_requests r ON r.id = d.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3
+	if err := db.Raw(`SELECT 'decline' AS kind, reason, council_id = ? AS mine, count(*) AS n
+		FROM intel_request_facts, unnest(decline_reasons) AS reason
+		WHERE consortium_id = ? AND month >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1, 2, 3
 		UNION ALL
 		SELECT 'exclusion', e.rule, r.council_id = ?, count(*)
 		FROM request_exclusions e JOIN placement_requests r ON r.id = e.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
@@ -201,10 +203,9 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		Mine        bool
 		Placed, Out int64
 	}
-	if err := db.Raw(`SELECT p.council_id = ? AS mine, count(*) AS placed, count(*) FILTER (WHERE h.host_council_id IS DISTINCT FROM p.council_id) AS out
-		FROM placements p JOIN homes h ON h.id = p.home_id JOIN organisations c ON c.id = p.council_id
-		JOIN placement_requests r ON r.id = p.request_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND p.status <> 'refused' AND p.awarded_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR p.council_id = ?) GROUP BY 1`,
+	if err := db.Raw(`SELECT council_id = ? AS mine, count(*) AS placed, count(*) FILTER (WHERE out_of_area) AS out
+		FROM intel_request_facts
+		WHERE consortium_id = ? AND awarded AND awarded_at >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1`,
 		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&placed).Error; err != nil {
 		return nil, err
 	}
@@ -417,4 +418,48 @@ func quantile(v []float64, q float64) float64 {
 		return s[len(s)-1]
 	}
 	return s[int(lo)] + (h-lo)*(s[int(lo)+1]-s[int(lo)])
+}
+
+// refreshName is the sufficiency summary's row in intel_refreshes.
+const refreshName = "sufficiency"
+
+// RefreshSufficiency rebuilds intel_request_facts from the marketplace's tables in one
+// transaction and records the time (the job system runs it periodically).
+func (s *Service) RefreshSufficiency(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM intel_request_facts`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO intel_request_facts (request_id, consortium_id, council_id, month, lot, sex, age_years, needs, reached, bids, declines, awarded,
+				awarded_at, out_of_area, decline_reasons)
+			SELECT r.id, c.consortium_id, r.council_id, date_trunc('month', r.submitted_at AT TIME ZONE 'UTC'), l.code, r.sex, r.age_years, r.needs,
+				(SELECT count(*) FROM request_invitations i WHERE i.request_id = r.id),
+				(SELECT count(*) FROM bids b WHERE b.request_id = r.id),
+				(SELECT count(*) FROM declines d WHERE d.request_id = r.id),
+				p.id IS NOT NULL, p.awarded_at, h.host_council_id IS DISTINCT FROM p.council_id AND p.id IS NOT NULL,
+				ARRAY(SELECT d.reason FROM declines d WHERE d.request_id = r.id)
+			FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
+			LEFT JOIN placements p ON p.request_id = r.id AND p.status <> 'refused' LEFT JOIN homes h ON h.id = p.home_id
+			WHERE r.status <> 'draft' AND r.submitted_at IS NOT NULL AND c.consortium_id IS NOT NULL`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO intel_refreshes (name, refreshed_at) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at`, refreshName, s.Now().UTC()).Error
+	})
+}
+
+// sufficiencyAsOf is when the summary was last rebuilt; a database never rebuilt (a new
+// demo, before the job's first run) is rebuilt now.
+func (s *Service) sufficiencyAsOf(ctx context.Context) (time.Time, error) {
+	var at []time.Time
+	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE name = ?`, refreshName).Scan(&at).Error; err != nil {
+		return time.Time{}, err
+	}
+	if len(at) == 1 {
+		return at[0], nil
+	}
+	if err := s.RefreshSufficiency(ctx); err != nil {
+		return time.Time{}, err
+	}
+	return s.Now().UTC(), nil
 }

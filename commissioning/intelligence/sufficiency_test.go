@@ -63,6 +63,9 @@ func TestSufficiencyTwoConsortia(t *testing.T) {
 		t.Fatal(err)
 	}
 	history(t, db, 2, 200, b)
+	if err := svc.RefreshSufficiency(ctx); err != nil {
+		t.Fatal(err)
+	}
 	after, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +132,9 @@ func BenchmarkSufficiency(b *testing.B) {
 	ctx := context.Background()
 	db, svc, _, _ := world(b, 3000)
 	if _, err := nationalseed.LoadHistory(ctx, db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3, StartsPerYear: 30000, Today: today}); err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.RefreshSufficiency(ctx); err != nil {
 		b.Fatal(err)
 	}
 	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
