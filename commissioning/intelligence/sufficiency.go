@@ -120,7 +120,7 @@ type SufficiencyFigures struct {
 	Placed       Count     // awards in the last 12 months
 	OutOfArea    Count     // of which in a home outside the placing council's area
 	OutOfAreaPct float64
-	Requests12   Count
+	Requests12   Count // requests in the last 12 full months and this month so far
 }
 
 // Sufficiency is the view: the consortium's figures, a council's beside them when the
@@ -226,7 +226,7 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		fig.Months = foldMonths(mr, f.Lot, this.AddDate(0, -24, 0), this)
 		fig.Projection = project(mr, this)
 		fig.Thin = thinLots(mr, year, this)
-		for _, m := range foldMonths(mr, f.Lot, year, this.AddDate(0, -1, 0)) {
+		for _, m := range foldMonths(mr, f.Lot, year, this) {
 			fig.Requests12.N += m.rawRequests
 		}
 		fig.Requests12 = Suppressed(fig.Requests12.N)
