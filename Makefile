@@ -136,6 +136,7 @@ bench: assets
 	go test ./commissioning/secure/ -run '^$$' -bench 'Metrics' -benchtime 200x
 	go test ./marketplace/nationalseed/ -run '^$$' -bench 'OutOfArea' -benchtime 200x
 	go test ./commissioning/intelligence/ -run '^$$' -bench 'TimeToPlace' -benchtime 1000x
+	go test ./commissioning/intelligence/ -run '^$$' -bench 'Sufficiency' -benchtime 40x
 
 # Bid storm (loopback only): 500 providers bid and revise over HTTP in the last 60 s
 # before a deadline; reports accepted, refused as late, lost (must be 0) and accepted

@@ -18,6 +18,7 @@ type intelligenceView struct {
 var intelligenceViews = []intelligenceView{
 	{Title: "Out of area", Href: "/intelligence/out-of-area",
 		About: "Where each council's children are placed: in its own area, next door or further away; the share within 20 miles, how far, and which councils place into which."},
+	{Title: "Sufficiency", Href: "/intelligence/sufficiency", About: "Demand against supply by lot, need, age, sex and area, month by month; beds registered and free; a 12-month projection of demand; and a one-page summary for your sufficiency strategy."},
 }
 
 // intelligenceScope is the scope of the signed-in user's organisation: its consortium,

@@ -117,7 +117,7 @@ func timeChart(title string, rows []intelligence.PlaceTime) template.HTML {
 		w, h, template.HTMLEscapeString(label), b.String()))
 }
 
-// countText is a count as the CSV and API give it: empty when suppressed.
+// countText is a count of children as the pages and CSVs show it: "fewer than 5" when suppressed.
 func countText(n intelligence.Count) string {
 	if n.Suppressed {
 		return "fewer than 5"

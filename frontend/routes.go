@@ -203,6 +203,9 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence/time-to-place", intelRoles, s.timeToPlace)
 	s.route(get, "/intelligence/time-to-place.csv", intelRoles, s.timeToPlaceCSV)
 	s.route(get, "/api/v1/intelligence/time-to-place", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiTimeToPlace)
+	s.route(get, "/intelligence/sufficiency", intelRoles, s.sufficiencyPage)
+	s.route(get, "/intelligence/sufficiency.csv", intelRoles, s.sufficiencyCSV)
+	s.route(get, "/intelligence/sufficiency/summary", intelRoles, s.sufficiencySummary)
 
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
@@ -233,6 +236,7 @@ func (s *Server) routes() {
 	s.route(get, "/api/v1/homes/:id", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiHome)
 	s.route(http.MethodPut, "/api/v1/homes/:id/vacancies", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiSetVacancy)
 	s.route(get, "/api/v1/intelligence/out-of-area", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiOutOfArea)
+	s.route(get, "/api/v1/intelligence/sufficiency", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiSufficiency)
 	s.route(get, "/api/v1/vacancies", APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin), s.apiVacancies)
 
 	// Placement requests and sealed bids.

@@ -12,8 +12,6 @@ import (
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
-// TestMain (dbtest.Main) is in timetoplace_test.go: one per test binary.
-
 // outOfAreaFixture is two consortia. A: Hartlepool (E06000001) and Stockton-on-Tees
 // (E06000004, adjoining Hartlepool), with an override making Middlesbrough (E06000002)
 // adjoin Hartlepool. B: Darlington (E06000005) and Middlesbrough. City of London is in

@@ -13,8 +13,6 @@ import (
 	"github.com/hearth-placements/hearth/migrations/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
 var today = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 
 // historyWorld is the national seed's homes and history for the given consortia, and

@@ -1953,6 +1953,48 @@ func (e ListHomesParamsOrder) Valid() bool {
 	}
 }
 
+// Defines values for GetSufficiencyParamsAge.
+const (
+	N04   GetSufficiencyParamsAge = "0-4"
+	N1015 GetSufficiencyParamsAge = "10-15"
+	N16   GetSufficiencyParamsAge = "16+"
+	N59   GetSufficiencyParamsAge = "5-9"
+)
+
+// Valid indicates whether the value is a known member of the GetSufficiencyParamsAge enum.
+func (e GetSufficiencyParamsAge) Valid() bool {
+	switch e {
+	case N04:
+		return true
+	case N1015:
+		return true
+	case N16:
+		return true
+	case N59:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSufficiencyParamsSex.
+const (
+	GetSufficiencyParamsSexFemale GetSufficiencyParamsSex = "female"
+	GetSufficiencyParamsSexMale   GetSufficiencyParamsSex = "male"
+)
+
+// Valid indicates whether the value is a known member of the GetSufficiencyParamsSex enum.
+func (e GetSufficiencyParamsSex) Valid() bool {
+	switch e {
+	case GetSufficiencyParamsSexFemale:
+		return true
+	case GetSufficiencyParamsSexMale:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListInvitationsParamsSort.
 const (
 	ListInvitationsParamsSortCouncil  ListInvitationsParamsSort = "council"
@@ -3944,6 +3986,87 @@ type SubmissionInvited struct {
 	ProviderId int64  `json:"provider_id"`
 }
 
+// Sufficiency defines model for Sufficiency.
+type Sufficiency struct {
+	AsOf       time.Time              `json:"as_of"`
+	Consortium SufficiencyFigures     `json:"consortium"`
+	Council    *SufficiencyFigures    `json:"council,omitempty"`
+	Lots       []string               `json:"lots"`
+	Supply     []SufficiencyLotSupply `json:"supply"`
+}
+
+// SufficiencyLotSupply defines model for Sufficiency.supply.
+type SufficiencyLotSupply struct {
+	Beds             int64   `json:"beds"`
+	BedsFree         int64   `json:"beds_free"`
+	Homes            int64   `json:"homes"`
+	Lot              string  `json:"lot"`
+	OccupancyPercent float64 `json:"occupancy_percent"`
+}
+
+// SufficiencyCount a count of children: n is 0 when suppressed (a non-zero count under 5)
+type SufficiencyCount struct {
+	N          int64 `json:"n"`
+	Suppressed bool  `json:"suppressed"`
+}
+
+// SufficiencyFigures defines model for SufficiencyFigures.
+type SufficiencyFigures struct {
+	Declines []SufficiencyReason `json:"declines"`
+
+	// Exclusions from live requests only: the generated history records no exclusions
+	Exclusions []SufficiencyReason `json:"exclusions"`
+	Months     []SufficiencyMonth  `json:"months"`
+
+	// OutOfArea a count of children: n is 0 when suppressed (a non-zero count under 5)
+	OutOfArea SufficiencyCount `json:"out_of_area"`
+
+	// Placed a count of children: n is 0 when suppressed (a non-zero count under 5)
+	Placed     SufficiencyCount        `json:"placed"`
+	Projection []SufficiencyProjection `json:"projection"`
+}
+
+// SufficiencyReason defines model for SufficiencyFigures.declines.
+type SufficiencyReason struct {
+	// Count a count of children: n is 0 when suppressed (a non-zero count under 5)
+	Count  SufficiencyCount `json:"count"`
+	Reason string           `json:"reason"`
+}
+
+// SufficiencyMonth defines model for SufficiencyFigures.months.
+type SufficiencyMonth struct {
+	// Awards a count of children: n is 0 when suppressed (a non-zero count under 5)
+	Awards   SufficiencyCount `json:"awards"`
+	Bids     int64            `json:"bids"`
+	Declines int64            `json:"declines"`
+
+	// Month YYYY-MM
+	Month string `json:"month"`
+
+	// NoBid a count of children: n is 0 when suppressed (a non-zero count under 5)
+	NoBid   SufficiencyCount `json:"no_bid"`
+	Reached int64            `json:"reached"`
+
+	// Requests a count of children: n is 0 when suppressed (a non-zero count under 5)
+	Requests SufficiencyCount `json:"requests"`
+}
+
+// SufficiencyForecast point: the mean of the same month in past years; low and high: an 80% interval from the method's past errors, absent with too little history
+type SufficiencyForecast struct {
+	High *float64 `json:"high,omitempty"`
+	Low  *float64 `json:"low,omitempty"`
+
+	// Month YYYY-MM
+	Month string  `json:"month"`
+	Point float64 `json:"point"`
+}
+
+// SufficiencyProjection defines model for SufficiencyFigures.projection.
+type SufficiencyProjection struct {
+	Lot    string                `json:"lot"`
+	Months []SufficiencyForecast `json:"months"`
+}
+
 // SuggestionAccepted defines model for SuggestionAccepted.
 type SuggestionAccepted struct {
 	Action   SuggestionAcceptedAction `json:"action"`
@@ -4266,6 +4389,30 @@ type CreateHomeParams struct {
 	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
+
+// GetSufficiencyParams defines parameters for GetSufficiency.
+type GetSufficiencyParams struct {
+	// Lot a lot code of the consortium
+	Lot *string `form:"lot,omitempty" json:"lot,omitempty"`
+
+	// Need a need code
+	Need *string `form:"need,omitempty" json:"need,omitempty"`
+
+	// Age age band
+	Age *GetSufficiencyParamsAge `form:"age,omitempty" json:"age,omitempty"`
+
+	// Sex the child's sex
+	Sex *GetSufficiencyParamsSex `form:"sex,omitempty" json:"sex,omitempty"`
+
+	// Area a member council's id: the children it placed
+	Area *int64 `form:"area,omitempty" json:"area,omitempty"`
+}
+
+// GetSufficiencyParamsAge defines parameters for GetSufficiency.
+type GetSufficiencyParamsAge string
+
+// GetSufficiencyParamsSex defines parameters for GetSufficiency.
+type GetSufficiencyParamsSex string
 
 // ListInvitationsParams defines parameters for ListInvitations.
 type ListInvitationsParams struct {

@@ -1,0 +1,465 @@
+package intelligence
+
+import (
+	"context"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+)
+
+// ErrNotAnArea is an area filter that is not one of the consortium's councils.
+var ErrNotAnArea = kernel.NewError(kernel.ErrInvalid, "not_an_area", "Choose an area from the list: one of the consortium's councils")
+
+// ErrNotALot is a lot filter that is not one of the consortium's lots.
+var ErrNotALot = kernel.NewError(kernel.ErrInvalid, "not_a_lot", "Choose a lot from the list: one of the consortium's lots")
+
+// AgeBands are the sufficiency view's age bands (the children looked after return's).
+var AgeBands = []kernel.Option{{Code: "0-4", Label: "Under 5"}, {Code: "5-9", Label: "5 to 9"}, {Code: "10-15", Label: "10 to 15"}, {Code: "16+", Label: "16 and over"}}
+
+var lotCode = regexp.MustCompile(`^[a-z0-9_]{2,40}$`)
+
+var ageBandRange = map[string][2]int{"0-4": {0, 4}, "5-9": {5, 9}, "10-15": {10, 15}, "16+": {16, 25}}
+
+// SufficiencyFilter narrows demand to a lot (code), a need, an age band, a sex and an
+// area (a member council, by id: the children it placed); empty fields do not narrow.
+type SufficiencyFilter struct {
+	Lot, Need, AgeBand, Sex string
+	Area                    int64
+}
+
+// Area is a member council, as the area filter lists it.
+type Area struct {
+	ID   int64
+	Name string
+}
+
+// Valid reports the first field that is not one of its list (empty is valid).
+func (f SufficiencyFilter) Valid() (field string, ok bool) {
+	switch {
+	case f.Need != "" && !kernel.ValidCode(kernel.Needs, f.Need):
+		return "need", false
+	case f.AgeBand != "" && !kernel.ValidCode(AgeBands, f.AgeBand):
+		return "age", false
+	case f.Sex != "" && f.Sex != "male" && f.Sex != "female":
+		return "sex", false
+	case f.Lot != "" && !lotCode.MatchString(f.Lot):
+		return "lot", false
+	}
+	return "", true
+}
+
+// DemandMonth is a month's demand and the market's answer: requests sent, providers
+// reached (invitations), bids, declines, awards, and requests that drew no bid.
+type DemandMonth struct {
+	Month                      time.Time
+	Requests, Awards, NoBid    Count
+	Reached, Bids, Declines    int64
+	rawRequests, rawAwards, nb int64
+}
+
+// LotSupply is a lot's homes, beds registered and free now, and occupancy: the share of
+// registered beds not free, as providers last reported them.
+type LotSupply struct {
+	Lot                   string
+	Homes, Beds, BedsFree int64
+}
+
+// Occupancy is the share of beds not free, in per cent (0 with no beds).
+func (l LotSupply) Occupancy() float64 {
+	if l.Beds == 0 {
+		return 0
+	}
+	return 100 * float64(l.Beds-l.BedsFree) / float64(l.Beds)
+}
+
+// Reason is a count of responses (declines, exclusions) with one reason: responses about
+// children's requests, so small counts are suppressed as children's are.
+type Reason struct {
+	Reason string
+	N      Count
+	n      int64
+}
+
+// Forecast is a month's projected requests: Point is the mean of the same calendar month
+// in past years; Low and High the 10th and 90th percentiles of past one-step errors of
+// that method added to it (an 80% interval), or NoInterval when too few errors exist.
+type Forecast struct {
+	Month            time.Time
+	Point, Low, High float64
+	NoInterval       bool
+}
+
+// LotProjection is a lot's 12-month projection.
+type LotProjection struct {
+	Lot    string
+	Months []Forecast
+}
+
+// ThinLot is a lot's market depth over the last 12 months: requests, the share that drew
+// no bid, and mean bids per request.
+type ThinLot struct {
+	Lot        string
+	Requests   int64
+	NoBidShare float64
+	BidsPerReq float64
+}
+
+// SufficiencyFigures are one party's figures (the consortium's, or a council's).
+type SufficiencyFigures struct {
+	Months       []DemandMonth // the last 24 full months and this month, oldest first
+	Declines     []Reason      // the last 12 months, most first
+	Exclusions   []Reason      // live request_exclusions rows, the last 12 months, most first
+	Projection   []LotProjection
+	Thin         []ThinLot // the last 12 months, thinnest first
+	Placed       Count     // awards in the last 12 months
+	OutOfArea    Count     // of which in a home outside the placing council's area
+	OutOfAreaPct float64
+	Requests12   Count // requests in the last 12 full months and this month so far
+}
+
+// Sufficiency is the view: the consortium's figures, a council's beside them when the
+// scope names one, and supply (homes on the consortium's lots) now.
+type Sufficiency struct {
+	AsOf       time.Time
+	Filter     SufficiencyFilter
+	Lots       []string // the consortium's lot codes, for the filter
+	Areas      []Area   // the consortium's member councils, for the filter
+	Consortium SufficiencyFigures
+	Council    *SufficiencyFigures
+	Supply     []LotSupply
+}
+
+// demandRow is one month, lot and party of demand as the query returns it.
+type demandRow struct {
+	Month                                            time.Time
+	Lot                                              string
+	Mine                                             bool
+	Requests, Reached, Bids, Declines, Awards, NoBid int64
+}
+
+// Sufficiency answers the view for a scope and filter. Demand comes from the summary
+// intel_request_facts (AsOf is its last rebuild); the rest is read live.
+func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter) (*Sufficiency, error) {
+	now := s.Now().UTC()
+	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	from := this.AddDate(-4, 0, 0)
+	db := s.db.WithContext(ctx)
+	out := &Sufficiency{AsOf: now, Filter: f}
+	if err := db.Raw(`SELECT DISTINCT l.code FROM lots l JOIN frameworks fw ON fw.id = l.framework_id
+		WHERE fw.consortium_id = ? AND l.placement_type <> 'secure_welfare' ORDER BY 1`, sc.Consortium).Scan(&out.Lots).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Raw(`SELECT id, name FROM organisations WHERE kind = 'council' AND consortium_id = ? ORDER BY name`, sc.Consortium).Scan(&out.Areas).Error; err != nil {
+		return nil, err
+	}
+	if f.Lot != "" && !slices.Contains(out.Lots, f.Lot) {
+		return nil, ErrNotALot
+	}
+	if f.Area != 0 && !slices.ContainsFunc(out.Areas, func(a Area) bool { return a.ID == f.Area }) {
+		return nil, ErrNotAnArea
+	}
+	lo, hi := 0, 25
+	if r, ok := ageBandRange[f.AgeBand]; ok {
+		lo, hi = r[0], r[1]
+	}
+	asOf, err := s.sufficiencyAsOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.AsOf = asOf
+	var rows []demandRow
+	if err := db.Raw(`SELECT month, lot, council_id = ? AS mine, count(*) AS requests, sum(reached) AS reached, sum(bids) AS bids,
+			sum(declines) AS declines, count(*) FILTER (WHERE awarded) AS awards, count(*) FILTER (WHERE bids = 0) AS no_bid
+		FROM intel_request_facts
+		WHERE consortium_id = ? AND month >= ? AND month < ?
+		  AND (? = '' OR ? = ANY (needs)) AND (? = '' OR sex = ?) AND age_years BETWEEN ? AND ? AND (?::bigint = 0 OR council_id = ?)
+		GROUP BY 1, 2, 3`, sc.Council, sc.Consortium, from, this.AddDate(0, 1, 0),
+		f.Need, f.Need, f.Sex, f.Sex, lo, hi, f.Area, f.Area).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	var reasons []struct {
+		Kind, Reason string
+		Mine         bool
+		N            int64
+	}
+	year := this.AddDate(-1, 0, 0)
+	if err := db.Raw(`SELECT 'decline' AS kind, reason, council_id = ? AS mine, count(*) AS n
+		FROM intel_request_facts, unnest(decline_reasons) AS reason
+		WHERE consortium_id = ? AND month >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1, 2, 3
+		UNION ALL
+		SELECT 'exclusion', e.rule, r.council_id = ?, count(*)
+		FROM request_exclusions e JOIN placement_requests r ON r.id = e.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
+		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3`,
+		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area, sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&reasons).Error; err != nil {
+		return nil, err
+	}
+	var placed []struct {
+		Mine        bool
+		Placed, Out int64
+	}
+	if err := db.Raw(`SELECT council_id = ? AS mine, count(*) AS placed, count(*) FILTER (WHERE out_of_area) AS out
+		FROM intel_request_facts
+		WHERE consortium_id = ? AND awarded AND awarded_at >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1`,
+		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&placed).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Raw(`SELECT l.code AS lot, count(DISTINCT h.id) AS homes, coalesce(sum(h.registered_places), 0) AS beds, coalesce(sum(h.beds_free), 0) AS beds_free
+		FROM lots l JOIN frameworks fw ON fw.id = l.framework_id JOIN home_lots hl ON hl.lot_id = l.id JOIN homes h ON h.id = hl.home_id
+		WHERE fw.consortium_id = ? AND l.placement_type <> 'secure_welfare' AND (? = '' OR l.code = ?) GROUP BY 1 ORDER BY 1`,
+		sc.Consortium, f.Lot, f.Lot).Scan(&out.Supply).Error; err != nil {
+		return nil, err
+	}
+	fold := func(mine func(bool) bool) SufficiencyFigures {
+		var fig SufficiencyFigures
+		var mr []demandRow
+		for _, r := range rows {
+			if mine(r.Mine) {
+				mr = append(mr, r)
+			}
+		}
+		fig.Months = foldMonths(mr, f.Lot, this.AddDate(0, -24, 0), this)
+		fig.Projection = project(mr, this)
+		fig.Thin = thinLots(mr, year, this)
+		for _, m := range foldMonths(mr, f.Lot, year, this) {
+			fig.Requests12.N += m.rawRequests
+		}
+		fig.Requests12 = Suppressed(fig.Requests12.N)
+		decl, excl := map[string]int64{}, map[string]int64{}
+		for _, r := range reasons {
+			if mine(r.Mine) {
+				if r.Kind == "decline" {
+					decl[r.Reason] += r.N
+				} else {
+					excl[r.Reason] += r.N
+				}
+			}
+		}
+		fig.Declines, fig.Exclusions = sortReasons(decl), sortReasons(excl)
+		var p, o int64
+		for _, r := range placed {
+			if mine(r.Mine) {
+				p, o = p+r.Placed, o+r.Out
+			}
+		}
+		fig.Placed, fig.OutOfArea = Suppressed(p), Suppressed(o)
+		if p > 0 && !fig.OutOfArea.Suppressed && !fig.Placed.Suppressed {
+			fig.OutOfAreaPct = 100 * float64(o) / float64(p)
+		}
+		return fig
+	}
+	out.Consortium = fold(func(bool) bool { return true })
+	if sc.Council != 0 {
+		c := fold(func(m bool) bool { return m })
+		out.Council = &c
+	}
+	return out, nil
+}
+
+// foldMonths sums rows of a lot ("" every lot) into months from first to last
+// (inclusive), each month present, with child counts suppressed.
+func foldMonths(rows []demandRow, lot string, first, last time.Time) []DemandMonth {
+	var out []DemandMonth
+	idx := map[time.Time]int{}
+	for m := first; !m.After(last); m = m.AddDate(0, 1, 0) {
+		idx[m] = len(out)
+		out = append(out, DemandMonth{Month: m})
+	}
+	for _, r := range rows {
+		i, ok := idx[r.Month.UTC()]
+		if !ok || (lot != "" && r.Lot != lot) {
+			continue
+		}
+		m := &out[i]
+		m.rawRequests += r.Requests
+		m.rawAwards += r.Awards
+		m.nb += r.NoBid
+		m.Reached += r.Reached
+		m.Bids += r.Bids
+		m.Declines += r.Declines
+	}
+	for i := range out {
+		out[i].Requests, out[i].Awards, out[i].NoBid = Suppressed(out[i].rawRequests), Suppressed(out[i].rawAwards), Suppressed(out[i].nb)
+	}
+	return out
+}
+
+func sortReasons(m map[string]int64) []Reason {
+	var out []Reason
+	for r, n := range m {
+		out = append(out, Reason{Reason: r, N: Suppressed(n), n: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].n != out[j].n {
+			return out[i].n > out[j].n
+		}
+		return out[i].Reason < out[j].Reason
+	})
+	return out
+}
+
+// thinLots is each lot's requests, no-bid share and bids per request over the months
+// from first to before last, the highest no-bid share first.
+func thinLots(rows []demandRow, first, last time.Time) []ThinLot {
+	by := map[string]*[3]int64{}
+	for _, r := range rows {
+		if r.Month.Before(first) || !r.Month.Before(last) {
+			continue
+		}
+		if by[r.Lot] == nil {
+			by[r.Lot] = &[3]int64{}
+		}
+		by[r.Lot][0] += r.Requests
+		by[r.Lot][1] += r.NoBid
+		by[r.Lot][2] += r.Bids
+	}
+	var out []ThinLot
+	for lot, v := range by {
+		if v[0] == 0 {
+			continue
+		}
+		out = append(out, ThinLot{Lot: lot, Requests: v[0], NoBidShare: 100 * float64(v[1]) / float64(v[0]), BidsPerReq: float64(v[2]) / float64(v[0])})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].NoBidShare != out[j].NoBidShare {
+			return out[i].NoBidShare > out[j].NoBidShare
+		}
+		return out[i].Lot < out[j].Lot
+	})
+	return out
+}
+
+// project is each lot's 12 months from this month: the mean of the same calendar month
+// over the full months of history before this month, with an 80% interval from the 10th
+// and 90th percentiles of the method's past errors (each past month forecast from the
+// same months of the years before it). A lot with no history has no projection.
+func project(rows []demandRow, this time.Time) []LotProjection {
+	series := map[string]map[time.Time]int64{}
+	var first time.Time
+	for _, r := range rows {
+		m := r.Month.UTC()
+		if !m.Before(this) {
+			continue
+		}
+		if series[r.Lot] == nil {
+			series[r.Lot] = map[time.Time]int64{}
+		}
+		series[r.Lot][m] += r.Requests
+		if first.IsZero() || m.Before(first) {
+			first = m
+		}
+	}
+	var lots []string
+	for l := range series {
+		lots = append(lots, l)
+	}
+	slices.Sort(lots)
+	var out []LotProjection
+	for _, lot := range lots {
+		s := series[lot]
+		// sameMonths is the counts of month m's calendar month in the years before it, back to first.
+		sameMonths := func(m time.Time) []float64 {
+			var v []float64
+			for p := m.AddDate(-1, 0, 0); !p.Before(first); p = p.AddDate(-1, 0, 0) {
+				v = append(v, float64(s[p]))
+			}
+			return v
+		}
+		var errs []float64
+		for m := first; m.Before(this); m = m.AddDate(0, 1, 0) {
+			if past := sameMonths(m); len(past) > 0 {
+				errs = append(errs, float64(s[m])-mean(past))
+			}
+		}
+		p := LotProjection{Lot: lot}
+		for i := range 12 {
+			m := this.AddDate(0, i, 0)
+			past := sameMonths(m) // every year before m lies before this month
+			fc := Forecast{Month: m, Point: mean(past)}
+			if len(errs) >= 6 {
+				fc.Low, fc.High = math.Max(0, fc.Point+quantile(errs, 0.1)), math.Max(0, fc.Point+quantile(errs, 0.9))
+			} else {
+				fc.NoInterval = true
+			}
+			p.Months = append(p.Months, fc)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// quantile is the q-th quantile of v by linear interpolation between order statistics
+// (type 7, as R and spreadsheets compute it).
+func quantile(v []float64, q float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	h := q * float64(len(s)-1)
+	lo := math.Floor(h)
+	if int(lo)+1 >= len(s) {
+		return s[len(s)-1]
+	}
+	return s[int(lo)] + (h-lo)*(s[int(lo)+1]-s[int(lo)])
+}
+
+// refreshName is the sufficiency summary's row in intel_refreshes.
+const refreshName = "sufficiency"
+
+// RefreshSufficiency rebuilds intel_request_facts from the marketplace's tables in one
+// transaction and records the time (the job system runs it periodically).
+func (s *Service) RefreshSufficiency(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`DELETE FROM intel_request_facts`).Error; err != nil {
+			return err
+		}
+		if err := tx.Exec(`INSERT INTO intel_request_facts (request_id, consortium_id, council_id, month, lot, sex, age_years, needs, reached, bids, declines, awarded,
+				awarded_at, out_of_area, decline_reasons)
+			SELECT r.id, c.consortium_id, r.council_id, date_trunc('month', r.submitted_at AT TIME ZONE 'UTC'), l.code, r.sex, r.age_years, r.needs,
+				(SELECT count(*) FROM request_invitations i WHERE i.request_id = r.id),
+				(SELECT count(*) FROM bids b WHERE b.request_id = r.id),
+				(SELECT count(*) FROM declines d WHERE d.request_id = r.id),
+				p.id IS NOT NULL, p.awarded_at, h.host_council_id IS DISTINCT FROM p.council_id AND p.id IS NOT NULL,
+				ARRAY(SELECT d.reason FROM declines d WHERE d.request_id = r.id)
+			FROM placement_requests r JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
+			LEFT JOIN placements p ON p.request_id = r.id AND p.status <> 'refused' LEFT JOIN homes h ON h.id = p.home_id
+			WHERE r.status <> 'draft' AND r.submitted_at IS NOT NULL AND c.consortium_id IS NOT NULL`).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO intel_refreshes (name, refreshed_at) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at`, refreshName, s.Now().UTC()).Error
+	})
+}
+
+// sufficiencyAsOf is when the summary was last rebuilt; a database never rebuilt (a new
+// demo, before the job's first run) is rebuilt now.
+func (s *Service) sufficiencyAsOf(ctx context.Context) (time.Time, error) {
+	var at []time.Time
+	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE name = ?`, refreshName).Scan(&at).Error; err != nil {
+		return time.Time{}, err
+	}
+	if len(at) == 1 {
+		return at[0], nil
+	}
+	if err := s.RefreshSufficiency(ctx); err != nil {
+		return time.Time{}, err
+	}
+	return s.Now().UTC(), nil
+}

@@ -1,0 +1,162 @@
+package intelligence_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/marketplace/nationalseed"
+	"github.com/hearth-placements/hearth/migrations"
+	"github.com/hearth-placements/hearth/migrations/dbtest"
+)
+
+var suffToday = time.Date(2026, 11, 15, 0, 0, 0, 0, time.UTC)
+
+// world is national homes with no history yet, and the two consortia's ids.
+func world(tb testing.TB, homes int) (*migrations.DB, *intelligence.Service, int64, int64) {
+	tb.Helper()
+	ctx := context.Background()
+	db := dbtest.Open(tb)
+	orgs := commissioning.NewService(db.Gorm)
+	if err := orgs.SyncCouncils(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := nationalseed.Load(ctx, db.Gorm, homes, 3); err != nil {
+		tb.Fatal(err)
+	}
+	a, err := orgs.OrganisationByName(ctx, kernel.KindConsortium, "North West consortium (synthetic)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := orgs.OrganisationByName(ctx, kernel.KindConsortium, "London consortium (synthetic)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := intelligence.New(db.Gorm)
+	svc.Now = func() time.Time { return suffToday }
+	return db, svc, a.ID, b.ID
+}
+
+func history(tb testing.TB, db *migrations.DB, seed uint64, starts int, consortia ...int64) {
+	tb.Helper()
+	if _, err := nationalseed.LoadHistory(context.Background(), db.Pool, nationalseed.HistoryOptions{Seed: seed, Years: 2, StartsPerYear: starts, Consortia: consortia, Today: suffToday}); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// TestSufficiencyTwoConsortia: A's figures are the same before and after B's history is
+// written; they add up to the requests A's councils sent; a council's figures are its own.
+func TestSufficiencyTwoConsortia(t *testing.T) {
+	ctx := context.Background()
+	db, svc, a, b := world(t, 600)
+	history(t, db, 1, 200, a)
+	before, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	history(t, db, 2, 200, b)
+	if err := svc.RefreshSufficiency(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before.AsOf, after.AsOf = time.Time{}, time.Time{}
+	if !reflect.DeepEqual(before, after) {
+		t.Fatalf("consortium B's history changed A's figures")
+	}
+	var want int64
+	if err := db.Gorm.Raw(`SELECT count(*) FROM placement_requests r JOIN organisations c ON c.id = r.council_id
+		WHERE c.consortium_id = ? AND r.status <> 'draft' AND r.submitted_at >= ?`, a, time.Date(2024, 11, 1, 0, 0, 0, 0, time.UTC)).Scan(&want).Error; err != nil {
+		t.Fatal(err)
+	}
+	var got int64
+	for _, m := range after.Consortium.Months {
+		got += m.Requests.N
+	}
+	if got == 0 || got > want {
+		t.Fatalf("A's months hold %d requests; A's councils sent %d since the window opened", got, want)
+	}
+	bFig, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: b}, intelligence.SufficiencyFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reflect.DeepEqual(bFig.Lots, []string(nil)) || len(bFig.Consortium.Months) == 0 {
+		t.Fatalf("B has no figures: %+v", bFig.Consortium)
+	}
+	// A council beside its consortium: its placed children are among the consortium's.
+	var council int64
+	if err := db.Gorm.Raw(`SELECT council_id FROM placements p JOIN organisations c ON c.id = p.council_id WHERE c.consortium_id = ?
+		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`, a).Scan(&council).Error; err != nil {
+		t.Fatal(err)
+	}
+	mine, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a, Council: council}, intelligence.SufficiencyFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mine.Council == nil || mine.Council.Placed.N > mine.Consortium.Placed.N || mine.Consortium.Placed != after.Consortium.Placed {
+		t.Fatalf("council %+v beside consortium %+v", mine.Council.Placed, mine.Consortium.Placed)
+	}
+	// An area filter narrows to one council; another consortium's council is refused.
+	area, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{Area: council})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if area.Consortium.Placed != mine.Council.Placed {
+		t.Errorf("area %d placed %+v; the council's own figure is %+v", council, area.Consortium.Placed, mine.Council.Placed)
+	}
+	if _, err := svc.Sufficiency(ctx, intelligence.Scope{Consortium: a}, intelligence.SufficiencyFilter{Area: bFig.Areas[0].ID}); !errors.Is(err, intelligence.ErrNotAnArea) {
+		t.Errorf("B's council as A's area: %v", err)
+	}
+	// A bad filter is refused by name.
+	if f, ok := (intelligence.SufficiencyFilter{AgeBand: "0-99"}).Valid(); ok || f != "age" {
+		t.Errorf("age band 0-99: %q %v", f, ok)
+	}
+}
+
+// BenchmarkSufficiency times the view on national history (3,000 homes; 30,000 starts a
+// year for three years, every consortium) for the largest consortium and one of its
+// councils, and reports the 95th percentile.
+//
+//	go test ./commissioning/intelligence/ -run '^$' -bench Sufficiency -benchtime 100x
+func BenchmarkSufficiency(b *testing.B) {
+	ctx := context.Background()
+	db, svc, _, _ := world(b, 3000)
+	if _, err := nationalseed.LoadHistory(ctx, db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3, StartsPerYear: 30000, Today: suffToday}); err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.RefreshSufficiency(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if err := db.Gorm.Exec("ANALYZE").Error; err != nil {
+		b.Fatal(err)
+	}
+	var big struct{ Consortium, Council int64 }
+	if err := db.Gorm.Raw(`SELECT c.consortium_id AS consortium, max(p.council_id) AS council FROM placements p JOIN organisations c ON c.id = p.council_id
+		GROUP BY 1 ORDER BY count(*) DESC LIMIT 1`).Scan(&big).Error; err != nil {
+		b.Fatal(err)
+	}
+	var placements int64
+	db.Gorm.Raw("SELECT count(*) FROM placements").Scan(&placements)
+	scopes := []intelligence.Scope{{Consortium: big.Consortium}, {Consortium: big.Consortium, Council: big.Council}}
+	var times []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		start := time.Now()
+		if _, err := svc.Sufficiency(ctx, scopes[i%2], intelligence.SufficiencyFilter{}); err != nil {
+			b.Fatal(err)
+		}
+		times = append(times, time.Since(start))
+	}
+	b.StopTimer()
+	slices.Sort(times)
+	b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+	b.ReportMetric(float64(placements), "placements")
+}
