@@ -25,12 +25,8 @@ CREATE TABLE intel_request_facts (
 );
 CREATE INDEX intel_request_facts_scope_idx ON intel_request_facts (consortium_id, month);
 
--- When each summary was last rebuilt.
-CREATE TABLE intel_refreshes (
-    name         text PRIMARY KEY,
-    refreshed_at timestamptz NOT NULL
-);
+-- When it was last rebuilt: its row in intel_refreshes (migration 00034), view 'sufficiency'.
 
 -- +goose Down
-DROP TABLE intel_refreshes;
+DELETE FROM intel_refreshes WHERE view = 'sufficiency';
 DROP TABLE intel_request_facts;

@@ -443,8 +443,9 @@ func (s *Service) RefreshSufficiency(ctx context.Context) error {
 			WHERE r.status <> 'draft' AND r.submitted_at IS NOT NULL AND c.consortium_id IS NOT NULL`).Error; err != nil {
 			return err
 		}
-		return tx.Exec(`INSERT INTO intel_refreshes (name, refreshed_at) VALUES (?, ?)
-			ON CONFLICT (name) DO UPDATE SET refreshed_at = excluded.refreshed_at`, refreshName, s.Now().UTC()).Error
+		// The summary covers the whole history: its window starts at -infinity.
+		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, '-infinity')
+			ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`, refreshName, s.Now().UTC()).Error
 	})
 }
 
@@ -452,7 +453,7 @@ func (s *Service) RefreshSufficiency(ctx context.Context) error {
 // demo, before the job's first run) is rebuilt now.
 func (s *Service) sufficiencyAsOf(ctx context.Context) (time.Time, error) {
 	var at []time.Time
-	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE name = ?`, refreshName).Scan(&at).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE view = ?`, refreshName).Scan(&at).Error; err != nil {
 		return time.Time{}, err
 	}
 	if len(at) == 1 {
