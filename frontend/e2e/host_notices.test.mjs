@@ -109,6 +109,7 @@ test('a placement into Derbyshire is awarded and approved; the host notice reach
     await page.getByTestId('evaluation').waitFor();
     assert.equal(await page.getByTestId('no-host-mailbox').count(), 0, 'Derbyshire has a mailbox: no warning');
     await page.getByRole('button', { name: 'Award to Peak View' }).click();
+    await page.getByLabel("No suitable home in the council's area").check(); // out of area: the return asks why
     await page.getByRole('button', { name: 'Award the placement' }).click();
     await page.getByText('waits for your council').waitFor();
   });

@@ -133,6 +133,8 @@ test('after the deadline the commissioner awards the home 34 miles away, which w
       await expectAccessible(page, 'award confirmation: reason missing');
     }
     await page.getByLabel(/Why you/).fill('Near the child\'s sister, who she sees weekly.');
+    // The home is out of the council's area: the annual out-of-area return asks why.
+    await page.getByLabel('Near family, friends or school').check();
     await page.getByRole('button', { name: 'Award the placement' }).click();
     await page.getByText('waits for your council').waitFor();
     assert.equal((await page.getByTestId('request-status').textContent()).trim(), 'Awaiting approval');
