@@ -695,16 +695,10 @@ type IncidentReport struct {
 // Rules are the report's checks that need no placement: it began in the past, and
 // ended after it began.
 func (r IncidentReport) Rules(now time.Time) kernel.FieldErrors {
-	var fe kernel.FieldErrors
-	if !r.StartedAt.IsZero() && r.StartedAt.After(now) {
-		fe.Add("started_at", "Enter when the episode began: a time that has passed")
-	}
-	if r.EndedAt != nil && !r.StartedAt.IsZero() && !r.EndedAt.After(r.StartedAt) {
-		fe.Add("ended_at", "The episode must end after it began")
-	} else if r.EndedAt != nil && r.EndedAt.After(now) {
-		fe.Add("ended_at", "Enter when the child returned: a time that has passed")
-	}
-	return fe
+	return kernel.PastPeriod{Start: r.StartedAt, End: r.EndedAt, StartField: "started_at", EndField: "ended_at",
+		StartLater:     "Enter when the episode began: a time that has passed",
+		EndBeforeStart: "The episode must end after it began",
+		EndLater:       "Enter when the child returned: a time that has passed"}.Check(now)
 }
 
 // IncidentEnd is when the child came back from an open episode: the one input of the

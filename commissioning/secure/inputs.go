@@ -96,16 +96,10 @@ type HoldInput struct {
 
 // Rules: a period that has begun, and ends (if it has) after it began and by now.
 func (in HoldInput) Rules(now time.Time) kernel.FieldErrors {
-	var fe kernel.FieldErrors
-	if in.From.After(now) {
-		fe.Add("from", "The start must be now or earlier")
-	}
-	if in.Until != nil && !in.From.IsZero() && !in.Until.After(in.From) {
-		fe.Add("until", "The end must be after the start")
-	} else if in.Until != nil && in.Until.After(now) {
-		fe.Add("until", "The end must be now or earlier; leave it blank while the child is still held")
-	}
-	return fe
+	return kernel.PastPeriod{Start: in.From, End: in.Until, StartField: "from", EndField: "until",
+		StartLater:     "The start must be now or earlier",
+		EndBeforeStart: "The end must be after the start",
+		EndLater:       "The end must be now or earlier; leave it blank while the child is still held"}.Check(now)
 }
 
 // EndHoldInput is when the running period without an order ended.
