@@ -78,3 +78,26 @@ func (s *Service) ScopeFor(ctx context.Context, orgID int64) (Scope, error) {
 	}
 	return Scope{}, ErrNoConsortium
 }
+
+// SuppressGroup is counts that add up to a total shown beside them (the cells of one
+// row, or of one column), each suppressed as Suppressed does, and then, where exactly one
+// cell was suppressed, the smallest other non-zero cell too (secondary suppression):
+// otherwise the hidden cell is the total less the cells shown. Every view that prints a
+// row or column total beside its cells suppresses those cells through this function.
+func SuppressGroup(ns ...int64) []Count {
+	out := make([]Count, len(ns))
+	hidden, next := 0, -1
+	for i, n := range ns {
+		out[i] = Suppressed(n)
+		switch {
+		case out[i].Suppressed:
+			hidden++
+		case n > 0 && (next < 0 || n < ns[next]):
+			next = i
+		}
+	}
+	if hidden == 1 && next >= 0 {
+		out[next] = Count{Suppressed: true}
+	}
+	return out
+}
