@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -62,7 +63,7 @@ func toAPIScoredBid(b marketplace.Scored) apitypes.ScoredBid {
 		AlternativeReason: bid.AlternativeReason,
 		Rank:              b.Rank, Score: b.Score, Criteria: apitypes.ScoredBidCriteria{Price: b.Price, Quality: b.Quality, Distance: b.Distance, Fit: b.Fit},
 		HomeName: b.HomeName, Provider: b.Provider, Rating: b.Rating, Miles: math.Round(b.Miles*10) / 10, VsCeilingPct: b.VsCeilingPct,
-		HostCouncil: optional(b.HostCouncil), HostHasMailbox: b.HostHasMailbox}
+		HostCouncil: optional(b.HostCouncil), HostHasMailbox: b.HostHasMailbox, LastVisit: toAPILastVisit(b.LastVisit)}
 }
 
 // apiRequestBids is the commissioner's evaluation of a closed request, as the request
@@ -207,4 +208,12 @@ func (s *Server) referralResponses(c echo.Context, id int64) (*[]apitypes.Referr
 			Detail: cc.Detail, RespondedAt: cc.RespondedAt})
 	}
 	return &out, nil
+}
+
+// toAPILastVisit is a bid home's last monitoring visit by the council's consortium.
+func toAPILastVisit(v *marketplace.LastVisit) *apitypes.ScoredBidLastVisit {
+	if v == nil {
+		return nil
+	}
+	return &apitypes.ScoredBidLastVisit{Id: v.ID, VisitedOn: apiDate(v.VisitedOn), Overall: v.Overall, OverallLabel: monitoring.LevelLabel(v.Overall)}
 }

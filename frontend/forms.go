@@ -179,7 +179,7 @@ func forEachField(dst any, fn func(reflect.StructField, reflect.Value)) {
 // (name-day, -month, -year) as "2006-01-02"; ",datetime" GOV.UK date inputs with a
 // time box (name_time, like 17:30) as a time.Time or *time.Time in England (left zero
 // or nil when all four are empty); and ",prefix" maps of every field
-// starting with the name ("note_autism" → "autism").
+// starting with the name ("note_autism" → "autism"), of text or whole numbers.
 func (s *Server) decodeForm(c echo.Context, dst any) (map[string]string, kernel.FieldErrors, error) {
 	return s.decodeFormSuffixed(c, dst, "")
 }
@@ -277,8 +277,16 @@ func decodeValues(vals url.Values, dst any, name fieldNames) kernel.FieldErrors 
 		case tag.prefix && v.Kind() == reflect.Map:
 			m := reflect.MakeMap(v.Type())
 			for k := range vals {
-				if key, ok := strings.CutPrefix(k, tag.name); ok && key != "" && get(k) != "" {
+				key, ok := strings.CutPrefix(k, tag.name)
+				if !ok || key == "" || get(k) == "" {
+					continue
+				}
+				if v.Type().Elem().Kind() != reflect.Int { // text, like a need's note
 					m.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(get(k)))
+				} else if n, err := strconv.Atoi(get(k)); err == nil { // a number, like a score
+					m.SetMapIndex(reflect.ValueOf(key), reflect.ValueOf(n))
+				} else {
+					fe = append(fe, kernel.FieldError{Field: tag.json + "." + key, FormID: k, Code: kernel.CodeBadNumber, Message: kernel.Message(kernel.CodeBadNumber)})
 				}
 			}
 			v.Set(m)

@@ -21,6 +21,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -69,7 +70,7 @@ var funcs = template.FuncMap{
 			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
 			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons, "primary_reason": secure.PrimaryReasons,
-			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds, "legal": legalStatuses,
+			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds, "legal": legalStatuses, "visit_type": monitoring.VisitTypes,
 			"sex": {{Code: "female", Label: "Female"}, {Code: "male", Label: "Male"}}}[kind], code)
 	},
 	"consulted": func(yes *bool, on *time.Time, note string) string {
@@ -110,7 +111,19 @@ var funcs = template.FuncMap{
 		}
 		return t.Format("2006-01-02")
 	},
-	"str":            func(v any) string { return fmt.Sprint(v) },
+	"str": func(v any) string { return fmt.Sprint(v) },
+	// level is the monitoring framework's name for a score: "Good".
+	"level": func(v any) string {
+		switch n := v.(type) {
+		case int:
+			return monitoring.LevelLabel(n)
+		case *int:
+			if n != nil {
+				return monitoring.LevelLabel(*n)
+			}
+		}
+		return ""
+	},
 	"occupancyChart": occupancyChart,
 	"spendChart":     spendChart,
 	"sub":            func(a, b int64) int64 { return a - b },
@@ -618,14 +631,14 @@ func navFor(r kernel.Role, current string) []NavItem {
 	case kernel.RoleConsortiumAdmin:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"},
-			NavItem{Text: "Intelligence", Href: "/intelligence"})
+			NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},
-			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"})
+			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
 	case kernel.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
-			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"})
+			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
 	case kernel.RoleProviderAdmin:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"}, NavItem{Text: "Payments", Href: "/billing"})

@@ -207,6 +207,18 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence/sufficiency.csv", intelRoles, s.sufficiencyCSV)
 	s.route(get, "/intelligence/sufficiency/summary", intelRoles, s.sufficiencySummary)
 
+	// Monitoring visits and Ofsted-fall alerts. Commissioners record visits; their
+	// consortium's councils and admins read them, and the provider reads those to its
+	// own homes (the domain scopes each list; another provider's home is a 404).
+	monitors := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
+	visitReaders := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin, kernel.RoleProviderAdmin, kernel.RoleProviderUser)
+	s.route(get, "/monitoring", monitors, s.monitoringPage)
+	s.route(get, "/monitoring/framework", SignedIn, s.monitoringFramework)
+	s.route(get, "/monitoring/homes/:id", visitReaders, s.monitoredHomePage)
+	s.route(post, "/monitoring/homes/:id/visits", commissioners, s.recordVisit)
+	s.route(get, "/api/v1/homes/:id/monitoring-visits", APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin, kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiVisits)
+	s.route(post, "/api/v1/homes/:id/monitoring-visits", APIRoles(kernel.RoleCommissioner), s.apiRecordVisit)
+
 	// The regional vacancy board.
 	boardRoles := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
 	s.route(get, "/board", boardRoles, s.board)

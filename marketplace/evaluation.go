@@ -6,6 +6,9 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -37,6 +40,41 @@ type ScoreInput struct {
 	// one its notice of the placement cannot be emailed.
 	HostCouncil    string
 	HostHasMailbox bool
+	// LastVisit is the latest monitoring visit to the home by the placing council's
+	// consortium (nil: none); it informs the commissioner, it does not score.
+	LastVisit *LastVisit
+}
+
+// LastVisit is a home's latest current monitoring visit by a consortium (see
+// commissioning/monitoring, whose table it reads): when, and its overall judgement
+// on the framework's scale (1 to 4).
+type LastVisit struct {
+	ID        int64
+	HomeID    int64
+	VisitedOn time.Time
+	Overall   int
+}
+
+// lastVisits returns the latest visit to each of homeIDs by council's consortium that
+// no later visit amends, by home.
+func lastVisits(ctx context.Context, db *gorm.DB, councilID int64, homeIDs []int64) (map[int64]*LastVisit, error) {
+	out := map[int64]*LastVisit{}
+	if len(homeIDs) == 0 {
+		return out, nil
+	}
+	var rows []LastVisit
+	err := db.WithContext(ctx).Raw(`SELECT DISTINCT ON (v.home_id) v.id, v.home_id, v.visited_on, v.overall
+          FROM monitoring_visits v
+         WHERE v.home_id IN ? AND v.consortium_id = (SELECT consortium_id FROM organisations WHERE id = ?)
+           AND NOT EXISTS (SELECT 1 FROM monitoring_visits a WHERE a.amends_id = v.id)
+         ORDER BY v.home_id, v.visited_on DESC, v.id DESC`, homeIDs, councilID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("last monitoring visits: %w", err)
+	}
+	for i := range rows {
+		out[rows[i].HomeID] = &rows[i]
+	}
+	return out, nil
 }
 
 // HostWithoutMailbox reports whether awarding this bid would place a child in another
@@ -175,6 +213,17 @@ func (s *Service) Evaluate(ctx context.Context, requestID, councilID int64) (Eva
 			x.HostCouncil, x.HostHasMailbox = host.Name, has[host.ID]
 		}
 		in = append(in, x)
+	}
+	homeIDs := make([]int64, len(in))
+	for i, x := range in {
+		homeIDs[i] = x.Bid.HomeID
+	}
+	visits, err := lastVisits(ctx, s.db, councilID, homeIDs)
+	if err != nil {
+		return ev, err
+	}
+	for i := range in {
+		in[i].LastVisit = visits[in[i].Bid.HomeID]
 	}
 	ev.Bids = Score(in, ev.Framework, ev.Ceiling, *ev.Request.WithinMiles)
 	ev.Declines = resp.Declines

@@ -282,6 +282,9 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 			if err := tx.Where("home_id = ?", id).Delete(&homeLot{}).Error; err != nil {
 				return err
 			}
+			if err := s.alertRatingFalls(ctx, tx); err != nil {
+				return err
+			}
 		}
 		for _, l := range f.LotIDs {
 			if err := tx.Create(&homeLot{HomeID: h.ID, LotID: l}).Error; err != nil {

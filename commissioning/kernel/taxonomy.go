@@ -97,3 +97,7 @@ func Shown(codes []Coded) []Option {
 	}
 	return out
 }
+
+// RatingFallAlertDays is how long a fall of a home's Ofsted rating stays on the alerts
+// list after it is alerted (Hearth rule).
+const RatingFallAlertDays = 90

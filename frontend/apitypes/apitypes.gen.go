@@ -1002,6 +1002,48 @@ func (e InvoiceStatus) Valid() bool {
 	}
 }
 
+// Defines values for MonitoringVisitVisitType.
+const (
+	MonitoringVisitVisitTypeAnnounced   MonitoringVisitVisitType = "announced"
+	MonitoringVisitVisitTypeUnannounced MonitoringVisitVisitType = "unannounced"
+	MonitoringVisitVisitTypeVirtual     MonitoringVisitVisitType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the MonitoringVisitVisitType enum.
+func (e MonitoringVisitVisitType) Valid() bool {
+	switch e {
+	case MonitoringVisitVisitTypeAnnounced:
+		return true
+	case MonitoringVisitVisitTypeUnannounced:
+		return true
+	case MonitoringVisitVisitTypeVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MonitoringVisitRequestVisitType.
+const (
+	MonitoringVisitRequestVisitTypeAnnounced   MonitoringVisitRequestVisitType = "announced"
+	MonitoringVisitRequestVisitTypeUnannounced MonitoringVisitRequestVisitType = "unannounced"
+	MonitoringVisitRequestVisitTypeVirtual     MonitoringVisitRequestVisitType = "virtual"
+)
+
+// Valid indicates whether the value is a known member of the MonitoringVisitRequestVisitType enum.
+func (e MonitoringVisitRequestVisitType) Valid() bool {
+	switch e {
+	case MonitoringVisitRequestVisitTypeAnnounced:
+		return true
+	case MonitoringVisitRequestVisitTypeUnannounced:
+		return true
+	case MonitoringVisitRequestVisitTypeVirtual:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for NewRequestLegalStatus.
 const (
 	Epo    NewRequestLegalStatus = "epo"
@@ -3160,6 +3202,12 @@ type InvoiceLine struct {
 // InvoiceStatus defines model for Invoice.Status.
 type InvoiceStatus string
 
+// ListMonitoringVisitsResponse defines model for ListMonitoringVisitsResponse.
+type ListMonitoringVisitsResponse struct {
+	HomeId int64             `json:"home_id"`
+	Visits []MonitoringVisit `json:"visits"`
+}
+
 // Lot defines model for Lot.
 type Lot struct {
 	Ceilings      []Ceiling `json:"ceilings"`
@@ -3200,6 +3248,57 @@ type Me struct {
 	Organisation Organisation `json:"organisation"`
 	User         User         `json:"user"`
 }
+
+// MonitoringVisit defines model for MonitoringVisit.
+type MonitoringVisit struct {
+	// AmendedById the later visit that corrects this one
+	AmendedById *int64 `json:"amended_by_id,omitempty"`
+
+	// AmendsId the earlier visit this one corrects
+	AmendsId *int64 `json:"amends_id,omitempty"`
+
+	// Council the council that recorded it
+	Council   string `json:"council"`
+	CouncilId int64  `json:"council_id"`
+	HomeId    int64  `json:"home_id"`
+	Id        int64  `json:"id"`
+	Overall   int    `json:"overall"`
+
+	// OverallLabel Strong, Good, Needs improvement or Serious concerns
+	OverallLabel string    `json:"overall_label"`
+	RecordedAt   time.Time `json:"recorded_at"`
+
+	// Scores a score from 1 (serious concerns) to 4 (strong) for each domain of the framework, by domain code: experiences_progress, help_protection, leadership_management, care_planning_education, environment
+	Scores    map[string]int           `json:"scores"`
+	Summary   string                   `json:"summary"`
+	VisitType MonitoringVisitVisitType `json:"visit_type"`
+	VisitedOn openapi_types.Date       `json:"visited_on"`
+}
+
+// MonitoringVisitVisitType defines model for MonitoringVisit.VisitType.
+type MonitoringVisitVisitType string
+
+// MonitoringVisitRequest defines model for MonitoringVisitRequest.
+type MonitoringVisitRequest struct {
+	// AmendsId the earlier visit of your council's that this one corrects
+	AmendsId *int64 `json:"amends_id,omitempty"`
+
+	// Overall the overall judgement on the same scale
+	Overall int `json:"overall"`
+
+	// Scores a score from 1 (serious concerns) to 4 (strong) for each domain of the framework, by domain code: experiences_progress, help_protection, leadership_management, care_planning_education, environment
+	Scores map[string]int `json:"scores"`
+
+	// Summary what the visit found; no children's names
+	Summary   string                          `json:"summary"`
+	VisitType MonitoringVisitRequestVisitType `json:"visit_type"`
+
+	// VisitedOn today or earlier
+	VisitedOn openapi_types.Date `json:"visited_on"`
+}
+
+// MonitoringVisitRequestVisitType defines model for MonitoringVisitRequest.VisitType.
+type MonitoringVisitRequestVisitType string
 
 // NewAdjacencyOverride defines model for NewAdjacencyOverride.
 type NewAdjacencyOverride struct {
@@ -3878,6 +3977,9 @@ type ScoredBid struct {
 	Id             int64  `json:"id"`
 	Justification  string `json:"justification"`
 
+	// LastVisit the home's latest monitoring visit by your consortium (absent: none)
+	LastVisit *ScoredBidLastVisit `json:"last_visit,omitempty"`
+
 	// Miles from the child's home
 	Miles      float64 `json:"miles"`
 	NoticeDays int     `json:"notice_days"`
@@ -3908,6 +4010,14 @@ type ScoredBidCriteria struct {
 	Fit      float64 `json:"fit"`
 	Price    float64 `json:"price"`
 	Quality  float64 `json:"quality"`
+}
+
+// ScoredBidLastVisit the home's latest monitoring visit by your consortium (absent: none)
+type ScoredBidLastVisit struct {
+	Id           int64              `json:"id"`
+	Overall      int                `json:"overall"`
+	OverallLabel string             `json:"overall_label"`
+	VisitedOn    openapi_types.Date `json:"visited_on"`
 }
 
 // SecureBed defines model for SecureBed.
@@ -4386,6 +4496,12 @@ type ListHomesResponse struct {
 
 // CreateHomeParams defines parameters for CreateHome.
 type CreateHomeParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordMonitoringVisitParams defines parameters for RecordMonitoringVisit.
+type RecordMonitoringVisitParams struct {
 	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
@@ -5060,6 +5176,9 @@ type CreateHomeJSONRequestBody = HomeRequest
 
 // UpdateHomeJSONRequestBody defines body for UpdateHome for application/json ContentType.
 type UpdateHomeJSONRequestBody = HomeRequest
+
+// RecordMonitoringVisitJSONRequestBody defines body for RecordMonitoringVisit for application/json ContentType.
+type RecordMonitoringVisitJSONRequestBody = MonitoringVisitRequest
 
 // SetVacancyJSONRequestBody defines body for SetVacancy for application/json ContentType.
 type SetVacancyJSONRequestBody = VacancyRequest
