@@ -59,6 +59,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/invitations", providers},
 		{"/requests", []kernel.Role{kernel.RoleCommissioner}},
 		{"/approvals", []kernel.Role{kernel.RoleApprover}},
+		{"/monitoring", board},
+		{"/monitoring/framework", nil},
 	}
 	api := []struct {
 		path    string
