@@ -35,10 +35,11 @@ var demoHomes = []demoHome{
 	{demoProviders[1], "Pennine Fostering — Bury carers", "2700102", "fostering_agency", "outstanding", "2024-09-18", "5", "0", "17", "any", "BL9 0AA", []string{"parent_and_child", "sibling_group"}, []string{"fostering_ifa"}, 0, 21, 2},
 	{demoProviders[2], "Harbourside Flats", "1800101", "supported_accommodation", "not_yet_inspected", "", "6", "16", "17", "any", "L8 5AA", []string{"uasc", "missing_episodes", "substance_misuse"}, []string{"supported_16_17"}, 3, 0, 0},
 	// Three more residential providers: one 35 miles away in Southport (Sefton), one in
-	// Bolton, and one rated Inadequate, which matching never invites.
+	// Bolton, and one rated Inadequate (after a fall, see loadDemoMonitoring), which
+	// matching never invites.
 	{demoProviders[4], "Marine Lodge", "SC500201", "childrens_home", "good", "2025-05-02", "3", "11", "17", "any", "PR9 0AA", []string{"cse_risk", "missing_episodes", "self_harm", "mental_health"}, []string{"residential"}, 1, 0, 0},
 	{demoProviders[5], "Northern Lights House", "SC500301", "childrens_home", "good", "2025-01-22", "4", "12", "17", "any", "BL1 4AA", []string{"cse_risk", "missing_episodes", "offending"}, []string{"residential"}, 2, 0, 0}, // one bed reserved by the demo's award (demoWork)
-	{demoProviders[6], "Greenacre House", "SC500401", "childrens_home", "inadequate", "2025-09-09", "4", "11", "17", "any", "SK2 6AA", []string{"cse_risk", "missing_episodes", "self_harm"}, []string{"residential"}, 2, 0, 0},
+	{demoProviders[6], "Greenacre House", "SC500401", "childrens_home", "requires_improvement", "2024-03-14", "4", "11", "17", "any", "SK2 6AA", []string{"cse_risk", "missing_episodes", "self_harm"}, []string{"residential"}, 2, 0, 0},
 	{demoProviders[2], "Harbourside Wirral", "1800102", "supported_accommodation", "good", "2025-07-07", "4", "16", "17", "any", "CH41 6AA", []string{"uasc", "mental_health"}, []string{"supported_16_17"}, 0, 0, 0},
 }
 
@@ -84,18 +85,9 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		}
 	}
 	for _, dh := range demoHomes {
-		org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, dh.provider)
+		org, fields, err := demoHomeFields(ctx, a, dh)
 		if err != nil {
 			return err
-		}
-		admitted, _, err := a.market.AdmittedLots(ctx, org.ID)
-		if err != nil {
-			return err
-		}
-		fields, fe := marketplace.ParseHome(marketplace.HomeInput{Name: dh.name, OfstedURN: dh.urn, HomeType: dh.typ, OfstedRating: dh.rating, InspectionDate: dh.inspected,
-			RegisteredPlaces: dh.places, MinAge: dh.minAge, MaxAge: dh.maxAge, Sexes: dh.sexes, Postcode: dh.postcode, Needs: dh.needs, Lots: dh.lots}, admitted, time.Now())
-		if fe != nil {
-			return fmt.Errorf("demo home %s: %w", dh.name, fe)
 		}
 		h, err := a.market.SaveHome(ctx, org.ID, 0, 0, fields)
 		if err != nil {
@@ -109,6 +101,9 @@ func loadDemoMarket(ctx context.Context, a *app, cons commissioning.Organisation
 		if _, err := a.market.SetVacancy(ctx, h, v, "seed", 0); err != nil {
 			return err
 		}
+	}
+	if err := loadDemoMonitoring(ctx, a); err != nil {
+		return fmt.Errorf("demo monitoring: %w", err)
 	}
 	return loadDemoWork(ctx, a, lots)
 }
@@ -132,4 +127,22 @@ func admitProvider(ctx context.Context, fw *commissioning.Frameworks, frameworkI
 	_, err := fw.AdmitOutright(ctx, frameworkID, providerID, ids, commissioning.Declarations{OfstedRegistered: true, InsuranceExpiry: time.Now().AddDate(1, 0, 0),
 		SafeguardingPolicyDate: time.Now().AddDate(0, -3, 0), ResponsibleIndividual: "Demo Responsible Individual"}, "Meets the framework's quality and safeguarding criteria (demo)")
 	return err
+}
+
+// demoHomeFields is a demo home's provider and its fields, checked as a form's are.
+func demoHomeFields(ctx context.Context, a *app, dh demoHome) (commissioning.Organisation, marketplace.HomeFields, error) {
+	org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, dh.provider)
+	if err != nil {
+		return org, marketplace.HomeFields{}, err
+	}
+	admitted, _, err := a.market.AdmittedLots(ctx, org.ID)
+	if err != nil {
+		return org, marketplace.HomeFields{}, err
+	}
+	fields, fe := marketplace.ParseHome(marketplace.HomeInput{Name: dh.name, OfstedURN: dh.urn, HomeType: dh.typ, OfstedRating: dh.rating, InspectionDate: dh.inspected,
+		RegisteredPlaces: dh.places, MinAge: dh.minAge, MaxAge: dh.maxAge, Sexes: dh.sexes, Postcode: dh.postcode, Needs: dh.needs, Lots: dh.lots}, admitted, time.Now())
+	if fe != nil {
+		return org, fields, fmt.Errorf("demo home %s: %w", dh.name, fe)
+	}
+	return org, fields, nil
 }
