@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -130,6 +131,15 @@ func visitForm(v monitoring.Visit) map[string]string {
 }
 
 func (s *Server) renderMonitoredHome(c echo.Context, status int, h monitoredHome, form map[string]string, fe kernel.FieldErrors) error {
+	// The error summary lists problems in the form's order: the tags' before the
+	// framework's scores would put the overall judgement first.
+	order := []string{"visited_on", "visit_type"}
+	for _, d := range monitoring.Domains {
+		order = append(order, monitoring.ScoreField(d.Code))
+	}
+	order = append(order, "scores", "overall", "summary")
+	fe = slices.Clone(fe)
+	slices.SortStableFunc(fe, func(a, b kernel.FieldError) int { return slices.Index(order, a.Field) - slices.Index(order, b.Field) })
 	crumbs := withCrumbs(Link{Text: "Monitoring", Href: "/monitoring"})
 	return s.page(c, status, "monitoring_home", "Monitoring visits to "+h.Name, h, withForm(form, fe), crumbs)
 }
