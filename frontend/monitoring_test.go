@@ -166,10 +166,60 @@ func TestMonitoringVisitAPI(t *testing.T) {
 			t.Errorf("%s recorded: %d", who, st)
 		}
 	}
-	// The page lists both; only the current one can be amended.
-	r := h.signIn("commissioner@manchester.test").get(fmt.Sprintf("/monitoring/homes/%d", home.ID))
+	// The page lists both; only the current one can be amended, on a form filled from it.
+	page := fmt.Sprintf("/monitoring/homes/%d", home.ID)
+	b := h.signIn("commissioner@manchester.test")
+	r := b.get(page)
 	if strings.Count(r.Body, `data-testid="visit"`) != 2 || strings.Count(r.Body, "?amend=") != 1 || !strings.Contains(r.Body, "Amended</strong>") {
 		t.Fatalf("page: %s", r.Body)
+	}
+	current := int64(newest["id"].(float64))
+	amend := fmt.Sprintf("%s?amend=%d", page, current)
+	if r := b.get(fmt.Sprintf("%s?amend=%d", page, first)); r.Status != http.StatusNotFound {
+		t.Fatalf("amending an amended visit: %d", r.Status)
+	}
+	r = b.get(amend)
+	if !strings.Contains(r.Body, "Amend the visit of") || !strings.Contains(r.Body, ">Seen by API</textarea>") || !strings.Contains(r.Body, fmt.Sprintf(`name="amends_id" value="%d"`, current)) {
+		t.Fatalf("amend form: %s", r.Body)
+	}
+	form := visitValues(time.Now().In(london), "3")
+	form.Set("amends_id", fmt.Sprint(current))
+	if r := b.post(amend, page+"/visits", form); r.Status != http.StatusSeeOther {
+		t.Fatalf("amend on the web: %d", r.Status)
+	}
+	if r := b.get(page); strings.Count(r.Body, `data-testid="visit"`) != 3 || strings.Count(r.Body, "Amended</strong>") != 2 {
+		t.Fatalf("after the web amendment: %d visits", strings.Count(r.Body, `data-testid="visit"`))
+	}
+}
+
+// TestMonitoringSchemaRefusesBadRows: PostgreSQL keeps the rules whatever the caller: a
+// score off the scale or for no domain, a visit after it was recorded, an overlong
+// summary, a second amendment of one visit, an alert on a rating that rose.
+func TestMonitoringSchemaRefusesBadRows(t *testing.T) {
+	h := newHarness(t)
+	home := h.addHome(h.orgs["providerx"].ID, "SC540001", "M1 1AE", 1)
+	db := h.deps.DB.Gorm
+	cons, man := h.orgs["consortium"].ID, h.orgs["manchester"].ID
+	insert := func(visited, summary string, amends any) error {
+		return db.Exec(`INSERT INTO monitoring_visits (home_id, council_id, consortium_id, visited_on, visit_type, overall, summary, amends_id, recorded_at)
+			VALUES (?, ?, ?, ?, 'virtual', 3, ?, ?, '2026-11-20 12:00+00')`, home.ID, man, cons, visited, summary, amends).Error
+	}
+	must(t, insert("2026-11-20", "ok", nil))
+	var id int64
+	must(t, db.Raw("SELECT max(id) FROM monitoring_visits").Scan(&id).Error)
+	must(t, insert("2026-11-20", "first amendment", id))
+	for name, err := range map[string]error{
+		"visited after recorded": insert("2026-11-21", "late", nil),
+		"summary too long":       insert("2026-11-19", strings.Repeat("x", 2001), nil),
+		"summary blank":          insert("2026-11-19", "  ", nil),
+		"second amendment":       insert("2026-11-19", "again", id),
+		"score off the scale":    db.Exec("INSERT INTO monitoring_visit_scores (visit_id, domain, score) VALUES (?, 'environment', 5)", id).Error,
+		"no such domain":         db.Exec("INSERT INTO monitoring_visit_scores (visit_id, domain, score) VALUES (?, 'food', 3)", id).Error,
+		"alerted rise":           db.Exec("INSERT INTO home_rating_changes (home_id, from_rating, to_rating, fall, alerted_at) VALUES (?, 'good', 'outstanding', false, now())", home.ID).Error,
+	} {
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		}
 	}
 }
 

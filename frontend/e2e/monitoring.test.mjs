@@ -62,6 +62,9 @@ test('a commissioner records a visit from the bid comparison and sees it there',
     await page.goto(comparison);
     assert.match(await brightwater.getByTestId('last-visit').textContent(), /Visited \d+ \w+ \d{4}: Good/);
     await expectAccessible(page, 'bid comparison with monitoring visits');
+    await nav(page, 'Monitoring');
+    assert.match(await page.getByTestId('monitored-homes').textContent(), /Brightwater House[\s\S]*: Good/);
+    await expectAccessible(page, 'monitoring and alerts (commissioner)');
   });
 });
 
