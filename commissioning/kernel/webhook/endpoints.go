@@ -80,7 +80,7 @@ func (Secret) TableName() string { return "webhook_secrets" }
 type EndpointInput struct {
 	URL         string   `json:"url" form:"url" validate:"required,max=2000" msg:"required=Enter the endpoint's address, like https://case-system.example.org/hearth|*=The address must be 2,000 characters or fewer"`
 	Description string   `json:"description" form:"description" validate:"max=200" msg:"*=The description must be 200 characters or fewer"`
-	EventTypes  []string `json:"event_types" form:"event_types" validate:"required,min=1,dive,oneof=placement.awarded placement.started placement.fee_changed placement.ended missing_episode.reported missing_episode.returned request.closed referral.allocated" msg:"*=Select the events to send to this endpoint"`
+	EventTypes  []string `json:"event_types" form:"event_types" validate:"required,min=1,max=8" msg:"*=Select the events to send to this endpoint"`
 }
 
 // Options tune a Service.
@@ -144,13 +144,18 @@ func (s *Service) Configured() bool { return s.key != nil }
 // AllowLoopback reports whether loopback endpoints are allowed (development).
 func (s *Service) AllowLoopback() bool { return s.opts.AllowLoopback }
 
-// Rules checks the input beyond its tags: the address (see CheckURL). It needs the
-// Service's setting for loopback addresses, so the Service calls it.
+// rules checks the input by its tags and beyond: the address (see CheckURL) and the
+// events' codes. It needs the Service's setting for loopback addresses.
 func (in EndpointInput) rules(allowLoopback bool) kernel.FieldErrors {
 	fe := kernel.Check(&in)
 	if !fe.Has("url") && strings.TrimSpace(in.URL) != "" {
 		if msg := CheckURL(in.URL, allowLoopback); msg != "" {
 			fe.Add("url", msg)
+		}
+	}
+	for _, c := range in.EventTypes {
+		if !fe.Has("event_types") && !kernel.ValidCode(EventTypes, c) {
+			fe.Add("event_types", "Select the events to send to this endpoint")
 		}
 	}
 	return fe
