@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
@@ -44,6 +45,8 @@ type app struct {
 	secure     *secure.Service
 	intel      *intelligence.Service
 	billing    *billing.Service
+	// hooks manages webhook endpoints and delivers their events (on the queue).
+	hooks *webhook.Service
 	// queue is the job queue: the outbox and billing enqueue on it in their own
 	// transactions; serve starts it (startJobs).
 	queue *jobs.Queue
@@ -56,7 +59,7 @@ type app struct {
 // the same time. Deadlines stay on the database's clock.
 func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
-	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
+	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now, a.hooks.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -109,11 +112,12 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 		orgs:       commissioning.NewService(db.Gorm),
 		requests:   marketplace.NewRequests(db.Gorm),
 		inbox:      notify.NewInbox(db.Gorm),
-		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL).WithWebhooks(queue),
 		frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL).WithWebhooks(queue),
 		intel:      intelligence.New(db.Gorm),
 		billing:    billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
+		hooks:      webhook.New(db.Gorm, cfg.WebhookKey, webhook.Options{AllowLoopback: cfg.WebhookAllowLoopback}).WithEnqueuer(queue),
 		queue:      queue}
 	a.setClock(kernel.SystemClock)
 	return a
@@ -125,13 +129,13 @@ func (a *app) withoutMail() *app {
 	c := *a
 	c.market = a.market.WithoutMail()
 	c.frameworks = a.frameworks.WithoutMail()
-	c.secure = secure.NewService(a.db.Gorm)
+	c.secure = secure.NewService(a.db.Gorm).WithWebhooks(a.queue)
 	return &c
 }
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Clock: a.clock}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Webhooks: a.hooks, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

@@ -62,7 +62,7 @@ const MaxPayload = 64 << 10
 var ErrPayloadTooLarge = errors.New("webhook: event payload larger than 64 KiB")
 
 // Recipient is one organisation to tell of an event and what it may see of it: Data
-// is marshalled as the payload's "data".
+// is marshalled as the payload's "data"; a nil Data tells the organisation nothing.
 type Recipient struct {
 	OrgID int64
 	Data  any
@@ -103,7 +103,7 @@ func (p *Publisher) Publish(ctx context.Context, tx *gorm.DB, typ EventType, now
 	}
 	seen := map[int64]bool{}
 	for _, r := range rs {
-		if r.OrgID == 0 || seen[r.OrgID] {
+		if r.OrgID == 0 || r.Data == nil || seen[r.OrgID] {
 			continue
 		}
 		seen[r.OrgID] = true
