@@ -59,6 +59,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/invitations", providers},
 		{"/requests", []kernel.Role{kernel.RoleCommissioner}},
 		{"/approvals", []kernel.Role{kernel.RoleApprover}},
+		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 	}
 	api := []struct {
 		path    string
@@ -70,6 +72,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/homes", providers},
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
+		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)
