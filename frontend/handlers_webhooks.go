@@ -71,6 +71,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	fe = fe.With(withFormIDs(s.deps.Webhooks.Check(in), &in)) // the address, every problem at once
 	if fe == nil {
 		u, _ := currentUser(c)
 		e, secret, err := s.deps.Webhooks.Create(c.Request().Context(), currentOrg(c).ID, u.ID, in)
@@ -102,6 +103,7 @@ func (s *Server) updateWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	fe = fe.With(withFormIDs(s.deps.Webhooks.Check(in), &in)) // the address, every problem at once
 	if fe == nil {
 		_, err = s.deps.Webhooks.Update(c.Request().Context(), currentOrg(c).ID, e.ID, in)
 		if err == nil {

@@ -53,6 +53,8 @@ CREATE TABLE webhook_deliveries (
     status       text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts     integer NOT NULL DEFAULT 0 CHECK (attempts >= 0),
     last_error   text NOT NULL DEFAULT '',
+    -- replay: sent again from the log; its attempts are logged as replays until done.
+    replay       boolean NOT NULL DEFAULT false,
     delivered_at timestamptz,
     created_at   timestamptz NOT NULL DEFAULT now(),
     UNIQUE (event_id, endpoint_id),

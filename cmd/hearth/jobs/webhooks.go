@@ -21,7 +21,7 @@ const webhookAttempts = 15
 
 // Deliverer sends one webhook delivery (webhook.Service.Deliver).
 type Deliverer interface {
-	Deliver(ctx context.Context, id int64, replay, final bool) error
+	Deliver(ctx context.Context, id int64, final bool) error
 	PendingIDs(ctx context.Context, limit int) ([]int64, error)
 }
 
@@ -36,13 +36,13 @@ func (q *Queue) DeliverWebhooks(d Deliverer, sweep time.Duration) error {
 }
 
 // EnqueueWebhook adds a job sending delivery id, in tx, the transaction that made (or
-// reset, for a replay) the delivery. It implements webhook.Enqueuer.
-func (q *Queue) EnqueueWebhook(ctx context.Context, tx *gorm.DB, id int64, replay bool) error {
+// queued again, for a replay) the delivery. It implements webhook.Enqueuer.
+func (q *Queue) EnqueueWebhook(ctx context.Context, tx *gorm.DB, id int64) error {
 	sqlTx, err := sqlTxOf(tx)
 	if err != nil {
 		return err
 	}
-	if _, err := q.client.InsertTx(ctx, sqlTx, WebhookArgs{DeliveryID: id, Replay: replay}, nil); err != nil {
+	if _, err := q.client.InsertTx(ctx, sqlTx, WebhookArgs{DeliveryID: id}, nil); err != nil {
 		return fmt.Errorf("jobs: enqueue webhook delivery %d: %w", id, err)
 	}
 	return nil
@@ -71,11 +71,9 @@ func (q *Queue) sweepWebhooks(ctx context.Context) error {
 	return nil
 }
 
-// WebhookArgs are a webhook job's arguments: which delivery to send, and whether it
-// is a replay from the delivery log.
+// WebhookArgs are a webhook job's arguments: which delivery to send.
 type WebhookArgs struct {
 	DeliveryID int64 `json:"delivery_id"`
-	Replay     bool  `json:"replay,omitempty"`
 }
 
 // Kind is the River job kind of webhook deliveries.
@@ -103,5 +101,5 @@ func (w *webhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	if d == nil {
 		return river.JobSnooze(time.Minute) // a replica that does not send webhooks
 	}
-	return d.Deliver(ctx, job.Args.DeliveryID, job.Args.Replay, job.Attempt >= job.MaxAttempts)
+	return d.Deliver(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
 }

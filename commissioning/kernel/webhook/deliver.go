@@ -34,6 +34,7 @@ type Delivery struct {
 	Status      string
 	Attempts    int
 	LastError   string
+	Replay      bool // sent again from the log
 	DeliveredAt *time.Time
 	CreatedAt   time.Time
 }
@@ -73,7 +74,7 @@ const excerptLen = 200
 // wrapping ErrRetry, unless final is set (the queue's last attempt), when the
 // delivery is marked failed. An endpoint failing for longer than Options.FailingFor
 // is disabled.
-func (s *Service) Deliver(ctx context.Context, id int64, replay, final bool) error {
+func (s *Service) Deliver(ctx context.Context, id int64, final bool) error {
 	if s.key == nil {
 		return ErrNotConfigured
 	}
@@ -105,14 +106,14 @@ func (s *Service) Deliver(ctx context.Context, id int64, replay, final bool) err
 			return err
 		}
 		a := s.post(ctx, e.URL, body, Sign(body, now, secrets...), d, typ)
-		a.DeliveryID, a.AttemptedAt, a.Replay = d.ID, now, replay
+		a.DeliveryID, a.AttemptedAt, a.Replay = d.ID, now, d.Replay
 		if err := tx.Omit("ID").Create(&a).Error; err != nil {
 			return err
 		}
 		upd := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": a.summary()}
 		switch {
 		case a.OK():
-			upd["status"], upd["delivered_at"], upd["last_error"] = DeliveryDelivered, now, ""
+			upd["status"], upd["delivered_at"], upd["last_error"], upd["replay"] = DeliveryDelivered, now, "", false
 			if err := tx.Exec("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = ?", e.ID).Error; err != nil {
 				return err
 			}
@@ -137,6 +138,9 @@ func (s *Service) Deliver(ctx context.Context, id int64, replay, final bool) err
 			} else {
 				retry = fmt.Errorf("delivery %d to endpoint %d: %s: %w", d.ID, e.ID, a.summary(), ErrRetry)
 			}
+		}
+		if upd["status"] == DeliveryFailed {
+			upd["replay"] = false
 		}
 		return tx.Model(&d).Updates(upd).Error
 	})
@@ -293,11 +297,11 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 		case d.Status == DeliveryPending:
 			return ErrDeliveryPending
 		}
-		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil}).Error; err != nil {
+		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true}).Error; err != nil {
 			return err
 		}
 		if s.queue != nil {
-			if err := s.queue.EnqueueWebhook(ctx, tx, d.ID, true); err != nil {
+			if err := s.queue.EnqueueWebhook(ctx, tx, d.ID); err != nil {
 				return err
 			}
 		}

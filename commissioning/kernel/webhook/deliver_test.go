@@ -29,16 +29,15 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 type queue struct {
 	mu  sync.Mutex
 	ids []int64
-	rep []bool
 }
 
-func (q *queue) EnqueueWebhook(_ context.Context, tx *gorm.DB, id int64, replay bool) error {
+func (q *queue) EnqueueWebhook(_ context.Context, tx *gorm.DB, id int64) error {
 	if _, ok := tx.Statement.ConnPool.(*sql.Tx); !ok {
 		return errors.New("told outside a transaction")
 	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.ids, q.rep = append(q.ids, id), append(q.rep, replay)
+	q.ids = append(q.ids, id)
 	return nil
 }
 
@@ -153,15 +152,15 @@ func TestDeliveryRetriesAfterA500AndSendsNothingTwice(t *testing.T) {
 	if len(ids) != 1 {
 		t.Fatalf("deliveries enqueued = %v, want one", ids)
 	}
-	if err := w.svc.Deliver(ctx, ids[0], false, false); !errors.Is(err, webhook.ErrRetry) {
+	if err := w.svc.Deliver(ctx, ids[0], false); !errors.Is(err, webhook.ErrRetry) {
 		t.Fatalf("first attempt: %v, want ErrRetry", err)
 	}
 	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryPending || d.Attempts != 1 || d.LastError != "HTTP 500 Internal Server Error" {
 		t.Fatalf("after a 500: %+v", d)
 	}
 	w.clock.Advance(16 * time.Second)
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
-	must(t, w.svc.Deliver(ctx, ids[0], false, false)) // the job run again: nothing sent
+	must(t, w.svc.Deliver(ctx, ids[0], false))
+	must(t, w.svc.Deliver(ctx, ids[0], false)) // the job run again: nothing sent
 	got := rcv.requests()
 	if len(got) != 2 {
 		t.Fatalf("receiver got %d requests, want 2", len(got))
@@ -198,7 +197,7 @@ func TestLastAttemptMarksTheDeliveryFailed(t *testing.T) {
 	rcv := newReceiver(t, 503)
 	w.endpoint(t, w.orgA, rcv.URL)
 	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
-	must(t, w.svc.Deliver(context.Background(), ids[0], false, true))
+	must(t, w.svc.Deliver(context.Background(), ids[0], true))
 	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryFailed {
 		t.Fatalf("status %s, want failed", d.Status)
 	}
@@ -218,7 +217,7 @@ func TestRotationSignsWithBothSecretsDuringTheOverlap(t *testing.T) {
 		t.Fatalf("after rotation: %+v", e.Secrets)
 	}
 	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	got := rcv.requests()[0]
 	for _, s := range []string{old, fresh} {
 		if err := webhook.Verify(got.body, got.signature, s, 0); err != nil {
@@ -227,7 +226,7 @@ func TestRotationSignsWithBothSecretsDuringTheOverlap(t *testing.T) {
 	}
 	w.clock.Advance(24*time.Hour + time.Second)
 	ids = w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 2})
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	got = rcv.requests()[1]
 	if err := webhook.Verify(got.body, got.signature, fresh, 0); err != nil {
 		t.Fatalf("new secret after the overlap: %v", err)
@@ -267,7 +266,7 @@ func TestGoneDisablesTheEndpoint(t *testing.T) {
 	rcv := newReceiver(t, 410)
 	e, _ := w.endpoint(t, w.orgA, rcv.URL)
 	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	e, err := w.svc.Endpoint(ctx, w.orgA, e.ID)
 	must(t, err)
 	if e.Enabled() || e.DisabledReason != "The endpoint answered 410 Gone" || w.delivery(t, ids[0]).Status != webhook.DeliveryFailed {
@@ -285,11 +284,11 @@ func TestEndpointFailingForDaysIsDisabled(t *testing.T) {
 	rcv := newReceiver(t, 500)
 	e, _ := w.endpoint(t, w.orgA, rcv.URL)
 	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
-	if err := w.svc.Deliver(ctx, ids[0], false, false); !errors.Is(err, webhook.ErrRetry) {
+	if err := w.svc.Deliver(ctx, ids[0], false); !errors.Is(err, webhook.ErrRetry) {
 		t.Fatal(err)
 	}
 	w.clock.Advance(72 * time.Hour)
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	if e, _ = w.svc.Endpoint(ctx, w.orgA, e.ID); e.Enabled() || !strings.Contains(e.DisabledReason, "3 days") {
 		t.Fatalf("after three days of failures: %+v", e)
 	}
@@ -308,7 +307,7 @@ func TestDisableStopsDeliveries(t *testing.T) {
 	if e.Enabled() {
 		t.Fatal("still enabled")
 	}
-	must(t, w.svc.Deliver(ctx, waiting[0], false, false))
+	must(t, w.svc.Deliver(ctx, waiting[0], false))
 	if len(rcv.requests()) != 0 || w.delivery(t, waiting[0]).Status != webhook.DeliveryFailed {
 		t.Fatal("a disabled endpoint was sent a waiting delivery")
 	}
@@ -333,12 +332,12 @@ func TestReplaySendsTheSameEventAgain(t *testing.T) {
 	if err := w.svc.Replay(ctx, w.orgA, e.ID, ids[0]); !errors.Is(err, webhook.ErrDeliveryPending) {
 		t.Fatalf("replay of a pending delivery: %v", err)
 	}
-	must(t, w.svc.Deliver(ctx, ids[0], false, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	must(t, w.svc.Replay(ctx, w.orgA, e.ID, ids[0]))
-	if n := len(w.q.ids); n != 2 || w.q.ids[1] != ids[0] || !w.q.rep[1] {
-		t.Fatalf("queue after replay: %v %v", w.q.ids, w.q.rep)
+	if n := len(w.q.ids); n != 2 || w.q.ids[1] != ids[0] || !w.delivery(t, ids[0]).Replay {
+		t.Fatalf("queue after replay: %v", w.q.ids)
 	}
-	must(t, w.svc.Deliver(ctx, ids[0], true, false))
+	must(t, w.svc.Deliver(ctx, ids[0], false))
 	got := rcv.requests()
 	if len(got) != 2 || got[0].eventID != got[1].eventID {
 		t.Fatalf("replay sent %d requests, ids %v", len(got), got)
@@ -361,7 +360,7 @@ func TestEndpointNeverReceivesAnotherOrganisationsEvent(t *testing.T) {
 	eB, _ := w.endpoint(t, w.orgB, rcvB.URL)
 	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: "for A"})
 	for _, id := range ids {
-		must(t, w.svc.Deliver(ctx, id, false, false))
+		must(t, w.svc.Deliver(ctx, id, false))
 	}
 	if len(rcvA.requests()) != 1 || len(rcvB.requests()) != 0 {
 		t.Fatalf("A got %d, B got %d; want 1 and 0", len(rcvA.requests()), len(rcvB.requests()))

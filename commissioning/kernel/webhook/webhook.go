@@ -80,11 +80,10 @@ type Envelope struct {
 	Data           json.RawMessage `json:"data"`
 }
 
-// Enqueuer is told of each delivery to make, in the transaction that made it, so that a
-// job exists exactly when the delivery does. replay marks a delivery sent again from
-// the log.
+// Enqueuer is told of each delivery to make, in the transaction that made it (or
+// queued it again from the log), so that a job exists exactly when the delivery waits.
 type Enqueuer interface {
-	EnqueueWebhook(ctx context.Context, tx *gorm.DB, deliveryID int64, replay bool) error
+	EnqueueWebhook(ctx context.Context, tx *gorm.DB, deliveryID int64) error
 }
 
 // Publisher writes events in the transactions of the changes they report.
@@ -159,7 +158,7 @@ func (p *Publisher) Fanout(ctx context.Context, tx *gorm.DB, eventID string) ([]
 	}
 	if p != nil && p.queue != nil {
 		for _, id := range ids {
-			if err := p.queue.EnqueueWebhook(ctx, tx, id, false); err != nil {
+			if err := p.queue.EnqueueWebhook(ctx, tx, id); err != nil {
 				return nil, err
 			}
 		}
