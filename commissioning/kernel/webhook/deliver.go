@@ -42,6 +42,15 @@ type Delivery struct {
 // TableName is the webhook_deliveries table.
 func (Delivery) TableName() string { return "webhook_deliveries" }
 
+// Delivered reports whether the endpoint accepted the delivery.
+func (d Delivery) Delivered() bool { return d.Status == DeliveryDelivered }
+
+// Failed reports whether Hearth gave up on the delivery (it can be sent again).
+func (d Delivery) Failed() bool { return d.Status == DeliveryFailed }
+
+// Pending reports whether Hearth is still trying the delivery.
+func (d Delivery) Pending() bool { return d.Status == DeliveryPending }
+
 // Attempt is one HTTP attempt at a delivery: the delivery log's line.
 type Attempt struct {
 	ID             int64 `gorm:"primaryKey"`
@@ -294,7 +303,7 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 		switch {
 		case !e.Enabled():
 			return ErrEndpointDisabled
-		case d.Status == DeliveryPending:
+		case d.Pending():
 			return ErrDeliveryPending
 		}
 		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true}).Error; err != nil {
