@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
+	"github.com/hearth-placements/hearth/marketplace"
 )
 
 // hookReceiver is a real local endpoint keeping the events it got, after checking each
@@ -185,5 +187,66 @@ func TestWebhookFormKeepsValuesAndShowsErrors(t *testing.T) {
 	status, body := h.api(http.MethodPost, "/api/v1/webhook-endpoints", h.token("admin@providerx.test"), `{"url":"http://case.example.org/x","event_types":["placement.awarded"]}`)
 	if status != http.StatusUnprocessableEntity {
 		t.Fatalf("API http address: %d %v", status, body)
+	}
+}
+
+// TestEveryPlacementChangeIsPublished: a placement's life — the request closing, the
+// award, the start, a fee change, a missing episode and the return, the end — reaches
+// the placing council's endpoint as one signed event each, in order; the host council
+// (Salford) gets each except the fee change, without the child's profile or the
+// provider's note.
+func TestEveryPlacementChangeIsPublished(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	mcr, host := newHookReceiver(t), newHookReceiver(t)
+	var salford commissioning.Organisation
+	must(t, h.deps.DB.Gorm.Where("ons_code = 'E08000006'").First(&salford).Error)
+	for _, r := range []struct {
+		org int64
+		rcv *hookReceiver
+	}{{h.orgs["manchester"].ID, mcr}, {salford.ID, host}} {
+		_, s, err := h.deps.Webhooks.Create(ctx, r.org, 0, webhook.EndpointInput{URL: r.rcv.srv.URL, EventTypes: allEventTypes()})
+		must(t, err)
+		r.rcv.secret = s
+	}
+	pid := h.awardedIntoSalford(t)
+	m, provider, council := h.deps.Market, h.orgs["providerx"].ID, h.orgs["manchester"].ID
+	today := h.clock.Now().UTC().Truncate(24 * time.Hour)
+	_, err := m.ConfirmStart(ctx, pid, provider, 0, today)
+	must(t, err)
+	_, err = m.ChangeFee(ctx, pid, council, 0, marketplace.FeeChange{EffectiveFrom: today.AddDate(0, 0, 14), CorePence: 450000, Reason: "Uplift"})
+	must(t, err)
+	in, err := m.ReportIncident(ctx, pid, provider, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: h.clock.Now().Add(-time.Minute), Note: "Seen at the station"})
+	must(t, err)
+	_, err = m.EndIncident(ctx, pid, in.ID, provider, 0, h.clock.Now())
+	must(t, err)
+	_, err = m.EndPlacement(ctx, pid, marketplace.Viewer{OrgID: council, Kind: kernel.KindCouncil}, 0, marketplace.Ending{EndedOn: today, Reason: "planned_move", Note: "Nearer school"})
+	must(t, err)
+	h.deliverHooks(t)
+
+	types := func(rcv *hookReceiver) []string {
+		var out []string
+		for _, e := range rcv.got() {
+			out = append(out, string(e.Type))
+		}
+		return out
+	}
+	want := []string{"request.closed", "placement.awarded", "placement.started", "placement.fee_changed", "missing_episode.reported", "missing_episode.returned", "placement.ended"}
+	if got := types(mcr); strings.Join(got, " ") != strings.Join(want, " ") || mcr.bad != 0 {
+		t.Fatalf("Manchester got %v (%d badly signed), want %v", got, mcr.bad, want)
+	}
+	wantHost := []string{"placement.awarded", "placement.started", "missing_episode.reported", "missing_episode.returned", "placement.ended"}
+	if got := types(host); strings.Join(got, " ") != strings.Join(wantHost, " ") {
+		t.Fatalf("Salford got %v, want %v", got, wantHost)
+	}
+	for _, e := range host.got() {
+		if s := string(e.Data); strings.Contains(s, `"child"`) || strings.Contains(s, "weekly_fee_pence") || strings.Contains(s, "Seen at the station") || strings.Contains(s, "Nearer school") {
+			t.Errorf("Salford's %s shows more than the host notice: %s", e.Type, s)
+		}
+	}
+	for _, e := range mcr.got() {
+		if e.Type == webhook.PlacementEnded && !strings.Contains(string(e.Data), `"end_note":"Nearer school"`) {
+			t.Errorf("Manchester's placement.ended lacks its end note: %s", e.Data)
+		}
 	}
 }
