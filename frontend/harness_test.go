@@ -28,6 +28,8 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
@@ -187,10 +189,24 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 		Billing:      billing.NewService(db.Gorm, bc),
 		Intelligence: intelligence.New(db.Gorm),
 		Monitoring:   monitoring.New(db.Gorm),
+		Webhooks:     webhook.New(db.Gorm, harnessWebhookKey, webhook.Options{AllowLoopback: true}),
 		Clock:        clock}
-	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Webhooks.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
+
+// harnessWebhookKey seals the harness's webhook secrets.
+var harnessWebhookKey = func() *seal.Key {
+	raw, err := seal.Random()
+	if err != nil {
+		panic(err)
+	}
+	k, err := seal.NewKey(raw)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // testSeedKeys returns a random key for sealing TOTP seeds.
 func testSeedKeys(t testing.TB) *auth.SeedKeys {

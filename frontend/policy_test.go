@@ -61,6 +61,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/approvals", []kernel.Role{kernel.RoleApprover}},
 		{"/monitoring", board},
 		{"/monitoring/framework", nil},
+		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 	}
 	api := []struct {
 		path    string
@@ -72,6 +74,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/homes", providers},
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
+		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)

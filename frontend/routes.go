@@ -57,6 +57,20 @@ func (s *Server) routes() {
 	s.route(post, "/account/tokens/:id/revoke", SignedIn, s.revokeToken)
 	s.route(get, "/organisations/:id", SignedIn, s.organisationPage)
 
+	// Webhooks to the organisation's own systems: a council's approvers (its senior
+	// officers, with two-factor authentication) and a provider's admins.
+	hookAdmins := Roles(kernel.RoleApprover, kernel.RoleProviderAdmin)
+	s.route(get, "/webhooks", hookAdmins, s.webhooksPage)
+	s.route(get, "/webhooks/new", hookAdmins, s.newWebhookPage)
+	s.route(post, "/webhooks/new", hookAdmins, s.createWebhook)
+	s.route(get, "/webhooks/:id", hookAdmins, s.webhookPage)
+	s.route(get, "/webhooks/:id/edit", hookAdmins, s.editWebhookPage)
+	s.route(post, "/webhooks/:id/edit", hookAdmins, s.updateWebhook)
+	s.route(post, "/webhooks/:id/disable", hookAdmins, s.disableWebhook)
+	s.route(post, "/webhooks/:id/enable", hookAdmins, s.enableWebhook)
+	s.route(post, "/webhooks/:id/rotate", hookAdmins, s.rotateWebhookSecret)
+	s.route(post, "/webhooks/:id/deliveries/:delivery/replay", hookAdmins, s.replayWebhook)
+
 	// Consortium administration.
 	s.route(get, "/admin/users", admin, s.adminUsers)
 	s.route(get, "/admin/users/new", admin, s.newUserPage)
@@ -330,6 +344,16 @@ func (s *Server) routes() {
 	s.route(post, "/api/v1/providers", Public, s.apiRegisterProvider)
 	s.route(post, "/api/v1/homes", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiCreateHome)
 	s.route(http.MethodPut, "/api/v1/homes/:id", APIRoles(kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiUpdateHome)
+	apiHookAdmins := APIRoles(kernel.RoleApprover, kernel.RoleProviderAdmin)
+	s.route(get, "/api/v1/webhook-endpoints", apiHookAdmins, s.apiWebhookEndpoints)
+	s.route(post, "/api/v1/webhook-endpoints", apiHookAdmins, s.apiCreateWebhookEndpoint)
+	s.route(get, "/api/v1/webhook-endpoints/:id", apiHookAdmins, s.apiWebhookEndpoint)
+	s.route(http.MethodPut, "/api/v1/webhook-endpoints/:id", apiHookAdmins, s.apiUpdateWebhookEndpoint)
+	s.route(post, "/api/v1/webhook-endpoints/:id/disable", apiHookAdmins, s.apiDisableWebhookEndpoint)
+	s.route(post, "/api/v1/webhook-endpoints/:id/enable", apiHookAdmins, s.apiEnableWebhookEndpoint)
+	s.route(post, "/api/v1/webhook-endpoints/:id/rotate-secret", apiHookAdmins, s.apiRotateWebhookSecret)
+	s.route(get, "/api/v1/webhook-endpoints/:id/deliveries", apiHookAdmins, s.apiWebhookDeliveries)
+	s.route(post, "/api/v1/webhook-endpoints/:id/deliveries/:delivery/replay", apiHookAdmins, s.apiReplayWebhookDelivery)
 	s.route(get, "/api/v1/mailboxes", APIRoles(kernel.RoleConsortiumAdmin), s.apiMailboxes)
 	s.route(http.MethodPut, "/api/v1/mailboxes", APIRoles(kernel.RoleConsortiumAdmin), s.apiPutMailboxes)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 )
 
@@ -232,6 +233,11 @@ func TestSecureAPI(t *testing.T) {
 	oak, heron := h.withEstate(t)
 	now := time.Now().In(london)
 	council, swcu, oakTok := h.token("commissioner@manchester.test"), h.token("coordinator@swcu.test"), h.token("manager@oakfield.test")
+	// Manchester's case system hears of the allocation (issue 16).
+	hooks := newHookReceiver(t)
+	_, secret, err := h.deps.Webhooks.Create(context.Background(), h.orgs["manchester"].ID, 0, webhook.EndpointInput{URL: hooks.srv.URL, EventTypes: []string{"referral.allocated"}})
+	must(t, err)
+	hooks.secret = secret
 	body := fmt.Sprintf(`{"child_ref":"MCR-API-1","age_years":15,"birth_month":1,"birth_year":%d,"sex":"male","legal_position":"hearing_listed","hearing_date":"%s",
 		"order_expiry":"%s","court":"Manchester","urgency":"emergency","current_outcode":"M14","preferred_miles":40,"social_worker":"SW","sanctioning_officer":"SO","ethnicity":"WBRI","child_protection_plan":false,"primary_reason":"injure_self"}`,
 		now.Year()-15, now.AddDate(0, 0, 5).Format(time.DateOnly), now.AddDate(0, 0, 2).Format(time.DateOnly))
@@ -289,6 +295,11 @@ func TestSecureAPI(t *testing.T) {
 	}
 	if st, out := h.api("POST", path+"/allocate", swcu, fmt.Sprintf(`{"bed_id":%d}`, bed.ID)); st != 200 || out["status"] != "allocated" {
 		t.Fatalf("allocate: %d %v", st, out)
+	}
+	h.deliverHooks(t)
+	if got := hooks.got(); len(got) != 1 || got[0].Type != webhook.ReferralAllocated || !strings.Contains(string(got[0].Data), `"child_ref":"MCR-API-1"`) ||
+		!strings.Contains(string(got[0].Data), `"access":"council"`) {
+		t.Fatalf("Manchester's system heard %v", got)
 	}
 	if st, _ := h.api("PUT", fmt.Sprintf("/api/v1/secure/beds/%d", bed.ID), oakTok, `{"status":"free"}`); st != 409 {
 		t.Fatalf("the home frees a held bed: %d", st)

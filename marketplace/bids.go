@@ -328,7 +328,7 @@ func (s *Service) CloseDue(ctx context.Context) ([]int64, error) {
 				return err
 			}
 		}
-		return nil
+		return s.publishClosed(ctx, tx, ids)
 	})
 	return ids, err
 }

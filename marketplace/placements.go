@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/marketplace/agreement"
 )
 
@@ -410,7 +411,7 @@ func (s *Service) confirmAward(ctx context.Context, tx *gorm.DB, p Placement) er
 			return err
 		}
 	}
-	return nil
+	return s.publishPlacement(ctx, tx, webhook.PlacementAwarded, p, func(a Access) any { return placementAwardedData(p, f, a) })
 }
 
 // tellHost sends the host council a notice about a placement into its area — in its
@@ -580,6 +581,9 @@ func (s *Service) ConfirmStart(ctx context.Context, id, providerID, by int64, on
 			fmt.Sprintf("%s confirms that a child placed by %s arrived at %s on %s.", f.Provider, f.PlacingCouncil, f.HomeName, on.Format(day))); err != nil {
 			return err
 		}
+		if err := s.publishPlacement(ctx, tx, webhook.PlacementStarted, p, func(a Access) any { return placementStartedData(p, f, a) }); err != nil {
+			return err
+		}
 		if err := s.tellUser(ctx, tx, p.RequestID, p.AwardedBy, notify.Message{Subject: fmt.Sprintf("Placement %s started", f.ChildRef), Path: fmt.Sprintf("/placements/%d", p.ID),
 			Body: fmt.Sprintf("%s confirms that %s arrived at %s on %s.", f.Provider, f.ChildRef, f.HomeName, on.Format(day))}); err != nil {
 			return err
@@ -669,6 +673,13 @@ func (s *Service) ChangeFee(ctx context.Context, id, councilID, by int64, c FeeC
 		}
 		p.WeeklyFeePence = fee.Total()
 		if a, err = s.issueAgreement(ctx, tx, p, "fee_change"); err != nil {
+			return err
+		}
+		f, err := facts(ctx, tx, p)
+		if err != nil {
+			return err
+		}
+		if err := s.publishPlacement(ctx, tx, webhook.PlacementFeeChanged, p, func(a Access) any { return placementFeeChangedData(p, f, fee, last.Total(), a) }); err != nil {
 			return err
 		}
 		if err := s.tell(ctx, tx, p.RequestID, notify.Message{OrgID: p.ProviderID, PlacementID: p.ID, Kind: "award_outcome", Inbox: true, Roles: []kernel.Role{kernel.RoleProviderAdmin},
@@ -811,7 +822,11 @@ func (s *Service) tellCouncilsOfIncident(ctx context.Context, tx *gorm.DB, p Pla
 			return err
 		}
 	}
-	return nil
+	typ := webhook.MissingEpisodeReported
+	if what == "ended" {
+		typ = webhook.MissingEpisodeReturned
+	}
+	return s.publishPlacement(ctx, tx, typ, p, func(a Access) any { return missingEpisodeData(p, f, in, a) })
 }
 
 // EndInput is the end of a placement as the end page and the API send it.
@@ -894,6 +909,9 @@ func (s *Service) EndPlacement(ctx context.Context, id int64, v Viewer, by int64
 		reason := Label(EndReasons, e.Reason)
 		if err := s.tellHost(ctx, tx, p, f, "host_end", fmt.Sprintf("Placement in your area ended: %s, %s", f.HomeName, e.EndedOn.Format(day)),
 			fmt.Sprintf("The placement by %s at %s ended on %s. Reason: %s.", f.PlacingCouncil, f.HomeName, e.EndedOn.Format(day), reason)); err != nil {
+			return err
+		}
+		if err := s.publishPlacement(ctx, tx, webhook.PlacementEnded, p, func(a Access) any { return placementEndedData(p, f, a) }); err != nil {
 			return err
 		}
 		other := notify.Message{Subject: fmt.Sprintf("Placement IPA-%06d ended", p.ID), Path: fmt.Sprintf("/placements/%d", p.ID),

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 )
 
 // Service is the marketplace's domain service.
@@ -24,11 +25,21 @@ type Service struct {
 	// frameworks reads the frameworks and admissions that commissioning owns (a
 	// request's terms, whether a provider may offer vacancies), in s's transaction.
 	frameworks *commissioning.Frameworks
+	// hooks writes webhook events in the transaction of the change they report.
+	hooks *webhook.Publisher
 }
 
-// NewService returns a Service on db.
+// NewService returns a Service on db. Its webhook events wait for the job queue's
+// sweep until WithWebhooks gives it the queue.
 func NewService(db *gorm.DB) *Service {
-	return &Service{db: db, Now: time.Now, frameworks: commissioning.NewFrameworks(db)}
+	return &Service{db: db, Now: time.Now, frameworks: commissioning.NewFrameworks(db), hooks: webhook.NewPublisher(nil)}
+}
+
+// WithWebhooks returns a Service that tells q of each webhook delivery its changes make.
+func (s *Service) WithWebhooks(q webhook.Enqueuer) *Service {
+	c := *s
+	c.hooks = webhook.NewPublisher(q)
+	return &c
 }
 
 // WithMail returns a Service that emails the people a change concerns through outbox,

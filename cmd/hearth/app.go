@@ -16,6 +16,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend"
@@ -46,6 +47,8 @@ type app struct {
 	intel      *intelligence.Service
 	monitoring *monitoring.Service
 	billing    *billing.Service
+	// hooks manages webhook endpoints and delivers their events (on the queue).
+	hooks *webhook.Service
 	// queue is the job queue: the outbox and billing enqueue on it in their own
 	// transactions; serve starts it (startJobs).
 	queue *jobs.Queue
@@ -58,7 +61,7 @@ type app struct {
 // the same time. Deadlines stay on the database's clock.
 func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
-	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now, a.monitoring.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
+	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now, a.monitoring.Now, a.hooks.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -111,12 +114,13 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 		orgs:       commissioning.NewService(db.Gorm),
 		requests:   marketplace.NewRequests(db.Gorm),
 		inbox:      notify.NewInbox(db.Gorm),
-		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		market:     marketplace.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL).WithWebhooks(queue),
 		frameworks: commissioning.NewFrameworks(db.Gorm).WithMail(outbox, cfg.BaseURL),
-		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL),
+		secure:     secure.NewService(db.Gorm).WithMail(outbox, cfg.BaseURL).WithWebhooks(queue),
 		intel:      intelligence.New(db.Gorm),
 		monitoring: monitoring.New(db.Gorm),
 		billing:    billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
+		hooks:      webhook.New(db.Gorm, cfg.WebhookKey, webhook.Options{AllowLoopback: cfg.WebhookAllowLoopback}).WithEnqueuer(queue),
 		queue:      queue}
 	a.setClock(kernel.SystemClock)
 	return a
@@ -128,13 +132,13 @@ func (a *app) withoutMail() *app {
 	c := *a
 	c.market = a.market.WithoutMail()
 	c.frameworks = a.frameworks.WithoutMail()
-	c.secure = secure.NewService(a.db.Gorm)
+	c.secure = secure.NewService(a.db.Gorm).WithWebhooks(a.queue)
 	return &c
 }
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Monitoring: a.monitoring, Clock: a.clock}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Monitoring: a.monitoring, Webhooks: a.hooks, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 )
@@ -58,7 +60,20 @@ type Config struct {
 	// SMTP.LinkKey is HEARTH_MAIL_KEY (32 bytes, base64 or hex); MailKeyEphemeral says
 	// it was unset and a random key is used.
 	MailKeyEphemeral bool
+	// WebhookKey seals webhook signing secrets at rest (AES-256-GCM): HEARTH_WEBHOOK_KEY
+	// or the file HEARTH_WEBHOOK_KEY_FILE names, 32 bytes as base64 or hex. Unset: with
+	// the demo, a published development key; otherwise none, and webhooks are off.
+	WebhookKey *seal.Key
+	// WebhookKeyDemo says WebhookKey is the published development key.
+	WebhookKeyDemo bool
+	// WebhookAllowLoopback lets webhook endpoints be http://localhost or loopback
+	// addresses (HEARTH_WEBHOOK_ALLOW_LOOPBACK), for development and browser tests only.
+	WebhookAllowLoopback bool
 }
+
+// demoWebhookKey is the development key sealing webhook secrets in a demo without
+// HEARTH_WEBHOOK_KEY: it is published here, so it protects nothing.
+var demoWebhookKey = sha256.Sum256([]byte("hearth demo webhook key: not for production"))
 
 // envReader reads variables, or for secrets a file named by NAME_FILE, and collects
 // every problem so that all are reported at once.
@@ -127,6 +142,19 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	c.LoadDemo = boolEnv("HEARTH_DEMO", false)
 	c.DemoHistory = boolEnv("HEARTH_DEMO_HISTORY", false)
 	c.AllowPrivilegedRole = boolEnv("HEARTH_ALLOW_PRIVILEGED_DB_ROLE", false)
+	c.WebhookAllowLoopback = boolEnv("HEARTH_WEBHOOK_ALLOW_LOOPBACK", false)
+	if k := env("HEARTH_WEBHOOK_KEY", ""); k != "" {
+		raw, err := seal.ParseKey(k, true)
+		if err == nil {
+			c.WebhookKey, err = seal.NewKey(raw)
+		}
+		if err != nil {
+			errs = append(errs, errors.New("HEARTH_WEBHOOK_KEY must be 32 bytes written as base64 or hex (openssl rand -base64 32)"))
+		}
+	} else if c.LoadDemo {
+		c.WebhookKey, _ = seal.NewKey(demoWebhookKey[:])
+		c.WebhookKeyDemo = true
+	}
 	c.SMTP.StartTLS = boolEnv("SMTP_STARTTLS", true)
 	c.SessionIdle = durEnv("HEARTH_SESSION_IDLE", 30*time.Minute)
 	c.SessionMax = durEnv("HEARTH_SESSION_LIFETIME", 12*time.Hour)

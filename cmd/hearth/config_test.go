@@ -16,6 +16,10 @@ func TestLoadConfig(t *testing.T) {
 	if err := os.WriteFile(secret, []byte("s3cret\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	webhookKeyFile := filepath.Join(t.TempDir(), "webhook-key")
+	if err := os.WriteFile(webhookKeyFile, []byte("MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -60,6 +64,23 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{name: "ErrShortMailKey", env: map[string]string{"HEARTH_MAIL_KEY": "c2hvcnQ="}, wantErr: true},
+		// Webhook secrets are sealed with a configured key; only the demo has a default.
+		{name: "WebhooksOffWithoutKey", check: func(t *testing.T, c Config) {
+			if c.WebhookKey != nil || c.WebhookAllowLoopback {
+				t.Fatalf("webhook key %v, loopback %v", c.WebhookKey, c.WebhookAllowLoopback)
+			}
+		}},
+		{name: "WebhookKeyFromFile", env: map[string]string{"HEARTH_WEBHOOK_KEY_FILE": webhookKeyFile}, check: func(t *testing.T, c Config) {
+			if c.WebhookKey == nil || c.WebhookKeyDemo {
+				t.Fatalf("webhook key not read from its file: %+v", c)
+			}
+		}},
+		{name: "DemoWebhookKey", env: map[string]string{"HEARTH_DEMO": "true", "HEARTH_WEBHOOK_ALLOW_LOOPBACK": "true"}, check: func(t *testing.T, c Config) {
+			if c.WebhookKey == nil || !c.WebhookKeyDemo || !c.WebhookAllowLoopback {
+				t.Fatalf("demo webhook key: %+v", c)
+			}
+		}},
+		{name: "ErrShortWebhookKey", env: map[string]string{"HEARTH_WEBHOOK_KEY": "c2hvcnQ="}, wantErr: true},
 		{name: "ErrBadBool", env: map[string]string{"HEARTH_DEMO": "perhaps"}, wantErr: true},
 		{name: "ErrBadDuration", env: map[string]string{"HEARTH_SESSION_IDLE": "soon"}, wantErr: true},
 		{name: "ErrBadLogFormat", env: map[string]string{"HEARTH_LOG_FORMAT": "xml"}, wantErr: true},
@@ -87,7 +108,8 @@ func TestLoadConfig(t *testing.T) {
 			t.Setenv("HEARTH_METRICS_ADDR", "") // restored afterwards
 			os.Unsetenv("HEARTH_METRICS_ADDR")  // set but empty means off
 			t.Setenv("HEARTH_TRUSTED_PROXIES", "")
-			for _, k := range []string{"HEARTH_ADDR", "DATABASE_URL", "HEARTH_DATA_DIR", "HEARTH_BASE_URL", "HEARTH_LOG_FORMAT", "HEARTH_DEMO", "SMTP_PASSWORD", "SMTP_PASSWORD_FILE", "HEARTH_SESSION_IDLE", "MIGRATE_DATABASE_URL", "HEARTH_ALLOW_PRIVILEGED_DB_ROLE"} {
+			for _, k := range []string{"HEARTH_ADDR", "DATABASE_URL", "HEARTH_DATA_DIR", "HEARTH_BASE_URL", "HEARTH_LOG_FORMAT", "HEARTH_DEMO", "SMTP_PASSWORD", "SMTP_PASSWORD_FILE", "HEARTH_SESSION_IDLE", "MIGRATE_DATABASE_URL", "HEARTH_ALLOW_PRIVILEGED_DB_ROLE",
+				"HEARTH_WEBHOOK_KEY", "HEARTH_WEBHOOK_KEY_FILE", "HEARTH_WEBHOOK_ALLOW_LOOPBACK"} {
 				t.Setenv(k, "")
 			}
 			for k, v := range tt.env {

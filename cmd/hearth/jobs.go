@@ -16,6 +16,8 @@ const (
 	mailSweepEvery   = 15 * time.Second
 	closeDueEvery    = 15 * time.Second
 	stripeCallsEvery = 5 * time.Second
+	// webhookSweepEvery is how often waiting webhook deliveries without a job get one.
+	webhookSweepEvery = time.Minute
 	// intelligenceEvery is how often the regional intelligence summaries are refreshed.
 	intelligenceEvery = 15 * time.Minute
 )
@@ -79,6 +81,19 @@ func (a *app) startJobs(ctx context.Context) (stop func(), err error) {
 		if err := a.queue.DeliverMail(notify.NewWorker(a.db.Gorm, a.cfg.SMTP).WithClock(a.clock), mailSweepEvery); err != nil {
 			return nil, err
 		}
+	}
+	if a.cfg.WebhookKey != nil {
+		if a.cfg.WebhookKeyDemo {
+			slog.Warn("HEARTH_WEBHOOK_KEY is unset: the demo's published development key seals webhook secrets")
+		}
+		if err := a.queue.DeliverWebhooks(a.hooks, webhookSweepEvery); err != nil {
+			return nil, err
+		}
+	} else {
+		slog.Info("webhooks are off: set HEARTH_WEBHOOK_KEY to seal their signing secrets")
+	}
+	if a.cfg.WebhookAllowLoopback {
+		slog.Warn("HEARTH_WEBHOOK_ALLOW_LOOPBACK is on: webhook endpoints may be plain http on loopback (development only)")
 	}
 	if err := a.queue.Start(ctx); err != nil {
 		return nil, err

@@ -387,6 +387,9 @@ func (s *Service) Allocate(ctx context.Context, referralID, bedID, by int64) (Re
 		if err := audit.New(tx).Record(ctx, "secure.allocate", "secure_referral", fmt.Sprint(r.ID), map[string]any{"bed_id": b.ID, "home_id": h.ID}); err != nil {
 			return err
 		}
+		if err := s.publishAllocated(ctx, tx, r, h, b); err != nil {
+			return err
+		}
 		return s.tellParties(ctx, tx, r, h, b, "allocated",
 			fmt.Sprintf("Bed %s at %s is held for the child (%s, aged %d).", b.Label, h.Name, r.ChildRef, r.AgeYears))
 	})

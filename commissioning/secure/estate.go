@@ -19,6 +19,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 )
 
 // Errors about beds.
@@ -181,10 +182,15 @@ type Service struct {
 	db     *gorm.DB
 	Now    func() time.Time
 	notify *notify.Notifier
+	// hooks writes webhook events in the transaction of the change they report.
+	hooks *webhook.Publisher
 }
 
-// NewService returns the service on db.
-func NewService(db *gorm.DB) *Service { return &Service{db: db, Now: time.Now} }
+// NewService returns the service on db. Its webhook events wait for the job queue's
+// sweep until WithWebhooks gives it the queue.
+func NewService(db *gorm.DB) *Service {
+	return &Service{db: db, Now: time.Now, hooks: webhook.NewPublisher(nil)}
+}
 
 // WithMail returns a service that emails the people a change concerns through outbox.
 func (s *Service) WithMail(outbox *notify.Outbox, baseURL string) *Service {

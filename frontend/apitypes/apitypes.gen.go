@@ -1908,6 +1908,81 @@ func (e SuggestionAcceptedAction) Valid() bool {
 	}
 }
 
+// Defines values for WebhookDeliveryStatus.
+const (
+	WebhookDeliveryStatusDelivered WebhookDeliveryStatus = "delivered"
+	WebhookDeliveryStatusFailed    WebhookDeliveryStatus = "failed"
+	WebhookDeliveryStatusPending   WebhookDeliveryStatus = "pending"
+)
+
+// Valid indicates whether the value is a known member of the WebhookDeliveryStatus enum.
+func (e WebhookDeliveryStatus) Valid() bool {
+	switch e {
+	case WebhookDeliveryStatusDelivered:
+		return true
+	case WebhookDeliveryStatusFailed:
+		return true
+	case WebhookDeliveryStatusPending:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEndpointStatus.
+const (
+	Disabled WebhookEndpointStatus = "disabled"
+	Enabled  WebhookEndpointStatus = "enabled"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEndpointStatus enum.
+func (e WebhookEndpointStatus) Valid() bool {
+	switch e {
+	case Disabled:
+		return true
+	case Enabled:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEventType.
+const (
+	MissingEpisodeReported WebhookEventType = "missing_episode.reported"
+	MissingEpisodeReturned WebhookEventType = "missing_episode.returned"
+	PlacementAwarded       WebhookEventType = "placement.awarded"
+	PlacementEnded         WebhookEventType = "placement.ended"
+	PlacementFeeChanged    WebhookEventType = "placement.fee_changed"
+	PlacementStarted       WebhookEventType = "placement.started"
+	ReferralAllocated      WebhookEventType = "referral.allocated"
+	RequestClosed          WebhookEventType = "request.closed"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEventType enum.
+func (e WebhookEventType) Valid() bool {
+	switch e {
+	case MissingEpisodeReported:
+		return true
+	case MissingEpisodeReturned:
+		return true
+	case PlacementAwarded:
+		return true
+	case PlacementEnded:
+		return true
+	case PlacementFeeChanged:
+		return true
+	case PlacementStarted:
+		return true
+	case ReferralAllocated:
+		return true
+	case RequestClosed:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Order.
 const (
 	OrderAsc  Order = "asc"
@@ -4302,6 +4377,90 @@ type WaitingChild struct {
 	Urgency         string              `json:"urgency"`
 }
 
+// WebhookAttempt defines model for WebhookAttempt.
+type WebhookAttempt struct {
+	AttemptedAt time.Time `json:"attempted_at"`
+	Error       string    `json:"error"`
+
+	// Excerpt the answer's first 200 printable characters
+	Excerpt        string `json:"excerpt"`
+	LatencyMs      int    `json:"latency_ms"`
+	Replay         bool   `json:"replay"`
+	ResponseStatus *int   `json:"response_status,omitempty"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts    int                   `json:"attempts"`
+	CreatedAt   time.Time             `json:"created_at"`
+	DeliveredAt *time.Time            `json:"delivered_at,omitempty"`
+	EventId     string                `json:"event_id"`
+	EventType   WebhookEventType      `json:"event_type"`
+	Id          int64                 `json:"id"`
+	LastError   string                `json:"last_error"`
+	Log         []WebhookAttempt      `json:"log"`
+	Status      WebhookDeliveryStatus `json:"status"`
+}
+
+// WebhookDeliveryStatus defines model for WebhookDelivery.Status.
+type WebhookDeliveryStatus string
+
+// WebhookDeliveryPage defines model for WebhookDeliveryPage.
+type WebhookDeliveryPage struct {
+	Deliveries []WebhookDelivery `json:"deliveries"`
+	Next       *string           `json:"next,omitempty"`
+	Page       int               `json:"page"`
+	PerPage    int               `json:"per_page"`
+	Total      int               `json:"total"`
+}
+
+// WebhookEndpoint defines model for WebhookEndpoint.
+type WebhookEndpoint struct {
+	CreatedAt      time.Time             `json:"created_at"`
+	Description    string                `json:"description"`
+	DisabledReason string                `json:"disabled_reason"`
+	EventTypes     []WebhookEventType    `json:"event_types"`
+	FailingSince   *time.Time            `json:"failing_since,omitempty"`
+	Id             int64                 `json:"id"`
+	Secrets        []WebhookSecretHint   `json:"secrets"`
+	Status         WebhookEndpointStatus `json:"status"`
+	Url            string                `json:"url"`
+}
+
+// WebhookEndpointStatus defines model for WebhookEndpoint.Status.
+type WebhookEndpointStatus string
+
+// WebhookEndpointInput defines model for WebhookEndpointInput.
+type WebhookEndpointInput struct {
+	Description *string            `json:"description,omitempty"`
+	EventTypes  []WebhookEventType `json:"event_types"`
+
+	// Url https address on the public internet
+	Url string `json:"url"`
+}
+
+// WebhookEndpointWithSecret defines model for WebhookEndpointWithSecret.
+type WebhookEndpointWithSecret struct {
+	Endpoint WebhookEndpoint `json:"endpoint"`
+
+	// Secret the signing secret, whsec_…: shown only in this response
+	Secret string `json:"secret"`
+}
+
+// WebhookEventType defines model for WebhookEventType.
+type WebhookEventType string
+
+// WebhookSecretHint defines model for WebhookSecretHint.
+type WebhookSecretHint struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// ExpiresAt when a rotated-out secret stops signing; absent for the current one
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+
+	// Hint the secret's first characters
+	Hint string `json:"hint"`
+}
+
 // WithdrawReferralRequest defines model for WithdrawReferralRequest.
 type WithdrawReferralRequest struct {
 	// PlacedElsewhere the child was placed outside Hearth
@@ -5147,6 +5306,50 @@ type ListVacanciesParamsAvailability string
 // ListVacanciesParamsSort defines parameters for ListVacancies.
 type ListVacanciesParamsSort string
 
+// ListWebhookEndpointsResponse defines parameters for ListWebhookEndpoints.
+type ListWebhookEndpointsResponse struct {
+	Endpoints []WebhookEndpoint `json:"endpoints"`
+}
+
+// CreateWebhookEndpointParams defines parameters for CreateWebhookEndpoint.
+type CreateWebhookEndpointParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListWebhookDeliveriesParams defines parameters for ListWebhookDeliveries.
+type ListWebhookDeliveriesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ReplayWebhookDeliveryParams defines parameters for ReplayWebhookDelivery.
+type ReplayWebhookDeliveryParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DisableWebhookEndpointParams defines parameters for DisableWebhookEndpoint.
+type DisableWebhookEndpointParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// EnableWebhookEndpointParams defines parameters for EnableWebhookEndpoint.
+type EnableWebhookEndpointParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RotateWebhookSecretParams defines parameters for RotateWebhookSecret.
+type RotateWebhookSecretParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // AddAdjacencyOverrideJSONRequestBody defines body for AddAdjacencyOverride for application/json ContentType.
 type AddAdjacencyOverrideJSONRequestBody = NewAdjacencyOverride
 
@@ -5269,3 +5472,9 @@ type AcceptSuggestionJSONRequestBody = AcceptSuggestionRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
+
+// CreateWebhookEndpointJSONRequestBody defines body for CreateWebhookEndpoint for application/json ContentType.
+type CreateWebhookEndpointJSONRequestBody = WebhookEndpointInput
+
+// UpdateWebhookEndpointJSONRequestBody defines body for UpdateWebhookEndpoint for application/json ContentType.
+type UpdateWebhookEndpointJSONRequestBody = WebhookEndpointInput

@@ -1,11 +1,13 @@
 // Package jobs runs Hearth's background work on River (github.com/riverqueue/river),
 // a job queue in Hearth's own PostgreSQL database.
 //
-// Two kinds of job run here:
+// Three kinds of job run here:
 //   - Tasks: a named piece of periodic work (close requests at their deadline, delete
 //     expired sessions, the daily secure report, Stripe calls…), each a domain
 //     function. Every replica registers the same tasks; only River's elected leader
 //     enqueues them, once per period, and any replica may work them.
+//   - Webhooks: one job per delivery of an event to an endpoint, enqueued in the
+//     transaction of the change (webhook.Enqueuer), retried with River's backoff.
 //   - Mail: one job per outbox message, enqueued in the transaction that queued the
 //     message (notify.Enqueuer), so the job exists exactly when the message does. A
 //     periodic sweep enqueues any due message that has no job (a retry after backoff,
@@ -68,6 +70,7 @@ type Queue struct {
 	mu    sync.RWMutex
 	tasks map[string]Task
 	mail  *notify.Worker
+	hooks Deliverer
 }
 
 // Task names of work Hearth enqueues itself as well as periodically.
@@ -92,6 +95,9 @@ func New(db *sql.DB, listen *pgxpool.Pool, opts Options) (*Queue, error) {
 		return nil, err
 	}
 	if err := river.AddWorkerSafely(workers, &mailWorker{q: q}); err != nil {
+		return nil, err
+	}
+	if err := river.AddWorkerSafely(workers, &webhookWorker{q: q}); err != nil {
 		return nil, err
 	}
 	driver := riverdatabasesql.New(db)
