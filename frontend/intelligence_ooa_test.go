@@ -120,7 +120,9 @@ func TestOutOfAreaPage(t *testing.T) {
 func TestOutOfAreaFlowsMapAndTotals(t *testing.T) {
 	h := newHarness(t)
 	h.outOfAreaHistory(t)
-	cell := func(s string) string { return `<td class="govuk-table__cell govuk-table__cell--numeric">` + s + `</td>` }
+	cell := func(s string) string {
+		return `<td class="govuk-table__cell govuk-table__cell--numeric">` + s + `</td>`
+	}
 	row := func(name string, cells ...string) string {
 		return `<th scope="row" class="govuk-table__header">` + name + `</th>` + strings.Join(cells, "")
 	}
