@@ -10,13 +10,13 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
-// flowMap draws the out-of-area view's flows on a map of the councils involved (the
-// placing councils, and the councils their shown flows go into), as inline SVG on the
+// flowMap draws the out-of-area view's flows on a map of the consortium's councils
+// (members, by ONS code) and the councils its shown flows go into, as inline SVG on the
 // board map's projection: each flow between two councils a curved arrow whose width is
 // the number of placements, each council's placements in its own area a circle whose
 // area is their number. Suppressed flows are not drawn, nor homes outside England; the
 // flows table is the map's text alternative.
-func flowMap(m intelligence.FlowMatrix) template.HTML {
+func flowMap(m intelligence.FlowMatrix, members map[string]bool) template.HTML {
 	byName := map[string]geo.Council{}
 	for _, c := range geo.Councils() {
 		byName[c.Name] = c
@@ -49,7 +49,7 @@ func flowMap(m intelligence.FlowMatrix) template.HTML {
 	areas, _ := mapAreas()
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	for _, a := range areas {
-		if involved[a.code] {
+		if involved[a.code] || members[a.code] {
 			minX, minY, maxX, maxY = math.Min(minX, a.minX), math.Min(minY, a.minY), math.Max(maxX, a.maxX), math.Max(maxY, a.maxY)
 		}
 	}
@@ -57,7 +57,9 @@ func flowMap(m intelligence.FlowMatrix) template.HTML {
 		return ""
 	}
 	f := fit(minX, minY, maxX, maxY, 60)
-	level := levelFor(f.w)
+	// The coarsest outlines: the map is a diagram of flows, and its page carries the
+	// flows table too (the page weight budget).
+	level := mapLevels[0]
 	centre := map[string][2]float64{}
 	names := map[string]string{}
 	for _, c := range geo.Councils() {
@@ -73,7 +75,7 @@ func flowMap(m intelligence.FlowMatrix) template.HTML {
 	b.WriteString(`<title id="flow-map-title">Map of placements between councils: arrows from the placing council to the council where the home is, wider for more placements; circles for placements in the council's own area. The table below has the figures.</title>`)
 	fmt.Fprintf(&b, `<g transform="scale(%g)" aria-hidden="true">`, 1/float64(level.unit))
 	for _, a := range areas {
-		if involved[a.code] {
+		if involved[a.code] || members[a.code] {
 			fmt.Fprintf(&b, `<path d="%s" class="hearth-shade-0"/>`, level.path(a.code))
 		}
 	}
@@ -98,7 +100,7 @@ func flowMap(m intelligence.FlowMatrix) template.HTML {
 			continue
 		}
 		tx, ty = tx/l, ty/l
-		head := (6 + width(fl.n)) * px
+		head := (4 + 0.6*width(fl.n)) * px
 		ex, ey := z[0]-tx*head, z[1]-ty*head
 		fmt.Fprintf(&b, `<g class="hearth-flow"><title>%s</title><path d="M%.2f %.2fQ%.2f %.2f %.2f %.2f" style="stroke-width:%.1fpx"/>`, label, a[0], a[1], cx, cy, ex, ey, width(fl.n))
 		fmt.Fprintf(&b, `<polygon points="%.2f,%.2f %.2f,%.2f %.2f,%.2f"/></g>`, z[0], z[1], ex-ty*head*0.6, ey+tx*head*0.6, ex+ty*head*0.6, ey-tx*head*0.6)

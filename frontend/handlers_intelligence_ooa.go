@@ -97,7 +97,17 @@ func (s *Server) outOfArea(c echo.Context) error {
 	for _, b := range intelligence.DistanceBands {
 		p.Bands = append(p.Bands, b.Label)
 	}
-	p.Flows, p.FlowMap = o.Matrix, flowMap(o.Matrix)
+	councils, err := s.deps.Orgs.Councils(c.Request().Context(), 0)
+	if err != nil {
+		return err
+	}
+	members := map[string]bool{}
+	for _, co := range councils {
+		if co.ONSCode != nil && co.ConsortiumID != nil && *co.ConsortiumID == scope.Consortium {
+			members[*co.ONSCode] = true
+		}
+	}
+	p.Flows, p.FlowMap = o.Matrix, flowMap(o.Matrix, members)
 	p.ShareChart = shareChart(p.Rows)
 	p.BandChart = bandChart(p.Headline)
 	year, err := s.returnYear(c)
