@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -171,10 +172,13 @@ func loadDemoHistory(ctx context.Context, a *app, consortium int64) error {
 	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("consortium_id = ?", consortium).Count(&councils).Error; err != nil {
 		return err
 	}
-	if _, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
-		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{consortium}, Today: demoHistoryEnd(a.clock.Now()), AllEnded: true}); err != nil {
+	start := time.Now()
+	sum, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
+		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{consortium}, Today: demoHistoryEnd(a.clock.Now()), AllEnded: true})
+	if err != nil {
 		return fmt.Errorf("demo history: %w", err)
 	}
+	slog.Info("demo history loaded", "placements", sum.Placements, "requests", sum.Requests, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
