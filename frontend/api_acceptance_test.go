@@ -118,7 +118,9 @@ func TestAPIResidentialStory(t *testing.T) {
 	}
 	// Not the top score: the award needs a reason, through the API as on the confirmation page.
 	s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d}`, bidY), http.StatusUnprocessableEntity)
-	award := s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d, "reason": "Nearer her school than the top score"}`, bidY), http.StatusCreated)
+	// Liverpool is out of Manchester's area: the award says why, as the page asks.
+	s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d, "reason": "Nearer her school than the top score"}`, bidY), http.StatusUnprocessableEntity)
+	award := s.call(http.MethodPost, base+"/award", commissioner, fmt.Sprintf(`{"bid_id": %d, "reason": "Nearer her school than the top score", "out_of_area_reason": "near_family"}`, bidY), http.StatusCreated)
 	if award["status"] != "awaiting_approval" {
 		t.Fatalf("award: %v", award)
 	}

@@ -86,13 +86,24 @@ func TestOutOfAreaReasonIsChecked(t *testing.T) {
 	}
 }
 
-// TestAPIAwardTakesTheOutOfAreaReason: POST /api/v1/requests/{id}/award accepts the
-// reason (a 422 on out_of_area_note for "other" without words) and keeps it.
+// TestAPIAwardTakesTheOutOfAreaReason: POST /api/v1/requests/{id}/award requires the
+// reason for a home out of the council's area, as the award page does (a 422 on
+// out_of_area_reason without one, on out_of_area_note for "other" without words), and
+// keeps it.
 func TestAPIAwardTakesTheOutOfAreaReason(t *testing.T) {
 	h := newHarness(t)
 	id, _, far := h.twoBids(t)
 	council := h.token("commissioner@manchester.test")
 	path := fmt.Sprintf("/api/v1/requests/%d/award", id)
+	for _, body := range []string{`{"bid_id": %d, "reason": "Near her sister."}`, `{"bid_id": %d, "reason": "Near her sister.", "out_of_area_reason": " "}`} {
+		st, res := h.api(http.MethodPost, path, council, fmt.Sprintf(body, far.ID))
+		if errs, _ := res["errors"].([]any); st != http.StatusUnprocessableEntity || len(errs) != 1 || errs[0].(map[string]any)["field"] != "out_of_area_reason" {
+			t.Fatalf("no reason (%s): %d %v", body, st, res)
+		}
+	}
+	if st, body := h.api(http.MethodPost, path, council, fmt.Sprintf(`{"bid_id": %d, "reason": "Near her sister.", "out_of_area_reason": "flying"}`, far.ID)); st != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body), "out_of_area_reason") {
+		t.Fatalf("a reason not on the list: %d %v", st, body)
+	}
 	if st, body := h.api(http.MethodPost, path, council, fmt.Sprintf(`{"bid_id": %d, "reason": "Near her sister.", "out_of_area_reason": "other"}`, far.ID)); st != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body), "out_of_area_note") {
 		t.Fatalf("other without words: %d %v", st, body)
 	}

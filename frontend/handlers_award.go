@@ -131,7 +131,7 @@ func (s *Server) awardConfirmed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := marketplace.AwardInput{BidID: sc.Bid.ID, AskOutOfArea: true} // the bid is the page's, never the form's
+	in := marketplace.AwardInput{BidID: sc.Bid.ID} // the bid is the page's, never the form's
 	form, fe, err := s.decodeForm(c, &in)
 	if err != nil {
 		return err

@@ -36,28 +36,59 @@ func sufficiencyFilter(c echo.Context) (intelligence.SufficiencyFilter, error) {
 	return f, nil
 }
 
+// sufficiencyView is the view with its lots' names, which its pages show in place of
+// the codes it groups by (the CSV gives both).
+type sufficiencyView struct {
+	*intelligence.Sufficiency
+	names map[string]string
+}
+
+// lotName is the lot's name, or its code when it has none.
+func (v sufficiencyView) lotName(code string) string {
+	if n := v.names[code]; n != "" {
+		return n
+	}
+	return code
+}
+
+// LotOptions are the lot filter's choices, named.
+func (v sufficiencyView) LotOptions() []kernel.Option {
+	out := make([]kernel.Option, len(v.Lots))
+	for i, code := range v.Lots {
+		out[i] = kernel.Option{Code: code, Label: v.lotName(code)}
+	}
+	return out
+}
+
 // sufficiency reads the scope and filters and answers the view.
-func (s *Server) sufficiency(c echo.Context) (*intelligence.Sufficiency, error) {
+func (s *Server) sufficiency(c echo.Context) (sufficiencyView, error) {
 	sc, err := s.intelligenceScope(c)
 	if err != nil {
-		return nil, err
+		return sufficiencyView{}, err
 	}
 	f, err := sufficiencyFilter(c)
 	if err != nil {
-		return nil, err
+		return sufficiencyView{}, err
 	}
 	v, err := s.deps.Intelligence.Sufficiency(c.Request().Context(), sc, f)
 	if code := kernel.CodeOf(err); code == intelligence.ErrNotAnArea.Code || code == intelligence.ErrNotALot.Code {
-		return nil, echo.NewHTTPError(http.StatusBadRequest, kernel.Message(code)+".")
+		return sufficiencyView{}, echo.NewHTTPError(http.StatusBadRequest, kernel.Message(code)+".")
+	} else if err != nil {
+		return sufficiencyView{}, err
 	}
-	return v, err
+	names, err := s.deps.Intelligence.LotNames(c.Request().Context(), sc.Consortium)
+	return sufficiencyView{v, names}, err
 }
 
 // dataTable is a chart's (or a list's) figures as a table, for the page and the CSV.
+// A table by lot (ByLot) names each row's lot; Codes holds their codes, which only the
+// CSV gives.
 type dataTable struct {
 	Caption, TestID string
 	Head            []string
 	Rows            [][]string
+	ByLot           bool
+	Codes           []string
 }
 
 func demandTable(caption, testID string, fig intelligence.SufficiencyFigures) dataTable {
@@ -77,32 +108,35 @@ func reasonsTable(caption, testID string, rs []intelligence.Reason, label func(s
 	return t
 }
 
-func supplyTable(v *intelligence.Sufficiency) dataTable {
-	t := dataTable{Caption: "Homes on the consortium's lots now", TestID: "supply", Head: []string{"Lot", "Homes", "Beds registered", "Beds free", "Occupancy"}}
+func supplyTable(v sufficiencyView) dataTable {
+	t := dataTable{Caption: "Homes on the consortium's lots now", TestID: "supply", ByLot: true, Head: []string{"Lot", "Homes", "Beds registered", "Beds free", "Occupancy"}}
 	for _, l := range v.Supply {
-		t.Rows = append(t.Rows, []string{l.Lot, strconv.FormatInt(l.Homes, 10), strconv.FormatInt(l.Beds, 10), strconv.FormatInt(l.BedsFree, 10), fmt.Sprintf("%.0f%%", l.Occupancy())})
+		t.Codes = append(t.Codes, l.Lot)
+		t.Rows = append(t.Rows, []string{v.lotName(l.Lot), strconv.FormatInt(l.Homes, 10), strconv.FormatInt(l.Beds, 10), strconv.FormatInt(l.BedsFree, 10), fmt.Sprintf("%.0f%%", l.Occupancy())})
 	}
 	return t
 }
 
-func projectionTable(caption, testID string, ps []intelligence.LotProjection) dataTable {
-	t := dataTable{Caption: caption, TestID: testID, Head: []string{"Lot", "Month", "Projected requests", "80% interval"}}
+func projectionTable(caption, testID string, ps []intelligence.LotProjection, lotName func(string) string) dataTable {
+	t := dataTable{Caption: caption, TestID: testID, ByLot: true, Head: []string{"Lot", "Month", "Projected requests", "80% interval"}}
 	for _, p := range ps {
 		for _, m := range p.Months {
 			iv := "too little history"
 			if !m.NoInterval {
 				iv = fmt.Sprintf("%.0f to %.0f", m.Low, m.High)
 			}
-			t.Rows = append(t.Rows, []string{p.Lot, m.Month.Format("Jan 2006"), fmt.Sprintf("%.0f", m.Point), iv})
+			t.Codes = append(t.Codes, p.Lot)
+			t.Rows = append(t.Rows, []string{lotName(p.Lot), m.Month.Format("Jan 2006"), fmt.Sprintf("%.0f", m.Point), iv})
 		}
 	}
 	return t
 }
 
-func thinTable(caption, testID string, ts []intelligence.ThinLot) dataTable {
-	t := dataTable{Caption: caption, TestID: testID, Head: []string{"Lot", "Requests", "Drew no bid", "Bids per request"}}
+func thinTable(caption, testID string, ts []intelligence.ThinLot, lotName func(string) string) dataTable {
+	t := dataTable{Caption: caption, TestID: testID, ByLot: true, Head: []string{"Lot", "Requests", "Drew no bid", "Bids per request"}}
 	for _, l := range ts {
-		t.Rows = append(t.Rows, []string{l.Lot, countText(intelligence.Suppressed(l.Requests)), fmt.Sprintf("%.0f%%", l.NoBidShare), fmt.Sprintf("%.1f", l.BidsPerReq)})
+		t.Codes = append(t.Codes, l.Lot)
+		t.Rows = append(t.Rows, []string{lotName(l.Lot), countText(intelligence.Suppressed(l.Requests)), fmt.Sprintf("%.0f%%", l.NoBidShare), fmt.Sprintf("%.1f", l.BidsPerReq)})
 	}
 	return t
 }
@@ -110,7 +144,7 @@ func thinTable(caption, testID string, ts []intelligence.ThinLot) dataTable {
 func declineLabel(code string) string { return kernel.Label(marketplace.DeclineReasons, code) }
 
 // sufficiencyTables are the view's tables, the council's beside the consortium's.
-func sufficiencyTables(v *intelligence.Sufficiency) []dataTable {
+func sufficiencyTables(v sufficiencyView) []dataTable {
 	ts := []dataTable{demandTable("Demand by month: the consortium", "demand", v.Consortium)}
 	if v.Council != nil {
 		ts = append(ts, demandTable("Demand by month: your council", "demand-council", *v.Council))
@@ -120,10 +154,10 @@ func sufficiencyTables(v *intelligence.Sufficiency) []dataTable {
 		ts = append(ts, reasonsTable("Declines by reason, last 12 months: your council", "declines-council", v.Council.Declines, declineLabel))
 	}
 	ts = append(ts, reasonsTable("Rules that excluded providers, last 12 months (live requests only)", "exclusions", v.Consortium.Exclusions, func(s string) string { return s }),
-		supplyTable(v), thinTable("Where the market is thin, last 12 months", "thin", v.Consortium.Thin),
-		projectionTable("Projected requests, next 12 months: the consortium", "projection", v.Consortium.Projection))
+		supplyTable(v), thinTable("Where the market is thin, last 12 months", "thin", v.Consortium.Thin, v.lotName),
+		projectionTable("Projected requests, next 12 months: the consortium", "projection", v.Consortium.Projection, v.lotName))
 	if v.Council != nil {
-		ts = append(ts, projectionTable("Projected requests, next 12 months: your council", "projection-council", v.Council.Projection))
+		ts = append(ts, projectionTable("Projected requests, next 12 months: your council", "projection-council", v.Council.Projection, v.lotName))
 	}
 	return ts
 }
@@ -144,7 +178,7 @@ func (s *Server) sufficiencyPage(c echo.Context) error {
 	}
 	var proj []template.HTML
 	for _, p := range v.Consortium.Projection {
-		proj = append(proj, projectionChart(p))
+		proj = append(proj, projectionChart(p, v.lotName(p.Lot)))
 	}
 	return s.page(c, http.StatusOK, "intelligence_sufficiency", "Sufficiency", map[string]any{
 		"V": v, "AsOf": v.AsOf.In(london).Format("15:04"), "Query": sufficiencyQuery(c), "Tables": sufficiencyTables(v),
@@ -164,19 +198,20 @@ func (s *Server) sufficiencySummary(c echo.Context) error {
 		fig, who = *v.Council, currentOrg(c).Name
 	}
 	var next12 float64
-	proj := dataTable{Caption: "Projected requests over the next 12 months, by lot", TestID: "projection", Head: []string{"Lot", "Projected requests"}}
+	proj := dataTable{Caption: "Projected requests over the next 12 months, by lot", TestID: "projection", ByLot: true, Head: []string{"Lot", "Projected requests"}}
 	for _, p := range fig.Projection {
 		var lot float64
 		for _, m := range p.Months {
 			lot += m.Point
 		}
 		next12 += lot
-		proj.Rows = append(proj.Rows, []string{p.Lot, fmt.Sprintf("%.0f", lot)})
+		proj.Codes = append(proj.Codes, p.Lot)
+		proj.Rows = append(proj.Rows, []string{v.lotName(p.Lot), fmt.Sprintf("%.0f", lot)})
 	}
 	return s.page(c, http.StatusOK, "intelligence_sufficiency_summary", "Sufficiency summary", map[string]any{
 		"V": v, "Fig": fig, "Who": who, "AsOf": v.AsOf.In(london).Format("2 January 2006 at 15:04"), "Next12": math.Round(next12),
 		"Requests12": countText(fig.Requests12), "Placed": countText(fig.Placed), "OutOfArea": countText(fig.OutOfArea),
-		"Thin":       thinTable("Where the market is thin, last 12 months", "thin", fig.Thin),
+		"Thin":       thinTable("Where the market is thin, last 12 months", "thin", fig.Thin, v.lotName),
 		"Projection": proj,
 	})
 }
@@ -194,8 +229,15 @@ func (s *Server) sufficiencyCSV(c echo.Context) error {
 	for _, t := range sufficiencyTables(v) {
 		_ = w.Write()
 		_ = w.Write(t.Caption)
-		_ = w.Write(t.Head...)
-		for _, r := range t.Rows {
+		if !t.ByLot {
+			_ = w.Write(t.Head...)
+		} else {
+			_ = w.Write(append([]string{"Lot code"}, t.Head...)...)
+		}
+		for i, r := range t.Rows {
+			if t.ByLot {
+				r = append([]string{t.Codes[i]}, r...)
+			}
 			_ = w.Write(r...)
 		}
 	}
@@ -249,7 +291,7 @@ func demandChart(months []intelligence.DemandMonth) template.HTML {
 }
 
 // projectionChart draws a lot's projection (dashed) inside its interval (the grey band).
-func projectionChart(p intelligence.LotProjection) template.HTML {
+func projectionChart(p intelligence.LotProjection, name string) template.HTML {
 	n := len(p.Months)
 	if n == 0 {
 		return ""
@@ -272,9 +314,9 @@ func projectionChart(p intelligence.LotProjection) template.HTML {
 		alt = append(alt, fmt.Sprintf("%s %.0f", m.Month.Format("Jan 2006"), m.Point))
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, `<figure class="hearth-chart__row"><figcaption class="govuk-body-s">%s</figcaption>`, template.HTMLEscapeString(p.Lot))
+	fmt.Fprintf(&b, `<figure class="hearth-chart__row"><figcaption class="govuk-body-s">%s</figcaption>`, template.HTMLEscapeString(name))
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="%s">`, w, h, w, h,
-		template.HTMLEscapeString("Projected requests for "+p.Lot+": "+strings.Join(alt, "; ")))
+		template.HTMLEscapeString("Projected requests for "+name+": "+strings.Join(alt, "; ")))
 	if len(upper) > 0 {
 		fmt.Fprintf(&b, `<polygon points="%s %s" fill="#dee0e2"/>`, strings.Join(upper, " "), strings.Join(lower, " "))
 	}

@@ -20,16 +20,8 @@ import (
 )
 
 func init() {
-	funcs["intelCount"] = intelCount
+	funcs["intelCount"] = countText
 	funcs["shareOOA"] = shareText
-}
-
-// intelCount is a count of children as the views show it: "fewer than 5" when suppressed.
-func intelCount(c intelligence.Count) string {
-	if c.Suppressed {
-		return "fewer than 5"
-	}
-	return strconv.FormatInt(c.N, 10)
 }
 
 // csvCount is a count in a CSV: "[c]" when suppressed, as official statistics mark it.
@@ -57,8 +49,8 @@ type outOfAreaPage struct {
 	Period     string
 	Rows       []intelligence.OutOfAreaRow
 	Bands      []string
-	Hosts      []string
-	Matrix     []flowRow
+	Flows      intelligence.FlowMatrix
+	FlowMap    template.HTML
 	ShareChart template.HTML
 	BandChart  template.HTML
 	Return     outOfAreaReturnView
@@ -78,11 +70,6 @@ type returnLine struct {
 	Name   string
 	Placed string
 	Cells  []string
-}
-
-type flowRow struct {
-	From  string
-	Cells []string
 }
 
 // outOfAreaFor is the out-of-area view for the signed-in user's scope.
@@ -110,7 +97,17 @@ func (s *Server) outOfArea(c echo.Context) error {
 	for _, b := range intelligence.DistanceBands {
 		p.Bands = append(p.Bands, b.Label)
 	}
-	p.Hosts, p.Matrix = flowMatrix(o.Flows)
+	councils, err := s.deps.Orgs.Councils(c.Request().Context(), 0)
+	if err != nil {
+		return err
+	}
+	members := map[string]bool{}
+	for _, co := range councils {
+		if co.ONSCode != nil && co.ConsortiumID != nil && *co.ConsortiumID == scope.Consortium {
+			members[*co.ONSCode] = true
+		}
+	}
+	p.Flows, p.FlowMap = o.Matrix, flowMap(o.Matrix, members)
 	p.ShareChart = shareChart(p.Rows)
 	p.BandChart = bandChart(p.Headline)
 	year, err := s.returnYear(c)
@@ -121,33 +118,8 @@ func (s *Server) outOfArea(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p.Return = returnView(ret, s.now(), intelCount)
+	p.Return = returnView(ret, s.now(), countText)
 	return s.page(c, http.StatusOK, "intelligence_out_of_area", "Out of area placements", p)
-}
-
-// flowMatrix lays the flows out as a table: a row per placing council, a column per
-// host council (in order of the flows, largest first), a blank where there is none.
-func flowMatrix(flows []intelligence.Flow) ([]string, []flowRow) {
-	var hosts, froms []string
-	col, row := map[string]int{}, map[string]int{}
-	for _, f := range flows {
-		if _, ok := col[f.To]; !ok {
-			col[f.To] = len(hosts)
-			hosts = append(hosts, f.To)
-		}
-		if _, ok := row[f.From]; !ok {
-			row[f.From] = len(froms)
-			froms = append(froms, f.From)
-		}
-	}
-	rows := make([]flowRow, len(froms))
-	for i, from := range froms {
-		rows[i] = flowRow{From: from, Cells: make([]string, len(hosts))}
-	}
-	for _, f := range flows {
-		rows[row[f.From]].Cells[col[f.To]] = intelCount(f.Count)
-	}
-	return hosts, rows
 }
 
 // shareChart draws each row's share of placements within 20 miles as a horizontal bar,
@@ -197,9 +169,9 @@ func bandChart(r intelligence.OutOfAreaRow) template.HTML {
 		if c.N > 0 {
 			fmt.Fprintf(&bars, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#1d70b8"/>`, x, 20+h-bh, barW, bh)
 		}
-		fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle">%s</text>`, x+barW/2, 14+h-bh, intelCount(c))
+		fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle">%s</text>`, x+barW/2, 14+h-bh, countText(c))
 		fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="12" text-anchor="middle">%s</text>`, x+barW/2, h+38, template.HTMLEscapeString(strings.TrimSuffix(label, " miles")))
-		alt = append(alt, label+": "+intelCount(c))
+		alt = append(alt, label+": "+countText(c))
 	}
 	fmt.Fprintf(&b, `<svg viewBox="0 0 %.0f %.0f" width="100%%" role="img" aria-label="%s" data-testid="band-chart">%s</svg>`, w, h+48,
 		template.HTMLEscapeString(r.Name+", placements by distance (miles): "+strings.Join(alt, "; ")), bars.String())

@@ -117,9 +117,13 @@ func timeChart(title string, rows []intelligence.PlaceTime) template.HTML {
 		w, h, template.HTMLEscapeString(label), b.String()))
 }
 
-// countText is a count of children as the pages and CSVs show it: "fewer than 5" when suppressed.
+// countText is a count of children as the pages show it: "fewer than 5" when
+// suppressed, "not shown" when hidden only so that a total cannot give another away.
 func countText(n intelligence.Count) string {
-	if n.Suppressed {
+	switch {
+	case n.Secondary:
+		return "not shown"
+	case n.Suppressed:
 		return "fewer than 5"
 	}
 	return strconv.FormatInt(n.N, 10)

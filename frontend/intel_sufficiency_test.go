@@ -64,3 +64,27 @@ func TestSufficiencyAPI(t *testing.T) {
 		t.Errorf("provider: %d, want 403", status)
 	}
 }
+
+// TestSufficiencyNamesLots: the page, its charts and the summary name each lot; the CSV
+// gives the code beside the name.
+func TestSufficiencyNamesLots(t *testing.T) {
+	h := newHarness(t)
+	h.addHome(h.orgs["providerx"].ID, "SC970001", "M20 2AB", 1)
+	must(t, h.deps.DB.Gorm.Exec(`UPDATE lots SET name = 'Children''s homes' WHERE code = 'residential'`).Error)
+	com := h.signIn("commissioner@manchester.test")
+	r := com.get("/intelligence/sufficiency")
+	for _, want := range []string{`<option value="residential">Children&#39;s homes</option>`, `<th scope="row" class="govuk-table__header">Children&#39;s homes</th>`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if strings.Contains(r.Body, `<th scope="row" class="govuk-table__header">residential</th>`) {
+		t.Error("the page shows a lot's code")
+	}
+	csv := com.get("/intelligence/sufficiency.csv")
+	for _, want := range []string{"Lot code,Lot,Homes,Beds registered,Beds free,Occupancy", "residential,Children's homes,1,4,1,75%"} {
+		if !strings.Contains(csv.Body, want) {
+			t.Errorf("CSV lacks %q\n%s", want, csv.Body)
+		}
+	}
+}

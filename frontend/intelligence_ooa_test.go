@@ -110,3 +110,55 @@ func TestOutOfAreaPage(t *testing.T) {
 		}
 	}
 }
+
+// TestOutOfAreaFlowsMapAndTotals checks the flows table's totals and the map drawn from
+// it against the fixture worked by hand. Columns by inflow: Liverpool 7, Manchester 5,
+// Salford 2. Manchester's row: into Liverpool 1 and Salford 2 (both under 5), into
+// itself 5 (shown: two cells are hidden in the row). Liverpool's column holds Manchester's
+// 1, so Liverpool into itself (6) is hidden too. Totals: Liverpool 6, Manchester 8; by
+// column 7, 5 (hidden beside Salford's 2), 2; all 14.
+func TestOutOfAreaFlowsMapAndTotals(t *testing.T) {
+	h := newHarness(t)
+	h.outOfAreaHistory(t)
+	cell := func(s string) string {
+		return `<td class="govuk-table__cell govuk-table__cell--numeric">` + s + `</td>`
+	}
+	row := func(name string, cells ...string) string {
+		return `<th scope="row" class="govuk-table__header">` + name + `</th>` + strings.Join(cells, "")
+	}
+	none := cell(`<span class="govuk-visually-hidden">none</span>`)
+
+	res := h.signIn("admin@consortium.test").get("/intelligence/out-of-area")
+	for _, want := range []string{
+		`>Liverpool</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Manchester</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Salford</th>`,
+		row("Liverpool", cell("not shown"), none, none, cell("6")),
+		row("Manchester", cell("fewer than 5"), cell("5"), cell("fewer than 5"), cell("8")),
+		row("Total", cell("7"), cell("not shown"), cell("fewer than 5"), cell("14")),
+		`data-testid="flow-map"`, `Manchester into Manchester: 5 placements`,
+	} {
+		if !strings.Contains(res.Body, want) {
+			t.Errorf("consortium admin's page lacks %q", want)
+		}
+	}
+	if strings.Contains(res.Body, "Liverpool into Liverpool") || strings.Contains(res.Body, "into Salford:") {
+		t.Error("the map draws a flow the table hides")
+	}
+	// Manchester's commissioner: Manchester's row alone (no column totals), the same map.
+	res = h.signIn("commissioner@manchester.test").get("/intelligence/out-of-area")
+	if want := row("Manchester", cell("5"), cell("fewer than 5"), cell("fewer than 5"), cell("8")); !strings.Contains(res.Body, want) {
+		t.Errorf("commissioner's flows lack %q", want)
+	}
+	if strings.Contains(res.Body, `data-testid="flow-totals"`) || !strings.Contains(res.Body, `Manchester into Manchester: 5 placements`) {
+		t.Error("commissioner's page: want no column totals for one row, and Manchester's circle on the map")
+	}
+	// The API lists the flows as the table shows them.
+	st, body := h.api(http.MethodGet, "/api/v1/intelligence/out-of-area", h.token("admin@consortium.test"), "")
+	got := map[string]string{}
+	for _, f := range body["flows"].([]any) {
+		f := f.(map[string]any)
+		got[fmt.Sprint(f["from"], ">", f["to"])] = fmt.Sprint(f["placements"])
+	}
+	if st != http.StatusOK || got["Liverpool>Liverpool"] != "map[count:0 suppressed:true]" || got["Manchester>Manchester"] != "map[count:5 suppressed:false]" {
+		t.Errorf("API flows: %d %v", st, got)
+	}
+}

@@ -1,12 +1,14 @@
 package frontend
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
 // TestEveryRouteHasAPolicy walks every route echo knows and fails if one was
@@ -36,6 +38,9 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	board := []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin}
 	providers := []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser}
 	provAdmin := []kernel.Role{kernel.RoleProviderAdmin}
+	// A commissioner of a council in the consortium, or the consortium's admin; the host
+	// council's user (a council outside it) is refused with everyone else.
+	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -64,6 +69,12 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 	}
+	for _, path := range intelligencePages {
+		web = append(web, struct {
+			path    string
+			allowed []kernel.Role
+		}{path, intel})
+	}
 	api := []struct {
 		path    string
 		allowed []kernel.Role
@@ -75,6 +86,12 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
 		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+	}
+	for _, path := range intelligenceAPI {
+		api = append(api, struct {
+			path    string
+			allowed []kernel.Role
+		}{path, intel})
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)
@@ -175,5 +192,74 @@ func TestTenantsAreIsolated(t *testing.T) {
 				t.Errorf("API GET %s: %d, want %d (%v)", path, status, tt.want, body)
 			}
 		})
+	}
+}
+
+// intelligencePages and intelligenceAPI are every regional intelligence route: each
+// page, its CSVs and the sufficiency summary, and the API's views.
+var (
+	intelligencePages = []string{"/intelligence", "/intelligence/out-of-area", "/intelligence/out-of-area.csv", "/intelligence/out-of-area-return.csv",
+		"/intelligence/market", "/intelligence/market.csv", "/intelligence/time-to-place", "/intelligence/time-to-place.csv",
+		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary"}
+	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency"}
+)
+
+// TestIntelligenceKeepsConsortiaApart: with consortium A's placements, awards, requests
+// and summaries in place, consortium B's admin and a commissioner of B's council (Leeds)
+// get answers through every intelligence route, and none of them names anything of A's:
+// its councils, its providers, its lot or the consortium itself.
+func TestIntelligenceKeepsConsortiaApart(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.outOfAreaHistory(t)
+	id, _, far := h.twoBids(t)
+	if st, body := h.api(http.MethodPost, fmt.Sprintf("/api/v1/requests/%d/award", id), h.token("commissioner@manchester.test"),
+		fmt.Sprintf(`{"bid_id": %d, "reason": "Near her sister.", "out_of_area_reason": "near_family"}`, far.ID)); st != http.StatusCreated {
+		t.Fatalf("award: %d %v", st, body)
+	}
+	must(t, h.deps.Intelligence.RefreshTimeToPlace(ctx))
+	must(t, h.deps.Intelligence.RefreshSufficiency(ctx))
+
+	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
+	must(t, err)
+	must(t, h.deps.Orgs.JoinConsortium(ctx, consB.ID, []string{"E08000035"})) // Leeds
+	for _, nu := range []auth.NewUser{
+		{Email: "commissioner@leeds.test", Name: "Leeds Commissioner", Role: kernel.RoleCommissioner, OrganisationID: h.orgs["leeds"].ID, Password: testPassword},
+		{Email: "admin@consortium-b.test", Name: "B Admin", Role: kernel.RoleConsortiumAdmin, OrganisationID: consB.ID, Password: testPassword},
+	} {
+		u, err := h.quiet.Create(ctx, nu)
+		must(t, err)
+		h.users[nu.Email] = u
+	}
+	// A's own admin sees A's figures (so the fixture has something to leak).
+	if r := h.signIn("admin@consortium.test").get("/intelligence/out-of-area"); !strings.Contains(r.Body, "Salford") || !strings.Contains(r.Body, "Manchester into Manchester") {
+		t.Fatalf("consortium A's admin does not see A's flows: %d", r.Status)
+	}
+	if r := h.signIn("admin@consortium.test").get("/intelligence/time-to-place"); !strings.Contains(r.Body, "Residential") {
+		t.Fatalf("consortium A's time to place lacks its lot: %d", r.Status)
+	}
+	secrets := []string{"Manchester", "Liverpool", "Salford", "Test Consortium", "Provider X", "Provider Y", "Residential", "residential"}
+	for _, email := range []string{"commissioner@leeds.test", "admin@consortium-b.test"} {
+		b := h.signIn(email)
+		tok := h.token(email)
+		check := func(route string, status int, body string) {
+			t.Helper()
+			if status != http.StatusOK {
+				t.Errorf("%s %s: status %d, want 200", email, route, status)
+			}
+			for _, s := range secrets {
+				if strings.Contains(body, s) {
+					t.Errorf("%s %s: shows %q, consortium A's", email, route, s)
+				}
+			}
+		}
+		for _, path := range intelligencePages {
+			r := b.get(path)
+			check(path, r.Status, r.Body)
+		}
+		for _, path := range intelligenceAPI {
+			st, body := h.api(http.MethodGet, path, tok, "")
+			check(path, st, fmt.Sprint(body))
+		}
 	}
 }

@@ -159,9 +159,6 @@ type AwardInput struct {
 	// (CheckOutOfAreaReason). OutOfAreaNote says why in words, for "other" only.
 	OutOfAreaReason string `json:"out_of_area_reason" form:"out_of_area_reason"`
 	OutOfAreaNote   string `json:"out_of_area_note" form:"out_of_area_note" validate:"max=500" msg:"*=The reason must be 500 characters or fewer"`
-	// AskOutOfArea makes OutOfAreaReason required for a home out of area (the award
-	// page asks it); the API accepts it without requiring it.
-	AskOutOfArea bool `json:"-" form:"-"`
 }
 
 // OutOfAreaReasons are why a council places a child outside its area, as the annual
@@ -177,8 +174,8 @@ var OutOfAreaReasons = []kernel.Option{
 }
 
 // CheckOutOfAreaReason checks the reason for placing out of area: for a home out of the
-// council's area, a code of OutOfAreaReasons (required when in.AskOutOfArea), with words
-// for "other"; for a home in area, none is kept. Returns the reason and note to keep, or
+// council's area, a code of OutOfAreaReasons (required, from the award page and the API
+// alike), with words for "other"; for a home in area, none is kept. Returns the reason and note to keep, or
 // FieldErrors.
 func CheckOutOfAreaReason(outOfArea bool, in AwardInput) (reason *string, note string, err error) {
 	if !outOfArea {
@@ -186,8 +183,6 @@ func CheckOutOfAreaReason(outOfArea bool, in AwardInput) (reason *string, note s
 	}
 	code, note := strings.TrimSpace(in.OutOfAreaReason), strings.TrimSpace(in.OutOfAreaNote)
 	switch {
-	case code == "" && !in.AskOutOfArea:
-		return nil, "", nil
 	case code == "":
 		return nil, "", kernel.Invalid("out_of_area_reason", "Select why the child is placed out of your council's area")
 	case kernel.Label(OutOfAreaReasons, code) == code:

@@ -35,7 +35,7 @@ type Config struct {
 	BaseURL             string // HEARTH_BASE_URL, for links in email
 	LogFormat           string // HEARTH_LOG_FORMAT: text or json
 	LoadDemo            bool   // HEARTH_DEMO: load the demo consortium into an empty database
-	DemoHistory         bool   // HEARTH_DEMO_HISTORY: with the demo, three years of past trading (off until the regional intelligence views read it)
+	DemoHistory         bool   // HEARTH_DEMO_HISTORY: with the demo, three years of past trading (default true)
 	SMTP                notify.SMTPConfig
 	SessionIdle         time.Duration // HEARTH_SESSION_IDLE
 	SessionMax          time.Duration // HEARTH_SESSION_LIFETIME
@@ -140,7 +140,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	}
 	// Off by default: a production database never gets accounts with published passwords.
 	c.LoadDemo = boolEnv("HEARTH_DEMO", false)
-	c.DemoHistory = boolEnv("HEARTH_DEMO_HISTORY", false)
+	c.DemoHistory = boolEnv("HEARTH_DEMO_HISTORY", true)
 	c.AllowPrivilegedRole = boolEnv("HEARTH_ALLOW_PRIVILEGED_DB_ROLE", false)
 	c.WebhookAllowLoopback = boolEnv("HEARTH_WEBHOOK_ALLOW_LOOPBACK", false)
 	if k := env("HEARTH_WEBHOOK_KEY", ""); k != "" {

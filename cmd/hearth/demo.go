@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -115,8 +116,7 @@ func loadDemo(ctx context.Context, a *app, history bool) (bool, error) {
 		return false, fmt.Errorf("demo marketplace: %w", err)
 	}
 	// Three years of past trading, so the consortium's charts have data on first start
-	// (HEARTH_DEMO_HISTORY): off by default until the regional intelligence views read it,
-	// as its live placements join the demo's invoices and work queues.
+	// (HEARTH_DEMO_HISTORY, on by default).
 	if history {
 		if err := loadDemoHistory(ctx, a, cons.ID); err != nil {
 			return false, err
@@ -164,14 +164,27 @@ func printDemoAccounts(out io.Writer, cfg Config) {
 
 // loadDemoHistory writes three years of the consortium's past trading
 // (nationalseed.LoadHistory), demoStartsPerCouncil placement starts a year per council.
+// The history stops at the start of last month and every placement in it has ended by
+// then: the months the demo invoices (last month, this one and the next, in advance)
+// hold only placements made on Hearth, so an invoice or credit note shows those alone.
 func loadDemoHistory(ctx context.Context, a *app, consortium int64) error {
 	var councils int64
 	if err := a.db.Gorm.WithContext(ctx).Model(&commissioning.Organisation{}).Where("consortium_id = ?", consortium).Count(&councils).Error; err != nil {
 		return err
 	}
-	if _, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
-		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{consortium}, Today: a.clock.Now()}); err != nil {
+	start := time.Now()
+	sum, err := nationalseed.LoadHistory(ctx, a.db.Pool, nationalseed.HistoryOptions{Seed: 1, Years: 3,
+		StartsPerYear: demoStartsPerCouncil * int(councils), Consortia: []int64{consortium}, Today: demoHistoryEnd(a.clock.Now()), AllEnded: true})
+	if err != nil {
 		return fmt.Errorf("demo history: %w", err)
 	}
+	slog.Info("demo history loaded", "placements", sum.Placements, "requests", sum.Requests, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// demoHistoryEnd is the first day of the month before now's (in London), where the demo's
+// history stops.
+func demoHistoryEnd(now time.Time) time.Time {
+	l := now.In(kernel.London)
+	return time.Date(l.Year(), l.Month()-1, 1, 0, 0, 0, 0, time.UTC)
 }

@@ -36,7 +36,8 @@ var ErrNoConsortium = kernel.NewError(kernel.ErrForbidden, "no_consortium", "Reg
 // Count is a count of children (or of their placements) that may be suppressed.
 type Count struct {
 	N          int64 // the count; 0 when Suppressed
-	Suppressed bool  // a non-zero count under MinCell, shown as "fewer than 5"
+	Suppressed bool  // a non-zero count under MinCell, shown as "fewer than 5", or Secondary
+	Secondary  bool  // suppressed (any size) so that a hidden count cannot be worked out from a total beside it
 }
 
 // Suppressed is n as a Count: a non-zero n under MinCell is suppressed.
@@ -86,18 +87,29 @@ func (s *Service) ScopeFor(ctx context.Context, orgID int64) (Scope, error) {
 // row or column total beside its cells suppresses those cells through this function.
 func SuppressGroup(ns ...int64) []Count {
 	out := make([]Count, len(ns))
-	hidden, next := 0, -1
 	for i, n := range ns {
 		out[i] = Suppressed(n)
+	}
+	hideNext(ns, out)
+	return out
+}
+
+// hideNext is secondary suppression over one group of cells, ns as cs shows them: where
+// exactly one of cs is suppressed, it suppresses the smallest other non-zero cell too
+// (Secondary), and reports whether it did.
+func hideNext(ns []int64, cs []Count) bool {
+	hidden, next := 0, -1
+	for i, n := range ns {
 		switch {
-		case out[i].Suppressed:
+		case cs[i].Suppressed:
 			hidden++
 		case n > 0 && (next < 0 || n < ns[next]):
 			next = i
 		}
 	}
-	if hidden == 1 && next >= 0 {
-		out[next] = Count{Suppressed: true}
+	if hidden != 1 || next < 0 {
+		return false
 	}
-	return out
+	cs[next] = Count{Suppressed: true, Secondary: true}
+	return true
 }

@@ -56,7 +56,8 @@ type OutOfArea struct {
 	AsOf, From time.Time
 	Consortium OutOfAreaRow
 	Councils   []OutOfAreaRow // the member councils in the scope, by name
-	Flows      []Flow         // the scope's councils' placements by host council, largest first
+	Flows      []Flow         // the scope's councils' placements by host council, largest first, as Matrix shows them
+	Matrix     FlowMatrix     // the flows as a table with row and column totals
 }
 
 // OutsideEngland names the host of a home with no host council (Wales, Scotland).
@@ -149,19 +150,8 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 		out.Councils = append(out.Councils, *row)
 	}
 	sort.Slice(out.Councils, func(i, j int) bool { return out.Councils[i].Name < out.Councils[j].Name })
-	for k, n := range flows {
-		out.Flows = append(out.Flows, Flow{From: k[0], To: k[1], Count: Suppressed(n)})
-	}
-	sort.Slice(out.Flows, func(i, j int) bool {
-		a, b := out.Flows[i], out.Flows[j]
-		if na, nb := flows[[2]string{a.From, a.To}], flows[[2]string{b.From, b.To}]; na != nb {
-			return na > nb
-		}
-		if a.From != b.From {
-			return a.From < b.From
-		}
-		return a.To < b.To
-	})
+	out.Matrix = newFlowMatrix(flows)
+	out.Flows = out.Matrix.flows(flows)
 	return out, nil
 }
 

@@ -138,8 +138,13 @@ func TestOutOfAreaFigures(t *testing.T) {
 	}
 	check(got.Councils[0], want{"Hartlepool", n(9), few, few, few, n(5), 5.0 / 9, true, []Count{few, few, few, n(0), few}})
 	check(got.Councils[1], want{"Stockton-on-Tees", n(6), n(5), few, n(0), n(5), 5.0 / 6, true, []Count{n(5), n(0), few, n(0), n(0)}})
-	if len(got.Flows) != 7 || got.Flows[0] != (Flow{"Stockton-on-Tees", "Stockton-on-Tees", n(5)}) {
-		t.Errorf("flows %+v, want 7, Stockton into itself (5) first", got.Flows)
+	// Stockton into itself (5) is hidden beside Stockton into Hartlepool (1), as the
+	// matrix shows Stockton's total (6).
+	if len(got.Flows) != 7 || got.Flows[0] != (Flow{"Stockton-on-Tees", "Stockton-on-Tees", Count{Suppressed: true, Secondary: true}}) {
+		t.Errorf("flows %+v, want 7, Stockton into itself (5, secondarily suppressed) first", got.Flows)
+	}
+	if m := got.Matrix; m.Total != n(15) || len(m.Rows) != 2 || m.Rows[0].Total != n(9) || m.Rows[1].Total != n(6) {
+		t.Errorf("matrix totals %+v, want 15: Hartlepool 9, Stockton 6", m)
 	}
 	for _, f := range got.Flows {
 		if f.From == "Darlington" {

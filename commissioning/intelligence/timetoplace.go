@@ -79,19 +79,28 @@ func (s *Service) TimeToPlace(ctx context.Context, scope Scope) (TimeToPlace, er
 		return out, err
 	}
 	for _, g := range groups {
-		pt := PlaceTime{Who: "consortium", Lot: g.Lot, Emergency: g.Emergency, Awards: Suppressed(g.Awards), Started: Suppressed(g.Started)}
-		if g.CouncilID != 0 {
-			pt.Who = "council"
-		}
-		if !pt.Awards.Suppressed {
-			pt.AwardMedian, pt.AwardP90 = g.AwardMedianHours, g.AwardP90Hours
-		}
-		if !pt.Started.Suppressed && g.StartMedianDays != nil {
-			pt.StartMedian, pt.StartP90 = *g.StartMedianDays, *g.StartP90Days
-		}
-		out.Rows = append(out.Rows, pt)
+		out.Rows = append(out.Rows, g.placeTime())
 	}
 	return out, nil
+}
+
+// placeTime is the group as the view shows it. Awards is the total of those started
+// and those not yet started, so Started is suppressed with the awards not started as a
+// group (SuppressGroup): a count of fewer than 5 not started cannot be read off the
+// awards less the started. A suppressed count's percentiles are not given.
+func (g timeGroup) placeTime() PlaceTime {
+	pt := PlaceTime{Who: "consortium", Lot: g.Lot, Emergency: g.Emergency, Awards: Suppressed(g.Awards),
+		Started: SuppressGroup(g.Started, g.Awards-g.Started)[0]}
+	if g.CouncilID != 0 {
+		pt.Who = "council"
+	}
+	if !pt.Awards.Suppressed {
+		pt.AwardMedian, pt.AwardP90 = g.AwardMedianHours, g.AwardP90Hours
+	}
+	if !pt.Started.Suppressed && g.StartMedianDays != nil {
+		pt.StartMedian, pt.StartP90 = *g.StartMedianDays, *g.StartP90Days
+	}
+	return pt
 }
 
 // RefreshTimeToPlace recomputes every consortium's and council's time to place over the

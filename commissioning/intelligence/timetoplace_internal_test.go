@@ -66,3 +66,39 @@ func TestGroupTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestPlaceTimeHidesStartedWhereTheAwardsGiveAwayTheRest checks each group by hand:
+// the awards shown are the started plus those not started, so a count of fewer than 5
+// not started hides the started count (and its percentiles) too.
+func TestPlaceTimeHidesStartedWhereTheAwardsGiveAwayTheRest(t *testing.T) {
+	med, p90 := 2.0, 6.0
+	hide, also, show := Count{Suppressed: true}, Count{Suppressed: true, Secondary: true}, func(n int64) Count { return Count{N: n} }
+	tests := []struct {
+		name             string
+		awards, started  int64
+		wantAwards, want Count
+		percentiles      bool
+	}{
+		{"AllStarted", 12, 12, show(12), show(12), true},
+		{"FiveNotStarted", 12, 7, show(12), show(7), true},
+		{"ThreeNotStartedHideTheStarted", 12, 9, show(12), also, false},
+		{"FewStartedAreHiddenThemselves", 12, 3, show(12), hide, false},
+		{"NoneStarted", 12, 0, show(12), show(0), false},
+		{"FewAwards", 4, 4, hide, hide, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := timeGroup{Lot: "Residential", Awards: tt.awards, Started: tt.started, AwardMedianHours: 20, AwardP90Hours: 40}
+			if tt.started > 0 {
+				g.StartMedianDays, g.StartP90Days = &med, &p90
+			}
+			pt := g.placeTime()
+			if pt.Awards != tt.wantAwards || pt.Started != tt.want {
+				t.Errorf("awards %v started %v, want %v %v", pt.Awards, pt.Started, tt.wantAwards, tt.want)
+			}
+			if got := pt.StartMedian == med && pt.StartP90 == p90; got != tt.percentiles {
+				t.Errorf("start percentiles %v, %v shown = %v, want %v", pt.StartMedian, pt.StartP90, got, tt.percentiles)
+			}
+		})
+	}
+}

@@ -2650,14 +2650,14 @@ type AwardRequest struct {
 	// OutOfAreaNote Why, in words: required (422 on out_of_area_note) with out_of_area_reason other, and kept only then.
 	OutOfAreaNote *string `json:"out_of_area_note,omitempty"`
 
-	// OutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): kept only when the home is outside the placing council's area, ignored otherwise. The web form requires it then; the API accepts it.
+	// OutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): required when the home is outside the placing council's area (422 with a field error on out_of_area_reason when missing or not one of these), as the web form requires it; kept only then, ignored for a home in area.
 	OutOfAreaReason *AwardRequestOutOfAreaReason `json:"out_of_area_reason,omitempty"`
 
 	// Reason Why this bid: required (422 on reason) when the bid is not the top score; stored on the placement and shown to the approver.
 	Reason *string `json:"reason,omitempty"`
 }
 
-// AwardRequestOutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): kept only when the home is outside the placing council's area, ignored otherwise. The web form requires it then; the API accepts it.
+// AwardRequestOutOfAreaReason Why the child is placed out of the council's area (the annual out-of-area return): required when the home is outside the placing council's area (422 with a field error on out_of_area_reason when missing or not one of these), as the web form requires it; kept only then, ignored for a home in area.
 type AwardRequestOutOfAreaReason string
 
 // BedRequest defines model for BedRequest.

@@ -22,6 +22,10 @@ type HistoryOptions struct {
 	StartsPerYear int       // placement starts a year across the consortia in scope (national: about 30,000)
 	Consortia     []int64   // the consortia whose member councils place; nil: every consortium
 	Today         time.Time // history ends the day before; the same seed and Today give the same rows
+	// AllEnded ends every placement by Today (on Today at the latest), so that none is
+	// still live after it: the demo's history, which must leave the months its invoices
+	// cover to the placements made on Hearth.
+	AllEnded bool
 }
 
 // HistorySummary counts the rows LoadHistory inserted.
@@ -545,9 +549,14 @@ func (g *historyGen) placement(c *histCouncil, l histLot, ch child, req, bid loc
 		weeks = 40
 	}
 	end := start.AddDate(0, 0, int(7*weeks*math.Exp(0.9*g.rng.NormFloat64()))+1)
+	if g.o.AllEnded && end.After(g.o.Today) {
+		// A day after the start up to Today, at random: the placements live on Today
+		// end over the months before it, not all at once.
+		end = start.AddDate(0, 0, 1+g.rng.IntN(int(g.o.Today.Sub(start).Hours()/24)))
+	}
 	status, endOn, endReason := "started", any(nil), any(nil)
 	last := g.o.Today.AddDate(0, 0, -1)
-	if end.Before(g.o.Today) {
+	if end.Before(g.o.Today) || g.o.AllEnded {
 		status, endOn = "ended", end
 		list := endReasons.later
 		if end.Sub(start) < 182*24*time.Hour {

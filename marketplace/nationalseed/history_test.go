@@ -282,3 +282,22 @@ func TestReplayKeepsTheDeadline(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryAllEndedLeavesNothingLive: with AllEnded (the demo's history), every
+// placement has ended by Today, so none is billable after it, and the endings are spread
+// over the months before rather than all on Today.
+func TestHistoryAllEndedLeavesNothingLive(t *testing.T) {
+	pool, sum := loadHistory(t, 300, nationalseed.HistoryOptions{Seed: 5, StartsPerYear: 300, Years: 2, Today: historyToday, AllEnded: true})
+	var live, late, onToday, ended int
+	if err := pool.QueryRow(context.Background(), `SELECT count(*) FILTER (WHERE status <> 'ended' OR ended_on IS NULL),
+			count(*) FILTER (WHERE ended_on > $1 OR ended_on <= started_on), count(*) FILTER (WHERE ended_on = $1), count(*)
+		FROM placements`, historyToday).Scan(&live, &late, &onToday, &ended); err != nil {
+		t.Fatal(err)
+	}
+	if live != 0 || late != 0 || ended != sum.Placements || sum.Ended != sum.Placements {
+		t.Errorf("%d placements still live, %d ending after Today or before they start, of %d (summary %+v)", live, late, ended, sum)
+	}
+	if onToday*10 > ended {
+		t.Errorf("%d of %d placements end on Today", onToday, ended)
+	}
+}
