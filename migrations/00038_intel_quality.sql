@@ -1,0 +1,28 @@
+-- +goose Up
+-- Regional intelligence, provider quality beyond Ofsted (issue 15): per consortium, per
+-- home, per month in England, what the consortium's councils' placements there came to
+-- (placement-nights, starts and the placements carried into the month, unplanned endings
+-- within 182 days of a start, incidents and missing episodes reported), and how the
+-- home's provider answered the consortium's invitations (declines, minutes to respond).
+-- The refresh_quality task (intelligence.RefreshQuality) rebuilds it and records when in
+-- intel_refreshes (view 'quality'); the view sums a chosen period's months and
+-- suppresses counts under 5 as it reads them.
+CREATE TABLE intel_quality (
+    consortium_id    bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    home_id          bigint NOT NULL REFERENCES homes (id) ON DELETE CASCADE,
+    month            date NOT NULL CHECK (extract(day FROM month) = 1),
+    nights           integer NOT NULL CHECK (nights >= 0),
+    carried_in       integer NOT NULL CHECK (carried_in >= 0),  -- placements started before the month with nights in it
+    starts           integer NOT NULL CHECK (starts >= 0),
+    unplanned_early  integer NOT NULL CHECK (unplanned_early BETWEEN 0 AND starts), -- of starts
+    incidents        integer NOT NULL CHECK (incidents >= 0),
+    missing          integer NOT NULL CHECK (missing BETWEEN 0 AND incidents),
+    invitations      integer NOT NULL CHECK (invitations >= 0),
+    declines         integer NOT NULL CHECK (declines BETWEEN 0 AND invitations),
+    response_minutes integer[] NOT NULL CHECK (cardinality(response_minutes) <= invitations AND 0 <= ALL (response_minutes)),
+    PRIMARY KEY (consortium_id, month, home_id)
+);
+
+-- +goose Down
+DELETE FROM intel_refreshes WHERE view = 'quality';
+DROP TABLE intel_quality;
