@@ -72,19 +72,19 @@ type HomeQuality struct {
 // given (Shown) only when its numerator and denominator counts are both shown, since
 // otherwise it would give the hidden count away.
 type QualityFigures struct {
-	Placements Count // placements with a night in the period (those started in it and those carried in)
-	Nights     int64 // placement-nights in the period; 0 when Placements is suppressed
-	Incidents  Count // incidents reported (missing or absent), by when they began
-	Missing    Count // of Incidents, missing episodes
-	IncidentRate, MissingRate Rate // per 1,000 placement-nights
-	Starts         Count // placements started in the period
-	UnplannedEarly Count // of Starts, those ended unplanned within EarlyDays
-	UnplannedShare Rate  // per 100 starts
-	Invitations    Count // the providers' invitations to the consortium's requests
-	Declines       Count
-	DeclineRate    Rate  // per 100 invitations
-	Responses      Count // invitations answered by a bid or a decline
-	MedianResponse Rate  // hours from invitation to the first bid or decline
+	Placements                Count // placements with a night in the period (those started in it and those carried in)
+	Nights                    int64 // placement-nights in the period; 0 when Placements is suppressed
+	Incidents                 Count // incidents reported (missing or absent), by when they began
+	Missing                   Count // of Incidents, missing episodes
+	IncidentRate, MissingRate Rate  // per 1,000 placement-nights
+	Starts                    Count // placements started in the period
+	UnplannedEarly            Count // of Starts, those ended unplanned within EarlyDays
+	UnplannedShare            Rate  // per 100 starts
+	Invitations               Count // the providers' invitations to the consortium's requests
+	Declines                  Count
+	DeclineRate               Rate  // per 100 invitations
+	Responses                 Count // invitations answered by a bid or a decline
+	MedianResponse            Rate  // hours from invitation to the first bid or decline
 }
 
 // Rate is a rate or a median, or nothing (Shown false) where it is not given.
@@ -96,7 +96,7 @@ type Rate struct {
 // qualityTotals are a group's counts, whole.
 type qualityTotals struct {
 	Placements, Nights, Incidents, Missing, Starts, UnplannedEarly, Invitations, Declines, Responses int64
-	MedianMinutes                                                                                  *float64
+	MedianMinutes                                                                                    *float64
 }
 
 // qualityRow is a home's totals over the period, as the view reads them.
