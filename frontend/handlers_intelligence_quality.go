@@ -176,8 +176,12 @@ func qualityChart(title, testID string, rows []qualityBar, avg intelligence.Rate
 	label := title + ", incidents per 1,000 placement-nights, highest first: " + strings.Join(alt, "; ")
 	legend := ""
 	if avg.Shown {
+		// A dashed mark across each bar at the consortium's rate, clear of the labels.
 		x := avg.Value * scale
-		fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="0" y2="%.1f" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="6 4"/>`, x, x, h)
+		for i := range shown {
+			y := float64(i) * rowH
+			fmt.Fprintf(&b, `<line x1="%.1f" x2="%.1f" y1="%.1f" y2="%.1f" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="4 2"/>`, x, x, y+20, y+42)
+		}
 		label += fmt.Sprintf("; the consortium %.1f", avg.Value)
 		legend = fmt.Sprintf(`<ul class="govuk-list hearth-legend"><li><svg width="24" height="12" aria-hidden="true" focusable="false"><line x1="0" x2="24" y1="6" y2="6" stroke="#0b0c0c" stroke-width="2" stroke-dasharray="6 4"/></svg> the consortium: %.1f</li></ul>`, avg.Value)
 	}
@@ -207,6 +211,9 @@ func qualityCells(f intelligence.QualityFigures, csv bool) []string {
 	nights := ""
 	if !f.Placements.Suppressed {
 		nights = strconv.FormatInt(f.Nights, 10)
+		if !csv {
+			nights = thousands(f.Nights)
+		}
 	}
 	if csv {
 		return []string{countText(f.Placements), nights, countText(f.Incidents), countText(f.Missing),
@@ -240,6 +247,15 @@ func qualityCells(f intelligence.QualityFigures, csv bool) []string {
 		cell(f.UnplannedShare, "%.0f%%", f.Starts, "no starts", countText(f.UnplannedEarly)+" of "+countText(f.Starts)),
 		cell(f.DeclineRate, "%.0f%%", f.Invitations, "no invitations", countText(f.Declines)+" of "+countText(f.Invitations)),
 		hours}
+}
+
+// thousands is n with its thousands separated by commas, as GOV.UK writes numbers.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // qualityHead is the page's figure columns, in qualityCells's order.

@@ -9,7 +9,8 @@
 -- suppresses counts under 5 as it reads them.
 CREATE TABLE intel_quality (
     consortium_id    bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
-    home_id          bigint NOT NULL REFERENCES homes (id) ON DELETE CASCADE,
+    home_id          bigint NOT NULL,
+    provider_id      bigint NOT NULL, -- the home's, so that the view sums providers without a join
     month            date NOT NULL CHECK (extract(day FROM month) = 1),
     nights           integer NOT NULL CHECK (nights >= 0),
     carried_in       integer NOT NULL CHECK (carried_in >= 0),  -- placements started before the month with nights in it
@@ -20,7 +21,8 @@ CREATE TABLE intel_quality (
     invitations      integer NOT NULL CHECK (invitations >= 0),
     declines         integer NOT NULL CHECK (declines BETWEEN 0 AND invitations),
     response_minutes integer[] NOT NULL CHECK (cardinality(response_minutes) <= invitations AND 0 <= ALL (response_minutes)),
-    PRIMARY KEY (consortium_id, month, home_id)
+    PRIMARY KEY (consortium_id, month, home_id),
+    FOREIGN KEY (home_id, provider_id) REFERENCES homes (id, provider_id) ON DELETE CASCADE
 );
 
 -- +goose Down

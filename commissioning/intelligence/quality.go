@@ -152,17 +152,22 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 	}
 	out.Period = period
 	var rows []qualityRow
+	// Each home's sums first, from the summary alone; then the names of those homes.
+	args := map[string]any{"consortium": scope.Consortium, "from": period.From.Format(time.DateOnly), "to": period.To.Format(time.DateOnly)}
 	if err := db.Raw(`
-		SELECT h.provider_id, o.name AS provider_name, q.home_id, h.name AS home_name, h.ofsted_rating AS rating,
-		       sum(q.starts) + coalesce(sum(q.carried_in) FILTER (WHERE q.month = @from), 0) AS placements,
-		       sum(q.nights) AS nights, sum(q.incidents) AS incidents, sum(q.missing) AS missing,
-		       sum(q.starts) AS starts, sum(q.unplanned_early) AS unplanned_early,
-		       sum(q.invitations) AS invitations, sum(q.declines) AS declines, sum(cardinality(q.response_minutes)) AS responses
-		FROM intel_quality q JOIN homes h ON h.id = q.home_id JOIN organisations o ON o.id = h.provider_id
-		WHERE q.consortium_id = @consortium AND q.month BETWEEN @from AND @to
-		GROUP BY h.provider_id, o.name, q.home_id, h.name, h.ofsted_rating
-		ORDER BY o.name, h.provider_id, h.name, q.home_id`,
-		map[string]any{"consortium": scope.Consortium, "from": period.From, "to": period.To}).Scan(&rows).Error; err != nil {
+		SELECT q.provider_id, o.name AS provider_name, q.home_id, h.name AS home_name, h.ofsted_rating AS rating,
+		       q.placements, q.nights, q.incidents, q.missing, q.starts, q.unplanned_early, q.invitations, q.declines, q.responses
+		FROM (
+			SELECT provider_id, home_id,
+			       sum(starts) + coalesce(sum(carried_in) FILTER (WHERE month = CAST(@from AS date)), 0) AS placements,
+			       sum(nights) AS nights, sum(incidents) AS incidents, sum(missing) AS missing,
+			       sum(starts) AS starts, sum(unplanned_early) AS unplanned_early,
+			       sum(invitations) AS invitations, sum(declines) AS declines, sum(cardinality(response_minutes)) AS responses
+			FROM intel_quality
+			WHERE consortium_id = @consortium AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+			GROUP BY provider_id, home_id
+		) q JOIN homes h ON h.id = q.home_id JOIN organisations o ON o.id = q.provider_id
+		ORDER BY o.name, q.provider_id, h.name, q.home_id`, args).Scan(&rows).Error; err != nil {
 		return out, err
 	}
 	var medians []struct {
@@ -171,11 +176,10 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 		Level              int // 0: a home's; 1: a provider's; 3: the consortium's
 	}
 	if err := db.Raw(`
-		SELECT h.provider_id, q.home_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m.minutes) AS minutes, GROUPING(h.provider_id, q.home_id) AS level
-		FROM intel_quality q JOIN homes h ON h.id = q.home_id CROSS JOIN LATERAL unnest(q.response_minutes) AS m(minutes)
-		WHERE q.consortium_id = @consortium AND q.month BETWEEN @from AND @to
-		GROUP BY GROUPING SETS ((h.provider_id, q.home_id), (h.provider_id), ())`,
-		map[string]any{"consortium": scope.Consortium, "from": period.From, "to": period.To}).Scan(&medians).Error; err != nil {
+		SELECT q.provider_id, q.home_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m.minutes) AS minutes, GROUPING(q.provider_id, q.home_id) AS level
+		FROM intel_quality q CROSS JOIN LATERAL unnest(q.response_minutes) AS m(minutes)
+		WHERE q.consortium_id = @consortium AND q.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+		GROUP BY GROUPING SETS ((q.provider_id, q.home_id), (q.provider_id), ())`, args).Scan(&medians).Error; err != nil {
 		return out, err
 	}
 	homeMedian, providerMedian := map[int64]*float64{}, map[int64]*float64{}
@@ -366,14 +370,15 @@ func (s *Service) RefreshQuality(ctx context.Context) error {
 			  AND coalesce(b.home_id, ih.home_id) IS NOT NULL
 			GROUP BY 1, 2, 3
 		)
-		INSERT INTO intel_quality (consortium_id, home_id, month, nights, carried_in, starts, unplanned_early, incidents, missing,
+		INSERT INTO intel_quality (consortium_id, home_id, provider_id, month, nights, carried_in, starts, unplanned_early, incidents, missing,
 			invitations, declines, response_minutes)
-		SELECT consortium_id, home_id, month, coalesce(n.nights, 0), coalesce(n.carried_in, 0), coalesce(n.starts, 0), coalesce(n.unplanned_early, 0),
+		SELECT consortium_id, home_id, h.provider_id, month, coalesce(n.nights, 0), coalesce(n.carried_in, 0), coalesce(n.starts, 0), coalesce(n.unplanned_early, 0),
 		       coalesce(x.incidents, 0), coalesce(x.missing, 0), coalesce(v.invitations, 0), coalesce(v.declines, 0), coalesce(v.response_minutes, '{}')
 		FROM nights n
 		FULL JOIN incidents x USING (consortium_id, home_id, month)
-		FULL JOIN invitations v USING (consortium_id, home_id, month)`,
-			map[string]any{"from": from, "today": today, "early": EarlyDays, "unplanned": UnplannedEndReasons,
+		FULL JOIN invitations v USING (consortium_id, home_id, month)
+		JOIN homes h ON h.id = home_id`,
+			map[string]any{"from": from.Format(time.DateOnly), "today": today.Format(time.DateOnly), "early": EarlyDays, "unplanned": UnplannedEndReasons,
 				"from_instant": fromInstant, "now": now}).Error; err != nil {
 			return err
 		}
