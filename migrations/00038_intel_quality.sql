@@ -25,6 +25,18 @@ CREATE TABLE intel_quality (
     FOREIGN KEY (home_id, provider_id) REFERENCES homes (id, provider_id) ON DELETE CASCADE
 );
 
+-- The default period's figures (the 12 whole months before the refresh's), worked out
+-- by the refresh from intel_quality for each consortium, before suppression, so that the
+-- view's usual call reads one row: each home's totals with its names, and the medians.
+CREATE TABLE intel_quality_default (
+    consortium_id bigint PRIMARY KEY REFERENCES organisations (id) ON DELETE CASCADE,
+    period_from   date NOT NULL CHECK (extract(day FROM period_from) = 1),
+    period_to     date NOT NULL CHECK (extract(day FROM period_to) = 1),
+    figures       jsonb NOT NULL CHECK (jsonb_typeof(figures -> 'Rows') IN ('array', 'null') AND jsonb_typeof(figures -> 'Medians') IN ('array', 'null')),
+    CHECK (period_from <= period_to)
+);
+
 -- +goose Down
 DELETE FROM intel_refreshes WHERE view = 'quality';
+DROP TABLE intel_quality_default;
 DROP TABLE intel_quality;

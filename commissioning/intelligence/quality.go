@@ -2,6 +2,7 @@ package intelligence
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"gorm.io/gorm"
@@ -144,44 +145,17 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 	}
 	out.AsOf, out.First, out.Last = at.RefreshedAt, monthOf(at.WindowFrom), monthOf(at.RefreshedAt)
 	if period == (QualityPeriod{}) {
-		period = QualityPeriodFor(at.RefreshedAt)
-		period.From = maxTime(period.From, out.First)
+		period = qualityDefault(at.RefreshedAt, at.WindowFrom)
 	}
 	if period.From.Before(out.First) || period.To.After(out.Last) || period.To.Before(period.From) {
 		return out, ErrBadPeriod
 	}
 	out.Period = period
-	var rows []qualityRow
-	// Each home's sums first, from the summary alone; then the names of those homes.
-	args := map[string]any{"consortium": scope.Consortium, "from": period.From.Format(time.DateOnly), "to": period.To.Format(time.DateOnly)}
-	if err := db.Raw(`
-		SELECT q.provider_id, o.name AS provider_name, q.home_id, h.name AS home_name, h.ofsted_rating AS rating,
-		       q.placements, q.nights, q.incidents, q.missing, q.starts, q.unplanned_early, q.invitations, q.declines, q.responses
-		FROM (
-			SELECT provider_id, home_id,
-			       sum(starts) + coalesce(sum(carried_in) FILTER (WHERE month = CAST(@from AS date)), 0) AS placements,
-			       sum(nights) AS nights, sum(incidents) AS incidents, sum(missing) AS missing,
-			       sum(starts) AS starts, sum(unplanned_early) AS unplanned_early,
-			       sum(invitations) AS invitations, sum(declines) AS declines, sum(cardinality(response_minutes)) AS responses
-			FROM intel_quality
-			WHERE consortium_id = @consortium AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
-			GROUP BY provider_id, home_id
-		) q JOIN homes h ON h.id = q.home_id JOIN organisations o ON o.id = q.provider_id
-		ORDER BY o.name, q.provider_id, h.name, q.home_id`, args).Scan(&rows).Error; err != nil {
+	raw, err := s.qualityRaw(db, scope.Consortium, period, period == qualityDefault(at.RefreshedAt, at.WindowFrom))
+	if err != nil {
 		return out, err
 	}
-	var medians []struct {
-		ProviderID, HomeID int64
-		Minutes            float64
-		Level              int // 0: a home's; 1: a provider's; 3: the consortium's
-	}
-	if err := db.Raw(`
-		SELECT q.provider_id, q.home_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m.minutes) AS minutes, GROUPING(q.provider_id, q.home_id) AS level
-		FROM intel_quality q CROSS JOIN LATERAL unnest(q.response_minutes) AS m(minutes)
-		WHERE q.consortium_id = @consortium AND q.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
-		GROUP BY GROUPING SETS ((q.provider_id, q.home_id), (q.provider_id), ())`, args).Scan(&medians).Error; err != nil {
-		return out, err
-	}
+	rows, medians := raw.Rows, raw.Medians
 	homeMedian, providerMedian := map[int64]*float64{}, map[int64]*float64{}
 	var all qualityTotals
 	var allMedian *float64
@@ -228,6 +202,70 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 		out.Providers = append(out.Providers, pq)
 	}
 	return out, nil
+}
+
+// qualityDefault is the default period of a refresh at asOf whose months begin at from.
+func qualityDefault(asOf, from time.Time) QualityPeriod {
+	p := QualityPeriodFor(asOf)
+	p.From = maxTime(p.From, monthOf(from))
+	return p
+}
+
+// qualityFigures is a period's figures before they are suppressed: each home's totals
+// (with its provider's and its own names), and the medians of its responses, its
+// provider's and the consortium's.
+type qualityFigures struct {
+	Rows    []qualityRow
+	Medians []qualityMedian
+}
+
+// qualityMedian is the median minutes to respond of a home's, a provider's or the
+// consortium's invitations.
+type qualityMedian struct {
+	ProviderID, HomeID int64
+	Minutes            float64
+	Level              int // 0: a home's; 1: a provider's; 3: the consortium's
+}
+
+// qualityRaw is consortium's figures over period: for the default period, as the last
+// refresh kept them (intel_quality_default; stored, when the refresh ran, if asked
+// before); otherwise summed from the months of intel_quality.
+func (s *Service) qualityRaw(db *gorm.DB, consortium int64, period QualityPeriod, isDefault bool) (qualityFigures, error) {
+	var out qualityFigures
+	if isDefault {
+		var stored []string
+		if err := db.Raw(`SELECT figures::text FROM intel_quality_default WHERE consortium_id = ? AND period_from = ? AND period_to = ?`,
+			consortium, period.From.Format(time.DateOnly), period.To.Format(time.DateOnly)).Scan(&stored).Error; err != nil {
+			return out, err
+		}
+		if len(stored) == 1 {
+			return out, json.Unmarshal([]byte(stored[0]), &out)
+		}
+	}
+	// Each home's sums first, from the summary alone; then the names of those homes.
+	args := map[string]any{"consortium": consortium, "from": period.From.Format(time.DateOnly), "to": period.To.Format(time.DateOnly)}
+	if err := db.Raw(`
+		SELECT q.provider_id, o.name AS provider_name, q.home_id, h.name AS home_name, h.ofsted_rating AS rating,
+		       q.placements, q.nights, q.incidents, q.missing, q.starts, q.unplanned_early, q.invitations, q.declines, q.responses
+		FROM (
+			SELECT provider_id, home_id,
+			       sum(starts) + coalesce(sum(carried_in) FILTER (WHERE month = CAST(@from AS date)), 0) AS placements,
+			       sum(nights) AS nights, sum(incidents) AS incidents, sum(missing) AS missing,
+			       sum(starts) AS starts, sum(unplanned_early) AS unplanned_early,
+			       sum(invitations) AS invitations, sum(declines) AS declines, sum(cardinality(response_minutes)) AS responses
+			FROM intel_quality
+			WHERE consortium_id = @consortium AND month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+			GROUP BY provider_id, home_id
+		) q JOIN homes h ON h.id = q.home_id JOIN organisations o ON o.id = q.provider_id
+		ORDER BY o.name, q.provider_id, h.name, q.home_id`, args).Scan(&out.Rows).Error; err != nil {
+		return out, err
+	}
+	err := db.Raw(`
+		SELECT q.provider_id, q.home_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY m.minutes) AS minutes, GROUPING(q.provider_id, q.home_id) AS level
+		FROM intel_quality q CROSS JOIN LATERAL unnest(q.response_minutes) AS m(minutes)
+		WHERE q.consortium_id = @consortium AND q.month BETWEEN CAST(@from AS date) AND CAST(@to AS date)
+		GROUP BY GROUPING SETS ((q.provider_id, q.home_id), (q.provider_id), ())`, args).Scan(&out.Medians).Error
+	return out, err
 }
 
 // qualityGroup is a provider's homes' rows, their totals as cells, and the provider's total.
@@ -381,6 +419,25 @@ func (s *Service) RefreshQuality(ctx context.Context) error {
 			map[string]any{"from": from.Format(time.DateOnly), "today": today.Format(time.DateOnly), "early": EarlyDays, "unplanned": UnplannedEndReasons,
 				"from_instant": fromInstant, "now": now}).Error; err != nil {
 			return err
+		}
+		// The default period's figures, worked out once here rather than on every view.
+		if err := tx.Exec(`DELETE FROM intel_quality_default`).Error; err != nil {
+			return err
+		}
+		var consortia []int64
+		if err := tx.Raw(`SELECT DISTINCT consortium_id FROM intel_quality`).Scan(&consortia).Error; err != nil {
+			return err
+		}
+		period := qualityDefault(now, fromInstant)
+		for _, c := range consortia {
+			f, err := s.qualityRaw(tx, c, period, false)
+			if err != nil {
+				return err
+			}
+			if err := tx.Exec(`INSERT INTO intel_quality_default (consortium_id, period_from, period_to, figures) VALUES (?, ?, ?, ?)`,
+				c, period.From.Format(time.DateOnly), period.To.Format(time.DateOnly), mustJSON(f)).Error; err != nil {
+				return err
+			}
 		}
 		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, ?)
 			ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`,

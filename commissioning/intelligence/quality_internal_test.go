@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -238,6 +239,11 @@ func TestQualityFigures(t *testing.T) {
 	def, err := svc.Quality(ctx, a, QualityPeriod{})
 	if err != nil || !def.Period.From.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) || !def.Period.To.Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("default period: %+v, %v", def.Period, err)
+	}
+	// The default period is read as the refresh kept it; asked for by its months, it is
+	// summed from the months: the same figures.
+	if summed, err := svc.Quality(ctx, a, def.Period); err != nil || !reflect.DeepEqual(summed, def) || len(def.Providers) != 3 {
+		t.Errorf("the default period as kept:\n%+v\nsummed from its months:\n%+v (%v)", def, summed, err)
 	}
 	for _, p := range []QualityPeriod{
 		{From: time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC), To: period.To},
