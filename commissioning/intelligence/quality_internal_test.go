@@ -240,8 +240,12 @@ func TestQualityFigures(t *testing.T) {
 	if err != nil || !def.Period.From.Equal(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) || !def.Period.To.Equal(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("default period: %+v, %v", def.Period, err)
 	}
-	// The default period is read as the refresh kept it; asked for by its months, it is
-	// summed from the months: the same figures.
+	// The default period is read as the refresh kept it (one row per consortium); asked
+	// for by its months, it is summed from the months: the same figures.
+	var kept int64
+	if err := svc.db.Raw(`SELECT count(*) FROM intel_quality_default WHERE period_from = '2025-06-01' AND period_to = '2026-05-01'`).Scan(&kept).Error; err != nil || kept != 2 {
+		t.Errorf("default figures kept for %d consortia (%v), want 2", kept, err)
+	}
 	if summed, err := svc.Quality(ctx, a, def.Period); err != nil || !reflect.DeepEqual(summed, def) || len(def.Providers) != 3 {
 		t.Errorf("the default period as kept:\n%+v\nsummed from its months:\n%+v (%v)", def, summed, err)
 	}
