@@ -200,8 +200,9 @@ func TestTenantsAreIsolated(t *testing.T) {
 var (
 	intelligencePages = []string{"/intelligence", "/intelligence/out-of-area", "/intelligence/out-of-area.csv", "/intelligence/out-of-area-return.csv",
 		"/intelligence/market", "/intelligence/market.csv", "/intelligence/time-to-place", "/intelligence/time-to-place.csv",
-		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary"}
-	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency"}
+		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary",
+		"/intelligence/quality", "/intelligence/quality.csv"}
+	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality"}
 )
 
 // TestIntelligenceKeepsConsortiaApart: with consortium A's placements, awards, requests
@@ -219,6 +220,7 @@ func TestIntelligenceKeepsConsortiaApart(t *testing.T) {
 	}
 	must(t, h.deps.Intelligence.RefreshTimeToPlace(ctx))
 	must(t, h.deps.Intelligence.RefreshSufficiency(ctx))
+	must(t, h.deps.Intelligence.RefreshQuality(ctx))
 
 	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
 	must(t, err)

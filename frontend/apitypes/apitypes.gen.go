@@ -714,6 +714,33 @@ func (e HomeSexes) Valid() bool {
 	}
 }
 
+// Defines values for HomeQualityOfstedRating.
+const (
+	HomeQualityOfstedRatingGood                HomeQualityOfstedRating = "good"
+	HomeQualityOfstedRatingInadequate          HomeQualityOfstedRating = "inadequate"
+	HomeQualityOfstedRatingNotYetInspected     HomeQualityOfstedRating = "not_yet_inspected"
+	HomeQualityOfstedRatingOutstanding         HomeQualityOfstedRating = "outstanding"
+	HomeQualityOfstedRatingRequiresImprovement HomeQualityOfstedRating = "requires_improvement"
+)
+
+// Valid indicates whether the value is a known member of the HomeQualityOfstedRating enum.
+func (e HomeQualityOfstedRating) Valid() bool {
+	switch e {
+	case HomeQualityOfstedRatingGood:
+		return true
+	case HomeQualityOfstedRatingInadequate:
+		return true
+	case HomeQualityOfstedRatingNotYetInspected:
+		return true
+	case HomeQualityOfstedRatingOutstanding:
+		return true
+	case HomeQualityOfstedRatingRequiresImprovement:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for HomeRequestHomeType.
 const (
 	HomeRequestHomeTypeChildrensHome          HomeRequestHomeType = "childrens_home"
@@ -3056,6 +3083,19 @@ type HomeOfstedRating string
 // HomeSexes defines model for Home.Sexes.
 type HomeSexes string
 
+// HomeQuality A home's figures
+type HomeQuality struct {
+	Figures QualityFigures `json:"figures"`
+	Id      int64          `json:"id"`
+	Name    string         `json:"name"`
+
+	// OfstedRating the home's current Ofsted rating
+	OfstedRating HomeQualityOfstedRating `json:"ofsted_rating"`
+}
+
+// HomeQualityOfstedRating the home's current Ofsted rating
+type HomeQualityOfstedRating string
+
 // HomeRequest defines model for HomeRequest.
 type HomeRequest struct {
 	HomeType       HomeRequestHomeType `json:"home_type"`
@@ -3711,6 +3751,31 @@ type PlacementRowAccess string
 // PlacementRowStatus defines model for PlacementRow.Status.
 type PlacementRowStatus string
 
+// ProviderQuality A provider's figures, with its homes'
+type ProviderQuality struct {
+	Figures QualityFigures `json:"figures"`
+	Homes   []HomeQuality  `json:"homes"`
+	Id      int64          `json:"id"`
+	Name    string         `json:"name"`
+}
+
+// ProviderQualityView defines model for ProviderQualityView.
+type ProviderQualityView struct {
+	// AsOf data as of (the zero time before the first refresh)
+	AsOf       time.Time      `json:"as_of"`
+	Consortium QualityFigures `json:"consortium"`
+
+	// From the period's first month, like 2026-01
+	From      string            `json:"from"`
+	Providers []ProviderQuality `json:"providers"`
+
+	// To the period's last month
+	To string `json:"to"`
+
+	// UnplannedEndReasons the end reason codes counted as unplanned
+	UnplannedEndReasons []string `json:"unplanned_end_reasons"`
+}
+
 // ProviderRef defines model for ProviderRef.
 type ProviderRef struct {
 	Id   int64  `json:"id"`
@@ -3728,6 +3793,51 @@ type ProviderRegistration struct {
 	Password           string  `json:"password"`
 	RegistrationKind   string  `json:"registration_kind"`
 	RegistrationNumber *string `json:"registration_number,omitempty"`
+}
+
+// QualityFigures defines model for QualityFigures.
+type QualityFigures struct {
+	// DeclinePercent declines per 100 invitations
+	DeclinePercent *float64 `json:"decline_percent,omitempty"`
+
+	// Declines A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Declines SuppressedCount `json:"declines"`
+
+	// Incidents A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Incidents SuppressedCount `json:"incidents"`
+
+	// IncidentsPer1000Nights incidents (missing or absent) reported per 1,000 placement-nights
+	IncidentsPer1000Nights *float64 `json:"incidents_per_1000_nights,omitempty"`
+
+	// Invitations A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Invitations SuppressedCount `json:"invitations"`
+
+	// MedianResponseHours median hours from invitation to the first bid or decline
+	MedianResponseHours *float64 `json:"median_response_hours,omitempty"`
+
+	// Missing A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Missing SuppressedCount `json:"missing"`
+
+	// MissingPer1000Nights missing episodes per 1,000 placement-nights
+	MissingPer1000Nights *float64 `json:"missing_per_1000_nights,omitempty"`
+
+	// Nights placement-nights in the period; absent when placements is suppressed
+	Nights *int64 `json:"nights,omitempty"`
+
+	// Placements A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Placements SuppressedCount `json:"placements"`
+
+	// Responses A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Responses SuppressedCount `json:"responses"`
+
+	// Starts A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Starts SuppressedCount `json:"starts"`
+
+	// UnplannedPercent of placements started, the percentage that ended within 182 days for an unplanned reason
+	UnplannedPercent *float64 `json:"unplanned_percent,omitempty"`
+
+	// UnplannedWithin6Months A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	UnplannedWithin6Months SuppressedCount `json:"unplanned_within_6_months"`
 }
 
 // Referral defines model for Referral.
@@ -4663,6 +4773,15 @@ type CreateHomeParams struct {
 type RecordMonitoringVisitParams struct {
 	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// GetProviderQualityParams defines parameters for GetProviderQuality.
+type GetProviderQualityParams struct {
+	// From the period's first month, like 2026-01
+	From *string `form:"from,omitempty" json:"from,omitempty"`
+
+	// To the period's last month, like 2026-06
+	To *string `form:"to,omitempty" json:"to,omitempty"`
 }
 
 // GetSufficiencyParams defines parameters for GetSufficiency.
