@@ -36,6 +36,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	board := []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin}
 	providers := []kernel.Role{kernel.RoleProviderAdmin, kernel.RoleProviderUser}
 	provAdmin := []kernel.Role{kernel.RoleProviderAdmin}
+	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -59,6 +60,9 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/invitations", providers},
 		{"/requests", []kernel.Role{kernel.RoleCommissioner}},
 		{"/approvals", []kernel.Role{kernel.RoleApprover}},
+		{"/intelligence/market", intel},
+		{"/intelligence/market.csv?table=tiers", intel},
+		{"/intelligence/market.csv?table=high-fees", intel},
 	}
 	api := []struct {
 		path    string
@@ -70,6 +74,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/homes", providers},
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
+		{"/api/v1/intelligence/market", intel},
 	}
 	for _, hu := range harnessUsers {
 		b := h.signIn(hu.email)

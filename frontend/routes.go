@@ -203,6 +203,7 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence/time-to-place", intelRoles, s.timeToPlace)
 	s.route(get, "/intelligence/time-to-place.csv", intelRoles, s.timeToPlaceCSV)
 	s.route(get, "/api/v1/intelligence/time-to-place", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiTimeToPlace)
+	s.route(get, "/api/v1/intelligence/market", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiMarket)
 	s.route(get, "/intelligence/sufficiency", intelRoles, s.sufficiencyPage)
 	s.route(get, "/intelligence/sufficiency.csv", intelRoles, s.sufficiencyCSV)
 	s.route(get, "/intelligence/sufficiency/summary", intelRoles, s.sufficiencySummary)
