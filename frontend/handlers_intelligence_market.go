@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
 	"github.com/hearth-placements/hearth/frontend/apitypes"
-	"github.com/hearth-placements/hearth/marketplace/billing"
 )
 
 func init() {
@@ -28,8 +28,9 @@ func init() {
 	funcs["ofCeiling"] = ofCeiling
 }
 
-// marketTop is how many provider comparisons the page charts (the table lists them all).
-const marketTop = 10
+// marketTop is how many provider comparisons the page charts, and marketListed how
+// many its table lists (the CSV and the API have them all).
+const marketTop, marketListed = 10, 20
 
 // marketFor is the market view in the signed-in user's scope. A council's own
 // placements at £10,000 a week or more are child-level rows: their read is audited, once
@@ -81,13 +82,7 @@ func marketGroups(m intelligence.Market) []marketGroup {
 		if len(g.Tiers)+len(g.LotMonths)+len(g.Months) == 0 {
 			continue
 		}
-		var spend []billing.LotMonth
-		for _, r := range g.LotMonths {
-			if !r.SpendWithheld && r.Spend > 0 {
-				spend = append(spend, billing.LotMonth{Month: r.Month, Lot: r.Lot, Pence: int64(r.Spend)})
-			}
-		}
-		g.SpendChart = spendChart(spend)
+		g.SpendChart = monthSpendChart(g.Title, g.LotMonths)
 		out = append(out, g)
 	}
 	return out
@@ -101,7 +96,77 @@ func (s *Server) market(c echo.Context) error {
 	}
 	return s.page(c, http.StatusOK, "intelligence_market", "Market and price", map[string]any{
 		"AsOf": m.AsOf.In(london), "From": m.From.In(london), "M": m, "Groups": marketGroups(m), "Tables": marketTables,
-		"Rows": m.Prices, "Chart": spreadChart(m.Prices)})
+		"Rows": m.Prices[:min(len(m.Prices), marketListed)], "Compared": len(m.Prices), "Chart": spreadChart(m.Prices)})
+}
+
+// lotColours are the lots' colours in the spend chart, in the order of the lots' names.
+var lotColours = []string{"#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d4351c", "#505a5f"}
+
+// monthSpendChart draws each month's spend as a bar stacked by lot, a row per month
+// with its name and total above the bar (so that it reads on a phone), as inline SVG
+// with a text alternative; withheld cells are left out of the bars and the total, and
+// the table beside it carries every figure.
+func monthSpendChart(title string, rows []intelligence.MarketRow) template.HTML {
+	var months []time.Time
+	var lots []string
+	by := map[time.Time]map[string]kernel.Pence{}
+	for _, r := range rows {
+		if r.SpendWithheld || r.Spend <= 0 {
+			continue
+		}
+		if by[r.Month] == nil {
+			by[r.Month] = map[string]kernel.Pence{}
+			months = append(months, r.Month)
+		}
+		if !slices.Contains(lots, r.Lot) {
+			lots = append(lots, r.Lot)
+		}
+		by[r.Month][r.Lot] += r.Spend
+	}
+	if len(months) == 0 {
+		return ""
+	}
+	slices.SortFunc(months, func(a, b time.Time) int { return a.Compare(b) })
+	slices.Sort(lots)
+	total := func(m time.Time) kernel.Pence {
+		var sum kernel.Pence
+		for _, v := range by[m] {
+			sum += v
+		}
+		return sum
+	}
+	var top kernel.Pence
+	for _, m := range months {
+		top = max(top, total(m))
+	}
+	const w, rowH = 480.0, 46.0
+	var b strings.Builder
+	var alt []string
+	for i, m := range months {
+		y := float64(i) * rowH
+		label := m.Format("January 2006") + ": " + total(m).String()
+		var parts []string
+		fmt.Fprintf(&b, `<text x="0" y="%.1f" font-size="16" fill="#0b0c0c">%s</text>`, y+16, template.HTMLEscapeString(label))
+		x := 0.0
+		for j, lot := range lots {
+			v, ok := by[m][lot]
+			if !ok {
+				continue
+			}
+			parts = append(parts, lot+" "+v.String())
+			bw := (w - 4) * float64(v) / float64(top)
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="18" fill="%s"/>`, x, y+22, bw, lotColours[j%len(lotColours)])
+			x += bw
+		}
+		alt = append(alt, label+" ("+strings.Join(parts, ", ")+")")
+	}
+	fmt.Fprintf(&b, `</svg><ul class="govuk-list hearth-legend">`)
+	for j, lot := range lots {
+		fmt.Fprintf(&b, `<li><svg width="12" height="12" aria-hidden="true" focusable="false"><rect width="12" height="12" fill="%s"/></svg> %s</li>`, lotColours[j%len(lotColours)], template.HTMLEscapeString(lot))
+	}
+	b.WriteString(`</ul>`)
+	return template.HTML(fmt.Sprintf(`<svg viewBox="0 0 %.0f %.0f" width="100%%" class="hearth-bars" role="img" aria-label="%s" data-testid="spend-chart">`,
+		w, rowH*float64(len(months)), template.HTMLEscapeString(title+", spend by month and lot: "+strings.Join(alt, "; "))) + b.String())
 }
 
 // moneyOrWithheld is an amount, or "not shown" where it would show the fee of fewer
