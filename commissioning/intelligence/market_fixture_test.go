@@ -254,3 +254,26 @@ func TestMarketCouncilBesideConsortium(t *testing.T) {
 		t.Errorf("B has one council; prices %+v", b.Prices)
 	}
 }
+
+// TestMarketSummaryInvariants: the summary's rules are the database's, so a faulty
+// refresh fails instead of showing wrong figures.
+func TestMarketSummaryInvariants(t *testing.T) {
+	ctx := context.Background()
+	svc, ids := marketFixture(t)
+	if err := svc.RefreshMarket(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a := ids["Consortium A"]
+	for name, stmt := range map[string]string{
+		"more £10,000 awards than awards": `INSERT INTO intel_market (consortium_id, lot, placements, nights, spend_pence, ceiling_spend_pence, awards, fee_median_pence, awards_over_ceiling, awards_10k) VALUES (?, 'x', 0, 0, 0, 0, 1, 5, 0, 2)`,
+		"a median without awards":         `INSERT INTO intel_market (consortium_id, lot, placements, nights, spend_pence, ceiling_spend_pence, awards, fee_median_pence, awards_over_ceiling, awards_10k) VALUES (?, 'x', 0, 0, 0, 0, 0, 5, 0, 0)`,
+		"levy on a lot":                   `INSERT INTO intel_market (consortium_id, lot, placements, nights, spend_pence, ceiling_spend_pence, awards, awards_over_ceiling, awards_10k, levy_pence) VALUES (?, 'x', 0, 0, 0, 0, 0, 0, 0, 5)`,
+		"a month not its first day":       `INSERT INTO intel_market (consortium_id, month, placements, nights, spend_pence, ceiling_spend_pence, awards, awards_over_ceiling, awards_10k) VALUES (?, '2026-05-02', 0, 0, 0, 0, 0, 0, 0)`,
+		"a group twice": `INSERT INTO intel_market (consortium_id, council_id, lot, tier, month, placements, nights, spend_pence, ceiling_spend_pence, awards, awards_over_ceiling, awards_10k)
+			SELECT consortium_id, council_id, lot, tier, month, 0, 0, 0, 0, 0, 0, 0 FROM intel_market WHERE consortium_id = ? AND council_id IS NULL AND lot IS NULL AND tier IS NULL AND month IS NULL`,
+	} {
+		if err := svc.db.Exec(stmt, a).Error; err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
