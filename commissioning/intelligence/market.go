@@ -228,6 +228,11 @@ func (s *Service) RefreshMarket(ctx context.Context) error {
 	from := MarketFrom(now)
 	fromDay, today := from.Format(time.DateOnly), now.In(london).Format(time.DateOnly)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// One rebuild at a time (the job and a first read may race): a second waits, then
+		// replaces the first's rows instead of colliding with them.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('intel_market'))`).Error; err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM intel_market`).Error; err != nil {
 			return err
 		}
