@@ -36,13 +36,17 @@ CREATE TABLE intel_market (
 );
 CREATE UNIQUE INDEX intel_market_key ON intel_market (consortium_id, coalesce(council_id, 0), coalesce(lot, ''), coalesce(tier, ''), coalesce(month, '-infinity'));
 
--- The same provider's awards on a lot and tier, council by council, over the window.
+-- The same provider's awards on a lot and tier, council by council, over the window
+-- (bought by two councils or more), with the names as at the refresh so that the view
+-- reads one table.
 CREATE TABLE intel_provider_prices (
     consortium_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     provider_id   bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    provider      text NOT NULL,
     lot           text NOT NULL,
     tier          text NOT NULL,
     council_id    bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+    council       text NOT NULL,
     awards        integer NOT NULL CHECK (awards > 0),
     min_pence     bigint NOT NULL,
     median_pence  bigint NOT NULL,

@@ -176,9 +176,8 @@ func (s *Service) ProviderPrices(ctx context.Context, scope Scope) (ProviderPric
 
 func (s *Service) providerPrices(ctx context.Context, scope Scope) ([]ProviderPrice, error) {
 	var groups []priceGroup
-	err := s.db.WithContext(ctx).Raw(`SELECT pr.name AS provider, g.lot, g.tier, c.name AS council, g.awards, g.min_pence, g.median_pence, g.max_pence
-		FROM intel_provider_prices g JOIN organisations pr ON pr.id = g.provider_id JOIN organisations c ON c.id = g.council_id
-		WHERE g.consortium_id = ?`, scope.Consortium).Scan(&groups).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, min_pence, median_pence, max_pence
+		FROM intel_provider_prices WHERE consortium_id = ?`, scope.Consortium).Scan(&groups).Error
 	return priceSpreads(groups), err
 }
 
@@ -242,8 +241,8 @@ func (s *Service) RefreshMarket(ctx context.Context) error {
 		if err := tx.Exec(marketRefreshSQL, map[string]any{"from_day": fromDay, "today": today, "from": from, "now": now, "high": int64(HighFee)}).Error; err != nil {
 			return err
 		}
-		if err := tx.Exec(`INSERT INTO intel_provider_prices (consortium_id, provider_id, lot, tier, council_id, awards, min_pence, median_pence, max_pence)
-			SELECT consortium_id, provider_id, lot, tier, council_id, awards, min_pence, median_pence, max_pence FROM (
+		if err := tx.Exec(`INSERT INTO intel_provider_prices (consortium_id, provider_id, provider, lot, tier, council_id, council, awards, min_pence, median_pence, max_pence)
+			SELECT g.consortium_id, g.provider_id, pr.name, g.lot, g.tier, g.council_id, c.name, g.awards, g.min_pence, g.median_pence, g.max_pence FROM (
 				SELECT c.consortium_id, p.provider_id, l.name AS lot, r.tier, p.council_id, count(*) AS awards, min(p.weekly_fee_pence) AS min_pence,
 					floor(percentile_cont(0.5) WITHIN GROUP (ORDER BY p.weekly_fee_pence) + 0.5)::bigint AS median_pence, max(p.weekly_fee_pence) AS max_pence,
 					count(*) OVER (PARTITION BY c.consortium_id, p.provider_id, l.name, r.tier) AS councils
@@ -251,7 +250,8 @@ func (s *Service) RefreshMarket(ctx context.Context) error {
 				JOIN organisations c ON c.id = p.council_id
 				WHERE c.consortium_id IS NOT NULL AND r.tier IS NOT NULL AND p.status <> 'refused' AND p.awarded_at >= ? AND p.awarded_at < ?
 				GROUP BY c.consortium_id, p.provider_id, l.name, r.tier, p.council_id) g
-			WHERE councils >= 2`, from, now).Error; err != nil {
+			JOIN organisations pr ON pr.id = g.provider_id JOIN organisations c ON c.id = g.council_id
+			WHERE g.councils >= 2`, from, now).Error; err != nil {
 			return err
 		}
 		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, ?)
