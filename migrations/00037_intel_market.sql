@@ -55,7 +55,12 @@ CREATE TABLE intel_provider_prices (
     PRIMARY KEY (consortium_id, provider_id, lot, tier, council_id)
 );
 
+-- A council's own placements at 10,000 pounds a week or more, which the view lists live
+-- (intelligence.HighFee): few, so a small partial index finds them.
+CREATE INDEX placements_high_fee_idx ON placements (council_id, awarded_at) WHERE weekly_fee_pence >= 1000000 AND status <> 'refused';
+
 -- +goose Down
+DROP INDEX placements_high_fee_idx;
 DELETE FROM intel_refreshes WHERE view = 'market';
 DROP TABLE intel_provider_prices;
 DROP TABLE intel_market;

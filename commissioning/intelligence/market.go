@@ -12,6 +12,8 @@ import (
 )
 
 // HighFee is the weekly fee from which a placement counts as very high cost: £10,000.
+// The council's own list reads it as a literal, 1000000, so that the partial index of
+// migration 00037 (placements_high_fee_idx, the same literal) serves it.
 const HighFee kernel.Pence = 1_000_000
 
 // marketView names the market summary in intel_refreshes.
@@ -154,8 +156,8 @@ func (s *Service) Market(ctx context.Context, scope Scope) (Market, error) {
 				coalesce(t.ceiling_pence, 0) AS ceiling
 			FROM placements p JOIN placement_requests r ON r.id = p.request_id JOIN lots l ON l.id = r.lot_id
 			JOIN organisations pr ON pr.id = p.provider_id LEFT JOIN lot_tiers t ON t.lot_id = r.lot_id AND t.tier = r.tier
-			WHERE p.council_id = ? AND p.status <> 'refused' AND p.weekly_fee_pence >= ? AND p.awarded_at >= ? AND p.awarded_at < ?
-			ORDER BY p.weekly_fee_pence DESC, p.id`, scope.Council, HighFee, out.From, out.AsOf).Scan(&out.HighFees).Error; err != nil {
+			WHERE p.council_id = ? AND p.status <> 'refused' AND p.weekly_fee_pence >= 1000000 AND p.awarded_at >= ? AND p.awarded_at < ?
+			ORDER BY p.weekly_fee_pence DESC, p.id`, scope.Council, out.From, out.AsOf).Scan(&out.HighFees).Error; err != nil {
 			return out, err
 		}
 	}
