@@ -67,7 +67,9 @@ func spendChart(rows []billing.LotMonth) template.HTML {
 		top = max(top, sum)
 	}
 	colours := []string{"#1d70b8", "#00703c", "#f47738", "#4c2c92", "#d4351c", "#505a5f"}
-	const w, h, barW, gap, left = 560.0, 220.0, 48.0, 24.0, 10.0
+	const h, barW, gap, left = 220.0, 48.0, 24.0, 10.0
+	// As wide as the months need (a year's are wider than the 560 that six fill).
+	w := max(560.0, 2*left+float64(len(months))*(barW+gap)-gap)
 	var b strings.Builder
 	var alt []string
 	for _, m := range months {

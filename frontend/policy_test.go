@@ -201,8 +201,9 @@ var (
 	intelligencePages = []string{"/intelligence", "/intelligence/out-of-area", "/intelligence/out-of-area.csv", "/intelligence/out-of-area-return.csv",
 		"/intelligence/market", "/intelligence/market.csv", "/intelligence/time-to-place", "/intelligence/time-to-place.csv",
 		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary",
-		"/intelligence/quality", "/intelligence/quality.csv"}
-	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality"}
+		"/intelligence/quality", "/intelligence/quality.csv",
+		"/intelligence/market.csv?table=tiers", "/intelligence/market.csv?table=high-fees"}
+	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality", "/api/v1/intelligence/market"}
 )
 
 // TestIntelligenceKeepsConsortiaApart: with consortium A's placements, awards, requests
@@ -221,6 +222,7 @@ func TestIntelligenceKeepsConsortiaApart(t *testing.T) {
 	must(t, h.deps.Intelligence.RefreshTimeToPlace(ctx))
 	must(t, h.deps.Intelligence.RefreshSufficiency(ctx))
 	must(t, h.deps.Intelligence.RefreshQuality(ctx))
+	must(t, h.deps.Intelligence.RefreshMarket(ctx))
 
 	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
 	must(t, err)

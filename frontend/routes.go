@@ -220,6 +220,7 @@ func (s *Server) routes() {
 	s.route(get, "/intelligence/quality", intelRoles, s.qualityPage)
 	s.route(get, "/intelligence/quality.csv", intelRoles, s.qualityCSV)
 	s.route(get, "/api/v1/intelligence/quality", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiQuality)
+	s.route(get, "/api/v1/intelligence/market", APIRoles(kernel.RoleConsortiumAdmin, kernel.RoleCommissioner), s.apiMarket)
 	s.route(get, "/intelligence/sufficiency", intelRoles, s.sufficiencyPage)
 	s.route(get, "/intelligence/sufficiency.csv", intelRoles, s.sufficiencyCSV)
 	s.route(get, "/intelligence/sufficiency/summary", intelRoles, s.sufficiencySummary)

@@ -63,6 +63,7 @@ func (a *app) tasks() []jobs.Task {
 		{Name: "refresh_time_to_place", Every: intelligenceEvery, Run: a.intel.RefreshTimeToPlace},
 		{Name: "refresh_sufficiency", Every: 10 * time.Minute, Run: a.intel.RefreshSufficiency},
 		{Name: "refresh_quality", Every: intelligenceEvery, Run: a.intel.RefreshQuality},
+		{Name: "refresh_market", Every: intelligenceEvery, Run: a.intel.RefreshMarket},
 	}
 }
 

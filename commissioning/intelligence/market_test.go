@@ -3,6 +3,7 @@ package intelligence_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/intelligence"
 )
@@ -61,15 +62,45 @@ func TestProviderPricesTwoConsortia(t *testing.T) {
 }
 
 // BenchmarkProviderPrices times the price comparison for the consortium with the most
-// placements on national history (3,000 homes; 30,000 starts a year for three years):
+// placements on national history (3,000 homes; 30,000 starts a year for three years),
+// read from the market summary (the refresh's time is logged):
 //
-//	go test ./commissioning/intelligence/ -run '^$' -bench ProviderPrices -benchtime 200x
+//	go test ./commissioning/intelligence/ -run '^$' -bench 'ProviderPrices|Market' -benchtime 200x
 func BenchmarkProviderPrices(b *testing.B) {
 	ctx := context.Background()
 	db, svc, _ := historyWorld(b, 3000, 30000, 3)
+	refreshMarket(b, svc)
 	biggest := biggestConsortium(b, db)
 	benchView(b, func() error {
 		_, err := svc.ProviderPrices(ctx, intelligence.Scope{Consortium: biggest})
 		return err
 	})
+}
+
+// BenchmarkMarket times the whole market view (spend, fees, ceilings, savings, levy,
+// the price comparison and the council's own placements at £10,000 a week or more) for
+// the council with the most placements, beside its consortium, on national history.
+func BenchmarkMarket(b *testing.B) {
+	ctx := context.Background()
+	db, svc, _ := historyWorld(b, 3000, 30000, 3)
+	refreshMarket(b, svc)
+	var scope intelligence.Scope
+	if err := db.Pool.QueryRow(ctx, `SELECT c.consortium_id, c.id FROM placements p JOIN organisations c ON c.id = p.council_id
+		WHERE c.consortium_id IS NOT NULL GROUP BY 1, 2 ORDER BY count(*) DESC LIMIT 1`).Scan(&scope.Consortium, &scope.Council); err != nil {
+		b.Fatal(err)
+	}
+	benchView(b, func() error {
+		_, err := svc.Market(ctx, scope)
+		return err
+	})
+}
+
+// refreshMarket rebuilds the market summary, logging how long it took.
+func refreshMarket(b *testing.B, svc *intelligence.Service) {
+	b.Helper()
+	start := time.Now()
+	if err := svc.RefreshMarket(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("refresh took %s", time.Since(start).Round(time.Millisecond))
 }

@@ -217,7 +217,7 @@ func TestQualityFigures(t *testing.T) {
 	if birch.Placements != few || birch.Nights != 0 || birch.IncidentRate.Shown || birch.Starts != few || birch.UnplannedShare.Shown {
 		t.Errorf("Birch (2 placements) is not suppressed: %+v", birch.QualityFigures)
 	}
-	if cedar.Placements != few || cedar.Nights != 0 || cedar.Starts != few || cedar.Homes[0].Placements != few || cedar.Homes[0].Nights != 0 {
+	if !cedar.Placements.Suppressed || cedar.Nights != 0 || !cedar.Starts.Suppressed || !cedar.Homes[0].Placements.Suppressed || cedar.Homes[0].Nights != 0 {
 		t.Errorf("Cedar: %+v; its home %+v (suppressed as the smallest other provider, and so its home's too)", cedar.QualityFigures, cedar.Homes[0].QualityFigures)
 	}
 	c := got.QualityFigures

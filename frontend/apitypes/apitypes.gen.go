@@ -1029,6 +1029,45 @@ func (e InvoiceStatus) Valid() bool {
 	}
 }
 
+// Defines values for MarketRowScope.
+const (
+	MarketRowScopeConsortium MarketRowScope = "consortium"
+	MarketRowScopeCouncil    MarketRowScope = "council"
+)
+
+// Valid indicates whether the value is a known member of the MarketRowScope enum.
+func (e MarketRowScope) Valid() bool {
+	switch e {
+	case MarketRowScopeConsortium:
+		return true
+	case MarketRowScopeCouncil:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MarketRowTier.
+const (
+	MarketRowTierComplex    MarketRowTier = "complex"
+	MarketRowTierSpecialist MarketRowTier = "specialist"
+	MarketRowTierStandard   MarketRowTier = "standard"
+)
+
+// Valid indicates whether the value is a known member of the MarketRowTier enum.
+func (e MarketRowTier) Valid() bool {
+	switch e {
+	case MarketRowTierComplex:
+		return true
+	case MarketRowTierSpecialist:
+		return true
+	case MarketRowTierStandard:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MonitoringVisitVisitType.
 const (
 	MonitoringVisitVisitTypeAnnounced   MonitoringVisitVisitType = "announced"
@@ -1121,19 +1160,19 @@ func (e NewRequestSex) Valid() bool {
 
 // Defines values for NewRequestTier.
 const (
-	Complex    NewRequestTier = "complex"
-	Specialist NewRequestTier = "specialist"
-	Standard   NewRequestTier = "standard"
+	NewRequestTierComplex    NewRequestTier = "complex"
+	NewRequestTierSpecialist NewRequestTier = "specialist"
+	NewRequestTierStandard   NewRequestTier = "standard"
 )
 
 // Valid indicates whether the value is a known member of the NewRequestTier enum.
 func (e NewRequestTier) Valid() bool {
 	switch e {
-	case Complex:
+	case NewRequestTierComplex:
 		return true
-	case Specialist:
+	case NewRequestTierSpecialist:
 		return true
-	case Standard:
+	case NewRequestTierStandard:
 		return true
 	default:
 		return false
@@ -2852,6 +2891,22 @@ type Consultation struct {
 	On        *openapi_types.Date `json:"on,omitempty"`
 }
 
+// CouncilPrice defines model for CouncilPrice.
+type CouncilPrice struct {
+	// Awards A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Awards  SuppressedCount `json:"awards"`
+	Council string          `json:"council"`
+
+	// MaxWeeklyFeePence absent when awards is suppressed
+	MaxWeeklyFeePence *int64 `json:"max_weekly_fee_pence,omitempty"`
+
+	// MedianWeeklyFeePence absent when awards is suppressed
+	MedianWeeklyFeePence *int64 `json:"median_weekly_fee_pence,omitempty"`
+
+	// MinWeeklyFeePence absent when awards is suppressed
+	MinWeeklyFeePence *int64 `json:"min_weekly_fee_pence,omitempty"`
+}
+
 // Decision defines model for Decision.
 type Decision struct {
 	PlacementId int64          `json:"placement_id"`
@@ -3044,6 +3099,24 @@ type FrameworkWeights struct {
 	Fit      int `json:"fit"`
 	Price    int `json:"price"`
 	Quality  int `json:"quality"`
+}
+
+// HighFeePlacement defines model for HighFeePlacement.
+type HighFeePlacement struct {
+	AwardedAt time.Time `json:"awarded_at"`
+
+	// CeilingPence the lot and tier's ceiling; absent when it has none
+	CeilingPence *int64 `json:"ceiling_pence,omitempty"`
+
+	// ChildRef the council's own pseudonymised child reference
+	ChildRef    string `json:"child_ref"`
+	Lot         string `json:"lot"`
+	PlacementId int64  `json:"placement_id"`
+	Provider    string `json:"provider"`
+	Tier        string `json:"tier"`
+
+	// WeeklyFeePence the weekly fee at award
+	WeeklyFeePence int64 `json:"weekly_fee_pence"`
 }
 
 // HoldRequest defines model for HoldRequest.
@@ -3357,6 +3430,84 @@ type MailboxesRequestMailbox struct {
 	Email   string `json:"email"`
 	OnsCode string `json:"ons_code"`
 }
+
+// Market defines model for Market.
+type Market struct {
+	// AsOf data as of: the summary's last refresh
+	AsOf time.Time `json:"as_of"`
+
+	// From the window's start: the first of the month 11 months before as_of's
+	From time.Time `json:"from"`
+
+	// HighFeePlacements a council's own placements awarded in the window at £10,000 a week or more (empty for a consortium admin)
+	HighFeePlacements []HighFeePlacement `json:"high_fee_placements"`
+
+	// LotMonths by lot and month, every tier
+	LotMonths []MarketRow `json:"lot_months"`
+
+	// Months by month, every lot and tier, with the levy income
+	Months []MarketRow `json:"months"`
+
+	// Prices the same provider's weekly price across the consortium's councils, widest spread first
+	Prices []ProviderPrice `json:"prices"`
+
+	// Tiers by lot and tier over the window
+	Tiers []MarketRow `json:"tiers"`
+}
+
+// MarketRow defines model for MarketRow.
+type MarketRow struct {
+	// AtCeilingPence what the same nights would have cost at the lot and tier's ceiling; absent when placements is suppressed
+	AtCeilingPence *int64 `json:"at_ceiling_pence,omitempty"`
+
+	// Awards placements awarded in the group
+	Awards SuppressedCount `json:"awards"`
+
+	// CeilingPence the lot and tier's weekly ceiling (rows by lot and tier)
+	CeilingPence *int64 `json:"ceiling_pence,omitempty"`
+
+	// HighFee awards at £10,000 a week or more
+	HighFee SuppressedCount `json:"high_fee"`
+
+	// HighFeeShare high_fee as a percentage of awards; absent when either is suppressed
+	HighFeeShare *float64 `json:"high_fee_share,omitempty"`
+
+	// LevyPence levy on the month's paid invoices less credit notes' (rows by month)
+	LevyPence *int64 `json:"levy_pence,omitempty"`
+
+	// Lot the lot; absent in rows for every lot
+	Lot *string `json:"lot,omitempty"`
+
+	// MedianWeeklyFeePence the awards' median weekly fee; absent when awards is suppressed or none
+	MedianWeeklyFeePence *int64 `json:"median_weekly_fee_pence,omitempty"`
+
+	// Month the month's first day; absent in rows for the whole window
+	Month *openapi_types.Date `json:"month,omitempty"`
+
+	// OverCeiling awards above the ceiling
+	OverCeiling SuppressedCount `json:"over_ceiling"`
+
+	// Placements placements with a night in the group
+	Placements SuppressedCount `json:"placements"`
+
+	// SavingsPence at_ceiling_pence less spend_pence (negative: fees above the ceiling outweigh those below); absent when placements is suppressed
+	SavingsPence *int64 `json:"savings_pence,omitempty"`
+
+	// Scope whose figures: the consortium's or the signed-in council's
+	Scope MarketRowScope `json:"scope"`
+
+	// SpendPence what the group's nights cost: a seventh of the weekly fee a night; absent when placements is suppressed
+	SpendPence *int64 `json:"spend_pence,omitempty"`
+
+	// Tier the needs tier; absent in rows for every tier
+	Tier *MarketRowTier `json:"tier,omitempty"`
+}
+
+// MarketRowScope whose figures: the consortium's or the signed-in council's
+type MarketRowScope string
+
+// MarketRowTier the needs tier; absent in rows for every tier
+type MarketRowTier string
 
 // Me defines model for Me.
 type Me struct {
@@ -3750,6 +3901,17 @@ type PlacementRowAccess string
 
 // PlacementRowStatus defines model for PlacementRow.Status.
 type PlacementRowStatus string
+
+// ProviderPrice defines model for ProviderPrice.
+type ProviderPrice struct {
+	Councils []CouncilPrice `json:"councils"`
+	Lot      string         `json:"lot"`
+	Provider string         `json:"provider"`
+
+	// SpreadPence the highest council median less the lowest; absent unless two councils' prices are shown
+	SpreadPence *int64 `json:"spread_pence,omitempty"`
+	Tier        string `json:"tier"`
+}
 
 // ProviderQuality A provider's figures, with its homes'
 type ProviderQuality struct {
