@@ -60,6 +60,7 @@ func (a *app) tasks() []jobs.Task {
 		// Regional intelligence's summaries (issue 15): their pages show this refresh's time.
 		{Name: "refresh_time_to_place", Every: intelligenceEvery, Run: a.intel.RefreshTimeToPlace},
 		{Name: "refresh_sufficiency", Every: 10 * time.Minute, Run: a.intel.RefreshSufficiency},
+		{Name: "refresh_out_of_area", Every: intelligenceEvery, Run: a.intel.RefreshOutOfArea},
 	}
 }
 

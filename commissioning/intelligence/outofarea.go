@@ -5,6 +5,8 @@ import (
 	"sort"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
@@ -62,14 +64,21 @@ type OutOfArea struct {
 // OutsideEngland names the host of a home with no host council (Wales, Scotland).
 const OutsideEngland = "Outside England"
 
-// OutOfArea answers the out-of-area view for scope: the consortium's figures, and a
-// council's beside them when scope names one (then only that council's row and flows).
+// outOfAreaView names the out-of-area summaries' row in intel_refreshes.
+const outOfAreaView = "out_of_area"
+
+// OutOfArea answers the out-of-area view for scope from the last refresh (AsOf; From is
+// 12 months before it): the consortium's figures, and a council's beside them when scope
+// names one (then only that council's row and flows).
 func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error) {
-	now := s.Now()
-	from := now.AddDate(-1, 0, 0)
+	db := s.db.WithContext(ctx)
+	at, err := s.refreshed(ctx, outOfAreaView, s.RefreshOutOfArea)
+	if err != nil {
+		return OutOfArea{}, err
+	}
 	var overrides []geo.Pair
 	var pairs []struct{ OnsA, OnsB string }
-	if err := s.db.WithContext(ctx).Raw(`SELECT ons_a, ons_b FROM adjacency_overrides WHERE consortium_id = ?`, scope.Consortium).Scan(&pairs).Error; err != nil {
+	if err := db.Raw(`SELECT ons_a, ons_b FROM adjacency_overrides WHERE consortium_id = ?`, scope.Consortium).Scan(&pairs).Error; err != nil {
 		return OutOfArea{}, err
 	}
 	for _, p := range pairs {
@@ -77,56 +86,35 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 	}
 	adj := geo.WithOverrides(overrides...)
 
-	// One row per council, host and band: a few thousand rows however long the history,
-	// grouped by ids (names are looked up once below). A council's view is read from its
-	// consortium's rows, so it costs one query too.
+	// The summary's rows: one per council, host and band, with their names.
 	var rows []struct {
-		CouncilID int64
-		HostID    *int64
-		Band      int
-		N         int64
+		CouncilID     int64
+		HostID        *int64
+		Band          int
+		N             int64
+		Placing, OnsP string
+		Host, OnsH    *string
 	}
-	err := s.db.WithContext(ctx).Raw(`
-		SELECT p.council_id, p.host_council_id AS host_id,
-		       CASE WHEN p.miles <= 10 THEN 0 WHEN p.miles <= 20 THEN 1 WHEN p.miles <= 50 THEN 2
-		            WHEN p.miles <= 100 THEN 3 ELSE 4 END AS band,
-		       count(*) AS n
-		FROM placements p
-		WHERE p.council_id IN (SELECT id FROM organisations WHERE consortium_id = ?)
-		  AND p.status IN ('awarded', 'started', 'ended') AND p.end_reason IS DISTINCT FROM 'did_not_start'
-		  AND p.start_date > ? AND p.start_date <= ?
-		GROUP BY 1, 2, 3`,
-		scope.Consortium, from, now).Scan(&rows).Error
-	if err != nil {
+	if err := db.Raw(`
+		SELECT s.council_id, s.host_council_id AS host_id, s.band, s.placements AS n,
+		       c.name AS placing, coalesce(c.ons_code, '') AS ons_p, h.name AS host, h.ons_code AS ons_h
+		FROM intel_out_of_area s JOIN organisations c ON c.id = s.council_id LEFT JOIN organisations h ON h.id = s.host_council_id
+		WHERE s.consortium_id = ?`, scope.Consortium).Scan(&rows).Error; err != nil {
 		return OutOfArea{}, err
-	}
-	var orgs []struct {
-		ID            int64
-		Name, OnsCode string
-	}
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, name, ons_code FROM organisations WHERE kind = 'council'`).Scan(&orgs).Error; err != nil {
-		return OutOfArea{}, err
-	}
-	type council struct{ name, ons string }
-	councilOf := make(map[int64]council, len(orgs))
-	for _, o := range orgs {
-		councilOf[o.ID] = council{o.Name, o.OnsCode}
 	}
 
-	out := OutOfArea{AsOf: now, From: from, Consortium: newOutOfAreaRow(0, "All councils")}
+	out := OutOfArea{AsOf: at.RefreshedAt, From: at.WindowFrom, Consortium: newOutOfAreaRow(0, "All councils")}
 	councils := map[int64]*OutOfAreaRow{}
 	flows := map[[2]string]int64{}
 	for _, r := range rows {
-		placing := councilOf[r.CouncilID]
 		where := 2
 		host := OutsideEngland
 		if r.HostID != nil {
-			h := councilOf[*r.HostID]
-			host = h.name
+			host = *r.Host
 			switch {
 			case *r.HostID == r.CouncilID:
 				where = 0
-			case adj.Adjoining(h.ons, placing.ons):
+			case r.OnsH != nil && adj.Adjoining(*r.OnsH, r.OnsP):
 				where = 1
 			}
 		}
@@ -136,12 +124,12 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 		}
 		row := councils[r.CouncilID]
 		if row == nil {
-			nr := newOutOfAreaRow(r.CouncilID, placing.name)
+			nr := newOutOfAreaRow(r.CouncilID, r.Placing)
 			row = &nr
 			councils[r.CouncilID] = row
 		}
 		row.add(where, r.Band, r.N)
-		flows[[2]string{placing.name, host}] += r.N
+		flows[[2]string{r.Placing, host}] += r.N
 	}
 	out.Consortium.finish()
 	for _, row := range councils {
@@ -149,21 +137,97 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 		out.Councils = append(out.Councils, *row)
 	}
 	sort.Slice(out.Councils, func(i, j int) bool { return out.Councils[i].Name < out.Councils[j].Name })
-	for k, n := range flows {
-		out.Flows = append(out.Flows, Flow{From: k[0], To: k[1], Count: Suppressed(n)})
-	}
-	sort.Slice(out.Flows, func(i, j int) bool {
-		a, b := out.Flows[i], out.Flows[j]
-		if na, nb := flows[[2]string{a.From, a.To}], flows[[2]string{b.From, b.To}]; na != nb {
-			return na > nb
-		}
-		if a.From != b.From {
-			return a.From < b.From
-		}
-		return a.To < b.To
-	})
+	out.Flows = suppressFlows(flows, out.Councils)
 	return out, nil
 }
+
+// suppressFlows is the flows, largest first. A council's flows add up to its total on
+// the page, so they are suppressed as a group (SuppressGroup); and its flow into itself
+// is its in-area count, hidden wherever that is.
+func suppressFlows(flows map[[2]string]int64, councils []OutOfAreaRow) []Flow {
+	keys := make([][2]string, 0, len(flows))
+	for k := range flows {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if na, nb := flows[a], flows[b]; na != nb {
+			return na > nb
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		return a[1] < b[1]
+	})
+	inArea := map[string]Count{}
+	for _, c := range councils {
+		inArea[c.Name] = c.InArea
+	}
+	out := make([]Flow, len(keys))
+	byCouncil := map[string][]int{}
+	for i, k := range keys {
+		out[i] = Flow{From: k[0], To: k[1]}
+		byCouncil[k[0]] = append(byCouncil[k[0]], i)
+	}
+	for from, idx := range byCouncil {
+		ns := make([]int64, len(idx))
+		for j, i := range idx {
+			ns[j] = flows[keys[i]]
+		}
+		for j, c := range SuppressGroup(ns...) {
+			out[idx[j]].Count = c
+			if keys[idx[j]][1] == from && inArea[from].Suppressed {
+				out[idx[j]].Count = Count{Suppressed: true}
+			}
+		}
+	}
+	return out
+}
+
+// RefreshOutOfArea rebuilds the out-of-area summaries in one transaction (readers see
+// the old figures or the new): every consortium's placements starting in the 12 months
+// to now by council, host and distance band, and every financial year's placements out
+// of area by council and reason, for the annual return.
+func (s *Service) RefreshOutOfArea(ctx context.Context) error {
+	now := s.Now()
+	from := now.AddDate(-1, 0, 0)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// Two refreshes at once (the job and a first page view) take turns.
+		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('intel_out_of_area'))`).Error; err != nil {
+			return err
+		}
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`DELETE FROM intel_out_of_area`, nil},
+			{`DELETE FROM intel_out_of_area_return`, nil},
+			{`INSERT INTO intel_out_of_area (consortium_id, council_id, host_council_id, band, placements)
+				SELECT c.consortium_id, p.council_id, p.host_council_id,
+				       CASE WHEN p.miles <= 10 THEN 0 WHEN p.miles <= 20 THEN 1 WHEN p.miles <= 50 THEN 2
+				            WHEN p.miles <= 100 THEN 3 ELSE 4 END,
+				       count(*)
+				FROM placements p JOIN organisations c ON c.id = p.council_id
+				WHERE c.consortium_id IS NOT NULL ` + countedPlacement + `
+				  AND p.start_date > ? AND p.start_date <= ?
+				GROUP BY 1, 2, 3, 4`, []any{from, now}},
+			{`INSERT INTO intel_out_of_area_return (consortium_id, council_id, year, reason, placements)
+				SELECT c.consortium_id, p.council_id, extract(year FROM p.start_date - interval '3 months'), coalesce(p.out_of_area_reason, ''), count(*)
+				FROM placements p JOIN organisations c ON c.id = p.council_id
+				WHERE c.consortium_id IS NOT NULL AND p.host_council_id IS DISTINCT FROM p.council_id ` + countedPlacement + `
+				GROUP BY 1, 2, 3, 4`, nil},
+		} {
+			if err := tx.Exec(q.sql, q.args...).Error; err != nil {
+				return err
+			}
+		}
+		return recordRefresh(tx, outOfAreaView, now, from)
+	})
+}
+
+// countedPlacement is the condition (on placements p) for a placement the out-of-area
+// figures count: awarded, and not one that never started.
+const countedPlacement = `AND p.status IN ('awarded', 'started', 'ended') AND p.end_reason IS DISTINCT FROM 'did_not_start'`
 
 func newOutOfAreaRow(council int64, name string) OutOfAreaRow {
 	return OutOfAreaRow{Council: council, Name: name, bands: make([]int64, len(DistanceBands))}
@@ -186,16 +250,29 @@ func (r *OutOfAreaRow) add(where, band int, n int64) {
 	r.bands[band] += n
 }
 
-// finish turns the row's counts into Counts, suppressing those under MinCell.
+// finish turns the row's counts into Counts, suppressing those under MinCell. Cells that
+// add up to a total on the page are suppressed as a group (SuppressGroup): in area,
+// adjoining and further (to the total); within 20 miles and the three further bands
+// (to the total); the two bands within 20 miles (to that count, and one of them hidden
+// whenever that count is). The share within 20 miles is shown only when that count is.
 func (r *OutOfAreaRow) finish() {
-	r.Total, r.InArea, r.Adjoining, r.Further = Suppressed(r.total), Suppressed(r.inArea), Suppressed(r.adjoining), Suppressed(r.further)
-	r.Within20 = Suppressed(r.within20)
-	r.ShareShown = r.total >= MinCell
+	r.Total = Suppressed(r.total)
+	where := SuppressGroup(r.inArea, r.adjoining, r.further)
+	r.InArea, r.Adjoining, r.Further = where[0], where[1], where[2]
+	far := SuppressGroup(r.within20, r.bands[2], r.bands[3], r.bands[4])
+	near := SuppressGroup(r.bands[0], r.bands[1])
+	if far[0].Suppressed && !near[0].Suppressed && !near[1].Suppressed && r.within20 > 0 {
+		// The two bands would add up to the hidden count within 20 miles: hide the smaller.
+		i := 0
+		if r.bands[0] == 0 || (r.bands[1] > 0 && r.bands[1] < r.bands[0]) {
+			i = 1
+		}
+		near[i] = Count{Suppressed: true}
+	}
+	r.Within20 = far[0]
+	r.Bands = []Count{near[0], near[1], far[1], far[2], far[3]}
+	r.ShareShown = r.total >= MinCell && !r.Within20.Suppressed
 	if r.ShareShown {
 		r.Within20Share = float64(r.within20) / float64(r.total)
-	}
-	r.Bands = make([]Count, len(r.bands))
-	for i, n := range r.bands {
-		r.Bands[i] = Suppressed(n)
 	}
 }

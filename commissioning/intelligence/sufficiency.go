@@ -168,11 +168,11 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	if r, ok := ageBandRange[f.AgeBand]; ok {
 		lo, hi = r[0], r[1]
 	}
-	asOf, err := s.sufficiencyAsOf(ctx)
+	at, err := s.refreshed(ctx, refreshName, s.RefreshSufficiency)
 	if err != nil {
 		return nil, err
 	}
-	out.AsOf = asOf
+	out.AsOf = at.RefreshedAt
 	var rows []demandRow
 	if err := db.Raw(`SELECT month, lot, council_id = ? AS mine, count(*) AS requests, sum(reached) AS reached, sum(bids) AS bids,
 			sum(declines) AS declines, count(*) FILTER (WHERE awarded) AS awards, count(*) FILTER (WHERE bids = 0) AS no_bid
@@ -444,23 +444,6 @@ func (s *Service) RefreshSufficiency(ctx context.Context) error {
 			return err
 		}
 		// The summary covers the whole history: its window starts at -infinity.
-		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, '-infinity')
-			ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`, refreshName, s.Now().UTC()).Error
+		return recordRefresh(tx, refreshName, s.Now().UTC(), "-infinity")
 	})
-}
-
-// sufficiencyAsOf is when the summary was last rebuilt; a database never rebuilt (a new
-// demo, before the job's first run) is rebuilt now.
-func (s *Service) sufficiencyAsOf(ctx context.Context) (time.Time, error) {
-	var at []time.Time
-	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE view = ?`, refreshName).Scan(&at).Error; err != nil {
-		return time.Time{}, err
-	}
-	if len(at) == 1 {
-		return at[0], nil
-	}
-	if err := s.RefreshSufficiency(ctx); err != nil {
-		return time.Time{}, err
-	}
-	return s.Now().UTC(), nil
 }
