@@ -102,7 +102,11 @@ func projectionTable(caption, testID string, ps []intelligence.LotProjection) da
 func thinTable(caption, testID string, ts []intelligence.ThinLot) dataTable {
 	t := dataTable{Caption: caption, TestID: testID, Head: []string{"Lot", "Requests", "Drew no bid", "Bids per request"}}
 	for _, l := range ts {
-		t.Rows = append(t.Rows, []string{l.Lot, countText(intelligence.Suppressed(l.Requests)), fmt.Sprintf("%.0f%%", l.NoBidShare), fmt.Sprintf("%.1f", l.BidsPerReq)})
+		share := "not shown"
+		if l.ShareShown {
+			share = fmt.Sprintf("%.0f%%", l.NoBidShare)
+		}
+		t.Rows = append(t.Rows, []string{l.Lot, countText(intelligence.Suppressed(l.Requests)), share, fmt.Sprintf("%.1f", l.BidsPerReq)})
 	}
 	return t
 }
