@@ -2,7 +2,7 @@
 -- Regional intelligence within 100 ms on national history (issue 15, performance).
 --
 -- Out of area: the placements of the 12 months before the last
--- refresh grouped by placing council, host council and distance band, and every
+-- refresh by placing council and host council, in distance bands, and every
 -- financial year's placements out of area grouped by council and recorded reason (the
 -- annual return). Counting a consortium's placements on every page view is too slow on
 -- national history; the refresh_out_of_area task (cmd/hearth/jobs.go) rebuilds both
@@ -14,10 +14,15 @@ CREATE TABLE intel_out_of_area (
     consortium_id   bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     council_id      bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     host_council_id bigint REFERENCES organisations (id) ON DELETE CASCADE, -- NULL: a home outside England
-    band            smallint NOT NULL CHECK (band BETWEEN 0 AND 4),        -- intelligence.DistanceBands
-    placements      integer NOT NULL CHECK (placements > 0)
+    -- Placements by distance, in intelligence.DistanceBands' bands (miles).
+    up_to_10        integer NOT NULL CHECK (up_to_10 >= 0),
+    up_to_20        integer NOT NULL CHECK (up_to_20 >= 0),
+    up_to_50        integer NOT NULL CHECK (up_to_50 >= 0),
+    up_to_100       integer NOT NULL CHECK (up_to_100 >= 0),
+    over_100        integer NOT NULL CHECK (over_100 >= 0),
+    CHECK (up_to_10 + up_to_20 + up_to_50 + up_to_100 + over_100 > 0)
 );
-CREATE UNIQUE INDEX intel_out_of_area_key ON intel_out_of_area (consortium_id, council_id, coalesce(host_council_id, 0), band);
+CREATE UNIQUE INDEX intel_out_of_area_key ON intel_out_of_area (consortium_id, council_id, coalesce(host_council_id, 0));
 
 CREATE TABLE intel_out_of_area_return (
     consortium_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,

@@ -86,17 +86,16 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 	}
 	adj := geo.WithOverrides(overrides...)
 
-	// The summary's rows: one per council, host and band, with their names.
+	// The summary's rows: one per council and host, by band, with their names.
 	var rows []struct {
-		CouncilID     int64
-		HostID        *int64
-		Band          int
-		N             int64
-		Placing, OnsP string
-		Host, OnsH    *string
+		CouncilID          int64
+		HostID             *int64
+		B0, B1, B2, B3, B4 int64 // by DistanceBands
+		Placing, OnsP      string
+		Host, OnsH         *string
 	}
 	if err := db.Raw(`
-		SELECT s.council_id, s.host_council_id AS host_id, s.band, s.placements AS n,
+		SELECT s.council_id, s.host_council_id AS host_id, s.up_to_10 AS b0, s.up_to_20 AS b1, s.up_to_50 AS b2, s.up_to_100 AS b3, s.over_100 AS b4,
 		       c.name AS placing, coalesce(c.ons_code, '') AS ons_p, h.name AS host, h.ons_code AS ons_h
 		FROM intel_out_of_area s JOIN organisations c ON c.id = s.council_id LEFT JOIN organisations h ON h.id = s.host_council_id
 		WHERE s.consortium_id = ?`, scope.Consortium).Scan(&rows).Error; err != nil {
@@ -118,7 +117,8 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 				where = 1
 			}
 		}
-		out.Consortium.add(where, r.Band, r.N)
+		bands := []int64{r.B0, r.B1, r.B2, r.B3, r.B4}
+		out.Consortium.add(where, bands)
 		if scope.Council != 0 && r.CouncilID != scope.Council {
 			continue // a council sees the consortium's totals, never another council's rows
 		}
@@ -128,8 +128,7 @@ func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error)
 			row = &nr
 			councils[r.CouncilID] = row
 		}
-		row.add(where, r.Band, r.N)
-		flows[[2]string{r.Placing, host}] += r.N
+		flows[[2]string{r.Placing, host}] += row.add(where, bands)
 	}
 	out.Consortium.finish()
 	for _, row := range councils {
@@ -186,7 +185,7 @@ func suppressFlows(flows map[[2]string]int64, councils []OutOfAreaRow) []Flow {
 
 // RefreshOutOfArea rebuilds the out-of-area summaries in one transaction (readers see
 // the old figures or the new): every consortium's placements starting in the 12 months
-// to now by council, host and distance band, and every financial year's placements out
+// to now by council and host, in distance bands, and every financial year's placements out
 // of area by council and reason, for the annual return.
 func (s *Service) RefreshOutOfArea(ctx context.Context) error {
 	now := s.Now()
@@ -202,15 +201,14 @@ func (s *Service) RefreshOutOfArea(ctx context.Context) error {
 		}{
 			{`DELETE FROM intel_out_of_area`, nil},
 			{`DELETE FROM intel_out_of_area_return`, nil},
-			{`INSERT INTO intel_out_of_area (consortium_id, council_id, host_council_id, band, placements)
-				SELECT c.consortium_id, p.council_id, p.host_council_id,
-				       CASE WHEN p.miles <= 10 THEN 0 WHEN p.miles <= 20 THEN 1 WHEN p.miles <= 50 THEN 2
-				            WHEN p.miles <= 100 THEN 3 ELSE 4 END,
-				       count(*)
+			{`INSERT INTO intel_out_of_area (consortium_id, council_id, host_council_id, up_to_10, up_to_20, up_to_50, up_to_100, over_100)
+				SELECT c.consortium_id, p.council_id, p.host_council_id, count(*) FILTER (WHERE p.miles <= 10),
+				       count(*) FILTER (WHERE p.miles > 10 AND p.miles <= 20), count(*) FILTER (WHERE p.miles > 20 AND p.miles <= 50),
+				       count(*) FILTER (WHERE p.miles > 50 AND p.miles <= 100), count(*) FILTER (WHERE p.miles > 100)
 				FROM placements p JOIN organisations c ON c.id = p.council_id
 				WHERE c.consortium_id IS NOT NULL ` + countedPlacement + `
 				  AND p.start_date > ? AND p.start_date <= ?
-				GROUP BY 1, 2, 3, 4`, []any{from, now}},
+				GROUP BY 1, 2, 3`, []any{from, now}},
 			{`INSERT INTO intel_out_of_area_return (consortium_id, council_id, year, reason, placements)
 				SELECT c.consortium_id, p.council_id, extract(year FROM p.start_date - interval '3 months'), coalesce(p.out_of_area_reason, ''), count(*)
 				FROM placements p JOIN organisations c ON c.id = p.council_id
@@ -233,9 +231,16 @@ func newOutOfAreaRow(council int64, name string) OutOfAreaRow {
 	return OutOfAreaRow{Council: council, Name: name, bands: make([]int64, len(DistanceBands))}
 }
 
-// add counts n placements, in area (where 0), adjoining (1) or further (2), in band.
-func (r *OutOfAreaRow) add(where, band int, n int64) {
+// add counts placements in area (where 0), adjoining (1) or further (2), by band, and
+// returns how many.
+func (r *OutOfAreaRow) add(where int, bands []int64) int64 {
+	var n int64
+	for i, b := range bands {
+		n += b
+		r.bands[i] += b
+	}
 	r.total += n
+	r.within20 += bands[0] + bands[1]
 	switch where {
 	case 0:
 		r.inArea += n
@@ -244,10 +249,7 @@ func (r *OutOfAreaRow) add(where, band int, n int64) {
 	default:
 		r.further += n
 	}
-	if band < 2 {
-		r.within20 += n
-	}
-	r.bands[band] += n
+	return n
 }
 
 // finish turns the row's counts into Counts, suppressing those under MinCell. Cells that
