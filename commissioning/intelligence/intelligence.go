@@ -126,6 +126,12 @@ func (s *Service) refreshed(ctx context.Context, view string, refresh func(conte
 	return refreshedAt{}, fmt.Errorf("intelligence: %s not refreshed", view)
 }
 
+// lockRefresh makes rebuilds of one summary at once (the job, and a first page view on a
+// database never refreshed) take turns, so the second does not trip on the first's rows.
+func lockRefresh(tx *gorm.DB, view string) error {
+	return tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('intel_' || ?))`, view).Error
+}
+
 // recordRefresh records, inside a summary's rebuild, that view was rebuilt at now over
 // the window from from (a time, or "-infinity" for the whole history).
 func recordRefresh(tx *gorm.DB, view string, now time.Time, from any) error {

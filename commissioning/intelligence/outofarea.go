@@ -191,8 +191,7 @@ func (s *Service) RefreshOutOfArea(ctx context.Context) error {
 	now := s.Now()
 	from := now.AddDate(-1, 0, 0)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Two refreshes at once (the job and a first page view) take turns.
-		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('intel_out_of_area'))`).Error; err != nil {
+		if err := lockRefresh(tx, outOfAreaView); err != nil {
 			return err
 		}
 		for _, q := range []struct {

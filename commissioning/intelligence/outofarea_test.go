@@ -266,3 +266,23 @@ func TestOutOfAreaReturnRowSuppressesAsAGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestOutOfAreaRefreshesTakeTurns: two rebuilds at once (the job, and a first page view)
+// both succeed, and the figures are counted once.
+func TestOutOfAreaRefreshesTakeTurns(t *testing.T) {
+	svc, ids := outOfAreaFixture(t)
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- svc.RefreshOutOfArea(ctx) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := svc.OutOfArea(ctx, Scope{Consortium: ids["Consortium A"]})
+	if err != nil || got.Consortium.Total != n(15) {
+		t.Fatalf("after two refreshes at once: %+v, %v; want 15 placements", got.Consortium.Total, err)
+	}
+}

@@ -460,6 +460,9 @@ const refreshName = "sufficiency"
 // transaction and records the time (the job system runs it periodically).
 func (s *Service) RefreshSufficiency(ctx context.Context) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRefresh(tx, refreshName); err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM intel_request_facts`).Error; err != nil {
 			return err
 		}
