@@ -55,16 +55,18 @@ CREATE TABLE intel_demand (
     PRIMARY KEY (consortium_id, need, council_id, month, lot, sex, age_band)
 );
 
--- Declines by reason, by the month of the request (as intel_demand), and awards by the
--- month (UTC) they were made, with those in a home outside the placing council's area.
-CREATE TABLE intel_decline_reasons (
+-- Declines by reason and exclusions by rule (request_exclusions: live requests only), by
+-- the month of the request (as intel_demand); and awards by the month (UTC) they were
+-- made, with those in a home outside the placing council's area.
+CREATE TABLE intel_reasons (
+    kind          text NOT NULL CHECK (kind IN ('decline', 'exclusion')),
     consortium_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     council_id    bigint NOT NULL,
     month         timestamp NOT NULL,
     lot           text NOT NULL,
     reason        text NOT NULL,
-    declines      integer NOT NULL CHECK (declines > 0),
-    PRIMARY KEY (consortium_id, council_id, month, lot, reason)
+    n             integer NOT NULL CHECK (n > 0),
+    PRIMARY KEY (consortium_id, council_id, month, lot, kind, reason)
 );
 CREATE TABLE intel_awards (
     consortium_id bigint NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
@@ -78,7 +80,7 @@ CREATE TABLE intel_awards (
 
 -- +goose Down
 DROP TABLE intel_awards;
-DROP TABLE intel_decline_reasons;
+DROP TABLE intel_reasons;
 DROP TABLE intel_demand;
 DELETE FROM intel_refreshes WHERE view = 'out_of_area';
 DROP TABLE intel_out_of_area_return;

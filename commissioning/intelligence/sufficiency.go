@@ -150,8 +150,9 @@ type demandRow struct {
 	Requests, Reached, Bids, Declines, Awards, NoBid int64
 }
 
-// Sufficiency answers the view for a scope and filter. Demand comes from the summary
-// intel_request_facts (AsOf is its last rebuild); the rest is read live.
+// Sufficiency answers the view for a scope and filter. Demand, declines, exclusions and
+// awards come from the summaries folded from intel_request_facts (AsOf is their last
+// rebuild); supply is read live.
 func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter) (*Sufficiency, error) {
 	now := s.Now().UTC()
 	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -207,14 +208,9 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		N            int64
 	}
 	year := this.AddDate(-1, 0, 0)
-	if err := db.Raw(`SELECT 'decline' AS kind, reason, council_id, sum(declines) AS n
-		FROM intel_decline_reasons
-		WHERE consortium_id = ? AND council_id IN (?, ?) AND month >= ? AND (? = '' OR lot = ?) GROUP BY 1, 2, 3
-		UNION ALL
-		SELECT 'exclusion', e.rule, r.council_id, count(*)
-		FROM request_exclusions e JOIN placement_requests r ON r.id = e.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3`,
-		sc.Consortium, all, mine, year, f.Lot, f.Lot, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&reasons).Error; err != nil {
+	if err := db.Raw(`SELECT kind, reason, council_id, sum(n) AS n FROM intel_reasons
+		WHERE consortium_id = ? AND council_id IN (?, ?) AND month >= ? AND (? = '' OR lot = ?) GROUP BY 1, 2, 3`,
+		sc.Consortium, all, mine, year, f.Lot, f.Lot).Scan(&reasons).Error; err != nil {
 		return nil, err
 	}
 	var placed []struct {
@@ -234,7 +230,6 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		return nil, err
 	}
 	// fold is one party's figures: the consortium's (who is all) or the council's (mine).
-	// Exclusions are read live, per council: the consortium's are every council's.
 	fold := func(who int64) SufficiencyFigures {
 		var fig SufficiencyFigures
 		var mr []demandRow
@@ -253,9 +248,10 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		decl, excl := map[string]int64{}, map[string]int64{}
 		for _, r := range reasons {
 			switch {
-			case r.Kind == "decline" && r.CouncilID == who:
+			case r.CouncilID != who:
+			case r.Kind == "decline":
 				decl[r.Reason] += r.N
-			case r.Kind == "exclusion" && (who == all || r.CouncilID == who):
+			default:
 				excl[r.Reason] += r.N
 			}
 		}
@@ -480,19 +476,24 @@ func (s *Service) RefreshSufficiency(ctx context.Context) error {
 			return err
 		}
 		// Folded further, for the view: demand by month, lot, council (and every council,
-		// 0), sex, age band and need ('*': any); declines by reason; awards by their month.
+		// 0), sex, age band and need ('*': any); declines by reason and exclusions by rule;
+		// awards by their month.
 		for _, q := range []string{
-			`DELETE FROM intel_demand`, `DELETE FROM intel_decline_reasons`, `DELETE FROM intel_awards`,
+			`DELETE FROM intel_demand`, `DELETE FROM intel_reasons`, `DELETE FROM intel_awards`,
 			`INSERT INTO intel_demand (consortium_id, council_id, month, lot, sex, age_band, need, requests, reached, bids, declines, awards, no_bid)
 			SELECT consortium_id, coalesce(council_id, 0), month, lot, sex, age_band, need,
 				count(*), sum(reached), sum(bids), sum(declines), count(*) FILTER (WHERE awarded), count(*) FILTER (WHERE bids = 0)
 			FROM (SELECT consortium_id, council_id, month, lot, coalesce(sex, '') AS sex, ` + ageBandSQL + ` AS age_band, need, reached, bids, declines, awarded
 				FROM intel_request_facts, unnest(array_prepend('*', needs)) AS need) f
 			GROUP BY GROUPING SETS ((consortium_id, council_id, month, lot, sex, age_band, need), (consortium_id, month, lot, sex, age_band, need))`,
-			`INSERT INTO intel_decline_reasons (consortium_id, council_id, month, lot, reason, declines)
-			SELECT consortium_id, coalesce(council_id, 0), month, lot, reason, count(*)
+			`INSERT INTO intel_reasons (kind, consortium_id, council_id, month, lot, reason, n)
+			SELECT 'decline', consortium_id, coalesce(council_id, 0), month, lot, reason, count(*)
 			FROM intel_request_facts, unnest(decline_reasons) AS reason
 			GROUP BY GROUPING SETS ((consortium_id, council_id, month, lot, reason), (consortium_id, month, lot, reason))`,
+			`INSERT INTO intel_reasons (kind, consortium_id, council_id, month, lot, reason, n)
+			SELECT 'exclusion', f.consortium_id, coalesce(f.council_id, 0), f.month, f.lot, e.rule, count(*)
+			FROM intel_request_facts f JOIN request_exclusions e ON e.request_id = f.request_id
+			GROUP BY GROUPING SETS ((f.consortium_id, f.council_id, f.month, f.lot, e.rule), (f.consortium_id, f.month, f.lot, e.rule))`,
 			`INSERT INTO intel_awards (consortium_id, council_id, month, lot, awards, out_of_area)
 			SELECT consortium_id, coalesce(council_id, 0), date_trunc('month', awarded_at AT TIME ZONE 'UTC'), lot, count(*), count(*) FILTER (WHERE out_of_area)
 			FROM intel_request_facts WHERE awarded
