@@ -135,8 +135,12 @@ func projectionTable(caption, testID string, ps []intelligence.LotProjection, lo
 func thinTable(caption, testID string, ts []intelligence.ThinLot, lotName func(string) string) dataTable {
 	t := dataTable{Caption: caption, TestID: testID, ByLot: true, Head: []string{"Lot", "Requests", "Drew no bid", "Bids per request"}}
 	for _, l := range ts {
+		share := "not shown"
+		if l.ShareShown {
+			share = fmt.Sprintf("%.0f%%", l.NoBidShare)
+		}
 		t.Codes = append(t.Codes, l.Lot)
-		t.Rows = append(t.Rows, []string{lotName(l.Lot), countText(intelligence.Suppressed(l.Requests)), fmt.Sprintf("%.0f%%", l.NoBidShare), fmt.Sprintf("%.1f", l.BidsPerReq)})
+		t.Rows = append(t.Rows, []string{lotName(l.Lot), countText(intelligence.Suppressed(l.Requests)), share, fmt.Sprintf("%.1f", l.BidsPerReq)})
 	}
 	return t
 }

@@ -139,7 +139,7 @@ func shareChart(rows []intelligence.OutOfAreaRow) template.HTML {
 			fmt.Fprintf(&bars, `<rect x="%.1f" y="%.1f" width="%.1f" height="20" fill="#1d70b8"/>`, labelW, y+5, bw)
 			fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="13">%s</text>`, labelW+bw+6, y+19, shareText(r))
 		} else {
-			fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="13">fewer than 5 placements</text>`, labelW, y+19)
+			fmt.Fprintf(&bars, `<text x="%.1f" y="%.1f" font-size="13">not shown</text>`, labelW, y+19)
 		}
 		alt = append(alt, r.Name+" "+shareText(r))
 	}

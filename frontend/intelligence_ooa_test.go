@@ -39,6 +39,7 @@ func (h *harness) outOfAreaHistory(t *testing.T) {
 		}
 	}
 	must(t, owner.Gorm.Exec(b.String()).Error)
+	must(t, h.deps.Intelligence.RefreshOutOfArea(ctx))
 }
 
 func TestOutOfAreaPage(t *testing.T) {
@@ -50,7 +51,9 @@ func TestOutOfAreaPage(t *testing.T) {
 	if res.Status != http.StatusOK {
 		t.Fatalf("commissioner: status %d\n%s", res.Status, res.Body)
 	}
-	for _, want := range []string{"Data as of", `role="img"`, "All councils", "Manchester", "88%", "Salford", `data-testid="flows"`} {
+	// Manchester's 7 within 20 miles (of 8) are hidden: beside the 8 they would give the
+	// 1 further away, and so is its share.
+	for _, want := range []string{"Data as of", `role="img"`, "All councils", "Manchester", "not shown", "Salford", `data-testid="flows"`} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("commissioner's page lacks %q", want)
 		}
@@ -59,14 +62,16 @@ func TestOutOfAreaPage(t *testing.T) {
 		t.Error("Manchester's commissioner sees Liverpool's row")
 	}
 
-	// The consortium admin sees both councils: 14 placements, 13 within 20 miles.
+	// The consortium admin sees both councils: 14 placements, 13 within 20 miles (hidden
+	// as Manchester's are); Liverpool's 6 all within 20 miles.
 	res = h.signIn("admin@consortium.test").get("/intelligence/out-of-area")
-	if res.Status != http.StatusOK || !strings.Contains(res.Body, "row\" class=\"govuk-table__header\">Liverpool</th>") || !strings.Contains(res.Body, "93%") {
-		t.Errorf("consortium admin: status %d, want both councils and 93%% within 20 miles\n%s", res.Status, res.Body)
+	if res.Status != http.StatusOK || !strings.Contains(res.Body, "row\" class=\"govuk-table__header\">Liverpool</th>") || !strings.Contains(res.Body, "100%") {
+		t.Errorf("consortium admin: status %d, want both councils and Liverpool's 100%% within 20 miles\n%s", res.Status, res.Body)
 	}
 	csv := h.signIn("admin@consortium.test").get("/intelligence/out-of-area.csv")
 	if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") ||
-		!strings.Contains(csv.Body, "All councils,14,11,[c],[c],13,0.929") || !strings.Contains(csv.Body, "Manchester,8,5,[c],[c],7,0.875") {
+		!strings.Contains(csv.Body, "All councils,14,11,[c],[c],[c],,[c],0,[c],0,0") || !strings.Contains(csv.Body, "Manchester,8,5,[c],[c],[c],,[c],0,[c],0,0") ||
+		!strings.Contains(csv.Body, "Liverpool,6,6,0,0,6,1.000,6,0,0,0,0") {
 		t.Errorf("CSV: status %d\n%s", csv.Status, csv.Body)
 	}
 	// The return: this financial year's three out of area (all Manchester's, none with a
@@ -114,9 +119,10 @@ func TestOutOfAreaPage(t *testing.T) {
 // TestOutOfAreaFlowsMapAndTotals checks the flows table's totals and the map drawn from
 // it against the fixture worked by hand. Columns by inflow: Liverpool 7, Manchester 5,
 // Salford 2. Manchester's row: into Liverpool 1 and Salford 2 (both under 5), into
-// itself 5 (shown: two cells are hidden in the row). Liverpool's column holds Manchester's
-// 1, so Liverpool into itself (6) is hidden too. Totals: Liverpool 6, Manchester 8; by
-// column 7, 5 (hidden beside Salford's 2), 2; all 14.
+// itself 5 (shown: two cells are hidden in the row). Liverpool's column holds one hidden
+// cell (Manchester's 1), so its total (7) is hidden rather than Liverpool into itself
+// (6, which is Liverpool's in-area count in the table above); Salford's total is 2.
+// Totals: Liverpool 6, Manchester 8; all 14 (two column totals are hidden).
 func TestOutOfAreaFlowsMapAndTotals(t *testing.T) {
 	h := newHarness(t)
 	h.outOfAreaHistory(t)
@@ -131,16 +137,16 @@ func TestOutOfAreaFlowsMapAndTotals(t *testing.T) {
 	res := h.signIn("admin@consortium.test").get("/intelligence/out-of-area")
 	for _, want := range []string{
 		`>Liverpool</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Manchester</th><th scope="col" class="govuk-table__header govuk-table__header--numeric">Salford</th>`,
-		row("Liverpool", cell("not shown"), none, none, cell("6")),
+		row("Liverpool", cell("6"), none, none, cell("6")),
 		row("Manchester", cell("fewer than 5"), cell("5"), cell("fewer than 5"), cell("8")),
-		row("Total", cell("7"), cell("not shown"), cell("fewer than 5"), cell("14")),
+		row("Total", cell("not shown"), cell("5"), cell("fewer than 5"), cell("14")),
 		`data-testid="flow-map"`, `Manchester into Manchester: 5 placements`,
 	} {
 		if !strings.Contains(res.Body, want) {
 			t.Errorf("consortium admin's page lacks %q", want)
 		}
 	}
-	if strings.Contains(res.Body, "Liverpool into Liverpool") || strings.Contains(res.Body, "into Salford:") {
+	if strings.Contains(res.Body, "Manchester into Liverpool") || strings.Contains(res.Body, "into Salford:") {
 		t.Error("the map draws a flow the table hides")
 	}
 	// Manchester's commissioner: Manchester's row alone (no column totals), the same map.
@@ -158,7 +164,7 @@ func TestOutOfAreaFlowsMapAndTotals(t *testing.T) {
 		f := f.(map[string]any)
 		got[fmt.Sprint(f["from"], ">", f["to"])] = fmt.Sprint(f["placements"])
 	}
-	if st != http.StatusOK || got["Liverpool>Liverpool"] != "map[count:0 suppressed:true]" || got["Manchester>Manchester"] != "map[count:5 suppressed:false]" {
+	if st != http.StatusOK || got["Liverpool>Liverpool"] != "map[count:6 suppressed:false]" || got["Manchester>Liverpool"] != "map[count:0 suppressed:true]" || got["Manchester>Manchester"] != "map[count:5 suppressed:false]" {
 		t.Errorf("API flows: %d %v", st, got)
 	}
 }

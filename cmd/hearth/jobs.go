@@ -64,6 +64,7 @@ func (a *app) tasks() []jobs.Task {
 		{Name: "refresh_sufficiency", Every: 10 * time.Minute, Run: a.intel.RefreshSufficiency},
 		{Name: "refresh_quality", Every: intelligenceEvery, Run: a.intel.RefreshQuality},
 		{Name: "refresh_market", Every: intelligenceEvery, Run: a.intel.RefreshMarket},
+		{Name: "refresh_out_of_area", Every: intelligenceEvery, Run: a.intel.RefreshOutOfArea},
 	}
 }
 

@@ -27,8 +27,9 @@ type FlowRow struct {
 }
 
 // newFlowMatrix lays out placements counted by placing council and host (names), and
-// suppresses its cells and totals.
-func newFlowMatrix(flows map[[2]string]int64) FlowMatrix {
+// suppresses its cells and totals; the cells in hidden start hidden, since another view
+// hides the same count.
+func newFlowMatrix(flows map[[2]string]int64, hidden map[[2]string]bool) FlowMatrix {
 	var m FlowMatrix
 	inflow := map[string]int64{}
 	rowOf := map[string]int{}
@@ -60,7 +61,18 @@ func newFlowMatrix(flows map[[2]string]int64) FlowMatrix {
 			ns[i][j] = flows[[2]string{from, host}]
 		}
 	}
-	cells := suppressTable(ns)
+	pre := make([][]bool, len(froms))
+	for i, from := range froms {
+		pre[i] = make([]bool, len(m.Hosts))
+		for j, host := range m.Hosts {
+			pre[i][j] = hidden[[2]string{from, host}] && ns[i][j] > 0
+		}
+	}
+	diag := make([]int, len(froms))
+	for i, from := range froms {
+		diag[i] = slices.Index(m.Hosts, from)
+	}
+	cells := suppressRows(ns, pre, diag)
 	rowNs, colNs := make([]int64, len(froms)), make([]int64, len(m.Hosts))
 	var total int64
 	for i, from := range froms {
@@ -69,14 +81,30 @@ func newFlowMatrix(flows map[[2]string]int64) FlowMatrix {
 			colNs[j] += n
 			total += n
 		}
-		m.Rows = append(m.Rows, FlowRow{From: from, Cells: cells[i]})
+		// A row's total is the council's placements, shown as the out-of-area table does.
+		m.Rows = append(m.Rows, FlowRow{From: from, Cells: cells[i], Total: Suppressed(rowNs[i])})
 	}
-	// The row totals and the column totals each add up to the grand total beside them.
-	for i, c := range SuppressGroup(rowNs...) {
-		m.Rows[i].Total = c
+	// A column with one hidden cell would give it away through the column's total, so
+	// that total is hidden instead of a second cell (column totals are shown nowhere
+	// else); the column totals add up to the grand total, so they are a group too.
+	m.HostTotals = make([]Count, len(m.Hosts))
+	for j := range m.Hosts {
+		hidden := 0
+		for i := range froms {
+			if cells[i][j].Suppressed {
+				hidden++
+			}
+		}
+		m.HostTotals[j] = Suppressed(colNs[j])
+		if hidden == 1 && !m.HostTotals[j].Suppressed {
+			m.HostTotals[j] = Count{Suppressed: true, Secondary: true}
+		}
 	}
-	m.HostTotals = SuppressGroup(colNs...)
+	hideNext(colNs, m.HostTotals)
 	m.Total = Suppressed(total)
+	if hiddenIn(m.HostTotals) == 1 || hiddenIn(rowTotals(m.Rows)) == 1 {
+		m.Total = Count{Suppressed: true, Secondary: true}
+	}
 	return m
 }
 
@@ -97,36 +125,67 @@ func (m FlowMatrix) flows(raw map[[2]string]int64) []Flow {
 	return out
 }
 
-// suppressTable suppresses the cells of a table whose rows and columns are each shown
-// with their total: every cell under MinCell, then, round after round, a second cell in
-// any row or column with exactly one hidden, until none has.
-func suppressTable(ns [][]int64) [][]Count {
+// hides reports whether the matrix hides the flow from one council into another.
+func (m FlowMatrix) hides(from, to string) bool {
+	j := slices.Index(m.Hosts, to)
+	for _, r := range m.Rows {
+		if r.From == from && j >= 0 {
+			return r.Cells[j].Suppressed
+		}
+	}
+	return false
+}
+
+// suppressRows suppresses the cells of a table whose rows are each shown with their
+// total: every cell under MinCell and every cell pre marks (pre may be nil), then in
+// any row with exactly one hidden, a second: the smallest other non-zero cell, though
+// not the row's cell at avoid[i] (its council's flow into itself, which is also its
+// in-area count elsewhere) unless there is no other.
+func suppressRows(ns [][]int64, pre [][]bool, avoid []int) [][]Count {
 	out := make([][]Count, len(ns))
-	cols := 0
 	for i, row := range ns {
 		out[i] = make([]Count, len(row))
 		for j, n := range row {
 			out[i][j] = Suppressed(n)
+			if pre != nil && pre[i][j] && !out[i][j].Suppressed {
+				out[i][j] = Count{Suppressed: true, Secondary: true}
+			}
 		}
-		cols = max(cols, len(row))
+		if hiddenIn(out[i]) != 1 {
+			continue
+		}
+		next := -1
+		for j, n := range row {
+			if n > 0 && !out[i][j].Suppressed && j != avoid[i] && (next < 0 || n < row[next]) {
+				next = j
+			}
+		}
+		if next < 0 && avoid[i] >= 0 && row[avoid[i]] > 0 && !out[i][avoid[i]].Suppressed {
+			next = avoid[i]
+		}
+		if next >= 0 {
+			out[i][next] = Count{Suppressed: true, Secondary: true}
+		}
 	}
-	for changed := true; changed; {
-		changed = false
-		for i := range ns {
-			changed = hideNext(ns[i], out[i]) || changed
+	return out
+}
+
+// hiddenIn is how many of cs are suppressed.
+func hiddenIn(cs []Count) int {
+	n := 0
+	for _, c := range cs {
+		if c.Suppressed {
+			n++
 		}
-		for j := range cols {
-			colNs, colCs := make([]int64, len(ns)), make([]Count, len(ns))
-			for i := range ns {
-				colNs[i], colCs[i] = ns[i][j], out[i][j]
-			}
-			if hideNext(colNs, colCs) {
-				for i := range ns {
-					out[i][j] = colCs[i]
-				}
-				changed = true
-			}
-		}
+	}
+	return n
+}
+
+// rowTotals is the rows' totals.
+func rowTotals(rows []FlowRow) []Count {
+	out := make([]Count, len(rows))
+	for i, r := range rows {
+		out[i] = r.Total
 	}
 	return out
 }

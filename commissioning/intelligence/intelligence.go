@@ -12,6 +12,7 @@ package intelligence
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -112,4 +113,40 @@ func hideNext(ns []int64, cs []Count) bool {
 	}
 	cs[next] = Count{Suppressed: true, Secondary: true}
 	return true
+}
+
+// refreshedAt is a summary's row in intel_refreshes: when it was last rebuilt, and the
+// start of the window it covers (zero for a summary of the whole history).
+type refreshedAt struct{ RefreshedAt, WindowFrom time.Time }
+
+// refreshed is when the summary view was last rebuilt; a database never rebuilt (a new
+// demo, before the job's first run) is rebuilt now, by refresh.
+func (s *Service) refreshed(ctx context.Context, view string, refresh func(context.Context) error) (refreshedAt, error) {
+	for range 2 {
+		var at []refreshedAt
+		if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at,
+			CASE WHEN isfinite(window_from) THEN window_from ELSE '0001-01-01 00:00:00+00' END AS window_from FROM intel_refreshes WHERE view = ?`, view).Scan(&at).Error; err != nil {
+			return refreshedAt{}, err
+		}
+		if len(at) == 1 {
+			return at[0], nil
+		}
+		if err := refresh(ctx); err != nil {
+			return refreshedAt{}, err
+		}
+	}
+	return refreshedAt{}, fmt.Errorf("intelligence: %s not refreshed", view)
+}
+
+// lockRefresh makes rebuilds of one summary at once (the job, and a first page view on a
+// database never refreshed) take turns, so the second does not trip on the first's rows.
+func lockRefresh(tx *gorm.DB, view string) error {
+	return tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('intel_' || ?))`, view).Error
+}
+
+// recordRefresh records, inside a summary's rebuild, that view was rebuilt at now over
+// the window from from (a time, or "-infinity" for the whole history).
+func recordRefresh(tx *gorm.DB, view string, now time.Time, from any) error {
+	return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, ?)
+		ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`, view, now, from).Error
 }

@@ -3,6 +3,8 @@ package intelligence
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 )
@@ -37,26 +39,26 @@ func LastCompleteYear(now time.Time) int {
 	return y
 }
 
-// OutOfAreaReturn answers the return for scope and financial year.
+// OutOfAreaReturn answers the return for scope and financial year from the last refresh
+// of the out-of-area summaries (AsOf).
 func (s *Service) OutOfAreaReturn(ctx context.Context, scope Scope, year int) (OutOfAreaReturn, error) {
-	from := time.Date(year, time.April, 1, 0, 0, 0, 0, time.UTC)
+	at, err := s.refreshed(ctx, outOfAreaView, s.RefreshOutOfArea)
+	if err != nil {
+		return OutOfAreaReturn{}, err
+	}
 	var rows []struct {
 		CouncilID int64
 		Council   string
 		Reason    string
 		N         int64
 	}
-	err := s.db.WithContext(ctx).Raw(`
-		SELECT p.council_id, c.name AS council, coalesce(p.out_of_area_reason, '') AS reason, count(*) AS n
-		FROM placements p JOIN organisations c ON c.id = p.council_id
-		WHERE c.consortium_id = ? AND p.host_council_id IS DISTINCT FROM p.council_id
-		  AND p.status IN ('awarded', 'started', 'ended') AND p.end_reason IS DISTINCT FROM 'did_not_start'
-		  AND p.start_date >= ? AND p.start_date < ?
-		GROUP BY 1, 2, 3`, scope.Consortium, from, from.AddDate(1, 0, 0)).Scan(&rows).Error
-	if err != nil {
+	if err := s.db.WithContext(ctx).Raw(`
+		SELECT s.council_id, c.name AS council, s.reason, s.placements AS n
+		FROM intel_out_of_area_return s JOIN organisations c ON c.id = s.council_id
+		WHERE s.consortium_id = ? AND s.year = ?`, scope.Consortium, year).Scan(&rows).Error; err != nil {
 		return OutOfAreaReturn{}, err
 	}
-	out := OutOfAreaReturn{AsOf: s.Now(), Year: year}
+	out := OutOfAreaReturn{AsOf: at.RefreshedAt, Year: year}
 	total, totalBy := int64(0), map[string]int64{}
 	placed, by, names := map[int64]int64{}, map[int64]map[string]int64{}, map[int64]string{}
 	for _, r := range rows {
@@ -79,10 +81,17 @@ func (s *Service) OutOfAreaReturn(ctx context.Context, scope Scope, year int) (O
 	return out, nil
 }
 
+// returnRow is a row of the return: its reasons add up to the placements beside them,
+// so they are suppressed as a group (SuppressGroup, in code order).
 func returnRow(name string, placed int64, by map[string]int64) ReturnRow {
 	r := ReturnRow{Name: name, Placed: Suppressed(placed), ByReason: map[string]Count{}}
-	for code, n := range by {
-		r.ByReason[code] = Suppressed(n)
+	codes := slices.Sorted(maps.Keys(by))
+	ns := make([]int64, len(codes))
+	for i, code := range codes {
+		ns[i] = by[code]
+	}
+	for i, c := range SuppressGroup(ns...) {
+		r.ByReason[codes[i]] = c
 	}
 	return r
 }

@@ -97,6 +97,9 @@ func outOfAreaFixture(t *testing.T) (*Service, map[string]int64) {
 	}
 	svc := New(app.Gorm)
 	svc.Now = func() time.Time { return time.Date(2026, 6, 30, 12, 0, 0, 0, time.UTC) }
+	if err := svc.RefreshOutOfArea(ctx); err != nil {
+		t.Fatal(err)
+	}
 	return svc, ids
 }
 
@@ -104,11 +107,17 @@ func n(v int64) Count { return Count{N: v} }
 
 var few = Count{Suppressed: true}
 
+// also is a count hidden only so that a total beside it cannot give a smaller one away.
+var also = Count{Suppressed: true, Secondary: true}
+
 func TestOutOfAreaFigures(t *testing.T) {
 	svc, ids := outOfAreaFixture(t)
 	got, err := svc.OutOfArea(context.Background(), Scope{Consortium: ids["Consortium A"]})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if now := svc.Now(); !got.AsOf.Equal(now) || !got.From.Equal(now.AddDate(-1, 0, 0)) {
+		t.Errorf("as of %s from %s, want the refresh's time and a year before it", got.AsOf, got.From)
 	}
 	type want struct {
 		name                                      string
@@ -117,29 +126,44 @@ func TestOutOfAreaFigures(t *testing.T) {
 		shown                                     bool
 		bands                                     []Count
 	}
+	// plain is a count as these checks compare it: hidden or shown, not why it is hidden.
+	plain := func(cs ...Count) []Count {
+		out := make([]Count, len(cs))
+		for i, c := range cs {
+			out[i] = Count{N: c.N, Suppressed: c.Suppressed}
+		}
+		return out
+	}
 	check := func(r OutOfAreaRow, w want) {
 		t.Helper()
-		if r.Name != w.name || r.Total != w.total || r.InArea != w.inArea || r.Adjoining != w.adjoining || r.Further != w.further || r.Within20 != w.within {
+		if fmt.Sprint(plain(r.Total, r.InArea, r.Adjoining, r.Further, r.Within20)) != fmt.Sprint(plain(w.total, w.inArea, w.adjoining, w.further, w.within)) || r.Name != w.name {
 			t.Errorf("%s: got total %v in %v adj %v further %v within %v, want %+v", r.Name, r.Total, r.InArea, r.Adjoining, r.Further, r.Within20, w)
 		}
 		if r.ShareShown != w.shown || math.Abs(r.Within20Share-w.share) > 1e-9 {
 			t.Errorf("%s: share %v (shown %v), want %v (%v)", r.Name, r.Within20Share, r.ShareShown, w.share, w.shown)
 		}
-		if fmt.Sprint(r.Bands) != fmt.Sprint(w.bands) {
+		if fmt.Sprint(plain(r.Bands...)) != fmt.Sprint(plain(w.bands...)) {
 			t.Errorf("%s: bands %v, want %v", r.Name, r.Bands, w.bands)
 		}
 	}
 	// Consortium: 15 placements; in area 3+5; adjoining 2+1 (override)+1; further 2+1;
 	// within 20: 2,5,12,15,20 and 1,3,4,8,10 = 10 of 15; bands ≤10: 2,5,1,3,4,8,10 = 7;
-	// 10–20: 12,15,20 = 3; 20–50: 25,30 = 2; 50–100: 0; over 100: 240,250,150 = 3.
-	check(got.Consortium, want{"All councils", n(15), n(8), few, few, n(10), 10.0 / 15, true, []Count{n(7), few, few, n(0), few}})
+	// 10–20: 12,15,20 = 3; 20–50: 25,30 = 2; 50–100: 0; over 100: 240,250,150 = 3. The
+	// band of 7 is hidden too (secondary suppression): shown, 10 within 20 miles less 7
+	// would give the hidden 3. Within 20 miles is hidden too (and so its share): of the
+	// councils' counts in that column only Stockton's is hidden, and the consortium's 10
+	// less Hartlepool's 5 would give it.
+	check(got.Consortium, want{"All councils", n(15), n(8), few, few, few, 0, false, []Count{few, few, few, n(0), few}})
 	if len(got.Councils) != 2 {
 		t.Fatalf("councils %+v, want Hartlepool and Stockton", got.Councils)
 	}
 	check(got.Councils[0], want{"Hartlepool", n(9), few, few, few, n(5), 5.0 / 9, true, []Count{few, few, few, n(0), few}})
-	check(got.Councils[1], want{"Stockton-on-Tees", n(6), n(5), few, n(0), n(5), 5.0 / 6, true, []Count{n(5), n(0), few, n(0), n(0)}})
-	// Stockton into itself (5) is hidden beside Stockton into Hartlepool (1), as the
-	// matrix shows Stockton's total (6).
+	// Stockton: 6 placements, 5 in area and 1 adjoining, so the 5 are hidden too (6 less 5
+	// less 0 would give the 1); 5 within 20 miles and 1 at 30, so the 5 within (and its
+	// share, and the band of 5 that makes it up) are hidden as well.
+	check(got.Councils[1], want{"Stockton-on-Tees", n(6), few, few, n(0), few, 0, false, []Count{few, n(0), few, n(0), n(0)}})
+	// Stockton into itself (5) is its in-area count, hidden in the row, so hidden in the
+	// matrix too (and so Stockton into Hartlepool beside it).
 	if len(got.Flows) != 7 || got.Flows[0] != (Flow{"Stockton-on-Tees", "Stockton-on-Tees", Count{Suppressed: true, Secondary: true}}) {
 		t.Errorf("flows %+v, want 7, Stockton into itself (5, secondarily suppressed) first", got.Flows)
 	}
@@ -200,6 +224,9 @@ func TestOutOfAreaReturn(t *testing.T) {
 		WHERE council_id = ? AND miles IN (15, 25, 20, 240, 250)`, ids["Hartlepool"]).Error; err != nil {
 		t.Fatal(err)
 	}
+	if err := svc.RefreshOutOfArea(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	got, err := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium A"]}, 2025)
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +236,8 @@ func TestOutOfAreaReturn(t *testing.T) {
 	}
 	if len(got.Councils) != 2 || got.Councils[0].Name != "Hartlepool" || got.Councils[0].Placed != n(6) || got.Councils[1].Placed != few {
 		t.Errorf("councils: %+v", got.Councils)
+	} else if h := got.Councils[0].ByReason; len(h) != 3 || h["near_family"] != few || h["no_suitable_in_area"] != few || h[""] != few {
+		t.Errorf("Hartlepool's reasons %+v, want three, each hidden", h)
 	}
 	mine, err := svc.OutOfAreaReturn(context.Background(), Scope{Consortium: ids["Consortium A"], Council: ids["Stockton-on-Tees"]}, 2025)
 	if err != nil {
@@ -229,5 +258,48 @@ func TestOutOfAreaReturn(t *testing.T) {
 	}
 	if YearLabel(2025) != "2025-26" || LastCompleteYear(time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)) != 2024 || LastCompleteYear(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)) != 2025 {
 		t.Error("financial years")
+	}
+}
+
+// TestOutOfAreaReturnRowSuppressesAsAGroup: a row's reasons add up to its placements, so
+// one small reason hides the smallest other (6 near family and 1 not recorded: both
+// hidden); with none or two small, nothing more is hidden.
+func TestOutOfAreaReturnRowSuppressesAsAGroup(t *testing.T) {
+	for _, tc := range []struct {
+		by   map[string]int64
+		want map[string]Count
+	}{
+		{map[string]int64{"near_family": 6, "": 1}, map[string]Count{"near_family": also, "": few}},
+		{map[string]int64{"near_family": 6, "safeguarding": 9, "": 1}, map[string]Count{"near_family": also, "safeguarding": n(9), "": few}},
+		{map[string]int64{"near_family": 6, "safeguarding": 2, "": 1}, map[string]Count{"near_family": n(6), "safeguarding": few, "": few}},
+		{map[string]int64{"near_family": 6, "safeguarding": 9}, map[string]Count{"near_family": n(6), "safeguarding": n(9)}},
+	} {
+		var placed int64
+		for _, v := range tc.by {
+			placed += v
+		}
+		if got := returnRow("X", placed, tc.by); fmt.Sprint(got.ByReason) != fmt.Sprint(tc.want) || got.Placed != n(placed) {
+			t.Errorf("%v: got %v (placed %v), want %v", tc.by, got.ByReason, got.Placed, tc.want)
+		}
+	}
+}
+
+// TestOutOfAreaRefreshesTakeTurns: two rebuilds at once (the job, and a first page view)
+// both succeed, and the figures are counted once.
+func TestOutOfAreaRefreshesTakeTurns(t *testing.T) {
+	svc, ids := outOfAreaFixture(t)
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- svc.RefreshOutOfArea(ctx) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := svc.OutOfArea(ctx, Scope{Consortium: ids["Consortium A"]})
+	if err != nil || got.Consortium.Total != n(15) {
+		t.Fatalf("after two refreshes at once: %+v, %v; want 15 placements", got.Consortium.Total, err)
 	}
 }

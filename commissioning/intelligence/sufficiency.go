@@ -24,7 +24,10 @@ var AgeBands = []kernel.Option{{Code: "0-4", Label: "Under 5"}, {Code: "5-9", La
 
 var lotCode = regexp.MustCompile(`^[a-z0-9_]{2,40}$`)
 
-var ageBandRange = map[string][2]int{"0-4": {0, 4}, "5-9": {5, 9}, "10-15": {10, 15}, "16+": {16, 25}}
+// ageBandSQL is a request's age band (the code of AgeBands) from age_years, ” for none
+// recorded (or over 25).
+const ageBandSQL = `CASE WHEN age_years BETWEEN 0 AND 4 THEN '0-4' WHEN age_years BETWEEN 5 AND 9 THEN '5-9'
+	WHEN age_years BETWEEN 10 AND 15 THEN '10-15' WHEN age_years BETWEEN 16 AND 25 THEN '16+' ELSE '' END`
 
 // SufficiencyFilter narrows demand to a lot (code), a need, an age band, a sex and an
 // area (a member council, by id: the children it placed); empty fields do not narrow.
@@ -102,12 +105,15 @@ type LotProjection struct {
 }
 
 // ThinLot is a lot's market depth over the last 12 months: requests, the share that drew
-// no bid, and mean bids per request.
+// no bid, and mean bids per request. The share would give the count of requests with no
+// bid (and with one): ShareShown only when neither is suppressed, as a group
+// (SuppressGroup), nor the requests.
 type ThinLot struct {
 	Lot        string
 	Requests   int64
 	NoBidShare float64
 	BidsPerReq float64
+	ShareShown bool
 }
 
 // SufficiencyFigures are one party's figures (the consortium's, or a council's).
@@ -135,16 +141,18 @@ type Sufficiency struct {
 	Supply     []LotSupply
 }
 
-// demandRow is one month, lot and party of demand as the query returns it.
+// demandRow is one month, lot and party of demand (a council's, or CouncilID 0: every
+// council's) as the summary intel_demand holds it.
 type demandRow struct {
+	CouncilID                                        int64
 	Month                                            time.Time
 	Lot                                              string
-	Mine                                             bool
 	Requests, Reached, Bids, Declines, Awards, NoBid int64
 }
 
-// Sufficiency answers the view for a scope and filter. Demand comes from the summary
-// intel_request_facts (AsOf is its last rebuild); the rest is read live.
+// Sufficiency answers the view for a scope and filter. Demand, declines, exclusions and
+// awards come from the summaries folded from intel_request_facts (AsOf is their last
+// rebuild); supply is read live.
 func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter) (*Sufficiency, error) {
 	now := s.Now().UTC()
 	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
@@ -164,49 +172,55 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	if f.Area != 0 && !slices.ContainsFunc(out.Areas, func(a Area) bool { return a.ID == f.Area }) {
 		return nil, ErrNotAnArea
 	}
-	lo, hi := 0, 25
-	if r, ok := ageBandRange[f.AgeBand]; ok {
-		lo, hi = r[0], r[1]
-	}
-	asOf, err := s.sufficiencyAsOf(ctx)
+	at, err := s.refreshed(ctx, refreshName, s.RefreshSufficiency)
 	if err != nil {
 		return nil, err
 	}
-	out.AsOf = asOf
+	out.AsOf = at.RefreshedAt
+	// Rows of the summaries for the consortium (every council, or the area asked for)
+	// and for the scope's council (mine: none when the area is another council).
+	all, mine := int64(0), sc.Council
+	if f.Area != 0 {
+		all = f.Area
+		if f.Area != sc.Council {
+			mine = -1
+		}
+	}
+	if mine == 0 {
+		mine = -1
+	}
+	need := f.Need
+	if need == "" {
+		need = "*"
+	}
 	var rows []demandRow
-	if err := db.Raw(`SELECT month, lot, council_id = ? AS mine, count(*) AS requests, sum(reached) AS reached, sum(bids) AS bids,
-			sum(declines) AS declines, count(*) FILTER (WHERE awarded) AS awards, count(*) FILTER (WHERE bids = 0) AS no_bid
-		FROM intel_request_facts
-		WHERE consortium_id = ? AND month >= ? AND month < ?
-		  AND (? = '' OR ? = ANY (needs)) AND (? = '' OR sex = ?) AND age_years BETWEEN ? AND ? AND (?::bigint = 0 OR council_id = ?)
-		GROUP BY 1, 2, 3`, sc.Council, sc.Consortium, from, this.AddDate(0, 1, 0),
-		f.Need, f.Need, f.Sex, f.Sex, lo, hi, f.Area, f.Area).Scan(&rows).Error; err != nil {
+	if err := db.Raw(`SELECT council_id, month, lot, sum(requests) AS requests, sum(reached) AS reached, sum(bids) AS bids,
+			sum(declines) AS declines, sum(awards) AS awards, sum(no_bid) AS no_bid
+		FROM intel_demand
+		WHERE consortium_id = ? AND need = ? AND council_id IN (?, ?) AND month >= ? AND month < ? AND (? = '' OR sex = ?) AND (? = '' OR age_band = ?)
+		GROUP BY 1, 2, 3`,
+		sc.Consortium, need, all, mine, from, this.AddDate(0, 1, 0), f.Sex, f.Sex, f.AgeBand, f.AgeBand).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	var reasons []struct {
 		Kind, Reason string
-		Mine         bool
+		CouncilID    int64
 		N            int64
 	}
 	year := this.AddDate(-1, 0, 0)
-	if err := db.Raw(`SELECT 'decline' AS kind, reason, council_id = ? AS mine, count(*) AS n
-		FROM intel_request_facts, unnest(decline_reasons) AS reason
-		WHERE consortium_id = ? AND month >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1, 2, 3
-		UNION ALL
-		SELECT 'exclusion', e.rule, r.council_id = ?, count(*)
-		FROM request_exclusions e JOIN placement_requests r ON r.id = e.request_id JOIN organisations c ON c.id = r.council_id JOIN lots l ON l.id = r.lot_id
-		WHERE c.consortium_id = ? AND r.submitted_at >= ? AND (? = '' OR l.code = ?) AND (?::bigint = 0 OR r.council_id = ?) GROUP BY 1, 2, 3`,
-		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area, sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&reasons).Error; err != nil {
+	if err := db.Raw(`SELECT kind, reason, council_id, sum(n) AS n FROM intel_reasons
+		WHERE consortium_id = ? AND council_id IN (?, ?) AND month >= ? AND (? = '' OR lot = ?) GROUP BY 1, 2, 3`,
+		sc.Consortium, all, mine, year, f.Lot, f.Lot).Scan(&reasons).Error; err != nil {
 		return nil, err
 	}
 	var placed []struct {
-		Mine        bool
+		CouncilID   int64
 		Placed, Out int64
 	}
-	if err := db.Raw(`SELECT council_id = ? AS mine, count(*) AS placed, count(*) FILTER (WHERE out_of_area) AS out
-		FROM intel_request_facts
-		WHERE consortium_id = ? AND awarded AND awarded_at >= ? AND (? = '' OR lot = ?) AND (?::bigint = 0 OR council_id = ?) GROUP BY 1`,
-		sc.Council, sc.Consortium, year, f.Lot, f.Lot, f.Area, f.Area).Scan(&placed).Error; err != nil {
+	if err := db.Raw(`SELECT council_id, sum(awards) AS placed, sum(out_of_area) AS out
+		FROM intel_awards
+		WHERE consortium_id = ? AND council_id IN (?, ?) AND month >= ? AND (? = '' OR lot = ?) GROUP BY 1`,
+		sc.Consortium, all, mine, year, f.Lot, f.Lot).Scan(&placed).Error; err != nil {
 		return nil, err
 	}
 	if err := db.Raw(`SELECT l.code AS lot, count(DISTINCT h.id) AS homes, coalesce(sum(h.registered_places), 0) AS beds, coalesce(sum(h.beds_free), 0) AS beds_free
@@ -215,11 +229,12 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		sc.Consortium, f.Lot, f.Lot).Scan(&out.Supply).Error; err != nil {
 		return nil, err
 	}
-	fold := func(mine func(bool) bool) SufficiencyFigures {
+	// fold is one party's figures: the consortium's (who is all) or the council's (mine).
+	fold := func(who int64) SufficiencyFigures {
 		var fig SufficiencyFigures
 		var mr []demandRow
 		for _, r := range rows {
-			if mine(r.Mine) {
+			if r.CouncilID == who {
 				mr = append(mr, r)
 			}
 		}
@@ -232,30 +247,31 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 		fig.Requests12 = Suppressed(fig.Requests12.N)
 		decl, excl := map[string]int64{}, map[string]int64{}
 		for _, r := range reasons {
-			if mine(r.Mine) {
-				if r.Kind == "decline" {
-					decl[r.Reason] += r.N
-				} else {
-					excl[r.Reason] += r.N
-				}
+			switch {
+			case r.CouncilID != who:
+			case r.Kind == "decline":
+				decl[r.Reason] += r.N
+			default:
+				excl[r.Reason] += r.N
 			}
 		}
-		fig.Declines, fig.Exclusions = sortReasons(decl), sortReasons(excl)
+		fig.Declines, fig.Exclusions = sortReasons(decl, true), sortReasons(excl, false)
 		var p, o int64
 		for _, r := range placed {
-			if mine(r.Mine) {
+			if r.CouncilID == who {
 				p, o = p+r.Placed, o+r.Out
 			}
 		}
-		fig.Placed, fig.OutOfArea = Suppressed(p), Suppressed(o)
+		// Out of area and in area add up to the placements shown beside them.
+		fig.Placed, fig.OutOfArea = Suppressed(p), SuppressGroup(o, p-o)[0]
 		if p > 0 && !fig.OutOfArea.Suppressed && !fig.Placed.Suppressed {
 			fig.OutOfAreaPct = 100 * float64(o) / float64(p)
 		}
 		return fig
 	}
-	out.Consortium = fold(func(bool) bool { return true })
+	out.Consortium = fold(all)
 	if sc.Council != 0 {
-		c := fold(func(m bool) bool { return m })
+		c := fold(mine)
 		out.Council = &c
 	}
 	return out, nil
@@ -289,7 +305,9 @@ func foldMonths(rows []demandRow, lot string, first, last time.Time) []DemandMon
 	return out
 }
 
-func sortReasons(m map[string]int64) []Reason {
+// sortReasons is the reasons, most first; with group, they add up to a total shown on
+// the page (declines: the months' declines), so they are suppressed as a group.
+func sortReasons(m map[string]int64, group bool) []Reason {
 	var out []Reason
 	for r, n := range m {
 		out = append(out, Reason{Reason: r, N: Suppressed(n), n: n})
@@ -300,6 +318,15 @@ func sortReasons(m map[string]int64) []Reason {
 		}
 		return out[i].Reason < out[j].Reason
 	})
+	if group {
+		ns := make([]int64, len(out))
+		for i, r := range out {
+			ns[i] = r.n
+		}
+		for i, c := range SuppressGroup(ns...) {
+			out[i].N = c
+		}
+	}
 	return out
 }
 
@@ -323,7 +350,9 @@ func thinLots(rows []demandRow, first, last time.Time) []ThinLot {
 		if v[0] == 0 {
 			continue
 		}
-		out = append(out, ThinLot{Lot: lot, Requests: v[0], NoBidShare: 100 * float64(v[1]) / float64(v[0]), BidsPerReq: float64(v[2]) / float64(v[0])})
+		split := SuppressGroup(v[1], v[0]-v[1])
+		out = append(out, ThinLot{Lot: lot, Requests: v[0], NoBidShare: 100 * float64(v[1]) / float64(v[0]), BidsPerReq: float64(v[2]) / float64(v[0]),
+			ShareShown: !Suppressed(v[0]).Suppressed && !split[0].Suppressed && !split[1].Suppressed})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].NoBidShare != out[j].NoBidShare {
@@ -427,6 +456,9 @@ const refreshName = "sufficiency"
 // transaction and records the time (the job system runs it periodically).
 func (s *Service) RefreshSufficiency(ctx context.Context) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockRefresh(tx, refreshName); err != nil {
+			return err
+		}
 		if err := tx.Exec(`DELETE FROM intel_request_facts`).Error; err != nil {
 			return err
 		}
@@ -443,24 +475,35 @@ func (s *Service) RefreshSufficiency(ctx context.Context) error {
 			WHERE r.status <> 'draft' AND r.submitted_at IS NOT NULL AND c.consortium_id IS NOT NULL`).Error; err != nil {
 			return err
 		}
+		// Folded further, for the view: demand by month, lot, council (and every council,
+		// 0), sex, age band and need ('*': any); declines by reason and exclusions by rule;
+		// awards by their month.
+		for _, q := range []string{
+			`DELETE FROM intel_demand`, `DELETE FROM intel_reasons`, `DELETE FROM intel_awards`,
+			`INSERT INTO intel_demand (consortium_id, council_id, month, lot, sex, age_band, need, requests, reached, bids, declines, awards, no_bid)
+			SELECT consortium_id, coalesce(council_id, 0), month, lot, sex, age_band, need,
+				count(*), sum(reached), sum(bids), sum(declines), count(*) FILTER (WHERE awarded), count(*) FILTER (WHERE bids = 0)
+			FROM (SELECT consortium_id, council_id, month, lot, coalesce(sex, '') AS sex, ` + ageBandSQL + ` AS age_band, need, reached, bids, declines, awarded
+				FROM intel_request_facts, unnest(array_prepend('*', needs)) AS need) f
+			GROUP BY GROUPING SETS ((consortium_id, council_id, month, lot, sex, age_band, need), (consortium_id, month, lot, sex, age_band, need))`,
+			`INSERT INTO intel_reasons (kind, consortium_id, council_id, month, lot, reason, n)
+			SELECT 'decline', consortium_id, coalesce(council_id, 0), month, lot, reason, count(*)
+			FROM intel_request_facts, unnest(decline_reasons) AS reason
+			GROUP BY GROUPING SETS ((consortium_id, council_id, month, lot, reason), (consortium_id, month, lot, reason))`,
+			`INSERT INTO intel_reasons (kind, consortium_id, council_id, month, lot, reason, n)
+			SELECT 'exclusion', f.consortium_id, coalesce(f.council_id, 0), f.month, f.lot, e.rule, count(*)
+			FROM intel_request_facts f JOIN request_exclusions e ON e.request_id = f.request_id
+			GROUP BY GROUPING SETS ((f.consortium_id, f.council_id, f.month, f.lot, e.rule), (f.consortium_id, f.month, f.lot, e.rule))`,
+			`INSERT INTO intel_awards (consortium_id, council_id, month, lot, awards, out_of_area)
+			SELECT consortium_id, coalesce(council_id, 0), date_trunc('month', awarded_at AT TIME ZONE 'UTC'), lot, count(*), count(*) FILTER (WHERE out_of_area)
+			FROM intel_request_facts WHERE awarded
+			GROUP BY GROUPING SETS ((consortium_id, council_id, date_trunc('month', awarded_at AT TIME ZONE 'UTC'), lot), (consortium_id, date_trunc('month', awarded_at AT TIME ZONE 'UTC'), lot))`,
+		} {
+			if err := tx.Exec(q).Error; err != nil {
+				return err
+			}
+		}
 		// The summary covers the whole history: its window starts at -infinity.
-		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, '-infinity')
-			ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`, refreshName, s.Now().UTC()).Error
+		return recordRefresh(tx, refreshName, s.Now().UTC(), "-infinity")
 	})
-}
-
-// sufficiencyAsOf is when the summary was last rebuilt; a database never rebuilt (a new
-// demo, before the job's first run) is rebuilt now.
-func (s *Service) sufficiencyAsOf(ctx context.Context) (time.Time, error) {
-	var at []time.Time
-	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at FROM intel_refreshes WHERE view = ?`, refreshName).Scan(&at).Error; err != nil {
-		return time.Time{}, err
-	}
-	if len(at) == 1 {
-		return at[0], nil
-	}
-	if err := s.RefreshSufficiency(ctx); err != nil {
-		return time.Time{}, err
-	}
-	return s.Now().UTC(), nil
 }

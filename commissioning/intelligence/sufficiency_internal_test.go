@@ -1,6 +1,7 @@
 package intelligence
 
 import (
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ func month(y int, m time.Month) time.Time { return time.Date(y, m, 1, 0, 0, 0, 0
 func TestFoldMonths(t *testing.T) {
 	rows := []demandRow{
 		{Month: month(2026, 1), Lot: "a", Requests: 4, Reached: 12, Bids: 5, Declines: 3, Awards: 3, NoBid: 1},
-		{Month: month(2026, 1), Lot: "a", Mine: true, Requests: 3, Reached: 9, Bids: 4, Declines: 2, Awards: 3, NoBid: 0},
+		{Month: month(2026, 1), Lot: "a", CouncilID: 7, Requests: 3, Reached: 9, Bids: 4, Declines: 2, Awards: 3, NoBid: 0},
 		{Month: month(2026, 1), Lot: "b", Requests: 10, Reached: 30, Bids: 20, Declines: 5, Awards: 9, NoBid: 1},
 		{Month: month(2026, 3), Lot: "a", Requests: 6, Reached: 18, Bids: 6, Declines: 6, Awards: 5, NoBid: 2},
 		{Month: month(2025, 12), Lot: "a", Requests: 99}, // before the window
@@ -78,17 +79,21 @@ func TestProject(t *testing.T) {
 	}
 }
 
-// TestThinLots: no-bid share and bids per request over the last 12 months, by hand.
+// TestThinLots: no-bid share and bids per request over the last 12 months, by hand. The
+// share is shown only when the requests, those with no bid and those with one are each
+// 0 or at least 5 (a's 2 of 10 would name 2 children; b's 4 requests are too few).
 func TestThinLots(t *testing.T) {
 	rows := []demandRow{
 		{Month: month(2025, 6), Lot: "a", Requests: 8, Bids: 16, NoBid: 2},
 		{Month: month(2025, 7), Lot: "a", Requests: 2, Bids: 4, NoBid: 0},
 		{Month: month(2025, 7), Lot: "b", Requests: 4, Bids: 2, NoBid: 3},
 		{Month: month(2024, 7), Lot: "b", Requests: 40, NoBid: 40}, // outside the year
+		{Month: month(2025, 8), Lot: "c", Requests: 20, Bids: 30, NoBid: 5},
 	}
 	got := thinLots(rows, month(2025, 1), month(2026, 1))
-	want := []ThinLot{{Lot: "b", Requests: 4, NoBidShare: 75, BidsPerReq: 0.5}, {Lot: "a", Requests: 10, NoBidShare: 20, BidsPerReq: 2}}
-	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+	want := []ThinLot{{Lot: "b", Requests: 4, NoBidShare: 75, BidsPerReq: 0.5}, {Lot: "c", Requests: 20, NoBidShare: 25, BidsPerReq: 1.5, ShareShown: true},
+		{Lot: "a", Requests: 10, NoBidShare: 20, BidsPerReq: 2}}
+	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("thin lots = %+v, want %+v", got, want)
 	}
 }
@@ -103,9 +108,15 @@ func TestOccupancy(t *testing.T) {
 	}
 }
 
-// TestSortReasons: most first by the true count; counts under 5 suppressed.
+// TestSortReasons: most first by the true count; counts under 5 suppressed; as a group
+// (declines, which add up to the months' declines), one hidden count hides the next
+// smallest too.
 func TestSortReasons(t *testing.T) {
-	got := sortReasons(map[string]int64{"price": 3, "no_vacancy": 7, "location": 3})
+	grouped := sortReasons(map[string]int64{"price": 3, "no_vacancy": 7, "location": 9}, true)
+	if fmt.Sprint(grouped) != fmt.Sprint([]Reason{{Reason: "location", N: Count{N: 9}, n: 9}, {Reason: "no_vacancy", N: Count{Suppressed: true, Secondary: true}, n: 7}, {Reason: "price", N: Count{Suppressed: true}, n: 3}}) {
+		t.Errorf("grouped reasons = %+v, want location 9, no_vacancy and price hidden", grouped)
+	}
+	got := sortReasons(map[string]int64{"price": 3, "no_vacancy": 7, "location": 3}, false)
 	want := []Reason{{Reason: "no_vacancy", N: Count{N: 7}, n: 7}, {Reason: "location", N: Count{Suppressed: true}, n: 3}, {Reason: "price", N: Count{Suppressed: true}, n: 3}}
 	if len(got) != 3 || got[0] != want[0] || got[1] != want[1] || got[2] != want[2] {
 		t.Errorf("reasons = %+v, want %+v", got, want)

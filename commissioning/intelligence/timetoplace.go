@@ -137,9 +137,7 @@ func (s *Service) RefreshTimeToPlace(ctx context.Context) error {
 				return err
 			}
 		}
-		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, ?)
-			ON CONFLICT (view) DO UPDATE SET refreshed_at = excluded.refreshed_at, window_from = excluded.window_from`,
-			timeToPlaceView, now, from).Error
+		return recordRefresh(tx, timeToPlaceView, now, from)
 	})
 }
 
