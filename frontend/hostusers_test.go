@@ -101,6 +101,7 @@ var hostRoutes = []string{
 	"GET /account/tokens", "POST /account/tokens", "POST /account/tokens/:id/revoke", "GET /organisations/:id",
 	"GET /sign-in/mfa", "POST /sign-in/mfa", "POST /sign-out",
 	"GET /placements", "GET /placements/:id", "GET /notices", "GET /notices/:id",
+	"GET /monitoring/framework", // the published monitoring framework: text every signed-in user may read
 	"GET /api/v1/me", "GET /api/v1/organisations/:id", "GET /api/v1/placements", "GET /api/v1/placements/:id", "GET /api/v1/notices",
 }
 
