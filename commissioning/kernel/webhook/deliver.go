@@ -73,6 +73,16 @@ func (a Attempt) OK() bool { return a.ResponseStatus != nil && *a.ResponseStatus
 // should be tried again later (the queue's backoff decides when).
 var ErrRetry = errors.New("webhook delivery failed; will retry")
 
+// msgInvalidStatus is the error of an attempt answered with a status outside 100–599.
+const msgInvalidStatus = "invalid HTTP status"
+
+// MaxAttempts is how often a delivery is tried (the queue's attempts), and MaxAge how
+// long after it was made: the sweep leaves a delivery past either alone.
+const (
+	MaxAttempts = 15
+	MaxAge      = 72 * time.Hour
+)
+
 // excerptLen bounds the answer's excerpt kept in the log.
 const excerptLen = 200
 
@@ -182,6 +192,12 @@ func (s *Service) post(ctx context.Context, endpoint string, body []byte, signat
 	}
 	defer resp.Body.Close()
 	code := resp.StatusCode
+	if code < 100 || code > 599 {
+		// Not an HTTP status the log can hold (nor a success): a failed attempt.
+		a.Error = msgInvalidStatus
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return a
+	}
 	a.ResponseStatus = &code
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
@@ -319,9 +335,11 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 }
 
 // PendingIDs are up to limit deliveries waiting to be sent, oldest first, for the
-// queue's sweep (a job lost, or none enqueued).
+// queue's sweep (a job lost, or none enqueued): not those tried MaxAttempts times
+// already or made longer than MaxAge ago.
 func (s *Service) PendingIDs(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' ORDER BY id LIMIT ?", limit).Scan(&ids).Error
+	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts < ? AND created_at > ? ORDER BY id LIMIT ?",
+		MaxAttempts, s.Now().Add(-MaxAge), limit).Scan(&ids).Error
 	return ids, err
 }

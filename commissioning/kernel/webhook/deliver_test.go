@@ -466,3 +466,58 @@ func TestPayloadIsBounded(t *testing.T) {
 		t.Fatalf("Publish of 70 KiB: %v", err)
 	}
 }
+
+// TestStatusOutsideHTTPsRangeIsAFailedAttempt: an endpoint answering "HTTP/1.1 999"
+// gets a logged, failed attempt with no status (the log holds 100–599 only) and the
+// delivery is retried, not left pending with nothing logged.
+func TestStatusOutsideHTTPsRangeIsAFailedAttempt(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := rw.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 999 x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		_ = buf.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	e, _ := w.endpoint(t, w.orgA, srv.URL+"/hook")
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	if err := w.svc.Deliver(ctx, ids[0], false); !errors.Is(err, webhook.ErrRetry) {
+		t.Fatalf("Deliver: %v, want ErrRetry", err)
+	}
+	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryPending || d.Attempts != 1 || d.LastError != "invalid HTTP status" {
+		t.Fatalf("after a 999: %+v", d)
+	}
+	rows, _, err := w.svc.Deliveries(ctx, w.orgA, e.ID, kernel.Page{Limit: 10})
+	must(t, err)
+	if len(rows) != 1 || len(rows[0].Log) != 1 || rows[0].Log[0].ResponseStatus != nil || rows[0].Log[0].Error != "invalid HTTP status" {
+		t.Fatalf("log: %+v", rows)
+	}
+	must(t, w.svc.Deliver(ctx, ids[0], true))
+	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryFailed {
+		t.Fatalf("final attempt: %+v, want failed", d)
+	}
+}
+
+// TestSweepSkipsDeliveriesPastTheirAttemptsOrAge: a pending delivery tried MaxAttempts
+// times, or made more than MaxAge ago, is not swept into the queue again.
+func TestSweepSkipsDeliveriesPastTheirAttemptsOrAge(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.endpoint(t, w.orgA, "https://case-system.example.org/hook")
+	var ids []int64
+	for range 3 {
+		ids = append(ids, w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})...)
+	}
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET attempts = ? WHERE id = ?", webhook.MaxAttempts, ids[1]).Error)
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?", w.clock.Now().Add(-webhook.MaxAge-time.Minute), ids[2]).Error)
+	got, err := w.svc.PendingIDs(ctx, 100)
+	must(t, err)
+	if !slices.Equal(got, ids[:1]) {
+		t.Fatalf("swept %v, want %v", got, ids[:1])
+	}
+}
