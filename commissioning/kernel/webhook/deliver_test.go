@@ -521,3 +521,52 @@ func TestSweepSkipsDeliveriesPastTheirAttemptsOrAge(t *testing.T) {
 		t.Fatalf("swept %v, want %v", got, ids[:1])
 	}
 }
+
+// TestNoRowIsLockedDuringTheHTTPCall: while the endpoint is answering, the delivery's
+// row is not locked (a NOWAIT lock succeeds) and carries a committed claim.
+func TestNoRowIsLockedDuringTheHTTPCall(t *testing.T) {
+	w := newWorld(t)
+	var during error
+	var claimed bool
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		during = w.db.Gorm.Transaction(func(tx *gorm.DB) error {
+			return tx.Raw("SELECT claimed_until IS NOT NULL FROM webhook_deliveries WHERE id = ? FOR UPDATE NOWAIT", req.Header.Get("Hearth-Delivery-Id")).Row().Scan(&claimed)
+		})
+		rw.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	w.endpoint(t, w.orgA, srv.URL)
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	must(t, w.svc.Deliver(context.Background(), ids[0], false))
+	if during != nil || !claimed {
+		t.Fatalf("during the call: lock %v, claimed %v; want no lock held and a claim", during, claimed)
+	}
+	if d := w.delivery(t, ids[0]); !d.Delivered() || d.ClaimedUntil != nil || d.Attempts != 1 {
+		t.Fatalf("after: %+v", d)
+	}
+}
+
+// TestCrashedClaimIsRetriedAfterItsLease: a delivery claimed by a worker that never
+// came back is neither sent nor swept until the claim lapses; then it is sent.
+func TestCrashedClaimIsRetriedAfterItsLease(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	rcv := newReceiver(t, 200)
+	w.endpoint(t, w.orgA, rcv.URL)
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?", w.clock.Now().Add(time.Minute), ids[0]).Error)
+	must(t, w.svc.Deliver(ctx, ids[0], false))
+	swept, err := w.svc.PendingIDs(ctx, 10)
+	must(t, err)
+	if len(rcv.requests()) != 0 || len(swept) != 0 {
+		t.Fatalf("claimed delivery: sent %d, swept %v; want neither", len(rcv.requests()), swept)
+	}
+	w.clock.Advance(2 * time.Minute)
+	if swept, err = w.svc.PendingIDs(ctx, 10); err != nil || !slices.Equal(swept, ids) {
+		t.Fatalf("after the lease: swept %v (%v), want %v", swept, err, ids)
+	}
+	must(t, w.svc.Deliver(ctx, ids[0], false))
+	if d := w.delivery(t, ids[0]); len(rcv.requests()) != 1 || !d.Delivered() {
+		t.Fatalf("after the lease: sent %d, %+v", len(rcv.requests()), d)
+	}
+}
