@@ -38,7 +38,7 @@ type Delivery struct {
 	DeliveredAt *time.Time
 	// ClaimedUntil is when a worker's claim on the delivery for one attempt lapses.
 	ClaimedUntil *time.Time
-	CreatedAt   time.Time
+	CreatedAt    time.Time
 }
 
 // TableName is the webhook_deliveries table.
