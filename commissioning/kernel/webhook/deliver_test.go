@@ -570,3 +570,42 @@ func TestCrashedClaimIsRetriedAfterItsLease(t *testing.T) {
 		t.Fatalf("after the lease: sent %d, %+v", len(rcv.requests()), d)
 	}
 }
+
+// TestEndpointsAreCappedPerOrganisation: with 9 endpoints, five registrations at once
+// make exactly one more; the others get a field error on the address. Another
+// organisation is not affected.
+func TestEndpointsAreCappedPerOrganisation(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	for i := range webhook.MaxEndpoints - 1 {
+		w.endpoint(t, w.orgA, fmt.Sprintf("https://case-system.example.org/hook/%d", i))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = w.svc.Create(ctx, w.orgA, 0, webhook.EndpointInput{URL: fmt.Sprintf("https://case-system.example.org/more/%d", i),
+				EventTypes: []string{string(webhook.PlacementAwarded)}})
+		}()
+	}
+	wg.Wait()
+	made := 0
+	for _, err := range errs {
+		var fe kernel.FieldErrors
+		switch {
+		case err == nil:
+			made++
+		case errors.As(err, &fe) && fe.Has("url") && strings.Contains(fe.Error(), "10 endpoints"):
+		default:
+			t.Fatalf("Create: %v, want a field error on url", err)
+		}
+	}
+	all, err := w.svc.Endpoints(ctx, w.orgA)
+	must(t, err)
+	if made != 1 || len(all) != webhook.MaxEndpoints {
+		t.Fatalf("made %d, organisation has %d endpoints; want 1 and %d", made, len(all), webhook.MaxEndpoints)
+	}
+	w.endpoint(t, w.orgB, "https://case-system.example.org/b")
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -188,7 +189,7 @@ func (s *Service) Create(ctx context.Context, org, by int64, in EndpointInput) (
 	var secret string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("FailingSince", "CreatedAt", "UpdatedAt").Create(&e).Error; err != nil {
-			return err
+			return capped(err)
 		}
 		var err error
 		if secret, err = s.addSecret(tx, e.ID); err != nil {
@@ -201,6 +202,22 @@ func (s *Service) Create(ctx context.Context, org, by int64, in EndpointInput) (
 	}
 	e, err = s.Endpoint(ctx, org, e.ID)
 	return e, secret, err
+}
+
+// MaxEndpoints is how many endpoints an organisation may register (the database's
+// trigger webhook_endpoints_cap enforces it).
+const MaxEndpoints = 10
+
+// msgTooManyEndpoints is the field error when an organisation has MaxEndpoints already.
+const msgTooManyEndpoints = "Your organisation has 10 endpoints already, the most Hearth allows: change one of them instead of adding another"
+
+// capped turns the database's refusal of an eleventh endpoint into a field error.
+func capped(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.ConstraintName == "webhook_endpoints_per_organisation" {
+		return kernel.Invalid("url", msgTooManyEndpoints)
+	}
+	return err
 }
 
 // newSecret returns "whsec_" and 32 random bytes in URL-safe base64.
