@@ -275,6 +275,8 @@ func describe(err error) string {
 	switch {
 	case errors.Is(err, ErrPrivateTarget):
 		return "Not sent: the address resolves to a private or loopback network address"
+	case errors.Is(err, ErrTargetPort):
+		return "Not sent: the address's port is not 443 or 8443"
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
 		return "No answer in time"
 	case strings.Contains(err.Error(), "connection refused"):
