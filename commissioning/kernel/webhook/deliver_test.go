@@ -609,3 +609,25 @@ func TestEndpointsAreCappedPerOrganisation(t *testing.T) {
 	}
 	w.endpoint(t, w.orgB, "https://case-system.example.org/b")
 }
+
+// TestAuditKeepsNoQueryOfTheAddress: registering and changing an endpoint whose address
+// carries a token in its query audits the scheme, host and path only.
+func TestAuditKeepsNoQueryOfTheAddress(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	e, _ := w.endpoint(t, w.orgA, "https://case-system.example.org/hook?token=s3cret-one")
+	_, err := w.svc.Update(ctx, w.orgA, e.ID, webhook.EndpointInput{URL: "https://case-system.example.org:8443/hook/v2?token=s3cret-two",
+		EventTypes: []string{string(webhook.PlacementAwarded)}})
+	must(t, err)
+	var urls []string
+	must(t, w.db.Gorm.Raw("SELECT detail->>'url' FROM audit_log WHERE action IN ('webhook.create', 'webhook.update') ORDER BY id").Scan(&urls).Error)
+	want := []string{"https://case-system.example.org/hook", "https://case-system.example.org:8443/hook/v2"}
+	if !slices.Equal(urls, want) {
+		t.Fatalf("audited %q, want %q", urls, want)
+	}
+	var leaks int
+	must(t, w.db.Gorm.Raw("SELECT count(*) FROM audit_log WHERE detail::text LIKE '%s3cret%'").Scan(&leaks).Error)
+	if leaks != 0 {
+		t.Fatalf("%d audit rows hold the token", leaks)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func (s *Service) Create(ctx context.Context, org, by int64, in EndpointInput) (
 		if secret, err = s.addSecret(tx, e.ID); err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "webhook.create", "webhook_endpoint", fmt.Sprint(e.ID), map[string]any{"url": e.URL, "event_types": []string(e.EventTypes)})
+		return audit.New(tx).Record(ctx, "webhook.create", "webhook_endpoint", fmt.Sprint(e.ID), map[string]any{"url": auditURL(e.URL), "event_types": []string(e.EventTypes)})
 	})
 	if err != nil {
 		return Endpoint{}, "", err
@@ -218,6 +219,16 @@ func capped(err error) error {
 		return kernel.Invalid("url", msgTooManyEndpoints)
 	}
 	return err
+}
+
+// auditURL is the part of an endpoint's address the audit log keeps: scheme, host and
+// path, never the query (which may carry a token) or a user name and password.
+func auditURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // newSecret returns "whsec_" and 32 random bytes in URL-safe base64.
@@ -293,7 +304,7 @@ func (s *Service) Update(ctx context.Context, org, id int64, in EndpointInput) (
 			"event_types": in.types(), "updated_at": s.Now()}).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "webhook.update", "webhook_endpoint", fmt.Sprint(id), map[string]any{"url": strings.TrimSpace(in.URL), "event_types": in.EventTypes})
+		return audit.New(tx).Record(ctx, "webhook.update", "webhook_endpoint", fmt.Sprint(id), map[string]any{"url": auditURL(in.URL), "event_types": in.EventTypes})
 	})
 	if err != nil {
 		return Endpoint{}, err
