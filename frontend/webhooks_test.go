@@ -190,6 +190,27 @@ func TestWebhookFormKeepsValuesAndShowsErrors(t *testing.T) {
 	}
 }
 
+// TestWebhookEndpointsAreCappedAtTen: an organisation with 10 endpoints is told, beside
+// the address on the form and as a 422 from the API, that it cannot add an eleventh.
+func TestWebhookEndpointsAreCappedAtTen(t *testing.T) {
+	h := newHarness(t)
+	for i := range webhook.MaxEndpoints {
+		_, _, err := h.deps.Webhooks.Create(context.Background(), h.orgs["providerx"].ID, 0,
+			webhook.EndpointInput{URL: fmt.Sprintf("https://case.example.org/%d", i), EventTypes: []string{"placement.awarded"}})
+		must(t, err)
+	}
+	b := h.signIn("admin@providerx.test")
+	r := b.post("/webhooks/new", "/webhooks/new", url.Values{"url": {"https://case.example.org/eleven"}, "event_types": {"placement.awarded"}})
+	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "10 endpoints already") || !strings.Contains(r.Body, `href="#url"`) ||
+		!strings.Contains(r.Body, `value="https://case.example.org/eleven"`) {
+		t.Fatalf("form: %d", r.Status)
+	}
+	status, body := h.api(http.MethodPost, "/api/v1/webhook-endpoints", h.token("admin@providerx.test"), `{"url":"https://case.example.org/eleven","event_types":["placement.awarded"]}`)
+	if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(body), "10 endpoints already") {
+		t.Fatalf("API: %d %v", status, body)
+	}
+}
+
 // TestEveryPlacementChangeIsPublished: a placement's life — the request closing, the
 // award, the start, a fee change, a missing episode and the return, the end — reaches
 // the placing council's endpoint as one signed event each, in order; the host council

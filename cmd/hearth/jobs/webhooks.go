@@ -17,7 +17,7 @@ const WebhookSweep = "webhook_sweep"
 // webhookAttempts is how often a delivery is tried. River's default retry policy waits
 // attempt⁴ seconds (plus jitter) before each retry: 1 s, 16 s, 81 s … about 38 hours
 // from the first attempt to the last.
-const webhookAttempts = 15
+const webhookAttempts = webhook.MaxAttempts
 
 // Deliverer sends one webhook delivery (webhook.Service.Deliver).
 type Deliverer interface {

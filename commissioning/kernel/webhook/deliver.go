@@ -36,7 +36,9 @@ type Delivery struct {
 	LastError   string
 	Replay      bool // sent again from the log
 	DeliveredAt *time.Time
-	CreatedAt   time.Time
+	// ClaimedUntil is when a worker's claim on the delivery for one attempt lapses.
+	ClaimedUntil *time.Time
+	CreatedAt    time.Time
 }
 
 // TableName is the webhook_deliveries table.
@@ -73,24 +75,61 @@ func (a Attempt) OK() bool { return a.ResponseStatus != nil && *a.ResponseStatus
 // should be tried again later (the queue's backoff decides when).
 var ErrRetry = errors.New("webhook delivery failed; will retry")
 
+// msgInvalidStatus is the error of an attempt answered with a status outside 100–599.
+const msgInvalidStatus = "invalid HTTP status"
+
+// MaxAttempts is how often a delivery is tried (the queue's attempts), and MaxAge how
+// long after it was made: the sweep leaves a delivery past either alone.
+const (
+	MaxAttempts = 15
+	MaxAge      = 72 * time.Hour
+)
+
 // excerptLen bounds the answer's excerpt kept in the log.
 const excerptLen = 200
 
+// claim is a delivery claimed for one attempt: what to send, where, signed how.
+type claim struct {
+	d       Delivery
+	e       Endpoint
+	body    []byte
+	typ     string
+	secrets []string
+	until   time.Time
+}
+
 // Deliver sends delivery id once, unless it is no longer pending (sent already, or
-// given up): a job run twice sends once, since the row is claimed FOR UPDATE SKIP
-// LOCKED and marked in the same transaction. Each attempt is logged. A 2xx answer
-// delivers; 410 Gone disables the endpoint; any other failure returns an error
-// wrapping ErrRetry, unless final is set (the queue's last attempt), when the
-// delivery is marked failed. An endpoint failing for longer than Options.FailingFor
-// is disabled.
+// given up) or another worker holds its claim. It claims the delivery in a short
+// transaction (claimed_until, a lease of twice the timeout), makes the HTTP call
+// outside any transaction, and records the attempt in a second one: no row is locked
+// during the call. A claim whose worker crashed lapses, and the delivery is tried again
+// (at least once). Each attempt is logged. A 2xx answer delivers; 410 Gone disables the
+// endpoint; any other failure returns an error wrapping ErrRetry, unless final is set
+// (the queue's last attempt), when the delivery is marked failed. An endpoint failing
+// for longer than Options.FailingFor is disabled.
 func (s *Service) Deliver(ctx context.Context, id int64, final bool) error {
 	if s.key == nil {
 		return ErrNotConfigured
 	}
-	var retry error
+	c, err := s.claim(ctx, id)
+	if err != nil || c == nil {
+		return err
+	}
+	now := s.Now()
+	a := s.post(ctx, c.e.URL, c.body, Sign(c.body, now, c.secrets...), c.d, c.typ)
+	a.DeliveryID, a.AttemptedAt, a.Replay = c.d.ID, now, c.d.Replay
+	return s.record(context.WithoutCancel(ctx), c, a, final)
+}
+
+// claim takes delivery id for one attempt, in a transaction of its own; nil when there
+// is nothing to send (not pending, claimed by another worker, or its endpoint disabled).
+func (s *Service) claim(ctx context.Context, id int64) (*claim, error) {
+	var c *claim
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		now := s.Now()
 		var d Delivery
-		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).Where("id = ? AND status = 'pending'", id).First(&d).Error
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("id = ? AND status = 'pending' AND (claimed_until IS NULL OR claimed_until <= ?)", id, now).First(&d).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil // delivered, failed, or another worker holds it
 		}
@@ -102,24 +141,44 @@ func (s *Service) Deliver(ctx context.Context, id int64, final bool) error {
 			return err
 		}
 		if !e.Enabled() {
-			return tx.Model(&d).Updates(map[string]any{"status": DeliveryFailed, "last_error": "Not sent: the endpoint is disabled"}).Error
+			return tx.Model(&d).Updates(map[string]any{"status": DeliveryFailed, "replay": false, "claimed_until": nil,
+				"last_error": "Not sent: the endpoint is disabled"}).Error
 		}
-		var body []byte
-		var typ string
-		if err := tx.Raw("SELECT payload, type FROM webhook_events WHERE id = ?", d.EventID).Row().Scan(&body, &typ); err != nil {
+		cl := claim{d: d, e: e, until: now.Add(2*s.opts.Timeout + 30*time.Second).Truncate(time.Microsecond)}
+		if err := tx.Raw("SELECT payload, type FROM webhook_events WHERE id = ?", d.EventID).Row().Scan(&cl.body, &cl.typ); err != nil {
 			return fmt.Errorf("webhook event %s: %w", d.EventID, err)
 		}
-		now := s.Now()
-		secrets, err := s.liveSecrets(tx, e.ID, now)
-		if err != nil {
+		if cl.secrets, err = s.liveSecrets(tx, e.ID, now); err != nil {
 			return err
 		}
-		a := s.post(ctx, e.URL, body, Sign(body, now, secrets...), d, typ)
-		a.DeliveryID, a.AttemptedAt, a.Replay = d.ID, now, d.Replay
+		if err := tx.Model(&d).Update("claimed_until", cl.until).Error; err != nil {
+			return err
+		}
+		c = &cl
+		return nil
+	})
+	return c, err
+}
+
+// record logs attempt a of claimed delivery c and settles the delivery, in a
+// transaction of its own. If the claim lapsed and another worker took the delivery,
+// the attempt is logged and the delivery left to that worker.
+func (s *Service) record(ctx context.Context, c *claim, a Attempt, final bool) error {
+	var retry error
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("ID").Create(&a).Error; err != nil {
 			return err
 		}
-		upd := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": a.summary()}
+		var d Delivery
+		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ? AND status = 'pending' AND claimed_until = ?", c.d.ID, c.until).First(&d).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return tx.Exec("UPDATE webhook_deliveries SET attempts = attempts + 1 WHERE id = ?", c.d.ID).Error
+		}
+		if err != nil {
+			return err
+		}
+		now, e := a.AttemptedAt, c.e
+		upd := map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": a.summary(), "claimed_until": nil}
 		switch {
 		case a.OK():
 			upd["status"], upd["delivered_at"], upd["last_error"], upd["replay"] = DeliveryDelivered, now, "", false
@@ -182,6 +241,12 @@ func (s *Service) post(ctx context.Context, endpoint string, body []byte, signat
 	}
 	defer resp.Body.Close()
 	code := resp.StatusCode
+	if code < 100 || code > 599 {
+		// Not an HTTP status the log can hold (nor a success): a failed attempt.
+		a.Error = msgInvalidStatus
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return a
+	}
 	a.ResponseStatus = &code
 	head, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
@@ -210,6 +275,8 @@ func describe(err error) string {
 	switch {
 	case errors.Is(err, ErrPrivateTarget):
 		return "Not sent: the address resolves to a private or loopback network address"
+	case errors.Is(err, ErrTargetPort):
+		return "Not sent: the address's port is not 443 or 8443"
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout"):
 		return "No answer in time"
 	case strings.Contains(err.Error(), "connection refused"):
@@ -306,7 +373,7 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 		case d.Pending():
 			return ErrDeliveryPending
 		}
-		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true}).Error; err != nil {
+		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true, "claimed_until": nil}).Error; err != nil {
 			return err
 		}
 		if s.queue != nil {
@@ -319,9 +386,11 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 }
 
 // PendingIDs are up to limit deliveries waiting to be sent, oldest first, for the
-// queue's sweep (a job lost, or none enqueued).
+// queue's sweep (a job lost, or none enqueued): not those tried MaxAttempts times
+// already or made longer than MaxAge ago.
 func (s *Service) PendingIDs(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' ORDER BY id LIMIT ?", limit).Scan(&ids).Error
+	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts < ? AND created_at > ? AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
+		MaxAttempts, s.Now().Add(-MaxAge), s.Now(), limit).Scan(&ids).Error
 	return ids, err
 }

@@ -466,3 +466,168 @@ func TestPayloadIsBounded(t *testing.T) {
 		t.Fatalf("Publish of 70 KiB: %v", err)
 	}
 }
+
+// TestStatusOutsideHTTPsRangeIsAFailedAttempt: an endpoint answering "HTTP/1.1 999"
+// gets a logged, failed attempt with no status (the log holds 100–599 only) and the
+// delivery is retried, not left pending with nothing logged.
+func TestStatusOutsideHTTPsRangeIsAFailedAttempt(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		conn, buf, err := rw.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 999 x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+		_ = buf.Flush()
+	}))
+	t.Cleanup(srv.Close)
+	e, _ := w.endpoint(t, w.orgA, srv.URL+"/hook")
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	if err := w.svc.Deliver(ctx, ids[0], false); !errors.Is(err, webhook.ErrRetry) {
+		t.Fatalf("Deliver: %v, want ErrRetry", err)
+	}
+	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryPending || d.Attempts != 1 || d.LastError != "invalid HTTP status" {
+		t.Fatalf("after a 999: %+v", d)
+	}
+	rows, _, err := w.svc.Deliveries(ctx, w.orgA, e.ID, kernel.Page{Limit: 10})
+	must(t, err)
+	if len(rows) != 1 || len(rows[0].Log) != 1 || rows[0].Log[0].ResponseStatus != nil || rows[0].Log[0].Error != "invalid HTTP status" {
+		t.Fatalf("log: %+v", rows)
+	}
+	must(t, w.svc.Deliver(ctx, ids[0], true))
+	if d := w.delivery(t, ids[0]); d.Status != webhook.DeliveryFailed {
+		t.Fatalf("final attempt: %+v, want failed", d)
+	}
+}
+
+// TestSweepSkipsDeliveriesPastTheirAttemptsOrAge: a pending delivery tried MaxAttempts
+// times, or made more than MaxAge ago, is not swept into the queue again.
+func TestSweepSkipsDeliveriesPastTheirAttemptsOrAge(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	w.endpoint(t, w.orgA, "https://case-system.example.org/hook")
+	var ids []int64
+	for range 3 {
+		ids = append(ids, w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})...)
+	}
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET attempts = ? WHERE id = ?", webhook.MaxAttempts, ids[1]).Error)
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?", w.clock.Now().Add(-webhook.MaxAge-time.Minute), ids[2]).Error)
+	got, err := w.svc.PendingIDs(ctx, 100)
+	must(t, err)
+	if !slices.Equal(got, ids[:1]) {
+		t.Fatalf("swept %v, want %v", got, ids[:1])
+	}
+}
+
+// TestNoRowIsLockedDuringTheHTTPCall: while the endpoint is answering, the delivery's
+// row is not locked (a NOWAIT lock succeeds) and carries a committed claim.
+func TestNoRowIsLockedDuringTheHTTPCall(t *testing.T) {
+	w := newWorld(t)
+	var during error
+	var claimed bool
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		during = w.db.Gorm.Transaction(func(tx *gorm.DB) error {
+			return tx.Raw("SELECT claimed_until IS NOT NULL FROM webhook_deliveries WHERE id = ? FOR UPDATE NOWAIT", req.Header.Get("Hearth-Delivery-Id")).Row().Scan(&claimed)
+		})
+		rw.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	w.endpoint(t, w.orgA, srv.URL)
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	must(t, w.svc.Deliver(context.Background(), ids[0], false))
+	if during != nil || !claimed {
+		t.Fatalf("during the call: lock %v, claimed %v; want no lock held and a claim", during, claimed)
+	}
+	if d := w.delivery(t, ids[0]); !d.Delivered() || d.ClaimedUntil != nil || d.Attempts != 1 {
+		t.Fatalf("after: %+v", d)
+	}
+}
+
+// TestCrashedClaimIsRetriedAfterItsLease: a delivery claimed by a worker that never
+// came back is neither sent nor swept until the claim lapses; then it is sent.
+func TestCrashedClaimIsRetriedAfterItsLease(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	rcv := newReceiver(t, 200)
+	w.endpoint(t, w.orgA, rcv.URL)
+	ids := w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?", w.clock.Now().Add(time.Minute), ids[0]).Error)
+	must(t, w.svc.Deliver(ctx, ids[0], false))
+	swept, err := w.svc.PendingIDs(ctx, 10)
+	must(t, err)
+	if len(rcv.requests()) != 0 || len(swept) != 0 {
+		t.Fatalf("claimed delivery: sent %d, swept %v; want neither", len(rcv.requests()), swept)
+	}
+	w.clock.Advance(2 * time.Minute)
+	if swept, err = w.svc.PendingIDs(ctx, 10); err != nil || !slices.Equal(swept, ids) {
+		t.Fatalf("after the lease: swept %v (%v), want %v", swept, err, ids)
+	}
+	must(t, w.svc.Deliver(ctx, ids[0], false))
+	if d := w.delivery(t, ids[0]); len(rcv.requests()) != 1 || !d.Delivered() {
+		t.Fatalf("after the lease: sent %d, %+v", len(rcv.requests()), d)
+	}
+}
+
+// TestEndpointsAreCappedPerOrganisation: with 9 endpoints, five registrations at once
+// make exactly one more; the others get a field error on the address. Another
+// organisation is not affected.
+func TestEndpointsAreCappedPerOrganisation(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	for i := range webhook.MaxEndpoints - 1 {
+		w.endpoint(t, w.orgA, fmt.Sprintf("https://case-system.example.org/hook/%d", i))
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 5)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _, errs[i] = w.svc.Create(ctx, w.orgA, 0, webhook.EndpointInput{URL: fmt.Sprintf("https://case-system.example.org/more/%d", i),
+				EventTypes: []string{string(webhook.PlacementAwarded)}})
+		}()
+	}
+	wg.Wait()
+	made := 0
+	for _, err := range errs {
+		var fe kernel.FieldErrors
+		switch {
+		case err == nil:
+			made++
+		case errors.As(err, &fe) && fe.Has("url") && strings.Contains(fe.Error(), "10 endpoints"):
+		default:
+			t.Fatalf("Create: %v, want a field error on url", err)
+		}
+	}
+	all, err := w.svc.Endpoints(ctx, w.orgA)
+	must(t, err)
+	if made != 1 || len(all) != webhook.MaxEndpoints {
+		t.Fatalf("made %d, organisation has %d endpoints; want 1 and %d", made, len(all), webhook.MaxEndpoints)
+	}
+	w.endpoint(t, w.orgB, "https://case-system.example.org/b")
+}
+
+// TestAuditKeepsNoQueryOfTheAddress: registering and changing an endpoint whose address
+// carries a token in its query audits the scheme, host and path only.
+func TestAuditKeepsNoQueryOfTheAddress(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	e, _ := w.endpoint(t, w.orgA, "https://case-system.example.org/hook?token=s3cret-one")
+	_, err := w.svc.Update(ctx, w.orgA, e.ID, webhook.EndpointInput{URL: "https://case-system.example.org:8443/hook/v2?token=s3cret-two",
+		EventTypes: []string{string(webhook.PlacementAwarded)}})
+	must(t, err)
+	var urls []string
+	must(t, w.db.Gorm.Raw("SELECT detail->>'url' FROM audit_log WHERE action IN ('webhook.create', 'webhook.update') ORDER BY id").Scan(&urls).Error)
+	want := []string{"https://case-system.example.org/hook", "https://case-system.example.org:8443/hook/v2"}
+	if !slices.Equal(urls, want) {
+		t.Fatalf("audited %q, want %q", urls, want)
+	}
+	var leaks int
+	must(t, w.db.Gorm.Raw("SELECT count(*) FROM audit_log WHERE detail::text LIKE '%s3cret%'").Scan(&leaks).Error)
+	if leaks != 0 {
+		t.Fatalf("%d audit rows hold the token", leaks)
+	}
+}

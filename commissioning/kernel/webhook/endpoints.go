@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -188,19 +190,45 @@ func (s *Service) Create(ctx context.Context, org, by int64, in EndpointInput) (
 	var secret string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Omit("FailingSince", "CreatedAt", "UpdatedAt").Create(&e).Error; err != nil {
-			return err
+			return capped(err)
 		}
 		var err error
 		if secret, err = s.addSecret(tx, e.ID); err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "webhook.create", "webhook_endpoint", fmt.Sprint(e.ID), map[string]any{"url": e.URL, "event_types": []string(e.EventTypes)})
+		return audit.New(tx).Record(ctx, "webhook.create", "webhook_endpoint", fmt.Sprint(e.ID), map[string]any{"url": auditURL(e.URL), "event_types": []string(e.EventTypes)})
 	})
 	if err != nil {
 		return Endpoint{}, "", err
 	}
 	e, err = s.Endpoint(ctx, org, e.ID)
 	return e, secret, err
+}
+
+// MaxEndpoints is how many endpoints an organisation may register (the database's
+// trigger webhook_endpoints_cap enforces it).
+const MaxEndpoints = 10
+
+// msgTooManyEndpoints is the field error when an organisation has MaxEndpoints already.
+const msgTooManyEndpoints = "Your organisation has 10 endpoints already, the most Hearth allows: change one of them instead of adding another"
+
+// capped turns the database's refusal of an eleventh endpoint into a field error.
+func capped(err error) error {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) && pg.ConstraintName == "webhook_endpoints_per_organisation" {
+		return kernel.Invalid("url", msgTooManyEndpoints)
+	}
+	return err
+}
+
+// auditURL is the part of an endpoint's address the audit log keeps: scheme, host and
+// path, never the query (which may carry a token) or a user name and password.
+func auditURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
 }
 
 // newSecret returns "whsec_" and 32 random bytes in URL-safe base64.
@@ -276,7 +304,7 @@ func (s *Service) Update(ctx context.Context, org, id int64, in EndpointInput) (
 			"event_types": in.types(), "updated_at": s.Now()}).Error; err != nil {
 			return err
 		}
-		return audit.New(tx).Record(ctx, "webhook.update", "webhook_endpoint", fmt.Sprint(id), map[string]any{"url": strings.TrimSpace(in.URL), "event_types": in.EventTypes})
+		return audit.New(tx).Record(ctx, "webhook.update", "webhook_endpoint", fmt.Sprint(id), map[string]any{"url": auditURL(in.URL), "event_types": in.EventTypes})
 	})
 	if err != nil {
 		return Endpoint{}, err

@@ -82,27 +82,38 @@ func TestCheckURL(t *testing.T) {
 		{"https://case-system.example.org/hearth", false, true},
 		{"https://case-system.example.org:8443/hooks?council=mcr", false, true},
 		{"https://8.8.8.8/hook", false, true},
-		{"http://case-system.example.org/hearth", false, false},    // not https
-		{"http://case-system.example.org/hearth", true, false},     // http only to loopback, even in development
-		{"http://127.0.0.1:9999/hook", false, false},               // loopback refused in production
-		{"http://127.0.0.1:9999/hook", true, true},                 // allowed in development
-		{"http://localhost:9999/hook", true, true},                 // allowed in development
-		{"http://[::1]:9999/hook", true, true},                     // allowed in development
-		{"https://localhost/hook", false, false},                   //
-		{"https://10.1.2.3/hook", false, false},                    // private
-		{"https://10.1.2.3/hook", true, false},                     // private, even in development
-		{"https://172.16.0.1/hook", false, false},                  // private
-		{"https://192.168.1.1/hook", false, false},                 // private
-		{"https://169.254.169.254/latest/meta-data", false, false}, // link-local: cloud metadata
-		{"https://100.64.0.1/hook", false, false},                  // carrier-grade NAT
-		{"https://0.0.0.0/hook", false, false},                     // unspecified
-		{"https://[fd00::1]/hook", false, false},                   // unique local
-		{"https://[fe80::1]/hook", false, false},                   // link-local
-		{"https://[::ffff:10.0.0.1]/hook", false, false},           // IPv4-mapped private
-		{"https://[64:ff9b::a00:1]/hook", false, false},            // NAT64 of 10.0.0.1
-		{"https://printer.local/hook", false, false},               // mDNS
-		{"https://metadata.google.internal/hook", false, false},    // internal name
-		{"https://intranet/hook", false, false},                    // single-label name
+		{"http://case-system.example.org/hearth", false, false},               // not https
+		{"http://case-system.example.org/hearth", true, false},                // http only to loopback, even in development
+		{"http://127.0.0.1:9999/hook", false, false},                          // loopback refused in production
+		{"http://127.0.0.1:9999/hook", true, true},                            // allowed in development
+		{"http://localhost:9999/hook", true, true},                            // allowed in development
+		{"http://[::1]:9999/hook", true, true},                                // allowed in development
+		{"https://localhost/hook", false, false},                              //
+		{"https://10.1.2.3/hook", false, false},                               // private
+		{"https://10.1.2.3/hook", true, false},                                // private, even in development
+		{"https://172.16.0.1/hook", false, false},                             // private
+		{"https://192.168.1.1/hook", false, false},                            // private
+		{"https://169.254.169.254/latest/meta-data", false, false},            // link-local: cloud metadata
+		{"https://100.64.0.1/hook", false, false},                             // carrier-grade NAT
+		{"https://0.0.0.0/hook", false, false},                                // unspecified
+		{"https://[fd00::1]/hook", false, false},                              // unique local
+		{"https://[fe80::1]/hook", false, false},                              // link-local
+		{"https://[::ffff:10.0.0.1]/hook", false, false},                      // IPv4-mapped private
+		{"https://[64:ff9b::a00:1]/hook", false, false},                       // NAT64 of 10.0.0.1
+		{"https://[64:ff9b:1::a00:1]/hook", false, false},                     // local-use NAT64 of 10.0.0.1
+		{"https://[::a00:1]/hook", false, false},                              // IPv4-compatible 10.0.0.1
+		{"https://[::7f00:1]/hook", false, false},                             // IPv4-compatible 127.0.0.1
+		{"https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook", false, false}, // Teredo
+		{"https://[fec0::1]/hook", false, false},                              // site-local
+		{"https://[2606:4700::1111]/hook", false, true},                       // public IPv6
+		{"https://case-system.example.org:443/hook", false, true},             // https's port, spelt out
+		{"https://case-system.example.org:8080/hook", false, false},           // other ports refused in production
+		{"https://case-system.example.org:22/hook", false, false},             //
+		{"https://8.8.8.8:6379/hook", false, false},                           //
+		{"https://case-system.example.org:8080/hook", true, true},             // any port in development
+		{"https://printer.local/hook", false, false},                          // mDNS
+		{"https://metadata.google.internal/hook", false, false},               // internal name
+		{"https://intranet/hook", false, false},                               // single-label name
 		{"https://user:pass@case-system.example.org/", false, false},
 		{"https://case-system.example.org/#frag", false, false},
 		{"ftp://case-system.example.org/", false, false},
