@@ -90,22 +90,20 @@ type ProviderPrice struct {
 	Spread kernel.Pence
 }
 
-// CouncilPrice is what one council paid: its awards counted, and the minimum, median
-// and maximum weekly fee, withheld (zero) when Awards is suppressed (a single child's
-// fee must not be read off a small group).
+// CouncilPrice is what one council paid: its awards counted and their median weekly
+// fee, withheld (zero) when Awards is suppressed. The lowest and highest fee are not
+// given: each is one child's actual fee at a named council.
 type CouncilPrice struct {
-	Council          string
-	Awards           Count
-	Min, Median, Max kernel.Pence
+	Council string
+	Awards  Count
+	Median  kernel.Pence
 }
 
 // priceGroup is a row of intel_provider_prices with its names: one provider's awards on
 // a lot and tier by one council, counted whole.
 type priceGroup struct {
 	Provider, Lot, Tier, Council string
-	Awards                       int64
-	MinPence, MedianPence        int64
-	MaxPence                     int64
+	Awards, MedianPence          int64
 }
 
 // marketGroup is a row of intel_market.
@@ -176,7 +174,7 @@ func (s *Service) ProviderPrices(ctx context.Context, scope Scope) (ProviderPric
 
 func (s *Service) providerPrices(ctx context.Context, scope Scope) ([]ProviderPrice, error) {
 	var groups []priceGroup
-	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, min_pence, median_pence, max_pence
+	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, median_pence
 		FROM intel_provider_prices WHERE consortium_id = ?`, scope.Consortium).Scan(&groups).Error
 	return priceSpreads(groups), err
 }
@@ -508,7 +506,7 @@ func priceSpreads(rows []priceGroup) []ProviderPrice {
 		for _, g := range councils {
 			cp := CouncilPrice{Council: g.Council, Awards: Suppressed(g.Awards)}
 			if !cp.Awards.Suppressed {
-				cp.Min, cp.Median, cp.Max = kernel.Pence(g.MinPence), kernel.Pence(g.MedianPence), kernel.Pence(g.MaxPence)
+				cp.Median = kernel.Pence(g.MedianPence)
 				if shown == 0 || cp.Median < lo {
 					lo = cp.Median
 				}

@@ -13,20 +13,20 @@ import (
 // five awards shows no prices and takes no part in the spread; a group only one council
 // bought is left out.
 func TestPriceSpreads(t *testing.T) {
-	g := func(provider, council string, awards, lo, med, hi int64) priceGroup {
-		return priceGroup{Provider: provider, Lot: "Residential", Tier: "standard", Council: council, Awards: awards, MinPence: lo, MedianPence: med, MaxPence: hi}
+	g := func(provider, council string, awards, med int64) priceGroup {
+		return priceGroup{Provider: provider, Lot: "Residential", Tier: "standard", Council: council, Awards: awards, MedianPence: med}
 	}
 	rows := []priceGroup{
-		g("Oak", "Wigan", 6, 500000, 525000, 560000),
-		g("Oak", "Bolton", 5, 400000, 420000, 440000),
-		g("Oak", "Salford", 1, 900000, 900000, 900000), // one award: suppressed
-		g("Elm", "Bolton", 5, 300000, 300000, 300000),  // Elm: one council only
+		g("Oak", "Wigan", 6, 525000),
+		g("Oak", "Bolton", 5, 420000),
+		g("Oak", "Salford", 1, 900000), // one award: suppressed
+		g("Elm", "Bolton", 5, 300000),  // Elm: one council only
 	}
 	// Spread: Wigan's median 525,000 less Bolton's 420,000.
 	want := []ProviderPrice{{Provider: "Oak", Lot: "Residential", Tier: "standard", Spread: 105000, Councils: []CouncilPrice{
-		{Council: "Bolton", Awards: Count{N: 5}, Min: 400000, Median: 420000, Max: 440000},
+		{Council: "Bolton", Awards: Count{N: 5}, Median: 420000},
 		{Council: "Salford", Awards: Count{Suppressed: true}},
-		{Council: "Wigan", Awards: Count{N: 6}, Min: 500000, Median: 525000, Max: 560000},
+		{Council: "Wigan", Awards: Count{N: 6}, Median: 525000},
 	}}}
 	if got := priceSpreads(rows); !reflect.DeepEqual(got, want) {
 		t.Errorf("priceSpreads = %+v\nwant %+v", got, want)
