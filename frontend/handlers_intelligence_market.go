@@ -260,16 +260,16 @@ type marketTable struct {
 // marketTables are the view's CSVs, the page's tables: prices first (the default).
 var marketTables = []marketTable{
 	{Name: "prices", Label: "the same provider's price across councils",
-		head: []string{"provider", "lot", "tier", "council", "awards", "min_weekly_fee", "median_weekly_fee", "max_weekly_fee", "spread"},
+		head: []string{"provider", "lot", "tier", "council", "awards", "median_weekly_fee", "spread"},
 		rows: func(m intelligence.Market) [][]string {
 			var out [][]string
 			for _, r := range m.Prices {
 				for _, cp := range r.Councils {
-					lo, med, hi := "", "", ""
+					med := ""
 					if !cp.Awards.Suppressed {
-						lo, med, hi = csvPounds(cp.Min), csvPounds(cp.Median), csvPounds(cp.Max)
+						med = csvPounds(cp.Median)
 					}
-					out = append(out, []string{r.Provider, r.Lot, r.Tier, cp.Council, csvCount(cp.Awards), lo, med, hi, csvPounds(r.Spread)})
+					out = append(out, []string{r.Provider, r.Lot, r.Tier, cp.Council, csvCount(cp.Awards), med, csvPounds(r.Spread)})
 				}
 			}
 			return out
@@ -441,7 +441,7 @@ func (s *Server) apiMarket(c echo.Context) error {
 		for _, cp := range r.Councils {
 			a := apitypes.CouncilPrice{Council: cp.Council, Awards: toAPICount(cp.Awards)}
 			if !cp.Awards.Suppressed {
-				a.MinWeeklyFeePence, a.MedianWeeklyFeePence, a.MaxWeeklyFeePence = pence(cp.Min), pence(cp.Median), pence(cp.Max)
+				a.MedianWeeklyFeePence = pence(cp.Median)
 			}
 			p.Councils = append(p.Councils, a)
 		}

@@ -17,8 +17,8 @@ func TestMarketPage(t *testing.T) {
 	h := newHarness(t)
 	h.awardInto(t, "MCR-MKT-1", "SC981001", "SK4 1AA")
 	heads := map[string]string{
-		"":           "provider,lot,tier,council,awards,min_weekly_fee,median_weekly_fee,max_weekly_fee,spread",
-		"prices":     "provider,lot,tier,council,awards,min_weekly_fee,median_weekly_fee,max_weekly_fee,spread",
+		"":           "provider,lot,tier,council,awards,median_weekly_fee,spread",
+		"prices":     "provider,lot,tier,council,awards,median_weekly_fee,spread",
 		"tiers":      "scope,lot,tier,ceiling,awards,median_weekly_fee,awards_over_ceiling,placements,spend,at_ceiling,savings",
 		"lot-months": "scope,month,lot,placements,spend,at_ceiling,savings,awards,median_weekly_fee,awards_10000_or_more,share_10000_or_more",
 		"months":     "scope,month,placements,spend,at_ceiling,savings,levy_income",

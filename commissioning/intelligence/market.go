@@ -59,8 +59,6 @@ type MarketRow struct {
 	HighShare   float64
 	Ceiling     kernel.Pence // the lot and tier's weekly ceiling (tier rows)
 	Levy        kernel.Pence // levy income (month rows)
-
-	placements int64 // Placements, whole, for SuppressGroup
 }
 
 // HighFeePlacement is one of a council's own placements at £10,000 a week or more, as
@@ -92,22 +90,20 @@ type ProviderPrice struct {
 	Spread kernel.Pence
 }
 
-// CouncilPrice is what one council paid: its awards counted, and the minimum, median
-// and maximum weekly fee, withheld (zero) when Awards is suppressed (a single child's
-// fee must not be read off a small group).
+// CouncilPrice is what one council paid: its awards counted and their median weekly
+// fee, withheld (zero) when Awards is suppressed. The lowest and highest fee are not
+// given: each is one child's actual fee at a named council.
 type CouncilPrice struct {
-	Council          string
-	Awards           Count
-	Min, Median, Max kernel.Pence
+	Council string
+	Awards  Count
+	Median  kernel.Pence
 }
 
 // priceGroup is a row of intel_provider_prices with its names: one provider's awards on
 // a lot and tier by one council, counted whole.
 type priceGroup struct {
 	Provider, Lot, Tier, Council string
-	Awards                       int64
-	MinPence, MedianPence        int64
-	MaxPence                     int64
+	Awards, MedianPence          int64
 }
 
 // marketGroup is a row of intel_market.
@@ -178,7 +174,7 @@ func (s *Service) ProviderPrices(ctx context.Context, scope Scope) (ProviderPric
 
 func (s *Service) providerPrices(ctx context.Context, scope Scope) ([]ProviderPrice, error) {
 	var groups []priceGroup
-	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, min_pence, median_pence, max_pence
+	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, median_pence
 		FROM intel_provider_prices WHERE consortium_id = ?`, scope.Consortium).Scan(&groups).Error
 	return priceSpreads(groups), err
 }
@@ -329,15 +325,20 @@ FROM money m FULL JOIN (SELECT *, '' AS lot, '' AS tier FROM levy) v ON v.consor
 	AND coalesce(m.lot, '') = v.lot AND coalesce(m.tier, '') = v.tier AND coalesce(v.month, '-infinity') = coalesce(m.month, '-infinity')`
 
 // marketRows turns the summary's groups (the council's first, as read) into the view's
-// rows, suppressing small counts and withholding the money they would show. Each table
-// that a total could be read against has its cells suppressed together (SuppressGroup):
-// the lots' placements in a month (the month's total is shown), the months' (the
-// window's savings add them up) and the tiers' (so do the lots and tiers).
+// rows, suppressing small counts and withholding the money and medians they would show.
+// Every count (placements, awards, awards above the ceiling, £10,000 awards) is
+// suppressed against every total it adds up to (suppressLinked): a month's lots add up
+// to the month; a lot's months add up to its tiers over the window; the months add up to
+// the tiers. In a council's scope the other councils' figures (the consortium's less the
+// council's) are suppressed the same way, and a consortium cell whose other councils'
+// count is hidden is hidden with it, so that it cannot be read off against the council's.
 func marketRows(groups []marketGroup) (tiers, lotMonths, months []MarketRow) {
+	var rows []MarketRow
+	var raw [][4]int64 // placements, awards, over the ceiling, £10,000, by row
 	for _, g := range groups {
-		r := MarketRow{Who: "consortium", Lot: g.Lot, Tier: g.Tier, Placements: Suppressed(g.Placements), placements: g.Placements,
+		r := MarketRow{Who: "consortium", Lot: g.Lot, Tier: g.Tier,
 			Spend: kernel.Pence(g.SpendPence), AtCeiling: kernel.Pence(g.CeilingSpendPence), Savings: kernel.Pence(g.CeilingSpendPence - g.SpendPence),
-			Awards: Suppressed(g.Awards), OverCeiling: Suppressed(g.AwardsOverCeiling), High: Suppressed(g.Awards10k), Levy: kernel.Pence(g.LevyPence)}
+			Levy: kernel.Pence(g.LevyPence)}
 		if g.CouncilID != 0 {
 			r.Who = "council"
 		}
@@ -347,64 +348,140 @@ func marketRows(groups []marketGroup) (tiers, lotMonths, months []MarketRow) {
 		if g.CeilingPence != nil {
 			r.Ceiling = kernel.Pence(*g.CeilingPence)
 		}
-		if !r.Awards.Suppressed && g.FeeMedianPence != nil {
+		if g.FeeMedianPence != nil {
 			r.MedianFee = kernel.Pence(*g.FeeMedianPence)
 		}
-		if !r.Awards.Suppressed && !r.High.Suppressed && g.Awards > 0 {
-			r.HighShare = 100 * float64(g.Awards10k) / float64(g.Awards)
+		rows = append(rows, r)
+		raw = append(raw, [4]int64{g.Placements, g.Awards, g.AwardsOverCeiling, g.Awards10k})
+	}
+	cells, links := marketCells(rows)
+	var counts [4][]Count
+	for k := range counts {
+		ns := make([]int64, len(cells))
+		for i, c := range cells {
+			if c.row >= 0 {
+				ns[i] = raw[c.row][k]
+			} else if ns[i] = raw[c.cons][k]; c.council >= 0 {
+				ns[i] -= raw[c.council][k]
+			}
+		}
+		counts[k] = suppressLinked(ns, links)
+	}
+	for i := range rows {
+		r := &rows[i]
+		r.Placements, r.Awards, r.OverCeiling, r.High = counts[0][i], counts[1][i], counts[2][i], counts[3][i]
+		if r.Placements.Suppressed {
+			r.Spend, r.AtCeiling, r.Savings, r.SpendWithheld = 0, 0, 0, true
+		}
+		if r.Awards.Suppressed {
+			r.MedianFee = 0
+		}
+		if !r.Awards.Suppressed && !r.High.Suppressed && raw[i][1] > 0 {
+			r.HighShare = 100 * float64(raw[i][3]) / float64(raw[i][1])
 		}
 		switch {
-		case g.Month == nil:
-			tiers = append(tiers, r)
-		case g.Lot != "":
-			lotMonths = append(lotMonths, r)
+		case r.Month.IsZero():
+			tiers = append(tiers, *r)
+		case r.Lot != "":
+			lotMonths = append(lotMonths, *r)
 		default:
-			months = append(months, r)
+			months = append(months, *r)
 		}
-	}
-	// The tiers' cells add up to the window's savings, so do the months'.
-	for _, rows := range [][]MarketRow{tiers, months} {
-		for _, who := range groupBy(rows, func(r MarketRow) string { return r.Who }) {
-			withhold(rows, who)
-		}
-	}
-	for _, cells := range groupBy(lotMonths, func(r MarketRow) string { return r.Who + r.Month.String() }) {
-		withhold(lotMonths, cells)
 	}
 	return tiers, lotMonths, months
 }
 
-// groupBy is the indexes of rows by key, keys in order of first appearance.
-func groupBy(rows []MarketRow, key func(MarketRow) string) [][]int {
-	at := map[string]int{}
-	var out [][]int
+// marketCell is a count suppressed in the market view: one row's (row its index), or
+// the other councils' beside a consortium row (row -1: rows[cons] less rows[council],
+// council -1 where the council has no such row).
+type marketCell struct{ row, cons, council int }
+
+// marketCells is the cells of rows (the first len(rows), in order) and, where a council
+// has rows, the other councils' behind each consortium row; and the groups of cells
+// that add up (each suppressed as SuppressGroup does) or must be hidden together.
+func marketCells(rows []MarketRow) ([]marketCell, [][]int) {
+	cells := make([]marketCell, len(rows))
+	councilAt := map[string]int{}
 	for i, r := range rows {
-		k := key(r)
-		j, ok := at[k]
-		if !ok {
-			j = len(out)
-			at[k] = j
-			out = append(out, nil)
+		cells[i] = marketCell{row: i, cons: -1, council: -1}
+		if r.Who == "council" {
+			councilAt[marketKey(r)] = i
 		}
-		out[j] = append(out[j], i)
 	}
-	return out
+	who := map[int]string{} // cell: whose table it is in
+	for i, r := range rows {
+		who[i] = r.Who
+	}
+	var links [][]int
+	if len(councilAt) > 0 {
+		for i, r := range rows {
+			if r.Who != "consortium" {
+				continue
+			}
+			c, ok := councilAt[marketKey(r)]
+			if !ok {
+				c = -1
+			}
+			cells = append(cells, marketCell{row: -1, cons: i, council: c})
+			who[len(cells)-1] = "others"
+			links = append(links, []int{i, len(cells) - 1})
+		}
+	}
+	add := map[string][]int{}
+	var keys []string
+	for i, c := range cells {
+		r := rows[max(c.row, c.cons)]
+		var ks []string
+		switch {
+		case r.Month.IsZero():
+			ks = []string{"lot " + r.Lot, "window"}
+		case r.Lot != "":
+			ks = []string{"month " + r.Month.String(), "lot " + r.Lot}
+		default:
+			ks = []string{"month " + r.Month.String(), "window"}
+		}
+		for _, k := range ks {
+			k = who[i] + " " + k
+			if _, ok := add[k]; !ok {
+				keys = append(keys, k)
+			}
+			add[k] = append(add[k], i)
+		}
+	}
+	for _, k := range keys {
+		links = append(links, add[k])
+	}
+	return cells, links
 }
 
-// withhold suppresses the placements of rows[cells] together (SuppressGroup) and
-// withholds the money of those suppressed.
-func withhold(rows []MarketRow, cells []int) {
-	ns := make([]int64, len(cells))
-	for j, i := range cells {
-		ns[j] = rows[i].placements
+// marketKey is a row's lot, tier and month, which a council's row shares with the
+// consortium's.
+func marketKey(r MarketRow) string { return r.Lot + "\x00" + r.Tier + "\x00" + r.Month.String() }
+
+// suppressLinked is ns suppressed (Suppressed), then, until nothing changes, each group
+// of cells that adds up to a total shown with exactly one hidden has the next hidden too
+// (hideNext): secondary suppression across overlapping groups.
+func suppressLinked(ns []int64, groups [][]int) []Count {
+	out := make([]Count, len(ns))
+	for i, n := range ns {
+		out[i] = Suppressed(n)
 	}
-	for j, c := range SuppressGroup(ns...) {
-		r := &rows[cells[j]]
-		r.Placements = c
-		if c.Suppressed {
-			r.Spend, r.AtCeiling, r.Savings, r.SpendWithheld = 0, 0, 0, true
+	for changed := true; changed; {
+		changed = false
+		for _, g := range groups {
+			gn, gc := make([]int64, len(g)), make([]Count, len(g))
+			for j, i := range g {
+				gn[j], gc[j] = ns[i], out[i]
+			}
+			if hideNext(gn, gc) {
+				for j, i := range g {
+					out[i] = gc[j]
+				}
+				changed = true
+			}
 		}
 	}
+	return out
 }
 
 // priceSpreads takes each provider's, lot's and tier's council groups (whole counts),
@@ -429,7 +506,7 @@ func priceSpreads(rows []priceGroup) []ProviderPrice {
 		for _, g := range councils {
 			cp := CouncilPrice{Council: g.Council, Awards: Suppressed(g.Awards)}
 			if !cp.Awards.Suppressed {
-				cp.Min, cp.Median, cp.Max = kernel.Pence(g.MinPence), kernel.Pence(g.MedianPence), kernel.Pence(g.MaxPence)
+				cp.Median = kernel.Pence(g.MedianPence)
 				if shown == 0 || cp.Median < lo {
 					lo = cp.Median
 				}

@@ -2897,14 +2897,8 @@ type CouncilPrice struct {
 	Awards  SuppressedCount `json:"awards"`
 	Council string          `json:"council"`
 
-	// MaxWeeklyFeePence absent when awards is suppressed
-	MaxWeeklyFeePence *int64 `json:"max_weekly_fee_pence,omitempty"`
-
-	// MedianWeeklyFeePence absent when awards is suppressed
+	// MedianWeeklyFeePence absent when awards is suppressed (no lowest or highest fee is given: each is one child's fee)
 	MedianWeeklyFeePence *int64 `json:"median_weekly_fee_pence,omitempty"`
-
-	// MinWeeklyFeePence absent when awards is suppressed
-	MinWeeklyFeePence *int64 `json:"min_weekly_fee_pence,omitempty"`
 }
 
 // Decision defines model for Decision.
