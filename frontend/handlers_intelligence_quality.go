@@ -31,17 +31,30 @@ func init() {
 // qualityTop is how many providers (or homes) the page's chart draws; its table lists all.
 const qualityTop = 12
 
-// qualityInput is the view's choice of period (whole months, like 2026-01) and, on the
-// page, of one provider whose homes it lists. Empty months: the default period.
+// qualityInput is the view's choice of period (whole months, like 2026-01; one of the
+// periods the view offers) and, on the page, of one provider whose homes it lists. Empty
+// months: the default period. The page's one list of periods sends both months as
+// Period ("2025-04:2026-03").
 type qualityInput struct {
 	From     string `form:"from" json:"from" validate:"omitempty,datetime=2006-01" msg:"*=Choose the first month from the list"`
 	To       string `form:"to" json:"to" validate:"omitempty,datetime=2006-01" msg:"*=Choose the last month from the list"`
+	Period   string `form:"period" json:"-" validate:"omitempty,len=15" msg:"*=Choose a period from the list"`
 	Provider int64  `form:"provider" json:"-" validate:"min=0" msg:"*=Choose a provider from the table"`
 }
 
 // Rules: a period is both months or neither, and ends on or after its start.
 func (in *qualityInput) Rules(time.Time) kernel.FieldErrors {
 	var fe kernel.FieldErrors
+	if in.Period != "" {
+		from, to, ok := strings.Cut(in.Period, ":")
+		_, errFrom := time.Parse("2006-01", from)
+		_, errTo := time.Parse("2006-01", to)
+		if !ok || errFrom != nil || errTo != nil {
+			fe.Add("period", "Choose a period from the list")
+			return fe
+		}
+		in.From, in.To = from, to
+	}
 	switch {
 	case (in.From == "") != (in.To == ""):
 		fe.Add("from", "Choose both the first and the last month, or neither for the last 12 months")
@@ -80,10 +93,19 @@ func (s *Server) qualityFor(c echo.Context) (intelligence.Quality, qualityInput,
 		if !errors.Is(err, intelligence.ErrBadPeriod) {
 			return q, in, form, nil, err
 		}
-		fe.AddCode("from", intelligence.ErrBadPeriod.Code, kernel.Message(intelligence.ErrBadPeriod.Code))
+		field := "from"
+		if in.Period != "" {
+			field = "period"
+		}
+		fe.AddCode(field, intelligence.ErrBadPeriod.Code, kernel.Message(intelligence.ErrBadPeriod.Code))
 	}
 	q, err := s.deps.Intelligence.Quality(ctx, scope, intelligence.QualityPeriod{})
 	return q, in, form, withFormIDs(fe, &in), err
+}
+
+// qualityPeriodValue is a period as the page's list of periods sends it.
+func qualityPeriodValue(p intelligence.QualityPeriod) string {
+	return p.From.Format("2006-01") + ":" + p.To.Format("2006-01")
 }
 
 // qualityPage is the provider quality view: the consortium's figures, a chart and
@@ -93,14 +115,32 @@ func (s *Server) qualityPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var months [][2]string
-	for m := q.First; !m.IsZero() && !m.After(q.Last); m = m.AddDate(0, 1, 0) {
-		months = append(months, [2]string{m.Format("2006-01"), m.Format("January 2006")})
+	// The page asks for its period in one list: an error on either month (from a link
+	// or a typed address) is shown beside it, once.
+	var onPage kernel.FieldErrors
+	for _, e := range fe {
+		if e.Field == "from" || e.Field == "to" {
+			e.Field, e.FormID = "period", "period"
+		}
+		onPage = onPage.Merge(kernel.FieldErrors{e})
 	}
-	if fe == nil && in.From == "" && !q.AsOf.IsZero() {
-		form["from"], form["to"] = q.Period.From.Format("2006-01"), q.Period.To.Format("2006-01")
+	if fe != nil {
+		fe = onPage
 	}
-	data := map[string]any{"Q": q, "Months": months, "Unplanned": unplannedReasons(),
+	var periods [][2]string
+	for i, p := range q.Periods {
+		label := p.From.Format("January 2006") + " to " + p.To.Format("January 2006")
+		if i == 0 {
+			label = "The last 12 months (" + label + ")"
+		} else {
+			label = fmt.Sprintf("Financial year %d to %d (%s)", p.From.Year(), p.To.Year(), label)
+		}
+		periods = append(periods, [2]string{qualityPeriodValue(p), label})
+	}
+	if fe == nil && !q.AsOf.IsZero() {
+		form["period"] = qualityPeriodValue(q.Period)
+	}
+	data := map[string]any{"Q": q, "Periods": periods, "Unplanned": unplannedReasons(),
 		"Query": template.URL("from=" + q.Period.From.Format("2006-01") + "&to=" + q.Period.To.Format("2006-01"))}
 	rows := make([]qualityBar, 0, len(q.Providers))
 	for _, p := range q.Providers {

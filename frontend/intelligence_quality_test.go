@@ -26,13 +26,16 @@ func TestQualityPage(t *testing.T) {
 	for i := range 5 {
 		h.awardInto(t, fmt.Sprintf("MCR-Q-%d", i), fmt.Sprintf("SC97100%d", i), "SK4 1AA")
 	}
-	h.clock.Advance(time.Hour) // the invitations are stamped by the database's clock
+	// The invitations are stamped by the database's clock; a month and more later, this
+	// month is within the default period (the 12 whole months before the month of now).
+	h.clock.Advance(40 * 24 * time.Hour)
 	must(t, h.deps.Intelligence.RefreshQuality(context.Background()))
 	if r := admin.get("/intelligence"); !strings.Contains(r.Body, `href="/intelligence/quality"`) {
 		t.Errorf("the index does not list the view")
 	}
-	month := h.clock.Now().In(london).Format("2006-01")
-	period := "?from=" + month + "&to=" + month
+	thisMonth := time.Date(h.clock.Now().In(london).Year(), h.clock.Now().In(london).Month(), 1, 0, 0, 0, 0, time.UTC)
+	month, first := thisMonth.AddDate(0, -1, 0).Format("2006-01"), thisMonth.AddDate(0, -12, 0).Format("2006-01")
+	period := "?from=" + first + "&to=" + month
 	r := admin.get("/intelligence/quality" + period)
 	if r.Status != http.StatusOK || !strings.Contains(r.Body, "Data as of") || !strings.Contains(r.Body, `data-testid="quality-providers"`) ||
 		!strings.Contains(r.Body, "0% (0 of 5)") || !strings.Contains(r.Body, "Allegation (section 47 enquiry) (DfE ALLEG)") {
@@ -45,10 +48,13 @@ func TestQualityPage(t *testing.T) {
 		t.Errorf("a provider's homes (each invited once: suppressed beside the provider's 5): %d %s", homes.Status, homes.Body)
 	}
 	for q, want := range map[string]string{
-		"?from=" + month:                 "Choose both the first and the last month",
-		"?from=2001-01&to=2001-02":       kernel.Message(intelligence.ErrBadPeriod.Code),
-		"?from=" + month + "&to=2001-02": "The last month must be the same as or after the first month",
-		"?from=January&to=" + month:      "Choose the first month from the list",
+		"?from=" + month:                  "Choose both the first and the last month",
+		"?from=2001-01&to=2001-02":        kernel.Message(intelligence.ErrBadPeriod.Code),
+		"?from=" + month + "&to=" + month: kernel.Message(intelligence.ErrBadPeriod.Code), // a run of months not offered
+		"?period=" + month + ":" + month:  kernel.Message(intelligence.ErrBadPeriod.Code),
+		"?period=last-year":               "Choose a period from the list",
+		"?from=" + month + "&to=2001-02":  "The last month must be the same as or after the first month",
+		"?from=January&to=" + month:       "Choose the first month from the list",
 	} {
 		r := admin.get("/intelligence/quality" + q)
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "govuk-error-message") || !strings.Contains(r.Body, want) {
@@ -67,7 +73,7 @@ func TestQualityPage(t *testing.T) {
 		t.Errorf("CSV: %s", csv.Body)
 	}
 	status, body := h.api(http.MethodGet, "/api/v1/intelligence/quality"+period, h.token("commissioner@manchester.test"), "")
-	if ps, _ := body["providers"].([]any); status != http.StatusOK || len(ps) != 1 || body["from"] != month {
+	if ps, _ := body["providers"].([]any); status != http.StatusOK || len(ps) != 1 || body["from"] != first || body["to"] != month {
 		t.Errorf("API: %d %v", status, body)
 	}
 	if status, _ := h.api(http.MethodGet, "/api/v1/intelligence/quality?from=2001-01&to=2001-01", h.token("commissioner@manchester.test"), ""); status != http.StatusUnprocessableEntity {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/gob"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,9 +30,8 @@ const qualityMonths = 36
 // qualityView names the view in intel_refreshes.
 const qualityView = "quality"
 
-// ErrBadPeriod is asked of the quality view for a period outside the summary's months or
-// ending before it starts.
-var ErrBadPeriod = kernel.NewError(kernel.ErrInvalid, "bad_period", "Choose a period within the months shown, ending on or after its first month")
+// ErrBadPeriod is asked of the quality view for a period it does not offer (QualityPeriods).
+var ErrBadPeriod = kernel.NewError(kernel.ErrInvalid, "bad_period", "Choose one of the periods offered: the last 12 months or a whole financial year")
 
 // QualityPeriod is the months a quality view sums: From's month to To's month, both
 // whole (first of the month, in England).
@@ -48,6 +48,9 @@ type Quality struct {
 	First  time.Time // the summary's first month (the earliest a period may start)
 	Last   time.Time // its last month (the one in progress at AsOf)
 	Period QualityPeriod
+	// Periods are the periods the view offers (QualityPeriods): the figures of two
+	// overlapping periods chosen at will would differ by a month's, or a few children's.
+	Periods []QualityPeriod
 	QualityFigures
 	Providers []ProviderQuality // by name
 }
@@ -117,6 +120,24 @@ func QualityPeriodFor(asOf time.Time) QualityPeriod {
 	return QualityPeriod{From: m.AddDate(0, -12, 0), To: m.AddDate(0, -1, 0)}
 }
 
+// QualityPeriods are the periods the quality view offers at a refresh at asOf whose
+// months begin at from: the default (the 12 whole months before asOf's) and each whole
+// financial year (April to March) within the summary, latest first. Only these are
+// offered, and each is worked out at the refresh: were any run of months allowed, two
+// periods a month apart would give that month's counts away, however small.
+func QualityPeriods(asOf, from time.Time) []QualityPeriod {
+	def := qualityDefault(asOf, from)
+	out := []QualityPeriod{def}
+	first := monthOf(from)
+	for y := def.To.Year(); y >= first.Year()-1; y-- {
+		p := QualityPeriod{From: time.Date(y, time.April, 1, 0, 0, 0, 0, time.UTC), To: time.Date(y+1, time.March, 1, 0, 0, 0, 0, time.UTC)}
+		if !p.From.Before(first) && !p.To.After(def.To) && p != def {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // monthOf is the first of t's month in England, as a date at midnight UTC.
 func monthOf(t time.Time) time.Time {
 	l := t.In(londonTZ)
@@ -135,6 +156,12 @@ var londonTZ = func() *time.Location {
 // last refresh). A council sees the consortium's figures: they are about providers, and
 // no child-level row is shown. Returns ErrBadPeriod for a period outside the summary.
 func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod) (Quality, error) {
+	return s.quality(ctx, scope, period, false)
+}
+
+// quality is Quality, and with anyRun, over any run of months within the summary too
+// (summed from its months: for the tests worked by hand on a fixture's months).
+func (s *Service) quality(ctx context.Context, scope Scope, period QualityPeriod, anyRun bool) (Quality, error) {
 	db := s.db.WithContext(ctx)
 	var out Quality
 	var at struct{ RefreshedAt, WindowFrom time.Time }
@@ -145,14 +172,16 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 		return out, nil
 	}
 	out.AsOf, out.First, out.Last = at.RefreshedAt, monthOf(at.WindowFrom), monthOf(at.RefreshedAt)
+	out.Periods = QualityPeriods(at.RefreshedAt, at.WindowFrom)
 	if period == (QualityPeriod{}) {
-		period = qualityDefault(at.RefreshedAt, at.WindowFrom)
+		period = out.Periods[0]
 	}
-	if period.From.Before(out.First) || period.To.After(out.Last) || period.To.Before(period.From) {
+	offered := slices.Contains(out.Periods, period)
+	if !offered && (!anyRun || period.From.Before(out.First) || period.To.After(out.Last) || period.To.Before(period.From)) {
 		return out, ErrBadPeriod
 	}
 	out.Period = period
-	raw, err := s.qualityRaw(db, scope.Consortium, period, period == qualityDefault(at.RefreshedAt, at.WindowFrom))
+	raw, err := s.qualityRaw(db, scope.Consortium, period, offered)
 	if err != nil {
 		return out, err
 	}
@@ -228,12 +257,12 @@ type qualityMedian struct {
 	Level              int // 0: a home's; 1: a provider's; 3: the consortium's
 }
 
-// qualityRaw is consortium's figures over period: for the default period, as the last
-// refresh kept them (intel_quality_default, gob-encoded: the quickest to read back);
-// otherwise summed from the months of intel_quality.
-func (s *Service) qualityRaw(db *gorm.DB, consortium int64, period QualityPeriod, isDefault bool) (qualityFigures, error) {
+// qualityRaw is consortium's figures over period: with stored, as the last refresh kept
+// them (intel_quality_default, gob-encoded: the quickest to read back; every offered
+// period is kept); otherwise summed from the months of intel_quality.
+func (s *Service) qualityRaw(db *gorm.DB, consortium int64, period QualityPeriod, stored bool) (qualityFigures, error) {
 	var out qualityFigures
-	if isDefault {
+	if stored {
 		var stored [][]byte
 		if err := db.Raw(`SELECT figures FROM intel_quality_default WHERE consortium_id = ? AND period_from = ? AND period_to = ?`,
 			consortium, period.From.Format(time.DateOnly), period.To.Format(time.DateOnly)).Scan(&stored).Error; err != nil {
@@ -429,19 +458,20 @@ func (s *Service) RefreshQuality(ctx context.Context) error {
 		if err := tx.Raw(`SELECT DISTINCT consortium_id FROM intel_quality`).Scan(&consortia).Error; err != nil {
 			return err
 		}
-		period := qualityDefault(now, fromInstant)
-		for _, c := range consortia {
-			f, err := s.qualityRaw(tx, c, period, false)
-			if err != nil {
-				return err
-			}
-			var enc bytes.Buffer
-			if err := gob.NewEncoder(&enc).Encode(f); err != nil {
-				return err
-			}
-			if err := tx.Exec(`INSERT INTO intel_quality_default (consortium_id, period_from, period_to, figures) VALUES (?, ?, ?, ?)`,
-				c, period.From.Format(time.DateOnly), period.To.Format(time.DateOnly), enc.Bytes()).Error; err != nil {
-				return err
+		for _, period := range QualityPeriods(now, fromInstant) {
+			for _, c := range consortia {
+				f, err := s.qualityRaw(tx, c, period, false)
+				if err != nil {
+					return err
+				}
+				var enc bytes.Buffer
+				if err := gob.NewEncoder(&enc).Encode(f); err != nil {
+					return err
+				}
+				if err := tx.Exec(`INSERT INTO intel_quality_default (consortium_id, period_from, period_to, figures) VALUES (?, ?, ?, ?)`,
+					c, period.From.Format(time.DateOnly), period.To.Format(time.DateOnly), enc.Bytes()).Error; err != nil {
+					return err
+				}
 			}
 		}
 		return tx.Exec(`INSERT INTO intel_refreshes (view, refreshed_at, window_from) VALUES (?, ?, ?)

@@ -1,7 +1,7 @@
 // Issue 15, provider quality beyond Ofsted, in a real browser: the consortium admin and
 // a commissioner read the providers' figures over the default period (the refresh task
 // runs when Hearth starts, so the page soon says when its data is from), open one
-// provider's homes and choose another period; each page passes axe and fits a phone.
+// provider's homes and choose a financial year; each page passes axe and fits a phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCOUNTS, expectAccessible, asUser, useHearth } from './harness.mjs';
@@ -44,10 +44,14 @@ test('the consortium admin reads provider quality and opens a provider', async (
 test('a commissioner reads provider quality over another period', async () => {
   await asUser(browser, hearth, commissioner, async (page) => {
     await visit(page);
-    const options = await page.getByLabel('First month').locator('option').allTextContents();
-    await page.getByLabel('First month').selectOption({ label: options[1] });
+    // The last 12 months first, then each whole financial year: choose the latest year.
+    const options = (await page.getByLabel('Period').locator('option').allTextContents()).filter((o) => o !== 'Choose…');
+    assert.match(options[0], /^The last 12 months/);
+    assert.ok(options.length > 1, 'the demo history gives at least one whole financial year');
+    await page.getByLabel('Period').selectOption({ label: options[1] });
     await page.getByRole('button', { name: 'Show this period' }).click();
-    assert.match(await page.getByTestId('period').textContent(), new RegExp('^' + options[1] + ' to '));
-    await expectAccessible(page, 'provider quality (commissioner, a longer period)');
+    const chosen = options[1].match(/\((.*)\)$/)[1];
+    assert.equal((await page.getByTestId('period').textContent()).trim(), chosen);
+    await expectAccessible(page, 'provider quality (commissioner, a financial year)');
   });
 });
