@@ -22,7 +22,9 @@ const DOMAINS = ["Children's experiences and progress", 'How well children are h
 test('a commissioner records a visit from the bid comparison and sees it there', async () => {
   await asUser(browser, hearth, commissioner, async (page) => {
     await nav(page, 'Requests');
-    await page.getByRole('link', { name: 'MCR-DEMO-0398' }).click();
+    // The demo's history fills the list: find the demo's closed request by its reference.
+    await page.goto('/requests?q=MCR-DEMO-0398');
+    await page.getByTestId('requests').getByRole('link', { name: 'MCR-DEMO-0398', exact: true }).click();
     const comparison = page.url();
     const brightwater = page.getByTestId('evaluation').getByRole('row').filter({ hasText: 'Brightwater House' });
     // Liverpool's visits to Marine Lodge (the demo's) show; Brightwater House has none.
