@@ -223,7 +223,13 @@ func TestPlacementLifecycle(t *testing.T) {
 	}
 
 	// A missing episode reaches both councils; the host sees it on the placement.
-	in, err := w.mk.ReportIncident(ctx, pl.p.ID, w.provider.ID, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-2 * time.Hour), Note: "Did not return from school"})
+	// It began two hours ago, or just after midnight when the test runs earlier in the
+	// day: never before the placement's first day (today).
+	began := time.Now().Add(-2 * time.Hour)
+	if began.Before(today) {
+		began = today.Add(time.Second)
+	}
+	in, err := w.mk.ReportIncident(ctx, pl.p.ID, w.provider.ID, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: began, Note: "Did not return from school"})
 	must(t, err)
 	if len(w.notices(t, pl.manchester.ID, "incident")) != 1 || len(w.notices(t, pl.salford.ID, "incident")) != 1 {
 		t.Fatal("both councils are told of the missing episode")
@@ -231,7 +237,7 @@ func TestPlacementLifecycle(t *testing.T) {
 	if _, err := w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, in.StartedAt.Add(-time.Minute)); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("an episode ending before it began: %v", err)
 	}
-	_, err = w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, time.Now().Add(-time.Hour))
+	_, err = w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, began.Add(time.Since(began)/2))
 	must(t, err)
 	hv, _ := w.mk.PlacementFor(ctx, pl.p.ID, pl.host())
 	if len(hv.Incidents) != 1 || hv.Incidents[0].EndedAt == nil {
