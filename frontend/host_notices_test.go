@@ -86,7 +86,7 @@ func TestHostNoticesReachMailboxWithoutUsers(t *testing.T) {
 	market := h.s.deps.Market // the server's, which emails
 	_, err := market.ConfirmStart(ctx, pid, provider, 0, kernel.DateOf(time.Now()))
 	must(t, err)
-	_, err = market.ReportIncident(ctx, pid, provider, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-time.Minute)})
+	_, err = market.ReportIncident(ctx, pid, provider, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: earlierToday(time.Minute)})
 	must(t, err)
 	_, err = market.EndPlacement(ctx, pid, marketplace.Viewer{OrgID: provider, Kind: kernel.KindProvider}, 0,
 		marketplace.Ending{EndedOn: kernel.DateOf(time.Now()), Reason: "planned_move"})

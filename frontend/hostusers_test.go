@@ -87,10 +87,20 @@ func (h *harness) hostWorld(t *testing.T) hosts {
 	staff, provider := h.users["staff@providerx.test"].ID, h.orgs["providerx"].ID
 	_, err = h.deps.Market.ConfirmStart(ctx, w.salford, provider, staff, kernel.DateOf(time.Now()))
 	must(t, err)
-	in, err := h.deps.Market.ReportIncident(ctx, w.salford, provider, staff, marketplace.IncidentReport{Kind: "missing", StartedAt: time.Now().Add(-2 * time.Hour), Note: "Left after tea"})
+	in, err := h.deps.Market.ReportIncident(ctx, w.salford, provider, staff, marketplace.IncidentReport{Kind: "missing", StartedAt: earlierToday(2 * time.Hour), Note: "Left after tea"})
 	must(t, err)
 	w.incident = in.ID
 	return w
+}
+
+// earlierToday is d before now, or just after midnight when the test runs earlier in the
+// day than that: a missing episode may not begin before the placement's first day (today).
+func earlierToday(d time.Duration) time.Time {
+	at, midnight := time.Now().Add(-d), time.Now().UTC().Truncate(24*time.Hour)
+	if at.Before(midnight) {
+		return midnight.Add(time.Second)
+	}
+	return at
 }
 
 // hostRoutes are every route a host-council user may use: the account pages everyone

@@ -123,7 +123,7 @@ func TestPlacementLifecycleInTheBrowser(t *testing.T) {
 		t.Fatalf("start: %d %s", r.Status, r.Body)
 	}
 	// A missing episode, with bad then good times.
-	began := now.Add(-3 * time.Hour)
+	began := earlierToday(3 * time.Hour).In(now.Location())
 	incident := url.Values{"kind": {"missing"}, "started_at-day": {fmt.Sprint(began.Day())}, "started_at-month": {fmt.Sprint(int(began.Month()))}, "started_at-year": {fmt.Sprint(began.Year())},
 		"started_at_time": {"25:99"}, "note": {"Did not come back from school"}}
 	if r := prov.post(page, page+"/incidents", incident); r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "Enter the time like 17:30") || !strings.Contains(r.Body, "Did not come back from school") {
@@ -203,13 +203,14 @@ func TestPlacementAPI(t *testing.T) {
 	if st, body := h.api("POST", path+"/start", provider, `{"started_on":"`+today+`"}`); st != 200 || body["status"] != "started" {
 		t.Fatalf("start: %d %v", st, body)
 	}
-	began := time.Now().Add(-2 * time.Hour).UTC().Format(time.RFC3339)
+	beganAt := earlierToday(2 * time.Hour)
+	began := beganAt.UTC().Format(time.RFC3339)
 	st, body := h.api("POST", path+"/incidents", provider, `{"kind":"absent","started_at":"`+began+`","note":"Late back"}`)
 	if st != 201 || len(body["incidents"].([]any)) != 1 {
 		t.Fatalf("incident: %d %v", st, body)
 	}
 	incident := body["incidents"].([]any)[0].(map[string]any)["id"]
-	if st, _ := h.api("POST", fmt.Sprintf("%s/incidents/%v/end", path, incident), provider, `{"ended_at":"`+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)+`"}`); st != 200 {
+	if st, _ := h.api("POST", fmt.Sprintf("%s/incidents/%v/end", path, incident), provider, `{"ended_at":"`+beganAt.Add(time.Since(beganAt)/2).UTC().Format(time.RFC3339)+`"}`); st != 200 {
 		t.Fatalf("incident end: %d", st)
 	}
 	from := time.Now().AddDate(0, 0, 30).Format(time.DateOnly)
