@@ -23,11 +23,12 @@ const webhookAttempts = webhook.MaxAttempts
 type Deliverer interface {
 	Deliver(ctx context.Context, id int64, final bool) error
 	PendingIDs(ctx context.Context, limit int) ([]int64, error)
+	GiveUp(ctx context.Context) (int64, error)
 }
 
 // DeliverWebhooks has the Queue send webhook deliveries through d: the job
-// EnqueueWebhook adds for each, and a sweep every sweep for waiting deliveries
-// without one. Call it before Start.
+// EnqueueWebhook adds for each, and a sweep every sweep that gives up on deliveries
+// pending too long and enqueues waiting ones without a job. Call it before Start.
 func (q *Queue) DeliverWebhooks(d Deliverer, sweep time.Duration) error {
 	q.mu.Lock()
 	q.hooks = d
@@ -56,6 +57,9 @@ func (q *Queue) sweepWebhooks(ctx context.Context) error {
 	q.mu.RUnlock()
 	if d == nil {
 		return nil
+	}
+	if _, err := d.GiveUp(ctx); err != nil {
+		return err
 	}
 	ids, err := d.PendingIDs(ctx, 1000)
 	if err != nil || len(ids) == 0 {

@@ -79,7 +79,8 @@ var ErrRetry = errors.New("webhook delivery failed; will retry")
 const msgInvalidStatus = "invalid HTTP status"
 
 // MaxAttempts is how often a delivery is tried (the queue's attempts), and MaxAge how
-// long after it was made: the sweep leaves a delivery past either alone.
+// long it may stay pending (since it was made, or sent again from the log): the sweep
+// marks a delivery pending for longer as failed.
 const (
 	MaxAttempts = 15
 	MaxAge      = 72 * time.Hour
@@ -373,7 +374,8 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 		case d.Pending():
 			return ErrDeliveryPending
 		}
-		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true, "claimed_until": nil}).Error; err != nil {
+		if err := tx.Model(&d).Updates(map[string]any{"status": DeliveryPending, "delivered_at": nil, "replay": true, "claimed_until": nil,
+			"pending_since": s.Now()}).Error; err != nil {
 			return err
 		}
 		if s.queue != nil {
@@ -386,11 +388,27 @@ func (s *Service) Replay(ctx context.Context, org, endpointID, deliveryID int64)
 }
 
 // PendingIDs are up to limit deliveries waiting to be sent, oldest first, for the
-// queue's sweep (a job lost, or none enqueued): not those tried MaxAttempts times
-// already or made longer than MaxAge ago.
+// queue's sweep (a job lost, or none enqueued): those pending for less than MaxAge and
+// not claimed by a worker.
 func (s *Service) PendingIDs(ctx context.Context, limit int) ([]int64, error) {
 	var ids []int64
-	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' AND attempts < ? AND created_at > ? AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
-		MaxAttempts, s.Now().Add(-MaxAge), s.Now(), limit).Scan(&ids).Error
+	err := s.db.WithContext(ctx).Raw("SELECT id FROM webhook_deliveries WHERE status = 'pending' AND pending_since > ? AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
+		s.Now().Add(-MaxAge), s.Now(), limit).Scan(&ids).Error
 	return ids, err
+}
+
+// msgGaveUp is the last error of a delivery the sweep gave up on.
+const msgGaveUp = "Gave up: not delivered within 72 hours"
+
+// GiveUp marks as failed every delivery pending for MaxAge or longer and not claimed
+// by a worker (its jobs are spent or lost), so the log shows it failed and it can be
+// sent again; it returns how many.
+func (s *Service) GiveUp(ctx context.Context) (int64, error) {
+	now := s.Now()
+	res := s.db.WithContext(ctx).Exec(`UPDATE webhook_deliveries SET status = 'failed', replay = false, last_error = ?
+		WHERE status = 'pending' AND pending_since <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`, msgGaveUp, now.Add(-MaxAge), now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("give up stale webhook deliveries: %w", res.Error)
+	}
+	return res.RowsAffected, nil
 }

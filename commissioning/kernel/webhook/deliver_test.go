@@ -503,22 +503,37 @@ func TestStatusOutsideHTTPsRangeIsAFailedAttempt(t *testing.T) {
 	}
 }
 
-// TestSweepSkipsDeliveriesPastTheirAttemptsOrAge: a pending delivery tried MaxAttempts
-// times, or made more than MaxAge ago, is not swept into the queue again.
-func TestSweepSkipsDeliveriesPastTheirAttemptsOrAge(t *testing.T) {
+// TestSweepGivesUpOnDeliveriesPendingTooLong: a delivery pending for MaxAge is not
+// swept into the queue again but marked failed (unless a worker holds it), so nothing
+// stays pending for ever; a replay of an old delivery is pending afresh and is swept.
+func TestSweepGivesUpOnDeliveriesPendingTooLong(t *testing.T) {
 	ctx := context.Background()
 	w := newWorld(t)
-	w.endpoint(t, w.orgA, "https://case-system.example.org/hook")
+	e, _ := w.endpoint(t, w.orgA, "https://case-system.example.org/hook")
 	var ids []int64
-	for range 3 {
+	for range 4 {
 		ids = append(ids, w.publish(t, webhook.PlacementAwarded, webhook.Recipient{OrgID: w.orgA, Data: 1})...)
 	}
-	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET attempts = ? WHERE id = ?", webhook.MaxAttempts, ids[1]).Error)
-	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET created_at = ? WHERE id = ?", w.clock.Now().Add(-webhook.MaxAge-time.Minute), ids[2]).Error)
+	old := w.clock.Now().Add(-webhook.MaxAge - time.Minute)
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET created_at = ?, pending_since = ? WHERE id IN ?", old, old, ids[1:]).Error)
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET claimed_until = ? WHERE id = ?", w.clock.Now().Add(time.Minute), ids[2]).Error)
+	must(t, w.db.Gorm.Exec("UPDATE webhook_deliveries SET status = 'failed', attempts = ? WHERE id = ?", webhook.MaxAttempts, ids[3]).Error)
+	must(t, w.svc.Replay(ctx, w.orgA, e.ID, ids[3]))
+
+	n, err := w.svc.GiveUp(ctx)
+	must(t, err)
 	got, err := w.svc.PendingIDs(ctx, 100)
 	must(t, err)
-	if !slices.Equal(got, ids[:1]) {
-		t.Fatalf("swept %v, want %v", got, ids[:1])
+	if n != 1 || !slices.Equal(got, []int64{ids[0], ids[3]}) {
+		t.Fatalf("gave up on %d, swept %v; want 1 and %v", n, got, []int64{ids[0], ids[3]})
+	}
+	for i, want := range []string{webhook.DeliveryPending, webhook.DeliveryFailed, webhook.DeliveryPending, webhook.DeliveryPending} {
+		if d := w.delivery(t, ids[i]); d.Status != want {
+			t.Errorf("delivery %d: %s, want %s", i, d.Status, want)
+		}
+	}
+	if d := w.delivery(t, ids[1]); d.LastError == "" {
+		t.Errorf("the given-up delivery says nothing: %+v", d)
 	}
 }
 
