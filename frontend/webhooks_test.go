@@ -215,17 +215,18 @@ func TestWebhookEndpointsAreCappedAtTen(t *testing.T) {
 // award, the start, a fee change, a missing episode and the return, the end — reaches
 // the placing council's endpoint as one signed event each, in order; the host council
 // (Salford) gets each except the fee change, without the child's profile or the
-// provider's note.
+// provider's note. The provider hears of the request closing with its own response,
+// never the count of others' bids.
 func TestEveryPlacementChangeIsPublished(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	mcr, host := newHookReceiver(t), newHookReceiver(t)
+	mcr, host, prov := newHookReceiver(t), newHookReceiver(t), newHookReceiver(t)
 	var salford commissioning.Organisation
 	must(t, h.deps.DB.Gorm.Where("ons_code = 'E08000006'").First(&salford).Error)
 	for _, r := range []struct {
 		org int64
 		rcv *hookReceiver
-	}{{h.orgs["manchester"].ID, mcr}, {salford.ID, host}} {
+	}{{h.orgs["manchester"].ID, mcr}, {salford.ID, host}, {h.orgs["providerx"].ID, prov}} {
 		_, s, err := h.deps.Webhooks.Create(ctx, r.org, 0, webhook.EndpointInput{URL: r.rcv.srv.URL, EventTypes: allEventTypes()})
 		must(t, err)
 		r.rcv.secret = s
@@ -255,6 +256,12 @@ func TestEveryPlacementChangeIsPublished(t *testing.T) {
 	want := []string{"request.closed", "placement.awarded", "placement.started", "placement.fee_changed", "missing_episode.reported", "missing_episode.returned", "placement.ended"}
 	if got := types(mcr); strings.Join(got, " ") != strings.Join(want, " ") || mcr.bad != 0 {
 		t.Fatalf("Manchester got %v (%d badly signed), want %v", got, mcr.bad, want)
+	}
+	if got := types(prov); strings.Join(got, " ") != strings.Join(want, " ") || prov.bad != 0 {
+		t.Fatalf("the provider got %v (%d badly signed), want %v", got, prov.bad, want)
+	}
+	if e := prov.got()[0]; !strings.Contains(string(e.Data), `"your_response":"bid"`) || strings.Contains(string(e.Data), `"bids"`) {
+		t.Errorf("the provider's request.closed: %s", e.Data)
 	}
 	wantHost := []string{"placement.awarded", "placement.started", "missing_episode.reported", "missing_episode.returned", "placement.ended"}
 	if got := types(host); strings.Join(got, " ") != strings.Join(wantHost, " ") {

@@ -148,8 +148,21 @@ type WebhookRequest struct {
 }
 
 // requestClosedData is request.closed, for the requesting council: its providers'
-// sealed bids are now open to compare. Invited providers are not told by webhook.
+// sealed bids are now open to compare.
 func requestClosedData(r WebhookRequest) any { return map[string]any{"request": r} }
+
+// WebhookInvitedRequest is a request that closed, as an invited provider sees it: its
+// own response, never how many others bid or declined.
+type WebhookInvitedRequest struct {
+	RequestID int64     `json:"request_id"`
+	ChildRef  string    `json:"child_ref"`
+	Status    string    `json:"status"`
+	Deadline  time.Time `json:"deadline"`
+	Response  string    `json:"your_response"` // bid, declined or none
+}
+
+// requestClosedInvitedData is request.closed, for an invited provider.
+func requestClosedInvitedData(r WebhookInvitedRequest) any { return map[string]any{"request": r} }
 
 // placementRecipients are the organisations told of a placement's events, each with
 // the access it has: the placing council, the provider, and the host council when
@@ -167,7 +180,8 @@ func (s *Service) publishPlacement(ctx context.Context, tx *gorm.DB, typ webhook
 	return s.hooks.Publish(ctx, tx, typ, s.Now(), placementRecipients(p, build)...)
 }
 
-// publishClosed tells each council of its requests just closed, in tx.
+// publishClosed tells each council of its requests just closed, and each provider
+// invited to them, in tx.
 func (s *Service) publishClosed(ctx context.Context, tx *gorm.DB, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
@@ -182,8 +196,25 @@ func (s *Service) publishClosed(ctx context.Context, tx *gorm.DB, ids []int64) e
         FROM placement_requests r WHERE r.id IN ?`, ids).Scan(&rows).Error; err != nil {
 		return err
 	}
+	var invited []struct {
+		WebhookInvitedRequest
+		ProviderID int64
+	}
+	if err := tx.WithContext(ctx).Raw(`SELECT r.id AS request_id, r.child_ref, r.status, r.deadline, i.provider_id,
+            CASE WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id AND b.status = 'active') THEN 'bid'
+                 WHEN EXISTS (SELECT 1 FROM declines d WHERE d.request_id = r.id AND d.provider_id = i.provider_id) THEN 'declined'
+                 ELSE 'none' END AS response
+        FROM placement_requests r JOIN request_invitations i ON i.request_id = r.id
+        WHERE r.id IN ? ORDER BY r.id, i.provider_id`, ids).Scan(&invited).Error; err != nil {
+		return err
+	}
+	byRequest := map[int64][]webhook.Recipient{}
+	for _, in := range invited {
+		byRequest[in.RequestID] = append(byRequest[in.RequestID], webhook.Recipient{OrgID: in.ProviderID, Data: requestClosedInvitedData(in.WebhookInvitedRequest)})
+	}
 	for _, r := range rows {
-		if err := s.hooks.Publish(ctx, tx, webhook.RequestClosed, s.Now(), webhook.Recipient{OrgID: r.CouncilID, Data: requestClosedData(r.WebhookRequest)}); err != nil {
+		rs := append([]webhook.Recipient{{OrgID: r.CouncilID, Data: requestClosedData(r.WebhookRequest)}}, byRequest[r.RequestID]...)
+		if err := s.hooks.Publish(ctx, tx, webhook.RequestClosed, s.Now(), rs...); err != nil {
 			return err
 		}
 	}
