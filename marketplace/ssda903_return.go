@@ -1,12 +1,15 @@
 package marketplace
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/csvsafe"
 	"github.com/hearth-placements/hearth/commissioning/kernel/ssda903"
 )
 
@@ -356,4 +359,92 @@ func missingEpisode(y ssda903.Year, child, kind string, started time.Time, ended
 		m.End = kernel.DateOf(*ended)
 	}
 	return m
+}
+
+// The files of the return's download, by name.
+const (
+	EpisodesFile   = "episodes.csv"
+	MissingFile    = "missing.csv"
+	ValidationFile = "validation.csv"
+)
+
+// ReturnFiles are the files the return downloads as, in the ZIP's order.
+var ReturnFiles = []string{EpisodesFile, MissingFile, ValidationFile}
+
+// WriteFile writes one of ReturnFiles as CSV: a header row, then a row per record. The
+// DfE's two files have no byte-order mark, so the DfE's systems read their header; the
+// validation report has one, for spreadsheets. Returns kernel.ErrNotFound for another name.
+func (r SSDA903Return) WriteFile(w io.Writer, name string) error {
+	var cw *csvsafe.Writer
+	var rows [][]string
+	switch name {
+	case EpisodesFile:
+		cw = csvsafe.NewFileWriter(w)
+		rows = append(rows, EpisodesHeader)
+		for _, e := range r.Episodes {
+			rows = append(rows, e.Row())
+		}
+	case MissingFile:
+		cw = csvsafe.NewFileWriter(w)
+		rows = append(rows, MissingHeader)
+		for _, m := range r.Missing {
+			rows = append(rows, m.Row())
+		}
+	case ValidationFile:
+		cw = csvsafe.NewWriter(w)
+		rows = append(rows, ValidationHeader)
+		for _, v := range r.Issues {
+			rows = append(rows, v.Row())
+		}
+	default:
+		return fmt.Errorf("ssda903 file %q: %w", name, kernel.ErrNotFound)
+	}
+	for _, row := range rows {
+		if err := cw.Write(row...); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
+}
+
+// WriteZip writes the return's files and a README.txt (what they are, what Hearth cannot
+// know, and the DfE's attribution) as one ZIP archive.
+func (r SSDA903Return) WriteZip(w io.Writer, council string) error {
+	zw := zip.NewWriter(w)
+	for _, name := range ReturnFiles {
+		f, err := zw.Create(name)
+		if err != nil {
+			return err
+		}
+		if err := r.WriteFile(f, name); err != nil {
+			return err
+		}
+	}
+	f, err := zw.Create("README.txt")
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(f, r.Readme(council)); err != nil {
+		return err
+	}
+	return zw.Close()
+}
+
+// Readme is the README.txt of the return's ZIP.
+func (r SSDA903Return) Readme(council string) string {
+	return fmt.Sprintf(`SSDA903 return %s (%s): what Hearth holds for %s
+
+episodes.csv    the Episodes file: %d episodes of %d children, one row per placement open in the year
+missing.csv     the Missing file: %d missing (M) and away (A) episodes from those placements
+validation.csv  what Hearth cannot know (not_in_hearth) and the DfE checks the rows fail (dfe_check):
+                %d lines; each says what the council must fill from its case system
+
+Columns, codes and dates (dd/mm/yyyy) follow the DfE's layouts; a blank cell is an empty value.
+Hearth fills only what it knows and never guesses: CIN, HOME_POST, PLACE_PROVIDER and DOB are
+always blank, and RNE is filled only for a move between two Hearth placements on the same day.
+PL_POST is the postcode district of the home (for example M14), not its full postcode.
+A code not valid in %s is left blank and listed in validation.csv.
+
+%s
+`, r.Year, r.Year.Label(), council, len(r.Episodes), r.Children, len(r.Missing), len(r.Issues), r.Year, ssda903.Attribution)
 }
