@@ -118,6 +118,12 @@ func TestSSDA903Return(t *testing.T) {
 		t.Errorf("API bad year: %d %v", status, body)
 	}
 
+	must(t, h.deps.DB.Gorm.Raw(`SELECT count(*) FROM audit_log WHERE action = 'child.read' AND entity_type = 'placement' AND detail->>'list' IN ('/api/v1/ssda903/:year', '/api/v1/ssda903/:year/:file')
+		AND (detail->'ids') @> (SELECT jsonb_build_array(id::text) FROM placements WHERE started_on IS NOT NULL)`).Scan(&audited).Error)
+	if audited != 2 {
+		t.Errorf("%d audited API reads naming the placement, want 2 (the report and episodes.csv)", audited)
+	}
+
 	// Other councils: Liverpool (the same consortium) and Leeds (a second one) see none of
 	// Manchester's rows; the host council's user and the consortium's admin are refused.
 	for _, email := range []string{"commissioner@liverpool.test", "commissioner@leeds.test"} {
