@@ -79,9 +79,9 @@ func (s *Server) ssdaPage(c echo.Context) error {
 	}
 	options := make([][2]string, 0, len(years))
 	for i, y := range years {
-		label := y.String() + " (" + y.Label() + ")"
+		label := y.String()
 		if i == 0 {
-			label += ", so far"
+			label += " (so far)"
 		}
 		options = append(options, [2]string{y.String(), label})
 	}
@@ -93,14 +93,7 @@ func (s *Server) ssdaPage(c echo.Context) error {
 		if err := s.auditList(c, "placement", r.PlacementIDs()); err != nil {
 			return err
 		}
-		data["R"], data["Files"], data["Gaps"] = r, append(slices.Clone(marketplace.ReturnFiles), zipFile), ssdaGaps(r.Issues)
-		var checks []marketplace.ValidationIssue
-		for _, v := range r.Issues {
-			if v.Kind == marketplace.IssueCheck {
-				checks = append(checks, v)
-			}
-		}
-		data["Checks"] = checks
+		data["R"], data["Gaps"], data["Checks"] = r, ssdaGroups(r.Issues, marketplace.IssueUnknown), ssdaGroups(r.Issues, marketplace.IssueCheck)
 	}
 	return s.page(c, status, "returns_ssda903", "SSDA903 return", data, withForm(form, fe))
 }
@@ -161,30 +154,45 @@ func (s *Server) apiSSDA903(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// ssdaGap is one kind of cell Hearth leaves blank, with how many lines of the report
-// name it: the page's summary of validation.csv.
-type ssdaGap struct {
+// ssdaGroup is one kind of validation line (a column left blank for one reason, or one
+// DfE check) with how many lines of the report are of it and the first children they
+// name: the page's summary of validation.csv.
+type ssdaGroup struct {
 	File, Column, Missing, Why, Fill string
 	Lines                            int
+	Children                         []string
+	More                             bool // it names more children than Children
 }
 
-// ssdaGaps sums up the issues Hearth cannot know by file, column and reason, in the
-// report's first-seen order.
-func ssdaGaps(issues []marketplace.ValidationIssue) []ssdaGap {
-	var out []ssdaGap
+// ssdaShownChildren is how many children a group on the page names; validation.csv
+// names them all.
+const ssdaShownChildren = 8
+
+// ssdaGroups sums up the report's lines of kind by file, column and what is missing, in
+// the report's first-seen order.
+func ssdaGroups(issues []marketplace.ValidationIssue, kind string) []ssdaGroup {
+	var out []ssdaGroup
 	at := map[[3]string]int{}
 	for _, v := range issues {
-		if v.Kind != marketplace.IssueUnknown {
+		if v.Kind != kind {
 			continue
 		}
-		k := [3]string{v.File, v.Column, v.Why}
+		k := [3]string{v.File, v.Column, v.Missing}
 		i, ok := at[k]
 		if !ok {
 			i = len(out)
 			at[k] = i
-			out = append(out, ssdaGap{File: v.File, Column: v.Column, Missing: v.Missing, Why: v.Why, Fill: v.Fill})
+			out = append(out, ssdaGroup{File: v.File, Column: v.Column, Missing: v.Missing, Why: v.Why, Fill: v.Fill})
 		}
-		out[i].Lines++
+		g := &out[i]
+		g.Lines++
+		switch {
+		case slices.Contains(g.Children, v.Child):
+		case len(g.Children) < ssdaShownChildren:
+			g.Children = append(g.Children, v.Child)
+		default:
+			g.More = true
+		}
 	}
 	return out
 }

@@ -183,7 +183,7 @@ func (r *SSDA903Return) episodesOf(ref string, ps []returnPlacement) {
 	}
 	if !ssda903.ValidChild(ref) {
 		issue("CHILD", "", IssueCheck, "A CHILD the DfE accepts",
-			fmt.Sprintf("The reference %q is not 1 to 20 letters and digits; Hearth exports it unchanged rather than alter it.", ref),
+			"The council's reference for the child is not 1 to 20 letters and digits; Hearth exports it unchanged rather than alter it.",
 			"Replace it in every file with the child's SSDA903 ID from the case system.")
 	}
 	issue("CIN", "", IssueUnknown, "Category of need, on every episode",

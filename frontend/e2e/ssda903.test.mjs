@@ -21,7 +21,7 @@ test('the commissioner reads and downloads the SSDA903 return', async () => {
     await page.goto(hearth.url + '/');
     await nav(page, 'SSDA903 return');
     assert.equal(await page.getByRole('heading', { level: 1 }).textContent(), 'SSDA903 return');
-    const year = await page.getByLabel('Collection year').inputValue();
+    const year = await page.getByLabel('Collection year (1 April to 31 March)').inputValue();
     assert.match(year, /^\d{4}-\d{2}$/);
     assert.match(await page.getByTestId('ssda-year').textContent(), new RegExp(`^${year}: 1 April \\d{4} to 31 March \\d{4}$`));
     assert.match(await page.getByTestId('ssda-counts').textContent(), /Episodes\s*\d+/);
@@ -39,9 +39,9 @@ test('the commissioner reads and downloads the SSDA903 return', async () => {
     assert.equal((await zip.body()).subarray(0, 2).toString(), 'PK');
 
     // Another year from the list.
-    const options = await page.getByLabel('Collection year').locator('option').allTextContents();
+    const options = await page.getByLabel('Collection year (1 April to 31 March)').locator('option').allTextContents();
     assert.equal(options.length, 4, 'choose, then the current year and the two before it');
-    await page.getByLabel('Collection year').selectOption({ index: 3 });
+    await page.getByLabel('Collection year (1 April to 31 March)').selectOption({ index: 3 });
     await page.getByRole('button', { name: 'Show this year' }).click();
     assert.match(await page.getByTestId('ssda-year').textContent(), /^\d{4}-\d{2}: /);
 
