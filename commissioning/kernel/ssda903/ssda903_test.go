@@ -1,7 +1,9 @@
 package ssda903_test
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
@@ -80,5 +82,21 @@ func TestChildAndURN(t *testing.T) {
 		if ssda903.ValidURN(urn) != want {
 			t.Errorf("ValidURN(%q) = %v", urn, !want)
 		}
+	}
+}
+
+// TestCodesAreTheSharedCopy keeps data/codes.csv a byte-for-byte copy of the compiled
+// list beside the checkout (skipped where it is not there).
+func TestCodesAreTheSharedCopy(t *testing.T) {
+	shared, err := os.ReadFile("../../../../shared/data/ssda903/codes.csv")
+	if err != nil {
+		t.Skip("no shared/data/ssda903 beside the checkout")
+	}
+	ours, err := os.ReadFile("data/codes.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(shared, ours) {
+		t.Error("data/codes.csv differs from shared/data/ssda903/codes.csv: copy it again and check the tests")
 	}
 }
