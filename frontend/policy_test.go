@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/ssda903"
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
@@ -41,6 +42,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	// A commissioner of a council in the consortium, or the consortium's admin; the host
 	// council's user (a council outside it) is refused with everyone else.
 	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
+	ssdaYear := ssda903.YearOf(kernel.DateOf(h.clock.Now())).String()
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -68,6 +70,10 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/monitoring/framework", nil},
 		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		// The SSDA903 return is child-level: the placing council's commissioners only.
+		{"/returns/ssda903", []kernel.Role{kernel.RoleCommissioner}},
+		{"/returns/ssda903/" + ssdaYear + "/episodes.csv", []kernel.Role{kernel.RoleCommissioner}},
+		{"/returns/ssda903/" + ssdaYear + "/ssda903.zip", []kernel.Role{kernel.RoleCommissioner}},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {
@@ -86,6 +92,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
 		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/api/v1/ssda903/" + ssdaYear, []kernel.Role{kernel.RoleCommissioner}},
+		{"/api/v1/ssda903/" + ssdaYear + "/missing.csv", []kernel.Role{kernel.RoleCommissioner}},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {

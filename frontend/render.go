@@ -635,7 +635,8 @@ func navFor(r kernel.Role, current string) []NavItem {
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},
-			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
+			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"},
+			NavItem{Text: "SSDA903 return", Href: "/returns/ssda903"})
 	case kernel.RoleApprover:
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Monitoring", Href: "/monitoring"})

@@ -234,6 +234,11 @@ func (s *Server) routes() {
 	s.route(get, "/monitoring/framework", SignedIn, s.monitoringFramework)
 	s.route(get, "/monitoring/homes/:id", visitReaders, s.monitoredHomePage)
 	s.route(post, "/monitoring/homes/:id/visits", commissioners, s.recordVisit)
+	// The SSDA903 return: the placing council's commissioners only (child-level data).
+	s.route(get, "/returns/ssda903", commissioners, s.ssdaPage)
+	s.route(get, "/returns/ssda903/:year/:file", commissioners, s.ssdaDownload)
+	s.route(get, "/api/v1/ssda903/:year", APIRoles(kernel.RoleCommissioner), s.apiSSDA903)
+	s.route(get, "/api/v1/ssda903/:year/:file", APIRoles(kernel.RoleCommissioner), s.ssdaDownload)
 	s.route(get, "/api/v1/homes/:id/monitoring-visits", APIRoles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin, kernel.RoleProviderAdmin, kernel.RoleProviderUser), s.apiVisits)
 	s.route(post, "/api/v1/homes/:id/monitoring-visits", APIRoles(kernel.RoleCommissioner), s.apiRecordVisit)
 

@@ -2,9 +2,7 @@ package marketplace_test
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/ssda903"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
 	"github.com/hearth-placements/hearth/migrations/dbtest"
@@ -84,27 +83,26 @@ func TestTaxonomiesMatchTheDatabase(t *testing.T) {
 			if c.DfE.Code == "" {
 				continue
 			}
-			if !slices.Contains(tt.field, c.DfE.Field) || (current != nil && !current[c.DfE.Field+"/"+c.DfE.Code]) {
+			if !slices.Contains(tt.field, c.DfE.Field) || !current[c.DfE.Field+"/"+c.DfE.Code] {
 				t.Errorf("%s reports as %s %s, not a current SSDA903 code of %v", c.Code, c.DfE.Field, c.DfE.Code, tt.field)
 			}
 		}
 	}
 	// Every current REASON_PLACE_CHANGE and REC code has one Hearth end reason (X1 is a move).
-	if current := ssda903Codes(t); current != nil {
-		for k := range current {
-			field, code, _ := strings.Cut(k, "/")
-			if (field != "REC" && field != "REASON_PLACE_CHANGE") || code == "X1" {
-				continue
+	current := ssda903Codes(t)
+	for k := range current {
+		field, code, _ := strings.Cut(k, "/")
+		if (field != "REC" && field != "REASON_PLACE_CHANGE") || code == "X1" {
+			continue
+		}
+		n := 0
+		for _, c := range marketplace.EndReasonCodes {
+			if c.DfE.Field == field && c.DfE.Code == code {
+				n++
 			}
-			n := 0
-			for _, c := range marketplace.EndReasonCodes {
-				if c.DfE.Field == field && c.DfE.Code == code {
-					n++
-				}
-			}
-			if n != 1 {
-				t.Errorf("%s %s has %d Hearth end reasons, want 1", field, code, n)
-			}
+		}
+		if n != 1 {
+			t.Errorf("%s %s has %d Hearth end reasons, want 1", field, code, n)
 		}
 	}
 	// The database refuses a code outside the list, whatever the Go code does.
@@ -113,23 +111,48 @@ func TestTaxonomiesMatchTheDatabase(t *testing.T) {
 	}
 }
 
-// ssda903Codes reads the current codes (no valid_to) of ../shared/data/ssda903/codes.csv,
-// keyed FIELD/CODE; nil when the shared data is not beside the checkout.
+// ssda903Codes are the codes valid in the current collection year (the embedded DfE
+// lists, commissioning/kernel/ssda903), keyed FIELD/CODE.
 func ssda903Codes(t *testing.T) map[string]bool {
-	f, err := os.Open("../../shared/data/ssda903/codes.csv")
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	rows, err := csv.NewReader(f).ReadAll()
-	must(t, err)
+	t.Helper()
 	out := map[string]bool{}
-	for _, r := range rows[1:] {
-		if r[4] == "" {
-			out[r[0]+"/"+r[1]] = true
+	for _, field := range []string{"REC", "REASON_PLACE_CHANGE", "PLACE", "LS", "ETHNIC", "MISSING"} {
+		for _, c := range ssda903.Codes(field, ssda903.YearOf(time.Now())) {
+			out[field+"/"+c.Code] = true
 		}
 	}
 	return out
+}
+
+// TestHearthsCodesAreValidNow: every DfE code Hearth's own lists map to (placement types,
+// end reasons, legal statuses, ethnicities, missing and away) is valid in the current year.
+func TestHearthsCodesAreValidNow(t *testing.T) {
+	current := ssda903Codes(t)
+	check := func(field, code, from string) {
+		if !current[field+"/"+code] {
+			t.Errorf("%s reports as %s %s, not valid in %s", from, field, code, ssda903.YearOf(time.Now()))
+		}
+	}
+	for _, list := range [][]marketplace.Coded{marketplace.EndReasonCodes, marketplace.PlacementTypeCodes} {
+		for _, c := range list {
+			if c.DfE.Code != "" {
+				check(c.DfE.Field, c.DfE.Code, c.Code)
+			}
+		}
+	}
+	for _, l := range marketplace.LegalStatuses {
+		if ls, ok := marketplace.LegalStatusLS[l[0]]; ok {
+			check("LS", ls, l[0])
+		} else if l[0] != "s25" {
+			t.Errorf("legal status %s has no LS code", l[0])
+		}
+	}
+	for _, e := range kernel.Ethnicities {
+		check("ETHNIC", e.Code, "ethnicity")
+	}
+	check("MISSING", "M", "missing")
+	check("MISSING", "A", "absent")
+	check("REC", "X1", "a move")
 }
 
 // reg11Award makes an award of a Liverpool home for a Manchester child: out of area and

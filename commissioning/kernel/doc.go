@@ -6,7 +6,8 @@
 // append-only log), notify (the mail outbox, SMTP delivery and in-app notices), webhook
 // (signed outbound events to organisations' systems), geo (councils, postcode
 // districts, adjacency, distance), seal (AES-256-GCM for secrets at rest and random
-// tokens) and csvsafe (reading and writing CSV safely).
+// tokens), csvsafe (reading and writing CSV safely) and ssda903 (the DfE's SSDA903 code
+// lists by collection year, shipped as data).
 //
 // The kernel imports nothing of Hearth's but itself (cmd/hearth/architecture_test.go).
 package kernel

@@ -1893,6 +1893,42 @@ func (e RuleCode) Valid() bool {
 	}
 }
 
+// Defines values for SSDA903IssueFile.
+const (
+	SSDA903IssueFileEpisodes SSDA903IssueFile = "Episodes"
+	SSDA903IssueFileMissing  SSDA903IssueFile = "Missing"
+)
+
+// Valid indicates whether the value is a known member of the SSDA903IssueFile enum.
+func (e SSDA903IssueFile) Valid() bool {
+	switch e {
+	case SSDA903IssueFileEpisodes:
+		return true
+	case SSDA903IssueFileMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SSDA903IssueKind.
+const (
+	DfeCheck    SSDA903IssueKind = "dfe_check"
+	NotInHearth SSDA903IssueKind = "not_in_hearth"
+)
+
+// Valid indicates whether the value is a known member of the SSDA903IssueKind enum.
+func (e SSDA903IssueKind) Valid() bool {
+	switch e {
+	case DfeCheck:
+		return true
+	case NotInHearth:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SecureBedDesignation.
 const (
 	Welfare      SecureBedDesignation = "welfare"
@@ -2412,6 +2448,27 @@ func (e WaitingListParamsOrder) Valid() bool {
 	case WaitingListParamsOrderAsc:
 		return true
 	case WaitingListParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetSSDA903FileParamsFile.
+const (
+	EpisodesCsv   GetSSDA903FileParamsFile = "episodes.csv"
+	MissingCsv    GetSSDA903FileParamsFile = "missing.csv"
+	ValidationCsv GetSSDA903FileParamsFile = "validation.csv"
+)
+
+// Valid indicates whether the value is a known member of the GetSSDA903FileParamsFile enum.
+func (e GetSSDA903FileParamsFile) Valid() bool {
+	switch e {
+	case EpisodesCsv:
+		return true
+	case MissingCsv:
+		return true
+	case ValidationCsv:
 		return true
 	default:
 		return false
@@ -4295,6 +4352,67 @@ type RunRequest struct {
 	To    *openapi_types.Date `json:"to,omitempty"`
 }
 
+// SSDA903Issue defines model for SSDA903Issue.
+type SSDA903Issue struct {
+	// Child the council's child reference
+	Child string `json:"child"`
+
+	// Column the DfE column, like CIN
+	Column string `json:"column"`
+
+	// CouncilToFill what the council must fill from its case system
+	CouncilToFill string `json:"council_to_fill"`
+
+	// Date the row's DECOM or MIS_START as dd/mm/yyyy; empty when it is every row of the child's
+	Date string `json:"date"`
+
+	// File the DfE file
+	File SSDA903IssueFile `json:"file"`
+
+	// Kind not_in_hearth: Hearth cannot know it; dfe_check: a DfE check the rows fail
+	Kind SSDA903IssueKind `json:"kind"`
+
+	// Missing what is missing
+	Missing string `json:"missing"`
+
+	// Why why Hearth leaves it blank
+	Why string `json:"why"`
+}
+
+// SSDA903IssueFile the DfE file
+type SSDA903IssueFile string
+
+// SSDA903IssueKind not_in_hearth: Hearth cannot know it; dfe_check: a DfE check the rows fail
+type SSDA903IssueKind string
+
+// SSDA903Return defines model for SSDA903Return.
+type SSDA903Return struct {
+	// Attribution the Open Government Licence attribution of the DfE's codes
+	Attribution string `json:"attribution"`
+
+	// Children children with an episode in the year
+	Children int `json:"children"`
+
+	// DfeChecks issues that are failed DfE checks
+	DfeChecks int `json:"dfe_checks"`
+
+	// Episodes rows of episodes.csv
+	Episodes int `json:"episodes"`
+
+	// Files the files to GET at /api/v1/ssda903/{year}/{file}
+	Files  []string       `json:"files"`
+	Issues []SSDA903Issue `json:"issues"`
+
+	// Missing rows of missing.csv
+	Missing int `json:"missing"`
+
+	// Year the collection year, like 2025-26
+	Year string `json:"year"`
+
+	// YearLabel like 1 April 2025 to 31 March 2026
+	YearLabel string `json:"year_label"`
+}
+
 // ScoredBid defines model for ScoredBid.
 type ScoredBid struct {
 	// Alternative The home was not matched to the request: an alternative offer.
@@ -5492,6 +5610,9 @@ type WaitingListResponse struct {
 	Total   int            `json:"total"`
 	Waiting []WaitingChild `json:"waiting"`
 }
+
+// GetSSDA903FileParamsFile defines parameters for GetSSDA903File.
+type GetSSDA903FileParamsFile string
 
 // ListUsersParams defines parameters for ListUsers.
 type ListUsersParams struct {

@@ -19,6 +19,12 @@ func NewWriter(w io.Writer) *Writer {
 	return &Writer{w: csv.NewWriter(w)}
 }
 
+// NewFileWriter returns a Writer on w without the byte-order mark: for files another
+// system loads by their header row (the DfE's SSDA903 files), not spreadsheets.
+func NewFileWriter(w io.Writer) *Writer {
+	return &Writer{w: csv.NewWriter(w)}
+}
+
 // Write writes one row.
 func (w *Writer) Write(cells ...string) error {
 	out := make([]string, len(cells))
