@@ -41,6 +41,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	// A commissioner of a council in the consortium, or the consortium's admin; the host
 	// council's user (a council outside it) is refused with everyone else.
 	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
+	police := []kernel.Role{kernel.RolePoliceLiaison}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -68,6 +69,11 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/monitoring/framework", nil},
 		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/admin/police", admin},
+		{"/admin/police/new", admin},
+		{"/police", police},
+		{"/police/missing", police},
+		{"/police/missing.csv", police},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {
@@ -86,6 +92,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
 		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/api/v1/police/homes", police},
+		{"/api/v1/police/missing-episodes", police},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {

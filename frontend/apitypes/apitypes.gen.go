@@ -1203,6 +1203,7 @@ const (
 	NewUserRoleCommissioner    NewUserRole = "commissioner"
 	NewUserRoleConsortiumAdmin NewUserRole = "consortium_admin"
 	NewUserRoleHostCouncilUser NewUserRole = "host_council_user"
+	NewUserRolePoliceLiaison   NewUserRole = "police_liaison"
 )
 
 // Valid indicates whether the value is a known member of the NewUserRole enum.
@@ -1215,6 +1216,8 @@ func (e NewUserRole) Valid() bool {
 	case NewUserRoleConsortiumAdmin:
 		return true
 	case NewUserRoleHostCouncilUser:
+		return true
+	case NewUserRolePoliceLiaison:
 		return true
 	default:
 		return false
@@ -1258,6 +1261,7 @@ func (e NoticeKind) Valid() bool {
 const (
 	OrganisationKindConsortium OrganisationKind = "consortium"
 	OrganisationKindCouncil    OrganisationKind = "council"
+	OrganisationKindPolice     OrganisationKind = "police"
 	OrganisationKindProvider   OrganisationKind = "provider"
 	OrganisationKindSwcu       OrganisationKind = "swcu"
 )
@@ -1268,6 +1272,8 @@ func (e OrganisationKind) Valid() bool {
 	case OrganisationKindConsortium:
 		return true
 	case OrganisationKindCouncil:
+		return true
+	case OrganisationKindPolice:
 		return true
 	case OrganisationKindProvider:
 		return true
@@ -1881,6 +1887,7 @@ const (
 	RoleCommissioner    Role = "commissioner"
 	RoleConsortiumAdmin Role = "consortium_admin"
 	RoleHostCouncilUser Role = "host_council_user"
+	RolePoliceLiaison   Role = "police_liaison"
 	RoleProviderAdmin   Role = "provider_admin"
 	RoleProviderUser    Role = "provider_user"
 	RoleSecureHomeUser  Role = "secure_home_user"
@@ -1897,6 +1904,8 @@ func (e Role) Valid() bool {
 	case RoleConsortiumAdmin:
 		return true
 	case RoleHostCouncilUser:
+		return true
+	case RolePoliceLiaison:
 		return true
 	case RoleProviderAdmin:
 		return true
@@ -3698,10 +3707,12 @@ type NewUser struct {
 	Email          openapi_types.Email `json:"email"`
 	Name           string              `json:"name"`
 	OrganisationId int64               `json:"organisation_id"`
-	Role           NewUserRole         `json:"role"`
+
+	// Role police_liaison: organisation_id is a police force your consortium invited (the first officer is invited at /admin/police)
+	Role NewUserRole `json:"role"`
 }
 
-// NewUserRole defines model for NewUser.Role.
+// NewUserRole police_liaison: organisation_id is a police force your consortium invited (the first officer is invited at /admin/police)
 type NewUserRole string
 
 // NoOrderClock defines model for NoOrderClock.
