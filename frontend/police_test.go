@@ -320,3 +320,57 @@ func TestPoliceLiaisonMustUseTwoFactor(t *testing.T) {
 		t.Errorf("/police before the second factor: %d to %q", r.Status, r.Location)
 	}
 }
+
+// TestHomeContactsByFormAndAPI: the provider's home form takes the address and the
+// registered manager, refuses bad ones beside their fields with everything typed kept,
+// and the API saves them, keeps them when a change leaves them out, and refuses a bad
+// one as a field error.
+func TestHomeContactsByFormAndAPI(t *testing.T) {
+	h := newHarness(t)
+	b := h.signIn("admin@providerx.test")
+	form := url.Values{"name": {"Crescent House"}, "ofsted_urn": {"SC778001"}, "home_type": {"childrens_home"}, "ofsted_rating": {"good"},
+		"inspection_date-day": {"3"}, "inspection_date-month": {"2"}, "inspection_date-year": {"2025"}, "registered_places": {"3"}, "min_age": {"12"}, "max_age": {"17"},
+		"sexes": {"any"}, "lots": {fmt.Sprint(h.lot.ID)}, "postcode": {"M6 5AB"},
+		"address": {"1 Crescent Road"}, "manager_name": {"Rita Manager"}, "manager_phone": {"ring me"}, "manager_email": {"rita at home"}}
+	r := b.post("/homes/new", "/homes/new", form)
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad contacts: %d", r.Status)
+	}
+	for _, want := range []string{`href="#manager_phone"`, `href="#manager_email"`, "Enter a telephone number", "1 Crescent Road", `value="Rita Manager"`, `value="ring me"`, `value="rita at home"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the refusal lacks %q", want)
+		}
+	}
+	form.Set("manager_phone", "0161 496 0000")
+	form.Set("manager_email", "rita@providerx.test")
+	r = b.post("/homes/new", "/homes/new", form)
+	if r.Status != http.StatusSeeOther {
+		t.Fatalf("add home: %d\n%s", r.Status, r.Body)
+	}
+	page := b.get(r.Location)
+	for _, want := range []string{"1 Crescent Road", "Rita Manager", "0161 496 0000", "rita@providerx.test"} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the home's page lacks %q", want)
+		}
+	}
+	id := strings.TrimPrefix(r.Location, "/homes/")
+	tok := h.token("admin@providerx.test")
+	st, out := h.api(http.MethodGet, "/api/v1/homes/"+id, tok, "")
+	if st != http.StatusOK || out["manager_name"] != "Rita Manager" || out["address"] != "1 Crescent Road" {
+		t.Fatalf("API home: %d %v", st, out)
+	}
+	change := func(extra string) (int, map[string]any) {
+		_, cur := h.api(http.MethodGet, "/api/v1/homes/"+id, tok, "")
+		return h.api(http.MethodPut, "/api/v1/homes/"+id, tok, fmt.Sprintf(`{"name": "Crescent House", "ofsted_urn": "SC778001", "home_type": "childrens_home", "ofsted_rating": "good",
+            "inspection_date": "2025-02-03", "registered_places": 3, "min_age": 12, "max_age": 17, "sexes": "any", "postcode": "M6 5AB", "needs": [], "lot_ids": [%d], "version": %v%s}`, h.lot.ID, cur["version"], extra))
+	}
+	if st, out := change(""); st != http.StatusOK || out["manager_phone"] != "0161 496 0000" || out["address"] != "1 Crescent Road" {
+		t.Fatalf("a change without the contacts: %d %v", st, out)
+	}
+	if st, out := change(`, "manager_phone": "", "address": "2 Crescent Road"`); st != http.StatusOK || out["manager_phone"] != "" || out["address"] != "2 Crescent Road" {
+		t.Fatalf("a change of the contacts: %d %v", st, out)
+	}
+	if st, out := change(`, "manager_email": "nope"`); st != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(out), "manager_email") {
+		t.Fatalf("a bad email: %d %v", st, out)
+	}
+}

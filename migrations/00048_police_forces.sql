@@ -13,8 +13,8 @@ ALTER TABLE organisations
     ADD COLUMN managed_by bigint,
     ADD COLUMN managed_by_kind text GENERATED ALWAYS AS (CASE WHEN managed_by IS NULL THEN NULL ELSE 'consortium' END) STORED,
     ADD CONSTRAINT organisation_managed_by_a_consortium FOREIGN KEY (managed_by, managed_by_kind) REFERENCES organisations (id, kind),
-    ADD CONSTRAINT police_forces_are_managed CHECK ((kind = 'police') = (managed_by IS NOT NULL AND pfa_code IS NOT NULL)),
-    ADD CONSTRAINT only_police_have_force_areas CHECK (pfa_code IS NULL OR kind = 'police');
+    ADD CONSTRAINT police_forces_are_managed CHECK ((kind = 'police') = (managed_by IS NOT NULL)),
+    ADD CONSTRAINT police_forces_have_areas CHECK ((kind = 'police') = (pfa_code IS NOT NULL));
 -- One organisation per force per consortium. Two consortia may each invite the same
 -- force, so a police organisation's name is unique within its consortium only.
 CREATE UNIQUE INDEX organisations_police_force_idx ON organisations (managed_by, pfa_code) WHERE kind = 'police';
@@ -124,7 +124,7 @@ DROP INDEX organisations_police_name_idx;
 DROP INDEX organisations_kind_name_key;
 ALTER TABLE organisations ADD CONSTRAINT organisations_kind_name_key UNIQUE (kind, name);
 DROP INDEX organisations_police_force_idx;
-ALTER TABLE organisations DROP CONSTRAINT only_police_have_force_areas,
+ALTER TABLE organisations DROP CONSTRAINT police_forces_have_areas,
     DROP CONSTRAINT police_forces_are_managed,
     DROP CONSTRAINT organisation_managed_by_a_consortium,
     DROP COLUMN managed_by_kind,
