@@ -28,11 +28,7 @@ func TestHostCouncilUsersBelongToCouncils(t *testing.T) {
 			` FROM organisations o WHERE o.name = '` + org + `'`
 	}
 	cons := `(SELECT id FROM organisations WHERE name = 'Cons')`
-	tests := []struct {
-		name string
-		sql  string
-		ok   bool
-	}{
+	tests := []sqlCase{
 		{"OK", insert("host@cumberland.test", "host_council_user", "Cumberland", cons), true},
 		{"ErrAtProvider", insert("a@x.test", "host_council_user", "Prov", cons), false},
 		{"ErrAtConsortium", insert("b@x.test", "host_council_user", "Cons", cons), false},
@@ -44,9 +40,22 @@ func TestHostCouncilUsersBelongToCouncils(t *testing.T) {
 		{"ErrBecomesCommissioner", `UPDATE users SET role = 'commissioner' WHERE email = 'host@cumberland.test'`, false},
 		{"ErrMovesToAProvider", `UPDATE users SET (organisation_id, org_kind) = (SELECT id, kind FROM organisations WHERE name = 'Prov') WHERE email = 'host@cumberland.test'`, false},
 	}
+	runSQLCases(t, db, tests)
+}
+
+// sqlCase is a statement the database must accept (ok) or refuse.
+type sqlCase struct {
+	name string
+	sql  string
+	ok   bool
+}
+
+// runSQLCases runs each case in turn, as the application role, in a subtest.
+func runSQLCases(t *testing.T, db *migrations.DB, tests []sqlCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := db.Pool.Exec(ctx, tt.sql)
+			_, err := db.Pool.Exec(context.Background(), tt.sql)
 			if tt.ok && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
