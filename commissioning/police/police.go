@@ -116,8 +116,9 @@ SELECT h.id, h.name, h.address, h.postcode, h.manager_name, h.manager_phone, h.m
 }
 
 // MissingEpisodes lists the missing and absent episodes, newest first, of placements
-// by the force's consortium's councils into homes in the force's area: those that
-// began within EpisodeWindow and any still open. The read is audited as a read of
+// by the force's consortium's councils into homes in the force's area (as Homes, not
+// fostering agencies, whose address is an office): those that began within
+// EpisodeWindow and any still open. The read is audited as a read of
 // each child's record (action child.read), with the references shown.
 func (s *Service) MissingEpisodes(ctx context.Context, force commissioning.Organisation, via string) ([]Episode, error) {
 	councils, consortium, err := area(force)
@@ -134,7 +135,7 @@ SELECT i.id, r.child_ref, pc.name AS placing_council, h.id AS home_id, h.name AS
   JOIN organisations pc ON pc.id = p.council_id
   JOIN homes h ON h.id = p.home_id
   JOIN organisations hc ON hc.id = h.host_council_id
- WHERE pc.consortium_id = @consortium AND hc.ons_code IN @councils
+ WHERE pc.consortium_id = @consortium AND hc.ons_code IN @councils AND h.home_type <> 'fostering_agency'
    AND (i.started_at >= @since OR i.ended_at IS NULL)
  ORDER BY i.started_at DESC, i.id DESC`, map[string]any{"councils": councils, "consortium": consortium, "since": s.Now().Add(-EpisodeWindow)}).Scan(&out).Error
 	if err != nil {
