@@ -20,25 +20,33 @@ import (
 // missing episodes there (commissioning/police scopes and audits every read).
 
 func (s *Server) policeHomesPage(c echo.Context) error {
-	force := currentOrg(c)
-	homes, err := s.deps.Police.Homes(c.Request().Context(), force, "/police")
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "police_homes", "Children's homes in your area", map[string]any{"Homes": homes, "Area": policeArea(force)})
+	force := currentOrg(c)
+	homes, total, err := s.deps.Police.Homes(c.Request().Context(), force, "/police", pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "police_homes", "Children's homes in your area", map[string]any{"Homes": homes, "Area": policeArea(force), "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) policeMissingPage(c echo.Context) error {
-	force := currentOrg(c)
-	eps, err := s.deps.Police.MissingEpisodes(c.Request().Context(), force, "/police/missing")
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "police_missing", "Missing and absent episodes", map[string]any{"Episodes": eps, "Area": policeArea(force)})
+	force := currentOrg(c)
+	eps, total, err := s.deps.Police.MissingEpisodes(c.Request().Context(), force, "/police/missing", pg.rows())
+	if err != nil {
+		return err
+	}
+	return s.page(c, http.StatusOK, "police_missing", "Missing and absent episodes", map[string]any{"Episodes": eps, "Area": policeArea(force), "Pager": pg.counted(c, total)})
 }
 
 func (s *Server) policeMissingCSV(c echo.Context) error {
-	eps, err := s.deps.Police.MissingEpisodes(c.Request().Context(), currentOrg(c), "csv")
+	eps, _, err := s.deps.Police.MissingEpisodes(c.Request().Context(), currentOrg(c), "csv", kernel.AllRows)
 	if err != nil {
 		return err
 	}
@@ -60,11 +68,16 @@ func (s *Server) policeMissingCSV(c echo.Context) error {
 }
 
 func (s *Server) apiPoliceHomes(c echo.Context) error {
-	homes, err := s.deps.Police.Homes(c.Request().Context(), currentOrg(c), "api")
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	out := apitypes.ListPoliceHomesResponse{Homes: make([]apitypes.PoliceHome, len(homes))}
+	homes, total, err := s.deps.Police.Homes(c.Request().Context(), currentOrg(c), "api", pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
+	out := apitypes.ListPoliceHomesResponse{Homes: make([]apitypes.PoliceHome, len(homes)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for i, h := range homes {
 		out.Homes[i] = apitypes.PoliceHome{Id: h.ID, Name: h.Name, Address: h.Address, Postcode: h.Postcode, ManagerName: h.ManagerName,
 			ManagerPhone: h.ManagerPhone, ManagerEmail: h.ManagerEmail, OfstedUrn: h.OfstedURN, HomeType: apitypes.PoliceHomeHomeType(h.HomeType),
@@ -74,11 +87,16 @@ func (s *Server) apiPoliceHomes(c echo.Context) error {
 }
 
 func (s *Server) apiPoliceMissing(c echo.Context) error {
-	eps, err := s.deps.Police.MissingEpisodes(c.Request().Context(), currentOrg(c), "api")
+	pg, err := listPager(c)
 	if err != nil {
 		return err
 	}
-	out := apitypes.ListMissingEpisodesResponse{Episodes: make([]apitypes.MissingEpisode, len(eps))}
+	eps, total, err := s.deps.Police.MissingEpisodes(c.Request().Context(), currentOrg(c), "api", pg.rows())
+	if err != nil {
+		return err
+	}
+	pg = pg.counted(c, total)
+	out := apitypes.ListMissingEpisodesResponse{Episodes: make([]apitypes.MissingEpisode, len(eps)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for i, e := range eps {
 		out.Episodes[i] = apitypes.MissingEpisode{Id: e.ID, ChildRef: e.ChildRef, PlacingCouncil: e.PlacingCouncil, HomeId: e.HomeID, Home: e.HomeName,
 			Postcode: e.Postcode, Kind: apitypes.MissingEpisodeKind(e.Kind), StartedAt: e.StartedAt, ReturnedAt: e.EndedAt}

@@ -109,6 +109,12 @@ func TestPoliceViewKeepsToItsAreaAndConsortium(t *testing.T) {
 	if strings.Contains(homes.Body, liverpool.Name) {
 		t.Errorf("/police shows a Merseyside home")
 	}
+	// A page at a time: the second page holds the other home, and the audit entry names
+	// only the home on the page read.
+	if p2 := a.get("/police?per_page=1&page=2"); p2.Status != http.StatusOK || !strings.Contains(p2.Body, "Home SC970002") || strings.Contains(p2.Body, "Home SC970001") ||
+		!strings.Contains(p2.Body, "govuk-pagination") {
+		t.Errorf("/police page 2 of 1 a page: %d", p2.Status)
+	}
 	missing := a.get("/police/missing")
 	for _, want := range []string{"MCR-SECRET-9", "Manchester", "Home SC970001", "Missing", "Not returned"} {
 		if !strings.Contains(missing.Body, want) {
@@ -164,11 +170,14 @@ func TestPoliceViewKeepsToItsAreaAndConsortium(t *testing.T) {
 		if e.Action == "child.read" && slices.Contains(d.ChildRefs, "MCR-SECRET-9") {
 			vias["episodes "+d.Via]++
 		}
+		if e.Action == "police.homes_read" && len(d.HomeIDs) == 1 && d.Via == "/police" {
+			vias["one home /police"]++
+		}
 		if e.Action == "police.homes_read" && len(d.HomeIDs) >= 2 {
 			vias["homes "+d.Via]++
 		}
 	}
-	for _, want := range []string{"episodes /police/missing", "episodes csv", "episodes api", "homes /police", "homes api"} {
+	for _, want := range []string{"episodes /police/missing", "episodes csv", "episodes api", "homes /police", "homes api", "one home /police"} {
 		if vias[want] != 1 {
 			t.Errorf("audit entries %q = %d, want 1 (all: %v)", want, vias[want], vias)
 		}

@@ -81,14 +81,14 @@ func area(force commissioning.Organisation) ([]string, int64, error) {
 // Homes lists the homes (not fostering agencies, which have no children living at their
 // address) in the force's area whose provider the force's consortium admits to a lot of
 // its frameworks and has not suspended, by name. via names the channel ("/police",
-// "api", "csv") for the audit entry it records.
-func (s *Service) Homes(ctx context.Context, force commissioning.Organisation, via string) ([]Home, error) {
+// "api", "csv") for the audit entry it records; page is the page read (all of them are
+// counted), and the entry names the homes on it.
+func (s *Service) Homes(ctx context.Context, force commissioning.Organisation, via string, page kernel.Page) ([]Home, int64, error) {
 	councils, consortium, err := area(force)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []Home
-	err = s.db.WithContext(ctx).Raw(`
+	out, total, err := kernel.RawPage[Home](s.db.WithContext(ctx), page, `
 SELECT h.id, h.name, h.address, h.postcode, h.manager_name, h.manager_phone, h.manager_email, h.ofsted_urn, h.home_type,
        pr.name AS provider, hc.name AS host_council
   FROM homes h
@@ -100,33 +100,32 @@ SELECT h.id, h.name, h.address, h.postcode, h.manager_name, h.manager_phone, h.m
                  JOIN lots l ON l.id = ad.lot_id
                  JOIN frameworks f ON f.id = l.framework_id
                 WHERE a.provider_id = h.provider_id AND a.suspended_at IS NULL AND f.consortium_id = @consortium)
- ORDER BY h.name, h.id`, map[string]any{"councils": councils, "consortium": consortium}).Scan(&out).Error
+ ORDER BY h.name, h.id`, map[string]any{"councils": councils, "consortium": consortium})
 	if err != nil {
-		return nil, fmt.Errorf("police homes of %d: %w", force.ID, err)
+		return nil, 0, fmt.Errorf("police homes of %d: %w", force.ID, err)
 	}
 	ids := make([]int64, len(out))
 	for i, h := range out {
 		ids[i] = h.ID
 	}
 	if err := audit.New(s.db).Record(ctx, "police.homes_read", "organisation", fmt.Sprint(force.ID),
-		map[string]any{"via": via, "home_ids": ids, "count": len(ids)}); err != nil {
-		return nil, err
+		map[string]any{"via": via, "home_ids": ids, "count": len(ids), "offset": page.Offset}); err != nil {
+		return nil, 0, err
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // MissingEpisodes lists the missing and absent episodes, newest first, of placements
 // by the force's consortium's councils into homes in the force's area (as Homes, not
 // fostering agencies, whose address is an office): those that began within
 // EpisodeWindow and any still open. The read is audited as a read of
-// each child's record (action child.read), with the references shown.
-func (s *Service) MissingEpisodes(ctx context.Context, force commissioning.Organisation, via string) ([]Episode, error) {
+// each child's record (action child.read), with the references on the page read.
+func (s *Service) MissingEpisodes(ctx context.Context, force commissioning.Organisation, via string, page kernel.Page) ([]Episode, int64, error) {
 	councils, consortium, err := area(force)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	var out []Episode
-	err = s.db.WithContext(ctx).Raw(`
+	out, total, err := kernel.RawPage[Episode](s.db.WithContext(ctx), page, `
 SELECT i.id, r.child_ref, pc.name AS placing_council, h.id AS home_id, h.name AS home_name, h.postcode,
        i.kind, i.started_at, i.ended_at
   FROM placement_incidents i
@@ -137,17 +136,17 @@ SELECT i.id, r.child_ref, pc.name AS placing_council, h.id AS home_id, h.name AS
   JOIN organisations hc ON hc.id = h.host_council_id
  WHERE pc.consortium_id = @consortium AND hc.ons_code IN @councils AND h.home_type <> 'fostering_agency'
    AND (i.started_at >= @since OR i.ended_at IS NULL)
- ORDER BY i.started_at DESC, i.id DESC`, map[string]any{"councils": councils, "consortium": consortium, "since": s.Now().Add(-EpisodeWindow)}).Scan(&out).Error
+ ORDER BY i.started_at DESC, i.id DESC`, map[string]any{"councils": councils, "consortium": consortium, "since": s.Now().Add(-EpisodeWindow)})
 	if err != nil {
-		return nil, fmt.Errorf("police missing episodes of %d: %w", force.ID, err)
+		return nil, 0, fmt.Errorf("police missing episodes of %d: %w", force.ID, err)
 	}
 	ids, refs := make([]int64, len(out)), make([]string, len(out))
 	for i, e := range out {
 		ids[i], refs[i] = e.ID, e.ChildRef
 	}
 	if err := audit.New(s.db).Record(ctx, "child.read", "placement_incident", "",
-		map[string]any{"list": "police missing episodes", "via": via, "force_id": force.ID, "ids": ids, "child_refs": refs, "count": len(ids)}); err != nil {
-		return nil, err
+		map[string]any{"list": "police missing episodes", "via": via, "force_id": force.ID, "ids": ids, "child_refs": refs, "count": len(ids), "offset": page.Offset}); err != nil {
+		return nil, 0, err
 	}
-	return out, nil
+	return out, total, nil
 }

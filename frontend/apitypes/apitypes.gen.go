@@ -5315,14 +5315,56 @@ type StartPlacementParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// ListPoliceHomesParams defines parameters for ListPoliceHomes.
+type ListPoliceHomesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
 // ListPoliceHomesResponse defines parameters for ListPoliceHomes.
 type ListPoliceHomesResponse struct {
 	Homes []PoliceHome `json:"homes"`
+
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Page this page's number
+	Page int `json:"page"`
+
+	// PerPage rows per page
+	PerPage int `json:"per_page"`
+
+	// Total rows in the whole list
+	Total int `json:"total"`
+}
+
+// ListPoliceMissingEpisodesParams defines parameters for ListPoliceMissingEpisodes.
+type ListPoliceMissingEpisodesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
 }
 
 // ListMissingEpisodesResponse defines parameters for ListPoliceMissingEpisodes.
 type ListMissingEpisodesResponse struct {
 	Episodes []MissingEpisode `json:"episodes"`
+
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Page this page's number
+	Page int `json:"page"`
+
+	// PerPage rows per page
+	PerPage int `json:"per_page"`
+
+	// Total rows in the whole list
+	Total int `json:"total"`
 }
 
 // ListRequestsParams defines parameters for ListRequests.
