@@ -27,10 +27,10 @@ func TestOnlyAPoliceForceHasAPoliceView(t *testing.T) {
 		"ErrForceNoArea":    {ID: 4, Kind: kernel.KindPolice, ManagedBy: &cons},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := svc.Homes(ctx, org, "test"); !errors.Is(err, kernel.ErrForbidden) {
+			if _, _, err := svc.Homes(ctx, org, "test", kernel.AllRows); !errors.Is(err, kernel.ErrForbidden) {
 				t.Errorf("Homes: %v, want ErrForbidden", err)
 			}
-			if _, err := svc.MissingEpisodes(ctx, org, "test"); !errors.Is(err, kernel.ErrForbidden) {
+			if _, _, err := svc.MissingEpisodes(ctx, org, "test", kernel.AllRows); !errors.Is(err, kernel.ErrForbidden) {
 				t.Errorf("MissingEpisodes: %v, want ErrForbidden", err)
 			}
 		})
