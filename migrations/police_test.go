@@ -62,3 +62,13 @@ func TestPoliceForcesAreManagedAndTheirUsersLiaise(t *testing.T) {
 		t.Fatalf("audit entries filed under the force's consortium = %d (%v), want 1", filed, err)
 	}
 }
+
+// TestRollingBackPoliceForcesRefusesWhileTheyExist: migration 00048's Down would leave
+// police organisations and their liaison officers without a kind or role, so it refuses
+// until they are gone.
+func TestRollingBackPoliceForcesRefusesWhileTheyExist(t *testing.T) {
+	rollbackRefusedWhile(t, `INSERT INTO organisations (kind, name) VALUES ('consortium', 'Cons');
+        INSERT INTO organisations (kind, name, pfa_code, managed_by) SELECT 'police', 'Kent Police', 'E23000032', id FROM organisations WHERE name = 'Cons'`,
+		`SELECT count(*) FROM organisations WHERE kind = 'police'`,
+		`DELETE FROM organisations WHERE kind = 'police'`)
+}
