@@ -115,6 +115,9 @@ func TestPoliceViewKeepsToItsAreaAndConsortium(t *testing.T) {
 		!strings.Contains(p2.Body, "govuk-pagination") {
 		t.Errorf("/police page 2 of 1 a page: %d", p2.Status)
 	}
+	if home := a.get("/"); !strings.Contains(home.Body, "Children missing or absent now") || strings.Contains(home.Body, "MCR-SECRET-9") {
+		t.Errorf("the liaison's work list lacks the open episode's count, or names the child")
+	}
 	missing := a.get("/police/missing")
 	for _, want := range []string{"MCR-SECRET-9", "Manchester", "Home SC970001", "Missing", "Not returned"} {
 		if !strings.Contains(missing.Body, want) {
@@ -231,6 +234,19 @@ func TestAdminInvitesAPoliceForce(t *testing.T) {
 	must(t, err)
 	if jo.OrganisationID != force.ID {
 		t.Errorf("the second officer is in organisation %d, want %d", jo.OrganisationID, force.ID)
+	}
+	// The API adds another officer to a force the consortium invited, and no other's.
+	body := func(email string, org int64) string {
+		return fmt.Sprintf(`{"name": "API Officer", "email": %q, "role": "police_liaison", "organisation_id": %d}`, email, org)
+	}
+	if st, out := h.api(http.MethodPost, "/api/v1/users", h.token("admin@consortium.test"), body("api@merseyside.police.test", force.ID)); st != http.StatusCreated {
+		t.Errorf("API invitation: %d %v", st, out)
+	}
+	if st, out := h.api(http.MethodPost, "/api/v1/users", h.token("admin@consortium-b.test"), body("b@merseyside.police.test", force.ID)); st != http.StatusUnprocessableEntity {
+		t.Errorf("consortium B's API invitation into A's force: %d %v", st, out)
+	}
+	if st, out := h.api(http.MethodPost, "/api/v1/users", h.token("admin@consortium.test"), body("c@manchester.test", h.orgs["manchester"].ID)); st != http.StatusUnprocessableEntity {
+		t.Errorf("a police liaison at a council: %d %v", st, out)
 	}
 	list := a.get("/admin/police")
 	for _, want := range []string{"Merseyside Police", "Mo Officer", "Jo Officer", "Greater Manchester Police"} {

@@ -115,6 +115,34 @@ SELECT h.id, h.name, h.address, h.postcode, h.manager_name, h.manager_phone, h.m
 	return out, total, nil
 }
 
+// episodesIn is the FROM and WHERE of the episodes a force sees: placements by its
+// consortium's councils (@consortium) into homes, not fostering agencies, whose host
+// council is in its area (@councils).
+const episodesIn = `
+  FROM placement_incidents i
+  JOIN placements p ON p.id = i.placement_id
+  JOIN placement_requests r ON r.id = p.request_id
+  JOIN organisations pc ON pc.id = p.council_id
+  JOIN homes h ON h.id = p.home_id
+  JOIN organisations hc ON hc.id = h.host_council_id
+ WHERE pc.consortium_id = @consortium AND hc.ons_code IN @councils AND h.home_type <> 'fostering_agency'`
+
+// StillMissing counts the force's episodes still open (the child not yet back), for
+// the liaison officer's work list: a count, naming no child, so not audited.
+func (s *Service) StillMissing(ctx context.Context, force commissioning.Organisation) (int64, error) {
+	councils, consortium, err := area(force)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.db.WithContext(ctx).Raw(`SELECT count(*)`+episodesIn+` AND i.ended_at IS NULL`,
+		map[string]any{"councils": councils, "consortium": consortium}).Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("police open episodes of %d: %w", force.ID, err)
+	}
+	return n, nil
+}
+
 // MissingEpisodes lists the missing and absent episodes, newest first, of placements
 // by the force's consortium's councils into homes in the force's area (as Homes, not
 // fostering agencies, whose address is an office): those that began within
@@ -127,14 +155,7 @@ func (s *Service) MissingEpisodes(ctx context.Context, force commissioning.Organ
 	}
 	out, total, err := kernel.RawPage[Episode](s.db.WithContext(ctx), page, `
 SELECT i.id, r.child_ref, pc.name AS placing_council, h.id AS home_id, h.name AS home_name, h.postcode,
-       i.kind, i.started_at, i.ended_at
-  FROM placement_incidents i
-  JOIN placements p ON p.id = i.placement_id
-  JOIN placement_requests r ON r.id = p.request_id
-  JOIN organisations pc ON pc.id = p.council_id
-  JOIN homes h ON h.id = p.home_id
-  JOIN organisations hc ON hc.id = h.host_council_id
- WHERE pc.consortium_id = @consortium AND hc.ons_code IN @councils AND h.home_type <> 'fostering_agency'
+       i.kind, i.started_at, i.ended_at`+episodesIn+`
    AND (i.started_at >= @since OR i.ended_at IS NULL)
  ORDER BY i.started_at DESC, i.id DESC`, map[string]any{"councils": councils, "consortium": consortium, "since": s.Now().Add(-EpisodeWindow)})
 	if err != nil {
