@@ -20,7 +20,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
 )
 
-// Organisation is a consortium, council, provider or the SWCU.
+// Organisation is a consortium, council, provider, police force or the SWCU.
 type Organisation struct {
 	ID           int64 `gorm:"primaryKey"`
 	Kind         kernel.OrgKind
@@ -30,7 +30,25 @@ type Organisation struct {
 	CentroidLat  *float64
 	CentroidLon  *float64
 	ConsortiumID *int64
-	CreatedAt    time.Time
+	// PFACode is a police force's ONS police force area; ManagedBy the consortium that
+	// invited it and is its tenant. Both nil for every other kind.
+	PFACode   *string `gorm:"column:pfa_code"`
+	ManagedBy *int64
+	CreatedAt time.Time
+}
+
+// Tenant is the consortium whose business the organisation is: a consortium itself,
+// a member council's consortium, a police force's managing consortium; 0 for others.
+func (o Organisation) Tenant() int64 {
+	switch {
+	case o.Kind == kernel.KindConsortium:
+		return o.ID
+	case o.Kind == kernel.KindPolice && o.ManagedBy != nil:
+		return *o.ManagedBy
+	case o.ConsortiumID != nil:
+		return *o.ConsortiumID
+	}
+	return 0
 }
 
 // TableName is the organisations table.
@@ -70,10 +88,13 @@ func (s *Service) OrganisationByName(ctx context.Context, kind kernel.OrgKind, n
 // Create adds an organisation of any kind but council (councils are reference data).
 func (s *Service) Create(ctx context.Context, kind kernel.OrgKind, name string) (Organisation, error) {
 	o := Organisation{Kind: kind, Name: name}
-	if kind == kernel.KindCouncil {
+	switch kind {
+	case kernel.KindCouncil:
 		return o, kernel.Invalid("kind", "councils are reference data; they cannot be created")
+	case kernel.KindPolice:
+		return o, kernel.Invalid("kind", "a consortium invites police forces (InvitePoliceForce)")
 	}
-	if err := s.db.WithContext(ctx).Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "CreatedAt").Create(&o).Error; err != nil {
+	if err := s.db.WithContext(ctx).Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "PFACode", "ManagedBy", "CreatedAt").Create(&o).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
 			return o, fmt.Errorf("%s %q already exists: %w", kind, name, kernel.ErrConflict)
 		}
@@ -91,7 +112,7 @@ func (s *Service) SyncCouncils(ctx context.Context) error {
 		rows = append(rows, Organisation{Kind: kernel.KindCouncil, Name: c.Name, ONSCode: &c.ONSCode, Region: &c.Region,
 			CentroidLat: &c.Centroid.Lat, CentroidLon: &c.Centroid.Lon})
 	}
-	err := s.db.WithContext(ctx).Omit("ConsortiumID", "CreatedAt", "ID").Clauses(clause.OnConflict{
+	err := s.db.WithContext(ctx).Omit("ConsortiumID", "PFACode", "ManagedBy", "CreatedAt", "ID").Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "ons_code"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "region", "centroid_lat", "centroid_lon"}),
 	}).Create(&rows).Error
@@ -138,13 +159,22 @@ func (s *Service) Organisations(ctx context.Context, kind kernel.OrgKind) ([]Org
 
 // CanView reports whether a user of viewer's organisation, in role, may see target's
 // details and users: their own organisation always; a consortium admin also the
-// consortium's member councils. Everyone else's organisation is another tenant.
+// consortium's member councils and the police forces it invited. Everyone else's
+// organisation is another tenant.
 func CanView(role kernel.Role, viewer, target Organisation) bool {
 	if viewer.ID == target.ID {
 		return true
 	}
-	return role == kernel.RoleConsortiumAdmin && target.Kind == kernel.KindCouncil &&
-		target.ConsortiumID != nil && *target.ConsortiumID == viewer.ID
+	if role != kernel.RoleConsortiumAdmin {
+		return false
+	}
+	switch target.Kind {
+	case kernel.KindCouncil:
+		return target.ConsortiumID != nil && *target.ConsortiumID == viewer.ID
+	case kernel.KindPolice:
+		return target.ManagedBy != nil && *target.ManagedBy == viewer.ID
+	}
+	return false
 }
 
 // HostCouncils lists the councils whose staff consortiumID's admin may invite as

@@ -63,7 +63,7 @@ func (s *Server) apiUsers(c echo.Context) error {
 type createUserRequest struct {
 	Name           string `json:"name" validate:"required,max=200"`
 	Email          string `json:"email" validate:"required,email,max=254"`
-	Role           string `json:"role" validate:"required,oneof=consortium_admin commissioner approver host_council_user"`
+	Role           string `json:"role" validate:"required,oneof=consortium_admin commissioner approver host_council_user police_liaison"`
 	OrganisationID int64  `json:"organisation_id" validate:"required,gt=0"`
 }
 

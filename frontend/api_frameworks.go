@@ -324,6 +324,11 @@ type homeRequest struct {
 	Needs            []string `json:"needs"`
 	LotIDs           []int64  `json:"lot_ids"`
 	Version          int      `json:"version"`
+	// The contact fields are optional: left out of a change, they keep their values.
+	Address      *string `json:"address"`
+	ManagerName  *string `json:"manager_name"`
+	ManagerPhone *string `json:"manager_phone"`
+	ManagerEmail *string `json:"manager_email"`
 }
 
 // saveAPIHome creates (id 0) or changes one of the provider's homes.
@@ -347,6 +352,22 @@ func (s *Server) saveAPIHome(c echo.Context, id int64) (marketplace.Home, error)
 	}
 	for _, l := range req.LotIDs {
 		in.Lots = append(in.Lots, strconv.FormatInt(l, 10))
+	}
+	var cur marketplace.Home
+	if id != 0 {
+		if cur, err = s.deps.Market.ProviderHome(ctx, currentOrg(c).ID, id); err != nil {
+			return cur, err
+		}
+	}
+	for _, v := range []struct {
+		dst *string
+		in  *string
+		cur string
+	}{{&in.Address, req.Address, cur.Address}, {&in.ManagerName, req.ManagerName, cur.ManagerName}, {&in.ManagerPhone, req.ManagerPhone, cur.ManagerPhone}, {&in.ManagerEmail, req.ManagerEmail, cur.ManagerEmail}} {
+		*v.dst = v.cur
+		if v.in != nil {
+			*v.dst = *v.in
+		}
 	}
 	f, fe := marketplace.ParseHome(in, lotMap, s.today())
 	for i := range fe {

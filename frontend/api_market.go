@@ -23,6 +23,7 @@ func toAPIHome(h marketplace.Home, now time.Time) apitypes.Home {
 		InspectionDate: apiDateOrNil(h.InspectionDate), RegisteredPlaces: h.RegisteredPlaces, MinAge: h.MinAge, MaxAge: h.MaxAge,
 		Sexes: apitypes.HomeSexes(accepts(h.AcceptsMale, h.AcceptsFemale)), Needs: nonNil([]string(h.Needs)), LotIds: nonNil(h.LotIDs),
 		Postcode: h.Postcode, Outcode: h.Outcode, Version: h.Version,
+		Address: h.Address, ManagerName: h.ManagerName, ManagerPhone: h.ManagerPhone, ManagerEmail: h.ManagerEmail,
 		Vacancy: toAPIVacancy(h.BedsFree, h.NextFreeDate, h.NextFreeBeds, h.VacancyConfirmedAt, h.Stale(now))}
 }
 

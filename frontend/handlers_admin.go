@@ -37,6 +37,14 @@ func (s *Server) consortiumUsers(c echo.Context, page kernel.Page) ([]auth.User,
 	for _, o := range hosts {
 		names[o.ID] = o.Name
 	}
+	forces, err := s.deps.Orgs.PoliceForces(ctx, consortium.ID)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	for _, o := range forces {
+		ids = append(ids, o.ID)
+		names[o.ID] = o.Name
+	}
 	users, total, err := s.deps.Users.UsersPage(ctx, ids, consortium.ID, page)
 	return users, names, total, err
 }

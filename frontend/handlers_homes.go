@@ -55,7 +55,8 @@ func options(opts []kernel.Option) [][2]string {
 func homeForm(h marketplace.Home) map[string]string {
 	f := map[string]string{"name": h.Name, "ofsted_urn": h.OfstedURN, "home_type": h.HomeType, "ofsted_rating": h.OfstedRating,
 		"registered_places": strconv.Itoa(h.RegisteredPlaces), "min_age": strconv.Itoa(h.MinAge), "max_age": strconv.Itoa(h.MaxAge),
-		"postcode": h.Postcode, "needs": strings.Join(h.Needs, ","), "version": strconv.Itoa(h.Version)}
+		"postcode": h.Postcode, "needs": strings.Join(h.Needs, ","), "version": strconv.Itoa(h.Version),
+		"address": h.Address, "manager_name": h.ManagerName, "manager_phone": h.ManagerPhone, "manager_email": h.ManagerEmail}
 	switch {
 	case h.AcceptsMale && h.AcceptsFemale:
 		f["sexes"] = "any"

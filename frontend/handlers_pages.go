@@ -75,6 +75,13 @@ func (s *Server) home(c echo.Context) error {
 			{"Notices to your council", "/notices", "Placements into your area, arrivals, ends and missing episodes, newest first."},
 			{"Placements into your area", "/placements", "Every placement by another council into a home in your area, as its notices describe it."},
 			{"Connect your own systems", "/account/tokens", "Create an API token to read placements into your area and notices from your case management system."}}
+	case kernel.RolePoliceLiaison:
+		data["Heading"] = org.Name
+		data["Lead"] = "The children's homes in your force's area run by the consortium's providers, and missing or absent episodes of the children its councils placed there."
+		data["Tasks"] = []task{
+			{"Children's homes in your area", "/police", "Each home's address, registered manager and Ofsted reference."},
+			{"Missing and absent episodes", "/police/missing", "Each episode with the placing council's reference for the child, the home and when the child returned."},
+			{"Connect your own systems", "/account/tokens", "Create an API token to read the homes and episodes from your force's systems."}}
 	case kernel.RoleSecureHomeUser:
 		data["Heading"] = org.Name
 		data["Lead"] = "Keep your secure beds' states current and answer referrals the SWCU circulates to your home."
@@ -242,6 +249,14 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 			return auth.User{}, kernel.Invalid("organisation_id", "Select a council in England that is in your consortium or in none: host council users belong to a council")
 		}
 		nu.ManagedBy = consortium.ID
+	} else if nu.Role == kernel.RolePoliceLiaison {
+		force, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
+			return auth.User{}, err
+		}
+		if err != nil || force.Kind != kernel.KindPolice || force.Tenant() != consortium.ID {
+			return auth.User{}, kernel.Invalid("pfa_code", "Select a police force your consortium has invited")
+		}
 	} else {
 		orgs, err := s.manageableOrganisations(ctx, consortium)
 		if err != nil {

@@ -31,6 +31,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
+	"github.com/hearth-placements/hearth/commissioning/police"
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -79,6 +80,19 @@ func (h *harness) admit(provider int64) commissioning.Application {
 	return a
 }
 
+// enrol gives u the test authenticator and returns u as it now is.
+func (h *harness) enrol(u auth.User) auth.User {
+	h.t.Helper()
+	ctx := context.Background()
+	code, _ := totp.GenerateCode(testTOTP, time.Now())
+	must(h.t, h.quiet.EnableMFA(ctx, u, testTOTP, code))
+	// Enrolling used this step's code; the tests sign in with it again.
+	must(h.t, h.deps.DB.Gorm.Exec("UPDATE users SET totp_last_step = NULL WHERE id = ?", u.ID).Error)
+	u, err := h.deps.Users.ByID(ctx, u.ID)
+	must(h.t, err)
+	return u
+}
+
 // addHome gives provider a home at postcode with beds free now.
 func (h *harness) addHome(provider int64, urn, postcode string, beds int) marketplace.Home {
 	h.t.Helper()
@@ -112,6 +126,7 @@ var harnessUsers = []struct {
 	{"coordinator@swcu.test", kernel.RoleSWCUCoordinator, "swcu"},
 	{"manager@securehome.test", kernel.RoleSecureHomeUser, "securehome"},
 	{"host@cumberland.test", kernel.RoleHostCouncilUser, "cumberland"}, // a council outside the consortium
+	{"liaison@gmp.test", kernel.RolePoliceLiaison, "police"},           // Greater Manchester Police, invited by the consortium
 }
 
 func newHarness(t *testing.T) *harness {
@@ -142,6 +157,8 @@ func newHarness(t *testing.T) *harness {
 	swcu, err := h.deps.Orgs.Create(ctx, kernel.KindSWCU, "SWCU")
 	must(t, err)
 	h.orgs["swcu"] = swcu
+	h.orgs["police"], err = h.deps.Orgs.InvitePoliceForce(ctx, cons.ID, "E23000005")
+	must(t, err)
 	for _, hu := range harnessUsers {
 		nu := auth.NewUser{Email: hu.email, Name: "Test " + string(hu.role), Role: hu.role, OrganisationID: h.orgs[hu.org].ID, Password: testPassword}
 		if hu.role == kernel.RoleHostCouncilUser {
@@ -150,11 +167,7 @@ func newHarness(t *testing.T) *harness {
 		u, err := h.quiet.Create(ctx, nu)
 		must(t, err)
 		if hu.role.RequiresMFA() {
-			code, _ := totp.GenerateCode(testTOTP, time.Now())
-			must(t, h.quiet.EnableMFA(ctx, u, testTOTP, code))
-			// Enrolling used this step's code; the tests sign in with it again.
-			must(t, db.Gorm.Exec("UPDATE users SET totp_last_step = NULL WHERE id = ?", u.ID).Error)
-			u, _ = h.deps.Users.ByID(ctx, u.ID)
+			u = h.enrol(u)
 		}
 		h.users[hu.email] = u
 	}
@@ -189,9 +202,10 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 		Billing:      billing.NewService(db.Gorm, bc),
 		Intelligence: intelligence.New(db.Gorm),
 		Monitoring:   monitoring.New(db.Gorm),
+		Police:       police.New(db.Gorm),
 		Webhooks:     webhook.New(db.Gorm, harnessWebhookKey, webhook.Options{AllowLoopback: true}),
 		Clock:        clock}
-	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Webhooks.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Police.Now, d.Webhooks.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
 

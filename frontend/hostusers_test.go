@@ -119,20 +119,7 @@ var hostRoutes = []string{
 // host-council user is admitted to the routes in hostRoutes and no other, so a new
 // route is refused to them until someone decides otherwise.
 func TestHostCouncilUsersHaveExactlyTheHostRoutes(t *testing.T) {
-	h := newHarness(t)
-	var got []string
-	for _, r := range h.s.Routes() {
-		p, ok := h.s.PolicyFor(r.Method, r.Path)
-		if ok && !p.Public && p.admits(kernel.RoleHostCouncilUser) {
-			got = append(got, r.Method+" "+r.Path)
-		}
-	}
-	want := append([]string(nil), hostRoutes...)
-	sort.Strings(got)
-	sort.Strings(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("routes admitting host-council users:\n%s\n\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	assertRoutesAdmitting(t, newHarness(t), kernel.RoleHostCouncilUser, hostRoutes)
 }
 
 // TestHostCouncilUserIsRefusedEveryOtherRoute calls every route a host-council user is
@@ -140,17 +127,42 @@ func TestHostCouncilUsersHaveExactlyTheHostRoutes(t *testing.T) {
 // the placement into their own area and its request, and expects 403 every time.
 func TestHostCouncilUserIsRefusedEveryOtherRoute(t *testing.T) {
 	h := newHarness(t)
-	w := h.hostWorld(t)
-	b := h.signIn("host@salford.test")
-	tok := h.token("host@salford.test")
-	allowed := map[string]bool{}
-	for _, r := range hostRoutes {
-		allowed[r] = true
+	refusedEveryOtherRoute(t, h, h.hostWorld(t), "host@salford.test", hostRoutes, "MCR-SECRET-9", "MCR-OTHER-7", "£")
+}
+
+// assertRoutesAdmitting fails unless the routes admitting role are exactly want.
+func assertRoutesAdmitting(t *testing.T, h *harness, role kernel.Role, want []string) {
+	t.Helper()
+	var got []string
+	for _, r := range h.s.Routes() {
+		p, ok := h.s.PolicyFor(r.Method, r.Path)
+		if ok && !p.Public && p.admits(role) {
+			got = append(got, r.Method+" "+r.Path)
+		}
+	}
+	want = append([]string(nil), want...)
+	sort.Strings(got)
+	sort.Strings(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("routes admitting %s:\n%s\n\nwant:\n%s", role, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// refusedEveryOtherRoute signs in as email and calls every signed-in route not in
+// allowed — pages with a CSRF token, the API with a token — with w's real ids,
+// expecting 403 each time and none of secrets in the refusal.
+func refusedEveryOtherRoute(t *testing.T, h *harness, w hosts, email string, allowed []string, secrets ...string) {
+	t.Helper()
+	b := h.signIn(email)
+	tok := h.token(email)
+	ok := map[string]bool{}
+	for _, r := range allowed {
+		ok[r] = true
 	}
 	n := 0
 	for _, r := range h.s.Routes() {
-		p, ok := h.s.PolicyFor(r.Method, r.Path)
-		if !ok || p.Public || allowed[r.Method+" "+r.Path] {
+		p, found := h.s.PolicyFor(r.Method, r.Path)
+		if !found || p.Public || ok[r.Method+" "+r.Path] {
 			continue
 		}
 		path := fillParams(r.Path, w)
@@ -171,7 +183,7 @@ func TestHostCouncilUserIsRefusedEveryOtherRoute(t *testing.T) {
 			if status != http.StatusForbidden {
 				t.Fatalf("%s %s: status %d, want 403", r.Method, path, status)
 			}
-			for _, secret := range []string{"MCR-SECRET-9", "MCR-OTHER-7", "£"} {
+			for _, secret := range secrets {
 				if strings.Contains(body, secret) {
 					t.Errorf("the refusal shows %q", secret)
 				}

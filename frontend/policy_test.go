@@ -43,6 +43,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	// council's user (a council outside it) is refused with everyone else.
 	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
 	ssdaYear := ssda903.YearOf(kernel.DateOf(h.clock.Now())).String()
+	police := []kernel.Role{kernel.RolePoliceLiaison}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -74,6 +75,11 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/returns/ssda903", []kernel.Role{kernel.RoleCommissioner}},
 		{"/returns/ssda903/" + ssdaYear + "/episodes.csv", []kernel.Role{kernel.RoleCommissioner}},
 		{"/returns/ssda903/" + ssdaYear + "/ssda903.zip", []kernel.Role{kernel.RoleCommissioner}},
+		{"/admin/police", admin},
+		{"/admin/police/new", admin},
+		{"/police", police},
+		{"/police/missing", police},
+		{"/police/missing.csv", police},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {
@@ -94,6 +100,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/api/v1/ssda903/" + ssdaYear, []kernel.Role{kernel.RoleCommissioner}},
 		{"/api/v1/ssda903/" + ssdaYear + "/missing.csv", []kernel.Role{kernel.RoleCommissioner}},
+		{"/api/v1/police/homes", police},
+		{"/api/v1/police/missing-episodes", police},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {

@@ -113,6 +113,8 @@ func (s *Server) workQueue(c echo.Context) ([]queueItem, error) {
 		q.add("Councils with no host notice mailbox", "/admin/mailboxes", func() (int64, error) { return s.deps.Orgs.CouncilsWithoutMailbox(ctx, org.ID) })
 	case kernel.RoleHostCouncilUser:
 		q.add("Notices unread", "/notices", func() (int64, error) { return s.inboxOf(c).Unread(ctx, org.ID) })
+	case kernel.RolePoliceLiaison:
+		q.add("Children missing or absent now", "/police/missing", func() (int64, error) { return s.deps.Police.StillMissing(ctx, org) })
 	}
 	return q.items, q.err
 }

@@ -631,6 +631,7 @@ func navFor(r kernel.Role, current string) []NavItem {
 	case kernel.RoleConsortiumAdmin:
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"},
+			NavItem{Text: "Police", Href: "/admin/police"},
 			NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
@@ -651,6 +652,8 @@ func navFor(r kernel.Role, current string) []NavItem {
 		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
 	case kernel.RoleHostCouncilUser:
 		items = append(items, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Placements into your area", Href: "/placements"})
+	case kernel.RolePoliceLiaison:
+		items = append(items, NavItem{Text: "Homes in your area", Href: "/police"}, NavItem{Text: "Missing episodes", Href: "/police/missing"})
 	case kernel.RoleProviderUser:
 		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"})

@@ -84,6 +84,18 @@ func (s *Server) routes() {
 	s.route(post, "/admin/mailboxes/upload", admin, s.uploadMailboxes)
 	s.route(get, "/admin/mailboxes/:id", admin, s.mailboxPage)
 	s.route(post, "/admin/mailboxes/:id", admin, s.saveMailbox)
+	s.route(get, "/admin/police", admin, s.adminPolicePage)
+	s.route(get, "/admin/police/new", admin, s.newPolicePage)
+	s.route(post, "/admin/police/new", admin, s.invitePolice)
+
+	// The police view: a force's liaison officers, invited by a consortium, see the
+	// homes in their area and missing episodes there, and nothing else of anyone's.
+	policeRole := Roles(kernel.RolePoliceLiaison)
+	s.route(get, "/police", policeRole, s.policeHomesPage)
+	s.route(get, "/police/missing", policeRole, s.policeMissingPage)
+	s.route(get, "/police/missing.csv", policeRole, s.policeMissingCSV)
+	s.route(get, "/api/v1/police/homes", APIRoles(kernel.RolePoliceLiaison), s.apiPoliceHomes)
+	s.route(get, "/api/v1/police/missing-episodes", APIRoles(kernel.RolePoliceLiaison), s.apiPoliceMissing)
 
 	// Providers: sign-up, framework applications, homes and vacancies.
 	provAdmin := Roles(kernel.RoleProviderAdmin)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
 	"sort"
 	"strconv"
@@ -21,22 +22,28 @@ import (
 
 // Home is one registered setting run by a provider.
 type Home struct {
-	ID                 int64 `gorm:"primaryKey"`
-	ProviderID         int64
-	Name               string
-	OfstedURN          string `gorm:"column:ofsted_urn"`
-	HomeType           string
-	OfstedRating       string
-	InspectionDate     *time.Time
-	RegisteredPlaces   int
-	MinAge, MaxAge     int
-	AcceptsMale        bool
-	AcceptsFemale      bool
-	Needs              kernel.Codes `gorm:"type:text[]"`
-	Postcode           string
-	Outcode            string
-	Lat, Lon           float64
-	HostCouncilID      *int64
+	ID               int64 `gorm:"primaryKey"`
+	ProviderID       int64
+	Name             string
+	OfstedURN        string `gorm:"column:ofsted_urn"`
+	HomeType         string
+	OfstedRating     string
+	InspectionDate   *time.Time
+	RegisteredPlaces int
+	MinAge, MaxAge   int
+	AcceptsMale      bool
+	AcceptsFemale    bool
+	Needs            kernel.Codes `gorm:"type:text[]"`
+	Postcode         string
+	Outcode          string
+	Lat, Lon         float64
+	HostCouncilID    *int64
+	// Address is the home's street lines (the postcode apart); the registered
+	// manager's name, phone and email are for the police force of its area. All optional.
+	Address            string
+	ManagerName        string
+	ManagerPhone       string
+	ManagerEmail       string
 	BedsFree           int
 	NextFreeDate       *time.Time
 	NextFreeBeds       *int
@@ -76,6 +83,10 @@ type HomeInput struct {
 	MaxAge           string   `json:"max_age" form:"max_age"`
 	Sexes            string   `json:"sexes" form:"sexes"`
 	Postcode         string   `json:"postcode" form:"postcode"`
+	Address          string   `json:"address" form:"address"`
+	ManagerName      string   `json:"manager_name" form:"manager_name"`
+	ManagerPhone     string   `json:"manager_phone" form:"manager_phone"`
+	ManagerEmail     string   `json:"manager_email" form:"manager_email"`
 	Needs            []string `json:"needs" form:"needs"` // codes
 	Lots             []string `json:"lots" form:"lots"`   // lot codes or ids
 	// Version is the version of the home the change form showed (0: a new home), so a
@@ -93,6 +104,11 @@ type HomeFields struct {
 	LotIDs                                  []int64
 	Postcode                                string
 	Outcode                                 geo.Outcode
+	Address, ManagerName                    string
+	ManagerPhone, ManagerEmail              string
+	// KeepContacts leaves an existing home's address and manager as they are: the CSV
+	// upload has no columns for them.
+	KeepContacts bool
 }
 
 // ParseHome checks a home's input. lots maps each lot code (and id as text) the
@@ -207,9 +223,28 @@ func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFiel
 	} else {
 		f.Postcode, f.Outcode = pc, oc
 	}
+	f.Address = text("address", in.Address, AddressMax)
+	f.ManagerName = text("manager_name", in.ManagerName, 200)
+	if p := strings.Join(strings.Fields(in.ManagerPhone), " "); p != "" {
+		if !phonePattern.MatchString(p) {
+			fe.Add("manager_phone", "Enter a telephone number, like 0161 496 0000 or +44 161 496 0000")
+		}
+		f.ManagerPhone = p
+	}
+	if e := strings.TrimSpace(in.ManagerEmail); e != "" {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
+			fe.Add("manager_email", "Enter an email address in the correct format, like name@example.com")
+		}
+		f.ManagerEmail = e
+	}
 	sort.Strings(f.Needs)
 	return f, fe
 }
+
+// AddressMax is the longest street address a home keeps (the database's CHECK too).
+const AddressMax = 200
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9 ()-]{7,25}$`)
 
 var urnPattern = regexp.MustCompile(`^(SC[0-9]{6}|[0-9]{6,7})$`)
 
@@ -252,7 +287,8 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 	h := Home{ID: id, ProviderID: providerID, Name: f.Name, OfstedURN: f.OfstedURN, HomeType: f.HomeType, OfstedRating: f.OfstedRating,
 		InspectionDate: f.InspectionDate, RegisteredPlaces: f.RegisteredPlaces, MinAge: f.MinAge, MaxAge: f.MaxAge,
 		AcceptsMale: f.AcceptsMale, AcceptsFemale: f.AcceptsFemale, Needs: kernel.Codes(f.Needs), Postcode: f.Postcode,
-		Outcode: f.Outcode.Code, Lat: f.Outcode.Centroid.Lat, Lon: f.Outcode.Centroid.Lon, HostCouncilID: host, LotIDs: f.LotIDs}
+		Outcode: f.Outcode.Code, Lat: f.Outcode.Centroid.Lat, Lon: f.Outcode.Centroid.Lon, HostCouncilID: host, LotIDs: f.LotIDs,
+		Address: f.Address, ManagerName: f.ManagerName, ManagerPhone: f.ManagerPhone, ManagerEmail: f.ManagerEmail}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		action := "home.update"
 		if id == 0 {
@@ -268,11 +304,15 @@ func (s *Service) SaveHome(ctx context.Context, providerID, id int64, version in
 			if cur.BedsFree > f.RegisteredPlaces {
 				return kernel.Invalid("registered_places", fmt.Sprintf("The home has %d beds free now; lower its vacancy before its registered places", cur.BedsFree))
 			}
-			res := tx.Model(&Home{}).Where("id = ? AND provider_id = ? AND version = ?", id, providerID, version).Updates(map[string]any{
+			changes := map[string]any{
 				"name": h.Name, "ofsted_urn": h.OfstedURN, "home_type": h.HomeType, "ofsted_rating": h.OfstedRating, "inspection_date": h.InspectionDate,
 				"registered_places": h.RegisteredPlaces, "min_age": h.MinAge, "max_age": h.MaxAge, "accepts_male": h.AcceptsMale, "accepts_female": h.AcceptsFemale,
 				"needs": h.Needs, "postcode": h.Postcode, "outcode": h.Outcode, "lat": h.Lat, "lon": h.Lon, "host_council_id": h.HostCouncilID,
-				"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()")})
+				"version": gorm.Expr("version + 1"), "updated_at": gorm.Expr("now()")}
+			if !f.KeepContacts {
+				changes["address"], changes["manager_name"], changes["manager_phone"], changes["manager_email"] = h.Address, h.ManagerName, h.ManagerPhone, h.ManagerEmail
+			}
+			res := tx.Model(&Home{}).Where("id = ? AND provider_id = ? AND version = ?", id, providerID, version).Updates(changes)
 			if res.Error != nil {
 				return res.Error
 			}

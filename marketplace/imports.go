@@ -104,6 +104,7 @@ func (s *Service) ImportHomes(ctx context.Context, providerID int64, r io.Reader
 			errs = append(errs, RowError{Row: line, Column: "ofsted_urn", Message: fmt.Sprintf("The same URN is on row %d", prev)})
 		}
 		seen[f.OfstedURN] = line
+		f.KeepContacts = true // the file has no address or manager columns
 		parsed[i] = f
 	}
 	if len(errs) > 0 {

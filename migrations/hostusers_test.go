@@ -28,11 +28,7 @@ func TestHostCouncilUsersBelongToCouncils(t *testing.T) {
 			` FROM organisations o WHERE o.name = '` + org + `'`
 	}
 	cons := `(SELECT id FROM organisations WHERE name = 'Cons')`
-	tests := []struct {
-		name string
-		sql  string
-		ok   bool
-	}{
+	tests := []sqlCase{
 		{"OK", insert("host@cumberland.test", "host_council_user", "Cumberland", cons), true},
 		{"ErrAtProvider", insert("a@x.test", "host_council_user", "Prov", cons), false},
 		{"ErrAtConsortium", insert("b@x.test", "host_council_user", "Cons", cons), false},
@@ -44,9 +40,22 @@ func TestHostCouncilUsersBelongToCouncils(t *testing.T) {
 		{"ErrBecomesCommissioner", `UPDATE users SET role = 'commissioner' WHERE email = 'host@cumberland.test'`, false},
 		{"ErrMovesToAProvider", `UPDATE users SET (organisation_id, org_kind) = (SELECT id, kind FROM organisations WHERE name = 'Prov') WHERE email = 'host@cumberland.test'`, false},
 	}
+	runSQLCases(t, db, tests)
+}
+
+// sqlCase is a statement the database must accept (ok) or refuse.
+type sqlCase struct {
+	name string
+	sql  string
+	ok   bool
+}
+
+// runSQLCases runs each case in turn, as the application role, in a subtest.
+func runSQLCases(t *testing.T, db *migrations.DB, tests []sqlCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := db.Pool.Exec(ctx, tt.sql)
+			_, err := db.Pool.Exec(context.Background(), tt.sql)
 			if tt.ok && err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -60,6 +69,19 @@ func TestHostCouncilUsersBelongToCouncils(t *testing.T) {
 // TestRollingBackHostCouncilUsersRefusesWhileTheyExist: migration 00017's Down would
 // have to turn host-council users into a wider role, so it refuses until they are gone.
 func TestRollingBackHostCouncilUsersRefusesWhileTheyExist(t *testing.T) {
+	rollbackRefusedWhile(t, `INSERT INTO organisations (kind, name) VALUES ('consortium', 'Cons');
+        INSERT INTO organisations (kind, name, ons_code, region, centroid_lat, centroid_lon) VALUES ('council', 'Cumberland', 'E06000063', 'North West', 54.68, -3.19);
+        INSERT INTO users (organisation_id, org_kind, email, name, role, managed_by)
+        SELECT o.id, o.kind, 'host@x.test', 'H', 'host_council_user', (SELECT id FROM organisations WHERE name = 'Cons')
+        FROM organisations o WHERE o.kind = 'council' AND o.ons_code = 'E06000063'`,
+		`SELECT count(*) FROM users WHERE role = 'host_council_user'`,
+		`DELETE FROM users WHERE role = 'host_council_user'`)
+}
+
+// rollbackRefusedWhile migrates a new database up, writes rows with, checks that count
+// finds one, and expects rolling every migration back to fail until without removes them.
+func rollbackRefusedWhile(t *testing.T, with, count, without string) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := migrations.Connect(ctx, dbtest.Empty(t))
 	if err != nil {
@@ -73,21 +95,17 @@ func TestRollingBackHostCouncilUsersRefusesWhileTheyExist(t *testing.T) {
 		}
 	}
 	must(migrations.Up(ctx, db.SQL))
-	_, err = db.SQL.ExecContext(ctx, `INSERT INTO organisations (kind, name) VALUES ('consortium', 'Cons');
-        INSERT INTO organisations (kind, name, ons_code, region, centroid_lat, centroid_lon) VALUES ('council', 'Cumberland', 'E06000063', 'North West', 54.68, -3.19);
-        INSERT INTO users (organisation_id, org_kind, email, name, role, managed_by)
-        SELECT o.id, o.kind, 'host@x.test', 'H', 'host_council_user', (SELECT id FROM organisations WHERE name = 'Cons')
-        FROM organisations o WHERE o.kind = 'council' AND o.ons_code = 'E06000063'`)
+	_, err = db.SQL.ExecContext(ctx, with)
 	must(err)
 	var n int
-	must(db.SQL.QueryRowContext(ctx, `SELECT count(*) FROM users WHERE role = 'host_council_user'`).Scan(&n))
+	must(db.SQL.QueryRowContext(ctx, count).Scan(&n))
 	if n != 1 {
-		t.Fatalf("%d host-council users", n)
+		t.Fatalf("%s: %d, want 1", count, n)
 	}
 	if err := migrations.Reset(ctx, db.SQL); err == nil {
-		t.Fatal("rolled back with a host-council user")
+		t.Fatal("rolled back with them in place")
 	}
-	_, err = db.SQL.ExecContext(ctx, `DELETE FROM users WHERE role = 'host_council_user'`)
+	_, err = db.SQL.ExecContext(ctx, without)
 	must(err)
 	must(migrations.Reset(ctx, db.SQL))
 }

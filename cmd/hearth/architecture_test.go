@@ -23,6 +23,7 @@ var layers = []struct {
 	{"commissioning/secure/", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "commissioning/secure/"}, true, "secure welfare coordination does not trade on the marketplace"},
 	{"commissioning/secure", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "commissioning/secure/"}, true, "secure welfare coordination does not trade on the marketplace"},
 	{"commissioning/monitoring", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/"}, true, "monitoring visits and rating alerts read the marketplace's tables through SQL, never its package"},
+	{"commissioning/police", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/"}, true, "the police view reads the marketplace's tables through SQL, never its package"},
 	{"marketplace", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "marketplace/"}, true, "the trading floor uses the commissioner's organisations and frameworks, never the web layer"},
 	{"marketplace/", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "marketplace", "marketplace/"}, true, "the trading floor uses the commissioner's organisations and frameworks, never the web layer"},
 	{"migrations", []string{"migrations/"}, true, "the schema knows no domain"},

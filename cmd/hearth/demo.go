@@ -69,6 +69,9 @@ var demoAccounts = []demoAccount{
 	// Derbyshire is outside the North West consortium: its staff see only placements
 	// by the consortium's councils into Derbyshire, and the notices about them.
 	{"host@derbyshire.example", "Dev Derbyshire", kernel.RoleHostCouncilUser, "Derbyshire", kernel.KindCouncil},
+	// Greater Manchester Police, invited by the consortium: the homes in Greater
+	// Manchester and the missing episodes of the consortium's children placed there.
+	{"liaison@gmp.example", "Lee Liaison", kernel.RolePoliceLiaison, "Greater Manchester Police", kernel.KindPolice},
 }
 
 // hasDemo reports whether the demo consortium is in the database.
@@ -107,6 +110,9 @@ func loadDemo(ctx context.Context, a *app, history bool) (bool, error) {
 		}
 	}
 	if _, err := a.orgs.Create(ctx, kernel.KindSWCU, demoSWCU); err != nil {
+		return false, err
+	}
+	if _, err := a.orgs.InvitePoliceForce(ctx, cons.ID, "E23000005"); err != nil {
 		return false, err
 	}
 	if err := loadDemoMailboxes(ctx, a, cons); err != nil {
@@ -159,7 +165,7 @@ func printDemoAccounts(out io.Writer, cfg Config) {
 		fmt.Fprintf(tw, "  %s\t%s\t%s\n", a.Role, a.Email, a.Org)
 	}
 	tw.Flush()
-	fmt.Fprintf(out, "\nApprover and SWCU accounts use two-factor authentication. Add this setup key to an\nauthenticator app, or run: oathtool --totp -b %s\n  %s\n\n", demoTOTPSecret, demoTOTPSecret)
+	fmt.Fprintf(out, "\nApprover, SWCU and police accounts use two-factor authentication. Add this setup key to an\nauthenticator app, or run: oathtool --totp -b %s\n  %s\n\n", demoTOTPSecret, demoTOTPSecret)
 }
 
 // loadDemoHistory writes three years of the consortium's past trading

@@ -129,6 +129,15 @@ func admitProvider(ctx context.Context, fw *commissioning.Frameworks, frameworkI
 	return err
 }
 
+// demoContacts are some demo homes' street address and registered manager (name,
+// phone in Ofcom's range for drama, email), by Ofsted URN, for the police view.
+var demoContacts = map[string][4]string{
+	"SC500101": {"14 Palatine Road\nWithington", "Alex Brightwater", "0161 496 0101", "brightwater.house@brightwater.example"},
+	"SC500102": {"3 Lodge Lane\nHeaton Mersey", "Bea Lodge", "0161 496 0102", "lodge@brightwater.example"},
+	"SC500103": {"27 Wigan Lane", "Cam Cottage", "01942 496010", "cottage@brightwater.example"},
+	"SC500301": {"9 Chorley New Road", "Nia Northern", "01204 496030", "house@northernlights.example"},
+}
+
 // demoHomeFields is a demo home's provider and its fields, checked as a form's are.
 func demoHomeFields(ctx context.Context, a *app, dh demoHome) (commissioning.Organisation, marketplace.HomeFields, error) {
 	org, err := a.orgs.OrganisationByName(ctx, kernel.KindProvider, dh.provider)
@@ -139,8 +148,10 @@ func demoHomeFields(ctx context.Context, a *app, dh demoHome) (commissioning.Org
 	if err != nil {
 		return org, marketplace.HomeFields{}, err
 	}
+	c := demoContacts[dh.urn]
 	fields, fe := marketplace.ParseHome(marketplace.HomeInput{Name: dh.name, OfstedURN: dh.urn, HomeType: dh.typ, OfstedRating: dh.rating, InspectionDate: dh.inspected,
-		RegisteredPlaces: dh.places, MinAge: dh.minAge, MaxAge: dh.maxAge, Sexes: dh.sexes, Postcode: dh.postcode, Needs: dh.needs, Lots: dh.lots}, admitted, time.Now())
+		RegisteredPlaces: dh.places, MinAge: dh.minAge, MaxAge: dh.maxAge, Sexes: dh.sexes, Postcode: dh.postcode, Needs: dh.needs, Lots: dh.lots,
+		Address: c[0], ManagerName: c[1], ManagerPhone: c[2], ManagerEmail: c[3]}, admitted, time.Now())
 	if fe != nil {
 		return org, fields, fmt.Errorf("demo home %s: %w", dh.name, fe)
 	}

@@ -15,7 +15,9 @@ import (
 
 // TestHostCouncilUsersFromTheCommandLineAndTheDemo: `hearth seed demo` gives Derbyshire,
 // outside the North West consortium, a host-council user managed by the consortium,
-// and `hearth user create` makes more only with a consortium that may manage them.
+// and `hearth user create` makes more only with a consortium that may manage them; a
+// police liaison officer joins a force the named consortium has invited (the demo's
+// Greater Manchester Police).
 func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
 	ctx := context.Background()
 	dsn := dbtest.New(t)
@@ -48,6 +50,9 @@ func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
 		args    []string
 		wantErr string
 	}{
+		{"OKPolice", []string{"--role", "police_liaison", "--org", "Greater Manchester Police", "--consortium", demoConsortium, "--email", "p1@gmp.example"}, ""},
+		{"ErrPoliceNoConsortium", []string{"--role", "police_liaison", "--org", "Greater Manchester Police", "--email", "p2@gmp.example"}, "needs --consortium"},
+		{"ErrPoliceNotInvited", []string{"--role", "police_liaison", "--org", "Kent Police", "--consortium", demoConsortium, "--email", "p3@kent.example"}, "has not invited"},
 		{"OK", []string{"--org", "Derbyshire", "--consortium", demoConsortium, "--email", "h1@derbyshire.example"}, ""},
 		{"ErrNoConsortium", []string{"--org", "Derbyshire", "--email", "h2@derbyshire.example"}, "needs --consortium"},
 		{"ErrNotAConsortium", []string{"--org", "Derbyshire", "--consortium", "Manchester", "--email", "h3@derbyshire.example"}, "needs --consortium"},
@@ -55,7 +60,11 @@ func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := run(ctx, append([]string{"user", "create", "--role", "host_council_user"}, tt.args...), &out)
+			args := tt.args
+			if args[0] != "--role" {
+				args = append([]string{"--role", "host_council_user"}, args...)
+			}
+			err := run(ctx, append([]string{"user", "create"}, args...), &out)
 			if tt.wantErr == "" {
 				if err != nil || !strings.Contains(out.String(), "/password/reset/") {
 					t.Fatalf("%v: %s", err, out.String())

@@ -17,7 +17,7 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("user create", flag.ContinueOnError)
 	email := fs.String("email", "", "the user's email address")
 	role := fs.String("role", "", "one of: consortium_admin, commissioner, approver, provider_admin, provider_user, swcu_coordinator, secure_home_user, host_council_user")
-	consortium := fs.String("consortium", "", "for a host_council_user: the exact name of the consortium that manages them")
+	consortium := fs.String("consortium", "", "for a host_council_user or police_liaison: the exact name of the consortium that manages them")
 	org := fs.String("org", "", "the exact name of the user's organisation")
 	name := fs.String("name", "", "the user's full name (default: the email address)")
 	cfg, err := loadConfig(fs, args)
@@ -36,9 +36,15 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 	}
 	setupLogging(cfg)
 	return withApp(ctx, cfg, func(a *app) error {
-		o, err := a.orgs.OrganisationByName(ctx, r.OrgKind(), *org)
+		var o commissioning.Organisation
+		var err error
+		if r == kernel.RolePoliceLiaison {
+			o, err = policeForceNamed(ctx, a, *consortium, *org)
+		} else if o, err = a.orgs.OrganisationByName(ctx, r.OrgKind(), *org); err != nil {
+			err = fmt.Errorf("no %s organisation called %q (a %s belongs to one)", r.OrgKind(), *org, r)
+		}
 		if err != nil {
-			return fmt.Errorf("no %s organisation called %q (a %s belongs to one)", r.OrgKind(), *org, r)
+			return err
 		}
 		nu := auth.NewUser{Email: *email, Name: *name, Role: r, OrganisationID: o.ID}
 		if r == kernel.RoleHostCouncilUser {
@@ -62,6 +68,25 @@ func userCreate(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "Created %s (%s) in %s.\nThey choose a password within 7 days at:\n%s/password/reset/%s\n", u.Email, u.Role, o.Name, cfg.BaseURL, tok)
 		return nil
 	})
+}
+
+// policeForceNamed is the police force called name that the consortium called
+// consortium has invited (at /admin/police): two consortia may each invite a force.
+func policeForceNamed(ctx context.Context, a *app, consortium, name string) (commissioning.Organisation, error) {
+	c, err := a.orgs.OrganisationByName(ctx, kernel.KindConsortium, consortium)
+	if err != nil {
+		return c, fmt.Errorf("a police_liaison needs --consortium, the exact name of the consortium that invited their force: %w", err)
+	}
+	forces, err := a.orgs.PoliceForces(ctx, c.ID)
+	if err != nil {
+		return c, err
+	}
+	for _, f := range forces {
+		if f.Name == name {
+			return f, nil
+		}
+	}
+	return commissioning.Organisation{}, fmt.Errorf("%s has not invited a police force called %q: invite it at /admin/police first", c.Name, name)
 }
 
 // tokenCreate prints a new API token for a user, once.

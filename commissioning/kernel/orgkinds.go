@@ -9,4 +9,7 @@ const (
 	KindCouncil    OrgKind = "council"
 	KindProvider   OrgKind = "provider"
 	KindSWCU       OrgKind = "swcu"
+	// KindPolice is a police force, in the area of one ONS police force area, invited
+	// and managed by one consortium.
+	KindPolice OrgKind = "police"
 )

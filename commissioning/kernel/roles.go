@@ -18,12 +18,17 @@ const (
 	// episodes — never the placing council's request, bids, fee or agreement. Any
 	// English council may have them, whether or not it belongs to a consortium.
 	RoleHostCouncilUser Role = "host_council_user"
+	// RolePoliceLiaison is a police force's liaison officer, invited by a consortium:
+	// they see the children's homes in their force's area run by the consortium's
+	// providers and the missing episodes of the consortium's children there, by the
+	// council's child reference only — never a profile, fee, bid or agreement.
+	RolePoliceLiaison Role = "police_liaison"
 )
 
 // Roles lists every role in display order.
 func Roles() []Role {
 	return []Role{RoleConsortiumAdmin, RoleCommissioner, RoleApprover, RoleProviderAdmin,
-		RoleProviderUser, RoleSWCUCoordinator, RoleSecureHomeUser, RoleHostCouncilUser}
+		RoleProviderUser, RoleSWCUCoordinator, RoleSecureHomeUser, RoleHostCouncilUser, RolePoliceLiaison}
 }
 
 // Valid reports whether r is a known role.
@@ -55,14 +60,17 @@ func (r Role) Label() string {
 		return "Secure home user"
 	case RoleHostCouncilUser:
 		return "Host council user"
+	case RolePoliceLiaison:
+		return "Police liaison officer"
 	}
 	return string(r)
 }
 
 // RequiresMFA reports whether users in this role must use a second factor: approvers
-// sign off distant placements and the SWCU sees every secure referral.
+// sign off distant placements, the SWCU sees every secure referral, and police liaison
+// officers see children's homes' addresses and missing children.
 func (r Role) RequiresMFA() bool {
-	return r == RoleApprover || r == RoleSWCUCoordinator
+	return r == RoleApprover || r == RoleSWCUCoordinator || r == RolePoliceLiaison
 }
 
 // OrgKind is the kind of organisation a user with this role belongs to.
@@ -74,6 +82,8 @@ func (r Role) OrgKind() OrgKind {
 		return KindCouncil
 	case RoleSWCUCoordinator:
 		return KindSWCU
+	case RolePoliceLiaison:
+		return KindPolice
 	}
 	return KindProvider
 }

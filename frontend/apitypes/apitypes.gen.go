@@ -1068,6 +1068,24 @@ func (e MarketRowTier) Valid() bool {
 	}
 }
 
+// Defines values for MissingEpisodeKind.
+const (
+	MissingEpisodeKindAbsent  MissingEpisodeKind = "absent"
+	MissingEpisodeKindMissing MissingEpisodeKind = "missing"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodeKind enum.
+func (e MissingEpisodeKind) Valid() bool {
+	switch e {
+	case MissingEpisodeKindAbsent:
+		return true
+	case MissingEpisodeKindMissing:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MonitoringVisitVisitType.
 const (
 	MonitoringVisitVisitTypeAnnounced   MonitoringVisitVisitType = "announced"
@@ -1185,6 +1203,7 @@ const (
 	NewUserRoleCommissioner    NewUserRole = "commissioner"
 	NewUserRoleConsortiumAdmin NewUserRole = "consortium_admin"
 	NewUserRoleHostCouncilUser NewUserRole = "host_council_user"
+	NewUserRolePoliceLiaison   NewUserRole = "police_liaison"
 )
 
 // Valid indicates whether the value is a known member of the NewUserRole enum.
@@ -1197,6 +1216,8 @@ func (e NewUserRole) Valid() bool {
 	case NewUserRoleConsortiumAdmin:
 		return true
 	case NewUserRoleHostCouncilUser:
+		return true
+	case NewUserRolePoliceLiaison:
 		return true
 	default:
 		return false
@@ -1240,6 +1261,7 @@ func (e NoticeKind) Valid() bool {
 const (
 	OrganisationKindConsortium OrganisationKind = "consortium"
 	OrganisationKindCouncil    OrganisationKind = "council"
+	OrganisationKindPolice     OrganisationKind = "police"
 	OrganisationKindProvider   OrganisationKind = "provider"
 	OrganisationKindSwcu       OrganisationKind = "swcu"
 )
@@ -1250,6 +1272,8 @@ func (e OrganisationKind) Valid() bool {
 	case OrganisationKindConsortium:
 		return true
 	case OrganisationKindCouncil:
+		return true
+	case OrganisationKindPolice:
 		return true
 	case OrganisationKindProvider:
 		return true
@@ -1506,6 +1530,27 @@ func (e PlacementRowStatus) Valid() bool {
 	case PlacementRowStatusRefused:
 		return true
 	case PlacementRowStatusStarted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PoliceHomeHomeType.
+const (
+	PoliceHomeHomeTypeChildrensHome          PoliceHomeHomeType = "childrens_home"
+	PoliceHomeHomeTypeSecureChildrensHome    PoliceHomeHomeType = "secure_childrens_home"
+	PoliceHomeHomeTypeSupportedAccommodation PoliceHomeHomeType = "supported_accommodation"
+)
+
+// Valid indicates whether the value is a known member of the PoliceHomeHomeType enum.
+func (e PoliceHomeHomeType) Valid() bool {
+	switch e {
+	case PoliceHomeHomeTypeChildrensHome:
+		return true
+	case PoliceHomeHomeTypeSecureChildrensHome:
+		return true
+	case PoliceHomeHomeTypeSupportedAccommodation:
 		return true
 	default:
 		return false
@@ -1842,6 +1887,7 @@ const (
 	RoleCommissioner    Role = "commissioner"
 	RoleConsortiumAdmin Role = "consortium_admin"
 	RoleHostCouncilUser Role = "host_council_user"
+	RolePoliceLiaison   Role = "police_liaison"
 	RoleProviderAdmin   Role = "provider_admin"
 	RoleProviderUser    Role = "provider_user"
 	RoleSecureHomeUser  Role = "secure_home_user"
@@ -1858,6 +1904,8 @@ func (e Role) Valid() bool {
 	case RoleConsortiumAdmin:
 		return true
 	case RoleHostCouncilUser:
+		return true
+	case RolePoliceLiaison:
 		return true
 	case RoleProviderAdmin:
 		return true
@@ -3180,22 +3228,33 @@ type HoldRequest struct {
 
 // Home defines model for Home.
 type Home struct {
-	HomeType         HomeHomeType        `json:"home_type"`
-	Id               int64               `json:"id"`
-	InspectionDate   *openapi_types.Date `json:"inspection_date"`
-	LotIds           []int64             `json:"lot_ids"`
-	MaxAge           int                 `json:"max_age"`
-	MinAge           int                 `json:"min_age"`
-	Name             string              `json:"name"`
-	Needs            []string            `json:"needs"`
-	OfstedRating     HomeOfstedRating    `json:"ofsted_rating"`
-	OfstedUrn        string              `json:"ofsted_urn"`
-	Outcode          string              `json:"outcode"`
-	Postcode         string              `json:"postcode"`
-	RegisteredPlaces int                 `json:"registered_places"`
-	Sexes            HomeSexes           `json:"sexes"`
-	Vacancy          Vacancy             `json:"vacancy"`
-	Version          int                 `json:"version"`
+	// Address street lines before the postcode; only the provider and the police force for the home's area see it
+	Address        string              `json:"address"`
+	HomeType       HomeHomeType        `json:"home_type"`
+	Id             int64               `json:"id"`
+	InspectionDate *openapi_types.Date `json:"inspection_date"`
+	LotIds         []int64             `json:"lot_ids"`
+
+	// ManagerEmail the registered manager's email
+	ManagerEmail string `json:"manager_email"`
+
+	// ManagerName the registered manager
+	ManagerName string `json:"manager_name"`
+
+	// ManagerPhone the registered manager's telephone
+	ManagerPhone     string           `json:"manager_phone"`
+	MaxAge           int              `json:"max_age"`
+	MinAge           int              `json:"min_age"`
+	Name             string           `json:"name"`
+	Needs            []string         `json:"needs"`
+	OfstedRating     HomeOfstedRating `json:"ofsted_rating"`
+	OfstedUrn        string           `json:"ofsted_urn"`
+	Outcode          string           `json:"outcode"`
+	Postcode         string           `json:"postcode"`
+	RegisteredPlaces int              `json:"registered_places"`
+	Sexes            HomeSexes        `json:"sexes"`
+	Vacancy          Vacancy          `json:"vacancy"`
+	Version          int              `json:"version"`
 }
 
 // HomeHomeType defines model for Home.HomeType.
@@ -3222,11 +3281,22 @@ type HomeQualityOfstedRating string
 
 // HomeRequest defines model for HomeRequest.
 type HomeRequest struct {
+	// Address street lines before the postcode; only the provider and the police force for the home's area see it; optional: left out of a change, it keeps its value
+	Address        *string             `json:"address,omitempty"`
 	HomeType       HomeRequestHomeType `json:"home_type"`
 	InspectionDate *openapi_types.Date `json:"inspection_date,omitempty"`
 
 	// LotIds lots the provider is admitted to
-	LotIds           []int64                 `json:"lot_ids"`
+	LotIds []int64 `json:"lot_ids"`
+
+	// ManagerEmail the registered manager's email; optional: left out of a change, it keeps its value
+	ManagerEmail *string `json:"manager_email,omitempty"`
+
+	// ManagerName the registered manager; optional: left out of a change, it keeps its value
+	ManagerName *string `json:"manager_name,omitempty"`
+
+	// ManagerPhone the registered manager's telephone; optional: left out of a change, it keeps its value
+	ManagerPhone     *string                 `json:"manager_phone,omitempty"`
 	MaxAge           int                     `json:"max_age"`
 	MinAge           int                     `json:"min_age"`
 	Name             string                  `json:"name"`
@@ -3566,6 +3636,25 @@ type Me struct {
 	User         User         `json:"user"`
 }
 
+// MissingEpisode A missing or absent episode as the police see it: the placing council's child reference only, never a profile, age, needs, fee or agreement.
+type MissingEpisode struct {
+	// ChildRef the placing council's reference for the child
+	ChildRef       string             `json:"child_ref"`
+	Home           string             `json:"home"`
+	HomeId         int64              `json:"home_id"`
+	Id             int64              `json:"id"`
+	Kind           MissingEpisodeKind `json:"kind"`
+	PlacingCouncil string             `json:"placing_council"`
+	Postcode       string             `json:"postcode"`
+
+	// ReturnedAt when the child returned; null while still missing or absent
+	ReturnedAt *time.Time `json:"returned_at"`
+	StartedAt  time.Time  `json:"started_at"`
+}
+
+// MissingEpisodeKind defines model for MissingEpisode.Kind.
+type MissingEpisodeKind string
+
 // MonitoringVisit defines model for MonitoringVisit.
 type MonitoringVisit struct {
 	// AmendedById the later visit that corrects this one
@@ -3675,10 +3764,12 @@ type NewUser struct {
 	Email          openapi_types.Email `json:"email"`
 	Name           string              `json:"name"`
 	OrganisationId int64               `json:"organisation_id"`
-	Role           NewUserRole         `json:"role"`
+
+	// Role police_liaison: organisation_id is a police force your consortium invited (the first officer is invited at /admin/police)
+	Role NewUserRole `json:"role"`
 }
 
-// NewUserRole defines model for NewUser.Role.
+// NewUserRole police_liaison: organisation_id is a police force your consortium invited (the first officer is invited at /admin/police)
 type NewUserRole string
 
 // NoOrderClock defines model for NoOrderClock.
@@ -3952,6 +4043,24 @@ type PlacementRowAccess string
 
 // PlacementRowStatus defines model for PlacementRow.Status.
 type PlacementRowStatus string
+
+// PoliceHome A home in the force's area as its police force sees it: no vacancy, fee or child.
+type PoliceHome struct {
+	Address      string             `json:"address"`
+	HomeType     PoliceHomeHomeType `json:"home_type"`
+	HostCouncil  string             `json:"host_council"`
+	Id           int64              `json:"id"`
+	ManagerEmail string             `json:"manager_email"`
+	ManagerName  string             `json:"manager_name"`
+	ManagerPhone string             `json:"manager_phone"`
+	Name         string             `json:"name"`
+	OfstedUrn    string             `json:"ofsted_urn"`
+	Postcode     string             `json:"postcode"`
+	Provider     string             `json:"provider"`
+}
+
+// PoliceHomeHomeType defines model for PoliceHome.HomeType.
+type PoliceHomeHomeType string
 
 // ProviderPrice defines model for ProviderPrice.
 type ProviderPrice struct {
@@ -5322,6 +5431,58 @@ type RecordReviewParams struct {
 type StartPlacementParams struct {
 	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// ListPoliceHomesParams defines parameters for ListPoliceHomes.
+type ListPoliceHomesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListPoliceHomesResponse defines parameters for ListPoliceHomes.
+type ListPoliceHomesResponse struct {
+	Homes []PoliceHome `json:"homes"`
+
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Page this page's number
+	Page int `json:"page"`
+
+	// PerPage rows per page
+	PerPage int `json:"per_page"`
+
+	// Total rows in the whole list
+	Total int `json:"total"`
+}
+
+// ListPoliceMissingEpisodesParams defines parameters for ListPoliceMissingEpisodes.
+type ListPoliceMissingEpisodesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListMissingEpisodesResponse defines parameters for ListPoliceMissingEpisodes.
+type ListMissingEpisodesResponse struct {
+	Episodes []MissingEpisode `json:"episodes"`
+
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Page this page's number
+	Page int `json:"page"`
+
+	// PerPage rows per page
+	PerPage int `json:"per_page"`
+
+	// Total rows in the whole list
+	Total int `json:"total"`
 }
 
 // ListRequestsParams defines parameters for ListRequests.
