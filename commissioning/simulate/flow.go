@@ -1,9 +1,6 @@
 package simulate
 
-import (
-	"container/heap"
-	"math"
-)
+import "math"
 
 // Arc says child Child may take any of the first Slots beds of home Home (beds in the
 // order they come free) at Cost (tenths of a mile).
@@ -14,16 +11,17 @@ type Arc struct {
 
 // Assign solves the bound exactly: it chooses for each child at most one home, each bed
 // of a home used at most once, minimising the total cost plus unplaced for each child
-// left without one. It is a minimum-cost flow (successive shortest paths, Dijkstra with
-// potentials) on a sparse network: source → child → the home's last bed the child may
-// use → each earlier bed of that home → sink, so that a home's beds need not be copied
-// per child. A flow of k has the least cost of any k placements, and the marginal cost
-// of each further placement never falls, so stopping when it reaches unplaced is
-// optimal. Returns each child's home, or -1.
+// left without one. It is a minimum-cost flow on a sparse network — child → the home's
+// last bed the child may use → each earlier bed of that home → sink, and child → sink at
+// the cost of leaving the child unplaced — so that a home's beds need not be copied per
+// child. Children are added one at a time, each along a shortest augmenting path
+// (Dijkstra with potentials), which may move earlier children: after each, the
+// assignment is optimal for the children so far, as in the Hungarian method. Returns each
+// child's home, or -1.
 func Assign(children int, bedsPerHome []int, arcs []Arc, unplaced int64) []int {
-	// Nodes: 0 source, 1..children, then each home's beds, then the sink.
+	// Nodes: children, then each home's beds, then the sink.
 	first := make([]int, len(bedsPerHome)+1)
-	n := 1 + children
+	n := children
 	for h, k := range bedsPerHome {
 		first[h] = n
 		n += k
@@ -31,13 +29,13 @@ func Assign(children int, bedsPerHome []int, arcs []Arc, unplaced int64) []int {
 	sink := n
 	n++
 	g := newGraph(n)
-	for c := range children {
-		g.add(0, 1+c, 1, 0)
-	}
 	arcEdge := make([]int, len(arcs))
 	for k, a := range arcs {
 		arcEdge[k] = len(g.to)
-		g.add(1+a.Child, first[a.Home]+a.Slots-1, 1, a.Cost)
+		g.add(a.Child, first[a.Home]+a.Slots-1, 1, a.Cost)
+	}
+	for c := range children {
+		g.add(c, sink, 1, unplaced)
 	}
 	for h, k := range bedsPerHome {
 		for s := range k {
@@ -47,7 +45,9 @@ func Assign(children int, bedsPerHome []int, arcs []Arc, unplaced int64) []int {
 			}
 		}
 	}
-	g.run(0, sink, unplaced)
+	for c := range children {
+		g.augment(c, sink)
+	}
 	out := make([]int, children)
 	for c := range out {
 		out[c] = -1
@@ -67,6 +67,8 @@ type graph struct {
 	pot, dist     []int64
 	prev          []int
 	done          []bool
+	touched       []int
+	q             heapq
 }
 
 func newGraph(n int) *graph {
@@ -95,63 +97,106 @@ type item struct {
 	d int64
 	v int
 }
-type pq []item
 
-func (q pq) Len() int           { return len(q) }
-func (q pq) Less(i, j int) bool { return q[i].d < q[j].d }
-func (q pq) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *pq) Push(x any)        { *q = append(*q, x.(item)) }
-func (q *pq) Pop() any          { o := *q; x := o[len(o)-1]; *q = o[:len(o)-1]; return x }
+// heapq is a binary min-heap of items by distance.
+type heapq []item
 
-// run augments one unit at a time along shortest paths while a path costs less than
-// limit. Costs start non-negative, so zero potentials are feasible; Dijkstra stops at the
-// sink and caps every other distance at the sink's, which keeps reduced costs
-// non-negative.
-func (g *graph) run(s, t int, limit int64) {
-	const inf = math.MaxInt64 / 4
-	var q pq
-	for {
-		for i := range g.dist {
-			g.dist[i], g.prev[i], g.done[i] = inf, -1, false
+func (q *heapq) push(x item) {
+	*q = append(*q, x)
+	h := *q
+	for i := len(h) - 1; i > 0; {
+		p := (i - 1) / 2
+		if h[p].d <= h[i].d {
+			break
 		}
-		g.dist[s] = 0
-		q = append(q[:0], item{0, s})
-		for q.Len() > 0 {
-			it := heap.Pop(&q).(item)
-			u := it.v
-			if g.done[u] || it.d > g.dist[u] {
+		h[p], h[i] = h[i], h[p]
+		i = p
+	}
+}
+
+func (q *heapq) pop() item {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	h[0] = h[n]
+	h = h[:n]
+	for i := 0; ; {
+		l, m := 2*i+1, i
+		if l < n && h[l].d < h[m].d {
+			m = l
+		}
+		if l+1 < n && h[l+1].d < h[m].d {
+			m = l + 1
+		}
+		if m == i {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+	*q = h
+	return top
+}
+
+// augment sends one unit from s (a child not yet assigned) to t along a shortest path.
+// Reduced costs (cost + pot[u] − pot[v]) stay non-negative on every residual edge: s
+// first takes a potential that makes its own edges so; then Dijkstra stops at t and
+// every node reached is lowered by how much nearer it is than t (only differences of
+// potentials matter), so each search costs what it touches, not the whole graph.
+func (g *graph) augment(s, t int) {
+	const inf = math.MaxInt64 / 4
+	if g.touched == nil {
+		for i := range g.dist {
+			g.dist[i], g.prev[i] = inf, -1
+		}
+	}
+	for _, v := range g.touched {
+		g.dist[v], g.prev[v], g.done[v] = inf, -1, false
+	}
+	g.pot[s] = math.MinInt64 / 4
+	for e := g.head[s]; e >= 0; e = g.next[e] {
+		if g.cap[e] > 0 {
+			g.pot[s] = max(g.pot[s], g.pot[g.to[e]]-g.cost[e])
+		}
+	}
+	g.touched = append(g.touched[:0], s)
+	g.dist[s] = 0
+	q := append(g.q[:0], item{0, s})
+	for len(q) > 0 {
+		it := q.pop()
+		u := it.v
+		if g.done[u] || it.d > g.dist[u] {
+			continue
+		}
+		g.done[u] = true
+		if u == t {
+			break
+		}
+		for e := g.head[u]; e >= 0; e = g.next[e] {
+			if g.cap[e] == 0 {
 				continue
 			}
-			g.done[u] = true
-			if u == t {
-				break
-			}
-			for e := g.head[u]; e >= 0; e = g.next[e] {
-				if g.cap[e] == 0 {
-					continue
+			v := g.to[e]
+			if nd := g.dist[u] + g.cost[e] + g.pot[u] - g.pot[v]; nd < g.dist[v] {
+				if g.dist[v] == inf {
+					g.touched = append(g.touched, v)
 				}
-				v := g.to[e]
-				if nd := g.dist[u] + g.cost[e] + g.pot[u] - g.pot[v]; nd < g.dist[v] {
-					g.dist[v], g.prev[v] = nd, e
-					heap.Push(&q, item{nd, v})
-				}
+				g.dist[v], g.prev[v] = nd, e
+				q.push(item{nd, v})
 			}
 		}
-		if g.dist[t] >= inf {
-			return
+	}
+	g.q = q
+	dt := g.dist[t] // finite: s always reaches t by its own edge to it
+	for _, v := range g.touched {
+		if g.dist[v] < dt {
+			g.pot[v] += g.dist[v] - dt
 		}
-		if real := g.dist[t] + g.pot[t] - g.pot[s]; real >= limit {
-			return
-		}
-		dt := g.dist[t]
-		for v := range g.pot {
-			g.pot[v] += min(g.dist[v], dt)
-		}
-		for v := t; v != s; {
-			e := g.prev[v]
-			g.cap[e]--
-			g.cap[e^1]++
-			v = g.to[e^1]
-		}
+	}
+	for v := t; v != s; {
+		e := g.prev[v]
+		g.cap[e]--
+		g.cap[e^1]++
+		v = g.to[e^1]
 	}
 }

@@ -82,7 +82,7 @@ func (p *Params) fields() []field {
 		{"retry-days", "days before a council re-refers (alone) or re-issues (Hearth) after no placement", "Assumption", &p.RetryDays},
 		{"emergency", "share of requests that are emergencies (shorter bidding window)", "Assumption", &p.Emergency},
 		{"visibility", "share of providers outside its own and neighbouring areas that a council alone knows", "Assumption (most uncertain)", &p.Visibility},
-		{"response-days", "mean days a provider takes to answer a council alone (exponential)", "Assumption from DOMAIN.md's 24–48 hour decisions (most uncertain)", &p.ResponseDays},
+		{"response-days", "days a council alone waits for providers' answers before taking the nearest offer", "Assumption from DOMAIN.md's 24–48 hour decisions (most uncertain)", &p.ResponseDays},
 		{"alone-max-miles", "farthest a search widens to, alone or on Hearth", "Assumption", &p.AloneMaxMiles},
 		{"within-miles", "distance limit of a first search, on Hearth (matching's distance rule) and alone", "Assumption", &p.WithinMiles},
 		{"widen", "factor by which each further search round's distance limit grows", "Assumption", &p.WidenFactor},

@@ -3,6 +3,7 @@ package simulate
 import (
 	"container/heap"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -88,20 +89,28 @@ func (q *queue) push(t float64, child, round int) {
 
 func (q *queue) pop() event { return heap.Pop(&q.h).(event) }
 
-// candidates are the homes of a lot as matching reads them for child i at day t, with
-// the beds b says are free (all of them passing the bed rule when b is nil).
-func (w *World) candidates(buf []marketplace.Candidate, homes []int, i int, b *beds, t float64) []marketplace.Candidate {
+// candidates are the homes of a lot within limit miles as matching reads them for
+// child i at day t, with the beds b says are free (all of them passing the bed rule when
+// b is nil). Homes farther than limit would fail matching's distance rule anyway; leaving
+// them out spares Match explaining so (a degree of latitude is over 69 miles).
+func (w *World) candidates(buf []marketplace.Candidate, homes []int, i int, b *beds, t float64, limit float64) []marketplace.Candidate {
 	c := w.children[i]
 	buf = buf[:0]
+	dlat := limit / 69
 	for _, h := range homes {
 		hm := &w.homes[h]
+		if math.Abs(hm.cand.Lat-c.pt.Lat) > dlat {
+			continue
+		}
 		x := hm.cand
+		if x.Miles = geo.Miles(c.pt, geo.Point{Lat: x.Lat, Lon: x.Lon}); x.Miles > limit {
+			continue
+		}
 		x.MeetsNeeds = c.mask&^hm.needs == 0
 		if !x.MeetsNeeds {
 			codes := kernel.NeedsFromMask(c.mask &^ hm.needs)
 			x.MissingNeed, x.MissingCount = codes[0], len(codes)
 		}
-		x.Miles = geo.Miles(c.pt, geo.Point{Lat: x.Lat, Lon: x.Lon})
 		x.BedsFree = 1
 		if b != nil {
 			x.BedsFree = max(b.freeAt(h, t), 0)
@@ -113,6 +122,17 @@ func (w *World) candidates(buf []marketplace.Candidate, homes []int, i int, b *b
 		buf = append(buf, x)
 	}
 	return buf
+}
+
+// admitted lists the providers of the candidates: every provider is admitted to every
+// lot (as in the national seed), and one with no candidate home could only be excluded.
+func admitted(cands []marketplace.Candidate) []int64 {
+	out := make([]int64, 0, len(cands))
+	for _, c := range cands {
+		out = append(out, c.ProviderID)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // index maps home ids back to indexes.
@@ -140,44 +160,30 @@ func (w *World) within(round int) int {
 	return int(math.Min(float64(w.p.WithinMiles)*math.Pow(w.p.WidenFactor, float64(round)), float64(w.p.AloneMaxMiles)))
 }
 
-// Alone runs the year with each council buying alone: it refers the child to every
-// home it knows that fits within the round's distance (Hearth's own matching rules, but
-// without the bed rule: a council alone does not know today's vacancies); each home
-// willing to take the child answers after its response time (uniform, 0.5 to 1.5 times
-// the mean) and offers if it has a bed then; the council takes the first offer at the
-// spot price (cost plus the uncontested margin). With no offer it refers again, wider,
-// after the retry interval, until the maximum wait.
+// Alone runs the year with each council buying alone: it refers the child at once to
+// every home it knows that fits within the round's distance (Hearth's own matching
+// rules, but without the bed rule: a council alone does not know today's vacancies),
+// waits the providers' response time, and takes the nearest offer in hand — from a home
+// willing to take the child with a bed free then — at the spot price (cost plus the
+// uncontested margin). With no offer it refers again, wider, after the retry interval,
+// until the maximum wait.
 func (w *World) Alone(progress func(done int)) []Outcome {
 	p := w.p
 	out := make([]Outcome, len(w.children))
 	b := newBeds(w)
 	// The homes each council knows, by lot.
-	knownHomes := map[[2]int][]int{}
-	lotNo := map[string]int{}
-	for code := range w.lots {
-		lotNo[code] = len(lotNo)
-	}
-	homesOf := func(ci int, lot string) []int {
-		k := [2]int{ci, lotNo[lot]}
-		if hs, ok := knownHomes[k]; ok {
-			return hs
-		}
-		var hs []int
-		for _, h := range w.byLot[lot] {
-			if w.known[ci][w.homes[h].provider] {
-				hs = append(hs, h)
+	knownHomes := map[string][][]int{}
+	for code, homes := range w.byLot {
+		knownHomes[code] = make([][]int, len(w.councils))
+		for ci := range w.councils {
+			for _, h := range homes {
+				if w.known[ci][w.homes[h].provider] {
+					knownHomes[code][ci] = append(knownHomes[code][ci], h)
+				}
 			}
 		}
-		knownHomes[k] = hs
-		return hs
 	}
-	type offer struct {
-		h int
-		t float64
-	}
-	lists := make([][]offer, len(w.children))
-	pos := make([]int, len(w.children))
-	rounds := make([]int, len(w.children))
+	lists := make([][]int, len(w.children))
 	start := make([]float64, len(w.children))
 	var q queue
 	for i, c := range w.children {
@@ -198,39 +204,40 @@ func (w *World) Alone(progress func(done int)) []Outcome {
 			finish() // not placed
 			continue
 		}
-		if e.round >= 0 { // a new round of referrals
-			buf = w.candidates(buf, homesOf(c.council, c.lot), i, nil, e.t)
+		if e.round >= 0 { // a round of referrals
 			r := w.request(i, w.within(e.round), e.t)
+			buf = w.candidates(buf, knownHomes[c.lot][c.council], i, nil, e.t, float64(*r.WithinMiles))
+			miles := make(map[int]float64, len(buf))
+			for _, x := range buf {
+				miles[index(x.HomeID)] = x.Miles
+			}
 			list := lists[i][:0]
-			for _, hs := range invitedHomes(marketplace.Match(r, w.providers, buf)) {
+			for _, hs := range invitedHomes(marketplace.Match(r, admitted(buf), buf)) {
 				for _, h := range hs {
 					if w.willing(i, h) {
-						d := p.ResponseDays * (0.5 + unit(p.Seed, 2+e.round, i, h))
-						list = append(list, offer{h, e.t + d})
+						list = append(list, h)
 					}
 				}
 			}
-			sort.Slice(list, func(a, b int) bool { return list[a].t < list[b].t || list[a].t == list[b].t && list[a].h < list[b].h })
-			lists[i], pos[i], rounds[i], start[i] = list, 0, e.round, e.t
-			if len(list) == 0 {
-				q.push(e.t+p.RetryDays, i, e.round+1)
-			} else {
-				q.push(list[0].t, i, -1)
-			}
+			sort.SliceStable(list, func(a, b int) bool { return miles[list[a]] < miles[list[b]] })
+			lists[i], start[i] = list, e.t
+			q.push(e.t+p.ResponseDays, i, -1-e.round)
 			continue
 		}
-		o := lists[i][pos[i]]
-		if b.freeAt(o.h, e.t) > 0 {
-			b.used[o.h]++
-			w.place(out, i, o.h, e.t, w.costFor(i, o.h)*(1+p.Margin))
+		placed := false
+		for _, h := range lists[i] {
+			if b.freeAt(h, e.t) > 0 {
+				b.used[h]++
+				w.place(out, i, h, e.t, w.costFor(i, h)*(1+p.Margin))
+				placed = true
+				break
+			}
+		}
+		if placed {
 			finish()
 			continue
 		}
-		if pos[i]++; pos[i] < len(lists[i]) {
-			q.push(lists[i][pos[i]].t, i, -1)
-		} else {
-			q.push(max(start[i]+p.RetryDays, e.t), i, rounds[i]+1)
-		}
+		q.push(max(start[i]+p.RetryDays, e.t), i, -e.round) // the next round
 	}
 	return out
 }
@@ -274,10 +281,10 @@ func (w *World) Consortium(progress func(done int)) []Outcome {
 				window = p.WindowEmergency
 			}
 			r := w.request(i, within, e.t+window)
-			buf = w.candidates(buf, w.byLot[c.lot], i, b, e.t)
+			buf = w.candidates(buf, w.byLot[c.lot], i, b, e.t, float64(within))
 			ceiling := w.ceiling(i)
 			var bidders []int
-			for _, hs := range invitedHomes(marketplace.Match(r, w.providers, buf)) {
+			for _, hs := range invitedHomes(marketplace.Match(r, admitted(buf), buf)) {
 				for _, h := range hs {
 					if w.willing(i, h) && w.costFor(i, h) <= ceiling {
 						bidders = append(bidders, h)
@@ -298,7 +305,6 @@ func (w *World) Consortium(progress func(done int)) []Outcome {
 			q.push(e.t+window, i, -1-e.round)
 			continue
 		}
-		round := -1 - e.round
 		placed := false
 		for _, s := range ranked[i] {
 			if h := index(s.Bid.HomeID); b.freeAt(h, e.t) > 0 {
@@ -312,7 +318,7 @@ func (w *World) Consortium(progress func(done int)) []Outcome {
 			finish()
 			continue
 		}
-		q.push(max(start[i]+p.RetryDays, e.t), i, round+1)
+		q.push(max(start[i]+p.RetryDays, e.t), i, -e.round) // the next round
 	}
 	return out
 }
@@ -345,11 +351,15 @@ func (w *World) Bound(progress func(done int)) []Outcome {
 			if c.lot != code {
 				continue
 			}
-			buf = w.candidates(buf, homes, i, nil, c.arrive)
+			buf = w.candidates(buf, homes, i, nil, c.arrive, math.Min(float64(p.AloneMaxMiles), p.UnplacedMiles))
 			r := w.request(i, p.AloneMaxMiles, c.arrive)
-			for _, hs := range invitedHomes(marketplace.Match(r, w.providers, buf)) {
+			miles := make(map[int]float64, len(buf))
+			for _, x := range buf {
+				miles[index(x.HomeID)] = x.Miles
+			}
+			for _, hs := range invitedHomes(marketplace.Match(r, admitted(buf), buf)) {
 				for _, h := range hs {
-					miles := buf[local[h]].Miles
+					miles := miles[h]
 					s := w.homes[h].slots
 					k := sort.Search(len(s), func(j int) bool { return s[j] > c.arrive+p.MaxWaitDays })
 					if k > 0 && miles < p.UnplacedMiles && w.willing(i, h) {

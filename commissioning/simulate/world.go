@@ -293,7 +293,6 @@ func needsCount(u float64) int {
 	return 2
 }
 
-
 // Children is the number of children in the year.
 func (w *World) Children() int { return len(w.children) }
 
