@@ -20,6 +20,7 @@ func simulateCmd(ctx context.Context, args []string, out, progress io.Writer) er
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: hearth simulate [flags]\n\nRuns a region-year (or England's, with --region England) under councils alone, the consortium\non Hearth and the bound, and the secure stream first come first served and with Hearth's suggestion.\nEvery parameter, with its default and [source]:")
 		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\n"+simulate.Fixed)
 	}
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

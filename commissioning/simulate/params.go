@@ -72,10 +72,10 @@ type field struct {
 
 func (p *Params) fields() []field {
 	return []field{
-		{"seed", "random seed: the same seed and parameters give the same run", "—", &p.Seed},
+		{"seed", "random seed: the same seed and parameters give the same run", "none: any seed", &p.Seed},
 		{"region", `region whose councils place ("" or "England": national)`, "ONS regions (geo data)", &p.Region},
 		{"lots", "lots simulated, comma-separated", "the national seed's four lots", &p.Lots},
-		{"homes", "homes in the national seed (supply)", "`hearth seed national` default", &p.Homes},
+		{"homes", "homes in the national seed (supply)", "the default of hearth seed national", &p.Homes},
 		{"pressure", "children needing a placement per bed that comes free in the year", "Assumption: a market at capacity", &p.Pressure},
 		{"mean-stay-months", "mean remaining stay of today's residents (sets how many beds come free)", "Assumption", &p.MeanStayMths},
 		{"max-wait-days", "days a request is pursued before the child counts as not placed", "Assumption", &p.MaxWaitDays},
@@ -201,3 +201,12 @@ func (p Params) lotCodes() []string {
 
 // ErrInvalid is returned for parameters out of range; the message names them all.
 var ErrInvalid = errors.New("invalid simulation parameters")
+
+// Fixed lists the model's assumptions that are not parameters (all of them assumptions).
+const Fixed = `Fixed assumptions (not flags): a needs tier's cost is the home's standard cost × 1 (standard), 1.25 (complex)
+or 1.6 (specialist), and requests are 60% standard, 30% complex, 10% specialist among the tiers the lot prices;
+a request lists no need (35%), one (45%) or two (20%), drawn from Hearth's 18 needs; children's ages are 11–17
+(residential), 0–17 (fostering), 16–17 (supported); 56% are boys (near DfE's published share); requests arrive
+uniformly through the year; each council's children live in its postcode districts, in proportion to its number
+of districts (no looked-after populations are in the repository); a child placed keeps the bed to the year's end;
+a provider bids its nearest willing home; secure referrals are 12–17, half boys, from councils weighted alike.`

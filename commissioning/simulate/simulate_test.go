@@ -194,13 +194,15 @@ func TestAssignIsExact(t *testing.T) {
 
 // TestSecureSuggestionAgainstFirstComeFirstServed replays random streams under both
 // policies. Each day the suggestion places the most children the free beds allow
-// (allocate.Solve), never fewer than first come, first served would from the same state;
-// over a stream it can still place fewer, because which children it placed and so when
-// their beds come free differs. The test counts such streams and fails only if the
-// suggestion places fewer on most of them.
+// (allocate.Solve), never fewer than first come, first served would from the same state.
+// Over a whole stream it can place fewer (17 of 400 random streams, by one or two
+// children): the day's optimum is myopic — it leaves different beds free (a bed suits
+// some ages, sexes and homes' acceptances and not others) and different children waiting
+// for tomorrow's arrivals, so a later day can go worse. The test allows that shortfall
+// and no more: at most two children or 1% of the stream.
 func TestSecureSuggestionAgainstFirstComeFirstServed(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 11))
-	fewer, streams := 0, 20
+	fewer, streams := 0, 40
 	for k := range streams {
 		p := Defaults()
 		p.Seed = uint64(k + 1)
@@ -213,10 +215,11 @@ func TestSecureSuggestionAgainstFirstComeFirstServed(t *testing.T) {
 			fewer++
 			t.Logf("stream %d: suggestion placed %d, first come first served %d", k, sugg.Placed, fcfs.Placed)
 		}
+		if sugg.Placed < fcfs.Placed-max(2, fcfs.Referrals/100) {
+			t.Errorf("stream %d: suggestion placed %d, first come first served %d", k, sugg.Placed, fcfs.Placed)
+		}
 	}
-	if fewer > streams/2 {
-		t.Errorf("the suggestion placed fewer on %d of %d streams", fewer, streams)
-	}
+	t.Logf("the suggestion placed fewer on %d of %d streams", fewer, streams)
 }
 
 func TestRunIsReproducibleForASeed(t *testing.T) {
