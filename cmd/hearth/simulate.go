@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/hearth-placements/hearth/commissioning/simulate"
@@ -17,6 +18,7 @@ func simulateCmd(ctx context.Context, args []string, out, progress io.Writer) er
 	p := simulate.Defaults()
 	p.Bind(fs)
 	sensitivity := fs.Bool("sensitivity", false, "also vary visibility, margin response and response time, one at a time")
+	svg := fs.String("svg", "", "with --sensitivity, also write its chart to this SVG file")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "Usage: hearth simulate [flags]\n\nRuns a region-year (or England's, with --region England) under councils alone, the consortium\non Hearth and the bound, and the secure stream first come first served and with Hearth's suggestion.\nEvery parameter, with its default and [source]:")
 		fs.PrintDefaults()
@@ -61,8 +63,12 @@ func simulateCmd(ctx context.Context, args []string, out, progress io.Writer) er
 			return err
 		}
 		fmt.Fprintln(out, "\nSensitivity (one parameter at a time, others at their values above):")
-		return simulate.WriteTable(out, simulate.SensitivityRows(vs))
+		if err := simulate.WriteTable(out, simulate.SensitivityRows(vs)); err != nil {
+			return err
+		}
+		if *svg != "" {
+			return os.WriteFile(*svg, []byte(simulate.SensitivityChart(vs)), 0o644)
+		}
 	}
 	return nil
 }
-

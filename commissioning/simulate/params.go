@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel/geo"
+	"github.com/hearth-placements/hearth/marketplace/nationalseed"
 )
 
 // Params are every parameter of a run. Defaults returns the defaults; Docs says where
@@ -32,6 +33,9 @@ type Params struct {
 	WindowEmergency float64 // bidding window in days, emergency requests
 	WindowPlanned   float64 // bidding window in days, planned requests
 
+	WeightPrice, WeightQuality, WeightDistance, WeightFit int // the framework's evaluation weights
+	CeilingScale                                          float64
+
 	Margin         float64 // a provider's margin with no competitor (CMA)
 	MarginResponse float64 // how fast margin falls with each competing bidder
 	CostSpread     float64 // lognormal sigma of homes' base costs
@@ -54,6 +58,8 @@ func Defaults() Params {
 		Homes: 3000, Pressure: 1.0, MeanStayMths: 12, MaxWaitDays: 90, RetryDays: 7, Emergency: 0.3,
 		Visibility: 0.2, ResponseDays: 2, AloneMaxMiles: 250,
 		WithinMiles: 40, WidenFactor: 1.5, WindowEmergency: 1, WindowPlanned: 3,
+		WeightPrice: nationalseed.Terms.WeightPrice, WeightQuality: nationalseed.Terms.WeightQuality,
+		WeightDistance: nationalseed.Terms.WeightDistance, WeightFit: nationalseed.Terms.WeightFit, CeilingScale: 1,
 		Margin: 0.23, MarginResponse: 0.15, CostSpread: 0.2, Willing: 0.8, WillingPerNeed: 0.1,
 		UnplacedMiles:  250,
 		SecurePerMonth: 37, SecureOccupied: 0.9, SecureClosed: 0.2, SecureAccept: 0.5, SecureOrderDays: 150, SecureWaitDays: 90}
@@ -88,6 +94,11 @@ func (p *Params) fields() []field {
 		{"widen", "factor by which each further search round's distance limit grows", "Assumption", &p.WidenFactor},
 		{"window-emergency", "bidding window on Hearth, emergency requests, days", "Assumption", &p.WindowEmergency},
 		{"window-planned", "bidding window on Hearth, planned requests, days", "Assumption", &p.WindowPlanned},
+		{"weight-price", "the framework's weight on price (the four add up to 100)", "the national seed's framework", &p.WeightPrice},
+		{"weight-quality", "the framework's weight on quality (Ofsted rating)", "the national seed's framework", &p.WeightQuality},
+		{"weight-distance", "the framework's weight on distance", "the national seed's framework", &p.WeightDistance},
+		{"weight-fit", "the framework's weight on fit to needs", "the national seed's framework", &p.WeightFit},
+		{"ceiling-scale", "multiplies every lot's price ceilings", "the national seed's ceilings (DOMAIN.md's price ranges)", &p.CeilingScale},
 		{"margin", "provider's margin over cost with no competing bidder (spot)", "CMA market study 2022: ~23% (DOMAIN.md)", &p.Margin},
 		{"margin-response", "margin = margin ÷ (1 + response × (bidders − 1))", "Assumption (most uncertain)", &p.MarginResponse},
 		{"cost-spread", "lognormal sigma of homes' weekly cost around the seed's median fee ÷ (1 + margin)", "Assumption; medians from the national seed (CMA £3,830/week)", &p.CostSpread},
@@ -172,6 +183,8 @@ func (p *Params) Validate() error {
 	check(p.WithinMiles > 0 && p.WithinMiles <= p.AloneMaxMiles, "within-miles")
 	check(p.WidenFactor >= 1, "widen")
 	check(p.WindowEmergency >= 0 && p.WindowPlanned >= 0, "window")
+	check(min(p.WeightPrice, p.WeightQuality, p.WeightDistance, p.WeightFit) >= 0 && p.WeightPrice+p.WeightQuality+p.WeightDistance+p.WeightFit == 100, "weights")
+	check(p.CeilingScale > 0, "ceiling-scale")
 	check(p.Margin >= 0 && p.Margin < 5, "margin")
 	check(p.MarginResponse >= 0, "margin-response")
 	check(p.CostSpread >= 0 && p.CostSpread < 2, "cost-spread")

@@ -107,8 +107,7 @@ func Build(p Params) (*World, error) {
 		return nil, err
 	}
 	w := &World{p: p, byLot: map[string][]int{}, lots: map[string]commissioning.NewLot{}}
-	w.framework = commissioning.Framework{WeightPrice: nationalseed.Terms.WeightPrice, WeightQuality: nationalseed.Terms.WeightQuality,
-		WeightDistance: nationalseed.Terms.WeightDistance, WeightFit: nationalseed.Terms.WeightFit}
+	w.framework = commissioning.Framework{WeightPrice: p.WeightPrice, WeightQuality: p.WeightQuality, WeightDistance: p.WeightDistance, WeightFit: p.WeightFit}
 	for _, code := range p.lotCodes() {
 		w.lots[code], _ = lotByCode(code)
 	}
@@ -325,7 +324,7 @@ func (w *World) willing(i, h int) bool {
 // ceiling is the framework's price cap for child i, in pounds.
 func (w *World) ceiling(i int) float64 {
 	c := w.children[i]
-	return float64(w.lots[c.lot].Ceilings[c.tier]) / 100
+	return float64(w.lots[c.lot].Ceilings[c.tier]) / 100 * w.p.CeilingScale
 }
 
 // costFor is home h's weekly cost, before margin, of looking after child i.
