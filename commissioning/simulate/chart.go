@@ -30,7 +30,7 @@ func SensitivityChart(vs []Variation) string {
 		{"Mean weekly fee", func(s Summary) float64 { return s.MeanFee }, pounds},
 		{"Children not placed", func(s Summary) float64 { return float64(s.NotPlaced) }, func(x float64) string { return fmt.Sprintf("%.0f", x) }},
 	}
-	const pw, ph, padL, padT, gapX, gapY = 220.0, 120.0, 70.0, 60.0, 40.0, 60.0
+	const pw, ph, padL, padT, gapX, gapY = 220.0, 120.0, 70.0, 80.0, 40.0, 60.0
 	width := padL + float64(len(params))*(pw+gapX)
 	height := padT + float64(len(measures))*(ph+gapY) + 10
 	var b strings.Builder
@@ -42,7 +42,7 @@ func SensitivityChart(vs []Variation) string {
 	for col, param := range params {
 		pts := byParam[param]
 		x0 := padL + float64(col)*(pw+gapX)
-		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-weight="bold" font-size="13">%s</text>`, x0, padT-14, html.EscapeString(param))
+		fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" font-weight="bold" font-size="13">%s</text>`, x0, padT-30, html.EscapeString(param))
 		for row, m := range measures {
 			y0 := padT + float64(row)*(ph+gapY)
 			lo, hi := math.Inf(1), math.Inf(-1)

@@ -2,7 +2,9 @@ package simulate
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -266,3 +268,23 @@ func TestValidateNamesEveryBadParameter(t *testing.T) {
 }
 
 type nationalseedLot = commissioning.NewLot
+
+func TestSensitivityChartIsWellFormedSVGWithATextAlternative(t *testing.T) {
+	s := Summary{MeanMiles: 30, MeanFee: 4000, NotPlaced: 3}
+	vs := []Variation{{Param: "visibility", Value: "0.2", Alone: s, Consortium: s}, {Param: "visibility", Value: "0.5", Alone: s, Consortium: s},
+		{Param: "response-days", Value: "2", Alone: s, Consortium: s}}
+	svg := SensitivityChart(vs)
+	d := xml.NewDecoder(strings.NewReader(svg))
+	for {
+		if _, err := d.Token(); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatalf("not well-formed: %v", err)
+		}
+	}
+	for _, want := range []string{`role="img"`, "<title", "visibility", "response-days", "Mean weekly fee"} {
+		if !strings.Contains(svg, want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+}
