@@ -23,6 +23,10 @@ type Summary struct {
 	TotalSpend       float64 // pounds, from placement to the year's end
 	WaitMedian       float64 // days; NaN for the bound
 	WaitP90          float64
+	// CommonMiles is the mean distance over the children every residential policy
+	// placed: a like-for-like comparison, as a policy that places more children places
+	// harder ones, often farther.
+	CommonMiles float64
 	// PenalisedTenths is the total distance in tenths of a mile with every child not
 	// placed counted as UnplacedMiles: the bound's objective.
 	PenalisedTenths int64
@@ -85,6 +89,28 @@ func summarise(policy string, w *World, out []Outcome) Summary {
 	return s
 }
 
+// common sets each summary's CommonMiles from the outcomes behind it.
+func common(ss []Summary, outs [][]Outcome) {
+	for k := range ss {
+		var sum float64
+		n := 0
+		for i := range outs[k] {
+			all := true
+			for _, o := range outs {
+				all = all && o[i].Placed
+			}
+			if all {
+				sum += outs[k][i].Miles
+				n++
+			}
+		}
+		ss[k].CommonMiles = math.NaN()
+		if n > 0 {
+			ss[k].CommonMiles = sum / float64(n)
+		}
+	}
+}
+
 // SecureSummary is one secure policy's year.
 type SecureSummary struct {
 	Policy               string
@@ -120,9 +146,9 @@ func pounds(x float64) string {
 
 // ResidentialRows are the table's header and rows, as text, for the CLI, the page and CSV.
 func ResidentialRows(ss []Summary) [][]string {
-	rows := [][]string{{"Policy", "Children", "Not placed", ">20 miles", "Mean miles", "Median miles", "Out of area", "Mean weekly fee", "Total spend", "Days to place (median)", "Days to place (p90)"}}
+	rows := [][]string{{"Policy", "Children", "Not placed", ">20 miles", "Mean miles", "Median miles", "Mean miles (placed by all)", "Out of area", "Mean weekly fee", "Total spend", "Days to place (median)", "Days to place (p90)"}}
 	for _, s := range ss {
-		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Children), fmt.Sprint(s.NotPlaced), pct(s.Over20), num(s.MeanMiles, "%.1f"), num(s.MedianMiles, "%.1f"),
+		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Children), fmt.Sprint(s.NotPlaced), pct(s.Over20), num(s.MeanMiles, "%.1f"), num(s.MedianMiles, "%.1f"), num(s.CommonMiles, "%.1f"),
 			pct(s.OutOfArea), pounds(s.MeanFee), pounds(s.TotalSpend), num(s.WaitMedian, "%.1f"), num(s.WaitP90, "%.1f")})
 	}
 	return rows

@@ -51,6 +51,7 @@ func Run(ctx context.Context, p Params, progress Progress) (Result, error) {
 	}
 	res := Result{Params: w.p, Children: w.Children(), Beds: w.Beds()}
 	n := w.Children()
+	var outs [][]Outcome
 	for _, pol := range []struct {
 		name string
 		run  func(func(int)) []Outcome
@@ -62,7 +63,9 @@ func Run(ctx context.Context, p Params, progress Progress) (Result, error) {
 		out := pol.run(func(done int) { progress(pol.name, done, n) })
 		progress(pol.name, n, n)
 		res.Residential = append(res.Residential, summarise(pol.name, w, out))
+		outs = append(outs, out)
 	}
+	common(res.Residential, outs)
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}

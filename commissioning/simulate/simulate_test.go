@@ -2,9 +2,11 @@ package simulate
 
 import (
 	"context"
+	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"io"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"strings"
@@ -286,5 +288,22 @@ func TestSensitivityChartIsWellFormedSVGWithATextAlternative(t *testing.T) {
 		if !strings.Contains(svg, want) {
 			t.Errorf("chart lacks %q", want)
 		}
+	}
+}
+
+func TestStoredResultRoundTripsNaNFigures(t *testing.T) {
+	in := Stored{Result: Result{Residential: []Summary{{Policy: PolicyBound, MeanMiles: 3.5, WaitMedian: math.NaN(), TotalSpend: math.NaN()}},
+		Secure: []SecureSummary{{Policy: PolicyFCFS, MeanWait: math.NaN()}}}}
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out Stored
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatal(err)
+	}
+	s := out.Result.Residential[0]
+	if s.Policy != PolicyBound || s.MeanMiles != 3.5 || !math.IsNaN(s.WaitMedian) || !math.IsNaN(s.TotalSpend) || !math.IsNaN(out.Result.Secure[0].MeanWait) {
+		t.Errorf("round trip: %+v", out)
 	}
 }
