@@ -32,6 +32,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -189,9 +190,10 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 		Billing:      billing.NewService(db.Gorm, bc),
 		Intelligence: intelligence.New(db.Gorm),
 		Monitoring:   monitoring.New(db.Gorm),
+		Simulations:  simulate.NewRuns(db.Gorm),
 		Webhooks:     webhook.New(db.Gorm, harnessWebhookKey, webhook.Options{AllowLoopback: true}),
 		Clock:        clock}
-	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Webhooks.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Webhooks.Now, d.Simulations.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
 

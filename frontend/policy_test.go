@@ -68,6 +68,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/monitoring/framework", nil},
 		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/simulations", admin},
+		{"/simulations/parameters", admin},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {

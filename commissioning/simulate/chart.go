@@ -92,3 +92,50 @@ func SensitivityChart(vs []Variation) string {
 	b.WriteString(`</svg>`)
 	return b.String()
 }
+
+// PolicyChart draws the residential policies side by side in SVG: a panel per measure
+// (mean miles, share out of area, mean weekly fee, children not placed), a bar per
+// policy, each labelled with its figure. The table carries the same figures.
+func PolicyChart(ss []Summary) string {
+	measures := []struct {
+		name string
+		of   func(Summary) float64
+		fmt  func(float64) string
+	}{
+		{"Mean miles from home", func(s Summary) float64 { return s.MeanMiles }, func(x float64) string { return fmt.Sprintf("%.1f", x) }},
+		{"Out of area", func(s Summary) float64 { return s.OutOfArea * 100 }, func(x float64) string { return fmt.Sprintf("%.0f%%", x) }},
+		{"Mean weekly fee", func(s Summary) float64 { return s.MeanFee }, pounds},
+		{"Children not placed", func(s Summary) float64 { return float64(s.NotPlaced) }, func(x float64) string { return fmt.Sprintf("%.0f", x) }},
+	}
+	colours := []string{"#1d70b8", "#00703c", "#505a5f"}
+	const labelW, barMax, barH, gap, panelGap = 190.0, 260.0, 18.0, 6.0, 34.0
+	panelH := float64(len(ss))*(barH+gap) + 22
+	width, height := labelW+barMax+90, float64(len(measures))*(panelH+panelGap)
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-labelledby="policy-title" font-family="Arial, sans-serif" font-size="13">`, width, height, width, height)
+	b.WriteString(`<title id="policy-title">Residential policies compared: mean miles, share out of area, mean weekly fee and children not placed; the table gives the figures</title>`)
+	for k, m := range measures {
+		y0 := float64(k) * (panelH + panelGap)
+		fmt.Fprintf(&b, `<text x="0" y="%.0f" font-weight="bold">%s</text>`, y0+14, html.EscapeString(m.name))
+		top := 0.0
+		for _, s := range ss {
+			if x := m.of(s); !math.IsNaN(x) {
+				top = math.Max(top, x)
+			}
+		}
+		for i, s := range ss {
+			y := y0 + 22 + float64(i)*(barH+gap)
+			x := m.of(s)
+			fmt.Fprintf(&b, `<text x="0" y="%.0f">%s</text>`, y+13, html.EscapeString(s.Policy))
+			if math.IsNaN(x) || top == 0 {
+				fmt.Fprintf(&b, `<text x="%.0f" y="%.0f" fill="#505a5f">—</text>`, labelW, y+13)
+				continue
+			}
+			w := x / top * barMax
+			fmt.Fprintf(&b, `<rect x="%.0f" y="%.0f" width="%.1f" height="%.0f" fill="%s"/>`, labelW, y, w, barH, colours[i%len(colours)])
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.0f">%s</text>`, labelW+w+6, y+13, html.EscapeString(m.fmt(x)))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return b.String()
+}

@@ -125,8 +125,22 @@ func (in RunInput) Params() Params {
 
 // Runs stores consortiums' simulation runs and works through the queue.
 type Runs struct {
-	db  *gorm.DB
-	Now func() time.Time
+	db    *gorm.DB
+	queue Enqueuer
+	Now   func() time.Time
+}
+
+// Enqueuer is told, in the transaction that queued a run, to start the job that runs
+// it (the run_simulations task), so that the job commits or rolls back with the run.
+type Enqueuer interface {
+	EnqueueSimulations(ctx context.Context, tx *gorm.DB) error
+}
+
+// WithEnqueuer returns the store telling q of the runs it queues.
+func (s *Runs) WithEnqueuer(q Enqueuer) *Runs {
+	c := *s
+	c.queue = q
+	return &c
 }
 
 // NewRuns returns the store.
@@ -146,7 +160,16 @@ func (s *Runs) Request(ctx context.Context, consortiumID, by int64, in RunInput)
 		return RunRecord{}, err
 	}
 	r := RunRecord{ConsortiumID: consortiumID, RequestedBy: &by, Params: raw, Sensitivity: in.Sensitivity, Status: StatusQueued, CreatedAt: s.Now()}
-	if err := s.db.WithContext(ctx).Omit("Result", "Error", "StartedAt", "FinishedAt").Create(&r).Error; err != nil {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Omit("Result", "Error", "StartedAt", "FinishedAt").Create(&r).Error; err != nil {
+			return err
+		}
+		if s.queue != nil {
+			return s.queue.EnqueueSimulations(ctx, tx)
+		}
+		return nil
+	})
+	if err != nil {
 		return RunRecord{}, fmt.Errorf("queue simulation: %w", err)
 	}
 	return r, nil
