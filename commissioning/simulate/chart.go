@@ -34,7 +34,7 @@ func SensitivityChart(vs []Variation) string {
 	width := padL + float64(len(params))*(pw+gapX)
 	height := padT + float64(len(measures))*(ph+gapY) + 10
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-labelledby="sens-title" font-family="Arial, sans-serif" font-size="12">`, width, height, width, height)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" class="hearth-sim-chart" role="img" aria-labelledby="sens-title" font-family="Arial, sans-serif" font-size="12">`, width, height, width, height)
 	b.WriteString(`<title id="sens-title">Sensitivity: councils alone and the consortium on Hearth as each uncertain parameter varies; the table gives the figures</title>`)
 	b.WriteString(`<rect width="100%" height="100%" fill="#ffffff"/>`)
 	fmt.Fprintf(&b, `<g font-size="13"><line x1="%.0f" y1="20" x2="%.0f" y2="20" stroke="#1d70b8" stroke-width="3"/><text x="%.0f" y="24">Councils alone</text>`, padL, padL+24, padL+30)
@@ -112,7 +112,7 @@ func PolicyChart(ss []Summary) string {
 	panelH := float64(len(ss))*(barH+gap) + 22
 	width, height := labelW+barMax+90, float64(len(measures))*(panelH+panelGap)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-labelledby="policy-title" font-family="Arial, sans-serif" font-size="13">`, width, height, width, height)
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" class="hearth-sim-chart" role="img" aria-labelledby="policy-title" font-family="Arial, sans-serif" font-size="13">`, width, height, width, height)
 	b.WriteString(`<title id="policy-title">Residential policies compared: mean miles, share out of area, mean weekly fee and children not placed; the table gives the figures</title>`)
 	for k, m := range measures {
 		y0 := float64(k) * (panelH + panelGap)
