@@ -61,7 +61,7 @@ func Defaults() Params {
 		WeightPrice: nationalseed.Terms.WeightPrice, WeightQuality: nationalseed.Terms.WeightQuality,
 		WeightDistance: nationalseed.Terms.WeightDistance, WeightFit: nationalseed.Terms.WeightFit, CeilingScale: 1,
 		Margin: 0.23, MarginResponse: 0.15, CostSpread: 0.2, Willing: 0.8, WillingPerNeed: 0.1,
-		UnplacedMiles:  250,
+		UnplacedMiles:  100000,
 		SecurePerMonth: 37, SecureOccupied: 0.9, SecureClosed: 0.2, SecureAccept: 0.5, SecureOrderDays: 150, SecureWaitDays: 90}
 }
 
@@ -104,7 +104,7 @@ func (p *Params) fields() []field {
 		{"cost-spread", "lognormal sigma of homes' weekly cost around the seed's median fee ÷ (1 + margin)", "Assumption; medians from the national seed (CMA £3,830/week)", &p.CostSpread},
 		{"willing", "chance a home offers for a child it fits who has no listed needs", "Assumption", &p.Willing},
 		{"willing-per-need", "fall in that chance per listed need", "Assumption from DOMAIN.md's mass rejection of complex children", &p.WillingPerNeed},
-		{"unplaced-miles", "the bound counts a child not placed as this many miles", "Assumption: as bad as the far end of England", &p.UnplacedMiles},
+		{"unplaced-miles", "the bound counts a child not placed as this many miles: by default more than any distance, so the bound places the most children it can, then at the least distance", "A modelling choice (issue 17: the bound is never worse on distance, a child not placed counting this)", &p.UnplacedMiles},
 		{"secure-per-month", "s25 referrals a month to the SWCU (national)", "DOMAIN.md: 30–45 a month", &p.SecurePerMonth},
 		{"secure-occupied", "share of secure welfare beds occupied on day one", "Assumption", &p.SecureOccupied},
 		{"secure-closed", "share of secure welfare beds closed all year (staffing)", "Assumption (DOMAIN.md: beds closed for staffing; ~203 of 230 places available)", &p.SecureClosed},

@@ -118,7 +118,8 @@ func abs(x float64) float64 {
 }
 
 // TestBoundIsNeverWorseThanEitherPolicy checks, on random small worlds, that the bound's
-// total distance (a child not placed counting UnplacedMiles) is at most each policy's.
+// total distance (a child not placed counting UnplacedMiles: the bound's objective, so
+// the two agree) is at most each policy's, and with the default it places at least as many.
 func TestBoundIsNeverWorseThanEitherPolicy(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	regions := geo.Regions()
@@ -126,7 +127,9 @@ func TestBoundIsNeverWorseThanEitherPolicy(t *testing.T) {
 		p := Defaults()
 		p.Seed, p.Homes, p.Region = uint64(k+1), 60+rng.IntN(240), regions[rng.IntN(len(regions))]
 		p.Pressure, p.Visibility, p.WithinMiles = 0.5+rng.Float64(), rng.Float64(), 10+rng.IntN(60)
-		p.UnplacedMiles = 50 + rng.Float64()*200
+		if k%2 == 1 {
+			p.UnplacedMiles = 50 + rng.Float64()*200 // else the default: more than any distance
+		}
 		w, err := Build(p)
 		if err != nil {
 			t.Fatal(err)
@@ -135,6 +138,11 @@ func TestBoundIsNeverWorseThanEitherPolicy(t *testing.T) {
 		for _, s := range []Summary{summarise(PolicyAlone, w, w.Alone(nil)), summarise(PolicyConsortium, w, w.Consortium(nil))} {
 			if bound.PenalisedTenths > s.PenalisedTenths {
 				t.Errorf("seed %d, %s, %d children: bound %d tenths > %s %d", p.Seed, p.Region, w.Children(), bound.PenalisedTenths, s.Policy, s.PenalisedTenths)
+			}
+			// With a child not placed costing more than all distances together, the bound
+			// places the most children any policy could.
+			if p.UnplacedMiles > 250*float64(w.Children()) && bound.NotPlaced > s.NotPlaced {
+				t.Errorf("seed %d: the bound left %d children unplaced, %s %d", p.Seed, bound.NotPlaced, s.Policy, s.NotPlaced)
 			}
 		}
 	}
