@@ -315,3 +315,17 @@ func TestStoredResultRoundTripsNaNFigures(t *testing.T) {
 		t.Errorf("round trip: %+v", out)
 	}
 }
+
+// TestTinyWorldConsortiumObeysMatchingRules: the cheaper home takes only boys and the
+// next is rated Inadequate, so matching (marketplace.Match) leaves the dearest home for a
+// girl; councils alone apply the same rules.
+func TestTinyWorldConsortiumObeysMatchingRules(t *testing.T) {
+	w := tinyWorld(t, at(5, 2000), at(6, 2500), at(8, 4000))
+	w.homes[0].cand.AcceptsFemale = false
+	w.homes[1].cand.OfstedRating = "inadequate"
+	for name, out := range map[string][]Outcome{"consortium": w.Consortium(nil), "alone": w.Alone(nil), "bound": w.Bound(nil)} {
+		if !out[0].Placed || out[0].Home != 2 {
+			t.Errorf("%s: %+v, want home 2, the only one matching allows", name, out[0])
+		}
+	}
+}
