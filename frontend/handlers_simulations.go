@@ -104,12 +104,12 @@ func (s *Server) simulationPage(c echo.Context) error {
 	}
 	data := map[string]any{"Run": r, "Params": p.Docs()}
 	if stored != nil {
-		data["Residential"] = simulate.ResidentialRows(stored.Result.Residential)
-		data["Secure"] = simulate.SecureRows(stored.Result.Secure)
+		data["Residential"] = simulate.ResidentialRows(stored.Result.Residential, simulate.Text)
+		data["Secure"] = simulate.SecureRows(stored.Result.Secure, simulate.Text)
 		data["Result"] = stored.Result
 		data["PolicyChart"] = template.HTML(simulate.PolicyChart(stored.Result.Residential)) // #nosec G203: built from numbers and fixed text, escaped
 		if len(stored.Variations) > 0 {
-			data["Sensitivity"] = simulate.SensitivityRows(stored.Variations)
+			data["Sensitivity"] = simulate.SensitivityRows(stored.Variations, simulate.Text)
 			data["SensitivityChart"] = template.HTML(simulate.SensitivityChart(stored.Variations)) // #nosec G203: as above
 		}
 	}
@@ -127,9 +127,9 @@ func (s *Server) simulationCSV(c echo.Context) error {
 	}
 	var buf bytes.Buffer
 	w := csvsafe.NewWriter(&buf)
-	tables := [][][]string{simulate.ResidentialRows(stored.Result.Residential), simulate.SecureRows(stored.Result.Secure)}
+	tables := [][][]string{simulate.ResidentialRows(stored.Result.Residential, simulate.CSV), simulate.SecureRows(stored.Result.Secure, simulate.CSV)}
 	if len(stored.Variations) > 0 {
-		tables = append(tables, simulate.SensitivityRows(stored.Variations))
+		tables = append(tables, simulate.SensitivityRows(stored.Variations, simulate.CSV))
 	}
 	for k, t := range tables {
 		if k > 0 {

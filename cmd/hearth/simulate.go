@@ -50,11 +50,11 @@ func simulateCmd(ctx context.Context, args []string, out, progress io.Writer) er
 		scope = "England"
 	}
 	fmt.Fprintf(out, "%s, one year, seed %d: %d children, %d beds coming free (%s).\n\n", scope, res.Params.Seed, res.Children, res.Beds, res.Elapsed.Round(time.Millisecond))
-	if err := simulate.WriteTable(out, simulate.ResidentialRows(res.Residential)); err != nil {
+	if err := simulate.WriteTable(out, simulate.ResidentialRows(res.Residential, simulate.Text)); err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "\nSecure welfare (national stream of s25 referrals):")
-	if err := simulate.WriteTable(out, simulate.SecureRows(res.Secure)); err != nil {
+	if err := simulate.WriteTable(out, simulate.SecureRows(res.Secure, simulate.Text)); err != nil {
 		return err
 	}
 	if *sensitivity {
@@ -63,7 +63,7 @@ func simulateCmd(ctx context.Context, args []string, out, progress io.Writer) er
 			return err
 		}
 		fmt.Fprintln(out, "\nSensitivity (one parameter at a time, others at their values above):")
-		if err := simulate.WriteTable(out, simulate.SensitivityRows(vs)); err != nil {
+		if err := simulate.WriteTable(out, simulate.SensitivityRows(vs, simulate.Text)); err != nil {
 			return err
 		}
 		if *svg != "" {

@@ -120,6 +120,26 @@ type SecureSummary struct {
 	MeanMiles            float64
 }
 
+// Format says how a table writes its figures: Text for people (42%, £3,002, — for
+// none), CSV for machines (0.420, 3002.00, empty for none).
+type Format struct {
+	pct, pounds func(float64) string
+	num         func(float64, string) string
+}
+
+// The two formats.
+var (
+	Text = Format{pct: pct, pounds: pounds, num: num}
+	CSV  = Format{pct: func(x float64) string { return rawNum(x, "%.3f") }, pounds: func(x float64) string { return rawNum(x, "%.2f") }, num: rawNum}
+)
+
+func rawNum(x float64, format string) string {
+	if math.IsNaN(x) {
+		return ""
+	}
+	return fmt.Sprintf(format, x)
+}
+
 func pct(x float64) string { return fmt.Sprintf("%.0f%%", x*100) }
 
 func num(x float64, format string) string {
@@ -144,21 +164,21 @@ func pounds(x float64) string {
 	return "£" + b.String()
 }
 
-// ResidentialRows are the table's header and rows, as text, for the CLI, the page and CSV.
-func ResidentialRows(ss []Summary) [][]string {
+// ResidentialRows are the table's header and rows in format f, for the CLI, the page and CSV.
+func ResidentialRows(ss []Summary, f Format) [][]string {
 	rows := [][]string{{"Policy", "Children", "Not placed", ">20 miles", "Mean miles", "Median miles", "Mean miles (placed by all)", "Out of area", "Mean weekly fee", "Total spend", "Days to place (median)", "Days to place (p90)"}}
 	for _, s := range ss {
-		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Children), fmt.Sprint(s.NotPlaced), pct(s.Over20), num(s.MeanMiles, "%.1f"), num(s.MedianMiles, "%.1f"), num(s.CommonMiles, "%.1f"),
-			pct(s.OutOfArea), pounds(s.MeanFee), pounds(s.TotalSpend), num(s.WaitMedian, "%.1f"), num(s.WaitP90, "%.1f")})
+		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Children), fmt.Sprint(s.NotPlaced), f.pct(s.Over20), f.num(s.MeanMiles, "%.1f"), f.num(s.MedianMiles, "%.1f"), f.num(s.CommonMiles, "%.1f"),
+			f.pct(s.OutOfArea), f.pounds(s.MeanFee), f.pounds(s.TotalSpend), f.num(s.WaitMedian, "%.1f"), f.num(s.WaitP90, "%.1f")})
 	}
 	return rows
 }
 
 // SecureRows are the secure comparison's header and rows.
-func SecureRows(ss []SecureSummary) [][]string {
+func SecureRows(ss []SecureSummary, f Format) [][]string {
 	rows := [][]string{{"Secure policy", "Referrals", "Placed", "Not placed", "Mean days waiting", "Median days waiting", "Mean miles"}}
 	for _, s := range ss {
-		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Referrals), fmt.Sprint(s.Placed), fmt.Sprint(s.NotPlaced), num(s.MeanWait, "%.1f"), num(s.MedianWait, "%.1f"), num(s.MeanMiles, "%.1f")})
+		rows = append(rows, []string{s.Policy, fmt.Sprint(s.Referrals), fmt.Sprint(s.Placed), fmt.Sprint(s.NotPlaced), f.num(s.MeanWait, "%.1f"), f.num(s.MedianWait, "%.1f"), f.num(s.MeanMiles, "%.1f")})
 	}
 	return rows
 }
@@ -175,11 +195,11 @@ func WriteTable(out io.Writer, rows [][]string) error {
 func strconvFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // SensitivityRows are the sensitivity table's header and rows.
-func SensitivityRows(vs []Variation) [][]string {
+func SensitivityRows(vs []Variation, f Format) [][]string {
 	rows := [][]string{{"Parameter", "Value", "Policy", "Not placed", "Mean miles", "Out of area", "Mean weekly fee", "Days to place (p90)"}}
 	for _, v := range vs {
 		for _, s := range []Summary{v.Alone, v.Consortium} {
-			rows = append(rows, []string{v.Param, v.Value, s.Policy, fmt.Sprint(s.NotPlaced), num(s.MeanMiles, "%.1f"), pct(s.OutOfArea), pounds(s.MeanFee), num(s.WaitP90, "%.1f")})
+			rows = append(rows, []string{v.Param, v.Value, s.Policy, fmt.Sprint(s.NotPlaced), f.num(s.MeanMiles, "%.1f"), f.pct(s.OutOfArea), f.pounds(s.MeanFee), f.num(s.WaitP90, "%.1f")})
 		}
 	}
 	return rows

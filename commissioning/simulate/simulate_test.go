@@ -256,7 +256,7 @@ func TestRunIsReproducibleForASeed(t *testing.T) {
 	}
 }
 
-func rows(r Result) [][]string { return ResidentialRows(r.Residential) }
+func rows(r Result) [][]string { return ResidentialRows(r.Residential, CSV) }
 
 func TestValidateNamesEveryBadParameter(t *testing.T) {
 	p := Defaults()
