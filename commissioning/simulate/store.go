@@ -105,6 +105,9 @@ func (in RunInput) Check() kernel.FieldErrors {
 	if !ok {
 		more.Add("region", "Select a region, or England")
 	}
+	if in.Region == "England" && in.Sensitivity {
+		more.Add("sensitivity", "Sensitivity runs are for a region: for England they take longer than a background job may run (use hearth simulate --sensitivity)")
+	}
 	if sum := in.WeightPrice + in.WeightQuality + in.WeightDistance + in.WeightFit; !fe.Has("weight_price") && sum != 100 {
 		more.Add("weight_price", fmt.Sprintf("The four weights must add up to 100 (they add up to %d)", sum))
 	}
@@ -193,15 +196,20 @@ func (s *Runs) Get(ctx context.Context, consortiumID, id int64) (RunRecord, erro
 	return r, err
 }
 
-// RunQueued claims the oldest queued run (skipping any another worker holds), runs it
-// with its progress written as it goes, and stores the result or the error; it repeats
-// until the queue is empty. It is the run_simulations job.
+// staleAfter is how long after it started a run still "running" must have lost its
+// worker (a crash or a restart): longer than a job may run (ten minutes).
+const staleAfter = 15 * time.Minute
+
+// RunQueued claims the oldest queued run, or one whose worker was lost (skipping any
+// another worker holds), runs it with its progress written as it goes, and stores the
+// result or the error; it repeats until the queue is empty. It is the run_simulations job.
 func (s *Runs) RunQueued(ctx context.Context) error {
 	for {
 		var r RunRecord
 		err := s.db.WithContext(ctx).Raw(`UPDATE simulation_runs SET status = 'running', started_at = ?
-            WHERE id = (SELECT id FROM simulation_runs WHERE status = 'queued' ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, params, sensitivity`, s.Now()).Scan(&r).Error
+            WHERE id = (SELECT id FROM simulation_runs WHERE status = 'queued' OR (status = 'running' AND started_at < ?)
+                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING id, params, sensitivity`, s.Now(), s.Now().Add(-staleAfter)).Scan(&r).Error
 		if err != nil {
 			return fmt.Errorf("claim simulation: %w", err)
 		}
@@ -235,11 +243,14 @@ func (s *Runs) execute(ctx context.Context, r RunRecord) error {
 	}
 	now := s.Now()
 	if err != nil {
-		if ctx.Err() != nil { // shutting down: leave it for the next worker
-			return s.db.Exec("UPDATE simulation_runs SET status = 'queued', started_at = NULL WHERE id = ?", r.ID).Error
-		}
 		msg := err.Error()
-		return s.db.WithContext(ctx).Exec("UPDATE simulation_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", msg, now, r.ID).Error
+		switch {
+		case errors.Is(ctx.Err(), context.Canceled): // shutting down: leave it for the next worker
+			return s.db.Exec("UPDATE simulation_runs SET status = 'queued', started_at = NULL WHERE id = ?", r.ID).Error
+		case errors.Is(ctx.Err(), context.DeadlineExceeded): // the job's time ran out: it would again
+			msg = "it took longer than a background job may run; run it from the command line (hearth simulate)"
+		}
+		return s.db.Exec("UPDATE simulation_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ?", msg, now, r.ID).Error
 	}
 	raw, err := json.Marshal(stored)
 	if err != nil {

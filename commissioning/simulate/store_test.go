@@ -111,3 +111,15 @@ func TestRunStatesAreKeptByTheDatabase(t *testing.T) {
 		}
 	}
 }
+
+func TestRunInputRefusesANationalSensitivityRun(t *testing.T) {
+	in := simulate.DefaultInput("England")
+	in.Sensitivity = true
+	if fe := in.Check(); !fe.Has("sensitivity") {
+		t.Errorf("a national sensitivity run was accepted: %v", fe)
+	}
+	in.Region = "North West"
+	if fe := in.Check(); fe != nil {
+		t.Errorf("a North West sensitivity run was refused: %v", fe)
+	}
+}
