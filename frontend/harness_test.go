@@ -33,6 +33,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/police"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -203,9 +204,10 @@ func wiredDeps(tb testing.TB, db *migrations.DB, outbox *notify.Outbox, bc billi
 		Intelligence: intelligence.New(db.Gorm),
 		Monitoring:   monitoring.New(db.Gorm),
 		Police:       police.New(db.Gorm),
+		Simulations:  simulate.NewRuns(db.Gorm),
 		Webhooks:     webhook.New(db.Gorm, harnessWebhookKey, webhook.Options{AllowLoopback: true}),
 		Clock:        clock}
-	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Police.Now, d.Webhooks.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
+	d.Users.Now, d.Market.Now, d.Frameworks.Now, d.Secure.Now, d.Billing.Now, d.Intelligence.Now, d.Monitoring.Now, d.Police.Now, d.Webhooks.Now, d.Simulations.Now = clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now, clock.Now
 	return d
 }
 

@@ -80,6 +80,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/police", police},
 		{"/police/missing", police},
 		{"/police/missing.csv", police},
+		{"/simulations", admin},
+		{"/simulations/parameters", admin},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {

@@ -632,7 +632,7 @@ func navFor(r kernel.Role, current string) []NavItem {
 		items = append(items, NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Frameworks", Href: "/admin/frameworks"}, NavItem{Text: "Users", Href: "/admin/users"}, NavItem{Text: "Billing", Href: "/admin/billing"},
 			NavItem{Text: "Audit log", Href: "/admin/audit"}, NavItem{Text: "Email outbox", Href: "/admin/outbox"}, NavItem{Text: "Mailboxes", Href: "/admin/mailboxes"},
 			NavItem{Text: "Police", Href: "/admin/police"},
-			NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
+			NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"}, NavItem{Text: "Simulations", Href: "/simulations"})
 	case kernel.RoleCommissioner:
 		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},

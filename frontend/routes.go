@@ -242,6 +242,12 @@ func (s *Server) routes() {
 	// own homes (the domain scopes each list; another provider's home is a 404).
 	monitors := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin)
 	visitReaders := Roles(kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleConsortiumAdmin, kernel.RoleProviderAdmin, kernel.RoleProviderUser)
+	// The outcomes simulator (issue 17): the consortium's admins.
+	s.route(get, "/simulations", admin, s.simulationsPage)
+	s.route(post, "/simulations", admin, s.requestSimulation)
+	s.route(get, "/simulations/parameters", admin, s.simulationParameters)
+	s.route(get, "/simulations/:id", admin, s.simulationPage)
+	s.route(get, "/simulations/:id/results.csv", admin, s.simulationCSV)
 	s.route(get, "/monitoring", monitors, s.monitoringPage)
 	s.route(get, "/monitoring/framework", SignedIn, s.monitoringFramework)
 	s.route(get, "/monitoring/homes/:id", visitReaders, s.monitoredHomePage)

@@ -34,6 +34,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/police"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
@@ -85,6 +86,8 @@ type Deps struct {
 	Monitoring *monitoring.Service
 	// Police is what a police force's liaison officers see (commissioning/police).
 	Police *police.Service
+	// Simulations is the outcomes simulator's runs (issue 17).
+	Simulations *simulate.Runs
 	// Webhooks is the organisations' webhook endpoints and their delivery logs.
 	Webhooks *webhook.Service
 	// Clock is the one clock that the services were given too (see kernel.Clock);
@@ -98,7 +101,7 @@ func (d Deps) check() error {
 	missing := []string{}
 	for name, absent := range map[string]bool{"DB": d.DB == nil, "Orgs": d.Orgs == nil, "Requests": d.Requests == nil, "Inbox": d.Inbox == nil, "Users": d.Users == nil, "Audit": d.Audit == nil,
 		"Outbox": d.Outbox == nil, "Market": d.Market == nil, "Frameworks": d.Frameworks == nil, "Secure": d.Secure == nil, "Billing": d.Billing == nil,
-		"Intelligence": d.Intelligence == nil, "Monitoring": d.Monitoring == nil, "Police": d.Police == nil, "Webhooks": d.Webhooks == nil} {
+		"Intelligence": d.Intelligence == nil, "Monitoring": d.Monitoring == nil, "Police": d.Police == nil, "Simulations": d.Simulations == nil, "Webhooks": d.Webhooks == nil} {
 		if absent {
 			missing = append(missing, name)
 		}

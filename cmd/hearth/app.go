@@ -20,6 +20,7 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
 	"github.com/hearth-placements/hearth/commissioning/police"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -48,6 +49,7 @@ type app struct {
 	intel      *intelligence.Service
 	monitoring *monitoring.Service
 	police     *police.Service
+	sims       *simulate.Runs
 	billing    *billing.Service
 	// hooks manages webhook endpoints and delivers their events (on the queue).
 	hooks *webhook.Service
@@ -63,7 +65,7 @@ type app struct {
 // the same time. Deadlines stay on the database's clock.
 func (a *app) setClock(c kernel.Clock) {
 	a.clock = c
-	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now, a.monitoring.Now, a.police.Now, a.hooks.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
+	a.users.Now, a.market.Now, a.frameworks.Now, a.secure.Now, a.billing.Now, a.intel.Now, a.monitoring.Now, a.police.Now, a.hooks.Now, a.sims.Now = c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now, c.Now
 }
 
 // withApp opens the database (starting the embedded cluster when DATABASE_URL is
@@ -122,6 +124,7 @@ func wire(cfg Config, db *migrations.DB, keys *auth.SeedKeys, queue *jobs.Queue)
 		intel:      intelligence.New(db.Gorm),
 		monitoring: monitoring.New(db.Gorm),
 		police:     police.New(db.Gorm),
+		sims:       simulate.NewRuns(db.Gorm).WithEnqueuer(queue),
 		billing:    billing.NewService(db.Gorm, cfg.Stripe).WithEnqueuer(queue),
 		hooks:      webhook.New(db.Gorm, cfg.WebhookKey, webhook.Options{AllowLoopback: cfg.WebhookAllowLoopback}).WithEnqueuer(queue),
 		queue:      queue}
@@ -141,7 +144,7 @@ func (a *app) withoutMail() *app {
 
 // deps are the services the web layer calls, as wire built them.
 func (a *app) deps() frontend.Deps {
-	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Monitoring: a.monitoring, Police: a.police, Webhooks: a.hooks, Clock: a.clock}
+	return frontend.Deps{DB: a.db, Orgs: a.orgs, Requests: a.requests, Inbox: a.inbox, Users: a.users, Audit: a.audit, Outbox: a.outbox, Market: a.market, Frameworks: a.frameworks, Secure: a.secure, Billing: a.billing, Intelligence: a.intel, Monitoring: a.monitoring, Police: a.police, Simulations: a.sims, Webhooks: a.hooks, Clock: a.clock}
 }
 
 // analyze gathers fresh planner statistics as the schema's owner, after a bulk load.

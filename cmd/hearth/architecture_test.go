@@ -26,6 +26,7 @@ var layers = []struct {
 	{"commissioning/police", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/"}, true, "the police view reads the marketplace's tables through SQL, never its package"},
 	{"marketplace", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "marketplace/"}, true, "the trading floor uses the commissioner's organisations and frameworks, never the web layer"},
 	{"marketplace/", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "marketplace", "marketplace/"}, true, "the trading floor uses the commissioner's organisations and frameworks, never the web layer"},
+	{"commissioning/simulate", []string{"commissioning", "commissioning/kernel", "commissioning/kernel/", "commissioning/secure", "commissioning/secure/allocate", "marketplace", "marketplace/nationalseed"}, true, "the simulator runs the marketplace's own matching and scoring, and the secure allocation, on generated data"},
 	{"migrations", []string{"migrations/"}, true, "the schema knows no domain"},
 	{"migrations/", []string{"migrations", "migrations/"}, true, "the schema knows no domain"},
 	{"frontend", []string{"commissioning", "commissioning/", "marketplace", "marketplace/", "migrations", "migrations/", "frontend/"}, false, "the web layer translates; it is never imported by the domain"},

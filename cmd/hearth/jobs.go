@@ -65,6 +65,8 @@ func (a *app) tasks() []jobs.Task {
 		{Name: "refresh_quality", Every: intelligenceEvery, Run: a.intel.RefreshQuality},
 		{Name: "refresh_market", Every: intelligenceEvery, Run: a.intel.RefreshMarket},
 		{Name: "refresh_out_of_area", Every: intelligenceEvery, Run: a.intel.RefreshOutOfArea},
+		// Simulations (issue 17): kicked when one is requested; the period is a backstop.
+		{Name: jobs.RunSimulations, Every: time.Minute, Run: a.sims.RunQueued},
 	}
 }
 

@@ -32,6 +32,8 @@ const usage = `Usage:
   hearth seed demo [--data-dir DIR]                        load the demo consortium
   hearth seed national [--homes 3000] [--seed 1] [--history-years 3] [--starts-per-year 30000] [--today YYYY-MM-DD]
                                                             synthetic national data and past trading for benchmarks
+  hearth simulate [--region "North West"] [--seed 1] [--sensitivity] [--help: every parameter]
+                                                            compare councils alone, the consortium on Hearth and the bound
   hearth bench sql                                         print the typical board query, for pgbench
   hearth user create --email E --role R --org NAME [--name N]
   hearth token create --email E [--name N] [--days 90]     print a new API token once
@@ -117,6 +119,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			}
 			return err
 		})
+	case "simulate":
+		return simulateCmd(ctx, rest, out, os.Stderr)
 	case "bench":
 		if len(rest) == 0 || rest[0] != "sql" {
 			return errUsage

@@ -47,6 +47,9 @@ var feeMedian = map[string]kernel.Pence{
 	"fostering": 820_00, "supported": 1_500_00,
 }
 
+// FeeMedian returns the median weekly fee, in pence, of a lot code.
+func FeeMedian(code string) kernel.Pence { return feeMedian[code] }
+
 // lotShare weights placement starts by lot (most children placed are fostered).
 var lotShare = map[string]int{"fostering_ifa": 52, "residential": 30, "residential_solo": 5, "supported_16_17": 13}
 

@@ -44,7 +44,6 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	if n > 0 {
 		return sum, fmt.Errorf("the database already holds organisations other than councils; seed national needs an empty one")
 	}
-	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	orgs := commissioning.NewService(db)
 	fw := commissioning.NewFrameworks(db)
 	// A consortium and framework per region.
@@ -63,7 +62,9 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 		if err := orgs.JoinConsortium(ctx, cons.ID, codes); err != nil {
 			return sum, err
 		}
-		f, err := fw.CreateFramework(ctx, cons.ID, commissioning.FrameworkTerms{Name: region + " DPS", OpenForApplications: true, WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150})
+		terms := Terms
+		terms.Name, terms.OpenForApplications = region+" DPS", true
+		f, err := fw.CreateFramework(ctx, cons.ID, terms)
 		if err != nil {
 			return sum, err
 		}
@@ -100,14 +101,12 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	for _, r := range rows {
 		councilIDs[*r.ONSCode] = r.ID
 	}
-	councils := geo.Councils()
 	lotIDs := map[string][]int64{} // lot code -> ids in every framework
 	for _, f := range frameworks {
 		for _, l := range f.Lots {
 			lotIDs[l.Code] = append(lotIDs[l.Code], l.ID)
 		}
 	}
-	now := time.Now().UTC()
 	type homeLot struct {
 		HomeID, LotID int64
 	}
@@ -139,16 +138,13 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 		batch, batchLots = batch[:0], batchLots[:0]
 		return nil
 	}
-	for i := range homes {
-		c := councils[rng.IntN(len(councils))]
-		ocs := geo.OutcodesIn(c.ONSCode)
-		oc := ocs[rng.IntN(len(ocs))]
-		h, lotCodes := synthHome(rng, i, oc, now)
-		h.ProviderID = providerIDs[rng.IntN(len(providerIDs))]
-		host := councilIDs[oc.ONSCode] // the authority the district lies in
+	for _, g := range Generate(homes, seed, time.Now().UTC()) {
+		h := g.Home
+		h.ProviderID = providerIDs[g.Provider]
+		host := councilIDs[g.Host] // the authority the district lies in
 		h.HostCouncilID = &host
 		batch = append(batch, h)
-		batchLots = append(batchLots, lotCodes)
+		batchLots = append(batchLots, g.Lots)
 		sum.Homes++
 		sum.Places += h.RegisteredPlaces
 		sum.BedsFree += h.BedsFree
@@ -165,6 +161,39 @@ func Load(ctx context.Context, db *gorm.DB, homes int, seed uint64) (Summary, er
 	// ANALYZE as the application's role, which owns no table, would skip them all.
 	return sum, nil
 }
+
+// SeedHome is one generated home before it is stored: the home (without provider or
+// host council ids), the index of its provider among the homes/6 providers, the ONS code
+// of the council its postcode district lies in, and the codes of the lots it serves.
+type SeedHome struct {
+	Home     marketplace.Home
+	Provider int
+	Host     string
+	Lots     []string
+}
+
+// Generate makes the homes Load stores, in memory: the same homes, seed and now give the
+// same homes, so a simulation can run on the national seed without a database.
+func Generate(homes int, seed uint64, now time.Time) []SeedHome {
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	providers := max(homes/6, 1)
+	councils := geo.Councils()
+	out := make([]SeedHome, 0, homes)
+	for i := range homes {
+		c := councils[rng.IntN(len(councils))]
+		ocs := geo.OutcodesIn(c.ONSCode)
+		oc := ocs[rng.IntN(len(ocs))]
+		h, lotCodes := synthHome(rng, i, oc, now)
+		out = append(out, SeedHome{Home: h, Provider: rng.IntN(providers), Host: oc.ONSCode, Lots: lotCodes})
+	}
+	return out
+}
+
+// Lots returns the lots, with their ceilings, of every framework Load creates.
+func Lots() []commissioning.NewLot { return append([]commissioning.NewLot(nil), lots...) }
+
+// Terms are the weights every framework Load creates scores bids with.
+var Terms = commissioning.FrameworkTerms{WeightPrice: 40, WeightQuality: 30, WeightDistance: 20, WeightFit: 10, LevyBPS: 150}
 
 func admitAll(ctx context.Context, db *gorm.DB, providers []int64, frameworks []commissioning.Framework) error {
 	now := time.Now().UTC()

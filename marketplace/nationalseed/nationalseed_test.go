@@ -2,6 +2,7 @@ package nationalseed_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -108,4 +109,44 @@ func BenchmarkMatching(b *testing.B) {
 	}
 	b.Logf("invited %d providers, excluded %d", len(res.Invited), len(res.Excluded))
 	nationalseed.Measure(b, func() error { _, err := mk.MatchRequest(ctx, r); return err })
+}
+
+// TestGenerateIsWhatLoadStores proves the simulator's in-memory homes are the seed's: the
+// same names, places, ratings, beds, providers, host councils and lots as Load stores.
+func TestGenerateIsWhatLoadStores(t *testing.T) {
+	ctx := context.Background()
+	url := dbtest.New(t)
+	db, err := migrations.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	if err := commissioning.NewService(db.Gorm).SyncCouncils(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nationalseed.Load(ctx, db.Gorm, 120, 5); err != nil {
+		t.Fatal(err)
+	}
+	var rows []struct {
+		Name, Outcode, OfstedRating, Provider, Host, Lot string
+		Lat, Lon                                         float64
+		RegisteredPlaces, BedsFree                       int
+	}
+	if err := db.Gorm.Raw(`SELECT h.name, h.outcode, h.ofsted_rating, p.name AS provider, c.ons_code AS host, h.lat, h.lon, h.registered_places, h.beds_free,
+            (SELECT min(l.code) FROM home_lots hl JOIN lots l ON l.id = hl.lot_id WHERE hl.home_id = h.id) AS lot
+        FROM homes h JOIN organisations p ON p.id = h.provider_id JOIN organisations c ON c.id = h.host_council_id ORDER BY h.id`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	gen := nationalseed.Generate(120, 5, time.Now())
+	if len(rows) != len(gen) {
+		t.Fatalf("Load stored %d homes, Generate made %d", len(rows), len(gen))
+	}
+	for i, g := range gen {
+		r := rows[i]
+		want := fmt.Sprintf("Synthetic Provider %04d", g.Provider+1)
+		if r.Name != g.Home.Name || r.Outcode != g.Home.Outcode || r.OfstedRating != g.Home.OfstedRating || r.Lat != g.Home.Lat || r.Lon != g.Home.Lon ||
+			r.RegisteredPlaces != g.Home.RegisteredPlaces || r.BedsFree != g.Home.BedsFree || r.Provider != want || r.Host != g.Host || r.Lot != g.Lots[0] {
+			t.Fatalf("home %d: stored %+v, generated %+v (provider %s, host %s, lots %v)", i, r, g.Home, want, g.Host, g.Lots)
+		}
+	}
 }

@@ -77,6 +77,8 @@ type Queue struct {
 const (
 	// StripeCalls makes due Stripe calls and credit notes (billing.Service.ProcessJobs).
 	StripeCalls = "stripe_calls"
+	// RunSimulations runs queued outcomes simulations (simulate.Runs.RunQueued).
+	RunSimulations = "run_simulations"
 	// MailSweep enqueues a delivery for every due message without one.
 	MailSweep = "mail_sweep"
 )
@@ -200,6 +202,12 @@ func (q *Queue) EnqueueMail(ctx context.Context, tx *gorm.DB, emailID int64) err
 // calls, unless one is already waiting. It implements billing.Enqueuer.
 func (q *Queue) EnqueueStripeCalls(ctx context.Context, tx *gorm.DB) error {
 	return q.Kick(ctx, tx, StripeCalls)
+}
+
+// EnqueueSimulations adds a RunSimulations job in tx, the transaction that queued a
+// run, unless one is already waiting. It implements simulate.Enqueuer.
+func (q *Queue) EnqueueSimulations(ctx context.Context, tx *gorm.DB) error {
+	return q.Kick(ctx, tx, RunSimulations)
 }
 
 // Kick adds a job running task now, in tx, unless one is already waiting to start.
