@@ -166,7 +166,7 @@ func (s *Server) endIncident(c echo.Context) error {
 	}
 	var in marketplace.IncidentEnd
 	return s.placementAction(c, &in, fmt.Sprintf("_%d", incident), func(id, org, by int64) error {
-		_, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, org, by, in.EndedAt)
+		_, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, org, by, in)
 		return err
 	}, "The child's return is recorded; the councils have been told")
 }
