@@ -87,7 +87,8 @@ func (s *Server) renderPlacement(c echo.Context, status int, form map[string]str
 		return err
 	}
 	return s.page(c, status, "placement", "Placement "+v.ChildRef, map[string]any{"P": v, "EndReasons": options(marketplace.EndReasons),
-		"IncidentKinds": options(marketplace.IncidentKinds)}, withForm(form, fe), withCrumbs(Link{Href: "/placements"}))
+		"IncidentKinds": options(marketplace.IncidentKinds), "Endings": options(marketplace.EpisodeEndings), "RiskGrades": options(marketplace.RiskGrades),
+		"Councils": councilOptions, "Now": s.now()}, withForm(form, fe), withCrumbs(Link{Href: "/placements"}))
 }
 
 func (s *Server) agreementPDF(c echo.Context) error {

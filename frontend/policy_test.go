@@ -41,6 +41,9 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	// A commissioner of a council in the consortium, or the consortium's admin; the host
 	// council's user (a council outside it) is refused with everyone else.
 	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
+	// Missing episodes: the councils' and providers' people, and host-council users; the
+	// consortium admin sees only the aggregates (/intelligence/missing).
+	episodes := []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser, kernel.RoleHostCouncilUser}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -68,6 +71,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/monitoring/framework", nil},
 		{"/webhooks", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
 		{"/webhooks/new", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/missing", episodes},
+		{"/missing.csv", episodes},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {
@@ -86,6 +91,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/vacancies", board},
 		{"/api/v1/invitations", providers},
 		{"/api/v1/webhook-endpoints", []kernel.Role{kernel.RoleApprover, kernel.RoleProviderAdmin}},
+		{"/api/v1/missing-episodes", episodes},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {
@@ -202,8 +208,10 @@ var (
 		"/intelligence/market", "/intelligence/market.csv", "/intelligence/time-to-place", "/intelligence/time-to-place.csv",
 		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary",
 		"/intelligence/quality", "/intelligence/quality.csv",
-		"/intelligence/market.csv?table=tiers", "/intelligence/market.csv?table=high-fees"}
-	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality", "/api/v1/intelligence/market"}
+		"/intelligence/market.csv?table=tiers", "/intelligence/market.csv?table=high-fees",
+		"/intelligence/missing", "/intelligence/missing.csv"}
+	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality", "/api/v1/intelligence/market",
+		"/api/v1/intelligence/missing"}
 )
 
 // TestIntelligenceKeepsConsortiaApart: with consortium A's placements, awards, requests

@@ -181,13 +181,11 @@ type EpisodeView struct {
 // Council reports whether the viewer is the placing or the host council.
 func (v EpisodeView) Council() bool { return v.Access == AccessCouncil || v.Access == AccessHost }
 
-// episodeProjection keeps of an episode what access may see: the host council not the
-// provider's note; the provider not the interview's declined reason or interviewer.
+// episodeProjection keeps of an episode what access may see: the provider not the
+// interview's declined reason or interviewer (the councils' business). The host council
+// sees the provider's note, as on the placement page.
 func episodeProjection(in Incident, access Access) Incident {
-	switch access {
-	case AccessHost:
-		in.Note = ""
-	case AccessProvider:
+	if access == AccessProvider {
 		in.RHIDeclinedReason, in.RHIInterviewer = "", ""
 	}
 	return in
