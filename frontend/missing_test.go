@@ -178,4 +178,9 @@ func TestTheHostCouncilRecordsTheInterview(t *testing.T) {
 		fmt.Sprintf(`{"version": %s, "interviewer": "Someone else"}`, version)); st != http.StatusConflict {
 		t.Fatalf("a stale version: %d %v", st, body)
 	}
+	// The consortium sees aggregates only: one child is fewer than 5.
+	r = h.signIn("admin@consortium.test").get("/intelligence/missing")
+	if r.Status != http.StatusOK || !strings.Contains(r.Body, "fewer than 5") || strings.Contains(r.Body, "MCR-SECRET-9") {
+		t.Fatalf("the consortium's aggregates: %d", r.Status)
+	}
 }

@@ -10,7 +10,7 @@ ALTER TABLE placement_incidents
     ADD COLUMN police_risk         text CHECK (police_risk IN ('no_apparent_risk', 'low', 'medium', 'high')),
     ADD COLUMN ended_how           text CHECK (ended_how IN ('found', 'returned')),
     ADD COLUMN found_area          text CHECK (found_area ~ '^E(06|08|09|10)[0-9]{6}$'),
-    ADD COLUMN rhi_responsible     text CHECK (rhi_responsible IN ('placing', 'host')),
+    ADD COLUMN rhi_responsible     text NOT NULL DEFAULT 'placing' CHECK (rhi_responsible IN ('placing', 'host')),
     ADD COLUMN rhi_offered_at      timestamptz,
     ADD COLUMN rhi_accepted        boolean,
     ADD COLUMN rhi_done_at         timestamptz,
@@ -33,20 +33,17 @@ ALTER TABLE placement_incidents
     ADD CONSTRAINT rhi_declined_only_when_declined CHECK (rhi_declined_reason = '' OR rhi_accepted IS FALSE);
 
 -- The host council is responsible for the interview when the home is outside the
--- placing council's area, else the placing council, unless agreed otherwise (a new
--- episode without a choice gets this default from rhi_default_responsible).
-UPDATE placement_incidents i SET rhi_responsible = CASE WHEN p.host_council_id IS NOT NULL AND p.host_council_id <> p.council_id
-    THEN 'host' ELSE 'placing' END
-FROM placements p WHERE p.id = i.placement_id;
-ALTER TABLE placement_incidents ALTER COLUMN rhi_responsible SET NOT NULL;
+-- placing council's area, else the placing council; the councils may agree otherwise
+-- later (an update). A new episode starts with this default (rhi_default_responsible).
+UPDATE placement_incidents i SET rhi_responsible = 'host'
+FROM placements p WHERE p.id = i.placement_id AND p.host_council_id IS NOT NULL AND p.host_council_id <> p.council_id;
 
 -- +goose StatementBegin
 CREATE FUNCTION rhi_default_responsible() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF NEW.rhi_responsible IS NULL THEN
-        SELECT CASE WHEN p.host_council_id IS NOT NULL AND p.host_council_id <> p.council_id THEN 'host' ELSE 'placing' END
-        INTO NEW.rhi_responsible FROM placements p WHERE p.id = NEW.placement_id;
-    END IF;
+    SELECT CASE WHEN p.host_council_id IS NOT NULL AND p.host_council_id <> p.council_id THEN 'host' ELSE 'placing' END
+    INTO NEW.rhi_responsible FROM placements p WHERE p.id = NEW.placement_id;
+    NEW.rhi_responsible := coalesce(NEW.rhi_responsible, 'placing');
     RETURN NEW;
 END;
 $$;
