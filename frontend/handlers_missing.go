@@ -31,7 +31,13 @@ func init() {
 var missingList = listSpec{Path: "/missing", Noun: [2]string{"episode", "episodes"}, PerPage: 25,
 	Search: "Child's reference or home", SearchHint: "All or part of either",
 	Filters: []listFilter{{Name: "state", Legend: "Episodes", Options: marketplace.EpisodeStates}},
-	Sorts:   marketplace.EpisodeSorts, Params: []string{"home", "area", "child"}}
+	Sorts:   marketplace.EpisodeSorts, Params: []string{"home", "area", "child"},
+	ParamLabel: func(name, v string) string {
+		if c, ok := geo.CouncilByONS(v); ok && name == "area" {
+			return c.Name
+		}
+		return v
+	}}
 
 // rhiStates label an interview's states (marketplace.Incident.RHIState).
 var rhiStates = []kernel.Option{

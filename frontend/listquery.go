@@ -42,6 +42,8 @@ type listSpec struct {
 	// Params are single-valued parameters passed to the domain as filters as they are
 	// (a home's id, an area's code): the domain checks them.
 	Params []string
+	// ParamLabel names a Param's value in the chosen filters' tags (the value itself when nil).
+	ParamLabel func(name, value string) string
 }
 
 // listView is one reading of a list's query string: the typed query for the domain,
@@ -200,7 +202,11 @@ func (lv listView) Tags() []filterTag {
 	}
 	for _, name := range lv.Spec.Params {
 		for _, v := range lv.Query.Values(name) {
-			out = append(out, filterTag{strings.ToUpper(name[:1]) + name[1:], v, lv.href(func(v url.Values) { v.Del(name) })})
+			label := v
+			if lv.Spec.ParamLabel != nil {
+				label = lv.Spec.ParamLabel(name, v)
+			}
+			out = append(out, filterTag{strings.ToUpper(name[:1]) + name[1:], label, lv.href(func(v url.Values) { v.Del(name) })})
 		}
 	}
 	for _, f := range lv.Spec.Filters {
