@@ -278,3 +278,27 @@ func TestTheInterviewReminderIsSentOnce(t *testing.T) {
 		t.Fatalf("after the reminder: %+v, state %s", v.RHIRemindedAt, v.RHIState(later))
 	}
 }
+
+func TestReportingAnEpisodeChecksTheReturnDetails(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name  string
+		in    marketplace.IncidentReport
+		field string
+	}{
+		{"ErrFoundWhileOpen", marketplace.IncidentReport{Kind: "missing", EndedHow: "found"}, "ended_how"},
+		{"ErrAreaWhileOpen", marketplace.IncidentReport{Kind: "missing", FoundArea: "E08000003"}, "found_area"},
+		{"ErrNotACouncil", marketplace.IncidentReport{Kind: "absent", FoundArea: "M14 5AB"}, "found_area"},
+		{"ErrRiskGrade", marketplace.IncidentReport{Kind: "missing", PoliceRisk: "severe"}, "police_risk"},
+		{"ErrLongPoliceRef", marketplace.IncidentReport{Kind: "missing", PoliceRef: strings.Repeat("x", 41)}, "police_ref"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEpisode(t, false) // a started placement, on its own database
+			tc.in.StartedAt = sinceMidnight(time.Minute)
+			var fe kernel.FieldErrors
+			if _, err := e.w.mk.ReportIncident(ctx, e.p.ID, e.w.provider.ID, 0, tc.in); !errors.As(err, &fe) || !fe.Has(tc.field) {
+				t.Fatalf("report: %v, want an error on %s", err, tc.field)
+			}
+		})
+	}
+}
