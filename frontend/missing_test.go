@@ -140,11 +140,14 @@ func TestMissingEpisodesKeepCouncilsApart(t *testing.T) {
 			}
 		})
 	}
-	var audited int64
-	must(t, h.deps.DB.Gorm.Raw(`SELECT count(*) FROM audit_log WHERE action = 'child.read' AND detail->>'list' = '/missing.csv' AND (detail->'ids') @> jsonb_build_array(?::text)`,
-		fmt.Sprint(w.incident)).Scan(&audited).Error)
-	if audited == 0 {
-		t.Fatal("the CSV's read of the children's episodes is not audited")
+	// Every list, the CSV and the API's, is audited as a read of the children's records.
+	for _, list := range []string{"/missing", "/missing.csv", "/api/v1/missing-episodes"} {
+		var audited int64
+		must(t, h.deps.DB.Gorm.Raw(`SELECT count(*) FROM audit_log WHERE action = 'child.read' AND entity_type = 'placement_incident' AND detail->>'list' = ?
+                AND (detail->'ids') @> jsonb_build_array(?::text)`, list, fmt.Sprint(w.incident)).Scan(&audited).Error)
+		if audited == 0 {
+			t.Errorf("%s: the read of the children's episodes is not audited", list)
+		}
 	}
 }
 
