@@ -140,6 +140,13 @@ func TestMissingEpisodesKeepCouncilsApart(t *testing.T) {
 			}
 		})
 	}
+	// A bad filter is a 400 beside the filters on the page (the list still shows), a 422 in the API.
+	if r := h.signIn("commissioner@manchester.test").get("/missing?area=nowhere"); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "ONS code") {
+		t.Errorf("a bad area on the page: %d", r.Status)
+	}
+	if st, body := h.api(http.MethodGet, "/api/v1/missing-episodes?area=nowhere", h.token("commissioner@manchester.test"), ""); st != http.StatusUnprocessableEntity {
+		t.Errorf("a bad area in the API: %d %v", st, body)
+	}
 	// Every list, the CSV and the API's, is audited as a read of the children's records.
 	for _, list := range []string{"/missing", "/missing.csv", "/api/v1/missing-episodes"} {
 		var audited int64
