@@ -226,7 +226,7 @@ func (s *Server) apiEndIncident(c echo.Context) error {
 		return err
 	}
 	u, _ := currentUser(c)
-	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, in.EndedAt); err != nil {
+	if _, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, currentOrg(c).ID, u.ID, in); err != nil {
 		return err
 	}
 	return s.placementReply(c, http.StatusOK)

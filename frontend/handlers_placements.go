@@ -87,7 +87,8 @@ func (s *Server) renderPlacement(c echo.Context, status int, form map[string]str
 		return err
 	}
 	return s.page(c, status, "placement", "Placement "+v.ChildRef, map[string]any{"P": v, "EndReasons": options(marketplace.EndReasons),
-		"IncidentKinds": options(marketplace.IncidentKinds)}, withForm(form, fe), withCrumbs(Link{Href: "/placements"}))
+		"IncidentKinds": options(marketplace.IncidentKinds), "Endings": options(marketplace.EpisodeEndings), "RiskGrades": options(marketplace.RiskGrades),
+		"Councils": councilOptions, "Now": s.now()}, withForm(form, fe), withCrumbs(Link{Href: "/placements"}))
 }
 
 func (s *Server) agreementPDF(c echo.Context) error {
@@ -166,7 +167,7 @@ func (s *Server) endIncident(c echo.Context) error {
 	}
 	var in marketplace.IncidentEnd
 	return s.placementAction(c, &in, fmt.Sprintf("_%d", incident), func(id, org, by int64) error {
-		_, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, org, by, in.EndedAt)
+		_, err := s.deps.Market.EndIncident(c.Request().Context(), id, incident, org, by, in)
 		return err
 	}, "The child's return is recorded; the councils have been told")
 }

@@ -52,13 +52,14 @@ func (s *Server) policeMissingCSV(c echo.Context) error {
 	}
 	var b bytes.Buffer
 	w := csvsafe.NewWriter(&b)
-	_ = w.Write("child_ref", "placing_council", "home", "postcode", "kind", "started_at", "returned_at")
+	_ = w.Write("child_ref", "placing_council", "home", "postcode", "kind", "started_at", "returned_at", "ended_how", "found_area", "police_ref", "police_risk")
 	for _, e := range eps {
 		back := ""
 		if e.EndedAt != nil {
 			back = e.EndedAt.UTC().Format(time.RFC3339)
 		}
-		_ = w.Write(e.ChildRef, e.PlacingCouncil, e.HomeName, e.Postcode, e.Kind, e.StartedAt.UTC().Format(time.RFC3339), back)
+		_ = w.Write(e.ChildRef, e.PlacingCouncil, e.HomeName, e.Postcode, e.Kind, e.StartedAt.UTC().Format(time.RFC3339), back,
+			deref(e.EndedHow), e.FoundArea, e.PoliceRef, deref(e.PoliceRisk))
 	}
 	if err := w.Flush(); err != nil {
 		return err
@@ -96,10 +97,11 @@ func (s *Server) apiPoliceMissing(c echo.Context) error {
 		return err
 	}
 	pg = pg.counted(c, total)
-	out := apitypes.ListMissingEpisodesResponse{Episodes: make([]apitypes.MissingEpisode, len(eps)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
+	out := apitypes.ListMissingEpisodesResponse{Episodes: make([]apitypes.PoliceMissingEpisode, len(eps)), Page: pg.Page, PerPage: pg.Size, Total: int(pg.Total), Next: pg.next()}
 	for i, e := range eps {
-		out.Episodes[i] = apitypes.MissingEpisode{Id: e.ID, ChildRef: e.ChildRef, PlacingCouncil: e.PlacingCouncil, HomeId: e.HomeID, Home: e.HomeName,
-			Postcode: e.Postcode, Kind: apitypes.MissingEpisodeKind(e.Kind), StartedAt: e.StartedAt, ReturnedAt: e.EndedAt}
+		out.Episodes[i] = apitypes.PoliceMissingEpisode{Id: e.ID, ChildRef: e.ChildRef, PlacingCouncil: e.PlacingCouncil, HomeId: e.HomeID, Home: e.HomeName,
+			Postcode: e.Postcode, Kind: apitypes.PoliceMissingEpisodeKind(e.Kind), StartedAt: e.StartedAt, ReturnedAt: e.EndedAt,
+			PoliceRef: e.PoliceRef, PoliceRisk: (*apitypes.PoliceMissingEpisodePoliceRisk)(e.PoliceRisk), EndedHow: (*apitypes.PoliceMissingEpisodeEndedHow)(e.EndedHow), FoundArea: e.FoundArea}
 	}
 	return c.JSON(http.StatusOK, out)
 }

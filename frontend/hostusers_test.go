@@ -104,7 +104,8 @@ func earlierToday(d time.Duration) time.Time {
 }
 
 // hostRoutes are every route a host-council user may use: the account pages everyone
-// has, their own organisation, and the host view of placements and notices.
+// has, their own organisation, the host view of placements and notices, and the missing
+// episodes in their area.
 var hostRoutes = []string{
 	"GET /", "GET /account", "GET /account/mfa", "POST /account/mfa", "GET /account/password", "POST /account/password",
 	"GET /account/sessions", "POST /account/sessions/others/end", "POST /account/sessions/:id/end",
@@ -113,6 +114,11 @@ var hostRoutes = []string{
 	"GET /placements", "GET /placements/:id", "GET /notices", "GET /notices/:id",
 	"GET /monitoring/framework", // the published monitoring framework: text every signed-in user may read
 	"GET /api/v1/me", "GET /api/v1/organisations/:id", "GET /api/v1/placements", "GET /api/v1/placements/:id", "GET /api/v1/notices",
+	// Missing episodes in homes in their area: seen, the police details amended, the
+	// return-home interview recorded (issue 16).
+	"GET /missing", "GET /missing.csv", "GET /missing/:id", "POST /missing/:id", "POST /missing/:id/interview",
+	"GET /api/v1/missing-episodes", "GET /api/v1/missing-episodes/:id", "PATCH /api/v1/missing-episodes/:id",
+	"POST /api/v1/missing-episodes/:id/return-interview",
 }
 
 // TestHostCouncilUsersHaveExactlyTheHostRoutes reads every route's policy: a

@@ -39,6 +39,11 @@ type listSpec struct {
 	Filters    []listFilter
 	Sorts      kernel.Sorts
 	PerPage    int
+	// Params are single-valued parameters passed to the domain as filters as they are
+	// (a home's id, an area's code): the domain checks them.
+	Params []string
+	// ParamLabel names a Param's value in the chosen filters' tags (the value itself when nil).
+	ParamLabel func(name, value string) string
 }
 
 // listView is one reading of a list's query string: the typed query for the domain,
@@ -83,6 +88,13 @@ func (sp *listSpec) read(q url.Values) listView {
 			lv.Errors.Add(f.Name, fmt.Sprintf("%s: %s is not one of the choices; choose from the list", f.Legend, strings.Join(bad, ", ")))
 		}
 		lv.Form[f.Name] = strings.Join(lq.Filters[f.Name], ",")
+	}
+	for _, name := range sp.Params {
+		if v := strings.TrimSpace(q.Get(name)); v != "" {
+			lq.Filters[name] = []string{v}
+			lv.Form[name] = v
+			lv.values.Set(name, v)
+		}
 	}
 	if key := strings.TrimSpace(q.Get("sort")); key != "" {
 		if _, ok := sp.Sorts[key]; ok {
@@ -188,6 +200,15 @@ func (lv listView) Tags() []filterTag {
 	if lv.Query.Search != "" {
 		out = append(out, filterTag{"Search", lv.Query.Search, lv.href(func(v url.Values) { v.Del("q") })})
 	}
+	for _, name := range lv.Spec.Params {
+		for _, v := range lv.Query.Values(name) {
+			label := v
+			if lv.Spec.ParamLabel != nil {
+				label = lv.Spec.ParamLabel(name, v)
+			}
+			out = append(out, filterTag{strings.ToUpper(name[:1]) + name[1:], label, lv.href(func(v url.Values) { v.Del(name) })})
+		}
+	}
 	for _, f := range lv.Spec.Filters {
 		for _, code := range lv.Query.Values(f.Name) {
 			keep := slices.DeleteFunc(slices.Clone(lv.Query.Values(f.Name)), func(s string) bool { return s == code })
@@ -204,14 +225,17 @@ func (lv listView) ClearHref() string {
 		for _, f := range lv.Spec.Filters {
 			v.Del(f.Name)
 		}
+		for _, name := range lv.Spec.Params {
+			v.Del(name)
+		}
 	})
 }
 
-// Hidden are the query parameters the filter form keeps as they are: the sort and the
-// page size (a new filter starts again from page 1).
+// Hidden are the query parameters the filter form keeps as they are: the sort, the
+// page size (a new filter starts again from page 1) and the list's Params.
 func (lv listView) Hidden() [][2]string {
 	var out [][2]string
-	for _, k := range []string{"sort", "order", "per_page"} {
+	for _, k := range append([]string{"sort", "order", "per_page"}, lv.Spec.Params...) {
 		if v := lv.values.Get(k); v != "" {
 			out = append(out, [2]string{k, v})
 		}

@@ -95,6 +95,8 @@ func TestPoliceViewKeepsToItsAreaAndConsortium(t *testing.T) {
 	must(t, h.deps.DB.Gorm.Exec(`UPDATE homes SET address = 'Flat 2'||chr(10)||'1 Crescent Road', manager_name = 'Rita Manager', manager_phone = '0161 496 0000',
 	    manager_email = 'rita@providerx.test' WHERE ofsted_urn = 'SC970001'`).Error)
 	h.consortiumB(t)
+	// The force's own reference and risk grade, as the council recorded them.
+	must(t, h.deps.DB.Gorm.Exec(`UPDATE placement_incidents SET police_ref = 'GMP-26-0042', police_risk = 'high'`).Error)
 
 	a := h.signIn("liaison@gmp.test")
 	homes := a.get("/police")
@@ -119,18 +121,19 @@ func TestPoliceViewKeepsToItsAreaAndConsortium(t *testing.T) {
 		t.Errorf("the liaison's work list lacks the open episode's count, or names the child")
 	}
 	missing := a.get("/police/missing")
-	for _, want := range []string{"MCR-SECRET-9", "Manchester", "Home SC970001", "Missing", "Not returned"} {
+	for _, want := range []string{"MCR-SECRET-9", "Manchester", "Home SC970001", "Missing", "Not returned", "GMP-26-0042", "High"} {
 		if !strings.Contains(missing.Body, want) {
 			t.Errorf("/police/missing lacks %q", want)
 		}
 	}
 	csv := a.get("/police/missing.csv")
-	if csv.Status != http.StatusOK || !strings.Contains(csv.Body, "MCR-SECRET-9,Manchester,Home SC970001,M6 5AB,missing,") {
+	if csv.Status != http.StatusOK || !strings.Contains(csv.Body, "MCR-SECRET-9,Manchester,Home SC970001,M6 5AB,missing,") || !strings.Contains(csv.Body, ",GMP-26-0042,high") {
 		t.Errorf("CSV: %d %q", csv.Status, csv.Body)
 	}
 	tok := h.token("liaison@gmp.test")
 	st, body := h.api(http.MethodGet, "/api/v1/police/missing-episodes", tok, "")
-	if st != http.StatusOK || !strings.Contains(fmt.Sprint(body), "MCR-SECRET-9") {
+	if st != http.StatusOK || !strings.Contains(fmt.Sprint(body), "MCR-SECRET-9") || !strings.Contains(fmt.Sprint(body), "police_ref:GMP-26-0042") ||
+		!strings.Contains(fmt.Sprint(body), "police_risk:high") {
 		t.Errorf("API episodes: %d %v", st, body)
 	}
 	st, body = h.api(http.MethodGet, "/api/v1/police/homes", tok, "")

@@ -44,6 +44,9 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 	intel := []kernel.Role{kernel.RoleConsortiumAdmin, kernel.RoleCommissioner}
 	ssdaYear := ssda903.YearOf(kernel.DateOf(h.clock.Now())).String()
 	police := []kernel.Role{kernel.RolePoliceLiaison}
+	// Missing episodes: the councils' and providers' people, and host-council users; the
+	// consortium admin sees only the aggregates (/intelligence/missing).
+	episodes := []kernel.Role{kernel.RoleCommissioner, kernel.RoleApprover, kernel.RoleProviderAdmin, kernel.RoleProviderUser, kernel.RoleHostCouncilUser}
 	web := []struct {
 		path    string
 		allowed []kernel.Role // nil: every role
@@ -82,6 +85,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/police/missing.csv", police},
 		{"/simulations", admin},
 		{"/simulations/parameters", admin},
+		{"/missing", episodes},
+		{"/missing.csv", episodes},
 	}
 	for _, path := range intelligencePages {
 		web = append(web, struct {
@@ -104,6 +109,7 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/ssda903/" + ssdaYear + "/missing.csv", []kernel.Role{kernel.RoleCommissioner}},
 		{"/api/v1/police/homes", police},
 		{"/api/v1/police/missing-episodes", police},
+		{"/api/v1/missing-episodes", episodes},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {
@@ -220,8 +226,10 @@ var (
 		"/intelligence/market", "/intelligence/market.csv", "/intelligence/time-to-place", "/intelligence/time-to-place.csv",
 		"/intelligence/sufficiency", "/intelligence/sufficiency.csv", "/intelligence/sufficiency/summary",
 		"/intelligence/quality", "/intelligence/quality.csv",
-		"/intelligence/market.csv?table=tiers", "/intelligence/market.csv?table=high-fees"}
-	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality", "/api/v1/intelligence/market"}
+		"/intelligence/market.csv?table=tiers", "/intelligence/market.csv?table=high-fees",
+		"/intelligence/missing", "/intelligence/missing.csv"}
+	intelligenceAPI = []string{"/api/v1/intelligence/out-of-area", "/api/v1/intelligence/time-to-place", "/api/v1/intelligence/sufficiency", "/api/v1/intelligence/quality", "/api/v1/intelligence/market",
+		"/api/v1/intelligence/missing"}
 )
 
 // TestIntelligenceKeepsConsortiaApart: with consortium A's placements, awards, requests

@@ -67,7 +67,7 @@ var funcs = template.FuncMap{
 		code := codeOf(v)
 		return kernel.Label(map[string][]kernel.Option{"need": kernel.Needs, "rating": marketplace.Ratings, "type": marketplace.HomeTypes,
 			"placement": marketplace.PlacementTypes, "tier": marketplace.Tiers, "end": marketplace.EndReasons,
-			"incident": marketplace.IncidentKinds, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
+			"incident": marketplace.IncidentKinds, "risk": marketplace.RiskGrades, "ending": marketplace.EpisodeEndings, "rhiResponsible": marketplace.RHIResponsibles, "notice": notify.NoticeKinds, "bed": secure.BedStatuses, "closed": secure.ClosedReasons,
 			"designation": secure.Designations, "position": secure.LegalPositions, "urgency": secure.Urgencies, "secure_status": secure.Statuses,
 			"decline": secure.DeclineReasons, "discharge": secure.DischargeReasons, "primary_reason": secure.PrimaryReasons,
 			"ethnicity": kernel.Ethnicities, "order_kind": secure.OrderKinds, "legal": legalStatuses, "visit_type": monitoring.VisitTypes,
@@ -634,7 +634,7 @@ func navFor(r kernel.Role, current string) []NavItem {
 			NavItem{Text: "Police", Href: "/admin/police"},
 			NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"}, NavItem{Text: "Simulations", Href: "/simulations"})
 	case kernel.RoleCommissioner:
-		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+		items = append(items, NavItem{Text: "Requests", Href: "/requests"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Missing", Href: "/missing"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Secure referrals", Href: "/secure/referrals"}, NavItem{Text: "Invoices", Href: "/billing"},
 			NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Intelligence", Href: "/intelligence"}, NavItem{Text: "Monitoring", Href: "/monitoring"},
 			NavItem{Text: "SSDA903 return", Href: "/returns/ssda903"})
@@ -642,7 +642,7 @@ func navFor(r kernel.Role, current string) []NavItem {
 		items = append(items, NavItem{Text: "Approvals", Href: "/approvals"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Vacancies", Href: "/board"}, NavItem{Text: "Find a child", Href: "/children/search"}, NavItem{Text: "Monitoring", Href: "/monitoring"})
 	case kernel.RoleProviderAdmin:
-		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Notices", Href: "/notices"},
+		items = append(items, NavItem{Text: "Requests", Href: "/invitations"}, NavItem{Text: "Placements", Href: "/placements"}, NavItem{Text: "Missing", Href: "/missing"}, NavItem{Text: "Notices", Href: "/notices"},
 			NavItem{Text: "Homes", Href: "/homes"}, NavItem{Text: "Frameworks", Href: "/provider/frameworks"}, NavItem{Text: "Payments", Href: "/billing"})
 	case kernel.RoleSWCUCoordinator:
 		items = append(items, NavItem{Text: "Waiting list", Href: "/secure/waiting"}, NavItem{Text: "Bed board", Href: "/secure/board"},
@@ -651,7 +651,7 @@ func navFor(r kernel.Role, current string) []NavItem {
 	case kernel.RoleSecureHomeUser:
 		items = append(items, NavItem{Text: "Your home", Href: "/secure/home"}, NavItem{Text: "Bed board", Href: "/secure/board"}, NavItem{Text: "Notices", Href: "/notices"})
 	case kernel.RoleHostCouncilUser:
-		items = append(items, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Placements into your area", Href: "/placements"})
+		items = append(items, NavItem{Text: "Notices", Href: "/notices"}, NavItem{Text: "Placements into your area", Href: "/placements"}, NavItem{Text: "Missing episodes", Href: "/missing"})
 	case kernel.RolePoliceLiaison:
 		items = append(items, NavItem{Text: "Homes in your area", Href: "/police"}, NavItem{Text: "Missing episodes", Href: "/police/missing"})
 	case kernel.RoleProviderUser:

@@ -240,7 +240,7 @@ func TestEveryPlacementChangeIsPublished(t *testing.T) {
 	must(t, err)
 	in, err := m.ReportIncident(ctx, pid, provider, 0, marketplace.IncidentReport{Kind: "missing", StartedAt: h.clock.Now().Add(-time.Minute), Note: "Seen at the station"})
 	must(t, err)
-	_, err = m.EndIncident(ctx, pid, in.ID, provider, 0, h.clock.Now())
+	_, err = m.EndIncident(ctx, pid, in.ID, provider, 0, marketplace.IncidentEnd{EndedAt: h.clock.Now()})
 	must(t, err)
 	_, err = m.EndPlacement(ctx, pid, marketplace.Viewer{OrgID: council, Kind: kernel.KindCouncil}, 0, marketplace.Ending{EndedOn: today, Reason: "planned_move", Note: "Nearer school"})
 	must(t, err)

@@ -80,6 +80,24 @@ type Incident struct {
 	Note        string
 	ReportedBy  *int64
 	ReportedAt  time.Time `gorm:"->"`
+
+	PoliceRef  string
+	PoliceRisk *string // RiskGrades
+	EndedHow   *string // EpisodeEndings
+	FoundArea  *string // an English council's ONS code: the area, never an address
+
+	// The return-home interview.
+	RHIResponsible    string     `gorm:"column:rhi_responsible"` // RHIResponsibles
+	RHIOfferedAt      *time.Time `gorm:"column:rhi_offered_at"`
+	RHIAccepted       *bool      `gorm:"column:rhi_accepted"`
+	RHIDoneAt         *time.Time `gorm:"column:rhi_done_at"`
+	RHIDoneBy         *int64     `gorm:"column:rhi_done_by"` // the placing or the host council
+	RHIInterviewer    string     `gorm:"column:rhi_interviewer"`
+	RHIDeclinedReason string     `gorm:"column:rhi_declined_reason"`
+	RHIRemindedAt     *time.Time `gorm:"column:rhi_reminded_at"`
+
+	Version   int
+	UpdatedAt time.Time `gorm:"->"`
 }
 
 // TableName is the placement_incidents table.
@@ -701,29 +719,41 @@ type IncidentReport struct {
 	StartedAt time.Time  `json:"started_at" form:"started_at,datetime" label:"The date the episode began" validate:"required" msg:"required=Enter when the episode began"`
 	EndedAt   *time.Time `json:"ended_at,omitempty" form:"ended_at,datetime" label:"The date the child returned"`
 	Note      string     `json:"note" form:"note" validate:"max=2000" msg:"*=The note must be 2,000 characters or fewer"`
+	// The police's reference and risk grade, when known.
+	PoliceRef  string `json:"police_ref,omitempty" form:"police_ref" validate:"max=40" msg:"*=The police reference must be 40 characters or fewer"`
+	PoliceRisk string `json:"police_risk,omitempty" form:"police_risk" validate:"omitempty,oneof=no_apparent_risk low medium high" msg:"*=Select the risk grade the police gave"`
+	// How it ended and the council area where the child was found, once returned.
+	EndedHow  string `json:"ended_how,omitempty" form:"ended_how" validate:"omitempty,oneof=found returned" msg:"*=Select found or returned of their own accord"`
+	FoundArea string `json:"found_area,omitempty" form:"found_area" validate:"omitempty,max=9" msg:"*=Select the council area where the child was found"`
 }
 
 // Rules are the report's checks that need no placement: it began in the past, and
-// ended after it began.
+// ended after it began; how it ended only when it has.
 func (r IncidentReport) Rules(now time.Time) kernel.FieldErrors {
-	return kernel.PastPeriod{Start: r.StartedAt, End: r.EndedAt, StartField: "started_at", EndField: "ended_at",
+	fe := kernel.PastPeriod{Start: r.StartedAt, End: r.EndedAt, StartField: "started_at", EndField: "ended_at",
 		StartLater:     "Enter when the episode began: a time that has passed",
 		EndBeforeStart: "The episode must end after it began",
 		EndLater:       "Enter when the child returned: a time that has passed"}.Check(now)
+	returnRules(&fe, r.EndedAt != nil, r.EndedHow, r.FoundArea)
+	return fe
 }
 
 // IncidentEnd is when the child came back from an open episode: the one input of the
 // placement page's "the child has returned" form and the API.
 type IncidentEnd struct {
-	EndedAt time.Time `json:"ended_at" form:"returned,datetime" label:"The date the child returned" validate:"required" msg:"required=Enter when the child returned"`
+	EndedAt   time.Time `json:"ended_at" form:"returned,datetime" label:"The date the child returned" validate:"required" msg:"required=Enter when the child returned"`
+	EndedHow  string    `json:"ended_how,omitempty" form:"ended_how" validate:"omitempty,oneof=found returned" msg:"*=Select found or returned of their own accord"`
+	FoundArea string    `json:"found_area,omitempty" form:"found_area" validate:"omitempty,max=9" msg:"*=Select the council area where the child was found"`
 }
 
-// Rules: the child came back at a time that has passed.
+// Rules: the child came back at a time that has passed, found in an English council's area.
 func (e IncidentEnd) Rules(now time.Time) kernel.FieldErrors {
+	var fe kernel.FieldErrors
 	if e.EndedAt.After(now) {
-		return kernel.FieldErrors{{Field: "ended_at", Message: "Enter when the child returned: a time that has passed"}}
+		fe.Add("ended_at", "Enter when the child returned: a time that has passed")
 	}
-	return nil
+	foundAreaRule(&fe, e.FoundArea)
+	return fe
 }
 
 // StartInput is the day the child arrived: the one input of the placement page's start
@@ -757,8 +787,10 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 		if len(fe) > 0 {
 			return fe
 		}
-		in = Incident{PlacementID: id, Kind: r.Kind, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Note: strings.TrimSpace(r.Note), ReportedBy: nullID(by)}
-		if err := tx.Omit("ReportedAt").Create(&in).Error; err != nil {
+		in = Incident{PlacementID: id, Kind: r.Kind, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Note: strings.TrimSpace(r.Note), ReportedBy: nullID(by),
+			PoliceRef: strings.TrimSpace(r.PoliceRef), PoliceRisk: nullString(r.PoliceRisk), EndedHow: nullString(r.EndedHow),
+			FoundArea: nullString(r.FoundArea), RHIResponsible: defaultResponsible(p), Version: 1}
+		if err := tx.Omit("ReportedAt", "UpdatedAt").Create(&in).Error; err != nil {
 			return err
 		}
 		if err := s.tellCouncilsOfIncident(ctx, tx, p, in, "reported"); err != nil {
@@ -769,8 +801,18 @@ func (s *Service) ReportIncident(ctx context.Context, id, providerID, by int64, 
 	return in, err
 }
 
-// EndIncident records when an open episode ended (the child returned).
-func (s *Service) EndIncident(ctx context.Context, placementID, incidentID, providerID, by int64, endedAt time.Time) (Incident, error) {
+// defaultResponsible is who offers the return-home interview unless the councils agree
+// otherwise: the host council when the home is outside the placing council's area.
+func defaultResponsible(p Placement) string {
+	if p.HostCouncilID != nil && *p.HostCouncilID != p.CouncilID {
+		return "host"
+	}
+	return "placing"
+}
+
+// EndIncident records when an open episode ended (the child returned), how, and the
+// area where the child was found.
+func (s *Service) EndIncident(ctx context.Context, placementID, incidentID, providerID, by int64, e IncidentEnd) (Incident, error) {
 	var in Incident
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		p, err := lockPlacement(ctx, tx, placementID, Viewer{OrgID: providerID, Kind: kernel.KindProvider})
@@ -783,13 +825,23 @@ func (s *Service) EndIncident(ctx context.Context, placementID, incidentID, prov
 		if in.EndedAt != nil {
 			return fmt.Errorf("the episode has already ended: %w", kernel.ErrConflict)
 		}
-		if !endedAt.After(in.StartedAt) || endedAt.After(s.Now()) {
-			return kernel.Invalid("ended_at", "Enter when the child returned: after the episode began and not in the future")
+		fe := kernel.Check(&e).With(e.Rules(s.Now()))
+		if !fe.Has("ended_at") && !e.EndedAt.After(in.StartedAt) {
+			fe.Add("ended_at", "Enter when the child returned: after the episode began and not in the future")
 		}
-		in.EndedAt = &endedAt
-		if err := tx.Model(&in).Update("ended_at", endedAt).Error; err != nil {
-			return err
+		if len(fe) > 0 {
+			return fe
 		}
+		in.EndedAt, in.EndedHow, in.FoundArea = &e.EndedAt, nullString(e.EndedHow), nullString(e.FoundArea)
+		res := tx.Model(&Incident{}).Where("id = ? AND version = ?", in.ID, in.Version).Updates(map[string]any{"ended_at": e.EndedAt,
+			"ended_how": in.EndedHow, "found_area": in.FoundArea, "version": gorm.Expr("version + 1"), "updated_at": s.Now()})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrEpisodeChanged
+		}
+		in.Version++
 		if err := s.tellCouncilsOfIncident(ctx, tx, p, in, "ended"); err != nil {
 			return err
 		}

@@ -234,10 +234,10 @@ func TestPlacementLifecycle(t *testing.T) {
 	if len(w.notices(t, pl.manchester.ID, "incident")) != 1 || len(w.notices(t, pl.salford.ID, "incident")) != 1 {
 		t.Fatal("both councils are told of the missing episode")
 	}
-	if _, err := w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, in.StartedAt.Add(-time.Minute)); !errors.Is(err, kernel.ErrInvalid) {
+	if _, err := w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, marketplace.IncidentEnd{EndedAt: in.StartedAt.Add(-time.Minute)}); !errors.Is(err, kernel.ErrInvalid) {
 		t.Fatalf("an episode ending before it began: %v", err)
 	}
-	_, err = w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, began.Add(time.Since(began)/2))
+	_, err = w.mk.EndIncident(ctx, pl.p.ID, in.ID, w.provider.ID, 0, marketplace.IncidentEnd{EndedAt: began.Add(time.Since(began) / 2)})
 	must(t, err)
 	hv, _ := w.mk.PlacementFor(ctx, pl.p.ID, pl.host())
 	if len(hv.Incidents) != 1 || hv.Incidents[0].EndedAt == nil {

@@ -71,6 +71,14 @@ type WebhookEpisode struct {
 	StartedAt time.Time  `json:"started_at"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	Note      string     `json:"note,omitempty"` // the placing council and the provider only
+	// The police's reference and risk grade (RiskGrades), how it ended (EpisodeEndings)
+	// and the council area where the child was found (an ONS code, never an address).
+	PoliceRef  string `json:"police_ref,omitempty"`
+	PoliceRisk string `json:"police_risk,omitempty"`
+	EndedHow   string `json:"ended_how,omitempty"`
+	FoundArea  string `json:"found_area,omitempty"`
+	// RHIResponsible is who offers the return-home interview: the councils only.
+	RHIResponsible string `json:"rhi_responsible,omitempty"`
 }
 
 // placementData is the placement as access sees it: the part every placement event
@@ -130,9 +138,13 @@ func placementEndedData(p Placement, f placementFacts, access Access) any {
 // missingEpisodeData is missing_episode.reported and missing_episode.returned as
 // access sees them: the host council has the times, not the provider's note.
 func missingEpisodeData(p Placement, f placementFacts, in Incident, access Access) any {
-	e := WebhookEpisode{EpisodeID: in.ID, Kind: in.Kind, StartedAt: in.StartedAt, EndedAt: in.EndedAt}
+	e := WebhookEpisode{EpisodeID: in.ID, Kind: in.Kind, StartedAt: in.StartedAt, EndedAt: in.EndedAt,
+		PoliceRef: in.PoliceRef, PoliceRisk: deref(in.PoliceRisk), EndedHow: deref(in.EndedHow), FoundArea: deref(in.FoundArea)}
 	if access != AccessHost {
 		e.Note = in.Note
+	}
+	if access != AccessProvider {
+		e.RHIResponsible = in.RHIResponsible
 	}
 	return map[string]any{"placement": placementData(p, f, access), "episode": e}
 }

@@ -51,7 +51,9 @@ func TestWebhookPayloadsShowEachRecipientItsOwnView(t *testing.T) {
 		"placement.started": func(a Access) any { return placementStartedData(p, f, a) },
 		"placement.ended":   func(a Access) any { return placementEndedData(p, f, a) },
 		"missing_episode": func(a Access) any {
-			return missingEpisodeData(p, f, Incident{ID: 3, Kind: "missing", StartedAt: time.Now(), Note: "Seen at the station"}, a)
+			back, how, area, risk := time.Now(), "found", "E08000003", "high"
+			return missingEpisodeData(p, f, Incident{ID: 3, Kind: "missing", StartedAt: time.Now().Add(-time.Hour), EndedAt: &back, Note: "Seen at the station",
+				PoliceRef: "GMP-1", PoliceRisk: &risk, EndedHow: &how, FoundArea: &area, RHIResponsible: "host"}, a)
 		},
 		"placement.fee_changed": func(a Access) any {
 			return placementFeeChangedData(p, f, PlacementFee{EffectiveFrom: ended, CorePence: 460000, Reason: "Uplift"}, 450000, a)
@@ -75,9 +77,15 @@ func TestWebhookPayloadsShowEachRecipientItsOwnView(t *testing.T) {
 					t.Fatalf("child %v", keys(t, d, "placement", "child"))
 				}
 				if name == "missing_episode" {
-					note := slices.Contains(keys(t, d, "episode"), "note")
-					if note == (access == AccessHost) {
-						t.Fatalf("episode fields %v for %s", keys(t, d, "episode"), access)
+					ep := keys(t, d, "episode")
+					note, rhi := slices.Contains(ep, "note"), slices.Contains(ep, "rhi_responsible")
+					if note == (access == AccessHost) || rhi == (access == AccessProvider) {
+						t.Fatalf("episode fields %v for %s", ep, access)
+					}
+					for _, k := range []string{"police_ref", "police_risk", "ended_how", "found_area"} {
+						if !slices.Contains(ep, k) {
+							t.Fatalf("episode fields %v for %s lack %s", ep, access, k)
+						}
 					}
 				}
 			})

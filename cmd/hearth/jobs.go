@@ -50,6 +50,11 @@ func (a *app) tasks() []jobs.Task {
 			_, err := a.market.RemindStale(ctx)
 			return err
 		}},
+		// Each episode's return-home interview reminder goes once (rhi_reminded_at).
+		{Name: "return_interview_reminders", Every: time.Hour, Run: func(ctx context.Context) error {
+			_, err := a.market.RemindInterviews(ctx)
+			return err
+		}},
 		// Also enqueued with every Stripe call queued (billing.Enqueuer); the period
 		// retries failed calls after their backoff and picks up credit jobs, which a
 		// database trigger queues.

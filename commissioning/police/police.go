@@ -63,6 +63,10 @@ type Episode struct {
 	Kind           string // missing, absent
 	StartedAt      time.Time
 	EndedAt        *time.Time // the child's return
+	PoliceRef      string     // the force's own reference, as the council or the home recorded it
+	PoliceRisk     *string    // the risk grade the police gave: no_apparent_risk, low, medium, high
+	EndedHow       *string    // found or returned
+	FoundArea      string     // the council area where the child was found (never an address)
 }
 
 // area is the force's council ONS codes and its tenant, or ErrForbidden for any
@@ -155,7 +159,8 @@ func (s *Service) MissingEpisodes(ctx context.Context, force commissioning.Organ
 	}
 	out, total, err := kernel.RawPage[Episode](s.db.WithContext(ctx), page, `
 SELECT i.id, r.child_ref, pc.name AS placing_council, h.id AS home_id, h.name AS home_name, h.postcode,
-       i.kind, i.started_at, i.ended_at`+episodesIn+`
+       i.kind, i.started_at, i.ended_at, i.police_ref, i.police_risk, i.ended_how,
+       coalesce((SELECT o.name FROM organisations o WHERE o.kind = 'council' AND o.ons_code = i.found_area), '') AS found_area`+episodesIn+`
    AND (i.started_at >= @since OR i.ended_at IS NULL)
  ORDER BY i.started_at DESC, i.id DESC`, map[string]any{"councils": councils, "consortium": consortium, "since": s.Now().Add(-EpisodeWindow)})
 	if err != nil {

@@ -879,6 +879,42 @@ func (e IncidentKind) Valid() bool {
 	}
 }
 
+// Defines values for IncidentEndRequestEndedHow.
+const (
+	IncidentEndRequestEndedHowFound    IncidentEndRequestEndedHow = "found"
+	IncidentEndRequestEndedHowReturned IncidentEndRequestEndedHow = "returned"
+)
+
+// Valid indicates whether the value is a known member of the IncidentEndRequestEndedHow enum.
+func (e IncidentEndRequestEndedHow) Valid() bool {
+	switch e {
+	case IncidentEndRequestEndedHowFound:
+		return true
+	case IncidentEndRequestEndedHowReturned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncidentRequestEndedHow.
+const (
+	IncidentRequestEndedHowFound    IncidentRequestEndedHow = "found"
+	IncidentRequestEndedHowReturned IncidentRequestEndedHow = "returned"
+)
+
+// Valid indicates whether the value is a known member of the IncidentRequestEndedHow enum.
+func (e IncidentRequestEndedHow) Valid() bool {
+	switch e {
+	case IncidentRequestEndedHowFound:
+		return true
+	case IncidentRequestEndedHowReturned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for IncidentRequestKind.
 const (
 	IncidentRequestKindAbsent  IncidentRequestKind = "absent"
@@ -891,6 +927,30 @@ func (e IncidentRequestKind) Valid() bool {
 	case IncidentRequestKindAbsent:
 		return true
 	case IncidentRequestKindMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IncidentRequestPoliceRisk.
+const (
+	IncidentRequestPoliceRiskHigh           IncidentRequestPoliceRisk = "high"
+	IncidentRequestPoliceRiskLow            IncidentRequestPoliceRisk = "low"
+	IncidentRequestPoliceRiskMedium         IncidentRequestPoliceRisk = "medium"
+	IncidentRequestPoliceRiskNoApparentRisk IncidentRequestPoliceRisk = "no_apparent_risk"
+)
+
+// Valid indicates whether the value is a known member of the IncidentRequestPoliceRisk enum.
+func (e IncidentRequestPoliceRisk) Valid() bool {
+	switch e {
+	case IncidentRequestPoliceRiskHigh:
+		return true
+	case IncidentRequestPoliceRiskLow:
+		return true
+	case IncidentRequestPoliceRiskMedium:
+		return true
+	case IncidentRequestPoliceRiskNoApparentRisk:
 		return true
 	default:
 		return false
@@ -1068,6 +1128,45 @@ func (e MarketRowTier) Valid() bool {
 	}
 }
 
+// Defines values for MissingEpisodeAccess.
+const (
+	MissingEpisodeAccessCouncil  MissingEpisodeAccess = "council"
+	MissingEpisodeAccessHost     MissingEpisodeAccess = "host"
+	MissingEpisodeAccessProvider MissingEpisodeAccess = "provider"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodeAccess enum.
+func (e MissingEpisodeAccess) Valid() bool {
+	switch e {
+	case MissingEpisodeAccessCouncil:
+		return true
+	case MissingEpisodeAccessHost:
+		return true
+	case MissingEpisodeAccessProvider:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodeEndedHow.
+const (
+	MissingEpisodeEndedHowFound    MissingEpisodeEndedHow = "found"
+	MissingEpisodeEndedHowReturned MissingEpisodeEndedHow = "returned"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodeEndedHow enum.
+func (e MissingEpisodeEndedHow) Valid() bool {
+	switch e {
+	case MissingEpisodeEndedHowFound:
+		return true
+	case MissingEpisodeEndedHowReturned:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for MissingEpisodeKind.
 const (
 	MissingEpisodeKindAbsent  MissingEpisodeKind = "absent"
@@ -1080,6 +1179,141 @@ func (e MissingEpisodeKind) Valid() bool {
 	case MissingEpisodeKindAbsent:
 		return true
 	case MissingEpisodeKindMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodePoliceRisk.
+const (
+	MissingEpisodePoliceRiskHigh           MissingEpisodePoliceRisk = "high"
+	MissingEpisodePoliceRiskLow            MissingEpisodePoliceRisk = "low"
+	MissingEpisodePoliceRiskMedium         MissingEpisodePoliceRisk = "medium"
+	MissingEpisodePoliceRiskNoApparentRisk MissingEpisodePoliceRisk = "no_apparent_risk"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodePoliceRisk enum.
+func (e MissingEpisodePoliceRisk) Valid() bool {
+	switch e {
+	case MissingEpisodePoliceRiskHigh:
+		return true
+	case MissingEpisodePoliceRiskLow:
+		return true
+	case MissingEpisodePoliceRiskMedium:
+		return true
+	case MissingEpisodePoliceRiskNoApparentRisk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodeRhiResponsible.
+const (
+	MissingEpisodeRhiResponsibleHost    MissingEpisodeRhiResponsible = "host"
+	MissingEpisodeRhiResponsiblePlacing MissingEpisodeRhiResponsible = "placing"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodeRhiResponsible enum.
+func (e MissingEpisodeRhiResponsible) Valid() bool {
+	switch e {
+	case MissingEpisodeRhiResponsibleHost:
+		return true
+	case MissingEpisodeRhiResponsiblePlacing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodeRhiState.
+const (
+	MissingEpisodeRhiStateAccepted MissingEpisodeRhiState = "accepted"
+	MissingEpisodeRhiStateDeclined MissingEpisodeRhiState = "declined"
+	MissingEpisodeRhiStateDone     MissingEpisodeRhiState = "done"
+	MissingEpisodeRhiStateDue      MissingEpisodeRhiState = "due"
+	MissingEpisodeRhiStateOffered  MissingEpisodeRhiState = "offered"
+	MissingEpisodeRhiStateOpen     MissingEpisodeRhiState = "open"
+	MissingEpisodeRhiStateOverdue  MissingEpisodeRhiState = "overdue"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodeRhiState enum.
+func (e MissingEpisodeRhiState) Valid() bool {
+	switch e {
+	case MissingEpisodeRhiStateAccepted:
+		return true
+	case MissingEpisodeRhiStateDeclined:
+		return true
+	case MissingEpisodeRhiStateDone:
+		return true
+	case MissingEpisodeRhiStateDue:
+		return true
+	case MissingEpisodeRhiStateOffered:
+		return true
+	case MissingEpisodeRhiStateOpen:
+		return true
+	case MissingEpisodeRhiStateOverdue:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodePatchEndedHow.
+const (
+	MissingEpisodePatchEndedHowFound    MissingEpisodePatchEndedHow = "found"
+	MissingEpisodePatchEndedHowReturned MissingEpisodePatchEndedHow = "returned"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodePatchEndedHow enum.
+func (e MissingEpisodePatchEndedHow) Valid() bool {
+	switch e {
+	case MissingEpisodePatchEndedHowFound:
+		return true
+	case MissingEpisodePatchEndedHowReturned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingEpisodePatchPoliceRisk.
+const (
+	MissingEpisodePatchPoliceRiskHigh           MissingEpisodePatchPoliceRisk = "high"
+	MissingEpisodePatchPoliceRiskLow            MissingEpisodePatchPoliceRisk = "low"
+	MissingEpisodePatchPoliceRiskMedium         MissingEpisodePatchPoliceRisk = "medium"
+	MissingEpisodePatchPoliceRiskNoApparentRisk MissingEpisodePatchPoliceRisk = "no_apparent_risk"
+)
+
+// Valid indicates whether the value is a known member of the MissingEpisodePatchPoliceRisk enum.
+func (e MissingEpisodePatchPoliceRisk) Valid() bool {
+	switch e {
+	case MissingEpisodePatchPoliceRiskHigh:
+		return true
+	case MissingEpisodePatchPoliceRiskLow:
+		return true
+	case MissingEpisodePatchPoliceRiskMedium:
+		return true
+	case MissingEpisodePatchPoliceRiskNoApparentRisk:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MissingFiguresGroup.
+const (
+	MissingFiguresGroupHost    MissingFiguresGroup = "host"
+	MissingFiguresGroupPlacing MissingFiguresGroup = "placing"
+)
+
+// Valid indicates whether the value is a known member of the MissingFiguresGroup enum.
+func (e MissingFiguresGroup) Valid() bool {
+	switch e {
+	case MissingFiguresGroupHost:
+		return true
+	case MissingFiguresGroupPlacing:
 		return true
 	default:
 		return false
@@ -1557,6 +1791,66 @@ func (e PoliceHomeHomeType) Valid() bool {
 	}
 }
 
+// Defines values for PoliceMissingEpisodeEndedHow.
+const (
+	PoliceMissingEpisodeEndedHowFound    PoliceMissingEpisodeEndedHow = "found"
+	PoliceMissingEpisodeEndedHowReturned PoliceMissingEpisodeEndedHow = "returned"
+)
+
+// Valid indicates whether the value is a known member of the PoliceMissingEpisodeEndedHow enum.
+func (e PoliceMissingEpisodeEndedHow) Valid() bool {
+	switch e {
+	case PoliceMissingEpisodeEndedHowFound:
+		return true
+	case PoliceMissingEpisodeEndedHowReturned:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PoliceMissingEpisodeKind.
+const (
+	PoliceMissingEpisodeKindAbsent  PoliceMissingEpisodeKind = "absent"
+	PoliceMissingEpisodeKindMissing PoliceMissingEpisodeKind = "missing"
+)
+
+// Valid indicates whether the value is a known member of the PoliceMissingEpisodeKind enum.
+func (e PoliceMissingEpisodeKind) Valid() bool {
+	switch e {
+	case PoliceMissingEpisodeKindAbsent:
+		return true
+	case PoliceMissingEpisodeKindMissing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for PoliceMissingEpisodePoliceRisk.
+const (
+	PoliceMissingEpisodePoliceRiskHigh           PoliceMissingEpisodePoliceRisk = "high"
+	PoliceMissingEpisodePoliceRiskLow            PoliceMissingEpisodePoliceRisk = "low"
+	PoliceMissingEpisodePoliceRiskMedium         PoliceMissingEpisodePoliceRisk = "medium"
+	PoliceMissingEpisodePoliceRiskNoApparentRisk PoliceMissingEpisodePoliceRisk = "no_apparent_risk"
+)
+
+// Valid indicates whether the value is a known member of the PoliceMissingEpisodePoliceRisk enum.
+func (e PoliceMissingEpisodePoliceRisk) Valid() bool {
+	switch e {
+	case PoliceMissingEpisodePoliceRiskHigh:
+		return true
+	case PoliceMissingEpisodePoliceRiskLow:
+		return true
+	case PoliceMissingEpisodePoliceRiskMedium:
+		return true
+	case PoliceMissingEpisodePoliceRiskNoApparentRisk:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for OrderKind.
 const (
 	OrderKindFirst   OrderKind = "first"
@@ -1875,6 +2169,24 @@ func (e RespondRequestResponse) Valid() bool {
 	case Accept:
 		return true
 	case Decline:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReturnInterviewRequestResponsible.
+const (
+	ReturnInterviewRequestResponsibleHost    ReturnInterviewRequestResponsible = "host"
+	ReturnInterviewRequestResponsiblePlacing ReturnInterviewRequestResponsible = "placing"
+)
+
+// Valid indicates whether the value is a known member of the ReturnInterviewRequestResponsible enum.
+func (e ReturnInterviewRequestResponsible) Valid() bool {
+	switch e {
+	case ReturnInterviewRequestResponsibleHost:
+		return true
+	case ReturnInterviewRequestResponsiblePlacing:
 		return true
 	default:
 		return false
@@ -2298,6 +2610,48 @@ func (e ListInvitationsParamsOrder) Valid() bool {
 	case ListInvitationsParamsOrderAsc:
 		return true
 	case ListInvitationsParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMissingEpisodesParamsSort.
+const (
+	ListMissingEpisodesParamsSortChild    ListMissingEpisodesParamsSort = "child"
+	ListMissingEpisodesParamsSortHome     ListMissingEpisodesParamsSort = "home"
+	ListMissingEpisodesParamsSortReturned ListMissingEpisodesParamsSort = "returned"
+	ListMissingEpisodesParamsSortStarted  ListMissingEpisodesParamsSort = "started"
+)
+
+// Valid indicates whether the value is a known member of the ListMissingEpisodesParamsSort enum.
+func (e ListMissingEpisodesParamsSort) Valid() bool {
+	switch e {
+	case ListMissingEpisodesParamsSortChild:
+		return true
+	case ListMissingEpisodesParamsSortHome:
+		return true
+	case ListMissingEpisodesParamsSortReturned:
+		return true
+	case ListMissingEpisodesParamsSortStarted:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMissingEpisodesParamsOrder.
+const (
+	ListMissingEpisodesParamsOrderAsc  ListMissingEpisodesParamsOrder = "asc"
+	ListMissingEpisodesParamsOrderDesc ListMissingEpisodesParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ListMissingEpisodesParamsOrder enum.
+func (e ListMissingEpisodesParamsOrder) Valid() bool {
+	switch e {
+	case ListMissingEpisodesParamsOrderAsc:
+		return true
+	case ListMissingEpisodesParamsOrderDesc:
 		return true
 	default:
 		return false
@@ -3368,18 +3722,47 @@ type IncidentKind string
 // IncidentEndRequest defines model for IncidentEndRequest.
 type IncidentEndRequest struct {
 	EndedAt time.Time `json:"ended_at"`
+
+	// EndedHow found, or returned of their own accord
+	EndedHow *IncidentEndRequestEndedHow `json:"ended_how,omitempty"`
+
+	// FoundArea the ONS code of the English council area where the child was found; never an address
+	//
+	// Example: E08000003
+	FoundArea *string `json:"found_area,omitempty"`
 }
+
+// IncidentEndRequestEndedHow found, or returned of their own accord
+type IncidentEndRequestEndedHow string
 
 // IncidentRequest defines model for IncidentRequest.
 type IncidentRequest struct {
-	EndedAt   *time.Time          `json:"ended_at,omitempty"`
+	EndedAt *time.Time `json:"ended_at,omitempty"`
+
+	// EndedHow found, or returned of their own accord
+	EndedHow *IncidentRequestEndedHow `json:"ended_how,omitempty"`
+
+	// FoundArea the ONS code of the English council area where the child was found; never an address
+	//
+	// Example: E08000003
+	FoundArea *string             `json:"found_area,omitempty"`
 	Kind      IncidentRequestKind `json:"kind"`
 	Note      *string             `json:"note,omitempty"`
-	StartedAt time.Time           `json:"started_at"`
+	PoliceRef *string             `json:"police_ref,omitempty"`
+
+	// PoliceRisk the police's risk grade (College of Policing APP)
+	PoliceRisk *IncidentRequestPoliceRisk `json:"police_risk,omitempty"`
+	StartedAt  time.Time                  `json:"started_at"`
 }
+
+// IncidentRequestEndedHow found, or returned of their own accord
+type IncidentRequestEndedHow string
 
 // IncidentRequestKind defines model for IncidentRequest.Kind.
 type IncidentRequestKind string
+
+// IncidentRequestPoliceRisk the police's risk grade (College of Policing APP)
+type IncidentRequestPoliceRisk string
 
 // Invitation defines model for Invitation.
 type Invitation struct {
@@ -3636,24 +4019,149 @@ type Me struct {
 	User         User         `json:"user"`
 }
 
-// MissingEpisode A missing or absent episode as the police see it: the placing council's child reference only, never a profile, age, needs, fee or agreement.
+// MissingEpisode A missing or absent episode as the caller may see it: the provider gets no interviewer or declined reason.
 type MissingEpisode struct {
-	// ChildRef the placing council's reference for the child
-	ChildRef       string             `json:"child_ref"`
-	Home           string             `json:"home"`
-	HomeId         int64              `json:"home_id"`
-	Id             int64              `json:"id"`
-	Kind           MissingEpisodeKind `json:"kind"`
-	PlacingCouncil string             `json:"placing_council"`
-	Postcode       string             `json:"postcode"`
+	Access   MissingEpisodeAccess `json:"access"`
+	ChildRef string               `json:"child_ref"`
+	EndedAt  *time.Time           `json:"ended_at,omitempty"`
 
-	// ReturnedAt when the child returned; null while still missing or absent
-	ReturnedAt *time.Time `json:"returned_at"`
-	StartedAt  time.Time  `json:"started_at"`
+	// EndedHow found, or returned of their own accord
+	EndedHow *MissingEpisodeEndedHow `json:"ended_how,omitempty"`
+
+	// FoundArea the ONS code of the English council area where the child was found; never an address
+	//
+	// Example: E08000003
+	FoundArea *string `json:"found_area,omitempty"`
+	Home      string  `json:"home"`
+	HomeId    int64   `json:"home_id"`
+
+	// HostArea the ONS code of the home's council
+	HostArea    *string `json:"host_area,omitempty"`
+	HostCouncil string  `json:"host_council"`
+	Id          int64   `json:"id"`
+
+	// Kind missing: whereabouts not known (SSDA903 M); absent: away without authorisation, whereabouts known (A)
+	Kind           MissingEpisodeKind `json:"kind"`
+	Note           *string            `json:"note,omitempty"`
+	PlacementId    int64              `json:"placement_id"`
+	PlacingCouncil string             `json:"placing_council"`
+	PoliceRef      string             `json:"police_ref"`
+
+	// PoliceRisk the police's risk grade (College of Policing APP)
+	PoliceRisk *MissingEpisodePoliceRisk `json:"police_risk,omitempty"`
+	Provider   string                    `json:"provider"`
+
+	// Repeat the child had 3 or more episodes in the last 12 months
+	Repeat            bool       `json:"repeat"`
+	RhiAccepted       *bool      `json:"rhi_accepted,omitempty"`
+	RhiDeclinedReason *string    `json:"rhi_declined_reason,omitempty"`
+	RhiDoneAt         *time.Time `json:"rhi_done_at,omitempty"`
+
+	// RhiDoneBy the organisation (placing or host council) that did the interview
+	RhiDoneBy      *int64                       `json:"rhi_done_by,omitempty"`
+	RhiDue         *time.Time                   `json:"rhi_due,omitempty"`
+	RhiInterviewer *string                      `json:"rhi_interviewer,omitempty"`
+	RhiOfferedAt   *time.Time                   `json:"rhi_offered_at,omitempty"`
+	RhiResponsible MissingEpisodeRhiResponsible `json:"rhi_responsible"`
+
+	// RhiState open while the child has not returned; overdue when 72 hours passed without an offer
+	RhiState  MissingEpisodeRhiState `json:"rhi_state"`
+	StartedAt time.Time              `json:"started_at"`
+
+	// Version send it back with a change: a change against an older version is a 409
+	Version int `json:"version"`
 }
 
-// MissingEpisodeKind defines model for MissingEpisode.Kind.
+// MissingEpisodeAccess defines model for MissingEpisode.Access.
+type MissingEpisodeAccess string
+
+// MissingEpisodeEndedHow found, or returned of their own accord
+type MissingEpisodeEndedHow string
+
+// MissingEpisodeKind missing: whereabouts not known (SSDA903 M); absent: away without authorisation, whereabouts known (A)
 type MissingEpisodeKind string
+
+// MissingEpisodePoliceRisk the police's risk grade (College of Policing APP)
+type MissingEpisodePoliceRisk string
+
+// MissingEpisodeRhiResponsible defines model for MissingEpisode.RhiResponsible.
+type MissingEpisodeRhiResponsible string
+
+// MissingEpisodeRhiState open while the child has not returned; overdue when 72 hours passed without an offer
+type MissingEpisodeRhiState string
+
+// MissingEpisodePage defines model for MissingEpisodePage.
+type MissingEpisodePage struct {
+	Episodes []MissingEpisode `json:"episodes"`
+
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+	Page int     `json:"page"`
+
+	// PerPage rows per page
+	PerPage int `json:"per_page"`
+	Total   int `json:"total"`
+}
+
+// MissingEpisodePatch Fields left out are kept. The provider may send all four; the councils the police's reference and grade only.
+type MissingEpisodePatch struct {
+	// EndedHow found, or returned of their own accord
+	EndedHow *MissingEpisodePatchEndedHow `json:"ended_how,omitempty"`
+
+	// FoundArea the ONS code of the English council area where the child was found; never an address
+	//
+	// Example: E08000003
+	FoundArea *string `json:"found_area,omitempty"`
+	PoliceRef *string `json:"police_ref,omitempty"`
+
+	// PoliceRisk the police's risk grade (College of Policing APP)
+	PoliceRisk *MissingEpisodePatchPoliceRisk `json:"police_risk,omitempty"`
+	Version    int                            `json:"version"`
+}
+
+// MissingEpisodePatchEndedHow found, or returned of their own accord
+type MissingEpisodePatchEndedHow string
+
+// MissingEpisodePatchPoliceRisk the police's risk grade (College of Policing APP)
+type MissingEpisodePatchPoliceRisk string
+
+// MissingFigures defines model for MissingFigures.
+type MissingFigures struct {
+	// Children A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Children SuppressedCount `json:"children"`
+
+	// Ended A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Ended SuppressedCount `json:"ended"`
+
+	// Episodes A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	Episodes SuppressedCount `json:"episodes"`
+
+	// Group per placing council, or per host area
+	Group MissingFiguresGroup `json:"group"`
+
+	// Month YYYY-MM, by the month the episode began
+	Month string `json:"month"`
+	Name  string `json:"name"`
+
+	// OfferedInTime A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	OfferedInTime SuppressedCount `json:"offered_in_time"`
+
+	// OfferedInTimePercent of ended episodes, the share whose interview was offered within 72 hours; absent when suppressed
+	OfferedInTimePercent *float64 `json:"offered_in_time_percent,omitempty"`
+
+	// RepeatChildren A count of children or their placements; a non-zero count under 5 is suppressed and has no number.
+	RepeatChildren SuppressedCount `json:"repeat_children"`
+}
+
+// MissingFiguresGroup per placing council, or per host area
+type MissingFiguresGroup string
+
+// MissingIntelligence defines model for MissingIntelligence.
+type MissingIntelligence struct {
+	AsOf time.Time          `json:"as_of"`
+	From openapi_types.Date `json:"from"`
+	Rows []MissingFigures   `json:"rows"`
+}
 
 // MonitoringVisit defines model for MonitoringVisit.
 type MonitoringVisit struct {
@@ -4062,6 +4570,43 @@ type PoliceHome struct {
 // PoliceHomeHomeType defines model for PoliceHome.HomeType.
 type PoliceHomeHomeType string
 
+// PoliceMissingEpisode A missing or absent episode as the police see it: the placing council's child reference only, never a profile, age, needs, fee or agreement.
+type PoliceMissingEpisode struct {
+	// ChildRef the placing council's reference for the child
+	ChildRef string `json:"child_ref"`
+
+	// EndedHow found, or returned of their own accord; null while open or not recorded
+	EndedHow *PoliceMissingEpisodeEndedHow `json:"ended_how,omitempty"`
+
+	// FoundArea the council area where the child was found (never an address); empty if not recorded
+	FoundArea      string                   `json:"found_area"`
+	Home           string                   `json:"home"`
+	HomeId         int64                    `json:"home_id"`
+	Id             int64                    `json:"id"`
+	Kind           PoliceMissingEpisodeKind `json:"kind"`
+	PlacingCouncil string                   `json:"placing_council"`
+
+	// PoliceRef the force's own reference for the report, as the council or the home recorded it; empty if none
+	PoliceRef string `json:"police_ref"`
+
+	// PoliceRisk the risk grade the police gave; null if not recorded
+	PoliceRisk *PoliceMissingEpisodePoliceRisk `json:"police_risk,omitempty"`
+	Postcode   string                          `json:"postcode"`
+
+	// ReturnedAt when the child returned; null while still missing or absent
+	ReturnedAt *time.Time `json:"returned_at"`
+	StartedAt  time.Time  `json:"started_at"`
+}
+
+// PoliceMissingEpisodeEndedHow found, or returned of their own accord; null while open or not recorded
+type PoliceMissingEpisodeEndedHow string
+
+// PoliceMissingEpisodeKind defines model for PoliceMissingEpisode.Kind.
+type PoliceMissingEpisodeKind string
+
+// PoliceMissingEpisodePoliceRisk the risk grade the police gave; null if not recorded
+type PoliceMissingEpisodePoliceRisk string
+
 // ProviderPrice defines model for ProviderPrice.
 type ProviderPrice struct {
 	Councils []CouncilPrice `json:"councils"`
@@ -4423,6 +4968,22 @@ type RespondRequestDeclineReason string
 
 // RespondRequestResponse defines model for RespondRequest.Response.
 type RespondRequestResponse string
+
+// ReturnInterviewRequest Fields left out are kept; the interview is done by the caller's council.
+type ReturnInterviewRequest struct {
+	Accepted       *bool      `json:"accepted,omitempty"`
+	DeclinedReason *string    `json:"declined_reason,omitempty"`
+	DoneAt         *time.Time `json:"done_at,omitempty"`
+
+	// Interviewer the interviewer's role or name
+	Interviewer *string                            `json:"interviewer,omitempty"`
+	OfferedAt   *time.Time                         `json:"offered_at,omitempty"`
+	Responsible *ReturnInterviewRequestResponsible `json:"responsible,omitempty"`
+	Version     int                                `json:"version"`
+}
+
+// ReturnInterviewRequestResponsible defines model for ReturnInterviewRequest.Responsible.
+type ReturnInterviewRequestResponsible string
 
 // Review defines model for Review.
 type Review struct {
@@ -5285,6 +5846,46 @@ type SetMailboxesResponse struct {
 	Updated int `json:"updated"`
 }
 
+// ListMissingEpisodesParams defines parameters for ListMissingEpisodes.
+type ListMissingEpisodesParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+
+	// Q free text: the rows containing it (case-insensitive) in the fields the list searches; longer than 100 characters is a 422
+	Q *Search `form:"q,omitempty" json:"q,omitempty"`
+
+	// State open, due, overdue; repeatable or comma-separated
+	State *string                        `form:"state,omitempty" json:"state,omitempty"`
+	Home  *int64                         `form:"home,omitempty" json:"home,omitempty"`
+	Area  *string                        `form:"area,omitempty" json:"area,omitempty"`
+	Child *string                        `form:"child,omitempty" json:"child,omitempty"`
+	Sort  *ListMissingEpisodesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order the direction of ?sort= (default asc); anything else is a 422
+	Order *ListMissingEpisodesParamsOrder `form:"order,omitempty" json:"order,omitempty"`
+}
+
+// ListMissingEpisodesParamsSort defines parameters for ListMissingEpisodes.
+type ListMissingEpisodesParamsSort string
+
+// ListMissingEpisodesParamsOrder defines parameters for ListMissingEpisodes.
+type ListMissingEpisodesParamsOrder string
+
+// AmendMissingEpisodeParams defines parameters for AmendMissingEpisode.
+type AmendMissingEpisodeParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// RecordReturnInterviewParams defines parameters for RecordReturnInterview.
+type RecordReturnInterviewParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
 // ListNoticesParams defines parameters for ListNotices.
 type ListNoticesParams struct {
 	// Page page number (default 1); out of range is a 400
@@ -5470,7 +6071,7 @@ type ListPoliceMissingEpisodesParams struct {
 
 // ListMissingEpisodesResponse defines parameters for ListPoliceMissingEpisodes.
 type ListMissingEpisodesResponse struct {
-	Episodes []MissingEpisode `json:"episodes"`
+	Episodes []PoliceMissingEpisode `json:"episodes"`
 
 	// Next path and query of the next page; absent on the last page
 	Next *string `json:"next,omitempty"`
@@ -5951,6 +6552,12 @@ type DeclineJSONRequestBody = DeclineRequest
 
 // SetMailboxesJSONRequestBody defines body for SetMailboxes for application/json ContentType.
 type SetMailboxesJSONRequestBody = MailboxesRequest
+
+// AmendMissingEpisodeJSONRequestBody defines body for AmendMissingEpisode for application/json ContentType.
+type AmendMissingEpisodeJSONRequestBody = MissingEpisodePatch
+
+// RecordReturnInterviewJSONRequestBody defines body for RecordReturnInterview for application/json ContentType.
+type RecordReturnInterviewJSONRequestBody = ReturnInterviewRequest
 
 // EndPlacementJSONRequestBody defines body for EndPlacement for application/json ContentType.
 type EndPlacementJSONRequestBody = EndRequest
