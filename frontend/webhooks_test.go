@@ -260,7 +260,7 @@ func TestEveryPlacementChangeIsPublished(t *testing.T) {
 	if got := types(prov); strings.Join(got, " ") != strings.Join(want, " ") || prov.bad != 0 {
 		t.Fatalf("the provider got %v (%d badly signed), want %v", got, prov.bad, want)
 	}
-	if e := prov.got()[0]; !strings.Contains(string(e.Data), `"your_response":"bid"`) || strings.Contains(string(e.Data), `"bids"`) {
+	if e := prov.got()[0]; !strings.Contains(string(e.Data), `"your_response":"bid"`) || strings.Contains(string(e.Data), `"bids"`) || strings.Contains(string(e.Data), "child_ref") {
 		t.Errorf("the provider's request.closed: %s", e.Data)
 	}
 	wantHost := []string{"placement.awarded", "placement.started", "missing_episode.reported", "missing_episode.returned", "placement.ended"}

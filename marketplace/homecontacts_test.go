@@ -31,6 +31,8 @@ func TestHomeContacts(t *testing.T) {
 		{name: "ErrFormula", address: "=HYPERLINK(1)", mgr: "@SUM(1)", wantErrs: []string{"address", "manager_name"}},
 		{name: "ErrPhoneAndEmail", phone: "call the office", email: "rita at example", wantErrs: []string{"manager_phone", "manager_email"}},
 		{name: "ErrEmailNoDomainDot", email: "rita@localhost", wantErrs: []string{"manager_email"}},
+		{name: "ErrEmailUnicodeSpace", email: "a@c.d\u2003e", wantErrs: []string{"manager_email"}},
+		{name: "ErrEmailNonASCII", email: "rité@example.org", wantErrs: []string{"manager_email"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

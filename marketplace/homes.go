@@ -232,13 +232,25 @@ func ParseHome(in HomeInput, lots map[string][]int64, today time.Time) (HomeFiel
 		f.ManagerPhone = p
 	}
 	if e := strings.TrimSpace(in.ManagerEmail); e != "" {
-		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") {
+		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 || !strings.Contains(e[strings.LastIndex(e, "@"):], ".") || !plainASCII(e) {
 			fe.Add("manager_email", "Enter an email address in the correct format, like name@example.com")
 		}
 		f.ManagerEmail = e
 	}
 	sort.Strings(f.Needs)
 	return f, fe
+}
+
+// plainASCII reports whether s is printable ASCII without spaces: what the database's
+// CHECK on a manager's email accepts beside the address form (mail.ParseAddress allows
+// Unicode spaces and letters that the CHECK's \s and a mail relay may not).
+func plainASCII(s string) bool {
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return false
+		}
+	}
+	return true
 }
 
 // AddressMax is the longest street address a home keeps (the database's CHECK too).

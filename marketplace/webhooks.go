@@ -163,11 +163,12 @@ type WebhookRequest struct {
 // sealed bids are now open to compare.
 func requestClosedData(r WebhookRequest) any { return map[string]any{"request": r} }
 
-// WebhookInvitedRequest is a request that closed, as an invited provider sees it: its
-// own response, never how many others bid or declined.
+// WebhookInvitedRequest is a request that closed, as an invited provider sees it: the
+// request's id and deadline and the provider's own response — never the council's
+// reference for the child (it never leaves the council before an award) nor how many
+// others bid or declined.
 type WebhookInvitedRequest struct {
 	RequestID int64     `json:"request_id"`
-	ChildRef  string    `json:"child_ref"`
 	Status    string    `json:"status"`
 	Deadline  time.Time `json:"deadline"`
 	Response  string    `json:"your_response"` // bid, declined or none
@@ -212,7 +213,7 @@ func (s *Service) publishClosed(ctx context.Context, tx *gorm.DB, ids []int64) e
 		WebhookInvitedRequest
 		ProviderID int64
 	}
-	if err := tx.WithContext(ctx).Raw(`SELECT r.id AS request_id, r.child_ref, r.status, r.deadline, i.provider_id,
+	if err := tx.WithContext(ctx).Raw(`SELECT r.id AS request_id, r.status, r.deadline, i.provider_id,
             CASE WHEN EXISTS (SELECT 1 FROM bids b WHERE b.request_id = r.id AND b.provider_id = i.provider_id AND b.status = 'active') THEN 'bid'
                  WHEN EXISTS (SELECT 1 FROM declines d WHERE d.request_id = r.id AND d.provider_id = i.provider_id) THEN 'declined'
                  ELSE 'none' END AS response
