@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -196,6 +197,12 @@ func (s *Runs) Get(ctx context.Context, consortiumID, id int64) (RunRecord, erro
 	return r, err
 }
 
+// oneRunning reports whether err is the database refusing a second running run.
+func oneRunning(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23505" && pg.ConstraintName == "simulation_runs_one_running"
+}
+
 // staleAfter is how long after it started a run still "running" must have lost its
 // worker (a crash or a restart): longer than a job may run (ten minutes).
 const staleAfter = 15 * time.Minute
@@ -203,13 +210,20 @@ const staleAfter = 15 * time.Minute
 // RunQueued claims the oldest queued run, or one whose worker was lost (skipping any
 // another worker holds), runs it with its progress written as it goes, and stores the
 // result or the error; it repeats until the queue is empty. It is the run_simulations job.
+// At most one run is running in the whole deployment (the database's
+// simulation_runs_one_running index): while another worker's run is live, RunQueued
+// returns at once and leaves the queue to it.
 func (s *Runs) RunQueued(ctx context.Context) error {
 	for {
 		var r RunRecord
 		err := s.db.WithContext(ctx).Raw(`UPDATE simulation_runs SET status = 'running', started_at = ?
             WHERE id = (SELECT id FROM simulation_runs WHERE status = 'queued' OR (status = 'running' AND started_at < ?)
-                        ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING id, params, sensitivity`, s.Now(), s.Now().Add(-staleAfter)).Scan(&r).Error
+                        ORDER BY status = 'queued', id LIMIT 1 FOR UPDATE SKIP LOCKED)
+              AND NOT EXISTS (SELECT 1 FROM simulation_runs WHERE status = 'running' AND started_at >= ?)
+            RETURNING id, params, sensitivity`, s.Now(), s.Now().Add(-staleAfter), s.Now().Add(-staleAfter)).Scan(&r).Error
+		if oneRunning(err) {
+			return nil // another worker's run started at the same moment
+		}
 		if err != nil {
 			return fmt.Errorf("claim simulation: %w", err)
 		}

@@ -84,6 +84,54 @@ func TestRunsQueueRunAndStayInTheirConsortium(t *testing.T) {
 	}
 }
 
+// TestOneSimulationRunsAtATime: while another worker's run is live, RunQueued leaves
+// the queue alone; the database refuses a second running run however it is written;
+// a run whose worker was lost is taken over.
+func TestOneSimulationRunsAtATime(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	runs := simulate.NewRuns(db.Gorm)
+	a, adminA := consortiumAdmin(t, db, "Consortium A")
+	in := simulate.DefaultInput("North East")
+	in.Sensitivity = false
+	queued, err := runs.Request(ctx, a, adminA, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live int64
+	if err := db.Gorm.Raw("INSERT INTO simulation_runs (consortium_id, params, status, started_at) VALUES (?, '{}', 'running', now()) RETURNING id", a).Scan(&live).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := runs.RunQueued(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := runs.Get(ctx, a, queued.ID); got.Status != simulate.StatusQueued {
+		t.Fatalf("with another run live, the queued run is %s", got.Status)
+	}
+	if err := db.Gorm.Exec("UPDATE simulation_runs SET status = 'running', started_at = now() WHERE id = ?", queued.ID).Error; err == nil {
+		t.Fatal("the database accepted a second running run")
+	}
+	// The live run's worker is lost: the next job takes it over, then runs the queue.
+	if err := db.Gorm.Exec("UPDATE simulation_runs SET started_at = now() - interval '1 hour', params = ? WHERE id = ?", queued.Params, live).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := runs.RunQueued(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{live, queued.ID} {
+		if got, _ := runs.Get(ctx, a, id); got.Status != simulate.StatusDone {
+			t.Errorf("run %d: %s %s", id, got.Status, deref(got.Error))
+		}
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
 // TestRunStatesAreKeptByTheDatabase proves migration 00050's CHECKs: a run is done
 // only with a result, failed only with an error, and never past its total.
 func TestRunStatesAreKeptByTheDatabase(t *testing.T) {
