@@ -126,13 +126,19 @@ func TestSimulationsAPI(t *testing.T) {
 	if status, body := h.api(http.MethodGet, "/api/v1/simulations", tokB, ""); status != http.StatusOK || body["total"].(float64) != 0 {
 		t.Errorf("consortium B's list: %d %v", status, body)
 	}
-	// Any other role is refused the POST.
+	// Any other role is refused, the POST and the run.
 	for _, hu := range harnessUsers {
 		if hu.role == kernel.RoleConsortiumAdmin {
 			continue
 		}
-		if status, _ := h.api(http.MethodPost, "/api/v1/simulations", h.token(hu.email), simulationBody("North East", 4)); status != http.StatusForbidden {
+		other := h.token(hu.email)
+		if status, _ := h.api(http.MethodPost, "/api/v1/simulations", other, simulationBody("North East", 4)); status != http.StatusForbidden {
 			t.Errorf("%s POST: %d, want 403", hu.role, status)
+		}
+		for _, p := range []string{loc, loc + "/results.csv"} {
+			if st, _, _ := h.apiRaw(p, other); st != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d, want 403", hu.role, p, st)
+			}
 		}
 	}
 
