@@ -75,6 +75,9 @@ func (s *Server) requestSimulation(c echo.Context) error {
 	switch {
 	case errors.As(err, &fe):
 		return s.renderSimulations(c, http.StatusUnprocessableEntity, form, withFormIDs(fe, &in))
+	case errors.Is(err, simulate.ErrTooManyRuns):
+		code := kernel.CodeOf(err)
+		return s.renderSimulations(c, http.StatusConflict, form, kernel.FieldErrors{{Field: "region", Code: code, Message: kernel.Message(code)}})
 	case err != nil:
 		return err
 	}

@@ -110,6 +110,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/api/v1/police/homes", police},
 		{"/api/v1/police/missing-episodes", police},
 		{"/api/v1/missing-episodes", episodes},
+		{"/api/v1/simulations", admin},
+		{"/api/v1/simulations/parameters", admin},
 	}
 	for _, path := range intelligenceAPI {
 		api = append(api, struct {

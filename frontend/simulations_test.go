@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
-	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
 // TestSimulationsRunAndStayInTheirConsortium: consortium A's admin asks for a run through
@@ -60,11 +59,7 @@ func TestSimulationsRunAndStayInTheirConsortium(t *testing.T) {
 		t.Errorf("the parameters page lacks its table")
 	}
 
-	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
-	must(t, err)
-	u, err := h.quiet.Create(ctx, auth.NewUser{Email: "admin@consortium-b.test", Name: "B Admin", Role: kernel.RoleConsortiumAdmin, OrganisationID: consB.ID, Password: testPassword})
-	must(t, err)
-	h.users[u.Email] = u
+	h.emptyConsortiumB()
 	b := h.signIn("admin@consortium-b.test")
 	for _, p := range []string{path, path + "/results.csv"} {
 		if r := b.get(p); r.Status != http.StatusNotFound {

@@ -69,6 +69,9 @@ func Defaults() Params {
 // "Assumption" where the default is not a published figure.
 type Doc struct {
 	Flag, Meaning, Default, Source string
+	// Assumption is true when the default is an assumption or a modelling choice rather
+	// than a published figure or the seed's data.
+	Assumption bool
 }
 
 type field struct {
@@ -136,7 +139,8 @@ func (p *Params) Bind(fs *flag.FlagSet) {
 func (p *Params) Docs() []Doc {
 	var out []Doc
 	for _, f := range p.fields() {
-		out = append(out, Doc{Flag: f.flag, Meaning: f.meaning, Default: fmt.Sprint(deref(f.ptr)), Source: f.source})
+		out = append(out, Doc{Flag: f.flag, Meaning: f.meaning, Default: fmt.Sprint(deref(f.ptr)), Source: f.source,
+			Assumption: strings.HasPrefix(f.source, "Assumption") || strings.HasPrefix(f.source, "A modelling choice")})
 	}
 	return out
 }

@@ -127,6 +127,14 @@ func (in RunInput) Params() Params {
 	return p
 }
 
+// MaxActiveRuns is how many runs a consortium may have queued or running at once: the
+// machine runs one at a time, so more would only wait.
+const MaxActiveRuns = 3
+
+// ErrTooManyRuns refuses a run while the consortium has MaxActiveRuns in hand.
+var ErrTooManyRuns = kernel.NewError(kernel.ErrConflict, "too_many_simulations",
+	fmt.Sprintf("Your consortium already has %d simulations queued or running. Wait for one to finish, then ask again.", MaxActiveRuns))
+
 // Runs stores consortiums' simulation runs and works through the queue.
 type Runs struct {
 	db    *gorm.DB
@@ -165,8 +173,22 @@ func (s *Runs) Request(ctx context.Context, consortiumID, by int64, in RunInput)
 	}
 	r := RunRecord{ConsortiumID: consortiumID, RequestedBy: &by, Params: raw, Sensitivity: in.Sensitivity, Status: StatusQueued, CreatedAt: s.Now()}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Omit("Result", "Error", "StartedAt", "FinishedAt").Create(&r).Error; err != nil {
+		// The consortium's row lock serialises its requests, so that the count of its
+		// runs in hand and the insert that depends on it cannot interleave.
+		if err := tx.Exec("SELECT id FROM organisations WHERE id = ? FOR UPDATE", consortiumID).Error; err != nil {
 			return err
+		}
+		// A conditional insert: nothing is inserted when the consortium has MaxActiveRuns
+		// runs queued or running.
+		res := tx.Raw(`INSERT INTO simulation_runs (consortium_id, requested_by, params, sensitivity, status, stage, done, total, created_at)
+            SELECT ?, ?, ?, ?, ?, '', 0, 0, ?
+             WHERE (SELECT count(*) FROM simulation_runs WHERE consortium_id = ? AND status IN ('queued', 'running')) < ?
+            RETURNING id`, consortiumID, by, raw, in.Sensitivity, StatusQueued, r.CreatedAt, consortiumID, MaxActiveRuns).Scan(&r.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if r.ID == 0 {
+			return ErrTooManyRuns
 		}
 		if s.queue != nil {
 			return s.queue.EnqueueSimulations(ctx, tx)
@@ -179,11 +201,29 @@ func (s *Runs) Request(ctx context.Context, consortiumID, by int64, in RunInput)
 	return r, nil
 }
 
-// List returns a consortium's runs, newest first.
+// List returns a consortium's 50 newest runs, newest first, without their results.
 func (s *Runs) List(ctx context.Context, consortiumID int64) ([]RunRecord, error) {
-	var out []RunRecord
-	err := s.db.WithContext(ctx).Omit("Result").Where("consortium_id = ?", consortiumID).Order("id DESC").Limit(50).Find(&out).Error
+	out, _, err := s.Page(ctx, consortiumID, kernel.Page{Limit: 50})
 	return out, err
+}
+
+// Page returns a page of a consortium's runs, newest first, without their results, and
+// how many runs it has.
+func (s *Runs) Page(ctx context.Context, consortiumID int64, page kernel.Page) ([]RunRecord, int64, error) {
+	var out []RunRecord
+	var total int64
+	q := s.db.WithContext(ctx).Model(&RunRecord{}).Where("consortium_id = ?", consortiumID)
+	if err := q.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count simulation runs: %w", err)
+	}
+	q = q.Omit("Result").Order("id DESC").Offset(page.Offset)
+	if page.Limit > 0 {
+		q = q.Limit(page.Limit)
+	}
+	if err := q.Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list simulation runs: %w", err)
+	}
+	return out, total, nil
 }
 
 // Get returns one of a consortium's runs. Returns kernel.ErrNotFound for another

@@ -171,3 +171,50 @@ func TestRunInputRefusesANationalSensitivityRun(t *testing.T) {
 		t.Errorf("a North West sensitivity run was refused: %v", fe)
 	}
 }
+
+// TestRunsInHandAreBounded: of many requests at once, exactly MaxActiveRuns are queued
+// and the rest refused with ErrTooManyRuns; a finished run frees a place; another
+// consortium's runs do not count.
+func TestRunsInHandAreBounded(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.Open(t)
+	runs := simulate.NewRuns(db.Gorm)
+	a, adminA := consortiumAdmin(t, db, "Consortium A")
+	b, adminB := consortiumAdmin(t, db, "Consortium B")
+	in := simulate.DefaultInput("North East")
+
+	const tries = 8
+	errs := make(chan error, tries)
+	for range tries {
+		go func() {
+			_, err := runs.Request(ctx, a, adminA, in)
+			errs <- err
+		}()
+	}
+	ok, refused := 0, 0
+	for range tries {
+		switch err := <-errs; {
+		case err == nil:
+			ok++
+		case errors.Is(err, simulate.ErrTooManyRuns) && errors.Is(err, kernel.ErrConflict):
+			refused++
+		default:
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if ok != simulate.MaxActiveRuns || refused != tries-simulate.MaxActiveRuns {
+		t.Fatalf("%d queued and %d refused, want %d and %d", ok, refused, simulate.MaxActiveRuns, tries-simulate.MaxActiveRuns)
+	}
+	if _, err := runs.Request(ctx, b, adminB, in); err != nil {
+		t.Fatalf("consortium B: %v", err)
+	}
+	if err := db.Gorm.Exec("UPDATE simulation_runs SET status = 'failed', error = 'test', finished_at = now(), started_at = now() WHERE id = (SELECT min(id) FROM simulation_runs WHERE consortium_id = ?)", a).Error; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runs.Request(ctx, a, adminA, in); err != nil {
+		t.Fatalf("after a run ended: %v", err)
+	}
+	if _, err := runs.Request(ctx, a, adminA, in); !errors.Is(err, simulate.ErrTooManyRuns) {
+		t.Fatalf("a fourth in hand: %v", err)
+	}
+}

@@ -2352,6 +2352,30 @@ func (e SecureBoardHomesCountry) Valid() bool {
 	}
 }
 
+// Defines values for SimulationStatus.
+const (
+	SimulationStatusDone    SimulationStatus = "done"
+	SimulationStatusFailed  SimulationStatus = "failed"
+	SimulationStatusQueued  SimulationStatus = "queued"
+	SimulationStatusRunning SimulationStatus = "running"
+)
+
+// Valid indicates whether the value is a known member of the SimulationStatus enum.
+func (e SimulationStatus) Valid() bool {
+	switch e {
+	case SimulationStatusDone:
+		return true
+	case SimulationStatusFailed:
+		return true
+	case SimulationStatusQueued:
+		return true
+	case SimulationStatusRunning:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for SuggestionAcceptedAction.
 const (
 	SuggestionAcceptedActionAllocated  SuggestionAcceptedAction = "allocated"
@@ -5196,6 +5220,184 @@ type SecureBoardHome struct {
 	Sexes       string                  `json:"sexes"`
 }
 
+// Simulation defines model for Simulation.
+type Simulation struct {
+	CreatedAt time.Time `json:"created_at"`
+
+	// Done progress: steps done of total in the current stage
+	Done int `json:"done"`
+
+	// Error why a failed run failed
+	Error      *string    `json:"error,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
+	Id         int64      `json:"id"`
+
+	// Parameters every parameter with the run's value
+	Parameters []SimulationParameter `json:"parameters"`
+
+	// Region the region run, or England
+	Region      *string            `json:"region,omitempty"`
+	Results     *SimulationResults `json:"results,omitempty"`
+	Seed        *int64             `json:"seed,omitempty"`
+	Sensitivity bool               `json:"sensitivity"`
+
+	// Stage what the run is doing (progress)
+	Stage     string           `json:"stage"`
+	StartedAt *time.Time       `json:"started_at,omitempty"`
+	Status    SimulationStatus `json:"status"`
+
+	// Total progress: steps in the current stage
+	Total int `json:"total"`
+}
+
+// SimulationStatus defines model for Simulation.Status.
+type SimulationStatus string
+
+// SimulationInput What a consortium admin may set for a run; every other parameter takes its default (GET /api/v1/simulations/parameters). The same fields and the same checks as the Simulations page's form: every problem is reported at once (422).
+type SimulationInput struct {
+	// MarginResponse margin = margin ÷ (1 + response × (bidders − 1))
+	MarginResponse float64 `json:"margin_response"`
+
+	// Region an ONS region, or England (national)
+	//
+	// Example: North West
+	Region string `json:"region"`
+
+	// ResponseDays days a council alone waits for providers' answers
+	ResponseDays float64 `json:"response_days"`
+
+	// Seed random seed: the same seed and parameters give the same run
+	Seed int `json:"seed"`
+
+	// Sensitivity also vary visibility, the margin response and the response time, one at a time (a region only)
+	Sensitivity *bool `json:"sensitivity,omitempty"`
+
+	// Visibility share of providers outside its own and neighbouring areas that a council alone knows
+	Visibility     float64 `json:"visibility"`
+	WeightDistance int     `json:"weight_distance"`
+	WeightFit      int     `json:"weight_fit"`
+
+	// WeightPrice the framework's weight on price; the four weights add up to 100
+	WeightPrice   int `json:"weight_price"`
+	WeightQuality int `json:"weight_quality"`
+
+	// WithinMiles distance limit of a request's first round (it widens each round)
+	WithinMiles int `json:"within_miles"`
+}
+
+// SimulationParameter defines model for SimulationParameter.
+type SimulationParameter struct {
+	// Assumption true when the default is an assumption or a modelling choice rather than a published figure
+	Assumption bool `json:"assumption"`
+
+	// Flag the parameter's name, as hearth simulate's flag without --
+	Flag    string `json:"flag"`
+	Meaning string `json:"meaning"`
+
+	// Source where the default comes from
+	Source string `json:"source"`
+
+	// Value the default (in the parameters list) or the run's value (in a run)
+	Value string `json:"value"`
+}
+
+// SimulationPolicyOutcome One residential policy's year. Shares are fractions (0.42 is 42%); a figure that does not apply (the bound's time to place) is null.
+type SimulationPolicyOutcome struct {
+	// Children children needing a placement
+	Children int `json:"children"`
+
+	// DaysToPlaceMedian median days from request to placement (null for the bound)
+	DaysToPlaceMedian *float64 `json:"days_to_place_median"`
+
+	// DaysToPlaceP90 90th percentile of days to place (null for the bound)
+	DaysToPlaceP90 *float64 `json:"days_to_place_p90"`
+
+	// MeanMiles mean distance from home, miles
+	MeanMiles *float64 `json:"mean_miles"`
+
+	// MeanMilesPlacedByAll mean distance over the children every residential policy placed
+	MeanMilesPlacedByAll *float64 `json:"mean_miles_placed_by_all"`
+
+	// MeanWeeklyFee mean weekly fee, pounds
+	MeanWeeklyFee *float64 `json:"mean_weekly_fee"`
+
+	// MedianMiles median distance from home, miles
+	MedianMiles *float64 `json:"median_miles"`
+
+	// NotPlaced children not placed
+	NotPlaced int `json:"not_placed"`
+
+	// OutOfArea share of placed children outside their council's area
+	OutOfArea *float64 `json:"out_of_area"`
+
+	// Over20Miles share of placed children more than 20 miles from home
+	Over20Miles *float64 `json:"over_20_miles"`
+
+	// Placed children placed
+	Placed int `json:"placed"`
+
+	// Policy Example: Consortium on Hearth
+	Policy string `json:"policy"`
+
+	// TotalSpend spend from placement to the year's end, pounds
+	TotalSpend *float64 `json:"total_spend"`
+}
+
+// SimulationResults defines model for SimulationResults.
+type SimulationResults struct {
+	// Beds beds coming free in the year
+	Beds int `json:"beds"`
+
+	// Children children in the region-year
+	Children int `json:"children"`
+
+	// Residential councils alone, the consortium on Hearth, the bound
+	Residential []SimulationPolicyOutcome `json:"residential"`
+
+	// Secure first come, first served and Hearth's suggestion
+	Secure []SimulationSecureOutcome `json:"secure"`
+
+	// Sensitivity present for a sensitivity run
+	Sensitivity *[]SimulationSensitivityRow `json:"sensitivity,omitempty"`
+}
+
+// SimulationSecureOutcome defines model for SimulationSecureOutcome.
+type SimulationSecureOutcome struct {
+	// MeanDaysWaiting of children placed
+	MeanDaysWaiting *float64 `json:"mean_days_waiting"`
+
+	// MeanMiles mean distance from home, miles
+	MeanMiles *float64 `json:"mean_miles"`
+
+	// MedianDaysWaiting of children placed
+	MedianDaysWaiting *float64 `json:"median_days_waiting"`
+
+	// NotPlaced children not placed
+	NotPlaced int `json:"not_placed"`
+
+	// Placed children placed
+	Placed int `json:"placed"`
+
+	// Policy Example: Hearth's suggestion
+	Policy string `json:"policy"`
+
+	// Referrals s25 referrals
+	Referrals int `json:"referrals"`
+}
+
+// SimulationSensitivityRow One variation of a sensitivity run: councils alone and the consortium on the same world.
+type SimulationSensitivityRow struct {
+	// Alone One residential policy's year. Shares are fractions (0.42 is 42%); a figure that does not apply (the bound's time to place) is null.
+	Alone SimulationPolicyOutcome `json:"alone"`
+
+	// Consortium One residential policy's year. Shares are fractions (0.42 is 42%); a figure that does not apply (the bound's time to place) is null.
+	Consortium SimulationPolicyOutcome `json:"consortium"`
+
+	// Parameter Example: visibility
+	Parameter string `json:"parameter"`
+	Value     string `json:"value"`
+}
+
 // StartRequest defines model for StartRequest.
 type StartRequest struct {
 	StartedOn openapi_types.Date `json:"started_on"`
@@ -6373,6 +6575,44 @@ type WaitingListResponse struct {
 	Waiting []WaitingChild `json:"waiting"`
 }
 
+// ListSimulationsParams defines parameters for ListSimulations.
+type ListSimulationsParams struct {
+	// Page page number (default 1); out of range is a 400
+	Page *Page `form:"page,omitempty" json:"page,omitempty"`
+
+	// PerPage rows per page (default 50, at most 200); out of range is a 400
+	PerPage *PerPage `form:"per_page,omitempty" json:"per_page,omitempty"`
+}
+
+// ListSimulationsResponse defines parameters for ListSimulations.
+type ListSimulationsResponse struct {
+	// Next path and query of the next page; absent on the last page
+	Next *string `json:"next,omitempty"`
+
+	// Page this page's number
+	Page int `json:"page"`
+
+	// PerPage rows per page
+	PerPage     int          `json:"per_page"`
+	Simulations []Simulation `json:"simulations"`
+
+	// Total rows in the whole list
+	Total int `json:"total"`
+}
+
+// CreateSimulationParams defines parameters for CreateSimulation.
+type CreateSimulationParams struct {
+	// IdempotencyKey Makes the POST safe to retry. The first request with a key runs; a retry by the same user with the same key, method, path and body within 24 hours gets the stored response again (with the header Idempotent-Replayed: true) without running twice. The same key with a different body is a 422; while the first request with the key is still running, another is a 409. Only successful (2xx) responses are stored: after a failure the key may be used again.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// SimulationParameters defines parameters for ListSimulationParameters.
+type SimulationParameters struct {
+	// FixedAssumptions the model's assumptions that are not parameters
+	FixedAssumptions string                `json:"fixed_assumptions"`
+	Parameters       []SimulationParameter `json:"parameters"`
+}
+
 // GetSSDA903FileParamsFile defines parameters for GetSSDA903File.
 type GetSSDA903FileParamsFile string
 
@@ -6633,6 +6873,9 @@ type WithdrawReferralJSONRequestBody = WithdrawReferralRequest
 
 // AcceptSuggestionJSONRequestBody defines body for AcceptSuggestion for application/json ContentType.
 type AcceptSuggestionJSONRequestBody = AcceptSuggestionRequest
+
+// CreateSimulationJSONRequestBody defines body for CreateSimulation for application/json ContentType.
+type CreateSimulationJSONRequestBody = SimulationInput
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
