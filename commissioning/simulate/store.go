@@ -42,6 +42,18 @@ type RunRecord struct {
 	FinishedAt   *time.Time
 }
 
+// Queued reports whether the run waits for a worker.
+func (r RunRecord) Queued() bool { return r.Status == StatusQueued }
+
+// Running reports whether a worker is running it.
+func (r RunRecord) Running() bool { return r.Status == StatusRunning }
+
+// Succeeded reports whether it finished with a result.
+func (r RunRecord) Succeeded() bool { return r.Status == StatusDone }
+
+// Failed reports whether it finished with an error.
+func (r RunRecord) Failed() bool { return r.Status == StatusFailed }
+
 // TableName is the runs' table (migration 00050).
 func (RunRecord) TableName() string { return "simulation_runs" }
 
