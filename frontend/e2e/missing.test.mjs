@@ -1,9 +1,12 @@
 // Issue 16, missing-from-care episodes in a real browser: a Manchester child is placed in
-// Brightwater Lodge (Stockport, so Stockport is the host council); the provider reports
-// a missing episode and the child's return (found, and in which council area); a
+// Brightwater Lodge (Stockport, so Stockport is the host council, in Greater Manchester
+// Police's area; its provider is admitted to the North West framework); the provider
+// reports a missing episode and the child's return (found, and in which council area); a
 // host-council user at Stockport sees the episode among those in its area and records the
-// return-home interview; the placing council sees the interview. axe-core checks every
-// page.
+// return-home interview; the placing council sees the interview and records the police's
+// reference and risk grade; the force's liaison officer sees the home and the episode, and
+// none of the child's profile, the fee, the bids or the agreement. axe-core checks every
+// page. With SCREENSHOT_DIR set it saves the police pages at 1280 and 390 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ACCOUNTS, DEMO_PASSWORD, expectAccessible, hearthCommand, sql, asUser, newPage, nav, useHearth } from './harness.mjs';
@@ -11,14 +14,27 @@ import { ACCOUNTS, DEMO_PASSWORD, expectAccessible, hearthCommand, sql, asUser, 
 let hearth;
 let browser;
 let placementID;
+let requestID;
 
 useHearth((h, b) => { hearth = h; browser = b; });
 
 const commissioner = ACCOUNTS.find((a) => a.role === 'commissioner');
 const provider = ACCOUNTS.find((a) => a.role === 'provider_admin');
 const host = { email: 'host@stockport.example', role: 'host_council_user' };
+const liaison = { email: 'liaison@gmp.example', role: 'police_liaison', mfa: true };
 
 const as = (account, f) => asUser(browser, hearth, account, f);
+
+async function shoot(page, name) {
+  const dir = process.env.SCREENSHOT_DIR;
+  if (!dir) return;
+  const size = page.viewportSize();
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `${dir}/${name}-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize(size);
+}
 
 // hhmm is a time of day in England (GMT or BST) as the time boxes take it.
 const hhmm = (d) => d.toLocaleTimeString('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hour12: false });
@@ -47,6 +63,7 @@ test('a Manchester child is placed in a Stockport home and starts (through the A
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const id = created.body.id;
+  requestID = id;
   assert.equal((await call(councilToken, 'POST', `/api/v1/requests/${id}/submit`)).status, 200);
   const invitation = await call(providerToken, 'GET', `/api/v1/invitations/${id}`);
   const lodgeID = Number(sql(hearth, "SELECT id FROM homes WHERE name = 'Brightwater Lodge'"));
@@ -85,8 +102,7 @@ test('the provider reports a missing episode and the return: found, in Mancheste
     assert.match(await report.textContent(), /whereabouts are not known \(SSDA903 code M\)/);
     await fillDate(report.getByRole('group', { name: 'Date the episode began' }), began);
     await report.getByLabel('Time the episode began').fill(hhmm(began));
-    await report.getByLabel('Police reference (if reported to the police)').fill('GMP-2611-0042');
-    await report.getByLabel('Risk grade the police gave (if known)').selectOption({ label: 'Medium risk' });
+    // The police have not yet given a reference: the council records it later.
     await report.getByRole('button', { name: 'Report the episode' }).click();
     await page.getByText('The episode is reported').waitFor();
     await expectAccessible(page, 'placement: episode reported');
@@ -101,7 +117,7 @@ test('the provider reports a missing episode and the return: found, in Mancheste
     assert.match(await page.getByTestId('incidents').textContent(), /Found/);
     assert.match(await page.getByTestId('rhi').first().textContent(), /Interview due/);
     await page.getByTestId('incidents').getByRole('link', { name: /Missing/ }).click();
-    assert.match(await page.getByTestId('police-ref').textContent(), /GMP-2611-0042/);
+    assert.match(await page.getByTestId('police-ref').textContent(), /Not recorded/);
     await expectAccessible(page, 'episode (provider)');
   });
 });
@@ -135,16 +151,56 @@ test('the host council sees the episode in its area and records the return-home 
     assert.match(await page.getByTestId('rhi-state').textContent(), /Interview done/);
     await expectAccessible(page, 'episode (host council user)');
   });
-  // TODO(issue 16, police view): a police liaison user sees this home and episode here.
 });
 
-test('the placing council sees the interview', async () => {
+test("the placing council sees the interview and records the police's reference and risk grade", async () => {
   await as(commissioner, async (page) => {
     await nav(page, 'Missing');
     await page.getByTestId('episodes').getByRole('link', { name: /MCR-MISSING-1/ }).click();
     assert.match(await page.getByTestId('rhi-done').textContent(), /Stockport.*Independent advocate, Stockport/);
     await expectAccessible(page, 'episode (placing council)');
+    await page.getByLabel('Police reference').fill('GMP-2611-0042');
+    await page.getByLabel('Risk grade the police gave').selectOption({ label: 'High risk' });
+    await page.getByRole('button', { name: 'Save the police details' }).click();
+    await page.getByText('The episode is updated').waitFor();
+    assert.match(await page.getByTestId('police-ref').textContent(), /GMP-2611-0042/);
+    assert.match(await page.getByTestId('episode-summary').textContent(), /High risk/);
     await page.goto(`/placements/${placementID}`);
     assert.match(await page.getByTestId('rhi').first().textContent(), /Interview done/);
+  });
+});
+
+// What the liaison must never see: the child's profile (age, sex, needs, legal status), the
+// fee, the bids and the agreement.
+const profile = [/\b14 years|\baged? 14\b/i, /\bage\b/i, /\bfemale\b|\bsex\b/i, /sexual exploitation|\bneeds\b/i, /section 31|legal status|care order/i,
+  /£|4,200|weekly fee|\bfee\b/i, /\bbids?\b/i, /agreement/i, /Near her school/];
+
+test('the police liaison sees the home and the episode, and not the child\'s profile', async () => {
+  await as(liaison, async (page) => {
+    await nav(page, 'Homes in your area');
+    const lodge = page.getByTestId('police-homes').getByRole('row', { name: /Brightwater Lodge/ });
+    const home = await lodge.textContent();
+    for (const want of ['3 Lodge Lane', 'Heaton Mersey', 'SK4 3AA', 'Stockport', 'Bea Lodge', '0161 496 0102', 'lodge@brightwater.example', 'SC500102']) {
+      assert.ok(home.includes(want), `${want} in ${home}`);
+    }
+    const main = page.locator('main');
+    for (const never of profile) assert.doesNotMatch(await main.textContent(), never);
+    await expectAccessible(page, 'police homes (liaison)');
+    await shoot(page, 'police-homes');
+    await nav(page, 'Missing episodes');
+    const row = page.getByTestId('police-missing').getByRole('row', { name: /MCR-MISSING-1/ });
+    const episode = await row.textContent();
+    for (const want of ['MCR-MISSING-1', 'Manchester', 'Brightwater Lodge', 'GMP-2611-0042', 'High risk', 'Found']) {
+      assert.ok(episode.includes(want), `${want} in ${episode}`);
+    }
+    for (const never of profile) assert.doesNotMatch(await main.textContent(), never);
+    await expectAccessible(page, 'police missing episodes (liaison)');
+    await shoot(page, 'police-missing');
+    const episodeID = sql(hearth, `SELECT id FROM placement_incidents WHERE placement_id = ${placementID}`);
+    for (const path of [`/placements/${placementID}`, `/placements/${placementID}/agreement`, `/requests/${requestID}`, `/missing/${episodeID}`]) {
+      const res = await page.goto(path);
+      assert.equal(res.status(), 403, path);
+      for (const never of profile) assert.doesNotMatch(await page.locator('main').textContent(), never, path);
+    }
   });
 });
