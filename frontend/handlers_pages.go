@@ -238,10 +238,15 @@ func (s *Server) manageableOrganisations(ctx context.Context, consortium commiss
 // host-council user any English council outside another consortium, and the consortium
 // manages their account.
 func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) {
+	return s.inviteUserWith(c, s.deps.Orgs, s.deps.Users, nu)
+}
+
+// inviteUserWith is inviteUser through the given services (inside a transaction).
+func (s *Server) inviteUserWith(c echo.Context, dir *commissioning.Service, users *auth.Service, nu auth.NewUser) (auth.User, error) {
 	ctx := c.Request().Context()
 	consortium := currentOrg(c)
 	if nu.Role == kernel.RoleHostCouncilUser {
-		council, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		council, err := dir.Organisation(ctx, nu.OrganisationID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return auth.User{}, err
 		}
@@ -250,7 +255,7 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 		}
 		nu.ManagedBy = consortium.ID
 	} else if nu.Role == kernel.RolePoliceLiaison {
-		force, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		force, err := dir.Organisation(ctx, nu.OrganisationID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return auth.User{}, err
 		}
@@ -271,5 +276,5 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 		}
 	}
 	inviter, _ := currentUser(c)
-	return s.deps.Users.Invite(ctx, nu, inviter.Name, consortium.ID)
+	return users.Invite(ctx, nu, inviter.Name, consortium.ID)
 }
