@@ -33,7 +33,7 @@ func (s *Server) home(c echo.Context) error {
 		data["Tasks"] = []task{
 			{"See the vacancy board", "/board", "Every bed in homes admitted to the consortium's frameworks, on a map and as a list."},
 			{"Run the frameworks", "/admin/frameworks", "Lots, weekly price ceilings, evaluation weights and levy; admit or reject providers' applications."},
-			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils."},
+			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils, and remove the access of leavers."},
 			{"Read the audit log", "/admin/audit", "Who did what, to which record, when and from where; download it as CSV."},
 			{"Check the email outbox", "/admin/outbox", "Every message Hearth has sent or is holding."},
 		}
@@ -55,6 +55,7 @@ func (s *Server) home(c echo.Context) error {
 		}
 		if u.Role == kernel.RoleProviderAdmin {
 			data["Tasks"] = append([]task{{"Join a framework", "/provider/frameworks", "Apply to a consortium's dynamic purchasing system, lot by lot."}}, data["Tasks"].([]task)...)
+			data["Tasks"] = append(data["Tasks"].([]task), task{"Your users", "/provider/users", "Who at your organisation can sign in; remove the access of anyone who leaves."})
 		}
 	case kernel.RoleSWCUCoordinator:
 		data["Heading"] = "Secure Welfare Coordination Unit"
