@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -169,8 +170,19 @@ func TestRemoveAccessRoutesPerRole(t *testing.T) {
 			case hu.role == kernel.RoleProviderAdmin:
 				wantPage = http.StatusNotFound // another provider's user
 			}
-			if r := h.signIn(hu.email).get(providerPage); r.Status != wantPage {
+			b := h.signIn(hu.email)
+			if r := b.get(providerPage); r.Status != wantPage {
 				t.Errorf("GET %s: %d, want %d", providerPage, r.Status, wantPage)
+			}
+			// The forms' POSTs, on no one: 404 to their admins, 403 to everyone else.
+			for path, role := range map[string]kernel.Role{"/admin/users/999999/remove": kernel.RoleConsortiumAdmin, "/provider/users/999999/remove": kernel.RoleProviderAdmin} {
+				want := http.StatusForbidden
+				if hu.role == role {
+					want = http.StatusNotFound
+				}
+				if r := b.post("/account", path, url.Values{}); r.Status != want {
+					t.Errorf("POST %s: %d, want %d", path, r.Status, want)
+				}
 			}
 			wantAPI := http.StatusForbidden
 			if hu.role == kernel.RoleConsortiumAdmin || hu.role == kernel.RoleProviderAdmin {
