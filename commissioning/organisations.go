@@ -62,6 +62,10 @@ type Service struct {
 // NewService returns a Service on db.
 func NewService(db *gorm.DB) *Service { return &Service{db: db} }
 
+// WithTx returns a Service working inside tx, so its changes commit with others (a
+// police force with its first officer's invitation).
+func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx} }
+
 // Organisation returns one organisation. Returns ErrNotFound if there is none.
 func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, error) {
 	var o Organisation

@@ -2,10 +2,10 @@ package commissioning
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
@@ -25,7 +25,9 @@ func PoliceForceName(f geo.PoliceForce) string {
 }
 
 // InvitePoliceForce returns consortiumID's organisation for the police force area
-// pfaCode, creating it the first time. Returns kernel.FieldErrors on "pfa_code" when
+// pfaCode, creating it the first time. Two invitations at once both get the one
+// organisation: the insert does nothing on conflict with the unique (managed_by,
+// pfa_code) and the row is then read. Returns kernel.FieldErrors on "pfa_code" when
 // the code is not one of England's 39 force areas, and ErrNotFound when consortiumID
 // is not a consortium.
 func (s *Service) InvitePoliceForce(ctx context.Context, consortiumID int64, pfaCode string) (Organisation, error) {
@@ -39,16 +41,14 @@ func (s *Service) InvitePoliceForce(ctx context.Context, consortiumID int64, pfa
 		if err := tx.Where("id = ? AND kind = ?", consortiumID, kernel.KindConsortium).First(&cons).Error; err != nil {
 			return fmt.Errorf("consortium %d: %w", consortiumID, kernel.ErrNotFound)
 		}
-		err := tx.Where("kind = ? AND managed_by = ? AND pfa_code = ?", kernel.KindPolice, consortiumID, pfaCode).First(&o).Error
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return err
-		}
 		o = Organisation{Kind: kernel.KindPolice, Name: PoliceForceName(f), PFACode: &f.Code, ManagedBy: &consortiumID}
-		if err := tx.Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "CreatedAt").Create(&o).Error; err != nil {
-			return err
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Omit("ONSCode", "Region", "CentroidLat", "CentroidLon", "ConsortiumID", "CreatedAt").Create(&o)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 { // invited before, or a moment ago by another request
+			o = Organisation{}
+			return tx.Where("kind = ? AND managed_by = ? AND pfa_code = ?", kernel.KindPolice, consortiumID, pfaCode).First(&o).Error
 		}
 		return audit.New(tx).Record(ctx, "organisation.create", "organisation", fmt.Sprint(o.ID), map[string]any{"kind": o.Kind, "pfa_code": f.Code, "managed_by": consortiumID})
 	})

@@ -23,7 +23,7 @@ func (s *Server) openAPI(c echo.Context) error {
 
 func toAPIUser(u auth.User) apitypes.User {
 	return apitypes.User{Id: u.ID, Email: openapi_types.Email(u.Email), Name: u.Name, Role: apitypes.Role(u.Role), OrganisationId: u.OrganisationID,
-		MfaEnabled: u.MFAEnabled(), LastSignInAt: u.LastLoginAt}
+		MfaEnabled: u.MFAEnabled(), LastSignInAt: u.LastLoginAt, DeactivatedAt: u.DisabledAt}
 }
 
 func toAPIOrganisation(o commissioning.Organisation) apitypes.Organisation {

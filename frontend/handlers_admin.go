@@ -15,14 +15,15 @@ import (
 	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
-// consortiumUsers lists one page of the users a consortium admin manages, with their
-// organisations' names, and counts them all.
-func (s *Server) consortiumUsers(c echo.Context, page kernel.Page) ([]auth.User, map[int64]string, int64, error) {
+// consortiumOrganisations are the organisations whose users a consortium admin
+// manages — the consortium, its member councils and the police forces it invited —
+// and the names of those and of the host councils where it manages users.
+func (s *Server) consortiumOrganisations(c echo.Context) ([]int64, map[int64]string, error) {
 	ctx := c.Request().Context()
 	consortium := currentOrg(c)
 	orgs, err := s.manageableOrganisations(ctx, consortium)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	ids := make([]int64, len(orgs))
 	names := map[int64]string{}
@@ -32,20 +33,30 @@ func (s *Server) consortiumUsers(c echo.Context, page kernel.Page) ([]auth.User,
 	}
 	hosts, err := s.deps.Orgs.HostCouncils(ctx, consortium.ID)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	for _, o := range hosts {
 		names[o.ID] = o.Name
 	}
 	forces, err := s.deps.Orgs.PoliceForces(ctx, consortium.ID)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, err
 	}
 	for _, o := range forces {
 		ids = append(ids, o.ID)
 		names[o.ID] = o.Name
 	}
-	users, total, err := s.deps.Users.UsersPage(ctx, ids, consortium.ID, page)
+	return ids, names, nil
+}
+
+// consortiumUsers lists one page of the users a consortium admin manages, with their
+// organisations' names, and counts them all.
+func (s *Server) consortiumUsers(c echo.Context, page kernel.Page) ([]auth.User, map[int64]string, int64, error) {
+	ids, names, err := s.consortiumOrganisations(c)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	users, total, err := s.deps.Users.UsersPage(c.Request().Context(), ids, currentOrg(c).ID, page)
 	return users, names, total, err
 }
 
@@ -58,7 +69,7 @@ func (s *Server) adminUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, http.StatusOK, "admin_users", "Users", map[string]any{"Users": users, "OrgNames": names, "Pager": pg.counted(c, total)})
+	return s.page(c, http.StatusOK, "admin_users", "Users", map[string]any{"Users": users, "OrgNames": names, "Pager": pg.counted(c, total), "Base": "/admin/users", "Me": me(c)})
 }
 
 type newUserForm struct {

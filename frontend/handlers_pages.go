@@ -33,7 +33,7 @@ func (s *Server) home(c echo.Context) error {
 		data["Tasks"] = []task{
 			{"See the vacancy board", "/board", "Every bed in homes admitted to the consortium's frameworks, on a map and as a list."},
 			{"Run the frameworks", "/admin/frameworks", "Lots, weekly price ceilings, evaluation weights and levy; admit or reject providers' applications."},
-			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils."},
+			{"Manage users", "/admin/users", "Add commissioners, approvers and administrators for the consortium and its councils, and remove the access of leavers."},
 			{"Read the audit log", "/admin/audit", "Who did what, to which record, when and from where; download it as CSV."},
 			{"Check the email outbox", "/admin/outbox", "Every message Hearth has sent or is holding."},
 		}
@@ -55,6 +55,7 @@ func (s *Server) home(c echo.Context) error {
 		}
 		if u.Role == kernel.RoleProviderAdmin {
 			data["Tasks"] = append([]task{{"Join a framework", "/provider/frameworks", "Apply to a consortium's dynamic purchasing system, lot by lot."}}, data["Tasks"].([]task)...)
+			data["Tasks"] = append(data["Tasks"].([]task), task{"Your users", "/provider/users", "Who at your organisation can sign in; remove the access of anyone who leaves."})
 		}
 	case kernel.RoleSWCUCoordinator:
 		data["Heading"] = "Secure Welfare Coordination Unit"
@@ -238,10 +239,15 @@ func (s *Server) manageableOrganisations(ctx context.Context, consortium commiss
 // host-council user any English council outside another consortium, and the consortium
 // manages their account.
 func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) {
+	return s.inviteUserWith(c, s.deps.Orgs, s.deps.Users, nu)
+}
+
+// inviteUserWith is inviteUser through the given services (inside a transaction).
+func (s *Server) inviteUserWith(c echo.Context, dir *commissioning.Service, users *auth.Service, nu auth.NewUser) (auth.User, error) {
 	ctx := c.Request().Context()
 	consortium := currentOrg(c)
 	if nu.Role == kernel.RoleHostCouncilUser {
-		council, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		council, err := dir.Organisation(ctx, nu.OrganisationID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return auth.User{}, err
 		}
@@ -250,7 +256,7 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 		}
 		nu.ManagedBy = consortium.ID
 	} else if nu.Role == kernel.RolePoliceLiaison {
-		force, err := s.deps.Orgs.Organisation(ctx, nu.OrganisationID)
+		force, err := dir.Organisation(ctx, nu.OrganisationID)
 		if err != nil && !errors.Is(err, kernel.ErrNotFound) {
 			return auth.User{}, err
 		}
@@ -271,5 +277,5 @@ func (s *Server) inviteUser(c echo.Context, nu auth.NewUser) (auth.User, error) 
 		}
 	}
 	inviter, _ := currentUser(c)
-	return s.deps.Users.Invite(ctx, nu, inviter.Name, consortium.ID)
+	return users.Invite(ctx, nu, inviter.Name, consortium.ID)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
@@ -180,11 +181,17 @@ func (s *Server) invitePolice(c echo.Context) error {
 	}
 	if fe == nil {
 		ctx := c.Request().Context()
-		var force commissioning.Organisation
-		force, err = s.deps.Orgs.InvitePoliceForce(ctx, currentOrg(c).ID, f.PFACode)
-		if err == nil {
-			_, err = s.inviteUser(c, auth.NewUser{Email: f.Email, Name: f.Name, Role: kernel.RolePoliceLiaison, OrganisationID: force.ID})
-		}
+		// The force and its first officer's invitation commit together: a refused
+		// invitation (an email already taken) leaves no force behind.
+		err = s.deps.DB.Gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			dir := s.deps.Orgs.WithTx(tx)
+			force, err := dir.InvitePoliceForce(ctx, currentOrg(c).ID, f.PFACode)
+			if err != nil {
+				return err
+			}
+			_, err = s.inviteUserWith(c, dir, s.deps.Users.WithTx(tx), auth.NewUser{Email: f.Email, Name: f.Name, Role: kernel.RolePoliceLiaison, OrganisationID: force.ID})
+			return err
+		})
 		if err != nil && !asFieldErrors(err, &fe) {
 			return err
 		}

@@ -409,3 +409,22 @@ func (h *harness) passDeadline(t *testing.T, requestID int64) {
 	_, err := h.deps.DB.Pool.Exec(context.Background(), "UPDATE placement_requests SET submitted_at = now() - interval '3 hours', deadline = now() - interval '1 second' WHERE id = $1", requestID)
 	must(t, err)
 }
+
+// leedsConsortium makes a second consortium, B, with Leeds as its member council, and two
+// users: commissioner@leeds.test and B's admin, admin@consortium-b.test.
+func (h *harness) leedsConsortium() commissioning.Organisation {
+	h.t.Helper()
+	ctx := context.Background()
+	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
+	must(h.t, err)
+	must(h.t, h.deps.Orgs.JoinConsortium(ctx, consB.ID, []string{"E08000035"})) // Leeds
+	for _, nu := range []auth.NewUser{
+		{Email: "commissioner@leeds.test", Name: "Leeds Commissioner", Role: kernel.RoleCommissioner, OrganisationID: h.orgs["leeds"].ID, Password: testPassword},
+		{Email: "admin@consortium-b.test", Name: "B Admin", Role: kernel.RoleConsortiumAdmin, OrganisationID: consB.ID, Password: testPassword},
+	} {
+		u, err := h.quiet.Create(ctx, nu)
+		must(h.t, err)
+		h.users[nu.Email] = u
+	}
+	return consB
+}

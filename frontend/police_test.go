@@ -275,6 +275,28 @@ func TestAdminInvitesAPoliceForce(t *testing.T) {
 	}
 }
 
+// TestRefusedPoliceInvitationLeavesNoForce: inviting a force whose first officer's
+// email is already taken is a 422 beside the email field, with the typed values kept,
+// and creates no police organisation (the force and the invitation are one transaction).
+func TestRefusedPoliceInvitationLeavesNoForce(t *testing.T) {
+	h := newHarness(t)
+	a := h.signIn("admin@consortium.test")
+	r := a.post("/admin/police/new", "/admin/police/new", url.Values{"pfa_code": {"E23000004"}, "name": {"Mo Officer"}, "email": {"commissioner@manchester.test"}})
+	if r.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("taken email: %d", r.Status)
+	}
+	for _, want := range []string{`id="email-error"`, "A user with this email address already exists", `value="Mo Officer"`} {
+		if !strings.Contains(r.Body, want) {
+			t.Errorf("the refusal lacks %q", want)
+		}
+	}
+	var n int64
+	must(t, h.deps.DB.Gorm.Raw("SELECT count(*) FROM organisations WHERE kind = 'police' AND pfa_code = 'E23000004'").Scan(&n).Error)
+	if n != 0 {
+		t.Errorf("%d Merseyside Police organisations after a refused invitation, want 0", n)
+	}
+}
+
 // TestPoliceLiaisonMustUseTwoFactor: a liaison officer without an authenticator is
 // sent to set one up before anything else.
 func TestPoliceLiaisonMustUseTwoFactor(t *testing.T) {

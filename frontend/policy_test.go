@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/hearth-placements/hearth/commissioning/kernel"
 	"github.com/hearth-placements/hearth/commissioning/kernel/ssda903"
-	"github.com/hearth-placements/hearth/frontend/auth"
 )
 
 // TestEveryRouteHasAPolicy walks every route echo knows and fails if one was
@@ -56,6 +56,8 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 		{"/account/tokens", nil},
 		{"/admin/users", admin},
 		{"/admin/users/new", admin},
+		{fmt.Sprintf("/admin/users/%d/remove", h.users["approver@manchester.test"].ID), admin},
+		{"/provider/users", provAdmin},
 		{"/admin/audit", admin},
 		{"/admin/audit.csv", admin},
 		{"/admin/outbox", admin},
@@ -152,6 +154,46 @@ func TestRolesAreRefusedWhereTheyMustBe(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRemoveAccessRoutesPerRole: removing access (page and API) answers each role as
+// its policy says. A provider's removal page and the API are tried on someone no one
+// or only Provider X's admin manages, so nothing is removed.
+func TestRemoveAccessRoutesPerRole(t *testing.T) {
+	h := newHarness(t)
+	providerPage := fmt.Sprintf("/provider/users/%d/remove", h.users["staff@providerx.test"].ID)
+	for _, hu := range harnessUsers {
+		t.Run(string(hu.role)+" "+hu.email, func(t *testing.T) {
+			wantPage := http.StatusForbidden
+			switch {
+			case hu.email == "admin@providerx.test":
+				wantPage = http.StatusOK
+			case hu.role == kernel.RoleProviderAdmin:
+				wantPage = http.StatusNotFound // another provider's user
+			}
+			b := h.signIn(hu.email)
+			if r := b.get(providerPage); r.Status != wantPage {
+				t.Errorf("GET %s: %d, want %d", providerPage, r.Status, wantPage)
+			}
+			// The forms' POSTs, on no one: 404 to their admins, 403 to everyone else.
+			for path, role := range map[string]kernel.Role{"/admin/users/999999/remove": kernel.RoleConsortiumAdmin, "/provider/users/999999/remove": kernel.RoleProviderAdmin} {
+				want := http.StatusForbidden
+				if hu.role == role {
+					want = http.StatusNotFound
+				}
+				if r := b.post("/account", path, url.Values{}); r.Status != want {
+					t.Errorf("POST %s: %d, want %d", path, r.Status, want)
+				}
+			}
+			wantAPI := http.StatusForbidden
+			if hu.role == kernel.RoleConsortiumAdmin || hu.role == kernel.RoleProviderAdmin {
+				wantAPI = http.StatusNotFound // no such user
+			}
+			if st, body := h.api(http.MethodPost, "/api/v1/users/999999/deactivate", h.token(hu.email), ""); st != wantAPI {
+				t.Errorf("POST deactivate: %d, want %d (%v)", st, wantAPI, body)
+			}
+		})
 	}
 }
 
@@ -252,17 +294,7 @@ func TestIntelligenceKeepsConsortiaApart(t *testing.T) {
 	must(t, h.deps.Intelligence.RefreshQuality(ctx))
 	must(t, h.deps.Intelligence.RefreshMarket(ctx))
 
-	consB, err := h.deps.Orgs.Create(ctx, kernel.KindConsortium, "Consortium B")
-	must(t, err)
-	must(t, h.deps.Orgs.JoinConsortium(ctx, consB.ID, []string{"E08000035"})) // Leeds
-	for _, nu := range []auth.NewUser{
-		{Email: "commissioner@leeds.test", Name: "Leeds Commissioner", Role: kernel.RoleCommissioner, OrganisationID: h.orgs["leeds"].ID, Password: testPassword},
-		{Email: "admin@consortium-b.test", Name: "B Admin", Role: kernel.RoleConsortiumAdmin, OrganisationID: consB.ID, Password: testPassword},
-	} {
-		u, err := h.quiet.Create(ctx, nu)
-		must(t, err)
-		h.users[nu.Email] = u
-	}
+	h.leedsConsortium()
 	// A's own admin sees A's figures (so the fixture has something to leak).
 	if r := h.signIn("admin@consortium.test").get("/intelligence/out-of-area"); !strings.Contains(r.Body, "Salford") || !strings.Contains(r.Body, "Manchester into Manchester") {
 		t.Fatalf("consortium A's admin does not see A's flows: %d", r.Status)

@@ -76,4 +76,18 @@ func TestHostCouncilUsersFromTheCommandLineAndTheDemo(t *testing.T) {
 			}
 		})
 	}
+	// `hearth user deactivate` removes the new officer's access (a force's leaver).
+	out.Reset()
+	if err := run(ctx, []string{"user", "deactivate", "--email", "p1@gmp.example"}, &out); err != nil || !strings.Contains(out.String(), "Removed the access of p1@gmp.example") {
+		t.Fatalf("user deactivate: %v %s", err, out.String())
+	}
+	if p, err := users.ByEmail(ctx, "p1@gmp.example"); err != nil || p.DisabledAt == nil {
+		t.Fatalf("after deactivate: %+v %v", p, err)
+	}
+	if err := run(ctx, []string{"user", "deactivate", "--email", "p1@gmp.example"}, &out); err == nil || !strings.Contains(err.Error(), "already been removed") {
+		t.Fatalf("deactivating twice: %v", err)
+	}
+	if err := run(ctx, []string{"user", "deactivate", "--email", "nobody@gmp.example"}, &out); err == nil {
+		t.Fatalf("deactivating an unknown user succeeded")
+	}
 }

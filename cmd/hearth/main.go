@@ -36,6 +36,7 @@ const usage = `Usage:
                                                             compare councils alone, the consortium on Hearth and the bound
   hearth bench sql                                         print the typical board query, for pgbench
   hearth user create --email E --role R --org NAME [--name N]
+  hearth user deactivate --email E                          remove a user's access: sessions, tokens and links end
   hearth token create --email E [--name N] [--days 90]     print a new API token once
   hearth mfa rotate-key [--old-key-file X] --new-key-file Y re-seal every TOTP seed under a new key
 
@@ -127,10 +128,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return benchSQL(ctx, rest[1:], out)
 	case "user":
-		if len(rest) == 0 || rest[0] != "create" {
-			return errUsage
+		switch {
+		case len(rest) > 0 && rest[0] == "create":
+			return userCreate(ctx, rest[1:], out)
+		case len(rest) > 0 && rest[0] == "deactivate":
+			return userDeactivate(ctx, rest[1:], out)
 		}
-		return userCreate(ctx, rest[1:], out)
+		return errUsage
 	case "token":
 		if len(rest) == 0 || rest[0] != "create" {
 			return errUsage

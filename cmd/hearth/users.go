@@ -89,6 +89,33 @@ func policeForceNamed(ctx context.Context, a *app, consortium, name string) (com
 	return commissioning.Organisation{}, fmt.Errorf("%s has not invited a police force called %q: invite it at /admin/police first", c.Name, name)
 }
 
+// userDeactivate removes a user's access: they are signed out everywhere, their API
+// tokens are revoked and their invitation and reset links stop working.
+func userDeactivate(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("user deactivate", flag.ContinueOnError)
+	email := fs.String("email", "", "the user whose access to remove")
+	cfg, err := loadConfig(fs, args)
+	if err != nil {
+		return err
+	}
+	if *email == "" {
+		return fmt.Errorf("user deactivate needs --email")
+	}
+	setupLogging(cfg)
+	return withApp(ctx, cfg, func(a *app) error {
+		u, err := a.users.ByEmail(ctx, *email)
+		if err != nil {
+			return fmt.Errorf("no user %s", *email)
+		}
+		d, err := a.users.Deactivate(ctx, u, 0)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Removed the access of %s: %d sessions ended, %d API tokens revoked, %d links cancelled.\n", u.Email, d.Sessions, d.Tokens, d.ResetLinks)
+		return nil
+	})
+}
+
 // tokenCreate prints a new API token for a user, once.
 func tokenCreate(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)

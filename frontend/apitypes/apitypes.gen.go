@@ -5544,6 +5544,8 @@ type TimeToPlace struct {
 
 // User defines model for User.
 type User struct {
+	// DeactivatedAt when the user's access was removed; absent while they have access
+	DeactivatedAt  *time.Time          `json:"deactivated_at,omitempty"`
 	Email          openapi_types.Email `json:"email"`
 	Id             int64               `json:"id"`
 	LastSignInAt   *time.Time          `json:"last_sign_in_at"`

@@ -202,7 +202,11 @@ func (s *Service) CheckPasswordReset(ctx context.Context, tok string) (User, err
 	if err != nil {
 		return User{}, ErrBadToken
 	}
-	return s.ByID(ctx, r.UserID)
+	u, err := s.activeByID(ctx, r.UserID)
+	if err != nil {
+		return User{}, ErrBadToken
+	}
+	return u, nil
 }
 
 // ResetPassword uses a reset token once to set a new password. Every other reset link
