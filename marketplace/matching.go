@@ -197,36 +197,19 @@ const candidateColumns = `h.id AS home_id, h.provider_id, EXISTS (SELECT 1 FROM 
             h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
             h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date`
 
-// candidates loads the homes of the providers admitted to the request's lot that
-// matching needs to decide for each provider (a provider with none is excluded by the
-// first rule), and measures their distance from the child's home (haversine, in Go:
-// Hearth's one distance, geo.Miles).
-//
-// The database applies the cheap rules that need no distance (age, sex, needs: rules
-// 1 to 3, in check's order) as a stage per home, and returns only each provider's
-// homes at its furthest stage. That is exact: a home stopped by an earlier rule than
-// another home of its provider can neither fit nor be the provider's best home (the
-// best home got furthest through the rules), so Match decides the same with or without
-// it. At ten times national scale this spares the wire, the scan and the haversine for
-// most homes.
+// candidates loads the homes serving the request's lot of the providers admitted to
+// it (a provider with none is excluded by the first rule), and
+// measures its distance from the child's home (haversine, in Go: cheaper than asking
+// PostgreSQL for thousands of distances).
 func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r PlacementRequest) ([]Candidate, error) {
-	rows, err := tx.WithContext(ctx).Raw(`SELECT home_id, provider_id, serves_lot, min_age, max_age, accepts_male, accepts_female, missing,
-            lat, lon, host_council_id, ofsted_rating, beds_free, next_free_date
-        FROM (SELECT c.*, max(c.stage) OVER (PARTITION BY c.provider_id) AS best_stage
-              FROM (SELECT h.id AS home_id, h.provider_id, true AS serves_lot,
-                        h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
-                        h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date,
-                        CASE WHEN @age < h.min_age OR @age > h.max_age THEN 1
-                             WHEN (@sex = 'male' AND NOT h.accepts_male) OR (@sex = 'female' AND NOT h.accepts_female) THEN 2
-                             WHEN CAST(@mask AS bigint) & ~h.needs_mask <> 0 THEN 3
-                             ELSE 4 END AS stage
-                    FROM homes h
-                    JOIN (SELECT a.provider_id FROM framework_applications a
-                          JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
-                          WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
-                    JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot) c) staged
-        WHERE stage = best_stage`,
-		map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs), "age": *r.AgeYears, "sex": *r.Sex}).Rows()
+	rows, err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id, hl.home_id IS NOT NULL AS serves_lot,
+            h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
+            h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date
+        FROM homes h
+        JOIN (SELECT a.provider_id FROM framework_applications a
+              JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
+              WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
+        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs)}).Rows()
 	if err != nil {
 		return nil, fmt.Errorf("matching candidates: %w", err)
 	}
