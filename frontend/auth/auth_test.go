@@ -381,6 +381,42 @@ func TestAPITokenExpiry(t *testing.T) {
 	}
 }
 
+// A token's last use is recorded at most once a minute: requests within the minute
+// make no write (the token row just read says none is due), the first after it does.
+func TestAPITokenLastUsedAtMostOnceAMinute(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	u := w.user(t, "busy@provider.test")
+	tok, _, err := w.users.CreateAPIToken(ctx, u, auth.NewAPIToken{Name: "Case system"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func() time.Time {
+		toks, err := w.users.APITokens(ctx, u)
+		if err != nil || len(toks) != 1 || toks[0].LastUsedAt == nil {
+			t.Fatalf("tokens %+v, %v: want one, used", toks, err)
+		}
+		return *toks[0].LastUsedAt
+	}
+	first := w.now
+	for _, step := range []time.Duration{0, 30 * time.Second, 29 * time.Second} {
+		w.now = w.now.Add(step)
+		if _, err := w.users.AuthenticateAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastUsed(); !got.Equal(first) {
+			t.Fatalf("after %v: last used %v, want %v (no write within the minute)", w.now.Sub(first), got, first)
+		}
+	}
+	w.now = first.Add(61 * time.Second)
+	if _, err := w.users.AuthenticateAPIToken(ctx, tok); err != nil {
+		t.Fatal(err)
+	}
+	if got := lastUsed(); !got.Equal(w.now) {
+		t.Fatalf("after a minute: last used %v, want %v", got, w.now)
+	}
+}
+
 // ASVS V2.2.1: reset-link and sign-up requests are limited per email and per address,
 // whether or not an account has the email.
 func TestAllowRequestLimits(t *testing.T) {

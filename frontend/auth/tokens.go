@@ -162,9 +162,14 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, e
 	if err != nil || u.DisabledAt != nil {
 		return User{}, ErrNoToken
 	}
-	// Last use is advisory; at most one write a minute per token.
-	s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, s.Now().Add(-time.Minute)).
-		Update("last_used_at", s.Now())
+	// Last use is advisory; at most one write a minute per token. The token row just
+	// read says whether one is due, so a busy token's requests make no write (gorm would
+	// wrap even an UPDATE of no row in BEGIN and COMMIT: three round trips).
+	now := s.Now()
+	if t.LastUsedAt == nil || t.LastUsedAt.Before(now.Add(-time.Minute)) {
+		s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-time.Minute)).
+			Update("last_used_at", now)
+	}
 	return u, nil
 }
 

@@ -3,6 +3,8 @@ package nationalseed_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -18,6 +20,13 @@ import (
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, nationalseed.Summary, int64, *commissioning.Frameworks) {
+	tb.Helper()
+	_, mk, sum, nw, fw := loadDB(tb, homes, seed)
+	return mk, sum, nw, fw
+}
+
+// loadDB is load that also returns the database.
+func loadDB(tb testing.TB, homes int, seed uint64) (*migrations.DB, *marketplace.Service, nationalseed.Summary, int64, *commissioning.Frameworks) {
 	tb.Helper()
 	ctx := context.Background()
 	url := dbtest.New(tb)
@@ -38,7 +47,7 @@ func load(tb testing.TB, homes int, seed uint64) (*marketplace.Service, national
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return marketplace.NewService(db.Gorm), sum, nw.ID, commissioning.NewFrameworks(db.Gorm)
+	return db, marketplace.NewService(db.Gorm), sum, nw.ID, commissioning.NewFrameworks(db.Gorm)
 }
 
 func TestLoadIsDeterministic(t *testing.T) {
@@ -51,6 +60,23 @@ func TestLoadIsDeterministic(t *testing.T) {
 	if c == a {
 		t.Fatal("a different seed gave the same data")
 	}
+}
+
+// benchHomes is how many homes the board and matching benchmarks seed: 3,000 (today's
+// national scale) unless HEARTH_BENCH_HOMES says otherwise, e.g. 30000 for ten times
+// national scale (5,000 providers):
+//
+//	HEARTH_BENCH_HOMES=30000 go test ./marketplace/nationalseed/ -run '^$' -bench 'BoardSearch|Matching' -benchtime 300x
+func benchHomes(b *testing.B) int {
+	v := os.Getenv("HEARTH_BENCH_HOMES")
+	if v == "" {
+		return 3000
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		b.Fatalf("HEARTH_BENCH_HOMES=%q: want a positive number of homes", v)
+	}
+	return n
 }
 
 // typicalQuery is a commissioner's usual search: a lot, the child's age and sex, one
@@ -67,7 +93,7 @@ func typicalQuery(consortium int64) marketplace.BoardQuery {
 //
 //	go test ./marketplace/nationalseed/ -run '^$' -bench BoardSearch -benchtime 2000x
 func BenchmarkBoardSearch(b *testing.B) {
-	mk, sum, nw, _ := load(b, 3000, 1)
+	mk, sum, nw, _ := load(b, benchHomes(b), 1)
 	q := typicalQuery(nw)
 	ctx := context.Background()
 	if _, total, err := mk.Board(ctx, q); err != nil || total == 0 {
@@ -84,7 +110,7 @@ func BenchmarkBoardSearch(b *testing.B) {
 //
 //	go test ./marketplace/nationalseed/ -run '^$' -bench Matching -benchtime 1000x
 func BenchmarkMatching(b *testing.B) {
-	mk, _, nw, fw := load(b, 3000, 1)
+	mk, _, nw, fw := load(b, benchHomes(b), 1)
 	ctx := context.Background()
 	fws, err := fw.Frameworks(ctx, nw)
 	if err != nil || len(fws) != 1 {
