@@ -30,6 +30,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 
+	"github.com/hearth-placements/hearth/cmd/internal/storm"
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
@@ -98,9 +99,13 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
 		Billing: billing.NewService(db.Gorm, billing.Config{})}
 	fmt.Printf("Setting up %d providers…\n", n)
-	requestID, results, council, err := setUp(ctx, deps, n)
+	requestID, bidders, council, err := storm.SetUp(ctx, deps, n)
 	if err != nil {
 		return err
+	}
+	results := make([]result, len(bidders))
+	for i, b := range bidders {
+		results[i] = result{provider: b.Provider, token: b.Token, homeID: b.HomeID}
 	}
 	srv, err := frontend.New(frontend.Config{BaseURL: base0}, deps)
 	if err != nil {
