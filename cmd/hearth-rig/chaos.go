@@ -173,6 +173,7 @@ type bidder struct {
 	ackFee                       int64
 	ackRev                       int
 	unknown                      map[int64]bool // fees sent after the last ack whose outcome is unknown
+	failures                     []string       // refusals other than late, as status and body
 }
 
 // bidStorm runs CHAOS_PROVIDERS providers (default 60) bidding through HAProxy for
@@ -271,6 +272,7 @@ func (b *bidder) put(c *http.Client, base string, requestID, fee int64, key stri
 			b.unknown[fee] = true // the replica or the database failed mid-request
 		default:
 			b.failed++
+			b.failures = append(b.failures, fmt.Sprintf("%d %s", res.StatusCode, bytes.TrimSpace(raw[:min(len(raw), 120)])))
 			return
 		}
 	}
@@ -330,6 +332,14 @@ func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) 
 	fmt.Printf("  providers: %d; bids and revisions acknowledged: %d; refused as late: %d; retries (same Idempotency-Key): %d; failed after retries: %d\n",
 		len(bidders), acked, late, retries, failed)
 	fmt.Printf("  checked row by row: lost %d, not the last acknowledged %d, duplicate rows %d, accepted after the deadline %d\n", lost, wrong, dups, afterDeadline)
+	shown := 0
+	for _, b := range bidders {
+		for _, f := range b.failures {
+			if shown++; shown <= 5 {
+				fmt.Printf("  refused: %s\n", f)
+			}
+		}
+	}
 	if lost+wrong+dups+afterDeadline+failed > 0 {
 		return ErrLoss
 	}

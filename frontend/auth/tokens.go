@@ -159,8 +159,12 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, e
 		return User{}, ErrNoToken
 	}
 	u, err := s.ByID(ctx, t.UserID)
-	if err != nil || u.DisabledAt != nil {
+	if errors.Is(err, kernel.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
 		return User{}, ErrNoToken
+	}
+	if err != nil {
+		// The database failing is not a bad token: the client must retry, not drop it.
+		return User{}, fmt.Errorf("API token's user: %w", err)
 	}
 	// Last use is advisory; at most one write a minute per token.
 	s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, s.Now().Add(-time.Minute)).
