@@ -129,13 +129,9 @@ func restartPrimary(ctx context.Context, r *Rig) error {
 		if err := r.StartNode(ctx, 1); err != nil {
 			return "", err
 		}
-		var worst time.Duration
-		for i := range Replicas {
-			d, err := WaitReady(ctx, r.ReplicaURL(i), 10*time.Second)
-			if err != nil {
-				return "", fmt.Errorf("replica %d did not reconnect within 10 s: %w", i, err)
-			}
-			worst = max(worst, d)
+		worst, err := allReady(ctx, r)
+		if err != nil {
+			return "", err
 		}
 		return fmt.Sprintf("primary restarted; readiness went false on %v; all replicas ready again %s after it returned", down, worst.Round(time.Millisecond)), nil
 	})
@@ -153,16 +149,27 @@ func failOver(ctx context.Context, r *Rig) error {
 		if err := r.Promote(ctx); err != nil {
 			return "", err
 		}
-		var worst time.Duration
-		for i := range Replicas {
-			d, err := WaitReady(ctx, r.ReplicaURL(i), 10*time.Second)
-			if err != nil {
-				return "", fmt.Errorf("replica %d did not reach the new primary within 10 s: %w", i, err)
-			}
-			worst = max(worst, d)
+		promoted := time.Since(t)
+		worst, err := allReady(ctx, r)
+		if err != nil {
+			return "", err
 		}
-		return fmt.Sprintf("primary killed, standby promoted in %s; all replicas ready %s later", time.Since(t).Round(time.Millisecond)-worst.Round(time.Millisecond), worst.Round(time.Millisecond)), nil
+		return fmt.Sprintf("primary killed, standby promoted in %s; all replicas ready %s later", promoted.Round(time.Millisecond), worst.Round(time.Millisecond)), nil
 	})
+}
+
+// allReady waits up to 10 s for every replica to be ready (to reach a primary) and
+// returns the longest wait.
+func allReady(ctx context.Context, r *Rig) (time.Duration, error) {
+	var worst time.Duration
+	for i := range Replicas {
+		d, err := WaitReady(ctx, r.ReplicaURL(i), 10*time.Second)
+		if err != nil {
+			return 0, fmt.Errorf("replica %d did not reach a primary within 10 s: %w", i, err)
+		}
+		worst = max(worst, d)
+	}
+	return worst, nil
 }
 
 // bidder is one provider's view of its own bids: what the service acknowledged and
@@ -332,6 +339,12 @@ func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) 
 	fmt.Printf("  providers: %d; bids and revisions acknowledged: %d; refused as late: %d; retries (same Idempotency-Key): %d; failed after retries: %d\n",
 		len(bidders), acked, late, retries, failed)
 	fmt.Printf("  checked row by row: lost %d, not the last acknowledged %d, duplicate rows %d, accepted after the deadline %d\n", lost, wrong, dups, afterDeadline)
+	jobs, twice, err := jobsOnce(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  periodic jobs (period ≥ 1 min) across the replicas: %d runs, %d due times run more than once\n", jobs, twice)
+	dups += twice
 	shown := 0
 	for _, b := range bidders {
 		for _, f := range b.failures {
@@ -344,6 +357,31 @@ func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) 
 		return ErrLoss
 	}
 	return nil
+}
+
+// periods are cmd/hearth's periodic tasks of a minute or more (see cmd/hearth/jobs.go),
+// whose runs are counted per due time; the 5 and 15 s sweeps are also kicked on demand.
+var periods = map[string]time.Duration{
+	"delete_expired_sessions": 5 * time.Minute, "delete_expired_idempotency_keys": time.Hour,
+	"stale_vacancy_reminders": time.Hour, "return_interview_reminders": time.Hour, "daily_secure_report": time.Minute,
+	"secure_referral_reminders": time.Hour, "refresh_time_to_place": 15 * time.Minute, "refresh_sufficiency": 10 * time.Minute,
+	"refresh_quality": 15 * time.Minute, "refresh_market": 15 * time.Minute,
+}
+
+// jobsOnce counts the periodic task runs River recorded and the due times (task and
+// period) that ran more than once: scenario 6, checked over every other scenario's life.
+func jobsOnce(ctx context.Context, db *migrations.DB) (runs, twice int, err error) {
+	for task, every := range periods {
+		var n, extra int
+		err := db.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(c - 1), 0) FROM (
+            SELECT count(*) AS c FROM river_job WHERE kind = 'hearth_task' AND args->>'task' = $1
+             GROUP BY date_bin($2::interval, created_at, timestamptz '2000-01-01')) t`, task, fmt.Sprintf("%d seconds", int(every.Seconds()))).Scan(&n, &extra)
+		if err != nil {
+			return 0, 0, fmt.Errorf("jobs of %s: %w", task, err)
+		}
+		runs, twice = runs+n, twice+extra
+	}
+	return runs, twice, nil
 }
 
 // ready says whether url/readyz answers 200 within a second.
