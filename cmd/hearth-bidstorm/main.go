@@ -95,7 +95,7 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 	// Built as cmd/hearth wires them: mail is stored in the outbox, never sent.
 	outbox := notify.NewOutbox(db.Gorm, false)
 	const base0 = "http://127.0.0.1"
-	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
+	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
 		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
 		Billing: billing.NewService(db.Gorm, billing.Config{})}
 	fmt.Printf("Setting up %d providers…\n", n)
