@@ -159,7 +159,8 @@ cluster-stop:
 	go run ./cmd/hearth-rig down -dir .rig
 
 # Chaos scenarios, each on a fresh rig in .rig-chaos (never part of `make test`).
-# CHAOS_SCENARIOS picks and orders them; CHAOS_PROVIDERS and CHAOS_WINDOW_SECONDS size the bid storm.
-CHAOS_SCENARIOS ?= 4,1,2,3
+# CHAOS_SCENARIOS picks and orders them; CHAOS_PROVIDERS and CHAOS_WINDOW_SECONDS size the bid storm;
+# CHAOS_SOAK_SECONDS is the soak's length (default 600).
+CHAOS_SCENARIOS ?= 4,1,2,3,7
 chaos: system-deps haproxy-deps build
 	go run ./cmd/hearth-rig chaos -dir .rig-chaos -base $$(($(RIG_BASE)+100)) -scenarios $(CHAOS_SCENARIOS)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,12 +44,12 @@ func envInt(name string, def int) int {
 
 func runChaos(ctx context.Context, r *Rig, which []string) error {
 	scenarios := map[string]func(context.Context, *Rig) error{
-		"1": loseReplica, "2": restartPrimary, "3": failOver, "4": startTogether,
+		"1": loseReplica, "2": restartPrimary, "3": failOver, "4": startTogether, "7": soak,
 	}
 	for _, s := range which {
 		f, ok := scenarios[strings.TrimSpace(s)]
 		if !ok {
-			return fmt.Errorf("no scenario %q (have 1, 2, 3, 4)", s)
+			return fmt.Errorf("no scenario %q (have 1, 2, 3, 4, 7)", s)
 		}
 		_ = r.Down(ctx) // a fresh rig for each scenario
 		start := time.Now()
@@ -179,8 +180,10 @@ type bidder struct {
 	acked, late, failed, retries int
 	ackFee                       int64
 	ackRev                       int
-	unknown                      map[int64]bool // fees sent after the last ack whose outcome is unknown
-	failures                     []string       // refusals other than late, as status and body
+	unknown                      map[int64]bool  // fees sent after the last ack whose outcome is unknown
+	sent                         []time.Time     // when each PUT (with its retries) started
+	took                         []time.Duration // and how long it took
+	failures                     []string        // refusals other than late, as status and body
 }
 
 // bidStorm runs CHAOS_PROVIDERS providers (default 60) bidding through HAProxy for
@@ -188,7 +191,12 @@ type bidder struct {
 // each provider's bid row against its own log: nothing acknowledged lost, none after the
 // deadline, one row per provider.
 func bidStorm(ctx context.Context, r *Rig, fault func(context.Context) (string, error)) error {
-	n, window := envInt("CHAOS_PROVIDERS", 60), time.Duration(envInt("CHAOS_WINDOW_SECONDS", 20))*time.Second
+	return bidStormFor(ctx, r, time.Duration(envInt("CHAOS_WINDOW_SECONDS", 20))*time.Second, fault)
+}
+
+// bidStormFor is bidStorm over a given window.
+func bidStormFor(ctx context.Context, r *Rig, window time.Duration, fault func(context.Context) (string, error)) error {
+	n := envInt("CHAOS_PROVIDERS", 60)
 	if err := r.Up(ctx); err != nil {
 		return err
 	}
@@ -248,6 +256,8 @@ func bidStorm(ctx context.Context, r *Rig, fault func(context.Context) (string, 
 // replica fails, and records what the service acknowledged.
 func (b *bidder) put(c *http.Client, base string, requestID, fee int64, key string) {
 	body := fmt.Sprintf(`{"home_id": %d, "earliest_start": "%s", "weekly_fee_pence": %d, "notice_days": 28}`, b.HomeID, time.Now().AddDate(0, 0, 7).Format("2006-01-02"), fee)
+	t0 := time.Now()
+	defer func() { b.sent, b.took = append(b.sent, t0), append(b.took, time.Since(t0)) }()
 	for attempt := range 60 {
 		if attempt > 0 {
 			b.retries++
@@ -345,6 +355,8 @@ func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) 
 	}
 	fmt.Printf("  periodic jobs (period ≥ 1 min) across the replicas: %d runs, %d due times run more than once\n", jobs, twice)
 	dups += twice
+	first, second := latencyHalves(bidders)
+	fmt.Printf("  PUT latency p95 (with retries): first half %s, second half %s\n", first.Round(time.Millisecond), second.Round(time.Millisecond))
 	shown := 0
 	for _, b := range bidders {
 		for _, f := range b.failures {
@@ -382,6 +394,68 @@ func jobsOnce(ctx context.Context, db *migrations.DB) (runs, twice int, err erro
 		runs, twice = runs+n, twice+extra
 	}
 	return runs, twice, nil
+}
+
+// latencyHalves is the p95 of the PUTs sent in the first and in the second half of the storm.
+func latencyHalves(bidders []*bidder) (time.Duration, time.Duration) {
+	var from, to time.Time
+	for _, b := range bidders {
+		for _, t := range b.sent {
+			if from.IsZero() || t.Before(from) {
+				from = t
+			}
+			if t.After(to) {
+				to = t
+			}
+		}
+	}
+	mid := from.Add(to.Sub(from) / 2)
+	var a, z []time.Duration
+	for _, b := range bidders {
+		for i, t := range b.sent {
+			if t.Before(mid) {
+				a = append(a, b.took[i])
+			} else {
+				z = append(z, b.took[i])
+			}
+		}
+	}
+	return p95(a), p95(z)
+}
+
+func p95(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)*95/100]
+}
+
+// soak is scenario 7: the bid storm without a fault for CHAOS_SOAK_SECONDS (600);
+// memory per replica must stay within ±10% from halfway to the end.
+func soak(ctx context.Context, r *Rig) error {
+	d := time.Duration(envInt("CHAOS_SOAK_SECONDS", 600)) * time.Second
+	fmt.Printf("== 7. Soak: the bid storm for %s with no fault\n", d)
+	var half []int
+	err := bidStormFor(ctx, r, d, func(context.Context) (string, error) {
+		var err error
+		half, err = r.ReplicaRSS()
+		return fmt.Sprintf("no fault; replicas' memory at halfway %v kB", half), err
+	})
+	if err != nil {
+		return err
+	}
+	end, err := r.ReplicaRSS()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  replicas' memory at the end %v kB\n", end)
+	for i := range end {
+		if change := float64(end[i]-half[i]) / float64(half[i]); change > 0.10 || change < -0.10 {
+			return fmt.Errorf("%w: replica %d's memory moved %.0f%% from halfway to the end", ErrLoss, i, change*100)
+		}
+	}
+	return nil
 }
 
 // ready says whether url/readyz answers 200 within a second.

@@ -4,7 +4,7 @@
 //
 //	hearth-rig up     [-dir .rig] [-base 21000] [-hearth bin/hearth]   (make cluster)
 //	hearth-rig down   [-dir .rig]                                       (make cluster-stop)
-//	hearth-rig chaos  [-dir .rig-chaos] [-scenarios 4,1,2,3]            (make chaos)
+//	hearth-rig chaos  [-dir .rig-chaos] [-scenarios 4,1,2,3,7]            (make chaos)
 //
 // Chaos scenarios each build a fresh rig, break it while load runs, print their figures
 // and fail on any loss.
@@ -31,7 +31,7 @@ func main() {
 	dir := fs.String("dir", ".rig", "folder holding the rig's databases, logs and pids")
 	base := fs.Int("base", 21000, "first of the rig's loopback ports (HAProxy; PostgreSQL at +1 and +2, replicas from +11)")
 	hearth := fs.String("hearth", "bin/hearth", "the hearth binary the replicas run")
-	scenarios := fs.String("scenarios", "4,1,2,3", "chaos scenarios to run, in order")
+	scenarios := fs.String("scenarios", "4,1,2,3,7", "chaos scenarios to run, in order")
 	_ = fs.Parse(os.Args[2:])
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

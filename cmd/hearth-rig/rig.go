@@ -405,3 +405,24 @@ func appendFile(p, s string) error {
 	}
 	return f.Close()
 }
+
+// ReplicaRSS is each replica's resident memory in kB (VmRSS in /proc).
+func (r *Rig) ReplicaRSS() ([]int, error) {
+	out := make([]int, Replicas)
+	for i := range Replicas {
+		pid, err := r.readPid(fmt.Sprintf("hearth%d", i))
+		if err != nil {
+			return nil, err
+		}
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+		if err != nil {
+			return nil, err
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				out[i], _ = strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			}
+		}
+	}
+	return out, nil
+}
