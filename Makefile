@@ -20,7 +20,7 @@ RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/kernel/notify/ 
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
-.PHONY: help run test build assets system-deps browser-deps vet lint race go-test e2e fuzz bench bench-30k load bidstorm clean
+.PHONY: haproxy-deps help run test build assets system-deps browser-deps vet lint race go-test e2e fuzz bench bench-30k load bidstorm cluster cluster-stop chaos clean
 
 help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
@@ -30,6 +30,9 @@ help:
 	@echo "make bench-30k  the board and matching benchmarks at ten times national scale (30,000 homes)"
 	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
 	@echo "make bidstorm  500 providers bid in the last 60 s before a deadline"
+	@echo "make cluster  PostgreSQL primary + synchronous standby, 3 Hearth replicas and HAProxy on loopback (.rig/)"
+	@echo "make cluster-stop  stop the rig and remove .rig/"
+	@echo "make chaos  break the rig under load (kill a replica, restart and fail over PostgreSQL, start together)"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
 # Serves Hearth with stripe-mock on loopback for billing (stopped when Hearth stops).
@@ -151,3 +154,21 @@ bench-30k:
 # after the deadline (must be 0).
 bidstorm: system-deps assets
 	go run ./cmd/hearth-bidstorm -providers 500 -window 60s
+
+# The local rig (loopback, ports from RIG_BASE): Debian's haproxy is installed if missing.
+RIG_BASE ?= 21000
+haproxy-deps:
+	@command -v haproxy >/dev/null || { echo "Installing HAProxy (Debian package haproxy)"; $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; }
+
+cluster: system-deps haproxy-deps build
+	go run ./cmd/hearth-rig up -dir .rig -base $(RIG_BASE)
+
+cluster-stop:
+	go run ./cmd/hearth-rig down -dir .rig
+
+# Chaos scenarios, each on a fresh rig in .rig-chaos (never part of `make test`).
+# CHAOS_SCENARIOS picks and orders them; CHAOS_PROVIDERS and CHAOS_WINDOW_SECONDS size the bid storm;
+# CHAOS_SOAK_SECONDS is the soak's length (default 600).
+CHAOS_SCENARIOS ?= 4,1,2,3,7
+chaos: system-deps haproxy-deps build
+	go run ./cmd/hearth-rig chaos -dir .rig-chaos -base $$(($(RIG_BASE)+100)) -scenarios $(CHAOS_SCENARIOS)

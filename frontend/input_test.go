@@ -150,10 +150,15 @@ func TestHealthAndMetrics(t *testing.T) {
 	if metrics.Code != http.StatusOK || !strings.Contains(metrics.Body.String(), `hearth_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Fatalf("metrics: %d\n%s", metrics.Code, metrics.Body.String())
 	}
+	tok := h.token("commissioner@manchester.test")
 	h.s.Close() // releases the live-update listener's connection
 	h.deps.DB.Pool.Close()
 	if r := b.get("/readyz"); r.Status != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with the database gone: %d", r.Status)
+	}
+	// A token that cannot be checked is a 503 to retry, never a 401 to drop it.
+	if status, _, body := h.apiRaw("/api/v1/vacancies", tok); status != http.StatusServiceUnavailable {
+		t.Fatalf("API with the database gone: %d %s", status, body)
 	}
 }
 

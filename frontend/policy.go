@@ -3,6 +3,7 @@ package frontend
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -169,6 +170,12 @@ func (s *Server) authoriseAPI(c echo.Context, p Policy, next echo.HandlerFunc) e
 		return echo.NewHTTPError(http.StatusUnauthorized, "Send an API token in an Authorization: Bearer header.")
 	}
 	u, err := s.deps.Users.AuthenticateAPIToken(c.Request().Context(), strings.TrimSpace(tok))
+	if err != nil && !errors.Is(err, auth.ErrNoToken) {
+		// The token could not be checked (the database is failing over, say): a 503 the
+		// client retries, never a 401 that tells it to drop a good token.
+		slog.WarnContext(c.Request().Context(), "API token check failed", "err", err)
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "Hearth cannot check API tokens just now: retry shortly.")
+	}
 	if err != nil {
 		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="hearth", error="invalid_token"`)
 		return echo.NewHTTPError(http.StatusUnauthorized, "The API token is missing, unknown or revoked.")

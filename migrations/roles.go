@@ -62,10 +62,23 @@ func GrantApp(ctx context.Context, db *sql.DB, role string) error {
 		return fmt.Errorf("grant %s: %w", role, err)
 	}
 	r, d := pgx.Identifier{role}.Sanitize(), pgx.Identifier{dbName}.Sanitize()
+	// One transaction under an advisory lock: replicas starting at once would otherwise
+	// fail with "tuple concurrently updated" granting on the same objects.
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("grant %s: %w", role, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext('hearth grants'))"); err != nil {
+		return fmt.Errorf("grant %s: lock: %w", role, err)
+	}
 	for _, g := range grants {
-		if _, err := db.ExecContext(ctx, fmt.Sprintf(g, r, d)); err != nil {
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(g, r, d)); err != nil {
 			return fmt.Errorf("grant %s: %s: %w", role, fmt.Sprintf(g, r, d), err)
 		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("grant %s: %w", role, err)
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ import (
 
 	"github.com/alexedwards/argon2id"
 
+	"github.com/hearth-placements/hearth/cmd/internal/storm"
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
@@ -94,13 +95,17 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 	// Built as cmd/hearth wires them: mail is stored in the outbox, never sent.
 	outbox := notify.NewOutbox(db.Gorm, false)
 	const base0 = "http://127.0.0.1"
-	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
+	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
 		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
 		Billing: billing.NewService(db.Gorm, billing.Config{})}
 	fmt.Printf("Setting up %d providers…\n", n)
-	requestID, results, council, err := setUp(ctx, deps, n)
+	requestID, bidders, council, err := storm.SetUp(ctx, deps, n)
 	if err != nil {
 		return err
+	}
+	results := make([]result, len(bidders))
+	for i, b := range bidders {
+		results[i] = result{provider: b.Provider, token: b.Token, homeID: b.HomeID}
 	}
 	srv, err := frontend.New(frontend.Config{BaseURL: base0}, deps)
 	if err != nil {

@@ -159,8 +159,12 @@ func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, e
 		return User{}, ErrNoToken
 	}
 	u, err := s.ByID(ctx, t.UserID)
-	if err != nil || u.DisabledAt != nil {
+	if errors.Is(err, kernel.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
 		return User{}, ErrNoToken
+	}
+	if err != nil {
+		// The database failing is not a bad token: the client must retry, not drop it.
+		return User{}, fmt.Errorf("API token's user: %w", err)
 	}
 	// Last use is advisory; at most one write a minute per token. The token row just
 	// read says whether one is due, so a busy token's requests make no write (gorm would

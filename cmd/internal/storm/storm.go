@@ -1,4 +1,7 @@
-package main
+// Package storm sets up a bid storm: a consortium, n admitted providers each with a
+// home and an API token, and one open request inviting them all. The bid storm load
+// test and the local rig's chaos scenarios share it.
+package storm
 
 import (
 	"context"
@@ -12,9 +15,16 @@ import (
 	"github.com/hearth-placements/hearth/marketplace"
 )
 
-// setUp creates a consortium with Manchester, a framework lot, n admitted providers each
+// Bidder is one invited provider: its id, its API token and its home.
+type Bidder struct {
+	Provider int
+	Token    string
+	HomeID   int64
+}
+
+// SetUp creates a consortium with Manchester, a framework lot, n admitted providers each
 // with a home near the child and an API token, and one open request inviting them all.
-func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64, error) {
+func SetUp(ctx context.Context, d frontend.Deps, n int) (int64, []Bidder, int64, error) {
 	if err := d.Orgs.SyncCouncils(ctx); err != nil {
 		return 0, nil, 0, err
 	}
@@ -37,7 +47,7 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 	if err != nil {
 		return 0, nil, 0, err
 	}
-	results := make([]result, n)
+	results := make([]Bidder, n)
 	for i := range n {
 		p, err := d.Frameworks.CreateProvider(ctx, commissioning.ProviderSignUp{Name: fmt.Sprintf("Storm Provider %04d", i+1), RegistrationKind: "company",
 			RegistrationNumber: fmt.Sprintf("%08d", 10000000+i), ContactName: "C", ContactEmail: fmt.Sprintf("c%d@storm.example", i), ContactPhone: "0161 496 0000"})
@@ -72,7 +82,7 @@ func setUp(ctx context.Context, d frontend.Deps, n int) (int64, []result, int64,
 		if err != nil {
 			return 0, nil, 0, err
 		}
-		results[i] = result{provider: int(p.ID), token: tok, homeID: h.ID}
+		results[i] = Bidder{Provider: int(p.ID), Token: tok, HomeID: h.ID}
 	}
 	now := time.Now()
 	age, month, year, sex, legal, within, tier, weeks := 14, int(now.Month()), now.Year()-14, "female", "s31", 20, "standard", 26

@@ -1,0 +1,470 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alexedwards/argon2id"
+
+	"github.com/hearth-placements/hearth/cmd/internal/storm"
+	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/frontend"
+	"github.com/hearth-placements/hearth/frontend/auth"
+	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations"
+)
+
+// ErrLoss is returned when a scenario finds a lost, duplicated or late write.
+var ErrLoss = errors.New("chaos: loss found")
+
+// envInt reads a positive integer from the environment, or def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func runChaos(ctx context.Context, r *Rig, which []string) error {
+	scenarios := map[string]func(context.Context, *Rig) error{
+		"1": loseReplica, "2": restartPrimary, "3": failOver, "4": startTogether, "7": soak,
+	}
+	for _, s := range which {
+		f, ok := scenarios[strings.TrimSpace(s)]
+		if !ok {
+			return fmt.Errorf("no scenario %q (have 1, 2, 3, 4, 7)", s)
+		}
+		_ = r.Down(ctx) // a fresh rig for each scenario
+		start := time.Now()
+		err := f(ctx, r)
+		if derr := r.Down(context.Background()); err == nil && derr != nil {
+			err = derr
+		}
+		if err != nil {
+			return fmt.Errorf("scenario %s: %w (logs were in %s)", s, err, r.Dir)
+		}
+		fmt.Printf("  scenario %s passed in %s\n\n", s, time.Since(start).Round(time.Second))
+	}
+	return nil
+}
+
+// startTogether is scenario 4: three replicas start at once on an empty database and
+// the migrations run once.
+func startTogether(ctx context.Context, r *Rig) error {
+	fmt.Println("== 4. Start together: 3 replicas start at once on an empty database")
+	if err := r.Up(ctx); err != nil {
+		return err
+	}
+	files, _ := filepath.Glob("migrations/*.sql")
+	applied := 0
+	for i := range Replicas {
+		b, err := os.ReadFile(filepath.Join(r.Dir, fmt.Sprintf("hearth%d.log", i)))
+		if err != nil {
+			return err
+		}
+		n := strings.Count(string(b), "migration applied")
+		fmt.Printf("  replica %d applied %d migrations\n", i, n)
+		applied += n
+	}
+	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var rows, versions int
+	if err := db.Pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT version_id) FROM goose_db_version WHERE version_id > 0").Scan(&rows, &versions); err != nil {
+		return err
+	}
+	fmt.Printf("  migration files: %d; applied in all: %d; goose_db_version rows: %d (distinct %d)\n", len(files), applied, rows, versions)
+	if applied != len(files) || rows != len(files) || versions != rows {
+		return fmt.Errorf("%w: migrations ran %d times for %d files", ErrLoss, applied, len(files))
+	}
+	return nil
+}
+
+// loseReplica is scenario 1: kill -9 one replica halfway through a bid storm.
+func loseReplica(ctx context.Context, r *Rig) error {
+	fmt.Println("== 1. Lose a replica: kill -9 one replica halfway through a bid storm through HAProxy")
+	return bidStorm(ctx, r, func(context.Context) (string, error) {
+		return "kill -9 replica 1", r.KillReplica(1, syscall.SIGKILL)
+	})
+}
+
+// restartPrimary is scenario 2: stop the primary and start it again during the storm;
+// every replica's readiness goes false, then true within 10 s of the primary's return.
+func restartPrimary(ctx context.Context, r *Rig) error {
+	fmt.Println("== 2. Restart the primary during the bid storm")
+	return bidStorm(ctx, r, func(ctx context.Context) (string, error) {
+		if err := r.StopNode(ctx, 1, "fast"); err != nil {
+			return "", err
+		}
+		down := make([]bool, Replicas)
+		for range 50 { // readiness must go false within 5 s
+			all := true
+			for i := range Replicas {
+				down[i] = down[i] || !ready(r.ReplicaURL(i))
+				all = all && down[i]
+			}
+			if all {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err := r.StartNode(ctx, 1); err != nil {
+			return "", err
+		}
+		worst, err := allReady(ctx, r)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("primary restarted; readiness went false on %v; all replicas ready again %s after it returned", down, worst.Round(time.Millisecond)), nil
+	})
+}
+
+// failOver is scenario 3: kill the primary and promote the synchronous standby while
+// bids continue; every acknowledged bid is then on the new primary.
+func failOver(ctx context.Context, r *Rig) error {
+	fmt.Println("== 3. Fail over: kill the primary, promote the standby while bids continue")
+	return bidStorm(ctx, r, func(ctx context.Context) (string, error) {
+		if err := r.StopNode(ctx, 1, "immediate"); err != nil {
+			return "", err
+		}
+		t := time.Now()
+		if err := r.Promote(ctx); err != nil {
+			return "", err
+		}
+		promoted := time.Since(t)
+		worst, err := allReady(ctx, r)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("primary killed, standby promoted in %s; all replicas ready %s later", promoted.Round(time.Millisecond), worst.Round(time.Millisecond)), nil
+	})
+}
+
+// allReady waits up to 10 s for every replica to be ready (to reach a primary) and
+// returns the longest wait.
+func allReady(ctx context.Context, r *Rig) (time.Duration, error) {
+	var worst time.Duration
+	for i := range Replicas {
+		d, err := WaitReady(ctx, r.ReplicaURL(i), 10*time.Second)
+		if err != nil {
+			return 0, fmt.Errorf("replica %d did not reach a primary within 10 s: %w", i, err)
+		}
+		worst = max(worst, d)
+	}
+	return worst, nil
+}
+
+// bidder is one provider's view of its own bids: what the service acknowledged and
+// what it sent without learning the outcome.
+type bidder struct {
+	storm.Bidder
+	acked, late, failed, retries int
+	ackFee                       int64
+	ackRev                       int
+	unknown                      map[int64]bool  // fees sent after the last ack whose outcome is unknown
+	sent                         []time.Time     // when each PUT (with its retries) started
+	took                         []time.Duration // and how long it took
+	failures                     []string        // refusals other than late, as status and body
+}
+
+// bidStorm runs CHAOS_PROVIDERS providers (default 60) bidding through HAProxy for
+// CHAOS_WINDOW_SECONDS (default 20) up to a deadline, calls fault halfway, then checks
+// each provider's bid row against its own log: nothing acknowledged lost, none after the
+// deadline, one row per provider.
+func bidStorm(ctx context.Context, r *Rig, fault func(context.Context) (string, error)) error {
+	return bidStormFor(ctx, r, time.Duration(envInt("CHAOS_WINDOW_SECONDS", 20))*time.Second, fault)
+}
+
+// bidStormFor is bidStorm over a given window.
+func bidStormFor(ctx context.Context, r *Rig, window time.Duration, fault func(context.Context) (string, error)) error {
+	n := envInt("CHAOS_PROVIDERS", 60)
+	if err := r.Up(ctx); err != nil {
+		return err
+	}
+	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	outbox := notify.NewOutbox(db.Gorm, false)
+	base := r.ProxyURL()
+	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm),
+		Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base), Audit: audit.New(db.Gorm), Outbox: outbox,
+		Market: marketplace.NewService(db.Gorm).WithMail(outbox, base)}
+	requestID, bs, _, err := storm.SetUp(ctx, deps, n)
+	if err != nil {
+		return err
+	}
+	var deadline time.Time
+	if err := db.Pool.QueryRow(ctx, `UPDATE placement_requests SET submitted_at = now() - interval '2 hours', deadline = now() + $2::interval
+        WHERE id = $1 RETURNING deadline`, requestID, fmt.Sprintf("%d milliseconds", window.Milliseconds())).Scan(&deadline); err != nil {
+		return err
+	}
+	db.Close() // the checks reconnect: the primary may have moved
+	bidders := make([]*bidder, n)
+	for i, b := range bs {
+		bidders[i] = &bidder{Bidder: b, unknown: map[int64]bool{}}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: 15 * time.Second}
+	start, end := time.Now(), deadline.Add(2*time.Second)
+	var wg sync.WaitGroup
+	var seq atomic.Int64
+	for _, b := range bidders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(b.Provider), 7))
+			fee := int64(400000 + rng.IntN(100000))
+			for time.Now().Before(end) {
+				b.put(client, base, requestID, fee, fmt.Sprintf("chaos-%d-%d", b.Provider, seq.Add(1)))
+				fee -= int64(1 + rng.IntN(5000))
+				time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(window / 2)
+	what, ferr := fault(ctx)
+	if ferr != nil {
+		return ferr
+	}
+	fmt.Printf("  fault at %s: %s\n", time.Since(start).Round(time.Millisecond), what)
+	wg.Wait()
+	return checkBids(ctx, r, requestID, bidders)
+}
+
+// put sends one bid, retrying with the same Idempotency-Key while the proxy or a
+// replica fails, and records what the service acknowledged.
+func (b *bidder) put(c *http.Client, base string, requestID, fee int64, key string) {
+	body := fmt.Sprintf(`{"home_id": %d, "earliest_start": "%s", "weekly_fee_pence": %d, "notice_days": 28}`, b.HomeID, time.Now().AddDate(0, 0, 7).Format("2006-01-02"), fee)
+	t0 := time.Now()
+	defer func() { b.sent, b.took = append(b.sent, t0), append(b.took, time.Since(t0)) }()
+	for attempt := range 60 {
+		if attempt > 0 {
+			b.retries++
+			time.Sleep(250 * time.Millisecond)
+		}
+		req, _ := http.NewRequest(http.MethodPut, fmt.Sprintf("%s/api/v1/invitations/%d/bid", base, requestID), bytes.NewBufferString(body))
+		req.Header.Set("Authorization", "Bearer "+b.Token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Idempotency-Key", key)
+		res, err := c.Do(req)
+		if err != nil {
+			b.unknown[fee] = true
+			continue
+		}
+		raw, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		switch {
+		case res.StatusCode == http.StatusOK:
+			var out struct{ Revision int }
+			_ = json.Unmarshal(raw, &out)
+			b.acked++
+			b.ackFee, b.ackRev = fee, out.Revision
+			b.unknown = map[int64]bool{}
+			return
+		case res.StatusCode == http.StatusConflict: // refused as late, by the database's clock
+			b.late++
+			return
+		case res.StatusCode >= 500:
+			b.unknown[fee] = true // the replica or the database failed mid-request
+		default:
+			b.failed++
+			b.failures = append(b.failures, fmt.Sprintf("%d %s", res.StatusCode, bytes.TrimSpace(raw[:min(len(raw), 120)])))
+			return
+		}
+	}
+	b.failed++
+}
+
+// checkBids compares every provider's bid row with its log.
+func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) error {
+	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	type row struct {
+		fee  int64
+		rev  int
+		late bool
+	}
+	rows := map[int]row{}
+	res, err := db.Pool.Query(ctx, `SELECT b.provider_id, b.weekly_fee_pence, b.revision, b.updated_at >= r.deadline
+        FROM bids b JOIN placement_requests r ON r.id = b.request_id WHERE b.request_id = $1`, requestID)
+	if err != nil {
+		return err
+	}
+	dups := 0
+	for res.Next() {
+		var p int
+		var w row
+		if err := res.Scan(&p, &w.fee, &w.rev, &w.late); err != nil {
+			return err
+		}
+		if _, seen := rows[p]; seen {
+			dups++
+		}
+		rows[p] = w
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	var acked, late, failed, retries, lost, wrong, afterDeadline int
+	for _, b := range bidders {
+		acked, late, failed, retries = acked+b.acked, late+b.late, failed+b.failed, retries+b.retries
+		w, ok := rows[b.Provider]
+		if w.late {
+			afterDeadline++
+		}
+		if b.acked == 0 {
+			continue
+		}
+		switch {
+		case !ok:
+			lost++
+		case w.rev < b.ackRev || (w.fee != b.ackFee && !b.unknown[w.fee]):
+			wrong++
+		}
+	}
+	fmt.Printf("  providers: %d; bids and revisions acknowledged: %d; refused as late: %d; retries (same Idempotency-Key): %d; failed after retries: %d\n",
+		len(bidders), acked, late, retries, failed)
+	fmt.Printf("  checked row by row: lost %d, not the last acknowledged %d, duplicate rows %d, accepted after the deadline %d\n", lost, wrong, dups, afterDeadline)
+	jobs, twice, err := jobsOnce(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  periodic jobs (period ≥ 1 min) across the replicas: %d runs, %d due times run more than once\n", jobs, twice)
+	dups += twice
+	first, second := latencyHalves(bidders)
+	fmt.Printf("  PUT latency p95 (with retries): first half %s, second half %s\n", first.Round(time.Millisecond), second.Round(time.Millisecond))
+	shown := 0
+	for _, b := range bidders {
+		for _, f := range b.failures {
+			if shown++; shown <= 5 {
+				fmt.Printf("  refused: %s\n", f)
+			}
+		}
+	}
+	if lost+wrong+dups+afterDeadline+failed > 0 {
+		return ErrLoss
+	}
+	return nil
+}
+
+// periods are cmd/hearth's periodic tasks of a minute or more (see cmd/hearth/jobs.go),
+// whose runs are counted per due time; the 5 and 15 s sweeps are also kicked on demand.
+var periods = map[string]time.Duration{
+	"delete_expired_sessions": 5 * time.Minute, "delete_expired_idempotency_keys": time.Hour,
+	"stale_vacancy_reminders": time.Hour, "return_interview_reminders": time.Hour, "daily_secure_report": time.Minute,
+	"secure_referral_reminders": time.Hour, "refresh_time_to_place": 15 * time.Minute, "refresh_sufficiency": 10 * time.Minute,
+	"refresh_quality": 15 * time.Minute, "refresh_market": 15 * time.Minute,
+}
+
+// jobsOnce counts the periodic task runs River recorded and the due times (task and
+// period) that ran more than once: scenario 6, checked over every other scenario's life.
+func jobsOnce(ctx context.Context, db *migrations.DB) (runs, twice int, err error) {
+	for task, every := range periods {
+		var n, extra int
+		err := db.Pool.QueryRow(ctx, `SELECT count(*), coalesce(sum(c - 1), 0) FROM (
+            SELECT count(*) AS c FROM river_job WHERE kind = 'hearth_task' AND args->>'task' = $1
+             GROUP BY date_bin($2::interval, created_at, timestamptz '2000-01-01')) t`, task, fmt.Sprintf("%d seconds", int(every.Seconds()))).Scan(&n, &extra)
+		if err != nil {
+			return 0, 0, fmt.Errorf("jobs of %s: %w", task, err)
+		}
+		runs, twice = runs+n, twice+extra
+	}
+	return runs, twice, nil
+}
+
+// latencyHalves is the p95 of the PUTs sent in the first and in the second half of the storm.
+func latencyHalves(bidders []*bidder) (time.Duration, time.Duration) {
+	var from, to time.Time
+	for _, b := range bidders {
+		for _, t := range b.sent {
+			if from.IsZero() || t.Before(from) {
+				from = t
+			}
+			if t.After(to) {
+				to = t
+			}
+		}
+	}
+	mid := from.Add(to.Sub(from) / 2)
+	var a, z []time.Duration
+	for _, b := range bidders {
+		for i, t := range b.sent {
+			if t.Before(mid) {
+				a = append(a, b.took[i])
+			} else {
+				z = append(z, b.took[i])
+			}
+		}
+	}
+	return p95(a), p95(z)
+}
+
+func p95(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[len(ds)*95/100]
+}
+
+// soak is scenario 7: the bid storm without a fault for CHAOS_SOAK_SECONDS (600);
+// memory per replica must stay within ±10% from halfway to the end.
+func soak(ctx context.Context, r *Rig) error {
+	d := time.Duration(envInt("CHAOS_SOAK_SECONDS", 600)) * time.Second
+	fmt.Printf("== 7. Soak: the bid storm for %s with no fault\n", d)
+	var half []int
+	err := bidStormFor(ctx, r, d, func(context.Context) (string, error) {
+		var err error
+		half, err = r.ReplicaRSS()
+		return fmt.Sprintf("no fault; replicas' memory at halfway %v kB", half), err
+	})
+	if err != nil {
+		return err
+	}
+	end, err := r.ReplicaRSS()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("  replicas' memory at the end %v kB\n", end)
+	for i := range end {
+		if change := float64(end[i]-half[i]) / float64(half[i]); change > 0.10 || change < -0.10 {
+			return fmt.Errorf("%w: replica %d's memory moved %.0f%% from halfway to the end", ErrLoss, i, change*100)
+		}
+	}
+	return nil
+}
+
+// ready says whether url/readyz answers 200 within a second.
+func ready(url string) bool {
+	c := &http.Client{Timeout: time.Second}
+	res, err := c.Get(url + "/readyz")
+	if err != nil {
+		return false
+	}
+	res.Body.Close()
+	return res.StatusCode == http.StatusOK
+}
