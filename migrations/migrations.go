@@ -11,13 +11,22 @@ import (
 	"log/slog"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 )
 
 //go:embed *.sql
 var files embed.FS
 
+// provider applies the files under a PostgreSQL session advisory lock, so replicas
+// (or a migration Job and a replica) starting together on one database take turns:
+// the first applies the pending migrations, the others then find none pending. A
+// waiter retries every 2 s for up to 5 minutes.
 func provider(db *sql.DB) (*goose.Provider, error) {
-	p, err := goose.NewProvider(goose.DialectPostgres, db, files)
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(2, 150))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db, files, goose.WithSessionLocker(locker))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}
