@@ -17,11 +17,12 @@ import (
 //go:embed *.sql
 var files embed.FS
 
-// provider applies the files under goose's session locker (a PostgreSQL advisory
-// lock), so that replicas starting at once on one database migrate it once: the
-// others wait, then find nothing pending.
+// provider applies the files under a PostgreSQL session advisory lock, so replicas
+// (or a migration Job and a replica) starting together on one database take turns:
+// the first applies the pending migrations, the others then find none pending. A
+// waiter retries every 2 s for up to 5 minutes.
 func provider(db *sql.DB) (*goose.Provider, error) {
-	locker, err := lock.NewPostgresSessionLocker()
+	locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(2, 150))
 	if err != nil {
 		return nil, fmt.Errorf("migrations: %w", err)
 	}

@@ -89,3 +89,20 @@ func TestImportsPointOneWay(t *testing.T) {
 		t.Fatalf("checked only %d packages; is the module path right?", checked)
 	}
 }
+
+// TestBinaryLinksNoKubernetes keeps the manifest test's libraries (Kustomize, the
+// Kubernetes and CloudNativePG API types) out of the hearth binary: deploy's test
+// imports them, nothing else may.
+func TestBinaryLinksNoKubernetes(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", ".").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for dep := range strings.FieldsSeq(string(out)) {
+		for _, banned := range []string{"sigs.k8s.io/", "k8s.io/", "github.com/cloudnative-pg/", "github.com/prometheus-operator/"} {
+			if strings.HasPrefix(dep, banned) {
+				t.Errorf("the hearth binary links %s", dep)
+			}
+		}
+	}
+}

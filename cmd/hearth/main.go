@@ -7,6 +7,7 @@
 //	hearth user create --email E --role R --org NAME [--name N]
 //	hearth token create --email E [--name N] [--days 90]
 //	hearth mfa rotate-key [--old-key-file X] --new-key-file Y
+//	hearth healthcheck [--addr HOST:PORT] [--path /readyz]
 //
 // With no DATABASE_URL, Hearth starts an embedded PostgreSQL from the system's
 // server binaries in --data-dir (default ./.hearth/pg).
@@ -39,6 +40,7 @@ const usage = `Usage:
   hearth user deactivate --email E                          remove a user's access: sessions, tokens and links end
   hearth token create --email E [--name N] [--days 90]     print a new API token once
   hearth mfa rotate-key [--old-key-file X] --new-key-file Y re-seal every TOTP seed under a new key
+  hearth healthcheck [--addr HOST:PORT] [--path /readyz]  exit 0 if the local server answers 200 (for containers)
 
 Environment: DATABASE_URL, HEARTH_ADDR, HEARTH_DATA_DIR, HEARTH_BASE_URL, HEARTH_DEMO,
 HEARTH_LOG_FORMAT, HEARTH_SESSION_IDLE, HEARTH_SESSION_LIFETIME, SMTP_ADDR, SMTP_USERNAME,
@@ -145,6 +147,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return errUsage
 		}
 		return mfaRotateKey(ctx, rest[1:], out)
+	case "healthcheck":
+		return healthcheck(ctx, rest, out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
