@@ -304,14 +304,8 @@ func (s *Service) Episodes(ctx context.Context, v Viewer, lq kernel.ListQuery) (
 		Joins("JOIN organisations pr ON pr.id = p.provider_id").
 		Joins("JOIN homes h ON h.id = p.home_id").
 		Joins("LEFT JOIN organisations hc ON hc.id = p.host_council_id")
-	switch {
-	case v.Kind == kernel.KindCouncil && v.HostOnly:
-		q = q.Where("p.host_council_id = ? AND p.council_id <> ? AND p.status IN ?", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == kernel.KindCouncil:
-		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ?)", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == kernel.KindProvider:
-		q = q.Where("p.provider_id = ? AND p.status IN ?", v.OrgID, finalPlacementStatuses)
-	default:
+	q, ok := scopePlacements(q, v)
+	if !ok {
 		return nil, 0, nil
 	}
 	if home > 0 {

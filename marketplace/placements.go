@@ -198,6 +198,22 @@ type Viewer struct {
 // final award (the host notice) on.
 var hostStatuses = finalPlacementStatuses
 
+// scopePlacements keeps q (over placements aliased p) to the placements v may see: a
+// host-only council user those placed into its area by other councils; a council its
+// own and, once final, those placed into its area; a provider its final placements.
+// ok is false for any other viewer, who sees none.
+func scopePlacements(q *gorm.DB, v Viewer) (_ *gorm.DB, ok bool) {
+	switch {
+	case v.Kind == kernel.KindCouncil && v.HostOnly:
+		return q.Where("p.host_council_id = ? AND p.council_id <> ? AND p.status IN ?", v.OrgID, v.OrgID, hostStatuses), true
+	case v.Kind == kernel.KindCouncil:
+		return q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ?)", v.OrgID, v.OrgID, hostStatuses), true
+	case v.Kind == kernel.KindProvider:
+		return q.Where("p.provider_id = ? AND p.status IN ?", v.OrgID, finalPlacementStatuses), true
+	}
+	return q, false
+}
+
 func accessTo(p Placement, v Viewer) (Access, bool) {
 	if v.HostOnly {
 		if v.Kind == kernel.KindCouncil && p.HostCouncilID != nil && *p.HostCouncilID == v.OrgID && p.CouncilID != v.OrgID &&
@@ -335,14 +351,8 @@ func (s *Service) PlacementsList(ctx context.Context, v Viewer, lq kernel.ListQu
 		Joins("JOIN organisations pr ON pr.id = p.provider_id").
 		Joins("JOIN homes h ON h.id = p.home_id").
 		Joins("LEFT JOIN organisations hc ON hc.id = p.host_council_id")
-	switch {
-	case v.Kind == kernel.KindCouncil && v.HostOnly:
-		q = q.Where("p.host_council_id = ? AND p.council_id <> ? AND p.status IN ?", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == kernel.KindCouncil:
-		q = q.Where("p.council_id = ? OR (p.host_council_id = ? AND p.status IN ?)", v.OrgID, v.OrgID, hostStatuses)
-	case v.Kind == kernel.KindProvider:
-		q = q.Where("p.provider_id = ? AND p.status IN ('awarded', 'started', 'ended')", v.OrgID)
-	default:
+	q, ok := scopePlacements(q, v)
+	if !ok {
 		return nil, 0, nil
 	}
 	if len(statuses) > 0 {
