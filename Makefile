@@ -15,7 +15,8 @@ STRIPE_MOCK_PORT ?= 12111
 # staticcheck 2026.2.2 is module version v0.8.2 (the proxy serves the semver tags).
 STATICCHECK := $(GOBIN)/staticcheck
 STATICCHECK_VERSION := v0.8.2
-# The packages whose tests run goroutines against each other, checked by the race detector.
+# The packages whose tests run goroutines against each other: their tests run once, under
+# the race detector (`make race`); `make go-test` runs every other package.
 RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/kernel/notify/ ./commissioning/secure/ ./marketplace/ ./marketplace/billing/
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
@@ -84,15 +85,17 @@ lint: $(STATICCHECK) assets
 	$(STATICCHECK) ./...
 
 # The race detector on the packages with concurrent tests (one winner of many at once).
-race: $(STRIPE_MOCK) assets
-	go test -race -count=1 -timeout 15m $(RACE_PKGS)
+race: $(GOTESTSUM) $(STRIPE_MOCK) assets
+	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -race -count=1 -timeout 15m $(RACE_PKGS)
 
 $(GOTESTSUM):
 	GOBIN=$(GOBIN) go install gotest.tools/gotestsum@$(GOTESTSUM_VERSION)
 
 # Each test package starts its own embedded PostgreSQL unless TEST_DATABASE_URL is set.
+# The race packages are left out: `make race` has run their tests already.
 go-test: $(GOTESTSUM) $(STRIPE_MOCK) assets
-	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 15m ./...
+	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 15m \
+		$$(go list ./... | grep -vxF "$$(go list $(RACE_PKGS))")
 
 e2e: build browser-deps $(STRIPE_MOCK)
 	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth STRIPE_MOCK_BIN=$(STRIPE_MOCK) node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout e2e/
@@ -126,6 +129,8 @@ load: system-deps build $(HEY)
 	trap 'kill -INT $$pid; wait $$pid' EXIT; \
 	for i in $$(seq 1 100); do curl -sf http://127.0.0.1:$(LOAD_PORT)/readyz >/dev/null && break; sleep 0.2; done; \
 	url=$$(grep -o 'url="postgres://[^"]*' $$log | head -1 | cut -d'"' -f2); test -n "$$url"; \
+	psql=$$(ls /usr/lib/postgresql/*/bin/psql | tail -1); echo "== waiting for the jobs run at start (intelligence refreshes) to finish"; \
+	for i in $$(seq 1 600); do n=$$($$psql -Atq "$$url" -c "SELECT count(*) FROM river_job WHERE state IN ('running','available') AND scheduled_at <= now()"); [ "$$n" = 0 ] && break; sleep 0.5; done; \
 	api="http://127.0.0.1:$(LOAD_PORT)/api/v1/vacancies?age=14&sex=female&needs=cse_risk&near=M14&within=50&availability=now&sort=distance&per_page=50"; \
 	curl -sf -H "Authorization: Bearer $$tok" "$$api" | cut -c1-120; \
 	echo "== hey: GET /api/v1/vacancies, $(LOAD_CLIENTS) clients, $(LOAD_SECONDS)s"; \
