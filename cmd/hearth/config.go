@@ -28,6 +28,10 @@ type Config struct {
 	// application's own connection migrates (a single-role deployment, which serve refuses
 	// unless that role is neither superuser nor owner).
 	MigrateURL string
+	// ReadURL is a read-only copy of the database (HEARTH_READ_DATABASE_URL, e.g.
+	// CloudNativePG's -ro service) that the regional intelligence reads from; empty: the
+	// primary. Needs DATABASE_URL.
+	ReadURL string
 	// AllowPrivilegedRole lets the application run as a superuser or the schema's owner
 	// (HEARTH_ALLOW_PRIVILEGED_DB_ROLE); by default that is refused at start.
 	AllowPrivilegedRole bool
@@ -104,6 +108,7 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 		Addr:        env("HEARTH_ADDR", "127.0.0.1:8080"),
 		DatabaseURL: env("DATABASE_URL", ""),
 		MigrateURL:  env("MIGRATE_DATABASE_URL", ""),
+		ReadURL:     env("HEARTH_READ_DATABASE_URL", ""),
 		DataDir:     env("HEARTH_DATA_DIR", ".hearth/pg"),
 		BaseURL:     env("HEARTH_BASE_URL", ""),
 		LogFormat:   env("HEARTH_LOG_FORMAT", "text"),
@@ -199,6 +204,9 @@ func loadConfig(fs *flag.FlagSet, args []string) (Config, error) {
 	}
 	if c.MigrateURL != "" && c.DatabaseURL == "" {
 		errs = append(errs, errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL (the application's own role) too"))
+	}
+	if c.ReadURL != "" && c.DatabaseURL == "" {
+		errs = append(errs, errors.New("HEARTH_READ_DATABASE_URL needs DATABASE_URL (the primary) too"))
 	}
 	return c, errors.Join(append(r.errs, errs...)...)
 }

@@ -46,6 +46,13 @@ func TestLoadConfig(t *testing.T) {
 			}},
 		{name: "ErrUnreadableSecretFile", env: map[string]string{"SMTP_PASSWORD_FILE": filepath.Join(t.TempDir(), "missing")}, wantErr: true},
 		{name: "ErrMigrateURLWithoutDatabaseURL", env: map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db/hearth"}, wantErr: true},
+		{name: "ErrReadURLWithoutDatabaseURL", env: map[string]string{"HEARTH_READ_DATABASE_URL": "postgres://app@db-ro/hearth"}, wantErr: true},
+		{name: "ReadOnlyCopy", env: map[string]string{"DATABASE_URL": "postgres://app@db-rw/hearth", "HEARTH_READ_DATABASE_URL": "postgres://app@db-ro/hearth"},
+			check: func(t *testing.T, c Config) {
+				if c.ReadURL != "postgres://app@db-ro/hearth" || c.DatabaseURL != "postgres://app@db-rw/hearth" {
+					t.Fatalf("got %+v", c)
+				}
+			}},
 		{name: "OwnerAndApplicationRoles", env: map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db/hearth", "DATABASE_URL": "postgres://app@db/hearth"},
 			check: func(t *testing.T, c Config) {
 				if c.MigrateURL != "postgres://owner@db/hearth" || c.DatabaseURL != "postgres://app@db/hearth" || c.AllowPrivilegedRole {
@@ -108,7 +115,7 @@ func TestLoadConfig(t *testing.T) {
 			t.Setenv("HEARTH_METRICS_ADDR", "") // restored afterwards
 			os.Unsetenv("HEARTH_METRICS_ADDR")  // set but empty means off
 			t.Setenv("HEARTH_TRUSTED_PROXIES", "")
-			for _, k := range []string{"HEARTH_ADDR", "DATABASE_URL", "HEARTH_DATA_DIR", "HEARTH_BASE_URL", "HEARTH_LOG_FORMAT", "HEARTH_DEMO", "SMTP_PASSWORD", "SMTP_PASSWORD_FILE", "HEARTH_SESSION_IDLE", "MIGRATE_DATABASE_URL", "HEARTH_ALLOW_PRIVILEGED_DB_ROLE",
+			for _, k := range []string{"HEARTH_ADDR", "DATABASE_URL", "HEARTH_DATA_DIR", "HEARTH_BASE_URL", "HEARTH_LOG_FORMAT", "HEARTH_DEMO", "SMTP_PASSWORD", "SMTP_PASSWORD_FILE", "HEARTH_SESSION_IDLE", "MIGRATE_DATABASE_URL", "HEARTH_READ_DATABASE_URL", "HEARTH_ALLOW_PRIVILEGED_DB_ROLE",
 				"HEARTH_WEBHOOK_KEY", "HEARTH_WEBHOOK_KEY_FILE", "HEARTH_WEBHOOK_ALLOW_LOOPBACK"} {
 				t.Setenv(k, "")
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hearth-placements/hearth/frontend"
+	"github.com/hearth-placements/hearth/migrations"
 )
 
 // serve runs the web server and the background jobs until ctx ends.
@@ -22,6 +23,15 @@ func serve(ctx context.Context, cfg Config, out io.Writer) error {
 			}
 			if loaded {
 				slog.Info("demo consortium loaded into the empty database")
+			}
+		}
+		if cfg.ReadURL != "" {
+			// No standby at start (all being replaced, say) must not stop Hearth serving.
+			if ro, err := connectReader(ctx, cfg.ReadURL); err != nil {
+				slog.Warn("the read-only copy cannot be reached: the intelligence views read from the primary", "err", err)
+			} else {
+				defer ro.Close()
+				a.intel = a.intel.ReadFrom(ro.Gorm)
 			}
 		}
 		srv, err := frontend.New(frontend.Config{BaseURL: cfg.BaseURL, SMTPConfigured: cfg.SMTP.Addr != "",
@@ -73,4 +83,24 @@ func serveMetrics(ctx context.Context, addr string, h http.Handler) {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		slog.Error("metrics listener", "addr", addr, "err", err)
 	}
+}
+
+// connectReader opens the read-only copy the regional intelligence reads from, as the
+// application's role, and checks that it is one: a URL that reaches the primary by
+// mistake would still work, but would not take the load off it.
+func connectReader(ctx context.Context, url string) (*migrations.DB, error) {
+	ro, err := migrations.Connect(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("HEARTH_READ_DATABASE_URL: %w", err)
+	}
+	var standby bool
+	if err := ro.Pool.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
+		ro.Close()
+		return nil, fmt.Errorf("HEARTH_READ_DATABASE_URL: %w", err)
+	}
+	if !standby {
+		slog.Warn("HEARTH_READ_DATABASE_URL reaches a primary, not a standby: the intelligence views read there all the same")
+	}
+	slog.Info("regional intelligence reads from a read-only copy", "url", migrations.Redact(url))
+	return ro, nil
 }

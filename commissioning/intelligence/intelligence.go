@@ -52,13 +52,26 @@ func Suppressed(n int64) Count {
 // Service answers the views. Now (cmd/hearth gives it the one clock) dates each answer
 // ("data as of") and places "this month" and "the last 12 months".
 type Service struct {
-	db  *gorm.DB
-	Now func() time.Time
+	db *gorm.DB // the primary: the summaries are rebuilt here
+	// read is where the views read: the primary, or a read-only standby (ReadFrom).
+	read *gorm.DB
+	Now  func() time.Time
 }
 
 // New returns the views over db.
 func New(db *gorm.DB) *Service {
-	return &Service{db: db, Now: time.Now}
+	return &Service{db: db, read: db, Now: time.Now}
+}
+
+// ReadFrom returns the views reading from ro, a read-only copy of the database (a hot
+// standby: CloudNativePG's -ro service), while the summaries are still rebuilt on the
+// primary. The views are aggregates over summaries rebuilt every few minutes, so a
+// standby a moment behind changes nothing a reader could see; their heavy scans then
+// leave the primary to the writes.
+func (s *Service) ReadFrom(ro *gorm.DB) *Service {
+	c := *s
+	c.read = ro
+	return &c
 }
 
 // ScopeFor is the scope of an organisation: a consortium's own (its admins), or a member
@@ -69,7 +82,7 @@ func (s *Service) ScopeFor(ctx context.Context, orgID int64) (Scope, error) {
 		Kind         string
 		ConsortiumID *int64
 	}
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, kind, consortium_id FROM organisations WHERE id = ?`, orgID).Scan(&org).Error; err != nil {
+	if err := s.read.WithContext(ctx).Raw(`SELECT id, kind, consortium_id FROM organisations WHERE id = ?`, orgID).Scan(&org).Error; err != nil {
 		return Scope{}, err
 	}
 	switch {
@@ -122,9 +135,14 @@ type refreshedAt struct{ RefreshedAt, WindowFrom time.Time }
 // refreshed is when the summary view was last rebuilt; a database never rebuilt (a new
 // demo, before the job's first run) is rebuilt now, by refresh.
 func (s *Service) refreshed(ctx context.Context, view string, refresh func(context.Context) error) (refreshedAt, error) {
-	for range 2 {
+	for i := range 2 {
+		// After a rebuild here, read it back where it was written: a standby may lag.
+		db := s.read
+		if i > 0 {
+			db = s.db
+		}
 		var at []refreshedAt
-		if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at,
+		if err := db.WithContext(ctx).Raw(`SELECT refreshed_at,
 			CASE WHEN isfinite(window_from) THEN window_from ELSE '0001-01-01 00:00:00+00' END AS window_from FROM intel_refreshes WHERE view = ?`, view).Scan(&at).Error; err != nil {
 			return refreshedAt{}, err
 		}

@@ -6,7 +6,7 @@ import "context"
 // name in its newest framework.
 func (s *Service) LotNames(ctx context.Context, consortium int64) (map[string]string, error) {
 	var rows []struct{ Code, Name string }
-	if err := s.db.WithContext(ctx).Raw(`SELECT DISTINCT ON (l.code) l.code, l.name FROM lots l JOIN frameworks fw ON fw.id = l.framework_id
+	if err := s.read.WithContext(ctx).Raw(`SELECT DISTINCT ON (l.code) l.code, l.name FROM lots l JOIN frameworks fw ON fw.id = l.framework_id
 		WHERE fw.consortium_id = ? ORDER BY l.code, fw.id DESC`, consortium).Scan(&rows).Error; err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func (s *Service) Market(ctx context.Context, scope Scope) (Market, error) {
 		return out, err
 	}
 	out.AsOf, out.From = at.RefreshedAt, at.WindowFrom
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var groups []marketGroup
 	if err := db.Raw(`SELECT coalesce(council_id, 0) AS council_id, coalesce(lot, '') AS lot, coalesce(tier, '') AS tier, month,
 			placements, spend_pence, ceiling_spend_pence, awards, fee_median_pence, awards_over_ceiling, awards_10k, ceiling_pence, levy_pence
@@ -174,7 +174,7 @@ func (s *Service) ProviderPrices(ctx context.Context, scope Scope) (ProviderPric
 
 func (s *Service) providerPrices(ctx context.Context, scope Scope) ([]ProviderPrice, error) {
 	var groups []priceGroup
-	err := s.db.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, median_pence
+	err := s.read.WithContext(ctx).Raw(`SELECT provider, lot, tier, council, awards, median_pence
 		FROM intel_provider_prices WHERE consortium_id = ?`, scope.Consortium).Scan(&groups).Error
 	return priceSpreads(groups), err
 }
@@ -186,7 +186,7 @@ type refreshed struct{ RefreshedAt, WindowFrom time.Time }
 // database never rebuilt (a new demo, before the job's first run) is rebuilt now.
 func (s *Service) marketAsOf(ctx context.Context) (refreshed, error) {
 	var at []refreshed
-	if err := s.db.WithContext(ctx).Raw(`SELECT refreshed_at, window_from FROM intel_refreshes WHERE view = ?`, marketView).Scan(&at).Error; err != nil {
+	if err := s.read.WithContext(ctx).Raw(`SELECT refreshed_at, window_from FROM intel_refreshes WHERE view = ?`, marketView).Scan(&at).Error; err != nil {
 		return refreshed{}, err
 	}
 	if len(at) == 1 {

@@ -72,7 +72,7 @@ const outOfAreaView = "out_of_area"
 // 12 months before it): the consortium's figures, and a council's beside them when scope
 // names one (then only that council's row and flows).
 func (s *Service) OutOfArea(ctx context.Context, scope Scope) (OutOfArea, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	at, err := s.refreshed(ctx, outOfAreaView, s.RefreshOutOfArea)
 	if err != nil {
 		return OutOfArea{}, err

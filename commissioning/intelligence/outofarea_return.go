@@ -52,7 +52,7 @@ func (s *Service) OutOfAreaReturn(ctx context.Context, scope Scope, year int) (O
 		Reason    string
 		N         int64
 	}
-	if err := s.db.WithContext(ctx).Raw(`
+	if err := s.read.WithContext(ctx).Raw(`
 		SELECT s.council_id, c.name AS council, s.reason, s.placements AS n
 		FROM intel_out_of_area_return s JOIN organisations c ON c.id = s.council_id
 		WHERE s.consortium_id = ? AND s.year = ?`, scope.Consortium, year).Scan(&rows).Error; err != nil {

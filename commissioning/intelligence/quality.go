@@ -162,7 +162,7 @@ func (s *Service) Quality(ctx context.Context, scope Scope, period QualityPeriod
 // quality is Quality, and with anyRun, over any run of months within the summary too
 // (summed from its months: for the tests worked by hand on a fixture's months).
 func (s *Service) quality(ctx context.Context, scope Scope, period QualityPeriod, anyRun bool) (Quality, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var out Quality
 	var at struct{ RefreshedAt, WindowFrom time.Time }
 	if err := db.Raw(`SELECT refreshed_at, window_from FROM intel_refreshes WHERE view = ?`, qualityView).Scan(&at).Error; err != nil {

@@ -157,7 +157,7 @@ func (s *Service) Sufficiency(ctx context.Context, sc Scope, f SufficiencyFilter
 	now := s.Now().UTC()
 	this := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
 	from := this.AddDate(-4, 0, 0)
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	out := &Sufficiency{AsOf: now, Filter: f}
 	if err := db.Raw(`SELECT DISTINCT l.code FROM lots l JOIN frameworks fw ON fw.id = l.framework_id
 		WHERE fw.consortium_id = ? AND l.placement_type <> 'secure_welfare' ORDER BY 1`, sc.Consortium).Scan(&out.Lots).Error; err != nil {

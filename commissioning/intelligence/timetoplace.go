@@ -64,7 +64,7 @@ const timeToPlaceView = "time_to_place"
 
 // TimeToPlace answers the time-to-place view for scope from the last refresh.
 func (s *Service) TimeToPlace(ctx context.Context, scope Scope) (TimeToPlace, error) {
-	db := s.db.WithContext(ctx)
+	db := s.read.WithContext(ctx)
 	var out TimeToPlace
 	var at struct{ RefreshedAt, WindowFrom time.Time }
 	if err := db.Raw(`SELECT refreshed_at, window_from FROM intel_refreshes WHERE view = ?`, timeToPlaceView).Scan(&at).Error; err != nil {
