@@ -30,7 +30,7 @@ help:
 	@echo "make bench  benchmark the vacancy board search and request matching on national-scale data"
 	@echo "make bench-30k  the board and matching benchmarks at ten times national scale (30,000 homes)"
 	@echo "make load   load-test GET /api/v1/vacancies beside pgbench on the same SQL"
-	@echo "make bidstorm  500 providers bid in the last 60 s before a deadline"
+	@echo "make bidstorm  500 providers (BIDSTORM_PROVIDERS) bid in the last 60 s before a deadline"
 	@echo "make cluster  PostgreSQL primary + synchronous standby, 3 Hearth replicas and HAProxy on loopback (.rig/)"
 	@echo "make cluster-stop  stop the rig and remove .rig/"
 	@echo "make chaos  break the rig under load (kill a replica, restart and fail over PostgreSQL, start together)"
@@ -157,8 +157,9 @@ bench-30k:
 # Bid storm (loopback only): 500 providers bid and revise over HTTP in the last 60 s
 # before a deadline; reports accepted, refused as late, lost (must be 0) and accepted
 # after the deadline (must be 0).
+BIDSTORM_PROVIDERS ?= 500
 bidstorm: system-deps assets
-	go run ./cmd/hearth-bidstorm -providers 500 -window 60s
+	go run ./cmd/hearth-bidstorm -providers $(BIDSTORM_PROVIDERS) -window 60s
 
 # The local rig (loopback, ports from RIG_BASE): Debian's haproxy is installed if missing.
 RIG_BASE ?= 21000

@@ -13,12 +13,12 @@ package main
 import (
 	"bytes"
 	"context"
+	cryptorand "crypto/rand"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
 	"math/rand/v2"
 	"net"
@@ -32,9 +32,15 @@ import (
 
 	"github.com/hearth-placements/hearth/cmd/internal/storm"
 	"github.com/hearth-placements/hearth/commissioning"
+	"github.com/hearth-placements/hearth/commissioning/intelligence"
 	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
 	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
+	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
+	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
+	"github.com/hearth-placements/hearth/commissioning/monitoring"
+	"github.com/hearth-placements/hearth/commissioning/police"
 	"github.com/hearth-placements/hearth/commissioning/secure"
+	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
@@ -50,7 +56,9 @@ func main() {
 	flag.Parse()
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	if err := run(context.Background(), *providers, *window, *dataDir); err != nil {
-		log.Fatalf("bidstorm: %v", err)
+		// Not log.Fatalf: the log package writes through slog, which shows warnings only.
+		fmt.Fprintf(os.Stderr, "bidstorm: %v\n", err)
+		os.Exit(1)
 	}
 }
 
@@ -92,12 +100,21 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 	if err := migrations.Up(ctx, db.SQL); err != nil {
 		return err
 	}
+	raw := make([]byte, 32)
+	if _, err := cryptorand.Read(raw); err != nil {
+		return err
+	}
+	hookKey, err := seal.NewKey(raw)
+	if err != nil {
+		return err
+	}
 	// Built as cmd/hearth wires them: mail is stored in the outbox, never sent.
 	outbox := notify.NewOutbox(db.Gorm, false)
 	const base0 = "http://127.0.0.1"
 	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
 		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
-		Billing: billing.NewService(db.Gorm, billing.Config{})}
+		Billing: billing.NewService(db.Gorm, billing.Config{}), Intelligence: intelligence.New(db.Gorm), Monitoring: monitoring.New(db.Gorm),
+		Police: police.New(db.Gorm), Simulations: simulate.NewRuns(db.Gorm), Webhooks: webhook.New(db.Gorm, hookKey, webhook.Options{})}
 	fmt.Printf("Setting up %d providers…\n", n)
 	requestID, bidders, council, err := storm.SetUp(ctx, deps, n)
 	if err != nil {
