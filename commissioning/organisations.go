@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -57,17 +58,65 @@ func (Organisation) TableName() string { return "organisations" }
 // Service reads and changes organisations.
 type Service struct {
 	db *gorm.DB
+	// cache holds organisations recently read by id, for every request's principal; nil
+	// inside a transaction, which must read its own writes.
+	cache *orgCache
+	// forgets is told when organisations change (the parent's cache inside a transaction).
+	forgets *orgCache
 }
 
 // NewService returns a Service on db.
-func NewService(db *gorm.DB) *Service { return &Service{db: db} }
+func NewService(db *gorm.DB) *Service {
+	c := &orgCache{}
+	return &Service{db: db, cache: c, forgets: c}
+}
 
 // WithTx returns a Service working inside tx, so its changes commit with others (a
 // police force with its first officer's invitation).
-func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx} }
+func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx, forgets: s.forgets} }
+
+// OrganisationCacheFor is how long an organisation read by id is served from memory.
+// Every signed-in request reads its user's organisation; organisations change rarely
+// (a council joining a consortium), and a change made here clears the cache at once, so
+// only another replica's change can take this long to be seen.
+var OrganisationCacheFor = 5 * time.Second
+
+// orgCache is a map of organisations by id, each kept OrganisationCacheFor.
+type orgCache struct{ m sync.Map }
+
+type cachedOrg struct {
+	org   Organisation
+	until time.Time
+}
+
+func (c *orgCache) get(id int64) (Organisation, bool) {
+	if c == nil {
+		return Organisation{}, false
+	}
+	v, ok := c.m.Load(id)
+	if !ok || time.Now().After(v.(cachedOrg).until) {
+		return Organisation{}, false
+	}
+	return v.(cachedOrg).org, true
+}
+
+func (c *orgCache) put(o Organisation) {
+	if c != nil {
+		c.m.Store(o.ID, cachedOrg{org: o, until: time.Now().Add(OrganisationCacheFor)})
+	}
+}
+
+func (c *orgCache) forget() {
+	if c != nil {
+		c.m.Clear()
+	}
+}
 
 // Organisation returns one organisation. Returns ErrNotFound if there is none.
 func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, error) {
+	if o, ok := s.cache.get(id); ok {
+		return o, nil
+	}
 	var o Organisation
 	err := s.db.WithContext(ctx).First(&o, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -76,6 +125,7 @@ func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, err
 	if err != nil {
 		return o, fmt.Errorf("organisation %d: %w", id, err)
 	}
+	s.cache.put(o)
 	return o, nil
 }
 
@@ -120,6 +170,7 @@ func (s *Service) SyncCouncils(ctx context.Context) error {
 		Columns:   []clause.Column{{Name: "ons_code"}},
 		DoUpdates: clause.AssignmentColumns([]string{"name", "region", "centroid_lat", "centroid_lon"}),
 	}).Create(&rows).Error
+	s.forgets.forget()
 	if err != nil {
 		return fmt.Errorf("sync councils: %w", err)
 	}
@@ -130,6 +181,7 @@ func (s *Service) SyncCouncils(ctx context.Context) error {
 func (s *Service) JoinConsortium(ctx context.Context, consortiumID int64, onsCodes []string) error {
 	res := s.db.WithContext(ctx).Model(&Organisation{}).Where("kind = 'council' AND ons_code IN ?", onsCodes).
 		Update("consortium_id", consortiumID)
+	s.forgets.forget()
 	if res.Error != nil {
 		return fmt.Errorf("join consortium %d: %w", consortiumID, res.Error)
 	}

@@ -1,15 +1,18 @@
 package frontend
 
 import (
+	"compress/gzip"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 )
 
-// gzipMiddleware compresses pages and API responses of 1 KB or more (see skipGzip).
+// gzipMiddleware compresses pages and API responses of 1 KB or more (see skipGzip), at
+// the fastest level: JSON and HTML shrink almost as much as at level 5 for half the CPU,
+// which a busy replica needs more than the last few per cent of bytes.
 func gzipMiddleware() echo.MiddlewareFunc {
-	return middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024, Skipper: skipGzip})
+	return middleware.GzipWithConfig(middleware.GzipConfig{Level: gzip.BestSpeed, MinLength: 1024, Skipper: skipGzip})
 }
 
 // skipGzip says which responses the gzip middleware leaves alone:

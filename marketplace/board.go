@@ -205,8 +205,9 @@ func outerOrder(inner string) string {
 // Board returns one page of the vacancy board and the number of homes matching.
 func (s *Service) Board(ctx context.Context, q BoardQuery) ([]BoardHome, int, error) {
 	sql, args := boardSQL(q)
-	var out []BoardHome
-	if err := s.db.WithContext(ctx).Raw(sql, args).Scan(&out).Error; err != nil {
+	// The board is Hearth's hottest read: pgx decodes its rows (see kernel.QueryPgx).
+	out, err := kernel.QueryPgx[BoardHome](ctx, s.db, sql, args)
+	if err != nil {
 		return nil, 0, fmt.Errorf("vacancy board: %w", err)
 	}
 	total := 0

@@ -142,39 +142,44 @@ func (s *Service) RevokeAPIToken(ctx context.Context, u User, id int64) error {
 // ErrNoToken is returned for a missing, unknown, revoked, expired or disabled user's token.
 var ErrNoToken = errors.New("missing, unknown or revoked API token")
 
-// AuthenticateAPIToken returns the user a bearer token belongs to.
+// tokenUser is a live token's user, read with the token in one round trip.
+type tokenUser struct {
+	User      `gorm:"embedded"`
+	TokenID   int64
+	TokenHash []byte
+	TokenUsed *time.Time
+}
+
+// AuthenticateAPIToken returns the user a bearer token belongs to: one query reads the
+// token (live: not revoked, not expired) with its user (not deactivated). It runs on
+// every API request, so pgx reads it (kernel.QueryPgx).
 func (s *Service) AuthenticateAPIToken(ctx context.Context, tok string) (User, error) {
 	if !strings.HasPrefix(tok, apiTokenPrefix) {
 		return User{}, ErrNoToken
 	}
-	var t APIToken
-	err := s.db.WithContext(ctx).Where("token_hash = ? AND revoked_at IS NULL AND expires_at > ?", hashToken(tok), s.Now()).First(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return User{}, ErrNoToken
-	}
-	if err != nil {
-		return User{}, fmt.Errorf("API token: %w", err)
-	}
-	if !constantTimeEqual(t.TokenHash, hashToken(tok)) {
-		return User{}, ErrNoToken
-	}
-	u, err := s.ByID(ctx, t.UserID)
-	if errors.Is(err, kernel.ErrNotFound) || (err == nil && u.DisabledAt != nil) {
-		return User{}, ErrNoToken
-	}
+	now, h := s.Now(), hashToken(tok)
+	rows, err := kernel.QueryPgx[tokenUser](ctx, s.db, `SELECT u.id, u.organisation_id, u.org_kind, u.email, u.name, u.role, u.managed_by,
+			u.password_hash, u.totp_secret, u.totp_enabled_at, u.disabled_at, u.last_login_at, u.created_at,
+			t.id AS token_id, t.token_hash, t.last_used_at AS token_used
+		FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.token_hash = @hash AND t.revoked_at IS NULL AND t.expires_at > @now AND u.disabled_at IS NULL`,
+		map[string]any{"hash": h, "now": now})
 	if err != nil {
 		// The database failing is not a bad token: the client must retry, not drop it.
-		return User{}, fmt.Errorf("API token's user: %w", err)
+		return User{}, fmt.Errorf("API token: %w", err)
 	}
+	if len(rows) != 1 || !constantTimeEqual(rows[0].TokenHash, h) {
+		return User{}, ErrNoToken
+	}
+	tu := rows[0]
 	// Last use is advisory; at most one write a minute per token. The token row just
 	// read says whether one is due, so a busy token's requests make no write (gorm would
 	// wrap even an UPDATE of no row in BEGIN and COMMIT: three round trips).
-	now := s.Now()
-	if t.LastUsedAt == nil || t.LastUsedAt.Before(now.Add(-time.Minute)) {
-		s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", t.ID, now.Add(-time.Minute)).
+	if tu.TokenUsed == nil || tu.TokenUsed.Before(now.Add(-time.Minute)) {
+		s.db.WithContext(ctx).Model(&APIToken{}).Where("id = ? AND (last_used_at IS NULL OR last_used_at < ?)", tu.TokenID, now.Add(-time.Minute)).
 			Update("last_used_at", now)
 	}
-	return u, nil
+	return tu.User, nil
 }
 
 // passwordReset is a row of password_resets.
