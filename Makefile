@@ -94,7 +94,7 @@ $(GOTESTSUM):
 # Each test package starts its own embedded PostgreSQL unless TEST_DATABASE_URL is set.
 # The race packages are left out: `make race` has run their tests already.
 go-test: $(GOTESTSUM) $(STRIPE_MOCK) assets
-	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 15m \
+	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 25m \
 		$$(go list ./... | grep -vxF "$$(go list $(RACE_PKGS))")
 
 e2e: build browser-deps $(STRIPE_MOCK)
