@@ -21,7 +21,7 @@ RACE_PKGS := ./cmd/hearth/jobs/ ./frontend/auth/ ./commissioning/kernel/notify/ 
 GOVUK := frontend/node_modules/govuk-frontend/dist/govuk
 ASSETS := frontend/static/govuk
 
-.PHONY: haproxy-deps help run test build assets system-deps browser-deps vet lint race go-test e2e fuzz bench bench-30k load bidstorm cluster cluster-stop chaos clean
+.PHONY: haproxy-deps help run test build assets system-deps browser-deps vet lint race go-test e2e fuzz bench bench-30k load bidstorm cluster cluster-stop chaos chaos-short clean
 
 help:
 	@echo "make run    build and serve Hearth at http://localhost:8080 with the demo consortium"
@@ -33,7 +33,8 @@ help:
 	@echo "make bidstorm  500 providers (BIDSTORM_PROVIDERS) bid in the last 60 s before a deadline"
 	@echo "make cluster  PostgreSQL primary + synchronous standby, 3 Hearth replicas and HAProxy on loopback (.rig/)"
 	@echo "make cluster-stop  stop the rig and remove .rig/"
-	@echo "make chaos  break the rig under load (kill a replica, restart and fail over PostgreSQL, start together)"
+	@echo "make chaos  break the rig under load (kill a replica, restart and fail over PostgreSQL, start together, SSE fan-out, 10-minute soak)"
+	@echo "make chaos-short  scenarios 4, 1 and 2 in short (about 1.5 min; part of make test)"
 	@echo "make clean  remove build output and the local database in .hearth/"
 
 # Serves Hearth with stripe-mock on loopback for billing (stopped when Hearth stops).
@@ -46,7 +47,7 @@ run: system-deps build $(STRIPE_MOCK)
 $(STRIPE_MOCK):
 	GOBIN=$(GOBIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
-test: system-deps browser-deps build vet lint race go-test e2e
+test: system-deps browser-deps build vet lint race go-test e2e chaos-short
 
 build: assets
 	go build -o bin/hearth ./cmd/hearth
@@ -172,9 +173,17 @@ cluster: system-deps haproxy-deps build
 cluster-stop:
 	go run ./cmd/hearth-rig down -dir .rig
 
-# Chaos scenarios, each on a fresh rig in .rig-chaos (never part of `make test`).
+# Chaos scenarios, each on a fresh rig in .rig-chaos (the short form below is part of `make test`).
 # CHAOS_SCENARIOS picks and orders them; CHAOS_PROVIDERS and CHAOS_WINDOW_SECONDS size the bid storm;
-# CHAOS_SOAK_SECONDS is the soak's length (default 600).
-CHAOS_SCENARIOS ?= 4,1,2,3,7
+# CHAOS_SSE_CLIENTS is the fan-out's streams (1000); CHAOS_SOAK_SECONDS is the soak's length (default 600).
+CHAOS_SCENARIOS ?= 4,1,2,3,5,7
 chaos: system-deps haproxy-deps build
 	go run ./cmd/hearth-rig chaos -dir .rig-chaos -base $$(($(RIG_BASE)+100)) -scenarios $(CHAOS_SCENARIOS)
+
+# Scenarios 4, 1 and 2 in short (a 20-provider, 10 s bid storm; about 1.5 min) on their own
+# rig in .rig-short, ports from RIG_BASE+300. Fails on any loss. Every process it started is
+# stopped even on failure: by the scenario itself, then by `hearth-rig down` again.
+chaos-short: system-deps haproxy-deps build
+	go build -o bin/hearth-rig ./cmd/hearth-rig
+	@bin/hearth-rig chaos -short -dir .rig-short -base $$(($(RIG_BASE)+300)) -scenarios 4,1,2; rc=$$?; \
+	bin/hearth-rig down -dir .rig-short >/dev/null 2>&1; exit $$rc

@@ -476,3 +476,39 @@ func TestListsArePaged(t *testing.T) {
 		}
 	})
 }
+
+// TestShutdownEndsLiveStreams: a graceful shutdown ends the open live-update streams
+// (their pages reconnect, to another replica) instead of waiting out its timeout for
+// them, so Run returns without error.
+func TestShutdownEndsLiveStreams(t *testing.T) {
+	h := newHarness(t)
+	h.s.WaitLive()
+	b := h.signIn("commissioner@manchester.test")
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	must(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ran := make(chan error, 1)
+	go func() { ran <- h.s.Run(ctx, addr) }()
+	var res *http.Response
+	for range 100 { // until Run listens
+		if res, err = b.c.Get("http://" + addr + "/board/events"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	must(t, err)
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %d", res.StatusCode)
+	}
+	cancel()
+	if err := <-ran; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if _, err := io.ReadAll(res.Body); err != nil {
+		t.Errorf("the stream did not end cleanly: %v", err)
+	}
+}

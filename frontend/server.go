@@ -245,6 +245,9 @@ func (s *Server) WaitLive() {
 // Run serves on addr until ctx ends, then shuts down gracefully.
 func (s *Server) Run(ctx context.Context, addr string) error {
 	srv := &http.Server{Addr: addr, Handler: s.e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+	// Live-update streams never end by themselves: end them as shutdown begins, so that
+	// it need not wait for them (their pages reconnect, to another replica).
+	srv.RegisterOnShutdown(s.stopHub)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {

@@ -42,18 +42,40 @@ func envInt(name string, def int) int {
 	return def
 }
 
-func runChaos(ctx context.Context, r *Rig, which []string) error {
-	scenarios := map[string]func(context.Context, *Rig) error{
-		"1": loseReplica, "2": restartPrimary, "3": failOver, "4": startTogether, "7": soak,
+// chaos runs scenarios on a rig, sized by the environment or, with -short, small
+// enough to run inside make test.
+type chaos struct {
+	r         *Rig
+	providers int           // the bid storm's providers (CHAOS_PROVIDERS)
+	window    time.Duration // the bid storm's window (CHAOS_WINDOW_SECONDS)
+	soakFor   time.Duration // the soak's length (CHAOS_SOAK_SECONDS)
+	fanOut    int           // the fan-out's SSE clients (CHAOS_SSE_CLIENTS)
+}
+
+func newChaos(r *Rig, short bool) *chaos {
+	providers, window := 60, 20
+	if short {
+		providers, window = 20, 10
 	}
+	return &chaos{r: r, providers: envInt("CHAOS_PROVIDERS", providers), window: time.Duration(envInt("CHAOS_WINDOW_SECONDS", window)) * time.Second,
+		soakFor: time.Duration(envInt("CHAOS_SOAK_SECONDS", 600)) * time.Second, fanOut: envInt("CHAOS_SSE_CLIENTS", 1000)}
+}
+
+func runChaos(ctx context.Context, ch *chaos, which []string) error {
+	scenarios := map[string]func(context.Context) error{
+		"1": ch.loseReplica, "2": ch.restartPrimary, "3": ch.failOver, "4": ch.startTogether, "5": ch.fanOutSSE, "7": ch.soak,
+	}
+	r := ch.r
+	all := time.Now()
 	for _, s := range which {
 		f, ok := scenarios[strings.TrimSpace(s)]
 		if !ok {
-			return fmt.Errorf("no scenario %q (have 1, 2, 3, 4, 7)", s)
+			return fmt.Errorf("no scenario %q (have 1, 2, 3, 4, 5, 7)", s)
 		}
 		_ = r.Down(ctx) // a fresh rig for each scenario
 		start := time.Now()
-		err := f(ctx, r)
+		err := f(ctx)
+		// Down even when the scenario failed or was interrupted: no process outlives it.
 		if derr := r.Down(context.Background()); err == nil && derr != nil {
 			err = derr
 		}
@@ -62,12 +84,14 @@ func runChaos(ctx context.Context, r *Rig, which []string) error {
 		}
 		fmt.Printf("  scenario %s passed in %s\n\n", s, time.Since(start).Round(time.Second))
 	}
+	fmt.Printf("all %d scenarios passed in %s\n", len(which), time.Since(all).Round(time.Second))
 	return nil
 }
 
 // startTogether is scenario 4: three replicas start at once on an empty database and
 // the migrations run once.
-func startTogether(ctx context.Context, r *Rig) error {
+func (ch *chaos) startTogether(ctx context.Context) error {
+	r := ch.r
 	fmt.Println("== 4. Start together: 3 replicas start at once on an empty database")
 	if err := r.Up(ctx); err != nil {
 		return err
@@ -100,18 +124,20 @@ func startTogether(ctx context.Context, r *Rig) error {
 }
 
 // loseReplica is scenario 1: kill -9 one replica halfway through a bid storm.
-func loseReplica(ctx context.Context, r *Rig) error {
+func (ch *chaos) loseReplica(ctx context.Context) error {
+	r := ch.r
 	fmt.Println("== 1. Lose a replica: kill -9 one replica halfway through a bid storm through HAProxy")
-	return bidStorm(ctx, r, func(context.Context) (string, error) {
+	return ch.bidStorm(ctx, stormLoad{window: ch.window, fault: func(context.Context) (string, error) {
 		return "kill -9 replica 1", r.KillReplica(1, syscall.SIGKILL)
-	})
+	}})
 }
 
 // restartPrimary is scenario 2: stop the primary and start it again during the storm;
 // every replica's readiness goes false, then true within 10 s of the primary's return.
-func restartPrimary(ctx context.Context, r *Rig) error {
+func (ch *chaos) restartPrimary(ctx context.Context) error {
+	r := ch.r
 	fmt.Println("== 2. Restart the primary during the bid storm")
-	return bidStorm(ctx, r, func(ctx context.Context) (string, error) {
+	return ch.bidStorm(ctx, stormLoad{window: ch.window, fault: func(ctx context.Context) (string, error) {
 		if err := r.StopNode(ctx, 1, "fast"); err != nil {
 			return "", err
 		}
@@ -135,14 +161,15 @@ func restartPrimary(ctx context.Context, r *Rig) error {
 			return "", err
 		}
 		return fmt.Sprintf("primary restarted; readiness went false on %v; all replicas ready again %s after it returned", down, worst.Round(time.Millisecond)), nil
-	})
+	}})
 }
 
 // failOver is scenario 3: kill the primary and promote the synchronous standby while
 // bids continue; every acknowledged bid is then on the new primary.
-func failOver(ctx context.Context, r *Rig) error {
+func (ch *chaos) failOver(ctx context.Context) error {
+	r := ch.r
 	fmt.Println("== 3. Fail over: kill the primary, promote the standby while bids continue")
-	return bidStorm(ctx, r, func(ctx context.Context) (string, error) {
+	return ch.bidStorm(ctx, stormLoad{window: ch.window, fault: func(ctx context.Context) (string, error) {
 		if err := r.StopNode(ctx, 1, "immediate"); err != nil {
 			return "", err
 		}
@@ -156,7 +183,7 @@ func failOver(ctx context.Context, r *Rig) error {
 			return "", err
 		}
 		return fmt.Sprintf("primary killed, standby promoted in %s; all replicas ready %s later", promoted.Round(time.Millisecond), worst.Round(time.Millisecond)), nil
-	})
+	}})
 }
 
 // allReady waits up to 10 s for every replica to be ready (to reach a primary) and
@@ -186,70 +213,127 @@ type bidder struct {
 	failures                     []string        // refusals other than late, as status and body
 }
 
-// bidStorm runs CHAOS_PROVIDERS providers (default 60) bidding through HAProxy for
-// CHAOS_WINDOW_SECONDS (default 20) up to a deadline, calls fault halfway, then checks
-// each provider's bid row against its own log: nothing acknowledged lost, none after the
-// deadline, one row per provider.
-func bidStorm(ctx context.Context, r *Rig, fault func(context.Context) (string, error)) error {
-	return bidStormFor(ctx, r, time.Duration(envInt("CHAOS_WINDOW_SECONDS", 20))*time.Second, fault)
+// stormLoad is one bid storm: its window up to the deadline, the fault called halfway,
+// and optionally a fixed pace and more traffic beside the bids.
+type stormLoad struct {
+	window time.Duration
+	fault  func(context.Context) (string, error)
+	// pace, when set, is each provider's fixed interval between bids (a tick missed
+	// while a bid is in flight is skipped); otherwise a provider waits 0.2–1 s after
+	// each answer.
+	pace time.Duration
+	// prepare, when set, runs with the database open after the storm is set up (the
+	// providers' homes and tokens, Manchester's id) and returns traffic to run beside
+	// the bids until the end.
+	prepare func(ctx context.Context, d frontend.Deps, s stormSetup) (func(ctx context.Context, end time.Time), error)
 }
 
-// bidStormFor is bidStorm over a given window.
-func bidStormFor(ctx context.Context, r *Rig, window time.Duration, fault func(context.Context) (string, error)) error {
-	n := envInt("CHAOS_PROVIDERS", 60)
+// stormSetup is what storm.SetUp made: the request, its bidders and the council.
+type stormSetup struct {
+	requestID, council int64
+	bidders            []storm.Bidder
+}
+
+// bidStorm starts a fresh rig and runs ch.providers providers bidding through HAProxy
+// for load.window up to a deadline (and 2 s past it), calls load.fault halfway, then
+// checks each provider's bid row against its own log: nothing acknowledged lost, none
+// after the deadline, one row per provider.
+func (ch *chaos) bidStorm(ctx context.Context, load stormLoad) error {
+	_, err := ch.bidStormBidders(ctx, load)
+	return err
+}
+
+// bidStormBidders is bidStorm, returning each provider's log.
+func (ch *chaos) bidStormBidders(ctx context.Context, load stormLoad) ([]*bidder, error) {
+	r, n, window := ch.r, ch.providers, load.window
 	if err := r.Up(ctx); err != nil {
-		return err
+		return nil, err
 	}
-	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
+	db, deps, err := r.openDeps(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer db.Close()
-	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	outbox := notify.NewOutbox(db.Gorm, false)
-	base := r.ProxyURL()
-	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm),
-		Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base), Audit: audit.New(db.Gorm), Outbox: outbox,
-		Market: marketplace.NewService(db.Gorm).WithMail(outbox, base)}
-	requestID, bs, _, err := storm.SetUp(ctx, deps, n)
+	requestID, bs, council, err := storm.SetUp(ctx, deps, n)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var deadline time.Time
 	if err := db.Pool.QueryRow(ctx, `UPDATE placement_requests SET submitted_at = now() - interval '2 hours', deadline = now() + $2::interval
         WHERE id = $1 RETURNING deadline`, requestID, fmt.Sprintf("%d milliseconds", window.Milliseconds())).Scan(&deadline); err != nil {
-		return err
+		return nil, err
+	}
+	var extra func(context.Context, time.Time)
+	if load.prepare != nil {
+		if extra, err = load.prepare(ctx, deps, stormSetup{requestID: requestID, council: council, bidders: bs}); err != nil {
+			return nil, err
+		}
 	}
 	db.Close() // the checks reconnect: the primary may have moved
 	bidders := make([]*bidder, n)
 	for i, b := range bs {
 		bidders[i] = &bidder{Bidder: b, unknown: map[int64]bool{}}
 	}
+	base := r.ProxyURL()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}, Timeout: 15 * time.Second}
 	start, end := time.Now(), deadline.Add(2*time.Second)
 	var wg sync.WaitGroup
 	var seq atomic.Int64
-	for _, b := range bidders {
+	for i, b := range bidders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(b.Provider), 7))
 			fee := int64(400000 + rng.IntN(100000))
+			next := start.Add(load.pace * time.Duration(i) / time.Duration(n)) // staggered
 			for time.Now().Before(end) {
+				if load.pace > 0 {
+					time.Sleep(time.Until(next))
+					next = next.Add(load.pace)
+					for next.Before(time.Now()) { // skip the ticks missed while in flight
+						next = next.Add(load.pace)
+					}
+				}
 				b.put(client, base, requestID, fee, fmt.Sprintf("chaos-%d-%d", b.Provider, seq.Add(1)))
-				fee -= int64(1 + rng.IntN(5000))
-				time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+				if fee -= int64(1 + rng.IntN(5000)); fee < 100000 { // a long storm: start again from the top
+					fee = int64(400000 + rng.IntN(100000))
+				}
+				if load.pace == 0 {
+					time.Sleep(time.Duration(200+rng.IntN(600)) * time.Millisecond)
+				}
 			}
 		}()
 	}
+	if extra != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			extra(ctx, end)
+		}()
+	}
 	time.Sleep(window / 2)
-	what, ferr := fault(ctx)
+	what, ferr := load.fault(ctx)
 	if ferr != nil {
-		return ferr
+		return nil, ferr
 	}
 	fmt.Printf("  fault at %s: %s\n", time.Since(start).Round(time.Millisecond), what)
 	wg.Wait()
-	return checkBids(ctx, r, requestID, bidders)
+	return bidders, checkBids(ctx, r, requestID, bidders)
+}
+
+// openDeps connects to the rig's database as the schema owner and builds the services
+// the set-up uses (argon2 made cheap: these are test users).
+func (r *Rig) openDeps(ctx context.Context) (*migrations.DB, frontend.Deps, error) {
+	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
+	if err != nil {
+		return nil, frontend.Deps{}, err
+	}
+	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	outbox := notify.NewOutbox(db.Gorm, false)
+	base := r.ProxyURL()
+	return db, frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm),
+		Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base), Audit: audit.New(db.Gorm), Outbox: outbox,
+		Market: marketplace.NewService(db.Gorm).WithMail(outbox, base)}, nil
 }
 
 // put sends one bid, retrying with the same Idempotency-Key while the proxy or a
@@ -355,7 +439,7 @@ func checkBids(ctx context.Context, r *Rig, requestID int64, bidders []*bidder) 
 	}
 	fmt.Printf("  periodic jobs (period ≥ 1 min) across the replicas: %d runs, %d due times run more than once\n", jobs, twice)
 	dups += twice
-	first, second := latencyHalves(bidders)
+	first, second := latencyHalves(samples(bidders))
 	fmt.Printf("  PUT latency p95 (with retries): first half %s, second half %s\n", first.Round(time.Millisecond), second.Round(time.Millisecond))
 	shown := 0
 	for _, b := range bidders {
@@ -396,66 +480,54 @@ func jobsOnce(ctx context.Context, db *migrations.DB) (runs, twice int, err erro
 	return runs, twice, nil
 }
 
-// latencyHalves is the p95 of the PUTs sent in the first and in the second half of the storm.
-func latencyHalves(bidders []*bidder) (time.Duration, time.Duration) {
-	var from, to time.Time
+// sample is one request: when it was sent and how long it took.
+type sample struct {
+	at   time.Time
+	took time.Duration
+}
+
+// samples are the bidders' PUTs (each with its retries).
+func samples(bidders []*bidder) []sample {
+	var out []sample
 	for _, b := range bidders {
-		for _, t := range b.sent {
-			if from.IsZero() || t.Before(from) {
-				from = t
-			}
-			if t.After(to) {
-				to = t
-			}
+		for i, t := range b.sent {
+			out = append(out, sample{t, b.took[i]})
+		}
+	}
+	return out
+}
+
+// latencyHalves is the p95 of the requests sent in the first and in the second half of
+// the time they span.
+func latencyHalves(ss []sample) (time.Duration, time.Duration) {
+	var from, to time.Time
+	for _, s := range ss {
+		if from.IsZero() || s.at.Before(from) {
+			from = s.at
+		}
+		if s.at.After(to) {
+			to = s.at
 		}
 	}
 	mid := from.Add(to.Sub(from) / 2)
 	var a, z []time.Duration
-	for _, b := range bidders {
-		for i, t := range b.sent {
-			if t.Before(mid) {
-				a = append(a, b.took[i])
-			} else {
-				z = append(z, b.took[i])
-			}
+	for _, s := range ss {
+		if s.at.Before(mid) {
+			a = append(a, s.took)
+		} else {
+			z = append(z, s.took)
 		}
 	}
-	return p95(a), p95(z)
+	return quantile(a, 0.95), quantile(z, 0.95)
 }
 
-func p95(ds []time.Duration) time.Duration {
+// quantile is the q-quantile (0 < q < 1, nearest rank) of ds, which it sorts.
+func quantile(ds []time.Duration, q float64) time.Duration {
 	if len(ds) == 0 {
 		return 0
 	}
 	slices.Sort(ds)
-	return ds[len(ds)*95/100]
-}
-
-// soak is scenario 7: the bid storm without a fault for CHAOS_SOAK_SECONDS (600);
-// memory per replica must stay within ±10% from halfway to the end.
-func soak(ctx context.Context, r *Rig) error {
-	d := time.Duration(envInt("CHAOS_SOAK_SECONDS", 600)) * time.Second
-	fmt.Printf("== 7. Soak: the bid storm for %s with no fault\n", d)
-	var half []int
-	err := bidStormFor(ctx, r, d, func(context.Context) (string, error) {
-		var err error
-		half, err = r.ReplicaRSS()
-		return fmt.Sprintf("no fault; replicas' memory at halfway %v kB", half), err
-	})
-	if err != nil {
-		return err
-	}
-	end, err := r.ReplicaRSS()
-	if err != nil {
-		return err
-	}
-	fmt.Printf("  replicas' memory at the end %v kB\n", end)
-	for i := range end {
-		if change := float64(end[i]-half[i]) / float64(half[i]); change > 0.10 || change < -0.10 {
-			return fmt.Errorf("%w: replica %d's memory moved %.0f%% from halfway to the end", ErrLoss, i, change*100)
-		}
-	}
-	return nil
+	return ds[min(len(ds)-1, int(float64(len(ds))*q))]
 }
 
 // ready says whether url/readyz answers 200 within a second.

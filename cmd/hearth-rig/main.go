@@ -4,10 +4,11 @@
 //
 //	hearth-rig up     [-dir .rig] [-base 21000] [-hearth bin/hearth]   (make cluster)
 //	hearth-rig down   [-dir .rig]                                       (make cluster-stop)
-//	hearth-rig chaos  [-dir .rig-chaos] [-scenarios 4,1,2,3,7]            (make chaos)
+//	hearth-rig chaos  [-dir .rig-chaos] [-scenarios 4,1,2,3,5,7] [-short] (make chaos, make chaos-short)
 //
 // Chaos scenarios each build a fresh rig, break it while load runs, print their figures
-// and fail on any loss.
+// and fail on any loss. -short shrinks the bid storm (20 providers, a 10 s window) so
+// that scenarios 4, 1 and 2 fit inside make test.
 package main
 
 import (
@@ -31,7 +32,8 @@ func main() {
 	dir := fs.String("dir", ".rig", "folder holding the rig's databases, logs and pids")
 	base := fs.Int("base", 21000, "first of the rig's loopback ports (HAProxy; PostgreSQL at +1 and +2, replicas from +11)")
 	hearth := fs.String("hearth", "bin/hearth", "the hearth binary the replicas run")
-	scenarios := fs.String("scenarios", "4,1,2,3,7", "chaos scenarios to run, in order")
+	scenarios := fs.String("scenarios", "4,1,2,3,5,7", "chaos scenarios to run, in order")
+	short := fs.Bool("short", false, "a short bid storm (20 providers, 10 s), for make test")
 	_ = fs.Parse(os.Args[2:])
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -58,7 +60,7 @@ func main() {
 		}
 		fmt.Println("Hearth rig stopped and removed.")
 	case "chaos":
-		if err := runChaos(ctx, r, strings.Split(*scenarios, ",")); err != nil {
+		if err := runChaos(ctx, newChaos(r, *short), strings.Split(*scenarios, ",")); err != nil {
 			fatalf("chaos: %v", err)
 		}
 	default:

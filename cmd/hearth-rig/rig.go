@@ -258,16 +258,21 @@ func (r *Rig) KillReplica(i int, sig syscall.Signal) error {
 }
 
 // HAProxyConfig is HAProxy's configuration: round robin over the replicas, each
-// checked on /readyz every 500 ms, failed requests redispatched to another.
+// checked on /readyz every 500 ms, failed requests redispatched to another. Room for
+// the fan-out's 1,000 live-update streams (each a client and a server connection); a
+// stream is idle at most 15 s between keep-alives, inside the 60 s timeouts, and
+// `timeout tunnel` covers a connection that HAProxy hands over to tunnel mode.
 func (r *Rig) HAProxyConfig() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
-  maxconn 4096
+  maxconn 8192
 defaults
   mode http
+  maxconn 4096
   timeout connect 2s
   timeout client 60s
   timeout server 60s
+  timeout tunnel 1h
   retries 3
   option redispatch
   retry-on conn-failure empty-response
@@ -323,7 +328,8 @@ func WaitReady(ctx context.Context, url string, d time.Duration) (time.Duration,
 	return 0, fmt.Errorf("%s not ready within %s", url, d)
 }
 
-// Up starts everything and waits until HAProxy serves a ready replica.
+// Up starts everything and waits until HAProxy serves a ready replica. The waits are
+// generous, for a loaded two-core CI machine: the first replica applies every migration.
 func (r *Rig) Up(ctx context.Context) error {
 	if err := r.StartDatabase(ctx); err != nil {
 		return err
@@ -334,14 +340,14 @@ func (r *Rig) Up(ctx context.Context) error {
 		}
 	}
 	for i := range Replicas {
-		if _, err := WaitReady(ctx, r.ReplicaURL(i), 60*time.Second); err != nil {
+		if _, err := WaitReady(ctx, r.ReplicaURL(i), 120*time.Second); err != nil {
 			return err
 		}
 	}
 	if err := r.StartHAProxy(ctx); err != nil {
 		return err
 	}
-	_, err := WaitReady(ctx, r.ProxyURL(), 10*time.Second)
+	_, err := WaitReady(ctx, r.ProxyURL(), 30*time.Second)
 	return err
 }
 
@@ -352,7 +358,9 @@ func (r *Rig) Down(ctx context.Context) error {
 		name := fmt.Sprintf("hearth%d", i)
 		if pid, err := r.readPid(name); err == nil {
 			_ = syscall.Kill(pid, syscall.SIGTERM)
-			waitGone(pid, 15*time.Second)
+			if !waitGone(pid, 15*time.Second) {
+				r.showLogTail(name)
+			}
 		}
 	}
 	if pid, err := r.readPid("haproxy"); err == nil {
@@ -372,14 +380,23 @@ func (r *Rig) Down(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func waitGone(pid int, d time.Duration) {
+// waitGone waits up to d for pid to end, then kills it; it says whether pid ended by itself.
+func waitGone(pid int, d time.Duration) bool {
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
 		if syscall.Kill(pid, 0) != nil {
-			return
+			return true
 		}
 	}
 	slog.Warn("still running after SIGTERM; killing", "pid", pid)
 	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return false
+}
+
+// showLogTail prints the last lines of name's log to stderr, before Down removes it.
+func (r *Rig) showLogTail(name string) {
+	b, _ := os.ReadFile(filepath.Join(r.Dir, name+".log"))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	fmt.Fprintf(os.Stderr, "  last lines of %s.log:\n    %s\n", name, strings.Join(lines[max(0, len(lines)-15):], "\n    "))
 }
 
 func (r *Rig) writePid(name string, pid int) error {
