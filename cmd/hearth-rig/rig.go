@@ -80,6 +80,13 @@ func (r *Rig) DSN(user string) string {
 		user, r.PrimaryPort(), r.StandbyPort())
 }
 
+// ReadDSN is the URL of the read-only copy the intelligence views read from
+// (HEARTH_READ_DATABASE_URL): the standby while there is one, else whichever node is up.
+func (r *Rig) ReadDSN(user string) string {
+	return fmt.Sprintf("postgres://%s@127.0.0.1:%d,127.0.0.1:%d/hearth?sslmode=disable&target_session_attrs=prefer-standby&connect_timeout=2",
+		user, r.StandbyPort(), r.PrimaryPort())
+}
+
 // NodeURL connects as the superuser to database db on one node.
 func (r *Rig) NodeURL(port int, db string) string {
 	return fmt.Sprintf("postgres://hearth@127.0.0.1:%d/%s?sslmode=disable", port, db)
@@ -233,6 +240,7 @@ func (r *Rig) StartReplica(i int) error {
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+r.DSN(migrations.AppRole),
 		"MIGRATE_DATABASE_URL="+r.DSN(migrations.OwnerRole),
+		"HEARTH_READ_DATABASE_URL="+r.ReadDSN(migrations.AppRole),
 		"HEARTH_TOTP_KEY="+totpKey,
 		"HEARTH_METRICS_ADDR=",
 		"HEARTH_DEMO=false",

@@ -22,6 +22,13 @@ func TestRigWiring(t *testing.T) {
 	if cfg.ValidateConnect == nil {
 		t.Error("target_session_attrs=read-write was not understood")
 	}
+	ro, err := pgconn.ParseConfig(r.ReadDSN("hearth_app"))
+	if err != nil {
+		t.Fatalf("read-only DSN: %v", err)
+	}
+	if ro.Port != 21002 || len(ro.Fallbacks) != 1 || ro.Fallbacks[0].Port != 21001 || ro.ValidateConnect == nil {
+		t.Errorf("read-only DSN: standby first, then the primary, preferring a standby: %+v then %+v", ro.Port, ro.Fallbacks)
+	}
 	h := r.HAProxyConfig()
 	for _, want := range []string{"bind 127.0.0.1:21000", "option httpchk GET /readyz", "server hearth0 127.0.0.1:21011 check", "server hearth2 127.0.0.1:21013 check", "option redispatch"} {
 		if !strings.Contains(h, want) {
