@@ -118,6 +118,17 @@ func TestSubmitRequestInvitesAndExplainsExclusions(t *testing.T) {
 	if res.Excluded[far.ID].Rule != marketplace.RuleDistance || res.Excluded[noNeeds.ID].Rule != marketplace.RuleNeeds {
 		t.Fatalf("exclusions %+v", res.Excluded)
 	}
+	// Every exclusion is stored (in one statement) with the rule and detail matching gave.
+	_, excluded, err := w.mk.Reach(ctx, r.ID)
+	must(t, err)
+	if len(excluded) != len(res.Excluded) {
+		t.Fatalf("stored %d exclusions, matching made %d", len(excluded), len(res.Excluded))
+	}
+	for _, e := range excluded {
+		if want := res.Excluded[e.ProviderID]; e.Rule != want.Rule || e.Detail != want.Detail {
+			t.Fatalf("provider %d: stored %q %q, matching gave %+v", e.ProviderID, e.Rule, e.Detail, want)
+		}
+	}
 	if _, _, err := w.mk.SubmitRequest(ctx, r.ID, manchester.ID); !errors.Is(err, marketplace.ErrNotDraft) {
 		t.Fatalf("second submission: %v", err)
 	}
@@ -126,7 +137,7 @@ func TestSubmitRequestInvitesAndExplainsExclusions(t *testing.T) {
 	if _, err := reqs.Request(ctx, r.ID, w.member(t, "E08000012").ID); !errors.Is(err, kernel.ErrNotFound) {
 		t.Fatalf("another council read the request: %v", err)
 	}
-	_, err := reqs.Request(ctx, r.ID, manchester.ID)
+	_, err = reqs.Request(ctx, r.ID, manchester.ID)
 	must(t, err)
 	if entries, n, _ := audit.New(w.db.Gorm).List(ctx, audit.AllEntries, audit.Filter{Action: "child.read"}, 0, 5); n != 1 || entries[0].EntityID == "" {
 		t.Fatalf("child reads audited: %d", n)
