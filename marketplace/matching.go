@@ -207,29 +207,26 @@ const candidateColumns = `h.id AS home_id, h.provider_id, EXISTS (SELECT 1 FROM 
 // measures its distance from the child's home (haversine, in Go: cheaper than asking
 // PostgreSQL for thousands of distances).
 func (s *Service) candidates(ctx context.Context, tx *gorm.DB, r PlacementRequest) ([]Candidate, error) {
-	rows, err := tx.WithContext(ctx).Raw(`SELECT h.id AS home_id, h.provider_id, hl.home_id IS NOT NULL AS serves_lot,
+	// Scanned by hand, by pgx itself where it can (kernel.EachRow): this is the hot
+	// path of matching, thousands of rows, and gorm's reflection doubled its cost.
+	out := make([]Candidate, 0, 1024)
+	err := kernel.EachRow(ctx, tx, `SELECT h.id AS home_id, h.provider_id, hl.home_id IS NOT NULL AS serves_lot,
             h.min_age, h.max_age, h.accepts_male, h.accepts_female, CAST(@mask AS bigint) & ~h.needs_mask AS missing, h.lat, h.lon,
             h.host_council_id, h.ofsted_rating, h.beds_free, h.next_free_date
         FROM homes h
         JOIN (SELECT a.provider_id FROM framework_applications a
               JOIN admissions ad ON ad.application_id = a.id AND ad.lot_id = @lot AND ad.status = 'admitted'
               WHERE a.suspended_at IS NULL) ap ON ap.provider_id = h.provider_id
-        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs)}).Rows()
+        JOIN home_lots hl ON hl.home_id = h.id AND hl.lot_id = @lot`, map[string]any{"lot": *r.LotID, "mask": kernel.NeedsMask(r.Needs)},
+		func(row kernel.Scanner) error {
+			c, err := scanCandidate(row, r)
+			out = append(out, c)
+			return err
+		})
 	if err != nil {
 		return nil, fmt.Errorf("matching candidates: %w", err)
 	}
-	defer rows.Close()
-	// Scanned by hand: this is the hot path of matching, and gorm's reflection
-	// doubled its cost.
-	out := make([]Candidate, 0, 1024)
-	for rows.Next() {
-		c, err := scanCandidate(rows, r)
-		if err != nil {
-			return nil, fmt.Errorf("matching candidates: %w", err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func scanCandidate(rows interface{ Scan(...any) error }, r PlacementRequest) (Candidate, error) {
