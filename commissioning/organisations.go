@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -78,15 +79,30 @@ func (s *Service) WithTx(tx *gorm.DB) *Service { return &Service{db: tx, forgets
 // OrganisationCacheFor is how long an organisation read by id is served from memory.
 // Every signed-in request reads its user's organisation; organisations change rarely
 // (a council joining a consortium), and a change made here clears the cache at once, so
-// only another replica's change can take this long to be seen.
+// only another replica's change — or, for a change inside a transaction, a read between
+// the clearing and the commit — can take this long to be seen. Membership only grows,
+// so a stale entry refuses access, never grants it.
 var OrganisationCacheFor = 5 * time.Second
 
-// orgCache is a map of organisations by id, each kept OrganisationCacheFor.
-type orgCache struct{ m sync.Map }
+// orgCache is a map of organisations by id, each kept OrganisationCacheFor. Its
+// generation moves on whenever it is cleared, so a read that began before a change
+// never stores what it read after the change cleared the map.
+type orgCache struct {
+	m   sync.Map
+	gen atomic.Uint64
+}
 
 type cachedOrg struct {
 	org   Organisation
 	until time.Time
+}
+
+// generation is the cache's generation now, 0 for no cache.
+func (c *orgCache) generation() uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.gen.Load()
 }
 
 func (c *orgCache) get(id int64) (Organisation, bool) {
@@ -97,19 +113,39 @@ func (c *orgCache) get(id int64) (Organisation, bool) {
 	if !ok || time.Now().After(v.(cachedOrg).until) {
 		return Organisation{}, false
 	}
-	return v.(cachedOrg).org, true
+	return v.(cachedOrg).org.clone(), true
 }
 
-func (c *orgCache) put(o Organisation) {
-	if c != nil {
-		c.m.Store(o.ID, cachedOrg{org: o, until: time.Now().Add(OrganisationCacheFor)})
+// put keeps o, read when the cache was at generation gen, unless it has been cleared
+// since.
+func (c *orgCache) put(o Organisation, gen uint64) {
+	if c != nil && c.gen.Load() == gen {
+		c.m.Store(o.ID, cachedOrg{org: o.clone(), until: time.Now().Add(OrganisationCacheFor)})
 	}
 }
 
 func (c *orgCache) forget() {
 	if c != nil {
+		c.gen.Add(1)
 		c.m.Clear()
 	}
+}
+
+// clone copies o with pointers of its own, so that no caller can change another's
+// organisation (its consortium, say) through a shared pointer.
+func (o Organisation) clone() Organisation {
+	o.ONSCode, o.Region, o.PFACode = clonePtr(o.ONSCode), clonePtr(o.Region), clonePtr(o.PFACode)
+	o.CentroidLat, o.CentroidLon = clonePtr(o.CentroidLat), clonePtr(o.CentroidLon)
+	o.ConsortiumID, o.ManagedBy = clonePtr(o.ConsortiumID), clonePtr(o.ManagedBy)
+	return o
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }
 
 // Organisation returns one organisation. Returns ErrNotFound if there is none.
@@ -117,6 +153,7 @@ func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, err
 	if o, ok := s.cache.get(id); ok {
 		return o, nil
 	}
+	gen := s.cache.generation()
 	var o Organisation
 	err := s.db.WithContext(ctx).First(&o, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -125,7 +162,7 @@ func (s *Service) Organisation(ctx context.Context, id int64) (Organisation, err
 	if err != nil {
 		return o, fmt.Errorf("organisation %d: %w", id, err)
 	}
-	s.cache.put(o)
+	s.cache.put(o, gen)
 	return o, nil
 }
 

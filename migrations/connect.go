@@ -72,6 +72,14 @@ func Redact(dsn string) string {
 	if err != nil || u.Scheme == "" {
 		return "(unparseable database URL)"
 	}
+	// libpq also takes secrets as query parameters (?password=…).
+	q := u.Query()
+	for _, k := range []string{"password", "sslpassword", "sslkey"} {
+		if q.Has(k) {
+			q.Set(k, "xxxxx")
+		}
+	}
+	u.RawQuery = q.Encode()
 	return u.Redacted()
 }
 

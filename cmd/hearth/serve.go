@@ -93,6 +93,10 @@ func connectReader(ctx context.Context, url string) (*migrations.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("HEARTH_READ_DATABASE_URL: %w", err)
 	}
+	if err := migrations.CheckAppRole(ctx, ro.SQL); err != nil {
+		ro.Close()
+		return nil, fmt.Errorf("HEARTH_READ_DATABASE_URL: %w", err)
+	}
 	var standby bool
 	if err := ro.Pool.QueryRow(ctx, "SELECT pg_is_in_recovery()").Scan(&standby); err != nil {
 		ro.Close()

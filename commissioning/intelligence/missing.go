@@ -53,7 +53,7 @@ func (s *Service) Missing(ctx context.Context, sc Scope) (MissingView, error) {
 	from := time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
 	v := MissingView{AsOf: now, From: from}
 	var cells []missingCell
-	err := s.read.WithContext(ctx).Raw(`
+	err := s.db.WithContext(ctx).Raw(`
 		WITH eps AS (
 			SELECT i.id, i.started_at, i.ended_at, i.rhi_offered_at, p.council_id, r.child_ref,
 			       date_trunc('month', i.started_at AT TIME ZONE 'Europe/London')::date AS month,

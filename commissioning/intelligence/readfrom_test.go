@@ -9,10 +9,11 @@ import (
 	"github.com/hearth-placements/hearth/migrations"
 )
 
-// TestViewsReadFromTheReadOnlyCopy proves that with ReadFrom every view reads only
-// there: the summaries are rebuilt on the primary first, then the primary's pool is
-// closed, and each view still answers from a read-only connection (which would refuse
-// any write).
+// TestViewsReadFromTheReadOnlyCopy proves that with ReadFrom every view of a summary
+// reads only there: the summaries are rebuilt on the primary first, then the primary's
+// pool is closed, and each view still answers from a read-only connection (which would
+// refuse any write). The missing-episode view counts live episodes, so it stays on the
+// primary, where a lagging standby cannot show it an out-of-date count.
 func TestViewsReadFromTheReadOnlyCopy(t *testing.T) {
 	ctx := context.Background()
 	db, svc, ids := historyWorld(t, 300, 400, 1, northWest)
@@ -48,7 +49,6 @@ func TestViewsReadFromTheReadOnlyCopy(t *testing.T) {
 	for name, read := range map[string]func() error{
 		"market":          func() error { _, err := views.Market(ctx, sc); return err },
 		"provider prices": func() error { _, err := views.ProviderPrices(ctx, sc); return err },
-		"missing":         func() error { _, err := views.Missing(ctx, sc); return err },
 		"out of area":     func() error { _, err := views.OutOfArea(ctx, sc); return err },
 		"annual return":   func() error { _, err := views.OutOfAreaReturn(ctx, sc, today.Year()-1); return err },
 		"quality":         func() error { _, err := views.Quality(ctx, sc, intelligence.QualityPeriodFor(today)); return err },
