@@ -98,8 +98,11 @@ go-test: $(GOTESTSUM) $(STRIPE_MOCK) assets
 	$(GOTESTSUM) --format testname --format-hide-empty-pkg -- -count=1 -timeout 25m \
 		$$(go list ./... | grep -vxF "$$(go list $(RACE_PKGS))")
 
+# Two test files at a time (each starts its own Hearth, database and stripe-mock on free
+# ports): the browser tests spend most of their time waiting, and one at a time they
+# took 20 of make test's minutes.
 e2e: build browser-deps $(STRIPE_MOCK)
-	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth STRIPE_MOCK_BIN=$(STRIPE_MOCK) node --test --test-concurrency=1 --test-reporter=spec --test-reporter-destination=stdout e2e/
+	cd frontend && HEARTH_BIN=$(CURDIR)/bin/hearth STRIPE_MOCK_BIN=$(STRIPE_MOCK) node --test --test-concurrency=2 --test-reporter=spec --test-reporter-destination=stdout e2e/
 
 fuzz: assets
 	go test ./commissioning/kernel/geo/ -run '^$$' -fuzz FuzzNormalise -fuzztime 30s

@@ -48,7 +48,9 @@ export async function startHearth({ stripe = false, env: extra = {} } = {}) {
   chmodSync(dir, 0o755); // the embedded server runs as the postgres user when we are root
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true', ...extra };
+  // No metrics listener: browser test files run two at a time, and each server would take
+  // the default metrics port.
+  const env = { ...process.env, HEARTH_BASE_URL: url, HEARTH_DEMO: 'true', HEARTH_METRICS_ADDR: '', ...extra };
   delete env.DATABASE_URL;
   let mock = null;
   if (stripe) {
