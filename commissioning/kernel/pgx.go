@@ -46,12 +46,7 @@ func EachRow(ctx context.Context, db *gorm.DB, query string, args map[string]any
 			return err
 		}
 		defer rows.Close()
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return eachOf(rows, scan)
 	})
 	if ok {
 		return err
@@ -61,6 +56,18 @@ func EachRow(ctx context.Context, db *gorm.DB, query string, args map[string]any
 		return err
 	}
 	defer rows.Close()
+	return eachOf(rows, scan)
+}
+
+// rowIterator is what pgx's rows and database/sql's have in common.
+type rowIterator interface {
+	Scanner
+	Next() bool
+	Err() error
+}
+
+// eachOf calls scan on every row of rows, then reports the rows' own error.
+func eachOf(rows rowIterator, scan func(Scanner) error) error {
 	for rows.Next() {
 		if err := scan(rows); err != nil {
 			return err
