@@ -28,13 +28,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/hearth-placements/hearth/cmd/internal/storm"
-	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/intelligence"
-	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
-	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/commissioning/kernel/seal"
 	"github.com/hearth-placements/hearth/commissioning/kernel/webhook"
 	"github.com/hearth-placements/hearth/commissioning/monitoring"
@@ -42,7 +37,6 @@ import (
 	"github.com/hearth-placements/hearth/commissioning/secure"
 	"github.com/hearth-placements/hearth/commissioning/simulate"
 	"github.com/hearth-placements/hearth/frontend"
-	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/marketplace/billing"
 	"github.com/hearth-placements/hearth/migrations"
@@ -74,7 +68,6 @@ type result struct {
 }
 
 func run(ctx context.Context, n int, window time.Duration, dir string) error {
-	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
 	if dir == "" {
 		d, err := os.MkdirTemp("", "hearth-bidstorm-")
 		if err != nil {
@@ -108,13 +101,12 @@ func run(ctx context.Context, n int, window time.Duration, dir string) error {
 	if err != nil {
 		return err
 	}
-	// Built as cmd/hearth wires them: mail is stored in the outbox, never sent.
-	outbox := notify.NewOutbox(db.Gorm, false)
+	// The set-up's services, and the rest the web layer needs to start.
 	const base0 = "http://127.0.0.1"
-	deps := frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base0), Audit: audit.New(db.Gorm),
-		Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, base0), Secure: secure.NewService(db.Gorm).WithMail(outbox, base0),
-		Billing: billing.NewService(db.Gorm, billing.Config{}), Intelligence: intelligence.New(db.Gorm), Monitoring: monitoring.New(db.Gorm),
-		Police: police.New(db.Gorm), Simulations: simulate.NewRuns(db.Gorm), Webhooks: webhook.New(db.Gorm, hookKey, webhook.Options{})}
+	deps := storm.Services(db, base0)
+	deps.Secure = secure.NewService(db.Gorm).WithMail(deps.Outbox, base0)
+	deps.Billing, deps.Intelligence, deps.Monitoring = billing.NewService(db.Gorm, billing.Config{}), intelligence.New(db.Gorm), monitoring.New(db.Gorm)
+	deps.Police, deps.Simulations, deps.Webhooks = police.New(db.Gorm), simulate.NewRuns(db.Gorm), webhook.New(db.Gorm, hookKey, webhook.Options{})
 	fmt.Printf("Setting up %d providers…\n", n)
 	requestID, bidders, council, err := storm.SetUp(ctx, deps, n)
 	if err != nil {

@@ -19,15 +19,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/alexedwards/argon2id"
-
 	"github.com/hearth-placements/hearth/cmd/internal/storm"
-	"github.com/hearth-placements/hearth/commissioning"
-	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
-	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend"
-	"github.com/hearth-placements/hearth/frontend/auth"
-	"github.com/hearth-placements/hearth/marketplace"
 	"github.com/hearth-placements/hearth/migrations"
 )
 
@@ -322,18 +315,13 @@ func (ch *chaos) bidStormBidders(ctx context.Context, load stormLoad) ([]*bidder
 }
 
 // openDeps connects to the rig's database as the schema owner and builds the services
-// the set-up uses (argon2 made cheap: these are test users).
+// the set-up uses (storm.Services).
 func (r *Rig) openDeps(ctx context.Context) (*migrations.DB, frontend.Deps, error) {
 	db, err := migrations.Connect(ctx, r.DSN(migrations.OwnerRole))
 	if err != nil {
 		return nil, frontend.Deps{}, err
 	}
-	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
-	outbox := notify.NewOutbox(db.Gorm, false)
-	base := r.ProxyURL()
-	return db, frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm), Requests: marketplace.NewRequests(db.Gorm),
-		Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, base), Audit: audit.New(db.Gorm), Outbox: outbox,
-		Market: marketplace.NewService(db.Gorm).WithMail(outbox, base)}, nil
+	return db, storm.Services(db, r.ProxyURL()), nil
 }
 
 // put sends one bid, retrying with the same Idempotency-Key while the proxy or a

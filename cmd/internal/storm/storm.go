@@ -8,12 +8,28 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/alexedwards/argon2id"
+
 	"github.com/hearth-placements/hearth/commissioning"
 	"github.com/hearth-placements/hearth/commissioning/kernel"
+	"github.com/hearth-placements/hearth/commissioning/kernel/audit"
+	"github.com/hearth-placements/hearth/commissioning/kernel/notify"
 	"github.com/hearth-placements/hearth/frontend"
 	"github.com/hearth-placements/hearth/frontend/auth"
 	"github.com/hearth-placements/hearth/marketplace"
+	"github.com/hearth-placements/hearth/migrations"
 )
+
+// Services builds, on db, the services SetUp uses, as cmd/hearth wires them (mail is
+// stored in the outbox, never sent; links point at baseURL), with argon2 made cheap:
+// the storm's users are test users.
+func Services(db *migrations.DB, baseURL string) frontend.Deps {
+	auth.Params = &argon2id.Params{Memory: 8 * 1024, Iterations: 1, Parallelism: 1, SaltLength: 16, KeyLength: 32}
+	outbox := notify.NewOutbox(db.Gorm, false)
+	return frontend.Deps{DB: db, Orgs: commissioning.NewService(db.Gorm), Frameworks: commissioning.NewFrameworks(db.Gorm),
+		Requests: marketplace.NewRequests(db.Gorm), Inbox: notify.NewInbox(db.Gorm), Users: auth.NewService(db.Gorm).WithMail(outbox, baseURL),
+		Audit: audit.New(db.Gorm), Outbox: outbox, Market: marketplace.NewService(db.Gorm).WithMail(outbox, baseURL)}
+}
 
 // Bidder is one invited provider: its id, its API token and its home.
 type Bidder struct {
